@@ -1,0 +1,160 @@
+# t37gw - T.37 store-and-forward fax gateway.
+#
+#   make            build build/t37gw and build/t37fax
+#   make test       install missing packages, build, run every test
+#   make demo       install missing packages, build, run the loopback demo
+#   make asan       the test suite built with ASan + UBSan (in build-asan/)
+#   make fuzz       every libFuzzer target for FUZZ_SECONDS each (clang-14)
+#   make bench      the benchmarks under bench/ (ratios against references)
+#   make install    PREFIX=/usr/local DESTDIR= (binaries, man pages, example, unit)
+#   make deps       install the Debian packages the project needs (no-op when present)
+#
+# Sources are found by folder: every .c in a module folder goes into one
+# static library; gateway/main.c and tools/t37fax.c hold the two main()s.
+# Unit tests are tests/unit/test_NAME.c, each defining `Suite *suite_NAME(void)`;
+# they are linked into one Check runner. Fuzz targets are tests/fuzz/fuzz_NAME.c.
+
+CC      ?= gcc
+BUILD   ?= build
+PREFIX  ?= /usr/local
+SYSCONFDIR ?= /etc
+DESTDIR ?=
+VERSION := 0.1.0
+FUZZ_SECONDS ?= 30
+
+PKGS    := spandsp libtiff-4 libevent libevent_openssl libevent_pthreads \
+           gmime-3.0 libre openssl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ltiff -lm -lpthread
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
+
+# libre 1.1.0's headers change struct layouts on these (see sip/).
+RE_DEFS := -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DHAVE_INET6
+
+OPT     ?= -O2
+CFLAGS  ?=
+SAN_FLAGS ?=
+WERROR  ?= -Werror
+ALL_CFLAGS := -std=gnu11 $(OPT) -g -Wall -Wextra $(WERROR) -I. \
+              -D_GNU_SOURCE -DT37GW_VERSION=\"$(VERSION)\" $(RE_DEFS) \
+              $(PKG_CFLAGS) $(SAN_FLAGS) $(CFLAGS)
+ALL_LDFLAGS := $(SAN_FLAGS) $(LDFLAGS)
+
+MODULES  := config gateway fax mime smtp sip
+LIB_SRC  := $(filter-out gateway/main.c,$(wildcard $(addsuffix /*.c,$(MODULES))))
+TOOL_SRC := $(filter-out tools/t37fax.c,$(wildcard tools/*.c))
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+BENCH_SRC := $(wildcard bench/*.c)
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+TOOL_OBJ := $(TOOL_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/tests/unit/main.o
+LIB      := $(BUILD)/libt37.a
+UNIT_NAMES := $(patsubst tests/unit/test_%.c,%,$(UNIT_SRC))
+
+.PHONY: all deps test unit asan fuzz bench demo install clean check-config
+
+all: $(BUILD)/t37gw $(BUILD)/t37fax
+
+deps:
+	@sh scripts/deps.sh
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -I$(BUILD)/gen -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/t37gw: $(BUILD)/obj/gateway/main.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+
+$(BUILD)/t37fax: $(BUILD)/obj/tools/t37fax.o $(TOOL_OBJ) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TOOL_OBJ) $(LIB) $(PKG_LIBS)
+
+# The Check runner: one binary, one summary line, every suite.
+$(BUILD)/gen/unit_suites.h: $(UNIT_SRC) Makefile
+	@mkdir -p $(dir $@)
+	@{ for n in $(UNIT_NAMES); do echo "T37_SUITE($$n)"; done; } > $@.tmp
+	@cmp -s $@.tmp $@ 2>/dev/null && rm -f $@.tmp || mv $@.tmp $@
+
+$(BUILD)/obj/tests/unit/main.o: $(BUILD)/gen/unit_suites.h
+
+$(BUILD)/tests/unit: $(UNIT_OBJ) $(TOOL_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(UNIT_OBJ) $(TOOL_OBJ) $(LIB) $(PKG_LIBS) $(CHECK_LIBS)
+
+$(BUILD)/bench/%: bench/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(TOOL_OBJ) $(LIB) $(PKG_LIBS)
+
+unit: $(BUILD)/tests/unit
+	$(BUILD)/tests/unit
+
+test: deps
+	$(MAKE) all $(BUILD)/tests/unit
+	BUILD=$(BUILD) sh tests/run.sh
+
+asan: deps
+	$(MAKE) BUILD=build-asan OPT=-O1 \
+	  SAN_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  all build-asan/tests/unit
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  BUILD=build-asan T37_SANITIZED=1 sh tests/run.sh
+
+# Fuzz targets: the library rebuilt with clang and the fuzzer instrumentation.
+FUZZ_BUILD := build-fuzz
+fuzz: deps
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang-14 OPT=-O1 WERROR= \
+	  SAN_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer" \
+	  $(FUZZ_BUILD)/libt37.a $(TOOL_OBJ:$(BUILD)/%=$(FUZZ_BUILD)/%)
+	@set -e; for f in $(FUZZ_SRC); do \
+	  n=$$(basename $$f .c); \
+	  clang-14 $(filter-out -Werror -O2,$(ALL_CFLAGS)) -O1 -g \
+	    -fsanitize=fuzzer,address,undefined -o $(FUZZ_BUILD)/$$n $$f \
+	    $(TOOL_OBJ:$(BUILD)/%=$(FUZZ_BUILD)/%) $(FUZZ_BUILD)/libt37.a $(PKG_LIBS); \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$n; \
+	  seeds=; [ -d tests/fuzz/corpus/$$n ] && seeds=tests/fuzz/corpus/$$n; \
+	  echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
+	  $(FUZZ_BUILD)/$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
+	    $(FUZZ_BUILD)/corpus/$$n $$seeds 2>&1 | tail -n 3; \
+	done
+
+bench: deps
+	$(MAKE) all $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+	BUILD=$(BUILD) sh bench/run.sh
+
+demo: deps
+	$(MAKE) all
+	BUILD=$(BUILD) sh scripts/demo.sh
+
+check-config: all
+	$(BUILD)/t37gw -t -c contrib/t37gw.conf.example
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
+	  $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
+	  $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/doc/t37gw \
+	  $(DESTDIR)$(PREFIX)/lib/systemd/system
+	install -m 0755 $(BUILD)/t37gw $(DESTDIR)$(PREFIX)/sbin/t37gw
+	install -m 0755 $(BUILD)/t37fax $(DESTDIR)$(PREFIX)/bin/t37fax
+	install -m 0644 docs/t37gw.8 $(DESTDIR)$(PREFIX)/share/man/man8/t37gw.8
+	install -m 0644 docs/t37gw.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/t37gw.conf.5
+	install -m 0644 docs/t37fax.1 $(DESTDIR)$(PREFIX)/share/man/man1/t37fax.1
+	install -m 0644 contrib/t37gw.conf.example $(DESTDIR)$(PREFIX)/share/doc/t37gw/t37gw.conf.example
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' contrib/t37gw.service \
+	  > $(DESTDIR)$(PREFIX)/lib/systemd/system/t37gw.service
+	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/t37gw.service
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,23 @@
+#!/bin/sh
+# Install the Debian 12 packages t37gw needs to build, test and run its demo.
+# Idempotent: when every package is already installed it does nothing and
+# returns at once. Needs root (or sudo) only when something is missing.
+set -e
+PKGS="build-essential pkg-config libspandsp-dev libtiff-dev libtiff-tools \
+libevent-dev libssl-dev libgmime-3.0-dev libre-dev check ghostscript swaks \
+postfix python3 clang-14 libclang-rt-14-dev openssl procps iproute2"
+missing=""
+for p in $PKGS; do
+    st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    case "$st" in *" installed") ;; *) missing="$missing $p" ;; esac
+done
+[ -z "$missing" ] && exit 0
+echo "deps: installing:$missing"
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+# Postfix must not ask questions nor become the machine's MTA: the tests run
+# private instances of their own.
+echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends $missing
