@@ -21,7 +21,7 @@
 
 static bool valid_name(const char *s);
 
-static cfg_handler cmd_hostname, cmd_spool, cmd_log, cmd_user, cmd_shutdown_deadline;
+static cfg_handler cmd_ignore, cmd_hostname, cmd_spool, cmd_log, cmd_user, cmd_shutdown_deadline;
 static cfg_handler cmd_sip, cmd_sip_listen, cmd_sip_t38, cmd_sip_codec,
     cmd_sip_rtp_ports, cmd_sip_max_calls;
 static cfg_handler cmd_trunk, cmd_trunk_proxy, cmd_trunk_auth, cmd_trunk_register,
@@ -31,6 +31,8 @@ static cfg_handler cmd_trunk, cmd_trunk_proxy, cmd_trunk_auth, cmd_trunk_registe
 #define TRK CFG_MODE_TRUNK
 
 const struct cfg_cmd cfg_top_commands[] = {
+	{ "version", TOP, 0, 0, -1, cmd_ignore, "version [TEXT]" },
+	{ "end", TOP, 0, 0, 0, cmd_ignore, "end" },
 	{ "hostname", TOP, 0, 1, 1, cmd_hostname, "hostname NAME" },
 	{ "spool", TOP, 0, 1, 1, cmd_spool, "spool DIRECTORY" },
 	{ "log", TOP, 0, 1, 3, cmd_log, "log {stderr|syslog} [level err|warn|info|debug]" },
@@ -491,6 +493,15 @@ cfg_header_text(struct cfg_parser *p, const char *what, int argc, char **argv, c
 }
 
 /* ---- Global ---- */
+
+/* "version" and "end" frame every IOS running-config: accepted, no effect. */
+static void
+cmd_ignore(struct cfg_parser *p, int argc, char **argv)
+{
+	(void)p;
+	(void)argc;
+	(void)argv;
+}
 
 static void
 cmd_hostname(struct cfg_parser *p, int argc, char **argv)

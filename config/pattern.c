@@ -13,6 +13,7 @@
  * backtracking), so hostile numbers and patterns cost O(digits x elements).
  */
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -21,7 +22,8 @@
 
 #define ALL_DIGITS 0x3ffu
 
-static int perr(char *err, size_t errsize, const char *fmt, int ch);
+static int perr(char *err, size_t errsize, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static int parse_class(const char **sp, uint16_t *mask, char *err, size_t errsize);
 static void closure(const struct config_pattern *p, bool *set);
 static bool match_digits(const struct config_pattern *p, const char *digits);
@@ -30,9 +32,13 @@ static int more_specific(const struct config_dial_peer *a, const struct config_p
 static bool safe_value(const char *v);
 
 static int
-perr(char *err, size_t errsize, const char *fmt, int ch)
+perr(char *err, size_t errsize, const char *fmt, ...)
 {
-	snprintf(err, errsize, fmt, ch);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errsize, fmt, ap);
+	va_end(ap);
 	return -1;
 }
 
@@ -52,7 +58,7 @@ parse_class(const char **sp, uint16_t *mask, char *err, size_t errsize)
 		int lo, hi;
 
 		if (*s == '\0')
-			return perr(err, errsize, "unterminated class '%c'", '[');
+			return perr(err, errsize, "unterminated class '['");
 		if (!isdigit((unsigned char)*s))
 			return perr(err, errsize, "bad character '%c' in class", *s);
 		lo = hi = *s++ - '0';
@@ -70,7 +76,7 @@ parse_class(const char **sp, uint16_t *mask, char *err, size_t errsize)
 	if (neg)
 		m = (uint16_t)(~m & ALL_DIGITS);
 	if (m == 0)
-		return perr(err, errsize, "class '%c...]' matches no digit", '[');
+		return perr(err, errsize, "class '[...]' matches no digit");
 	*sp = s + 1;
 	*mask = m;
 	return 0;
@@ -92,10 +98,12 @@ config_pattern_compile(struct config_pattern *p, const char *text, char *err, si
 		p->plus = true;
 		s++;
 	}
+	if (*text == '\0')
+		return perr(err, errsize, "empty pattern");
 	if (*s == '\0')
-		return perr(err, errsize, "no digit, '.', class or 'T' after '%c'", '+');
+		return perr(err, errsize, "nothing after the leading '+'");
 	while (*s != '\0') {
-		uint16_t mask;
+		uint16_t mask = 0;
 
 		if (*s == '?' || *s == '%' || *s == '+') {
 			/* A quantifier applies to the element just before it. */
@@ -142,7 +150,8 @@ config_pattern_compile(struct config_pattern *p, const char *text, char *err, si
 		} else if (*s == '*' || *s == '#')
 			return perr(err, errsize, "'%c' is not supported (numbers are digits only)", *s);
 		else
-			return perr(err, errsize, "bad character '%c'", (unsigned char)*s);
+			return perr(err, errsize, (unsigned char)*s > ' ' && (unsigned char)*s < 0x7f ?
+			    "bad character '%c'" : "bad character 0x%02x", (unsigned char)*s);
 		if (p->n_elem == CONFIG_PATTERN_MAX)
 			return perr(err, errsize, "pattern too long (at most %d elements)",
 			    CONFIG_PATTERN_MAX);
