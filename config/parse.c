@@ -360,16 +360,12 @@ unknown_command(struct cfg_parser *p, int argc, char **argv)
 			if (n > known)
 				known = n;
 		}
-	if (known >= argc) {
-		cfg_err(p, "incomplete command '%s'", argv[0]);
-		return;
-	}
 	shown[0] = '\0';
-	for (i = 0; i <= known && off < sizeof(shown); i++)
+	for (i = 0; i <= known && i < argc && off < sizeof(shown); i++)
 		off += snprintf(shown + off, sizeof(shown) - off, "%s%s",
 		    i ? " " : "", argv[i]);
-	if (known == 0 || argc == 1)
-		cfg_err(p, "unknown command '%s'", argv[0]);
+	if (known >= argc)
+		cfg_err(p, "incomplete command '%s'", shown);
 	else
 		cfg_err(p, "unknown command '%s'", shown);
 }
