@@ -179,8 +179,8 @@ spool_open(const char *root, char *err, size_t errlen)
 {
 	struct spool *sp;
 	struct stat st, st0;
-	char path[4096], probe[64];
-	int rootfd = -1, fd;
+	char path[4096];
+	int rootfd = -1;
 	size_t i;
 
 	if (root == NULL || root[0] == '\0') {
@@ -224,23 +224,8 @@ spool_open(const char *root, char *err, size_t errlen)
 	close(rootfd);
 	rootfd = -1;
 
-	/* Writable? Root bypasses permission bits, so try it for real. */
-	snprintf(probe, sizeof(probe), ".probe-%ld", (long)getpid());
-	fd = openat(sp->tmpfd, probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, SPOOL_FILE_MODE);
-	if (fd == -1) {
-		snprintf(err, errlen, "spool %s/%s: not writable: %s", root, SPOOL_TMP_DIR,
-		    strerror(errno));
+	if (spool_check(sp, err, errlen) == -1)
 		goto fail;
-	}
-	close(fd);
-	unlinkat(sp->tmpfd, probe, 0);
-	for (i = 0; i < SPOOL_NQUEUES; i++) {
-		if (faccessat(sp->qfd[i], ".", W_OK | X_OK, AT_EACCESS) == -1) {
-			snprintf(err, errlen, "spool %s/%s: not writable: %s", root,
-			    spool_queues[i], strerror(errno));
-			goto fail;
-		}
-	}
 	if (spool_clear_tmp(sp) == -1) {
 		snprintf(err, errlen, "spool %s/%s: cannot remove leftovers: %s", root,
 		    SPOOL_TMP_DIR, strerror(errno));
@@ -253,6 +238,57 @@ fail:
 		close(rootfd);
 	spool_free(sp);
 	return NULL;
+}
+
+int
+spool_check(struct spool *sp, char *err, size_t errlen)
+{
+	char probe[64];
+	size_t i;
+	int fd;
+
+	/* Root bypasses permission bits, so try tmp/ for real. */
+	snprintf(probe, sizeof(probe), ".probe-%ld", (long)getpid());
+	fd = openat(sp->tmpfd, probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, SPOOL_FILE_MODE);
+	if (fd == -1) {
+		snprintf(err, errlen, "spool %s/%s: not writable: %s", sp->root, SPOOL_TMP_DIR,
+		    strerror(errno));
+		return -1;
+	}
+	close(fd);
+	unlinkat(sp->tmpfd, probe, 0);
+	for (i = 0; i < SPOOL_NQUEUES; i++) {
+		if (faccessat(sp->qfd[i], ".", W_OK | X_OK, AT_EACCESS) == -1) {
+			snprintf(err, errlen, "spool %s/%s: not writable: %s", sp->root,
+			    spool_queues[i], strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+spool_chown(struct spool *sp, uid_t uid, gid_t gid, char *err, size_t errlen)
+{
+	size_t i;
+
+	if (chown(sp->root, uid, gid) == -1) {
+		snprintf(err, errlen, "spool %s: chown: %s", sp->root, strerror(errno));
+		return -1;
+	}
+	if (fchown(sp->tmpfd, uid, gid) == -1) {
+		snprintf(err, errlen, "spool %s/%s: chown: %s", sp->root, SPOOL_TMP_DIR,
+		    strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < SPOOL_NQUEUES; i++) {
+		if (fchown(sp->qfd[i], uid, gid) == -1) {
+			snprintf(err, errlen, "spool %s/%s: chown: %s", sp->root,
+			    spool_queues[i], strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
 }
 
 void

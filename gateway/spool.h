@@ -46,6 +46,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define SPOOL_ID_LEN 16         /* job ids: 16 lower-case hex chars */
 #define SPOOL_NAME_MAX 64       /* longest file name inside a job */
@@ -64,6 +65,13 @@ struct spool_job;               /* opaque: a job being built in tmp/ */
 struct spool *spool_open(const char *root, char *err, size_t errlen);
 void spool_free(struct spool *sp);                /* accepts NULL */
 const char *spool_root(const struct spool *sp);   /* owned by sp */
+/* Probes that the calling process can create files in tmp/ and may write
+ * every queue (after a privilege drop). 0, or -1 with a message in err. */
+int spool_check(struct spool *sp, char *err, size_t errlen);
+/* Gives the tree's directories (root, tmp, queues - not the jobs) to
+ * uid:gid, for a daemon that opens the spool as root and then drops to an
+ * unprivileged user. 0, or -1 with a message in err. */
+int spool_chown(struct spool *sp, uid_t uid, gid_t gid, char *err, size_t errlen);
 /* Number of leftovers spool_open() removed from tmp/ (for the start-up log). */
 unsigned spool_recovered(const struct spool *sp);
 /* 1 when name is a known queue, else 0. */

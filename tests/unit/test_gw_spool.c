@@ -436,6 +436,39 @@ START_TEST(test_spool_rec_store_load)
 }
 END_TEST
 
+/* As root: a tree opened by root is unwritable for "nobody" until
+ * spool_chown() gives it away; spool_check() tells the two apart. */
+START_TEST(test_spool_chown_check)
+{
+	struct spool *sp;
+	char err[512];
+	int status, pass;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		return;         /* needs root to chown and to switch users */
+	ck_assert_int_eq(chmod(base, 0755), 0);
+	sp = open_ok();
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 1)
+			ck_assert_msg(spool_chown(sp, 65534, 65534, err, sizeof(err)) == 0, "%s", err);
+		pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			if (setgroups(0, NULL) == -1 || setgid(65534) == -1 || setuid(65534) == -1)
+				_exit(2);
+			if (spool_check(sp, err, sizeof(err)) == 0)
+				_exit(0);
+			_exit(strstr(err, "tmp: not writable") ? 1 : 3);
+		}
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert(WIFEXITED(status));
+		ck_assert_int_eq(WEXITSTATUS(status), pass == 0 ? 1 : 0);
+	}
+	spool_free(sp);
+}
+END_TEST
+
 /* ---- fsync ordering ---- */
 
 static char trace_buf[4096];
@@ -707,6 +740,7 @@ suite_gw_spool(void)
 	tcase_add_test(tc, test_spool_path);
 	tcase_add_test(tc, test_spool_recovery_clears_tmp);
 	tcase_add_test(tc, test_spool_rec_store_load);
+	tcase_add_test(tc, test_spool_chown_check);
 	tcase_add_test(tc, test_spool_commit_step_order);
 	tcase_add_test(tc, test_spool_crash_commit);
 	tcase_add_test(tc, test_spool_crash_replace);
