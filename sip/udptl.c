@@ -11,17 +11,17 @@
 #include "sip/udptl.h"
 
 /* Table of contents. */
-static int udptl_get_length(const uint8_t *buf, size_t len, size_t *pos, size_t *out);
-static int udptl_get_open(const uint8_t *buf, size_t len, size_t *pos, struct udptl_ifp *ifp);
-static size_t udptl_length_size(size_t len);
-static struct udptl_rx_slot *udptl_rx_slot(struct udptl_rx *rx, uint16_t seq);
-static void udptl_rx_store(struct udptl_rx *rx, uint16_t seq, const uint8_t *data, size_t len);
-static void udptl_rx_fec(struct udptl_rx *rx, const struct udptl_packet *pkt);
+static int sip_udptl_get_length(const uint8_t *buf, size_t len, size_t *pos, size_t *out);
+static int sip_udptl_get_open(const uint8_t *buf, size_t len, size_t *pos, struct sip_udptl_ifp *ifp);
+static size_t sip_udptl_length_size(size_t len);
+static struct sip_udptl_rx_slot *sip_udptl_rx_slot(struct sip_udptl_rx *rx, uint16_t seq);
+static void sip_udptl_rx_store(struct sip_udptl_rx *rx, uint16_t seq, const uint8_t *data, size_t len);
+static void sip_udptl_rx_fec(struct sip_udptl_rx *rx, const struct sip_udptl_packet *pkt);
 
 /* A length determinant (X.691 10.9): 0xxxxxxx, or 10xxxxxx xxxxxxxx.
  * 11xxxxxx (fragmentation, lengths >= 16384) is refused. */
 static int
-udptl_get_length(const uint8_t *buf, size_t len, size_t *pos, size_t *out)
+sip_udptl_get_length(const uint8_t *buf, size_t len, size_t *pos, size_t *out)
 {
 	if (*pos >= len)
 		return -1;
@@ -41,11 +41,11 @@ udptl_get_length(const uint8_t *buf, size_t len, size_t *pos, size_t *out)
 
 /* An open type or OCTET STRING: length determinant then the octets. */
 static int
-udptl_get_open(const uint8_t *buf, size_t len, size_t *pos, struct udptl_ifp *ifp)
+sip_udptl_get_open(const uint8_t *buf, size_t len, size_t *pos, struct sip_udptl_ifp *ifp)
 {
 	size_t n;
 
-	if (udptl_get_length(buf, len, pos, &n) < 0 || n > len - *pos)
+	if (sip_udptl_get_length(buf, len, pos, &n) < 0 || n > len - *pos)
 		return -1;
 	ifp->data = buf + *pos;
 	ifp->len = n;
@@ -54,49 +54,49 @@ udptl_get_open(const uint8_t *buf, size_t len, size_t *pos, struct udptl_ifp *if
 }
 
 int
-udptl_decode(const uint8_t *buf, size_t len, struct udptl_packet *pkt)
+sip_udptl_decode(const uint8_t *buf, size_t len, struct sip_udptl_packet *pkt)
 {
 	size_t pos = 0, count, i, n;
-	struct udptl_ifp skip;
+	struct sip_udptl_ifp skip;
 
 	memset(pkt, 0, sizeof(*pkt));
 	if (buf == NULL || len < 3)
 		return -1;
 	pkt->seq = (uint16_t)((buf[0] << 8) | buf[1]);
 	pos = 2;
-	if (udptl_get_open(buf, len, &pos, &pkt->primary) < 0)
+	if (sip_udptl_get_open(buf, len, &pos, &pkt->primary) < 0)
 		return -1;
 	if (pos >= len)
 		return -1;
 	/* CHOICE index in the top bit of an octet-aligned byte. */
 	if ((buf[pos++] & 0x80) == 0) {
-		pkt->ec = UDPTL_EC_REDUNDANCY;
-		if (udptl_get_length(buf, len, &pos, &count) < 0)
+		pkt->ec = SIP_UDPTL_EC_REDUNDANCY;
+		if (sip_udptl_get_length(buf, len, &pos, &count) < 0)
 			return -1;
 		for (i = 0; i < count; i++) {
-			struct udptl_ifp *dst = i < UDPTL_MAX_SECONDARY ?
+			struct sip_udptl_ifp *dst = i < SIP_UDPTL_MAX_SECONDARY ?
 			    &pkt->secondary[i] : &skip;
-			if (udptl_get_open(buf, len, &pos, dst) < 0)
+			if (sip_udptl_get_open(buf, len, &pos, dst) < 0)
 				return -1;
 		}
-		pkt->nsecondary = count < UDPTL_MAX_SECONDARY ? count : UDPTL_MAX_SECONDARY;
+		pkt->nsecondary = count < SIP_UDPTL_MAX_SECONDARY ? count : SIP_UDPTL_MAX_SECONDARY;
 	} else {
-		pkt->ec = UDPTL_EC_FEC;
+		pkt->ec = SIP_UDPTL_EC_FEC;
 		/* fec-npackets: unconstrained INTEGER, length then octets. */
-		if (udptl_get_length(buf, len, &pos, &n) < 0 || n < 1 || n > 2 ||
+		if (sip_udptl_get_length(buf, len, &pos, &n) < 0 || n < 1 || n > 2 ||
 		    n > len - pos)
 			return -1;
 		pkt->fec_span = buf[pos];
 		if (n == 2)
 			pkt->fec_span = (pkt->fec_span << 8) | buf[pos + 1];
 		pos += n;
-		if (pkt->fec_span < 1 || pkt->fec_span > UDPTL_MAX_FEC_SPAN)
+		if (pkt->fec_span < 1 || pkt->fec_span > SIP_UDPTL_MAX_FEC_SPAN)
 			return -1;
-		if (udptl_get_length(buf, len, &pos, &count) < 0 ||
-		    count > UDPTL_MAX_FEC_ENTRIES)
+		if (sip_udptl_get_length(buf, len, &pos, &count) < 0 ||
+		    count > SIP_UDPTL_MAX_FEC_ENTRIES)
 			return -1;
 		for (i = 0; i < count; i++)
-			if (udptl_get_open(buf, len, &pos, &pkt->fec[i]) < 0)
+			if (sip_udptl_get_open(buf, len, &pos, &pkt->fec[i]) < 0)
 				return -1;
 		pkt->fec_entries = count;
 	}
@@ -106,25 +106,25 @@ udptl_decode(const uint8_t *buf, size_t len, struct udptl_packet *pkt)
 }
 
 void
-udptl_rx_init(struct udptl_rx *rx)
+sip_udptl_rx_init(struct sip_udptl_rx *rx)
 {
 	memset(rx, 0, sizeof(*rx));
 }
 
-static struct udptl_rx_slot *
-udptl_rx_slot(struct udptl_rx *rx, uint16_t seq)
+static struct sip_udptl_rx_slot *
+sip_udptl_rx_slot(struct sip_udptl_rx *rx, uint16_t seq)
 {
-	struct udptl_rx_slot *s = &rx->hist[seq % UDPTL_RX_HISTORY];
+	struct sip_udptl_rx_slot *s = &rx->hist[seq % SIP_UDPTL_RX_HISTORY];
 
 	return s->valid && s->seq == seq ? s : NULL;
 }
 
 static void
-udptl_rx_store(struct udptl_rx *rx, uint16_t seq, const uint8_t *data, size_t len)
+sip_udptl_rx_store(struct sip_udptl_rx *rx, uint16_t seq, const uint8_t *data, size_t len)
 {
-	struct udptl_rx_slot *s = &rx->hist[seq % UDPTL_RX_HISTORY];
+	struct sip_udptl_rx_slot *s = &rx->hist[seq % SIP_UDPTL_RX_HISTORY];
 
-	if (len > UDPTL_IFP_MAX)
+	if (len > SIP_UDPTL_IFP_MAX)
 		return;
 	s->valid = 1;
 	s->seq = seq;
@@ -140,10 +140,10 @@ udptl_rx_store(struct udptl_rx *rx, uint16_t seq, const uint8_t *data, size_t le
  * recovered packet is cut after its last non-zero octet (at least one).
  */
 static void
-udptl_rx_fec(struct udptl_rx *rx, const struct udptl_packet *pkt)
+sip_udptl_rx_fec(struct sip_udptl_rx *rx, const struct sip_udptl_packet *pkt)
 {
 	unsigned m, k, span = pkt->fec_span, entries = pkt->fec_entries;
-	uint8_t buf[UDPTL_IFP_MAX];
+	uint8_t buf[SIP_UDPTL_IFP_MAX];
 
 	for (m = 0; m < entries; m++) {
 		uint16_t first = (uint16_t)(pkt->seq - span * entries + m);
@@ -153,7 +153,7 @@ udptl_rx_fec(struct udptl_rx *rx, const struct udptl_packet *pkt)
 
 		for (k = 0; k < span; k++) {
 			uint16_t s = (uint16_t)(first + k * entries);
-			if (udptl_rx_slot(rx, s) == NULL) {
+			if (sip_udptl_rx_slot(rx, s) == NULL) {
 				missing = s;
 				nmissing++;
 			}
@@ -168,7 +168,7 @@ udptl_rx_fec(struct udptl_rx *rx, const struct udptl_packet *pkt)
 		memcpy(buf, pkt->fec[m].data, len);
 		for (k = 0; k < span; k++) {
 			uint16_t s = (uint16_t)(first + k * entries);
-			const struct udptl_rx_slot *o = udptl_rx_slot(rx, s);
+			const struct sip_udptl_rx_slot *o = sip_udptl_rx_slot(rx, s);
 			if (o == NULL)
 				continue;
 			n = o->len < len ? o->len : len;
@@ -177,21 +177,21 @@ udptl_rx_fec(struct udptl_rx *rx, const struct udptl_packet *pkt)
 		}
 		while (len > 1 && buf[len - 1] == 0)
 			len--;
-		udptl_rx_store(rx, missing, buf, len);
+		sip_udptl_rx_store(rx, missing, buf, len);
 		rx->recovered++;
 	}
 }
 
 int
-udptl_rx_datagram(struct udptl_rx *rx, const uint8_t *buf, size_t len,
-    udptl_deliver_fn *fn, void *arg)
+sip_udptl_rx_datagram(struct sip_udptl_rx *rx, const uint8_t *buf, size_t len,
+    sip_udptl_deliver_fn *fn, void *arg)
 {
-	struct udptl_packet pkt;
+	struct sip_udptl_packet pkt;
 	uint16_t d, seq;
 	unsigned i;
 	int delivered = 0;
 
-	if (udptl_decode(buf, len, &pkt) < 0 || pkt.primary.len > UDPTL_IFP_MAX) {
+	if (sip_udptl_decode(buf, len, &pkt) < 0 || pkt.primary.len > SIP_UDPTL_IFP_MAX) {
 		rx->malformed++;
 		return -1;
 	}
@@ -207,26 +207,26 @@ udptl_rx_datagram(struct udptl_rx *rx, const uint8_t *buf, size_t len,
 		rx->duplicates++;
 		return 0;
 	}
-	if (d > UDPTL_MAX_GAP) {            /* the sender restarted: resynchronize */
+	if (d > SIP_UDPTL_MAX_GAP) {            /* the sender restarted: resynchronize */
 		memset(rx->hist, 0, sizeof(rx->hist));
 		rx->next = seq;
 		d = 0;
 	}
-	udptl_rx_store(rx, seq, pkt.primary.data, pkt.primary.len);
+	sip_udptl_rx_store(rx, seq, pkt.primary.data, pkt.primary.len);
 	for (i = 0; i < pkt.nsecondary; i++) {
 		uint16_t s = (uint16_t)(seq - 1 - i);
-		if ((uint16_t)(s - rx->next) >= d || udptl_rx_slot(rx, s) != NULL)
+		if ((uint16_t)(s - rx->next) >= d || sip_udptl_rx_slot(rx, s) != NULL)
 			continue;
-		if (pkt.secondary[i].len > UDPTL_IFP_MAX)
+		if (pkt.secondary[i].len > SIP_UDPTL_IFP_MAX)
 			continue;
-		udptl_rx_store(rx, s, pkt.secondary[i].data, pkt.secondary[i].len);
+		sip_udptl_rx_store(rx, s, pkt.secondary[i].data, pkt.secondary[i].len);
 		rx->recovered++;
 	}
-	if (pkt.ec == UDPTL_EC_FEC)
-		udptl_rx_fec(rx, &pkt);
+	if (pkt.ec == SIP_UDPTL_EC_FEC)
+		sip_udptl_rx_fec(rx, &pkt);
 	/* Deliver next..seq in order. */
 	for (;;) {
-		const struct udptl_rx_slot *s = udptl_rx_slot(rx, rx->next);
+		const struct sip_udptl_rx_slot *s = sip_udptl_rx_slot(rx, rx->next);
 		uint16_t cur = rx->next;
 
 		if (s != NULL) {
@@ -244,13 +244,13 @@ udptl_rx_datagram(struct udptl_rx *rx, const uint8_t *buf, size_t len,
 }
 
 static size_t
-udptl_length_size(size_t len)
+sip_udptl_length_size(size_t len)
 {
 	return len < 128 ? 1 : 2;
 }
 
 int
-udptl_put_length(uint8_t *out, size_t outsz, size_t len)
+sip_udptl_put_length(uint8_t *out, size_t outsz, size_t len)
 {
 	if (len < 128) {
 		if (outsz < 1)
@@ -269,15 +269,15 @@ udptl_put_length(uint8_t *out, size_t outsz, size_t len)
 }
 
 void
-udptl_tx_init(struct udptl_tx *tx, unsigned depth, size_t max_datagram)
+sip_udptl_tx_init(struct sip_udptl_tx *tx, unsigned depth, size_t max_datagram)
 {
 	memset(tx, 0, sizeof(*tx));
-	tx->depth = depth > UDPTL_MAX_REDUNDANCY ? UDPTL_MAX_REDUNDANCY : depth;
+	tx->depth = depth > SIP_UDPTL_MAX_REDUNDANCY ? SIP_UDPTL_MAX_REDUNDANCY : depth;
 	tx->max_datagram = max_datagram;
 }
 
 int
-udptl_tx_encode(struct udptl_tx *tx, const uint8_t *ifp, size_t len,
+sip_udptl_tx_encode(struct sip_udptl_tx *tx, const uint8_t *ifp, size_t len,
     uint8_t *out, size_t outsz)
 {
 	size_t limit = outsz, size, pos;
@@ -285,14 +285,14 @@ udptl_tx_encode(struct udptl_tx *tx, const uint8_t *ifp, size_t len,
 
 	if (tx->max_datagram > 0 && tx->max_datagram < limit)
 		limit = tx->max_datagram;
-	if (len > UDPTL_IFP_MAX)
+	if (len > SIP_UDPTL_IFP_MAX)
 		return -1;
 	n = tx->depth < tx->nhist ? tx->depth : tx->nhist;
 	/* Drop the oldest secondaries until the datagram fits. */
 	for (;;) {
-		size = 2 + udptl_length_size(len) + len + 1 + udptl_length_size(n);
+		size = 2 + sip_udptl_length_size(len) + len + 1 + sip_udptl_length_size(n);
 		for (i = 0; i < n; i++)
-			size += udptl_length_size(tx->hist[i].len) + tx->hist[i].len;
+			size += sip_udptl_length_size(tx->hist[i].len) + tx->hist[i].len;
 		if (size <= limit || n == 0)
 			break;
 		n--;
@@ -302,23 +302,23 @@ udptl_tx_encode(struct udptl_tx *tx, const uint8_t *ifp, size_t len,
 	out[0] = (uint8_t)(tx->seq >> 8);
 	out[1] = (uint8_t)tx->seq;
 	pos = 2;
-	pos += (size_t)udptl_put_length(out + pos, outsz - pos, len);
+	pos += (size_t)sip_udptl_put_length(out + pos, outsz - pos, len);
 	memcpy(out + pos, ifp, len);
 	pos += len;
 	out[pos++] = 0x00;          /* error-recovery: secondary-ifp-packets */
-	pos += (size_t)udptl_put_length(out + pos, outsz - pos, n);
+	pos += (size_t)sip_udptl_put_length(out + pos, outsz - pos, n);
 	for (i = 0; i < n; i++) {
-		pos += (size_t)udptl_put_length(out + pos, outsz - pos, tx->hist[i].len);
+		pos += (size_t)sip_udptl_put_length(out + pos, outsz - pos, tx->hist[i].len);
 		memcpy(out + pos, tx->hist[i].data, tx->hist[i].len);
 		pos += tx->hist[i].len;
 	}
 	/* Remember this packet as the most recent. */
-	if (UDPTL_MAX_REDUNDANCY > 1)
+	if (SIP_UDPTL_MAX_REDUNDANCY > 1)
 		memmove(&tx->hist[1], &tx->hist[0],
-		    sizeof(tx->hist[0]) * (UDPTL_MAX_REDUNDANCY - 1));
+		    sizeof(tx->hist[0]) * (SIP_UDPTL_MAX_REDUNDANCY - 1));
 	tx->hist[0].len = (uint16_t)len;
 	memcpy(tx->hist[0].data, ifp, len);
-	if (tx->nhist < UDPTL_MAX_REDUNDANCY)
+	if (tx->nhist < SIP_UDPTL_MAX_REDUNDANCY)
 		tx->nhist++;
 	tx->seq++;
 	return (int)pos;

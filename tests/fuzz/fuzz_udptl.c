@@ -20,18 +20,18 @@ fuzz_deliver(const uint8_t *ifp, size_t len, uint16_t seq, void *arg)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct udptl_rx rx;
-	struct udptl_packet pkt;
+	static struct sip_udptl_rx rx;
+	struct sip_udptl_packet pkt;
 	size_t start = 0, i, sum = 0;
 
-	udptl_rx_init(&rx);
+	sip_udptl_rx_init(&rx);
 	for (i = 0; i + 1 < size; i++) {
 		if (data[i] != 0xff || data[i + 1] != 0xfe)
 			continue;
-		udptl_decode(data + start, i - start, &pkt);
-		udptl_rx_datagram(&rx, data + start, i - start, fuzz_deliver, &sum);
+		sip_udptl_decode(data + start, i - start, &pkt);
+		sip_udptl_rx_datagram(&rx, data + start, i - start, fuzz_deliver, &sum);
 		start = i + 2;
 	}
-	udptl_rx_datagram(&rx, data + start, size - start, fuzz_deliver, &sum);
+	sip_udptl_rx_datagram(&rx, data + start, size - start, fuzz_deliver, &sum);
 	return 0;
 }
