@@ -108,4 +108,122 @@ long mime_onramp_bounce_write(const struct mime_onramp_bounce *b, int fd,
 
 /* ---- offramp parsing and reports (mime/offramp*.c, mime/report*.c) ---- */
 
+#include <stddef.h>
+#include <time.h>
+
+/*
+ * A failure to parse, render-prepare or report: an RFC 3463 enhanced status
+ * ("5.6.1") and one line of plain words for the DSN and the log ("the
+ * attachment winmail.dat (application/ms-tnef) cannot be faxed").
+ */
+#define MIME_STATUS_MAX 12
+#define MIME_ERRTEXT_MAX 256
+struct mime_error {
+	char status[MIME_STATUS_MAX];
+	char text[MIME_ERRTEXT_MAX];
+};
+
+/* Limits of the offramp parser (house style 7). */
+#define MIME_OFFRAMP_MAX_DEPTH 16          /* nested multiparts */
+#define MIME_OFFRAMP_MAX_PARTS 64          /* content parts delivered */
+#define MIME_OFFRAMP_MAX_LEAVES 256        /* leaves looked at, skipped ones included */
+#define MIME_OFFRAMP_MAX_TEXT (4u << 20)   /* bytes of UTF-8 text, all parts together */
+#define MIME_OFFRAMP_MAX_HEADERS (64u << 10) /* bytes of the kept header block */
+
+/* What a content part is, for rendering. */
+enum mime_part_kind {
+	MIME_PART_TEXT = 1,   /* UTF-8 text (text/plain, or text/html reduced) */
+	MIME_PART_TIFF,       /* TIFF bytes in a file */
+	MIME_PART_PDF,        /* PDF bytes in a file */
+};
+
+/* One content part, in message order. Strings are owned by the message. */
+struct mime_part {
+	enum mime_part_kind kind;
+	const char *type;      /* "text/plain", "image/tiff", ... (lower case) */
+	const char *filename;  /* decoded file name, or NULL */
+	const char *text;      /* MIME_PART_TEXT: valid UTF-8, LF line ends, no NUL,
+	                        * not empty, ends with LF */
+	size_t text_len;
+	const char *path;      /* MIME_PART_TIFF / _PDF: the file written */
+	size_t size;           /* bytes of text or of the file */
+};
+
+struct mime_offramp_opts {
+	const char *out_dir;     /* where TIFF and PDF parts are written (must exist) */
+	size_t max_part_bytes;   /* decoded bytes of one part; 0 = 64 MiB */
+	size_t max_total_bytes;  /* decoded bytes of all parts; 0 = 256 MiB */
+	int allow_empty;         /* 0: a message with nothing to fax fails (5.6.1) */
+};
+
+struct mime_offramp;  /* a parsed offramp message (opaque) */
+
+/*
+ * Parses the message in the file at path (RFC 5322 + MIME, as spooled) and
+ * prepares its content for rendering: multipart/mixed and every unknown
+ * multipart (fax-message, related, ...) are walked as mixed; of a
+ * multipart/alternative the text/plain alternative is taken, else the last
+ * one that can be faxed; of a multipart/signed only the signed content.
+ * Transfer encodings are decoded (a corrupt base64 part fails the message),
+ * text is converted from its charset to UTF-8, HTML reduced to its text.
+ * TIFF (image/tiff, or any type with a .tif/.tiff name) and PDF parts are
+ * written to opts->out_dir as part-N.tif / part-N.pdf.
+ *
+ * Per RFC 3965 2.2.4 any part that cannot be faxed fails the whole message:
+ * returns NULL and fills err (5.6.1 unsupported type or undecodable, 5.3.4
+ * limits, 4.3.0/5.3.0 local errors). Caller frees the result with
+ * mime_offramp_free(); the files stay (the caller owns the directory).
+ */
+struct mime_offramp *mime_offramp_parse_file(const char *path,
+    const struct mime_offramp_opts *opts, struct mime_error *err);
+void mime_offramp_free(struct mime_offramp *m);
+
+size_t mime_offramp_nparts(const struct mime_offramp *m);
+/* The i-th content part (i < nparts), owned by m. */
+const struct mime_part *mime_offramp_part(const struct mime_offramp *m, size_t i);
+
+/*
+ * Header facts for DSNs, MDNs and cover pages; all valid UTF-8 with RFC 2047
+ * words decoded, NULL when the header is absent. Owned by m.
+ *   from, to           display form ("Alice <alice@example.com>")
+ *   subject            decoded text
+ *   date               the Date: field as written; date_time its value (0 if bad)
+ *   message_id         with angle brackets ("<id@host>")
+ *   dnt                Disposition-Notification-To as written (decoded)
+ *   dnt_count          number of addresses in it
+ *   dnt_addr           the single addr-spec when dnt_count == 1
+ *   return_path        the addr-spec of Return-Path ("" for <>)
+ *   headers            the header block as received (7-bit clean, LF ends)
+ *   is_report          the message is itself a DSN or MDN (multipart/report)
+ */
+const char *mime_offramp_from(const struct mime_offramp *m);
+const char *mime_offramp_to(const struct mime_offramp *m);
+const char *mime_offramp_subject(const struct mime_offramp *m);
+const char *mime_offramp_date(const struct mime_offramp *m);
+time_t mime_offramp_date_time(const struct mime_offramp *m);
+const char *mime_offramp_message_id(const struct mime_offramp *m);
+const char *mime_offramp_dnt(const struct mime_offramp *m);
+int mime_offramp_dnt_count(const struct mime_offramp *m);
+const char *mime_offramp_dnt_addr(const struct mime_offramp *m);
+const char *mime_offramp_return_path(const struct mime_offramp *m);
+const char *mime_offramp_headers(const struct mime_offramp *m);
+int mime_offramp_is_report(const struct mime_offramp *m);
+
+/*
+ * Reduces HTML to plain text: tags removed, <script>/<style> contents and
+ * comments dropped, entities decoded, block elements (p, div, br, li, tr,
+ * h1-h6, ...) become line breaks, runs of white space collapse outside
+ * <pre>. in is UTF-8; the result is UTF-8, caller frees (g_free), or NULL
+ * when memory runs out.
+ */
+char *mime_html_to_text(const char *in, size_t len, size_t *out_len);
+
+/*
+ * Converts len bytes in charset (NULL or unknown: UTF-8 when valid, else
+ * windows-1252) to valid UTF-8 with LF line ends and no NUL; undecodable
+ * sequences become U+FFFD. Caller frees (g_free).
+ */
+char *mime_text_to_utf8(const char *in, size_t len, const char *charset,
+    size_t *out_len);
+
 #endif

@@ -12,6 +12,7 @@ static const struct t37fax_cmd {
 	int (*run)(int argc, char **argv);   /* argv[0] is the subcommand */
 	const char *usage;
 } t37fax_cmds[] = {
+	{ "loopback", t37fax_loopback, T37FAX_LOOPBACK_USAGE },
 	{ NULL, NULL, NULL },
 };
 
