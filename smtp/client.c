@@ -97,7 +97,7 @@ struct smtp_client {
 	enum client_state state;
 	struct smtp_client_timeouts t;          /* defaults filled in */
 	enum smtp_tls_mode tls_mode;
-	SSL_CTX *tls_ctx;                       /* borrowed */
+	SSL_CTX *tls_ctx;                       /* a reference taken */
 	bool tls_verify, tls_active, tls_declined;
 	bool auth_plaintext_ok, authed, auth_login;
 	char *helo, *server_name, *auth_user, *auth_pass;   /* owned copies */
@@ -257,6 +257,8 @@ client_new(struct event_base *base, const struct smtp_client_opts *opts,
 	c->t = opts->timeouts;
 	c->tls_mode = opts->tls;
 	c->tls_ctx = opts->tls_ctx;
+	if (c->tls_ctx != NULL)
+		SSL_CTX_up_ref(c->tls_ctx);     /* the owner may drop it on reload */
 	c->tls_verify = opts->tls_verify;
 	c->auth_plaintext_ok = opts->auth_plaintext_ok;
 	c->ret_hdrs = msg->ret_hdrs;
@@ -295,6 +297,8 @@ client_free(struct smtp_client *c)
 		bufferevent_free(c->bev);
 	if (c->done_ev)
 		event_free(c->done_ev);
+	if (c->tls_ctx)
+		SSL_CTX_free(c->tls_ctx);
 	if (c->fd >= 0)
 		close(c->fd);
 	if (c->auth_pass)
@@ -841,8 +845,18 @@ enter_tls(struct smtp_client *c)
 	if (ssl == NULL)
 		goto fail;
 	if (c->server_name != NULL) {
-		SSL_set_tlsext_host_name(ssl, c->server_name);
-		if (c->tls_verify && SSL_set1_host(ssl, c->server_name) != 1) {
+		unsigned char addr[16];
+		bool is_ip = inet_pton(AF_INET, c->server_name, addr) == 1 ||
+		    inet_pton(AF_INET6, c->server_name, addr) == 1;
+		int ok = 1;
+
+		if (!is_ip)     /* RFC 6066 3: no literal addresses in SNI */
+			SSL_set_tlsext_host_name(ssl, c->server_name);
+		if (c->tls_verify)
+			ok = is_ip ? X509_VERIFY_PARAM_set1_ip_asc(
+			    SSL_get0_param(ssl), c->server_name)
+			    : SSL_set1_host(ssl, c->server_name);
+		if (ok != 1) {
 			SSL_free(ssl);
 			goto fail;
 		}

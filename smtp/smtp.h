@@ -256,7 +256,8 @@ struct smtp_client_timeouts {
 struct smtp_client_opts {
 	const char *helo_name;          /* required: our FQDN */
 	enum smtp_tls_mode tls;
-	SSL_CTX *tls_ctx;               /* borrowed; required unless tls is OFF */
+	SSL_CTX *tls_ctx;               /* required unless tls is OFF; the client
+					 * takes its own reference */
 	const char *tls_server_name;    /* SNI and, with tls_verify, the name checked */
 	bool tls_verify;
 	const char *auth_user;          /* NULL: no AUTH */
