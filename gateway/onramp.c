@@ -102,7 +102,7 @@ gw_onramp_fax_received(struct queue *q, const struct gw_fax_received *fr,
 	struct mime_onramp_info mi;
 	struct spool_job *job;
 	struct spool_rec *env;
-	char rcpt[QUEUE_ADDR_MAX], from[QUEUE_ADDR_MAX], dnt[QUEUE_ADDR_MAX];
+	char rcpt[QUEUE_ADDR_MAX], from[2 * CONFIG_STR_MAX + 2], dnt[2 * CONFIG_STR_MAX + 2];
 	char notify[64], tiff[1100], err[MIME_ONRAMP_ERR_MAX], call[LOG_ESC_BUFSZ];
 	char ani[LOG_ESC_BUFSZ], dnis[LOG_ESC_BUFSZ];
 	const char *data;
@@ -145,6 +145,10 @@ gw_onramp_fax_received(struct queue *q, const struct gw_fax_received *fr,
 		peer = NULL;
 	}
 	onramp_addr(cfg, &cfg->mta_send.mail_from, fr->ani, from, sizeof(from));
+	if (strlen(from) >= QUEUE_ADDR_MAX) {
+		log_warnx("call=%s dir=onramp result=error mail-from address too long", call);
+		return -1;
+	}
 	if (cfg->mta_send.return_receipt)
 		onramp_addr(cfg, &cfg->mta_send.return_receipt_to, fr->ani, dnt, sizeof(dnt));
 	else
