@@ -94,7 +94,7 @@ START_TEST(test_example_config)
 	ck_assert_uint_eq(cfg->mta_receive.n_listen, 1);
 	ck_assert_str_eq(cfg->mta_receive.listen[0].addr, "127.0.0.1");
 	ck_assert_uint_eq(cfg->mta_receive.listen[0].port, 2525);
-	ck_assert_str_eq(cfg->mta_send.maildir, "maildir");
+	ck_assert_str_eq(cfg->mta_send.maildir, "/var/spool/t37gw/maildir");
 	ck_assert_uint_gt(cfg->mta_receive.maximum_recipients, 0);
 	/* Onramp, offramp and the toll-fraud rules. */
 	d = config_match_peer(cfg, CONFIG_PEER_MMOIP, CONFIG_MATCH_DESTINATION, "9913170");
