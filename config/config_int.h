@@ -49,7 +49,8 @@ struct cfg_seen {
 	unsigned sip_listen, codec, mail_from_host, mail_from_user,
 	    rr_host, rr_user, mta_listen, allow, max_recipients,
 	    called_subscriber, tsi, postmaster, retry, give_up,
-	    auth_file, recv_tls, send_tls, maildir, server, rtp, max_calls;
+	    auth_file, recv_tls, send_tls, maildir, server, rtp, max_calls,
+	    recv_auth;
 };
 
 struct cfg_error {

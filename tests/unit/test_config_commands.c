@@ -271,6 +271,7 @@ static const struct {
 	{ "mta receive allow-sender *@example.com\nmta receive allow-sender *", allow_sender },
 	{ "mta receive auth a b\nmta receive auth c \"d e\"\nmta receive auth-file /dev/null\n"
 	  "mta receive auth-clear", recv_auth },
+	{ "mta receive auth a b\nmta receive tls cert /dev/null key /dev/zero", recv_tls },
 	{ "mta receive tls cert /dev/null key /dev/zero", recv_tls },
 	{ "mta receive generate permanent-error\nmta receive generate mdn", generate },
 	{ "mta receive disable-dsn", disable_dsn },

@@ -172,10 +172,15 @@ static const struct {
 	{ "mta receive allow-sender example.com", { "t:1: bad sender pattern 'example.com' "
 	  "(expected LOCAL@DOMAIN with '*' or '?', or '*')" } },
 	{ "mta receive allow-sender a<b@c", { "t:1: bad sender pattern 'a<b@c' (character '<')" } },
-	{ "mta receive auth a b\nmta receive auth a c",
-	  { "t:2: duplicate 'mta receive auth' user 'a'" } },
-	{ "mta receive auth-file /nonexistent/users", { "t:1: cannot read mta receive auth-file "
-	  "'/nonexistent/users': No such file or directory" } },
+	{ "mta receive auth-clear\nmta receive auth a b\nmta receive auth a c",
+	  { "t:3: duplicate 'mta receive auth' user 'a'" } },
+	{ "mta receive auth-clear\nmta receive auth-file /nonexistent/users",
+	  { "t:2: cannot read mta receive auth-file '/nonexistent/users': No such file or "
+	    "directory" } },
+	{ "hostname a.b\nmta receive auth a b", { "t:2: SMTP AUTH users can never log in: add "
+	  "'mta receive tls cert FILE key FILE' or 'mta receive auth-clear'" } },
+	{ "mta receive auth-file /dev/null", { "t:1: SMTP AUTH users can never log in: add "
+	  "'mta receive tls cert FILE key FILE' or 'mta receive auth-clear'" } },
 	{ "mta receive tls crt a key b", { "t:1: unexpected 'crt' in 'mta receive tls' "
 	  "(usage: mta receive tls cert FILE key FILE)" } },
 	{ "mta receive tls cert /dev/null kye b", { "t:1: unexpected 'kye' in 'mta receive tls' "
