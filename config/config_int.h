@@ -20,7 +20,6 @@ enum cfg_mode {
 
 /* Command flags beyond the mode. */
 #define CFG_CMD_MMOIP_ONLY 0x1  /* dial-peer command valid on mmoip peers only */
-#define CFG_CMD_VOIP_ONLY  0x2
 
 struct cfg_parser;
 

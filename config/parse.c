@@ -375,15 +375,10 @@ run_cmd(struct cfg_parser *p, const struct cfg_cmd *c, int nwords, int argc, cha
 {
 	int nargs = argc - nwords;
 
-	if (p->mode == CFG_MODE_PEER) {
-		if ((c->flags & CFG_CMD_MMOIP_ONLY) && p->peer->type != CONFIG_PEER_MMOIP) {
-			cfg_err(p, "'%s' is only valid under a mmoip dial-peer", c->words);
-			return;
-		}
-		if ((c->flags & CFG_CMD_VOIP_ONLY) && p->peer->type != CONFIG_PEER_VOIP) {
-			cfg_err(p, "'%s' is only valid under a voip dial-peer", c->words);
-			return;
-		}
+	if (p->mode == CFG_MODE_PEER && (c->flags & CFG_CMD_MMOIP_ONLY) &&
+	    p->peer->type != CONFIG_PEER_MMOIP) {
+		cfg_err(p, "'%s' is only valid under a mmoip dial-peer", c->words);
+		return;
 	}
 	if (nargs < c->min_args) {
 		cfg_err(p, "'%s' is incomplete (usage: %s)", c->words, c->usage);
@@ -567,7 +562,7 @@ config_load(const char *path, struct config_diag *diag)
 		if (len == cap) {
 			char *t;
 
-			if (cap >= (size_t)CFG_FILE_MAX) {
+			if (cap > (size_t)CFG_FILE_MAX) {
 				cfg_err(&p, "file too large (more than %ld bytes)", CFG_FILE_MAX);
 				free(text);
 				fclose(f);
@@ -575,6 +570,8 @@ config_load(const char *path, struct config_diag *diag)
 				return NULL;
 			}
 			cap = cap ? cap * 2 : 16384;
+			if (cap > (size_t)CFG_FILE_MAX)
+				cap = (size_t)CFG_FILE_MAX + 1;   /* one more byte says "too large" */
 			t = realloc(text, cap);
 			if (t == NULL) {
 				cfg_err(&p, "out of memory");
