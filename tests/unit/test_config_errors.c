@@ -32,6 +32,12 @@ static const struct {
 	{ "fax send ecmm on", { "t:1: unknown command 'fax send ecmm'" } },
 	{ "destination-pattern 1", { "t:1: 'destination-pattern' is only valid under dial-peer voice" } },
 	{ "listen udp 1.2.3.4 5", { "t:1: 'listen' is only valid under sip" } },
+	{ "incoming called-number 1",
+	  { "t:1: 'incoming called-number' is only valid under dial-peer voice" } },
+	{ "sip\n mta send subject x",
+	  { "t:2: 'mta send subject' is a top-level command, not valid under sip" } },
+	{ "interface Fa0/0\n ip address \"1\n  \"x", { "t:1: 'interface' is not supported: "
+	  PLATFORM } },
 	{ "t38 on", { "t:1: 't38' is only valid under sip or trunk" } },
 	{ "sip\n proxy sip:x", { "t:2: 'proxy' is only valid under trunk, not under sip" } },
 	{ "sip\n hostname x", { "t:2: 'hostname' is a top-level command, not valid under sip" } },
