@@ -181,8 +181,9 @@ START_TEST(test_fax_text_sends)
 {
 	struct t37fax_loopback_opts o = { .ecm = 1, .t38 = 1 };
 	struct fax_result tr, rr;
-	struct ft_page *p = render("Dear customer,\n\nyour order has shipped.\f"
-	    "Page two.", 55, "t.tif", NULL), *got;
+	static const char text[] = "Dear customer,\n\nyour order has "
+	    "shipped.\fPage two.";
+	struct ft_page *p = render(text, strlen(text), "t.tif", NULL), *got;
 	char err[200];
 
 	ck_assert_int_eq(t37fax_loopback_run(ft_path("t.tif"), ft_path("r.tif"),
@@ -287,6 +288,7 @@ suite_fax_text(void)
 	TCase *tc = tcase_create("text");
 
 	tcase_add_checked_fixture(tc, ft_setup, ft_teardown);
+	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_fax_text_empty_and_format);
 	tcase_add_test(tc, test_fax_text_unknown_is_question_mark);
 	tcase_add_test(tc, test_fax_text_wrap);
