@@ -1,0 +1,500 @@
+/*
+ * Unit tests for mime/offramp: hand-written ordinary and hostile messages,
+ * each parsed from a file, checked for the parts delivered (kind, text,
+ * file contents) or for the status and words of the failure.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "mime/mime.h"
+
+#define TIFF_B64 "SUkqAAgAAAA="           /* "II*\0" + offset 8 */
+#define PDF_B64 "JVBERi0xLjQKJSVFT0YK"    /* "%PDF-1.4\n%%EOF\n" */
+
+struct offramp_case {
+	const char *name;
+	const char *msg;
+	const char *status;     /* NULL: must parse */
+	const char *errword;    /* a word the error text must contain */
+	const char *kinds;      /* one letter per part: T text, I tiff, P pdf */
+	const char *text0;      /* the first text part must equal this */
+	const char *filename0;  /* the first file part's decoded name */
+};
+
+static const struct offramp_case offramp_cases[] = {
+	{ "plain ascii",
+	  "From: a@example.com\nTo: FAX=+19195551234@fax.example.com\n"
+	  "Subject: hi\n\nHello fax.\n",
+	  NULL, NULL, "T", "Hello fax.\n", NULL },
+	{ "quoted-printable latin-1",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: text/plain; charset=ISO-8859-1\n"
+	  "Content-Transfer-Encoding: quoted-printable\n\n"
+	  "caf=E9 cr=E8me, long=\n line\n",
+	  NULL, NULL, "T", "caf\xc3\xa9 cr\xc3\xa8me, long line\n", NULL },
+	{ "upper-case type and charset",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: TEXT/PLAIN; CHARSET=\"iso-8859-1\"\n"
+	  "Content-Transfer-Encoding: 8bit\n\n"
+	  "Gr\xfc\xdf" "e\n",
+	  NULL, NULL, "T", "Gr\xc3\xbc\xc3\x9f" "e\n", NULL },
+	{ "iso-2022-jp body",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: text/plain; charset=ISO-2022-JP\n"
+	  "Content-Transfer-Encoding: 7bit\n\n"
+	  "\x1b$B$3$s$K$A$O\x1b(B\n",
+	  NULL, NULL, "T",
+	  "\xe3\x81\x93\xe3\x82\x93\xe3\x81\xab\xe3\x81\xa1\xe3\x81\xaf\n", NULL },
+	{ "unlabelled 8-bit is windows-1252",
+	  "From: a@example.com\n\ncaf\xe9 \x80" "5\n",
+	  NULL, NULL, "T", "caf\xc3\xa9 \xe2\x82\xac" "5\n", NULL },
+	{ "CRLF line ends and NULs",
+	  "From: a@example.com\r\nSubject: x\r\n\r\nline1\r\nli\0ne2\r\n",
+	  NULL, NULL, "T", "line1\nline2\n", NULL },
+	{ "base64 utf-8 text",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: text/plain; charset=utf-8\n"
+	  "Content-Transfer-Encoding: base64\n\n"
+	  "w6l0w6kK\n",
+	  NULL, NULL, "T", "\xc3\xa9t\xc3\xa9\n", NULL },
+	{ "mixed text and tiff",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: multipart/mixed; boundary=\"b1\"\n\n"
+	  "preamble\n--b1\nContent-Type: text/plain\n\nCover note\n"
+	  "--b1\nContent-Type: image/tiff; name=\"scan.tif\"\n"
+	  "Content-Transfer-Encoding: base64\n\n" TIFF_B64 "\n--b1--\n",
+	  NULL, NULL, "TI", "Cover note\n", "scan.tif" },
+	{ "cisco fax-message with two tiffs",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: multipart/fax-message; boundary=\"yradnuoB\"\n\n"
+	  "--yradnuoB\nContent-Type: image/tiff; application=faxbw\n"
+	  "Content-Transfer-Encoding: base64\n\n" TIFF_B64 "\n"
+	  "--yradnuoB\nContent-Type: image/tiff\n"
+	  "Content-Transfer-Encoding: base64\n\n" TIFF_B64 "\n--yradnuoB--\n",
+	  NULL, NULL, "II", NULL, NULL },
+	{ "alternative prefers text/plain",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: multipart/alternative; boundary=alt\n\n"
+	  "--alt\nContent-Type: text/plain\n\nPlain version\n"
+	  "--alt\nContent-Type: text/html\n\n<p>HTML version</p>\n--alt--\n",
+	  NULL, NULL, "T", "Plain version\n", NULL },
+	{ "alternative without text/plain takes the last faxable",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: multipart/alternative; boundary=alt\n\n"
+	  "--alt\nContent-Type: text/html\n\n<p>HTML &amp; more</p>\n"
+	  "--alt\nContent-Type: text/calendar\n\nBEGIN:VCALENDAR\n--alt--\n",
+	  NULL, NULL, "T", "HTML & more\n", NULL },
+	{ "nested mixed/alternative/related and pdf",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: multipart/mixed; boundary=m\n\n"
+	  "--m\nContent-Type: multipart/alternative; boundary=a\n\n"
+	  "--a\nContent-Type: text/plain; charset=us-ascii\n\nSee the PDF.\n"
+	  "--a\nContent-Type: multipart/related; boundary=r\n\n"
+	  "--r\nContent-Type: text/html\n\n<img src=cid:x>\n"
+	  "--r\nContent-Type: image/png\n\nPNG\n--r--\n"
+	  "--a--\n"
+	  "--m\nContent-Type: application/pdf; name=doc.pdf\n"
+	  "Content-Transfer-Encoding: base64\n\n" PDF_B64 "\n--m--\n",
+	  NULL, NULL, "TP", "See the PDF.\n", "doc.pdf" },
+	{ "octet-stream named .TIF",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: application/octet-stream\n"
+	  "Content-Disposition: attachment; filename=\"SCAN.TIF\"\n"
+	  "Content-Transfer-Encoding: base64\n\n" TIFF_B64 "\n",
+	  NULL, NULL, "I", NULL, "SCAN.TIF" },
+	{ "RFC 2231 file name",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: application/octet-stream\n"
+	  "Content-Disposition: attachment; filename*=UTF-8''%C3%A9t%C3%A9.tiff\n"
+	  "Content-Transfer-Encoding: base64\n\n" TIFF_B64 "\n",
+	  NULL, NULL, "I", NULL, "\xc3\xa9t\xc3\xa9.tiff" },
+	{ "signed: the signature is not content",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\";"
+	  " micalg=sha-256; boundary=s\n\n"
+	  "--s\nContent-Type: text/plain\n\nSigned text\n"
+	  "--s\nContent-Type: application/pkcs7-signature; name=smime.p7s\n"
+	  "Content-Transfer-Encoding: base64\n\nAAAA\n--s--\n",
+	  NULL, NULL, "T", "Signed text\n", NULL },
+	{ "white-space text part is skipped",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: multipart/mixed; boundary=m\n\n"
+	  "--m\nContent-Type: text/plain\n\n \n\n\t\n"
+	  "--m\nContent-Type: image/tiff\nContent-Transfer-Encoding: base64\n\n"
+	  TIFF_B64 "\n--m--\n",
+	  NULL, NULL, "I", NULL, NULL },
+	{ "winmail.dat",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: multipart/mixed; boundary=m\n\n"
+	  "--m\nContent-Type: text/plain\n\nsee attached\n"
+	  "--m\nContent-Type: application/ms-tnef; name=\"winmail.dat\"\n"
+	  "Content-Transfer-Encoding: base64\n\neJ8+IhAA\n--m--\n",
+	  "5.6.1", "winmail.dat", NULL, NULL, NULL },
+	{ "word document names its type",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: multipart/mixed; boundary=m\n\n"
+	  "--m\nContent-Type: image/tiff\nContent-Transfer-Encoding: base64\n\n"
+	  TIFF_B64 "\n"
+	  "--m\nContent-Type: application/msword; name=\"letter.doc\"\n\nxx\n--m--\n",
+	  "5.6.1", "application/msword", NULL, NULL, NULL },
+	{ "missing boundary parameter",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: multipart/mixed\n\n"
+	  "--xx\nContent-Type: text/plain\n\nhi\n--xx--\n",
+	  "5.6.1", "boundary", NULL, NULL, NULL },
+	{ "wrong boundary",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: multipart/mixed; boundary=yy\n\n"
+	  "--xx\nContent-Type: text/plain\n\nhi\n--xx--\n",
+	  "5.6.1", "boundary", NULL, NULL, NULL },
+	{ "corrupt base64",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: image/tiff; name=x.tif\n"
+	  "Content-Transfer-Encoding: base64\n\nSUkq!!AAgAAAA=\n",
+	  "5.6.1", "corrupt base64", NULL, NULL, NULL },
+	{ "base64 data after padding",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: image/tiff\n"
+	  "Content-Transfer-Encoding: base64\n\nSUkqAA==gAAAA\n",
+	  "5.6.1", "corrupt base64", NULL, NULL, NULL },
+	{ "tiff that is not a tiff",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: image/tiff; name=x.tif\n"
+	  "Content-Transfer-Encoding: base64\n\naGVsbG8gd29ybGQK\n",
+	  "5.6.1", "not a TIFF", NULL, NULL, NULL },
+	{ "pdf that is not a pdf",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: application/pdf\n\nhello\n",
+	  "5.6.1", "not a PDF", NULL, NULL, NULL },
+	{ "unknown transfer encoding",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: text/plain\nContent-Transfer-Encoding: x-rot13\n\nuryyb\n",
+	  "5.6.1", "x-rot13", NULL, NULL, NULL },
+	{ "forwarded message/rfc822",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: multipart/mixed; boundary=m\n\n"
+	  "--m\nContent-Type: message/rfc822\n\nFrom: b@example.com\n\nold\n--m--\n",
+	  "5.6.1", "message/rfc822", NULL, NULL, NULL },
+	{ "nothing to fax",
+	  "From: a@example.com\nSubject: empty\n\n\n",
+	  "5.6.1", "no text", NULL, NULL, NULL },
+	{ "headers only, no body separator",
+	  "From: a@example.com\nSubject: none\n",
+	  "5.6.1", NULL, NULL, NULL, NULL },
+};
+
+static char tmpdir[64];
+
+static void
+setup_tmp(void)
+{
+	g_strlcpy(tmpdir, "/tmp/t37mimeXXXXXX", sizeof(tmpdir));
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void
+teardown_tmp(void)
+{
+	char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
+
+	ck_assert_int_eq(system(cmd), 0);
+	g_free(cmd);
+}
+
+/* Writes msg (len bytes) to tmpdir/msg.eml and returns its path (static). */
+static const char *
+write_msg(const char *msg, size_t len)
+{
+	static char path[128];
+	FILE *f;
+
+	g_snprintf(path, sizeof(path), "%s/msg.eml", tmpdir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(msg, 1, len, f), len);
+	fclose(f);
+	return path;
+}
+
+static size_t
+case_len(const struct offramp_case *c)
+{
+	/* The CRLF/NUL case carries one embedded NUL. */
+	if (strstr(c->name, "NUL") != NULL)
+		return strlen(c->msg) + 1 + strlen(c->msg + strlen(c->msg) + 1);
+	return strlen(c->msg);
+}
+
+START_TEST(test_offramp_cases)
+{
+	const struct offramp_case *c = &offramp_cases[_i];
+	struct mime_offramp_opts opts = { .out_dir = tmpdir };
+	struct mime_error err;
+	struct mime_offramp *m;
+	const char *path = write_msg(c->msg, case_len(c));
+	size_t i, file0 = (size_t)-1;
+
+	m = mime_offramp_parse_file(path, &opts, &err);
+	if (c->status != NULL) {
+		ck_assert_msg(m == NULL, "%s: parsed but should fail", c->name);
+		ck_assert_str_eq(err.status, c->status);
+		ck_assert_msg(err.text[0] != '\0', "%s: no error text", c->name);
+		if (c->errword != NULL)
+			ck_assert_msg(strstr(err.text, c->errword) != NULL,
+			    "%s: error \"%s\" lacks \"%s\"", c->name, err.text, c->errword);
+		return;
+	}
+	ck_assert_msg(m != NULL, "%s: failed: %s %s", c->name, err.status, err.text);
+	ck_assert_uint_eq(mime_offramp_nparts(m), strlen(c->kinds));
+	for (i = 0; i < strlen(c->kinds); i++) {
+		const struct mime_part *p = mime_offramp_part(m, i);
+		int want = c->kinds[i] == 'T' ? MIME_PART_TEXT :
+		    c->kinds[i] == 'I' ? MIME_PART_TIFF : MIME_PART_PDF;
+
+		ck_assert_int_eq(p->kind, want);
+		if (p->kind == MIME_PART_TEXT) {
+			ck_assert_ptr_nonnull(p->text);
+			ck_assert_uint_eq(strlen(p->text), p->text_len);
+			ck_assert(g_utf8_validate(p->text, -1, NULL));
+			if (i == 0 && c->text0 != NULL)
+				ck_assert_str_eq(p->text, c->text0);
+		} else {
+			char *data = NULL;
+			gsize len = 0;
+
+			ck_assert_ptr_nonnull(p->path);
+			ck_assert(g_file_get_contents(p->path, &data, &len, NULL));
+			ck_assert_uint_eq(len, p->size);
+			if (p->kind == MIME_PART_TIFF)
+				ck_assert(len == 8 && memcmp(data, "II*\0\x08\0\0\0", 8) == 0);
+			else
+				ck_assert(len >= 5 && memcmp(data, "%PDF-", 5) == 0);
+			g_free(data);
+			if (file0 == (size_t)-1)
+				file0 = i;
+		}
+	}
+	ck_assert_ptr_null(mime_offramp_part(m, i));
+	if (c->filename0 != NULL) {
+		ck_assert(file0 != (size_t)-1);
+		ck_assert_str_eq(mime_offramp_part(m, file0)->filename, c->filename0);
+	}
+	mime_offramp_free(m);
+}
+END_TEST
+
+START_TEST(test_offramp_headers)
+{
+	static const char msg[] =
+	    "Return-Path: <alice@example.com>\n"
+	    "From: =?ISO-8859-1?Q?Andr=E9?= <andre@example.com>\n"
+	    "To: FAX=+19195551234@fax.example.com\n"
+	    "Subject: =?UTF-8?B?w6l0w6k=?= report\n"
+	    "Date: Mon, 23 Nov 2026 14:05:00 +0000\n"
+	    "Message-ID: <abc.123@example.com>\n"
+	    "Disposition-Notification-To: Alice <alice@example.com>\n"
+	    "X-Eight: caf\xe9\n"
+	    "\n"
+	    "Body\n";
+	struct mime_offramp_opts opts = { .out_dir = tmpdir };
+	struct mime_error err;
+	struct mime_offramp *m = mime_offramp_parse_file(write_msg(msg, strlen(msg)),
+	    &opts, &err);
+
+	ck_assert_ptr_nonnull(m);
+	ck_assert_str_eq(mime_offramp_from(m), "Andr\xc3\xa9 <andre@example.com>");
+	ck_assert_str_eq(mime_offramp_to(m), "FAX=+19195551234@fax.example.com");
+	ck_assert_str_eq(mime_offramp_subject(m), "\xc3\xa9t\xc3\xa9 report");
+	ck_assert_str_eq(mime_offramp_date(m), "Mon, 23 Nov 2026 14:05:00 +0000");
+	ck_assert_int_eq(mime_offramp_date_time(m), 1795442700);
+	ck_assert_str_eq(mime_offramp_message_id(m), "<abc.123@example.com>");
+	ck_assert_int_eq(mime_offramp_dnt_count(m), 1);
+	ck_assert_str_eq(mime_offramp_dnt_addr(m), "alice@example.com");
+	ck_assert_str_eq(mime_offramp_return_path(m), "alice@example.com");
+	ck_assert_int_eq(mime_offramp_is_report(m), 0);
+	/* The block as received, 8-bit octets masked, no body. */
+	ck_assert_ptr_nonnull(strstr(mime_offramp_headers(m),
+	    "Subject: =?UTF-8?B?w6l0w6k=?= report\n"));
+	ck_assert_ptr_nonnull(strstr(mime_offramp_headers(m), "X-Eight: caf?\n"));
+	ck_assert_ptr_null(strstr(mime_offramp_headers(m), "Body"));
+	mime_offramp_free(m);
+}
+END_TEST
+
+START_TEST(test_offramp_headers_dnt_rules)
+{
+	static const char two[] =
+	    "From: a@example.com\n"
+	    "Disposition-Notification-To: a@example.com, b@example.com\n"
+	    "Return-Path: <>\n\nx\n";
+	static const char twice[] =
+	    "From: a@example.com\n"
+	    "Disposition-Notification-To: a@example.com\n"
+	    "Disposition-Notification-To: a@example.com\n\nx\n";
+	static const char report[] =
+	    "From: MAILER-DAEMON@example.com\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/report; report-type=delivery-status; boundary=r\n\n"
+	    "--r\nContent-Type: text/plain\n\nfailed\n--r--\n";
+	struct mime_offramp_opts opts = { .out_dir = tmpdir };
+	struct mime_error err;
+	struct mime_offramp *m;
+
+	m = mime_offramp_parse_file(write_msg(two, strlen(two)), &opts, &err);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(mime_offramp_dnt_count(m), 2);
+	ck_assert_ptr_null(mime_offramp_dnt_addr(m));
+	ck_assert_str_eq(mime_offramp_return_path(m), "");
+	ck_assert_ptr_null(mime_offramp_subject(m));
+	ck_assert_ptr_null(mime_offramp_message_id(m));
+	mime_offramp_free(m);
+
+	m = mime_offramp_parse_file(write_msg(twice, strlen(twice)), &opts, &err);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(mime_offramp_dnt_count(m), 2);
+	ck_assert_ptr_null(mime_offramp_dnt_addr(m));
+	ck_assert_ptr_null(mime_offramp_return_path(m));
+	mime_offramp_free(m);
+
+	m = mime_offramp_parse_file(write_msg(report, strlen(report)), &opts, &err);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(mime_offramp_is_report(m), 1);
+	mime_offramp_free(m);
+}
+END_TEST
+
+START_TEST(test_offramp_limits)
+{
+	struct mime_offramp_opts opts = { .out_dir = tmpdir, .max_part_bytes = 4 };
+	struct mime_error err;
+	GString *deep = g_string_new("From: a@example.com\nMIME-Version: 1.0\n");
+	static const char tiff[] =
+	    "From: a@example.com\nMIME-Version: 1.0\nContent-Type: image/tiff\n"
+	    "Content-Transfer-Encoding: base64\n\n" TIFF_B64 "\n";
+	int i;
+
+	ck_assert_ptr_null(mime_offramp_parse_file(write_msg(tiff, strlen(tiff)),
+	    &opts, &err));
+	ck_assert_str_eq(err.status, "5.3.4");
+
+	for (i = 0; i < MIME_OFFRAMP_MAX_DEPTH + 4; i++)
+		g_string_append_printf(deep, "Content-Type: multipart/mixed; boundary=b%d\n\n--b%d\n", i, i);
+	g_string_append(deep, "Content-Type: text/plain\n\ndeep\n");
+	opts.max_part_bytes = 0;
+	ck_assert_ptr_null(mime_offramp_parse_file(write_msg(deep->str, deep->len),
+	    &opts, &err));
+	ck_assert_str_eq(err.status, "5.3.4");
+	ck_assert_ptr_nonnull(strstr(err.text, "nested"));
+	g_string_free(deep, TRUE);
+
+	ck_assert_ptr_null(mime_offramp_parse_file("/nonexistent/msg.eml", &opts, &err));
+	ck_assert_str_eq(err.status, "4.3.0");
+}
+END_TEST
+
+START_TEST(test_offramp_allow_empty)
+{
+	static const char msg[] = "From: a@example.com\nSubject: cover only\n\n\n";
+	struct mime_offramp_opts opts = { .out_dir = tmpdir, .allow_empty = 1 };
+	struct mime_error err;
+	struct mime_offramp *m = mime_offramp_parse_file(write_msg(msg, strlen(msg)),
+	    &opts, &err);
+
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(mime_offramp_nparts(m), 0);
+	ck_assert_str_eq(mime_offramp_subject(m), "cover only");
+	mime_offramp_free(m);
+}
+END_TEST
+
+/* ---- HTML and charsets ---- */
+
+static const struct {
+	const char *html;
+	const char *text;
+} html_cases[] = {
+	{ "<p>Hello&nbsp;<b>World</b></p><p>Second</p>", "Hello World\n\nSecond\n" },
+	{ "<script>alert('<p>x</p>')</script>Text", "Text\n" },
+	{ "A<br>B<BR/>C", "A\nB\nC\n" },
+	{ "<ul><li>one</li><li>two</li></ul>", "* one\n* two\n" },
+	{ "&lt;tag&gt; &amp; &#233;&#x263A; &bogus; & x", "<tag> & \xc3\xa9\xe2\x98\xba &bogus; & x\n" },
+	{ "<pre>a  b\n c</pre>after", "a  b\n c\nafter\n" },
+	{ "<!-- comment <p> -->x", "x\n" },
+	{ "<html><head><style>p{}</style><title>T</title></head>"
+	  "<body><div>one</div><div>two</div></body></html>", "one\ntwo\n" },
+	{ "<a href=\"x>y\">link</a> text", "link text\n" },
+	{ "&#0;&#xD800;&#99999999;", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\n" },
+	{ "<div", "" },
+	{ "<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr></table>", "a b\nc\n" },
+	{ "  lots   of\n\n  space  ", "lots of space\n" },
+	{ "<h1>Title</h1>para<hr>end", "Title\n\npara\n----------------------------------------\nend\n" },
+	{ "<SCRIPT>never closed", "" },
+	{ "<p><p><p>x</p></p></p>", "x\n" },
+};
+
+START_TEST(test_html_to_text)
+{
+	size_t len = 0;
+	char *t = mime_html_to_text(html_cases[_i].html, strlen(html_cases[_i].html), &len);
+
+	ck_assert_ptr_nonnull(t);
+	ck_assert_str_eq(t, html_cases[_i].text);
+	ck_assert_uint_eq(len, strlen(t));
+	g_free(t);
+}
+END_TEST
+
+static const struct {
+	const char *in;
+	const char *charset;
+	const char *out;
+} charset_cases[] = {
+	{ "caf\xe9", "iso-8859-1", "caf\xc3\xa9" },
+	{ "caf\xe9", "latin1", "caf\xc3\xa9" },
+	{ "\xa4", "iso-8859-15", "\xe2\x82\xac" },
+	{ "\x93q\x94", "windows-1252", "\xe2\x80\x9cq\xe2\x80\x9d" },
+	{ "caf\xe9", "x-no-such-charset", "caf\xc3\xa9" },
+	{ "caf\xc3\xa9", NULL, "caf\xc3\xa9" },
+	{ "caf\xc3\xa9", "us-ascii", "caf\xc3\xa9" },
+	{ "bad\xff" "utf8", "utf-8", "bad\xef\xbf\xbdutf8" },
+	{ "\x1b$B$3$s\x1b(B", "iso-2022-jp", "\xe3\x81\x93\xe3\x82\x93" },
+	{ "\xb0\xa1", "euc-kr", "\xea\xb0\x80" },
+	{ "a\r\nb\rc\x01\x7f" "d\fe", "us-ascii", "a\nb\nc\x7f" "d\fe" },
+};
+
+START_TEST(test_text_to_utf8)
+{
+	size_t len = 0;
+	char *t = mime_text_to_utf8(charset_cases[_i].in, strlen(charset_cases[_i].in),
+	    charset_cases[_i].charset, &len);
+
+	ck_assert_str_eq(t, charset_cases[_i].out);
+	ck_assert_uint_eq(len, strlen(t));
+	g_free(t);
+}
+END_TEST
+
+Suite *
+suite_mime_offramp(void)
+{
+	Suite *s = suite_create("mime_offramp");
+	TCase *tc = tcase_create("parse");
+	TCase *tt = tcase_create("text");
+
+	tcase_add_checked_fixture(tc, setup_tmp, teardown_tmp);
+	tcase_add_loop_test(tc, test_offramp_cases, 0, G_N_ELEMENTS(offramp_cases));
+	tcase_add_test(tc, test_offramp_headers);
+	tcase_add_test(tc, test_offramp_headers_dnt_rules);
+	tcase_add_test(tc, test_offramp_limits);
+	tcase_add_test(tc, test_offramp_allow_empty);
+	suite_add_tcase(s, tc);
+	tcase_add_loop_test(tt, test_html_to_text, 0, G_N_ELEMENTS(html_cases));
+	tcase_add_loop_test(tt, test_text_to_utf8, 0, G_N_ELEMENTS(charset_cases));
+	suite_add_tcase(s, tt);
+	return s;
+}
