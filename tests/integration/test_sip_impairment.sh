@@ -5,13 +5,14 @@
 #   G.711 with ECM, 0.5% loss and up to 20 ms jitter each way: at least
 #   SIP_G711_MIN of SIP_RUNS calls complete (spandsp-notes: ~70% at 0.5%
 #   without the fixed jitter buffer's fill-in, and lower with jitter);
-#   T.38 with redundancy 3 at 10% loss each way: every call completes.
+#   T.38 with redundancy 3 at 10% loss each way: all but one complete
+#   (measured: 4/4 here; spandsp-notes: 6/6).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sip_lib.sh"
 
 RUNS=${SIP_RUNS:-4}
 G711_MIN=${SIP_G711_MIN:-2}
-T38_MIN=${SIP_T38_MIN:-$RUNS}
+T38_MIN=${SIP_T38_MIN:-$((RUNS - 1))}
 
 make_page "$T/p1.tif" "Impaired page"
 i=0; pids=""
