@@ -94,6 +94,13 @@ class Gateway:
 
     def start(self):
         exe = os.path.join(BUILD, "t37gw")
+        probe = subprocess.run([exe, "-t", "-c", self.conf], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)
+        if b"usage:" in probe.stdout:
+            print("t37gw cannot load a config yet (-c not supported)")
+            sys.exit(SKIP)
+        if probe.returncode != 0:
+            fail("t37gw -t rejects the test config:\n" + probe.stdout.decode("utf-8", "replace"))
         self.logf = open(self.log, "ab")
         self.proc = subprocess.Popen([exe, "-c", self.conf], stdout=self.logf,
                                      stderr=subprocess.STDOUT)
