@@ -134,10 +134,11 @@ class Gateway:
         if not os.environ.get("T37_KEEP"):
             shutil.rmtree(self.dir, ignore_errors=True)
 
-    def logtext(self):
+    def logtext(self, tail=4000):
         try:
             with open(self.log, "rb") as f:
-                return f.read().decode("utf-8", "replace")[-4000:]
+                text = f.read().decode("utf-8", "replace")
+                return text[-tail:] if tail else text
         except OSError:
             return ""
 
