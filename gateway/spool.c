@@ -28,6 +28,7 @@
 #define SPOOL_REPLACE_PREFIX ".new-"    /* <job>/.new-NAME: spool_replace temp */
 #define SPOOL_RMTREE_DEPTH 4            /* deepest tree spool removal descends */
 #define SPOOL_SEQ_BITS 12               /* ids: usec << 12 | sequence */
+#define SPOOL_SYNCFS_MIN 8              /* group commits this big use one syncfs() */
 
 /* The queues, in the order their fds are kept. */
 static const char *const spool_queues[] = {
@@ -71,7 +72,7 @@ static int spool_write_all(int fd, const void *buf, size_t len);
 static int spool_job_file(struct spool_job *job, const char *name);
 static void spool_job_release(struct spool_job *job, int remove_tmp);
 static int spool_job_sync(struct spool_job *job);
-static int spool_job_place(struct spool_job *job);
+static int spool_job_place(struct spool_job *job, int synced);
 static int spool_fsync_fd(int fd, const char *step);
 static int spool_rename_noreplace(int fromfd, const char *from, int tofd, const char *to);
 static int spool_open_job(struct spool *sp, int q, const char *id);
@@ -588,12 +589,20 @@ spool_rename_noreplace(int fromfd, const char *from, int tofd, const char *to)
 	return renameat2(fromfd, from, tofd, to, RENAME_NOREPLACE);
 }
 
-/* Files synced; move tmp/<id> into the queue (not yet durable there). */
+/* Syncs the job's files (unless the whole file system just was), then
+ * moves tmp/<id> into the queue (not yet durable there). */
 static int
-spool_job_place(struct spool_job *job)
+spool_job_place(struct spool_job *job, int synced)
 {
-	if (spool_job_sync(job) == -1)
+	size_t i;
+
+	if (!synced && spool_job_sync(job) == -1)
 		return -1;
+	for (i = 0; i < job->nfiles; i++) {
+		if (job->files[i].fd != -1)
+			close(job->files[i].fd);
+		job->files[i].fd = -1;
+	}
 	return spool_rename_noreplace(job->sp->tmpfd, job->id,
 	    job->sp->qfd[job->queue], job->id);
 }
@@ -631,14 +640,26 @@ spool_job_commit_many(struct spool_job **jobs, size_t n)
 	int synced[SPOOL_NQUEUES] = { 0 };
 	int used[SPOOL_NQUEUES] = { 0 };
 	struct spool *sp = NULL;
-	int failed = 0, err = 0;
-	size_t i, q;
+	int failed = 0, err = 0, fs_synced = 0;
+	size_t i, q, live = 0;
 
+	for (i = 0; i < n; i++) {
+		if (jobs[i] != NULL) {
+			sp = jobs[i]->sp;
+			live++;
+		}
+	}
+	/* A large batch: one syncfs() makes every file and job directory
+	 * durable at once, instead of several fsyncs per job. */
+	if (live >= SPOOL_SYNCFS_MIN) {
+		spool_step("syncfs");
+		if (syncfs(sp->tmpfd) == 0)
+			fs_synced = 1;
+	}
 	for (i = 0; i < n; i++) {
 		if (jobs[i] == NULL)
 			continue;
-		sp = jobs[i]->sp;
-		if (spool_job_place(jobs[i]) == -1) {
+		if (spool_job_place(jobs[i], fs_synced) == -1) {
 			err = errno;
 			failed++;
 			spool_job_release(jobs[i], 1);

@@ -217,6 +217,7 @@ static void
 h_teardown(struct harness *h)
 {
 	smtp_server_free(h->srv);
+	run(h);         /* libevent finalizes freed bufferevents in the loop */
 	bufferevent_free(h->pair[1]);
 	event_base_free(h->base);
 }
@@ -606,6 +607,7 @@ START_TEST(test_async_client_gone)
 	smtp_server_reply_set(&r, 250, "2.0.0", "Ok");
 	ck_assert_int_eq(smtp_server_reply_data(h.srv, h.id, &r), -1);
 	smtp_server_free(h.srv);
+	run(&h);
 	event_base_free(h.base);
 }
 END_TEST
@@ -625,6 +627,7 @@ START_TEST(test_lost_mid_data)
 	ck_assert_int_eq(h.own.aborts, 1);
 	ck_assert_int_eq(h.own.ends, 1);
 	smtp_server_free(h.srv);
+	run(&h);
 	event_base_free(h.base);
 }
 END_TEST
