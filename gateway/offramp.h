@@ -223,4 +223,32 @@ int gw_retry_encode(const struct gw_rcpt_retry *r, char *buf, size_t size);
 /* Parses gw_retry_encode()'s output strictly; 0, or -1 on any defect. */
 int gw_retry_decode(const char *line, struct gw_rcpt_retry *r);
 
+/* ---- PDF to fax pages with Ghostscript (gateway/offramp_pdf.c) -------- */
+
+struct mime_error;
+
+#define GW_PDF_GS_PATH "/usr/bin/gs"
+#define GW_PDF_TIMEOUT_DEFAULT 120     /* seconds for one document */
+#define GW_PDF_MAX_PAGES_DEFAULT 100
+
+struct gw_pdf_opts {
+	const char *gs_path;     /* NULL: GW_PDF_GS_PATH */
+	unsigned max_pages;      /* 0: GW_PDF_MAX_PAGES_DEFAULT */
+	unsigned timeout;        /* seconds; 0: GW_PDF_TIMEOUT_DEFAULT */
+};
+
+/*
+ * Renders the PDF at pdf into a multi-page TIFF at tiff_out (G4, 204x196
+ * dpi, 1728 pixels wide, every page scaled to fit) by running Ghostscript
+ * with -dSAFER, without a shell (posix_spawn, own process group, empty
+ * environment but PATH and LC_ALL), stopped and killed after the time
+ * limit. The result still goes through fax_tiff_normalize() before it is
+ * sent. Blocks: run it off the event loop. Returns 0 and the page count,
+ * or -1 with err: 5.3.4 (more than max_pages, or over the time limit),
+ * 5.6.5 (Ghostscript could not convert it; its last message is quoted),
+ * 4.3.0 (could not run Ghostscript at all).
+ */
+int gw_pdf_render(const char *pdf, const char *tiff_out,
+    const struct gw_pdf_opts *opts, unsigned *pages, struct mime_error *err);
+
 #endif
