@@ -30,6 +30,305 @@ int smtp_xtext_decode(const char *in, char *out, size_t size);
 
 /* ---- server (smtp/server*.c) ------------------------------------------ */
 
+/*
+ * The ESMTP listener's protocol engine (RFC 5321 with PIPELINING, SIZE,
+ * 8BITMIME, DSN, ENHANCEDSTATUSCODES, STARTTLS, AUTH PLAIN/LOGIN). It owns
+ * the sockets, framing, the per-session state machine and the limits given
+ * in struct smtp_server_options. It knows no policy: every decision (who may
+ * connect, authenticate, send, to whom; where the message goes) is asked of
+ * the owner through struct smtp_server_callbacks. Single-threaded: all calls
+ * happen on the event_base given to smtp_server_new().
+ */
+struct event_base;
+struct bufferevent;
+struct sockaddr;
+struct ssl_ctx_st;
+
+struct smtp_server;                     /* opaque: listener + sessions */
+
+/* Defaults and floors of the limits (RFC 5321 4.5.3.1, RFC 3461 5.4). */
+#define SMTP_SERVER_CMDLINE_MIN       1036   /* octets incl. CRLF, DSN floor */
+#define SMTP_SERVER_CMDLINE_DEFAULT   2048
+#define SMTP_SERVER_TEXTLINE_MAX      1000   /* octets incl. CRLF */
+#define SMTP_SERVER_RCPT_MIN          100
+#define SMTP_SERVER_RECEIVED_DEFAULT  100    /* >= this many Received: -> 554 5.4.6 */
+#define SMTP_SERVER_ERRORS_DEFAULT    10
+#define SMTP_SERVER_CMD_TIMEOUT       300    /* seconds, RFC 5321 4.5.3.2.7 */
+#define SMTP_SERVER_DATA_TIMEOUT      600
+#define SMTP_SERVER_PATH_MAX          256    /* RFC 5321 4.5.3.1.3 incl. <> */
+#define SMTP_SERVER_LOCAL_MAX         64
+#define SMTP_SERVER_DOMAIN_MAX        255
+#define SMTP_SERVER_TEXT_MAX          400    /* reply text the owner may give */
+
+/* Zero fields take the defaults above. Copied by smtp_server_new(). */
+struct smtp_server_options {
+	const char *hostname;           /* greeting, EHLO, Received:; required */
+	size_t max_message_size;        /* octets; 0 = no limit (no SIZE value) */
+	unsigned max_recipients;        /* per transaction; raised to >= 100 */
+	unsigned max_sessions;          /* 0 = 100; listener paused at the cap */
+	unsigned max_sessions_per_addr; /* 0 = no per-address limit */
+	unsigned max_errors;            /* protocol errors before 421 */
+	unsigned max_received;          /* Received: loop limit */
+	unsigned cmd_timeout;           /* seconds waiting for a command */
+	unsigned data_timeout;          /* seconds between DATA reads */
+	size_t cmdline_max;             /* raised to >= SMTP_SERVER_CMDLINE_MIN */
+	struct ssl_ctx_st *tls;         /* SSL_CTX for STARTTLS, NULL = none; borrowed */
+	int auth;                       /* offer AUTH PLAIN LOGIN */
+	int auth_in_clear;              /* ... also before TLS */
+	int no_dsn;                     /* do not offer DSN (params then 555) */
+	int no_8bitmime;
+	int no_pipelining;
+};
+
+/* A reply the owner gives: code 200..599, enhanced code "x.y.z", text. */
+struct smtp_server_reply {
+	int code;
+	char enh[16];
+	char text[SMTP_SERVER_TEXT_MAX];
+};
+/* Fills a reply (text printf-style); returns r. */
+struct smtp_server_reply *smtp_server_reply_set(struct smtp_server_reply *r,
+    int code, const char *enh, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+enum smtp_server_body { SMTP_BODY_NONE = 0, SMTP_BODY_7BIT, SMTP_BODY_8BITMIME };
+enum smtp_server_ret { SMTP_RET_NONE = 0, SMTP_RET_FULL, SMTP_RET_HDRS };
+#define SMTP_NOTIFY_NEVER   0x01
+#define SMTP_NOTIFY_SUCCESS 0x02
+#define SMTP_NOTIFY_FAILURE 0x04
+#define SMTP_NOTIFY_DELAY   0x08
+
+/* What the client said about the session, valid during each callback. */
+struct smtp_server_client {
+	unsigned long long id;          /* session id, never reused */
+	const char *addr;               /* numeric client address ("unix" for pairs) */
+	const char *helo;               /* EHLO/HELO argument or "" */
+	int esmtp;                      /* EHLO (not HELO) */
+	int tls;                        /* TLS active */
+	const char *auth_user;          /* authenticated user or NULL */
+};
+
+/* MAIL FROM, parsed and syntax-checked (RFC 5321 4.1.2, 1870, 6152, 3461). */
+struct smtp_server_mail {
+	const char *from;               /* path without <>; "" for the null path */
+	size_t size;                    /* SIZE=, 0 when absent */
+	enum smtp_server_body body;
+	enum smtp_server_ret ret;
+	const char *envid;              /* xtext as received, or NULL */
+	const char *auth;               /* AUTH= xtext as received, or NULL */
+};
+
+/* RCPT TO, parsed and syntax-checked. to may hold a source route
+ * ("@a,@b:user@dom"): routing policy is the owner's. */
+struct smtp_server_rcpt {
+	const char *to;                 /* path without <> */
+	unsigned notify;                /* SMTP_NOTIFY_* bits, 0 when absent */
+	const char *orcpt;              /* "addr-type;xtext" as received, or NULL */
+};
+
+/*
+ * Owner callbacks. udata is what connect() stored in *udata (owned by the
+ * owner; end() is the last call for a session and frees it). A callback
+ * that fills reply with a code >= 400 refuses; code 0 leaves the default
+ * (220/235/250 ...). None may call back into the server except
+ * smtp_server_reply_data() from data_end()'s completion, which may also
+ * happen later from any event callback.
+ */
+struct smtp_server_callbacks {
+	/* New session: refuse with a 4xx/5xx reply (sent, then closed). */
+	void (*connect)(void *arg, const struct smtp_server_client *c, void **udata,
+	    struct smtp_server_reply *reply);
+	/* AUTH: 0 = valid credentials, -1 = not. */
+	int (*auth)(void *arg, void *udata, const struct smtp_server_client *c,
+	    const char *user, const char *password);
+	void (*mail)(void *arg, void *udata, const struct smtp_server_client *c,
+	    const struct smtp_server_mail *m, struct smtp_server_reply *reply);
+	void (*rcpt)(void *arg, void *udata, const struct smtp_server_client *c,
+	    const struct smtp_server_rcpt *r, struct smtp_server_reply *reply);
+	/* DATA accepted (>= 1 recipient): open a sink; a >= 400 reply refuses. */
+	void (*data_start)(void *arg, void *udata, const struct smtp_server_client *c,
+	    struct smtp_server_reply *reply);
+	/* Message octets, dot-unstuffed, lines ending in CRLF. Called only while
+	 * the message is still acceptable. */
+	void (*data_chunk)(void *arg, void *udata, const char *buf, size_t len);
+	/*
+	 * Final dot of an acceptable message. Return 0 with reply filled to
+	 * answer now, or 1 to answer later with smtp_server_reply_data() (the
+	 * session reads nothing more until then). size = message octets.
+	 */
+	int (*data_end)(void *arg, void *udata, const struct smtp_server_client *c,
+	    size_t size, struct smtp_server_reply *reply);
+	/* The open sink is abandoned (message refused, RSET impossible, or the
+	 * connection is lost before the final dot): discard everything. */
+	void (*data_abort)(void *arg, void *udata);
+	/* Session over (any reason); free udata. */
+	void (*end)(void *arg, void *udata, const struct smtp_server_client *c);
+};
+
+/* Returns NULL on bad options (no hostname) or no memory. Caller frees. */
+struct smtp_server *smtp_server_new(struct event_base *base,
+    const struct smtp_server_options *opt, const struct smtp_server_callbacks *cb,
+    void *arg);
+/* Closes the listeners and every session (end() is called for each). */
+void smtp_server_free(struct smtp_server *srv);
+/* Listens on addr:port (numeric, v4 or v6; port as text). 0 or -1. */
+int smtp_server_listen(struct smtp_server *srv, const char *addr, const char *port);
+/*
+ * Starts a session on a connected bufferevent (takes ownership; freed with
+ * the session). addr is the client's address as text. Returns the session id,
+ * or 0 when refused at once (bev freed). Used by the listener and by tests.
+ */
+unsigned long long smtp_server_attach(struct smtp_server *srv, struct bufferevent *bev,
+    const char *addr);
+/*
+ * Completes a data_end() that returned 1. Returns 0, or -1 when the session
+ * is gone (the owner logs it; the client never saw a 250).
+ */
+int smtp_server_reply_data(struct smtp_server *srv, unsigned long long id,
+    const struct smtp_server_reply *reply);
+/* Number of live sessions. */
+unsigned smtp_server_sessions(const struct smtp_server *srv);
+/*
+ * Parses a MAIL / RCPT argument ("FROM:<a@b> SIZE=10", "TO:<x@y> NOTIFY=NEVER")
+ * as a session would (exported for tests and the fuzzer). flags are
+ * SMTP_PARSE_*: which extensions are on. Strings in m / r point into buf
+ * (bufsz >= strlen(arg) + 1). Returns 0, or -1 with the 5xx in reply.
+ */
+#define SMTP_PARSE_DSN    0x01          /* RET ENVID NOTIFY ORCPT known */
+#define SMTP_PARSE_AUTH   0x02          /* AUTH= known */
+#define SMTP_PARSE_NO8BIT 0x04          /* BODY= unknown */
+int smtp_server_parse_mail(const char *arg, int flags, size_t max_size,
+    struct smtp_server_mail *m, char *buf, size_t bufsz, struct smtp_server_reply *reply);
+int smtp_server_parse_rcpt(const char *arg, int flags, struct smtp_server_rcpt *r,
+    char *buf, size_t bufsz, struct smtp_server_reply *reply);
+
 /* ---- client (smtp/client*.c) ------------------------------------------ */
+
+/*
+ * A response-driven ESMTP client for one message to one recipient over one
+ * connection (RFC 5321, 1870 SIZE, 2920 PIPELINING, 3207 STARTTLS, 3461
+ * DSN, 4954 AUTH PLAIN/LOGIN, 6152 8BITMIME) on the caller's libevent loop.
+ * Only reply codes decide what happens; reply text is kept for the log.
+ *
+ * Outcome classes (the owner's queue acts on them):
+ *   SENT       250 after the final dot: the server owns the message.
+ *   TEMPFAIL   connection failure, timeout, lost connection, any 4xx, a
+ *              protocol error, and server-level refusals (5xx greeting,
+ *              HELO, STARTTLS or AUTH, STARTTLS required but not offered,
+ *              AUTH refused in clear): try the next server / retry later
+ *              (like Postfix's smtp_skip_5xx_greeting and
+ *              smtp_sasl_auth_soft_bounce).
+ *   PERMFAIL   5xx to MAIL, RCPT, DATA or the final dot; the message is
+ *              over the server's SIZE limit or 8-bit to a 7-bit server
+ *              (refused without sending).
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+struct event_base;
+struct evdns_base;
+struct bufferevent;
+typedef struct ssl_ctx_st SSL_CTX;
+
+#define SMTP_CLIENT_REPLY_MAX     512   /* reply text kept for the log */
+#define SMTP_CLIENT_LINE_MAX      2048  /* longest reply line accepted */
+#define SMTP_CLIENT_REPLY_LINES   100   /* lines in one multi-line reply */
+#define SMTP_CLIENT_ADDR_MAX      256   /* RFC 5321 4.5.3.1.3 path */
+
+enum smtp_tls_mode {
+	SMTP_TLS_OFF = 0,
+	SMTP_TLS_OPPORTUNISTIC,         /* STARTTLS when offered */
+	SMTP_TLS_REQUIRED,              /* never send the message in clear */
+};
+
+/* Timeouts in milliseconds; 0 takes the RFC 5321 4.5.3.2 default. */
+struct smtp_client_timeouts {
+	unsigned connect;               /* 30 s */
+	unsigned greeting;              /* 5 min */
+	unsigned command;               /* EHLO/HELO/STARTTLS/AUTH/QUIT: 5 min */
+	unsigned mail;                  /* 5 min */
+	unsigned rcpt;                  /* 5 min */
+	unsigned data_init;             /* 2 min */
+	unsigned data_block;            /* 3 min */
+	unsigned data_end;              /* 10 min */
+};
+
+struct smtp_client_opts {
+	const char *helo_name;          /* required: our FQDN */
+	enum smtp_tls_mode tls;
+	SSL_CTX *tls_ctx;               /* required unless tls is OFF; the client
+					 * takes its own reference */
+	const char *tls_server_name;    /* SNI and, with tls_verify, the name checked */
+	bool tls_verify;
+	const char *auth_user;          /* NULL: no AUTH */
+	const char *auth_pass;
+	bool auth_plaintext_ok;         /* AUTH allowed without TLS */
+	struct smtp_client_timeouts timeouts;
+};
+
+/* The message (all borrowed for the duration of the start call: copied). */
+struct smtp_client_msg {
+	const char *mail_from;          /* "" = the null reverse-path <> */
+	const char *rcpt;               /* required */
+	const char *envid;              /* DSN ENVID (raw, sent as xtext); NULL: none */
+	const char *notify;             /* DSN NOTIFY list, e.g. "SUCCESS,FAILURE"; NULL: none */
+	const char *orcpt;              /* DSN ORCPT address; NULL: rcpt */
+	bool ret_hdrs;                  /* DSN RET=HDRS (else RET=FULL when envid given) */
+	bool body_8bit;                 /* needs BODY=8BITMIME */
+	int fd;                         /* the message, LF or CRLF lines; dup'd */
+};
+
+enum smtp_client_status {
+	SMTP_CLIENT_SENT = 0,
+	SMTP_CLIENT_TEMPFAIL,
+	SMTP_CLIENT_PERMFAIL,
+};
+
+enum smtp_client_step {
+	SMTP_STEP_CONNECT = 0, SMTP_STEP_GREETING, SMTP_STEP_EHLO, SMTP_STEP_HELO,
+	SMTP_STEP_STARTTLS, SMTP_STEP_TLS, SMTP_STEP_AUTH, SMTP_STEP_MAIL,
+	SMTP_STEP_RCPT, SMTP_STEP_DATA, SMTP_STEP_DOT, SMTP_STEP_QUIT,
+};
+
+/* The outcome, as plain data. */
+struct smtp_client_result {
+	enum smtp_client_status status;
+	enum smtp_client_step step;     /* where it was decided */
+	int code;                       /* the deciding reply code; 0: none (local) */
+	bool timeout;
+	char dsn[16];                   /* enhanced status "x.y.z" (reply's or derived) */
+	char reply[SMTP_CLIENT_REPLY_MAX];  /* the server's reply, or a local reason */
+	char peer_ip[64];               /* the server's address ("" before connect) */
+	bool tls;                       /* the session was encrypted */
+	bool pipelined;                 /* MAIL/RCPT/DATA went as one group */
+	bool dsn_sent;                  /* DSN parameters were sent */
+};
+
+/* Called once with the outcome; the client frees itself right after the
+ * callback returns (do not cancel it from inside). */
+typedef void (*smtp_client_cb)(const struct smtp_client_result *res, void *arg);
+
+struct smtp_client;             /* opaque: one session */
+
+/* Runs a session over bev (connected, e.g. one end of a bufferevent pair);
+ * the client owns bev from now on. NULL on bad arguments or ENOMEM (bev
+ * is then freed). */
+struct smtp_client *smtp_client_start(struct event_base *base,
+    struct bufferevent *bev, const struct smtp_client_opts *opts,
+    const struct smtp_client_msg *msg, smtp_client_cb cb, void *arg);
+/* Connects to host:port (dns may be NULL for numeric hosts) and runs a
+ * session. Connection failures arrive through cb. NULL on bad arguments. */
+struct smtp_client *smtp_client_connect(struct event_base *base,
+    struct evdns_base *dns, const char *host, uint16_t port,
+    const struct smtp_client_opts *opts, const struct smtp_client_msg *msg,
+    smtp_client_cb cb, void *arg);
+/* Drops a session without calling its callback (shutdown). Accepts NULL. */
+void smtp_client_cancel(struct smtp_client *c);
+const char *smtp_client_step_name(enum smtp_client_step step);
+/* An SSL_CTX for client sessions: TLS 1.2+, peer verification against
+ * ca_file (NULL: the system store) when verify. Caller frees with
+ * SSL_CTX_free(). NULL with a message in err. */
+SSL_CTX *smtp_client_tls_ctx_new(bool verify, const char *ca_file, char *err,
+    size_t errlen);
 
 #endif

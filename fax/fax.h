@@ -1,0 +1,368 @@
+/*
+ * fax/: the fax engine of the gateway.
+ *
+ * What it does: T.30 fax sessions over spandsp 0.0.6, in audio mode (8 kHz
+ * linear samples, G.711 pass-through) or in T.38 mode (IFP packets), with a
+ * watchdog and the audio -> T.38 switch-over; fax tone detection (CNG, CED /
+ * V.21 preamble) for the switch-over decision; TIFF handling: normalizing
+ * any sane bilevel or greyscale TIFF into pages spandsp can send, rewriting
+ * received files to RFC 3949 Profile S, rendering text/plain into fax pages,
+ * and stamping the page header line.
+ *
+ * What it does not do: no sockets, no timers, no threads, no RTP/UDPTL
+ * framing. The caller moves samples or IFP packets and drives time by calling
+ * fax_session_tick() every 20 ms. A session belongs to one thread.
+ */
+#ifndef FAX_FAX_H
+#define FAX_FAX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---------------------------------------------------------------- limits */
+
+#define FAX_SAMPLE_RATE		8000	/* audio mode: 8 kHz linear, 16-bit */
+#define FAX_BLOCK_SAMPLES	160	/* one 20 ms block */
+#define FAX_IDENT_MAX		20	/* TSI/CSI, T.30 5.3.6.2.4 */
+#define FAX_PAGE_HEADER_MAX	50	/* spandsp's page header info */
+#define FAX_COMPLETION_TEXT_MAX	96
+
+/* ------------------------------------------------------------- sessions */
+
+struct fax_session;			/* opaque */
+
+enum fax_media {
+	FAX_MEDIA_AUDIO = 0,		/* G.711 pass-through: samples in/out */
+	FAX_MEDIA_T38			/* T.38 terminal: IFP packets in/out */
+};
+
+/* Modem set (same values as spandsp's T30_SUPPORT_*). */
+#define FAX_MODEM_V27TER	0x01	/* 2400, 4800 */
+#define FAX_MODEM_V29		0x02	/* 7200, 9600 */
+#define FAX_MODEM_V17		0x04	/* 7200 .. 14400 */
+#define FAX_MODEM_ALL		(FAX_MODEM_V27TER | FAX_MODEM_V29 | FAX_MODEM_V17)
+
+/* Resolutions to advertise (receive) or accept (send). */
+#define FAX_RES_STANDARD	0x01	/* 204x98 */
+#define FAX_RES_FINE		0x02	/* 204x196 */
+#define FAX_RES_SUPERFINE	0x04	/* 204x391 */
+
+/* Page widths to advertise. */
+#define FAX_WIDTH_A4		0x01	/* 215 mm, 1728 px */
+#define FAX_WIDTH_B4		0x02	/* 255 mm, 2048 px */
+#define FAX_WIDTH_A3		0x04	/* 303 mm, 2432 px */
+
+/* T.38 data rate management (T.38 / SDP T38FaxRateManagement). */
+enum fax_t38_rate_management {
+	FAX_T38_LOCAL_TCF = 1,		/* "localTCF": TCF generated locally */
+	FAX_T38_TRANSFERRED_TCF = 2	/* "transferredTCF" */
+};
+
+struct fax_t38_options {
+	int max_datagram;		/* T38FaxMaxDatagram, bytes; 0 = 400 */
+	enum fax_t38_rate_management rate_management;	/* 0 = local TCF */
+	int max_rate;			/* T38MaxBitRate, bps; 0 = 14400 */
+	int version;			/* T38FaxVersion, 0 */
+	int fill_bit_removal;		/* T38FaxFillBitRemoval */
+};
+
+struct fax_session_options {
+	int calling_party;		/* 1: we originate (send CNG), 0: answer */
+	enum fax_media media;
+	const char *ident;		/* TSI/CSI, <= FAX_IDENT_MAX, or NULL */
+	const char *page_header;	/* <= FAX_PAGE_HEADER_MAX, or NULL
+					 * (the header line is normally stamped
+					 * into the file by fax_header_stamp) */
+	int ecm;			/* error correction mode; default on */
+	int modems;			/* FAX_MODEM_*; 0 = all */
+	int max_speed;			/* 2400..14400 bps; 0 = no limit */
+	int resolutions;		/* FAX_RES_*; 0 = standard|fine|superfine */
+	int widths;			/* FAX_WIDTH_*; 0 = A4|B4|A3 */
+	const char *tx_tiff;		/* send this normalized file, or NULL */
+	const char *rx_tiff;		/* receive into this path, or NULL */
+	int profile_s;			/* receive: rewrite rx_tiff to Profile S
+					 * at the end (before the done callback);
+					 * 0 keeps what spandsp wrote */
+	unsigned idle_timeout_ms;	/* watchdog: no progress; 0 = default */
+	unsigned max_duration_ms;	/* watchdog: whole call; 0 = default */
+	struct fax_t38_options t38;	/* used in T.38 mode */
+};
+
+#define FAX_IDLE_TIMEOUT_DEFAULT_MS	(180u * 1000u)
+#define FAX_MAX_DURATION_DEFAULT_MS	(60u * 60u * 1000u)
+
+/* Fills *o with the defaults: answer, audio, ECM on, every modem, no limit,
+ * every resolution and width, Profile S on, default watchdog, T.38 400-byte
+ * datagrams with local TCF. */
+void fax_session_options_init(struct fax_session_options *o);
+
+enum fax_status {
+	FAX_STATUS_RUNNING = 0,		/* no result yet */
+	FAX_STATUS_OK,			/* sent: OK and every page; received: >0
+					 * pages and T.30 ended normally */
+	FAX_STATUS_PARTIAL,		/* received some pages, then T.30 failed */
+	FAX_STATUS_FAILED,		/* nothing (or not everything) delivered */
+	FAX_STATUS_TIMEOUT		/* ended by the watchdog */
+};
+
+/* The outcome of a session, plain data. */
+struct fax_result {
+	enum fax_status status;
+	int completion_code;		/* spandsp T30_ERR_* */
+	char completion_text[FAX_COMPLETION_TEXT_MAX];	/* spandsp's text, or
+					 * the watchdog / Profile S reason */
+	int calling_party;
+	int sending;			/* 1 if this side sent the document */
+	int pages_tx;			/* pages confirmed sent */
+	int pages_rx;			/* pages received */
+	int pages_in_file;		/* pages in the tx file (<0 unknown) */
+	int bit_rate;			/* last image bit rate */
+	int ecm;			/* ECM was used */
+	char remote_ident[FAX_IDENT_MAX + 1];	/* far TSI/CSI, raw bytes */
+	unsigned duration_ms;		/* session clock (samples fed) */
+	enum fax_media media;		/* media at the end */
+	int switched_to_t38;		/* the call started in audio */
+	int profile_s_error;		/* receive: the Profile S rewrite failed
+					 * (the spandsp file was kept) */
+};
+
+/* Phase B: the far end identified itself and the DCS was exchanged. */
+struct fax_phase_b_info {
+	const char *remote_ident;	/* valid during the callback only */
+	int bit_rate;
+	int ecm;
+};
+
+/* Phase D: a page ended (sent or received). */
+struct fax_page_info {
+	int page;			/* 1-based: pages done so far */
+	int bit_rate;
+	int x_resolution;		/* dpi (204) */
+	int y_resolution;		/* dpi (98, 196, 391) */
+	int width;			/* pixels */
+	int rows;			/* pixel rows in the page */
+	int bad_rows;
+	int longest_bad_run;
+	int ecm;
+};
+
+/* Tones fax_tone_detector and the session's tone callback report. */
+enum fax_tone {
+	FAX_TONE_CNG = 1,		/* calling tone, 1100 Hz */
+	FAX_TONE_CED = 2,		/* answer tone, 2100 Hz */
+	FAX_TONE_V21_PREAMBLE = 3	/* V.21 HDLC flags (DIS on the way) */
+};
+#define FAX_TONE_KIND_CNG	0x01	/* detect CNG */
+#define FAX_TONE_KIND_CED	0x02	/* detect CED or the V.21 preamble */
+
+/*
+ * Callbacks: every one is optional (NULL) except t38_tx in T.38 mode. They
+ * run from inside fax_session_rx_*(), _tx_audio(), _tick(), _terminate() or
+ * _switch_to_t38(). They must not free the session: note the outcome and
+ * free it at the top level.
+ */
+struct fax_session_callbacks {
+	void (*phase_b)(void *arg, const struct fax_phase_b_info *info);
+	void (*page)(void *arg, const struct fax_page_info *info);
+	void (*done)(void *arg, const struct fax_result *result);
+	/* T.38: one IFP packet to send; put it in one UDPTL datagram (one
+	 * sequence number) and send that datagram `count` times. */
+	void (*t38_tx)(void *arg, const uint8_t *buf, int len, int count);
+	/* Audio mode: a fax tone was heard on the received audio (kinds from
+	 * tone_kinds below); used to trigger a T.38 re-INVITE. */
+	void (*tone)(void *arg, enum fax_tone tone);
+	int tone_kinds;			/* FAX_TONE_KIND_*; 0 = no detection */
+};
+
+/*
+ * Creates a session. *opts and *cb are copied (the strings too); arg is
+ * passed to every callback. Returns NULL with a message in err on bad
+ * options (ident too long, no file, unreadable tx file...). Caller frees
+ * with fax_session_free().
+ */
+struct fax_session *fax_session_new(const struct fax_session_options *opts,
+    const struct fax_session_callbacks *cb, void *arg, char *err,
+    size_t errlen);
+
+/* Audio mode. Feed every received 20 ms block (n samples, normally 160);
+ * a lost block goes to rx_lost (spandsp's fill-in), never zeros. These
+ * also run the T.30 timers in audio mode. Return 0, or -1 when the session
+ * is not in audio mode or is done. */
+int fax_session_rx_audio(struct fax_session *s, const int16_t *amp, int n);
+int fax_session_rx_lost(struct fax_session *s, int n);
+/* Fills amp[0..n) with the next block (silence while idle) and returns n;
+ * returns 0 when not in audio mode. */
+int fax_session_tx_audio(struct fax_session *s, int16_t *amp, int n);
+
+/* T.38 mode: one received IFP packet (payload of the primary UDPTL field)
+ * with its sequence number. Returns 0, or -1 when not in T.38 mode. */
+int fax_session_rx_ifp(struct fax_session *s, const uint8_t *buf, int len,
+    uint16_t seq);
+
+/* Call every 20 ms (samples = 160) in BOTH modes: it advances the session
+ * clock and the watchdog, and in T.38 mode the T.38 terminal's timers. */
+void fax_session_tick(struct fax_session *s, int samples);
+
+/* The far end switched the call to T.38 (re-INVITE done): the audio T.30
+ * is terminated without a result, a fresh T.38 terminal starts from phase
+ * A with the same options. t38 = NULL keeps opts->t38. Returns 0, or -1 if
+ * already in T.38 or done. */
+int fax_session_switch_to_t38(struct fax_session *s,
+    const struct fax_t38_options *t38);
+
+/* The call ended (BYE): T.30 is terminated and the done callback fires if
+ * it has not yet. Idempotent. */
+void fax_session_terminate(struct fax_session *s);
+
+int fax_session_is_done(const struct fax_session *s);
+enum fax_media fax_session_media(const struct fax_session *s);
+/* The result; status FAX_STATUS_RUNNING until done. Owned by the session. */
+const struct fax_result *fax_session_result(const struct fax_session *s);
+/* Frees everything, closes files. Accepts NULL. A session freed before it
+ * was done is terminated first (the done callback does not run). */
+void fax_session_free(struct fax_session *s);
+
+/* "ok", "partial", "failed", "timeout", "running". */
+const char *fax_status_str(enum fax_status st);
+/* The one-line result of the CLI and the logs:
+ * result=ok pages=2 rate=14400 ecm=1 t38=0 secs=41 code=0 reason="OK" csi="..."
+ * (remote ident escaped). Returns snprintf's value. */
+int fax_result_format(const struct fax_result *r, char *buf, size_t len);
+
+/* --------------------------------------------------------- tone detector */
+
+struct fax_tone_detector;		/* opaque */
+
+/* kinds: FAX_TONE_KIND_*. cb runs from fax_tone_detector_rx() once per
+ * detected tone. Caller frees with fax_tone_detector_free(). */
+struct fax_tone_detector *fax_tone_detector_new(int kinds,
+    void (*cb)(void *arg, enum fax_tone tone), void *arg);
+void fax_tone_detector_rx(struct fax_tone_detector *d, const int16_t *amp,
+    int n);
+void fax_tone_detector_free(struct fax_tone_detector *d);
+const char *fax_tone_str(enum fax_tone tone);
+
+/* ------------------------------------------------------------------ TIFF */
+
+/* Output pages of fax_tiff_normalize and fax_text_render. */
+#define FAX_PAGE_WIDTH		1728	/* pixels, 215 mm at 204 dpi */
+#define FAX_XRES		204
+#define FAX_YRES_FINE		196
+#define FAX_YRES_STANDARD	98
+
+/* Input bounds (checked before anything is decoded). */
+#define FAX_TIFF_MAX_PAGES_DEFAULT	100
+#define FAX_TIFF_MAX_DIM_DEFAULT	14000	/* pixels, either side */
+#define FAX_TIFF_MAX_PIXELS_DEFAULT	(14000ull * 14000ull)	/* per page */
+#define FAX_TIFF_MAX_OUT_ROWS		4400	/* ~56 cm at 196 dpi */
+
+enum fax_tiff_resolution {
+	FAX_TIFF_RES_AUTO = 0,		/* fine unless the input is <= 100 dpi
+					 * vertically, then standard */
+	FAX_TIFF_RES_FINE,		/* always 204x196 */
+	FAX_TIFF_RES_STANDARD		/* always 204x98 */
+};
+
+/* Zero fields take the defaults above. */
+struct fax_tiff_limits {
+	unsigned max_pages;		/* total pages over all inputs */
+	unsigned max_width;		/* input pixels */
+	unsigned max_height;		/* input pixels */
+	unsigned long long max_pixels;	/* input width * height per page */
+	enum fax_tiff_resolution resolution;
+};
+
+struct fax_tiff_info {
+	unsigned pages;
+	unsigned width;			/* 1728 */
+	unsigned fine_pages;		/* pages at 196 dpi */
+	unsigned rotated_pages;		/* landscape pages turned to portrait */
+};
+
+/*
+ * Reads every page of inputs[0..n) (any bilevel TIFF libtiff decodes: G3
+ * 1-D/2-D, G4, none, PackBits, LZW...; either fill order; MinIsWhite or
+ * MinIsBlack; strips or tiles; 8-bit greyscale is thresholded) and writes
+ * one multi-page file at out_path: 1728 wide, 204x196 or 204x98, G4...
+ * readable by spandsp, one strip per page. Pages are scaled to keep their
+ * physical size (wider than 215 mm: scaled down to fit, aspect kept);
+ * landscape pages are turned to portrait. Returns 0, or -1 with a specific
+ * message in err (not a TIFF, corrupt, colour, absurd dimensions, too many
+ * pages, ...) and no out_path left behind. lim and info may be NULL.
+ */
+int fax_tiff_normalize(const char *const *inputs, int n, const char *out_path,
+    const struct fax_tiff_limits *lim, struct fax_tiff_info *info, char *err,
+    size_t errlen);
+
+/* Same, on a TIFF held in memory (used by the fuzzer and by mail parts). */
+int fax_tiff_normalize_mem(const void *buf, size_t len, const char *out_path,
+    const struct fax_tiff_limits *lim, struct fax_tiff_info *info, char *err,
+    size_t errlen);
+
+/*
+ * Rewrites a received fax file to RFC 3949 Profile S at out_path (may equal
+ * in: the file is replaced atomically): MH (Compression 3, T4Options 0 or
+ * 4), FillOrder 2, 1728 wide, XResolution 204 and YResolution 98 or 196 in
+ * inches (391 is halved to 196), NewSubFileType 2, PageNumber n,m, one strip
+ * per page, little-endian, MinIsWhite. Wider pages are scaled to 1728.
+ * Returns 0, or -1 with err.
+ */
+int fax_tiff_profile_s(const char *in, const char *out,
+    struct fax_tiff_info *info, char *err, size_t errlen);
+
+/* Number of pages (directories) in a TIFF file, or -1 with err. */
+int fax_tiff_count_pages(const char *path, char *err, size_t errlen);
+
+/* ------------------------------------------------------------ text pages */
+
+#define FAX_TEXT_MAX_PAGES_DEFAULT	50
+#define FAX_TEXT_TAB_DEFAULT		8
+
+/* Zero fields take the defaults. */
+struct fax_text_options {
+	unsigned max_pages;		/* more text is an error */
+	unsigned tab_width;		/* columns */
+};
+
+/*
+ * Renders UTF-8 text onto fine pages (1728 wide, 204x196, ~80 columns,
+ * margins, word wrap, form feed = new page, tabs) with the built-in bitmap
+ * font: ASCII, Latin-1 and common symbols; anything else and invalid UTF-8
+ * print as '?'. Writes a normalized multi-page file at out_path. Empty text
+ * gives one blank page. Returns 0, or -1 with err.
+ */
+int fax_text_render(const char *utf8, size_t len,
+    const struct fax_text_options *o, const char *out_path,
+    struct fax_tiff_info *info, char *err, size_t errlen);
+
+/* ----------------------------------------------------------- page header */
+
+/* Values for the Cisco `fax send {left|center|right}-header` variables. */
+struct fax_header_vars {
+	const char *date;		/* $a$ */
+	const char *destination;	/* $d$ */
+	const char *sender;		/* $s$ */
+	const char *time;		/* $t$ */
+};					/* $p$ = "page/pages" */
+
+struct fax_header {
+	const char *left;		/* templates; NULL or "" = nothing */
+	const char *center;
+	const char *right;
+	struct fax_header_vars vars;
+};
+
+/* Expands $a$ $d$ $p$ $s$ $t$ in tmpl (unknown $x$ kept as is) into out,
+ * always NUL-terminated. Returns the length written. */
+size_t fax_header_expand(const char *tmpl, const struct fax_header_vars *v,
+    unsigned page, unsigned pages, char *out, size_t outlen);
+
+/*
+ * Draws the expanded left/center/right header line into the top margin of
+ * every page of a normalized file `in`, writing `out` (may equal in).
+ * Returns 0, or -1 with err.
+ */
+int fax_header_stamp(const char *in, const char *out,
+    const struct fax_header *h, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,90 @@
+/*
+ * fax/fax_int.h: private to fax/. Page bitmaps, the TIFF page writer and
+ * reader helpers shared by the normalizer, Profile S, text and header code.
+ */
+#ifndef FAX_FAX_INT_H
+#define FAX_FAX_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <tiffio.h>
+
+/* A bilevel page in memory: 1 = black, rows packed MSB first. */
+struct fax_bitmap {
+	unsigned width;
+	unsigned height;
+	size_t stride;			/* bytes per row */
+	uint8_t *bits;			/* owned, stride * height bytes */
+};
+
+/* Allocates a white page; NULL on failure. */
+struct fax_bitmap *fax_bitmap_new(unsigned width, unsigned height);
+void fax_bitmap_free(struct fax_bitmap *b);
+static inline uint8_t *
+fax_bitmap_row(const struct fax_bitmap *b, unsigned y)
+{
+	return b->bits + (size_t)y * b->stride;
+}
+static inline void
+fax_bitmap_set(struct fax_bitmap *b, unsigned x, unsigned y)
+{
+	if (x < b->width && y < b->height)
+		b->bits[(size_t)y * b->stride + x / 8] |= (uint8_t)(0x80 >> (x & 7));
+}
+
+/* How a page is written. */
+enum fax_out_format {
+	FAX_OUT_SEND,			/* normalized: G4, MinIsWhite, FillOrder 1 */
+	FAX_OUT_PROFILE_S		/* RFC 3949 Profile S: MH, FillOrder 2 */
+};
+
+/* A multi-page TIFF being written to a temporary name next to the target;
+ * fax_writer_commit() renames it into place. */
+struct fax_writer;
+struct fax_writer *fax_writer_open(const char *path, enum fax_out_format fmt,
+    unsigned pages, char *err, size_t errlen);
+/* Writes one page: width must be FAX_PAGE_WIDTH; yres 98/196 (or 391). */
+int fax_writer_page(struct fax_writer *w, const struct fax_bitmap *b,
+    int yres, char *err, size_t errlen);
+/* Closes and renames into place (0), or -1 with err and nothing left. */
+int fax_writer_commit(struct fax_writer *w, char *err, size_t errlen);
+/* Closes and removes the temporary file. Accepts NULL. */
+void fax_writer_abort(struct fax_writer *w);
+
+/* Opens a TIFF for reading with errors captured into a buffer rather than
+ * printed, and a cap on every single allocation libtiff makes. */
+struct fax_tiff_in {
+	TIFF *tif;
+	void *mem;			/* owned: in-memory source, or NULL */
+	char msg[160];			/* the last libtiff error, or "" */
+};
+int fax_tiff_in_open(struct fax_tiff_in *in, const char *path, char *err,
+    size_t errlen);
+int fax_tiff_in_open_mem(struct fax_tiff_in *in, const void *buf,
+    size_t len, char *err, size_t errlen);
+void fax_tiff_in_close(struct fax_tiff_in *in);
+
+/* Reads the current directory of a bilevel fax page (as written by
+ * fax_writer or spandsp) into a new bitmap; NULL with err. */
+struct fax_bitmap *fax_tiff_read_bilevel(struct fax_tiff_in *in,
+    unsigned max_width, unsigned max_height, int *xres, int *yres,
+    char *err, size_t errlen);
+
+/* Font: 8x16 glyphs, rows MSB = leftmost pixel. */
+struct fax_glyph {
+	uint32_t cp;
+	uint8_t rows[16];
+};
+extern const struct fax_glyph fax_font_glyphs[];
+extern const size_t fax_font_nglyphs;
+/* The glyph for a code point, or the '?' glyph. */
+const struct fax_glyph *fax_font_glyph(uint32_t cp);
+/* Draws a string of code points at (x, y) (top left) with each font pixel
+ * scaled to sx by sy page pixels. */
+void fax_font_draw(struct fax_bitmap *b, unsigned x, unsigned y,
+    const uint32_t *cps, size_t n, unsigned sx, unsigned sy);
+/* Decodes UTF-8 one code point at a time; invalid sequences give U+FFFD and
+ * advance one byte. Returns bytes consumed (>= 1) or 0 at the end. */
+size_t fax_utf8_next(const char *s, size_t len, uint32_t *cp);
+
+#endif

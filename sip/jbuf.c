@@ -1,0 +1,122 @@
+/*
+ * sip/jbuf: fixed-delay jitter buffer (see jbuf.h for the contract).
+ * Slot i holds sequence number s when s % SIP_JB_SLOTS == i.
+ */
+#include <string.h>
+
+#include "sip/jbuf.h"
+
+/* Table of contents. */
+static void sip_jb_restart(struct sip_jb *jb, uint32_t ssrc, uint16_t seq, uint32_t ts);
+static int sip_jb_new_stream(const struct sip_jb *jb, uint32_t ssrc, uint16_t seq, uint32_t ts);
+
+void
+sip_jb_init(struct sip_jb *jb, unsigned delay, unsigned samples)
+{
+	memset(jb, 0, sizeof(*jb));
+	jb->delay = delay > SIP_JB_MAX_DELAY ? SIP_JB_MAX_DELAY : delay;
+	jb->samples = samples > 0 ? samples : 160;
+}
+
+static void
+sip_jb_restart(struct sip_jb *jb, uint32_t ssrc, uint16_t seq, uint32_t ts)
+{
+	unsigned i;
+
+	for (i = 0; i < SIP_JB_SLOTS; i++)
+		jb->slot[i].full = 0;
+	jb->started = 1;
+	jb->prefill = jb->delay;
+	jb->play_seq = seq;
+	jb->ssrc = ssrc;
+	jb->ref_seq = seq;
+	jb->ref_ts = ts;
+}
+
+/* A packet from another stream than the one playing (RFC 3550 5.1: the
+ * SSRC names the stream; seq and timestamp advance together in it). */
+static int
+sip_jb_new_stream(const struct sip_jb *jb, uint32_t ssrc, uint16_t seq, uint32_t ts)
+{
+	int16_t dseq = (int16_t)(uint16_t)(seq - jb->ref_seq);
+	int32_t dts = (int32_t)(ts - jb->ref_ts);
+	int64_t expect = (int64_t)dseq * jb->samples;
+	int64_t off = (int64_t)dts - expect;
+
+	if (ssrc != jb->ssrc)
+		return 1;
+	if (dseq >= SIP_JB_SLOTS || dseq <= -SIP_JB_SLOTS)
+		return (uint16_t)(seq - jb->play_seq) < 0x8000;   /* far ahead only */
+	return off > (int64_t)SIP_JB_SLOTS * jb->samples ||
+	    off < -(int64_t)SIP_JB_SLOTS * jb->samples;
+}
+
+enum sip_jb_put
+sip_jb_put(struct sip_jb *jb, uint32_t ssrc, uint16_t seq, uint32_t ts,
+    const uint8_t *data, size_t len)
+{
+	struct sip_jb_slot *s;
+	enum sip_jb_put r = SIP_JB_STORED;
+	uint16_t d;
+
+	if (len > SIP_JB_FRAME_MAX)
+		return SIP_JB_TOO_LONG;
+	if (!jb->started) {
+		sip_jb_restart(jb, ssrc, seq, ts);
+	} else if (sip_jb_new_stream(jb, ssrc, seq, ts)) {
+		sip_jb_restart(jb, ssrc, seq, ts);
+		jb->restarts++;
+		r = SIP_JB_RESTARTED;
+	}
+	d = (uint16_t)(seq - jb->play_seq);
+	if (d >= 0x8000) {
+		jb->late++;
+		return SIP_JB_LATE;
+	}
+	if (d >= SIP_JB_SLOTS) {         /* ahead of the buffer: start over */
+		sip_jb_restart(jb, ssrc, seq, ts);
+		jb->restarts++;
+		r = SIP_JB_RESTARTED;
+	}
+	s = &jb->slot[seq % SIP_JB_SLOTS];
+	if (s->full && s->seq == seq) {
+		jb->duplicates++;
+		return SIP_JB_DUPLICATE;
+	}
+	s->full = 1;
+	s->seq = seq;
+	s->len = (uint16_t)len;
+	memcpy(s->data, data, len);
+	jb->ref_seq = seq;
+	jb->ref_ts = ts;
+	jb->stored++;
+	return r;
+}
+
+enum sip_jb_get
+sip_jb_get(struct sip_jb *jb, uint8_t *out, size_t outsz, size_t *len)
+{
+	struct sip_jb_slot *s;
+
+	if (!jb->started)
+		return SIP_JB_WAIT;
+	if (jb->prefill > 0) {
+		jb->prefill--;
+		return SIP_JB_WAIT;
+	}
+	s = &jb->slot[jb->play_seq % SIP_JB_SLOTS];
+	jb->play_seq++;
+	if (!s->full || s->seq != (uint16_t)(jb->play_seq - 1)) {
+		jb->lost++;
+		return SIP_JB_LOST;
+	}
+	s->full = 0;
+	if (s->len > outsz) {
+		jb->lost++;
+		return SIP_JB_LOST;
+	}
+	memcpy(out, s->data, s->len);
+	*len = s->len;
+	jb->played++;
+	return SIP_JB_FRAME;
+}

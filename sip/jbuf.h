@@ -1,0 +1,70 @@
+/*
+ * sip/jbuf: a FIXED-delay jitter buffer for G.711 fax pass-through, private
+ * to sip/. Pure data structure: no clock, no sockets.
+ *
+ * The receive path puts RTP payloads in by sequence number; the call's
+ * 20 ms clock takes one frame out per tick. Playout starts `delay` ticks
+ * after the first packet and never stretches or shrinks time afterwards
+ * (fax modems cannot tolerate it). A frame missing at its playout tick is
+ * reported as lost so the caller feeds fax_rx_fillin(); a packet arriving
+ * after its tick is dropped as late; a repeated one as a duplicate.
+ * Sequence numbers compare modulo 2^16. A new SSRC, a sequence jump beyond
+ * the buffer or a timestamp inconsistent with the sequence number by more
+ * than the buffer length is a new stream: the buffer restarts.
+ */
+#ifndef SIP_JBUF_H
+#define SIP_JBUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Longest payload kept per frame (60 ms of G.711). */
+#define SIP_JB_FRAME_MAX 480
+/* Frames held (1.28 s at 20 ms); the delay is at most half of it. */
+#define SIP_JB_SLOTS 64
+#define SIP_JB_MAX_DELAY (SIP_JB_SLOTS / 2)
+
+enum sip_jb_put {
+	SIP_JB_STORED = 0,
+	SIP_JB_DUPLICATE,
+	SIP_JB_LATE,
+	SIP_JB_RESTARTED,        /* stored as the first frame of a new stream */
+	SIP_JB_TOO_LONG,         /* payload larger than SIP_JB_FRAME_MAX */
+};
+
+enum sip_jb_get {
+	SIP_JB_WAIT = 0,         /* nothing to play yet (before or during prefill) */
+	SIP_JB_FRAME,            /* a frame was copied out */
+	SIP_JB_LOST,             /* the frame due now never came: fill it in */
+};
+
+struct sip_jb_slot {
+	int full;
+	uint16_t seq;
+	uint16_t len;
+	uint8_t data[SIP_JB_FRAME_MAX];
+};
+
+struct sip_jb {
+	unsigned delay;          /* frames of playout delay */
+	unsigned samples;        /* RTP timestamp units per frame (160) */
+	int started;
+	unsigned prefill;        /* ticks left before playout starts */
+	uint16_t play_seq;       /* next sequence number to play */
+	uint32_t ssrc;
+	uint16_t ref_seq;        /* a reference packet for timestamp checks */
+	uint32_t ref_ts;
+	struct sip_jb_slot slot[SIP_JB_SLOTS];
+	/* statistics */
+	unsigned long stored, played, lost, late, duplicates, restarts;
+};
+
+/* delay in frames (clamped to SIP_JB_MAX_DELAY), samples per frame. */
+void sip_jb_init(struct sip_jb *jb, unsigned delay, unsigned samples);
+enum sip_jb_put sip_jb_put(struct sip_jb *jb, uint32_t ssrc, uint16_t seq, uint32_t ts,
+    const uint8_t *data, size_t len);
+/* One playout tick. On SIP_JB_FRAME copies the payload to out (outsz >=
+ * SIP_JB_FRAME_MAX is always enough) and sets *len. */
+enum sip_jb_get sip_jb_get(struct sip_jb *jb, uint8_t *out, size_t outsz, size_t *len);
+
+#endif

@@ -1,0 +1,224 @@
+/*
+ * sip/: the line thread. A SIP user agent (libre 1.1.0) that answers and
+ * places fax calls, carries them over G.711 RTP (fixed jitter buffer) or
+ * T.38 UDPTL (redundancy), and runs each call's fax session (fax/).
+ *
+ * Threads (DESIGN.md "Threads"): sip_line_start() creates the line thread,
+ * which runs libre's re_main(). Everything SIP, RTP, UDPTL and spandsp
+ * lives on that thread. The caller (the mail thread) talks to it only
+ * through messages:
+ *   caller -> line: sip_line_dial(), sip_line_hangup(), sip_line_reconfigure(),
+ *                   sip_line_stop() (each copies its argument into a
+ *                   malloc'd message queued on a libre mqueue);
+ *   line -> caller: struct sip_event messages on a locked list; after each
+ *                   push the line thread calls event_active() on the caller's
+ *                   libevent event (evthread_use_pthreads() must be on), and
+ *                   the caller drains them with sip_line_next_event().
+ * The route callback is the one exception: it runs ON THE LINE THREAD for
+ * each incoming INVITE and must only read immutable data.
+ *
+ * Every call gets an id (12 hex digits) and one log line at its end:
+ *   call=<id> dir=onramp|offramp ani= dnis= media=g711|t38 sip=<status>
+ *   result= pages= rate= ecm= secs=
+ */
+#ifndef T37_SIP_H
+#define T37_SIP_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct event;
+struct sip_line;
+
+/* Limits of the options below. */
+#define SIP_MAX_LISTEN 4
+#define SIP_MAX_TRUNKS 16
+#define SIP_ADDR_MAX 64              /* "ADDR:PORT", IPv6 as "[ADDR]:PORT" */
+#define SIP_URI_MAX 256
+#define SIP_NAME_MAX 64
+#define SIP_NUMBER_MAX 64
+#define SIP_IDENT_MAX 21             /* T.30 TSI/CSI: 20 characters */
+#define SIP_CALL_ID_MAX 16
+#define SIP_REASON_MAX 96
+
+enum sip_t38_policy {
+	SIP_T38_OFF = 0,             /* G.711 only; a peer's T.38 offer gets 488 */
+	SIP_T38_ACCEPT,              /* never initiate, accept the peer's switch */
+	SIP_T38_ON,                  /* re-INVITE on a fax tone from the peer
+	                                (CNG when answering, CED/V.21 preamble
+	                                when calling); accept the peer's */
+	SIP_T38_IMMEDIATE,           /* T.38 in the initial offer (with audio as
+	                                fallback), re-INVITE at once on answer */
+};
+
+enum sip_codec {
+	SIP_CODEC_PCMU = 0,
+	SIP_CODEC_PCMA,
+};
+
+struct sip_trunk {
+	char name[SIP_NAME_MAX];         /* referenced by sip_dial_request.target */
+	char domain[SIP_URI_MAX];        /* host[:port] for sip:NUMBER@domain */
+	char proxy[SIP_URI_MAX];         /* outbound proxy URI ("" = none) */
+	char user[SIP_NAME_MAX];         /* digest user ("" = no auth) */
+	char password[SIP_NAME_MAX];
+	bool do_register;                /* REGISTER with refresh */
+	unsigned register_expiry;        /* seconds (default 3600) */
+	unsigned max_calls;              /* 0 = the line's limit only */
+};
+
+/* Decision of the route callback for an incoming call. */
+enum sip_route_action {
+	SIP_ROUTE_ACCEPT = 0,            /* answer and receive into rx_path */
+	SIP_ROUTE_REJECT_NOT_FOUND,      /* 404 */
+	SIP_ROUTE_REJECT_BUSY,           /* 486 */
+	SIP_ROUTE_RING_ONLY,             /* 180 and never answer (tests) */
+};
+
+struct sip_fax_options {
+	char ident[SIP_IDENT_MAX];       /* our TSI/CSI */
+	bool ecm;
+	unsigned max_rate;               /* 0 = best (14400) */
+};
+
+struct sip_route_decision {
+	enum sip_route_action action;
+	char rx_path[PATH_MAX];          /* the TIFF to receive into */
+	struct sip_fax_options fax;
+};
+
+/* What is known of an incoming call when it is routed. Strings are
+ * NUL-terminated peer data (not escaped), valid during the callback. */
+struct sip_call_info {
+	const char *call_id;             /* our id */
+	const char *dnis;                /* Request-URI user, else To */
+	const char *ani;                 /* P-Asserted-Identity, else From */
+	const char *rdnis;               /* Diversion ("" if none) */
+	const char *peer;                /* source address "ip:port" */
+	bool t38_offered;                /* image/t38 in the initial offer */
+};
+
+typedef void (sip_route_fn)(const struct sip_call_info *info,
+    struct sip_route_decision *decision, void *arg);
+
+struct sip_line_options {
+	char listen_udp[SIP_MAX_LISTEN][SIP_ADDR_MAX];
+	unsigned nlisten_udp;
+	char listen_tcp[SIP_MAX_LISTEN][SIP_ADDR_MAX];
+	unsigned nlisten_tcp;
+	char media_addr[SIP_ADDR_MAX];   /* RTP/UDPTL address ("" = first listen) */
+	enum sip_t38_policy t38;
+	enum sip_codec codec;            /* preferred G.711 law */
+	uint16_t rtp_port_min, rtp_port_max;
+	unsigned max_calls;              /* 486 beyond (default 64) */
+	struct sip_trunk trunks[SIP_MAX_TRUNKS];
+	unsigned ntrunks;
+	unsigned udptl_redundancy;       /* 0..8, default 3 */
+	unsigned jitter_ms;              /* fixed playout delay, default 60 */
+	unsigned media_timeout_s;        /* hang up after no media (default 30) */
+	unsigned max_call_s;             /* hang up after this (default 1800) */
+	unsigned ring_timeout_s;         /* outgoing: no answer -> CANCEL (60) */
+	unsigned reinvite_timeout_ms;    /* no answer to our T.38 re-INVITE ->
+	                                    stay on G.711 (default 5000) */
+	char user_agent[SIP_NAME_MAX];
+	sip_route_fn *route;             /* incoming calls; NULL = 404 all */
+	void *route_arg;
+	/* Impairment of our own outgoing RTP/UDPTL (t37fax --loss/--jitter). */
+	double tx_loss_pct;
+	unsigned tx_jitter_ms;
+};
+
+/* Fills the defaults named above; listen list empty. */
+void sip_line_options_init(struct sip_line_options *o);
+
+enum sip_dir {
+	SIP_DIR_ONRAMP = 0,              /* incoming call, fax received */
+	SIP_DIR_OFFRAMP,                 /* outgoing call, fax sent */
+};
+
+enum sip_result {
+	SIP_RESULT_OK = 0,               /* every page confirmed */
+	SIP_RESULT_PARTIAL,              /* some pages confirmed, then failure */
+	SIP_RESULT_BUSY,                 /* 486/600 */
+	SIP_RESULT_NOANSWER,             /* ring timeout (CANCEL sent) or 408/480 */
+	SIP_RESULT_REJECTED,             /* other final 4xx-6xx; see sip_status */
+	SIP_RESULT_FAILED,               /* the fax failed; see t30_code */
+};
+
+const char *sip_result_name(enum sip_result r);   /* "ok", "busy" ... */
+
+/* An outgoing fax call (offramp). Copied by sip_line_dial(). */
+struct sip_dial_request {
+	uint64_t job_id;                 /* echoed in the events */
+	char target[SIP_URI_MAX];        /* "sip:..." URI, or a trunk name */
+	char number[SIP_NUMBER_MAX];     /* with a trunk: the called number */
+	char from[SIP_NUMBER_MAX];       /* calling number (From user) */
+	struct sip_fax_options fax;      /* ident = TSI */
+	bool t38_allowed;                /* false: G.711 only for this call */
+	char tx_path[PATH_MAX];          /* normalized TIFF to send */
+	unsigned ring_timeout_s;         /* 0 = the line's */
+};
+
+enum sip_event_type {
+	SIP_EV_CALL_OFFERED = 0,         /* an incoming call was routed and answered */
+	SIP_EV_FAX_RECEIVED,             /* pages are in rx_path */
+	SIP_EV_CALL_FINISHED,            /* every call ends with exactly one */
+	SIP_EV_LINE_ERROR,               /* the line could not start; see reason */
+};
+
+/* A message from the line thread. Plain data; the receiver frees it with
+ * free(). */
+struct sip_event {
+	struct sip_event *next;          /* list link, owned by the queue */
+	enum sip_event_type type;
+	char call_id[SIP_CALL_ID_MAX];
+	uint64_t job_id;                 /* offramp: the request's job id */
+	enum sip_dir dir;
+	char ani[SIP_NUMBER_MAX];
+	char dnis[SIP_NUMBER_MAX];
+	char rdnis[SIP_NUMBER_MAX];
+	char rx_path[PATH_MAX];
+	char remote_ident[SIP_IDENT_MAX];    /* far TSI/CSI (peer data) */
+	enum sip_result result;
+	int sip_status;                  /* final SIP status of the INVITE (200...) */
+	int t30_code;                    /* spandsp T30_ERR_*; 0 = OK */
+	char reason[SIP_REASON_MAX];     /* human text for the result */
+	unsigned pages;                  /* confirmed pages */
+	unsigned pages_total;            /* offramp: pages in the file */
+	unsigned rate;                   /* bit/s */
+	bool ecm;
+	bool t38;                        /* media at the end was T.38 */
+	unsigned secs;                   /* call duration */
+};
+
+/*
+ * Starts the line thread with a copy of opts. notify: a libevent event of
+ * the caller's base, activated after each event is queued (may be NULL:
+ * then poll with sip_line_wait_event). Returns NULL with a message on
+ * stderr-free failure (errno set) only when the thread cannot start;
+ * socket errors (address in use) arrive as SIP_EV_LINE_ERROR.
+ */
+struct sip_line *sip_line_start(const struct sip_line_options *opts, struct event *notify);
+/* Queues an outgoing call. 0, or -1 (errno) when the line is stopping. */
+int sip_line_dial(struct sip_line *line, const struct sip_dial_request *req);
+/* Hangs up the call of job_id (0 = every call). */
+int sip_line_hangup(struct sip_line *line, uint64_t job_id);
+/* New options for new calls (listen addresses are not changed). */
+int sip_line_reconfigure(struct sip_line *line, const struct sip_line_options *opts);
+/* Takes the next event off the queue (caller frees), or NULL. */
+struct sip_event *sip_line_next_event(struct sip_line *line);
+/* Like sip_line_next_event, waiting up to timeout_ms for one. */
+struct sip_event *sip_line_wait_event(struct sip_line *line, int timeout_ms);
+/* Number of calls in progress (approximate, for status). */
+unsigned sip_line_active_calls(struct sip_line *line);
+/* Ends every call (BYE/CANCEL), stops the thread, joins it and frees the
+ * line and any undelivered events. Accepts NULL. */
+void sip_line_stop(struct sip_line *line);
+
+/* Number extraction from SIP header values (exposed for tests): the user
+ * part of a name-addr or addr-spec ("Alice" <sip:+1919@h>;tag=x -> +1919),
+ * percent-decoded, truncated to SIP_NUMBER_MAX-1. 0, or -1 if none. */
+int sip_number_from_addr(const char *value, size_t len, char *out, size_t outsz);
+
+#endif

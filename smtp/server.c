@@ -1,0 +1,860 @@
+/*
+ * smtp/server: the ESMTP listener's sessions. This file owns the listener,
+ * the session life cycle (accept, greeting, timeouts, close-after-flush,
+ * deferred free), the strict line framing, the DATA phase (dot-unstuffing,
+ * size and Received: limits, smuggling defence) and STARTTLS. Commands are
+ * dispatched through the table in server_cmd.c. Nothing here decides what
+ * mail is acceptable: that is asked of the owner (smtp.h callbacks).
+ *
+ * Framing (RFC 5321 2.3.8, 4.1.1.4; CVE-2023-51764): only CRLF ends a line.
+ * A bare LF or CR anywhere, in a command or in DATA, is answered
+ * 521 5.5.2 and the connection is closed with the transaction dropped, so
+ * no "<LF>.<LF>"-style sequence can ever end a message here.
+ */
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "gateway/log.h"
+#include "smtp/server_int.h"
+
+struct smtp_listener {
+	TAILQ_ENTRY(smtp_listener) entry;
+	struct evconnlistener *lev;     /* owned */
+};
+
+struct smtp_server {
+	struct event_base *base;        /* borrowed */
+	struct smtp_server_options opt; /* hostname owned (copy) */
+	struct smtp_server_callbacks cb;
+	void *cbarg;
+	unsigned long long next_id;
+	unsigned nsessions;
+	int paused;                     /* listeners disabled at the session cap */
+	TAILQ_HEAD(, smtp_session) sessions;
+	TAILQ_HEAD(, smtp_listener) listeners;
+};
+
+/* session_getline() results */
+enum { GL_ERROR = -1, GL_NONE = 0, GL_LINE, GL_LONG, GL_LONG_PARTIAL };
+
+static const char *const phase_names[] = {
+	"new", "connected", "tls", "helo", "auth-plain", "auth-user",
+	"auth-pass", "body", "body-wait", "quit",
+};
+
+static void server_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg);
+static void server_pause(struct smtp_server *srv, int pause);
+static struct smtp_session *server_find(struct smtp_server *srv, unsigned long long id);
+static void session_setcb(struct smtp_session *s);
+static void session_read_cb(struct bufferevent *bev, void *arg);
+static void session_write_cb(struct bufferevent *bev, void *arg);
+static void session_event_cb(struct bufferevent *bev, short what, void *arg);
+static void session_free_cb(evutil_socket_t fd, short what, void *arg);
+static void session_free(struct smtp_session *s);
+static void session_process(struct smtp_session *s);
+static int session_getline(struct smtp_session *s, size_t limit, size_t *lenp);
+static int session_bare_eol(const char *p, size_t len, int partial);
+static void session_framing_error(struct smtp_session *s);
+static void session_data_line(struct smtp_session *s, char *line, size_t len);
+static void session_data_error(struct smtp_session *s, int code, const char *enh,
+    const char *text);
+static void session_data_flush(struct smtp_session *s);
+static void session_data_end(struct smtp_session *s);
+static void session_timeouts(struct smtp_session *s, unsigned secs);
+
+/* ---- server object ---------------------------------------------------- */
+
+struct smtp_server *
+smtp_server_new(struct event_base *base, const struct smtp_server_options *opt,
+    const struct smtp_server_callbacks *cb, void *arg)
+{
+	struct smtp_server *srv;
+
+	if (opt->hostname == NULL || *opt->hostname == '\0' || cb->mail == NULL ||
+	    cb->rcpt == NULL || cb->data_start == NULL || cb->data_chunk == NULL ||
+	    cb->data_end == NULL || cb->data_abort == NULL)
+		return NULL;
+	if ((srv = calloc(1, sizeof(*srv))) == NULL)
+		return NULL;
+	srv->base = base;
+	srv->opt = *opt;
+	srv->cb = *cb;
+	srv->cbarg = arg;
+	if ((srv->opt.hostname = strdup(opt->hostname)) == NULL) {
+		free(srv);
+		return NULL;
+	}
+	if (srv->opt.max_recipients < SMTP_SERVER_RCPT_MIN)
+		srv->opt.max_recipients = SMTP_SERVER_RCPT_MIN;
+	if (srv->opt.max_sessions == 0)
+		srv->opt.max_sessions = 100;
+	if (srv->opt.max_errors == 0)
+		srv->opt.max_errors = SMTP_SERVER_ERRORS_DEFAULT;
+	if (srv->opt.max_received == 0)
+		srv->opt.max_received = SMTP_SERVER_RECEIVED_DEFAULT;
+	if (srv->opt.cmd_timeout == 0)
+		srv->opt.cmd_timeout = SMTP_SERVER_CMD_TIMEOUT;
+	if (srv->opt.data_timeout == 0)
+		srv->opt.data_timeout = SMTP_SERVER_DATA_TIMEOUT;
+	if (srv->opt.cmdline_max == 0)
+		srv->opt.cmdline_max = SMTP_SERVER_CMDLINE_DEFAULT;
+	if (srv->opt.cmdline_max < SMTP_SERVER_CMDLINE_MIN)
+		srv->opt.cmdline_max = SMTP_SERVER_CMDLINE_MIN;
+	if (srv->opt.cmdline_max > SMTP_SERVER_CMDLINE_DEFAULT)
+		srv->opt.cmdline_max = SMTP_SERVER_CMDLINE_DEFAULT;  /* txn->mailbuf size */
+	srv->next_id = ((unsigned long long)time(NULL) & 0xffffffffULL) << 20;
+	TAILQ_INIT(&srv->sessions);
+	TAILQ_INIT(&srv->listeners);
+	return srv;
+}
+
+void
+smtp_server_free(struct smtp_server *srv)
+{
+	struct smtp_listener *l;
+	struct smtp_session *s;
+
+	if (srv == NULL)
+		return;
+	while ((l = TAILQ_FIRST(&srv->listeners)) != NULL) {
+		TAILQ_REMOVE(&srv->listeners, l, entry);
+		evconnlistener_free(l->lev);
+		free(l);
+	}
+	while ((s = TAILQ_FIRST(&srv->sessions)) != NULL)
+		session_free(s);
+	free((char *)srv->opt.hostname);
+	free(srv);
+}
+
+int
+smtp_server_listen(struct smtp_server *srv, const char *addr, const char *port)
+{
+	struct addrinfo hints, *res = NULL;
+	struct smtp_listener *l;
+	int rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+	if ((rc = getaddrinfo(addr, port, &hints, &res)) != 0) {
+		log_warnx("smtp listen=%s:%s error=\"%s\"", addr, port, gai_strerror(rc));
+		return -1;
+	}
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		freeaddrinfo(res);
+		return -1;
+	}
+	l->lev = evconnlistener_new_bind(srv->base, server_accept_cb, srv,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 128,
+	    res->ai_addr, (int)res->ai_addrlen);
+	freeaddrinfo(res);
+	if (l->lev == NULL) {
+		log_warn("smtp listen=%s:%s", addr, port);
+		free(l);
+		return -1;
+	}
+	if (srv->paused)
+		evconnlistener_disable(l->lev);
+	TAILQ_INSERT_TAIL(&srv->listeners, l, entry);
+	return 0;
+}
+
+unsigned
+smtp_server_sessions(const struct smtp_server *srv)
+{
+	return srv->nsessions;
+}
+
+const struct smtp_server_options *
+smtp_server_opts(const struct smtp_server *srv)
+{
+	return &srv->opt;
+}
+
+const struct smtp_server_callbacks *
+smtp_server_cbs(const struct smtp_server *srv)
+{
+	return &srv->cb;
+}
+
+void *
+smtp_server_cbarg(const struct smtp_server *srv)
+{
+	return srv->cbarg;
+}
+
+static void
+server_accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
+{
+	struct smtp_server *srv = arg;
+	struct bufferevent *bev;
+	char host[NI_MAXHOST];
+
+	(void)lev;
+	if (getnameinfo(sa, (socklen_t)salen, host, sizeof(host), NULL, 0, NI_NUMERICHOST) != 0)
+		snprintf(host, sizeof(host), "unknown");
+	bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		log_warnx("smtp client=%s error=\"out of memory\"", host);
+		evutil_closesocket(fd);
+		return;
+	}
+	smtp_server_attach(srv, bev, host);
+}
+
+/* House style 15: pause the listeners at the session cap, resume below it. */
+static void
+server_pause(struct smtp_server *srv, int pause)
+{
+	struct smtp_listener *l;
+
+	if (srv->paused == pause)
+		return;
+	srv->paused = pause;
+	TAILQ_FOREACH(l, &srv->listeners, entry) {
+		if (pause)
+			evconnlistener_disable(l->lev);
+		else
+			evconnlistener_enable(l->lev);
+	}
+	log_info("smtp listener=%s sessions=%u", pause ? "paused" : "resumed", srv->nsessions);
+}
+
+static struct smtp_session *
+server_find(struct smtp_server *srv, unsigned long long id)
+{
+	struct smtp_session *s;
+
+	TAILQ_FOREACH(s, &srv->sessions, entry)
+		if (s->id == id)
+			return s;
+	return NULL;
+}
+
+unsigned long long
+smtp_server_attach(struct smtp_server *srv, struct bufferevent *bev, const char *addr)
+{
+	struct smtp_server_reply reply;
+	struct smtp_server_client c;
+	struct smtp_session *s, *o;
+	unsigned same = 0;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->line = malloc(srv->opt.cmdline_max + 1)) == NULL ||
+	    (s->ev_free = event_new(srv->base, -1, 0, session_free_cb, s)) == NULL) {
+		/* house style 12: no memory refuses this connection only */
+		log_warnx("smtp client=%s error=\"out of memory\"", addr);
+		if (s != NULL)
+			free(s->line);
+		free(s);
+		bufferevent_free(bev);
+		return 0;
+	}
+	s->srv = srv;
+	s->id = ++srv->next_id;
+	s->bev = bev;
+	snprintf(s->addr, sizeof(s->addr), "%s", addr);
+	TAILQ_FOREACH(o, &srv->sessions, entry)
+		if (strcmp(o->addr, s->addr) == 0 && o->phase != SMTP_PH_QUIT)
+			same++;
+	TAILQ_INSERT_TAIL(&srv->sessions, s, entry);
+	srv->nsessions++;
+	if (srv->nsessions >= srv->opt.max_sessions)
+		server_pause(srv, 1);
+	session_setcb(s);
+	session_timeouts(s, srv->opt.cmd_timeout);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+
+	if (srv->opt.max_sessions_per_addr && same >= srv->opt.max_sessions_per_addr) {
+		smtp_session_reply(s, 421, "4.7.0", "%s Too many connections from your address",
+		    srv->opt.hostname);
+		smtp_session_close(s);
+		return s->id;
+	}
+	memset(&reply, 0, sizeof(reply));
+	if (srv->cb.connect != NULL) {
+		smtp_session_client(s, &c);
+		srv->cb.connect(srv->cbarg, &c, &s->udata, &reply);
+		s->announced = 1;
+	}
+	if (reply.code >= 400) {
+		smtp_session_reply_owner(s, &reply, 554, "5.7.1", "Access denied");
+		smtp_session_close(s);
+		return s->id;
+	}
+	/* RFC 2034: the greeting carries no enhanced status code */
+	evbuffer_add_printf(bufferevent_get_output(s->bev), "220 %s ESMTP t37gw\r\n",
+	    srv->opt.hostname);
+	smtp_session_enter_state(s, SMTP_PH_CONNECTED);
+	return s->id;
+}
+
+int
+smtp_server_reply_data(struct smtp_server *srv, unsigned long long id,
+    const struct smtp_server_reply *reply)
+{
+	struct smtp_session *s = server_find(srv, id);
+
+	if (s == NULL || s->phase != SMTP_PH_BODY_WAIT)
+		return -1;
+	s->verb = "DATA";
+	smtp_session_reply_owner(s, reply, 250, "2.0.0", "Ok");
+	smtp_session_txn_free(s);
+	smtp_session_enter_state(s, SMTP_PH_HELO);
+	session_timeouts(s, srv->opt.cmd_timeout);
+	if (!s->in_process)
+		session_process(s);     /* pipelined input waiting behind the dot */
+	return 0;
+}
+
+/* ---- session helpers -------------------------------------------------- */
+
+void
+smtp_session_enter_state(struct smtp_session *s, enum smtp_phase phase)
+{
+	if (s->phase == phase)
+		return;
+	log_debug("smtp=%llx state %s -> %s", s->id, phase_names[s->phase], phase_names[phase]);
+	s->phase = phase;
+}
+
+void
+smtp_session_client(struct smtp_session *s, struct smtp_server_client *c)
+{
+	c->id = s->id;
+	c->addr = s->addr;
+	c->helo = s->helo;
+	c->esmtp = s->esmtp;
+	c->tls = s->tls;
+	c->auth_user = s->auth_user;
+}
+
+/*
+ * The one reply function (house style 10): "code enh text" on one line,
+ * every 4xx/5xx logged with the session id and the command it answers.
+ */
+void
+smtp_session_reply(struct smtp_session *s, int code, const char *enh, const char *fmt, ...)
+{
+	char text[SMTP_SERVER_TEXT_MAX], esc[LOG_ESC_BUFSZ];
+	va_list ap;
+	size_t i;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	for (i = 0; text[i]; i++)               /* owner text must not break framing */
+		if (text[i] == '\r' || text[i] == '\n')
+			text[i] = ' ';
+	if (enh != NULL && *enh)
+		evbuffer_add_printf(bufferevent_get_output(s->bev), "%d %s %s\r\n", code, enh, text);
+	else
+		evbuffer_add_printf(bufferevent_get_output(s->bev), "%d %s\r\n", code, text);
+	if (code >= 400)
+		log_info("smtp=%llx client=%s cmd=%s reply=%s", s->id, s->addr,
+		    s->verb ? s->verb : "-",
+		    log_esc(esc, sizeof(esc), text, strlen(text)) ? esc : "");
+	if (code >= 400)
+		log_debug("smtp=%llx code=%d enh=%s", s->id, code, enh ? enh : "");
+}
+
+/* Multi-line replies (EHLO, HELP) already formatted by the caller. */
+void
+smtp_session_reply_raw(struct smtp_session *s, const char *text)
+{
+	evbuffer_add(bufferevent_get_output(s->bev), text, strlen(text));
+}
+
+/* The owner's reply when it set one (code != 0), else the default. */
+void
+smtp_session_reply_owner(struct smtp_session *s, const struct smtp_server_reply *r,
+    int code, const char *enh, const char *text)
+{
+	const char *e;
+
+	if (r == NULL || r->code == 0) {
+		smtp_session_reply(s, code, enh, "%s", text);
+		return;
+	}
+	/* RFC 2034: the enhanced code's class matches the reply's */
+	e = r->enh[0] == (char)('0' + r->code / 100) ? r->enh :
+	    r->code >= 500 ? "5.0.0" : r->code >= 400 ? "4.0.0" : "2.0.0";
+	smtp_session_reply(s, r->code, e, "%s", r->text);
+}
+
+/* House style 9: count a protocol error; 421 and close at the budget. */
+void
+smtp_session_error(struct smtp_session *s)
+{
+	if (++s->errors < s->srv->opt.max_errors)
+		return;
+	smtp_session_reply(s, 421, "4.7.0", "%s Too many errors, closing connection",
+	    s->srv->opt.hostname);
+	smtp_session_close(s);
+}
+
+/* Close-after-flush (house style 13): stop reading, free once drained. */
+void
+smtp_session_close(struct smtp_session *s)
+{
+	if (s->phase == SMTP_PH_QUIT)
+		return;
+	smtp_session_enter_state(s, SMTP_PH_QUIT);
+	bufferevent_disable(s->bev, EV_READ);
+	if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
+		event_active(s->ev_free, 0, 0);
+	/* else session_write_cb() fires when the output is drained */
+}
+
+void
+smtp_session_txn_free(struct smtp_session *s)
+{
+	struct smtp_txn *t = s->txn;
+
+	if (t == NULL)
+		return;
+	if (t->sink_open)
+		s->srv->cb.data_abort(s->srv->cbarg, s->udata);
+	free(t->chunk);
+	free(t);
+	s->txn = NULL;
+}
+
+static void
+session_timeouts(struct smtp_session *s, unsigned secs)
+{
+	struct timeval tv = { (time_t)secs, 0 };
+
+	bufferevent_set_timeouts(s->bev, &tv, &tv);
+}
+
+static void
+session_setcb(struct smtp_session *s)
+{
+	bufferevent_setcb(s->bev, session_read_cb, session_write_cb, session_event_cb, s);
+	bufferevent_setwatermark(s->bev, EV_READ, 0, SMTP_SESSION_RBUF_HIGH);
+}
+
+static void
+session_free_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	session_free(arg);
+}
+
+static void
+session_free(struct smtp_session *s)
+{
+	struct smtp_server *srv = s->srv;
+	struct smtp_server_client c;
+
+	smtp_session_txn_free(s);
+	smtp_session_client(s, &c);
+	if (srv->cb.end != NULL && s->announced)
+		srv->cb.end(srv->cbarg, s->udata, &c);
+	TAILQ_REMOVE(&srv->sessions, s, entry);
+	srv->nsessions--;
+	if (srv->nsessions < srv->opt.max_sessions)
+		server_pause(srv, 0);
+	/* tells a bufferevent_pair partner about the end, like a socket close */
+	bufferevent_flush(s->bev, EV_WRITE, BEV_FINISHED);
+	bufferevent_free(s->bev);
+	event_free(s->ev_free);
+	free(s->auth_user);
+	free(s->line);
+	free(s);
+}
+
+/* ---- events (house style 5) ------------------------------------------- */
+
+static void
+session_read_cb(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	session_process(arg);
+}
+
+static void
+session_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct smtp_session *s = arg;
+
+	(void)bev;
+	if (s->phase == SMTP_PH_QUIT)
+		event_active(s->ev_free, 0, 0);
+}
+
+static void
+session_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct smtp_session *s = arg;
+
+	(void)bev;
+	if (what & BEV_EVENT_CONNECTED) {
+		/* RFC 3207 4.2: after the handshake, forget everything said before */
+		s->tls = 1;
+		s->esmtp = 0;
+		s->helo[0] = '\0';
+		smtp_session_txn_free(s);
+		smtp_session_enter_state(s, SMTP_PH_CONNECTED);
+		session_timeouts(s, s->srv->opt.cmd_timeout);
+		log_debug("smtp=%llx tls=%s", s->id,
+		    SSL_get_version(bufferevent_openssl_get_ssl(s->bev)));
+		return;
+	}
+	if (s->phase == SMTP_PH_QUIT) {
+		event_active(s->ev_free, 0, 0);
+		return;
+	}
+	if (what & BEV_EVENT_TIMEOUT) {
+		log_info("smtp=%llx client=%s event=timeout phase=%s", s->id, s->addr,
+		    phase_names[s->phase]);
+		s->verb = "-";
+		smtp_session_reply(s, 421, "4.4.2", "%s Timeout, closing connection",
+		    s->srv->opt.hostname);
+		smtp_session_close(s);
+		return;
+	}
+	/* EOF or error: an open transaction is dropped (data_abort via free) */
+	if (s->txn != NULL && s->txn->sink_open)
+		log_info("smtp=%llx client=%s event=lost phase=%s", s->id, s->addr,
+		    phase_names[s->phase]);
+	if (s->phase == SMTP_PH_TLS || (what & BEV_EVENT_ERROR)) {
+		unsigned long e;
+
+		while ((e = bufferevent_get_openssl_error(s->bev)) != 0)
+			log_info("smtp=%llx client=%s tls-error=\"%s\"", s->id, s->addr,
+			    ERR_reason_error_string(e) ? ERR_reason_error_string(e) : "?");
+	}
+	smtp_session_enter_state(s, SMTP_PH_QUIT);
+	event_active(s->ev_free, 0, 0);
+}
+
+/* ---- framing ---------------------------------------------------------- */
+
+/*
+ * Whether p[0..len) holds a bare CR or LF. A CR as the very last octet of
+ * a partial line may still be followed by its LF, so it is not judged yet.
+ */
+static int
+session_bare_eol(const char *p, size_t len, int partial)
+{
+	const char *cr;
+
+	if (memchr(p, '\n', len) != NULL)
+		return 1;
+	if ((cr = memchr(p, '\r', len)) != NULL && !(partial && cr == p + len - 1))
+		return 1;
+	return 0;
+}
+
+static void
+session_framing_error(struct smtp_session *s)
+{
+	log_info("smtp=%llx client=%s error=\"bare CR or LF\" phase=%s", s->id, s->addr,
+	    phase_names[s->phase]);
+	smtp_session_reply(s, 521, "5.5.2", "%s Error: bare <CR> or <LF> received, closing",
+	    s->srv->opt.hostname);
+	smtp_session_txn_free(s);
+	smtp_session_close(s);
+}
+
+/*
+ * Takes the next CRLF-terminated line out of the input into s->line (NUL
+ * terminated, CRLF removed). Returns GL_LINE with *lenp set, GL_NONE when
+ * no complete line is there yet, GL_LONG when the line is longer than limit
+ * octets incl. CRLF (consumed with its CRLF), GL_LONG_PARTIAL when no CRLF
+ * came within the limit (what is there is dropped; the rest of the line
+ * follows), GL_ERROR on a framing error (bare CR/LF; session closing).
+ */
+static int
+session_getline(struct smtp_session *s, size_t limit, size_t *lenp)
+{
+	struct evbuffer *in = bufferevent_get_input(s->bev);
+	struct evbuffer_ptr eol;
+	size_t eol_len = 0, n, avail = evbuffer_get_length(in), chunk;
+	char tmp[4096];
+
+	if (avail == 0)
+		return GL_NONE;
+	eol = evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_CRLF_STRICT);
+	if (eol.pos == -1) {
+		/* no CRLF yet: any LF is bare; judge what is there in pieces */
+		struct evbuffer_ptr lf = evbuffer_search(in, "\n", 1, NULL);
+
+		if (lf.pos != -1) {
+			session_framing_error(s);
+			return GL_ERROR;
+		}
+		n = avail < sizeof(tmp) ? avail : sizeof(tmp);
+		evbuffer_copyout(in, tmp, n);
+		if (session_bare_eol(tmp, n, n == avail)) {
+			session_framing_error(s);
+			return GL_ERROR;
+		}
+		if (avail + 2 <= limit)
+			return GL_NONE;
+		/* over the limit with no end in sight: drop all but a last CR */
+		chunk = avail;
+		{
+			char last;
+			struct evbuffer_ptr p;
+
+			evbuffer_ptr_set(in, &p, avail - 1, EVBUFFER_PTR_SET);
+			evbuffer_copyout_from(in, &p, &last, 1);
+			if (last == '\r')
+				chunk--;
+		}
+		evbuffer_drain(in, chunk);
+		return GL_LONG_PARTIAL;
+	}
+	n = (size_t)eol.pos;
+	if (n + 2 > limit) {
+		/* judge the overlong line too, then drop it */
+		while (n > 0) {
+			chunk = n < sizeof(tmp) ? n : sizeof(tmp);
+			evbuffer_remove(in, tmp, chunk);
+			if (session_bare_eol(tmp, chunk, 0)) {
+				session_framing_error(s);
+				return GL_ERROR;
+			}
+			n -= chunk;
+		}
+		evbuffer_drain(in, eol_len);
+		return GL_LONG;
+	}
+	evbuffer_remove(in, s->line, n);
+	evbuffer_drain(in, eol_len);
+	s->line[n] = '\0';
+	if (session_bare_eol(s->line, n, 0)) {
+		session_framing_error(s);
+		return -1;
+	}
+	*lenp = n;
+	return GL_LINE;
+}
+
+/*
+ * Handles every complete line buffered, in order (RFC 2920: replies in
+ * order; they go out together when the input runs dry, as the bufferevent
+ * writes only once control returns to the loop).
+ */
+static void
+session_process(struct smtp_session *s)
+{
+	const struct smtp_server_options *o = &s->srv->opt;
+	struct smtp_txn *t;
+	size_t len = 0;
+	int r;
+
+	s->in_process = 1;
+	for (;;) {
+		if (s->phase == SMTP_PH_QUIT || s->phase == SMTP_PH_TLS ||
+		    s->phase == SMTP_PH_BODY_WAIT || s->phase == SMTP_PH_NEW)
+			break;
+		r = session_getline(s, o->cmdline_max, &len);
+		if (r == GL_NONE || r == GL_ERROR)
+			break;
+		if (s->phase == SMTP_PH_BODY) {
+			t = s->txn;
+			/* text lines: 1000 octets incl. CRLF, counted unstuffed */
+			if (r != GL_LINE || t->long_line ||
+			    len + 2 > SMTP_SERVER_TEXTLINE_MAX + (s->line[0] == '.' ? 1 : 0)) {
+				/* the tail of a dropped line is never a line (or a dot) */
+				t->long_line = r == GL_LONG_PARTIAL;
+				/* keep reading to the final dot, answer once (style 9) */
+				session_data_error(s, 500, "5.5.2",
+				    "Message line longer than 1000 octets refused");
+				continue;
+			}
+			session_data_line(s, s->line, len);
+			continue;
+		}
+		if (r != GL_LINE) {
+			s->verb = "-";
+			smtp_session_reply(s, 500, "5.5.2", "Line too long");
+			if (r == GL_LONG_PARTIAL) {
+				/* no CRLF within the limit: cannot resynchronise (style 8) */
+				smtp_session_close(s);
+				break;
+			}
+			smtp_session_error(s);
+			continue;
+		}
+		if (strlen(s->line) != len) {
+			s->verb = "-";
+			smtp_session_reply(s, 500, "5.5.2", "NUL character in command refused");
+			smtp_session_error(s);
+			continue;
+		}
+		if (s->phase == SMTP_PH_AUTH_PLAIN || s->phase == SMTP_PH_AUTH_USER ||
+		    s->phase == SMTP_PH_AUTH_PASS)
+			smtp_session_auth_line(s, s->line);
+		else
+			smtp_session_command(s, s->line, len);
+	}
+	if (s->phase == SMTP_PH_BODY && s->txn != NULL)
+		session_data_flush(s);
+	s->in_process = 0;
+}
+
+/* ---- DATA ------------------------------------------------------------- */
+
+/* Records the first error of the message and abandons its sink. */
+static void
+session_data_error(struct smtp_session *s, int code, const char *enh, const char *text)
+{
+	struct smtp_txn *t = s->txn;
+
+	if (t->error.code != 0)
+		return;
+	smtp_server_reply_set(&t->error, code, enh, "%s", text);
+	t->chunk_len = 0;
+	if (t->sink_open) {
+		t->sink_open = 0;
+		s->srv->cb.data_abort(s->srv->cbarg, s->udata);
+	}
+}
+
+static void
+session_data_flush(struct smtp_session *s)
+{
+	struct smtp_txn *t = s->txn;
+
+	if (t->chunk_len > 0 && t->sink_open && t->error.code == 0)
+		s->srv->cb.data_chunk(s->srv->cbarg, s->udata, t->chunk, t->chunk_len);
+	t->chunk_len = 0;
+}
+
+static void
+session_data_line(struct smtp_session *s, char *line, size_t len)
+{
+	struct smtp_txn *t = s->txn;
+	const struct smtp_server_options *o = &s->srv->opt;
+
+	if (len == 1 && line[0] == '.') {
+		session_data_end(s);
+		return;
+	}
+	if (line[0] == '.') {                   /* RFC 5321 4.5.2 */
+		line++;
+		len--;
+	}
+	if (strlen(line) != len)
+		session_data_error(s, 554, "5.6.0", "NUL character in message refused");
+	if (t->in_header) {
+		if (len == 0)
+			t->in_header = 0;
+		else if (len >= 9 && strncasecmp(line, "Received:", 9) == 0 &&
+		    ++t->received >= o->max_received)
+			/* RFC 5321 6.3: a mail loop */
+			session_data_error(s, 554, "5.4.6", "Too many hops (Received: headers), mail loop");
+	}
+	t->size += len + 2;
+	if (o->max_message_size > 0 && t->size > o->max_message_size)
+		session_data_error(s, 552, "5.3.4", "Message size exceeds fixed maximum message size");
+	if (t->error.code != 0)
+		return;
+	if (t->chunk_len + len + 2 > SMTP_SESSION_CHUNK)
+		session_data_flush(s);
+	memcpy(t->chunk + t->chunk_len, line, len);
+	memcpy(t->chunk + t->chunk_len + len, "\r\n", 2);
+	t->chunk_len += len + 2;
+}
+
+static void
+session_data_end(struct smtp_session *s)
+{
+	struct smtp_txn *t = s->txn;
+	struct smtp_server_reply reply;
+	struct smtp_server_client c;
+	int r;
+
+	s->verb = "DATA";
+	if (t->error.code != 0) {
+		smtp_session_reply_owner(s, &t->error, 554, "5.0.0", "Error");
+		smtp_session_txn_free(s);
+		smtp_session_enter_state(s, SMTP_PH_HELO);
+		session_timeouts(s, s->srv->opt.cmd_timeout);
+		return;
+	}
+	session_data_flush(s);
+	t->sink_open = 0;               /* the owner has the message now */
+	memset(&reply, 0, sizeof(reply));
+	smtp_session_client(s, &c);
+	smtp_session_enter_state(s, SMTP_PH_BODY_WAIT);
+	r = s->srv->cb.data_end(s->srv->cbarg, s->udata, &c, t->size, &reply);
+	if (r == 1) {
+		/* durable commit in progress: no command is read until it ends */
+		session_timeouts(s, s->srv->opt.data_timeout);
+		return;
+	}
+	smtp_session_reply_owner(s, &reply, 250, "2.0.0", "Ok");
+	smtp_session_txn_free(s);
+	smtp_session_enter_state(s, SMTP_PH_HELO);
+	session_timeouts(s, s->srv->opt.cmd_timeout);
+}
+
+/* Called by DATA after 354: the DATA phase starts. */
+void
+smtp_session_data_begin(struct smtp_session *s)
+{
+	struct smtp_txn *t = s->txn;
+
+	t->size = 0;
+	t->in_header = 1;
+	t->received = 0;
+	t->long_line = 0;
+	memset(&t->error, 0, sizeof(t->error));
+	t->chunk_len = 0;
+	smtp_session_enter_state(s, SMTP_PH_BODY);
+	session_timeouts(s, s->srv->opt.data_timeout);
+}
+
+/* ---- STARTTLS (RFC 3207) ---------------------------------------------- */
+
+/*
+ * Puts a TLS filter on the session's bufferevent. The 220 already queued
+ * goes out in clear first; any plaintext the client pipelined after the
+ * STARTTLS line was discarded by the caller (CVE-2011-0411).
+ */
+int
+smtp_session_starttls(struct smtp_session *s)
+{
+	struct bufferevent *tls;
+	SSL *ssl;
+
+	if ((ssl = SSL_new((SSL_CTX *)s->srv->opt.tls)) == NULL)
+		return -1;
+	tls = bufferevent_openssl_filter_new(s->srv->base, s->bev, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (tls == NULL) {
+		SSL_free(ssl);
+		return -1;
+	}
+	s->bev = tls;
+	session_setcb(s);
+	session_timeouts(s, s->srv->opt.cmd_timeout);
+	bufferevent_enable(tls, EV_READ | EV_WRITE);
+	smtp_session_enter_state(s, SMTP_PH_TLS);
+	return 0;
+}

@@ -1,0 +1,93 @@
+/*
+ * smtp/server_int.h: what smtp/server.c (sessions, I/O, framing, DATA) and
+ * smtp/server_cmd.c (the command table) share. Private to smtp/server*.c.
+ */
+#ifndef T37_SMTP_SERVER_INT_H
+#define T37_SMTP_SERVER_INT_H
+
+#include <sys/queue.h>
+
+#include "smtp/smtp.h"
+
+/* Chunk of unstuffed message octets handed to data_chunk() at once. */
+#define SMTP_SESSION_CHUNK   (64 * 1024)
+/* Input kept buffered before reading pauses (pipelined commands, DATA). */
+#define SMTP_SESSION_RBUF_HIGH (256 * 1024)
+/* Longest EHLO/HELO argument kept. */
+#define SMTP_SESSION_HELO_MAX 255
+/* Longest AUTH user name kept. */
+#define SMTP_SESSION_USER_MAX 255
+
+/* One phase per session (house style 4); transitions via session_enter_state(). */
+enum smtp_phase {
+	SMTP_PH_NEW = 0,        /* accepted, greeting not sent yet */
+	SMTP_PH_CONNECTED,      /* greeting sent, no EHLO/HELO yet */
+	SMTP_PH_TLS,            /* STARTTLS answered, handshake running */
+	SMTP_PH_HELO,           /* EHLO/HELO done; a transaction may be open */
+	SMTP_PH_AUTH_PLAIN,     /* 334 sent, waiting for the PLAIN response */
+	SMTP_PH_AUTH_USER,      /* AUTH LOGIN: waiting for the user name */
+	SMTP_PH_AUTH_PASS,      /* AUTH LOGIN: waiting for the password */
+	SMTP_PH_BODY,           /* 354 sent, reading message lines */
+	SMTP_PH_BODY_WAIT,      /* final dot seen, the owner decides */
+	SMTP_PH_QUIT,           /* closing: flush replies, then free */
+};
+
+/* A transaction: exists from an accepted MAIL to the end of its DATA. */
+struct smtp_txn {
+	char mailbuf[SMTP_SERVER_CMDLINE_DEFAULT * 2];  /* storage of mail's strings */
+	struct smtp_server_mail mail;
+	unsigned rcpts;                 /* accepted recipients */
+	int sink_open;                  /* data_start() accepted, no abort/end yet */
+	size_t size;                    /* message octets, unstuffed, CRLF counted */
+	int in_header;                  /* still in the header section */
+	unsigned received;              /* Received: fields seen */
+	struct smtp_server_reply error; /* first DATA error (code 0: none) */
+	int long_line;                  /* discarding the rest of an overlong line */
+	char *chunk;                    /* owned; pending data_chunk() octets */
+	size_t chunk_len;
+};
+
+struct smtp_session {
+	TAILQ_ENTRY(smtp_session) entry;
+	struct smtp_server *srv;        /* borrowed */
+	unsigned long long id;
+	struct bufferevent *bev;        /* owned; TLS filter on top after STARTTLS */
+	struct event *ev_free;          /* owned; fires the deferred free */
+	enum smtp_phase phase;
+	char addr[64];
+	char helo[SMTP_SESSION_HELO_MAX + 1];
+	char auth_login_user[SMTP_SESSION_USER_MAX + 1];
+	char *auth_user;                /* owned; NULL until AUTH succeeded */
+	int esmtp;
+	int tls;
+	unsigned errors;                /* protocol errors (error budget) */
+	int announced;                  /* connect() was called: end() is due */
+	int in_process;                 /* inside session_process() */
+	char *line;                     /* owned; the current input line */
+	struct smtp_txn *txn;           /* owned; NULL outside a transaction */
+	void *udata;                    /* the owner's, freed by its end() */
+	const char *verb;               /* command being answered (for logs) */
+};
+
+/* server.c */
+const struct smtp_server_options *smtp_server_opts(const struct smtp_server *srv);
+const struct smtp_server_callbacks *smtp_server_cbs(const struct smtp_server *srv);
+void *smtp_server_cbarg(const struct smtp_server *srv);
+void smtp_session_enter_state(struct smtp_session *s, enum smtp_phase phase);
+void smtp_session_reply(struct smtp_session *s, int code, const char *enh,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void smtp_session_reply_raw(struct smtp_session *s, const char *text);
+void smtp_session_reply_owner(struct smtp_session *s, const struct smtp_server_reply *r,
+    int code, const char *enh, const char *text);
+void smtp_session_error(struct smtp_session *s);
+void smtp_session_close(struct smtp_session *s);
+void smtp_session_client(struct smtp_session *s, struct smtp_server_client *c);
+void smtp_session_txn_free(struct smtp_session *s);
+int smtp_session_starttls(struct smtp_session *s);
+void smtp_session_data_begin(struct smtp_session *s);
+
+/* server_cmd.c */
+void smtp_session_command(struct smtp_session *s, char *line, size_t len);
+void smtp_session_auth_line(struct smtp_session *s, char *line);
+
+#endif

@@ -1,0 +1,141 @@
+/* Unit tests for sip/jbuf: the fixed-delay jitter buffer. */
+#include <check.h>
+#include <string.h>
+
+#include "sip/jbuf.h"
+
+#define SSRC 0x1234abcdu
+
+static enum sip_jb_put
+put(struct sip_jb *jb, uint16_t seq)
+{
+	uint8_t f[160];
+
+	memset(f, seq & 0xff, sizeof(f));
+	/* the timestamp advances with the sequence number, also across its wrap */
+	return sip_jb_put(jb, SSRC, seq, (uint32_t)((int32_t)(int16_t)seq * 160 + 1000000),
+	    f, sizeof(f));
+}
+
+/* Plays one tick; returns the result and the first payload byte in *b. */
+static enum sip_jb_get
+get(struct sip_jb *jb, int *b)
+{
+	uint8_t out[SIP_JB_FRAME_MAX];
+	size_t len = 0;
+	enum sip_jb_get r = sip_jb_get(jb, out, sizeof(out), &len);
+
+	*b = r == SIP_JB_FRAME ? out[0] : -1;
+	if (r == SIP_JB_FRAME)
+		ck_assert_uint_eq(len, 160);
+	return r;
+}
+
+START_TEST(test_sip_jb_fixed_delay)
+{
+	struct sip_jb jb;
+	int b, i;
+
+	sip_jb_init(&jb, 3, 160);
+	ck_assert_int_eq(get(&jb, &b), SIP_JB_WAIT);     /* nothing yet */
+	ck_assert_int_eq(put(&jb, 500), SIP_JB_STORED);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(get(&jb, &b), SIP_JB_WAIT);  /* prefill */
+	ck_assert_int_eq(put(&jb, 501), SIP_JB_STORED);
+	ck_assert_int_eq(get(&jb, &b), SIP_JB_FRAME);
+	ck_assert_int_eq(b, 500 & 0xff);
+	ck_assert_int_eq(get(&jb, &b), SIP_JB_FRAME);
+	ck_assert_int_eq(b, 501 & 0xff);
+	/* underrun: the frame due now is reported lost, time goes on */
+	ck_assert_int_eq(get(&jb, &b), SIP_JB_LOST);
+	ck_assert_int_eq(put(&jb, 503), SIP_JB_STORED);
+	ck_assert_int_eq(get(&jb, &b), SIP_JB_FRAME);
+	ck_assert_int_eq(b, 503 & 0xff);
+	ck_assert_uint_eq(jb.lost, 1);
+	ck_assert_uint_eq(jb.played, 3);
+}
+END_TEST
+
+START_TEST(test_sip_jb_reorder_lost_late_dup)
+{
+	struct sip_jb jb;
+	int b;
+
+	sip_jb_init(&jb, 2, 160);
+	put(&jb, 10);
+	put(&jb, 12);                                    /* 11 delayed */
+	ck_assert_int_eq(put(&jb, 11), SIP_JB_STORED);   /* arrives in time */
+	ck_assert_int_eq(put(&jb, 11), SIP_JB_DUPLICATE);
+	get(&jb, &b);
+	get(&jb, &b);
+	ck_assert_int_eq(get(&jb, &b), SIP_JB_FRAME); ck_assert_int_eq(b, 10);
+	ck_assert_int_eq(get(&jb, &b), SIP_JB_FRAME); ck_assert_int_eq(b, 11);
+	ck_assert_int_eq(get(&jb, &b), SIP_JB_FRAME); ck_assert_int_eq(b, 12);
+	ck_assert_int_eq(get(&jb, &b), SIP_JB_LOST);     /* 13 never came */
+	ck_assert_int_eq(put(&jb, 13), SIP_JB_LATE);     /* too late now */
+	ck_assert_int_eq(put(&jb, 10), SIP_JB_LATE);
+	ck_assert_uint_eq(jb.late, 2);
+	ck_assert_uint_eq(jb.duplicates, 1);
+}
+END_TEST
+
+START_TEST(test_sip_jb_wrap)
+{
+	struct sip_jb jb;
+	int b, i;
+	uint16_t s;
+
+	sip_jb_init(&jb, 1, 160);
+	for (s = 65533, i = 0; i < 6; i++, s++)
+		ck_assert_int_eq(put(&jb, s), SIP_JB_STORED);
+	get(&jb, &b);
+	for (s = 65533, i = 0; i < 6; i++, s++) {
+		ck_assert_int_eq(get(&jb, &b), SIP_JB_FRAME);
+		ck_assert_int_eq(b, s & 0xff);
+	}
+	ck_assert_uint_eq(jb.restarts, 0);
+	ck_assert_int_eq(put(&jb, 65535), SIP_JB_LATE);  /* before the wrap: late */
+}
+END_TEST
+
+START_TEST(test_sip_jb_new_stream)
+{
+	struct sip_jb jb;
+	uint8_t f[160] = { 0 };
+	int b;
+
+	sip_jb_init(&jb, 0, 160);
+	put(&jb, 100);
+	get(&jb, &b);
+	/* another SSRC */
+	ck_assert_int_eq(sip_jb_put(&jb, SSRC + 1, 7, 0, f, sizeof(f)), SIP_JB_RESTARTED);
+	ck_assert_int_eq(get(&jb, &b), SIP_JB_FRAME);
+	/* same SSRC, a sequence jump far ahead */
+	ck_assert_int_eq(sip_jb_put(&jb, SSRC + 1, 3000, 3000 * 160, f, sizeof(f)),
+	    SIP_JB_RESTARTED);
+	ck_assert_int_eq(get(&jb, &b), SIP_JB_FRAME);
+	/* next sequence but a timestamp 10 s away */
+	ck_assert_int_eq(sip_jb_put(&jb, SSRC + 1, 3001, 3000 * 160 + 80000, f, sizeof(f)),
+	    SIP_JB_RESTARTED);
+	/* next sequence and timestamp: normal */
+	ck_assert_int_eq(sip_jb_put(&jb, SSRC + 1, 3002, 3000 * 160 + 80160, f, sizeof(f)),
+	    SIP_JB_STORED);
+	ck_assert_uint_eq(jb.restarts, 3);
+	ck_assert_int_eq(sip_jb_put(&jb, SSRC + 1, 3003, 0, f, SIP_JB_FRAME_MAX + 1),
+	    SIP_JB_TOO_LONG);
+}
+END_TEST
+
+Suite *
+suite_sip_jbuf(void)
+{
+	Suite *s = suite_create("sip_jbuf");
+	TCase *tc = tcase_create("jbuf");
+
+	tcase_add_test(tc, test_sip_jb_fixed_delay);
+	tcase_add_test(tc, test_sip_jb_reorder_lost_late_dup);
+	tcase_add_test(tc, test_sip_jb_wrap);
+	tcase_add_test(tc, test_sip_jb_new_stream);
+	suite_add_tcase(s, tc);
+	return s;
+}
