@@ -223,4 +223,120 @@ int gw_retry_encode(const struct gw_rcpt_retry *r, char *buf, size_t size);
 /* Parses gw_retry_encode()'s output strictly; 0, or -1 on any defect. */
 int gw_retry_decode(const char *line, struct gw_rcpt_retry *r);
 
+/* ---- PDF to fax pages with Ghostscript (gateway/offramp_pdf.c) -------- */
+
+struct mime_error;
+
+#define GW_PDF_GS_PATH "/usr/bin/gs"
+#define GW_PDF_TIMEOUT_DEFAULT 120     /* seconds for one document */
+#define GW_PDF_MAX_PAGES_DEFAULT 100
+
+struct gw_pdf_opts {
+	const char *gs_path;     /* NULL: GW_PDF_GS_PATH */
+	unsigned max_pages;      /* 0: GW_PDF_MAX_PAGES_DEFAULT */
+	unsigned timeout;        /* seconds; 0: GW_PDF_TIMEOUT_DEFAULT */
+};
+
+/*
+ * Renders the PDF at pdf into a multi-page TIFF at tiff_out (G4, 204x196
+ * dpi, 1728 pixels wide, every page scaled to fit) by running Ghostscript
+ * with -dSAFER, without a shell (posix_spawn, own process group, empty
+ * environment but PATH and LC_ALL), stopped and killed after the time
+ * limit. The result still goes through fax_tiff_normalize() before it is
+ * sent. Blocks: run it off the event loop. Returns 0 and the page count,
+ * or -1 with err: 5.3.4 (more than max_pages, or over the time limit),
+ * 5.6.5 (Ghostscript could not convert it; its last message is quoted),
+ * 4.3.0 (could not run Ghostscript at all).
+ */
+int gw_pdf_render(const char *pdf, const char *tiff_out,
+    const struct gw_pdf_opts *opts, unsigned *pages, struct mime_error *err);
+
+/* ---- a job: one accepted message and its recipients (offramp_job.c) -- */
+
+struct mime_offramp;
+
+/* Longest list of recipients in one job (intake caps it lower). */
+#define GW_OFFRAMP_RCPT_MAX 1024
+
+struct gw_offramp_rcpt {
+	char *addr;          /* the RCPT address as given (owned) */
+	char *number;        /* number to dial, "+19195551234" (owned) */
+	char *peer;          /* voip dial-peer tag (owned), or NULL */
+	char *orcpt_type;    /* ORCPT addr-type (owned), NULL without ORCPT */
+	char *orcpt;         /* ORCPT address, xtext decoded (owned) */
+	int postmaster;      /* not dialed; forwarded by the intake */
+	struct gw_rcpt_retry retry;
+};
+
+struct gw_offramp_job {
+	char *from;          /* reverse path, "" for <> (owned) */
+	char *envid;         /* ENVID decoded (owned), NULL when none */
+	int ret;             /* enum mime_ret */
+	time_t received;     /* arrival */
+	struct gw_offramp_rcpt *rcpts;   /* owned, nrcpts entries */
+	size_t nrcpts;
+};
+
+/* Who speaks in reports, from the config. Strings borrowed. */
+struct gw_report_cfg {
+	const char *hostname;        /* Reporting-MTA / Reporting-UA name */
+	const char *postmaster;      /* From: address */
+	const char *from_name;       /* "Fax Daemon" */
+	int crlf;                    /* reports with CRLF line ends */
+	struct gw_dsn_policy dsn;    /* disable-dsn */
+	int generate_mdn;            /* `mta receive generate mdn` */
+};
+
+struct gw_offramp_job *gw_offramp_job_new(void);
+void gw_offramp_job_free(struct gw_offramp_job *j);
+/*
+ * Feeds one envelope field of the intake's record (gateway/intake.h
+ * lists the keys; unknown keys are ignored, so newer records load), in
+ * order: "rcpt" starts a recipient, "rcpt.*" belong to the last one.
+ * Recipients start READY at the arrival time. 0, or -1 with err when a
+ * value is malformed (NOTIFY, ORCPT, ENVID xtext, RET) or out of order.
+ */
+int gw_offramp_job_env(struct gw_offramp_job *j, const char *key,
+    const char *value, char *err, size_t errlen);
+
+/*
+ * The job's progress as text, one line per recipient "INDEX STATE"
+ * (gw_retry_encode), for the spool record that spool_replace() rewrites;
+ * caller frees. _state_load() applies such text to a job loaded from its
+ * envelope: 0, or -1 when a line is damaged or names no recipient.
+ */
+char *gw_offramp_job_state(const struct gw_offramp_job *j);
+int gw_offramp_job_state_load(struct gw_offramp_job *j, const char *text);
+
+enum gw_report_kind {
+	GW_REPORT_NONE = 0,
+	GW_REPORT_DSN_DELAY,
+	GW_REPORT_DSN_FINAL,
+};
+
+/*
+ * The next notification the job owes the sender, built and ready to queue
+ * (MAIL FROM:<>, RCPT TO: j->from, NOTIFY=NEVER if DSN is offered): a
+ * DELAY DSN for recipients whose retries just started, else, once every
+ * recipient is final, one DSN covering every outcome their NOTIFY asked
+ * for. The covered recipients are marked reported in j; persist the job
+ * state after the report is durably queued (a crash in between repeats
+ * the report rather than losing it). Returns NULL with *kind NONE when
+ * nothing is due (a final with nothing to report marks the job reported
+ * too). msg_path is the spooled original (for returned content).
+ */
+char *gw_offramp_job_next_report(struct gw_offramp_job *j,
+    const struct gw_report_cfg *cfg, const struct gw_retry_policy *p,
+    const char *msg_path, time_t now, enum gw_report_kind *kind, size_t *len,
+    struct mime_error *err);
+
+/*
+ * The RFC 8098 MDN for recipient i once its fax was sent, when configured
+ * and allowed (mime_mdn_allowed), at most once per recipient (marked in
+ * its state). NULL when none is due; why says which rule stopped it.
+ */
+char *gw_offramp_job_mdn(struct gw_offramp_job *j, size_t i,
+    const struct mime_offramp *msg, const struct gw_report_cfg *cfg,
+    time_t now, size_t *len, char *why, size_t whylen);
+
 #endif
