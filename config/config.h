@@ -28,7 +28,7 @@
 
 /* ---- Limits (each a bound checked by the parser) ---- */
 #define CONFIG_LINE_MAX          1024   /* bytes in one config line */
-#define CONFIG_ARGS_MAX          16     /* words in one config line */
+#define CONFIG_ARGS_MAX          32     /* words in one config line */
 #define CONFIG_STR_MAX           256    /* names, addresses, TEXT, templates */
 #define CONFIG_PATH_MAX          1024   /* file and directory names */
 #define CONFIG_ADDR_MAX          64     /* a numeric IPv4/IPv6 address */

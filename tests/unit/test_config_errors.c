@@ -23,7 +23,8 @@ static const struct {
 	{ "hostname \"a\"b", { "t:1: missing blank after quoted string" } },
 	{ "hostname a\"b", { "t:1: quote inside word 'a\"'" } },
 	{ "hostname a\x01", { "t:1: control character 0x01 in line" } },
-	{ "a b c d e f g h i j k l m n o p q", { "t:1: too many words (at most 16)" } },
+	{ "a b c d e f g h i j k l m n o p q r s t u v w x y z 1 2 3 4 5 6 7",
+	  { "t:1: too many words (at most 32)" } },
 	/* Commands and sub-modes */
 	{ "hostnme x", { "t:1: unknown command 'hostnme'" } },
 	{ "mta send frob", { "t:1: unknown command 'mta send frob'" } },
