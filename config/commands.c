@@ -631,7 +631,6 @@ cmd_sip_codec(struct cfg_parser *p, int argc, char **argv)
 	}
 	memcpy(p->cfg->sip.codecs, list, (size_t)argc * sizeof(list[0]));
 	p->cfg->sip.n_codecs = (size_t)argc;
-	p->seen.codec = p->line;
 }
 
 static void

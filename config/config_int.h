@@ -43,13 +43,14 @@ struct cfg_unsupported {
 	const char *why;
 };
 
-/* Lines of settings that validate.c needs to find or default. */
+/*
+ * Lines (0: not seen) of settings that validate.c names in its messages,
+ * and of lists whose first line replaces the default.
+ */
 struct cfg_seen {
-	unsigned sip_listen, codec, mail_from_host, mail_from_user,
-	    rr_host, rr_user, mta_listen, allow, max_recipients,
-	    called_subscriber, tsi, postmaster, retry, give_up,
-	    auth_file, recv_tls, send_tls, maildir, server, rtp, max_calls,
-	    recv_auth;
+	unsigned sip_listen, mta_listen, allow, mail_from_host, mail_from_user,
+	    rr_host, rr_user, max_recipients, retry, give_up, auth_file,
+	    recv_auth, recv_tls, send_tls, maildir, server, rtp, max_calls;
 };
 
 struct cfg_error {
@@ -78,7 +79,6 @@ struct cfg_parser {
 	/* The dial-peer being filled: peers[peer] or, for a rejected header, scratch. */
 	struct config_dial_peer *peer;
 	struct config_dial_peer scratch;
-	/* Per-peer lines for messages from validate.c. */
 	struct cfg_seen seen;
 };
 

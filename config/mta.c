@@ -80,9 +80,8 @@ cfg_send_postmaster(struct cfg_parser *p, int argc, char **argv)
 		cfg_err(p, "bad mail address '%s' for mta send postmaster", argv[0]);
 		return;
 	}
-	if (cfg_copy(p, "mta send postmaster", argv[0], p->cfg->mta_send.postmaster,
-	    sizeof(p->cfg->mta_send.postmaster)) == 0)
-		p->seen.postmaster = p->line;
+	cfg_copy(p, "mta send postmaster", argv[0], p->cfg->mta_send.postmaster,
+	    sizeof(p->cfg->mta_send.postmaster));
 }
 
 void
