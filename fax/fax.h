@@ -256,7 +256,7 @@ const char *fax_tone_str(enum fax_tone tone);
 /* Input bounds (checked before anything is decoded). */
 #define FAX_TIFF_MAX_PAGES_DEFAULT	100
 #define FAX_TIFF_MAX_DIM_DEFAULT	14000	/* pixels, either side */
-#define FAX_TIFF_MAX_PIXELS_DEFAULT	(14000ull * 14000ull)	/* per page */
+#define FAX_TIFF_MAX_PIXELS_DEFAULT	(120ull * 1000 * 1000)	/* per page */
 #define FAX_TIFF_MAX_OUT_ROWS		4400	/* ~56 cm at 196 dpi */
 
 enum fax_tiff_resolution {
