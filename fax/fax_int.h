@@ -56,6 +56,7 @@ void fax_writer_abort(struct fax_writer *w);
 struct fax_tiff_in {
 	TIFF *tif;
 	void *mem;			/* owned: in-memory source, or NULL */
+	uint64_t size;			/* bytes in the file */
 	char msg[160];			/* the last libtiff error, or "" */
 };
 int fax_tiff_in_open(struct fax_tiff_in *in, const char *path, char *err,

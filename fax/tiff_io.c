@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fax/fax.h"
@@ -125,6 +126,7 @@ fax_tiff_in_open(struct fax_tiff_in *in, const char *path, char *err,
 {
 	TIFFOpenOptions *o;
 	unsigned char magic[4];
+	struct stat sb;
 	FILE *f;
 	size_t got;
 
@@ -151,6 +153,12 @@ fax_tiff_in_open(struct fax_tiff_in *in, const char *path, char *err,
 		    in->msg[0] ? in->msg : "cannot read the header");
 		return -1;
 	}
+	if (fstat(TIFFFileno(in->tif), &sb) < 0 || sb.st_size < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		fax_tiff_in_close(in);
+		return -1;
+	}
+	in->size = (uint64_t)sb.st_size;
 	return 0;
 }
 
@@ -177,6 +185,7 @@ fax_tiff_in_open_mem(struct fax_tiff_in *in, const void *buf, size_t len,
 	m->buf = buf;
 	m->len = len;
 	in->mem = m;
+	in->size = len;
 	in->tif = TIFFClientOpenExt("memory", "rm", (thandle_t)m, mem_read,
 	    mem_write, mem_seek, mem_close, mem_size, mem_map, mem_unmap, o);
 	TIFFOpenOptionsFree(o);
