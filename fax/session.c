@@ -126,6 +126,7 @@ fax_session_new(const struct fax_session_options *opts,
     size_t errlen)
 {
 	struct fax_session *s;
+	char perr[160];
 	int fail = 0;
 
 	if ((opts->tx_tiff == NULL) == (opts->rx_tiff == NULL)) {
@@ -151,6 +152,13 @@ fax_session_new(const struct fax_session_options *opts,
 	}
 	if (opts->media == FAX_MEDIA_T38 && (cb == NULL || cb->t38_tx == NULL)) {
 		snprintf(err, errlen, "T.38 mode needs a packet callback");
+		return NULL;
+	}
+	/* spandsp would only find out in phase B, and report OK (notes,
+	 * pitfall 1): check the file to send now. */
+	if (opts->tx_tiff != NULL &&
+	    fax_tiff_count_pages(opts->tx_tiff, perr, sizeof(perr)) <= 0) {
+		snprintf(err, errlen, "file to send: %s", perr);
 		return NULL;
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
