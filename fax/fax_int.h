@@ -46,6 +46,15 @@ struct fax_writer *fax_writer_open(const char *path, enum fax_out_format fmt,
 /* Writes one page: width must be FAX_PAGE_WIDTH; yres 98/196 (or 391). */
 int fax_writer_page(struct fax_writer *w, const struct fax_bitmap *b,
     int yres, char *err, size_t errlen);
+/* Descriptive tags kept from a received page (NULL: none). */
+struct fax_page_meta {
+	const char *description;	/* ImageDescription: the far TSI */
+	const char *datetime;		/* DateTime of reception */
+	int clean;			/* CleanFaxData, or -1 */
+	int bad_lines;			/* BadFaxLines, or -1 */
+};
+int fax_writer_page_meta(struct fax_writer *w, const struct fax_bitmap *b,
+    int yres, const struct fax_page_meta *meta, char *err, size_t errlen);
 /* Closes and renames into place (0), or -1 with err and nothing left. */
 int fax_writer_commit(struct fax_writer *w, char *err, size_t errlen);
 /* Closes and removes the temporary file. Accepts NULL. */

@@ -402,6 +402,13 @@ int
 fax_writer_page(struct fax_writer *w, const struct fax_bitmap *b, int yres,
     char *err, size_t errlen)
 {
+	return fax_writer_page_meta(w, b, yres, NULL, err, errlen);
+}
+
+int
+fax_writer_page_meta(struct fax_writer *w, const struct fax_bitmap *b,
+    int yres, const struct fax_page_meta *meta, char *err, size_t errlen)
+{
 	TIFF *t = w->tif;
 	uint32_t y;
 
@@ -429,6 +436,14 @@ fax_writer_page(struct fax_writer *w, const struct fax_bitmap *b, int yres,
 	TIFFSetField(t, TIFFTAG_PAGENUMBER, (uint16_t)w->written,
 	    (uint16_t)w->pages);
 	TIFFSetField(t, TIFFTAG_SOFTWARE, "t37gw " T37GW_VERSION);
+	if (meta != NULL && meta->description != NULL)
+		TIFFSetField(t, TIFFTAG_IMAGEDESCRIPTION, meta->description);
+	if (meta != NULL && meta->datetime != NULL)
+		TIFFSetField(t, TIFFTAG_DATETIME, meta->datetime);
+	if (meta != NULL && meta->clean >= 0)
+		TIFFSetField(t, TIFFTAG_CLEANFAXDATA, (uint16_t)meta->clean);
+	if (meta != NULL && meta->bad_lines >= 0)
+		TIFFSetField(t, TIFFTAG_BADFAXLINES, (uint32_t)meta->bad_lines);
 	for (y = 0; y < b->height; y++) {
 		if (TIFFWriteScanline(t, fax_bitmap_row(b, y), y, 0) < 0) {
 			snprintf(err, errlen, "%s: write error", w->tmp);

@@ -705,7 +705,10 @@ fax_tiff_profile_s(const char *in_path, const char *out_path,
 	struct fax_tiff_in in;
 	struct fax_writer *w = NULL;
 	struct fax_bitmap *src = NULL, *page = NULL;
+	struct fax_page_meta meta;
 	int nd, d, xres, yres, out_yres, rc = -1;
+	uint16_t clean;
+	uint32_t bad;
 	unsigned out_h;
 	double sy;
 	char perr[200];
@@ -750,7 +753,17 @@ fax_tiff_profile_s(const char *in_path, const char *out_path,
 			snprintf(err, errlen, "out of memory");
 			goto out;
 		}
-		if (fax_writer_page(w, page, out_yres, err, errlen) < 0)
+		/* Keep the far TSI and reception time spandsp recorded. */
+		meta.description = meta.datetime = NULL;
+		meta.clean = meta.bad_lines = -1;
+		TIFFGetField(in.tif, TIFFTAG_IMAGEDESCRIPTION, &meta.description);
+		TIFFGetField(in.tif, TIFFTAG_DATETIME, &meta.datetime);
+		if (TIFFGetField(in.tif, TIFFTAG_CLEANFAXDATA, &clean))
+			meta.clean = clean;
+		if (TIFFGetField(in.tif, TIFFTAG_BADFAXLINES, &bad))
+			meta.bad_lines = (int)(bad > INT32_MAX ? INT32_MAX : bad);
+		if (fax_writer_page_meta(w, page, out_yres, &meta, err,
+		    errlen) < 0)
 			goto out;
 		if (info != NULL) {
 			info->pages++;

@@ -476,6 +476,15 @@ START_TEST(test_fax_profile_s_received)
 	ck_assert(t37fax_loopback_ok(&tr, &rr));
 	ck_assert_int_eq(rr.profile_s_error, 0);
 	assert_profile_s(ft_path("r.tif"), 2, yres);
+	{
+		/* the far TSI spandsp recorded survives the rewrite */
+		TIFF *t = TIFFOpen(ft_path("r.tif"), "r");
+		const char *desc = NULL;
+
+		ck_assert(TIFFGetField(t, TIFFTAG_IMAGEDESCRIPTION, &desc));
+		ck_assert_str_eq(desc, "t37fax loopback tx");
+		TIFFClose(t);
+	}
 	for (int i = 0; i < 2; i++) {
 		struct ft_page *got = ft_read(ft_path("r.tif"), i);
 
