@@ -170,7 +170,8 @@ struct fax_session_callbacks {
 	void (*page)(void *arg, const struct fax_page_info *info);
 	void (*done)(void *arg, const struct fax_result *result);
 	/* T.38: one IFP packet to send; put it in one UDPTL datagram (one
-	 * sequence number) and send that datagram `count` times. */
+	 * sequence number) and send that datagram `count` times (3 for
+	 * indicators and end of data, 1 for image data). May run after done. */
 	void (*t38_tx)(void *arg, const uint8_t *buf, int len, int count);
 	/* Audio mode: a fax tone was heard on the received audio (kinds from
 	 * tone_kinds below); used to trigger a T.38 re-INVITE. */
@@ -190,8 +191,9 @@ struct fax_session *fax_session_new(const struct fax_session_options *opts,
 
 /* Audio mode. Feed every received 20 ms block (n samples, normally 160);
  * a lost block goes to rx_lost (spandsp's fill-in), never zeros. These
- * also run the T.30 timers in audio mode. Return 0, or -1 when the session
- * is not in audio mode or is done. */
+ * also run the T.30 timers in audio mode, so feed one or the other every
+ * 20 ms, also after the result until the call is hung up. Return 0, or -1
+ * when the session is not (or no longer) in audio mode. */
 int fax_session_rx_audio(struct fax_session *s, const int16_t *amp, int n);
 int fax_session_rx_lost(struct fax_session *s, int n);
 /* Fills amp[0..n) with the next block (silence while idle) and returns n;
