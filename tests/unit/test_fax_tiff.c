@@ -404,6 +404,46 @@ START_TEST(test_fax_norm_tools_corpus)
 }
 END_TEST
 
+/* fax2tiff from raw modem-style G3 data (MH, LSB first, 98 lpi): the
+ * page it makes normalizes pixel for pixel, multi-strip, and sends. */
+START_TEST(test_fax_norm_fax2tiff)
+{
+	struct ft_page *src = ft_pattern(1728, 600, 21), *got;
+	struct ft_layout L = { .compression = COMPRESSION_CCITTFAX3,
+	    .fillorder = FILLORDER_LSB2MSB };
+	TIFF *t;
+	tmsize_t n;
+	uint8_t *raw;
+	FILE *f;
+	char cmd[512], err[200];
+
+	src->yres = 98;
+	ft_write1(ft_path("mh.tif"), src, &L);
+	ck_assert_ptr_nonnull(t = TIFFOpen(ft_path("mh.tif"), "r"));
+	ck_assert_uint_eq(TIFFNumberOfStrips(t), 1);
+	raw = malloc(1 << 20);
+	n = TIFFReadRawStrip(t, 0, raw, 1 << 20);
+	ck_assert_int_gt(n, 0);
+	TIFFClose(t);
+	ck_assert_ptr_nonnull(f = fopen(ft_path("page.g3"), "wb"));
+	ck_assert_uint_eq(fwrite(raw, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	free(raw);
+	snprintf(cmd, sizeof(cmd), "fax2tiff -1 -L -R 98 -r 64 -o %s %s",
+	    ft_path("f.tif"), ft_path("page.g3"));
+	ck_assert_int_eq(sh(cmd), 0);
+	ck_assert_msg(normalize1(ft_path("f.tif"), ft_path("n.tif"), NULL, NULL,
+	    err, sizeof(err)) == 0, "%s", err);
+	got = ft_read(ft_path("n.tif"), 0);
+	ck_assert_float_eq(got->yres, 98);
+	ck_assert_uint_eq(got->h, 600);
+	ck_assert_uint_eq(ft_diff_rows(got, src), 0);
+	assert_sends(ft_path("n.tif"), 1);
+	ft_page_free(got);
+	ft_page_free(src);
+}
+END_TEST
+
 /* ------------------------------------------------------ Profile S */
 
 static void
@@ -775,6 +815,7 @@ suite_fax_tiff(void)
 	tcase_add_test(tc, test_fax_norm_multipage_mixed);
 	tcase_add_loop_test(tc, test_fax_norm_tools_corpus, 0,
 	    (int)(sizeof(tools) / sizeof(tools[0])));
+	tcase_add_test(tc, test_fax_norm_fax2tiff);
 	tcase_add_loop_test(tc, test_fax_profile_s_received, 0, 2);
 	tcase_add_test(tc, test_fax_profile_s_transcode);
 	tcase_add_test(tc, test_fax_norm_bad_inputs);
