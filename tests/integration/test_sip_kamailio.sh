@@ -86,6 +86,8 @@ run_send k "$aport" "$T/p1.tif" --proxy "sip:127.0.0.1:$kport;lr" --auth fax:fax
 wait_answer k
 cat "$T/k.s.out" "$T/k.a.out"
 grep 'kam:' "$T/kam.log" | sed 's/^.*kam:/kam:/' | sort | uniq -c
+exited k s 0
+exited k a 0
 expect k s result ok
 expect k s t38 1
 expect k a result ok
