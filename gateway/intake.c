@@ -1,0 +1,804 @@
+/*
+ * gateway/intake: the offramp acceptance policy (see intake.h). It owns
+ * the smtp/server instance, fills its options from the config, answers its
+ * callbacks, writes each message into a spool job while it arrives and
+ * hands the finished job to the committer (intake_commit.c); the 250 to
+ * the final dot is sent only once the job is durable.
+ *
+ * Policy, in the order it is applied:
+ *   connect  clients outside "mta receive allow" are refused unless AUTH is
+ *            configured, in which case they must authenticate (530 5.7.0)
+ *   MAIL     "mta receive allow-sender" patterns (550 5.7.1)
+ *   RCPT     maximum-recipients (452 4.5.3; 0 refuses all mail), the alias
+ *            and the address form (550 5.7.1 relaying denied, 553 5.1.3,
+ *            550 5.1.1), then toll-fraud rules: fax deny-pattern, an mmoip
+ *            dial-peer's incoming called-number, a voip dial-peer's
+ *            destination-pattern (550 5.7.1 naming the rule)
+ * It does not parse the message (mime/ does, later, from the spool).
+ */
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "config/config.h"
+#include "gateway/intake_int.h"
+#include "gateway/log.h"
+#include "smtp/smtp.h"
+
+/* Server limits the config has no command for. */
+#define INTAKE_MAX_SESSIONS     100
+#define INTAKE_MAX_PER_ADDR     50
+#define INTAKE_AUTH_FILE_MAX    (64 * 1024)
+#define INTAKE_AUTH_USERS_MAX   1024
+
+struct intake_user {
+	char *user;                     /* owned */
+	char *password;                 /* owned */
+};
+
+struct intake_rcpt {
+	char addr[SMTP_SERVER_PATH_MAX + 1];
+	struct gw_faxaddr fa;
+	unsigned notify;
+	char orcpt[SMTP_ORCPT_MAX + 1];
+	unsigned peer;                  /* voip dial-peer tag */
+};
+
+/* Per session (the server's udata). */
+struct intake_sess {
+	struct gw_intake *in;           /* borrowed */
+	unsigned long long id;
+	char addr[64];
+	int net_ok;                     /* client inside mta receive allow */
+	unsigned messages;              /* accepted in this session */
+	/* the transaction, from MAIL on */
+	char from[SMTP_SERVER_PATH_MAX + 1];
+	char envid[SMTP_ENVID_MAX + 1];
+	enum smtp_server_ret ret;
+	enum smtp_server_body body;
+	struct intake_rcpt *rcpts;      /* owned */
+	size_t nrcpt, cap;
+	struct spool_job *job;          /* owned while the message arrives */
+	int fd;                         /* job's "msg" file (owned by the job) */
+	int write_err;                  /* errno of a failed write, else 0 */
+	size_t size;
+};
+
+struct gw_intake {
+	struct event_base *base;        /* borrowed */
+	const struct config *cfg;       /* borrowed; replaced on reload */
+	struct spool *spool;            /* borrowed */
+	struct smtp_server *srv;        /* owned */
+	SSL_CTX *tls;                   /* owned; NULL without a certificate */
+	struct intake_user *users;      /* owned: config users + auth file */
+	size_t nusers;
+	const char *aliases[CONFIG_MAX_ALIASES];  /* point into cfg */
+	struct intake_committer cm;
+};
+
+static void intake_connect(void *arg, const struct smtp_server_client *c, void **udata,
+    struct smtp_server_reply *r);
+static int intake_auth(void *arg, void *udata, const struct smtp_server_client *c,
+    const char *user, const char *pass);
+static void intake_mail(void *arg, void *udata, const struct smtp_server_client *c,
+    const struct smtp_server_mail *m, struct smtp_server_reply *r);
+static void intake_rcpt(void *arg, void *udata, const struct smtp_server_client *c,
+    const struct smtp_server_rcpt *rc, struct smtp_server_reply *r);
+static void intake_data_start(void *arg, void *udata, const struct smtp_server_client *c,
+    struct smtp_server_reply *r);
+static void intake_data_chunk(void *arg, void *udata, const char *buf, size_t len);
+static int intake_data_end(void *arg, void *udata, const struct smtp_server_client *c,
+    size_t size, struct smtp_server_reply *r);
+static void intake_data_abort(void *arg, void *udata);
+static void intake_end(void *arg, void *udata, const struct smtp_server_client *c);
+static void intake_finish(void *arg, struct intake_commit *c);
+static int intake_net_allowed(const struct config *cfg, const char *addr);
+static int intake_users_load(const struct config *cfg, struct intake_user **users,
+    size_t *n, char *err, size_t errlen);
+static void intake_users_free(struct intake_user *users, size_t n);
+static void intake_aliases(struct gw_intake *in);
+static int intake_write(struct intake_sess *s, const char *buf, size_t len);
+static int intake_received(struct intake_sess *s, const struct smtp_server_client *c,
+    char *buf, size_t size);
+static struct spool_rec *intake_envelope(struct intake_sess *s,
+    const struct smtp_server_client *c);
+static const char *intake_notify_text(unsigned notify, char *buf, size_t size);
+static void intake_txn_reset(struct intake_sess *s);
+
+static const struct smtp_server_callbacks intake_cb = {
+	intake_connect, intake_auth, intake_mail, intake_rcpt, intake_data_start,
+	intake_data_chunk, intake_data_end, intake_data_abort, intake_end,
+};
+
+/* ---- life cycle ------------------------------------------------------- */
+
+struct gw_intake *
+gw_intake_new(struct event_base *base, const struct config *cfg, struct spool *spool,
+    char *err, size_t errlen)
+{
+	const typeof(cfg->mta_receive) *mr = &cfg->mta_receive;
+	struct smtp_server_options opt;
+	struct gw_intake *in;
+
+	if ((in = calloc(1, sizeof(*in))) == NULL) {
+		snprintf(err, errlen, "mta receive: out of memory");
+		return NULL;
+	}
+	in->base = base;
+	in->cfg = cfg;
+	in->spool = spool;
+	intake_aliases(in);
+	if (intake_users_load(cfg, &in->users, &in->nusers, err, errlen) == -1)
+		goto fail;
+	if (mr->tls_cert[0] != '\0') {
+		if ((in->tls = SSL_CTX_new(TLS_server_method())) == NULL ||
+		    SSL_CTX_set_min_proto_version(in->tls, TLS1_2_VERSION) != 1 ||
+		    SSL_CTX_use_certificate_chain_file(in->tls, mr->tls_cert) != 1 ||
+		    SSL_CTX_use_PrivateKey_file(in->tls, mr->tls_key, SSL_FILETYPE_PEM) != 1 ||
+		    SSL_CTX_check_private_key(in->tls) != 1) {
+			unsigned long e = ERR_get_error();
+
+			snprintf(err, errlen, "mta receive tls cert %s key %s: %s", mr->tls_cert,
+			    mr->tls_key, e ? ERR_reason_error_string(e) : "cannot load");
+			goto fail;
+		}
+	}
+	memset(&opt, 0, sizeof(opt));
+	opt.hostname = cfg->hostname;
+	opt.max_message_size = mr->maximum_size;
+	opt.max_recipients = mr->maximum_recipients;
+	opt.max_sessions = INTAKE_MAX_SESSIONS;
+	opt.max_sessions_per_addr = INTAKE_MAX_PER_ADDR;
+	opt.tls = (struct ssl_ctx_st *)in->tls;
+	opt.auth = in->nusers > 0;
+	opt.auth_in_clear = mr->auth_clear;
+	opt.no_dsn = mr->disable_dsn;
+	if ((in->srv = smtp_server_new(base, &opt, &intake_cb, in)) == NULL) {
+		snprintf(err, errlen, "mta receive: cannot create the SMTP server");
+		goto fail;
+	}
+	if (intake_committer_start(&in->cm, base, spool, intake_finish, in) == -1) {
+		snprintf(err, errlen, "mta receive: cannot start the committer: %s",
+		    strerror(errno));
+		goto fail;
+	}
+	return in;
+fail:
+	gw_intake_free(in);
+	return NULL;
+}
+
+int
+gw_intake_listen(struct gw_intake *in, const char *addr, const char *port)
+{
+	return smtp_server_listen(in->srv, addr, port);
+}
+
+int
+gw_intake_start(struct gw_intake *in, char *err, size_t errlen)
+{
+	const typeof(in->cfg->mta_receive) *mr = &in->cfg->mta_receive;
+	char port[16];
+	size_t i;
+
+	for (i = 0; i < mr->n_listen; i++) {
+		snprintf(port, sizeof(port), "%u", mr->listen[i].port);
+		if (smtp_server_listen(in->srv, mr->listen[i].addr, port) == -1) {
+			snprintf(err, errlen, "mta receive listen %s %s: cannot listen: %s",
+			    mr->listen[i].addr, port, strerror(errno));
+			return -1;
+		}
+		log_info("smtp listen=%s:%s tls=%s auth=%s", mr->listen[i].addr, port,
+		    in->tls ? "starttls" : "no", in->nusers ? "yes" : "no");
+	}
+	return 0;
+}
+
+int
+gw_intake_set_config(struct gw_intake *in, const struct config *cfg, char *err, size_t errlen)
+{
+	struct intake_user *users;
+	size_t n;
+
+	if (intake_users_load(cfg, &users, &n, err, errlen) == -1)
+		return -1;
+	intake_users_free(in->users, in->nusers);
+	in->users = users;
+	in->nusers = n;
+	in->cfg = cfg;
+	intake_aliases(in);
+	return 0;
+}
+
+void
+gw_intake_free(struct gw_intake *in)
+{
+	if (in == NULL)
+		return;
+	smtp_server_free(in->srv);      /* sessions end; open jobs are aborted */
+	in->srv = NULL;
+	intake_committer_stop(&in->cm); /* in-flight commits finish first */
+	SSL_CTX_free(in->tls);
+	intake_users_free(in->users, in->nusers);
+	free(in);
+}
+
+static void
+intake_aliases(struct gw_intake *in)
+{
+	size_t i;
+
+	for (i = 0; i < in->cfg->mta_receive.n_aliases && i < CONFIG_MAX_ALIASES; i++)
+		in->aliases[i] = in->cfg->mta_receive.aliases[i];
+}
+
+/*
+ * Users: every "mta receive auth USER PASSWORD", then the auth file, one
+ * "USER PASSWORD" per line ('#' comments and blank lines skipped).
+ */
+static int
+intake_users_load(const struct config *cfg, struct intake_user **users, size_t *n,
+    char *err, size_t errlen)
+{
+	const typeof(cfg->mta_receive) *mr = &cfg->mta_receive;
+	struct intake_user *u;
+	char line[1024], *user, *pass, *save;
+	size_t i, cap = mr->n_users + 16, lineno = 0;
+	FILE *f = NULL;
+
+	*users = NULL;
+	*n = 0;
+	if ((u = calloc(cap, sizeof(*u))) == NULL)
+		goto nomem;
+	for (i = 0; i < mr->n_users; i++) {
+		if ((u[*n].user = strdup(mr->users[i].user)) == NULL ||
+		    (u[*n].password = strdup(mr->users[i].password)) == NULL)
+			goto nomem_free;
+		(*n)++;
+	}
+	if (mr->auth_file[0] != '\0') {
+		if ((f = fopen(mr->auth_file, "r")) == NULL) {
+			snprintf(err, errlen, "mta receive auth-file %s: %s", mr->auth_file,
+			    strerror(errno));
+			intake_users_free(u, *n);
+			*n = 0;
+			return -1;
+		}
+		while (fgets(line, sizeof(line), f) != NULL) {
+			lineno++;
+			if ((user = strtok_r(line, " \t\r\n", &save)) == NULL || user[0] == '#')
+				continue;
+			pass = strtok_r(NULL, " \t\r\n", &save);
+			if (pass == NULL || strtok_r(NULL, " \t\r\n", &save) != NULL ||
+			    *n >= INTAKE_AUTH_USERS_MAX) {
+				snprintf(err, errlen, "%s:%zu: expected USER PASSWORD", mr->auth_file,
+				    lineno);
+				fclose(f);
+				intake_users_free(u, *n);
+				*n = 0;
+				return -1;
+			}
+			if (*n == cap) {
+				struct intake_user *nu = reallocarray(u, cap * 2, sizeof(*u));
+
+				if (nu == NULL)
+					goto nomem_free;
+				u = nu;
+				cap *= 2;
+			}
+			if ((u[*n].user = strdup(user)) == NULL ||
+			    (u[*n].password = strdup(pass)) == NULL)
+				goto nomem_free;
+			(*n)++;
+		}
+		explicit_bzero(line, sizeof(line));
+		fclose(f);
+		f = NULL;
+	}
+	*users = u;
+	return 0;
+nomem_free:
+	if (f != NULL)
+		fclose(f);
+	if (u != NULL)
+		free(u[*n].user);
+	intake_users_free(u, *n);
+	*n = 0;
+nomem:
+	snprintf(err, errlen, "mta receive auth: out of memory");
+	return -1;
+}
+
+static void
+intake_users_free(struct intake_user *users, size_t n)
+{
+	size_t i;
+
+	if (users == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		free(users[i].user);
+		if (users[i].password != NULL)
+			explicit_bzero(users[i].password, strlen(users[i].password));
+		free(users[i].password);
+	}
+	free(users);
+}
+
+/* Whether the numeric address is inside one of the allow CIDRs. */
+static int
+intake_net_allowed(const struct config *cfg, const char *addr)
+{
+	uint8_t a[16];
+	int family = AF_INET6;
+	size_t i, len;
+	unsigned bits, full, rest;
+
+	if (inet_pton(AF_INET6, addr, a) == 1) {
+		/* an IPv4 client on a v6 socket: ::ffff:a.b.c.d */
+		static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+		if (memcmp(a, mapped, 12) == 0) {
+			memmove(a, a + 12, 4);
+			family = AF_INET;
+		}
+	} else if (inet_pton(AF_INET, addr, a) == 1) {
+		family = AF_INET;
+	} else {
+		return 0;
+	}
+	len = family == AF_INET ? 4 : 16;
+	for (i = 0; i < cfg->mta_receive.n_allow; i++) {
+		const struct config_cidr *c = &cfg->mta_receive.allow[i];
+
+		if (c->family != family || c->prefix > len * 8)
+			continue;
+		bits = c->prefix;
+		full = bits / 8;
+		rest = bits % 8;
+		if (memcmp(a, c->addr, full) != 0)
+			continue;
+		if (rest && ((a[full] ^ c->addr[full]) & (uint8_t)(0xff << (8 - rest))) != 0)
+			continue;
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- callbacks -------------------------------------------------------- */
+
+static void
+intake_connect(void *arg, const struct smtp_server_client *c, void **udata,
+    struct smtp_server_reply *r)
+{
+	struct gw_intake *in = arg;
+	struct intake_sess *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		smtp_server_reply_set(r, 421, "4.3.0", "%s Out of memory, try later",
+		    in->cfg->hostname);
+		return;
+	}
+	s->in = in;
+	s->id = c->id;
+	s->fd = -1;
+	snprintf(s->addr, sizeof(s->addr), "%s", c->addr);
+	s->net_ok = intake_net_allowed(in->cfg, c->addr);
+	*udata = s;
+	if (!s->net_ok && in->nusers == 0) {
+		log_info("smtp=%llx client=%s result=refused reason=\"not in mta receive allow\"",
+		    c->id, c->addr);
+		smtp_server_reply_set(r, 554, "5.7.1",
+		    "Client host [%s] refused: not in mta receive allow", c->addr);
+	}
+}
+
+static int
+intake_auth(void *arg, void *udata, const struct smtp_server_client *c, const char *user,
+    const char *pass)
+{
+	struct gw_intake *in = arg;
+	size_t i, pl = strlen(pass);
+	int ok = 0;
+
+	(void)udata;
+	(void)c;
+	for (i = 0; i < in->nusers; i++) {
+		if (strcmp(in->users[i].user, user) != 0)
+			continue;
+		ok = strlen(in->users[i].password) == pl &&
+		    CRYPTO_memcmp(in->users[i].password, pass, pl) == 0;
+		break;
+	}
+	return ok ? 0 : -1;
+}
+
+static void
+intake_txn_reset(struct intake_sess *s)
+{
+	s->nrcpt = 0;
+	s->from[0] = '\0';
+	s->envid[0] = '\0';
+	s->ret = SMTP_RET_NONE;
+	s->body = SMTP_BODY_NONE;
+	s->size = 0;
+	s->write_err = 0;
+}
+
+static void
+intake_mail(void *arg, void *udata, const struct smtp_server_client *c,
+    const struct smtp_server_mail *m, struct smtp_server_reply *r)
+{
+	struct gw_intake *in = arg;
+	struct intake_sess *s = udata;
+	const typeof(in->cfg->mta_receive) *mr = &in->cfg->mta_receive;
+	size_t i;
+
+	intake_txn_reset(s);
+	if (!s->net_ok && c->auth_user == NULL) {
+		smtp_server_reply_set(r, 530, "5.7.0",
+		    "Authentication required: client [%s] is not in mta receive allow", c->addr);
+		return;
+	}
+	if (mr->n_allow_sender > 0) {
+		for (i = 0; i < mr->n_allow_sender; i++)
+			if (fnmatch(mr->allow_sender[i], m->from, FNM_CASEFOLD) == 0)
+				break;
+		if (i == mr->n_allow_sender) {
+			smtp_server_reply_set(r, 550, "5.7.1",
+			    "Sender <%.200s> not allowed by mta receive allow-sender", m->from);
+			return;
+		}
+	}
+	snprintf(s->from, sizeof(s->from), "%s", m->from);
+	snprintf(s->envid, sizeof(s->envid), "%s", m->envid ? m->envid : "");
+	s->ret = m->ret;
+	s->body = m->body;
+}
+
+static void
+intake_rcpt(void *arg, void *udata, const struct smtp_server_client *c,
+    const struct smtp_server_rcpt *rc, struct smtp_server_reply *r)
+{
+	struct gw_intake *in = arg;
+	struct intake_sess *s = udata;
+	const struct config *cfg = in->cfg;
+	const struct config_dial_peer *mmoip, *voip;
+	struct intake_rcpt *t;
+	struct gw_faxaddr fa;
+	size_t i;
+
+	(void)c;
+	if (s->nrcpt >= cfg->mta_receive.maximum_recipients) {
+		if (cfg->mta_receive.maximum_recipients == 0)
+			smtp_server_reply_set(r, 452, "4.5.3", "Too many recipients: "
+			    "mta receive maximum-recipients is 0, this gateway accepts no mail");
+		else
+			smtp_server_reply_set(r, 452, "4.5.3",
+			    "Too many recipients (mta receive maximum-recipients %u)",
+			    cfg->mta_receive.maximum_recipients);
+		return;
+	}
+	switch (gw_faxaddr_parse(rc->to, in->aliases, cfg->mta_receive.n_aliases, &fa)) {
+	case GW_FAXADDR_RELAY:
+		smtp_server_reply_set(r, 550, "5.7.1", "<%.256s>: relaying denied", rc->to);
+		return;
+	case GW_FAXADDR_BADNUMBER:
+		smtp_server_reply_set(r, 553, "5.1.3",
+		    "<%.256s>: malformed fax number (use FAX=+number@domain)", rc->to);
+		return;
+	case GW_FAXADDR_UNKNOWN:
+		smtp_server_reply_set(r, 550, "5.1.1",
+		    "<%.256s>: no such mailbox here (use FAX=+number@domain)", rc->to);
+		return;
+	case GW_FAXADDR_OK:
+		break;
+	}
+	if (!fa.postmaster) {
+		/* toll fraud first: the deny rules name what they stop */
+		for (i = 0; i < cfg->n_deny; i++)
+			if (config_pattern_match(&cfg->deny[i], fa.dial)) {
+				smtp_server_reply_set(r, 550, "5.7.1",
+				    "Fax to %s not allowed: matches fax deny-pattern %s",
+				    fa.dial, cfg->deny[i].text);
+				return;
+			}
+		if (config_number_denied(cfg, fa.dial)) {
+			smtp_server_reply_set(r, 550, "5.7.1", "Fax to %s not allowed", fa.dial);
+			return;
+		}
+		mmoip = config_match_peer(cfg, CONFIG_PEER_MMOIP, CONFIG_MATCH_INCOMING, fa.dial);
+		if (mmoip == NULL) {
+			smtp_server_reply_set(r, 550, "5.7.1", "Fax to %s not allowed: no mmoip "
+			    "dial-peer incoming called-number matches", fa.dial);
+			return;
+		}
+		voip = config_match_peer(cfg, CONFIG_PEER_VOIP, CONFIG_MATCH_DESTINATION, fa.dial);
+		if (voip == NULL) {
+			smtp_server_reply_set(r, 550, "5.7.1", "Fax to %s not allowed: no voip "
+			    "dial-peer destination-pattern matches", fa.dial);
+			return;
+		}
+	} else {
+		voip = NULL;
+	}
+	if (s->nrcpt == s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 4;
+		struct intake_rcpt *nr = reallocarray(s->rcpts, ncap, sizeof(*nr));
+
+		if (nr == NULL) {
+			smtp_server_reply_set(r, 452, "4.3.1", "Insufficient system resources");
+			return;
+		}
+		s->rcpts = nr;
+		s->cap = ncap;
+	}
+	t = &s->rcpts[s->nrcpt++];
+	memset(t, 0, sizeof(*t));
+	snprintf(t->addr, sizeof(t->addr), "%s", rc->to);
+	t->fa = fa;
+	t->notify = rc->notify;
+	snprintf(t->orcpt, sizeof(t->orcpt), "%s", rc->orcpt ? rc->orcpt : "");
+	t->peer = voip ? voip->tag : 0;
+	if (fa.postmaster)
+		smtp_server_reply_set(r, 250, "2.1.5", "Ok (postmaster)");
+	else
+		smtp_server_reply_set(r, 250, "2.1.5", "Ok, fax to %s", fa.dial);
+}
+
+/* A short write is retried; a failure is remembered and answered at the dot. */
+static int
+intake_write(struct intake_sess *s, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0 && s->write_err == 0) {
+		n = write(s->fd, buf, len);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			s->write_err = errno;
+			break;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return s->write_err ? -1 : 0;
+}
+
+/* RFC 5321 4.4 trace field; protocol names from RFC 3848. */
+static int
+intake_received(struct intake_sess *s, const struct smtp_server_client *c, char *buf,
+    size_t size)
+{
+	char helo[SMTP_SERVER_PATH_MAX], date[64], forpart[SMTP_SERVER_PATH_MAX + 16];
+	struct tm tm;
+	time_t now = time(NULL);
+	size_t i;
+
+	snprintf(helo, sizeof(helo), "%s", c->helo[0] ? c->helo : "unknown");
+	for (i = 0; helo[i]; i++)               /* keep the comment well-formed */
+		if (helo[i] == '(' || helo[i] == ')' || helo[i] == '\\')
+			helo[i] = '_';
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	forpart[0] = '\0';
+	if (s->nrcpt == 1)
+		snprintf(forpart, sizeof(forpart), "\r\n\tfor <%s>", s->rcpts[0].addr);
+	return snprintf(buf, size, "Received: from %s ([%s])\r\n\tby %s (t37gw) with %s%s%s "
+	    "id %llx%s;\r\n\t%s\r\n", helo, c->addr, s->in->cfg->hostname,
+	    c->esmtp ? "ESMTP" : "SMTP", c->tls ? "S" : "", c->auth_user ? "A" : "",
+	    c->id, forpart, date);
+}
+
+static void
+intake_data_start(void *arg, void *udata, const struct smtp_server_client *c,
+    struct smtp_server_reply *r)
+{
+	struct gw_intake *in = arg;
+	struct intake_sess *s = udata;
+	char id[SPOOL_ID_LEN + 1], hdr[2048];
+	int n;
+
+	s->size = 0;
+	s->write_err = 0;
+	if ((s->job = spool_job_new(in->spool, GW_INTAKE_QUEUE, id)) == NULL ||
+	    (s->fd = spool_job_fd(s->job, "msg")) == -1) {
+		log_warn("smtp=%llx spool job", c->id);
+		spool_job_abort(s->job);
+		s->job = NULL;
+		smtp_server_reply_set(r, 451, "4.3.0", "Cannot spool the message now, try later");
+		return;
+	}
+	n = intake_received(s, c, hdr, sizeof(hdr));
+	if (n > 0 && (size_t)n < sizeof(hdr))
+		intake_write(s, hdr, (size_t)n);
+}
+
+static void
+intake_data_chunk(void *arg, void *udata, const char *buf, size_t len)
+{
+	struct intake_sess *s = udata;
+
+	(void)arg;
+	s->size += len;
+	if (s->job != NULL)
+		intake_write(s, buf, len);
+}
+
+static const char *
+intake_notify_text(unsigned notify, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	if (notify & SMTP_NOTIFY_NEVER)
+		return "NEVER";
+	snprintf(buf, size, "%s%s%s",
+	    notify & SMTP_NOTIFY_SUCCESS ? "SUCCESS," : "",
+	    notify & SMTP_NOTIFY_FAILURE ? "FAILURE," : "",
+	    notify & SMTP_NOTIFY_DELAY ? "DELAY," : "");
+	if (buf[0] != '\0')
+		buf[strlen(buf) - 1] = '\0';
+	return buf;
+}
+
+static struct spool_rec *
+intake_envelope(struct intake_sess *s, const struct smtp_server_client *c)
+{
+	struct spool_rec *rec;
+	char nbuf[64];
+	size_t i;
+	int e = 0;
+
+	if ((rec = spool_rec_new()) == NULL)
+		return NULL;
+	e |= spool_rec_add(rec, "version", "1");
+	e |= spool_rec_addf(rec, "smtp", "%llx", c->id);
+	e |= spool_rec_add(rec, "client", c->addr);
+	e |= spool_rec_add(rec, "helo", c->helo);
+	e |= spool_rec_add(rec, "tls", c->tls ? "1" : "0");
+	if (c->auth_user != NULL)
+		e |= spool_rec_add(rec, "auth", c->auth_user);
+	e |= spool_rec_add(rec, "from", s->from);
+	if (s->envid[0] != '\0')
+		e |= spool_rec_add(rec, "envid", s->envid);
+	if (s->ret != SMTP_RET_NONE)
+		e |= spool_rec_add(rec, "ret", s->ret == SMTP_RET_FULL ? "FULL" : "HDRS");
+	if (s->body != SMTP_BODY_NONE)
+		e |= spool_rec_add(rec, "body", s->body == SMTP_BODY_8BITMIME ? "8BITMIME" : "7BIT");
+	e |= spool_rec_add_u64(rec, "size", s->size);
+	e |= spool_rec_add_u64(rec, "received", (uint64_t)time(NULL));
+	for (i = 0; i < s->nrcpt; i++) {
+		const struct intake_rcpt *t = &s->rcpts[i];
+
+		e |= spool_rec_add(rec, "rcpt", t->addr);
+		e |= spool_rec_add(rec, "rcpt.kind", t->fa.postmaster ? "postmaster" : "fax");
+		if (t->fa.postmaster) {
+			e |= spool_rec_add(rec, "rcpt.forward", s->in->cfg->mta_send.postmaster);
+		} else {
+			e |= spool_rec_add(rec, "rcpt.number", t->fa.dial);
+			if (t->fa.subaddr[0] != '\0')
+				e |= spool_rec_add(rec, "rcpt.subaddr", t->fa.subaddr);
+			e |= spool_rec_addf(rec, "rcpt.peer", "%u", t->peer);
+		}
+		if (t->notify != 0)
+			e |= spool_rec_add(rec, "rcpt.notify",
+			    intake_notify_text(t->notify, nbuf, sizeof(nbuf)));
+		if (t->orcpt[0] != '\0')
+			e |= spool_rec_add(rec, "rcpt.orcpt", t->orcpt);
+	}
+	if (e != 0) {
+		spool_rec_free(rec);
+		return NULL;
+	}
+	return rec;
+}
+
+static int
+intake_data_end(void *arg, void *udata, const struct smtp_server_client *c, size_t size,
+    struct smtp_server_reply *r)
+{
+	struct gw_intake *in = arg;
+	struct intake_sess *s = udata;
+	struct intake_commit *cm = NULL;
+	struct spool_rec *rec = NULL;
+	char from[LOG_ESC_BUFSZ], rcpt[LOG_ESC_BUFSZ], list[1024];
+	const char *data;
+	size_t len, i, off = 0;
+
+	(void)size;
+	if (s->job == NULL || s->write_err != 0 || (rec = intake_envelope(s, c)) == NULL ||
+	    (data = spool_rec_data(rec, &len), spool_job_write(s->job, "env", data, len)) == -1 ||
+	    (cm = calloc(1, sizeof(*cm))) == NULL) {
+		log_warnx("smtp=%llx client=%s result=tempfail error=\"%s\"", c->id, c->addr,
+		    strerror(s->write_err ? s->write_err : errno ? errno : EIO));
+		spool_rec_free(rec);
+		spool_job_abort(s->job);
+		s->job = NULL;
+		smtp_server_reply_set(r, 451, "4.3.0", "Error writing the message to the spool");
+		return 0;
+	}
+	spool_rec_free(rec);
+	cm->sess = c->id;
+	cm->job = s->job;
+	snprintf(cm->id, sizeof(cm->id), "%s", spool_job_id(s->job));
+	s->job = NULL;
+	s->fd = -1;
+	list[0] = '\0';
+	for (i = 0; i < s->nrcpt && off < sizeof(list) - 1; i++) {
+		int n = snprintf(list + off, sizeof(list) - off, "%s<%s>", i ? "," : "",
+		    s->rcpts[i].addr);
+
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+	snprintf(cm->summary, sizeof(cm->summary), "client=%s from=%s rcpt=%s size=%zu",
+	    c->addr, log_esc(from, sizeof(from), s->from, strlen(s->from)),
+	    log_str(rcpt, sizeof(rcpt), list), s->size);
+	s->messages++;
+	intake_committer_push(&in->cm, cm);
+	return 1;               /* the 250 comes from intake_finish() */
+}
+
+static void
+intake_data_abort(void *arg, void *udata)
+{
+	struct intake_sess *s = udata;
+
+	(void)arg;
+	spool_job_abort(s->job);        /* nothing of it stays in the spool */
+	s->job = NULL;
+	s->fd = -1;
+}
+
+/* On the loop: a commit finished; answer its session if it is still there. */
+static void
+intake_finish(void *arg, struct intake_commit *c)
+{
+	struct gw_intake *in = arg;
+	struct smtp_server_reply r;
+
+	if (c->ok) {
+		smtp_server_reply_set(&r, 250, "2.0.0", "Ok: queued as %s", c->id);
+		log_info("smtp=%llx %s result=accepted job=%s", c->sess, c->summary, c->id);
+	} else {
+		smtp_server_reply_set(&r, 451, "4.3.0", "Error: the message could not be made durable");
+		log_warnx("smtp=%llx %s result=tempfail error=\"%s\"", c->sess, c->summary,
+		    strerror(c->err ? c->err : EIO));
+	}
+	if (in->srv != NULL && smtp_server_reply_data(in->srv, c->sess, &r) == -1 && c->ok)
+		/* durable but never confirmed: the client will likely send it again */
+		log_info("smtp=%llx job=%s result=accepted-unconfirmed reason=\"client gone\"",
+		    c->sess, c->id);
+	free(c);
+}
+
+static void
+intake_end(void *arg, void *udata, const struct smtp_server_client *c)
+{
+	struct intake_sess *s = udata;
+	char helo[LOG_ESC_BUFSZ], user[LOG_ESC_BUFSZ];
+
+	(void)arg;
+	if (s == NULL)
+		return;
+	log_info("smtp=%llx client=%s helo=%s tls=%d auth=%s messages=%u result=closed",
+	    c->id, c->addr, log_str(helo, sizeof(helo), c->helo), c->tls,
+	    c->auth_user ? log_str(user, sizeof(user), c->auth_user) : "-", s->messages);
+	spool_job_abort(s->job);
+	free(s->rcpts);
+	free(s);
+}

@@ -1,0 +1,167 @@
+/*
+ * gateway/intake_commit: the committer thread of the SMTP intake. Sessions
+ * hand it finished spool jobs; it commits every job waiting at once with
+ * spool_job_commit_many() (files, job directories and one queue directory
+ * fsync per batch: group commit across sessions) and hands the results
+ * back to the event loop through an eventfd, where each session gets its
+ * 250 or 451. The loop never waits on a disk; the thread never touches a
+ * session (it knows them by id only).
+ */
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "gateway/intake_int.h"
+#include "gateway/log.h"
+
+static void *committer_main(void *arg);
+static void committer_batch(struct intake_committer *cm, struct intake_commit **v, size_t n);
+static void committer_done_cb(evutil_socket_t fd, short what, void *arg);
+static void committer_drain(struct intake_committer *cm);
+
+int
+intake_committer_start(struct intake_committer *cm, struct event_base *base,
+    struct spool *spool, void (*finish)(void *, struct intake_commit *), void *arg)
+{
+	memset(cm, 0, sizeof(*cm));
+	TAILQ_INIT(&cm->pending);
+	TAILQ_INIT(&cm->done);
+	cm->spool = spool;
+	cm->finish = finish;
+	cm->arg = arg;
+	pthread_mutex_init(&cm->lock, NULL);
+	pthread_cond_init(&cm->cond, NULL);
+	if ((cm->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
+		return -1;
+	cm->ev = event_new(base, cm->efd, EV_READ | EV_PERSIST, committer_done_cb, cm);
+	if (cm->ev == NULL || event_add(cm->ev, NULL) == -1 ||
+	    pthread_create(&cm->thread, NULL, committer_main, cm) != 0) {
+		if (cm->ev != NULL)
+			event_free(cm->ev);
+		cm->ev = NULL;
+		close(cm->efd);
+		return -1;
+	}
+	cm->started = 1;
+	return 0;
+}
+
+void
+intake_committer_push(struct intake_committer *cm, struct intake_commit *c)
+{
+	pthread_mutex_lock(&cm->lock);
+	TAILQ_INSERT_TAIL(&cm->pending, c, entry);
+	pthread_cond_signal(&cm->cond);
+	pthread_mutex_unlock(&cm->lock);
+}
+
+void
+intake_committer_stop(struct intake_committer *cm)
+{
+	if (!cm->started)
+		return;
+	pthread_mutex_lock(&cm->lock);
+	cm->stopping = 1;
+	pthread_cond_signal(&cm->cond);
+	pthread_mutex_unlock(&cm->lock);
+	pthread_join(cm->thread, NULL);
+	committer_drain(cm);            /* answers what the thread finished */
+	event_free(cm->ev);
+	close(cm->efd);
+	pthread_mutex_destroy(&cm->lock);
+	pthread_cond_destroy(&cm->cond);
+	cm->started = 0;
+}
+
+static void *
+committer_main(void *arg)
+{
+	struct intake_committer *cm = arg;
+	struct intake_commit *v[INTAKE_COMMIT_BATCH], *c;
+	size_t n;
+
+	for (;;) {
+		pthread_mutex_lock(&cm->lock);
+		while (TAILQ_EMPTY(&cm->pending) && !cm->stopping)
+			pthread_cond_wait(&cm->cond, &cm->lock);
+		if (TAILQ_EMPTY(&cm->pending) && cm->stopping) {
+			pthread_mutex_unlock(&cm->lock);
+			return NULL;
+		}
+		/* everything that arrived while the last batch was syncing */
+		for (n = 0; n < INTAKE_COMMIT_BATCH && (c = TAILQ_FIRST(&cm->pending)) != NULL; n++) {
+			TAILQ_REMOVE(&cm->pending, c, entry);
+			v[n] = c;
+		}
+		pthread_mutex_unlock(&cm->lock);
+		committer_batch(cm, v, n);
+	}
+}
+
+static void
+committer_batch(struct intake_committer *cm, struct intake_commit **v, size_t n)
+{
+	struct spool_job *jobs[INTAKE_COMMIT_BATCH];
+	char path[4096];
+	struct stat st;
+	uint64_t one = 1;
+	size_t i;
+	int failed, err;
+
+	for (i = 0; i < n; i++) {
+		jobs[i] = v[i]->job;
+		v[i]->job = NULL;       /* commit_many frees every job */
+	}
+	failed = spool_job_commit_many(jobs, n);
+	err = errno;
+	for (i = 0; i < n; i++) {
+		v[i]->ok = 1;
+		if (failed == 0)
+			continue;
+		/* which ones? a job exists iff it is in its queue (spool.h) */
+		if (spool_path(cm->spool, GW_INTAKE_QUEUE, v[i]->id, NULL, path, sizeof(path)) == -1 ||
+		    stat(path, &st) == -1) {
+			v[i]->ok = 0;
+			v[i]->err = err;
+		}
+	}
+	pthread_mutex_lock(&cm->lock);
+	for (i = 0; i < n; i++)
+		TAILQ_INSERT_TAIL(&cm->done, v[i], entry);
+	pthread_mutex_unlock(&cm->lock);
+	if (write(cm->efd, &one, sizeof(one)) == -1 && errno != EAGAIN)
+		log_warn("intake committer: eventfd");
+}
+
+static void
+committer_drain(struct intake_committer *cm)
+{
+	struct intake_commitq q;
+	struct intake_commit *c;
+
+	TAILQ_INIT(&q);
+	pthread_mutex_lock(&cm->lock);
+	TAILQ_CONCAT(&q, &cm->done, entry);
+	pthread_mutex_unlock(&cm->lock);
+	while ((c = TAILQ_FIRST(&q)) != NULL) {
+		TAILQ_REMOVE(&q, c, entry);
+		cm->finish(cm->arg, c);         /* frees c */
+	}
+}
+
+static void
+committer_done_cb(evutil_socket_t fd, short what, void *arg)
+{
+	uint64_t v;
+
+	(void)what;
+	if (read(fd, &v, sizeof(v)) == -1 && errno != EAGAIN)
+		log_warn("intake committer: eventfd");
+	committer_drain(arg);
+}

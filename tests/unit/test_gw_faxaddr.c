@@ -1,0 +1,87 @@
+/* Table tests of gateway/faxaddr: RFC 3192 offramp recipient addresses. */
+#include <check.h>
+#include <string.h>
+
+#include "gateway/intake.h"
+
+static const char *const aliases[] = { "fax.example.com", "Fax2.Example.NET" };
+
+static const struct {
+	const char *path;
+	enum gw_faxaddr_result result;
+	const char *dial;               /* expected dial form on OK */
+	const char *subaddr;
+	int postmaster;
+} cases[] = {
+	{ "FAX=+19195551234@fax.example.com", GW_FAXADDR_OK, "+19195551234", "", 0 },
+	{ "fax=+19195551234@FAX.EXAMPLE.COM", GW_FAXADDR_OK, "+19195551234", "", 0 },
+	{ "Fax=+1-919-555.1234@fax.example.com", GW_FAXADDR_OK, "+19195551234", "", 0 },
+	{ "FAX=+19195551234/T33S=6789@fax.example.com", GW_FAXADDR_OK, "+19195551234", "6789", 0 },
+	{ "FAX=+1234/t33s=1@fax2.example.net", GW_FAXADDR_OK, "+1234", "1", 0 },
+	{ "/FAX=+19195551234/@fax.example.com", GW_FAXADDR_OK, "+19195551234", "", 0 },
+	{ "/fax=+1234/T33S=99/@fax.example.com", GW_FAXADDR_OK, "+1234", "99", 0 },
+	{ "FAX=5551234@fax.example.com", GW_FAXADDR_OK, "5551234", "", 0 },
+	{ "19195551234@fax.example.com", GW_FAXADDR_OK, "19195551234", "", 0 },
+	{ "+19195551234@fax.example.com", GW_FAXADDR_OK, "+19195551234", "", 0 },
+	{ "FAX=+19195551234@fax.example.com.", GW_FAXADDR_OK, "+19195551234", "", 0 },
+	{ "postmaster@fax.example.com", GW_FAXADDR_OK, "", "", 1 },
+	{ "PostMaster@fax2.example.net", GW_FAXADDR_OK, "", "", 1 },
+	{ "Postmaster", GW_FAXADDR_OK, "", "", 1 },
+	/* relaying attempts */
+	{ "FAX=+19195551234@elsewhere.example.org", GW_FAXADDR_RELAY, NULL, NULL, 0 },
+	{ "postmaster@elsewhere.example.org", GW_FAXADDR_RELAY, NULL, NULL, 0 },
+	{ "user%victim.example.org@fax.example.com", GW_FAXADDR_RELAY, NULL, NULL, 0 },
+	{ "victim.example.org!user@fax.example.com", GW_FAXADDR_RELAY, NULL, NULL, 0 },
+	{ "@fax.example.com:user@victim.example.org", GW_FAXADDR_RELAY, NULL, NULL, 0 },
+	{ "@fax.example.com:FAX=+123@fax.example.com", GW_FAXADDR_RELAY, NULL, NULL, 0 },
+	{ "\"user@victim.example.org\"@fax.example.com", GW_FAXADDR_RELAY, NULL, NULL, 0 },
+	{ "\"FAX=+1234\"@fax.example.com", GW_FAXADDR_RELAY, NULL, NULL, 0 },
+	{ "FAX=+1234@[127.0.0.1]", GW_FAXADDR_RELAY, NULL, NULL, 0 },
+	{ "FAX=+1234@fax.example.com.evil.org", GW_FAXADDR_RELAY, NULL, NULL, 0 },
+	/* malformed numbers */
+	{ "FAX=@fax.example.com", GW_FAXADDR_BADNUMBER, NULL, NULL, 0 },
+	{ "FAX=+@fax.example.com", GW_FAXADDR_BADNUMBER, NULL, NULL, 0 },
+	{ "FAX=+1@fax.example.com", GW_FAXADDR_BADNUMBER, NULL, NULL, 0 },
+	{ "FAX=+1919ABC@fax.example.com", GW_FAXADDR_BADNUMBER, NULL, NULL, 0 },
+	{ "FAX=+-1919@fax.example.com", GW_FAXADDR_BADNUMBER, NULL, NULL, 0 },
+	{ "FAX=+1919--555@fax.example.com", GW_FAXADDR_BADNUMBER, NULL, NULL, 0 },
+	{ "FAX=+1919-@fax.example.com", GW_FAXADDR_BADNUMBER, NULL, NULL, 0 },
+	{ "FAX=+1919/T33S=@fax.example.com", GW_FAXADDR_BADNUMBER, NULL, NULL, 0 },
+	{ "FAX=+1919/T33S=12a@fax.example.com", GW_FAXADDR_BADNUMBER, NULL, NULL, 0 },
+	{ "FAX=+1919/X=1@fax.example.com", GW_FAXADDR_BADNUMBER, NULL, NULL, 0 },
+	{ "FAX=++1919@fax.example.com", GW_FAXADDR_BADNUMBER, NULL, NULL, 0 },
+	{ "FAX=+123456789012345678901@fax.example.com", GW_FAXADDR_BADNUMBER, NULL, NULL, 0 },
+	{ "/FAX=+1234@fax.example.com", GW_FAXADDR_UNKNOWN, NULL, NULL, 0 },
+	{ "/1234/@fax.example.com", GW_FAXADDR_BADNUMBER, NULL, NULL, 0 },
+	{ "1919x@fax.example.com", GW_FAXADDR_BADNUMBER, NULL, NULL, 0 },
+	/* ordinary mailboxes at the alias */
+	{ "alice@fax.example.com", GW_FAXADDR_UNKNOWN, NULL, NULL, 0 },
+	{ "FAXES@fax.example.com", GW_FAXADDR_UNKNOWN, NULL, NULL, 0 },
+};
+
+START_TEST(test_faxaddr_table)
+{
+	struct gw_faxaddr fa;
+	enum gw_faxaddr_result r;
+
+	r = gw_faxaddr_parse(cases[_i].path, aliases, 2, &fa);
+	ck_assert_msg(r == cases[_i].result, "%s: got %d want %d", cases[_i].path, r,
+	    cases[_i].result);
+	if (r != GW_FAXADDR_OK)
+		return;
+	ck_assert_int_eq(fa.postmaster, cases[_i].postmaster);
+	ck_assert_str_eq(fa.dial, cases[_i].dial);
+	ck_assert_str_eq(fa.subaddr, cases[_i].subaddr);
+}
+END_TEST
+
+Suite *
+suite_gw_faxaddr(void)
+{
+	Suite *s = suite_create("gw_faxaddr");
+	TCase *tc = tcase_create("parse");
+
+	tcase_add_loop_test(tc, test_faxaddr_table, 0, sizeof(cases) / sizeof(cases[0]));
+	suite_add_tcase(s, tc);
+	return s;
+}
