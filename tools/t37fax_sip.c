@@ -23,6 +23,8 @@
 /* send: a call ends by itself (ring timeout, watchdogs); this only bounds
  * the wait for the line's final event. */
 #define T37FAX_SEND_MAX_S 3600
+/* --calls: simultaneous calls from one process (load generation). */
+#define T37FAX_MAX_CALLS 1000
 
 struct t37fax_answer_ctx {
 	char out_dir[PATH_MAX - 64];
@@ -134,6 +136,7 @@ t37fax_send(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'L' },
 		{ "proxy", required_argument, NULL, 'P' },
 		{ "auth", required_argument, NULL, 'A' },
+		{ "calls", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sip_line_options lo;
@@ -144,7 +147,7 @@ t37fax_send(int argc, char **argv)
 	struct sip_line *line;
 	struct sip_event *ev;
 	char tmp[] = "/tmp/t37fax-send-XXXXXX", tx[PATH_MAX], err[256], listen[SIP_ADDR_MAX] = "";
-	unsigned timeout = 60, waited = 0;
+	unsigned timeout = 60, waited = 0, calls = 1, finished = 0, ok = 0, i;
 	int c, rc = 1;
 	bool ecm = true;
 
@@ -204,6 +207,12 @@ t37fax_send(int argc, char **argv)
 			    optarg);
 			snprintf(trunk->password, sizeof(trunk->password), "%s", colon + 1);
 			break;
+		case 'C':
+			if (t37fax_parse_uint(optarg, T37FAX_MAX_CALLS, &calls) < 0 || calls == 0) {
+				fprintf(stderr, "t37fax send: --calls wants 1..%d\n", T37FAX_MAX_CALLS);
+				return 2;
+			}
+			break;
 		default: return t37fax_send_usage();
 		}
 	}
@@ -255,12 +264,15 @@ t37fax_send(int argc, char **argv)
 	req.t38_allowed = lo.t38 != SIP_T38_OFF;
 	snprintf(req.tx_path, sizeof(req.tx_path), "%s", tx);
 	req.ring_timeout_s = timeout;
-	if (sip_line_dial(line, &req) < 0) {
-		fprintf(stderr, "t37fax send: cannot queue the call\n");
-		sip_line_stop(line);
-		goto out;
+	for (i = 0; i < calls; i++) {
+		req.job_id = i + 1;
+		if (sip_line_dial(line, &req) < 0) {
+			fprintf(stderr, "t37fax send: cannot queue the call\n");
+			sip_line_stop(line);
+			goto out;
+		}
 	}
-	for (;;) {
+	while (finished < calls) {
 		ev = sip_line_wait_event(line, T37FAX_SIP_WAIT_MS);
 		if (ev == NULL) {
 			if (++waited > T37FAX_SEND_MAX_S)
@@ -269,12 +281,13 @@ t37fax_send(int argc, char **argv)
 		}
 		if (ev->type == SIP_EV_CALL_FINISHED) {
 			t37fax_print_result(ev);
-			rc = ev->result == SIP_RESULT_OK && ev->pages == info.pages ? 0 : 1;
-			free(ev);
-			break;
+			finished++;
+			if (ev->result == SIP_RESULT_OK && ev->pages == info.pages)
+				ok++;
 		}
 		free(ev);
 	}
+	rc = ok == calls ? 0 : 1;
 	sip_line_stop(line);
 out:
 	unlink(tx);
