@@ -139,17 +139,23 @@ demo: deps
 check-config: all
 	$(BUILD)/t37gw -t -c contrib/t37gw.conf.example
 
+# Man pages and the example are installed when present in the tree.
+MAN_PAGES := $(wildcard docs/*.1 docs/*.5 docs/*.8)
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
 	  $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
 	  $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/doc/t37gw \
-	  $(DESTDIR)$(PREFIX)/lib/systemd/system
+	  $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(SYSCONFDIR)/t37gw
 	install -m 0755 $(BUILD)/t37gw $(DESTDIR)$(PREFIX)/sbin/t37gw
 	install -m 0755 $(BUILD)/t37fax $(DESTDIR)$(PREFIX)/bin/t37fax
-	install -m 0644 docs/t37gw.8 $(DESTDIR)$(PREFIX)/share/man/man8/t37gw.8
-	install -m 0644 docs/t37gw.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/t37gw.conf.5
-	install -m 0644 docs/t37fax.1 $(DESTDIR)$(PREFIX)/share/man/man1/t37fax.1
-	install -m 0644 contrib/t37gw.conf.example $(DESTDIR)$(PREFIX)/share/doc/t37gw/t37gw.conf.example
+	@set -e; for m in $(MAN_PAGES); do \
+	  s=$${m##*.}; echo "install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/"; \
+	  install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
+	@set -e; if [ -f contrib/t37gw.conf.example ]; then \
+	  install -m 0644 contrib/t37gw.conf.example $(DESTDIR)$(PREFIX)/share/doc/t37gw/; \
+	  if [ ! -e $(DESTDIR)$(SYSCONFDIR)/t37gw/t37gw.conf ]; then \
+	    install -m 0640 contrib/t37gw.conf.example $(DESTDIR)$(SYSCONFDIR)/t37gw/t37gw.conf; \
+	  fi; fi
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' contrib/t37gw.service \
 	  > $(DESTDIR)$(PREFIX)/lib/systemd/system/t37gw.service
 	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/t37gw.service

@@ -102,8 +102,7 @@ enum config_quant {
 	CONFIG_Q_ONE = 0,   /* exactly one digit from the set */
 	CONFIG_Q_OPT,       /* '?': zero or one */
 	CONFIG_Q_STAR,      /* '%': zero or more; 'T' is a STAR of any digit at the end */
-	CONFIG_Q_PLUS,      /* '+' after an element: one or more */
-};
+};				/* '+' (one or more) compiles to ONE then STAR */
 
 struct config_pattern_elem {
 	uint16_t digits;    /* bit d set: digit d (0..9) matches */
@@ -245,6 +244,7 @@ struct config_dial_peer {
 	char description[CONFIG_STR_MAX];
 	bool shutdown;                       /* never matched */
 	unsigned line;                       /* of "dial-peer voice" */
+	unsigned target_line;                /* of "session target", 0 if none */
 };
 
 struct config {
@@ -366,6 +366,16 @@ struct config *config_parse_buffer(const char *name, const char *text,
     size_t len, struct config_diag *diag);
 /* Frees everything the config owns. Accepts NULL. */
 void config_free(struct config *cfg);
+
+/*
+ * Splits one config line in place into words: blanks separate words, a
+ * word starting with '!' or '#' starts a comment, "double quotes" keep
+ * blanks in a word (\" and \\ escape inside them). Returns the number of
+ * words (0 for a blank or comment line), or -1 with a message in err for an
+ * unterminated quote, a control character, or more than max words.
+ * argv[i] point into line.
+ */
+int config_tokenize(char *line, char **argv, int max, char *err, size_t errsize);
 
 /* ---- Lookups on a loaded config ---- */
 

@@ -21,6 +21,8 @@
 
 /* The watchdog looks at spandsp's statistics this often (samples). */
 #define FAX_PROGRESS_POLL_SAMPLES	FAX_SAMPLE_RATE
+/* A block whose peak is above this carries a signal (about -46 dBm0). */
+#define FAX_SIGNAL_PEAK			160
 #define FAX_T38_MAX_DATAGRAM_DEFAULT	400
 #define FAX_T38_MAX_DATAGRAM_MIN	100
 #define FAX_T38_MAX_DATAGRAM_MAX	1500
@@ -55,7 +57,7 @@ struct fax_session {
 	int timed_out;			/* the watchdog ended the call */
 	char timeout_text[FAX_COMPLETION_TEXT_MAX];
 	struct {
-		int pages_tx, pages_rx, image_size, length, bit_rate;
+		int pages_tx, pages_rx, image_size, length;
 	} seen;				/* statistics at the last poll */
 	struct fax_result result;
 };
@@ -76,6 +78,7 @@ static int	 t38_tx_handler(t38_core_state_t *, void *, const uint8_t *,
 static void	 tone_handler(void *, enum fax_tone);
 static void	 finish(struct fax_session *, int);
 static void	 progress(struct fax_session *);
+static int	 has_signal(const int16_t *, int);
 static void	 poll_progress(struct fax_session *);
 static void	 watchdog(struct fax_session *);
 static void	 stop_engine(struct fax_session *);
@@ -376,6 +379,10 @@ fax_session_rx_audio(struct fax_session *s, const int16_t *amp, int n)
 		return -1;
 	if (s->tones != NULL)
 		fax_tone_detector_rx(s->tones, amp, n);
+	/* A signal from the peer is progress (non-ECM pages carry no HDLC
+	 * frames for minutes). */
+	if (s->last_progress != s->clock && has_signal(amp, n))
+		progress(s);
 	/* fax_rx() does not write to amp; its prototype lacks the const. */
 	fax_rx(s->fax, (int16_t *)(uintptr_t)amp, n);
 	return 0;
@@ -402,6 +409,11 @@ fax_session_tx_audio(struct fax_session *s, int16_t *amp, int n)
 		got = 0;
 	if (got < n)
 		memset(amp + got, 0, (size_t)(n - got) * sizeof(*amp));
+	/* Once the peer has shown itself (phase B), our own page going out
+	 * is progress too: the receiver is silent while it listens. */
+	if (s->state != FAX_S_PHASE_A && s->last_progress != s->clock &&
+	    has_signal(amp, n))
+		progress(s);
 	return n;
 }
 
@@ -411,6 +423,7 @@ fax_session_rx_ifp(struct fax_session *s, const uint8_t *buf, int len,
 {
 	if (s->media != FAX_MEDIA_T38 || s->t38 == NULL || len <= 0)
 		return -1;
+	progress(s);
 	t38_core_rx_ifp_packet(t38_terminal_get_t38_core_state(s->t38), buf,
 	    len, seq);
 	return 0;
@@ -419,13 +432,16 @@ fax_session_rx_ifp(struct fax_session *s, const uint8_t *buf, int len,
 void
 fax_session_tick(struct fax_session *s, int samples)
 {
-	if (samples <= 0 || s->state == FAX_S_DONE)
+	if (samples <= 0)
 		return;
-	s->clock += (uint64_t)samples;
+	/* After the result the terminal still runs until the caller hangs
+	 * up: the final DCN may still be on its way out. */
 	if (s->t38 != NULL)
 		t38_terminal_send_timeout(s->t38, samples);
-	if (s->state != FAX_S_DONE)
-		watchdog(s);
+	if (s->state == FAX_S_DONE)
+		return;
+	s->clock += (uint64_t)samples;
+	watchdog(s);
 }
 
 int
@@ -445,7 +461,7 @@ fax_session_switch_to_t38(struct fax_session *s,
 		s->opts.t38 = *t38;
 	s->media = FAX_MEDIA_T38;
 	s->result.switched_to_t38 = 1;
-	s->state = FAX_S_PHASE_A;
+	enter_state(s, FAX_S_PHASE_A);
 	progress(s);
 	if (s->cb.t38_tx == NULL || start_t30(s, err, sizeof(err)) < 0) {
 		snprintf(s->timeout_text, sizeof(s->timeout_text), "%s",
@@ -558,16 +574,17 @@ phase_e_handler(t30_state_t *t, void *ud, int code)
 	finish(ud, code);
 }
 
-/* Every HDLC frame sent or received is progress for the watchdog. */
+/* Every HDLC frame received is progress for the watchdog (our own
+ * repeated DIS or DCS to a silent peer is not). */
 static void
-frame_handler(t30_state_t *t, void *ud, int direction, const uint8_t *msg,
+frame_handler(t30_state_t *t, void *ud, int incoming, const uint8_t *msg,
     int len)
 {
 	(void)t;
-	(void)direction;
 	(void)msg;
 	(void)len;
-	progress(ud);
+	if (incoming)
+		progress(ud);
 }
 
 static int
@@ -577,7 +594,9 @@ t38_tx_handler(t38_core_state_t *c, void *ud, const uint8_t *buf, int len,
 	struct fax_session *s = ud;
 
 	(void)c;
-	if (s->cb.t38_tx != NULL && s->state != FAX_S_DONE)
+	if (s->state == FAX_S_PHASE_B || s->state == FAX_S_PAGES)
+		progress(s);
+	if (s->cb.t38_tx != NULL)
 		s->cb.t38_tx(s->arg, buf, len, count);
 	return 0;
 }
@@ -666,6 +685,17 @@ progress(struct fax_session *s)
 	s->last_progress = s->clock;
 }
 
+static int
+has_signal(const int16_t *amp, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (amp[i] > FAX_SIGNAL_PEAK || amp[i] < -FAX_SIGNAL_PEAK)
+			return 1;
+	return 0;
+}
+
 /* Non-ECM image data has no HDLC frames: the statistics moving count too. */
 static void
 poll_progress(struct fax_session *s)
@@ -677,14 +707,13 @@ poll_progress(struct fax_session *s)
 	t30_get_transfer_statistics(s->t30, &st);
 	if (st.pages_tx != s->seen.pages_tx ||
 	    st.pages_rx != s->seen.pages_rx ||
-	    st.image_size != s->seen.image_size ||
-	    st.length != s->seen.length || st.bit_rate != s->seen.bit_rate)
+	    (st.image_size != s->seen.image_size && st.image_size > 0) ||
+	    (st.length != s->seen.length && st.length > 0))
 		progress(s);
 	s->seen.pages_tx = st.pages_tx;
 	s->seen.pages_rx = st.pages_rx;
 	s->seen.image_size = st.image_size;
 	s->seen.length = st.length;
-	s->seen.bit_rate = st.bit_rate;
 }
 
 static void

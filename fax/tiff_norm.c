@@ -21,6 +21,7 @@
 #define FAX_TIFF_MAX_TILE_BYTES		(16 * 1024 * 1024)
 #define FAX_RES_MIN_DPI			10.0
 #define FAX_RES_MAX_DPI			4800.0
+#define FAX_FIT_WIDTH_IN		(FAX_PAGE_WIDTH / (double)FAX_XRES * 1.02)
 #define FAX_THRESHOLD_GREY		128	/* 50% darkness */
 #define FAX_THRESHOLD_THIN		80	/* downscaling bilevel: keep
 						 * one-pixel strokes */
@@ -433,7 +434,7 @@ normalize_page(struct fax_tiff_in *in, const struct fax_tiff_limits *l,
 	struct fax_bitmap *src = NULL, *rot, *page = NULL;
 	double wp, hp, t, out_yres, fit;
 	unsigned out_w, out_h, thr;
-	int rc = -1, rotated = 0;
+	int rc = -1, rotated = 0, fax_page;
 
 	if (check_page(in, l, &f, err, errlen) < 0)
 		return -1;
@@ -441,7 +442,9 @@ normalize_page(struct fax_tiff_in *in, const struct fax_tiff_limits *l,
 	hp = f.height / f.yres;
 	if ((src = decode_page(in, &f, err, errlen)) == NULL)
 		return -1;
-	if (wp > hp * 1.05) {
+	/* Landscape and too wide for the fax: turn it. A short strip that
+	 * fits across (a receipt, a fax page cut short) stays as it is. */
+	if (wp > hp * 1.05 && wp > FAX_FIT_WIDTH_IN) {
 		if ((rot = rotate_ccw(src)) == NULL)
 			goto nomem;
 		fax_bitmap_free(src);
@@ -463,11 +466,13 @@ normalize_page(struct fax_tiff_in *in, const struct fax_tiff_limits *l,
 	}
 	/* Fax widths at fax resolutions map 1:1 (T.4 widths are 204 dpi;
 	 * Profile S allows 200~204 and 98~100/196~200). */
-	if (f.xres >= 196 && f.xres <= 208 && src->width <= FAX_PAGE_WIDTH)
+	fax_page = f.xres >= 196 && f.xres <= 208 &&
+	    src->width == FAX_PAGE_WIDTH;
+	if (fax_page)
 		out_w = src->width;
 	else
 		out_w = (unsigned)lround(wp * FAX_XRES);
-	if (fabs(f.yres - out_yres) <= out_yres * 0.03)
+	if (fax_page && fabs(f.yres - out_yres) <= out_yres * 0.03)
 		out_h = src->height;
 	else
 		out_h = (unsigned)lround(hp * out_yres);

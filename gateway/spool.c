@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -24,10 +25,12 @@
 #define SPOOL_DIR_MODE 0750
 #define SPOOL_FILE_MODE 0640
 #define SPOOL_TMP_DIR "tmp"
+#define SPOOL_LOCK_FILE ".lock"         /* one process per spool */
 #define SPOOL_RM_SUFFIX "-rm"           /* tmp/<id>-rm: a removal in progress */
 #define SPOOL_REPLACE_PREFIX ".new-"    /* <job>/.new-NAME: spool_replace temp */
 #define SPOOL_RMTREE_DEPTH 4            /* deepest tree spool removal descends */
 #define SPOOL_SEQ_BITS 12               /* ids: usec << 12 | sequence */
+#define SPOOL_SYNCFS_MIN 8              /* group commits this big use one syncfs() */
 
 /* The queues, in the order their fds are kept. */
 static const char *const spool_queues[] = {
@@ -37,6 +40,7 @@ static const char *const spool_queues[] = {
 
 struct spool {
 	char *root;                     /* owned */
+	int lockfd;                     /* ROOT/.lock, flock'd while open */
 	int tmpfd;                      /* ROOT/tmp */
 	int qfd[SPOOL_NQUEUES];         /* ROOT/<queue> */
 	unsigned recovered;             /* leftovers removed by spool_open() */
@@ -66,12 +70,13 @@ static int spool_mkdir_open(int dirfd, const char *name, const char *path,
     char *err, size_t errlen);
 static int spool_rmtree_at(int pfd, const char *name, int depth);
 static int spool_clear_tmp(struct spool *sp);
+static int spool_lock(struct spool *sp, int rootfd, char *err, size_t errlen);
 static uint64_t spool_next_id(struct spool *sp);
 static int spool_write_all(int fd, const void *buf, size_t len);
 static int spool_job_file(struct spool_job *job, const char *name);
 static void spool_job_release(struct spool_job *job, int remove_tmp);
 static int spool_job_sync(struct spool_job *job);
-static int spool_job_place(struct spool_job *job);
+static int spool_job_place(struct spool_job *job, int synced);
 static int spool_fsync_fd(int fd, const char *step);
 static int spool_rename_noreplace(int fromfd, const char *from, int tofd, const char *to);
 static int spool_open_job(struct spool *sp, int q, const char *id);
@@ -192,12 +197,13 @@ spool_open(const char *root, char *err, size_t errlen)
 		free(sp);
 		return NULL;
 	}
-	sp->tmpfd = -1;
+	sp->tmpfd = sp->lockfd = -1;
 	for (i = 0; i < SPOOL_NQUEUES; i++)
 		sp->qfd[i] = -1;
 	pthread_mutex_init(&sp->idlock, NULL);
 
-	if ((rootfd = spool_mkdir_open(AT_FDCWD, root, root, err, errlen)) == -1)
+	if ((rootfd = spool_mkdir_open(AT_FDCWD, root, root, err, errlen)) == -1 ||
+	    spool_lock(sp, rootfd, err, errlen) == -1)
 		goto fail;
 	snprintf(path, sizeof(path), "%s/%s", root, SPOOL_TMP_DIR);
 	if ((sp->tmpfd = spool_mkdir_open(rootfd, SPOOL_TMP_DIR, path, err, errlen)) == -1)
@@ -240,6 +246,49 @@ fail:
 	return NULL;
 }
 
+/*
+ * Recovery empties tmp/, which would destroy the jobs another process is
+ * writing: so a spool has one owner at a time, held by flock() on
+ * ROOT/.lock (released by the kernel when the owner dies).
+ */
+static int
+spool_lock(struct spool *sp, int rootfd, char *err, size_t errlen)
+{
+	char pid[32] = "";
+	ssize_t n;
+
+	sp->lockfd = openat(rootfd, SPOOL_LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    SPOOL_FILE_MODE);
+	if (sp->lockfd == -1) {
+		if (errno == EACCES || errno == EROFS || errno == EPERM)
+			snprintf(err, errlen, "spool %s: not writable: %s", sp->root, strerror(errno));
+		else
+			snprintf(err, errlen, "spool %s/%s: cannot open: %s", sp->root,
+			    SPOOL_LOCK_FILE, strerror(errno));
+		return -1;
+	}
+	if (flock(sp->lockfd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EWOULDBLOCK) {
+			n = pread(sp->lockfd, pid, sizeof(pid) - 1, 0);
+			pid[n > 0 ? n : 0] = '\0';
+			pid[strcspn(pid, "\n")] = '\0';
+			snprintf(err, errlen, "spool %s: in use by another process%s%s%s", sp->root,
+			    pid[0] ? " (pid " : "", pid, pid[0] ? ")" : "");
+		} else {
+			snprintf(err, errlen, "spool %s/%s: cannot lock: %s", sp->root,
+			    SPOOL_LOCK_FILE, strerror(errno));
+		}
+		return -1;
+	}
+	/* The pid is only a hint for the message above: failing to write it is
+	 * harmless. */
+	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(sp->lockfd, 0) == -1 ||
+	    pwrite(sp->lockfd, pid, strlen(pid), 0) != (ssize_t)strlen(pid))
+		log_debug("event=spool-lock spool=%s pid-hint=unwritten", sp->root);
+	return 0;
+}
+
 int
 spool_check(struct spool *sp, char *err, size_t errlen)
 {
@@ -272,7 +321,7 @@ spool_chown(struct spool *sp, uid_t uid, gid_t gid, char *err, size_t errlen)
 {
 	size_t i;
 
-	if (chown(sp->root, uid, gid) == -1) {
+	if (chown(sp->root, uid, gid) == -1 || fchown(sp->lockfd, uid, gid) == -1) {
 		snprintf(err, errlen, "spool %s: chown: %s", sp->root, strerror(errno));
 		return -1;
 	}
@@ -300,6 +349,8 @@ spool_free(struct spool *sp)
 		return;
 	if (sp->tmpfd != -1)
 		close(sp->tmpfd);
+	if (sp->lockfd != -1)
+		close(sp->lockfd);      /* releases the lock */
 	for (i = 0; i < SPOOL_NQUEUES; i++)
 		if (sp->qfd[i] != -1)
 			close(sp->qfd[i]);
@@ -588,12 +639,20 @@ spool_rename_noreplace(int fromfd, const char *from, int tofd, const char *to)
 	return renameat2(fromfd, from, tofd, to, RENAME_NOREPLACE);
 }
 
-/* Files synced; move tmp/<id> into the queue (not yet durable there). */
+/* Syncs the job's files (unless the whole file system just was), then
+ * moves tmp/<id> into the queue (not yet durable there). */
 static int
-spool_job_place(struct spool_job *job)
+spool_job_place(struct spool_job *job, int synced)
 {
-	if (spool_job_sync(job) == -1)
+	size_t i;
+
+	if (!synced && spool_job_sync(job) == -1)
 		return -1;
+	for (i = 0; i < job->nfiles; i++) {
+		if (job->files[i].fd != -1)
+			close(job->files[i].fd);
+		job->files[i].fd = -1;
+	}
 	return spool_rename_noreplace(job->sp->tmpfd, job->id,
 	    job->sp->qfd[job->queue], job->id);
 }
@@ -631,14 +690,26 @@ spool_job_commit_many(struct spool_job **jobs, size_t n)
 	int synced[SPOOL_NQUEUES] = { 0 };
 	int used[SPOOL_NQUEUES] = { 0 };
 	struct spool *sp = NULL;
-	int failed = 0, err = 0;
-	size_t i, q;
+	int failed = 0, err = 0, fs_synced = 0;
+	size_t i, q, live = 0;
 
+	for (i = 0; i < n; i++) {
+		if (jobs[i] != NULL) {
+			sp = jobs[i]->sp;
+			live++;
+		}
+	}
+	/* A large batch: one syncfs() makes every file and job directory
+	 * durable at once, instead of several fsyncs per job. */
+	if (live >= SPOOL_SYNCFS_MIN) {
+		spool_step("syncfs");
+		if (syncfs(sp->tmpfd) == 0)
+			fs_synced = 1;
+	}
 	for (i = 0; i < n; i++) {
 		if (jobs[i] == NULL)
 			continue;
-		sp = jobs[i]->sp;
-		if (spool_job_place(jobs[i]) == -1) {
+		if (spool_job_place(jobs[i], fs_synced) == -1) {
 			err = errno;
 			failed++;
 			spool_job_release(jobs[i], 1);

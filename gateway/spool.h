@@ -25,14 +25,20 @@
  * Costs: spool_job_commit() does one fsync per file, one on the job
  * directory and one on the queue directory. Callers that accept many jobs
  * at once (SMTP intake under load) may gather them and call
- * spool_job_commit_many(), which pays the queue-directory fsync once per
- * queue for the whole batch; every job in the batch is durable when it
- * returns 0 (group commit).
+ * spool_job_commit_many() (group commit): the queue directory is fsync'd
+ * once per queue for the whole batch, and a batch of 8 jobs or more
+ * replaces all the per-file and per-job fsyncs by one syncfs() of the
+ * spool's file system. Every job in the batch is durable when it returns 0.
  *
  * Job ids: SPOOL_ID_LEN lower-case hex digits, the microsecond clock
  * shifted left by 12 bits plus a sequence number, so ids sort by creation
  * time, and unique within the spool (creation of tmp/<id> is exclusive and
  * commit/move never overwrite an existing job).
+ *
+ * Ownership: one process owns a spool at a time (spool_open() takes an
+ * flock on ROOT/.lock and fails with "in use by another process (pid N)"),
+ * because its recovery empties tmp/. A forked child shares its parent's
+ * lock.
  *
  * Threads: a struct spool may be used from several threads (id generation
  * is locked; everything else is plain file system calls). A struct
@@ -102,8 +108,9 @@ const char *spool_job_dir(const struct spool_job *job);
  * 0, or -1 + errno when the job could not be made durable (it is removed).
  */
 int spool_job_commit(struct spool_job *job);
-/* Group commit: like spool_job_commit() for each job, with one fsync per
- * distinct queue directory. Frees every job. Returns the number of jobs
+/* Group commit: like spool_job_commit() for each job (all of one spool),
+ * with one fsync per distinct queue directory, and one syncfs() instead
+ * of the file fsyncs for 8 jobs or more. Frees every job. Returns the number of jobs
  * that failed (they are removed; their pointers set to NULL in jobs[]
  * like all others) - 0 means all are durable. errno is that of the last
  * failure. */

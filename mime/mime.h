@@ -226,4 +226,112 @@ char *mime_html_to_text(const char *in, size_t len, size_t *out_len);
 char *mime_text_to_utf8(const char *in, size_t len, const char *charset,
     size_t *out_len);
 
+/* ---- DSN: RFC 3461, 3464, 6522 (mime/report.c) ------------------------ */
+
+enum mime_dsn_action {
+	MIME_DSN_DELIVERED = 1,   /* the fax machine confirmed every page */
+	MIME_DSN_FAILED,
+	MIME_DSN_DELAYED,         /* retries are scheduled */
+};
+
+enum mime_ret {
+	MIME_RET_UNSET = 0,   /* no RET: headers only */
+	MIME_RET_HDRS,
+	MIME_RET_FULL,        /* the whole message, in failure DSNs only */
+};
+
+/* Longest original message returned whole; larger ones return headers. */
+#define MIME_DSN_RETURN_MAX (10u << 20)
+/* Longest Diagnostic-Code / reason text kept. */
+#define MIME_DSN_TEXT_MAX 200
+
+/* One recipient's outcome. Strings are borrowed for the call. */
+struct mime_dsn_rcpt {
+	const char *final_rcpt;   /* envelope recipient, "FAX=+19195551234@fax.example.com" */
+	const char *orcpt_type;   /* ORCPT addr-type ("rfc822"); NULL when no ORCPT */
+	const char *orcpt;        /* ORCPT address, xtext already decoded */
+	const char *number;       /* number dialled ("+19195551234"), for the text */
+	enum mime_dsn_action action;
+	const char *status;       /* "2.0.0", "4.4.1", "5.6.1", ... (class must fit action) */
+	const char *reason;       /* plain words, "the line was busy"; NULL: from status */
+	const char *diagnostic;   /* T.30 / SIP cause for "Diagnostic-Code: X-FAX;"; NULL none */
+	unsigned pages_sent;      /* pages the remote machine confirmed */
+	unsigned pages_total;     /* pages of the document; 0 unknown */
+	const char *csi;          /* remote CSI; NULL/"" unknown */
+	unsigned duration;        /* seconds of the last call */
+	unsigned attempts;        /* calls placed (0: none, the failure came first) */
+	unsigned attempts_same;   /* of those, how many ended with this reason */
+	time_t last_attempt;      /* start of the last call; 0 none */
+	time_t retry_until;       /* MIME_DSN_DELAYED: the gateway gives up then */
+};
+
+struct mime_dsn {
+	const char *reporting_mta;  /* FQDN of the gateway */
+	const char *from_addr;      /* "postmaster@gw1.example.com" */
+	const char *from_name;      /* "Fax Daemon"; NULL none */
+	const char *to;             /* the envelope sender (never "") */
+	const char *envid;          /* ENVID, xtext decoded; NULL when none */
+	time_t arrival;             /* when the message was accepted */
+	time_t now;                 /* Date: of the report */
+	enum mime_ret ret;
+	const char *orig_path;      /* the spooled original message */
+	const struct mime_dsn_rcpt *rcpts;
+	size_t nrcpts;
+	int crlf;                   /* CRLF line ends (SMTP) instead of LF */
+};
+
+/*
+ * Builds a DSN (RFC 3464 in an RFC 6522 multipart/report): a plain-words
+ * text/plain part, message/delivery-status (7bit), and the original's
+ * header block (text/rfc822-headers), or with RET=FULL in a DSN reporting
+ * a failure the whole original as message/rfc822 (headers only when it is
+ * larger than MIME_DSN_RETURN_MAX or not 7-bit clean, said in the text).
+ * Returns the message (caller frees with g_free) and its length, or NULL
+ * with err set when the input is inconsistent (no recipient, a status
+ * whose class does not fit the action, a missing field).
+ */
+char *mime_dsn_build(const struct mime_dsn *d, size_t *len, struct mime_error *err);
+
+/* "+19195551234" as people write it ("+1 919 555 1234"); other numbers as
+ * given. Writes at most size bytes to buf; returns buf. */
+const char *mime_number_pretty(const char *number, char *buf, size_t size);
+
+/* ---- MDN: RFC 8098 (mime/report_mdn.c) -------------------------------- */
+
+enum mime_mdn_disposition {
+	MIME_MDN_DISPATCHED = 1,   /* the fax was sent */
+	MIME_MDN_ERROR,            /* processed/error: it could not be sent */
+};
+
+struct mime_mdn {
+	const char *reporting_ua;        /* "gw1.example.com; t37gw 0.1.0" */
+	const char *from_addr;           /* "postmaster@gw1.example.com" */
+	const char *from_name;           /* NULL none */
+	const char *to;                  /* the Disposition-Notification-To address */
+	const char *original_recipient;  /* "rfc822;addr" from ORCPT; NULL unknown */
+	const char *final_recipient;     /* the envelope recipient (addr-spec) */
+	const char *original_message_id; /* "<id@host>"; NULL when it had none */
+	const char *orig_subject;        /* decoded subject, NULL none */
+	const char *number;              /* for the text */
+	enum mime_mdn_disposition disposition;
+	const char *error_text;          /* MIME_MDN_ERROR: why */
+	time_t now;
+	int crlf;
+};
+
+/*
+ * RFC 8098 2.1 and 3.1: may an unattended gateway send an MDN for this
+ * message? Only when it carries one Disposition-Notification-To with one
+ * address, that address equals the Return-Path (envelope_from stands in
+ * when the message has no Return-Path field), the sender is not <>, and
+ * the message is not itself a report (never an MDN for an MDN or a DSN).
+ * Returns 1, or 0 with the reason in why.
+ */
+int mime_mdn_allowed(const struct mime_offramp *orig, const char *envelope_from,
+    char *why, size_t size);
+
+/* Builds the MDN (multipart/report; report-type=disposition-notification).
+ * Caller frees with g_free; NULL with err on missing fields. */
+char *mime_mdn_build(const struct mime_mdn *m, size_t *len, struct mime_error *err);
+
 #endif

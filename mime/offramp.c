@@ -66,7 +66,6 @@ static char *object_type(GMimeObject *obj);
 static void part_describe(char *buf, size_t size, const char *type,
     const char *filename);
 static void headers_extract(struct mime_offramp *m, GMimeMessage *msg);
-static char *headers_raw(const char *path);
 static char *addr_list_string(InternetAddressList *list);
 static int fail(struct mime_error *err, const char *status,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -120,7 +119,7 @@ mime_offramp_parse_file(const char *path, const struct mime_offramp_opts *opts,
 	m = g_new0(struct mime_offramp, 1);
 	w.m = m;
 	headers_extract(m, msg);
-	m->headers = headers_raw(path);
+	m->headers = mime_headers_raw(path);
 	body = g_mime_message_get_mime_part(msg);
 	if (body == NULL) {
 		rc = -1;
@@ -699,8 +698,8 @@ addr_list_string(InternetAddressList *list)
  * LF line ends, 8-bit octets replaced by '?' (the DSN part is 7bit), cut at
  * a line end after MIME_OFFRAMP_MAX_HEADERS bytes.
  */
-static char *
-headers_raw(const char *path)
+char *
+mime_headers_raw(const char *path)
 {
 	FILE *f = fopen(path, "re");
 	GString *s;

@@ -363,7 +363,7 @@ onramp_check(const struct mime_onramp_info *info, char *err, size_t errlen)
 /*
  * RFC 5322 2.2.3 folding of an ASCII unstructured-looking value at spaces
  * (legal inside comments too), so lines stay within 78 characters where a
- * space allows. Writes GMime's raw form: " value\n\tmore\n".
+ * space allows. Writes GMime's raw form: " value\n more\n".
  */
 static void
 onramp_fold(const char *name, const char *value, char *out, size_t size)

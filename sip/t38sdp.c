@@ -123,8 +123,10 @@ sip_t38_attr_apply(struct sip_t38_params *p, const char *name, const char *value
 
 void
 sip_t38_negotiate(const struct sip_t38_params *local,
-    const struct sip_t38_params *offer, struct sip_t38_params *answer)
+    const struct sip_t38_params *offer, struct sip_t38_params *out)
 {
+	struct sip_t38_params a, *answer = &a;     /* out may alias local */
+
 	memset(answer, 0, sizeof(*answer));
 	answer->version = offer->version < local->version ? offer->version : local->version;
 	answer->max_bitrate = offer->max_bitrate < local->max_bitrate ?
@@ -137,6 +139,7 @@ sip_t38_negotiate(const struct sip_t38_params *local,
 	answer->fill_bit_removal = false;
 	answer->mmr = false;
 	answer->jbig = false;
+	*out = a;
 }
 
 int

@@ -53,7 +53,7 @@ int sip_t38_attr_apply(struct sip_t38_params *p, const char *name, const char *v
  * rate management (T.38 D.2.3: the answer must echo it), our own buffer
  * and datagram limits, redundancy when the offer asks for any error
  * correction (we decode FEC but send redundancy), none when it asks none,
- * no transcoding options.
+ * no transcoding options. answer may be the same object as local.
  */
 void sip_t38_negotiate(const struct sip_t38_params *local,
     const struct sip_t38_params *offer, struct sip_t38_params *answer);

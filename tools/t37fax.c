@@ -13,6 +13,8 @@ static const struct t37fax_cmd {
 	const char *usage;
 } t37fax_cmds[] = {
 	{ "loopback", t37fax_loopback, T37FAX_LOOPBACK_USAGE },
+	{ "send", t37fax_send, T37FAX_SEND_USAGE },
+	{ "answer", t37fax_answer, T37FAX_ANSWER_USAGE },
 	{ NULL, NULL, NULL },
 };
 

@@ -35,4 +35,14 @@ int t37fax_loopback_run(const char *tx_tiff, const char *rx_tiff,
 int t37fax_loopback_ok(const struct fax_result *txr,
     const struct fax_result *rxr);
 
+/* t37fax send / answer: a soft fax machine over SIP (tools/t37fax_sip.c). */
+#define T37FAX_SEND_USAGE \
+	"send [--from NUMBER] [--ident TSI] [--t38|--t38-offer|--g711] [--no-ecm] " \
+	"[--loss PCT] [--jitter MS] [--timeout SEC] [--listen ADDR:PORT] SIP-URI FILE.tif..."
+#define T37FAX_ANSWER_USAGE \
+	"answer --listen ADDR:PORT --out DIR [--count N] [--ident CSI] [--t38|--g711] " \
+	"[--busy] [--no-answer] [--no-ecm] [--loss PCT] [--jitter MS]"
+int t37fax_send(int argc, char **argv);
+int t37fax_answer(int argc, char **argv);
+
 #endif

@@ -176,6 +176,21 @@ START_TEST(test_spool_open_errors)
 }
 END_TEST
 
+START_TEST(test_spool_single_owner)
+{
+	struct spool *sp = open_ok(), *again;
+	char err[512] = "", want[64];
+
+	again = spool_open(root, err, sizeof(err));
+	ck_assert_ptr_null(again);
+	snprintf(want, sizeof(want), "in use by another process (pid %ld)", (long)getpid());
+	ck_assert_msg(strstr(err, want) != NULL, "%s", err);
+	spool_free(sp);
+	sp = open_ok();         /* free released the lock */
+	spool_free(sp);
+}
+END_TEST
+
 START_TEST(test_spool_job_commit)
 {
 	struct spool *sp = open_ok();
@@ -526,6 +541,26 @@ START_TEST(test_spool_commit_step_order)
 		ck_assert_ptr_null(jobs[i]);
 	ck_assert_int_eq(count_entries("incoming"), 4);
 
+	/* a big batch: one syncfs() before any rename, no per-file fsync */
+	{
+		struct spool_job *many[10];
+		char id2[SPOOL_ID_LEN + 1];
+
+		for (i = 0; i < 10; i++) {
+			many[i] = spool_job_new(sp, "notify", id2);
+			spool_job_write(many[i], "m", "x", 1);
+		}
+		trace_buf[0] = '\0';
+		spool_failpoint_trace(trace_fn);
+		ck_assert_int_eq(spool_job_commit_many(many, 10), 0);
+		spool_failpoint_trace(NULL);
+		ck_assert_int_eq(count_str(trace_buf, "file-fsync"), 0);
+		ck_assert_int_eq(count_str(trace_buf, "rename"), 10);
+		ck_assert_int_eq(count_str(trace_buf, "queue-fsync"), 1);
+		ck_assert_msg(strncmp(trace_buf, "syncfs,rename,", 14) == 0, "%s", trace_buf);
+		ck_assert_int_eq(count_entries("notify"), 10);
+	}
+
 	/* replace: data synced before the rename, directory after */
 	trace_buf[0] = '\0';
 	spool_failpoint_trace(trace_fn);
@@ -538,7 +573,9 @@ END_TEST
 
 /* ---- crash tests ---- */
 
-enum crash_op { CRASH_COMMIT, CRASH_REPLACE, CRASH_MOVE, CRASH_REMOVE };
+enum crash_op { CRASH_COMMIT, CRASH_REPLACE, CRASH_MOVE, CRASH_REMOVE, CRASH_GROUP };
+
+#define CRASH_GROUP_JOBS 8      /* big enough for the syncfs() path */
 
 static const char big_text[] = "0123456789abcdefghijklmnopqrstuvwxyz\n";
 
@@ -585,6 +622,19 @@ crash_child(enum crash_op op, const char *id, int k)
 		if (spool_job_commit(job) == -1)
 			_exit(4);
 		break;
+	case CRASH_GROUP: {
+		struct spool_job *jobs[CRASH_GROUP_JOBS];
+
+		for (i = 0; i < CRASH_GROUP_JOBS; i++) {
+			if ((jobs[i] = spool_job_new(sp, "incoming", NULL)) == NULL ||
+			    spool_job_write(jobs[i], "msg", big_text, sizeof(big_text) - 1) == -1 ||
+			    spool_job_write(jobs[i], "env", "from b\n", 7) == -1)
+				_exit(4);
+		}
+		if (spool_job_commit_many(jobs, CRASH_GROUP_JOBS) != 0)
+			_exit(4);
+		break;
+	}
 	case CRASH_REPLACE:
 		if (spool_replace(sp, "onramp", id, "env", "version-2", 9) == -1)
 			_exit(4);
@@ -607,6 +657,21 @@ first_cb(const char *id, void *arg)
 {
 	memcpy(arg, id, SPOOL_ID_LEN + 1);
 	return 1;
+}
+
+static int
+check_group_job(const char *id, void *arg)
+{
+	struct spool *sp = arg;
+	char *s = file_of(sp, "incoming", id, "msg");
+
+	ck_assert_str_eq(s, big_text);
+	free(s);
+	s = file_of(sp, "incoming", id, "env");
+	ck_assert_str_eq(s, "from b\n");
+	free(s);
+	ck_assert_int_eq(spool_remove(sp, "incoming", id), 0);
+	return 0;
 }
 
 /* After recovery: the state before the op or the state after it, nothing else. */
@@ -640,6 +705,12 @@ crash_check(enum crash_op op, const char *id, int done)
 			ck_assert_int_eq(spool_remove(sp, "incoming", found), 0);
 			after = 1;
 		}
+		break;
+	case CRASH_GROUP:
+		/* each job of the batch is complete or absent; all there once done */
+		ck_assert_int_le(n_in, CRASH_GROUP_JOBS);
+		ck_assert_int_eq(spool_scan(sp, "incoming", check_group_job, sp), 0);
+		after = n_in == CRASH_GROUP_JOBS;
 		break;
 	case CRASH_REPLACE:
 		s = file_of(sp, "onramp", id, "env");
@@ -709,7 +780,7 @@ crash_run(enum crash_op op)
 	ck_assert_msg(completed, "operation never completed in %d steps", CRASH_MAX_STEPS);
 	/* every step was interrupted once before the run that went through */
 	ck_assert_int_eq(crashed, k - 1);
-	ck_assert_int_ge(crashed, op == CRASH_COMMIT ? 9 : 3);
+	ck_assert_int_ge(crashed, op == CRASH_COMMIT ? 9 : op == CRASH_GROUP ? 40 : 3);
 }
 
 START_TEST(test_spool_crash_commit) { crash_run(CRASH_COMMIT); }
@@ -719,6 +790,8 @@ END_TEST
 START_TEST(test_spool_crash_move) { crash_run(CRASH_MOVE); }
 END_TEST
 START_TEST(test_spool_crash_remove) { crash_run(CRASH_REMOVE); }
+END_TEST
+START_TEST(test_spool_crash_group) { crash_run(CRASH_GROUP); }
 END_TEST
 
 Suite *
@@ -731,6 +804,7 @@ suite_gw_spool(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_spool_open_creates_tree);
 	tcase_add_test(tc, test_spool_open_errors);
+	tcase_add_test(tc, test_spool_single_owner);
 	tcase_add_test(tc, test_spool_job_commit);
 	tcase_add_test(tc, test_spool_job_abort_and_bad_queue);
 	tcase_add_test(tc, test_spool_ids_unique_sorted);
@@ -746,6 +820,7 @@ suite_gw_spool(void)
 	tcase_add_test(tc, test_spool_crash_replace);
 	tcase_add_test(tc, test_spool_crash_move);
 	tcase_add_test(tc, test_spool_crash_remove);
+	tcase_add_test(tc, test_spool_crash_group);
 	suite_add_tcase(s, tc);
 	return s;
 }

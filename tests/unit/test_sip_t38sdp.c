@@ -82,6 +82,11 @@ START_TEST(test_sip_t38_negotiate)
 	sip_t38_negotiate(&local, &offer, &answer);
 	ck_assert_int_eq(answer.ec, SIP_UDPTL_EC_NONE);
 	ck_assert_uint_eq(answer.max_bitrate, 14400);
+	/* the answer may overwrite the local parameters in place */
+	sip_t38_attr_apply(&offer, "T38MaxBitRate", "9600");
+	sip_t38_negotiate(&local, &offer, &local);
+	ck_assert_uint_eq(local.max_bitrate, 9600);
+	ck_assert_uint_eq(local.max_datagram, 1400);
 }
 END_TEST
 

@@ -1,0 +1,140 @@
+/*
+ * config/ private: the parser state and the command tables shared by
+ * parse.c (lines, words, dispatch), commands.c and dialpeer.c (one handler
+ * per command), and validate.c (defaults and cross-checks after the pass).
+ * Nothing outside config/ includes this header.
+ */
+#ifndef T37_CONFIG_INT_H
+#define T37_CONFIG_INT_H
+
+#include "config/config.h"
+
+/* Where a line is: the top level or one of the sub-modes. */
+enum cfg_mode {
+	CFG_MODE_TOP   = 0x1,
+	CFG_MODE_SIP   = 0x2,
+	CFG_MODE_TRUNK = 0x4,
+	CFG_MODE_PEER  = 0x8,
+	CFG_MODE_SKIP  = 0x10,  /* body of a rejected block: lines ignored */
+};
+
+/* Command flags beyond the mode. */
+#define CFG_CMD_MMOIP_ONLY 0x1  /* dial-peer command valid on mmoip peers only */
+#define CFG_CMD_VOIP_ONLY  0x2
+
+struct cfg_parser;
+
+/* A handler gets the words after the command's own words. */
+typedef void cfg_handler(struct cfg_parser *p, int argc, char **argv);
+
+struct cfg_cmd {
+	const char *words;      /* "mta send server": matched case-insensitively */
+	unsigned modes;         /* CFG_MODE_* where it is valid */
+	unsigned flags;         /* CFG_CMD_* */
+	int min_args;
+	int max_args;
+	cfg_handler *fn;
+	const char *usage;      /* shown when the arguments are wrong */
+};
+
+/* Cisco commands t37gw knows but does not implement. */
+struct cfg_unsupported {
+	const char *words;
+	bool block;             /* opens a sub-mode: its body is skipped */
+	const char *why;
+};
+
+/* Lines of settings that validate.c needs to find or default. */
+struct cfg_seen {
+	unsigned sip_listen, codec, mail_from_host, mail_from_user,
+	    rr_host, rr_user, mta_listen, allow, max_recipients,
+	    called_subscriber, tsi, postmaster, retry, give_up,
+	    auth_file, recv_tls, send_tls, maildir, server, rtp, max_calls;
+};
+
+struct cfg_error {
+	unsigned line;
+	size_t seq;
+	char *msg;                      /* owned; NULL when out of memory */
+};
+
+struct cfg_parser {
+	struct config *cfg;             /* being filled; owned until returned */
+	struct config_dial_peer *peers; /* owned; moved into cfg at the end */
+	size_t n_peers, cap_peers;
+	struct config_diag *diag;       /* may be NULL */
+	const char *file;
+	unsigned line;
+	size_t errors;
+	const struct cfg_cmd *cmd;      /* the command being run */
+	struct cfg_error *errs;         /* owned; sorted into diag at the end */
+	size_t n_errs, cap_errs;
+
+	enum cfg_mode mode;
+	int trunk;                      /* current trunk index, or -1 */
+	struct config_trunk *tk;        /* trunks[trunk], or scratch_trunk */
+	struct config_trunk scratch_trunk;
+	bool trunk_t38_set[CONFIG_MAX_TRUNKS];
+	/* The dial-peer being filled: peers[peer] or, for a rejected header, scratch. */
+	struct config_dial_peer *peer;
+	struct config_dial_peer scratch;
+	/* Per-peer lines for messages from validate.c. */
+	struct cfg_seen seen;
+};
+
+/* parse.c */
+void cfg_err(struct cfg_parser *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void cfg_err_line(struct cfg_parser *p, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+const char *cfg_mode_name(unsigned mode);
+
+/* commands.c: value parsers (each reports its own error, returns -1) */
+int cfg_uint(struct cfg_parser *p, const char *what, const char *word,
+    unsigned long min, unsigned long max, unsigned long *out);
+int cfg_copy(struct cfg_parser *p, const char *what, const char *word,
+    char *dst, size_t size);
+int cfg_keyword(struct cfg_parser *p, const char *what, const char *word,
+    const char *const *names, int *out);
+int cfg_listen(struct cfg_parser *p, const char *what, enum config_transport tr,
+    const char *addr, const char *port, struct config_listen *out);
+int cfg_cidr(struct cfg_parser *p, const char *word, struct config_cidr *out);
+bool cfg_valid_hostname(const char *s);
+bool cfg_valid_mailbox(const char *s);
+/* TEXT: the words joined by single blanks. */
+int cfg_text(struct cfg_parser *p, const char *what, int argc, char **argv,
+    char *dst, size_t size);
+int cfg_mail_addr(struct cfg_parser *p, const char *what, int argc, char **argv,
+    struct config_mail_addr *a, unsigned *host_line, unsigned *user_line);
+int cfg_subscriber(struct cfg_parser *p, const char *what, const char *tok,
+    int argc, char **argv, char *dst, bool *use_token);
+int cfg_header_text(struct cfg_parser *p, const char *what, int argc, char **argv,
+    char *dst);
+
+/* mta.c: the mta send, mta receive and fax families. */
+cfg_handler cfg_send_server, cfg_send_maildir, cfg_send_mail_from,
+    cfg_send_postmaster, cfg_send_subject, cfg_send_with_subject,
+    cfg_send_return_receipt_to, cfg_send_origin_prefix, cfg_send_filename,
+    cfg_send_success_fax_only, cfg_send_mime, cfg_send_tls, cfg_send_auth,
+    cfg_send_retry, cfg_send_give_up;
+cfg_handler cfg_recv_listen, cfg_recv_aliases, cfg_recv_max_recipients,
+    cfg_recv_max_size, cfg_recv_allow, cfg_recv_allow_sender, cfg_recv_auth,
+    cfg_recv_auth_file, cfg_recv_auth_clear, cfg_recv_tls, cfg_recv_generate,
+    cfg_recv_disable_dsn;
+cfg_handler cfg_fax_called_subscriber, cfg_fax_tsi, cfg_fax_max_speed,
+    cfg_fax_ecm, cfg_fax_header, cfg_fax_coverpage, cfg_fax_retry,
+    cfg_fax_max_pages, cfg_fax_deny_pattern;
+
+/* The tables (commands.c, dialpeer.c). */
+extern const struct cfg_cmd cfg_top_commands[];
+extern const struct cfg_cmd cfg_peer_commands[];
+extern const struct cfg_unsupported cfg_unsupported[];
+
+/* dialpeer.c: "dial-peer voice TAG TYPE" opens the sub-mode. */
+void cfg_dial_peer(struct cfg_parser *p, int argc, char **argv);
+
+/* validate.c: defaults and cross-references after the pass. */
+void cfg_defaults(struct config *cfg);
+void cfg_validate(struct cfg_parser *p);
+
+#endif

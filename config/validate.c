@@ -1,0 +1,245 @@
+/*
+ * config/validate: the defaults every config starts from, and the checks
+ * that need the whole file: required parts of trunks and dial-peers, trunk
+ * names used by session targets, settings that depend on each other, and
+ * files that must be readable. Errors name the line they belong to. After
+ * it, every field of the config holds its final value (inherited settings
+ * copied, defaults filled), so readers never need to know a default.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config/config_int.h"
+
+static void default_listen(struct config_listen *l, enum config_transport tr,
+    const char *addr, uint16_t port);
+static void check_readable(struct cfg_parser *p, unsigned line, const char *what,
+    const char *path);
+static void check_peer(struct cfg_parser *p, struct config_dial_peer *d);
+static void finish_mail_addr(struct cfg_parser *p, const char *what,
+    struct config_mail_addr *a, unsigned host_line, unsigned user_line);
+
+static void
+default_listen(struct config_listen *l, enum config_transport tr, const char *addr,
+    uint16_t port)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&l->sa;
+
+	memset(l, 0, sizeof(*l));
+	l->transport = tr;
+	snprintf(l->addr, sizeof(l->addr), "%s", addr);
+	l->port = port;
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons(port);
+	inet_pton(AF_INET, addr, &s4->sin_addr);
+	l->salen = sizeof(*s4);
+}
+
+void
+cfg_defaults(struct config *cfg)
+{
+	struct config_cidr *c;
+
+	snprintf(cfg->spool, sizeof(cfg->spool), "%s", CONFIG_DEFAULT_SPOOL);
+	cfg->log_dest = CONFIG_LOG_STDERR;
+	cfg->log_level = LOG_LVL_INFO;
+	cfg->shutdown_deadline = CONFIG_DEFAULT_SHUTDOWN_DEADLINE;
+
+	default_listen(&cfg->sip.listen[0], CONFIG_TRANSPORT_UDP, CONFIG_DEFAULT_SIP_ADDR,
+	    CONFIG_DEFAULT_SIP_PORT);
+	cfg->sip.n_listen = 1;
+	cfg->sip.t38 = CONFIG_T38_ON;
+	cfg->sip.codecs[0] = CONFIG_CODEC_PCMU;
+	cfg->sip.codecs[1] = CONFIG_CODEC_PCMA;
+	cfg->sip.n_codecs = 2;
+	cfg->sip.rtp_min = CONFIG_DEFAULT_RTP_MIN;
+	cfg->sip.rtp_max = CONFIG_DEFAULT_RTP_MAX;
+	cfg->sip.max_calls = CONFIG_DEFAULT_MAX_CALLS;
+
+	snprintf(cfg->mta_send.subject, sizeof(cfg->mta_send.subject), "%s",
+	    CONFIG_DEFAULT_SUBJECT);
+	snprintf(cfg->mta_send.filename, sizeof(cfg->mta_send.filename), "%s",
+	    CONFIG_DEFAULT_FILENAME);
+	cfg->mta_send.mime = CONFIG_MIME_MIXED;
+	cfg->mta_send.tls = CONFIG_TLS_OPPORTUNISTIC;
+	cfg->mta_send.retry = CONFIG_DEFAULT_RETRY;
+	cfg->mta_send.give_up = CONFIG_DEFAULT_GIVE_UP;
+
+	default_listen(&cfg->mta_receive.listen[0], CONFIG_TRANSPORT_TCP,
+	    CONFIG_DEFAULT_MTA_ADDR, CONFIG_DEFAULT_MTA_PORT);
+	cfg->mta_receive.n_listen = 1;
+	cfg->mta_receive.maximum_recipients = 0;
+	cfg->mta_receive.maximum_size = CONFIG_DEFAULT_MAX_SIZE;
+	/* Default client networks: loopback only. */
+	c = &cfg->mta_receive.allow[0];
+	c->family = AF_INET;
+	c->addr[0] = 127;
+	c->prefix = 8;
+	snprintf(c->text, sizeof(c->text), "127.0.0.0/8");
+	c = &cfg->mta_receive.allow[1];
+	c->family = AF_INET6;
+	c->addr[15] = 1;
+	c->prefix = 128;
+	snprintf(c->text, sizeof(c->text), "::1/128");
+	cfg->mta_receive.n_allow = 2;
+
+	cfg->fax_receive.called_subscriber_dnis = true;
+	cfg->fax_send.transmitting_subscriber_ani = true;
+	cfg->fax_send.max_speed = CONFIG_DEFAULT_MAX_SPEED;
+	cfg->fax_send.ecm = true;
+	cfg->fax_send.retry_busy = (struct config_fax_retry){ CONFIG_DEFAULT_RETRY_BUSY };
+	cfg->fax_send.retry_no_answer = (struct config_fax_retry){ CONFIG_DEFAULT_RETRY_NOANSWER };
+	cfg->fax_send.retry_failure = (struct config_fax_retry){ CONFIG_DEFAULT_RETRY_FAILURE };
+	cfg->fax_send.max_pages = CONFIG_DEFAULT_MAX_PAGES;
+}
+
+static void
+check_readable(struct cfg_parser *p, unsigned line, const char *what, const char *path)
+{
+	if (path[0] == '\0')
+		return;
+	if (access(path, R_OK) != 0)
+		cfg_err_line(p, line, "cannot read %s '%s': %s", what, path, strerror(errno));
+}
+
+/* mail-from / return-receipt-to: fill the parts Cisco lets one leave out. */
+static void
+finish_mail_addr(struct cfg_parser *p, const char *what, struct config_mail_addr *a,
+    unsigned host_line, unsigned user_line)
+{
+	if (a->hostname[0] == '\0')
+		snprintf(a->hostname, sizeof(a->hostname), "%s", p->cfg->hostname);
+	if (a->username[0] == '\0' && !a->use_ani) {
+		if (user_line == 0 && host_line != 0 && strstr(what, "return") != NULL)
+			cfg_err_line(p, host_line, "'%s hostname' needs a '%s username' line too",
+			    what, what);
+		else
+			snprintf(a->username, sizeof(a->username), "%s", CONFIG_DEFAULT_MAIL_USER);
+	}
+}
+
+static void
+check_peer(struct cfg_parser *p, struct config_dial_peer *d)
+{
+	const struct config_trunk *t;
+	unsigned tl = d->target_line ? d->target_line : d->line;
+	const char *type = d->type == CONFIG_PEER_MMOIP ? "mmoip" : "voip";
+
+	if (!d->has_incoming && !d->has_destination)
+		cfg_err_line(p, d->line, "dial-peer voice %u %s has neither "
+		    "'destination-pattern' nor 'incoming called-number'", d->tag, type);
+	if (d->type == CONFIG_PEER_MMOIP) {
+		if (!d->information_fax)
+			cfg_err_line(p, d->line, "dial-peer voice %u mmoip needs "
+			    "'information-type fax'", d->tag);
+		if (d->has_destination && d->target_kind != CONFIG_TARGET_MAILTO)
+			cfg_err_line(p, d->line, "dial-peer voice %u mmoip has a "
+			    "'destination-pattern' but no 'session target mailto:'", d->tag);
+		if (d->target_kind == CONFIG_TARGET_MAILTO && !d->has_destination)
+			cfg_err_line(p, tl, "dial-peer voice %u mmoip has a session target "
+			    "but no 'destination-pattern'", d->tag);
+		return;
+	}
+	if (d->has_destination && d->target_kind == CONFIG_TARGET_NONE)
+		cfg_err_line(p, d->line, "dial-peer voice %u voip has a 'destination-pattern' "
+		    "but no 'session target sip:' or 'session target trunk'", d->tag);
+	if (d->target_kind == CONFIG_TARGET_TRUNK) {
+		t = config_find_trunk(p->cfg, d->target);
+		if (t == NULL)
+			cfg_err_line(p, tl, "session target names unknown trunk '%s'", d->target);
+		else
+			d->trunk = (int)(t - p->cfg->trunks);
+	}
+}
+
+void
+cfg_validate(struct cfg_parser *p)
+{
+	struct config *cfg = p->cfg;
+	const struct config_dial_peer *onramp = NULL;
+	size_t i;
+
+	/* Global */
+	if (cfg->hostname[0] == '\0') {
+		if (gethostname(cfg->hostname, sizeof(cfg->hostname) - 1) != 0 ||
+		    !cfg_valid_hostname(cfg->hostname))
+			snprintf(cfg->hostname, sizeof(cfg->hostname), "localhost");
+	}
+
+	/* sip: two ports (RTP + RTCP, or UDPTL) per call */
+	if ((cfg->sip.rtp_max - cfg->sip.rtp_min + 1) / 2 < cfg->sip.max_calls)
+		cfg_err_line(p, p->seen.rtp > p->seen.max_calls ? p->seen.rtp : p->seen.max_calls,
+		    "sip rtp-ports %u-%u hold %u calls, fewer than max-calls %u",
+		    cfg->sip.rtp_min, cfg->sip.rtp_max,
+		    (cfg->sip.rtp_max - cfg->sip.rtp_min + 1) / 2, cfg->sip.max_calls);
+
+	for (i = 0; i < cfg->n_trunks; i++) {
+		struct config_trunk *t = &cfg->trunks[i];
+
+		if (t->proxy[0] == '\0')
+			cfg_err_line(p, t->line, "trunk '%s' needs a 'proxy sip:...' line", t->name);
+		if (!p->trunk_t38_set[i])
+			t->t38 = cfg->sip.t38;
+		if (t->do_register && t->auth_user[0] == '\0')
+			cfg_err_line(p, t->line, "trunk '%s' registers but has no 'auth' line",
+			    t->name);
+	}
+
+	/* mta send */
+	finish_mail_addr(p, "mta send mail-from", &cfg->mta_send.mail_from,
+	    p->seen.mail_from_host, p->seen.mail_from_user);
+	if (cfg->mta_send.return_receipt)
+		finish_mail_addr(p, "mta send return-receipt-to", &cfg->mta_send.return_receipt_to,
+		    p->seen.rr_host, p->seen.rr_user);
+	if (cfg->mta_send.postmaster[0] == '\0')
+		if (snprintf(cfg->mta_send.postmaster, sizeof(cfg->mta_send.postmaster),
+		    "postmaster@%s", cfg->hostname) >= (int)sizeof(cfg->mta_send.postmaster))
+			snprintf(cfg->mta_send.postmaster, sizeof(cfg->mta_send.postmaster),
+			    "postmaster@localhost");
+	if (cfg->mta_send.maildir[0] != '\0' && cfg->mta_send.maildir[0] != '/') {
+		/* A relative maildir lives in the spool (moves with it). */
+		char abs[CONFIG_PATH_MAX * 2 + 2];
+
+		snprintf(abs, sizeof(abs), "%s/%s", cfg->spool, cfg->mta_send.maildir);
+		if (strlen(abs) >= sizeof(cfg->mta_send.maildir))
+			cfg_err_line(p, p->seen.maildir, "mta send maildir '%s' in spool '%s' "
+			    "is too long", cfg->mta_send.maildir, cfg->spool);
+		else
+			memcpy(cfg->mta_send.maildir, abs, strlen(abs) + 1);
+	}
+	if (cfg->mta_send.maildir[0] != '\0' && cfg->mta_send.n_servers > 0)
+		cfg_err_line(p, p->seen.maildir, "'mta send maildir' and 'mta send server' "
+		    "exclude each other (line %u)", p->seen.server);
+	if (cfg->mta_send.give_up < cfg->mta_send.retry)
+		cfg_err_line(p, p->seen.give_up ? p->seen.give_up : p->seen.retry,
+		    "mta send give-up %u is shorter than retry %u",
+		    cfg->mta_send.give_up, cfg->mta_send.retry);
+	if (cfg->mta_send.auth_user[0] != '\0' && cfg->mta_send.tls == CONFIG_TLS_OFF &&
+	    !cfg->mta_send.auth_allow_plaintext)
+		cfg_err_line(p, p->seen.send_tls, "'mta send tls off' would send the AUTH "
+		    "password in clear: add 'allow-plaintext' to 'mta send auth'");
+	check_readable(p, p->seen.send_tls, "mta send tls ca", cfg->mta_send.tls_ca);
+
+	/* mta receive */
+	if (cfg->mta_receive.maximum_recipients > 0 && cfg->mta_receive.n_aliases == 0)
+		cfg_err_line(p, p->seen.max_recipients, "mta receive maximum-recipients %u "
+		    "needs at least one 'mta receive aliases' line",
+		    cfg->mta_receive.maximum_recipients);
+	check_readable(p, p->seen.auth_file, "mta receive auth-file", cfg->mta_receive.auth_file);
+	check_readable(p, p->seen.recv_tls, "mta receive tls cert", cfg->mta_receive.tls_cert);
+	check_readable(p, p->seen.recv_tls, "mta receive tls key", cfg->mta_receive.tls_key);
+
+	/* dial-peers */
+	for (i = 0; i < p->n_peers; i++) {
+		check_peer(p, &p->peers[i]);
+		if (onramp == NULL && p->peers[i].type == CONFIG_PEER_MMOIP &&
+		    p->peers[i].target_kind == CONFIG_TARGET_MAILTO)
+			onramp = &p->peers[i];
+	}
+	if (onramp != NULL && cfg->mta_send.n_servers == 0 && cfg->mta_send.maildir[0] == '\0')
+		cfg_err_line(p, onramp->line, "dial-peer voice %u mails faxes but there is no "
+		    "'mta send server' or 'mta send maildir'", onramp->tag);
+}

@@ -1,0 +1,231 @@
+/*
+ * gateway/onramp: a received fax becomes a queued e-mail job.
+ *
+ * gw_onramp_fax_received() is the one call the line side makes (through
+ * the mail thread) when a fax call ended: dial-peer match on the called
+ * number, the session target expanded, the message built by mime/onramp
+ * from the config's `mta send` settings, and fax.tif + message + envelope
+ * committed as one spool job before the log line says "queued".
+ *
+ * Not here: receiving the fax (sip/, fax/), delivery (gateway/queue).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "gateway/log.h"
+#include "gateway/queue.h"
+#include "gateway/queue_int.h"
+#include "gateway/spool.h"
+#include "mime/mime.h"
+
+#define ONRAMP_COPY_CHUNK (64 * 1024)
+
+static int onramp_take_tiff(struct spool_job *job, const char *src);
+static void onramp_addr(const struct config *cfg, const struct config_mail_addr *a,
+    const char *ani, char *out, size_t size);
+static bool onramp_from_is_default(const struct config *cfg);
+static void onramp_notify(unsigned dsn, char *out, size_t size);
+
+/* Hard-links the received TIFF into the job (same file system: the
+ * spool), or copies it. */
+static int
+onramp_take_tiff(struct spool_job *job, const char *src)
+{
+	char dst[1024], buf[ONRAMP_COPY_CHUNK];
+	ssize_t n;
+	int in, out;
+
+	snprintf(dst, sizeof(dst), "%s/fax.tif", spool_job_dir(job));
+	if (link(src, dst) == 0)
+		return 0;
+	if ((in = open(src, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	if ((out = spool_job_fd(job, "fax.tif")) < 0) {
+		close(in);
+		return -1;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0) {
+		if (spool_job_write(job, "fax.tif", buf, (size_t)n) != 0) {
+			n = -1;
+			break;
+		}
+	}
+	close(in);
+	return n < 0 ? -1 : 0;
+}
+
+/* An address from `mta send mail-from` / `return-receipt-to` parts. */
+static void
+onramp_addr(const struct config *cfg, const struct config_mail_addr *a,
+    const char *ani, char *out, size_t size)
+{
+	const char *user = a->use_ani ? (ani && *ani ? ani : "anonymous") : a->username;
+	const char *host = a->hostname[0] ? a->hostname : cfg->hostname;
+
+	snprintf(out, size, "%s@%s", user[0] ? user : CONFIG_DEFAULT_MAIL_USER, host);
+}
+
+/* The header From: is Cisco's fax form unless mail-from was changed. */
+static bool
+onramp_from_is_default(const struct config *cfg)
+{
+	const struct config_mail_addr *a = &cfg->mta_send.mail_from;
+
+	return !a->use_ani && strcmp(a->username, CONFIG_DEFAULT_MAIL_USER) == 0 &&
+	    (a->hostname[0] == '\0' || strcmp(a->hostname, cfg->hostname) == 0);
+}
+
+static void
+onramp_notify(unsigned dsn, char *out, size_t size)
+{
+	snprintf(out, size, "%s%s%s%s%s",
+	    dsn & CONFIG_DSN_SUCCESS ? "SUCCESS" : "",
+	    (dsn & CONFIG_DSN_SUCCESS) && (dsn & (CONFIG_DSN_FAILURE | CONFIG_DSN_DELAY)) ? "," : "",
+	    dsn & CONFIG_DSN_FAILURE ? "FAILURE" : "",
+	    (dsn & CONFIG_DSN_FAILURE) && (dsn & CONFIG_DSN_DELAY) ? "," : "",
+	    dsn & CONFIG_DSN_DELAY ? "DELAY" : "");
+}
+
+int
+gw_onramp_fax_received(struct queue *q, const struct gw_fax_received *fr,
+    char id[SPOOL_ID_LEN + 1])
+{
+	const struct config *cfg = queue_config_of(q);
+	struct spool *sp = queue_spool_of(q);
+	const struct config_dial_peer *peer;
+	struct mime_onramp_info mi;
+	struct spool_job *job;
+	struct spool_rec *env;
+	char rcpt[QUEUE_ADDR_MAX], from[2 * CONFIG_STR_MAX + 2], dnt[2 * CONFIG_STR_MAX + 2];
+	char notify[64], tiff[1100], err[MIME_ONRAMP_ERR_MAX], call[LOG_ESC_BUFSZ];
+	char ani[LOG_ESC_BUFSZ], dnis[LOG_ESC_BUFSZ];
+	const char *data;
+	size_t dlen;
+	long size;
+	int fd;
+
+	id[0] = '\0';
+	log_str(call, sizeof(call), fr->call_id);
+	log_str(ani, sizeof(ani), fr->ani);
+	log_str(dnis, sizeof(dnis), fr->dnis);
+	if (cfg == NULL || fr->call_id == NULL || fr->tiff_path == NULL) {
+		log_warnx("call=%s dir=onramp result=error reason=\"no config or no fax file\"", call);
+		return -1;
+	}
+	if (fr->pages == 0) {
+		log_info("call=%s dir=onramp ani=%s dnis=%s result=not-mailed "
+		    "reason=\"no page was received\"", call, ani, dnis);
+		return 1;
+	}
+	if (fr->partial && cfg->mta_send.success_fax_only) {
+		log_info("call=%s dir=onramp ani=%s dnis=%s pages=%u result=not-mailed "
+		    "reason=\"partial fax and mta send success-fax-only\"",
+		    call, ani, dnis, fr->pages);
+		return 1;
+	}
+	peer = fr->dnis ? config_match_peer(cfg, CONFIG_PEER_MMOIP,
+	    CONFIG_MATCH_DESTINATION, fr->dnis) : NULL;
+	if (peer != NULL && peer->target_kind == CONFIG_TARGET_MAILTO &&
+	    config_expand_target(peer->target, fr->dnis, fr->ani, fr->rdnis,
+	    rcpt, sizeof(rcpt)) > 0 && strchr(rcpt, '@') != NULL) {
+		onramp_notify(peer->dsn, notify, sizeof(notify));
+	} else {
+		/* Received but unroutable (a reload between answer and now):
+		 * never drop it, give it to the postmaster. */
+		log_warnx("call=%s dir=onramp dnis=%s no mmoip dial-peer with a "
+		    "mailto target; mailing the postmaster", call, dnis);
+		snprintf(rcpt, sizeof(rcpt), "%s", cfg->mta_send.postmaster);
+		notify[0] = '\0';
+		peer = NULL;
+	}
+	onramp_addr(cfg, &cfg->mta_send.mail_from, fr->ani, from, sizeof(from));
+	if (strlen(from) >= QUEUE_ADDR_MAX) {
+		log_warnx("call=%s dir=onramp result=error mail-from address too long", call);
+		return -1;
+	}
+	if (cfg->mta_send.return_receipt)
+		onramp_addr(cfg, &cfg->mta_send.return_receipt_to, fr->ani, dnt, sizeof(dnt));
+	else
+		snprintf(dnt, sizeof(dnt), "%s", from);   /* RFC 2532 2.1.2 */
+
+	if ((job = spool_job_new(sp, QUEUE_NAME, id)) == NULL) {
+		log_warn("call=%s dir=onramp result=error cannot create a spool job", call);
+		return -1;
+	}
+	if (onramp_take_tiff(job, fr->tiff_path) != 0) {
+		log_warn("call=%s dir=onramp result=error cannot take %s", call, fr->tiff_path);
+		spool_job_abort(job);
+		return -1;
+	}
+	snprintf(tiff, sizeof(tiff), "%s/fax.tif", spool_job_dir(job));
+
+	memset(&mi, 0, sizeof(mi));
+	mi.hostname = cfg->hostname;
+	mi.call_id = fr->call_id;
+	mi.job_id = id;
+	mi.ani = fr->ani;
+	mi.dnis = fr->dnis;
+	mi.rdnis = fr->rdnis;
+	mi.remote_csi = fr->remote_csi;
+	mi.pages = fr->pages;
+	mi.rate = fr->rate;
+	mi.ecm = fr->ecm;
+	mi.duration = fr->duration;
+	mi.result = fr->partial ? MIME_ONRAMP_PARTIAL : MIME_ONRAMP_OK;
+	mi.reason = fr->reason;
+	mi.received = fr->ended ? fr->ended : time(NULL);
+	mi.to = rcpt;
+	mi.from = onramp_from_is_default(cfg) ? NULL : from;
+	mi.subject = cfg->mta_send.subject[0] ? cfg->mta_send.subject : NULL;
+	mi.with_subject = (enum mime_with_subject)cfg->mta_send.with_subject;
+	mi.filename = cfg->mta_send.filename[0] ? cfg->mta_send.filename : NULL;
+	mi.filename_date = cfg->mta_send.filename_date;
+	mi.mode = cfg->mta_send.mime == CONFIG_MIME_FAX_MESSAGE
+	    ? MIME_ONRAMP_FAX_MESSAGE : MIME_ONRAMP_MIXED;
+	mi.return_receipt_to = peer && peer->mdn ? dnt : NULL;
+	mi.origin_prefix = cfg->mta_send.origin_prefix[0] ? cfg->mta_send.origin_prefix : NULL;
+	mi.tiff_path = tiff;
+	if ((fd = spool_job_fd(job, "message")) < 0 ||
+	    (size = mime_onramp_write(&mi, fd, err, sizeof(err))) < 0) {
+		log_warnx("call=%s dir=onramp result=error cannot build the message: %s",
+		    call, fd < 0 ? strerror(errno) : err);
+		spool_job_abort(job);
+		return -1;
+	}
+
+	env = spool_rec_new();
+	if (env == NULL || spool_rec_add(env, "from", from) != 0 ||
+	    spool_rec_add(env, "rcpt", rcpt) != 0 ||
+	    spool_rec_add(env, "dsn", peer && peer->dsn ? "1" : "0") != 0 ||
+	    spool_rec_add(env, "notify", notify) != 0 ||
+	    spool_rec_add_u64(env, "created", (uint64_t)time(NULL)) != 0 ||
+	    spool_rec_add(env, "call", fr->call_id) != 0 ||
+	    spool_rec_add_u64(env, "peer", peer ? peer->tag : 0) != 0 ||
+	    spool_rec_add_u64(env, "pages", fr->pages) != 0 ||
+	    (data = spool_rec_data(env, &dlen)) == NULL ||
+	    spool_job_write(job, "envelope", data, dlen) != 0) {
+		log_warn("call=%s dir=onramp result=error cannot write the envelope", call);
+		spool_rec_free(env);
+		spool_job_abort(job);
+		return -1;
+	}
+	spool_rec_free(env);
+	if (spool_job_commit(job) != 0) {
+		log_warn("call=%s dir=onramp result=error cannot commit job %s", call, id);
+		return -1;
+	}
+	/* Durable from here: the caller's copy is no longer needed. */
+	if (fr->remove_tiff && unlink(fr->tiff_path) != 0)
+		log_warn("call=%s cannot remove %s", call, fr->tiff_path);
+	log_info("call=%s dir=onramp ani=%s dnis=%s peer=%u pages=%u job=%s "
+	    "to=<%s> size=%ld result=queued", call, ani, dnis, peer ? peer->tag : 0,
+	    fr->pages, id, rcpt, size);
+	queue_add(q, id);
+	return 0;
+}

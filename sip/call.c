@@ -1,0 +1,767 @@
+/*
+ * sip/call: the SIP side of one fax call on the line thread, as one state
+ * machine (enum sip_call_state, all transitions through
+ * sip_call_enter_state): answering (100/180/200 with SDP, 404/486/488),
+ * originating (INVITE with digest auth through a trunk, CANCEL on no
+ * answer), the T.38 switch-over by re-INVITE in both directions with the
+ * fallback to G.711, BYE both ways, and the end of call: the result,
+ * the events to the caller and the call= log line.
+ *
+ * It does not move media (media.c) nor run the line (line.c).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gateway/log.h"
+#include "sip/internal.h"
+
+#define SIP_ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS"
+/* The receiving side waits this long after phase E for the sender's BYE. */
+#define SIP_RX_HANGUP_DELAY_MS 3000
+
+/* Table of contents. */
+static struct sip_call *sip_call_new(struct sip_line *line, enum sip_dir dir);
+static void sip_call_enter_state(struct sip_call *call, enum sip_call_state st);
+static const char *sip_call_state_name(enum sip_call_state st);
+static int sip_call_parse_body(const struct sip_msg *msg, struct sip_sdp *sdp);
+static void sip_call_local_init(struct sip_call *call);
+static struct mbuf *sip_call_sdp_mbuf(const char *buf, int n);
+static int sip_call_offer_h(struct mbuf **descp, const struct sip_msg *msg, void *arg);
+static int sip_call_answer_h(const struct sip_msg *msg, void *arg);
+static void sip_call_progr_h(const struct sip_msg *msg, void *arg);
+static void sip_call_estab_h(const struct sip_msg *msg, void *arg);
+static void sip_call_close_h(int err, const struct sip_msg *msg, void *arg);
+static int sip_call_auth_h(char **user, char **pass, const char *realm, void *arg);
+static void sip_call_ring_timeout(void *arg);
+static void sip_call_reinvite_timeout(void *arg);
+static void sip_call_hangup_now(void *arg);
+static void sip_call_free_cb(void *arg);
+static void sip_call_end(struct sip_call *call, const char *reason);
+static void sip_call_fail_early(struct sip_call *call, const char *reason);
+static enum sip_result sip_call_result(const struct sip_call *call);
+static void sip_call_report(struct sip_call *call, enum sip_result res);
+static void sip_call_numbers(struct sip_call *call, const struct sip_msg *msg);
+
+/* Credentials of an outgoing call's trunk (copied at dial time). */
+struct sip_call_auth {
+	char user[SIP_NAME_MAX];
+	char password[SIP_NAME_MAX];
+};
+
+static struct sip_call_auth *
+sip_call_auth_of(struct sip_call *call)
+{
+	/* kept beside the call: see sip_call_new */
+	return (struct sip_call_auth *)(call + 1);
+}
+
+static struct sip_call *
+sip_call_new(struct sip_line *line, enum sip_dir dir)
+{
+	struct sip_call *call = calloc(1, sizeof(*call) + sizeof(struct sip_call_auth));
+
+	if (call == NULL)
+		return NULL;
+	call->line = line;
+	call->dir = dir;
+	call->t38_policy = line->opts.t38;
+	call->audio_pt = line->opts.codec == SIP_CODEC_PCMA ? SIP_SDP_PT_PCMA : SIP_SDP_PT_PCMU;
+	snprintf(call->id, sizeof(call->id), "%012llx",
+	    (unsigned long long)(rand_u64() & 0xffffffffffffULL));
+	tmr_init(&call->tick_tmr);
+	tmr_init(&call->ring_tmr);
+	tmr_init(&call->reinvite_tmr);
+	tmr_init(&call->hangup_tmr);
+	tmr_init(&call->free_tmr);
+	call->start_ms = tmr_jiffies();
+	list_append(&line->calls, &call->le, call);
+	pthread_mutex_lock(&line->lock);
+	line->active++;
+	pthread_mutex_unlock(&line->lock);
+	return call;
+}
+
+static const char *
+sip_call_state_name(enum sip_call_state st)
+{
+	static const char *names[] = { "new", "ringing", "dialing", "active", "closing",
+	    "done" };
+
+	return names[st];
+}
+
+static void
+sip_call_enter_state(struct sip_call *call, enum sip_call_state st)
+{
+	log_debug("call=%s state %s -> %s", call->id, sip_call_state_name(call->state),
+	    sip_call_state_name(st));
+	call->state = st;
+}
+
+static void
+sip_call_local_init(struct sip_call *call)
+{
+	char addr[SIP_SDP_ADDR_MAX];
+
+	call->local.sess_id = rand_u64() & 0x7fffffffffffULL;
+	call->local.version = 1;
+	sa_ntop(&call->line->media_ip, addr, sizeof(addr));
+	snprintf(call->local.addr, sizeof(call->local.addr), "%s", addr);
+	call->local.audio_pt = call->audio_pt;
+	call->local.audio_pt2 = -1;
+	sip_t38_params_local(&call->local.t38);
+	if (call->line->opts.udptl_redundancy == 0)
+		call->local.t38.ec = SIP_UDPTL_EC_NONE;
+}
+
+static int
+sip_call_parse_body(const struct sip_msg *msg, struct sip_sdp *sdp)
+{
+	const char *why = NULL;
+
+	if (msg == NULL || msg->mb == NULL || mbuf_get_left(msg->mb) == 0)
+		return -1;
+	if (sip_sdp_parse((const char *)mbuf_buf(msg->mb), mbuf_get_left(msg->mb), sdp,
+	    &why) < 0) {
+		log_warnx("sip: bad SDP: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
+static struct mbuf *
+sip_call_sdp_mbuf(const char *buf, int n)
+{
+	struct mbuf *mb;
+
+	if (n <= 0)
+		return NULL;
+	mb = mbuf_alloc((size_t)n);
+	if (mb == NULL)
+		return NULL;
+	mbuf_write_mem(mb, (const uint8_t *)buf, (size_t)n);
+	mb->pos = 0;
+	return mb;
+}
+
+/* Called number from the Request-URI user (else To), calling number from
+ * P-Asserted-Identity (else From), redirecting number from Diversion. */
+static void
+sip_call_numbers(struct sip_call *call, const struct sip_msg *msg)
+{
+	const struct sip_hdr *h;
+	char ruri[SIP_URI_MAX + 2];
+
+	snprintf(ruri, sizeof(ruri), "<%.*s>", (int)(msg->ruri.l < SIP_URI_MAX ? msg->ruri.l :
+	    SIP_URI_MAX), msg->ruri.p);
+	if (sip_number_from_addr(ruri, strlen(ruri), call->dnis, sizeof(call->dnis)) < 0)
+		sip_number_from_addr(msg->to.val.p, msg->to.val.l, call->dnis,
+		    sizeof(call->dnis));
+	h = sip_msg_hdr(msg, SIP_HDR_P_ASSERTED_IDENTITY);
+	if (h == NULL || sip_number_from_addr(h->val.p, h->val.l, call->ani,
+	    sizeof(call->ani)) < 0)
+		sip_number_from_addr(msg->from.val.p, msg->from.val.l, call->ani,
+		    sizeof(call->ani));
+	h = sip_msg_xhdr(msg, "Diversion");
+	if (h != NULL)
+		sip_number_from_addr(h->val.p, h->val.l, call->rdnis, sizeof(call->rdnis));
+}
+
+void
+sip_call_incoming(struct sip_line *line, const struct sip_msg *msg)
+{
+	struct sip_route_decision dec;
+	struct sip_call_info info;
+	struct sip_call *call;
+	struct sip_sdp offer;
+	struct mbuf *desc;
+	char peer[SIP_ADDR_MAX], sdp[SIP_SDP_MAX], err[128];
+	int audio, image, n;
+	bool use_t38;
+
+	if (line->quitting) {
+		sip_treply(NULL, line->sip, msg, 503, "Service Unavailable");
+		return;
+	}
+	if (list_count(&line->calls) >= line->opts.max_calls) {
+		log_info("sip: call limit %u reached: 486", line->opts.max_calls);
+		sip_treply(NULL, line->sip, msg, 486, "Busy Here");
+		return;
+	}
+	if (sip_call_parse_body(msg, &offer) < 0) {
+		/* no offer-less INVITE support: the answer would be our offer */
+		sip_treply(NULL, line->sip, msg, 488, "Not Acceptable Here");
+		return;
+	}
+	call = sip_call_new(line, SIP_DIR_ONRAMP);
+	if (call == NULL) {
+		sip_treply(NULL, line->sip, msg, 503, "Service Unavailable");
+		return;
+	}
+	sip_call_numbers(call, msg);
+	audio = sip_sdp_find(&offer, SIP_SDP_AUDIO);
+	image = sip_sdp_find(&offer, SIP_SDP_IMAGE);
+	use_t38 = image >= 0 && call->t38_policy != SIP_T38_OFF;
+
+	re_snprintf(peer, sizeof(peer), "%J", &msg->src);
+	memset(&info, 0, sizeof(info));
+	info.call_id = call->id;
+	info.dnis = call->dnis;
+	info.ani = call->ani;
+	info.rdnis = call->rdnis;
+	info.peer = peer;
+	info.t38_offered = image >= 0;
+	memset(&dec, 0, sizeof(dec));
+	dec.action = SIP_ROUTE_REJECT_NOT_FOUND;
+	if (line->opts.route != NULL)
+		line->opts.route(&info, &dec, line->opts.route_arg);
+
+	if (dec.action == SIP_ROUTE_REJECT_NOT_FOUND || dec.action == SIP_ROUTE_REJECT_BUSY) {
+		call->sip_status = dec.action == SIP_ROUTE_REJECT_BUSY ? 486 : 404;
+		sip_treply(NULL, line->sip, msg, (uint16_t)call->sip_status,
+		    call->sip_status == 486 ? "Busy Here" : "Not Found");
+		sip_call_end(call, call->sip_status == 486 ? "busy" : "no route");
+		return;
+	}
+	if (!use_t38 && audio < 0) {
+		call->sip_status = 488;
+		sip_treply(NULL, line->sip, msg, 488, "Not Acceptable Here");
+		sip_call_end(call, "no acceptable media offered");
+		return;
+	}
+	snprintf(call->rx_path, sizeof(call->rx_path), "%s", dec.rx_path);
+	call->fax_opts = dec.fax;
+	call->ring_only = dec.action == SIP_ROUTE_RING_ONLY;
+	sip_call_local_init(call);
+	if (use_t38) {
+		if (sip_media_open_udptl(call) < 0)
+			goto fail;
+		sip_media_set_udptl_peer(call, &offer.m[image]);
+		sip_t38_negotiate(&call->local.t38, &offer.m[image].t38p, &call->local.t38);
+		call->local.audio_port = 0;
+	} else {
+		if (sip_media_open_audio(call) < 0)
+			goto fail;
+		call->audio_pt = sip_sdp_pick_pt(&offer.m[audio], call->audio_pt);
+		call->local.audio_pt = call->audio_pt;
+		sip_media_set_audio_peer(call, &offer.m[audio]);
+		call->local.image_port = 0;
+	}
+	if (sip_media_start_fax(call, use_t38 ? SIP_MEDIA_T38 : SIP_MEDIA_AUDIO, err,
+	    sizeof(err)) < 0) {
+		log_warnx("call=%s fax: %s", call->id, err);
+		goto fail;
+	}
+	n = sip_sdp_write_answer(sdp, sizeof(sdp), &call->local, &offer);
+	if (n < 0 || sipsess_accept(&call->sess, line->sock, msg, 180, "Ringing", "t37gw",
+	    "application/sdp", NULL, NULL, NULL, false, sip_call_offer_h, sip_call_answer_h,
+	    sip_call_estab_h, NULL, NULL, sip_call_close_h, call,
+	    "Allow: " SIP_ALLOW "\r\n") != 0)
+		goto fail;
+	sip_call_enter_state(call, SIP_CALL_RINGING);
+	if (call->ring_only)
+		return;
+	desc = sip_call_sdp_mbuf(sdp, n);
+	if (desc == NULL || sipsess_answer(call->sess, 200, "OK", desc,
+	    "Allow: " SIP_ALLOW "\r\n") != 0) {
+		mem_deref(desc);
+		sip_call_fail_early(call, "cannot answer");
+		return;
+	}
+	mem_deref(desc);
+	call->sip_status = 200;
+	call->answer_ms = tmr_jiffies();
+	sip_call_enter_state(call, SIP_CALL_ACTIVE);
+	sip_media_start_clock(call);
+	return;
+fail:
+	call->sip_status = 500;
+	if (call->sess == NULL)
+		sip_treply(NULL, line->sip, msg, 500, "Server Internal Error");
+	sip_call_fail_early(call, "cannot set up the call");
+}
+
+void
+sip_call_dial(struct sip_line *line, struct sip_dial_request *req)
+{
+	const struct sip_trunk *trunk = NULL;
+	struct sip_call *call;
+	struct mbuf *desc;
+	const char *routev[1];
+	uint32_t routec = 0;
+	char uri[SIP_URI_MAX + SIP_NUMBER_MAX + 8], from_uri[SIP_URI_MAX], sdp[SIP_SDP_MAX];
+	unsigned i, ring;
+	int n, err;
+
+	call = sip_call_new(line, SIP_DIR_OFFRAMP);
+	if (call == NULL)
+		return;
+	call->job_id = req->job_id;
+	call->fax_opts = req->fax;
+	snprintf(call->tx_path, sizeof(call->tx_path), "%s", req->tx_path);
+	snprintf(call->ani, sizeof(call->ani), "%s", req->from);
+	if (!req->t38_allowed)
+		call->t38_policy = SIP_T38_OFF;
+	if (strncmp(req->target, "sip:", 4) == 0 || strncmp(req->target, "sips:", 5) == 0) {
+		snprintf(uri, sizeof(uri), "%s", req->target);
+		if (sip_number_from_addr(uri, strlen(uri), call->dnis, sizeof(call->dnis)) < 0)
+			snprintf(call->dnis, sizeof(call->dnis), "%s", req->number);
+	} else {
+		for (i = 0; i < line->opts.ntrunks; i++)
+			if (strcmp(line->opts.trunks[i].name, req->target) == 0)
+				trunk = &line->opts.trunks[i];
+		if (trunk == NULL) {
+			sip_call_fail_early(call, "unknown trunk");
+			return;
+		}
+		snprintf(uri, sizeof(uri), "sip:%s@%s", req->number, trunk->domain);
+		snprintf(call->dnis, sizeof(call->dnis), "%s", req->number);
+		if (trunk->proxy[0] != '\0') {
+			routev[0] = trunk->proxy;
+			routec = 1;
+		}
+		snprintf(sip_call_auth_of(call)->user, SIP_NAME_MAX, "%s", trunk->user);
+		snprintf(sip_call_auth_of(call)->password, SIP_NAME_MAX, "%s", trunk->password);
+	}
+	if (access(call->tx_path, R_OK) != 0) {
+		sip_call_fail_early(call, "cannot read the file to send");
+		return;
+	}
+	sip_call_local_init(call);
+	call->local.audio_pt2 = call->audio_pt == SIP_SDP_PT_PCMU ? SIP_SDP_PT_PCMA :
+	    SIP_SDP_PT_PCMU;
+	if (sip_media_open_audio(call) < 0 ||
+	    (call->t38_policy == SIP_T38_IMMEDIATE && sip_media_open_udptl(call) < 0)) {
+		sip_call_fail_early(call, "no media port");
+		return;
+	}
+	n = sip_sdp_write_offer(sdp, sizeof(sdp), &call->local);
+	desc = sip_call_sdp_mbuf(sdp, n);
+	re_snprintf(from_uri, sizeof(from_uri), "sip:%s@%j",
+	    req->from[0] != '\0' ? req->from : "t37gw", &line->media_ip);
+	err = desc == NULL ? ENOMEM : sipsess_connect(&call->sess, line->sock, uri, NULL,
+	    from_uri, "t37gw", routec > 0 ? routev : NULL, routec, "application/sdp", desc,
+	    sip_call_auth_h, call, false, sip_call_offer_h, sip_call_answer_h,
+	    sip_call_progr_h, sip_call_estab_h, NULL, NULL, sip_call_close_h, call,
+	    "Allow: " SIP_ALLOW "\r\n");
+	mem_deref(desc);
+	if (err != 0) {
+		log_warnx("call=%s invite %s: %s", call->id, uri, strerror(err));
+		sip_call_fail_early(call, "cannot send INVITE");
+		return;
+	}
+	sip_call_enter_state(call, SIP_CALL_DIALING);
+	ring = req->ring_timeout_s > 0 ? req->ring_timeout_s : line->opts.ring_timeout_s;
+	tmr_start(&call->ring_tmr, (uint64_t)ring * 1000u, sip_call_ring_timeout, call);
+}
+
+static int
+sip_call_auth_h(char **user, char **pass, const char *realm, void *arg)
+{
+	struct sip_call *call = arg;
+	struct sip_call_auth *a = sip_call_auth_of(call);
+
+	(void)realm;
+	if (a->user[0] == '\0')
+		return EAUTH;
+	if (str_dup(user, a->user) != 0 || str_dup(pass, a->password) != 0)
+		return ENOMEM;
+	return 0;
+}
+
+/* A peer's offer: a re-INVITE (to T.38, or back to audio). */
+static int
+sip_call_offer_h(struct mbuf **descp, const struct sip_msg *msg, void *arg)
+{
+	struct sip_call *call = arg;
+	struct sip_sdp offer;
+	struct sip_sdp_local l;
+	char sdp[SIP_SDP_MAX];
+	int audio, image, n;
+
+	if (sip_call_parse_body(msg, &offer) < 0)
+		return EBADMSG;
+	audio = sip_sdp_find(&offer, SIP_SDP_AUDIO);
+	image = sip_sdp_find(&offer, SIP_SDP_IMAGE);
+	l = call->local;
+	if (image >= 0 && call->t38_policy != SIP_T38_OFF && !call->fax_done) {
+		if (sip_media_open_udptl(call) < 0)
+			return ENOMEM;
+		sip_media_set_udptl_peer(call, &offer.m[image]);
+		sip_t38_params_local(&l.t38);
+		if (call->line->opts.udptl_redundancy == 0)
+			l.t38.ec = SIP_UDPTL_EC_NONE;
+		sip_t38_negotiate(&l.t38, &offer.m[image].t38p, &l.t38);
+		l.image_port = call->udptl_port;
+		l.audio_port = 0;
+	} else if (audio >= 0 && call->rtp != NULL) {
+		/* audio kept (a refresh, or T.38 refused by policy: image gets 0) */
+		sip_media_set_audio_peer(call, &offer.m[audio]);
+		l.image_port = 0;
+	} else {
+		log_info("call=%s re-INVITE refused (t38 %s)", call->id,
+		    call->t38_policy == SIP_T38_OFF ? "off" : "unusable");
+		return EPROTO;          /* libre answers 488 */
+	}
+	l.version = ++call->local.version;
+	n = sip_sdp_write_answer(sdp, sizeof(sdp), &l, &offer);
+	*descp = sip_call_sdp_mbuf(sdp, n);
+	if (*descp == NULL)
+		return ENOMEM;
+	if (l.image_port != 0) {
+		call->local.t38 = l.t38;
+		call->local.image_port = l.image_port;
+		call->reinvite_pending = false;
+		tmr_cancel(&call->reinvite_tmr);
+		if (call->fax != NULL && sip_media_switch_t38(call) < 0)
+			log_warnx("call=%s cannot switch the fax session to T.38", call->id);
+	}
+	return 0;
+}
+
+/* The peer's answer to our INVITE or re-INVITE. */
+static int
+sip_call_answer_h(const struct sip_msg *msg, void *arg)
+{
+	struct sip_call *call = arg;
+	struct sip_sdp ans;
+	char err[128];
+	int audio, image;
+
+	if (sip_call_parse_body(msg, &ans) < 0)
+		return EBADMSG;
+	audio = sip_sdp_find(&ans, SIP_SDP_AUDIO);
+	image = sip_sdp_find(&ans, SIP_SDP_IMAGE);
+	if (call->reinvite_pending) {
+		call->reinvite_pending = false;
+		tmr_cancel(&call->reinvite_tmr);
+		if (image >= 0) {
+			sip_media_set_udptl_peer(call, &ans.m[image]);
+			sip_media_switch_t38(call);
+		} else {
+			call->t38_refused = true;
+			log_info("call=%s t38 not accepted: staying on g711", call->id);
+		}
+		return 0;
+	}
+	if (call->fax != NULL)
+		return 0;               /* an answer we already have */
+	if (image >= 0 && call->udptl != NULL) {
+		sip_media_set_udptl_peer(call, &ans.m[image]);
+		if (sip_media_start_fax(call, SIP_MEDIA_T38, err, sizeof(err)) < 0)
+			goto fail;
+	} else if (audio >= 0) {
+		sip_media_set_audio_peer(call, &ans.m[audio]);
+		call->audio_pt = sip_sdp_pick_pt(&ans.m[audio], call->audio_pt);
+		call->local.audio_pt = call->audio_pt;
+		if (call->udptl != NULL)
+			call->t38_refused = true;
+		if (sip_media_start_fax(call, SIP_MEDIA_AUDIO, err, sizeof(err)) < 0)
+			goto fail;
+	} else {
+		snprintf(err, sizeof(err), "no usable media in the answer");
+		goto fail;
+	}
+	return 0;
+fail:
+	log_warnx("call=%s %s", call->id, err);
+	sip_call_hangup(call, "cannot start the fax session");
+	return 0;
+}
+
+static void
+sip_call_progr_h(const struct sip_msg *msg, void *arg)
+{
+	struct sip_call *call = arg;
+
+	log_debug("call=%s progress %u", call->id, msg->scode);
+}
+
+static void
+sip_call_estab_h(const struct sip_msg *msg, void *arg)
+{
+	struct sip_call *call = arg;
+
+	(void)msg;
+	if (call->dir == SIP_DIR_OFFRAMP) {
+		tmr_cancel(&call->ring_tmr);
+		call->sip_status = 200;
+		call->answer_ms = tmr_jiffies();
+		sip_call_enter_state(call, SIP_CALL_ACTIVE);
+		if (call->fax == NULL) {
+			sip_call_hangup(call, "no media answer");
+			return;
+		}
+		sip_media_start_clock(call);
+	}
+	if (call->t38_policy == SIP_T38_IMMEDIATE)
+		sip_call_want_t38(call);
+}
+
+/* Sends our T.38 offer (re-INVITE replacing audio by image, T.38 D.2.2),
+ * unless one is out, the peer refused, or policy says no. */
+void
+sip_call_want_t38(struct sip_call *call)
+{
+	struct sip_sdp_local l;
+	struct mbuf *desc;
+	char sdp[SIP_SDP_MAX];
+	int n;
+
+	if (call->media != SIP_MEDIA_AUDIO || call->reinvite_pending || call->t38_refused ||
+	    call->state != SIP_CALL_ACTIVE || call->fax_done ||
+	    (call->t38_policy != SIP_T38_ON && call->t38_policy != SIP_T38_IMMEDIATE))
+		return;
+	if (sip_media_open_udptl(call) < 0) {
+		call->t38_refused = true;
+		return;
+	}
+	l = call->local;
+	l.audio_port = 0;
+	l.image_port = call->udptl_port;
+	l.version = ++call->local.version;
+	n = sip_sdp_write_offer(sdp, sizeof(sdp), &l);
+	desc = sip_call_sdp_mbuf(sdp, n);
+	if (desc == NULL || sipsess_modify(call->sess, desc) != 0) {
+		mem_deref(desc);
+		return;                 /* a transaction is out: the tone may retry */
+	}
+	mem_deref(desc);
+	call->reinvite_pending = true;
+	log_info("call=%s t38 re-INVITE sent", call->id);
+	/* libre 1.1.0 reports no rejected re-INVITE (488/415/501): if no
+	 * answer arrives in time, we are still on G.711 and stay there. */
+	tmr_start(&call->reinvite_tmr, call->line->opts.reinvite_timeout_ms,
+	    sip_call_reinvite_timeout, call);
+}
+
+static void
+sip_call_reinvite_timeout(void *arg)
+{
+	struct sip_call *call = arg;
+
+	if (!call->reinvite_pending)
+		return;
+	call->reinvite_pending = false;
+	call->t38_refused = true;
+	log_info("call=%s t38 re-INVITE refused or unanswered: staying on g711", call->id);
+}
+
+static void
+sip_call_ring_timeout(void *arg)
+{
+	struct sip_call *call = arg;
+
+	if (call->state != SIP_CALL_DIALING)
+		return;
+	call->sip_status = 487;     /* our CANCEL */
+	snprintf(call->reason, sizeof(call->reason), "no answer");
+	sip_call_hangup(call, "no answer");
+}
+
+static void
+sip_call_close_h(int err, const struct sip_msg *msg, void *arg)
+{
+	struct sip_call *call = arg;
+	char reason[SIP_REASON_MAX];
+
+	if (msg != NULL && msg->scode >= 300) {
+		call->sip_status = msg->scode;
+		snprintf(reason, sizeof(reason), "%u %.*s", msg->scode,
+		    (int)(msg->reason.l < 60 ? msg->reason.l : 60), msg->reason.p);
+	} else if (err == ECONNRESET) {
+		snprintf(reason, sizeof(reason), "%s", "peer hung up");
+	} else {
+		snprintf(reason, sizeof(reason), "%s", err != 0 ? strerror(err) : "closed");
+	}
+	call->sess = mem_deref(call->sess);
+	sip_call_end(call, reason);
+}
+
+/* Ends the call from our side: BYE when answered, CANCEL when dialing, a
+ * final 486 when ringing. Runs from a timer, never inside the session's
+ * own callbacks. */
+void
+sip_call_hangup(struct sip_call *call, const char *reason)
+{
+	if (call->state >= SIP_CALL_CLOSING)
+		return;
+	if (call->reason[0] == '\0')
+		snprintf(call->reason, sizeof(call->reason), "%s", reason);
+	tmr_start(&call->hangup_tmr, 0, sip_call_hangup_now, call);
+}
+
+static void
+sip_call_hangup_now(void *arg)
+{
+	struct sip_call *call = arg;
+	char reason[SIP_REASON_MAX];
+
+	if (call->state >= SIP_CALL_CLOSING)
+		return;
+	snprintf(reason, sizeof(reason), "%s", call->reason);
+	call->sess = mem_deref(call->sess);
+	sip_call_end(call, reason);
+}
+
+/* Phase E reached: the sending side hangs up at once, the receiving side
+ * gives the sender time to send its BYE first. */
+void
+sip_call_fax_finished(struct sip_call *call)
+{
+	tmr_cancel(&call->tick_tmr);
+	if (call->state >= SIP_CALL_CLOSING || tmr_isrunning(&call->hangup_tmr))
+		return;
+	snprintf(call->reason, sizeof(call->reason), "%s", "fax done");
+	tmr_start(&call->hangup_tmr, call->dir == SIP_DIR_OFFRAMP ? SIP_HANGUP_DELAY_MS :
+	    SIP_RX_HANGUP_DELAY_MS, sip_call_hangup_now, call);
+}
+
+static void
+sip_call_fail_early(struct sip_call *call, const char *reason)
+{
+	call->sess = mem_deref(call->sess);
+	sip_call_end(call, reason);
+}
+
+static enum sip_result
+sip_call_result(const struct sip_call *call)
+{
+	const struct fax_result *r = &call->result;
+
+	if (call->answer_ms == 0) {
+		switch (call->sip_status) {
+		case 486:
+		case 600:
+			return SIP_RESULT_BUSY;
+		case 408:
+		case 480:
+		case 487:
+			return SIP_RESULT_NOANSWER;
+		case 0:
+		case 200:
+			return SIP_RESULT_FAILED;
+		default:
+			return SIP_RESULT_REJECTED;
+		}
+	}
+	if (!call->fax_done)
+		return SIP_RESULT_FAILED;
+	if (r->status == FAX_STATUS_OK)
+		return SIP_RESULT_OK;
+	if (call->dir == SIP_DIR_OFFRAMP ? r->pages_tx > 0 : r->pages_rx > 0)
+		return SIP_RESULT_PARTIAL;
+	return SIP_RESULT_FAILED;
+}
+
+/* The end of a call: the fax result, the events, the log line; the call
+ * is freed from a zero timer. */
+static void
+sip_call_end(struct sip_call *call, const char *reason)
+{
+	if (call->state >= SIP_CALL_CLOSING)
+		return;
+	sip_call_enter_state(call, SIP_CALL_CLOSING);
+	tmr_cancel(&call->ring_tmr);
+	tmr_cancel(&call->reinvite_tmr);
+	tmr_cancel(&call->hangup_tmr);
+	if (call->fax != NULL && !call->fax_done)
+		fax_session_terminate(call->fax);     /* fires done: call->result */
+	if (call->reason[0] == '\0' || strcmp(call->reason, "fax done") == 0 ||
+	    !call->fax_done)
+		snprintf(call->reason, sizeof(call->reason), "%s", reason);
+	sip_media_close(call);
+	sip_call_report(call, sip_call_result(call));
+	sip_call_enter_state(call, SIP_CALL_DONE);
+	sip_line_call_gone(call->line);
+	tmr_start(&call->free_tmr, 0, sip_call_free_cb, call);
+}
+
+static void
+sip_call_report(struct sip_call *call, enum sip_result res)
+{
+	const struct fax_result *r = &call->result;
+	char ani[LOG_ESC_BUFSZ], dnis[LOG_ESC_BUFSZ], rdnis[LOG_ESC_BUFSZ];
+	char ident[LOG_ESC_BUFSZ], reason[LOG_ESC_BUFSZ];
+	struct sip_event *ev;
+	unsigned secs = (unsigned)((tmr_jiffies() - call->start_ms + 500) / 1000);
+	unsigned pages = (unsigned)(call->dir == SIP_DIR_OFFRAMP ? r->pages_tx : r->pages_rx);
+
+	if (!call->fax_done)
+		pages = 0;
+	if (call->fax_done && r->completion_text[0] != '\0' && res != SIP_RESULT_OK &&
+	    call->answer_ms != 0)
+		snprintf(call->reason, sizeof(call->reason), "%s", r->completion_text);
+	log_info("call=%s dir=%s ani=%s dnis=%s rdnis=%s media=%s sip=%d result=%s pages=%u "
+	    "rate=%d ecm=%d secs=%u remote=%s reason=%s", call->id,
+	    call->dir == SIP_DIR_ONRAMP ? "onramp" : "offramp",
+	    log_str(ani, sizeof(ani), call->ani), log_str(dnis, sizeof(dnis), call->dnis),
+	    log_str(rdnis, sizeof(rdnis), call->rdnis),
+	    call->media == SIP_MEDIA_T38 ? "t38" : "g711", call->sip_status,
+	    sip_result_name(res), pages, call->fax_done ? r->bit_rate : 0,
+	    call->fax_done ? r->ecm : 0, secs,
+	    log_str(ident, sizeof(ident), call->fax_done ? r->remote_ident : ""),
+	    log_str(reason, sizeof(reason), call->reason));
+
+	ev = calloc(1, sizeof(*ev));
+	if (ev == NULL) {
+		log_warnx("call=%s: out of memory for the result event", call->id);
+		return;
+	}
+	snprintf(ev->call_id, sizeof(ev->call_id), "%s", call->id);
+	ev->job_id = call->job_id;
+	ev->dir = call->dir;
+	snprintf(ev->ani, sizeof(ev->ani), "%s", call->ani);
+	snprintf(ev->dnis, sizeof(ev->dnis), "%s", call->dnis);
+	snprintf(ev->rdnis, sizeof(ev->rdnis), "%s", call->rdnis);
+	snprintf(ev->rx_path, sizeof(ev->rx_path), "%s", call->rx_path);
+	snprintf(ev->reason, sizeof(ev->reason), "%s", call->reason);
+	ev->result = res;
+	ev->sip_status = call->sip_status;
+	ev->pages = pages;
+	ev->t38 = call->media == SIP_MEDIA_T38;
+	ev->secs = secs;
+	if (call->fax_done) {
+		snprintf(ev->remote_ident, sizeof(ev->remote_ident), "%s", r->remote_ident);
+		ev->t30_code = r->completion_code;
+		ev->pages_total = r->pages_in_file > 0 ? (unsigned)r->pages_in_file : 0;
+		ev->rate = (unsigned)r->bit_rate;
+		ev->ecm = r->ecm != 0;
+	}
+	if (call->dir == SIP_DIR_ONRAMP && pages > 0) {
+		struct sip_event *rx = malloc(sizeof(*rx));
+		if (rx != NULL) {
+			*rx = *ev;
+			rx->type = SIP_EV_FAX_RECEIVED;
+			sip_line_post(call->line, rx);
+		}
+	}
+	ev->type = SIP_EV_CALL_FINISHED;
+	sip_line_post(call->line, ev);
+}
+
+static void
+sip_call_free_cb(void *arg)
+{
+	sip_call_free(arg);
+}
+
+void
+sip_call_free(struct sip_call *call)
+{
+	if (call == NULL)
+		return;
+	tmr_cancel(&call->tick_tmr);
+	tmr_cancel(&call->ring_tmr);
+	tmr_cancel(&call->reinvite_tmr);
+	tmr_cancel(&call->hangup_tmr);
+	tmr_cancel(&call->free_tmr);
+	call->sess = mem_deref(call->sess);
+	sip_media_close(call);
+	fax_session_free(call->fax);
+	list_unlink(&call->le);
+	free(call);
+}

@@ -1,0 +1,162 @@
+/*
+ * sip/internal: what line.c, call.c and media.c share. Private to sip/.
+ *
+ * Ownership: struct sip_line is created by sip_line_start() on the
+ * caller's thread; its "shared" part is guarded by lock, everything else
+ * belongs to the line thread. Every struct sip_call belongs to the line
+ * thread and to line->calls; it is freed only from a zero-delay timer
+ * (never from inside a libre or spandsp callback).
+ */
+#ifndef SIP_INTERNAL_H
+#define SIP_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <re.h>
+
+#include "fax/fax.h"
+#include "sip/jbuf.h"
+#include "sip/sdp.h"
+#include "sip/sip.h"
+#include "sip/t38sdp.h"
+#include "sip/udptl.h"
+
+#define SIP_FRAME_MS 20
+#define SIP_FRAME_SAMPLES 160
+/* Most 20 ms frames run at once when the line thread was late. */
+#define SIP_TICK_CATCHUP 5
+/* After phase E, wait this long before BYE (last frames, MCF). */
+#define SIP_HANGUP_DELAY_MS 500
+/* Stop: time allowed for BYE/CANCEL transactions before exiting. */
+#define SIP_STOP_GRACE_MS 2000
+#define SIP_SDP_MAX 4096
+#define SIP_DATAGRAM_MAX 1500
+
+/* Commands on the mqueue (caller -> line). */
+enum sip_cmd {
+	SIP_CMD_DIAL = 1,       /* data: struct sip_dial_request * (line frees) */
+	SIP_CMD_HANGUP,         /* data: uint64_t * job id (line frees) */
+	SIP_CMD_RECONF,         /* data: struct sip_line_options * (line frees) */
+	SIP_CMD_QUIT,           /* data: NULL */
+};
+
+struct sip_line {
+	/* --- shared, under lock --- */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct sip_event *ev_head, *ev_tail;    /* owned until taken */
+	struct event *notify;                   /* the caller's, not owned */
+	unsigned active;                        /* calls in progress */
+	int ready;                              /* thread started (1) or failed (-1) */
+	int stopping;
+	struct mqueue *mq;                      /* created by the line thread */
+	/* --- set before the thread starts, then line thread only --- */
+	pthread_t thread;
+	struct sip_line_options opts;
+	struct sip *sip;
+	struct sipsess_sock *sock;
+	struct sip_lsnr *lsnr;
+	struct sipreg *reg[SIP_MAX_TRUNKS];
+	struct sa media_ip;                     /* RTP/UDPTL bind address */
+	struct list calls;                      /* struct sip_call */
+	struct tmr stop_tmr;
+	int quitting;
+};
+
+enum sip_call_state {
+	SIP_CALL_NEW = 0,
+	SIP_CALL_RINGING,       /* incoming: 180 sent, not answered */
+	SIP_CALL_DIALING,       /* outgoing: INVITE sent, no final answer */
+	SIP_CALL_ACTIVE,        /* answered, media running */
+	SIP_CALL_CLOSING,       /* BYE/CANCEL sent or received; result known */
+	SIP_CALL_DONE,          /* event posted, waiting to be freed */
+};
+
+enum sip_media {
+	SIP_MEDIA_NONE = 0,
+	SIP_MEDIA_AUDIO,
+	SIP_MEDIA_T38,
+};
+
+struct sip_call {
+	struct le le;                           /* in line->calls */
+	struct sip_line *line;                  /* not owned */
+	char id[SIP_CALL_ID_MAX];
+	enum sip_dir dir;
+	enum sip_call_state state;
+	uint64_t job_id;
+	char ani[SIP_NUMBER_MAX], dnis[SIP_NUMBER_MAX], rdnis[SIP_NUMBER_MAX];
+	char rx_path[PATH_MAX], tx_path[PATH_MAX];
+	struct sip_fax_options fax_opts;
+	enum sip_t38_policy t38_policy;         /* effective for this call */
+	struct sipsess *sess;                   /* owned (mem_deref) */
+	int sip_status;                         /* final status of the INVITE */
+	char reason[SIP_REASON_MAX];
+	bool ring_only;                         /* never answer (tests) */
+
+	/* SDP */
+	struct sip_sdp_local local;
+	enum sip_media media;
+	int audio_pt;
+	struct sip_t38_params t38_peer;         /* the peer's T.38 limits */
+
+	/* RTP (audio) */
+	struct rtp_sock *rtp;                   /* owned */
+	struct sa rtp_dst;
+	bool rtp_latched;
+	uint32_t rtp_ts;
+	struct sip_jb jb;
+
+	/* UDPTL (T.38) */
+	struct udp_sock *udptl;                 /* owned */
+	uint16_t udptl_port;
+	struct sa udptl_dst;
+	bool udptl_latched;
+	struct sip_udptl_tx utx;
+	struct sip_udptl_rx urx;
+
+	/* T.38 switch-over */
+	bool reinvite_pending;                  /* our T.38 offer is out */
+	bool t38_refused;                       /* do not try again */
+	struct tmr reinvite_tmr;
+
+	/* fax */
+	struct fax_session *fax;                /* owned */
+	bool fax_done;
+	struct fax_result result;               /* copy at done */
+
+	/* time */
+	struct tmr tick_tmr;
+	uint64_t next_tick;                     /* absolute tmr_jiffies() deadline */
+	uint64_t start_ms, answer_ms, last_rx_ms;
+	struct tmr ring_tmr;                    /* outgoing no-answer */
+	struct tmr hangup_tmr;                  /* BYE after phase E */
+	struct tmr free_tmr;                    /* free at the top level */
+	bool freeing;
+};
+
+/* line.c */
+void sip_line_post(struct sip_line *line, struct sip_event *ev);
+void sip_line_call_gone(struct sip_line *line);
+
+/* call.c: SIP signalling of a call */
+void sip_call_incoming(struct sip_line *line, const struct sip_msg *msg);
+void sip_call_dial(struct sip_line *line, struct sip_dial_request *req);
+void sip_call_hangup(struct sip_call *call, const char *reason);
+void sip_call_free(struct sip_call *call);
+void sip_call_fax_finished(struct sip_call *call);
+void sip_call_want_t38(struct sip_call *call);
+
+/* media.c: RTP, UDPTL, the 20 ms clock, the fax session */
+int sip_media_open_audio(struct sip_call *call);
+int sip_media_open_udptl(struct sip_call *call);
+void sip_media_set_audio_peer(struct sip_call *call, const struct sip_sdp_media *m);
+void sip_media_set_udptl_peer(struct sip_call *call, const struct sip_sdp_media *m);
+int sip_media_start_fax(struct sip_call *call, enum sip_media media, char *err, size_t errlen);
+int sip_media_switch_t38(struct sip_call *call);
+void sip_media_start_clock(struct sip_call *call);
+void sip_media_close(struct sip_call *call);
+
+#endif

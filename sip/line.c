@@ -1,0 +1,534 @@
+/*
+ * sip/line: the line thread and its two queues (DESIGN.md "Threads").
+ *
+ * sip_line_start() creates the thread, which initializes libre for itself
+ * (re_thread_init), opens the SIP transports, the session socket and the
+ * OPTIONS responder, registers trunks, creates the command mqueue, and runs
+ * re_main(). Commands arrive on the mqueue; results leave as struct
+ * sip_event on a locked list, with event_active() on the caller's event.
+ *
+ * It does not handle calls itself: call.c and media.c do.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "gateway/log.h"
+#include "sip/internal.h"
+
+#define SIP_ALLOW_HDR "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS\r\n"
+#define SIP_HASH_SIZE 32
+#define SIP_DEFAULT_PORT 5060
+
+/* Table of contents. */
+static void *sip_line_main(void *arg);
+static int sip_line_setup(struct sip_line *line);
+static void sip_line_teardown(struct sip_line *line);
+static int sip_line_addr(const char *s, struct sa *sa);
+static void sip_line_cmd(int id, void *data, void *arg);
+static void sip_line_conn(const struct sip_msg *msg, void *arg);
+static bool sip_line_request(const struct sip_msg *msg, void *arg);
+static void sip_line_exit(void *arg);
+static void sip_line_stop_tmr(void *arg);
+static void sip_line_quit(struct sip_line *line);
+static void sip_line_register(struct sip_line *line);
+static void sip_line_reg_resp(int err, const struct sip_msg *msg, void *arg);
+static int sip_line_reg_auth(char **user, char **pass, const char *realm, void *arg);
+static void sip_line_libre_init(void);
+
+static pthread_once_t sip_line_once = PTHREAD_ONCE_INIT;
+
+void
+sip_line_options_init(struct sip_line_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->t38 = SIP_T38_ON;
+	o->codec = SIP_CODEC_PCMU;
+	o->rtp_port_min = 20000;
+	o->rtp_port_max = 29999;
+	o->max_calls = 64;
+	o->udptl_redundancy = SIP_UDPTL_DEFAULT_REDUNDANCY;
+	o->jitter_ms = 60;
+	o->media_timeout_s = 30;
+	o->max_call_s = 1800;
+	o->ring_timeout_s = 60;
+	o->reinvite_timeout_ms = 5000;
+	snprintf(o->user_agent, sizeof(o->user_agent), "t37gw/%s", T37GW_VERSION);
+}
+
+const char *
+sip_result_name(enum sip_result r)
+{
+	switch (r) {
+	case SIP_RESULT_OK:        return "ok";
+	case SIP_RESULT_PARTIAL:   return "partial";
+	case SIP_RESULT_BUSY:      return "busy";
+	case SIP_RESULT_NOANSWER:  return "noanswer";
+	case SIP_RESULT_REJECTED:  return "rejected";
+	case SIP_RESULT_FAILED:    return "failed";
+	}
+	return "failed";
+}
+
+/* --- caller side ------------------------------------------------------ */
+
+struct sip_line *
+sip_line_start(const struct sip_line_options *opts, struct event *notify)
+{
+	struct sip_line *line = calloc(1, sizeof(*line));
+	int err, ready;
+
+	if (line == NULL)
+		return NULL;
+	line->opts = *opts;
+	line->notify = notify;
+	pthread_mutex_init(&line->lock, NULL);
+	pthread_cond_init(&line->cond, NULL);
+	if ((err = pthread_create(&line->thread, NULL, sip_line_main, line)) != 0) {
+		pthread_mutex_destroy(&line->lock);
+		pthread_cond_destroy(&line->cond);
+		free(line);
+		errno = err;
+		return NULL;
+	}
+	pthread_mutex_lock(&line->lock);
+	while (line->ready == 0)
+		pthread_cond_wait(&line->cond, &line->lock);
+	ready = line->ready;
+	pthread_mutex_unlock(&line->lock);
+	if (ready < 0) {
+		pthread_join(line->thread, NULL);
+		pthread_mutex_destroy(&line->lock);
+		pthread_cond_destroy(&line->cond);
+		free(line);
+		errno = EADDRNOTAVAIL;
+		return NULL;
+	}
+	return line;
+}
+
+int
+sip_line_dial(struct sip_line *line, const struct sip_dial_request *req)
+{
+	struct sip_dial_request *copy = malloc(sizeof(*copy));
+
+	if (copy == NULL)
+		return -1;
+	*copy = *req;
+	if (mqueue_push(line->mq, SIP_CMD_DIAL, copy) != 0) {
+		free(copy);
+		errno = EPIPE;
+		return -1;
+	}
+	return 0;
+}
+
+int
+sip_line_hangup(struct sip_line *line, uint64_t job_id)
+{
+	uint64_t *id = malloc(sizeof(*id));
+
+	if (id == NULL)
+		return -1;
+	*id = job_id;
+	if (mqueue_push(line->mq, SIP_CMD_HANGUP, id) != 0) {
+		free(id);
+		errno = EPIPE;
+		return -1;
+	}
+	return 0;
+}
+
+int
+sip_line_reconfigure(struct sip_line *line, const struct sip_line_options *opts)
+{
+	struct sip_line_options *copy = malloc(sizeof(*copy));
+
+	if (copy == NULL)
+		return -1;
+	*copy = *opts;
+	if (mqueue_push(line->mq, SIP_CMD_RECONF, copy) != 0) {
+		free(copy);
+		errno = EPIPE;
+		return -1;
+	}
+	return 0;
+}
+
+struct sip_event *
+sip_line_next_event(struct sip_line *line)
+{
+	struct sip_event *ev;
+
+	pthread_mutex_lock(&line->lock);
+	ev = line->ev_head;
+	if (ev != NULL) {
+		line->ev_head = ev->next;
+		if (line->ev_head == NULL)
+			line->ev_tail = NULL;
+		ev->next = NULL;
+	}
+	pthread_mutex_unlock(&line->lock);
+	return ev;
+}
+
+struct sip_event *
+sip_line_wait_event(struct sip_line *line, int timeout_ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += timeout_ms / 1000;
+	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&line->lock);
+	while (line->ev_head == NULL)
+		if (pthread_cond_timedwait(&line->cond, &line->lock, &ts) != 0)
+			break;
+	pthread_mutex_unlock(&line->lock);
+	return sip_line_next_event(line);
+}
+
+unsigned
+sip_line_active_calls(struct sip_line *line)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&line->lock);
+	n = line->active;
+	pthread_mutex_unlock(&line->lock);
+	return n;
+}
+
+void
+sip_line_stop(struct sip_line *line)
+{
+	struct sip_event *ev;
+
+	if (line == NULL)
+		return;
+	if (mqueue_push(line->mq, SIP_CMD_QUIT, NULL) == 0)
+		pthread_join(line->thread, NULL);
+	else
+		log_warnx("sip: cannot stop the line thread");
+	while ((ev = sip_line_next_event(line)) != NULL)
+		free(ev);
+	pthread_mutex_destroy(&line->lock);
+	pthread_cond_destroy(&line->cond);
+	free(line);
+}
+
+/* --- line thread -------------------------------------------------------- */
+
+void
+sip_line_post(struct sip_line *line, struct sip_event *ev)
+{
+	ev->next = NULL;
+	pthread_mutex_lock(&line->lock);
+	if (line->ev_tail != NULL)
+		line->ev_tail->next = ev;
+	else
+		line->ev_head = ev;
+	line->ev_tail = ev;
+	pthread_cond_broadcast(&line->cond);
+	pthread_mutex_unlock(&line->lock);
+	if (line->notify != NULL)
+		event_active(line->notify, EV_READ, 0);
+}
+
+void
+sip_line_call_gone(struct sip_line *line)
+{
+	pthread_mutex_lock(&line->lock);
+	if (line->active > 0)
+		line->active--;
+	pthread_mutex_unlock(&line->lock);
+}
+
+static void
+sip_line_libre_init(void)
+{
+	if (libre_init() != 0)
+		log_warnx("sip: libre_init failed");
+}
+
+static void *
+sip_line_main(void *arg)
+{
+	struct sip_line *line = arg;
+	sigset_t all;
+	int err;
+
+	/* Signals belong to the main thread. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	pthread_once(&sip_line_once, sip_line_libre_init);
+	err = re_thread_init();
+	if (err != 0 && err != EALREADY) {
+		log_warnx("sip: re_thread_init: %s", strerror(err));
+		pthread_mutex_lock(&line->lock);
+		line->ready = -1;
+		pthread_cond_broadcast(&line->cond);
+		pthread_mutex_unlock(&line->lock);
+		return NULL;
+	}
+	list_init(&line->calls);
+	tmr_init(&line->stop_tmr);
+	err = sip_line_setup(line);
+	pthread_mutex_lock(&line->lock);
+	line->ready = err != 0 ? -1 : 1;
+	pthread_cond_broadcast(&line->cond);
+	pthread_mutex_unlock(&line->lock);
+	if (err == 0)
+		re_main(NULL);
+	sip_line_teardown(line);
+	re_thread_close();
+	return NULL;
+}
+
+/* "ADDR:PORT", "[V6]:PORT" or "ADDR" (port 5060). */
+static int
+sip_line_addr(const char *s, struct sa *sa)
+{
+	if (sa_decode(sa, s, strlen(s)) == 0)
+		return 0;
+	return sa_set_str(sa, s, SIP_DEFAULT_PORT);
+}
+
+static int
+sip_line_setup(struct sip_line *line)
+{
+	const struct sip_line_options *o = &line->opts;
+	struct sa sa;
+	unsigned i;
+	int err;
+
+	err = mqueue_alloc(&line->mq, sip_line_cmd, line);
+	if (err == 0)
+		err = sip_alloc(&line->sip, NULL, SIP_HASH_SIZE, SIP_HASH_SIZE, SIP_HASH_SIZE,
+		    o->user_agent, sip_line_exit, line);
+	if (err != 0) {
+		log_warnx("sip: cannot start the SIP stack: %s", strerror(err));
+		return err;
+	}
+	for (i = 0; i < o->nlisten_udp + o->nlisten_tcp; i++) {
+		bool udp = i < o->nlisten_udp;
+		const char *a = udp ? o->listen_udp[i] : o->listen_tcp[i - o->nlisten_udp];
+
+		if (sip_line_addr(a, &sa) != 0) {
+			log_warnx("sip: bad listen address %s", a);
+			return EINVAL;
+		}
+		err = sip_transp_add(line->sip, udp ? SIP_TRANSP_UDP : SIP_TRANSP_TCP, &sa);
+		if (err != 0) {
+			log_warnx("sip: cannot listen on %s %s: %s", udp ? "udp" : "tcp", a,
+			    strerror(err));
+			return err;
+		}
+		if (i == 0)
+			line->media_ip = sa;
+	}
+	if (o->nlisten_udp + o->nlisten_tcp == 0) {
+		log_warnx("sip: no listen address");
+		return EINVAL;
+	}
+	if (o->media_addr[0] != '\0' && sa_set_str(&line->media_ip, o->media_addr, 0) != 0) {
+		log_warnx("sip: bad media address %s", o->media_addr);
+		return EINVAL;
+	}
+	sa_set_port(&line->media_ip, 0);
+	if (sa_is_any(&line->media_ip) &&
+	    net_default_source_addr_get(sa_af(&line->media_ip), &line->media_ip) != 0) {
+		log_warnx("sip: no media address: set one");
+		return EINVAL;
+	}
+	err = sipsess_listen(&line->sock, line->sip, SIP_HASH_SIZE, sip_line_conn, line);
+	if (err == 0)
+		err = sip_listen(&line->lsnr, line->sip, true, sip_line_request, line);
+	if (err != 0) {
+		log_warnx("sip: cannot listen for sessions: %s", strerror(err));
+		return err;
+	}
+	sip_line_register(line);
+	return 0;
+}
+
+static void
+sip_line_teardown(struct sip_line *line)
+{
+	struct le *le;
+	unsigned i;
+
+	tmr_cancel(&line->stop_tmr);
+	while ((le = list_head(&line->calls)) != NULL)
+		sip_call_free(le->data);
+	for (i = 0; i < SIP_MAX_TRUNKS; i++)
+		line->reg[i] = mem_deref(line->reg[i]);
+	line->lsnr = mem_deref(line->lsnr);
+	line->sock = mem_deref(line->sock);
+	if (line->sip != NULL)
+		sip_close(line->sip, true);
+	line->sip = mem_deref(line->sip);
+	line->mq = mem_deref(line->mq);
+}
+
+static void
+sip_line_conn(const struct sip_msg *msg, void *arg)
+{
+	sip_call_incoming(arg, msg);
+}
+
+/* Requests outside sessions: OPTIONS gets 200 with Allow (libre quirk 6:
+ * else 501; trunks ping with OPTIONS). */
+static bool
+sip_line_request(const struct sip_msg *msg, void *arg)
+{
+	struct sip_line *line = arg;
+
+	if (pl_strcmp(&msg->met, "OPTIONS") != 0)
+		return false;
+	sip_replyf(line->sip, msg, 200, "OK", SIP_ALLOW_HDR
+	    "Accept: application/sdp\r\nContent-Length: 0\r\n\r\n");
+	return true;
+}
+
+static void
+sip_line_cmd(int id, void *data, void *arg)
+{
+	struct sip_line *line = arg;
+	struct le *le;
+
+	switch (id) {
+	case SIP_CMD_DIAL:
+		if (line->quitting)
+			log_warnx("sip: dial while stopping: dropped");
+		else
+			sip_call_dial(line, data);
+		break;
+	case SIP_CMD_HANGUP:
+		for (le = list_head(&line->calls); le != NULL; le = le->next) {
+			struct sip_call *call = le->data;
+			if (*(uint64_t *)data == 0 || call->job_id == *(uint64_t *)data)
+				sip_call_hangup(call, "hung up by request");
+		}
+		break;
+	case SIP_CMD_RECONF: {
+		const struct sip_line_options *o = data;
+		/* listen addresses stay; everything else applies to new calls */
+		memcpy(line->opts.trunks, o->trunks, sizeof(o->trunks));
+		line->opts.ntrunks = o->ntrunks;
+		line->opts.t38 = o->t38;
+		line->opts.codec = o->codec;
+		line->opts.max_calls = o->max_calls;
+		line->opts.udptl_redundancy = o->udptl_redundancy;
+		line->opts.jitter_ms = o->jitter_ms;
+		line->opts.media_timeout_s = o->media_timeout_s;
+		line->opts.max_call_s = o->max_call_s;
+		line->opts.ring_timeout_s = o->ring_timeout_s;
+		line->opts.reinvite_timeout_ms = o->reinvite_timeout_ms;
+		line->opts.route = o->route;
+		line->opts.route_arg = o->route_arg;
+		break;
+	}
+	case SIP_CMD_QUIT:
+		sip_line_quit(line);
+		break;
+	default:
+		break;
+	}
+	free(data);
+}
+
+/* Hang up every call, then close SIP once the BYEs/CANCELs had a chance. */
+static void
+sip_line_quit(struct sip_line *line)
+{
+	struct le *le;
+	unsigned i;
+
+	line->quitting = 1;
+	for (le = list_head(&line->calls); le != NULL; le = le->next)
+		sip_call_hangup(le->data, "stopping");
+	for (i = 0; i < SIP_MAX_TRUNKS; i++)
+		line->reg[i] = mem_deref(line->reg[i]);     /* un-REGISTER */
+	tmr_start(&line->stop_tmr, 100, sip_line_stop_tmr, line);
+}
+
+static void
+sip_line_stop_tmr(void *arg)
+{
+	struct sip_line *line = arg;
+
+	if (line->quitting == 1) {
+		line->quitting = 2;
+		sip_close(line->sip, false);        /* exit handler when idle */
+		tmr_start(&line->stop_tmr, SIP_STOP_GRACE_MS, sip_line_stop_tmr, line);
+		return;
+	}
+	re_cancel();
+}
+
+static void
+sip_line_exit(void *arg)
+{
+	(void)arg;
+	re_cancel();
+}
+
+/* --- trunk registration ------------------------------------------------- */
+
+static void
+sip_line_register(struct sip_line *line)
+{
+	unsigned i;
+
+	for (i = 0; i < line->opts.ntrunks && i < SIP_MAX_TRUNKS; i++) {
+		struct sip_trunk *t = &line->opts.trunks[i];
+		char reg_uri[SIP_URI_MAX + 8], aor[SIP_URI_MAX + SIP_NAME_MAX + 8];
+		const char *routev[1] = { t->proxy };
+		int err;
+
+		if (!t->do_register)
+			continue;
+		snprintf(reg_uri, sizeof(reg_uri), "sip:%s", t->domain);
+		snprintf(aor, sizeof(aor), "sip:%s@%s", t->user, t->domain);
+		err = sipreg_register(&line->reg[i], line->sip, reg_uri, aor, NULL, aor,
+		    t->register_expiry > 0 ? t->register_expiry : 3600, t->user,
+		    t->proxy[0] != '\0' ? routev : NULL, t->proxy[0] != '\0' ? 1 : 0, 0,
+		    sip_line_reg_auth, t, false, sip_line_reg_resp, t, NULL, NULL);
+		if (err != 0)
+			log_warnx("sip: trunk %s: cannot register: %s", t->name, strerror(err));
+	}
+}
+
+static int
+sip_line_reg_auth(char **user, char **pass, const char *realm, void *arg)
+{
+	const struct sip_trunk *t = arg;
+
+	(void)realm;
+	if (str_dup(user, t->user) != 0 || str_dup(pass, t->password) != 0)
+		return ENOMEM;
+	return 0;
+}
+
+static void
+sip_line_reg_resp(int err, const struct sip_msg *msg, void *arg)
+{
+	const struct sip_trunk *t = arg;
+
+	if (err != 0)
+		log_warnx("sip: trunk %s: register: %s", t->name, strerror(err));
+	else if (msg->scode >= 300)
+		log_warnx("sip: trunk %s: register: %u", t->name, msg->scode);
+	else if (msg->scode >= 200)
+		log_info("sip: trunk %s: registered", t->name);
+}

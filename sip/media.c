@@ -1,0 +1,470 @@
+/*
+ * sip/media: the media of one call on the line thread. G.711 RTP (20 ms
+ * frames, source address latching, the fixed jitter buffer, lost frames
+ * to the fax session's fill-in), T.38 over UDPTL (redundancy out, recovery
+ * in), the absolute 20 ms clock that drives the fax session, watchdogs,
+ * and the optional impairment of our own outgoing packets (loss, jitter).
+ *
+ * It does not do SIP: call.c decides media and calls in here.
+ */
+#include <string.h>
+#include <spandsp.h>
+
+#include "gateway/log.h"
+#include "sip/internal.h"
+
+/* A delayed outgoing datagram (impairment --jitter). */
+struct sip_delayed {
+	struct tmr tmr;
+	struct udp_sock *us;                    /* referenced */
+	struct sa dst;
+	struct mbuf *mb;                        /* owned */
+};
+
+/* Table of contents. */
+static void sip_media_rtp_recv(const struct sa *src, const struct rtp_header *hdr,
+    struct mbuf *mb, void *arg);
+static void sip_media_udptl_recv(const struct sa *src, struct mbuf *mb, void *arg);
+static void sip_media_ifp_deliver(const uint8_t *ifp, size_t len, uint16_t seq, void *arg);
+static void sip_media_tick(void *arg);
+static void sip_media_frame(struct sip_call *call);
+static void sip_media_send_audio(struct sip_call *call, const int16_t *pcm, int n);
+static void sip_media_output(struct sip_call *call, struct udp_sock *us,
+    const struct sa *dst, struct mbuf *mb);
+static void sip_media_delayed_send(void *arg);
+static void sip_media_delayed_destructor(void *arg);
+static void sip_media_cb_done(void *arg, const struct fax_result *r);
+static void sip_media_cb_t38_tx(void *arg, const uint8_t *buf, int len, int count);
+static void sip_media_cb_tone(void *arg, enum fax_tone tone);
+static void sip_media_cb_phase_b(void *arg, const struct fax_phase_b_info *info);
+static void sip_media_t38_opts(const struct sip_call *call, struct fax_t38_options *o);
+static int sip_media_peer(struct sa *dst, const struct sip_sdp_media *m);
+
+int
+sip_media_open_audio(struct sip_call *call)
+{
+	const struct sip_line_options *o = &call->line->opts;
+	int err;
+
+	if (call->rtp != NULL)
+		return 0;
+	err = rtp_listen(&call->rtp, IPPROTO_UDP, &call->line->media_ip,
+	    o->rtp_port_min, o->rtp_port_max, false, sip_media_rtp_recv, NULL, call);
+	if (err != 0) {
+		log_warnx("call=%s rtp: no port in %u-%u: %s", call->id, o->rtp_port_min,
+		    o->rtp_port_max, strerror(err));
+		return -1;
+	}
+	sip_jb_init(&call->jb, (o->jitter_ms + SIP_FRAME_MS - 1) / SIP_FRAME_MS,
+	    SIP_FRAME_SAMPLES);
+	call->rtp_ts = rand_u32();
+	call->local.audio_port = sa_port(rtp_local(call->rtp));
+	return 0;
+}
+
+int
+sip_media_open_udptl(struct sip_call *call)
+{
+	const struct sip_line_options *o = &call->line->opts;
+	unsigned span = o->rtp_port_max > o->rtp_port_min ?
+	    (unsigned)(o->rtp_port_max - o->rtp_port_min) + 1 : 1;
+	unsigned start = rand_u32() % span, i;
+	struct sa laddr;
+
+	if (call->udptl != NULL)
+		return 0;
+	/* Try every port of the range once, from a random start. */
+	for (i = 0; i < span; i++) {
+		uint16_t port = (uint16_t)(o->rtp_port_min + (start + i) % span);
+		sa_cpy(&laddr, &call->line->media_ip);
+		sa_set_port(&laddr, port);
+		if (udp_listen(&call->udptl, &laddr, sip_media_udptl_recv, call) == 0)
+			break;
+	}
+	if (call->udptl == NULL) {
+		log_warnx("call=%s udptl: no port in %u-%u", call->id, o->rtp_port_min,
+		    o->rtp_port_max);
+		return -1;
+	}
+	udp_rxsz_set(call->udptl, SIP_DATAGRAM_MAX);
+	udp_local_get(call->udptl, &laddr);
+	call->udptl_port = sa_port(&laddr);
+	call->local.image_port = call->udptl_port;
+	sip_udptl_rx_init(&call->urx);
+	return 0;
+}
+
+static int
+sip_media_peer(struct sa *dst, const struct sip_sdp_media *m)
+{
+	return sa_set_str(dst, m->addr, m->port);
+}
+
+void
+sip_media_set_audio_peer(struct sip_call *call, const struct sip_sdp_media *m)
+{
+	struct sa dst;
+
+	if (sip_media_peer(&dst, m) != 0)
+		return;
+	/* A new address from SDP starts a new latch. */
+	if (!sa_cmp(&dst, &call->rtp_dst, SA_ALL)) {
+		call->rtp_dst = dst;
+		call->rtp_latched = false;
+	}
+}
+
+void
+sip_media_set_udptl_peer(struct sip_call *call, const struct sip_sdp_media *m)
+{
+	struct sa dst;
+
+	if (sip_media_peer(&dst, m) != 0)
+		return;
+	if (!sa_cmp(&dst, &call->udptl_dst, SA_ALL)) {
+		call->udptl_dst = dst;
+		call->udptl_latched = false;
+	}
+	call->t38_peer = m->t38p;
+	sip_udptl_tx_init(&call->utx, call->line->opts.udptl_redundancy,
+	    call->t38_peer.max_datagram);
+}
+
+static void
+sip_media_t38_opts(const struct sip_call *call, struct fax_t38_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	/* spandsp sizes its IFPs to this; redundancy needs room beside the
+	 * primary, and the peer's limit caps the whole datagram. */
+	o->max_datagram = call->t38_peer.max_datagram > 0 ?
+	    (int)call->t38_peer.max_datagram : 400;
+	o->rate_management = call->t38_peer.rate == SIP_T38_LOCAL_TCF ?
+	    FAX_T38_LOCAL_TCF : FAX_T38_TRANSFERRED_TCF;
+	o->max_rate = (int)call->t38_peer.max_bitrate;
+	o->version = (int)call->t38_peer.version;
+	o->fill_bit_removal = 0;
+}
+
+int
+sip_media_start_fax(struct sip_call *call, enum sip_media media, char *err, size_t errlen)
+{
+	struct fax_session_options fo;
+	struct fax_session_callbacks cb;
+	const struct sip_line_options *o = &call->line->opts;
+
+	fax_session_options_init(&fo);
+	fo.calling_party = call->dir == SIP_DIR_OFFRAMP;
+	fo.media = media == SIP_MEDIA_T38 ? FAX_MEDIA_T38 : FAX_MEDIA_AUDIO;
+	fo.ident = call->fax_opts.ident[0] != '\0' ? call->fax_opts.ident : NULL;
+	fo.ecm = call->fax_opts.ecm;
+	fo.max_speed = (int)call->fax_opts.max_rate;
+	fo.tx_tiff = call->dir == SIP_DIR_OFFRAMP ? call->tx_path : NULL;
+	fo.rx_tiff = call->dir == SIP_DIR_ONRAMP ? call->rx_path : NULL;
+	fo.max_duration_ms = o->max_call_s * 1000u;
+	if (media == SIP_MEDIA_T38)
+		sip_media_t38_opts(call, &fo.t38);
+	memset(&cb, 0, sizeof(cb));
+	cb.done = sip_media_cb_done;
+	cb.t38_tx = sip_media_cb_t38_tx;
+	cb.phase_b = sip_media_cb_phase_b;
+	cb.tone = sip_media_cb_tone;
+	if (call->t38_policy == SIP_T38_ON)
+		cb.tone_kinds = call->dir == SIP_DIR_ONRAMP ? FAX_TONE_KIND_CNG :
+		    FAX_TONE_KIND_CED;
+	call->fax = fax_session_new(&fo, &cb, call, err, errlen);
+	if (call->fax == NULL)
+		return -1;
+	call->media = media;
+	return 0;
+}
+
+int
+sip_media_switch_t38(struct sip_call *call)
+{
+	struct fax_t38_options t38;
+
+	if (call->media == SIP_MEDIA_T38)
+		return 0;
+	sip_media_t38_opts(call, &t38);
+	if (call->fax != NULL && fax_session_switch_to_t38(call->fax, &t38) < 0)
+		return -1;
+	call->media = SIP_MEDIA_T38;
+	log_info("call=%s media=t38 peer_datagram=%u redundancy=%u", call->id,
+	    call->t38_peer.max_datagram, call->utx.depth);
+	return 0;
+}
+
+void
+sip_media_start_clock(struct sip_call *call)
+{
+	if (tmr_isrunning(&call->tick_tmr))
+		return;
+	call->next_tick = tmr_jiffies() + SIP_FRAME_MS;
+	call->last_rx_ms = tmr_jiffies();
+	tmr_start(&call->tick_tmr, SIP_FRAME_MS, sip_media_tick, call);
+}
+
+void
+sip_media_close(struct sip_call *call)
+{
+	tmr_cancel(&call->tick_tmr);
+	call->rtp = mem_deref(call->rtp);
+	call->udptl = mem_deref(call->udptl);
+}
+
+/* --- receive ---------------------------------------------------------- */
+
+static void
+sip_media_rtp_recv(const struct sa *src, const struct rtp_header *hdr,
+    struct mbuf *mb, void *arg)
+{
+	struct sip_call *call = arg;
+
+	/* Symmetric RTP: latch to the first source, ignore others after. */
+	if (!call->rtp_latched) {
+		call->rtp_dst = *src;
+		call->rtp_latched = true;
+	} else if (!sa_cmp(src, &call->rtp_dst, SA_ALL)) {
+		return;
+	}
+	if (hdr->pt != SIP_SDP_PT_PCMU && hdr->pt != SIP_SDP_PT_PCMA)
+		return;                 /* telephone-event, CN: not fax */
+	call->last_rx_ms = tmr_jiffies();
+	if (call->media != SIP_MEDIA_AUDIO)
+		return;
+	/* payload type in the top bit of ssrc? no: keep the law per call */
+	call->audio_pt = hdr->pt;
+	sip_jb_put(&call->jb, hdr->ssrc, hdr->seq, hdr->ts, mbuf_buf(mb), mbuf_get_left(mb));
+}
+
+static void
+sip_media_ifp_deliver(const uint8_t *ifp, size_t len, uint16_t seq, void *arg)
+{
+	struct sip_call *call = arg;
+
+	if (call->fax != NULL)
+		fax_session_rx_ifp(call->fax, ifp, (int)len, seq);
+}
+
+static void
+sip_media_udptl_recv(const struct sa *src, struct mbuf *mb, void *arg)
+{
+	struct sip_call *call = arg;
+
+	if (!call->udptl_latched) {
+		call->udptl_dst = *src;
+		call->udptl_latched = true;
+	} else if (!sa_cmp(src, &call->udptl_dst, SA_ALL)) {
+		return;
+	}
+	call->last_rx_ms = tmr_jiffies();
+	if (call->media != SIP_MEDIA_T38 || call->fax == NULL)
+		return;
+	sip_udptl_rx_datagram(&call->urx, mbuf_buf(mb), mbuf_get_left(mb),
+	    sip_media_ifp_deliver, call);
+}
+
+/* --- the 20 ms clock -------------------------------------------------- */
+
+/* Deadlines are absolute (libre quirk 10): a late wake-up runs the frames
+ * due (at most SIP_TICK_CATCHUP) and the next deadline does not move. */
+static void
+sip_media_tick(void *arg)
+{
+	struct sip_call *call = arg;
+	const struct sip_line_options *o = &call->line->opts;
+	uint64_t now = tmr_jiffies();
+	unsigned n = 0;
+
+	while (call->next_tick <= now && n < SIP_TICK_CATCHUP) {
+		sip_media_frame(call);
+		call->next_tick += SIP_FRAME_MS;
+		n++;
+	}
+	if (call->next_tick + SIP_FRAME_MS * SIP_TICK_CATCHUP < now)
+		call->next_tick = now + SIP_FRAME_MS;   /* stalled: skip ahead */
+	if (call->fax_done) {
+		sip_call_fax_finished(call);
+		return;
+	}
+	if (o->media_timeout_s > 0 &&
+	    now - call->last_rx_ms > (uint64_t)o->media_timeout_s * 1000u) {
+		sip_call_hangup(call, "media timeout");
+		return;
+	}
+	if (o->max_call_s > 0 &&
+	    now - call->answer_ms > (uint64_t)o->max_call_s * 1000u) {
+		sip_call_hangup(call, "maximum call duration");
+		return;
+	}
+	tmr_start(&call->tick_tmr, call->next_tick > now ? call->next_tick - now : 0,
+	    sip_media_tick, call);
+}
+
+static void
+sip_media_frame(struct sip_call *call)
+{
+	int16_t pcm[SIP_FRAME_SAMPLES];
+	uint8_t frame[SIP_JB_FRAME_MAX];
+	size_t len = 0, i;
+	int n;
+
+	if (call->fax == NULL || call->fax_done)
+		return;
+	if (call->media == SIP_MEDIA_AUDIO) {
+		switch (sip_jb_get(&call->jb, frame, sizeof(frame), &len)) {
+		case SIP_JB_FRAME:
+			if (len > SIP_FRAME_SAMPLES)
+				len = SIP_FRAME_SAMPLES;
+			for (i = 0; i < len; i++)
+				pcm[i] = call->audio_pt == SIP_SDP_PT_PCMA ?
+				    alaw_to_linear(frame[i]) : ulaw_to_linear(frame[i]);
+			fax_session_rx_audio(call->fax, pcm, (int)len);
+			break;
+		case SIP_JB_LOST:
+			fax_session_rx_lost(call->fax, SIP_FRAME_SAMPLES);
+			break;
+		case SIP_JB_WAIT:
+			/* no stream yet: silence keeps the T.30 timers running */
+			memset(pcm, 0, sizeof(pcm));
+			fax_session_rx_audio(call->fax, pcm, SIP_FRAME_SAMPLES);
+			break;
+		}
+		if (call->fax_done || call->media != SIP_MEDIA_AUDIO)
+			return;
+		n = fax_session_tx_audio(call->fax, pcm, SIP_FRAME_SAMPLES);
+		if (n > 0)
+			sip_media_send_audio(call, pcm, n);
+	}
+	fax_session_tick(call->fax, SIP_FRAME_SAMPLES);
+}
+
+/* --- send ------------------------------------------------------------- */
+
+static void
+sip_media_send_audio(struct sip_call *call, const int16_t *pcm, int n)
+{
+	struct mbuf *mb;
+	int pt = call->local.audio_pt, i;
+
+	if (call->rtp == NULL || !sa_isset(&call->rtp_dst, SA_ALL))
+		return;
+	mb = mbuf_alloc(RTP_HEADER_SIZE + (size_t)n);
+	if (mb == NULL)
+		return;
+	mb->pos = RTP_HEADER_SIZE;      /* libre quirk 8: header room */
+	for (i = 0; i < n; i++)
+		mbuf_write_u8(mb, pt == SIP_SDP_PT_PCMA ? linear_to_alaw(pcm[i]) :
+		    linear_to_ulaw(pcm[i]));
+	mb->pos = 0;
+	/* Encode the header now so the sequence number is fixed even if the
+	 * datagram is delayed (impairment) and sent out of order. */
+	if (rtp_encode(call->rtp, false, false, (uint8_t)pt, call->rtp_ts, mb) == 0) {
+		mb->pos = 0;
+		sip_media_output(call, rtp_sock(call->rtp), &call->rtp_dst, mb);
+	}
+	call->rtp_ts += (uint32_t)n;
+	mem_deref(mb);
+}
+
+static void
+sip_media_cb_t38_tx(void *arg, const uint8_t *buf, int len, int count)
+{
+	struct sip_call *call = arg;
+	uint8_t out[SIP_DATAGRAM_MAX];
+	struct mbuf *mb;
+	int n, i;
+
+	if (call->udptl == NULL || !sa_isset(&call->udptl_dst, SA_ALL) || len < 0)
+		return;
+	n = sip_udptl_tx_encode(&call->utx, buf, (size_t)len, out, sizeof(out));
+	if (n < 0) {
+		log_warnx("call=%s udptl: IFP of %d bytes exceeds the peer's datagram", call->id,
+		    len);
+		return;
+	}
+	/* One datagram, one sequence number, sent count times (T.38 9.1). */
+	for (i = 0; i < (count > 0 ? count : 1); i++) {
+		mb = mbuf_alloc((size_t)n);
+		if (mb == NULL)
+			return;
+		mbuf_write_mem(mb, out, (size_t)n);
+		mb->pos = 0;
+		sip_media_output(call, call->udptl, &call->udptl_dst, mb);
+		mem_deref(mb);
+	}
+}
+
+/* Sends mb to dst, or drops/delays it when impairment is configured. */
+static void
+sip_media_output(struct sip_call *call, struct udp_sock *us, const struct sa *dst,
+    struct mbuf *mb)
+{
+	const struct sip_line_options *o = &call->line->opts;
+	struct sip_delayed *d;
+
+	if (o->tx_loss_pct > 0 &&
+	    (double)(rand_u32() % 1000000u) < o->tx_loss_pct * 10000.0)
+		return;
+	if (o->tx_jitter_ms == 0) {
+		udp_send(us, dst, mb);
+		return;
+	}
+	d = mem_zalloc(sizeof(*d), sip_media_delayed_destructor);
+	if (d == NULL)
+		return;
+	d->us = mem_ref(us);
+	d->dst = *dst;
+	d->mb = mem_ref(mb);
+	tmr_init(&d->tmr);
+	tmr_start(&d->tmr, rand_u32() % (o->tx_jitter_ms + 1), sip_media_delayed_send, d);
+}
+
+static void
+sip_media_delayed_send(void *arg)
+{
+	struct sip_delayed *d = arg;
+
+	udp_send(d->us, &d->dst, d->mb);
+	mem_deref(d);
+}
+
+static void
+sip_media_delayed_destructor(void *arg)
+{
+	struct sip_delayed *d = arg;
+
+	tmr_cancel(&d->tmr);
+	mem_deref(d->mb);
+	mem_deref(d->us);
+}
+
+/* --- fax session callbacks (run inside fax_session_*: flags only) ----- */
+
+static void
+sip_media_cb_done(void *arg, const struct fax_result *r)
+{
+	struct sip_call *call = arg;
+
+	call->result = *r;
+	call->fax_done = true;
+}
+
+static void
+sip_media_cb_tone(void *arg, enum fax_tone tone)
+{
+	struct sip_call *call = arg;
+
+	log_debug("call=%s tone=%s", call->id, fax_tone_str(tone));
+	sip_call_want_t38(call);
+}
+
+static void
+sip_media_cb_phase_b(void *arg, const struct fax_phase_b_info *info)
+{
+	struct sip_call *call = arg;
+	char esc[LOG_ESC_BUFSZ];
+
+	log_info("call=%s phase=b rate=%d ecm=%d remote=%s", call->id, info->bit_rate,
+	    info->ecm, log_str(esc, sizeof(esc), info->remote_ident));
+}

@@ -1,0 +1,578 @@
+/*
+ * Unit tests for gateway/offramp_retry: the retry ladder driven through
+ * scripted call outcomes (table), step-down, recovery after a crash,
+ * NOTIFY rules, DSN selection, and the spool record codec.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "gateway/offramp.h"
+#include "mime/mime.h"
+
+#define T0 1795442700
+
+/* One scripted call: outcome letter and what must follow. */
+struct step {
+	char outcome;              /* O ok, B busy, N no answer, F failed, P permanent */
+	enum gw_retry_event ev;
+	int delay;                 /* AGAIN: next_at - now */
+	unsigned level;            /* step-down level after it */
+};
+
+struct ladder_case {
+	const char *name;
+	unsigned busy_att, busy_delay;   /* 0: default */
+	unsigned fail_att;               /* 0: default */
+	unsigned max_age;                /* 0: default */
+	int permanent_error;
+	struct gw_call_params base;
+	struct step steps[8];
+	int nsteps;
+	enum gw_rcpt_phase final;
+	const char *status;
+	unsigned attempts, same;
+	const char *reason;
+};
+
+#define P_FULL { .t38 = 1, .ecm = 1, .max_speed = 14400 }
+
+static const struct ladder_case ladder_cases[] = {
+	{ "busy five times (defaults)", .base = P_FULL,
+	  .steps = { { 'B', GW_RETRY_AGAIN, 120, 0 }, { 'B', GW_RETRY_AGAIN, 120, 0 },
+	             { 'B', GW_RETRY_AGAIN, 120, 0 }, { 'B', GW_RETRY_AGAIN, 120, 0 },
+	             { 'B', GW_RETRY_FAILED, 0, 0 } }, .nsteps = 5,
+	  .final = GW_RCPT_FAILED, .status = "4.4.1", .attempts = 5, .same = 5,
+	  .reason = "the line was busy" },
+	{ "busy then delivered", .base = P_FULL,
+	  .steps = { { 'B', GW_RETRY_AGAIN, 120, 0 }, { 'O', GW_RETRY_DELIVERED, 0, 0 } },
+	  .nsteps = 2, .final = GW_RCPT_DELIVERED, .status = "2.0.0", .attempts = 2,
+	  .same = 1, .reason = "the line was busy" },
+	{ "no answer three times", .base = P_FULL,
+	  .steps = { { 'N', GW_RETRY_AGAIN, 300, 0 }, { 'N', GW_RETRY_AGAIN, 300, 0 },
+	             { 'N', GW_RETRY_FAILED, 0, 0 } }, .nsteps = 3,
+	  .final = GW_RCPT_FAILED, .status = "4.4.1", .attempts = 3, .same = 3,
+	  .reason = "nobody answered" },
+	{ "fax failures step down", .base = P_FULL, .fail_att = 5,
+	  .steps = { { 'F', GW_RETRY_AGAIN, 60, GW_STEP_G711 },
+	             { 'F', GW_RETRY_AGAIN, 60, GW_STEP_NO_ECM },
+	             { 'F', GW_RETRY_AGAIN, 60, GW_STEP_9600 },
+	             { 'F', GW_RETRY_AGAIN, 60, GW_STEP_9600 },
+	             { 'F', GW_RETRY_FAILED, 0, GW_STEP_9600 } }, .nsteps = 5,
+	  .final = GW_RCPT_FAILED, .status = "4.4.2", .attempts = 5, .same = 5,
+	  .reason = "the fax transfer failed or the call was dropped" },
+	{ "step-down skips what is already off",
+	  .base = { .t38 = 0, .ecm = 1, .max_speed = 9600 },
+	  .steps = { { 'F', GW_RETRY_AGAIN, 60, GW_STEP_NO_ECM },
+	             { 'O', GW_RETRY_DELIVERED, 0, GW_STEP_NO_ECM } }, .nsteps = 2,
+	  .final = GW_RCPT_DELIVERED, .status = "2.0.0", .attempts = 2, .same = 1 },
+	{ "stepped down stays down for busy", .base = P_FULL,
+	  .steps = { { 'F', GW_RETRY_AGAIN, 60, GW_STEP_G711 },
+	             { 'B', GW_RETRY_AGAIN, 120, GW_STEP_G711 },
+	             { 'O', GW_RETRY_DELIVERED, 0, GW_STEP_G711 } }, .nsteps = 3,
+	  .final = GW_RCPT_DELIVERED, .status = "2.0.0", .attempts = 3, .same = 1 },
+	{ "unallocated number: no retry", .base = P_FULL,
+	  .steps = { { 'P', GW_RETRY_FAILED, 0, 0 } }, .nsteps = 1,
+	  .final = GW_RCPT_FAILED, .status = "5.1.1", .attempts = 1, .same = 1,
+	  .reason = "the number does not exist" },
+	{ "classes count apart", .base = P_FULL, .busy_att = 2,
+	  .steps = { { 'B', GW_RETRY_AGAIN, 120, 0 }, { 'N', GW_RETRY_AGAIN, 300, 0 },
+	             { 'B', GW_RETRY_FAILED, 0, 0 } }, .nsteps = 3,
+	  .final = GW_RCPT_FAILED, .status = "4.4.1", .attempts = 3, .same = 2,
+	  .reason = "the line was busy" },
+	{ "permanent-error makes exhaustion permanent", .base = P_FULL,
+	  .busy_att = 2, .permanent_error = 1,
+	  .steps = { { 'B', GW_RETRY_AGAIN, 120, 0 }, { 'B', GW_RETRY_FAILED, 0, 0 } },
+	  .nsteps = 2, .final = GW_RCPT_FAILED, .status = "5.4.1", .attempts = 2, .same = 2 },
+	{ "permanent-error on fax failure", .base = P_FULL, .fail_att = 1,
+	  .permanent_error = 1,
+	  .steps = { { 'F', GW_RETRY_FAILED, 0, GW_STEP_G711 } }, .nsteps = 1,
+	  .final = GW_RCPT_FAILED, .status = "5.4.2", .attempts = 1, .same = 1 },
+	{ "one attempt configured", .base = P_FULL, .busy_att = 1,
+	  .steps = { { 'B', GW_RETRY_FAILED, 0, 0 } }, .nsteps = 1,
+	  .final = GW_RCPT_FAILED, .status = "4.4.1", .attempts = 1, .same = 1 },
+	{ "the job expires before the next call", .base = P_FULL, .max_age = 200,
+	  .steps = { { 'B', GW_RETRY_AGAIN, 120, 0 }, { 'B', GW_RETRY_FAILED, 0, 0 } },
+	  .nsteps = 2, .final = GW_RCPT_FAILED, .status = "4.4.1", .attempts = 2, .same = 2 },
+};
+
+static void
+policy_for(const struct ladder_case *c, struct gw_retry_policy *p)
+{
+	gw_retry_policy_default(p);
+	if (c->busy_att)
+		p->attempts[GW_FAIL_BUSY] = c->busy_att;
+	if (c->busy_delay)
+		p->delay[GW_FAIL_BUSY] = c->busy_delay;
+	if (c->fail_att)
+		p->attempts[GW_FAIL_FAILURE] = c->fail_att;
+	if (c->max_age)
+		p->max_age = c->max_age;
+	p->permanent_error = c->permanent_error;
+}
+
+static struct gw_call_result
+result_for(char o)
+{
+	struct gw_call_result res = { 0 };
+
+	switch (o) {
+	case 'O':
+		res.outcome = GW_CALL_OK;
+		res.pages_sent = res.pages_total = 2;
+		res.duration = 48;
+		res.csi = "+1 919 555 1234";
+		break;
+	case 'B':
+		res.outcome = GW_CALL_BUSY;
+		res.diag = "SIP 486 Busy Here";
+		break;
+	case 'N':
+		res.outcome = GW_CALL_NOANSWER;
+		res.diag = "SIP 480 Temporarily Unavailable";
+		break;
+	case 'F':
+		res.outcome = GW_CALL_FAILED;
+		res.diag = "T.30 T30_ERR_TX_PHBDEAD";
+		res.pages_sent = 1;
+		res.pages_total = 2;
+		break;
+	case 'P':
+		res.outcome = GW_CALL_PERMANENT;
+		res.status = "5.1.1";
+		res.diag = "SIP 404 Not Found";
+		break;
+	}
+	return res;
+}
+
+START_TEST(test_ladder)
+{
+	const struct ladder_case *c = &ladder_cases[_i];
+	struct gw_retry_policy p;
+	struct gw_rcpt_retry r;
+	struct mime_dsn_rcpt d;
+	time_t now = T0;
+	int i;
+
+	policy_for(c, &p);
+	gw_retry_init(&r, GW_NOTIFY_DEFAULT, now);
+	for (i = 0; i < c->nsteps; i++) {
+		struct gw_call_result res = result_for(c->steps[i].outcome);
+		enum gw_retry_event ev;
+
+		ck_assert_msg(gw_retry_due(&r, now), "%s: step %d not due", c->name, i);
+		ck_assert_int_eq(gw_retry_dial(&r, now), 0);
+		ck_assert_int_eq(r.phase, GW_RCPT_DIALING);
+		ck_assert(!gw_retry_due(&r, now));
+		ev = gw_retry_result(&r, &p, &c->base, &res, T0, now + 30);
+		ck_assert_msg(ev == c->steps[i].ev, "%s: step %d event %d", c->name, i, ev);
+		ck_assert_msg(r.level == c->steps[i].level, "%s: step %d level %u",
+		    c->name, i, r.level);
+		if (ev == GW_RETRY_AGAIN) {
+			ck_assert_int_eq(r.next_at - (now + 30), c->steps[i].delay);
+			ck_assert(!gw_retry_due(&r, r.next_at - 1));
+			now = r.next_at;
+		}
+	}
+	ck_assert_int_eq(r.phase, c->final);
+	ck_assert_str_eq(r.status, c->status);
+	ck_assert_uint_eq(r.attempts, c->attempts);
+	if (c->reason != NULL)
+		ck_assert_str_eq(gw_retry_reason(&r), c->reason);
+	memset(&d, 0, sizeof(d));
+	gw_retry_dsn_rcpt(&r, &p, T0, &d);
+	ck_assert_int_eq(d.action, c->final == GW_RCPT_DELIVERED ? MIME_DSN_DELIVERED :
+	    MIME_DSN_FAILED);
+	ck_assert_str_eq(d.status, c->status);
+	ck_assert_uint_eq(d.attempts, c->attempts);
+	ck_assert_uint_eq(d.attempts_same, c->same);
+	ck_assert_int_eq(d.retry_until, 0);
+	ck_assert_int_eq(d.last_attempt, now);
+	if (c->final == GW_RCPT_DELIVERED) {
+		ck_assert_uint_eq(d.pages_sent, 2);
+		ck_assert_str_eq(d.csi, "+1 919 555 1234");
+	}
+}
+END_TEST
+
+START_TEST(test_call_params)
+{
+	struct gw_call_params base = P_FULL, out;
+	struct gw_rcpt_retry r;
+
+	gw_retry_init(&r, GW_NOTIFY_DEFAULT, T0);
+	gw_retry_call_params(&r, &base, &out);
+	ck_assert(out.t38 == 1 && out.ecm == 1 && out.max_speed == 14400);
+	r.level = GW_STEP_G711;
+	gw_retry_call_params(&r, &base, &out);
+	ck_assert(out.t38 == 0 && out.ecm == 1 && out.max_speed == 14400);
+	r.level = GW_STEP_NO_ECM;
+	gw_retry_call_params(&r, &base, &out);
+	ck_assert(out.t38 == 0 && out.ecm == 0 && out.max_speed == 14400);
+	r.level = GW_STEP_9600;
+	gw_retry_call_params(&r, &base, &out);
+	ck_assert(out.t38 == 0 && out.ecm == 0 && out.max_speed == 9600);
+	base.max_speed = 4800;   /* never stepped up */
+	gw_retry_call_params(&r, &base, &out);
+	ck_assert_uint_eq(out.max_speed, 4800);
+}
+END_TEST
+
+START_TEST(test_wrong_state)
+{
+	struct gw_retry_policy p;
+	struct gw_call_params base = P_FULL;
+	struct gw_call_result res = result_for('O');
+	struct gw_rcpt_retry r;
+
+	gw_retry_policy_default(&p);
+	gw_retry_init(&r, GW_NOTIFY_DEFAULT, T0);
+	/* A result with no call in progress (a stale or duplicate report). */
+	ck_assert_int_eq(gw_retry_result(&r, &p, &base, &res, T0, T0), GW_RETRY_ERROR);
+	ck_assert_int_eq(r.phase, GW_RCPT_READY);
+	ck_assert_int_eq(gw_retry_dial(&r, T0), 0);
+	ck_assert_int_eq(gw_retry_dial(&r, T0), -1);
+	ck_assert_int_eq(gw_retry_result(&r, &p, &base, &res, T0, T0), GW_RETRY_DELIVERED);
+	ck_assert_int_eq(gw_retry_result(&r, &p, &base, &res, T0, T0), GW_RETRY_ERROR);
+	ck_assert_int_eq(gw_retry_dial(&r, T0), -1);
+
+	/* A permanent result with a non-permanent status is still permanent. */
+	gw_retry_init(&r, GW_NOTIFY_DEFAULT, T0);
+	gw_retry_dial(&r, T0);
+	res.outcome = GW_CALL_PERMANENT;
+	res.status = "4.4.1";
+	ck_assert_int_eq(gw_retry_result(&r, &p, &base, &res, T0, T0), GW_RETRY_FAILED);
+	ck_assert_str_eq(r.status, "5.1.1");
+	gw_retry_init(&r, GW_NOTIFY_DEFAULT, T0);
+	gw_retry_dial(&r, T0);
+	res.status = "5.7.1";
+	gw_retry_result(&r, &p, &base, &res, T0, T0);
+	ck_assert_str_eq(r.status, "5.7.1");
+	ck_assert_ptr_null(gw_retry_reason(&r));
+}
+END_TEST
+
+START_TEST(test_recover)
+{
+	struct gw_retry_policy p;
+	struct gw_rcpt_retry r;
+
+	gw_retry_policy_default(&p);
+	gw_retry_init(&r, GW_NOTIFY_DEFAULT, T0);
+	ck_assert_int_eq(gw_retry_recover(&r, &p, T0, T0 + 5), GW_RETRY_AGAIN);
+	ck_assert_int_eq(r.phase, GW_RCPT_READY);
+	ck_assert_uint_eq(r.count[GW_FAIL_FAILURE], 0);   /* nothing was in progress */
+
+	gw_retry_dial(&r, T0);
+	ck_assert_int_eq(gw_retry_recover(&r, &p, T0, T0 + 100), GW_RETRY_AGAIN);
+	ck_assert_int_eq(r.phase, GW_RCPT_READY);
+	ck_assert_uint_eq(r.count[GW_FAIL_FAILURE], 1);
+	ck_assert_uint_eq(r.level, GW_STEP_NONE);          /* not the fax's fault */
+	ck_assert_int_eq(r.next_at, T0 + 100 + GW_RETRY_FAILURE_DELAY);
+	ck_assert_str_eq(r.diag, "the gateway restarted during the call");
+
+	/* A crash loop ends: the lost calls count. */
+	gw_retry_dial(&r, r.next_at);
+	gw_retry_recover(&r, &p, T0, T0 + 300);
+	gw_retry_dial(&r, r.next_at);
+	ck_assert_int_eq(gw_retry_recover(&r, &p, T0, T0 + 500), GW_RETRY_FAILED);
+	ck_assert_int_eq(r.phase, GW_RCPT_FAILED);
+	ck_assert_str_eq(r.status, "4.4.2");
+	ck_assert_uint_eq(r.attempts, 3);
+}
+END_TEST
+
+static const struct {
+	const char *in;
+	int bits;
+} notify_cases[] = {
+	{ NULL, GW_NOTIFY_FAILURE },
+	{ "NEVER", GW_NOTIFY_NEVER },
+	{ "never", GW_NOTIFY_NEVER },
+	{ "SUCCESS", GW_NOTIFY_SUCCESS },
+	{ "SUCCESS,FAILURE,DELAY", GW_NOTIFY_SUCCESS | GW_NOTIFY_FAILURE | GW_NOTIFY_DELAY },
+	{ "delay,Failure", GW_NOTIFY_FAILURE | GW_NOTIFY_DELAY },
+	{ "NEVER,SUCCESS", -1 },
+	{ "SUCCESS,", -1 },
+	{ ",SUCCESS", -1 },
+	{ "", -1 },
+	{ "SUCCES", -1 },
+	{ "SUCCESS FAILURE", -1 },
+};
+
+START_TEST(test_notify_parse)
+{
+	ck_assert_int_eq(gw_notify_parse(notify_cases[_i].in), notify_cases[_i].bits);
+}
+END_TEST
+
+START_TEST(test_policy_set)
+{
+	struct gw_retry_policy p;
+	char err[128];
+
+	gw_retry_policy_default(&p);
+	ck_assert_int_eq(gw_retry_policy_set(&p, "no-answer", 4, 600, err, sizeof(err)), 0);
+	ck_assert_uint_eq(p.attempts[GW_FAIL_NOANSWER], 4);
+	ck_assert_uint_eq(p.delay[GW_FAIL_NOANSWER], 600);
+	ck_assert_uint_eq(p.attempts[GW_FAIL_BUSY], GW_RETRY_BUSY_ATTEMPTS);
+	ck_assert_int_eq(gw_retry_policy_set(&p, "noanswer", 4, 600, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "noanswer"));
+	ck_assert_int_eq(gw_retry_policy_set(&p, "busy", 0, 60, err, sizeof(err)), -1);
+	ck_assert_int_eq(gw_retry_policy_set(&p, "busy", GW_RETRY_ATTEMPTS_MAX + 1, 60,
+	    err, sizeof(err)), -1);
+	ck_assert_int_eq(gw_retry_policy_set(&p, "failure", 3, 0, err, sizeof(err)), -1);
+	ck_assert_int_eq(gw_retry_policy_set(&p, "failure", 3, GW_RETRY_DELAY_MAX + 1,
+	    err, sizeof(err)), -1);
+	ck_assert_uint_eq(p.attempts[GW_FAIL_FAILURE], GW_RETRY_FAILURE_ATTEMPTS);
+}
+END_TEST
+
+/* Two recipients of one message through to their DSNs. */
+START_TEST(test_job_notifications)
+{
+	struct gw_retry_policy p;
+	struct gw_dsn_policy dp = { 0 };
+	struct gw_call_params base = P_FULL;
+	struct gw_rcpt_retry r[3];
+	struct gw_call_result ok = result_for('O'), busy = result_for('B');
+	size_t idx[3];
+
+	gw_retry_policy_default(&p);
+	gw_retry_init(&r[0], GW_NOTIFY_SUCCESS | GW_NOTIFY_FAILURE, T0);
+	gw_retry_init(&r[1], GW_NOTIFY_FAILURE | GW_NOTIFY_DELAY, T0);
+	gw_retry_init(&r[2], GW_NOTIFY_NEVER, T0);
+	ck_assert_int_eq(gw_retry_next_wakeup(r, 3), T0);
+
+	gw_retry_dial(&r[0], T0);
+	gw_retry_dial(&r[1], T0);
+	gw_retry_dial(&r[2], T0);
+	ck_assert_int_eq(gw_retry_next_wakeup(r, 3), 0);
+	gw_retry_result(&r[0], &p, &base, &ok, T0, T0 + 60);
+	gw_retry_result(&r[1], &p, &base, &busy, T0, T0 + 10);
+	gw_retry_result(&r[2], &p, &base, &ok, T0, T0 + 60);
+	ck_assert_int_eq(gw_retry_next_wakeup(r, 3), T0 + 10 + GW_RETRY_BUSY_DELAY);
+
+	/* Not all final: no final DSN yet; a DELAY DSN for r[1] only. */
+	ck_assert(!gw_retry_all_final(r, 3));
+	ck_assert_uint_eq(gw_retry_final_dsn(r, 3, &dp, "alice@example.com", idx), 0);
+	ck_assert_uint_eq(gw_retry_delay_dsn(r, 3, &dp, "alice@example.com", idx), 1);
+	ck_assert_uint_eq(idx[0], 1);
+	ck_assert_uint_eq(gw_retry_delay_dsn(r, 3, &dp, "", idx), 0);
+	r[1].delay_reported = 1;
+	ck_assert_uint_eq(gw_retry_delay_dsn(r, 3, &dp, "alice@example.com", idx), 0);
+	{
+		struct mime_dsn_rcpt d = { 0 };
+
+		gw_retry_dsn_rcpt(&r[1], &p, T0, &d);
+		ck_assert_int_eq(d.action, MIME_DSN_DELAYED);
+		ck_assert_str_eq(d.status, "4.4.1");
+		ck_assert(d.retry_until > r[1].next_at);
+		ck_assert(d.retry_until <= T0 + GW_RETRY_MAX_AGE);
+	}
+
+	/* r[1] fails for good: one DSN with both outcomes, not r[2] (NEVER). */
+	while (r[1].phase == GW_RCPT_READY) {
+		gw_retry_dial(&r[1], r[1].next_at);
+		gw_retry_result(&r[1], &p, &base, &busy, T0, r[1].next_at + 10);
+	}
+	ck_assert_int_eq(r[1].phase, GW_RCPT_FAILED);
+	ck_assert(gw_retry_all_final(r, 3));
+	ck_assert_uint_eq(gw_retry_final_dsn(r, 3, &dp, "alice@example.com", idx), 2);
+	ck_assert_uint_eq(idx[0], 0);
+	ck_assert_uint_eq(idx[1], 1);
+	ck_assert_uint_eq(gw_retry_final_dsn(r, 3, &dp, "", idx), 0);
+	dp.disable_dsn = 1;
+	ck_assert_uint_eq(gw_retry_final_dsn(r, 3, &dp, "alice@example.com", idx), 0);
+	dp.disable_dsn = 0;
+	r[0].final_reported = r[1].final_reported = 1;
+	ck_assert_uint_eq(gw_retry_final_dsn(r, 3, &dp, "alice@example.com", idx), 0);
+
+	/* Default NOTIFY: a delivery is not reported, a failure is. */
+	gw_retry_init(&r[0], GW_NOTIFY_DEFAULT, T0);
+	gw_retry_dial(&r[0], T0);
+	gw_retry_result(&r[0], &p, &base, &ok, T0, T0);
+	ck_assert_uint_eq(gw_retry_final_dsn(r, 1, &dp, "alice@example.com", idx), 0);
+	gw_retry_init(&r[0], GW_NOTIFY_DEFAULT, T0);
+	gw_retry_fail_now(&r[0], "5.6.1", "the attachment \"a.doc\" (application/msword) "
+	    "cannot be faxed");
+	ck_assert_uint_eq(gw_retry_final_dsn(r, 1, &dp, "alice@example.com", idx), 1);
+}
+END_TEST
+
+/* The ladder's view of a recipient makes a truthful DSN. */
+START_TEST(test_dsn_from_ladder)
+{
+	struct gw_retry_policy p;
+	struct gw_call_params base = P_FULL;
+	struct gw_call_result busy = result_for('B');
+	struct gw_rcpt_retry r;
+	struct mime_dsn_rcpt d = { .final_rcpt = "FAX=+19195551234@fax.example.com",
+	    .number = "+19195551234" };
+	struct mime_dsn dsn = { .reporting_mta = "gw1.example.com",
+	    .from_addr = "postmaster@gw1.example.com", .to = "alice@example.com",
+	    .arrival = T0, .now = T0 + 900, .rcpts = &d, .nrcpts = 1 };
+	struct mime_error err;
+	char *buf;
+	size_t len;
+
+	gw_retry_policy_default(&p);
+	gw_retry_init(&r, GW_NOTIFY_DEFAULT, T0);
+	while (r.phase == GW_RCPT_READY) {
+		gw_retry_dial(&r, r.next_at);
+		gw_retry_result(&r, &p, &base, &busy, T0, r.next_at + 5);
+	}
+	gw_retry_dsn_rcpt(&r, &p, T0, &d);
+	buf = mime_dsn_build(&dsn, &len, &err);
+	ck_assert_msg(buf != NULL, "%s", err.text);
+	g_strdelimit(buf, "\n", ' ');   /* the text is wrapped */
+	ck_assert_ptr_nonnull(strstr(buf, "the line was busy on all 5 attempts"));
+	ck_assert_ptr_nonnull(strstr(buf, "(last 2026-11-23 14:13 UTC)"));
+	ck_assert_ptr_nonnull(strstr(buf, "Diagnostic-Code: X-FAX; SIP 486 Busy Here"));
+	ck_assert_ptr_nonnull(strstr(buf, "Status: 4.4.1"));
+	g_free(buf);
+
+	/* A content failure: words in the text, no fax diagnostic. */
+	gw_retry_init(&r, GW_NOTIFY_DEFAULT, T0);
+	gw_retry_fail_now(&r, "5.6.1", "the attachment \"winmail.dat\" "
+	    "(application/ms-tnef) cannot be faxed");
+	memset(&d, 0, sizeof(d));
+	d.final_rcpt = "FAX=+19195551234@fax.example.com";
+	gw_retry_dsn_rcpt(&r, &p, T0, &d);
+	ck_assert_int_eq(d.action, MIME_DSN_FAILED);
+	ck_assert_str_eq(d.status, "5.6.1");
+	ck_assert_ptr_nonnull(strstr(d.reason, "winmail.dat"));
+	ck_assert_ptr_null(d.diagnostic);
+	ck_assert_uint_eq(d.attempts, 0);
+}
+END_TEST
+
+START_TEST(test_codec_roundtrip)
+{
+	struct gw_retry_policy p;
+	struct gw_call_params base = P_FULL;
+	struct gw_call_result res = result_for('F');
+	struct gw_rcpt_retry r, back;
+	char line[GW_RETRY_ENC_MAX];
+	int n;
+
+	gw_retry_policy_default(&p);
+	gw_retry_init(&r, GW_NOTIFY_SUCCESS | GW_NOTIFY_DELAY, T0);
+	n = gw_retry_encode(&r, line, sizeof(line));
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(gw_retry_decode(line, &back), 0);
+	ck_assert_mem_eq(&r, &back, sizeof(r));
+
+	gw_retry_dial(&r, T0);
+	res.csi = "ACME = Fax+1 \"x\"";
+	res.diag = "T.30 error: no MCF; caf\xc3\xa9";
+	gw_retry_result(&r, &p, &base, &res, T0, T0 + 40);
+	r.delay_reported = 1;
+	r.mdn_sent = 1;
+	n = gw_retry_encode(&r, line, sizeof(line));
+	ck_assert_int_gt(n, 0);
+	ck_assert_ptr_null(strchr(line, '\n'));
+	ck_assert_int_eq(gw_retry_decode(line, &back), 0);
+	ck_assert_mem_eq(&r, &back, sizeof(r));
+	ck_assert_str_eq(back.csi, "ACME = Fax+1 \"x\"");
+	ck_assert_uint_eq(back.level, GW_STEP_G711);
+	ck_assert_int_eq(back.phase, GW_RCPT_READY);
+
+	/* A DIALING record survives for recovery. */
+	gw_retry_dial(&r, r.next_at);
+	gw_retry_encode(&r, line, sizeof(line));
+	ck_assert_int_eq(gw_retry_decode(line, &back), 0);
+	ck_assert_int_eq(back.phase, GW_RCPT_DIALING);
+	ck_assert_int_eq(gw_retry_encode(&r, line, 20), -1);
+}
+END_TEST
+
+static const char *const bad_records[] = {
+	"",
+	"v=1",
+	"v=2 phase=0 notify=2 att=0 busy=0 noans=0 fail=0 level=0 lastc=-1 perm=0 "
+	    "next=1 last=0 pages=0/0 dur=0 flags=000 st=- diag= csi=",
+	"v=1 phase=7 notify=2 att=0 busy=0 noans=0 fail=0 level=0 lastc=-1 perm=0 "
+	    "next=1 last=0 pages=0/0 dur=0 flags=000 st=- diag= csi=",
+	"v=1 notify=2 phase=0 att=0 busy=0 noans=0 fail=0 level=0 lastc=-1 perm=0 "
+	    "next=1 last=0 pages=0/0 dur=0 flags=000 st=- diag= csi=",
+	"v=1 phase=0 notify=2 att=x busy=0 noans=0 fail=0 level=0 lastc=-1 perm=0 "
+	    "next=1 last=0 pages=0/0 dur=0 flags=000 st=- diag= csi=",
+	"v=1 phase=0 notify=2 att=0 busy=0 noans=0 fail=0 level=9 lastc=-1 perm=0 "
+	    "next=1 last=0 pages=0/0 dur=0 flags=000 st=- diag= csi=",
+	"v=1 phase=0 notify=2 att=0 busy=0 noans=0 fail=0 level=0 lastc=3 perm=0 "
+	    "next=1 last=0 pages=0/0 dur=0 flags=000 st=- diag= csi=",
+	"v=1 phase=0 notify=2 att=0 busy=0 noans=0 fail=0 level=0 lastc=-1 perm=0 "
+	    "next=-5 last=0 pages=0/0 dur=0 flags=000 st=- diag= csi=",
+	"v=1 phase=0 notify=2 att=0 busy=0 noans=0 fail=0 level=0 lastc=-1 perm=0 "
+	    "next=1 last=0 pages=00 dur=0 flags=000 st=- diag= csi=",
+	"v=1 phase=0 notify=2 att=0 busy=0 noans=0 fail=0 level=0 lastc=-1 perm=0 "
+	    "next=1 last=0 pages=0/0 dur=0 flags=012 st=- diag= csi=",
+	"v=1 phase=0 notify=2 att=0 busy=0 noans=0 fail=0 level=0 lastc=-1 perm=0 "
+	    "next=1 last=0 pages=0/0 dur=0 flags=000 st=4.4 diag= csi=",
+	"v=1 phase=0 notify=2 att=0 busy=0 noans=0 fail=0 level=0 lastc=-1 perm=0 "
+	    "next=1 last=0 pages=0/0 dur=0 flags=000 st=- diag=a+2 csi=",
+	"v=1 phase=0 notify=2 att=0 busy=0 noans=0 fail=0 level=0 lastc=-1 perm=0 "
+	    "next=1 last=0 pages=0/0 dur=0 flags=000 st=- diag= csi= extra=1",
+	/* found by fuzz_gw_retry_decode: a NUL inside the xtext */
+	"v=1 phase=0 notify=2 att=0 busy=0 noans=0 fail=0 level=0 lastc=-1 perm=0 "
+	    "next=1 last=0 pages=0/0 dur=0 flags=000 st=- diag=ab+00cd csi=",
+	"v=1 phase=0 notify=2 att=0 busy=0 noans=0 fail=0 level=0 lastc=-1 perm=0 "
+	    "next=1 last=0 pages=0/0 dur=0 flags=000 st=- diag= csi=a+0Ab",
+	"v=1 phase=0 notify=2 att=0 busy=0 noans=0 fail=0 level=0 lastc=-1 perm=0 "
+	    "next=1 last=0 pages=0/0 dur=0 flags=000 st=- diag= csi="
+	    "+41+41+41+41+41+41+41+41+41+41+41+41+41+41+41+41+41+41+41+41+41+41+41+41+41",
+};
+
+START_TEST(test_codec_rejects)
+{
+	struct gw_rcpt_retry r;
+
+	memset(&r, 0x5a, sizeof(r));
+	ck_assert_int_eq(gw_retry_decode(bad_records[_i], &r), -1);
+	/* A failed decode leaves the target alone. */
+	ck_assert_uint_eq(r.attempts, 0x5a5a5a5a);
+}
+END_TEST
+
+START_TEST(test_codec_accepts_minimal)
+{
+	struct gw_rcpt_retry r;
+
+	ck_assert_int_eq(gw_retry_decode("v=1 phase=3 notify=2 att=1 busy=0 noans=0 "
+	    "fail=0 level=0 lastc=-1 perm=1 next=1 last=5 pages=0/0 dur=0 flags=010 "
+	    "st=5.6.1 diag=bad+20attachment csi=", &r), 0);
+	ck_assert_int_eq(r.phase, GW_RCPT_FAILED);
+	ck_assert_str_eq(r.status, "5.6.1");
+	ck_assert_str_eq(r.diag, "bad attachment");
+	ck_assert_int_eq(r.final_reported, 1);
+}
+END_TEST
+
+Suite *
+suite_gw_retry(void)
+{
+	Suite *s = suite_create("gw_retry");
+	TCase *tc = tcase_create("ladder");
+	TCase *tj = tcase_create("job");
+	TCase *tk = tcase_create("codec");
+
+	tcase_add_loop_test(tc, test_ladder, 0, G_N_ELEMENTS(ladder_cases));
+	tcase_add_test(tc, test_call_params);
+	tcase_add_test(tc, test_wrong_state);
+	tcase_add_test(tc, test_recover);
+	tcase_add_loop_test(tc, test_notify_parse, 0, G_N_ELEMENTS(notify_cases));
+	tcase_add_test(tc, test_policy_set);
+	suite_add_tcase(s, tc);
+	tcase_add_test(tj, test_job_notifications);
+	tcase_add_test(tj, test_dsn_from_ladder);
+	suite_add_tcase(s, tj);
+	tcase_add_test(tk, test_codec_roundtrip);
+	tcase_add_loop_test(tk, test_codec_rejects, 0, G_N_ELEMENTS(bad_records));
+	tcase_add_test(tk, test_codec_accepts_minimal);
+	suite_add_tcase(s, tk);
+	return s;
+}

@@ -1,0 +1,373 @@
+/*
+ * tools/t37fax_sip.c: `t37fax send` and `t37fax answer`, a soft fax
+ * machine over SIP built on the gateway's own line (sip/): the same SIP,
+ * RTP, jitter buffer, UDPTL and T.38 switch-over code the daemon runs.
+ *
+ * Each finished call prints one line on stdout:
+ *   call=ID result=ok|failed|busy|noanswer pages=N rate=N ecm=0|1 t38=0|1
+ *   secs=N sip=STATUS [file=PATH] reason="..."
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fax/fax.h"
+#include "gateway/log.h"
+#include "sip/sip.h"
+#include "tools/t37fax.h"
+
+#define T37FAX_SIP_WAIT_MS 1000
+/* send: a call ends by itself (ring timeout, watchdogs); this only bounds
+ * the wait for the line's final event. */
+#define T37FAX_SEND_MAX_S 3600
+
+struct t37fax_answer_ctx {
+	char out_dir[PATH_MAX - 64];
+	char ident[SIP_IDENT_MAX];
+	bool busy, no_answer, ecm;
+};
+
+/* Table of contents. */
+static int t37fax_parse_pct(const char *s, double *out);
+static int t37fax_parse_uint(const char *s, unsigned max, unsigned *out);
+static const char *t37fax_result_word(enum sip_result r);
+static void t37fax_print_result(const struct sip_event *ev);
+static void t37fax_local_listen(const char *uri, char *out, size_t outsz);
+static void t37fax_answer_route(const struct sip_call_info *info,
+    struct sip_route_decision *d, void *arg);
+static int t37fax_send_usage(void);
+static int t37fax_answer_usage(void);
+
+static int
+t37fax_parse_pct(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || *end != '\0' || end == s || v < 0 || v > 100)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+t37fax_parse_uint(const char *s, unsigned max, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || end == s || *s == '-' || v > max)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* The four words of the result line. */
+static const char *
+t37fax_result_word(enum sip_result r)
+{
+	switch (r) {
+	case SIP_RESULT_OK:       return "ok";
+	case SIP_RESULT_BUSY:     return "busy";
+	case SIP_RESULT_NOANSWER: return "noanswer";
+	default:                  return "failed";
+	}
+}
+
+static void
+t37fax_print_result(const struct sip_event *ev)
+{
+	char reason[LOG_ESC_BUFSZ], csi[LOG_ESC_BUFSZ];
+
+	printf("call=%s result=%s pages=%u rate=%u ecm=%d t38=%d secs=%u sip=%d", ev->call_id,
+	    t37fax_result_word(ev->result), ev->pages, ev->rate, ev->ecm ? 1 : 0,
+	    ev->t38 ? 1 : 0, ev->secs, ev->sip_status);
+	if (ev->dir == SIP_DIR_ONRAMP && ev->pages > 0)
+		printf(" file=%s", ev->rx_path);
+	printf(" remote=%s reason=%s\n", log_str(csi, sizeof(csi), ev->remote_ident),
+	    log_str(reason, sizeof(reason), ev->reason));
+	fflush(stdout);
+}
+
+/* A loopback target gets a loopback listener; anything else the wildcard. */
+static void
+t37fax_local_listen(const char *uri, char *out, size_t outsz)
+{
+	const char *at = strchr(uri, '@');
+	const char *host = at != NULL ? at + 1 : strchr(uri, ':') + 1;
+
+	if (strncmp(host, "127.", 4) == 0 || strncmp(host, "localhost", 9) == 0)
+		snprintf(out, outsz, "127.0.0.1:0");
+	else if (strncmp(host, "[::1]", 5) == 0)
+		snprintf(out, outsz, "[::1]:0");
+	else
+		snprintf(out, outsz, "0.0.0.0:0");
+}
+
+static int
+t37fax_send_usage(void)
+{
+	fprintf(stderr, "usage: t37fax %s\n", T37FAX_SEND_USAGE);
+	return 2;
+}
+
+int
+t37fax_send(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "from", required_argument, NULL, 'f' },
+		{ "ident", required_argument, NULL, 'i' },
+		{ "t38", no_argument, NULL, 'T' },
+		{ "t38-offer", no_argument, NULL, 'O' },
+		{ "g711", no_argument, NULL, 'G' },
+		{ "no-ecm", no_argument, NULL, 'E' },
+		{ "loss", required_argument, NULL, 'l' },
+		{ "jitter", required_argument, NULL, 'j' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "listen", required_argument, NULL, 'L' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sip_line_options lo;
+	struct sip_dial_request req;
+	struct fax_tiff_info info;
+	struct sip_line *line;
+	struct sip_event *ev;
+	char tmp[] = "/tmp/t37fax-send-XXXXXX", tx[PATH_MAX], err[256], listen[SIP_ADDR_MAX] = "";
+	unsigned timeout = 60, waited = 0;
+	int c, rc = 1;
+	bool ecm = true;
+
+	sip_line_options_init(&lo);
+	lo.t38 = SIP_T38_ACCEPT;
+	memset(&req, 0, sizeof(req));
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f': snprintf(req.from, sizeof(req.from), "%s", optarg); break;
+		case 'i':
+			if (strlen(optarg) > FAX_IDENT_MAX) {
+				fprintf(stderr, "t37fax send: --ident is at most %d characters\n",
+				    FAX_IDENT_MAX);
+				return 2;
+			}
+			snprintf(req.fax.ident, sizeof(req.fax.ident), "%s", optarg);
+			break;
+		case 'T': lo.t38 = SIP_T38_ON; break;
+		case 'O': lo.t38 = SIP_T38_IMMEDIATE; break;
+		case 'G': lo.t38 = SIP_T38_OFF; break;
+		case 'E': ecm = false; break;
+		case 'l':
+			if (t37fax_parse_pct(optarg, &lo.tx_loss_pct) < 0) {
+				fprintf(stderr, "t37fax send: --loss wants 0..100\n");
+				return 2;
+			}
+			break;
+		case 'j':
+			if (t37fax_parse_uint(optarg, 1000, &lo.tx_jitter_ms) < 0) {
+				fprintf(stderr, "t37fax send: --jitter wants 0..1000 ms\n");
+				return 2;
+			}
+			break;
+		case 't':
+			if (t37fax_parse_uint(optarg, 3600, &timeout) < 0 || timeout == 0) {
+				fprintf(stderr, "t37fax send: --timeout wants 1..3600 s\n");
+				return 2;
+			}
+			break;
+		case 'L': snprintf(listen, sizeof(listen), "%s", optarg); break;
+		default: return t37fax_send_usage();
+		}
+	}
+	if (argc - optind < 2)
+		return t37fax_send_usage();
+	if (strncmp(argv[optind], "sip:", 4) != 0) {
+		fprintf(stderr, "t37fax send: %s: not a sip: URI\n", argv[optind]);
+		return 2;
+	}
+	log_init("t37fax", 0, LOG_LVL_INFO);
+	/* Normalize the files into one fax document, as the gateway does. */
+	if (mkdtemp(tmp) == NULL) {
+		fprintf(stderr, "t37fax send: %s: %s\n", tmp, strerror(errno));
+		return 1;
+	}
+	snprintf(tx, sizeof(tx), "%s/send.tif", tmp);
+	if (fax_tiff_normalize((const char *const *)&argv[optind + 1], argc - optind - 1, tx,
+	    NULL, &info, err, sizeof(err)) < 0) {
+		fprintf(stderr, "t37fax send: %s\n", err);
+		rmdir(tmp);
+		return 1;
+	}
+	if (listen[0] == '\0')
+		t37fax_local_listen(argv[optind], listen, sizeof(listen));
+	snprintf(lo.listen_udp[0], sizeof(lo.listen_udp[0]), "%s", listen);
+	lo.nlisten_udp = 1;
+	line = sip_line_start(&lo, NULL);
+	if (line == NULL) {
+		fprintf(stderr, "t37fax send: cannot start the SIP line on %s\n", listen);
+		goto out;
+	}
+	req.job_id = 1;
+	snprintf(req.target, sizeof(req.target), "%s", argv[optind]);
+	req.fax.ecm = ecm;
+	req.t38_allowed = lo.t38 != SIP_T38_OFF;
+	snprintf(req.tx_path, sizeof(req.tx_path), "%s", tx);
+	req.ring_timeout_s = timeout;
+	if (sip_line_dial(line, &req) < 0) {
+		fprintf(stderr, "t37fax send: cannot queue the call\n");
+		sip_line_stop(line);
+		goto out;
+	}
+	for (;;) {
+		ev = sip_line_wait_event(line, T37FAX_SIP_WAIT_MS);
+		if (ev == NULL) {
+			if (++waited > T37FAX_SEND_MAX_S)
+				break;
+			continue;
+		}
+		if (ev->type == SIP_EV_CALL_FINISHED) {
+			t37fax_print_result(ev);
+			rc = ev->result == SIP_RESULT_OK && ev->pages == info.pages ? 0 : 1;
+			free(ev);
+			break;
+		}
+		free(ev);
+	}
+	sip_line_stop(line);
+out:
+	unlink(tx);
+	rmdir(tmp);
+	return rc;
+}
+
+/* Runs on the line thread: reads only ctx, which does not change. */
+static void
+t37fax_answer_route(const struct sip_call_info *info, struct sip_route_decision *d,
+    void *arg)
+{
+	const struct t37fax_answer_ctx *ctx = arg;
+
+	if (ctx->busy) {
+		d->action = SIP_ROUTE_REJECT_BUSY;
+		return;
+	}
+	d->action = ctx->no_answer ? SIP_ROUTE_RING_ONLY : SIP_ROUTE_ACCEPT;
+	snprintf(d->rx_path, sizeof(d->rx_path), "%s/%s.tif", ctx->out_dir, info->call_id);
+	snprintf(d->fax.ident, sizeof(d->fax.ident), "%s", ctx->ident);
+	d->fax.ecm = ctx->ecm;
+}
+
+static int
+t37fax_answer_usage(void)
+{
+	fprintf(stderr, "usage: t37fax %s\n", T37FAX_ANSWER_USAGE);
+	return 2;
+}
+
+int
+t37fax_answer(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "listen", required_argument, NULL, 'L' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "ident", required_argument, NULL, 'i' },
+		{ "t38", no_argument, NULL, 'T' },
+		{ "g711", no_argument, NULL, 'G' },
+		{ "busy", no_argument, NULL, 'b' },
+		{ "no-answer", no_argument, NULL, 'N' },
+		{ "no-ecm", no_argument, NULL, 'E' },
+		{ "loss", required_argument, NULL, 'l' },
+		{ "jitter", required_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct t37fax_answer_ctx ctx;     /* read by the line thread */
+	struct sip_line_options lo;
+	struct sip_line *line;
+	struct sip_event *ev;
+	unsigned count = 1, done = 0, ok = 0;
+	int c;
+
+	sip_line_options_init(&lo);
+	lo.t38 = SIP_T38_ACCEPT;
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.ecm = true;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'L':
+			snprintf(lo.listen_udp[0], sizeof(lo.listen_udp[0]), "%s", optarg);
+			lo.nlisten_udp = 1;
+			break;
+		case 'o': snprintf(ctx.out_dir, sizeof(ctx.out_dir), "%s", optarg); break;
+		case 'n':
+			if (t37fax_parse_uint(optarg, 100000, &count) < 0 || count == 0) {
+				fprintf(stderr, "t37fax answer: --count wants a positive number\n");
+				return 2;
+			}
+			break;
+		case 'i':
+			if (strlen(optarg) > FAX_IDENT_MAX) {
+				fprintf(stderr, "t37fax answer: --ident is at most %d characters\n",
+				    FAX_IDENT_MAX);
+				return 2;
+			}
+			snprintf(ctx.ident, sizeof(ctx.ident), "%s", optarg);
+			break;
+		case 'T': lo.t38 = SIP_T38_ON; break;
+		case 'G': lo.t38 = SIP_T38_OFF; break;
+		case 'b': ctx.busy = true; break;
+		case 'N': ctx.no_answer = true; break;
+		case 'E': ctx.ecm = false; break;
+		case 'l':
+			if (t37fax_parse_pct(optarg, &lo.tx_loss_pct) < 0) {
+				fprintf(stderr, "t37fax answer: --loss wants 0..100\n");
+				return 2;
+			}
+			break;
+		case 'j':
+			if (t37fax_parse_uint(optarg, 1000, &lo.tx_jitter_ms) < 0) {
+				fprintf(stderr, "t37fax answer: --jitter wants 0..1000 ms\n");
+				return 2;
+			}
+			break;
+		default: return t37fax_answer_usage();
+		}
+	}
+	if (optind != argc || lo.nlisten_udp == 0 || ctx.out_dir[0] == '\0')
+		return t37fax_answer_usage();
+	if (access(ctx.out_dir, W_OK) != 0) {
+		fprintf(stderr, "t37fax answer: %s: %s\n", ctx.out_dir, strerror(errno));
+		return 1;
+	}
+	log_init("t37fax", 0, LOG_LVL_INFO);
+	lo.route = t37fax_answer_route;
+	lo.route_arg = &ctx;
+	lo.max_calls = count;
+	line = sip_line_start(&lo, NULL);
+	if (line == NULL) {
+		fprintf(stderr, "t37fax answer: cannot listen on %s\n", lo.listen_udp[0]);
+		return 1;
+	}
+	fprintf(stderr, "t37fax answer: listening on %s\n", lo.listen_udp[0]);
+	while (done < count) {
+		ev = sip_line_wait_event(line, T37FAX_SIP_WAIT_MS);
+		if (ev == NULL)
+			continue;
+		if (ev->type == SIP_EV_CALL_FINISHED) {
+			t37fax_print_result(ev);
+			done++;
+			if (ev->result == SIP_RESULT_OK)
+				ok++;
+		}
+		free(ev);
+	}
+	sip_line_stop(line);
+	return ok == count ? 0 : 1;
+}
