@@ -339,4 +339,34 @@ char *gw_offramp_job_mdn(struct gw_offramp_job *j, size_t i,
     const struct mime_offramp *msg, const struct gw_report_cfg *cfg,
     time_t now, size_t *len, char *why, size_t whylen);
 
+/* ---- mail to fax pages (gateway/offramp_render.c) --------------------- */
+
+struct fax_header;
+
+#define GW_RENDER_SECONDS_DEFAULT 300   /* preparing one document */
+
+struct gw_render_opts {
+	unsigned max_pages;               /* whole fax, cover included; 0: 100 */
+	unsigned max_seconds;             /* 0: GW_RENDER_SECONDS_DEFAULT */
+	int coverpage;                    /* `fax send coverpage enable` */
+	const char *cover_comment;        /* `fax send coverpage comment`, or NULL */
+	const char *to_number;            /* the number, for the cover page */
+	const struct fax_header *header;  /* page header line, or NULL */
+	struct gw_pdf_opts pdf;           /* gs path; its limits are set here */
+};
+
+/*
+ * Turns the parsed message into one normalized multi-page TIFF at out,
+ * ready for T.30: text parts rendered (fax_text_render), TIFF parts
+ * normalized (fax_tiff_normalize), PDF parts through Ghostscript, all in
+ * message order; an optional cover page first (from, to, subject, date,
+ * page count, the comment, and the first text part, which then is not
+ * repeated); the header line stamped on every page. Scratch files go to
+ * workdir and are removed. Returns 0 with the page count, or -1 with err:
+ * 5.3.4 too many pages or over the time limit, 5.6.5 a part that could not
+ * be converted (named), 4.3.0 local trouble.
+ */
+int gw_offramp_render(const struct mime_offramp *m, const struct gw_render_opts *o,
+    const char *workdir, const char *out, unsigned *pages, struct mime_error *err);
+
 #endif
