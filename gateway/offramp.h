@@ -13,6 +13,7 @@
 #define T37_GW_OFFRAMP_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 struct mime_dsn_rcpt;
@@ -34,7 +35,7 @@ enum gw_fail_class {
 #define GW_RETRY_NOANSWER_DELAY 300
 #define GW_RETRY_FAILURE_ATTEMPTS 3
 #define GW_RETRY_FAILURE_DELAY 60
-#define GW_RETRY_ATTEMPTS_MAX 20        /* configurable range 1..20 */
+#define GW_RETRY_ATTEMPTS_MAX 100       /* configurable range 1..100 */
 #define GW_RETRY_DELAY_MAX 86400        /* configurable range 1..86400 s */
 #define GW_RETRY_MAX_AGE 86400          /* a job gives up a day after arrival */
 #define GW_RETRY_CALL_MAX 1800          /* longest call, for retry estimates */
@@ -368,5 +369,69 @@ struct gw_render_opts {
  */
 int gw_offramp_render(const struct mime_offramp *m, const struct gw_render_opts *o,
     const char *workdir, const char *out, unsigned *pages, struct mime_error *err);
+
+/* ---- calls: config, SIP results, limits (gateway/offramp_call.c) ------ */
+
+struct config;
+struct config_dial_peer;
+struct sip_event;
+struct sip_dial_request;
+
+/* The ladder's policy from `fax send retry ...` (ATTEMPTS counts every
+ * call placed; 0 is taken as 1) and `mta receive generate permanent-error`. */
+void gw_offramp_policy_from_config(const struct config *cfg, struct gw_retry_policy *p);
+/* The reporting settings (hostname, postmaster, disable-dsn, generate mdn). */
+void gw_offramp_report_cfg_from_config(const struct config *cfg, struct gw_report_cfg *rc);
+
+/*
+ * The outcome of an offramp call (SIP_EV_CALL_FINISHED) for the ladder.
+ * Delivered only when the fax session confirmed every page of the file.
+ * Busy (486/600), no answer (ring timeout, 408/480) and fax failures
+ * (T.30, dropped, partial, 488/415/5xx) are retried; 404/484/410/604
+ * (unallocated: 5.1.1) and 401/403/407/603 (refused: 5.7.1) are not.
+ * diag (diaglen bytes) receives the cause for "Diagnostic-Code: X-FAX;";
+ * res->diag and res->csi point into diag and ev.
+ */
+void gw_offramp_call_result(const struct sip_event *ev, struct gw_call_result *res,
+    char *diag, size_t diaglen);
+
+/*
+ * The outgoing call for number (digits, '+' first when E.164) through the
+ * voip dial-peer whose destination-pattern matches it: its session target
+ * expanded ($d$ the number), or its trunk; TSI, ECM and max speed from
+ * `fax send`, stepped down by params; T.38 only when params allow it and
+ * the line or trunk has it on. 0, or -1 with err (no dial-peer: the
+ * number is not reachable, 5.1.1 in err->status; denied: 5.7.1).
+ */
+int gw_offramp_dial_request(const struct config *cfg, const char *number,
+    uint64_t job_id, const char *tx_path, const struct gw_call_params *params,
+    struct sip_dial_request *req, const struct config_dial_peer **peer,
+    struct mime_error *err);
+/* The base call settings from the config (before step-down). */
+void gw_offramp_base_params(const struct config *cfg, struct gw_call_params *p);
+
+/*
+ * Call admission: at most one active call per destination number, at most
+ * max_calls at once overall, per trunk and per dial-peer (max-conn).
+ */
+struct gw_calls;
+enum gw_calls_verdict {
+	GW_CALLS_OK = 0,
+	GW_CALLS_NUMBER_BUSY,    /* a call to this number is in progress */
+	GW_CALLS_GLOBAL_FULL,
+	GW_CALLS_TRUNK_FULL,
+	GW_CALLS_PEER_FULL,
+};
+struct gw_calls *gw_calls_new(void);
+void gw_calls_free(struct gw_calls *c);   /* accepts NULL */
+/* Admits and counts a call (caps of 0 mean unlimited); key is the
+ * trunk name or "" and peer the dial-peer tag. */
+enum gw_calls_verdict gw_calls_acquire(struct gw_calls *c, const char *number,
+    const char *trunk, unsigned peer, unsigned global_max, unsigned trunk_max,
+    unsigned peer_max);
+/* Ends a call admitted with the same arguments. */
+void gw_calls_release(struct gw_calls *c, const char *number, const char *trunk,
+    unsigned peer);
+unsigned gw_calls_active(const struct gw_calls *c);
 
 #endif
