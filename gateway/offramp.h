@@ -434,4 +434,49 @@ void gw_calls_release(struct gw_calls *c, const char *number, const char *trunk,
     unsigned peer);
 unsigned gw_calls_active(const struct gw_calls *c);
 
+/* ---- the offramp runner (gateway/offramp_run.c) ----------------------- */
+
+struct event_base;
+struct spool;
+struct queue;
+
+/* Places one call; the daemon passes sip_line_dial() on its line. 0 or -1. */
+typedef int (gw_offramp_dial_fn)(void *arg, const struct sip_dial_request *req);
+
+#define GW_OFFRAMP_RENDER_WORKERS 2    /* documents prepared at once */
+#define GW_OFFRAMP_RESCAN 5            /* seconds between spool scans */
+#define GW_OFFRAMP_LOCAL_RETRY 60      /* seconds after local trouble (4.3.x) */
+
+struct gw_offramp;
+
+/*
+ * The offramp on the mail thread: takes the jobs the intake committed to
+ * the spool queue "offramp", prepares each document on a worker thread,
+ * calls every recipient through dial (one call per number, the trunk and
+ * dial-peer caps), runs the retry ladder on each SIP_EV_CALL_FINISHED the
+ * daemon hands to gw_offramp_call_finished(), writes the job's progress
+ * ("state") before each call and after each result, queues the DSNs and
+ * MDNs it owes into the mail queue q (a job of QUEUE_NAME from <>; q may
+ * be NULL: committed, not scheduled), and removes the job when every
+ * recipient is final and reported. base must have pthreads enabled
+ * (evthread_use_pthreads). cfg, sp, q are borrowed. NULL with err.
+ */
+struct gw_offramp *gw_offramp_new(struct event_base *base, struct spool *sp,
+    struct queue *q, const struct config *cfg, gw_offramp_dial_fn *dial,
+    void *dial_arg, char *err, size_t errlen);
+/* A reloaded config for the next decisions (borrowed). */
+void gw_offramp_set_config(struct gw_offramp *o, const struct config *cfg);
+/* Scans the spool: resumes every job (calls that were in progress at a
+ * crash are placed again: at-least-once). 0, or -1 with err. */
+int gw_offramp_start(struct gw_offramp *o, char *err, size_t errlen);
+/* A job just committed by the intake: picked up now (else at the next scan). */
+void gw_offramp_add(struct gw_offramp *o, const char *id);
+/* An offramp call ended; events for unknown jobs are logged and dropped. */
+void gw_offramp_call_finished(struct gw_offramp *o, const struct sip_event *ev);
+/* Jobs in memory, calls in progress (status, tests). */
+unsigned gw_offramp_jobs(const struct gw_offramp *o);
+unsigned gw_offramp_calls(const struct gw_offramp *o);
+/* Stops scheduling; waits for the workers; frees. Jobs stay in the spool. */
+void gw_offramp_free(struct gw_offramp *o);
+
 #endif
