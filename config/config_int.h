@@ -72,6 +72,8 @@ struct cfg_parser {
 
 	enum cfg_mode mode;
 	int trunk;                      /* current trunk index, or -1 */
+	struct config_trunk *tk;        /* trunks[trunk], or scratch_trunk */
+	struct config_trunk scratch_trunk;
 	bool trunk_t38_set[CONFIG_MAX_TRUNKS];
 	/* The dial-peer being filled: peers[peer] or, for a rejected header, scratch. */
 	struct config_dial_peer *peer;

@@ -199,6 +199,17 @@ cfg_validate(struct cfg_parser *p)
 		    "postmaster@%s", cfg->hostname) >= (int)sizeof(cfg->mta_send.postmaster))
 			snprintf(cfg->mta_send.postmaster, sizeof(cfg->mta_send.postmaster),
 			    "postmaster@localhost");
+	if (cfg->mta_send.maildir[0] != '\0' && cfg->mta_send.maildir[0] != '/') {
+		/* A relative maildir lives in the spool (moves with it). */
+		char abs[CONFIG_PATH_MAX * 2 + 2];
+
+		snprintf(abs, sizeof(abs), "%s/%s", cfg->spool, cfg->mta_send.maildir);
+		if (strlen(abs) >= sizeof(cfg->mta_send.maildir))
+			cfg_err_line(p, p->seen.maildir, "mta send maildir '%s' in spool '%s' "
+			    "is too long", cfg->mta_send.maildir, cfg->spool);
+		else
+			memcpy(cfg->mta_send.maildir, abs, strlen(abs) + 1);
+	}
 	if (cfg->mta_send.maildir[0] != '\0' && cfg->mta_send.n_servers > 0)
 		cfg_err_line(p, p->seen.maildir, "'mta send maildir' and 'mta send server' "
 		    "exclude each other (line %u)", p->seen.server);

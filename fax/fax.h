@@ -102,7 +102,8 @@ enum fax_status {
 					 * pages and T.30 ended normally */
 	FAX_STATUS_PARTIAL,		/* received some pages, then T.30 failed */
 	FAX_STATUS_FAILED,		/* nothing (or not everything) delivered */
-	FAX_STATUS_TIMEOUT		/* ended by the watchdog */
+	FAX_STATUS_TIMEOUT		/* ended by the watchdog; pages_rx > 0
+					 * means those pages are in rx_tiff */
 };
 
 /* The outcome of a session, plain data. */
@@ -200,7 +201,9 @@ int fax_session_rx_ifp(struct fax_session *s, const uint8_t *buf, int len,
     uint16_t seq);
 
 /* Call every 20 ms (samples = 160) in BOTH modes: it advances the session
- * clock and the watchdog, and in T.38 mode the T.38 terminal's timers. */
+ * clock and the watchdog, and in T.38 mode the T.38 terminal's timers. Keep
+ * calling it (and sending what t38_tx gives) after the result until the
+ * call is hung up: the final DCN may still be queued. */
 void fax_session_tick(struct fax_session *s, int samples);
 
 /* The far end switched the call to T.38 (re-INVITE done): the audio T.30

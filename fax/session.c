@@ -432,13 +432,16 @@ fax_session_rx_ifp(struct fax_session *s, const uint8_t *buf, int len,
 void
 fax_session_tick(struct fax_session *s, int samples)
 {
-	if (samples <= 0 || s->state == FAX_S_DONE)
+	if (samples <= 0)
 		return;
-	s->clock += (uint64_t)samples;
+	/* After the result the terminal still runs until the caller hangs
+	 * up: the final DCN may still be on its way out. */
 	if (s->t38 != NULL)
 		t38_terminal_send_timeout(s->t38, samples);
-	if (s->state != FAX_S_DONE)
-		watchdog(s);
+	if (s->state == FAX_S_DONE)
+		return;
+	s->clock += (uint64_t)samples;
+	watchdog(s);
 }
 
 int
@@ -458,7 +461,7 @@ fax_session_switch_to_t38(struct fax_session *s,
 		s->opts.t38 = *t38;
 	s->media = FAX_MEDIA_T38;
 	s->result.switched_to_t38 = 1;
-	s->state = FAX_S_PHASE_A;
+	enter_state(s, FAX_S_PHASE_A);
 	progress(s);
 	if (s->cb.t38_tx == NULL || start_t30(s, err, sizeof(err)) < 0) {
 		snprintf(s->timeout_text, sizeof(s->timeout_text), "%s",
@@ -593,7 +596,7 @@ t38_tx_handler(t38_core_state_t *c, void *ud, const uint8_t *buf, int len,
 	(void)c;
 	if (s->state == FAX_S_PHASE_B || s->state == FAX_S_PAGES)
 		progress(s);
-	if (s->cb.t38_tx != NULL && s->state != FAX_S_DONE)
+	if (s->cb.t38_tx != NULL)
 		s->cb.t38_tx(s->arg, buf, len, count);
 	return 0;
 }

@@ -82,8 +82,9 @@ static const struct {
 	{ "sip\n max-calls 0", { "t:2: max-calls 0 is out of range (1-10000)" } },
 	/* trunk */
 	{ "trunk a/b", { "t:1: bad trunk name 'a/b' (letters, digits, '.', '_', '-')" } },
-	{ "trunk a\n proxy sip:x\ntrunk a\n proxy sip:y",
-	  { "t:3: duplicate trunk 'a' (first at line 1)" } },
+	{ "trunk a\n proxy sip:x\ntrunk a\n proxy sip:y\n max-calls -1",
+	  { "t:3: duplicate trunk 'a' (first at line 1)",
+	    "t:5: '-1' is not a number (max-calls)" } },
 	{ "trunk a", { "t:1: trunk 'a' needs a 'proxy sip:...' line" } },
 	{ "trunk a\n proxy http://x",
 	  { "t:1: trunk 'a' needs a 'proxy sip:...' line",

@@ -206,6 +206,7 @@ START_TEST(test_fax_norm_force_fine)
 	struct ft_layout L = { .compression = COMPRESSION_CCITTFAX3 };
 	struct fax_tiff_limits lim = { .resolution = FAX_TIFF_RES_FINE };
 	char err[200];
+	unsigned bad = 0;
 
 	src->yres = 98;
 	ft_write1(ft_path("in.tif"), src, &L);
@@ -215,8 +216,9 @@ START_TEST(test_fax_norm_force_fine)
 	ck_assert_float_eq(got->yres, 196);
 	ck_assert_uint_eq(got->h, 1000);
 	for (uint32_t y = 0; y < 1000; y++)
-		for (uint32_t x = 0; x < 1728; x += 7)
-			ck_assert_int_eq(ft_get(got, x, y), ft_get(src, x, y / 2));
+		for (uint32_t x = 0; x < 1728; x++)
+			bad += ft_get(got, x, y) != ft_get(src, x, y / 2);
+	ck_assert_uint_eq(bad, 0);
 	ft_page_free(got);
 	ft_page_free(src);
 }
