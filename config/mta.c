@@ -561,7 +561,7 @@ cfg_fax_retry(struct cfg_parser *p, int argc, char **argv)
 
 	(void)argc;
 	if (cfg_keyword(p, "fax send retry", argv[0], names, &v) < 0 ||
-	    cfg_uint(p, "fax send retry ATTEMPTS", argv[1], 0, 100, &attempts) < 0 ||
+	    cfg_uint(p, "fax send retry ATTEMPTS", argv[1], 1, 100, &attempts) < 0 ||
 	    cfg_uint(p, "fax send retry DELAY", argv[2], 10, 86400, &delay) < 0)
 		return;
 	r[v]->attempts = (unsigned)attempts;
