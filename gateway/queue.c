@@ -453,15 +453,21 @@ static void
 qjob_attempt(struct qjob *j)
 {
 	const struct config *cfg = j->q->cfg;
-	char err[256], relay[CONFIG_PATH_MAX + 16];
+	char err[256], dir[2 * CONFIG_PATH_MAX], relay[sizeof(dir) + 16];
 
 	j->attempts++;
 	j->server = 0;
 	if (cfg->mta_send.maildir[0] != '\0') {
-		snprintf(relay, sizeof(relay), "maildir[%s]", cfg->mta_send.maildir);
+		/* A relative maildir is under the spool root. */
+		if (cfg->mta_send.maildir[0] == '/')
+			snprintf(dir, sizeof(dir), "%s", cfg->mta_send.maildir);
+		else
+			snprintf(dir, sizeof(dir), "%s/%s", spool_root(j->q->sp),
+			    cfg->mta_send.maildir);
+		snprintf(relay, sizeof(relay), "maildir[%s]", dir);
 		if (queue_maildir_deliver(j->q->sp, QUEUE_NAME, j->id,
 		    j->phase == QP_BOUNCE ? "bounce" : "message",
-		    cfg->mta_send.maildir, cfg->hostname, err, sizeof(err)) == 0) {
+		    dir, cfg->hostname, err, sizeof(err)) == 0) {
 			queue_log_attempt(j, relay, NULL, 0, "sent", "2.0.0",
 			    "delivered to maildir");
 			qjob_delivered(j);

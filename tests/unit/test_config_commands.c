@@ -99,6 +99,7 @@ CHECK(servers, c->mta_send.n_servers == 3 && S(c->mta_send.servers[0].host, "a.e
     c->mta_send.servers[1].port == 587 && S(c->mta_send.servers[2].host, "::1") &&
     c->mta_send.servers[2].port == 26)
 CHECK(maildir, S(c->mta_send.maildir, "/var/mail/fax"))
+CHECK(maildir_rel, S(c->mta_send.maildir, "/srv/spool/out/mail"))
 CHECK(mail_from_addr, S(c->mta_send.mail_from.username, "fax-gw") &&
     S(c->mta_send.mail_from.hostname, "example.com") && !c->mta_send.mail_from.use_ani)
 CHECK(mail_from_cisco, c->mta_send.mail_from.use_ani &&
@@ -233,6 +234,7 @@ static const struct {
 	{ "mta send server a.example.com\nmta send server 10.0.0.1 port 587\n"
 	  "mta send server ::1 port 26", servers },
 	{ "mta send maildir /var/mail/fax", maildir },
+	{ "mta send maildir out/mail\nspool /srv/spool", maildir_rel },
 	{ "mta send mail-from fax-gw@example.com", mail_from_addr },
 	{ "mta send mail-from hostname fax.example.com\nmta send mail-from username $s$",
 	  mail_from_cisco },
@@ -269,6 +271,7 @@ static const struct {
 	{ "mta receive allow-sender *@example.com\nmta receive allow-sender *", allow_sender },
 	{ "mta receive auth a b\nmta receive auth c \"d e\"\nmta receive auth-file /dev/null\n"
 	  "mta receive auth-clear", recv_auth },
+	{ "mta receive auth a b\nmta receive tls cert /dev/null key /dev/zero", recv_tls },
 	{ "mta receive tls cert /dev/null key /dev/zero", recv_tls },
 	{ "mta receive generate permanent-error\nmta receive generate mdn", generate },
 	{ "mta receive disable-dsn", disable_dsn },
