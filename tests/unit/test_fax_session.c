@@ -24,6 +24,8 @@ struct pair {
 	int rx_pages_seen;
 	int stop_rx_after;		/* terminate the receiver after N pages */
 	int lose_every;			/* receiver loses every Nth block */
+	int phase_b_calls, phase_b_rate, phase_b_ecm;
+	char phase_b_ident[FAX_IDENT_MAX + 1];
 	int tones[4];
 	int done_calls[2];
 };
@@ -62,6 +64,18 @@ rx_page(void *arg, const struct fax_page_info *pi)
 	ck_assert_int_eq(pi->x_resolution, 204);
 	ck_assert(pi->y_resolution == 196 || pi->y_resolution == 98);
 	ck_assert_int_gt(pi->rows, 0);
+}
+
+static void
+rx_phase_b(void *arg, const struct fax_phase_b_info *pb)
+{
+	struct pair *p = arg;
+
+	p->phase_b_calls++;
+	snprintf(p->phase_b_ident, sizeof(p->phase_b_ident), "%s",
+	    pb->remote_ident);
+	p->phase_b_rate = pb->bit_rate;
+	p->phase_b_ecm = pb->ecm;
 }
 
 static void
@@ -183,6 +197,7 @@ pair_open(struct pair *p, const char *txf, const char *rxf, int t38, int ecm,
 	cb.t38_tx = rx_ifp;
 	cb.done = rx_done;
 	cb.page = rx_page;
+	cb.phase_b = rx_phase_b;
 	cb.tone_kinds = tones & FAX_TONE_KIND_CNG;
 	p->rx = fax_session_new(&o, &cb, p, err, sizeof(err));
 	ck_assert_msg(p->rx != NULL, "%s", err);
@@ -284,6 +299,10 @@ START_TEST(test_fax_back_to_back)
 	ck_assert_int_eq(rr->media, combos[_i].t38 ? FAX_MEDIA_T38 :
 	    FAX_MEDIA_AUDIO);
 	ck_assert_str_eq(rr->remote_ident, "+1 555 0100");
+	ck_assert_int_ge(p.phase_b_calls, 1);
+	ck_assert_str_eq(p.phase_b_ident, "+1 555 0100");
+	ck_assert_int_eq(p.phase_b_ecm, combos[_i].ecm);
+	ck_assert_int_eq(p.phase_b_rate, tr->bit_rate);
 	ck_assert_str_eq(tr->remote_ident, "+1 555 0199");
 	rate = tr->bit_rate;
 	switch (combos[_i].modems) {
