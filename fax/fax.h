@@ -75,10 +75,10 @@ struct fax_session_options {
 					 * into the file by fax_header_stamp) */
 	int ecm;			/* error correction mode; default on */
 	int modems;			/* FAX_MODEM_*; 0 = all */
-	int max_speed;			/* 2400..14400 bps; 0 = no limit. In
-					 * audio mode spandsp 0.0.6 caps by
-					 * modem: < 12000 drops V.17, < 7200
-					 * drops V.29; T.38 caps exactly */
+	int max_speed;			/* 2400..14400 bps; 0 = no limit.
+					 * spandsp 0.0.6 caps by modem: < 12000
+					 * drops V.17, < 7200 drops V.29 (so
+					 * does t38.max_rate in T.38 mode) */
 	int resolutions;		/* FAX_RES_*; 0 = standard|fine|superfine */
 	int widths;			/* FAX_WIDTH_*; 0 = A4|B4|A3 */
 	const char *tx_tiff;		/* send this normalized file, or NULL */

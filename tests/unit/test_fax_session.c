@@ -25,6 +25,7 @@ struct pair {
 	int stop_rx_after;		/* terminate the receiver after N pages */
 	int lose_every;			/* receiver loses every Nth block */
 	int phase_b_calls, phase_b_rate, phase_b_ecm;
+	int max_ifp;			/* longest IFP packet seen */
 	char phase_b_ident[FAX_IDENT_MAX + 1];
 	int tones[4];
 	int done_calls[2];
@@ -42,14 +43,22 @@ q_push(struct pair *p, int dir, const uint8_t *buf, int len)
 static void
 tx_ifp(void *arg, const uint8_t *buf, int len, int count)
 {
+	struct pair *p = arg;
+
 	ck_assert_int_ge(count, 1);
+	if (len > p->max_ifp)
+		p->max_ifp = len;
 	q_push(arg, 0, buf, len);
 }
 
 static void
 rx_ifp(void *arg, const uint8_t *buf, int len, int count)
 {
+	struct pair *p = arg;
+
 	ck_assert_int_ge(count, 1);
+	if (len > p->max_ifp)
+		p->max_ifp = len;
 	q_push(arg, 1, buf, len);
 }
 
@@ -167,6 +176,8 @@ run_pair(struct pair *p, int t38, int switch_block, int max_s)
 	fax_session_terminate(p->rx);
 }
 
+static struct fax_t38_options pair_t38;	/* zero: defaults */
+
 static void
 pair_open(struct pair *p, const char *txf, const char *rxf, int t38, int ecm,
     int modems, int tones)
@@ -183,6 +194,8 @@ pair_open(struct pair *p, const char *txf, const char *rxf, int t38, int ecm,
 	o.calling_party = 1;
 	o.ident = "+1 555 0100";
 	o.tx_tiff = txf;
+	if (pair_t38.max_datagram != 0)
+		o.t38 = pair_t38;
 	memset(&cb, 0, sizeof(cb));
 	cb.t38_tx = tx_ifp;
 	cb.done = tx_done;
@@ -452,6 +465,31 @@ START_TEST(test_fax_lost_blocks)
 }
 END_TEST
 
+/* T.38 options: small datagrams and transferred TCF still carry the
+ * fax; no packet is longer than T38FaxMaxDatagram. */
+START_TEST(test_fax_t38_options)
+{
+	struct pair p;
+	struct ft_page **doc = make_doc(ft_path("s.tif"), 2, 17);
+
+	pair_t38.max_datagram = 160;
+	pair_t38.rate_management = _i ? FAX_T38_TRANSFERRED_TCF :
+	    FAX_T38_LOCAL_TCF;
+	pair_t38.max_rate = 9600;
+	pair_open(&p, ft_path("s.tif"), ft_path("r.tif"), 1, _i, FAX_MODEM_ALL,
+	    0);
+	run_pair(&p, 1, 0, 600);
+	ck_assert_str_eq(fax_status_str(fax_session_result(p.rx)->status), "ok");
+	ck_assert_int_le(p.max_ifp, 160);
+	ck_assert_int_gt(p.max_ifp, 0);
+	ck_assert_int_le(fax_session_result(p.tx)->bit_rate, 9600);
+	assert_same_doc(doc, 2, ft_path("r.tif"));
+	pair_close(&p);
+	free_doc(doc, 2);
+	memset(&pair_t38, 0, sizeof(pair_t38));
+}
+END_TEST
+
 /* The answerer hears CNG, the caller hears CED or the V.21 preamble. */
 START_TEST(test_fax_tones)
 {
@@ -668,6 +706,7 @@ suite_fax_session(void)
 	tcase_add_test(tc, test_fax_switch_to_t38);
 	tcase_add_test(tc, test_fax_tones);
 	tcase_add_test(tc, test_fax_lost_blocks);
+	tcase_add_loop_test(tc, test_fax_t38_options, 0, 2);
 	tcase_add_test(tc, test_fax_tone_detector);
 	tcase_add_loop_test(tc, test_fax_watchdog, 0, 4);
 	tcase_add_test(tc, test_fax_bad_options);
