@@ -669,35 +669,40 @@ cmd_sip_max_calls(struct cfg_parser *p, int argc, char **argv)
 
 /* ---- trunk NAME ---- */
 
+/*
+ * trunk NAME. A header with an error still opens the sub-mode on a scratch
+ * trunk, so the lines under it are checked too.
+ */
 static void
 cmd_trunk(struct cfg_parser *p, int argc, char **argv)
 {
 	struct config *cfg = p->cfg;
-	struct config_trunk *t;
+	struct config_trunk *t = NULL;
 	size_t i;
 
 	(void)argc;
-	p->mode = CFG_MODE_SKIP;
-	if (!valid_name(argv[0]) || strlen(argv[0]) >= sizeof(t->name)) {
+	if (!valid_name(argv[0]) || strlen(argv[0]) >= sizeof(t->name))
 		cfg_err(p, "bad trunk name '%s' (letters, digits, '.', '_', '-')", argv[0]);
-		return;
-	}
-	for (i = 0; i < cfg->n_trunks; i++)
+	else if (cfg->n_trunks == CONFIG_MAX_TRUNKS)
+		cfg_err(p, "too many trunks (at most %d)", CONFIG_MAX_TRUNKS);
+	else
+		t = &cfg->trunks[cfg->n_trunks];
+	for (i = 0; t != NULL && i < cfg->n_trunks; i++)
 		if (strcmp(cfg->trunks[i].name, argv[0]) == 0) {
 			cfg_err(p, "duplicate trunk '%s' (first at line %u)", argv[0],
 			    cfg->trunks[i].line);
-			return;
+			t = NULL;
 		}
-	if (cfg->n_trunks == CONFIG_MAX_TRUNKS) {
-		cfg_err(p, "too many trunks (at most %d)", CONFIG_MAX_TRUNKS);
-		return;
-	}
-	t = &cfg->trunks[cfg->n_trunks];
+	p->trunk = -1;
+	if (t == NULL)
+		t = &p->scratch_trunk;
+	else
+		p->trunk = (int)cfg->n_trunks++;
 	memset(t, 0, sizeof(*t));
-	strcpy(t->name, argv[0]);
+	snprintf(t->name, sizeof(t->name), "%s", p->trunk >= 0 ? argv[0] : "");
 	t->register_expires = CONFIG_DEFAULT_REGISTER_EXPIRES;
 	t->line = p->line;
-	p->trunk = (int)cfg->n_trunks++;
+	p->tk = t;
 	p->mode = CFG_MODE_TRUNK;
 }
 
@@ -719,14 +724,13 @@ cmd_trunk_proxy(struct cfg_parser *p, int argc, char **argv)
 		cfg_err(p, "bad proxy '%s': no host", argv[0]);
 		return;
 	}
-	cfg_copy(p, "proxy", argv[0], p->cfg->trunks[p->trunk].proxy,
-	    sizeof(p->cfg->trunks[0].proxy));
+	cfg_copy(p, "proxy", argv[0], p->tk->proxy, sizeof(p->tk->proxy));
 }
 
 static void
 cmd_trunk_auth(struct cfg_parser *p, int argc, char **argv)
 {
-	struct config_trunk *t = &p->cfg->trunks[p->trunk];
+	struct config_trunk *t = p->tk;
 
 	(void)argc;
 	if (cfg_copy(p, "auth user", argv[0], t->auth_user, sizeof(t->auth_user)) < 0 ||
@@ -737,7 +741,7 @@ cmd_trunk_auth(struct cfg_parser *p, int argc, char **argv)
 static void
 cmd_trunk_register(struct cfg_parser *p, int argc, char **argv)
 {
-	struct config_trunk *t = &p->cfg->trunks[p->trunk];
+	struct config_trunk *t = p->tk;
 	unsigned long v = CONFIG_DEFAULT_REGISTER_EXPIRES;
 
 	if (argc == 1 && cfg_uint(p, "register expires", argv[0], 60, 86400, &v) < 0)
@@ -753,7 +757,7 @@ cmd_trunk_max_calls(struct cfg_parser *p, int argc, char **argv)
 
 	(void)argc;
 	if (cfg_uint(p, "max-calls", argv[0], 0, 10000, &v) == 0)
-		p->cfg->trunks[p->trunk].max_calls = (unsigned)v;
+		p->tk->max_calls = (unsigned)v;
 }
 
 static void
@@ -763,7 +767,8 @@ cmd_trunk_t38(struct cfg_parser *p, int argc, char **argv)
 
 	(void)argc;
 	if (cfg_keyword(p, "t38", argv[0], t38_names, &v) == 0) {
-		p->cfg->trunks[p->trunk].t38 = (enum config_t38)v;
-		p->trunk_t38_set[p->trunk] = true;
+		p->tk->t38 = (enum config_t38)v;
+		if (p->trunk >= 0)
+			p->trunk_t38_set[p->trunk] = true;
 	}
 }

@@ -219,7 +219,7 @@ struct config_trunk {
 };
 
 struct config_fax_retry {
-	unsigned attempts;               /* calls after the first, 0..100 */
+	unsigned attempts;               /* calls placed in all, the first included, 1..100 */
 	unsigned delay;                  /* seconds between attempts */
 };
 
@@ -396,8 +396,10 @@ bool config_number_denied(const struct config *cfg, const char *number);
 /*
  * Expands a session target template into out: $d$ the called number, $s$
  * the calling number, $m$ the redirecting number (the called one when m is
- * NULL or empty). NULL d/s expand to "". Returns the length written, or -1
- * when it does not fit (out is then "").
+ * NULL or empty). NULL d/s expand to "". Values may hold only letters,
+ * digits, '+', '.', '-' and '_' (nothing that could end or redirect an
+ * address). Returns the length written, or -1 when a value holds anything
+ * else or the result does not fit (out is then "").
  */
 int config_expand_target(const char *tmpl, const char *d, const char *s,
     const char *m, char *out, size_t size);

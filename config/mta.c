@@ -391,6 +391,8 @@ cfg_recv_auth(struct cfg_parser *p, int argc, char **argv)
 		return;
 	}
 	cfg->mta_receive.n_users++;
+	if (p->seen.recv_auth == 0)
+		p->seen.recv_auth = p->line;
 }
 
 void
@@ -398,8 +400,11 @@ cfg_recv_auth_file(struct cfg_parser *p, int argc, char **argv)
 {
 	(void)argc;
 	if (cfg_copy(p, "mta receive auth-file", argv[0], p->cfg->mta_receive.auth_file,
-	    sizeof(p->cfg->mta_receive.auth_file)) == 0)
+	    sizeof(p->cfg->mta_receive.auth_file)) == 0) {
 		p->seen.auth_file = p->line;
+		if (p->seen.recv_auth == 0)
+			p->seen.recv_auth = p->line;
+	}
 }
 
 void
@@ -556,7 +561,7 @@ cfg_fax_retry(struct cfg_parser *p, int argc, char **argv)
 
 	(void)argc;
 	if (cfg_keyword(p, "fax send retry", argv[0], names, &v) < 0 ||
-	    cfg_uint(p, "fax send retry ATTEMPTS", argv[1], 0, 100, &attempts) < 0 ||
+	    cfg_uint(p, "fax send retry ATTEMPTS", argv[1], 1, 100, &attempts) < 0 ||
 	    cfg_uint(p, "fax send retry DELAY", argv[2], 10, 86400, &delay) < 0)
 		return;
 	r[v]->attempts = (unsigned)attempts;

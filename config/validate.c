@@ -199,6 +199,17 @@ cfg_validate(struct cfg_parser *p)
 		    "postmaster@%s", cfg->hostname) >= (int)sizeof(cfg->mta_send.postmaster))
 			snprintf(cfg->mta_send.postmaster, sizeof(cfg->mta_send.postmaster),
 			    "postmaster@localhost");
+	if (cfg->mta_send.maildir[0] != '\0' && cfg->mta_send.maildir[0] != '/') {
+		/* A relative maildir lives in the spool (moves with it). */
+		char abs[CONFIG_PATH_MAX * 2 + 2];
+
+		snprintf(abs, sizeof(abs), "%s/%s", cfg->spool, cfg->mta_send.maildir);
+		if (strlen(abs) >= sizeof(cfg->mta_send.maildir))
+			cfg_err_line(p, p->seen.maildir, "mta send maildir '%s' in spool '%s' "
+			    "is too long", cfg->mta_send.maildir, cfg->spool);
+		else
+			memcpy(cfg->mta_send.maildir, abs, strlen(abs) + 1);
+	}
 	if (cfg->mta_send.maildir[0] != '\0' && cfg->mta_send.n_servers > 0)
 		cfg_err_line(p, p->seen.maildir, "'mta send maildir' and 'mta send server' "
 		    "exclude each other (line %u)", p->seen.server);
@@ -217,6 +228,11 @@ cfg_validate(struct cfg_parser *p)
 		cfg_err_line(p, p->seen.max_recipients, "mta receive maximum-recipients %u "
 		    "needs at least one 'mta receive aliases' line",
 		    cfg->mta_receive.maximum_recipients);
+	/* AUTH is offered after STARTTLS only, unless auth-clear says otherwise. */
+	if (p->seen.recv_auth != 0 && cfg->mta_receive.tls_cert[0] == '\0' &&
+	    !cfg->mta_receive.auth_clear)
+		cfg_err_line(p, p->seen.recv_auth, "SMTP AUTH users can never log in: add "
+		    "'mta receive tls cert FILE key FILE' or 'mta receive auth-clear'");
 	check_readable(p, p->seen.auth_file, "mta receive auth-file", cfg->mta_receive.auth_file);
 	check_readable(p, p->seen.recv_tls, "mta receive tls cert", cfg->mta_receive.tls_cert);
 	check_readable(p, p->seen.recv_tls, "mta receive tls key", cfg->mta_receive.tls_key);

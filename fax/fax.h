@@ -75,7 +75,10 @@ struct fax_session_options {
 					 * into the file by fax_header_stamp) */
 	int ecm;			/* error correction mode; default on */
 	int modems;			/* FAX_MODEM_*; 0 = all */
-	int max_speed;			/* 2400..14400 bps; 0 = no limit */
+	int max_speed;			/* 2400..14400 bps; 0 = no limit. In
+					 * audio mode spandsp 0.0.6 caps by
+					 * modem: < 12000 drops V.17, < 7200
+					 * drops V.29; T.38 caps exactly */
 	int resolutions;		/* FAX_RES_*; 0 = standard|fine|superfine */
 	int widths;			/* FAX_WIDTH_*; 0 = A4|B4|A3 */
 	const char *tx_tiff;		/* send this normalized file, or NULL */
@@ -102,7 +105,8 @@ enum fax_status {
 					 * pages and T.30 ended normally */
 	FAX_STATUS_PARTIAL,		/* received some pages, then T.30 failed */
 	FAX_STATUS_FAILED,		/* nothing (or not everything) delivered */
-	FAX_STATUS_TIMEOUT		/* ended by the watchdog */
+	FAX_STATUS_TIMEOUT		/* ended by the watchdog; pages_rx > 0
+					 * means those pages are in rx_tiff */
 };
 
 /* The outcome of a session, plain data. */
@@ -166,7 +170,8 @@ struct fax_session_callbacks {
 	void (*page)(void *arg, const struct fax_page_info *info);
 	void (*done)(void *arg, const struct fax_result *result);
 	/* T.38: one IFP packet to send; put it in one UDPTL datagram (one
-	 * sequence number) and send that datagram `count` times. */
+	 * sequence number) and send that datagram `count` times (3 for
+	 * indicators and end of data, 1 for image data). May run after done. */
 	void (*t38_tx)(void *arg, const uint8_t *buf, int len, int count);
 	/* Audio mode: a fax tone was heard on the received audio (kinds from
 	 * tone_kinds below); used to trigger a T.38 re-INVITE. */
@@ -186,8 +191,9 @@ struct fax_session *fax_session_new(const struct fax_session_options *opts,
 
 /* Audio mode. Feed every received 20 ms block (n samples, normally 160);
  * a lost block goes to rx_lost (spandsp's fill-in), never zeros. These
- * also run the T.30 timers in audio mode. Return 0, or -1 when the session
- * is not in audio mode or is done. */
+ * also run the T.30 timers in audio mode, so feed one or the other every
+ * 20 ms, also after the result until the call is hung up. Return 0, or -1
+ * when the session is not (or no longer) in audio mode. */
 int fax_session_rx_audio(struct fax_session *s, const int16_t *amp, int n);
 int fax_session_rx_lost(struct fax_session *s, int n);
 /* Fills amp[0..n) with the next block (silence while idle) and returns n;
@@ -200,7 +206,9 @@ int fax_session_rx_ifp(struct fax_session *s, const uint8_t *buf, int len,
     uint16_t seq);
 
 /* Call every 20 ms (samples = 160) in BOTH modes: it advances the session
- * clock and the watchdog, and in T.38 mode the T.38 terminal's timers. */
+ * clock and the watchdog, and in T.38 mode the T.38 terminal's timers. Keep
+ * calling it (and sending what t38_tx gives) after the result until the
+ * call is hung up: the final DCN may still be queued. */
 void fax_session_tick(struct fax_session *s, int samples);
 
 /* The far end switched the call to T.38 (re-INVITE done): the audio T.30
@@ -253,7 +261,7 @@ const char *fax_tone_str(enum fax_tone tone);
 /* Input bounds (checked before anything is decoded). */
 #define FAX_TIFF_MAX_PAGES_DEFAULT	100
 #define FAX_TIFF_MAX_DIM_DEFAULT	14000	/* pixels, either side */
-#define FAX_TIFF_MAX_PIXELS_DEFAULT	(14000ull * 14000ull)	/* per page */
+#define FAX_TIFF_MAX_PIXELS_DEFAULT	(120ull * 1000 * 1000)	/* per page */
 #define FAX_TIFF_MAX_OUT_ROWS		4400	/* ~56 cm at 196 dpi */
 
 enum fax_tiff_resolution {

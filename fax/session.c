@@ -126,6 +126,7 @@ fax_session_new(const struct fax_session_options *opts,
     size_t errlen)
 {
 	struct fax_session *s;
+	char perr[160];
 	int fail = 0;
 
 	if ((opts->tx_tiff == NULL) == (opts->rx_tiff == NULL)) {
@@ -151,6 +152,13 @@ fax_session_new(const struct fax_session_options *opts,
 	}
 	if (opts->media == FAX_MEDIA_T38 && (cb == NULL || cb->t38_tx == NULL)) {
 		snprintf(err, errlen, "T.38 mode needs a packet callback");
+		return NULL;
+	}
+	/* spandsp would only find out in phase B, and report OK (notes,
+	 * pitfall 1): check the file to send now. */
+	if (opts->tx_tiff != NULL &&
+	    fax_tiff_count_pages(opts->tx_tiff, perr, sizeof(perr)) <= 0) {
+		snprintf(err, errlen, "file to send: %s", perr);
 		return NULL;
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
@@ -366,7 +374,8 @@ enter_state(struct fax_session *s, enum fax_session_state st)
 {
 	if (s->state == st)
 		return;
-	log_debug("fax: state %s -> %s", state_name(s->state), state_name(st));
+	log_debug("fax state=%s->%s media=%s", state_name(s->state),
+	    state_name(st), s->media == FAX_MEDIA_T38 ? "t38" : "audio");
 	s->state = st;
 }
 
@@ -432,13 +441,16 @@ fax_session_rx_ifp(struct fax_session *s, const uint8_t *buf, int len,
 void
 fax_session_tick(struct fax_session *s, int samples)
 {
-	if (samples <= 0 || s->state == FAX_S_DONE)
+	if (samples <= 0)
 		return;
-	s->clock += (uint64_t)samples;
+	/* After the result the terminal still runs until the caller hangs
+	 * up: the final DCN may still be on its way out. */
 	if (s->t38 != NULL)
 		t38_terminal_send_timeout(s->t38, samples);
-	if (s->state != FAX_S_DONE)
-		watchdog(s);
+	if (s->state == FAX_S_DONE)
+		return;
+	s->clock += (uint64_t)samples;
+	watchdog(s);
 }
 
 int
@@ -458,7 +470,7 @@ fax_session_switch_to_t38(struct fax_session *s,
 		s->opts.t38 = *t38;
 	s->media = FAX_MEDIA_T38;
 	s->result.switched_to_t38 = 1;
-	s->state = FAX_S_PHASE_A;
+	enter_state(s, FAX_S_PHASE_A);
 	progress(s);
 	if (s->cb.t38_tx == NULL || start_t30(s, err, sizeof(err)) < 0) {
 		snprintf(s->timeout_text, sizeof(s->timeout_text), "%s",
@@ -593,7 +605,7 @@ t38_tx_handler(t38_core_state_t *c, void *ud, const uint8_t *buf, int len,
 	(void)c;
 	if (s->state == FAX_S_PHASE_B || s->state == FAX_S_PAGES)
 		progress(s);
-	if (s->cb.t38_tx != NULL && s->state != FAX_S_DONE)
+	if (s->cb.t38_tx != NULL)
 		s->cb.t38_tx(s->arg, buf, len, count);
 	return 0;
 }
@@ -619,7 +631,7 @@ finish(struct fax_session *s, int code)
 {
 	struct fax_result *r = &s->result;
 	t30_stats_t st;
-	char err[FAX_COMPLETION_TEXT_MAX];
+	char err[FAX_COMPLETION_TEXT_MAX], e1[LOG_ESC_BUFSZ], e2[LOG_ESC_BUFSZ];
 
 	if (s->state == FAX_S_DONE)
 		return;
@@ -669,7 +681,9 @@ finish(struct fax_session *s, int code)
 		    fax_tiff_profile_s(s->rx_tiff, s->rx_tiff, NULL, err,
 		    sizeof(err)) < 0) {
 			r->profile_s_error = 1;
-			log_warnx("fax: profile-s rewrite failed: %s", err);
+			log_warnx("fax profile-s=failed file=%s error=%s",
+			    log_str(e1, sizeof(e1), s->rx_tiff),
+			    log_str(e2, sizeof(e2), err));
 		}
 	}
 	if (s->cb.done != NULL)
@@ -733,8 +747,7 @@ watchdog(struct fax_session *s)
 		    "watchdog: call longer than %u ms", s->opts.max_duration_ms);
 	else
 		return;
-	s->timed_out = 1;
-	log_info("fax: %s", s->timeout_text);
+	s->timed_out = 1;		/* the caller logs the result */
 	if (s->t30 != NULL)
 		t30_terminate(s->t30);
 	finish(s, T30_ERR_CALLDROPPED);	/* no-op if phase E already ran */

@@ -187,6 +187,12 @@ gw_intake_listen(struct gw_intake *in, const char *addr, const char *port)
 	return smtp_server_listen(in->srv, addr, port);
 }
 
+unsigned long long
+gw_intake_attach(struct gw_intake *in, struct bufferevent *bev, const char *addr)
+{
+	return smtp_server_attach(in->srv, bev, addr);
+}
+
 int
 gw_intake_start(struct gw_intake *in, char *err, size_t errlen)
 {

@@ -83,6 +83,10 @@ struct gw_intake *gw_intake_new(struct event_base *base, const struct config *cf
 int gw_intake_start(struct gw_intake *in, char *err, size_t errlen);
 /* Listens on one more address (tests, -l overrides). 0 or -1. */
 int gw_intake_listen(struct gw_intake *in, const char *addr, const char *port);
+struct bufferevent;
+/* Serves a session on a connected bufferevent (tests): smtp_server_attach(). */
+unsigned long long gw_intake_attach(struct gw_intake *in, struct bufferevent *bev,
+    const char *addr);
 /*
  * A reloaded config: policy (networks, users, aliases, dial-peers, limits
  * that are policy) applies to every command from now on. Listener

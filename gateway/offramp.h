@@ -13,6 +13,7 @@
 #define T37_GW_OFFRAMP_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 struct mime_dsn_rcpt;
@@ -34,7 +35,7 @@ enum gw_fail_class {
 #define GW_RETRY_NOANSWER_DELAY 300
 #define GW_RETRY_FAILURE_ATTEMPTS 3
 #define GW_RETRY_FAILURE_DELAY 60
-#define GW_RETRY_ATTEMPTS_MAX 20        /* configurable range 1..20 */
+#define GW_RETRY_ATTEMPTS_MAX 100       /* configurable range 1..100 */
 #define GW_RETRY_DELAY_MAX 86400        /* configurable range 1..86400 s */
 #define GW_RETRY_MAX_AGE 86400          /* a job gives up a day after arrival */
 #define GW_RETRY_CALL_MAX 1800          /* longest call, for retry estimates */
@@ -222,5 +223,260 @@ void gw_retry_dsn_rcpt(const struct gw_rcpt_retry *r,
 int gw_retry_encode(const struct gw_rcpt_retry *r, char *buf, size_t size);
 /* Parses gw_retry_encode()'s output strictly; 0, or -1 on any defect. */
 int gw_retry_decode(const char *line, struct gw_rcpt_retry *r);
+
+/* ---- PDF to fax pages with Ghostscript (gateway/offramp_pdf.c) -------- */
+
+struct mime_error;
+
+#define GW_PDF_GS_PATH "/usr/bin/gs"
+#define GW_PDF_TIMEOUT_DEFAULT 120     /* seconds for one document */
+#define GW_PDF_MAX_PAGES_DEFAULT 100
+
+struct gw_pdf_opts {
+	const char *gs_path;     /* NULL: GW_PDF_GS_PATH */
+	unsigned max_pages;      /* 0: GW_PDF_MAX_PAGES_DEFAULT */
+	unsigned timeout;        /* seconds; 0: GW_PDF_TIMEOUT_DEFAULT */
+};
+
+/*
+ * Renders the PDF at pdf into a multi-page TIFF at tiff_out (G4, 204x196
+ * dpi, 1728 pixels wide, every page scaled to fit) by running Ghostscript
+ * with -dSAFER, without a shell (posix_spawn, own process group, empty
+ * environment but PATH and LC_ALL), stopped and killed after the time
+ * limit. The result still goes through fax_tiff_normalize() before it is
+ * sent. Blocks: run it off the event loop. Returns 0 and the page count,
+ * or -1 with err: 5.3.4 (more than max_pages, or over the time limit),
+ * 5.6.5 (Ghostscript could not convert it; its last message is quoted),
+ * 4.3.0 (could not run Ghostscript at all).
+ */
+int gw_pdf_render(const char *pdf, const char *tiff_out,
+    const struct gw_pdf_opts *opts, unsigned *pages, struct mime_error *err);
+
+/* ---- a job: one accepted message and its recipients (offramp_job.c) -- */
+
+struct mime_offramp;
+
+/* Longest list of recipients in one job (intake caps it lower). */
+#define GW_OFFRAMP_RCPT_MAX 1024
+
+struct gw_offramp_rcpt {
+	char *addr;          /* the RCPT address as given (owned) */
+	char *number;        /* number to dial, "+19195551234" (owned) */
+	char *peer;          /* voip dial-peer tag (owned), or NULL */
+	char *orcpt_type;    /* ORCPT addr-type (owned), NULL without ORCPT */
+	char *orcpt;         /* ORCPT address, xtext decoded (owned) */
+	int postmaster;      /* not dialed; forwarded by the intake */
+	struct gw_rcpt_retry retry;
+};
+
+struct gw_offramp_job {
+	char *from;          /* reverse path, "" for <> (owned) */
+	char *envid;         /* ENVID decoded (owned), NULL when none */
+	int ret;             /* enum mime_ret */
+	time_t received;     /* arrival */
+	struct gw_offramp_rcpt *rcpts;   /* owned, nrcpts entries */
+	size_t nrcpts;
+};
+
+/* Who speaks in reports, from the config. Strings borrowed. */
+struct gw_report_cfg {
+	const char *hostname;        /* Reporting-MTA / Reporting-UA name */
+	const char *postmaster;      /* From: address */
+	const char *from_name;       /* "Fax Daemon" */
+	int crlf;                    /* reports with CRLF line ends */
+	struct gw_dsn_policy dsn;    /* disable-dsn */
+	int generate_mdn;            /* `mta receive generate mdn` */
+};
+
+struct gw_offramp_job *gw_offramp_job_new(void);
+void gw_offramp_job_free(struct gw_offramp_job *j);
+/*
+ * Feeds one envelope field of the intake's record (gateway/intake.h
+ * lists the keys; unknown keys are ignored, so newer records load), in
+ * order: "rcpt" starts a recipient, "rcpt.*" belong to the last one.
+ * Recipients start READY at the arrival time. 0, or -1 with err when a
+ * value is malformed (NOTIFY, ORCPT, ENVID xtext, RET) or out of order.
+ */
+int gw_offramp_job_env(struct gw_offramp_job *j, const char *key,
+    const char *value, char *err, size_t errlen);
+
+/*
+ * The job's progress as text, one line per recipient "INDEX STATE"
+ * (gw_retry_encode), for the spool record that spool_replace() rewrites;
+ * caller frees. _state_load() applies such text to a job loaded from its
+ * envelope: 0, or -1 when a line is damaged or names no recipient.
+ */
+char *gw_offramp_job_state(const struct gw_offramp_job *j);
+int gw_offramp_job_state_load(struct gw_offramp_job *j, const char *text);
+
+enum gw_report_kind {
+	GW_REPORT_NONE = 0,
+	GW_REPORT_DSN_DELAY,
+	GW_REPORT_DSN_FINAL,
+};
+
+/*
+ * The next notification the job owes the sender, built and ready to queue
+ * (MAIL FROM:<>, RCPT TO: j->from, NOTIFY=NEVER if DSN is offered): a
+ * DELAY DSN for recipients whose retries just started, else, once every
+ * recipient is final, one DSN covering every outcome their NOTIFY asked
+ * for. The covered recipients are marked reported in j; persist the job
+ * state after the report is durably queued (a crash in between repeats
+ * the report rather than losing it). Returns NULL with *kind NONE when
+ * nothing is due (a final with nothing to report marks the job reported
+ * too). msg_path is the spooled original (for returned content).
+ */
+char *gw_offramp_job_next_report(struct gw_offramp_job *j,
+    const struct gw_report_cfg *cfg, const struct gw_retry_policy *p,
+    const char *msg_path, time_t now, enum gw_report_kind *kind, size_t *len,
+    struct mime_error *err);
+
+/*
+ * The RFC 8098 MDN for recipient i once its fax was sent, when configured
+ * and allowed (mime_mdn_allowed), at most once per recipient (marked in
+ * its state). NULL when none is due; why says which rule stopped it.
+ */
+char *gw_offramp_job_mdn(struct gw_offramp_job *j, size_t i,
+    const struct mime_offramp *msg, const struct gw_report_cfg *cfg,
+    time_t now, size_t *len, char *why, size_t whylen);
+
+/* ---- mail to fax pages (gateway/offramp_render.c) --------------------- */
+
+struct fax_header;
+
+#define GW_RENDER_SECONDS_DEFAULT 300   /* preparing one document */
+
+struct gw_render_opts {
+	unsigned max_pages;               /* whole fax, cover included; 0: 100 */
+	unsigned max_seconds;             /* 0: GW_RENDER_SECONDS_DEFAULT */
+	int coverpage;                    /* `fax send coverpage enable` */
+	const char *cover_comment;        /* `fax send coverpage comment`, or NULL */
+	const char *to_number;            /* the number, for the cover page */
+	const struct fax_header *header;  /* page header line, or NULL */
+	struct gw_pdf_opts pdf;           /* gs path; its limits are set here */
+};
+
+/*
+ * Turns the parsed message into one normalized multi-page TIFF at out,
+ * ready for T.30: text parts rendered (fax_text_render), TIFF parts
+ * normalized (fax_tiff_normalize), PDF parts through Ghostscript, all in
+ * message order; an optional cover page first (from, to, subject, date,
+ * page count, the comment, and the first text part, which then is not
+ * repeated); the header line stamped on every page. Scratch files go to
+ * workdir and are removed. Returns 0 with the page count, or -1 with err:
+ * 5.3.4 too many pages or over the time limit, 5.6.5 a part that could not
+ * be converted (named), 4.3.0 local trouble.
+ */
+int gw_offramp_render(const struct mime_offramp *m, const struct gw_render_opts *o,
+    const char *workdir, const char *out, unsigned *pages, struct mime_error *err);
+
+/* ---- calls: config, SIP results, limits (gateway/offramp_call.c) ------ */
+
+struct config;
+struct config_dial_peer;
+struct sip_event;
+struct sip_dial_request;
+
+/* The ladder's policy from `fax send retry ...` (ATTEMPTS counts every
+ * call placed; 0 is taken as 1) and `mta receive generate permanent-error`. */
+void gw_offramp_policy_from_config(const struct config *cfg, struct gw_retry_policy *p);
+/* The reporting settings (hostname, postmaster, disable-dsn, generate mdn). */
+void gw_offramp_report_cfg_from_config(const struct config *cfg, struct gw_report_cfg *rc);
+
+/*
+ * The outcome of an offramp call (SIP_EV_CALL_FINISHED) for the ladder.
+ * Delivered only when the fax session confirmed every page of the file.
+ * Busy (486/600), no answer (ring timeout, 408/480) and fax failures
+ * (T.30, dropped, partial, 488/415/5xx) are retried; 404/484/410/604
+ * (unallocated: 5.1.1) and 401/403/407/603 (refused: 5.7.1) are not.
+ * diag (diaglen bytes) receives the cause for "Diagnostic-Code: X-FAX;";
+ * res->diag and res->csi point into diag and ev.
+ */
+void gw_offramp_call_result(const struct sip_event *ev, struct gw_call_result *res,
+    char *diag, size_t diaglen);
+
+/*
+ * The outgoing call for number (digits, '+' first when E.164) through the
+ * voip dial-peer whose destination-pattern matches it: its session target
+ * expanded ($d$ the number), or its trunk; TSI, ECM and max speed from
+ * `fax send`, stepped down by params; T.38 only when params allow it and
+ * the line or trunk has it on. 0, or -1 with err (no dial-peer: the
+ * number is not reachable, 5.1.1 in err->status; denied: 5.7.1).
+ */
+int gw_offramp_dial_request(const struct config *cfg, const char *number,
+    uint64_t job_id, const char *tx_path, const struct gw_call_params *params,
+    struct sip_dial_request *req, const struct config_dial_peer **peer,
+    struct mime_error *err);
+/* The base call settings from the config (before step-down). */
+void gw_offramp_base_params(const struct config *cfg, struct gw_call_params *p);
+
+/*
+ * Call admission: at most one active call per destination number, at most
+ * max_calls at once overall, per trunk and per dial-peer (max-conn).
+ */
+struct gw_calls;
+enum gw_calls_verdict {
+	GW_CALLS_OK = 0,
+	GW_CALLS_NUMBER_BUSY,    /* a call to this number is in progress */
+	GW_CALLS_GLOBAL_FULL,
+	GW_CALLS_TRUNK_FULL,
+	GW_CALLS_PEER_FULL,
+};
+struct gw_calls *gw_calls_new(void);
+void gw_calls_free(struct gw_calls *c);   /* accepts NULL */
+/* Admits and counts a call (caps of 0 mean unlimited); key is the
+ * trunk name or "" and peer the dial-peer tag. */
+enum gw_calls_verdict gw_calls_acquire(struct gw_calls *c, const char *number,
+    const char *trunk, unsigned peer, unsigned global_max, unsigned trunk_max,
+    unsigned peer_max);
+/* Ends a call admitted with the same arguments. */
+void gw_calls_release(struct gw_calls *c, const char *number, const char *trunk,
+    unsigned peer);
+unsigned gw_calls_active(const struct gw_calls *c);
+
+/* ---- the offramp runner (gateway/offramp_run.c) ----------------------- */
+
+struct event_base;
+struct spool;
+struct queue;
+
+/* Places one call; the daemon passes sip_line_dial() on its line. 0 or -1. */
+typedef int (gw_offramp_dial_fn)(void *arg, const struct sip_dial_request *req);
+
+#define GW_OFFRAMP_RENDER_WORKERS 2    /* documents prepared at once */
+#define GW_OFFRAMP_RESCAN 5            /* seconds between spool scans */
+#define GW_OFFRAMP_LOCAL_RETRY 60      /* seconds after local trouble (4.3.x) */
+
+struct gw_offramp;
+
+/*
+ * The offramp on the mail thread: takes the jobs the intake committed to
+ * the spool queue "offramp", prepares each document on a worker thread,
+ * calls every recipient through dial (one call per number, the trunk and
+ * dial-peer caps), runs the retry ladder on each SIP_EV_CALL_FINISHED the
+ * daemon hands to gw_offramp_call_finished(), writes the job's progress
+ * ("state") before each call and after each result, queues the DSNs and
+ * MDNs it owes into the mail queue q (a job of QUEUE_NAME from <>; q may
+ * be NULL: committed, not scheduled), and removes the job when every
+ * recipient is final and reported. base must have pthreads enabled
+ * (evthread_use_pthreads). cfg, sp, q are borrowed. NULL with err.
+ */
+struct gw_offramp *gw_offramp_new(struct event_base *base, struct spool *sp,
+    struct queue *q, const struct config *cfg, gw_offramp_dial_fn *dial,
+    void *dial_arg, char *err, size_t errlen);
+/* A reloaded config for the next decisions (borrowed). */
+void gw_offramp_set_config(struct gw_offramp *o, const struct config *cfg);
+/* Scans the spool: resumes every job (calls that were in progress at a
+ * crash are placed again: at-least-once). 0, or -1 with err. */
+int gw_offramp_start(struct gw_offramp *o, char *err, size_t errlen);
+/* A job just committed by the intake: picked up now (else at the next scan). */
+void gw_offramp_add(struct gw_offramp *o, const char *id);
+/* An offramp call ended; events for unknown jobs are logged and dropped. */
+void gw_offramp_call_finished(struct gw_offramp *o, const struct sip_event *ev);
+/* Jobs in memory, calls in progress (status, tests). */
+unsigned gw_offramp_jobs(const struct gw_offramp *o);
+unsigned gw_offramp_calls(const struct gw_offramp *o);
+/* Stops scheduling; waits for the workers; frees. Jobs stay in the spool. */
+void gw_offramp_free(struct gw_offramp *o);
 
 #endif

@@ -43,6 +43,7 @@ static int dsn_allowed(const struct gw_dsn_policy *dp, const char *sender);
 static void copy_text(char *dst, size_t size, const char *src);
 static int status_valid(const char *s);
 static int dec_num(const char *s, long long lo, long long hi, long long *out);
+static int dec_text(const char *x, char *out, size_t size);
 
 /* `fax send retry` class names, in enum gw_fail_class order. */
 static const char *const class_names[GW_FAIL_NCLASS] = { "busy", "no-answer", "failure" };
@@ -468,6 +469,20 @@ dec_num(const char *s, long long lo, long long hi, long long *out)
 	return 0;
 }
 
+/* xtext to text that copy_text() could have written: no control octets. */
+static int
+dec_text(const char *x, char *out, size_t size)
+{
+	int n = smtp_xtext_decode(x, out, size), i;
+
+	if (n < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
+			return -1;
+	return 0;
+}
+
 int
 gw_retry_decode(const char *line, struct gw_rcpt_retry *r)
 {
@@ -528,8 +543,8 @@ gw_retry_decode(const char *line, struct gw_rcpt_retry *r)
 		copy_text(t.status, sizeof(t.status), val[K_ST]);
 	else
 		return -1;
-	if (smtp_xtext_decode(val[K_DIAG], t.diag, sizeof(t.diag)) < 0 ||
-	    smtp_xtext_decode(val[K_CSI], t.csi, sizeof(t.csi)) < 0)
+	if (dec_text(val[K_DIAG], t.diag, sizeof(t.diag)) < 0 ||
+	    dec_text(val[K_CSI], t.csi, sizeof(t.csi)) < 0)
 		return -1;
 	t.phase = (enum gw_rcpt_phase)n[K_PHASE];
 	t.notify = (unsigned)n[K_NOTIFY];

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -24,6 +25,7 @@
 #define SPOOL_DIR_MODE 0750
 #define SPOOL_FILE_MODE 0640
 #define SPOOL_TMP_DIR "tmp"
+#define SPOOL_LOCK_FILE ".lock"         /* one process per spool */
 #define SPOOL_RM_SUFFIX "-rm"           /* tmp/<id>-rm: a removal in progress */
 #define SPOOL_REPLACE_PREFIX ".new-"    /* <job>/.new-NAME: spool_replace temp */
 #define SPOOL_RMTREE_DEPTH 4            /* deepest tree spool removal descends */
@@ -38,6 +40,7 @@ static const char *const spool_queues[] = {
 
 struct spool {
 	char *root;                     /* owned */
+	int lockfd;                     /* ROOT/.lock, flock'd while open */
 	int tmpfd;                      /* ROOT/tmp */
 	int qfd[SPOOL_NQUEUES];         /* ROOT/<queue> */
 	unsigned recovered;             /* leftovers removed by spool_open() */
@@ -67,6 +70,7 @@ static int spool_mkdir_open(int dirfd, const char *name, const char *path,
     char *err, size_t errlen);
 static int spool_rmtree_at(int pfd, const char *name, int depth);
 static int spool_clear_tmp(struct spool *sp);
+static int spool_lock(struct spool *sp, int rootfd, char *err, size_t errlen);
 static uint64_t spool_next_id(struct spool *sp);
 static int spool_write_all(int fd, const void *buf, size_t len);
 static int spool_job_file(struct spool_job *job, const char *name);
@@ -193,12 +197,13 @@ spool_open(const char *root, char *err, size_t errlen)
 		free(sp);
 		return NULL;
 	}
-	sp->tmpfd = -1;
+	sp->tmpfd = sp->lockfd = -1;
 	for (i = 0; i < SPOOL_NQUEUES; i++)
 		sp->qfd[i] = -1;
 	pthread_mutex_init(&sp->idlock, NULL);
 
-	if ((rootfd = spool_mkdir_open(AT_FDCWD, root, root, err, errlen)) == -1)
+	if ((rootfd = spool_mkdir_open(AT_FDCWD, root, root, err, errlen)) == -1 ||
+	    spool_lock(sp, rootfd, err, errlen) == -1)
 		goto fail;
 	snprintf(path, sizeof(path), "%s/%s", root, SPOOL_TMP_DIR);
 	if ((sp->tmpfd = spool_mkdir_open(rootfd, SPOOL_TMP_DIR, path, err, errlen)) == -1)
@@ -241,6 +246,49 @@ fail:
 	return NULL;
 }
 
+/*
+ * Recovery empties tmp/, which would destroy the jobs another process is
+ * writing: so a spool has one owner at a time, held by flock() on
+ * ROOT/.lock (released by the kernel when the owner dies).
+ */
+static int
+spool_lock(struct spool *sp, int rootfd, char *err, size_t errlen)
+{
+	char pid[32] = "";
+	ssize_t n;
+
+	sp->lockfd = openat(rootfd, SPOOL_LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    SPOOL_FILE_MODE);
+	if (sp->lockfd == -1) {
+		if (errno == EACCES || errno == EROFS || errno == EPERM)
+			snprintf(err, errlen, "spool %s: not writable: %s", sp->root, strerror(errno));
+		else
+			snprintf(err, errlen, "spool %s/%s: cannot open: %s", sp->root,
+			    SPOOL_LOCK_FILE, strerror(errno));
+		return -1;
+	}
+	if (flock(sp->lockfd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EWOULDBLOCK) {
+			n = pread(sp->lockfd, pid, sizeof(pid) - 1, 0);
+			pid[n > 0 ? n : 0] = '\0';
+			pid[strcspn(pid, "\n")] = '\0';
+			snprintf(err, errlen, "spool %s: in use by another process%s%s%s", sp->root,
+			    pid[0] ? " (pid " : "", pid, pid[0] ? ")" : "");
+		} else {
+			snprintf(err, errlen, "spool %s/%s: cannot lock: %s", sp->root,
+			    SPOOL_LOCK_FILE, strerror(errno));
+		}
+		return -1;
+	}
+	/* The pid is only a hint for the message above: failing to write it is
+	 * harmless. */
+	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(sp->lockfd, 0) == -1 ||
+	    pwrite(sp->lockfd, pid, strlen(pid), 0) != (ssize_t)strlen(pid))
+		log_debug("event=spool-lock spool=%s pid-hint=unwritten", sp->root);
+	return 0;
+}
+
 int
 spool_check(struct spool *sp, char *err, size_t errlen)
 {
@@ -273,7 +321,7 @@ spool_chown(struct spool *sp, uid_t uid, gid_t gid, char *err, size_t errlen)
 {
 	size_t i;
 
-	if (chown(sp->root, uid, gid) == -1) {
+	if (chown(sp->root, uid, gid) == -1 || fchown(sp->lockfd, uid, gid) == -1) {
 		snprintf(err, errlen, "spool %s: chown: %s", sp->root, strerror(errno));
 		return -1;
 	}
@@ -301,6 +349,8 @@ spool_free(struct spool *sp)
 		return;
 	if (sp->tmpfd != -1)
 		close(sp->tmpfd);
+	if (sp->lockfd != -1)
+		close(sp->lockfd);      /* releases the lock */
 	for (i = 0; i < SPOOL_NQUEUES; i++)
 		if (sp->qfd[i] != -1)
 			close(sp->qfd[i]);

@@ -35,6 +35,11 @@
  * time, and unique within the spool (creation of tmp/<id> is exclusive and
  * commit/move never overwrite an existing job).
  *
+ * Ownership: one process owns a spool at a time (spool_open() takes an
+ * flock on ROOT/.lock and fails with "in use by another process (pid N)"),
+ * because its recovery empties tmp/. A forked child shares its parent's
+ * lock.
+ *
  * Threads: a struct spool may be used from several threads (id generation
  * is locked; everything else is plain file system calls). A struct
  * spool_job belongs to one thread.

@@ -114,8 +114,8 @@ struct sip_call {
 	uint16_t udptl_port;
 	struct sa udptl_dst;
 	bool udptl_latched;
-	struct sip_udptl_tx utx;
-	struct sip_udptl_rx urx;
+	struct sip_udptl_tx *utx;               /* owned; with udptl only */
+	struct sip_udptl_rx *urx;               /* owned; with udptl only */
 
 	/* T.38 switch-over */
 	bool reinvite_pending;                  /* our T.38 offer is out */

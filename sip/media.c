@@ -7,6 +7,7 @@
  *
  * It does not do SIP: call.c decides media and calls in here.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <spandsp.h>
 
@@ -73,6 +74,17 @@ sip_media_open_udptl(struct sip_call *call)
 
 	if (call->udptl != NULL)
 		return 0;
+	/* Only T.38 calls pay for the UDPTL history (~70 KB). */
+	call->urx = calloc(1, sizeof(*call->urx));
+	call->utx = calloc(1, sizeof(*call->utx));
+	if (call->urx == NULL || call->utx == NULL) {
+		free(call->urx);
+		free(call->utx);
+		call->urx = NULL;
+		call->utx = NULL;
+		return -1;
+	}
+	sip_udptl_tx_init(call->utx, o->udptl_redundancy, 0);
 	/* Try every port of the range once, from a random start. */
 	for (i = 0; i < span; i++) {
 		uint16_t port = (uint16_t)(o->rtp_port_min + (start + i) % span);
@@ -90,7 +102,7 @@ sip_media_open_udptl(struct sip_call *call)
 	udp_local_get(call->udptl, &laddr);
 	call->udptl_port = sa_port(&laddr);
 	call->local.image_port = call->udptl_port;
-	sip_udptl_rx_init(&call->urx);
+	sip_udptl_rx_init(call->urx);
 	return 0;
 }
 
@@ -119,14 +131,14 @@ sip_media_set_udptl_peer(struct sip_call *call, const struct sip_sdp_media *m)
 {
 	struct sa dst;
 
-	if (sip_media_peer(&dst, m) != 0)
+	if (call->utx == NULL || sip_media_peer(&dst, m) != 0)
 		return;
 	if (!sa_cmp(&dst, &call->udptl_dst, SA_ALL)) {
 		call->udptl_dst = dst;
 		call->udptl_latched = false;
 	}
 	call->t38_peer = m->t38p;
-	sip_udptl_tx_init(&call->utx, call->line->opts.udptl_redundancy,
+	sip_udptl_tx_init(call->utx, call->line->opts.udptl_redundancy,
 	    call->t38_peer.max_datagram);
 }
 
@@ -190,7 +202,7 @@ sip_media_switch_t38(struct sip_call *call)
 		return -1;
 	call->media = SIP_MEDIA_T38;
 	log_info("call=%s media=t38 peer_datagram=%u redundancy=%u", call->id,
-	    call->t38_peer.max_datagram, call->utx.depth);
+	    call->t38_peer.max_datagram, call->utx != NULL ? call->utx->depth : 0);
 	return 0;
 }
 
@@ -210,6 +222,10 @@ sip_media_close(struct sip_call *call)
 	tmr_cancel(&call->tick_tmr);
 	call->rtp = mem_deref(call->rtp);
 	call->udptl = mem_deref(call->udptl);
+	free(call->urx);
+	free(call->utx);
+	call->urx = NULL;
+	call->utx = NULL;
 }
 
 /* --- receive ---------------------------------------------------------- */
@@ -260,7 +276,7 @@ sip_media_udptl_recv(const struct sa *src, struct mbuf *mb, void *arg)
 	call->last_rx_ms = tmr_jiffies();
 	if (call->media != SIP_MEDIA_T38 || call->fax == NULL)
 		return;
-	sip_udptl_rx_datagram(&call->urx, mbuf_buf(mb), mbuf_get_left(mb),
+	sip_udptl_rx_datagram(call->urx, mbuf_buf(mb), mbuf_get_left(mb),
 	    sip_media_ifp_deliver, call);
 }
 
@@ -377,7 +393,7 @@ sip_media_cb_t38_tx(void *arg, const uint8_t *buf, int len, int count)
 
 	if (call->udptl == NULL || !sa_isset(&call->udptl_dst, SA_ALL) || len < 0)
 		return;
-	n = sip_udptl_tx_encode(&call->utx, buf, (size_t)len, out, sizeof(out));
+	n = sip_udptl_tx_encode(call->utx, buf, (size_t)len, out, sizeof(out));
 	if (n < 0) {
 		log_warnx("call=%s udptl: IFP of %d bytes exceeds the peer's datagram", call->id,
 		    len);

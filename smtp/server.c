@@ -456,9 +456,23 @@ session_setcb(struct smtp_session *s)
 static void
 session_free_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct smtp_session *s = arg;
+	struct bufferevent *under = bufferevent_get_underlying(s->bev);
+	struct timeval tv = { 0, SMTP_SESSION_LINGER_USEC };
+
 	(void)fd;
 	(void)what;
-	session_free(arg);
+	/*
+	 * Under a TLS filter, "output drained" means handed to the socket
+	 * bufferevent below, which may still hold the last records (the 221):
+	 * let them go out first, for a bounded time.
+	 */
+	if (under != NULL && evbuffer_get_length(bufferevent_get_output(under)) > 0 &&
+	    s->linger++ < SMTP_SESSION_LINGER_MAX) {
+		event_add(s->ev_free, &tv);
+		return;
+	}
+	session_free(s);
 }
 
 static void

@@ -13,6 +13,9 @@
 #define SMTP_SESSION_CHUNK   (64 * 1024)
 /* Input kept buffered before reading pauses (pipelined commands, DATA). */
 #define SMTP_SESSION_RBUF_HIGH (256 * 1024)
+/* Waiting for a TLS session's last records to leave: steps and step length. */
+#define SMTP_SESSION_LINGER_MAX 200
+#define SMTP_SESSION_LINGER_USEC 10000
 /* Longest EHLO/HELO argument kept. */
 #define SMTP_SESSION_HELO_MAX 255
 /* Longest AUTH user name kept. */
@@ -61,6 +64,7 @@ struct smtp_session {
 	int esmtp;
 	int tls;
 	unsigned errors;                /* protocol errors (error budget) */
+	unsigned linger;                /* free deferred for TLS output */
 	int announced;                  /* connect() was called: end() is due */
 	int in_process;                 /* inside session_process() */
 	char *line;                     /* owned; the current input line */

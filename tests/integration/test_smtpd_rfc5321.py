@@ -277,7 +277,7 @@ for t in TESTS:
     t()
     print("ok", t.__name__)
 gw.stop()
-log = gw.logtext()
+log = gw.logtext(None)
 check("result=accepted job=" in log, "no accepted-message log line:\n" + log)
 check("result=closed" in log, "no per-session log line")
 print("all %d passed" % len(TESTS))

@@ -94,7 +94,7 @@ START_TEST(test_example_config)
 	ck_assert_uint_eq(cfg->mta_receive.n_listen, 1);
 	ck_assert_str_eq(cfg->mta_receive.listen[0].addr, "127.0.0.1");
 	ck_assert_uint_eq(cfg->mta_receive.listen[0].port, 2525);
-	ck_assert_str_eq(cfg->mta_send.maildir, "maildir");
+	ck_assert_str_eq(cfg->mta_send.maildir, "/var/spool/t37gw/maildir");
 	ck_assert_uint_gt(cfg->mta_receive.maximum_recipients, 0);
 	/* Onramp, offramp and the toll-fraud rules. */
 	d = config_match_peer(cfg, CONFIG_PEER_MMOIP, CONFIG_MATCH_DESTINATION, "9913170");
@@ -258,6 +258,41 @@ START_TEST(test_cisco_config_migrated)
 }
 END_TEST
 
+/* The EXAMPLE of t37gw.conf(5) is a valid configuration. */
+START_TEST(test_man_page_example)
+{
+	struct config_diag diag;
+	struct config *cfg;
+	char path[1024], line[1100], *text;
+	size_t len = 0;
+	bool in = false;
+	FILE *f;
+
+	f = fopen(src_path("docs/t37gw.conf.5", path, sizeof(path)), "r");
+	ck_assert_ptr_nonnull(f);
+	text = calloc(1, 65536);
+	ck_assert_ptr_nonnull(text);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, ".EX", 3) == 0)
+			in = true;
+		else if (strncmp(line, ".EE", 3) == 0)
+			in = false;
+		else if (in)
+			len += (size_t)snprintf(text + len, 65536 - len, "%s", line);
+	}
+	fclose(f);
+	ck_assert_uint_gt(len, 1000);
+	config_diag_init(&diag);
+	cfg = config_parse_buffer("t37gw.conf.5", text, len, &diag);
+	ck_assert_msg(cfg != NULL, "%s", config_diag_get(&diag, 0));
+	ck_assert_uint_eq(cfg->n_peers, 3);
+	ck_assert_uint_eq(cfg->n_deny, 3);
+	config_free(cfg);
+	config_diag_clear(&diag);
+	free(text);
+}
+END_TEST
+
 START_TEST(test_unreadable_file)
 {
 	struct config_diag diag;
@@ -291,6 +326,7 @@ suite_config_files(void)
 	tcase_add_test(tc, test_five_mistakes);
 	tcase_add_test(tc, test_cisco_config);
 	tcase_add_test(tc, test_cisco_config_migrated);
+	tcase_add_test(tc, test_man_page_example);
 	tcase_add_test(tc, test_unreadable_file);
 	suite_add_tcase(s, tc);
 	return s;

@@ -555,6 +555,13 @@ START_TEST(test_fax_bad_options)
 	ck_assert_ptr_null(fax_session_new(&o, NULL, NULL, err, sizeof(err)));
 	ck_assert_str_eq(err, "max speed 1200 outside 2400..14400");
 	o.max_speed = 0;
+	o.rx_tiff = NULL;
+	o.tx_tiff = "/nonexistent/send.tif";
+	ck_assert_ptr_null(fax_session_new(&o, NULL, NULL, err, sizeof(err)));
+	ck_assert_msg(strncmp(err, "file to send: /nonexistent/send.tif: ", 37)
+	    == 0, "%s", err);
+	o.tx_tiff = NULL;
+	o.rx_tiff = "/tmp/x.tif";
 	o.media = FAX_MEDIA_T38;
 	ck_assert_ptr_null(fax_session_new(&o, NULL, NULL, err, sizeof(err)));
 	ck_assert_str_eq(err, "T.38 mode needs a packet callback");

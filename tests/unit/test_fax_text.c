@@ -72,14 +72,17 @@ START_TEST(test_fax_text_unknown_is_question_mark)
 		"\xf0\x9f\x98",		/* truncated emoji */
 	};
 	struct ft_page *q = render("?", 1, "q.tif", NULL), *p;
+	unsigned bad;
 
 	for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
 		p = render(same[i], strlen(same[i]), "u.tif", NULL);
 		/* invalid sequences give one '?' per bad byte: compare the
 		 * first cell only */
+		bad = 0;
 		for (uint32_t y = TOP; y < TOP + 32; y++)
 			for (uint32_t x = LEFT; x < LEFT + 16; x++)
-				ck_assert_int_eq(ft_get(p, x, y), ft_get(q, x, y));
+				bad += ft_get(p, x, y) != ft_get(q, x, y);
+		ck_assert_msg(bad == 0, "case %zu", i);
 		ft_page_free(p);
 	}
 	/* Latin-1 and symbols have their own glyphs. */
@@ -181,8 +184,9 @@ START_TEST(test_fax_text_sends)
 {
 	struct t37fax_loopback_opts o = { .ecm = 1, .t38 = 1 };
 	struct fax_result tr, rr;
-	struct ft_page *p = render("Dear customer,\n\nyour order has shipped.\f"
-	    "Page two.", 55, "t.tif", NULL), *got;
+	static const char text[] = "Dear customer,\n\nyour order has "
+	    "shipped.\fPage two.";
+	struct ft_page *p = render(text, strlen(text), "t.tif", NULL), *got;
 	char err[200];
 
 	ck_assert_int_eq(t37fax_loopback_run(ft_path("t.tif"), ft_path("r.tif"),
@@ -244,6 +248,7 @@ START_TEST(test_fax_header_stamp)
 	struct ft_page *pg[2], *got;
 	struct ft_layout L = { .compression = COMPRESSION_CCITTFAX4 };
 	char err[200];
+	unsigned bad;
 	uint32_t band[2] = { 64, 32 };	/* 8.3 mm */
 
 	pg[0] = ft_pattern(1728, 400, 1);
@@ -263,10 +268,11 @@ START_TEST(test_fax_header_stamp)
 		ck_assert(black_in(got, 1500, 0, 1696, band[i]));
 		/* the border under the band is gone, the rest intact */
 		ck_assert(!black_in(got, 0, 0, 32, band[i]));
+		bad = 0;
 		for (uint32_t y = band[i]; y < got->h; y++)
-			for (uint32_t x = 0; x < 1728; x += 3)
-				ck_assert_int_eq(ft_get(got, x, y),
-				    ft_get(pg[i], x, y));
+			for (uint32_t x = 0; x < 1728; x++)
+				bad += ft_get(got, x, y) != ft_get(pg[i], x, y);
+		ck_assert_uint_eq(bad, 0);
 		ft_page_free(got);
 	}
 	/* in place, and the page numbers differ between pages */
@@ -287,6 +293,7 @@ suite_fax_text(void)
 	TCase *tc = tcase_create("text");
 
 	tcase_add_checked_fixture(tc, ft_setup, ft_teardown);
+	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_fax_text_empty_and_format);
 	tcase_add_test(tc, test_fax_text_unknown_is_question_mark);
 	tcase_add_test(tc, test_fax_text_wrap);

@@ -517,6 +517,11 @@ static const char *const bad_records[] = {
 	    "next=1 last=0 pages=0/0 dur=0 flags=000 st=- diag=a+2 csi=",
 	"v=1 phase=0 notify=2 att=0 busy=0 noans=0 fail=0 level=0 lastc=-1 perm=0 "
 	    "next=1 last=0 pages=0/0 dur=0 flags=000 st=- diag= csi= extra=1",
+	/* found by fuzz_gw_retry_decode: a NUL inside the xtext */
+	"v=1 phase=0 notify=2 att=0 busy=0 noans=0 fail=0 level=0 lastc=-1 perm=0 "
+	    "next=1 last=0 pages=0/0 dur=0 flags=000 st=- diag=ab+00cd csi=",
+	"v=1 phase=0 notify=2 att=0 busy=0 noans=0 fail=0 level=0 lastc=-1 perm=0 "
+	    "next=1 last=0 pages=0/0 dur=0 flags=000 st=- diag= csi=a+0Ab",
 	"v=1 phase=0 notify=2 att=0 busy=0 noans=0 fail=0 level=0 lastc=-1 perm=0 "
 	    "next=1 last=0 pages=0/0 dur=0 flags=000 st=- diag= csi="
 	    "+41+41+41+41+41+41+41+41+41+41+41+41+41+41+41+41+41+41+41+41+41+41+41+41+41",

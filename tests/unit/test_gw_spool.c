@@ -176,6 +176,21 @@ START_TEST(test_spool_open_errors)
 }
 END_TEST
 
+START_TEST(test_spool_single_owner)
+{
+	struct spool *sp = open_ok(), *again;
+	char err[512] = "", want[64];
+
+	again = spool_open(root, err, sizeof(err));
+	ck_assert_ptr_null(again);
+	snprintf(want, sizeof(want), "in use by another process (pid %ld)", (long)getpid());
+	ck_assert_msg(strstr(err, want) != NULL, "%s", err);
+	spool_free(sp);
+	sp = open_ok();         /* free released the lock */
+	spool_free(sp);
+}
+END_TEST
+
 START_TEST(test_spool_job_commit)
 {
 	struct spool *sp = open_ok();
@@ -789,6 +804,7 @@ suite_gw_spool(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_spool_open_creates_tree);
 	tcase_add_test(tc, test_spool_open_errors);
+	tcase_add_test(tc, test_spool_single_owner);
 	tcase_add_test(tc, test_spool_job_commit);
 	tcase_add_test(tc, test_spool_job_abort_and_bad_queue);
 	tcase_add_test(tc, test_spool_ids_unique_sorted);

@@ -1,0 +1,341 @@
+/*
+ * gateway/offramp_job: one accepted offramp message and its recipients,
+ * between the intake's spool record and the reports the sender gets.
+ *
+ * It loads the envelope the intake wrote (gateway/intake.h: from, envid,
+ * ret, received, and per recipient rcpt, rcpt.number, rcpt.notify,
+ * rcpt.orcpt, ...), keeps each recipient's retry ladder, writes and reads
+ * the job's progress record, and decides and builds the DSNs (RFC 3461)
+ * and MDNs (RFC 8098) that are due.
+ *
+ * Not here: the spool I/O, dialing, rendering, and sending the reports.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <glib.h>
+
+#include "gateway/offramp.h"
+#include "mime/mime.h"
+#include "smtp/smtp.h"
+
+static struct gw_offramp_rcpt *job_last(struct gw_offramp_job *j);
+static int env_orcpt(struct gw_offramp_rcpt *r, const char *value);
+static char *job_report(struct gw_offramp_job *j, const struct gw_report_cfg *cfg,
+    const struct gw_retry_policy *p, const char *msg_path, time_t now,
+    const size_t *idx, size_t n, size_t *len, struct mime_error *err);
+static int set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+struct gw_offramp_job *
+gw_offramp_job_new(void)
+{
+	struct gw_offramp_job *j = g_new0(struct gw_offramp_job, 1);
+
+	j->from = g_strdup("");
+	j->ret = MIME_RET_UNSET;
+	return j;
+}
+
+void
+gw_offramp_job_free(struct gw_offramp_job *j)
+{
+	size_t i;
+
+	if (j == NULL)
+		return;
+	for (i = 0; i < j->nrcpts; i++) {
+		g_free(j->rcpts[i].addr);
+		g_free(j->rcpts[i].number);
+		g_free(j->rcpts[i].peer);
+		g_free(j->rcpts[i].orcpt_type);
+		g_free(j->rcpts[i].orcpt);
+	}
+	g_free(j->rcpts);
+	g_free(j->from);
+	g_free(j->envid);
+	g_free(j);
+}
+
+int
+gw_offramp_job_env(struct gw_offramp_job *j, const char *key, const char *value,
+    char *err, size_t errlen)
+{
+	struct gw_offramp_rcpt *r;
+
+	if (strcmp(key, "from") == 0) {
+		g_free(j->from);
+		j->from = g_strdup(value);
+	} else if (strcmp(key, "envid") == 0) {
+		char dec[SMTP_ENVID_MAX + 1];
+
+		/* RFC 3461 6.3 (a): the DSN carries the decoded value. */
+		if (smtp_xtext_decode(value, dec, sizeof(dec)) < 0)
+			return set_err(err, errlen, "envid: not valid xtext");
+		g_free(j->envid);
+		j->envid = g_strdup(dec);
+	} else if (strcmp(key, "ret") == 0) {
+		if (strcasecmp(value, "FULL") == 0)
+			j->ret = MIME_RET_FULL;
+		else if (strcasecmp(value, "HDRS") == 0)
+			j->ret = MIME_RET_HDRS;
+		else
+			return set_err(err, errlen, "ret: \"%s\" is neither FULL nor HDRS", value);
+	} else if (strcmp(key, "received") == 0) {
+		char *end;
+		long long t = strtoll(value, &end, 10);
+
+		if (*value == '\0' || *end != '\0' || t <= 0)
+			return set_err(err, errlen, "received: not a time");
+		j->received = (time_t)t;
+		for (size_t i = 0; i < j->nrcpts; i++)
+			if (j->rcpts[i].retry.attempts == 0)
+				j->rcpts[i].retry.next_at = j->received;
+	} else if (strcmp(key, "rcpt") == 0) {
+		if (j->nrcpts >= GW_OFFRAMP_RCPT_MAX)
+			return set_err(err, errlen, "more than %d recipients", GW_OFFRAMP_RCPT_MAX);
+		j->rcpts = g_renew(struct gw_offramp_rcpt, j->rcpts, j->nrcpts + 1);
+		r = &j->rcpts[j->nrcpts++];
+		memset(r, 0, sizeof(*r));
+		r->addr = g_strdup(value);
+		gw_retry_init(&r->retry, GW_NOTIFY_DEFAULT, j->received);
+	} else if (strncmp(key, "rcpt.", 5) == 0) {
+		if ((r = job_last(j)) == NULL)
+			return set_err(err, errlen, "%s before any rcpt", key);
+		if (strcmp(key, "rcpt.number") == 0) {
+			g_free(r->number);
+			r->number = g_strdup(value);
+		} else if (strcmp(key, "rcpt.peer") == 0) {
+			g_free(r->peer);
+			r->peer = g_strdup(value);
+		} else if (strcmp(key, "rcpt.kind") == 0) {
+			r->postmaster = strcmp(value, "postmaster") == 0;
+		} else if (strcmp(key, "rcpt.notify") == 0) {
+			int n = gw_notify_parse(value);
+
+			if (n < 0)
+				return set_err(err, errlen, "rcpt.notify: \"%s\" is not a NOTIFY value",
+				    value);
+			r->retry.notify = (unsigned)n;
+		} else if (strcmp(key, "rcpt.orcpt") == 0) {
+			if (env_orcpt(r, value) != 0)
+				return set_err(err, errlen, "rcpt.orcpt: not addr-type;xtext");
+		}
+		/* rcpt.subaddr, rcpt.forward: not needed for delivery reports */
+	}
+	/* Other keys (version, smtp, client, helo, tls, auth, body, size)
+	 * describe the session, not the delivery. */
+	return 0;
+}
+
+static struct gw_offramp_rcpt *
+job_last(struct gw_offramp_job *j)
+{
+	return j->nrcpts > 0 ? &j->rcpts[j->nrcpts - 1] : NULL;
+}
+
+/* RFC 3461 4.2: ORCPT=addr-type;xtext. */
+static int
+env_orcpt(struct gw_offramp_rcpt *r, const char *value)
+{
+	const char *semi = strchr(value, ';');
+	char dec[SMTP_ORCPT_MAX + 1];
+
+	if (semi == NULL || semi == value)
+		return -1;
+	if (smtp_xtext_decode(semi + 1, dec, sizeof(dec)) < 0)
+		return -1;
+	g_free(r->orcpt_type);
+	g_free(r->orcpt);
+	r->orcpt_type = g_strndup(value, (gsize)(semi - value));
+	r->orcpt = g_strdup(dec);
+	return 0;
+}
+
+char *
+gw_offramp_job_state(const struct gw_offramp_job *j)
+{
+	GString *s = g_string_new(NULL);
+	char line[GW_RETRY_ENC_MAX];
+	size_t i;
+
+	for (i = 0; i < j->nrcpts; i++) {
+		if (gw_retry_encode(&j->rcpts[i].retry, line, sizeof(line)) < 0)
+			continue;   /* cannot happen: the buffer holds the maximum */
+		g_string_append_printf(s, "%zu %s\n", i, line);
+	}
+	return g_string_free(s, FALSE);
+}
+
+int
+gw_offramp_job_state_load(struct gw_offramp_job *j, const char *text)
+{
+	char **lines = g_strsplit(text, "\n", -1);
+	int i, rc = 0;
+
+	for (i = 0; lines[i] != NULL && rc == 0; i++) {
+		char *sp, *end;
+		unsigned long idx;
+		struct gw_rcpt_retry r;
+
+		if (lines[i][0] == '\0')
+			continue;
+		sp = strchr(lines[i], ' ');
+		idx = strtoul(lines[i], &end, 10);
+		if (sp == NULL || end != sp || idx >= j->nrcpts ||
+		    gw_retry_decode(sp + 1, &r) != 0)
+			rc = -1;
+		else
+			j->rcpts[idx].retry = r;
+	}
+	g_strfreev(lines);
+	return rc;
+}
+
+char *
+gw_offramp_job_next_report(struct gw_offramp_job *j, const struct gw_report_cfg *cfg,
+    const struct gw_retry_policy *p, const char *msg_path, time_t now,
+    enum gw_report_kind *kind, size_t *len, struct mime_error *err)
+{
+	struct gw_rcpt_retry *rs = g_new(struct gw_rcpt_retry, j->nrcpts ? j->nrcpts : 1);
+	size_t *idx = g_new(size_t, j->nrcpts ? j->nrcpts : 1);
+	size_t i, n;
+	char *out = NULL;
+
+	memset(err, 0, sizeof(*err));
+	*kind = GW_REPORT_NONE;
+	/* The ladder works on a plain array; postmaster recipients are not
+	 * faxes and never reported here (the runner forwards them). */
+	for (i = 0; i < j->nrcpts; i++) {
+		rs[i] = j->rcpts[i].retry;
+		if (j->rcpts[i].postmaster) {
+			rs[i].phase = GW_RCPT_DELIVERED;
+			rs[i].notify = GW_NOTIFY_NEVER;
+		}
+	}
+	n = gw_retry_delay_dsn(rs, j->nrcpts, &cfg->dsn, j->from, idx);
+	if (n > 0) {
+		out = job_report(j, cfg, p, msg_path, now, idx, n, len, err);
+		if (out != NULL) {
+			*kind = GW_REPORT_DSN_DELAY;
+			for (i = 0; i < n; i++)
+				j->rcpts[idx[i]].retry.delay_reported = 1;
+		}
+		goto done;
+	}
+	if (!gw_retry_all_final(rs, j->nrcpts))
+		goto done;
+	n = gw_retry_final_dsn(rs, j->nrcpts, &cfg->dsn, j->from, idx);
+	if (n > 0) {
+		out = job_report(j, cfg, p, msg_path, now, idx, n, len, err);
+		if (out == NULL)
+			goto done;
+		*kind = GW_REPORT_DSN_FINAL;
+	}
+	/* Final: whatever was due is out; the rest wanted no report. */
+	for (i = 0; i < j->nrcpts; i++)
+		j->rcpts[i].retry.final_reported = 1;
+done:
+	g_free(rs);
+	g_free(idx);
+	return out;
+}
+
+static char *
+job_report(struct gw_offramp_job *j, const struct gw_report_cfg *cfg,
+    const struct gw_retry_policy *p, const char *msg_path, time_t now,
+    const size_t *idx, size_t n, size_t *len, struct mime_error *err)
+{
+	struct mime_dsn_rcpt *dr = g_new0(struct mime_dsn_rcpt, n);
+	struct mime_dsn d = {
+		.reporting_mta = cfg->hostname, .from_addr = cfg->postmaster,
+		.from_name = cfg->from_name, .to = j->from, .envid = j->envid,
+		.arrival = j->received, .now = now, .ret = (enum mime_ret)j->ret,
+		.orig_path = msg_path, .rcpts = dr, .nrcpts = n, .crlf = cfg->crlf,
+	};
+	size_t i;
+	char *out;
+
+	for (i = 0; i < n; i++) {
+		const struct gw_offramp_rcpt *r = &j->rcpts[idx[i]];
+
+		gw_retry_dsn_rcpt(&r->retry, p, j->received, &dr[i]);
+		dr[i].final_rcpt = r->addr;
+		dr[i].number = r->number;
+		dr[i].orcpt_type = r->orcpt_type;
+		dr[i].orcpt = r->orcpt;
+	}
+	out = mime_dsn_build(&d, len, err);
+	g_free(dr);
+	return out;
+}
+
+char *
+gw_offramp_job_mdn(struct gw_offramp_job *j, size_t i, const struct mime_offramp *msg,
+    const struct gw_report_cfg *cfg, time_t now, size_t *len, char *why,
+    size_t whylen)
+{
+	struct gw_offramp_rcpt *r;
+	struct mime_mdn m = { 0 };
+	struct mime_error err;
+	char *ua, *orcpt = NULL, *out;
+
+	if (i >= j->nrcpts) {
+		set_err(why, whylen, "no such recipient");
+		return NULL;
+	}
+	r = &j->rcpts[i];
+	if (!cfg->generate_mdn) {
+		set_err(why, whylen, "MDNs are not configured");
+		return NULL;
+	}
+	if (r->retry.mdn_sent) {
+		set_err(why, whylen, "an MDN was sent already");
+		return NULL;
+	}
+	if (r->retry.phase != GW_RCPT_DELIVERED) {
+		set_err(why, whylen, "the fax was not sent");
+		return NULL;
+	}
+	if (!mime_mdn_allowed(msg, j->from, why, whylen))
+		return NULL;
+	ua = g_strdup_printf("%s; t37gw %s", cfg->hostname, T37GW_VERSION);
+	if (r->orcpt_type != NULL)
+		orcpt = g_strdup_printf("%s;%s", r->orcpt_type, r->orcpt);
+	m.reporting_ua = ua;
+	m.from_addr = cfg->postmaster;
+	m.from_name = cfg->from_name;
+	m.to = mime_offramp_dnt_addr(msg);
+	m.original_recipient = orcpt;
+	m.final_recipient = r->addr;
+	m.original_message_id = mime_offramp_message_id(msg);
+	m.orig_subject = mime_offramp_subject(msg);
+	m.number = r->number;
+	m.disposition = MIME_MDN_DISPATCHED;
+	m.now = now;
+	m.crlf = cfg->crlf;
+	out = mime_mdn_build(&m, len, &err);
+	if (out != NULL)
+		r->retry.mdn_sent = 1;
+	else
+		set_err(why, whylen, "%s", err.text);
+	g_free(ua);
+	g_free(orcpt);
+	return out;
+}
+
+static int
+set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}

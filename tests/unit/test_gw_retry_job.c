@@ -1,0 +1,308 @@
+/*
+ * Unit tests for gateway/offramp_job: loading the intake's envelope,
+ * saving and restoring progress, and the reports a job owes its sender
+ * (one DELAY DSN when retries start, one final DSN covering every outcome,
+ * MDNs under RFC 8098's rules).
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "gateway/offramp.h"
+#include "mime/mime.h"
+
+#define T0 1795442700
+
+static char tmpdir[64];
+static char msgpath[128];
+
+static const char *const env_ok[][2] = {
+	{ "version", "1" }, { "smtp", "91c2" }, { "client", "10.1.2.3" },
+	{ "helo", "mail.example.com" }, { "tls", "0" },
+	{ "from", "alice@example.com" }, { "envid", "Q3+2B4711" }, { "ret", "HDRS" },
+	{ "body", "7BIT" }, { "size", "300" }, { "received", "1795442700" },
+	{ "rcpt", "FAX=+19195551234@fax.example.com" }, { "rcpt.kind", "fax" },
+	{ "rcpt.number", "+19195551234" }, { "rcpt.peer", "400" },
+	{ "rcpt.notify", "SUCCESS,FAILURE" },
+	{ "rcpt.orcpt", "rfc822;FAX+3D+2B19195551234@fax.example.com" },
+	{ "rcpt", "FAX=+19195550000@fax.example.com" }, { "rcpt.kind", "fax" },
+	{ "rcpt.number", "+19195550000" }, { "rcpt.peer", "400" },
+	{ "rcpt.notify", "FAILURE,DELAY" },
+	{ "rcpt", "postmaster@fax.example.com" }, { "rcpt.kind", "postmaster" },
+	{ "rcpt.forward", "admin@example.com" },
+};
+
+static void
+setup(void)
+{
+	g_strlcpy(tmpdir, "/tmp/t37jobXXXXXX", sizeof(tmpdir));
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	g_snprintf(msgpath, sizeof(msgpath), "%s/msg", tmpdir);
+	ck_assert(g_file_set_contents(msgpath,
+	    "Return-Path: <alice@example.com>\n"
+	    "From: Alice <alice@example.com>\nSubject: Figures\n"
+	    "Message-ID: <fig@example.com>\n"
+	    "Disposition-Notification-To: alice@example.com\n\nHello\n", -1, NULL));
+}
+
+static void
+teardown(void)
+{
+	char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
+
+	ck_assert_int_eq(system(cmd), 0);
+	g_free(cmd);
+}
+
+static struct gw_offramp_job *
+load_job(void)
+{
+	struct gw_offramp_job *j = gw_offramp_job_new();
+	char err[128];
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(env_ok); i++)
+		ck_assert_msg(gw_offramp_job_env(j, env_ok[i][0], env_ok[i][1], err,
+		    sizeof(err)) == 0, "%s: %s", env_ok[i][0], err);
+	return j;
+}
+
+static const struct gw_report_cfg report_cfg = {
+	.hostname = "gw1.example.com", .postmaster = "postmaster@gw1.example.com",
+	.from_name = "Fax Daemon", .generate_mdn = 1,
+};
+
+START_TEST(test_job_env)
+{
+	struct gw_offramp_job *j = load_job();
+
+	ck_assert_str_eq(j->from, "alice@example.com");
+	ck_assert_str_eq(j->envid, "Q3+4711");
+	ck_assert_int_eq(j->ret, MIME_RET_HDRS);
+	ck_assert_int_eq(j->received, T0);
+	ck_assert_uint_eq(j->nrcpts, 3);
+	ck_assert_str_eq(j->rcpts[0].number, "+19195551234");
+	ck_assert_str_eq(j->rcpts[0].peer, "400");
+	ck_assert_str_eq(j->rcpts[0].orcpt_type, "rfc822");
+	ck_assert_str_eq(j->rcpts[0].orcpt, "FAX=+19195551234@fax.example.com");
+	ck_assert_uint_eq(j->rcpts[0].retry.notify, GW_NOTIFY_SUCCESS | GW_NOTIFY_FAILURE);
+	ck_assert_uint_eq(j->rcpts[1].retry.notify, GW_NOTIFY_FAILURE | GW_NOTIFY_DELAY);
+	ck_assert_ptr_null(j->rcpts[1].orcpt);
+	ck_assert_int_eq(j->rcpts[2].postmaster, 1);
+	ck_assert_uint_eq(j->rcpts[2].retry.notify, GW_NOTIFY_DEFAULT);
+	ck_assert(gw_retry_due(&j->rcpts[0].retry, T0));
+	gw_offramp_job_free(j);
+	gw_offramp_job_free(NULL);
+}
+END_TEST
+
+static const struct {
+	const char *key, *value, *word;
+} env_bad[] = {
+	{ "rcpt.number", "+1", "before any rcpt" },
+	{ "envid", "a+2", "xtext" },
+	{ "ret", "ALL", "FULL" },
+	{ "received", "soon", "time" },
+};
+
+START_TEST(test_job_env_rejects)
+{
+	struct gw_offramp_job *j = gw_offramp_job_new();
+	char err[128] = "";
+
+	ck_assert_int_eq(gw_offramp_job_env(j, env_bad[_i].key, env_bad[_i].value, err,
+	    sizeof(err)), -1);
+	ck_assert_msg(strstr(err, env_bad[_i].word) != NULL, "err: %s", err);
+	ck_assert_int_eq(gw_offramp_job_env(j, "rcpt", "FAX=1@x", err, sizeof(err)), 0);
+	ck_assert_int_eq(gw_offramp_job_env(j, "rcpt.notify", "NEVER,DELAY", err,
+	    sizeof(err)), -1);
+	ck_assert_int_eq(gw_offramp_job_env(j, "rcpt.orcpt", "noaddrtype", err,
+	    sizeof(err)), -1);
+	ck_assert_int_eq(gw_offramp_job_env(j, "x-future-key", "1", err, sizeof(err)), 0);
+	gw_offramp_job_free(j);
+}
+END_TEST
+
+START_TEST(test_job_state_roundtrip)
+{
+	struct gw_offramp_job *j = load_job(), *k = load_job();
+	struct gw_retry_policy p;
+	struct gw_call_params base = { 1, 1, 14400 };
+	struct gw_call_result busy = { .outcome = GW_CALL_BUSY, .diag = "SIP 486 Busy Here" };
+	char *state;
+	size_t i;
+
+	gw_retry_policy_default(&p);
+	gw_retry_dial(&j->rcpts[1].retry, T0);
+	gw_retry_result(&j->rcpts[1].retry, &p, &base, &busy, T0, T0 + 20);
+	gw_retry_dial(&j->rcpts[0].retry, T0 + 30);   /* in progress at the "crash" */
+	state = gw_offramp_job_state(j);
+	ck_assert_int_eq(gw_offramp_job_state_load(k, state), 0);
+	for (i = 0; i < j->nrcpts; i++)
+		ck_assert_mem_eq(&j->rcpts[i].retry, &k->rcpts[i].retry, sizeof(j->rcpts[i].retry));
+	/* After the restart the call in progress is tried again. */
+	ck_assert_int_eq(k->rcpts[0].retry.phase, GW_RCPT_DIALING);
+	ck_assert_int_eq(gw_retry_recover(&k->rcpts[0].retry, &p, T0, T0 + 100), GW_RETRY_AGAIN);
+	ck_assert(gw_retry_due(&k->rcpts[0].retry, T0 + 100 + GW_RETRY_FAILURE_DELAY));
+
+	ck_assert_int_eq(gw_offramp_job_state_load(k, "7 v=1"), -1);
+	ck_assert_int_eq(gw_offramp_job_state_load(k, "0 garbage"), -1);
+	ck_assert_int_eq(gw_offramp_job_state_load(k, "x v=1"), -1);
+	ck_assert_int_eq(gw_offramp_job_state_load(k, ""), 0);
+	g_free(state);
+	gw_offramp_job_free(j);
+	gw_offramp_job_free(k);
+}
+END_TEST
+
+START_TEST(test_job_reports)
+{
+	struct gw_offramp_job *j = load_job();
+	struct gw_retry_policy p;
+	struct gw_call_params base = { 1, 1, 14400 };
+	struct gw_call_result ok = { .outcome = GW_CALL_OK, .pages_sent = 2,
+	    .pages_total = 2, .duration = 50, .csi = "+1 919 555 1234" };
+	struct gw_call_result busy = { .outcome = GW_CALL_BUSY, .diag = "SIP 486 Busy Here" };
+	struct mime_error err;
+	enum gw_report_kind kind;
+	size_t len;
+	char *r;
+	time_t now = T0;
+
+	gw_retry_policy_default(&p);
+	gw_retry_dial(&j->rcpts[0].retry, now);
+	gw_retry_dial(&j->rcpts[1].retry, now);
+	gw_retry_result(&j->rcpts[0].retry, &p, &base, &ok, T0, now + 50);
+	gw_retry_result(&j->rcpts[1].retry, &p, &base, &busy, T0, now + 10);
+
+	/* Retries started for rcpt 1 (NOTIFY has DELAY): one DELAY DSN. */
+	r = gw_offramp_job_next_report(j, &report_cfg, &p, msgpath, now + 60, &kind, &len, &err);
+	ck_assert_msg(r != NULL, "%s", err.text);
+	ck_assert_int_eq(kind, GW_REPORT_DSN_DELAY);
+	ck_assert_ptr_nonnull(strstr(r, "Action: delayed"));
+	ck_assert_ptr_nonnull(strstr(r, "Final-Recipient: rfc822;FAX=+19195550000@fax.example.com"));
+	ck_assert_ptr_null(strstr(r, "Action: delivered"));
+	ck_assert_ptr_nonnull(strstr(r, "Original-Envelope-Id: Q3+4711"));
+	ck_assert_ptr_nonnull(strstr(r, "Will-Retry-Until:"));
+	g_free(r);
+	ck_assert_int_eq(j->rcpts[1].retry.delay_reported, 1);
+	/* Nothing more until every recipient is final. */
+	ck_assert_ptr_null(gw_offramp_job_next_report(j, &report_cfg, &p, msgpath, now + 61,
+	    &kind, &len, &err));
+	ck_assert_int_eq(kind, GW_REPORT_NONE);
+
+	while (j->rcpts[1].retry.phase == GW_RCPT_READY) {
+		now = j->rcpts[1].retry.next_at;
+		gw_retry_dial(&j->rcpts[1].retry, now);
+		gw_retry_result(&j->rcpts[1].retry, &p, &base, &busy, T0, now + 10);
+	}
+	r = gw_offramp_job_next_report(j, &report_cfg, &p, msgpath, now + 20, &kind, &len, &err);
+	ck_assert_msg(r != NULL, "%s", err.text);
+	ck_assert_int_eq(kind, GW_REPORT_DSN_FINAL);
+	/* One DSN, both outcomes, no postmaster recipient, headers returned. */
+	ck_assert_ptr_nonnull(strstr(r, "Action: delivered"));
+	ck_assert_ptr_nonnull(strstr(r, "Action: failed"));
+	ck_assert_ptr_nonnull(strstr(r, "Original-Recipient: rfc822;FAX=+19195551234@fax.example.com"));
+	ck_assert_ptr_null(strstr(r, "postmaster@fax.example.com"));
+	ck_assert_ptr_nonnull(strstr(r, "Content-Type: text/rfc822-headers"));
+	ck_assert_ptr_nonnull(strstr(r, "Subject: Fax delivery report: 1 delivered, 1 not delivered"));
+	g_free(r);
+	ck_assert_ptr_null(gw_offramp_job_next_report(j, &report_cfg, &p, msgpath, now + 30,
+	    &kind, &len, &err));
+	gw_offramp_job_free(j);
+}
+END_TEST
+
+START_TEST(test_job_reports_suppressed)
+{
+	struct gw_offramp_job *j = gw_offramp_job_new();
+	struct gw_retry_policy p;
+	struct gw_call_params base = { 1, 1, 14400 };
+	struct gw_call_result ok = { .outcome = GW_CALL_OK, .pages_sent = 1 };
+	struct gw_report_cfg cfg = report_cfg;
+	struct mime_error err;
+	enum gw_report_kind kind;
+	size_t len;
+	char e[64];
+
+	gw_retry_policy_default(&p);
+	gw_offramp_job_env(j, "from", "", e, sizeof(e));    /* null sender */
+	gw_offramp_job_env(j, "received", "1795442700", e, sizeof(e));
+	gw_offramp_job_env(j, "rcpt", "FAX=+1@x", e, sizeof(e));
+	gw_offramp_job_env(j, "rcpt.notify", "SUCCESS", e, sizeof(e));
+	gw_retry_dial(&j->rcpts[0].retry, T0);
+	gw_retry_result(&j->rcpts[0].retry, &p, &base, &ok, T0, T0);
+	ck_assert_ptr_null(gw_offramp_job_next_report(j, &cfg, &p, msgpath, T0, &kind, &len, &err));
+	ck_assert_int_eq(j->rcpts[0].retry.final_reported, 1);
+
+	/* disable-dsn silences a sender who asked. */
+	j->rcpts[0].retry.final_reported = 0;
+	g_free(j->from);
+	j->from = g_strdup("alice@example.com");
+	cfg.dsn.disable_dsn = 1;
+	ck_assert_ptr_null(gw_offramp_job_next_report(j, &cfg, &p, msgpath, T0, &kind, &len, &err));
+	cfg.dsn.disable_dsn = 0;
+	j->rcpts[0].retry.final_reported = 0;
+	j->rcpts[0].retry.notify = GW_NOTIFY_NEVER;
+	ck_assert_ptr_null(gw_offramp_job_next_report(j, &cfg, &p, msgpath, T0, &kind, &len, &err));
+	gw_offramp_job_free(j);
+}
+END_TEST
+
+START_TEST(test_job_mdn)
+{
+	struct gw_offramp_job *j = load_job();
+	struct gw_retry_policy p;
+	struct gw_call_params base = { 1, 1, 14400 };
+	struct gw_call_result ok = { .outcome = GW_CALL_OK, .pages_sent = 1 };
+	struct mime_offramp_opts o = { .out_dir = tmpdir };
+	struct mime_error err;
+	struct mime_offramp *msg = mime_offramp_parse_file(msgpath, &o, &err);
+	struct gw_report_cfg cfg = report_cfg;
+	char why[128];
+	size_t len;
+	char *m;
+
+	ck_assert_ptr_nonnull(msg);
+	gw_retry_policy_default(&p);
+	ck_assert_ptr_null(gw_offramp_job_mdn(j, 0, msg, &cfg, T0, &len, why, sizeof(why)));
+	ck_assert_str_eq(why, "the fax was not sent");
+	gw_retry_dial(&j->rcpts[0].retry, T0);
+	gw_retry_result(&j->rcpts[0].retry, &p, &base, &ok, T0, T0);
+	cfg.generate_mdn = 0;
+	ck_assert_ptr_null(gw_offramp_job_mdn(j, 0, msg, &cfg, T0, &len, why, sizeof(why)));
+	cfg.generate_mdn = 1;
+	m = gw_offramp_job_mdn(j, 0, msg, &cfg, T0, &len, why, sizeof(why));
+	ck_assert_msg(m != NULL, "%s", why);
+	ck_assert_ptr_nonnull(strstr(m, "Disposition: automatic-action/MDN-sent-automatically; dispatched"));
+	ck_assert_ptr_nonnull(strstr(m, "Original-Message-ID: <fig@example.com>"));
+	ck_assert_ptr_nonnull(strstr(m, "Original-Recipient: rfc822;FAX=+19195551234@fax.example.com"));
+	ck_assert_ptr_nonnull(strstr(m, "To: alice@example.com"));
+	g_free(m);
+	ck_assert_ptr_null(gw_offramp_job_mdn(j, 0, msg, &cfg, T0, &len, why, sizeof(why)));
+	ck_assert_str_eq(why, "an MDN was sent already");
+	ck_assert_ptr_null(gw_offramp_job_mdn(j, 9, msg, &cfg, T0, &len, why, sizeof(why)));
+	mime_offramp_free(msg);
+	gw_offramp_job_free(j);
+}
+END_TEST
+
+Suite *
+suite_gw_retry_job(void)
+{
+	Suite *s = suite_create("gw_retry_job");
+	TCase *tc = tcase_create("job");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_job_env);
+	tcase_add_loop_test(tc, test_job_env_rejects, 0, G_N_ELEMENTS(env_bad));
+	tcase_add_test(tc, test_job_state_roundtrip);
+	tcase_add_test(tc, test_job_reports);
+	tcase_add_test(tc, test_job_reports_suppressed);
+	tcase_add_test(tc, test_job_mdn);
+	suite_add_tcase(s, tc);
+	return s;
+}
