@@ -567,6 +567,8 @@ static void
 ojob_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct ojob *j = arg;
+	struct gw_offramp *o = j->o;
+	char id[SPOOL_ID_LEN + 1];
 
 	(void)fd;
 	(void)what;
@@ -575,7 +577,12 @@ ojob_timer_cb(evutil_socket_t fd, short what, void *arg)
 		ojob_render_request(j);
 		return;
 	}
-	ojob_run(j);
+	g_strlcpy(id, j->id, sizeof(id));
+	if (j->phase == OJ_CALLING)
+		ojob_run(j);   /* may end the job */
+	/* Reports that could not be queued earlier are tried again here. */
+	if ((j = g_hash_table_lookup(o->jobs, id)) != NULL)
+		ojob_changed(j);
 }
 
 /* Places every call that is due and admitted; schedules the next wake-up.
