@@ -243,8 +243,13 @@ scan_one(const char *id, void *arg)
 
 	if (g_hash_table_contains(o->jobs, id))
 		return 0;
-	if ((j = ojob_load(o, id)) == NULL)
+	if ((j = ojob_load(o, id)) == NULL) {
+		/* Unreadable: set aside for the operator, never dropped. */
+		if (spool_move(o->sp, GW_INTAKE_QUEUE, id, QUEUE_FAILED_NAME) == 0)
+			log_warnx("job=%s moved to the %s queue for the operator", id,
+			    QUEUE_FAILED_NAME);
 		return 0;
+	}
 	g_strlcpy(keep, j->id, sizeof(keep));
 	g_hash_table_insert(o->jobs, j->id, j);
 	ojob_forward_postmaster(j);
@@ -526,7 +531,8 @@ render_done_cb(evutil_socket_t fd, short what, void *arg)
 			j->phase = OJ_CALLING;
 			log_info("job=%s event=rendered pages=%u", j->id, j->pages);
 			ojob_run(j);
-		} else if (t->err.status[0] == '4') {
+		} else if (t->err.status[0] == '4' &&
+		    time(NULL) < j->job->received + (time_t)GW_RETRY_MAX_AGE) {
 			char esc[LOG_ESC_BUFSZ];
 
 			j->phase = OJ_WAITING;
