@@ -248,6 +248,9 @@ scan_one(const char *id, void *arg)
 		if (spool_move(o->sp, GW_INTAKE_QUEUE, id, QUEUE_FAILED_NAME) == 0)
 			log_warnx("job=%s moved to the %s queue for the operator", id,
 			    QUEUE_FAILED_NAME);
+		else
+			log_warn("job=%s cannot be moved to the %s queue", id,
+			    QUEUE_FAILED_NAME);
 		return 0;
 	}
 	g_strlcpy(keep, j->id, sizeof(keep));
