@@ -237,7 +237,7 @@ struct config_trunk {
 };
 
 struct config_fax_retry {
-	unsigned attempts;               /* calls after the first, 0..100 */
+	unsigned attempts;               /* calls placed in all, the first included, 1..100 */
 	unsigned delay;                  /* seconds between attempts */
 };
 

@@ -121,7 +121,7 @@ cfg_dial_peer(struct cfg_parser *p, int argc, char **argv)
 	peer->tag = (unsigned)tag;
 	peer->type = (enum config_peer_type)t;
 	peer->trunk = -1;
-	peer->encoding = CONFIG_ENC_PASSTHROUGH;
+	peer->encoding = CONFIG_ENC_MH;        /* Profile S unless told */
 	peer->resolution = CONFIG_RES_PASSTHROUGH;
 	peer->line = p->line;
 	p->peer = peer;

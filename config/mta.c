@@ -564,7 +564,7 @@ cfg_fax_retry(struct cfg_parser *p, int argc, char **argv)
 
 	(void)argc;
 	if (cfg_keyword(p, "fax send retry", argv[0], names, &v) < 0 ||
-	    cfg_uint(p, "fax send retry ATTEMPTS", argv[1], 0, CONFIG_ATTEMPTS_MAX,
+	    cfg_uint(p, "fax send retry ATTEMPTS", argv[1], 1, CONFIG_ATTEMPTS_MAX,
 	    &attempts) < 0 ||
 	    cfg_uint(p, "fax send retry DELAY", argv[2], CONFIG_RETRY_MIN,
 	    CONFIG_RETRY_MAX, &delay) < 0)

@@ -169,7 +169,7 @@ CHECK(headers, S(c->fax_send.left_header, "$a$ $t$") &&
 CHECK(coverpage, c->fax_send.coverpage && S(c->fax_send.coverpage_comment, "Hello World") &&
     c->fax_send.coverpage_email_controllable && c->fax_send.coverpage_show_detail)
 CHECK(fax_retry, c->fax_send.retry_busy.attempts == 2 && c->fax_send.retry_busy.delay == 30 &&
-    c->fax_send.retry_no_answer.attempts == 0 && c->fax_send.retry_no_answer.delay == 10 &&
+    c->fax_send.retry_no_answer.attempts == 1 && c->fax_send.retry_no_answer.delay == 10 &&
     c->fax_send.retry_failure.attempts == 100 && c->fax_send.retry_failure.delay == 86400)
 CHECK(max_pages, c->fax_send.max_pages == 5)
 CHECK(deny, c->n_deny == 2 && S(c->deny[0].text, "1900.......") && S(c->deny[1].text, "011T"))
@@ -185,7 +185,7 @@ CHECK(peer_mmoip,
     S(c->peers[0].description, "Sales fax") && c->peers[0].shutdown &&
     c->peers[0].line == 2 && c->peers[0].target_line == 6)
 CHECK(peer_defaults, c->n_peers == 1 && c->peers[0].preference == 0 &&
-    c->peers[0].max_conn == 0 && c->peers[0].encoding == CONFIG_ENC_PASSTHROUGH &&
+    c->peers[0].max_conn == 0 && c->peers[0].encoding == CONFIG_ENC_MH &&
     c->peers[0].resolution == CONFIG_RES_PASSTHROUGH && !c->peers[0].shutdown &&
     c->peers[0].dsn == 0 && !c->peers[0].mdn && c->peers[0].has_incoming &&
     c->peers[0].target_kind == CONFIG_TARGET_NONE)
@@ -286,7 +286,7 @@ static const struct {
 	  "fax send right-header \"Page $p$\"", headers },
 	{ "fax send coverpage enable\nfax send coverpage comment Hello World\n"
 	  "fax send coverpage e-mail-controllable\nfax send coverpage show-detail", coverpage },
-	{ "fax send retry busy 2 30\nfax send retry no-answer 0 10\n"
+	{ "fax send retry busy 2 30\nfax send retry no-answer 1 10\n"
 	  "fax send retry failure 100 86400", fax_retry },
 	{ "fax send max-pages 5", max_pages },
 	{ "fax deny-pattern 1900.......\nfax deny-pattern 011T", deny },

@@ -226,7 +226,9 @@ static const struct {
 	{ "fax send coverpage disable", { "t:1: bad value 'disable' for fax send coverpage "
 	  "(expected enable|comment|e-mail-controllable|show-detail)" } },
 	{ "fax send retry busy 101 60",
-	  { "t:1: fax send retry ATTEMPTS 101 is out of range (0-100)" } },
+	  { "t:1: fax send retry ATTEMPTS 101 is out of range (1-100)" } },
+	{ "fax send retry busy 0 60",
+	  { "t:1: fax send retry ATTEMPTS 0 is out of range (1-100)" } },
 	{ "fax send retry busy 1 5", { "t:1: fax send retry DELAY 5 is out of range (10-86400)" } },
 	{ "fax send retry ring 1 60", { "t:1: bad value 'ring' for fax send retry "
 	  "(expected busy|no-answer|failure)" } },
