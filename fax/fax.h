@@ -216,7 +216,9 @@ void fax_session_tick(struct fax_session *s, int samples);
 /* The far end switched the call to T.38 (re-INVITE done): the audio T.30
  * is terminated without a result, a fresh T.38 terminal starts from phase
  * A with the same options. t38 = NULL keeps opts->t38. Returns 0, or -1 if
- * already in T.38 or done. */
+ * already in T.38 or done, or when a page was already transferred: T.30
+ * cannot resume a document, so the session then ends (done callback) with
+ * what arrived, reason "switched to T.38 after a page". */
 int fax_session_switch_to_t38(struct fax_session *s,
     const struct fax_t38_options *t38);
 

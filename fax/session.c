@@ -466,6 +466,14 @@ fax_session_switch_to_t38(struct fax_session *s,
 
 	if (s->media != FAX_MEDIA_AUDIO || s->state == FAX_S_DONE)
 		return -1;
+	/* A fresh terminal would start the document over and overwrite the
+	 * pages already received: end with what arrived instead. */
+	if (s->state == FAX_S_PAGES) {
+		snprintf(s->timeout_text, sizeof(s->timeout_text),
+		    "switched to T.38 after a page");
+		fax_session_terminate(s);
+		return -1;
+	}
 	/* spandsp: clear phase E, terminate the audio T.30, start a fresh
 	 * terminal; T.30 starts over from phase A. */
 	stop_engine(s);
