@@ -237,8 +237,9 @@ void fax_session_free(struct fax_session *s);
 /* "ok", "partial", "failed", "timeout", "running". */
 const char *fax_status_str(enum fax_status st);
 /* The one-line result of the CLI and the logs:
- * result=ok pages=2 rate=14400 ecm=1 t38=0 secs=41 code=0 reason="OK" csi="..."
- * (remote ident escaped). Returns snprintf's value. */
+ * result=ok pages=2 rate=14400 ecm=1 t38=0 secs=41 code=0 reason="OK"
+ * remote="..." (pages: sent when sending, received when receiving; reason
+ * and the far ident escaped: \" \\ \xNN). Returns snprintf's value. */
 int fax_result_format(const struct fax_result *r, char *buf, size_t len);
 
 /* --------------------------------------------------------- tone detector */
