@@ -678,6 +678,10 @@ START_TEST(test_fax_bad_options)
 	ck_assert_msg(strncmp(err, "file to send: /nonexistent/send.tif: ", 37)
 	    == 0, "%s", err);
 	o.tx_tiff = NULL;
+	o.rx_tiff = "/nonexistent/recv.tif";
+	ck_assert_ptr_null(fax_session_new(&o, NULL, NULL, err, sizeof(err)));
+	ck_assert_str_eq(err, "file to receive: /nonexistent/recv.tif: "
+	    "No such file or directory");
 	o.rx_tiff = "/tmp/x.tif";
 	o.media = FAX_MEDIA_T38;
 	ck_assert_ptr_null(fax_session_new(&o, NULL, NULL, err, sizeof(err)));
