@@ -216,7 +216,9 @@ void fax_session_tick(struct fax_session *s, int samples);
 /* The far end switched the call to T.38 (re-INVITE done): the audio T.30
  * is terminated without a result, a fresh T.38 terminal starts from phase
  * A with the same options. t38 = NULL keeps opts->t38. Returns 0, or -1 if
- * already in T.38 or done. */
+ * already in T.38 or done, or when a page was already transferred: T.30
+ * cannot resume a document, so the session then ends (done callback) with
+ * what arrived, reason "switched to T.38 after a page". */
 int fax_session_switch_to_t38(struct fax_session *s,
     const struct fax_t38_options *t38);
 
@@ -235,8 +237,9 @@ void fax_session_free(struct fax_session *s);
 /* "ok", "partial", "failed", "timeout", "running". */
 const char *fax_status_str(enum fax_status st);
 /* The one-line result of the CLI and the logs:
- * result=ok pages=2 rate=14400 ecm=1 t38=0 secs=41 code=0 reason="OK" csi="..."
- * (remote ident escaped). Returns snprintf's value. */
+ * result=ok pages=2 rate=14400 ecm=1 t38=0 secs=41 code=0 reason="OK"
+ * remote="..." (pages: sent when sending, received when receiving; reason
+ * and the far ident escaped: \" \\ \xNN). Returns snprintf's value. */
 int fax_result_format(const struct fax_result *r, char *buf, size_t len);
 
 /* --------------------------------------------------------- tone detector */

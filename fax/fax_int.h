@@ -1,6 +1,6 @@
 /*
  * fax/fax_int.h: private to fax/. Page bitmaps, the TIFF page writer and
- * reader helpers shared by the normalizer, Profile S, text and header code.
+ * reader functions shared by the normalizer, Profile S, text and header code.
  */
 #ifndef FAX_FAX_INT_H
 #define FAX_FAX_INT_H

@@ -9,9 +9,12 @@
  * t38_terminal_send_timeout in T.38 mode), so a caller that stops feeding a
  * silent peer would hang the call; the watchdog here ends it regardless.
  */
+#include <errno.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <spandsp.h>
 
@@ -85,6 +88,7 @@ static void	 stop_engine(struct fax_session *);
 static int	 ppm_to_dpi(int);
 static void	 quote(const char *, char *, size_t);
 static char	*dup_opt(const char *, int *);
+static int	 rx_dir_writable(const char *, char *, size_t);
 
 /* ---------------------------------------------------------- options */
 
@@ -116,6 +120,26 @@ dup_opt(const char *s, int *fail)
 	if ((d = strdup(s)) == NULL)
 		*fail = 1;
 	return d;
+}
+
+/* spandsp only finds out at phase B that it cannot create the file. */
+static int
+rx_dir_writable(const char *path, char *err, size_t errlen)
+{
+	char *copy, *dir;
+	int rc = 0;
+
+	if ((copy = strdup(path)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	dir = dirname(copy);
+	if (access(dir, W_OK | X_OK) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	free(copy);
+	return rc;
 }
 
 /* --------------------------------------------------------- life cycle */
@@ -159,6 +183,11 @@ fax_session_new(const struct fax_session_options *opts,
 	if (opts->tx_tiff != NULL &&
 	    fax_tiff_count_pages(opts->tx_tiff, perr, sizeof(perr)) <= 0) {
 		snprintf(err, errlen, "file to send: %s", perr);
+		return NULL;
+	}
+	if (opts->rx_tiff != NULL && rx_dir_writable(opts->rx_tiff, perr,
+	    sizeof(perr)) < 0) {
+		snprintf(err, errlen, "file to receive: %s", perr);
 		return NULL;
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
@@ -466,6 +495,14 @@ fax_session_switch_to_t38(struct fax_session *s,
 
 	if (s->media != FAX_MEDIA_AUDIO || s->state == FAX_S_DONE)
 		return -1;
+	/* A fresh terminal would start the document over and overwrite the
+	 * pages already received: end with what arrived instead. */
+	if (s->state == FAX_S_PAGES) {
+		snprintf(s->timeout_text, sizeof(s->timeout_text),
+		    "switched to T.38 after a page");
+		fax_session_terminate(s);
+		return -1;
+	}
 	/* spandsp: clear phase E, terminate the audio T.30, start a fresh
 	 * terminal; T.30 starts over from phase A. */
 	stop_engine(s);

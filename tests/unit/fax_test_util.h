@@ -1,5 +1,5 @@
 /*
- * Helpers for the fax/ unit suites: a temporary directory per test, TIFF
+ * Shared code for the fax/ unit suites: a temporary directory per test, TIFF
  * pages written with libtiff in any layout the normalizer must accept,
  * and pages decoded back to bitmaps for pixel comparisons.
  */

@@ -490,6 +490,41 @@ START_TEST(test_fax_t38_options)
 }
 END_TEST
 
+/* A switch after the first page would restart the document over the
+ * pages received: the session ends with them instead. */
+START_TEST(test_fax_switch_after_page)
+{
+	struct pair p;
+	struct ft_page **doc = make_doc(ft_path("s.tif"), 4, 19);
+	int16_t a[FAX_BLOCK_SAMPLES], b[FAX_BLOCK_SAMPLES];
+	const struct fax_result *rr;
+	int blk;
+
+	pair_open(&p, ft_path("s.tif"), ft_path("r.tif"), 0, 1, FAX_MODEM_ALL,
+	    0);
+	for (blk = 0; blk < 600 * 50 && p.rx_pages_seen == 0; blk++) {
+		fax_session_tx_audio(p.tx, a, FAX_BLOCK_SAMPLES);
+		fax_session_tx_audio(p.rx, b, FAX_BLOCK_SAMPLES);
+		fax_session_rx_audio(p.rx, a, FAX_BLOCK_SAMPLES);
+		fax_session_rx_audio(p.tx, b, FAX_BLOCK_SAMPLES);
+		fax_session_tick(p.tx, FAX_BLOCK_SAMPLES);
+		fax_session_tick(p.rx, FAX_BLOCK_SAMPLES);
+	}
+	ck_assert_int_eq(p.rx_pages_seen, 1);
+	ck_assert_int_eq(fax_session_switch_to_t38(p.rx, NULL), -1);
+	ck_assert(fax_session_is_done(p.rx));
+	ck_assert_int_eq(p.done_calls[1], 1);
+	rr = fax_session_result(p.rx);
+	ck_assert_str_eq(fax_status_str(rr->status), "partial");
+	ck_assert_int_eq(rr->pages_rx, 1);
+	ck_assert_str_eq(rr->completion_text, "switched to T.38 after a page");
+	ck_assert_int_eq(rr->media, FAX_MEDIA_AUDIO);
+	ck_assert_int_eq(ft_pages(ft_path("r.tif")), 1);
+	pair_close(&p);
+	free_doc(doc, 4);
+}
+END_TEST
+
 /* The answerer hears CNG, the caller hears CED or the V.21 preamble. */
 START_TEST(test_fax_tones)
 {
@@ -643,6 +678,10 @@ START_TEST(test_fax_bad_options)
 	ck_assert_msg(strncmp(err, "file to send: /nonexistent/send.tif: ", 37)
 	    == 0, "%s", err);
 	o.tx_tiff = NULL;
+	o.rx_tiff = "/nonexistent/recv.tif";
+	ck_assert_ptr_null(fax_session_new(&o, NULL, NULL, err, sizeof(err)));
+	ck_assert_str_eq(err, "file to receive: /nonexistent/recv.tif: "
+	    "No such file or directory");
 	o.rx_tiff = "/tmp/x.tif";
 	o.media = FAX_MEDIA_T38;
 	ck_assert_ptr_null(fax_session_new(&o, NULL, NULL, err, sizeof(err)));
@@ -704,6 +743,7 @@ suite_fax_session(void)
 	tcase_add_test(tc, test_fax_no_pages_is_failure);
 	tcase_add_test(tc, test_fax_unsendable_file_not_ok);
 	tcase_add_test(tc, test_fax_switch_to_t38);
+	tcase_add_test(tc, test_fax_switch_after_page);
 	tcase_add_test(tc, test_fax_tones);
 	tcase_add_test(tc, test_fax_lost_blocks);
 	tcase_add_loop_test(tc, test_fax_t38_options, 0, 2);
