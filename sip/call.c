@@ -45,6 +45,7 @@ static enum sip_result sip_call_result(const struct sip_call *call);
 static void sip_call_report(struct sip_call *call, enum sip_result res);
 static void sip_call_numbers(struct sip_call *call, const struct sip_msg *msg);
 static void sip_call_post_offered(const struct sip_call *call);
+static unsigned sip_call_count_trunk(struct sip_line *line, const char *name);
 
 /* Credentials of an outgoing call's trunk (copied at dial time). */
 struct sip_call_auth {
@@ -286,6 +287,21 @@ fail:
 	sip_call_fail_early(call, "cannot set up the call");
 }
 
+/* Calls in progress through the trunk called name. */
+static unsigned
+sip_call_count_trunk(struct sip_line *line, const char *name)
+{
+	struct le *le;
+	unsigned n = 0;
+
+	for (le = list_head(&line->calls); le != NULL; le = le->next) {
+		const struct sip_call *c = le->data;
+		if (c->state < SIP_CALL_CLOSING && strcmp(c->trunk, name) == 0)
+			n++;
+	}
+	return n;
+}
+
 /* The caller learns that an incoming call was answered (who, where to). */
 static void
 sip_call_post_offered(const struct sip_call *call)
@@ -339,6 +355,14 @@ sip_call_dial(struct sip_line *line, struct sip_dial_request *req)
 			sip_call_fail_early(call, "unknown trunk");
 			return;
 		}
+		if (trunk->max_calls > 0 && sip_call_count_trunk(line, trunk->name) >=
+		    trunk->max_calls) {
+			/* local congestion: the job retries like on busy */
+			call->sip_status = 486;
+			sip_call_fail_early(call, "trunk call limit reached");
+			return;
+		}
+		snprintf(call->trunk, sizeof(call->trunk), "%s", trunk->name);
 		snprintf(uri, sizeof(uri), "sip:%s@%s", req->number, trunk->domain);
 		snprintf(call->dnis, sizeof(call->dnis), "%s", req->number);
 		if (trunk->proxy[0] != '\0') {

@@ -91,6 +91,7 @@ struct sip_call {
 	char rx_path[PATH_MAX], tx_path[PATH_MAX];
 	struct sip_fax_options fax_opts;
 	enum sip_t38_policy t38_policy;         /* effective for this call */
+	char trunk[SIP_NAME_MAX];               /* offramp through a trunk: its name */
 	struct sipsess *sess;                   /* owned (mem_deref) */
 	int sip_status;                         /* final status of the INVITE */
 	char reason[SIP_REASON_MAX];

@@ -218,6 +218,57 @@ START_TEST(test_sip_line_answer_side)
 }
 END_TEST
 
+/* Originating: a trunk's call limit, then no answer (the peer swallows
+ * the INVITE; the ring timeout cancels it). */
+START_TEST(test_sip_line_dial_limits)
+{
+	struct sip_line_options o;
+	struct sip_dial_request req;
+	struct sip_line *line;
+	struct sip_event *ev;
+	struct client peer;
+	char buf[4096];
+	int port = free_port();
+
+	client_open(&peer, 0);          /* a "trunk" that never answers */
+	sip_line_options_init(&o);
+	snprintf(o.listen_udp[0], sizeof(o.listen_udp[0]), "127.0.0.1:%d", port);
+	o.nlisten_udp = 1;
+	o.ntrunks = 1;
+	snprintf(o.trunks[0].name, sizeof(o.trunks[0].name), "t1");
+	snprintf(o.trunks[0].domain, sizeof(o.trunks[0].domain), "127.0.0.1:%d", peer.port);
+	o.trunks[0].max_calls = 1;
+	line = sip_line_start(&o, NULL);
+	ck_assert_ptr_nonnull(line);
+	memset(&req, 0, sizeof(req));
+	snprintf(req.target, sizeof(req.target), "t1");
+	snprintf(req.number, sizeof(req.number), "19195551234");
+	snprintf(req.tx_path, sizeof(req.tx_path), "/etc/passwd");
+	req.ring_timeout_s = 1;
+	req.job_id = 7;
+	ck_assert_int_eq(sip_line_dial(line, &req), 0);
+	req.job_id = 8;
+	ck_assert_int_eq(sip_line_dial(line, &req), 0);
+	/* the INVITE of job 7 reaches the trunk with the number */
+	ck_assert_int_gt(recv(peer.fd, buf, sizeof(buf) - 1, 0), 0);
+	ck_assert_int_eq(strncmp(buf, "INVITE sip:19195551234@127.0.0.1:", 33), 0);
+	ev = wait_finished(line);
+	ck_assert_ptr_nonnull(ev);
+	ck_assert_uint_eq(ev->job_id, 8);
+	ck_assert_int_eq(ev->result, SIP_RESULT_BUSY);
+	ck_assert_str_eq(ev->reason, "trunk call limit reached");
+	free(ev);
+	ev = wait_finished(line);
+	ck_assert_ptr_nonnull(ev);
+	ck_assert_uint_eq(ev->job_id, 7);
+	ck_assert_int_eq(ev->result, SIP_RESULT_NOANSWER);
+	ck_assert_str_eq(ev->dnis, "19195551234");
+	free(ev);
+	sip_line_stop(line);
+	close(peer.fd);
+}
+END_TEST
+
 START_TEST(test_sip_line_bad_listen)
 {
 	struct sip_line_options o;
@@ -250,6 +301,7 @@ suite_sip_line(void)
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_sip_line_answer_side);
+	tcase_add_test(tc, test_sip_line_dial_limits);
 	tcase_add_test(tc, test_sip_line_bad_listen);
 	tcase_add_test(tc, test_sip_line_result_names);
 	suite_add_tcase(s, tc);
