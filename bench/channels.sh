@@ -8,10 +8,10 @@
 #   CHANNELS=N (default 20; the target is 200 on a 2-core machine)
 # Targets: all calls OK; per-call CPU at most 2x the reference; at most
 # 256 KB RSS per active call. Calls start 50 ms apart (t37fax --calls).
-# Measured on the shared 2-core build machine (load ~9 from other jobs):
-#   20 calls: 20 ok, CPU ratio 1.1-1.3, ~720 KB/call before the media
-#   clock fix; 100 calls: 40-6 ok, ratio 1.04, ~250 KB/call: the line
-#   thread stalls on the fax engine's page writes (see the report).
+# Measured on the shared 2-core build machine under a load average of
+# 10-12 from other jobs: 50 calls: 50 ok, CPU ratio 1.05, 470 KB/call;
+# 100 calls: 6-40 ok (ratio 1.04, 250 KB/call): the starved line thread
+# falls behind real time, mostly at page ends (spandsp writes the page).
 set -eu
 SRCDIR=${SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${BUILD:-$SRCDIR/build}
