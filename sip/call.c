@@ -258,6 +258,9 @@ sip_call_incoming(struct sip_line *line, const struct sip_msg *msg)
 		goto fail;
 	}
 	n = sip_sdp_write_answer(sdp, sizeof(sdp), &call->local, &offer);
+	/* 100 Trying (stateless: libre's session takes over with 180) */
+	if (n >= 0)
+		sip_reply(line->sip, msg, 100, "Trying");
 	if (n < 0 || sipsess_accept(&call->sess, line->sock, msg, 180, "Ringing", "t37gw",
 	    "application/sdp", NULL, NULL, NULL, false, sip_call_offer_h, sip_call_answer_h,
 	    sip_call_estab_h, NULL, NULL, sip_call_close_h, call,

@@ -199,7 +199,15 @@ START_TEST(test_sip_line_answer_side)
 
 	/* a ringing call takes the only slot: the next INVITE gets 486 */
 	ck_assert_int_eq(client_request(&c, "INVITE", "sip:ring@127.0.0.1", "i4", "",
-	    sdp_audio_t38, 180, NULL, 0), 180);
+	    sdp_audio_t38, 100, NULL, 0), 100);            /* 100 Trying first */
+	{
+		char r1[4096];
+		ssize_t n1 = recv(c.fd, r1, sizeof(r1) - 1, 0);
+		ck_assert_int_gt(n1, 0);
+		r1[n1] = '\0';
+		ck_assert_msg(strncmp(r1, "SIP/2.0 180 ", 12) == 0, "got %.30s", r1);
+		ck_assert_ptr_nonnull(strstr(r1, "Allow: INVITE"));
+	}
 	ck_assert_uint_eq(sip_line_active_calls(line), 1);
 	ck_assert_int_eq(client_request(&c, "INVITE", "sip:9913170@127.0.0.1", "i5", "",
 	    sdp_audio_t38, 200, NULL, 0), 486);
