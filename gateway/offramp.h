@@ -13,6 +13,7 @@
 #define T37_GW_OFFRAMP_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 struct mime_dsn_rcpt;
@@ -34,7 +35,7 @@ enum gw_fail_class {
 #define GW_RETRY_NOANSWER_DELAY 300
 #define GW_RETRY_FAILURE_ATTEMPTS 3
 #define GW_RETRY_FAILURE_DELAY 60
-#define GW_RETRY_ATTEMPTS_MAX 20        /* configurable range 1..20 */
+#define GW_RETRY_ATTEMPTS_MAX 100       /* configurable range 1..100 */
 #define GW_RETRY_DELAY_MAX 86400        /* configurable range 1..86400 s */
 #define GW_RETRY_MAX_AGE 86400          /* a job gives up a day after arrival */
 #define GW_RETRY_CALL_MAX 1800          /* longest call, for retry estimates */
@@ -338,5 +339,144 @@ char *gw_offramp_job_next_report(struct gw_offramp_job *j,
 char *gw_offramp_job_mdn(struct gw_offramp_job *j, size_t i,
     const struct mime_offramp *msg, const struct gw_report_cfg *cfg,
     time_t now, size_t *len, char *why, size_t whylen);
+
+/* ---- mail to fax pages (gateway/offramp_render.c) --------------------- */
+
+struct fax_header;
+
+#define GW_RENDER_SECONDS_DEFAULT 300   /* preparing one document */
+
+struct gw_render_opts {
+	unsigned max_pages;               /* whole fax, cover included; 0: 100 */
+	unsigned max_seconds;             /* 0: GW_RENDER_SECONDS_DEFAULT */
+	int coverpage;                    /* `fax send coverpage enable` */
+	const char *cover_comment;        /* `fax send coverpage comment`, or NULL */
+	const char *to_number;            /* the number, for the cover page */
+	const struct fax_header *header;  /* page header line, or NULL */
+	struct gw_pdf_opts pdf;           /* gs path; its limits are set here */
+};
+
+/*
+ * Turns the parsed message into one normalized multi-page TIFF at out,
+ * ready for T.30: text parts rendered (fax_text_render), TIFF parts
+ * normalized (fax_tiff_normalize), PDF parts through Ghostscript, all in
+ * message order; an optional cover page first (from, to, subject, date,
+ * page count, the comment, and the first text part, which then is not
+ * repeated); the header line stamped on every page. Scratch files go to
+ * workdir and are removed. Returns 0 with the page count, or -1 with err:
+ * 5.3.4 too many pages or over the time limit, 5.6.5 a part that could not
+ * be converted (named), 4.3.0 local trouble.
+ */
+int gw_offramp_render(const struct mime_offramp *m, const struct gw_render_opts *o,
+    const char *workdir, const char *out, unsigned *pages, struct mime_error *err);
+
+/* ---- calls: config, SIP results, limits (gateway/offramp_call.c) ------ */
+
+struct config;
+struct config_dial_peer;
+struct sip_event;
+struct sip_dial_request;
+
+/* The ladder's policy from `fax send retry ...` (ATTEMPTS counts every
+ * call placed; 0 is taken as 1) and `mta receive generate permanent-error`. */
+void gw_offramp_policy_from_config(const struct config *cfg, struct gw_retry_policy *p);
+/* The reporting settings (hostname, postmaster, disable-dsn, generate mdn). */
+void gw_offramp_report_cfg_from_config(const struct config *cfg, struct gw_report_cfg *rc);
+
+/*
+ * The outcome of an offramp call (SIP_EV_CALL_FINISHED) for the ladder.
+ * Delivered only when the fax session confirmed every page of the file.
+ * Busy (486/600), no answer (ring timeout, 408/480) and fax failures
+ * (T.30, dropped, partial, 488/415/5xx) are retried; 404/484/410/604
+ * (unallocated: 5.1.1) and 401/403/407/603 (refused: 5.7.1) are not.
+ * diag (diaglen bytes) receives the cause for "Diagnostic-Code: X-FAX;";
+ * res->diag and res->csi point into diag and ev.
+ */
+void gw_offramp_call_result(const struct sip_event *ev, struct gw_call_result *res,
+    char *diag, size_t diaglen);
+
+/*
+ * The outgoing call for number (digits, '+' first when E.164) through the
+ * voip dial-peer whose destination-pattern matches it: its session target
+ * expanded ($d$ the number), or its trunk; TSI, ECM and max speed from
+ * `fax send`, stepped down by params; T.38 only when params allow it and
+ * the line or trunk has it on. 0, or -1 with err (no dial-peer: the
+ * number is not reachable, 5.1.1 in err->status; denied: 5.7.1).
+ */
+int gw_offramp_dial_request(const struct config *cfg, const char *number,
+    uint64_t job_id, const char *tx_path, const struct gw_call_params *params,
+    struct sip_dial_request *req, const struct config_dial_peer **peer,
+    struct mime_error *err);
+/* The base call settings from the config (before step-down). */
+void gw_offramp_base_params(const struct config *cfg, struct gw_call_params *p);
+
+/*
+ * Call admission: at most one active call per destination number, at most
+ * max_calls at once overall, per trunk and per dial-peer (max-conn).
+ */
+struct gw_calls;
+enum gw_calls_verdict {
+	GW_CALLS_OK = 0,
+	GW_CALLS_NUMBER_BUSY,    /* a call to this number is in progress */
+	GW_CALLS_GLOBAL_FULL,
+	GW_CALLS_TRUNK_FULL,
+	GW_CALLS_PEER_FULL,
+};
+struct gw_calls *gw_calls_new(void);
+void gw_calls_free(struct gw_calls *c);   /* accepts NULL */
+/* Admits and counts a call (caps of 0 mean unlimited); key is the
+ * trunk name or "" and peer the dial-peer tag. */
+enum gw_calls_verdict gw_calls_acquire(struct gw_calls *c, const char *number,
+    const char *trunk, unsigned peer, unsigned global_max, unsigned trunk_max,
+    unsigned peer_max);
+/* Ends a call admitted with the same arguments. */
+void gw_calls_release(struct gw_calls *c, const char *number, const char *trunk,
+    unsigned peer);
+unsigned gw_calls_active(const struct gw_calls *c);
+
+/* ---- the offramp runner (gateway/offramp_run.c) ----------------------- */
+
+struct event_base;
+struct spool;
+struct queue;
+
+/* Places one call; the daemon passes sip_line_dial() on its line. 0 or -1. */
+typedef int (gw_offramp_dial_fn)(void *arg, const struct sip_dial_request *req);
+
+#define GW_OFFRAMP_RENDER_WORKERS 2    /* documents prepared at once */
+#define GW_OFFRAMP_RESCAN 5            /* seconds between spool scans */
+#define GW_OFFRAMP_LOCAL_RETRY 60      /* seconds after local trouble (4.3.x) */
+
+struct gw_offramp;
+
+/*
+ * The offramp on the mail thread: takes the jobs the intake committed to
+ * the spool queue "offramp", prepares each document on a worker thread,
+ * calls every recipient through dial (one call per number, the trunk and
+ * dial-peer caps), runs the retry ladder on each SIP_EV_CALL_FINISHED the
+ * daemon hands to gw_offramp_call_finished(), writes the job's progress
+ * ("state") before each call and after each result, queues the DSNs and
+ * MDNs it owes into the mail queue q (a job of QUEUE_NAME from <>; q may
+ * be NULL: committed, not scheduled), and removes the job when every
+ * recipient is final and reported. base must have pthreads enabled
+ * (evthread_use_pthreads). cfg, sp, q are borrowed. NULL with err.
+ */
+struct gw_offramp *gw_offramp_new(struct event_base *base, struct spool *sp,
+    struct queue *q, const struct config *cfg, gw_offramp_dial_fn *dial,
+    void *dial_arg, char *err, size_t errlen);
+/* A reloaded config for the next decisions (borrowed). */
+void gw_offramp_set_config(struct gw_offramp *o, const struct config *cfg);
+/* Scans the spool: resumes every job (calls that were in progress at a
+ * crash are placed again: at-least-once). 0, or -1 with err. */
+int gw_offramp_start(struct gw_offramp *o, char *err, size_t errlen);
+/* A job just committed by the intake: picked up now (else at the next scan). */
+void gw_offramp_add(struct gw_offramp *o, const char *id);
+/* An offramp call ended; events for unknown jobs are logged and dropped. */
+void gw_offramp_call_finished(struct gw_offramp *o, const struct sip_event *ev);
+/* Jobs in memory, calls in progress (status, tests). */
+unsigned gw_offramp_jobs(const struct gw_offramp *o);
+unsigned gw_offramp_calls(const struct gw_offramp *o);
+/* Stops scheduling; waits for the workers; frees. Jobs stay in the spool. */
+void gw_offramp_free(struct gw_offramp *o);
 
 #endif

@@ -208,7 +208,7 @@ gw_offramp_job_next_report(struct gw_offramp_job *j, const struct gw_report_cfg 
 	memset(err, 0, sizeof(*err));
 	*kind = GW_REPORT_NONE;
 	/* The ladder works on a plain array; postmaster recipients are not
-	 * faxes and never reported here (the intake forwards them). */
+	 * faxes and never reported here (the runner forwards them). */
 	for (i = 0; i < j->nrcpts; i++) {
 		rs[i] = j->rcpts[i].retry;
 		if (j->rcpts[i].postmaster) {

@@ -502,7 +502,7 @@ leaf_write_file(struct walk *w, struct mime_part *p, const GByteArray *data,
     const char *ext)
 {
 	const char *dir = w->opts && w->opts->out_dir ? w->opts->out_dir : ".";
-	char *path = g_strdup_printf("%s/part-%02zu.%s", dir, w->m->nparts, ext);
+	char *path = g_strdup_printf("%s/part-%02zu.%s", dir, w->m->nparts - 1, ext);
 	size_t off = 0;
 	int fd;
 

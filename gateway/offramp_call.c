@@ -1,0 +1,299 @@
+/*
+ * gateway/offramp_call: what the offramp needs to place and judge calls:
+ * the ladder's policy and the report settings from the config, the dial
+ * request for a number through its voip dial-peer, the outcome of a call
+ * as the ladder sees it, and call admission (one call per number, global,
+ * per trunk and per dial-peer caps).
+ *
+ * Not here: the line thread (sip/), the ladder itself (offramp_retry.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "config/config.h"
+#include "gateway/offramp.h"
+#include "mime/mime.h"
+#include "sip/sip.h"
+
+/* A report's From: display name (Cisco's, which users know). */
+#define OFFRAMP_FROM_NAME "Fax Daemon"
+
+struct gw_calls {
+	GHashTable *numbers;   /* number -> 1 while a call is active (owned keys) */
+	GHashTable *trunks;    /* trunk name -> count (owned keys) */
+	GHashTable *peers;     /* peer tag -> count */
+	unsigned active;
+};
+
+static void call_diag(char *diag, size_t len, const struct sip_event *ev,
+    const char *what);
+static unsigned table_count(GHashTable *t, gconstpointer key);
+static void table_add(GHashTable *t, gpointer key, int delta, int own_key);
+
+void
+gw_offramp_policy_from_config(const struct config *cfg, struct gw_retry_policy *p)
+{
+	const struct config_fax_retry *r[GW_FAIL_NCLASS] = {
+		&cfg->fax_send.retry_busy, &cfg->fax_send.retry_no_answer,
+		&cfg->fax_send.retry_failure,
+	};
+	int c;
+
+	gw_retry_policy_default(p);
+	for (c = 0; c < GW_FAIL_NCLASS; c++) {
+		p->attempts[c] = r[c]->attempts > 0 ? r[c]->attempts : 1;
+		if (p->attempts[c] > GW_RETRY_ATTEMPTS_MAX)
+			p->attempts[c] = GW_RETRY_ATTEMPTS_MAX;
+		if (r[c]->delay > 0)
+			p->delay[c] = r[c]->delay;
+	}
+	p->permanent_error = cfg->mta_receive.generate_permanent_error;
+}
+
+void
+gw_offramp_report_cfg_from_config(const struct config *cfg, struct gw_report_cfg *rc)
+{
+	memset(rc, 0, sizeof(*rc));
+	rc->hostname = cfg->hostname;
+	rc->postmaster = cfg->mta_send.postmaster;
+	rc->from_name = OFFRAMP_FROM_NAME;
+	rc->crlf = 0;   /* the mail queue stores messages with LF ends */
+	rc->dsn.disable_dsn = cfg->mta_receive.disable_dsn;
+	rc->generate_mdn = cfg->mta_receive.generate_mdn;
+}
+
+void
+gw_offramp_base_params(const struct config *cfg, struct gw_call_params *p)
+{
+	p->t38 = cfg->sip.t38 != CONFIG_T38_OFF;
+	p->ecm = cfg->fax_send.ecm;
+	p->max_speed = cfg->fax_send.max_speed ? cfg->fax_send.max_speed : 14400;
+}
+
+void
+gw_offramp_call_result(const struct sip_event *ev, struct gw_call_result *res,
+    char *diag, size_t diaglen)
+{
+	memset(res, 0, sizeof(*res));
+	res->pages_sent = ev->pages;
+	res->pages_total = ev->pages_total;
+	res->duration = ev->secs;
+	res->csi = ev->remote_ident[0] ? ev->remote_ident : NULL;
+	res->diag = diag;
+	diag[0] = '\0';
+
+	switch (ev->result) {
+	case SIP_RESULT_OK:
+		/* Truthful: delivered means every page of the file confirmed. */
+		if (ev->pages_total > 0 && ev->pages < ev->pages_total) {
+			res->outcome = GW_CALL_FAILED;
+			snprintf(diag, diaglen, "T.30: only %u of %u pages confirmed",
+			    ev->pages, ev->pages_total);
+		} else {
+			res->outcome = GW_CALL_OK;
+			res->diag = NULL;
+		}
+		return;
+	case SIP_RESULT_PARTIAL:
+	case SIP_RESULT_FAILED:
+		res->outcome = GW_CALL_FAILED;
+		call_diag(diag, diaglen, ev, "T.30");
+		return;
+	case SIP_RESULT_BUSY:
+		res->outcome = GW_CALL_BUSY;
+		call_diag(diag, diaglen, ev, "SIP");
+		return;
+	case SIP_RESULT_NOANSWER:
+		res->outcome = GW_CALL_NOANSWER;
+		call_diag(diag, diaglen, ev, "SIP");
+		return;
+	case SIP_RESULT_REJECTED:
+		call_diag(diag, diaglen, ev, "SIP");
+		switch (ev->sip_status) {
+		case 404: case 410: case 484: case 604:
+			res->outcome = GW_CALL_PERMANENT;
+			res->status = "5.1.1";
+			return;
+		case 401: case 403: case 407: case 603:
+			res->outcome = GW_CALL_PERMANENT;
+			res->status = "5.7.1";
+			return;
+		case 486: case 600:
+			res->outcome = GW_CALL_BUSY;
+			return;
+		case 408: case 480:
+			res->outcome = GW_CALL_NOANSWER;
+			return;
+		default:
+			/* 488/415 (media), 5xx: worth another call, stepped down. */
+			res->outcome = GW_CALL_FAILED;
+			return;
+		}
+	}
+	res->outcome = GW_CALL_FAILED;
+	call_diag(diag, diaglen, ev, "call");
+}
+
+/* "SIP 486 Busy Here" / "T.30 49 The call dropped prematurely; 1 of 3 pages". */
+static void
+call_diag(char *diag, size_t len, const struct sip_event *ev, const char *what)
+{
+	int n;
+
+	if (strcmp(what, "T.30") == 0)
+		n = snprintf(diag, len, "T.30 error %d: %s", ev->t30_code,
+		    ev->reason[0] ? ev->reason : "fax transfer failed");
+	else if (ev->sip_status > 0 && atoi(ev->reason) == ev->sip_status)
+		n = snprintf(diag, len, "%s %s", what, ev->reason);   /* "486 Busy Here" */
+	else if (ev->sip_status > 0)
+		n = snprintf(diag, len, "%s %d %s", what, ev->sip_status, ev->reason);
+	else
+		n = snprintf(diag, len, "%s", ev->reason[0] ? ev->reason : sip_result_name(ev->result));
+	if (n >= 0 && (size_t)n < len && ev->pages_total > 0 && ev->pages > 0)
+		snprintf(diag + n, len - (size_t)n, "; %u of %u pages confirmed",
+		    ev->pages, ev->pages_total);
+}
+
+int
+gw_offramp_dial_request(const struct config *cfg, const char *number, uint64_t job_id,
+    const char *tx_path, const struct gw_call_params *params,
+    struct sip_dial_request *req, const struct config_dial_peer **peer_out,
+    struct mime_error *err)
+{
+	const struct config_dial_peer *peer;
+	enum config_t38 t38 = cfg->sip.t38;
+
+	memset(req, 0, sizeof(*req));
+	memset(err, 0, sizeof(*err));
+	if (config_number_denied(cfg, number)) {
+		snprintf(err->status, sizeof(err->status), "5.7.1");
+		snprintf(err->text, sizeof(err->text), "faxing this number is not allowed");
+		return -1;
+	}
+	peer = config_match_peer(cfg, CONFIG_PEER_VOIP, CONFIG_MATCH_DESTINATION, number);
+	if (peer == NULL || (peer->target_kind != CONFIG_TARGET_SIP &&
+	    peer->target_kind != CONFIG_TARGET_TRUNK)) {
+		snprintf(err->status, sizeof(err->status), "5.1.1");
+		snprintf(err->text, sizeof(err->text), "no voip dial-peer routes this number");
+		return -1;
+	}
+	req->job_id = job_id;
+	if (peer->target_kind == CONFIG_TARGET_SIP) {
+		if (config_expand_target(peer->target, number, NULL, NULL, req->target,
+		    sizeof(req->target)) < 0) {
+			snprintf(err->status, sizeof(err->status), "5.3.5");
+			snprintf(err->text, sizeof(err->text), "the session target of "
+			    "dial-peer %u is too long for this number", peer->tag);
+			return -1;
+		}
+	} else {
+		const struct config_trunk *tr = peer->trunk >= 0 &&
+		    (size_t)peer->trunk < cfg->n_trunks ? &cfg->trunks[peer->trunk] : NULL;
+
+		if (tr == NULL) {
+			snprintf(err->status, sizeof(err->status), "5.3.5");
+			snprintf(err->text, sizeof(err->text), "dial-peer %u names no trunk",
+			    peer->tag);
+			return -1;
+		}
+		g_strlcpy(req->target, tr->name, sizeof(req->target));
+		t38 = tr->t38;
+	}
+	g_strlcpy(req->number, number, sizeof(req->number));
+	if (!cfg->fax_send.transmitting_subscriber_ani)
+		g_strlcpy(req->fax.ident, cfg->fax_send.transmitting_subscriber,
+		    sizeof(req->fax.ident));
+	req->fax.ecm = params->ecm;
+	req->fax.max_rate = params->max_speed;
+	req->t38_allowed = params->t38 && t38 != CONFIG_T38_OFF;
+	g_strlcpy(req->tx_path, tx_path, sizeof(req->tx_path));
+	if (peer_out != NULL)
+		*peer_out = peer;
+	return 0;
+}
+
+/* ---- admission ---------------------------------------------------------- */
+
+struct gw_calls *
+gw_calls_new(void)
+{
+	struct gw_calls *c = g_new0(struct gw_calls, 1);
+
+	c->numbers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	c->trunks = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	c->peers = g_hash_table_new(g_direct_hash, g_direct_equal);
+	return c;
+}
+
+void
+gw_calls_free(struct gw_calls *c)
+{
+	if (c == NULL)
+		return;
+	g_hash_table_destroy(c->numbers);
+	g_hash_table_destroy(c->trunks);
+	g_hash_table_destroy(c->peers);
+	g_free(c);
+}
+
+enum gw_calls_verdict
+gw_calls_acquire(struct gw_calls *c, const char *number, const char *trunk,
+    unsigned peer, unsigned global_max, unsigned trunk_max, unsigned peer_max)
+{
+	if (g_hash_table_contains(c->numbers, number))
+		return GW_CALLS_NUMBER_BUSY;
+	if (global_max > 0 && c->active >= global_max)
+		return GW_CALLS_GLOBAL_FULL;
+	if (trunk_max > 0 && table_count(c->trunks, trunk) >= trunk_max)
+		return GW_CALLS_TRUNK_FULL;
+	if (peer_max > 0 && table_count(c->peers, GUINT_TO_POINTER(peer)) >= peer_max)
+		return GW_CALLS_PEER_FULL;
+	g_hash_table_insert(c->numbers, g_strdup(number), GINT_TO_POINTER(1));
+	table_add(c->trunks, (gpointer)trunk, 1, 1);
+	table_add(c->peers, GUINT_TO_POINTER(peer), 1, 0);
+	c->active++;
+	return GW_CALLS_OK;
+}
+
+void
+gw_calls_release(struct gw_calls *c, const char *number, const char *trunk,
+    unsigned peer)
+{
+	if (!g_hash_table_remove(c->numbers, number))
+		return;   /* not admitted: nothing to undo */
+	table_add(c->trunks, (gpointer)trunk, -1, 1);
+	table_add(c->peers, GUINT_TO_POINTER(peer), -1, 0);
+	c->active--;
+}
+
+unsigned
+gw_calls_active(const struct gw_calls *c)
+{
+	return c->active;
+}
+
+static unsigned
+table_count(GHashTable *t, gconstpointer key)
+{
+	return GPOINTER_TO_UINT(g_hash_table_lookup(t, key));
+}
+
+/* Adds delta to key's count; removes the entry at zero. */
+static void
+table_add(GHashTable *t, gpointer key, int delta, int own_key)
+{
+	unsigned n = table_count(t, key);
+
+	if (delta < 0 && n <= (unsigned)-delta) {
+		g_hash_table_remove(t, key);
+		return;
+	}
+	n = (unsigned)((int)n + delta);
+	if (g_hash_table_contains(t, key))
+		g_hash_table_replace(t, own_key ? g_strdup(key) : key, GUINT_TO_POINTER(n));
+	else
+		g_hash_table_insert(t, own_key ? g_strdup(key) : key, GUINT_TO_POINTER(n));
+}

@@ -1,0 +1,906 @@
+/*
+ * gateway/offramp_run: the offramp on the mail thread. One job per
+ * accepted message (spool queue "offramp", written by the intake):
+ *
+ *   load (env + state) -> prepare the document on a worker thread
+ *     -> per recipient: admit, persist DIALING, dial -> result -> ladder
+ *     -> persist -> reports (DSN, MDN) into the mail queue -> done: remove
+ *
+ * The job's progress is the "state" file of the spool job, rewritten with
+ * spool_replace() before every call and after every result, so a restart
+ * resumes every job: recipients done are not called again, a call that
+ * was in progress is placed again (at-least-once: the remote machine may
+ * get the pages twice; a lost notification is worse than a repeated one).
+ * Reports are queued before the state that marks them sent is written,
+ * for the same reason.
+ *
+ * Slow work refers back by id, never by pointer (house style 14): a call
+ * carries a call number mapped to (job id, recipient); a finished render
+ * carries the job id. Results for vanished jobs are logged and dropped.
+ *
+ * Not here: SMTP (intake, mail queue), SIP (the line thread), rendering
+ * (offramp_render.c), the ladder (offramp_retry.c).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <glib.h>
+
+#include "config/config.h"
+#include "fax/fax.h"
+#include "gateway/intake.h"
+#include "gateway/log.h"
+#include "gateway/offramp.h"
+#include "gateway/queue.h"
+#include "gateway/spool.h"
+#include "mime/mime.h"
+#include "sip/sip.h"
+
+#define OFFRAMP_ADMIT_RETRY 5     /* seconds: a call was not admitted yet */
+#define OFFRAMP_FAX_FILE "fax.tif"
+
+enum ojob_phase {
+	OJ_LOADED = 0,        /* waiting for a render worker */
+	OJ_RENDERING,
+	OJ_CALLING,           /* document ready; the ladder runs */
+	OJ_WAITING,           /* local trouble; render again later */
+};
+
+/* One job in memory. Owned by the runner's table (key: id). */
+struct ojob {
+	struct gw_offramp *o;                /* borrowed */
+	char id[SPOOL_ID_LEN + 1];
+	enum ojob_phase phase;
+	struct gw_offramp_job *job;          /* owned */
+	struct mime_offramp *msg;            /* owned; NULL until rendered */
+	unsigned pages;
+	unsigned calls;                      /* calls in progress */
+	struct event *timer;                 /* owned */
+};
+
+/* A call in progress: what its SIP events refer to. */
+struct ocall {
+	uint64_t call_no;
+	char id[SPOOL_ID_LEN + 1];
+	size_t rcpt;
+	char number[SIP_NUMBER_MAX];
+	char trunk[SIP_NAME_MAX];
+	unsigned peer;
+};
+
+/* Work for a render thread; ownership moves to the thread and back. */
+struct rtask {
+	struct gw_offramp *o;                /* for the done list only */
+	char id[SPOOL_ID_LEN + 1];
+	char msg_path[PATH_MAX];
+	char dir[PATH_MAX];
+	char out[PATH_MAX];
+	char number[SIP_NUMBER_MAX];
+	/* copies of the config values used (the config may be swapped) */
+	char left[256], center[256], right[256], comment[256], gs[PATH_MAX];
+	char date[32], time[16], sender[256];
+	struct fax_header header;
+	struct gw_render_opts ropts;
+	/* results */
+	struct mime_offramp *msg;            /* owned by the task until taken */
+	unsigned pages;
+	struct mime_error err;
+	int rc;
+};
+
+struct gw_offramp {
+	struct event_base *base;             /* borrowed */
+	struct spool *sp;                    /* borrowed */
+	struct queue *q;                     /* borrowed, may be NULL */
+	const struct config *cfg;            /* borrowed */
+	gw_offramp_dial_fn *dial;
+	void *dial_arg;
+	GHashTable *jobs;                    /* id -> struct ojob (owned) */
+	GHashTable *calls;                   /* call_no -> struct ocall (owned) */
+	struct gw_calls *admit;              /* owned */
+	uint64_t next_call_no;
+	struct event *scan_ev;               /* owned: periodic rescan */
+	struct event *done_ev;               /* owned: a render finished */
+	pthread_mutex_t lock;                /* guards done, nworkers */
+	pthread_cond_t idle;                 /* signalled when a worker ends */
+	GQueue done;                         /* struct rtask * finished (locked) */
+	GQueue pending;                      /* ids waiting for a worker (owned) */
+	unsigned nworkers;                   /* (locked) */
+	int stopping;
+};
+
+static struct ojob *ojob_load(struct gw_offramp *o, const char *id);
+static void ojob_free(gpointer p);
+static void ojob_render_request(struct ojob *j);
+static void ojob_fail_all(struct ojob *j, const struct mime_error *err);
+static void ojob_run(struct ojob *j);
+static int ojob_dial(struct ojob *j, size_t i, time_t now);
+static void ojob_changed(struct ojob *j);
+static void ojob_schedule(struct ojob *j, time_t when);
+static int ojob_persist(struct ojob *j);
+static void ojob_forward_postmaster(struct ojob *j);
+static int report_queue(struct gw_offramp *o, const char *from, const char *to,
+    const char *buf, size_t len, const char *ref);
+static void runner_pump(struct gw_offramp *o);
+static void *render_thread(void *arg);
+static void render_done_cb(evutil_socket_t fd, short what, void *arg);
+static void ojob_timer_cb(evutil_socket_t fd, short what, void *arg);
+static void scan_cb(evutil_socket_t fd, short what, void *arg);
+static int scan_one(const char *id, void *arg);
+static uint64_t *u64_key(uint64_t v);
+
+struct gw_offramp *
+gw_offramp_new(struct event_base *base, struct spool *sp, struct queue *q,
+    const struct config *cfg, gw_offramp_dial_fn *dial, void *dial_arg,
+    char *err, size_t errlen)
+{
+	struct gw_offramp *o = g_new0(struct gw_offramp, 1);
+	struct timeval tv = { GW_OFFRAMP_RESCAN, 0 };
+
+	o->base = base;
+	o->sp = sp;
+	o->q = q;
+	o->cfg = cfg;
+	o->dial = dial;
+	o->dial_arg = dial_arg;
+	o->jobs = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, ojob_free);
+	o->calls = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	o->admit = gw_calls_new();
+	o->next_call_no = 1;
+	pthread_mutex_init(&o->lock, NULL);
+	pthread_cond_init(&o->idle, NULL);
+	g_queue_init(&o->done);
+	g_queue_init(&o->pending);
+	o->scan_ev = event_new(base, -1, EV_PERSIST, scan_cb, o);
+	o->done_ev = event_new(base, -1, 0, render_done_cb, o);
+	if (o->scan_ev == NULL || o->done_ev == NULL || event_add(o->scan_ev, &tv) != 0) {
+		snprintf(err, errlen, "offramp: cannot create events");
+		gw_offramp_free(o);
+		return NULL;
+	}
+	return o;
+}
+
+void
+gw_offramp_set_config(struct gw_offramp *o, const struct config *cfg)
+{
+	o->cfg = cfg;
+}
+
+int
+gw_offramp_start(struct gw_offramp *o, char *err, size_t errlen)
+{
+	if (spool_scan(o->sp, GW_INTAKE_QUEUE, scan_one, o) < 0 && errno != ENOENT) {
+		snprintf(err, errlen, "offramp: cannot scan the spool: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void
+gw_offramp_add(struct gw_offramp *o, const char *id)
+{
+	if (!o->stopping && spool_id_valid(id))
+		scan_one(id, o);
+}
+
+unsigned gw_offramp_jobs(const struct gw_offramp *o) { return g_hash_table_size(o->jobs); }
+unsigned gw_offramp_calls(const struct gw_offramp *o) { return g_hash_table_size(o->calls); }
+
+void
+gw_offramp_free(struct gw_offramp *o)
+{
+	if (o == NULL)
+		return;
+	o->stopping = 1;
+	/* Workers are detached; wait until the last one has handed back. */
+	pthread_mutex_lock(&o->lock);
+	while (o->nworkers > 0)
+		pthread_cond_wait(&o->idle, &o->lock);
+	pthread_mutex_unlock(&o->lock);
+	while (!g_queue_is_empty(&o->done)) {
+		struct rtask *t = g_queue_pop_head(&o->done);
+
+		mime_offramp_free(t->msg);
+		g_free(t);
+	}
+	g_queue_clear_full(&o->pending, g_free);
+	if (o->scan_ev)
+		event_free(o->scan_ev);
+	if (o->done_ev)
+		event_free(o->done_ev);
+	g_hash_table_destroy(o->jobs);
+	g_hash_table_destroy(o->calls);
+	gw_calls_free(o->admit);
+	pthread_cond_destroy(&o->idle);
+	pthread_mutex_destroy(&o->lock);
+	g_free(o);
+}
+
+/* ---- loading -------------------------------------------------------------- */
+
+static void
+scan_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct gw_offramp *o = arg;
+
+	(void)fd;
+	(void)what;
+	spool_scan(o->sp, GW_INTAKE_QUEUE, scan_one, o);
+}
+
+static int
+scan_one(const char *id, void *arg)
+{
+	struct gw_offramp *o = arg;
+	struct ojob *j;
+	char keep[SPOOL_ID_LEN + 1];
+
+	if (g_hash_table_contains(o->jobs, id))
+		return 0;
+	if ((j = ojob_load(o, id)) == NULL) {
+		/* Unreadable: set aside for the operator, never dropped. */
+		if (spool_move(o->sp, GW_INTAKE_QUEUE, id, QUEUE_FAILED_NAME) == 0)
+			log_warnx("job=%s moved to the %s queue for the operator", id,
+			    QUEUE_FAILED_NAME);
+		else
+			log_warn("job=%s cannot be moved to the %s queue", id,
+			    QUEUE_FAILED_NAME);
+		return 0;
+	}
+	g_strlcpy(keep, j->id, sizeof(keep));
+	g_hash_table_insert(o->jobs, j->id, j);
+	ojob_forward_postmaster(j);
+	ojob_changed(j);   /* reports left over from before a restart; may end it */
+	if ((j = g_hash_table_lookup(o->jobs, keep)) != NULL)
+		ojob_render_request(j);
+	return 0;
+}
+
+static struct ojob *
+ojob_load(struct gw_offramp *o, const char *id)
+{
+	struct spool_rec *env;
+	struct ojob *j;
+	char err[256], *state = NULL;
+	size_t i, len;
+	time_t now = time(NULL);
+	int recovered = 0;
+
+	env = spool_rec_load(o->sp, GW_INTAKE_QUEUE, id, "env", err, sizeof(err));
+	if (env == NULL) {
+		log_warnx("job=%s queue=%s envelope unreadable: %s", id, GW_INTAKE_QUEUE, err);
+		return NULL;
+	}
+	j = g_new0(struct ojob, 1);
+	j->o = o;
+	g_strlcpy(j->id, id, sizeof(j->id));
+	j->job = gw_offramp_job_new();
+	for (i = 0; i < spool_rec_count(env); i++) {
+		const char *v = spool_rec_value(env, i, NULL);
+
+		if (gw_offramp_job_env(j->job, spool_rec_key(env, i), v, err, sizeof(err)) != 0) {
+			log_warnx("job=%s envelope: %s", id, err);
+			spool_rec_free(env);
+			ojob_free(j);
+			return NULL;
+		}
+	}
+	spool_rec_free(env);
+	if (spool_read(o->sp, GW_INTAKE_QUEUE, id, "state", &state, &len) == 0) {
+		if (gw_offramp_job_state_load(j->job, state) != 0)
+			log_warnx("job=%s state damaged; delivery starts over", id);
+		free(state);
+	}
+	for (i = 0; i < j->job->nrcpts; i++) {
+		struct gw_rcpt_retry *r = &j->job->rcpts[i].retry;
+		struct gw_retry_policy p;
+
+		if (r->phase != GW_RCPT_DIALING)
+			continue;
+		gw_offramp_policy_from_config(o->cfg, &p);
+		log_info("job=%s rcpt=%zu number=%s event=recover (a call was in progress "
+		    "at the restart; it is placed again)", id, i,
+		    j->job->rcpts[i].number ? j->job->rcpts[i].number : "");
+		gw_retry_recover(r, &p, j->job->received, now);
+		recovered = 1;
+	}
+	j->timer = evtimer_new(o->base, ojob_timer_cb, j);
+	if (j->timer == NULL) {
+		ojob_free(j);
+		return NULL;
+	}
+	if (recovered)
+		ojob_persist(j);
+	log_info("job=%s dir=offramp event=loaded rcpts=%zu", id, j->job->nrcpts);
+	return j;
+}
+
+static void
+ojob_free(gpointer p)
+{
+	struct ojob *j = p;
+
+	if (j == NULL)
+		return;
+	if (j->timer != NULL)
+		event_free(j->timer);
+	gw_offramp_job_free(j->job);
+	mime_offramp_free(j->msg);
+	g_free(j);
+}
+
+/*
+ * RFC 5321 4.5.1: mail to the postmaster is not faxed but forwarded to
+ * `mta send postmaster` through the mail queue, with the sender kept.
+ */
+static void
+ojob_forward_postmaster(struct ojob *j)
+{
+	struct gw_offramp *o = j->o;
+	size_t i;
+	int changed = 0;
+
+	for (i = 0; i < j->job->nrcpts; i++) {
+		struct gw_offramp_rcpt *r = &j->job->rcpts[i];
+		char *buf = NULL;
+		size_t len;
+
+		if (!r->postmaster || r->retry.phase == GW_RCPT_DELIVERED)
+			continue;
+		if (spool_read(o->sp, GW_INTAKE_QUEUE, j->id, "msg", &buf, &len) != 0 ||
+		    report_queue(o, j->job->from, o->cfg->mta_send.postmaster, buf, len,
+		    j->id) != 0) {
+			free(buf);
+			log_warnx("job=%s cannot forward to the postmaster yet", j->id);
+			continue;
+		}
+		free(buf);
+		r->retry.phase = GW_RCPT_DELIVERED;
+		r->retry.notify = GW_NOTIFY_NEVER;
+		changed = 1;
+	}
+	if (changed)
+		ojob_persist(j);
+}
+
+/* ---- rendering on worker threads ----------------------------------------- */
+
+static void
+ojob_render_request(struct ojob *j)
+{
+	int fax_left = 0;
+	size_t i;
+
+	for (i = 0; i < j->job->nrcpts; i++)
+		if (!j->job->rcpts[i].postmaster &&
+		    j->job->rcpts[i].retry.phase != GW_RCPT_DELIVERED &&
+		    j->job->rcpts[i].retry.phase != GW_RCPT_FAILED)
+			fax_left = 1;
+	if (!fax_left || j->phase == OJ_RENDERING)
+		return;
+	j->phase = OJ_RENDERING;
+	g_queue_push_tail(&j->o->pending, g_strdup(j->id));
+	runner_pump(j->o);
+}
+
+/* Starts workers for pending renders, up to GW_OFFRAMP_RENDER_WORKERS. */
+static void
+runner_pump(struct gw_offramp *o)
+{
+	const struct config *cfg = o->cfg;
+
+	while (!o->stopping && !g_queue_is_empty(&o->pending)) {
+		char *id;
+		struct ojob *j;
+		struct rtask *t;
+		time_t now = time(NULL);
+		struct tm tm;
+
+		pthread_mutex_lock(&o->lock);
+		if (o->nworkers >= GW_OFFRAMP_RENDER_WORKERS) {
+			pthread_mutex_unlock(&o->lock);
+			return;
+		}
+		o->nworkers++;
+		pthread_mutex_unlock(&o->lock);
+		id = g_queue_pop_head(&o->pending);
+		j = g_hash_table_lookup(o->jobs, id);
+		if (j == NULL) {
+			g_free(id);
+			pthread_mutex_lock(&o->lock);
+			o->nworkers--;
+			pthread_mutex_unlock(&o->lock);
+			continue;
+		}
+		t = g_new0(struct rtask, 1);
+		g_strlcpy(t->id, id, sizeof(t->id));
+		g_free(id);
+		spool_path(o->sp, GW_INTAKE_QUEUE, t->id, "msg", t->msg_path, sizeof(t->msg_path));
+		spool_path(o->sp, GW_INTAKE_QUEUE, t->id, NULL, t->dir, sizeof(t->dir));
+		spool_path(o->sp, GW_INTAKE_QUEUE, t->id, OFFRAMP_FAX_FILE, t->out, sizeof(t->out));
+		/* The header shows the first fax recipient; one document serves all. */
+		for (size_t i = 0; i < j->job->nrcpts; i++)
+			if (!j->job->rcpts[i].postmaster && j->job->rcpts[i].number) {
+				g_strlcpy(t->number, j->job->rcpts[i].number, sizeof(t->number));
+				break;
+			}
+		g_strlcpy(t->left, cfg->fax_send.left_header, sizeof(t->left));
+		g_strlcpy(t->center, cfg->fax_send.center_header, sizeof(t->center));
+		g_strlcpy(t->right, cfg->fax_send.right_header, sizeof(t->right));
+		g_strlcpy(t->comment, cfg->fax_send.coverpage_comment, sizeof(t->comment));
+		gmtime_r(&now, &tm);
+		strftime(t->date, sizeof(t->date), "%Y-%m-%d", &tm);
+		strftime(t->time, sizeof(t->time), "%H:%M UTC", &tm);
+		t->header.left = t->left;
+		t->header.center = t->center;
+		t->header.right = t->right;
+		t->header.vars.date = t->date;
+		t->header.vars.time = t->time;
+		t->header.vars.destination = t->number;
+		g_strlcpy(t->sender, j->job->from, sizeof(t->sender));
+		t->header.vars.sender = t->sender;
+		t->ropts.max_pages = cfg->fax_send.max_pages;
+		t->ropts.coverpage = cfg->fax_send.coverpage;
+		t->ropts.cover_comment = t->comment;
+		t->ropts.to_number = t->number;
+		t->ropts.header = (t->left[0] || t->center[0] || t->right[0]) ? &t->header : NULL;
+		g_strlcpy(t->gs, GW_PDF_GS_PATH, sizeof(t->gs));
+		t->ropts.pdf.gs_path = t->gs;
+		t->o = o;
+		{
+			pthread_t th;
+			pthread_attr_t at;
+			int rc;
+
+			pthread_attr_init(&at);
+			pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+			rc = pthread_create(&th, &at, render_thread, t);
+			pthread_attr_destroy(&at);
+			if (rc != 0) {
+				log_warnx("job=%s cannot start a render thread: %s", t->id,
+				    strerror(rc));
+				t->rc = -1;
+				g_strlcpy(t->err.status, "4.3.0", sizeof(t->err.status));
+				g_strlcpy(t->err.text, "no render thread", sizeof(t->err.text));
+				pthread_mutex_lock(&o->lock);
+				g_queue_push_tail(&o->done, t);
+				o->nworkers--;
+				pthread_mutex_unlock(&o->lock);
+				event_active(o->done_ev, 0, 0);
+				return;
+			}
+		}
+		log_info("job=%s event=render", t->id);
+	}
+}
+
+/* Worker: parse and render; touches nothing of the runner but the done list. */
+static void *
+render_thread(void *arg)
+{
+	struct rtask *t = arg;
+	struct gw_offramp *o = t->o;
+	struct mime_offramp_opts mo = { .out_dir = t->dir, .allow_empty = t->ropts.coverpage };
+
+	t->msg = mime_offramp_parse_file(t->msg_path, &mo, &t->err);
+	if (t->msg == NULL)
+		t->rc = -1;
+	else
+		t->rc = gw_offramp_render(t->msg, &t->ropts, t->dir, t->out, &t->pages, &t->err);
+	pthread_mutex_lock(&o->lock);
+	g_queue_push_tail(&o->done, t);
+	o->nworkers--;
+	/* Under the lock: gw_offramp_free() cannot free done_ev meanwhile. */
+	event_active(o->done_ev, 0, 0);
+	pthread_cond_signal(&o->idle);
+	pthread_mutex_unlock(&o->lock);
+	return NULL;
+}
+
+static void
+render_done_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct gw_offramp *o = arg;
+
+	(void)fd;
+	(void)what;
+	for (;;) {
+		struct rtask *t;
+		struct ojob *j;
+
+		pthread_mutex_lock(&o->lock);
+		t = g_queue_pop_head(&o->done);
+		pthread_mutex_unlock(&o->lock);
+		if (t == NULL)
+			break;
+		j = g_hash_table_lookup(o->jobs, t->id);
+		if (j == NULL) {
+			log_info("job=%s render result for a job no longer here", t->id);
+			mime_offramp_free(t->msg);
+			g_free(t);
+			continue;
+		}
+		mime_offramp_free(j->msg);
+		j->msg = t->msg;
+		t->msg = NULL;
+		if (t->rc == 0) {
+			j->pages = t->pages;
+			j->phase = OJ_CALLING;
+			log_info("job=%s event=rendered pages=%u", j->id, j->pages);
+			ojob_run(j);
+		} else if (t->err.status[0] == '4' &&
+		    time(NULL) < j->job->received + (time_t)GW_RETRY_MAX_AGE) {
+			char esc[LOG_ESC_BUFSZ];
+
+			j->phase = OJ_WAITING;
+			log_warnx("job=%s event=render status=%s (%s); again in %d s", j->id,
+			    t->err.status, log_str(esc, sizeof(esc), t->err.text),
+			    GW_OFFRAMP_LOCAL_RETRY);
+			ojob_schedule(j, time(NULL) + GW_OFFRAMP_LOCAL_RETRY);
+		} else {
+			ojob_fail_all(j, &t->err);
+		}
+		g_free(t);
+	}
+	runner_pump(o);
+}
+
+/* The document cannot be faxed: every recipient fails with its status. */
+static void
+ojob_fail_all(struct ojob *j, const struct mime_error *err)
+{
+	char esc[LOG_ESC_BUFSZ];
+	size_t i;
+
+	log_info("job=%s event=undeliverable status=%s (%s)", j->id, err->status,
+	    log_str(esc, sizeof(esc), err->text));
+	for (i = 0; i < j->job->nrcpts; i++) {
+		struct gw_rcpt_retry *r = &j->job->rcpts[i].retry;
+
+		if (r->phase == GW_RCPT_READY)
+			gw_retry_fail_now(r, err->status, err->text);
+	}
+	ojob_persist(j);
+	ojob_changed(j);
+}
+
+/* ---- calling ---------------------------------------------------------------- */
+
+static void
+ojob_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ojob *j = arg;
+	struct gw_offramp *o = j->o;
+	char id[SPOOL_ID_LEN + 1];
+
+	(void)fd;
+	(void)what;
+	if (j->phase == OJ_WAITING) {
+		j->phase = OJ_LOADED;
+		ojob_render_request(j);
+		return;
+	}
+	g_strlcpy(id, j->id, sizeof(id));
+	if (j->phase == OJ_CALLING)
+		ojob_run(j);   /* may end the job */
+	/* Reports that could not be queued earlier are tried again here. */
+	if ((j = g_hash_table_lookup(o->jobs, id)) != NULL)
+		ojob_changed(j);
+}
+
+/* Places every call that is due and admitted; schedules the next wake-up.
+ * May end (free) the job. */
+static void
+ojob_run(struct ojob *j)
+{
+	time_t now = time(NULL), next = 0;
+	size_t i;
+	int blocked = 0, changed = 0;
+
+	if (j->phase != OJ_CALLING || j->o->stopping)
+		return;
+	for (i = 0; i < j->job->nrcpts; i++) {
+		struct gw_offramp_rcpt *r = &j->job->rcpts[i];
+		int rc;
+
+		if (r->postmaster || !gw_retry_due(&r->retry, now))
+			continue;
+		rc = ojob_dial(j, i, now);
+		if (rc > 0)
+			changed = 1;
+		else if (rc < 0)
+			blocked = 1;   /* not admitted yet */
+	}
+	for (i = 0; i < j->job->nrcpts; i++) {
+		const struct gw_rcpt_retry *r = &j->job->rcpts[i].retry;
+
+		if (r->phase == GW_RCPT_READY && (next == 0 || r->next_at < next))
+			next = r->next_at;
+	}
+	if (blocked)
+		next = now + OFFRAMP_ADMIT_RETRY;
+	if (next != 0)
+		ojob_schedule(j, next);
+	if (changed)
+		ojob_changed(j);
+}
+
+/*
+ * One call for recipient i. Returns 0 when the call was placed, -1 when
+ * it was not admitted (still due), 1 when the recipient changed without a
+ * call in progress (no route: failed; the line refused the call: the
+ * ladder took it as a failed call). Never frees the job.
+ */
+static int
+ojob_dial(struct ojob *j, size_t i, time_t now)
+{
+	struct gw_offramp *o = j->o;
+	const struct config *cfg = o->cfg;
+	struct gw_offramp_rcpt *r = &j->job->rcpts[i];
+	const struct config_dial_peer *peer = NULL;
+	const struct config_trunk *trunk = NULL;
+	struct gw_call_params base, prm;
+	struct sip_dial_request req;
+	struct mime_error err;
+	struct ocall *c;
+	char tx[PATH_MAX], esc[LOG_ESC_BUFSZ];
+
+	gw_offramp_base_params(cfg, &base);
+	gw_retry_call_params(&r->retry, &base, &prm);
+	spool_path(o->sp, GW_INTAKE_QUEUE, j->id, OFFRAMP_FAX_FILE, tx, sizeof(tx));
+	if (gw_offramp_dial_request(cfg, r->number ? r->number : "", o->next_call_no, tx,
+	    &prm, &req, &peer, &err) != 0) {
+		gw_retry_fail_now(&r->retry, err.status, err.text);
+		log_info("job=%s rcpt=%zu number=%s status=%s (%s)", j->id, i,
+		    log_str(esc, sizeof(esc), r->number), err.status, err.text);
+		ojob_persist(j);
+		return 1;
+	}
+	if (peer->target_kind == CONFIG_TARGET_TRUNK)
+		trunk = config_find_trunk(cfg, req.target);
+	if (gw_calls_acquire(o->admit, r->number, trunk ? trunk->name : "", peer->tag,
+	    cfg->sip.max_calls, trunk ? trunk->max_calls : 0, peer->max_conn) != GW_CALLS_OK)
+		return -1;
+	gw_retry_dial(&r->retry, now);
+	if (ojob_persist(j) != 0) {
+		/* Without a durable DIALING record a crash could lose the count. */
+		gw_calls_release(o->admit, r->number, trunk ? trunk->name : "", peer->tag);
+		r->retry.phase = GW_RCPT_READY;
+		r->retry.attempts--;
+		return -1;
+	}
+	log_info("job=%s rcpt=%zu number=%s event=dial attempt=%u call=%llu t38=%d ecm=%d "
+	    "speed=%u peer=%u", j->id, i, r->number, r->retry.attempts,
+	    (unsigned long long)o->next_call_no, req.t38_allowed, prm.ecm, prm.max_speed,
+	    peer->tag);
+	if (o->dial(o->dial_arg, &req) != 0) {
+		struct gw_call_result res = { .outcome = GW_CALL_FAILED,
+		    .diag = "the line did not take the call" };
+		struct gw_retry_policy p;
+
+		gw_calls_release(o->admit, r->number, trunk ? trunk->name : "", peer->tag);
+		gw_offramp_policy_from_config(cfg, &p);
+		gw_retry_result(&r->retry, &p, &base, &res, j->job->received, now);
+		ojob_persist(j);
+		o->next_call_no++;
+		return 1;
+	}
+	c = g_new0(struct ocall, 1);
+	c->call_no = o->next_call_no++;
+	g_strlcpy(c->id, j->id, sizeof(c->id));
+	c->rcpt = i;
+	g_strlcpy(c->number, r->number, sizeof(c->number));
+	g_strlcpy(c->trunk, trunk ? trunk->name : "", sizeof(c->trunk));
+	c->peer = peer->tag;
+	g_hash_table_insert(o->calls, u64_key(c->call_no), c);
+	j->calls++;
+	return 0;
+}
+
+void
+gw_offramp_call_finished(struct gw_offramp *o, const struct sip_event *ev)
+{
+	uint64_t key = ev->job_id;
+	struct ocall *c = g_hash_table_lookup(o->calls, &key);
+	struct gw_call_result res;
+	struct gw_retry_policy p;
+	struct gw_call_params base;
+	struct ojob *j;
+	struct gw_offramp_rcpt *r;
+	enum gw_retry_event e;
+	char diag[GW_RETRY_DIAG_MAX], esc[LOG_ESC_BUFSZ], id[SPOOL_ID_LEN + 1];
+	size_t ri;
+
+	if (c == NULL) {
+		log_info("call=%llu offramp result for no known call; dropped",
+		    (unsigned long long)ev->job_id);
+		return;
+	}
+	gw_calls_release(o->admit, c->number, c->trunk, c->peer);
+	g_strlcpy(id, c->id, sizeof(id));
+	ri = c->rcpt;
+	g_hash_table_remove(o->calls, &key);   /* frees c */
+	j = g_hash_table_lookup(o->jobs, id);
+	if (j == NULL || ri >= j->job->nrcpts) {
+		log_info("job=%s call result for a job no longer here; dropped", id);
+		return;
+	}
+	r = &j->job->rcpts[ri];
+	j->calls--;
+	gw_offramp_call_result(ev, &res, diag, sizeof(diag));
+	gw_offramp_policy_from_config(o->cfg, &p);
+	gw_offramp_base_params(o->cfg, &base);
+	e = gw_retry_result(&r->retry, &p, &base, &res, j->job->received, time(NULL));
+	log_info("job=%s rcpt=%zu number=%s result=%s status=%s pages=%u/%u next=%s "
+	    "diag=%s", id, ri, r->number, sip_result_name(ev->result),
+	    r->retry.status, ev->pages, ev->pages_total,
+	    e == GW_RETRY_AGAIN ? "retry" : e == GW_RETRY_DELIVERED ? "done" : "failed",
+	    log_str(esc, sizeof(esc), diag));
+	ojob_persist(j);
+	if (e == GW_RETRY_DELIVERED && j->msg != NULL) {
+		struct gw_report_cfg rc;
+		char why[128];
+		size_t len;
+		char *mdn;
+
+		gw_offramp_report_cfg_from_config(o->cfg, &rc);
+		mdn = gw_offramp_job_mdn(j->job, ri, j->msg, &rc, time(NULL), &len,
+		    why, sizeof(why));
+		if (mdn != NULL) {
+			if (report_queue(o, "", mime_offramp_dnt_addr(j->msg), mdn, len, id) == 0)
+				ojob_persist(j);
+			else
+				r->retry.mdn_sent = 0;
+			g_free(mdn);
+		}
+	}
+	ojob_run(j);   /* schedules the retry; may end the job */
+	if ((j = g_hash_table_lookup(o->jobs, id)) != NULL)
+		ojob_changed(j);
+}
+
+/* ---- reports and the end of a job ------------------------------------------ */
+
+/* Sends what is due; removes the job once everything is final and told. */
+static void
+ojob_changed(struct ojob *j)
+{
+	struct gw_offramp *o = j->o;
+	struct gw_report_cfg rc;
+	struct gw_retry_policy p;
+	char msgpath[PATH_MAX];
+	enum gw_report_kind kind;
+	struct mime_error err;
+	size_t i, len;
+	int all_done = 1;
+	char *rep;
+
+	gw_offramp_report_cfg_from_config(o->cfg, &rc);
+	gw_offramp_policy_from_config(o->cfg, &p);
+	spool_path(o->sp, GW_INTAKE_QUEUE, j->id, "msg", msgpath, sizeof(msgpath));
+	for (;;) {
+		GArray *marks = g_array_sized_new(FALSE, FALSE, sizeof(int), 2 * j->job->nrcpts);
+
+		for (i = 0; i < j->job->nrcpts; i++) {
+			g_array_append_val(marks, j->job->rcpts[i].retry.delay_reported);
+			g_array_append_val(marks, j->job->rcpts[i].retry.final_reported);
+		}
+		rep = gw_offramp_job_next_report(j->job, &rc, &p, msgpath, time(NULL), &kind,
+		    &len, &err);
+		if (rep == NULL) {
+			g_array_free(marks, TRUE);
+			break;
+		}
+		if (report_queue(o, "", j->job->from, rep, len, j->id) != 0) {
+			/* Not queued: undo the marks, try again later. */
+			for (i = 0; i < j->job->nrcpts; i++) {
+				j->job->rcpts[i].retry.delay_reported = g_array_index(marks, int, 2 * i);
+				j->job->rcpts[i].retry.final_reported = g_array_index(marks, int, 2 * i + 1);
+			}
+			g_array_free(marks, TRUE);
+			g_free(rep);
+			log_warnx("job=%s cannot queue a report; again in %d s", j->id,
+			    GW_OFFRAMP_LOCAL_RETRY);
+			ojob_schedule(j, time(NULL) + GW_OFFRAMP_LOCAL_RETRY);
+			return;
+		}
+		g_array_free(marks, TRUE);
+		log_info("job=%s event=report kind=%s to=<%s>", j->id,
+		    kind == GW_REPORT_DSN_DELAY ? "delay" : "final", j->job->from);
+		g_free(rep);
+		ojob_persist(j);
+	}
+	if (err.status[0] != '\0')
+		log_warnx("job=%s report not built: %s", j->id, err.text);
+	for (i = 0; i < j->job->nrcpts; i++)
+		if (!j->job->rcpts[i].retry.final_reported)
+			all_done = 0;
+	if (!all_done || j->calls > 0)
+		return;
+	if (spool_remove(o->sp, GW_INTAKE_QUEUE, j->id) != 0) {
+		log_warn("job=%s done but cannot be removed from the spool", j->id);
+		return;
+	}
+	log_info("job=%s dir=offramp event=done", j->id);
+	g_hash_table_remove(o->jobs, j->id);   /* frees j */
+}
+
+static void
+ojob_schedule(struct ojob *j, time_t when)
+{
+	time_t now = time(NULL);
+	struct timeval tv = { when > now ? when - now : 0, 0 };
+
+	evtimer_add(j->timer, &tv);
+}
+
+static int
+ojob_persist(struct ojob *j)
+{
+	char *state = gw_offramp_job_state(j->job);
+	int rc = spool_replace(j->o->sp, GW_INTAKE_QUEUE, j->id, "state", state,
+	    strlen(state));
+
+	if (rc != 0)
+		log_warn("job=%s cannot write its state", j->id);
+	g_free(state);
+	return rc;
+}
+
+/*
+ * Queues a message for the mail queue: a job of QUEUE_NAME with the
+ * message (LF ends) and an envelope from `from` ("" for <>) to `to`,
+ * committed durably, then scheduled.
+ */
+static int
+report_queue(struct gw_offramp *o, const char *from, const char *to,
+    const char *buf, size_t len, const char *ref)
+{
+	char id[SPOOL_ID_LEN + 1];
+	struct spool_job *job;
+	struct spool_rec *env;
+	const char *data;
+	size_t dlen;
+	int e = 0;
+
+	if (to == NULL || *to == '\0')
+		return -1;
+	if ((job = spool_job_new(o->sp, QUEUE_NAME, id)) == NULL)
+		return -1;
+	if ((env = spool_rec_new()) == NULL) {
+		spool_job_abort(job);
+		return -1;
+	}
+	e |= spool_rec_add(env, "from", from);
+	e |= spool_rec_add(env, "rcpt", to);
+	e |= spool_rec_add_u64(env, "created", (uint64_t)time(NULL));
+	e |= spool_rec_addf(env, "call", "offramp-%s", ref);
+	data = spool_rec_data(env, &dlen);
+	if (e != 0 || spool_job_write(job, "message", buf, len) != 0 ||
+	    spool_job_write(job, "envelope", data, dlen) != 0) {
+		spool_rec_free(env);
+		spool_job_abort(job);
+		return -1;
+	}
+	spool_rec_free(env);
+	if (spool_job_commit(job) != 0)
+		return -1;
+	if (o->q != NULL)
+		queue_add(o->q, id);
+	return 0;
+}
+
+static uint64_t *
+u64_key(uint64_t v)
+{
+	uint64_t *k = g_new(uint64_t, 1);
+
+	*k = v;
+	return k;
+}

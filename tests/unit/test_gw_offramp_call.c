@@ -1,0 +1,216 @@
+/*
+ * Unit tests for gateway/offramp_call: policy and report settings from a
+ * real config, dial requests through voip dial-peers, SIP outcomes as the
+ * ladder sees them (table), and call admission.
+ */
+#include <check.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "config/config.h"
+#include "gateway/offramp.h"
+#include "mime/mime.h"
+#include "sip/sip.h"
+
+static const char conf_text[] =
+    "hostname gw1.example.com\n"
+    "sip\n"
+    " t38 on\n"
+    "trunk pstn\n"
+    " proxy sip:127.0.0.1:5070\n"
+    " max-calls 10\n"
+    " t38 off\n"
+    "mta send postmaster fax-admin@example.com\n"
+    "mta receive generate permanent-error\n"
+    "mta receive generate mdn\n"
+    "mta receive disable-dsn\n"
+    "fax send transmitting-subscriber +15551234567\n"
+    "fax send max-speed 9600\n"
+    "fax send retry busy 2 30\n"
+    "fax send retry no-answer 1 60\n"
+    "fax deny-pattern 1900.......\n"
+    "dial-peer voice 300 voip\n"
+    " destination-pattern 1919.......\n"
+    " session target trunk pstn\n"
+    " max-conn 10\n"
+    "dial-peer voice 301 voip\n"
+    " destination-pattern 555....\n"
+    " session target sip:$d$@127.0.0.1:5070\n";
+
+static struct config *
+load(void)
+{
+	struct config_diag diag;
+	struct config *cfg;
+
+	config_diag_init(&diag);
+	cfg = config_parse_buffer("t", conf_text, strlen(conf_text), &diag);
+	ck_assert_msg(cfg != NULL, "%s", config_diag_get(&diag, 0));
+	config_diag_clear(&diag);
+	return cfg;
+}
+
+START_TEST(test_from_config)
+{
+	struct config *cfg = load();
+	struct gw_retry_policy p;
+	struct gw_report_cfg rc;
+	struct gw_call_params b;
+
+	gw_offramp_policy_from_config(cfg, &p);
+	ck_assert_uint_eq(p.attempts[GW_FAIL_BUSY], 2);
+	ck_assert_uint_eq(p.delay[GW_FAIL_BUSY], 30);
+	ck_assert_uint_eq(p.attempts[GW_FAIL_NOANSWER], 1);   /* one call, no retry */
+	ck_assert_uint_eq(p.attempts[GW_FAIL_FAILURE], GW_RETRY_FAILURE_ATTEMPTS);
+	ck_assert_int_eq(p.permanent_error, 1);
+	gw_offramp_report_cfg_from_config(cfg, &rc);
+	ck_assert_str_eq(rc.hostname, "gw1.example.com");
+	ck_assert_str_eq(rc.postmaster, "fax-admin@example.com");
+	ck_assert_int_eq(rc.dsn.disable_dsn, 1);
+	ck_assert_int_eq(rc.generate_mdn, 1);
+	gw_offramp_base_params(cfg, &b);
+	ck_assert(b.t38 == 1 && b.ecm == 1 && b.max_speed == 9600);
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_dial_request)
+{
+	struct config *cfg = load();
+	struct gw_call_params prm = { .t38 = 1, .ecm = 0, .max_speed = 9600 };
+	const struct config_dial_peer *peer = NULL;
+	struct sip_dial_request req;
+	struct mime_error err;
+
+	ck_assert_int_eq(gw_offramp_dial_request(cfg, "5551234", 77, "/s/fax.tif", &prm,
+	    &req, &peer, &err), 0);
+	ck_assert_str_eq(req.target, "sip:5551234@127.0.0.1:5070");
+	ck_assert_str_eq(req.number, "5551234");
+	ck_assert_str_eq(req.fax.ident, "+15551234567");
+	ck_assert_str_eq(req.tx_path, "/s/fax.tif");
+	ck_assert(req.job_id == 77 && req.fax.ecm == 0 && req.fax.max_rate == 9600);
+	ck_assert(req.t38_allowed);
+	ck_assert_uint_eq(peer->tag, 301);
+
+	/* Through the trunk, whose T.38 is off. */
+	ck_assert_int_eq(gw_offramp_dial_request(cfg, "19195551234", 78, "/s/f.tif", &prm,
+	    &req, &peer, &err), 0);
+	ck_assert_str_eq(req.target, "pstn");
+	ck_assert_str_eq(req.number, "19195551234");
+	ck_assert(!req.t38_allowed);
+	ck_assert_uint_eq(peer->tag, 300);
+
+	ck_assert_int_eq(gw_offramp_dial_request(cfg, "19005551234", 1, "/x", &prm, &req,
+	    NULL, &err), -1);
+	ck_assert_str_eq(err.status, "5.7.1");
+	ck_assert_int_eq(gw_offramp_dial_request(cfg, "4420712345", 1, "/x", &prm, &req,
+	    NULL, &err), -1);
+	ck_assert_str_eq(err.status, "5.1.1");
+	config_free(cfg);
+}
+END_TEST
+
+static const struct {
+	enum sip_result result;
+	int sip_status;
+	unsigned pages, total;
+	enum gw_call_outcome outcome;
+	const char *status;
+	const char *diag;   /* substring, NULL: no diagnostic */
+} result_cases[] = {
+	{ SIP_RESULT_OK, 200, 3, 3, GW_CALL_OK, NULL, NULL },
+	{ SIP_RESULT_OK, 200, 2, 3, GW_CALL_FAILED, NULL, "only 2 of 3 pages" },
+	{ SIP_RESULT_PARTIAL, 200, 1, 3, GW_CALL_FAILED, NULL, "1 of 3 pages confirmed" },
+	{ SIP_RESULT_FAILED, 200, 0, 3, GW_CALL_FAILED, NULL, "T.30 error 49" },
+	{ SIP_RESULT_BUSY, 486, 0, 3, GW_CALL_BUSY, NULL, "SIP 486 Reason" },
+	{ SIP_RESULT_NOANSWER, 0, 0, 3, GW_CALL_NOANSWER, NULL, "no answer" },
+	{ SIP_RESULT_REJECTED, 404, 0, 3, GW_CALL_PERMANENT, "5.1.1", "SIP 404" },
+	{ SIP_RESULT_REJECTED, 484, 0, 3, GW_CALL_PERMANENT, "5.1.1", "SIP 484" },
+	{ SIP_RESULT_REJECTED, 603, 0, 3, GW_CALL_PERMANENT, "5.7.1", "SIP 603 Decline" },
+	{ SIP_RESULT_REJECTED, 403, 0, 3, GW_CALL_PERMANENT, "5.7.1", "SIP 403" },
+	{ SIP_RESULT_REJECTED, 600, 0, 3, GW_CALL_BUSY, NULL, "SIP 600" },
+	{ SIP_RESULT_REJECTED, 480, 0, 3, GW_CALL_NOANSWER, NULL, "SIP 480" },
+	{ SIP_RESULT_REJECTED, 488, 0, 3, GW_CALL_FAILED, NULL, "SIP 488" },
+	{ SIP_RESULT_REJECTED, 503, 0, 3, GW_CALL_FAILED, NULL, "SIP 503" },
+};
+
+START_TEST(test_call_result)
+{
+	struct sip_event ev;
+	struct gw_call_result res;
+	char diag[160];
+
+	memset(&ev, 0, sizeof(ev));
+	ev.result = result_cases[_i].result;
+	ev.sip_status = result_cases[_i].sip_status;
+	ev.pages = result_cases[_i].pages;
+	ev.pages_total = result_cases[_i].total;
+	ev.t30_code = 49;
+	ev.secs = 40;
+	g_strlcpy(ev.remote_ident, "+1 919 555 1234", sizeof(ev.remote_ident));
+	g_strlcpy(ev.reason, ev.result == SIP_RESULT_NOANSWER ? "no answer" :
+	    ev.result == SIP_RESULT_FAILED ? "The call dropped prematurely" : "Reason",
+	    sizeof(ev.reason));
+	if (ev.sip_status == 603)   /* the line's form: the code leads the reason */
+		g_strlcpy(ev.reason, "603 Decline", sizeof(ev.reason));
+	gw_offramp_call_result(&ev, &res, diag, sizeof(diag));
+	ck_assert_int_eq(res.outcome, result_cases[_i].outcome);
+	if (result_cases[_i].status != NULL)
+		ck_assert_str_eq(res.status, result_cases[_i].status);
+	else
+		ck_assert_ptr_null(res.status);
+	if (result_cases[_i].diag == NULL) {
+		ck_assert_ptr_null(res.diag);
+	} else {
+		ck_assert_ptr_nonnull(res.diag);
+		ck_assert_msg(strstr(res.diag, result_cases[_i].diag) != NULL, "diag: %s", res.diag);
+	}
+	ck_assert_uint_eq(res.pages_sent, result_cases[_i].pages);
+	ck_assert_uint_eq(res.duration, 40);
+	ck_assert_str_eq(res.csi, "+1 919 555 1234");
+}
+END_TEST
+
+START_TEST(test_calls_admission)
+{
+	struct gw_calls *c = gw_calls_new();
+
+	ck_assert_int_eq(gw_calls_acquire(c, "+19195551234", "pstn", 300, 3, 2, 0), GW_CALLS_OK);
+	/* One call per number, whatever the route. */
+	ck_assert_int_eq(gw_calls_acquire(c, "+19195551234", "", 301, 3, 0, 0),
+	    GW_CALLS_NUMBER_BUSY);
+	ck_assert_int_eq(gw_calls_acquire(c, "+19195550001", "pstn", 300, 3, 2, 0), GW_CALLS_OK);
+	ck_assert_int_eq(gw_calls_acquire(c, "+19195550002", "pstn", 300, 3, 2, 0),
+	    GW_CALLS_TRUNK_FULL);
+	ck_assert_int_eq(gw_calls_acquire(c, "5550003", "", 301, 3, 0, 1), GW_CALLS_OK);
+	ck_assert_int_eq(gw_calls_acquire(c, "5550004", "", 301, 4, 0, 1), GW_CALLS_PEER_FULL);
+	ck_assert_int_eq(gw_calls_acquire(c, "5550004", "", 302, 3, 0, 0), GW_CALLS_GLOBAL_FULL);
+	ck_assert_uint_eq(gw_calls_active(c), 3);
+	gw_calls_release(c, "+19195550001", "pstn", 300);
+	gw_calls_release(c, "+19195550001", "pstn", 300);   /* twice: no effect */
+	ck_assert_uint_eq(gw_calls_active(c), 2);
+	ck_assert_int_eq(gw_calls_acquire(c, "+19195550002", "pstn", 300, 3, 2, 0), GW_CALLS_OK);
+	gw_calls_release(c, "+19195551234", "pstn", 300);
+	gw_calls_release(c, "+19195550002", "pstn", 300);
+	gw_calls_release(c, "5550003", "", 301);
+	ck_assert_uint_eq(gw_calls_active(c), 0);
+	ck_assert_int_eq(gw_calls_acquire(c, "5550004", "", 301, 1, 0, 1), GW_CALLS_OK);
+	gw_calls_free(c);
+	gw_calls_free(NULL);
+}
+END_TEST
+
+Suite *
+suite_gw_offramp_call(void)
+{
+	Suite *s = suite_create("gw_offramp_call");
+	TCase *tc = tcase_create("call");
+
+	tcase_add_test(tc, test_from_config);
+	tcase_add_test(tc, test_dial_request);
+	tcase_add_loop_test(tc, test_call_result, 0, G_N_ELEMENTS(result_cases));
+	tcase_add_test(tc, test_calls_admission);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,252 @@
+/*
+ * Unit tests for gateway/offramp_render: real messages parsed by mime/,
+ * rendered by fax/ (and Ghostscript for PDF), checked with libtiff.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <tiffio.h>
+
+#include "fax/fax.h"
+#include "gateway/offramp.h"
+#include "mime/mime.h"
+
+static char tmpdir[64];
+
+static void
+setup(void)
+{
+	g_strlcpy(tmpdir, "/tmp/t37rndXXXXXX", sizeof(tmpdir));
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void
+teardown(void)
+{
+	char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
+
+	ck_assert_int_eq(system(cmd), 0);
+	g_free(cmd);
+}
+
+/* base64 of a TIFF with npages pages of text, made by fax/. */
+static char *
+tiff_b64(int npages)
+{
+	GString *t = g_string_new(NULL);
+	char *path = g_strdup_printf("%s/src.tif", tmpdir), *data, *b64;
+	gsize len;
+	char err[128];
+	int i;
+
+	for (i = 0; i < npages; i++)
+		g_string_append_printf(t, "%sScanned page %d\n", i ? "\f" : "", i + 1);
+	ck_assert_int_eq(fax_text_render(t->str, t->len, NULL, path, NULL, err,
+	    sizeof(err)), 0);
+	ck_assert(g_file_get_contents(path, &data, &len, NULL));
+	b64 = g_base64_encode((const guchar *)data, len);
+	g_free(data);
+	g_free(path);
+	g_string_free(t, TRUE);
+	return b64;
+}
+
+static struct mime_offramp *
+parse_msg(const char *msg)
+{
+	char *path = g_strdup_printf("%s/msg.eml", tmpdir);
+	struct mime_offramp_opts o = { .out_dir = tmpdir };
+	struct mime_error err;
+	struct mime_offramp *m;
+
+	ck_assert(g_file_set_contents(path, msg, -1, NULL));
+	m = mime_offramp_parse_file(path, &o, &err);
+	ck_assert_msg(m != NULL, "%s %s", err.status, err.text);
+	g_free(path);
+	return m;
+}
+
+static unsigned
+count_pages(const char *path)
+{
+	TIFF *t = TIFFOpen(path, "r");
+	unsigned n;
+	uint32_t w;
+
+	ck_assert_ptr_nonnull(t);
+	n = TIFFNumberOfDirectories(t);
+	TIFFGetField(t, TIFFTAG_IMAGEWIDTH, &w);
+	ck_assert_uint_eq(w, FAX_PAGE_WIDTH);
+	TIFFClose(t);
+	return n;
+}
+
+static char *
+mixed_msg(const char *b64)
+{
+	return g_strdup_printf(
+	    "From: Alice <alice@example.com>\nSubject: Figures\n"
+	    "Date: Mon, 23 Nov 2026 13:58:00 +0000\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/mixed; boundary=m\n\n"
+	    "--m\nContent-Type: text/plain\n\nPlease find two scanned pages.\n"
+	    "--m\nContent-Type: image/tiff; name=scan.tif\n"
+	    "Content-Transfer-Encoding: base64\n\n%s\n--m--\n", b64);
+}
+
+START_TEST(test_render_text_and_tiff)
+{
+	char *b64 = tiff_b64(2), *msg = mixed_msg(b64);
+	struct mime_offramp *m = parse_msg(msg);
+	struct fax_header h = { .left = "$a$ $t$", .center = "ACME",
+	    .right = "Page $p$", .vars = { .date = "2026-11-23", .time = "14:05" } };
+	struct gw_render_opts o = { .to_number = "+19195551234", .header = &h };
+	char *out = g_strdup_printf("%s/fax.tif", tmpdir);
+	struct mime_error err;
+	unsigned pages = 0;
+	char **left;
+
+	ck_assert_msg(gw_offramp_render(m, &o, tmpdir, out, &pages, &err) == 0, "%s %s",
+	    err.status, err.text);
+	ck_assert_uint_eq(pages, 3);   /* one page of text, two of image */
+	ck_assert_uint_eq(count_pages(out), 3);
+	/* Scratch files are gone: the parts the parser wrote, msg and out stay. */
+	{
+		GDir *d = g_dir_open(tmpdir, 0, NULL);
+		const char *n;
+		int others = 0;
+
+		while ((n = g_dir_read_name(d)) != NULL)
+			if (strcmp(n, "fax.tif") != 0 && strcmp(n, "msg.eml") != 0 &&
+			    strcmp(n, "src.tif") != 0 && strncmp(n, "part-01", 7) != 0) {
+				fprintf(stderr, "left behind: %s\n", n);
+				others++;
+			}
+		g_dir_close(d);
+		ck_assert_int_eq(others, 0);
+	}
+	(void)left;
+	mime_offramp_free(m);
+	g_free(out);
+	g_free(msg);
+	g_free(b64);
+}
+END_TEST
+
+START_TEST(test_render_cover)
+{
+	char *b64 = tiff_b64(2), *msg = mixed_msg(b64);
+	struct mime_offramp *m = parse_msg(msg);
+	struct gw_render_opts o = { .to_number = "+19195551234", .coverpage = 1,
+	    .cover_comment = "From the ACME fax gateway" };
+	char *out = g_strdup_printf("%s/fax.tif", tmpdir);
+	struct mime_error err;
+	unsigned pages = 0;
+
+	ck_assert_msg(gw_offramp_render(m, &o, tmpdir, out, &pages, &err) == 0, "%s", err.text);
+	/* The text went onto the cover: cover + two image pages. */
+	ck_assert_uint_eq(pages, 3);
+	ck_assert_uint_eq(count_pages(out), 3);
+	mime_offramp_free(m);
+	g_free(out);
+	g_free(msg);
+	g_free(b64);
+}
+END_TEST
+
+START_TEST(test_render_limits)
+{
+	char *b64 = tiff_b64(3), *msg = mixed_msg(b64);
+	struct mime_offramp *m = parse_msg(msg);
+	struct gw_render_opts o = { .max_pages = 2 };
+	char *out = g_strdup_printf("%s/fax.tif", tmpdir);
+	struct mime_error err;
+	unsigned pages = 7;
+
+	ck_assert_int_eq(gw_offramp_render(m, &o, tmpdir, out, &pages, &err), -1);
+	ck_assert_str_eq(err.status, "5.3.4");
+	ck_assert_uint_eq(pages, 0);
+	ck_assert(access(out, F_OK) != 0);
+	mime_offramp_free(m);
+	g_free(out);
+	g_free(msg);
+	g_free(b64);
+}
+END_TEST
+
+START_TEST(test_render_corrupt_tiff)
+{
+	/* TIFF magic, then nonsense: parsed as TIFF, refused by fax/. */
+	char *msg = g_strdup_printf(
+	    "From: a@example.com\nMIME-Version: 1.0\n"
+	    "Content-Type: image/tiff; name=broken.tif\n"
+	    "Content-Transfer-Encoding: base64\n\n%s\n",
+	    "SUkqAAgAAAAFAAABAwABAAAAwAYAAAEBAwABAAAA//8AAA==");
+	struct mime_offramp *m = parse_msg(msg);
+	struct gw_render_opts o = { 0 };
+	char *out = g_strdup_printf("%s/fax.tif", tmpdir);
+	struct mime_error err;
+	unsigned pages;
+
+	ck_assert_int_eq(gw_offramp_render(m, &o, tmpdir, out, &pages, &err), -1);
+	ck_assert_str_eq(err.status, "5.6.5");
+	ck_assert_msg(strstr(err.text, "broken.tif") != NULL, "%s", err.text);
+	mime_offramp_free(m);
+	g_free(out);
+	g_free(msg);
+}
+END_TEST
+
+START_TEST(test_render_pdf)
+{
+	/* One page, drawn by hand: a line and a word. */
+	static const char pdf[] =
+	    "%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+	    "2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n"
+	    "3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+	    "/Contents 4 0 R >> endobj\n"
+	    "4 0 obj << /Length 22 >> stream\n0 0 m 595 842 l 9 w S\nendstream endobj\n"
+	    "trailer << /Root 1 0 R >>\n%%EOF\n";
+	char *b64 = g_base64_encode((const guchar *)pdf, sizeof(pdf) - 1);
+	char *msg = g_strdup_printf("From: a@example.com\nMIME-Version: 1.0\n"
+	    "Content-Type: application/pdf; name=doc.pdf\n"
+	    "Content-Transfer-Encoding: base64\n\n%s\n", b64);
+	struct mime_offramp *m;
+	struct gw_render_opts o = { 0 };
+	char *out = g_strdup_printf("%s/fax.tif", tmpdir);
+	struct mime_error err;
+	unsigned pages = 0;
+
+	if (access(GW_PDF_GS_PATH, X_OK) != 0)
+		return;
+	m = parse_msg(msg);
+	ck_assert_msg(gw_offramp_render(m, &o, tmpdir, out, &pages, &err) == 0, "%s %s",
+	    err.status, err.text);
+	ck_assert_uint_eq(pages, 1);
+	ck_assert_uint_eq(count_pages(out), 1);
+	mime_offramp_free(m);
+	g_free(out);
+	g_free(msg);
+	g_free(b64);
+}
+END_TEST
+
+Suite *
+suite_gw_offramp_render(void)
+{
+	Suite *s = suite_create("gw_offramp_render");
+	TCase *tc = tcase_create("render");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_render_text_and_tiff);
+	tcase_add_test(tc, test_render_cover);
+	tcase_add_test(tc, test_render_limits);
+	tcase_add_test(tc, test_render_corrupt_tiff);
+	tcase_add_test(tc, test_render_pdf);
+	suite_add_tcase(s, tc);
+	return s;
+}
