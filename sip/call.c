@@ -47,23 +47,10 @@ static void sip_call_numbers(struct sip_call *call, const struct sip_msg *msg);
 static void sip_call_post_offered(const struct sip_call *call);
 static unsigned sip_call_count_trunk(struct sip_line *line, const char *name);
 
-/* Credentials of an outgoing call's trunk (copied at dial time). */
-struct sip_call_auth {
-	char user[SIP_NAME_MAX];
-	char password[SIP_NAME_MAX];
-};
-
-static struct sip_call_auth *
-sip_call_auth_of(struct sip_call *call)
-{
-	/* kept beside the call: see sip_call_new */
-	return (struct sip_call_auth *)(call + 1);
-}
-
 static struct sip_call *
 sip_call_new(struct sip_line *line, enum sip_dir dir)
 {
-	struct sip_call *call = calloc(1, sizeof(*call) + sizeof(struct sip_call_auth));
+	struct sip_call *call = calloc(1, sizeof(*call));
 
 	if (call == NULL)
 		return NULL;
@@ -372,8 +359,8 @@ sip_call_dial(struct sip_line *line, struct sip_dial_request *req)
 			routev[0] = trunk->proxy;
 			routec = 1;
 		}
-		snprintf(sip_call_auth_of(call)->user, SIP_NAME_MAX, "%s", trunk->user);
-		snprintf(sip_call_auth_of(call)->password, SIP_NAME_MAX, "%s", trunk->password);
+		snprintf(call->auth_user, sizeof(call->auth_user), "%s", trunk->user);
+		snprintf(call->auth_password, sizeof(call->auth_password), "%s", trunk->password);
 	}
 	if (access(call->tx_path, R_OK) != 0) {
 		sip_call_fail_early(call, "cannot read the file to send");
@@ -411,12 +398,11 @@ static int
 sip_call_auth_h(char **user, char **pass, const char *realm, void *arg)
 {
 	struct sip_call *call = arg;
-	struct sip_call_auth *a = sip_call_auth_of(call);
 
 	(void)realm;
-	if (a->user[0] == '\0')
+	if (call->auth_user[0] == '\0')
 		return EAUTH;
-	if (str_dup(user, a->user) != 0 || str_dup(pass, a->password) != 0)
+	if (str_dup(user, call->auth_user) != 0 || str_dup(pass, call->auth_password) != 0)
 		return ENOMEM;
 	return 0;
 }
