@@ -703,6 +703,7 @@ sip_call_end(struct sip_call *call, const char *reason)
 	tmr_cancel(&call->ring_tmr);
 	tmr_cancel(&call->reinvite_tmr);
 	tmr_cancel(&call->hangup_tmr);
+	call->fax_ended_first = call->fax_done;
 	if (call->fax != NULL && !call->fax_done)
 		fax_session_terminate(call->fax);     /* fires done: call->result */
 	if (call->reason[0] == '\0' || strcmp(call->reason, "fax done") == 0 ||
@@ -727,7 +728,9 @@ sip_call_report(struct sip_call *call, enum sip_result res)
 
 	if (!call->fax_done || call->answer_ms == 0)
 		pages = 0;
-	if (call->fax_done && r->completion_text[0] != '\0' && res != SIP_RESULT_OK &&
+	/* A fax that failed by itself says why; a call ended by a watchdog, a
+	 * BYE or a hang-up keeps that reason. */
+	if (call->fax_ended_first && r->completion_text[0] != '\0' && res != SIP_RESULT_OK &&
 	    call->answer_ms != 0)
 		snprintf(call->reason, sizeof(call->reason), "%s", r->completion_text);
 	log_info("call=%s dir=%s ani=%s dnis=%s rdnis=%s media=%s sip=%d result=%s pages=%u "

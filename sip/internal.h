@@ -128,6 +128,7 @@ struct sip_call {
 	/* fax */
 	struct fax_session *fax;                /* owned */
 	bool fax_done;
+	bool fax_ended_first;                   /* T.30 ended before the call did */
 	struct fax_result result;               /* copy at done */
 
 	/* time */
