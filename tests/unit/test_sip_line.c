@@ -356,6 +356,68 @@ START_TEST(test_sip_line_media_watchdog)
 }
 END_TEST
 
+/* Replies to the request in req with status, copying the transaction
+ * headers; extra goes before Content-Length. */
+static void
+reply_to(struct client *c, const char *req, const char *status, const char *extra)
+{
+	char via[512], from[512], to[512], cid[256], cseq[128], msg[2048];
+	int n;
+
+	header(req, "Via:", via, sizeof(via));
+	header(req, "From:", from, sizeof(from));
+	header(req, "To:", to, sizeof(to));
+	header(req, "Call-ID:", cid, sizeof(cid));
+	header(req, "CSeq:", cseq, sizeof(cseq));
+	n = snprintf(msg, sizeof(msg), "SIP/2.0 %s\r\n%s\r\n%s\r\n%s;tag=reg1\r\n%s\r\n%s\r\n"
+	    "%sContent-Length: 0\r\n\r\n", status, via, from, to, cid, cseq, extra);
+	sendto(c->fd, msg, (size_t)n, 0, (struct sockaddr *)&c->to, sizeof(c->to));
+}
+
+/* A trunk with registration: REGISTER, the 401 digest challenge, the
+ * REGISTER again with credentials. */
+START_TEST(test_sip_line_register)
+{
+	struct sip_line_options o;
+	struct sip_line *line;
+	struct client reg;
+	char req[4096];
+	ssize_t r;
+	int port = free_port();
+
+	client_open(&reg, port);        /* replies go to the line's port */
+	sip_line_options_init(&o);
+	snprintf(o.listen_udp[0], sizeof(o.listen_udp[0]), "127.0.0.1:%d", port);
+	o.nlisten_udp = 1;
+	o.ntrunks = 1;
+	snprintf(o.trunks[0].name, sizeof(o.trunks[0].name), "carrier");
+	snprintf(o.trunks[0].domain, sizeof(o.trunks[0].domain), "127.0.0.1:%d", reg.port);
+	snprintf(o.trunks[0].user, sizeof(o.trunks[0].user), "fax");
+	snprintf(o.trunks[0].password, sizeof(o.trunks[0].password), "pw");
+	o.trunks[0].do_register = true;
+	o.trunks[0].register_expiry = 600;
+	line = sip_line_start(&o, NULL);
+	ck_assert_ptr_nonnull(line);
+	r = recv(reg.fd, req, sizeof(req) - 1, 0);
+	ck_assert_int_gt(r, 0);
+	req[r] = '\0';
+	ck_assert_msg(strncmp(req, "REGISTER sip:127.0.0.1:", 23) == 0, "got %.40s", req);
+	ck_assert_ptr_nonnull(strstr(req, "<sip:fax@127.0.0.1:"));
+	ck_assert_ptr_null(strstr(req, "Authorization:"));
+	reply_to(&reg, req, "401 Unauthorized",
+	    "WWW-Authenticate: Digest realm=\"t37\", nonce=\"abc123\", algorithm=MD5\r\n");
+	r = recv(reg.fd, req, sizeof(req) - 1, 0);
+	ck_assert_int_gt(r, 0);
+	req[r] = '\0';
+	ck_assert_msg(strncmp(req, "REGISTER ", 9) == 0, "got %.40s", req);
+	ck_assert_ptr_nonnull(strstr(req, "Authorization: Digest username=\"fax\""));
+	ck_assert_ptr_nonnull(strstr(req, "nonce=\"abc123\""));
+	reply_to(&reg, req, "200 OK", "Expires: 600\r\n");
+	sip_line_stop(line);
+	close(reg.fd);
+}
+END_TEST
+
 START_TEST(test_sip_line_bad_listen)
 {
 	struct sip_line_options o;
@@ -390,6 +452,7 @@ suite_sip_line(void)
 	tcase_add_test(tc, test_sip_line_answer_side);
 	tcase_add_test(tc, test_sip_line_dial_limits);
 	tcase_add_test(tc, test_sip_line_media_watchdog);
+	tcase_add_test(tc, test_sip_line_register);
 	tcase_add_test(tc, test_sip_line_bad_listen);
 	tcase_add_test(tc, test_sip_line_result_names);
 	suite_add_tcase(s, tc);
