@@ -21,3 +21,8 @@ export DEBIAN_FRONTEND=noninteractive
 echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends $missing
+# Kamailio is only a test peer (private instances on loopback): the
+# package's system service must not hold port 5060.
+case "$missing" in
+*kamailio*) $SUDO systemctl disable --now kamailio >/dev/null 2>&1 || true ;;
+esac

@@ -45,24 +45,12 @@ static enum sip_result sip_call_result(const struct sip_call *call);
 static void sip_call_report(struct sip_call *call, enum sip_result res);
 static void sip_call_numbers(struct sip_call *call, const struct sip_msg *msg);
 static void sip_call_post_offered(const struct sip_call *call);
-
-/* Credentials of an outgoing call's trunk (copied at dial time). */
-struct sip_call_auth {
-	char user[SIP_NAME_MAX];
-	char password[SIP_NAME_MAX];
-};
-
-static struct sip_call_auth *
-sip_call_auth_of(struct sip_call *call)
-{
-	/* kept beside the call: see sip_call_new */
-	return (struct sip_call_auth *)(call + 1);
-}
+static unsigned sip_call_count_trunk(struct sip_line *line, const char *name);
 
 static struct sip_call *
 sip_call_new(struct sip_line *line, enum sip_dir dir)
 {
-	struct sip_call *call = calloc(1, sizeof(*call) + sizeof(struct sip_call_auth));
+	struct sip_call *call = calloc(1, sizeof(*call));
 
 	if (call == NULL)
 		return NULL;
@@ -257,6 +245,9 @@ sip_call_incoming(struct sip_line *line, const struct sip_msg *msg)
 		goto fail;
 	}
 	n = sip_sdp_write_answer(sdp, sizeof(sdp), &call->local, &offer);
+	/* 100 Trying (stateless: libre's session takes over with 180) */
+	if (n >= 0)
+		sip_reply(line->sip, msg, 100, "Trying");
 	if (n < 0 || sipsess_accept(&call->sess, line->sock, msg, 180, "Ringing", "t37gw",
 	    "application/sdp", NULL, NULL, NULL, false, sip_call_offer_h, sip_call_answer_h,
 	    sip_call_estab_h, NULL, NULL, sip_call_close_h, call,
@@ -284,6 +275,21 @@ fail:
 	if (call->sess == NULL)
 		sip_treply(NULL, line->sip, msg, 500, "Server Internal Error");
 	sip_call_fail_early(call, "cannot set up the call");
+}
+
+/* Calls in progress through the trunk called name. */
+static unsigned
+sip_call_count_trunk(struct sip_line *line, const char *name)
+{
+	struct le *le;
+	unsigned n = 0;
+
+	for (le = list_head(&line->calls); le != NULL; le = le->next) {
+		const struct sip_call *c = le->data;
+		if (c->state < SIP_CALL_CLOSING && strcmp(c->trunk, name) == 0)
+			n++;
+	}
+	return n;
 }
 
 /* The caller learns that an incoming call was answered (who, where to). */
@@ -339,14 +345,22 @@ sip_call_dial(struct sip_line *line, struct sip_dial_request *req)
 			sip_call_fail_early(call, "unknown trunk");
 			return;
 		}
+		if (trunk->max_calls > 0 && sip_call_count_trunk(line, trunk->name) >=
+		    trunk->max_calls) {
+			/* local congestion: the job retries like on busy */
+			call->sip_status = 486;
+			sip_call_fail_early(call, "trunk call limit reached");
+			return;
+		}
+		snprintf(call->trunk, sizeof(call->trunk), "%s", trunk->name);
 		snprintf(uri, sizeof(uri), "sip:%s@%s", req->number, trunk->domain);
 		snprintf(call->dnis, sizeof(call->dnis), "%s", req->number);
 		if (trunk->proxy[0] != '\0') {
 			routev[0] = trunk->proxy;
 			routec = 1;
 		}
-		snprintf(sip_call_auth_of(call)->user, SIP_NAME_MAX, "%s", trunk->user);
-		snprintf(sip_call_auth_of(call)->password, SIP_NAME_MAX, "%s", trunk->password);
+		snprintf(call->auth_user, sizeof(call->auth_user), "%s", trunk->user);
+		snprintf(call->auth_password, sizeof(call->auth_password), "%s", trunk->password);
 	}
 	if (access(call->tx_path, R_OK) != 0) {
 		sip_call_fail_early(call, "cannot read the file to send");
@@ -384,12 +398,11 @@ static int
 sip_call_auth_h(char **user, char **pass, const char *realm, void *arg)
 {
 	struct sip_call *call = arg;
-	struct sip_call_auth *a = sip_call_auth_of(call);
 
 	(void)realm;
-	if (a->user[0] == '\0')
+	if (call->auth_user[0] == '\0')
 		return EAUTH;
-	if (str_dup(user, a->user) != 0 || str_dup(pass, a->password) != 0)
+	if (str_dup(user, call->auth_user) != 0 || str_dup(pass, call->auth_password) != 0)
 		return ENOMEM;
 	return 0;
 }
@@ -690,6 +703,7 @@ sip_call_end(struct sip_call *call, const char *reason)
 	tmr_cancel(&call->ring_tmr);
 	tmr_cancel(&call->reinvite_tmr);
 	tmr_cancel(&call->hangup_tmr);
+	call->fax_ended_first = call->fax_done;
 	if (call->fax != NULL && !call->fax_done)
 		fax_session_terminate(call->fax);     /* fires done: call->result */
 	if (call->reason[0] == '\0' || strcmp(call->reason, "fax done") == 0 ||
@@ -714,7 +728,9 @@ sip_call_report(struct sip_call *call, enum sip_result res)
 
 	if (!call->fax_done || call->answer_ms == 0)
 		pages = 0;
-	if (call->fax_done && r->completion_text[0] != '\0' && res != SIP_RESULT_OK &&
+	/* A fax that failed by itself says why; a call ended by a watchdog, a
+	 * BYE or a hang-up keeps that reason. */
+	if (call->fax_ended_first && r->completion_text[0] != '\0' && res != SIP_RESULT_OK &&
 	    call->answer_ms != 0)
 		snprintf(call->reason, sizeof(call->reason), "%s", r->completion_text);
 	log_info("call=%s dir=%s ani=%s dnis=%s rdnis=%s media=%s sip=%d result=%s pages=%u "

@@ -91,6 +91,9 @@ struct sip_call {
 	char rx_path[PATH_MAX], tx_path[PATH_MAX];
 	struct sip_fax_options fax_opts;
 	enum sip_t38_policy t38_policy;         /* effective for this call */
+	char trunk[SIP_NAME_MAX];               /* offramp through a trunk: its name */
+	char auth_user[SIP_NAME_MAX];           /* the trunk's digest credentials, */
+	char auth_password[SIP_NAME_MAX];       /* copied at dial time */
 	struct sipsess *sess;                   /* owned (mem_deref) */
 	int sip_status;                         /* final status of the INVITE */
 	char reason[SIP_REASON_MAX];
@@ -125,6 +128,7 @@ struct sip_call {
 	/* fax */
 	struct fax_session *fax;                /* owned */
 	bool fax_done;
+	bool fax_ended_first;                   /* T.30 ended before the call did */
 	struct fax_result result;               /* copy at done */
 
 	/* time */

@@ -138,8 +138,9 @@ sip_media_set_udptl_peer(struct sip_call *call, const struct sip_sdp_media *m)
 		call->udptl_latched = false;
 	}
 	call->t38_peer = m->t38p;
-	sip_udptl_tx_init(call->utx, call->line->opts.udptl_redundancy,
-	    call->t38_peer.max_datagram);
+	/* Only the limit changes: a refresh re-INVITE in the middle of a
+	 * fax must not restart our sequence numbers. */
+	call->utx->max_datagram = call->t38_peer.max_datagram;
 }
 
 static void

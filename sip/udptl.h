@@ -115,7 +115,7 @@ void sip_udptl_tx_init(struct sip_udptl_tx *tx, unsigned depth, size_t max_datag
 int sip_udptl_tx_encode(struct sip_udptl_tx *tx, const uint8_t *ifp, size_t len,
     uint8_t *out, size_t outsz);
 
-/* PER length determinant helpers (exported for tests and the fuzzer). */
+/* PER length determinant writer (exported for tests and the fuzzer). */
 int sip_udptl_put_length(uint8_t *out, size_t outsz, size_t len);
 
 #endif

@@ -1,4 +1,4 @@
-# Helpers for the SIP call tests (sourced after lib.sh): test pages made
+# Shell functions for the SIP call tests (sourced after lib.sh): test pages made
 # with ghostscript, a t37fax answer/send pair on free loopback ports, and
 # checks on the result lines and the received pages.
 

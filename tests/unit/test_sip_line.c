@@ -32,6 +32,10 @@ route(const struct sip_call_info *info, struct sip_route_decision *d, void *arg)
 	if (strcmp(info->dnis, "ring") == 0) {
 		d->action = SIP_ROUTE_RING_ONLY;
 		snprintf(d->rx_path, sizeof(d->rx_path), "/tmp/t37-line-test-%d.tif", (int)getpid());
+	} else if (strcmp(info->dnis, "accept") == 0) {
+		d->action = SIP_ROUTE_ACCEPT;
+		snprintf(d->rx_path, sizeof(d->rx_path), "/tmp/t37-line-test-%d.tif", (int)getpid());
+		d->fax.ecm = true;
 	} else if (strcmp(info->dnis, "busy") == 0) {
 		d->action = SIP_ROUTE_REJECT_BUSY;
 	} else {
@@ -199,7 +203,15 @@ START_TEST(test_sip_line_answer_side)
 
 	/* a ringing call takes the only slot: the next INVITE gets 486 */
 	ck_assert_int_eq(client_request(&c, "INVITE", "sip:ring@127.0.0.1", "i4", "",
-	    sdp_audio_t38, 180, NULL, 0), 180);
+	    sdp_audio_t38, 100, NULL, 0), 100);            /* 100 Trying first */
+	{
+		char r1[4096];
+		ssize_t n1 = recv(c.fd, r1, sizeof(r1) - 1, 0);
+		ck_assert_int_gt(n1, 0);
+		r1[n1] = '\0';
+		ck_assert_msg(strncmp(r1, "SIP/2.0 180 ", 12) == 0, "got %.30s", r1);
+		ck_assert_ptr_nonnull(strstr(r1, "Allow: INVITE"));
+	}
 	ck_assert_uint_eq(sip_line_active_calls(line), 1);
 	ck_assert_int_eq(client_request(&c, "INVITE", "sip:9913170@127.0.0.1", "i5", "",
 	    sdp_audio_t38, 200, NULL, 0), 486);
@@ -215,6 +227,194 @@ START_TEST(test_sip_line_answer_side)
 		    "ringing call got: %.40s", r2);
 	}
 	close(c.fd);
+}
+END_TEST
+
+/* Originating: a trunk's call limit, then no answer (the peer swallows
+ * the INVITE; the ring timeout cancels it). */
+START_TEST(test_sip_line_dial_limits)
+{
+	struct sip_line_options o;
+	struct sip_dial_request req;
+	struct sip_line *line;
+	struct sip_event *ev;
+	struct client peer;
+	char buf[4096];
+	int port = free_port();
+
+	client_open(&peer, 0);          /* a "trunk" that never answers */
+	sip_line_options_init(&o);
+	snprintf(o.listen_udp[0], sizeof(o.listen_udp[0]), "127.0.0.1:%d", port);
+	o.nlisten_udp = 1;
+	o.ntrunks = 1;
+	snprintf(o.trunks[0].name, sizeof(o.trunks[0].name), "t1");
+	snprintf(o.trunks[0].domain, sizeof(o.trunks[0].domain), "127.0.0.1:%d", peer.port);
+	o.trunks[0].max_calls = 1;
+	line = sip_line_start(&o, NULL);
+	ck_assert_ptr_nonnull(line);
+	memset(&req, 0, sizeof(req));
+	snprintf(req.target, sizeof(req.target), "t1");
+	snprintf(req.number, sizeof(req.number), "19195551234");
+	snprintf(req.tx_path, sizeof(req.tx_path), "/etc/passwd");
+	req.ring_timeout_s = 1;
+	req.job_id = 7;
+	ck_assert_int_eq(sip_line_dial(line, &req), 0);
+	req.job_id = 8;
+	ck_assert_int_eq(sip_line_dial(line, &req), 0);
+	/* the INVITE of job 7 reaches the trunk with the number */
+	ck_assert_int_gt(recv(peer.fd, buf, sizeof(buf) - 1, 0), 0);
+	ck_assert_int_eq(strncmp(buf, "INVITE sip:19195551234@127.0.0.1:", 33), 0);
+	ev = wait_finished(line);
+	ck_assert_ptr_nonnull(ev);
+	ck_assert_uint_eq(ev->job_id, 8);
+	ck_assert_int_eq(ev->result, SIP_RESULT_BUSY);
+	ck_assert_str_eq(ev->reason, "trunk call limit reached");
+	free(ev);
+	ev = wait_finished(line);
+	ck_assert_ptr_nonnull(ev);
+	ck_assert_uint_eq(ev->job_id, 7);
+	ck_assert_int_eq(ev->result, SIP_RESULT_NOANSWER);
+	ck_assert_str_eq(ev->dnis, "19195551234");
+	free(ev);
+	sip_line_stop(line);
+	close(peer.fd);
+}
+END_TEST
+
+/* Copies header `name` (through CRLF) from msg into out. */
+static void
+header(const char *msg, const char *name, char *out, size_t outsz)
+{
+	const char *h = strstr(msg, name), *e;
+
+	ck_assert_msg(h != NULL, "no %s in %.60s", name, msg);
+	e = strstr(h, "\r\n");
+	snprintf(out, outsz, "%.*s", (int)(e - h), h);
+}
+
+/* Answered, then the peer sends no media: the silence watchdog hangs up
+ * with BYE and the call ends with the reason. */
+START_TEST(test_sip_line_media_watchdog)
+{
+	struct sip_line_options o;
+	struct sip_line *line;
+	struct sip_event *ev;
+	struct client c;
+	char resp[4096], to[512], msg[2048], via[512], from[512], cid[256], cseq[128];
+	int port = free_port(), n;
+	ssize_t r;
+
+	sip_line_options_init(&o);
+	snprintf(o.listen_udp[0], sizeof(o.listen_udp[0]), "127.0.0.1:%d", port);
+	o.nlisten_udp = 1;
+	o.route = route;
+	o.media_timeout_s = 1;
+	line = sip_line_start(&o, NULL);
+	ck_assert_ptr_nonnull(line);
+	client_open(&c, port);
+	ck_assert_int_eq(client_request(&c, "INVITE", "sip:accept@127.0.0.1", "w1", "",
+	    sdp_audio_t38, 200, resp, sizeof(resp)), 200);
+	/* T.38 offered beside audio and policy on: the answer takes image */
+	ck_assert_ptr_nonnull(strstr(resp, "m=image "));
+	ck_assert_ptr_nonnull(strstr(resp, "m=audio 0 "));
+	ev = sip_line_wait_event(line, 2000);
+	ck_assert_ptr_nonnull(ev);
+	ck_assert_int_eq(ev->type, SIP_EV_CALL_OFFERED);
+	ck_assert_str_eq(ev->dnis, "accept");
+	free(ev);
+	header(resp, "To:", to, sizeof(to));
+	n = snprintf(msg, sizeof(msg), "ACK sip:t37gw@127.0.0.1:%d SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKack1\r\nMax-Forwards: 70\r\n"
+	    "From: \"Caller\" <sip:5551000@127.0.0.1>;tag=tw1\r\n%s\r\nCall-ID: w1@test\r\n"
+	    "CSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n", port, c.port, to);
+	sendto(c.fd, msg, (size_t)n, 0, (struct sockaddr *)&c.to, sizeof(c.to));
+	/* no RTP from us: a BYE within a few seconds */
+	for (;;) {
+		r = recv(c.fd, resp, sizeof(resp) - 1, 0);
+		ck_assert_int_gt(r, 0);
+		resp[r] = '\0';
+		if (strncmp(resp, "BYE ", 4) == 0)
+			break;
+	}
+	header(resp, "Via:", via, sizeof(via));
+	header(resp, "From:", from, sizeof(from));
+	header(resp, "To:", to, sizeof(to));
+	header(resp, "Call-ID:", cid, sizeof(cid));
+	header(resp, "CSeq:", cseq, sizeof(cseq));
+	n = snprintf(msg, sizeof(msg), "SIP/2.0 200 OK\r\n%s\r\n%s\r\n%s\r\n%s\r\n%s\r\n"
+	    "Content-Length: 0\r\n\r\n", via, from, to, cid, cseq);
+	sendto(c.fd, msg, (size_t)n, 0, (struct sockaddr *)&c.to, sizeof(c.to));
+	ev = wait_finished(line);
+	ck_assert_ptr_nonnull(ev);
+	ck_assert_str_eq(ev->reason, "media timeout");
+	ck_assert_int_eq(ev->result, SIP_RESULT_FAILED);
+	ck_assert_int_eq(ev->sip_status, 200);
+	ck_assert(ev->t38);
+	free(ev);
+	sip_line_stop(line);
+	close(c.fd);
+}
+END_TEST
+
+/* Replies to the request in req with status, copying the transaction
+ * headers; extra goes before Content-Length. */
+static void
+reply_to(struct client *c, const char *req, const char *status, const char *extra)
+{
+	char via[512], from[512], to[512], cid[256], cseq[128], msg[2048];
+	int n;
+
+	header(req, "Via:", via, sizeof(via));
+	header(req, "From:", from, sizeof(from));
+	header(req, "To:", to, sizeof(to));
+	header(req, "Call-ID:", cid, sizeof(cid));
+	header(req, "CSeq:", cseq, sizeof(cseq));
+	n = snprintf(msg, sizeof(msg), "SIP/2.0 %s\r\n%s\r\n%s\r\n%s;tag=reg1\r\n%s\r\n%s\r\n"
+	    "%sContent-Length: 0\r\n\r\n", status, via, from, to, cid, cseq, extra);
+	sendto(c->fd, msg, (size_t)n, 0, (struct sockaddr *)&c->to, sizeof(c->to));
+}
+
+/* A trunk with registration: REGISTER, the 401 digest challenge, the
+ * REGISTER again with credentials. */
+START_TEST(test_sip_line_register)
+{
+	struct sip_line_options o;
+	struct sip_line *line;
+	struct client reg;
+	char req[4096];
+	ssize_t r;
+	int port = free_port();
+
+	client_open(&reg, port);        /* replies go to the line's port */
+	sip_line_options_init(&o);
+	snprintf(o.listen_udp[0], sizeof(o.listen_udp[0]), "127.0.0.1:%d", port);
+	o.nlisten_udp = 1;
+	o.ntrunks = 1;
+	snprintf(o.trunks[0].name, sizeof(o.trunks[0].name), "carrier");
+	snprintf(o.trunks[0].domain, sizeof(o.trunks[0].domain), "127.0.0.1:%d", reg.port);
+	snprintf(o.trunks[0].user, sizeof(o.trunks[0].user), "fax");
+	snprintf(o.trunks[0].password, sizeof(o.trunks[0].password), "pw");
+	o.trunks[0].do_register = true;
+	o.trunks[0].register_expiry = 600;
+	line = sip_line_start(&o, NULL);
+	ck_assert_ptr_nonnull(line);
+	r = recv(reg.fd, req, sizeof(req) - 1, 0);
+	ck_assert_int_gt(r, 0);
+	req[r] = '\0';
+	ck_assert_msg(strncmp(req, "REGISTER sip:127.0.0.1:", 23) == 0, "got %.40s", req);
+	ck_assert_ptr_nonnull(strstr(req, "<sip:fax@127.0.0.1:"));
+	ck_assert_ptr_null(strstr(req, "Authorization:"));
+	reply_to(&reg, req, "401 Unauthorized",
+	    "WWW-Authenticate: Digest realm=\"t37\", nonce=\"abc123\", algorithm=MD5\r\n");
+	r = recv(reg.fd, req, sizeof(req) - 1, 0);
+	ck_assert_int_gt(r, 0);
+	req[r] = '\0';
+	ck_assert_msg(strncmp(req, "REGISTER ", 9) == 0, "got %.40s", req);
+	ck_assert_ptr_nonnull(strstr(req, "Authorization: Digest username=\"fax\""));
+	ck_assert_ptr_nonnull(strstr(req, "nonce=\"abc123\""));
+	reply_to(&reg, req, "200 OK", "Expires: 600\r\n");
+	sip_line_stop(line);
+	close(reg.fd);
 }
 END_TEST
 
@@ -250,6 +450,9 @@ suite_sip_line(void)
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_sip_line_answer_side);
+	tcase_add_test(tc, test_sip_line_dial_limits);
+	tcase_add_test(tc, test_sip_line_media_watchdog);
+	tcase_add_test(tc, test_sip_line_register);
 	tcase_add_test(tc, test_sip_line_bad_listen);
 	tcase_add_test(tc, test_sip_line_result_names);
 	suite_add_tcase(s, tc);
