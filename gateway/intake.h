@@ -95,6 +95,15 @@ unsigned long long gw_intake_attach(struct gw_intake *in, struct bufferevent *be
  */
 int gw_intake_set_config(struct gw_intake *in, const struct config *cfg,
     char *err, size_t errlen);
+/* Shutdown: no new sessions; idle ones get 421 now, the others after
+ * their transaction. */
+void gw_intake_shutdown(struct gw_intake *in);
+/* Sessions plus commits still running (0 when drained). */
+unsigned gw_intake_inflight(struct gw_intake *in);
+/* The daemon hook (gateway/intake_gw.c): registers the intake as the
+ * "smtpd" subsystem of gw (gateway/gw.h). 0 or -1. */
+struct gw;
+int gw_intake_gw_register(struct gw *gw);
 /* Stops listening, closes sessions, waits for the committer. Accepts NULL. */
 void gw_intake_free(struct gw_intake *in);
 

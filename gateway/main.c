@@ -11,6 +11,7 @@
 
 #include "config/config.h"
 #include "gateway/gw.h"
+#include "gateway/intake.h"
 #include "gateway/log.h"
 
 #define GW_EXIT_OK 0
@@ -26,6 +27,7 @@ static int check_config(const char *path);
  * reverse). Each entry registers one with gw_register(); see gateway/gw.h.
  */
 static int (*const gw_subsystems[])(struct gw *gw) = {
+	gw_intake_gw_register,
 	NULL,
 };
 
