@@ -48,11 +48,13 @@ wait_port() {
     done
 }
 
-# ---- t37gw
+# ---- t37gw (as root it drops to nobody, which must reach the spool)
+chmod 755 "$T"
 GW_PORT=$(port)
 cat > "$T/t37gw.conf" <<EOF
 hostname gw.bench
 spool $T/spool
+user nobody
 log stderr level warn
 sip
  listen udp 127.0.0.1 $(port)
@@ -68,6 +70,7 @@ dial-peer voice 400 voip
  destination-pattern 1919.......
  session target sip:\$d\$@127.0.0.1:5099
 EOF
+chmod 644 "$T/t37gw.conf"
 "$BUILD/t37gw" -c "$T/t37gw.conf" 2> "$T/t37gw.log" &
 GW_PID=$!
 wait_port "$GW_PORT"
