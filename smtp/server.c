@@ -403,11 +403,9 @@ smtp_session_reply(struct smtp_session *s, int code, const char *enh, const char
 	else
 		evbuffer_add_printf(bufferevent_get_output(s->bev), "%d %s\r\n", code, text);
 	if (code >= 400)
-		log_info("smtp=%llx client=%s cmd=%s reply=%s", s->id, s->addr,
-		    s->verb ? s->verb : "-",
-		    log_esc(esc, sizeof(esc), text, strlen(text)) ? esc : "");
-	if (code >= 400)
-		log_debug("smtp=%llx code=%d enh=%s", s->id, code, enh ? enh : "");
+		log_info("smtp=%llx client=%s cmd=%s reply=%d enh=%s text=%s", s->id, s->addr,
+		    s->verb ? s->verb : "-", code, enh && *enh ? enh : "-",
+		    log_esc(esc, sizeof(esc), text, strlen(text)));
 }
 
 /* Multi-line replies (EHLO, HELP) already formatted by the caller. */
