@@ -100,10 +100,11 @@ int gw_intake_set_config(struct gw_intake *in, const struct config *cfg,
 void gw_intake_shutdown(struct gw_intake *in);
 /* Sessions plus commits still running (0 when drained). */
 unsigned gw_intake_inflight(struct gw_intake *in);
-/* The daemon hook (gateway/intake_gw.c): registers the intake as the
- * "smtpd" subsystem of gw (gateway/gw.h). 0 or -1. */
-struct gw;
-int gw_intake_gw_register(struct gw *gw);
+/* Tells fn (on the loop, before the 250 is sent) of every job made durable
+ * in GW_INTAKE_QUEUE, so its consumer can start at once instead of at its
+ * next scan. fn may be NULL. */
+typedef void (gw_intake_committed_fn)(void *arg, const char *id);
+void gw_intake_set_committed(struct gw_intake *in, gw_intake_committed_fn *fn, void *arg);
 /* Stops listening, closes sessions, waits for the committer. Accepts NULL. */
 void gw_intake_free(struct gw_intake *in);
 

@@ -71,8 +71,10 @@ wait_for 20 sh -c "ls '$PF/mail/inbox/new/' | grep -q ." || { cat "$PF/maillog";
 cat "$PF/maillog"
 grep -q 'TLS connection established from localhost\[127.0.0.1\]\|TLS connection established from unknown\[127.0.0.1\]' "$PF/maillog" \
     || fail "Postfix saw no TLS"
-grep -q 'sender delivery status notification' "$PF/maillog" \
+wait_for 20 grep -q 'sender delivery status notification' "$PF/maillog" \
     || fail "Postfix got no NOTIFY=SUCCESS request"
+grep -q 'ehlo=2 starttls=1 mail=1 rcpt=1 data=1 quit=1' "$PF/maillog" \
+    || fail "session not ended with QUIT inside TLS"
 f=$(find "$PF/mail/inbox/new" -type f | head -n 1)
 grep -q 'with ESMTPS' "$f" || fail "the message did not come over ESMTPS"
 python3 tests/integration/onramp_check.py "$f" 2 || fail "message check"
