@@ -232,6 +232,18 @@ gw_intake_set_config(struct gw_intake *in, const struct config *cfg, char *err, 
 }
 
 void
+gw_intake_shutdown(struct gw_intake *in)
+{
+	smtp_server_shutdown(in->srv);
+}
+
+unsigned
+gw_intake_inflight(struct gw_intake *in)
+{
+	return smtp_server_sessions(in->srv) + intake_committer_busy(&in->cm);
+}
+
+void
 gw_intake_free(struct gw_intake *in)
 {
 	if (in == NULL)

@@ -95,6 +95,11 @@ unsigned long long gw_intake_attach(struct gw_intake *in, struct bufferevent *be
  */
 int gw_intake_set_config(struct gw_intake *in, const struct config *cfg,
     char *err, size_t errlen);
+/* Shutdown: no new sessions; idle ones get 421 now, the others after
+ * their transaction. */
+void gw_intake_shutdown(struct gw_intake *in);
+/* Sessions plus commits still running (0 when drained). */
+unsigned gw_intake_inflight(struct gw_intake *in);
 /* Tells fn (on the loop, before the 250 is sent) of every job made durable
  * in GW_INTAKE_QUEUE, so its consumer can start at once instead of at its
  * next scan. fn may be NULL. */

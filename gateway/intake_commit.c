@@ -66,10 +66,17 @@ intake_committer_start(struct intake_committer *cm, struct event_base *base,
 void
 intake_committer_push(struct intake_committer *cm, struct intake_commit *c)
 {
+	cm->busy++;                     /* loop thread only */
 	pthread_mutex_lock(&cm->lock);
 	TAILQ_INSERT_TAIL(&cm->pending, c, entry);
 	pthread_cond_signal(&cm->cond);
 	pthread_mutex_unlock(&cm->lock);
+}
+
+unsigned
+intake_committer_busy(struct intake_committer *cm)
+{
+	return cm->busy;
 }
 
 void
@@ -165,6 +172,7 @@ committer_drain(struct intake_committer *cm)
 	pthread_mutex_unlock(&cm->lock);
 	while ((c = TAILQ_FIRST(&q)) != NULL) {
 		TAILQ_REMOVE(&q, c, entry);
+		cm->busy--;
 		cm->finish(cm->arg, c);         /* frees c */
 	}
 }

@@ -39,6 +39,7 @@ struct intake_committer {
 	struct intake_commitq pending;          /* loop -> thread */
 	struct intake_commitq done;             /* thread -> loop */
 	int stopping;
+	unsigned busy;                          /* pushed, not yet finished */
 	int efd;                                /* eventfd: "done has entries" */
 	struct event *ev;                       /* owned; reads efd on the loop */
 	struct spool *spool;                    /* borrowed */
@@ -50,6 +51,8 @@ int intake_committer_start(struct intake_committer *cm, struct event_base *base,
     struct spool *spool, void (*finish)(void *, struct intake_commit *), void *arg);
 /* Queues c (ownership moves to the committer). */
 void intake_committer_push(struct intake_committer *cm, struct intake_commit *c);
+/* Commits handed over and not yet answered. */
+unsigned intake_committer_busy(struct intake_committer *cm);
 /* Commits what is pending, stops the thread, finishes what is done. */
 void intake_committer_stop(struct intake_committer *cm);
 

@@ -44,6 +44,7 @@ struct smtp_server {
 	unsigned long long next_id;
 	unsigned nsessions;
 	int paused;                     /* listeners disabled at the session cap */
+	int stopping;                   /* smtp_server_shutdown() was called */
 	TAILQ_HEAD(, smtp_session) sessions;
 	TAILQ_HEAD(, smtp_listener) listeners;
 };
@@ -59,6 +60,7 @@ static const char *const phase_names[] = {
 static void server_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg);
 static void server_pause(struct smtp_server *srv, int pause);
+static int session_shutdown_check(struct smtp_session *s);
 static struct smtp_session *server_find(struct smtp_server *srv, unsigned long long id);
 static void session_setcb(struct smtp_session *s);
 static void session_read_cb(struct bufferevent *bev, void *arg);
@@ -174,6 +176,38 @@ smtp_server_listen(struct smtp_server *srv, const char *addr, const char *port)
 		evconnlistener_disable(l->lev);
 	TAILQ_INSERT_TAIL(&srv->listeners, l, entry);
 	return 0;
+}
+
+void
+smtp_server_shutdown(struct smtp_server *srv)
+{
+	struct smtp_listener *l;
+	struct smtp_session *s, *next;
+
+	srv->stopping = 1;
+	while ((l = TAILQ_FIRST(&srv->listeners)) != NULL) {
+		TAILQ_REMOVE(&srv->listeners, l, entry);
+		evconnlistener_free(l->lev);
+		free(l);
+	}
+	for (s = TAILQ_FIRST(&srv->sessions); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, entry);
+		session_shutdown_check(s);
+	}
+}
+
+/* During shutdown, closes a session that is between transactions. */
+static int
+session_shutdown_check(struct smtp_session *s)
+{
+	if (!s->srv->stopping || s->txn != NULL || s->phase == SMTP_PH_QUIT ||
+	    s->phase == SMTP_PH_TLS || s->phase == SMTP_PH_NEW)
+		return 0;
+	s->verb = "-";
+	smtp_session_reply(s, 421, "4.3.2", "%s Service shutting down, try again later",
+	    s->srv->opt.hostname);
+	smtp_session_close(s);
+	return 1;
 }
 
 unsigned
@@ -369,11 +403,9 @@ smtp_session_reply(struct smtp_session *s, int code, const char *enh, const char
 	else
 		evbuffer_add_printf(bufferevent_get_output(s->bev), "%d %s\r\n", code, text);
 	if (code >= 400)
-		log_info("smtp=%llx client=%s cmd=%s reply=%s", s->id, s->addr,
-		    s->verb ? s->verb : "-",
-		    log_esc(esc, sizeof(esc), text, strlen(text)) ? esc : "");
-	if (code >= 400)
-		log_debug("smtp=%llx code=%d enh=%s", s->id, code, enh ? enh : "");
+		log_info("smtp=%llx client=%s cmd=%s reply=%d enh=%s text=%s", s->id, s->addr,
+		    s->verb ? s->verb : "-", code, enh && *enh ? enh : "-",
+		    log_esc(esc, sizeof(esc), text, strlen(text)));
 }
 
 /* Multi-line replies (EHLO, HELP) already formatted by the caller. */
@@ -683,7 +715,8 @@ session_process(struct smtp_session *s)
 	s->in_process = 1;
 	for (;;) {
 		if (s->phase == SMTP_PH_QUIT || s->phase == SMTP_PH_TLS ||
-		    s->phase == SMTP_PH_BODY_WAIT || s->phase == SMTP_PH_NEW)
+		    s->phase == SMTP_PH_BODY_WAIT || s->phase == SMTP_PH_NEW ||
+		    session_shutdown_check(s))
 			break;
 		r = session_getline(s, o->cmdline_max, &len);
 		if (r == GL_NONE || r == GL_ERROR)

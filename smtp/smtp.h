@@ -186,6 +186,12 @@ unsigned long long smtp_server_attach(struct smtp_server *srv, struct buffereven
  */
 int smtp_server_reply_data(struct smtp_server *srv, unsigned long long id,
     const struct smtp_server_reply *reply);
+/*
+ * Shutdown: closes the listeners; sessions outside a transaction get
+ * "421 4.3.2" and close now, the others once their transaction ends (the
+ * reply to the final dot, RSET, or the client leaving). Irreversible.
+ */
+void smtp_server_shutdown(struct smtp_server *srv);
 /* Number of live sessions. */
 unsigned smtp_server_sessions(const struct smtp_server *srv);
 /*

@@ -42,6 +42,7 @@ def check(cond, msg):
 BASE_CONFIG = """\
 hostname gw.test
 spool {spool}
+{user}
 log stderr level info
 sip
  listen udp 127.0.0.1 {sip_port}
@@ -80,12 +81,15 @@ class Gateway:
 
     def __init__(self, extra="", max_rcpt=10, max_size=100000):
         self.dir = tempfile.mkdtemp(prefix="t37smtpd.")
+        os.chmod(self.dir, 0o755)       # run as root, the daemon drops to "nobody"
         atexit.register(self.cleanup)
         self.spool = os.path.join(self.dir, "spool")
         self.port = free_port()
         self.conf = os.path.join(self.dir, "t37gw.conf")
         with open(self.conf, "w") as f:
-            f.write(BASE_CONFIG.format(spool=self.spool, sip_port=free_port(),
+            os.fchmod(f.fileno(), 0o644)
+            f.write(BASE_CONFIG.format(spool=self.spool,
+                                       user="user nobody" if os.getuid() == 0 else "", sip_port=free_port(),
                                        trunk_port=free_port(), smtp_port=self.port,
                                        max_rcpt=max_rcpt, max_size=max_size,
                                        extra=extra.format(dir=self.dir)))

@@ -883,6 +883,36 @@ START_TEST(test_max_sessions_pause)
 }
 END_TEST
 
+START_TEST(test_shutdown)
+{
+	struct harness h, idle;
+	struct bufferevent *p2[2];
+
+	h_setup(&h, NULL);
+	/* a second, idle session on the same server */
+	memset(&idle, 0, sizeof(idle));
+	ck_assert_int_eq(bufferevent_pair_new(h.base, 0, p2), 0);
+	bufferevent_setcb(p2[1], client_read, NULL, client_event, &idle);
+	bufferevent_enable(p2[1], EV_READ | EV_WRITE);
+	ck_assert(smtp_server_attach(h.srv, p2[0], "192.0.2.9") != 0);
+	start_data(&h);
+	run(&h);
+	idle.out_len = 0;
+	smtp_server_shutdown(h.srv);
+	run(&h);
+	/* the idle one is told and closed; the transaction goes on */
+	ck_assert_ptr_nonnull(strstr(idle.out, "421 4.3.2 "));
+	ck_assert_int_eq(idle.closed, 1);
+	ck_assert_int_eq(h.closed, 0);
+	ck_assert_str_eq(cmd(&h, "Subject: last\r\n\r\nx\r\n.\r\n"),
+	    "250 2.0.0 Ok: queued as J1\r\n421 4.3.2 gw.test Service shutting down, try again later\r\n");
+	ck_assert_int_eq(h.closed, 1);
+	ck_assert_uint_eq(smtp_server_sessions(h.srv), 0);
+	bufferevent_free(p2[1]);
+	h_teardown(&h);
+}
+END_TEST
+
 Suite *
 suite_smtp_server(void)
 {
@@ -913,6 +943,7 @@ suite_smtp_server(void)
 	tcase_add_test(tc, test_http_probe);
 	tcase_add_test(tc, test_starttls_unavailable);
 	tcase_add_test(tc, test_timeout);
+	tcase_add_test(tc, test_shutdown);
 	tcase_add_test(tc, test_max_sessions_pause);
 	suite_add_tcase(s, tc);
 	return s;
