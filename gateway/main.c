@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "gateway/gw.h"
 #include "gateway/log.h"
+#include "gateway/queue.h"
 
 #define GW_EXIT_OK 0
 #define GW_EXIT_FAIL 1
@@ -26,6 +27,7 @@ static int check_config(const char *path);
  * reverse). Each entry registers one with gw_register(); see gateway/gw.h.
  */
 static int (*const gw_subsystems[])(struct gw *gw) = {
+	queue_gw_register,      /* onramp mail queue */
 	NULL,
 };
 

@@ -74,6 +74,12 @@ unsigned queue_jobs(const struct queue *q);
  * (seconds): retry * 2^(attempts-1), capped at max(retry, QUEUE_RETRY_CAP). */
 unsigned queue_backoff(unsigned retry, unsigned attempts);
 
+/* The daemon subsystem (gateway/queue_gw.c): add to gw_subsystems[] in
+ * gateway/main.c. 0 or -1. */
+int queue_gw_register(struct gw *gw);
+/* The daemon's onramp queue once the subsystem opened, else NULL. */
+struct queue *queue_gw_queue(void);
+
 /*
  * The onramp glue: a fax was received (plain data from the line thread).
  * Matches the mmoip dial-peer on the called number, expands its session
