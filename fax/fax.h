@@ -75,17 +75,19 @@ struct fax_session_options {
 					 * into the file by fax_header_stamp) */
 	int ecm;			/* error correction mode; default on */
 	int modems;			/* FAX_MODEM_*; 0 = all */
-	int max_speed;			/* 2400..14400 bps; 0 = no limit. In
-					 * audio mode spandsp 0.0.6 caps by
-					 * modem: < 12000 drops V.17, < 7200
-					 * drops V.29; T.38 caps exactly */
+	int max_speed;			/* 2400..14400 bps; 0 = no limit.
+					 * spandsp 0.0.6 caps by modem: < 12000
+					 * drops V.17, < 7200 drops V.29 (so
+					 * does t38.max_rate in T.38 mode) */
 	int resolutions;		/* FAX_RES_*; 0 = standard|fine|superfine */
 	int widths;			/* FAX_WIDTH_*; 0 = A4|B4|A3 */
 	const char *tx_tiff;		/* send this normalized file, or NULL */
 	const char *rx_tiff;		/* receive into this path, or NULL */
 	int profile_s;			/* receive: rewrite rx_tiff to Profile S
-					 * at the end (before the done callback);
-					 * 0 keeps what spandsp wrote */
+					 * at the end (before the done callback;
+					 * disk I/O with fsync in the caller's
+					 * thread); 0 keeps what spandsp wrote,
+					 * fax_tiff_profile_s() can run later */
 	unsigned idle_timeout_ms;	/* watchdog: no progress; 0 = default */
 	unsigned max_duration_ms;	/* watchdog: whole call; 0 = default */
 	struct fax_t38_options t38;	/* used in T.38 mode */
@@ -290,7 +292,8 @@ struct fax_tiff_info {
 /*
  * Reads every page of inputs[0..n) (any bilevel TIFF libtiff decodes: G3
  * 1-D/2-D, G4, none, PackBits, LZW...; either fill order; MinIsWhite or
- * MinIsBlack; strips or tiles; 8-bit greyscale is thresholded) and writes
+ * MinIsBlack; strips or tiles; greyscale, palette, RGB and JPEG YCbCr are
+ * thresholded at 50%; strips must lie in the file and not overlap) and writes
  * one multi-page file at out_path: 1728 wide, 204x196 or 204x98, G4...
  * readable by spandsp, one strip per page. Pages are scaled to keep their
  * physical size (wider than 215 mm: scaled down to fit, aspect kept);

@@ -241,11 +241,16 @@ configure_t30(struct fax_session *s)
 {
 	t30_state_t *t = s->t30;
 	int modems = s->opts.modems, comp, sizes = 0, res = 0;
+	int cap = s->opts.max_speed;
 
-	/* spandsp 0.0.6 has no rate cap: drop the modems above max_speed. */
-	if (s->opts.max_speed != 0 && s->opts.max_speed < 12000)
+	/* spandsp 0.0.6 has no rate cap (the T.38 terminal ignores its
+	 * fastest-rate setting too): drop the modems above the cap. */
+	if (s->media == FAX_MEDIA_T38 && s->opts.t38.max_rate > 0 &&
+	    (cap == 0 || s->opts.t38.max_rate < cap))
+		cap = s->opts.t38.max_rate;
+	if (cap != 0 && cap < 12000)
 		modems &= ~FAX_MODEM_V17;
-	if (s->opts.max_speed != 0 && s->opts.max_speed < 7200)
+	if (cap != 0 && cap < 7200)
 		modems &= ~FAX_MODEM_V29;
 	if (modems == 0)
 		modems = FAX_MODEM_V27TER;

@@ -192,6 +192,7 @@ check_page(struct fax_tiff_in *in, const struct fax_tiff_limits *l,
 {
 	uint32_t w = 0, h = 0;
 	uint16_t planar = PLANARCONFIG_CONTIG, sfmt = SAMPLEFORMAT_UINT;
+	uint16_t comp = COMPRESSION_NONE;
 	uint64_t tile_bytes;
 
 	memset(f, 0, sizeof(*f));
@@ -227,6 +228,15 @@ check_page(struct fax_tiff_in *in, const struct fax_tiff_limits *l,
 		if (f->spp < 1 || f->spp > 2 ||
 		    (f->spp > 1 && planar != PLANARCONFIG_CONTIG))
 			goto colour;
+		break;
+	case PHOTOMETRIC_YCBCR:
+		/* JPEG scans: libjpeg converts to RGB for us. */
+		TIFFGetFieldDefaulted(in->tif, TIFFTAG_COMPRESSION, &comp);
+		if (comp != COMPRESSION_JPEG || f->bps != 8 || f->spp != 3 ||
+		    !TIFFSetField(in->tif, TIFFTAG_JPEGCOLORMODE,
+		    JPEGCOLORMODE_RGB))
+			goto colour;
+		f->photo = PHOTOMETRIC_RGB;
 		break;
 	case PHOTOMETRIC_RGB:
 		if (f->bps != 8 || f->spp < 3 || f->spp > 4 ||

@@ -428,32 +428,32 @@ gw_start(struct gw *gw)
 {
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
 	char err[GW_ERR_MAX], ubuf[LOG_ESC_BUFSZ];
-	int as_root = geteuid() == 0;
+	int drop = geteuid() == 0 && gw->run_user[0] != '\0';
 	uid_t uid = 0;
 	gid_t gid = 0;
 	size_t i;
 
-	if (as_root) {
-		if (gw->run_user[0] == '\0') {
-			log_err("event=start result=failed reason=\"running as root needs a 'user "
-			    "NAME' line in %s to drop privileges to\"", gw->path);
-			return -1;
-		}
+	if (drop) {
 		if (gw_priv_lookup(gw->run_user, &uid, &gid, err, sizeof(err)) == -1) {
 			log_err("event=start result=failed error=%s", log_str(ubuf, sizeof(ubuf), err));
 			return -1;
 		}
 		if (uid == 0) {
-			log_err("event=start result=failed reason=\"user %s is root\"", gw->run_user);
+			log_err("event=start result=failed reason=\"user %s is root: name an "
+			    "unprivileged account\"", log_str(ubuf, sizeof(ubuf), gw->run_user));
 			return -1;
 		}
+	} else if (geteuid() == 0) {
+		/* Allowed (containers, test rigs), but never quietly. */
+		log_warnx("event=start user=root warning=\"no 'user NAME' line in %s: running "
+		    "with root privileges\"", gw->path);
 	} else if (gw->run_user[0] != '\0') {
 		log_info("event=start user=%s result=ignored reason=not-started-as-root",
 		    log_str(ubuf, sizeof(ubuf), gw->run_user));
 	}
 
 	if ((gw->spool = spool_open(gw->run_spool, err, sizeof(err))) == NULL ||
-	    (as_root && spool_chown(gw->spool, uid, gid, err, sizeof(err)) == -1)) {
+	    (drop && spool_chown(gw->spool, uid, gid, err, sizeof(err)) == -1)) {
 		log_err("event=start result=failed error=%s", log_str(ubuf, sizeof(ubuf), err));
 		return -1;
 	}
@@ -466,7 +466,7 @@ gw_start(struct gw *gw)
 		}
 		gw->slots[i].opened = 1;
 	}
-	if (as_root) {
+	if (drop) {
 		if (gw_priv_drop(uid, gid, err, sizeof(err)) == -1 ||
 		    spool_check(gw->spool, err, sizeof(err)) == -1) {
 			log_err("event=start result=failed error=%s", log_str(ubuf, sizeof(ubuf), err));

@@ -31,10 +31,12 @@
  * The old object lives until its last holder releases it. Hold/release are
  * thread-safe (the line thread may hold a config too).
  *
- * Privileges: started as root, t37gw requires `user NAME` and drops to it
- * (setgroups/setgid/setuid, verified) after every open(); as root with no
- * `user` it refuses to start. Started as another user, `user` is ignored
- * with a notice. Changes to `spool` or `user` need a restart; a reload
+ * Privileges: started as root with `user NAME`, t37gw drops to that user
+ * (setgroups/setgid/setuid, verified) after every open(); an unknown user,
+ * or a user that is root, stops the start. Started as root without `user`
+ * it runs as root and warns at every start (containers, test rigs; not for
+ * production). Started as another user, `user` is ignored with a notice.
+ * Changes to `spool` or `user` need a restart; a reload
  * says so and keeps the running values.
  */
 #ifndef T37_GW_H

@@ -95,6 +95,11 @@ unsigned long long gw_intake_attach(struct gw_intake *in, struct bufferevent *be
  */
 int gw_intake_set_config(struct gw_intake *in, const struct config *cfg,
     char *err, size_t errlen);
+/* Tells fn (on the loop, before the 250 is sent) of every job made durable
+ * in GW_INTAKE_QUEUE, so its consumer can start at once instead of at its
+ * next scan. fn may be NULL. */
+typedef void (gw_intake_committed_fn)(void *arg, const char *id);
+void gw_intake_set_committed(struct gw_intake *in, gw_intake_committed_fn *fn, void *arg);
 /* Stops listening, closes sessions, waits for the committer. Accepts NULL. */
 void gw_intake_free(struct gw_intake *in);
 

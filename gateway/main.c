@@ -12,7 +12,7 @@
 #include "config/config.h"
 #include "gateway/gw.h"
 #include "gateway/log.h"
-#include "gateway/queue.h"
+#include "gateway/parts.h"
 
 #define GW_EXIT_OK 0
 #define GW_EXIT_FAIL 1
@@ -27,7 +27,7 @@ static int check_config(const char *path);
  * reverse). Each entry registers one with gw_register(); see gateway/gw.h.
  */
 static int (*const gw_subsystems[])(struct gw *gw) = {
-	queue_gw_register,      /* onramp mail queue */
+	gw_parts_register,
 	NULL,
 };
 

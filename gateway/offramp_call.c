@@ -8,6 +8,7 @@
  * Not here: the line thread (sip/), the ladder itself (offramp_retry.c).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <glib.h>
@@ -145,6 +146,8 @@ call_diag(char *diag, size_t len, const struct sip_event *ev, const char *what)
 	if (strcmp(what, "T.30") == 0)
 		n = snprintf(diag, len, "T.30 error %d: %s", ev->t30_code,
 		    ev->reason[0] ? ev->reason : "fax transfer failed");
+	else if (ev->sip_status > 0 && atoi(ev->reason) == ev->sip_status)
+		n = snprintf(diag, len, "%s %s", what, ev->reason);   /* "486 Busy Here" */
 	else if (ev->sip_status > 0)
 		n = snprintf(diag, len, "%s %d %s", what, ev->sip_status, ev->reason);
 	else

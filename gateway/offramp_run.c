@@ -243,8 +243,16 @@ scan_one(const char *id, void *arg)
 
 	if (g_hash_table_contains(o->jobs, id))
 		return 0;
-	if ((j = ojob_load(o, id)) == NULL)
+	if ((j = ojob_load(o, id)) == NULL) {
+		/* Unreadable: set aside for the operator, never dropped. */
+		if (spool_move(o->sp, GW_INTAKE_QUEUE, id, QUEUE_FAILED_NAME) == 0)
+			log_warnx("job=%s moved to the %s queue for the operator", id,
+			    QUEUE_FAILED_NAME);
+		else
+			log_warn("job=%s cannot be moved to the %s queue", id,
+			    QUEUE_FAILED_NAME);
 		return 0;
+	}
 	g_strlcpy(keep, j->id, sizeof(keep));
 	g_hash_table_insert(o->jobs, j->id, j);
 	ojob_forward_postmaster(j);
@@ -526,7 +534,8 @@ render_done_cb(evutil_socket_t fd, short what, void *arg)
 			j->phase = OJ_CALLING;
 			log_info("job=%s event=rendered pages=%u", j->id, j->pages);
 			ojob_run(j);
-		} else if (t->err.status[0] == '4') {
+		} else if (t->err.status[0] == '4' &&
+		    time(NULL) < j->job->received + (time_t)GW_RETRY_MAX_AGE) {
 			char esc[LOG_ESC_BUFSZ];
 
 			j->phase = OJ_WAITING;
@@ -567,6 +576,8 @@ static void
 ojob_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct ojob *j = arg;
+	struct gw_offramp *o = j->o;
+	char id[SPOOL_ID_LEN + 1];
 
 	(void)fd;
 	(void)what;
@@ -575,7 +586,12 @@ ojob_timer_cb(evutil_socket_t fd, short what, void *arg)
 		ojob_render_request(j);
 		return;
 	}
-	ojob_run(j);
+	g_strlcpy(id, j->id, sizeof(id));
+	if (j->phase == OJ_CALLING)
+		ojob_run(j);   /* may end the job */
+	/* Reports that could not be queued earlier are tried again here. */
+	if ((j = g_hash_table_lookup(o->jobs, id)) != NULL)
+		ojob_changed(j);
 }
 
 /* Places every call that is due and admitted; schedules the next wake-up.

@@ -74,12 +74,6 @@ unsigned queue_jobs(const struct queue *q);
  * (seconds): retry * 2^(attempts-1), capped at max(retry, QUEUE_RETRY_CAP). */
 unsigned queue_backoff(unsigned retry, unsigned attempts);
 
-/* The daemon subsystem (gateway/queue_gw.c): add to gw_subsystems[] in
- * gateway/main.c. 0 or -1. */
-int queue_gw_register(struct gw *gw);
-/* The daemon's onramp queue once the subsystem opened, else NULL. */
-struct queue *queue_gw_queue(void);
-
 /*
  * The onramp glue: a fax was received (plain data from the line thread).
  * Matches the mmoip dial-peer on the called number, expands its session
@@ -104,27 +98,5 @@ struct gw_fax_received {
 };
 int gw_onramp_fax_received(struct queue *q, const struct gw_fax_received *fr,
     char id[SPOOL_ID_LEN + 1]);
-
-/*
- * Routing of an incoming fax call (gateway/onramp_route.c), for the SIP
- * line's route callback; runs on the line thread and reads only cfg.
- * voip `incoming called-number` (when any is configured, one must match)
- * and mmoip `destination-pattern` with a mailto target, else 404; the
- * peer's `max-conn`, else 486; CSI from `fax receive called-subscriber`,
- * ECM on, rx_path = rx_dir/<call id>.tif. Fills d and returns the mmoip
- * peer's tag, or 0 when the call is refused (logged with the reason).
- * An accepted call holds a max-conn slot until gw_onramp_call_ended().
- */
-#define GW_ONRAMP_CALLS_MAX 1024        /* incoming calls tracked at once */
-struct sip_call_info;
-struct sip_route_decision;
-struct gw_onramp_conns;         /* opaque: calls in progress per peer */
-struct gw_onramp_conns *gw_onramp_conns_new(void);     /* NULL on ENOMEM */
-void gw_onramp_conns_free(struct gw_onramp_conns *c);  /* accepts NULL */
-unsigned gw_onramp_route(const struct config *cfg, struct gw_onramp_conns *conns,
-    const char *rx_dir, const struct sip_call_info *info,
-    struct sip_route_decision *d);
-/* The call ended (SIP_EV_CALL_FINISHED; any thread): frees its slot. */
-void gw_onramp_call_ended(struct gw_onramp_conns *conns, const char *call_id);
 
 #endif

@@ -25,8 +25,8 @@
 
 #define SIP_FRAME_MS 20
 #define SIP_FRAME_SAMPLES 160
-/* Most 20 ms frames run at once when the line thread was late. */
-#define SIP_TICK_CATCHUP 5
+/* Frames the media clock may fall behind before it skips ahead. */
+#define SIP_TICK_MAX_BEHIND 25
 /* After phase E, wait this long before BYE (last frames, MCF). */
 #define SIP_HANGUP_DELAY_MS 500
 /* Stop: time allowed for BYE/CANCEL transactions before exiting. */

@@ -172,6 +172,7 @@ sip_media_start_fax(struct sip_call *call, enum sip_media media, char *err, size
 	fo.max_speed = (int)call->fax_opts.max_rate;
 	fo.tx_tiff = call->dir == SIP_DIR_OFFRAMP ? call->tx_path : NULL;
 	fo.rx_tiff = call->dir == SIP_DIR_ONRAMP ? call->rx_path : NULL;
+	fo.profile_s = !call->fax_opts.passthrough;
 	fo.max_duration_ms = o->max_call_s * 1000u;
 	if (media == SIP_MEDIA_T38)
 		sip_media_t38_opts(call, &fo.t38);
@@ -220,6 +221,15 @@ void
 sip_media_close(struct sip_call *call)
 {
 	tmr_cancel(&call->tick_tmr);
+	if (call->rtp != NULL && call->jb.started)
+		log_info("call=%s rtp stored=%lu played=%lu lost=%lu late=%lu dup=%lu restarts=%lu",
+		    call->id, call->jb.stored, call->jb.played, call->jb.lost, call->jb.late,
+		    call->jb.duplicates, call->jb.restarts);
+	if (call->urx != NULL && call->urx->started)
+		log_info("call=%s udptl received=%lu delivered=%lu recovered=%lu lost=%lu "
+		    "dup=%lu malformed=%lu", call->id, call->urx->received, call->urx->delivered,
+		    call->urx->recovered, call->urx->lost, call->urx->duplicates,
+		    call->urx->malformed);
 	call->rtp = mem_deref(call->rtp);
 	call->udptl = mem_deref(call->udptl);
 	free(call->urx);
@@ -282,23 +292,32 @@ sip_media_udptl_recv(const struct sa *src, struct mbuf *mb, void *arg)
 
 /* --- the 20 ms clock -------------------------------------------------- */
 
-/* Deadlines are absolute (libre quirk 10): a late wake-up runs the frames
- * due (at most SIP_TICK_CATCHUP) and the next deadline does not move. */
+/* Deadlines are absolute (libre quirk 10): a late wake-up does not move
+ * the next deadline. One frame per callback: when behind, the next one
+ * runs from a zero timer, after libre has polled the sockets again, so
+ * catching up after a stall plays the packets that queued meanwhile
+ * instead of declaring them lost. Beyond SIP_TICK_MAX_BEHIND the clock
+ * skips ahead. */
 static void
 sip_media_tick(void *arg)
 {
 	struct sip_call *call = arg;
 	const struct sip_line_options *o = &call->line->opts;
 	uint64_t now = tmr_jiffies();
-	unsigned n = 0;
 
-	while (call->next_tick <= now && n < SIP_TICK_CATCHUP) {
+	if (call->next_tick <= now) {
 		sip_media_frame(call);
 		call->next_tick += SIP_FRAME_MS;
-		n++;
 	}
-	if (call->next_tick + SIP_FRAME_MS * SIP_TICK_CATCHUP < now)
-		call->next_tick = now + SIP_FRAME_MS;   /* stalled: skip ahead */
+	if (call->next_tick + SIP_FRAME_MS * SIP_TICK_MAX_BEHIND < now) {
+		/* Stalled: skip ahead. The RTP timestamp jumps by the time
+		 * skipped (RFC 3550 5.1) so the peer sees the gap. */
+		uint64_t skipped = (now - call->next_tick) / SIP_FRAME_MS + 1;
+		log_info("call=%s clock: %llu frames skipped", call->id,
+		    (unsigned long long)skipped);
+		call->rtp_ts += (uint32_t)(skipped * SIP_FRAME_SAMPLES);
+		call->next_tick += skipped * SIP_FRAME_MS;
+	}
 	if (call->fax_done) {
 		sip_call_fax_finished(call);
 		return;

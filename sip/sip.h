@@ -80,6 +80,8 @@ struct sip_fax_options {
 	char ident[SIP_IDENT_MAX];       /* our TSI/CSI */
 	bool ecm;
 	unsigned max_rate;               /* 0 = best (14400) */
+	bool passthrough;                /* receive: keep spandsp's file instead
+	                                    of rewriting it to Profile S */
 };
 
 struct sip_route_decision {

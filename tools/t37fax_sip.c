@@ -25,6 +25,7 @@
 #define T37FAX_SEND_MAX_S 3600
 /* --calls: simultaneous calls from one process (load generation). */
 #define T37FAX_MAX_CALLS 1000
+#define T37FAX_CALL_SPACING_MS 50
 
 struct t37fax_answer_ctx {
 	char out_dir[PATH_MAX - 64];
@@ -265,6 +266,10 @@ t37fax_send(int argc, char **argv)
 	snprintf(req.tx_path, sizeof(req.tx_path), "%s", tx);
 	req.ring_timeout_s = timeout;
 	for (i = 0; i < calls; i++) {
+		/* Calls arrive like real traffic, not all in the same
+		 * millisecond: T.30 phase changes (page reads) stay spread. */
+		if (i > 0)
+			usleep(T37FAX_CALL_SPACING_MS * 1000);
 		req.job_id = i + 1;
 		if (sip_line_dial(line, &req) < 0) {
 			fprintf(stderr, "t37fax send: cannot queue the call\n");

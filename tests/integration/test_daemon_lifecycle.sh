@@ -122,6 +122,31 @@ grep -q 'event=shutdown phase=drained' "$T/gw.log" || fail "no drain logged"
 grep -q 'event=stop result=ok' "$T/gw.log" || fail "no stop logged"
 echo "ok: SIGTERM exits 0"
 
+# SIGINT stops it the same way; -d logs at debug level.
+"$GW" -d -c "$T/gw.conf" 2> "$T/gw2.log" &
+pid=$!
+t37_bg "$pid"
+wait_for 10 grep -q 'event=start result=ok' "$T/gw2.log" || { cat "$T/gw2.log"; fail "restart"; }
+grep -q 'recovered=0' "$T/gw2.log" || fail "recovery count not logged"
+kill -INT "$pid"
+set +e; wait "$pid"; rc=$?; set -e
+[ "$rc" -eq 0 ] || fail "exit $rc after SIGINT"
+grep -q 'event=signal signal=INT' "$T/gw2.log" || fail "SIGINT not logged"
+echo "ok: SIGINT exits 0"
+
+# A crash leaves a half-written job in tmp/: the next start removes it.
+mkdir -p "$T/spool/tmp/0123456789abcdef" && echo half > "$T/spool/tmp/0123456789abcdef/msg"
+"$GW" -c "$T/gw.conf" 2> "$T/gw3.log" &
+pid=$!
+t37_bg "$pid"
+wait_for 10 grep -q 'event=start result=ok' "$T/gw3.log" || { cat "$T/gw3.log"; fail "restart 2"; }
+grep -q 'recovered=1' "$T/gw3.log" || { cat "$T/gw3.log"; fail "leftover not recovered"; }
+[ -z "$(ls -A "$T/spool/tmp")" ] || fail "tmp/ not emptied"
+kill -TERM "$pid"
+set +e; wait "$pid"; rc=$?; set -e
+[ "$rc" -eq 0 ] || fail "exit $rc after SIGTERM (restart 2)"
+echo "ok: start-up recovery empties tmp/"
+
 # ---- unusable spools ----
 : > "$T/afile"
 cat > "$T/nospool.conf" <<EOF

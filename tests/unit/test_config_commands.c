@@ -263,7 +263,8 @@ static const struct {
 	{ "mta send retry 600\nmta send give-up 86400", retry_giveup },
 	{ "mta receive listen 127.0.0.1 2525\nmta receive listen ::1 2526", recv_listen },
 	{ "mta receive aliases a.example.com\nmta receive aliases [10.1.1.20]\n"
-	  "mta receive aliases [IPv6:::1]\nmta receive maximum-recipients 1024", aliases },
+	  "mta receive aliases [IPv6:::1]\nmta receive maximum-recipients 1024\n"
+	  "dial-peer voice 1 mmoip\n incoming called-number 1T\n information-type fax", aliases },
 	{ "mta receive maximum-size 2048", max_size },
 	{ "mta receive allow 10.0.0.0/8\nmta receive allow 2001:db8::/32\n"
 	  "mta receive allow 192.168.1.5", allow },

@@ -168,8 +168,13 @@ static const struct {
 	  { "t:11: too many 'mta receive aliases' lines (at most 10)" } },
 	{ "mta receive maximum-recipients 1025",
 	  { "t:1: mta receive maximum-recipients 1025 is out of range (0-1024)" } },
-	{ "mta receive maximum-recipients 5", { "t:1: mta receive maximum-recipients 5 needs at "
-	  "least one 'mta receive aliases' line" } },
+	{ MMOIP "mta receive maximum-recipients 5", { "t:4: mta receive maximum-recipients 5 "
+	  "needs at least one 'mta receive aliases' line" } },
+	{ "mta receive aliases a.b\nmta receive maximum-recipients 5\n"
+	  "dial-peer voice 2 mmoip\n destination-pattern 1\n information-type fax\n"
+	  " session target mailto:a@b\nmta send maildir m",
+	  { "t:2: mta receive maximum-recipients 5 but no mmoip dial-peer has an 'incoming "
+	    "called-number': all fax mail would be refused" } },
 	{ "mta receive maximum-size 10",
 	  { "t:1: mta receive maximum-size 10 is out of range (1024-1073741824)" } },
 	{ "mta receive allow 10.0.0.0/33",

@@ -374,6 +374,10 @@ static const struct {
 	    "-sDEVICE=tiffg3 -r204x196 -sPAPERSIZE=letter -sOutputFile=%s/y.tif "
 	    "-c '" PS_PAGE "' && tiffcp -B -c packbits %s/y.tif %s/x.tif", 2, 196,
 	    2156 },
+	{ "gs tiff24nc RGB, JPEG YCbCr 100 dpi", "gs -q -dNOPAUSE -dBATCH "
+	    "-sDEVICE=tiff24nc -r100 -sPAPERSIZE=letter -sOutputFile=%s/y.tif "
+	    "-c '" PS_PAGE "' && tiffcp -c jpeg -r 16 %s/y.tif %s/x.tif", 2, 98,
+	    1074 },
 	{ "ppm2tiff from PBM", "gs -q -dNOPAUSE -dBATCH -sDEVICE=pbmraw -r200 "
 	    "-sPAPERSIZE=letter -dLastPage=1 -sOutputFile=%s/y.pbm -c '" PS_PAGE
 	    "' && ppm2tiff -c g3:2d -R 200 %s/y.pbm %s/x.tif", 1, 196, 2148 },

@@ -174,7 +174,7 @@ fake_start(struct gw *gw, void *arg, char *err, size_t errlen)
 
 	(void)err;
 	(void)errlen;
-	fake_note(f, geteuid() == 0 ? "start-root" : "start");
+	fake_note(f, geteuid() == 0 ? "start-root" : "start");  /* after any drop */
 	f->held = gw_config_hold(gw);
 	f->tick = event_new(gw_base(gw), -1, EV_PERSIST, fake_tick, f);
 	event_add(f->tick, &iv);
@@ -233,6 +233,7 @@ static const struct gw_subsys fake_ops = {
 struct script {
 	int hup_at_ms;          /* send SIGHUP then (0: never) */
 	int term_at_ms;         /* send SIGTERM then */
+	int term2_at_ms;        /* a second SIGTERM then (0: never) */
 	const char *rewrite;    /* hostname written before the HUP */
 };
 
@@ -264,7 +265,7 @@ run_child(struct fake *f, struct script *s, unsigned deadline, struct result *re
 {
 	struct timespec t0, t1;
 	struct timeval tv;
-	struct event *ev1 = NULL, *ev2 = NULL;
+	struct event *ev1 = NULL, *ev2 = NULL, *ev3 = NULL;
 	int pfd[2], status;
 	struct gw *gw;
 	pid_t pid;
@@ -291,6 +292,12 @@ run_child(struct fake *f, struct script *s, unsigned deadline, struct result *re
 			tv.tv_usec = (s->term_at_ms % 1000) * 1000;
 			evtimer_add(ev2, &tv);
 		}
+		if (s->term2_at_ms > 0) {
+			ev3 = evtimer_new(gw_base(gw), script_cb, (void *)(long)SIGINT);
+			tv.tv_sec = s->term2_at_ms / 1000;
+			tv.tv_usec = (s->term2_at_ms % 1000) * 1000;
+			evtimer_add(ev3, &tv);
+		}
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		res->rc = gw_run(gw);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -303,6 +310,8 @@ run_child(struct fake *f, struct script *s, unsigned deadline, struct result *re
 			event_free(ev1);
 		if (ev2 != NULL)
 			event_free(ev2);
+		if (ev3 != NULL)
+			event_free(ev3);
 		gw_free(gw);
 		if (write(pfd[1], res, sizeof(*res)) != (ssize_t)sizeof(*res))
 			_exit(9);
@@ -361,6 +370,21 @@ START_TEST(test_gw_lifecycle_deadline)
 }
 END_TEST
 
+/* A second signal while draining ends the wait at once. */
+START_TEST(test_gw_lifecycle_forced)
+{
+	struct fake f = { .inflight = 1, .drains = 0 };
+	struct script s = { .term_at_ms = 100, .term2_at_ms = 400 };
+	struct result r;
+
+	write_conf("one.example.com", test_user(), NULL);
+	run_child(&f, &s, 20, &r);
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_str_eq(r.trace + strlen(r.trace) - strlen("stop,free,"), "stop,free,");
+	ck_assert_msg(r.secs >= 0.2 && r.secs < 2.0, "stopped %.2f s after SIGTERM", r.secs);
+}
+END_TEST
+
 START_TEST(test_gw_open_failure)
 {
 	struct fake f = { .fail_open = 1 };
@@ -383,10 +407,14 @@ START_TEST(test_gw_root_rules)
 
 	if (geteuid() != 0)
 		return;         /* the rules below are about starting as root */
+	/* root without `user`: runs as root (with a warning) */
+	s.term_at_ms = 200;
 	write_conf("one.example.com", NULL, NULL);
 	run_child(&f, &s, 1, &r);
-	ck_assert_int_eq(r.rc, 1);              /* root without `user` */
-	ck_assert_str_eq(r.trace, "");
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_str_eq(r.trace, "open-root,start-root,stop,free,");
+	memset(&f, 0, sizeof(f));
+	s.term_at_ms = 2000;
 	write_conf("one.example.com", "no-such-user-t37", NULL);
 	run_child(&f, &s, 1, &r);
 	ck_assert_int_eq(r.rc, 1);
@@ -458,6 +486,7 @@ suite_gw_ctx(void)
 	tcase_add_test(tc, test_gw_reload_keeps_held_config);
 	tcase_add_test(tc, test_gw_lifecycle_drains);
 	tcase_add_test(tc, test_gw_lifecycle_deadline);
+	tcase_add_test(tc, test_gw_lifecycle_forced);
 	tcase_add_test(tc, test_gw_open_failure);
 	tcase_add_test(tc, test_gw_root_rules);
 	tcase_add_test(tc, test_gw_spool_unwritable);

@@ -28,7 +28,7 @@ static const char conf_text[] =
     "fax send transmitting-subscriber +15551234567\n"
     "fax send max-speed 9600\n"
     "fax send retry busy 2 30\n"
-    "fax send retry no-answer 0 60\n"
+    "fax send retry no-answer 1 60\n"
     "fax deny-pattern 1900.......\n"
     "dial-peer voice 300 voip\n"
     " destination-pattern 1919.......\n"
@@ -61,7 +61,7 @@ START_TEST(test_from_config)
 	gw_offramp_policy_from_config(cfg, &p);
 	ck_assert_uint_eq(p.attempts[GW_FAIL_BUSY], 2);
 	ck_assert_uint_eq(p.delay[GW_FAIL_BUSY], 30);
-	ck_assert_uint_eq(p.attempts[GW_FAIL_NOANSWER], 1);   /* 0: one call */
+	ck_assert_uint_eq(p.attempts[GW_FAIL_NOANSWER], 1);   /* one call, no retry */
 	ck_assert_uint_eq(p.attempts[GW_FAIL_FAILURE], GW_RETRY_FAILURE_ATTEMPTS);
 	ck_assert_int_eq(p.permanent_error, 1);
 	gw_offramp_report_cfg_from_config(cfg, &rc);
@@ -123,11 +123,11 @@ static const struct {
 	{ SIP_RESULT_OK, 200, 2, 3, GW_CALL_FAILED, NULL, "only 2 of 3 pages" },
 	{ SIP_RESULT_PARTIAL, 200, 1, 3, GW_CALL_FAILED, NULL, "1 of 3 pages confirmed" },
 	{ SIP_RESULT_FAILED, 200, 0, 3, GW_CALL_FAILED, NULL, "T.30 error 49" },
-	{ SIP_RESULT_BUSY, 486, 0, 3, GW_CALL_BUSY, NULL, "SIP 486" },
+	{ SIP_RESULT_BUSY, 486, 0, 3, GW_CALL_BUSY, NULL, "SIP 486 Reason" },
 	{ SIP_RESULT_NOANSWER, 0, 0, 3, GW_CALL_NOANSWER, NULL, "no answer" },
 	{ SIP_RESULT_REJECTED, 404, 0, 3, GW_CALL_PERMANENT, "5.1.1", "SIP 404" },
 	{ SIP_RESULT_REJECTED, 484, 0, 3, GW_CALL_PERMANENT, "5.1.1", "SIP 484" },
-	{ SIP_RESULT_REJECTED, 603, 0, 3, GW_CALL_PERMANENT, "5.7.1", "SIP 603" },
+	{ SIP_RESULT_REJECTED, 603, 0, 3, GW_CALL_PERMANENT, "5.7.1", "SIP 603 Decline" },
 	{ SIP_RESULT_REJECTED, 403, 0, 3, GW_CALL_PERMANENT, "5.7.1", "SIP 403" },
 	{ SIP_RESULT_REJECTED, 600, 0, 3, GW_CALL_BUSY, NULL, "SIP 600" },
 	{ SIP_RESULT_REJECTED, 480, 0, 3, GW_CALL_NOANSWER, NULL, "SIP 480" },
@@ -152,6 +152,8 @@ START_TEST(test_call_result)
 	g_strlcpy(ev.reason, ev.result == SIP_RESULT_NOANSWER ? "no answer" :
 	    ev.result == SIP_RESULT_FAILED ? "The call dropped prematurely" : "Reason",
 	    sizeof(ev.reason));
+	if (ev.sip_status == 603)   /* the line's form: the code leads the reason */
+		g_strlcpy(ev.reason, "603 Decline", sizeof(ev.reason));
 	gw_offramp_call_result(&ev, &res, diag, sizeof(diag));
 	ck_assert_int_eq(res.outcome, result_cases[_i].outcome);
 	if (result_cases[_i].status != NULL)

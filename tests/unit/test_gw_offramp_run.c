@@ -323,6 +323,27 @@ START_TEST(test_run_busy_then_crash)
 }
 END_TEST
 
+START_TEST(test_run_damaged_envelope)
+{
+	const char *nums[] = { "5551234", NULL };
+	char id[SPOOL_ID_LEN + 1], err[128];
+	struct gw_offramp *o = gw_offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err,
+	    sizeof(err));
+	char *s = NULL;
+	size_t len;
+
+	intake_job(text_msg, nums, "SOMETIMES", id);   /* not a NOTIFY value */
+	ck_assert_int_eq(gw_offramp_start(o, err, sizeof(err)), 0);
+	ck_assert_uint_eq(gw_offramp_jobs(o), 0);
+	ck_assert_uint_eq(dialed->len, 0);
+	/* Set aside, not lost. */
+	ck_assert_int_eq(spool_read(sp, QUEUE_FAILED_NAME, id, "msg", &s, &len), 0);
+	free(s);
+	ck_assert_int_ne(spool_read(sp, GW_INTAKE_QUEUE, id, "msg", &s, &len), 0);
+	gw_offramp_free(o);
+}
+END_TEST
+
 Suite *
 suite_gw_offramp_run(void)
 {
@@ -335,6 +356,7 @@ suite_gw_offramp_run(void)
 	tcase_add_test(tc, test_run_unsupported_no_call);
 	tcase_add_test(tc, test_run_two_numbers_one_dsn);
 	tcase_add_test(tc, test_run_busy_then_crash);
+	tcase_add_test(tc, test_run_damaged_envelope);
 	suite_add_tcase(s, tc);
 	return s;
 }
