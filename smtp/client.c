@@ -718,7 +718,9 @@ client_start_txn(struct smtp_client *c)
 {
 	memset(&c->txn, 0, sizeof(c->txn));
 	c->txn.bol = true;
-	if (client_measure(c) != 0) {
+	/* RFC 1870: the size is only declared (and so only measured) when
+	 * the server announced SIZE. */
+	if (c->caps.size && client_measure(c) != 0) {
 		smtp_client_enter(c, CS_QUIT);
 		return;
 	}

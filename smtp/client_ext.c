@@ -245,41 +245,43 @@ smtp_client_tls_ctx_new(bool verify, const char *ca_file, char *err, size_t errl
 size_t
 smtp_client_body_convert(struct client_txn *x, const char *in, size_t n, char *out)
 {
-	size_t i, o = 0;
+	size_t i = 0, o = 0, run;
+	const char *lf;
 
-	for (i = 0; i < n; i++) {
-		char ch = in[i];
-
-		if (x->prev_cr && ch != '\n') {
-			out[o++] = '\n';
+	while (i < n) {
+		if (x->prev_cr) {
+			x->prev_cr = false;
+			out[o++] = '\n';       /* CR LF, or a bare CR made CR LF */
 			x->bol = true;
-		}
-		x->prev_cr = false;
-		if (ch == '\n') {
-			out[o++] = '\r';
-			out[o++] = '\n';
-			x->bol = true;
-			continue;
-		}
-		if (ch == '\r') {
-			/* emitted with its LF when that comes */
-			x->prev_cr = true;
-			if (i + 1 < n && in[i + 1] == '\n') {
-				out[o++] = '\r';
-				out[o++] = '\n';
+			if (in[i] == '\n') {   /* the LF of a CR LF (maybe split) */
 				i++;
-				x->prev_cr = false;
-				x->bol = true;
 				continue;
 			}
-			out[o++] = '\r';
-			x->bol = false;
+		}
+		if (x->bol && in[i] == '.')
+			out[o++] = '.';         /* RFC 5321 4.5.2 */
+		x->bol = false;
+		/* Copy the run up to the next LF at once unless it holds a CR. */
+		lf = memchr(in + i, '\n', n - i);
+		run = lf ? (size_t)(lf - (in + i)) : n - i;
+		if (memchr(in + i, '\r', run) == NULL) {
+			memcpy(out + o, in + i, run);
+			o += run;
+			i += run;
+			if (lf != NULL) {
+				out[o++] = '\r';
+				out[o++] = '\n';
+				x->bol = true;
+				i++;
+			}
 			continue;
 		}
-		if (x->bol && ch == '.')
-			out[o++] = '.';
-		out[o++] = ch;
-		x->bol = false;
+		/* Slow path: up to and including the first CR. */
+		while (in[i] != '\r')
+			out[o++] = in[i++];
+		out[o++] = '\r';
+		x->prev_cr = true;
+		i++;
 	}
 	return o;
 }
