@@ -68,7 +68,7 @@ struct mime_onramp_info {
 	bool filename_date;             /* "fax-20261123-1405.tif" */
 	enum mime_onramp_mode mode;
 	const char *return_receipt_to;  /* Disposition-Notification-To; NULL: none */
-	const char *origin_prefix;      /* comment in Received:; NULL: none */
+	const char *origin_prefix;      /* comment in Received:; NULL: "t37gw" */
 	const char *tiff_path;          /* required: the multi-page TIFF */
 };
 

@@ -511,9 +511,9 @@ mime_onramp_write(const struct mime_onramp_info *info, int fd, char *err,
 	localtime_r(&info->received, &tm);
 	strftime(datestr, sizeof(datestr), "%a, %d %b %Y %H:%M:%S %z", &tm);
 	snprintf(buf, sizeof(buf),
-	    "from fax (ANI %s%s%s) by %s (t37gw%s%s) with T.37 id %s for <%s>; %s",
+	    "from fax (ANI %s%s%s) by %s (%s) with T.37 id %s for <%s>; %s",
 	    *ani ? ani : "unknown", *csi_c ? " CSI " : "", csi_c,
-	    info->hostname, *origin ? " " : "", origin, id, info->to, datestr);
+	    info->hostname, *origin ? origin : "t37gw", id, info->to, datestr);
 	onramp_set_folded(GMIME_OBJECT(msg), "Received", buf);
 
 	dt = g_date_time_new_from_unix_local((gint64)info->received);

@@ -41,6 +41,8 @@ else
 fi
 # Started as root, the gateway insists on dropping privileges.
 [ "$(id -u)" -eq 0 ] && echo "user nobody" >> "$CONF"
+mkdir -p "$D/Maildir"
+[ "$(id -u)" -eq 0 ] && chown nobody "$D/Maildir"
 chmod 644 "$CONF"
 
 echo "== t37gw -t: checking the configuration"
@@ -54,6 +56,26 @@ until grep -q 'event=start ' "$D/gw.log" 2>/dev/null || [ $i -ge 50 ]; do sleep 
 sleep 2
 echo "== log after start"
 cat "$D/gw.log"
+
+echo "== an incoming fax: t37fax calls 9913170 (two pages) -> Maildir"
+FAXOK=0
+if command -v gs >/dev/null 2>&1 && [ -x "$BUILD/t37fax" ]; then
+    printf '%%!PS\n/Helvetica findfont 28 scalefont setfont\n72 720 moveto (t37gw demo fax, page 1) show showpage\n72 720 moveto (page 2: the quick brown fox) show showpage\n' > "$D/fax.ps"
+    gs -q -dNOPAUSE -dBATCH -sDEVICE=tiffg3 -r204x196 -sPAPERSIZE=a4 -sOutputFile="$D/fax.tif" "$D/fax.ps"
+    timeout 240 "$BUILD/t37fax" send --from 9194724118 --ident "+1 919 472 4118" \
+        "sip:9913170@127.0.0.1:$SIP_PORT" "$D/fax.tif" || true
+    i=0
+    until [ -n "$(ls "$D/Maildir/new" 2>/dev/null)" ] || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+    if [ -n "$(ls "$D/Maildir/new" 2>/dev/null)" ]; then
+        FAXOK=1
+        echo "-- $D/Maildir/new/$(ls "$D/Maildir/new" | head -n 1) (headers and text part):"
+        sed -n '1,/^Content-Type: image\/tiff/p' "$D/Maildir/new/$(ls "$D/Maildir/new" | head -n 1)"
+    fi
+    grep 'dir=onramp\|relay=maildir' "$D/gw.log" || true
+else
+    echo "(skipped: ghostscript or t37fax missing)"
+    FAXOK=2
+fi
 
 echo "== SIGHUP: reload"
 lines=$(wc -l < "$D/gw.log")
@@ -74,6 +96,11 @@ echo "== summary"
 ok=1
 grep -q 'event=start result=ok' "$D/gw.log" && echo "started:  yes" || { echo "started:  NO"; ok=0; }
 grep -q 'event=reload result=ok' "$D/gw.log" && echo "reloaded: yes" || { echo "reloaded: NO"; ok=0; }
+case $FAXOK in
+1) echo "fax:      received and delivered to $D/Maildir/new" ;;
+2) echo "fax:      skipped" ;;
+*) echo "fax:      NOT delivered"; ok=0 ;;
+esac
 [ "$rc" -eq 0 ] && echo "stopped:  yes (exit 0)" || { echo "stopped:  NO (exit $rc)"; ok=0; }
 echo "spool:    $(cd "$D/spool" && ls -d * | tr '\n' ' ')"
 [ "$ok" -eq 1 ]

@@ -54,110 +54,29 @@
 #define CLIENT_T_DATA_END   (10 * 60 * 1000)
 #define CLIENT_T_QUIT       (30 * 1000)     /* the outcome is known by then */
 
-#define CLIENT_BODY_CHUNK   (32 * 1024)     /* bytes read from the file at once */
-#define CLIENT_BODY_HIGH    (128 * 1024)    /* stop filling the output above */
-#define CLIENT_BODY_LOW     (32 * 1024)     /* refill when drained below */
-#define CLIENT_CRED_MAX     255             /* AUTH user / password bytes */
-#define CLIENT_PIPE_REPLIES 3               /* MAIL, RCPT, DATA */
-#define CLIENT_CMD_MAX      1100            /* > 1036 (RFC 3461 command line) */
-
-enum client_state {
-	CS_CONNECT = 0, CS_GREETING, CS_EHLO, CS_HELO, CS_STARTTLS, CS_TLS,
-	CS_AUTH, CS_AUTH_USER, CS_AUTH_PASS, CS_MAIL, CS_RCPT, CS_DATA,
-	CS_PIPE, CS_BODY, CS_DOT, CS_ABORT_DOT, CS_QUIT, CS_DONE, CS_COUNT
-};
-
-/* A reply being assembled (one per session; reset after dispatch). */
-struct client_reply {
-	int code;
-	unsigned lines;
-	char text[SMTP_CLIENT_REPLY_MAX];       /* "250 2.0.0 Ok ..." lines joined */
-	char dsn[16];                           /* "x.y.z" from the first line */
-};
-
-/* What the server said it supports in its EHLO reply. */
-struct client_caps {
-	bool pipelining, dsn, starttls, eightbit, size, auth_plain, auth_login;
-	unsigned long long size_max;            /* 0: no limit announced */
-};
-
-/* Transaction data: exists from MAIL to the final dot. */
-struct client_txn {
-	unsigned long long size;                /* octets with CRLF (RFC 1870) */
-	off_t off;                              /* next byte of the file to send */
-	bool bol;                               /* at the start of a line */
-	bool prev_cr;
-	unsigned pipe_got;                      /* replies counted in CS_PIPE */
-	struct client_reply pipe[CLIENT_PIPE_REPLIES];
-};
-
-struct smtp_client {
-	struct event_base *base;                /* borrowed */
-	struct bufferevent *bev;                /* owned (the TLS filter after STARTTLS) */
-	struct event *done_ev;                  /* owned: runs the callback at top level */
-	enum client_state state;
-	struct smtp_client_timeouts t;          /* defaults filled in */
-	enum smtp_tls_mode tls_mode;
-	SSL_CTX *tls_ctx;                       /* a reference taken */
-	bool tls_verify, tls_active, tls_declined;
-	bool auth_plaintext_ok, authed, auth_login;
-	char *helo, *server_name, *auth_user, *auth_pass;   /* owned copies */
-	char *mail_from, *rcpt, *envid, *notify, *orcpt;   /* owned copies */
-	bool ret_hdrs, body_8bit;
-	int fd;                                 /* owned (dup) */
-	struct client_caps caps;
-	struct client_reply reply;
-	struct client_txn txn;
-	struct smtp_client_result res;
-	bool res_set;
-	smtp_client_cb cb;
-	void *arg;
-};
-
-typedef void (*client_enter_fn)(struct smtp_client *);
-typedef void (*client_reply_fn)(struct smtp_client *, const struct client_reply *);
+#include "smtp/client_int.h"
 
 static struct smtp_client *client_new(struct event_base *base,
     const struct smtp_client_opts *opts, const struct smtp_client_msg *msg,
     smtp_client_cb cb, void *arg);
 static void client_free(struct smtp_client *c);
-static void client_attach(struct smtp_client *c, struct bufferevent *bev);
-static void client_enter_state(struct smtp_client *c, enum client_state s);
-static unsigned client_timeout(const struct smtp_client *c, enum client_state s);
-static void client_send(struct smtp_client *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void client_fail(struct smtp_client *c, enum smtp_client_status st,
-    enum smtp_client_step step, int code, const char *dsn, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
 static void client_record_reply(struct smtp_client *c, enum smtp_client_step step,
     const struct client_reply *r, bool server_level);
-static void client_fail_reply(struct smtp_client *c, enum smtp_client_step step,
-    const struct client_reply *r, bool server_level);
-static void client_finish(struct smtp_client *c);
 static void client_done_cb(evutil_socket_t fd, short what, void *arg);
 static void client_read_cb(struct bufferevent *bev, void *arg);
 static void client_write_cb(struct bufferevent *bev, void *arg);
 static void client_event_cb(struct bufferevent *bev, short what, void *arg);
 static int client_line(struct smtp_client *c, const char *line, size_t n);
-static void client_cap(struct smtp_client *c, const char *text);
-static void client_after_hello(struct smtp_client *c);
 static void client_start_txn(struct smtp_client *c);
 static int client_mail_cmd(struct smtp_client *c, char *out, size_t size);
 static int client_rcpt_cmd(struct smtp_client *c, char *out, size_t size);
 static int client_measure(struct smtp_client *c);
 static void client_body_pump(struct smtp_client *c);
-static size_t client_body_convert(struct client_txn *x, const char *in, size_t n, char *out);
-static void client_b64(const char *in, size_t len, char *out, size_t size);
 static void client_peer(struct smtp_client *c);
 
 static void enter_greeting(struct smtp_client *c);
 static void enter_ehlo(struct smtp_client *c);
 static void enter_helo(struct smtp_client *c);
-static void enter_starttls(struct smtp_client *c);
-static void enter_tls(struct smtp_client *c);
-static void enter_auth(struct smtp_client *c);
-static void enter_auth_user(struct smtp_client *c);
-static void enter_auth_pass(struct smtp_client *c);
 static void enter_mail(struct smtp_client *c);
 static void enter_rcpt(struct smtp_client *c);
 static void enter_data(struct smtp_client *c);
@@ -168,10 +87,6 @@ static void enter_quit(struct smtp_client *c);
 static void reply_greeting(struct smtp_client *c, const struct client_reply *r);
 static void reply_ehlo(struct smtp_client *c, const struct client_reply *r);
 static void reply_helo(struct smtp_client *c, const struct client_reply *r);
-static void reply_starttls(struct smtp_client *c, const struct client_reply *r);
-static void reply_auth(struct smtp_client *c, const struct client_reply *r);
-static void reply_auth_user(struct smtp_client *c, const struct client_reply *r);
-static void reply_auth_pass(struct smtp_client *c, const struct client_reply *r);
 static void reply_mail(struct smtp_client *c, const struct client_reply *r);
 static void reply_rcpt(struct smtp_client *c, const struct client_reply *r);
 static void reply_data(struct smtp_client *c, const struct client_reply *r);
@@ -193,11 +108,11 @@ static const struct {
 	[CS_GREETING]  = { "greeting",  SMTP_STEP_GREETING, enter_greeting,  reply_greeting },
 	[CS_EHLO]      = { "ehlo",      SMTP_STEP_EHLO,     enter_ehlo,      reply_ehlo },
 	[CS_HELO]      = { "helo",      SMTP_STEP_HELO,     enter_helo,      reply_helo },
-	[CS_STARTTLS]  = { "starttls",  SMTP_STEP_STARTTLS, enter_starttls,  reply_starttls },
-	[CS_TLS]       = { "tls",       SMTP_STEP_TLS,      enter_tls,       NULL },
-	[CS_AUTH]      = { "auth",      SMTP_STEP_AUTH,     enter_auth,      reply_auth },
-	[CS_AUTH_USER] = { "auth-user", SMTP_STEP_AUTH,     enter_auth_user, reply_auth_user },
-	[CS_AUTH_PASS] = { "auth-pass", SMTP_STEP_AUTH,     enter_auth_pass, reply_auth_pass },
+	[CS_STARTTLS]  = { "starttls",  SMTP_STEP_STARTTLS, smtp_client_enter_starttls,  smtp_client_reply_starttls },
+	[CS_TLS]       = { "tls",       SMTP_STEP_TLS,      smtp_client_enter_tls,       NULL },
+	[CS_AUTH]      = { "auth",      SMTP_STEP_AUTH,     smtp_client_enter_auth,      smtp_client_reply_auth },
+	[CS_AUTH_USER] = { "auth-user", SMTP_STEP_AUTH,     smtp_client_enter_auth_user, smtp_client_reply_auth_user },
+	[CS_AUTH_PASS] = { "auth-pass", SMTP_STEP_AUTH,     smtp_client_enter_auth_pass, smtp_client_reply_auth_pass },
 	[CS_MAIL]      = { "mail",      SMTP_STEP_MAIL,     enter_mail,      reply_mail },
 	[CS_RCPT]      = { "rcpt",      SMTP_STEP_RCPT,     enter_rcpt,      reply_rcpt },
 	[CS_DATA]      = { "data",      SMTP_STEP_DATA,     enter_data,      reply_data },
@@ -316,8 +231,8 @@ client_free(struct smtp_client *c)
 	free(c);
 }
 
-static void
-client_attach(struct smtp_client *c, struct bufferevent *bev)
+void
+smtp_client_attach(struct smtp_client *c, struct bufferevent *bev)
 {
 	c->bev = bev;
 	bufferevent_setcb(bev, client_read_cb, client_write_cb, client_event_cb, c);
@@ -337,9 +252,9 @@ smtp_client_start(struct event_base *base, struct bufferevent *bev,
 		bufferevent_free(bev);
 		return NULL;
 	}
-	client_attach(c, bev);
+	smtp_client_attach(c, bev);
 	client_peer(c);
-	client_enter_state(c, CS_GREETING);
+	smtp_client_enter(c, CS_GREETING);
 	return c;
 }
 
@@ -360,14 +275,14 @@ smtp_client_connect(struct event_base *base, struct evdns_base *dns,
 		client_free(c);
 		return NULL;
 	}
-	client_attach(c, bev);
-	client_enter_state(c, CS_CONNECT);
+	smtp_client_attach(c, bev);
+	smtp_client_enter(c, CS_CONNECT);
 	/* Failures, even immediate ones, come back through client_event_cb. */
 	if (bufferevent_socket_connect_hostname(bev, dns, AF_UNSPEC, host, port) != 0 &&
 	    c->state == CS_CONNECT) {
-		client_fail(c, SMTP_CLIENT_TEMPFAIL, SMTP_STEP_CONNECT, 0, "4.4.1",
+		smtp_client_fail(c, SMTP_CLIENT_TEMPFAIL, SMTP_STEP_CONNECT, 0, "4.4.1",
 		    "cannot connect to %s port %u", host, (unsigned)port);
-		client_finish(c);
+		smtp_client_finish(c);
 	}
 	return c;
 }
@@ -380,8 +295,8 @@ smtp_client_cancel(struct smtp_client *c)
 
 /* ---- state machine core ------------------------------------------------ */
 
-static unsigned
-client_timeout(const struct smtp_client *c, enum client_state s)
+unsigned
+smtp_client_timeout(const struct smtp_client *c, enum client_state s)
 {
 #define T(field, def) (c->t.field ? c->t.field : (def))
 	switch (s) {
@@ -403,11 +318,11 @@ client_timeout(const struct smtp_client *c, enum client_state s)
 
 /* Every transition goes through here: log, arm the state's timeout, send
  * the state's command. */
-static void
-client_enter_state(struct smtp_client *c, enum client_state s)
+void
+smtp_client_enter(struct smtp_client *c, enum client_state s)
 {
 	struct timeval tv;
-	unsigned ms = client_timeout(c, s);
+	unsigned ms = smtp_client_timeout(c, s);
 
 	log_debug("smtp-client: rcpt=<%s> state %s -> %s", c->rcpt,
 	    client_states[c->state].name, client_states[s].name);
@@ -426,8 +341,8 @@ client_enter_state(struct smtp_client *c, enum client_state s)
 		client_states[s].enter(c);
 }
 
-static void
-client_send(struct smtp_client *c, const char *fmt, ...)
+void
+smtp_client_send(struct smtp_client *c, const char *fmt, ...)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 	va_list ap;
@@ -440,8 +355,8 @@ client_send(struct smtp_client *c, const char *fmt, ...)
 
 /* Records the outcome (the first failure wins) and ends the session
  * politely with QUIT while the connection is usable. */
-static void
-client_fail(struct smtp_client *c, enum smtp_client_status st,
+void
+smtp_client_fail(struct smtp_client *c, enum smtp_client_status st,
     enum smtp_client_step step, int code, const char *dsn, const char *fmt, ...)
 {
 	va_list ap;
@@ -476,28 +391,28 @@ client_record_reply(struct smtp_client *c, enum smtp_client_step step,
 	else
 		snprintf(dsn, sizeof(dsn), "%c.0.0",
 		    st == SMTP_CLIENT_PERMFAIL ? '5' : '4');
-	client_fail(c, st, step, r->code, dsn, "%s", r->text);
+	smtp_client_fail(c, st, step, r->code, dsn, "%s", r->text);
 }
 
 /* Records a non-success reply and ends the session with QUIT. */
-static void
-client_fail_reply(struct smtp_client *c, enum smtp_client_step step,
+void
+smtp_client_fail_reply(struct smtp_client *c, enum smtp_client_step step,
     const struct client_reply *r, bool server_level)
 {
 	client_record_reply(c, step, r, server_level);
-	client_enter_state(c, CS_QUIT);
+	smtp_client_enter(c, CS_QUIT);
 }
 
-static void
-client_finish(struct smtp_client *c)
+void
+smtp_client_finish(struct smtp_client *c)
 {
 	if (c->state == CS_DONE)
 		return;
 	if (!c->res_set)
-		client_fail(c, SMTP_CLIENT_TEMPFAIL, client_states[c->state].step,
+		smtp_client_fail(c, SMTP_CLIENT_TEMPFAIL, client_states[c->state].step,
 		    0, "4.4.2", "session ended without a result");
 	c->res.tls = c->tls_active;
-	client_enter_state(c, CS_DONE);
+	smtp_client_enter(c, CS_DONE);
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 	bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
 	/* The owner's callback runs from the loop, never from inside ours. */
@@ -550,17 +465,17 @@ client_read_cb(struct bufferevent *bev, void *arg)
 		line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF);
 		if (line == NULL) {
 			if (evbuffer_get_length(in) > SMTP_CLIENT_LINE_MAX) {
-				client_fail(c, SMTP_CLIENT_TEMPFAIL,
+				smtp_client_fail(c, SMTP_CLIENT_TEMPFAIL,
 				    client_states[c->state].step, 0, "4.5.0",
 				    "protocol error: reply line over %d bytes",
 				    SMTP_CLIENT_LINE_MAX);
-				client_finish(c);
+				smtp_client_finish(c);
 			}
 			return;
 		}
 		if (client_line(c, line, n) != 0) {
 			free(line);
-			client_finish(c);
+			smtp_client_finish(c);
 			return;
 		}
 		free(line);
@@ -576,7 +491,7 @@ client_write_cb(struct bufferevent *bev, void *arg)
 		client_body_pump(c);
 	else if (c->state == CS_QUIT && !c->tls_active &&
 	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-		client_finish(c);       /* QUIT is out; see enter_quit() */
+		smtp_client_finish(c);       /* QUIT is out; see enter_quit() */
 }
 
 static void
@@ -590,16 +505,16 @@ client_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_CONNECTED) {
 		if (c->state == CS_CONNECT) {
 			client_peer(c);
-			client_enter_state(c, CS_GREETING);
+			smtp_client_enter(c, CS_GREETING);
 		} else if (c->state == CS_TLS) {
 			c->tls_active = true;
 			memset(&c->caps, 0, sizeof(c->caps));   /* RFC 3207 4.2 */
-			client_enter_state(c, CS_EHLO);
+			smtp_client_enter(c, CS_EHLO);
 		}
 		return;
 	}
 	if (c->state == CS_QUIT) {      /* the result is known; just close */
-		client_finish(c);
+		smtp_client_finish(c);
 		return;
 	}
 	if (c->state == CS_CONNECT) {
@@ -612,7 +527,7 @@ client_event_cb(struct bufferevent *bev, short what, void *arg)
 		} else {
 			why = evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR());
 		}
-		client_fail(c, SMTP_CLIENT_TEMPFAIL, SMTP_STEP_CONNECT, 0, "4.4.1",
+		smtp_client_fail(c, SMTP_CLIENT_TEMPFAIL, SMTP_STEP_CONNECT, 0, "4.4.1",
 		    "connect: %s", why);
 	} else if (c->state == CS_TLS && !(what & BEV_EVENT_TIMEOUT)) {
 		e = bufferevent_get_openssl_error(bev);
@@ -620,19 +535,19 @@ client_event_cb(struct bufferevent *bev, short what, void *arg)
 			ERR_error_string_n(e, ebuf, sizeof(ebuf));
 		else
 			snprintf(ebuf, sizeof(ebuf), "connection closed");
-		client_fail(c, SMTP_CLIENT_TEMPFAIL, SMTP_STEP_TLS, 0, "4.7.5",
+		smtp_client_fail(c, SMTP_CLIENT_TEMPFAIL, SMTP_STEP_TLS, 0, "4.7.5",
 		    "TLS handshake failed: %s", ebuf);
 	} else if (what & BEV_EVENT_TIMEOUT) {
 		c->res.timeout = true;
-		client_fail(c, SMTP_CLIENT_TEMPFAIL, client_states[c->state].step,
+		smtp_client_fail(c, SMTP_CLIENT_TEMPFAIL, client_states[c->state].step,
 		    0, "4.4.2", "timeout waiting for the %s reply",
 		    smtp_client_step_name(client_states[c->state].step));
 	} else {
-		client_fail(c, SMTP_CLIENT_TEMPFAIL, client_states[c->state].step,
+		smtp_client_fail(c, SMTP_CLIENT_TEMPFAIL, client_states[c->state].step,
 		    0, "4.4.2", "lost connection at %s",
 		    smtp_client_step_name(client_states[c->state].step));
 	}
-	client_finish(c);
+	smtp_client_finish(c);
 }
 
 /*
@@ -653,13 +568,13 @@ client_line(struct smtp_client *c, const char *line, size_t n)
 	    !isdigit((unsigned char)line[0]) || !isdigit((unsigned char)line[1]) ||
 	    !isdigit((unsigned char)line[2]) || line[0] < '2' || line[0] > '5' ||
 	    (n > 3 && line[3] != ' ' && line[3] != '-')) {
-		client_fail(c, SMTP_CLIENT_TEMPFAIL, client_states[c->state].step,
+		smtp_client_fail(c, SMTP_CLIENT_TEMPFAIL, client_states[c->state].step,
 		    0, "4.5.0", "protocol error: malformed reply line");
 		return -1;
 	}
 	code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
 	if ((r->lines > 0 && code != r->code) || r->lines >= SMTP_CLIENT_REPLY_LINES) {
-		client_fail(c, SMTP_CLIENT_TEMPFAIL, client_states[c->state].step,
+		smtp_client_fail(c, SMTP_CLIENT_TEMPFAIL, client_states[c->state].step,
 		    0, "4.5.0", "protocol error: inconsistent multi-line reply");
 		return -1;
 	}
@@ -680,7 +595,7 @@ client_line(struct smtp_client *c, const char *line, size_t n)
 		if (len + 2 < sizeof(r->text))
 			snprintf(r->text + len, sizeof(r->text) - len, " %s", text);
 		if (c->state == CS_EHLO)
-			client_cap(c, text);
+			smtp_client_cap(c, text);
 	}
 	r->lines++;
 	if (!last)
@@ -692,7 +607,7 @@ client_line(struct smtp_client *c, const char *line, size_t n)
 
 		memset(r, 0, sizeof(*r));
 		if (fn == NULL) {
-			client_fail(c, SMTP_CLIENT_TEMPFAIL, client_states[c->state].step,
+			smtp_client_fail(c, SMTP_CLIENT_TEMPFAIL, client_states[c->state].step,
 			    done.code, "4.5.0", "unexpected reply: %s", done.text);
 			return -1;
 		}
@@ -701,40 +616,6 @@ client_line(struct smtp_client *c, const char *line, size_t n)
 	return 0;
 }
 
-/* One EHLO keyword line (RFC 5321 4.1.1.1). */
-static void
-client_cap(struct smtp_client *c, const char *text)
-{
-	char kw[32];
-	size_t k = strcspn(text, " =");
-	const char *arg = text[k] ? text + k + 1 : "";
-
-	if (k == 0 || k >= sizeof(kw))
-		return;
-	memcpy(kw, text, k);
-	kw[k] = '\0';
-	if (strcasecmp(kw, "PIPELINING") == 0)
-		c->caps.pipelining = true;
-	else if (strcasecmp(kw, "DSN") == 0)
-		c->caps.dsn = true;
-	else if (strcasecmp(kw, "STARTTLS") == 0)
-		c->caps.starttls = true;
-	else if (strcasecmp(kw, "8BITMIME") == 0)
-		c->caps.eightbit = true;
-	else if (strcasecmp(kw, "SIZE") == 0) {
-		c->caps.size = true;
-		c->caps.size_max = strtoull(arg, NULL, 10);
-	} else if (strcasecmp(kw, "AUTH") == 0) {
-		char mechs[256], *m, *save = NULL;
-		snprintf(mechs, sizeof(mechs), "%s", arg);
-		for (m = strtok_r(mechs, " ", &save); m; m = strtok_r(NULL, " ", &save)) {
-			if (strcasecmp(m, "PLAIN") == 0)
-				c->caps.auth_plain = true;
-			else if (strcasecmp(m, "LOGIN") == 0)
-				c->caps.auth_login = true;
-		}
-	}
-}
 
 /* ---- states ------------------------------------------------------------ */
 
@@ -748,221 +629,87 @@ static void
 reply_greeting(struct smtp_client *c, const struct client_reply *r)
 {
 	if (r->code / 100 == 2)
-		client_enter_state(c, CS_EHLO);
+		smtp_client_enter(c, CS_EHLO);
 	else
-		client_fail_reply(c, SMTP_STEP_GREETING, r, true);
+		smtp_client_fail_reply(c, SMTP_STEP_GREETING, r, true);
 }
 
 static void
 enter_ehlo(struct smtp_client *c)
 {
 	memset(&c->caps, 0, sizeof(c->caps));
-	client_send(c, "EHLO %s", c->helo);
+	smtp_client_send(c, "EHLO %s", c->helo);
 }
 
 static void
 reply_ehlo(struct smtp_client *c, const struct client_reply *r)
 {
 	if (r->code / 100 == 2)
-		client_after_hello(c);
+		smtp_client_after_hello(c);
 	else if (r->code / 100 == 5 && !c->tls_active)
-		client_enter_state(c, CS_HELO);         /* RFC 5321 3.2 */
+		smtp_client_enter(c, CS_HELO);         /* RFC 5321 3.2 */
 	else
-		client_fail_reply(c, SMTP_STEP_EHLO, r, true);
+		smtp_client_fail_reply(c, SMTP_STEP_EHLO, r, true);
 }
 
 static void
 enter_helo(struct smtp_client *c)
 {
 	memset(&c->caps, 0, sizeof(c->caps));
-	client_send(c, "HELO %s", c->helo);
+	smtp_client_send(c, "HELO %s", c->helo);
 }
 
 static void
 reply_helo(struct smtp_client *c, const struct client_reply *r)
 {
 	if (r->code / 100 == 2)
-		client_after_hello(c);
+		smtp_client_after_hello(c);
 	else
-		client_fail_reply(c, SMTP_STEP_HELO, r, true);
+		smtp_client_fail_reply(c, SMTP_STEP_HELO, r, true);
 }
 
 /* After a successful EHLO/HELO: TLS first, then AUTH, then the message. */
-static void
-client_after_hello(struct smtp_client *c)
+void
+smtp_client_after_hello(struct smtp_client *c)
 {
 	if (!c->tls_active && c->tls_mode != SMTP_TLS_OFF && c->caps.starttls &&
 	    !c->tls_declined) {
-		client_enter_state(c, CS_STARTTLS);
+		smtp_client_enter(c, CS_STARTTLS);
 		return;
 	}
 	if (!c->tls_active && c->tls_mode == SMTP_TLS_REQUIRED) {
-		client_fail(c, SMTP_CLIENT_TEMPFAIL, SMTP_STEP_STARTTLS, 0, "4.7.4",
+		smtp_client_fail(c, SMTP_CLIENT_TEMPFAIL, SMTP_STEP_STARTTLS, 0, "4.7.4",
 		    "TLS is required but the server does not offer STARTTLS");
-		client_enter_state(c, CS_QUIT);
+		smtp_client_enter(c, CS_QUIT);
 		return;
 	}
 	if (c->auth_user != NULL && !c->authed) {
 		if (!c->tls_active && !c->auth_plaintext_ok) {
-			client_fail(c, SMTP_CLIENT_TEMPFAIL, SMTP_STEP_AUTH, 0, "4.7.0",
+			smtp_client_fail(c, SMTP_CLIENT_TEMPFAIL, SMTP_STEP_AUTH, 0, "4.7.0",
 			    "refusing to send credentials over an unencrypted connection");
-			client_enter_state(c, CS_QUIT);
+			smtp_client_enter(c, CS_QUIT);
 			return;
 		}
 		if (!c->caps.auth_plain && !c->caps.auth_login) {
-			client_fail(c, SMTP_CLIENT_TEMPFAIL, SMTP_STEP_AUTH, 0, "4.7.4",
+			smtp_client_fail(c, SMTP_CLIENT_TEMPFAIL, SMTP_STEP_AUTH, 0, "4.7.4",
 			    "the server offers neither AUTH PLAIN nor AUTH LOGIN");
-			client_enter_state(c, CS_QUIT);
+			smtp_client_enter(c, CS_QUIT);
 			return;
 		}
-		client_enter_state(c, CS_AUTH);
+		smtp_client_enter(c, CS_AUTH);
 		return;
 	}
 	client_start_txn(c);
 }
 
-static void
-enter_starttls(struct smtp_client *c)
-{
-	client_send(c, "STARTTLS");
-}
 
-static void
-reply_starttls(struct smtp_client *c, const struct client_reply *r)
-{
-	if (r->code / 100 == 2) {
-		/* CVE-2011-0411: nothing read in clear counts after this. */
-		evbuffer_drain(bufferevent_get_input(c->bev),
-		    evbuffer_get_length(bufferevent_get_input(c->bev)));
-		client_enter_state(c, CS_TLS);
-	} else if (c->tls_mode == SMTP_TLS_REQUIRED) {
-		client_fail_reply(c, SMTP_STEP_STARTTLS, r, true);
-	} else {
-		c->tls_declined = true;         /* opportunistic: go on in clear */
-		client_after_hello(c);
-	}
-}
 
-static void
-enter_tls(struct smtp_client *c)
-{
-	struct bufferevent *tb;
-	SSL *ssl = SSL_new(c->tls_ctx);
 
-	if (ssl == NULL)
-		goto fail;
-	if (c->server_name != NULL) {
-		unsigned char addr[16];
-		bool is_ip = inet_pton(AF_INET, c->server_name, addr) == 1 ||
-		    inet_pton(AF_INET6, c->server_name, addr) == 1;
-		int ok = 1;
 
-		if (!is_ip)     /* RFC 6066 3: no literal addresses in SNI */
-			SSL_set_tlsext_host_name(ssl, c->server_name);
-		if (c->tls_verify)
-			ok = is_ip ? X509_VERIFY_PARAM_set1_ip_asc(
-			    SSL_get0_param(ssl), c->server_name)
-			    : SSL_set1_host(ssl, c->server_name);
-		if (ok != 1) {
-			SSL_free(ssl);
-			goto fail;
-		}
-	}
-	if (c->tls_verify)
-		SSL_set_verify(ssl, SSL_VERIFY_PEER, NULL);
-	bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
-	tb = bufferevent_openssl_filter_new(c->base, c->bev, ssl,
-	    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
-	if (tb == NULL) {
-		SSL_free(ssl);
-		goto fail;
-	}
-	client_attach(c, tb);   /* the filter owns the plain bufferevent */
-	{
-		struct timeval tv;
-		unsigned ms = client_timeout(c, CS_TLS);
-		tv.tv_sec = ms / 1000;
-		tv.tv_usec = (ms % 1000) * 1000;
-		bufferevent_set_timeouts(tb, &tv, &tv);
-	}
-	return;
-fail:
-	client_fail(c, SMTP_CLIENT_TEMPFAIL, SMTP_STEP_TLS, 0, "4.7.5",
-	    "cannot set up TLS");
-	client_finish(c);
-}
 
-static void
-enter_auth(struct smtp_client *c)
-{
-	char plain[2 * CLIENT_CRED_MAX + 3], b64[4 * sizeof(plain) / 3 + 8];
-	size_t ul = strlen(c->auth_user), pl = strlen(c->auth_pass);
 
-	if (c->caps.auth_plain) {       /* RFC 4616: authzid NUL authcid NUL passwd */
-		c->auth_login = false;
-		plain[0] = '\0';
-		memcpy(plain + 1, c->auth_user, ul);
-		plain[1 + ul] = '\0';
-		memcpy(plain + 2 + ul, c->auth_pass, pl);
-		client_b64(plain, ul + pl + 2, b64, sizeof(b64));
-		client_send(c, "AUTH PLAIN %s", b64);
-		explicit_bzero(plain, sizeof(plain));
-		explicit_bzero(b64, sizeof(b64));
-	} else {
-		c->auth_login = true;
-		client_send(c, "AUTH LOGIN");
-	}
-}
 
-static void
-reply_auth(struct smtp_client *c, const struct client_reply *r)
-{
-	if (c->auth_login && r->code == 334)
-		client_enter_state(c, CS_AUTH_USER);
-	else if (!c->auth_login && r->code / 100 == 2) {
-		c->authed = true;
-		client_after_hello(c);
-	} else
-		client_fail_reply(c, SMTP_STEP_AUTH, r, true);
-}
 
-static void
-enter_auth_user(struct smtp_client *c)
-{
-	char b64[4 * CLIENT_CRED_MAX / 3 + 8];
-
-	client_b64(c->auth_user, strlen(c->auth_user), b64, sizeof(b64));
-	client_send(c, "%s", b64);
-}
-
-static void
-reply_auth_user(struct smtp_client *c, const struct client_reply *r)
-{
-	if (r->code == 334)
-		client_enter_state(c, CS_AUTH_PASS);
-	else
-		client_fail_reply(c, SMTP_STEP_AUTH, r, true);
-}
-
-static void
-enter_auth_pass(struct smtp_client *c)
-{
-	char b64[4 * CLIENT_CRED_MAX / 3 + 8];
-
-	client_b64(c->auth_pass, strlen(c->auth_pass), b64, sizeof(b64));
-	client_send(c, "%s", b64);
-	explicit_bzero(b64, sizeof(b64));
-}
-
-static void
-reply_auth_pass(struct smtp_client *c, const struct client_reply *r)
-{
-	if (r->code / 100 == 2) {
-		c->authed = true;
-		client_after_hello(c);
-	} else
-		client_fail_reply(c, SMTP_STEP_AUTH, r, true);
-}
 
 /* Checks the message against what the server announced, then MAIL (or
  * the MAIL/RCPT/DATA group). */
@@ -971,24 +718,26 @@ client_start_txn(struct smtp_client *c)
 {
 	memset(&c->txn, 0, sizeof(c->txn));
 	c->txn.bol = true;
-	if (client_measure(c) != 0) {
-		client_enter_state(c, CS_QUIT);
+	/* RFC 1870: the size is only declared (and so only measured) when
+	 * the server announced SIZE. */
+	if (c->caps.size && client_measure(c) != 0) {
+		smtp_client_enter(c, CS_QUIT);
 		return;
 	}
 	if (c->caps.size && c->caps.size_max > 0 && c->txn.size > c->caps.size_max) {
-		client_fail(c, SMTP_CLIENT_PERMFAIL, SMTP_STEP_MAIL, 0, "5.3.4",
+		smtp_client_fail(c, SMTP_CLIENT_PERMFAIL, SMTP_STEP_MAIL, 0, "5.3.4",
 		    "message of %llu bytes exceeds the server's SIZE limit of %llu",
 		    c->txn.size, c->caps.size_max);
-		client_enter_state(c, CS_QUIT);
+		smtp_client_enter(c, CS_QUIT);
 		return;
 	}
 	if (c->body_8bit && !c->caps.eightbit) {
-		client_fail(c, SMTP_CLIENT_PERMFAIL, SMTP_STEP_MAIL, 0, "5.6.3",
+		smtp_client_fail(c, SMTP_CLIENT_PERMFAIL, SMTP_STEP_MAIL, 0, "5.6.3",
 		    "8-bit message and the server does not offer 8BITMIME");
-		client_enter_state(c, CS_QUIT);
+		smtp_client_enter(c, CS_QUIT);
 		return;
 	}
-	client_enter_state(c, c->caps.pipelining ? CS_PIPE : CS_MAIL);
+	smtp_client_enter(c, c->caps.pipelining ? CS_PIPE : CS_MAIL);
 }
 
 /* RFC 1870 size: the file with every line ending counted as CRLF. */
@@ -1006,7 +755,7 @@ client_measure(struct smtp_client *c)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			client_fail(c, SMTP_CLIENT_TEMPFAIL, SMTP_STEP_MAIL, 0, "4.3.0",
+			smtp_client_fail(c, SMTP_CLIENT_TEMPFAIL, SMTP_STEP_MAIL, 0, "4.3.0",
 			    "reading the message: %s", strerror(errno));
 			return -1;
 		}
@@ -1024,11 +773,6 @@ client_measure(struct smtp_client *c)
 	return 0;
 }
 
-static bool
-client_notify_ok(const char *s)
-{
-	return s != NULL && *s != '\0' && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ,") == strlen(s);
-}
 
 static int
 client_mail_cmd(struct smtp_client *c, char *out, size_t size)
@@ -1058,9 +802,9 @@ client_rcpt_cmd(struct smtp_client *c, char *out, size_t size)
 	int n;
 
 	n = snprintf(out, size, "RCPT TO:<%s>", c->rcpt);
-	if (c->caps.dsn && (client_notify_ok(c->notify) || c->envid)) {
+	if (c->caps.dsn && (smtp_client_notify_ok(c->notify) || c->envid)) {
 		c->res.dsn_sent = true;
-		if (client_notify_ok(c->notify))
+		if (smtp_client_notify_ok(c->notify))
 			n += snprintf(out + n, size - n, " NOTIFY=%s", c->notify);
 		if (smtp_xtext_encode(c->orcpt, strlen(c->orcpt), orcpt,
 		    sizeof(orcpt) - 7) > 0)     /* room for "rfc822;" */
@@ -1075,16 +819,16 @@ enter_mail(struct smtp_client *c)
 	char cmd[CLIENT_CMD_MAX];
 
 	client_mail_cmd(c, cmd, sizeof(cmd));
-	client_send(c, "%s", cmd);
+	smtp_client_send(c, "%s", cmd);
 }
 
 static void
 reply_mail(struct smtp_client *c, const struct client_reply *r)
 {
 	if (r->code / 100 == 2)
-		client_enter_state(c, CS_RCPT);
+		smtp_client_enter(c, CS_RCPT);
 	else
-		client_fail_reply(c, SMTP_STEP_MAIL, r, false);
+		smtp_client_fail_reply(c, SMTP_STEP_MAIL, r, false);
 }
 
 static void
@@ -1093,31 +837,31 @@ enter_rcpt(struct smtp_client *c)
 	char cmd[CLIENT_CMD_MAX];
 
 	client_rcpt_cmd(c, cmd, sizeof(cmd));
-	client_send(c, "%s", cmd);
+	smtp_client_send(c, "%s", cmd);
 }
 
 static void
 reply_rcpt(struct smtp_client *c, const struct client_reply *r)
 {
 	if (r->code / 100 == 2)
-		client_enter_state(c, CS_DATA);
+		smtp_client_enter(c, CS_DATA);
 	else
-		client_fail_reply(c, SMTP_STEP_RCPT, r, false);
+		smtp_client_fail_reply(c, SMTP_STEP_RCPT, r, false);
 }
 
 static void
 enter_data(struct smtp_client *c)
 {
-	client_send(c, "DATA");
+	smtp_client_send(c, "DATA");
 }
 
 static void
 reply_data(struct smtp_client *c, const struct client_reply *r)
 {
 	if (r->code == 354)
-		client_enter_state(c, CS_BODY);
+		smtp_client_enter(c, CS_BODY);
 	else
-		client_fail_reply(c, SMTP_STEP_DATA, r, false);
+		smtp_client_fail_reply(c, SMTP_STEP_DATA, r, false);
 }
 
 /* RFC 2920 3.1: MAIL, RCPT and DATA in one write; DATA is last. */
@@ -1130,9 +874,9 @@ enter_pipe(struct smtp_client *c)
 	client_mail_cmd(c, mail, sizeof(mail));
 	client_rcpt_cmd(c, rcpt, sizeof(rcpt));
 	if (group == NULL) {
-		client_fail(c, SMTP_CLIENT_TEMPFAIL, SMTP_STEP_MAIL, 0, "4.3.0",
+		smtp_client_fail(c, SMTP_CLIENT_TEMPFAIL, SMTP_STEP_MAIL, 0, "4.3.0",
 		    "out of memory");
-		client_finish(c);
+		smtp_client_finish(c);
 		return;
 	}
 	evbuffer_add_printf(group, "%s\r\n%s\r\nDATA\r\n", mail, rcpt);
@@ -1158,21 +902,21 @@ reply_pipe(struct smtp_client *c, const struct client_reply *r)
 			break;
 	}
 	if (i == CLIENT_PIPE_REPLIES - 1 && x->pipe[i].code == 354) {
-		client_enter_state(c, CS_BODY);
+		smtp_client_enter(c, CS_BODY);
 		return;
 	}
 	if (i == CLIENT_PIPE_REPLIES - 1) {             /* DATA refused */
-		client_fail_reply(c, SMTP_STEP_DATA, &x->pipe[i], false);
+		smtp_client_fail_reply(c, SMTP_STEP_DATA, &x->pipe[i], false);
 		return;
 	}
 	if (x->pipe[CLIENT_PIPE_REPLIES - 1].code == 354) {
 		/* RFC 2920 3.1: DATA accepted although MAIL or RCPT failed;
 		 * end it with an empty message. */
 		client_record_reply(c, steps[i], &x->pipe[i], false);
-		client_enter_state(c, CS_ABORT_DOT);
+		smtp_client_enter(c, CS_ABORT_DOT);
 		return;
 	}
-	client_fail_reply(c, steps[i], &x->pipe[i], false);
+	smtp_client_fail_reply(c, steps[i], &x->pipe[i], false);
 }
 
 static void
@@ -1182,48 +926,6 @@ enter_body(struct smtp_client *c)
 	client_body_pump(c);
 }
 
-/* LF -> CRLF, bare CR -> CRLF, a '.' at the start of a line doubled. */
-static size_t
-client_body_convert(struct client_txn *x, const char *in, size_t n, char *out)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < n; i++) {
-		char ch = in[i];
-
-		if (x->prev_cr && ch != '\n') {
-			out[o++] = '\n';
-			x->bol = true;
-		}
-		x->prev_cr = false;
-		if (ch == '\n') {
-			out[o++] = '\r';
-			out[o++] = '\n';
-			x->bol = true;
-			continue;
-		}
-		if (ch == '\r') {
-			/* emitted with its LF when that comes */
-			x->prev_cr = true;
-			if (i + 1 < n && in[i + 1] == '\n') {
-				out[o++] = '\r';
-				out[o++] = '\n';
-				i++;
-				x->prev_cr = false;
-				x->bol = true;
-				continue;
-			}
-			out[o++] = '\r';
-			x->bol = false;
-			continue;
-		}
-		if (x->bol && ch == '.')
-			out[o++] = '.';
-		out[o++] = ch;
-		x->bol = false;
-	}
-	return o;
-}
 
 static void
 client_body_pump(struct smtp_client *c)
@@ -1240,9 +942,9 @@ client_body_pump(struct smtp_client *c)
 		if (n < 0) {
 			/* Never end an incomplete message with a dot: drop
 			 * the connection and let the server discard it. */
-			client_fail(c, SMTP_CLIENT_TEMPFAIL, SMTP_STEP_DOT, 0, "4.3.0",
+			smtp_client_fail(c, SMTP_CLIENT_TEMPFAIL, SMTP_STEP_DOT, 0, "4.3.0",
 			    "reading the message: %s", strerror(errno));
-			client_finish(c);
+			smtp_client_finish(c);
 			return;
 		}
 		if (n == 0) {
@@ -1258,11 +960,11 @@ client_body_pump(struct smtp_client *c)
 			evbuffer_add(out, conv, o);
 			evbuffer_add(out, ".\r\n", 3);
 			bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
-			client_enter_state(c, CS_DOT);
+			smtp_client_enter(c, CS_DOT);
 			return;
 		}
 		c->txn.off += n;
-		o = client_body_convert(&c->txn, in, (size_t)n, conv);
+		o = smtp_client_body_convert(&c->txn, in, (size_t)n, conv);
 		evbuffer_add(out, conv, o);
 	}
 }
@@ -1272,32 +974,32 @@ reply_body(struct smtp_client *c, const struct client_reply *r)
 {
 	/* A reply before the final dot: the server gave up on the data. */
 	client_record_reply(c, SMTP_STEP_DOT, r, false);
-	client_finish(c);
+	smtp_client_finish(c);
 }
 
 static void
 reply_dot(struct smtp_client *c, const struct client_reply *r)
 {
 	if (r->code / 100 == 2) {
-		client_fail(c, SMTP_CLIENT_SENT, SMTP_STEP_DOT, r->code,
+		smtp_client_fail(c, SMTP_CLIENT_SENT, SMTP_STEP_DOT, r->code,
 		    r->dsn[0] ? r->dsn : "2.0.0", "%s", r->text);
-		client_enter_state(c, CS_QUIT);
+		smtp_client_enter(c, CS_QUIT);
 	} else {
-		client_fail_reply(c, SMTP_STEP_DOT, r, false);
+		smtp_client_fail_reply(c, SMTP_STEP_DOT, r, false);
 	}
 }
 
 static void
 enter_abort_dot(struct smtp_client *c)
 {
-	client_send(c, ".");
+	smtp_client_send(c, ".");
 }
 
 static void
 reply_abort_dot(struct smtp_client *c, const struct client_reply *r)
 {
 	(void)r;
-	client_enter_state(c, CS_QUIT);
+	smtp_client_enter(c, CS_QUIT);
 }
 
 /* The outcome is known before QUIT: in clear, the session ends once QUIT
@@ -1308,54 +1010,12 @@ reply_abort_dot(struct smtp_client *c, const struct client_reply *r)
 static void
 enter_quit(struct smtp_client *c)
 {
-	client_send(c, "QUIT");
+	smtp_client_send(c, "QUIT");
 }
 
 static void
 reply_quit(struct smtp_client *c, const struct client_reply *r)
 {
 	(void)r;
-	client_finish(c);
-}
-
-/* ---- helpers ----------------------------------------------------------- */
-
-static void
-client_b64(const char *in, size_t len, char *out, size_t size)
-{
-	if (size < 4 * ((len + 2) / 3) + 1) {
-		out[0] = '\0';
-		return;
-	}
-	EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)in, (int)len);
-}
-
-SSL_CTX *
-smtp_client_tls_ctx_new(bool verify, const char *ca_file, char *err, size_t errlen)
-{
-	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-	unsigned long e;
-
-	if (ctx == NULL) {
-		snprintf(err, errlen, "TLS: cannot create a context");
-		return NULL;
-	}
-	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-	if (verify) {
-		int ok = ca_file && *ca_file
-		    ? SSL_CTX_load_verify_locations(ctx, ca_file, NULL)
-		    : SSL_CTX_set_default_verify_paths(ctx);
-		if (ok != 1) {
-			e = ERR_get_error();
-			snprintf(err, errlen, "TLS: cannot load CA %s: %s",
-			    ca_file && *ca_file ? ca_file : "(system store)",
-			    ERR_reason_error_string(e) ? ERR_reason_error_string(e) : "error");
-			SSL_CTX_free(ctx);
-			return NULL;
-		}
-		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-	} else {
-		SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
-	}
-	return ctx;
+	smtp_client_finish(c);
 }

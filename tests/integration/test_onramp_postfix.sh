@@ -57,7 +57,8 @@ awk -v port="$port" '
 grep -q "^postlog" "$PF/conf/master.cf" || \
     echo "postlog unix-dgram n - n - 1 postlogd" >> "$PF/conf/master.cf"
 trap 'postfix -c "$PF/conf" stop >/dev/null 2>&1; t37_cleanup' EXIT
-postfix -c "$PF/conf" set-permissions >/dev/null 2>&1 || true
+chown postfix "$PF/data"
+postfix -c "$PF/conf" create-missing >/dev/null 2>&1 || true
 postfix -c "$PF/conf" start >"$T/pf.start" 2>&1 || { cat "$T/pf.start"; fail "postfix start"; }
 wait_port "$port" 15 || { cat "$T/pf.start" "$PF/maillog" 2>/dev/null; fail "postfix not listening"; }
 

@@ -360,7 +360,7 @@ START_TEST(headers_folded)
 	/* Unfolded, the comment is whole again. */
 	m = parse(fx.out);
 	ck_assert_ptr_nonnull(strstr(hdr(m, "Received"),
-	    "(t37gw incoming fax relayed through the gateway of the third floor "
+	    "(incoming fax relayed through the gateway of the third floor "
 	    "print room at the west building)"));
 	g_object_unref(m);
 }

@@ -20,6 +20,7 @@
 #include "smtp/smtp.h"
 
 #define SRV_LOG_MAX 8192
+#define SRV_DATA_MAX 40000
 
 struct srv_step {
 	const char *expect;     /* command prefix; "." = the end of DATA */
@@ -35,7 +36,8 @@ struct srv {
 	int mismatch;
 	unsigned max_batch;     /* most command lines handled in one read */
 	char log[SRV_LOG_MAX];  /* "CMD\n" per command */
-	char data[SRV_LOG_MAX]; /* DATA as received (dot-stuffed, CRLF) */
+	char data[SRV_DATA_MAX]; /* DATA as received (dot-stuffed, CRLF) */
+	int bare_cr;            /* a DATA line ended in a lone CR */
 };
 
 struct run {
@@ -76,6 +78,8 @@ srv_read(struct bufferevent *bev, void *arg)
 
 	while (s->bev && (line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF_STRICT))) {
 		if (s->in_data) {
+			if (n > 0 && line[n - 1] == '\r')
+				s->bare_cr = 1;
 			if (strcmp(line, ".") != 0) {
 				size_t l = strlen(s->data);
 				snprintf(s->data + l, sizeof(s->data) - l, "%s\r\n", line);
@@ -677,6 +681,35 @@ START_TEST(big_body_streams)
 }
 END_TEST
 
+START_TEST(line_ends_across_chunks)
+{
+	static const struct srv_step script[] = {
+		{ "", "220 mx\r\n", 0 },
+		{ "EHLO", "250 mx\r\n", 0 },
+		{ "MAIL", "250 Ok\r\n", 0 }, { "RCPT", "250 Ok\r\n", 0 },
+		{ "DATA", "354 go\r\n", 0 }, { ".", "250 Ok\r\n", 0 },
+		{ "QUIT", "221 Bye\r\n", 0 }, { NULL, NULL, 0 },
+	};
+	struct smtp_client_opts o = opts_default();
+	struct smtp_client_msg m = msg_default(-1);
+	struct run *r = calloc(1, sizeof(*r));
+	/* The CR of a CR LF is the last byte of the first 32 KiB read. */
+	size_t k = 32 * 1024 - 1;
+	char *body = malloc(k + 64);
+	const char *tail;
+
+	memset(body, 'a', k);
+	strcpy(body + k, "\r\n.x\r\nbare\rcr\n.");
+	run_script(r, script, body, &o, &m);
+	ck_assert_int_eq(r->res.status, SMTP_CLIENT_SENT);
+	ck_assert_int_eq(r->srv.bare_cr, 0);
+	tail = r->srv.data + k;
+	ck_assert_str_eq(tail, "\r\n..x\r\nbare\r\ncr\r\n..\r\n");
+	free(body);
+	free(r);
+}
+END_TEST
+
 Suite *
 suite_smtp_client(void)
 {
@@ -701,6 +734,7 @@ suite_smtp_client(void)
 	tcase_add_test(tc, tls_required_not_offered);
 	tcase_add_test(tc, opportunistic_tls_refused_goes_on);
 	tcase_add_test(tc, big_body_streams);
+	tcase_add_test(tc, line_ends_across_chunks);
 	suite_add_tcase(s, tc);
 	return s;
 }
