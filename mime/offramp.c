@@ -740,21 +740,27 @@ mime_headers_raw(const char *path)
 {
 	FILE *f = fopen(path, "re");
 	GString *s;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	char line[1000];   /* RFC 5322 2.1.1: 998 + CRLF; longer lines are cut */
+	int skipping = 0;
 
 	if (f == NULL)
 		return NULL;
 	s = g_string_new(NULL);
-	while ((n = getline(&line, &cap, f)) > 0) {
-		ssize_t i;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		size_t n = strlen(line), i;
+		int complete = n > 0 && line[n - 1] == '\n';
 
+		if (skipping) {
+			/* the rest of an over-long line */
+			skipping = !complete;
+			continue;
+		}
+		skipping = !complete && !feof(f);
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			n--;
 		if (n == 0)
-			break;
-		if (s->len + (size_t)n + 1 > MIME_OFFRAMP_MAX_HEADERS)
+			break;   /* the end of the header block */
+		if (s->len + n + 1 > MIME_OFFRAMP_MAX_HEADERS)
 			break;
 		for (i = 0; i < n; i++) {
 			unsigned char c = (unsigned char)line[i];
@@ -763,7 +769,6 @@ mime_headers_raw(const char *path)
 		}
 		g_string_append_c(s, '\n');
 	}
-	free(line);
 	fclose(f);
 	return g_string_free(s, FALSE);
 }
