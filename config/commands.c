@@ -463,8 +463,9 @@ cfg_subscriber(struct cfg_parser *p, const char *what, const char *tok, int argc
 			cfg_err(p, "bad %s '%s': only digits, '+' and blanks (or %s)", what, text, tok);
 			return -1;
 		}
-	if (strlen(text) > 20) {
-		cfg_err(p, "%s '%s' is too long (at most 20 characters)", what, text);
+	if (strlen(text) > CONFIG_SUBSCRIBER_MAX) {
+		cfg_err(p, "%s '%s' is too long (at most %d characters)", what, text,
+		    CONFIG_SUBSCRIBER_MAX);
 		return -1;
 	}
 	strcpy(dst, text);
@@ -558,7 +559,7 @@ cmd_shutdown_deadline(struct cfg_parser *p, int argc, char **argv)
 	unsigned long v;
 
 	(void)argc;
-	if (cfg_uint(p, "shutdown-deadline", argv[0], 0, 3600, &v) == 0)
+	if (cfg_uint(p, "shutdown-deadline", argv[0], 0, CONFIG_DEADLINE_MAX, &v) == 0)
 		p->cfg->shutdown_deadline = (unsigned)v;
 }
 
@@ -639,8 +640,8 @@ cmd_sip_rtp_ports(struct cfg_parser *p, int argc, char **argv)
 	unsigned long lo, hi;
 
 	(void)argc;
-	if (cfg_uint(p, "rtp-ports MIN", argv[0], 1024, 65534, &lo) < 0 ||
-	    cfg_uint(p, "rtp-ports MAX", argv[1], 1025, 65535, &hi) < 0)
+	if (cfg_uint(p, "rtp-ports MIN", argv[0], CONFIG_RTP_PORT_MIN, 65534, &lo) < 0 ||
+	    cfg_uint(p, "rtp-ports MAX", argv[1], CONFIG_RTP_PORT_MIN + 1, 65535, &hi) < 0)
 		return;
 	if (lo % 2 != 0) {
 		cfg_err(p, "rtp-ports MIN %lu must be even (RTP uses even ports)", lo);
@@ -661,7 +662,7 @@ cmd_sip_max_calls(struct cfg_parser *p, int argc, char **argv)
 	unsigned long v;
 
 	(void)argc;
-	if (cfg_uint(p, "max-calls", argv[0], 1, 10000, &v) == 0) {
+	if (cfg_uint(p, "max-calls", argv[0], 1, CONFIG_CALLS_MAX, &v) == 0) {
 		p->cfg->sip.max_calls = (unsigned)v;
 		p->seen.max_calls = p->line;
 	}
@@ -744,7 +745,8 @@ cmd_trunk_register(struct cfg_parser *p, int argc, char **argv)
 	struct config_trunk *t = p->tk;
 	unsigned long v = CONFIG_DEFAULT_REGISTER_EXPIRES;
 
-	if (argc == 1 && cfg_uint(p, "register expires", argv[0], 60, 86400, &v) < 0)
+	if (argc == 1 && cfg_uint(p, "register expires", argv[0], CONFIG_EXPIRES_MIN,
+	    CONFIG_EXPIRES_MAX, &v) < 0)
 		return;
 	t->do_register = true;
 	t->register_expires = (unsigned)v;
@@ -756,7 +758,7 @@ cmd_trunk_max_calls(struct cfg_parser *p, int argc, char **argv)
 	unsigned long v;
 
 	(void)argc;
-	if (cfg_uint(p, "max-calls", argv[0], 0, 10000, &v) == 0)
+	if (cfg_uint(p, "max-calls", argv[0], 0, CONFIG_CALLS_MAX, &v) == 0)
 		p->tk->max_calls = (unsigned)v;
 }
 

@@ -49,6 +49,24 @@
 #define CONFIG_MAX_PREFERENCE    10     /* dial-peer preference 0..10 */
 #define CONFIG_DIAG_MAX          500    /* errors kept (more are counted) */
 
+/* ---- Ranges of values (inclusive) ---- */
+#define CONFIG_DEADLINE_MAX      3600          /* shutdown-deadline seconds */
+#define CONFIG_CALLS_MAX         10000         /* max-calls, max-conn */
+#define CONFIG_RTP_PORT_MIN      1024          /* lowest rtp-ports MIN */
+#define CONFIG_EXPIRES_MIN       60            /* trunk register EXPIRES */
+#define CONFIG_EXPIRES_MAX       86400
+#define CONFIG_TAG_MAX           2147483647UL  /* dial-peer tag (IOS) */
+#define CONFIG_RETRY_MIN         10            /* mta send retry, fax send retry DELAY */
+#define CONFIG_RETRY_MAX         86400
+#define CONFIG_GIVE_UP_MIN       60            /* mta send give-up */
+#define CONFIG_GIVE_UP_MAX       (30UL * 86400)
+#define CONFIG_SIZE_MIN          1024          /* mta receive maximum-size */
+#define CONFIG_SIZE_MAX          (1UL << 30)
+#define CONFIG_ATTEMPTS_MAX      100           /* fax send retry ATTEMPTS */
+#define CONFIG_PAGES_MAX         1000          /* fax send max-pages */
+#define CONFIG_SUBSCRIBER_MAX    20            /* CSI/TSI characters (T.30) */
+#define CONFIG_FILENAME_MAX      63            /* mta send filename, with ".tif" */
+
 /* ---- Defaults ---- */
 #define CONFIG_DEFAULT_SPOOL            "/var/spool/t37gw"
 #define CONFIG_DEFAULT_SHUTDOWN_DEADLINE 30        /* seconds */
@@ -219,7 +237,7 @@ struct config_trunk {
 };
 
 struct config_fax_retry {
-	unsigned attempts;               /* calls after the first, 0..100 */
+	unsigned attempts;               /* calls placed in all, the first included, 1..100 */
 	unsigned delay;                  /* seconds between attempts */
 };
 
@@ -396,8 +414,10 @@ bool config_number_denied(const struct config *cfg, const char *number);
 /*
  * Expands a session target template into out: $d$ the called number, $s$
  * the calling number, $m$ the redirecting number (the called one when m is
- * NULL or empty). NULL d/s expand to "". Returns the length written, or -1
- * when it does not fit (out is then "").
+ * NULL or empty). NULL d/s expand to "". Values may hold only letters,
+ * digits, '+', '.', '-' and '_' (nothing that could end or redirect an
+ * address). Returns the length written, or -1 when a value holds anything
+ * else or the result does not fit (out is then "").
  */
 int config_expand_target(const char *tmpl, const char *d, const char *s,
     const char *m, char *out, size_t size);

@@ -20,7 +20,6 @@ enum cfg_mode {
 
 /* Command flags beyond the mode. */
 #define CFG_CMD_MMOIP_ONLY 0x1  /* dial-peer command valid on mmoip peers only */
-#define CFG_CMD_VOIP_ONLY  0x2
 
 struct cfg_parser;
 
@@ -49,7 +48,8 @@ struct cfg_seen {
 	unsigned sip_listen, codec, mail_from_host, mail_from_user,
 	    rr_host, rr_user, mta_listen, allow, max_recipients,
 	    called_subscriber, tsi, postmaster, retry, give_up,
-	    auth_file, recv_tls, send_tls, maildir, server, rtp, max_calls;
+	    auth_file, recv_tls, send_tls, maildir, server, rtp, max_calls,
+	    recv_auth;
 };
 
 struct cfg_error {

@@ -99,7 +99,7 @@ cfg_dial_peer(struct cfg_parser *p, int argc, char **argv)
 		p->mode = CFG_MODE_SKIP;
 		return;
 	}
-	if (cfg_uint(p, "dial-peer tag", argv[0], 1, 2147483647UL, &tag) < 0)
+	if (cfg_uint(p, "dial-peer tag", argv[0], 1, CONFIG_TAG_MAX, &tag) < 0)
 		ok = false;
 	for (i = 0; ok && i < p->n_peers; i++)
 		if (p->peers[i].tag == tag) {
@@ -121,7 +121,7 @@ cfg_dial_peer(struct cfg_parser *p, int argc, char **argv)
 	peer->tag = (unsigned)tag;
 	peer->type = (enum config_peer_type)t;
 	peer->trunk = -1;
-	peer->encoding = CONFIG_ENC_PASSTHROUGH;
+	peer->encoding = CONFIG_ENC_MH;        /* Profile S unless told */
 	peer->resolution = CONFIG_RES_PASSTHROUGH;
 	peer->line = p->line;
 	p->peer = peer;
@@ -318,7 +318,7 @@ cmd_max_conn(struct cfg_parser *p, int argc, char **argv)
 	unsigned long v;
 
 	(void)argc;
-	if (cfg_uint(p, "max-conn", argv[0], 1, 10000, &v) == 0)
+	if (cfg_uint(p, "max-conn", argv[0], 1, CONFIG_CALLS_MAX, &v) == 0)
 		p->peer->max_conn = (unsigned)v;
 }
 

@@ -148,8 +148,9 @@ cfg_send_filename(struct cfg_parser *p, int argc, char **argv)
 				return;
 			}
 		n = strlen(name);
-		if (n + 5 > 64 || name[0] == '.') {
-			cfg_err(p, "bad file name '%s' (1-59 characters, not starting with '.')", name);
+		if (n + 4 > CONFIG_FILENAME_MAX || name[0] == '.') {
+			cfg_err(p, "bad file name '%s' (1-%d characters, not starting with '.')",
+			    name, CONFIG_FILENAME_MAX - 4);
 			return;
 		}
 		if (n > 4 && (strcasecmp(name + n - 4, ".tif") == 0 ||
@@ -240,7 +241,8 @@ cfg_send_retry(struct cfg_parser *p, int argc, char **argv)
 	unsigned long v;
 
 	(void)argc;
-	if (cfg_uint(p, "mta send retry", argv[0], 10, 86400, &v) == 0) {
+	if (cfg_uint(p, "mta send retry", argv[0], CONFIG_RETRY_MIN,
+	    CONFIG_RETRY_MAX, &v) == 0) {
 		p->cfg->mta_send.retry = (unsigned)v;
 		p->seen.retry = p->line;
 	}
@@ -252,7 +254,8 @@ cfg_send_give_up(struct cfg_parser *p, int argc, char **argv)
 	unsigned long v;
 
 	(void)argc;
-	if (cfg_uint(p, "mta send give-up", argv[0], 60, 30UL * 86400, &v) == 0) {
+	if (cfg_uint(p, "mta send give-up", argv[0], CONFIG_GIVE_UP_MIN,
+	    CONFIG_GIVE_UP_MAX, &v) == 0) {
 		p->cfg->mta_send.give_up = (unsigned)v;
 		p->seen.give_up = p->line;
 	}
@@ -322,7 +325,8 @@ cfg_recv_max_size(struct cfg_parser *p, int argc, char **argv)
 	unsigned long v;
 
 	(void)argc;
-	if (cfg_uint(p, "mta receive maximum-size", argv[0], 1024, 1UL << 30, &v) == 0)
+	if (cfg_uint(p, "mta receive maximum-size", argv[0], CONFIG_SIZE_MIN,
+	    CONFIG_SIZE_MAX, &v) == 0)
 		p->cfg->mta_receive.maximum_size = v;
 }
 
@@ -391,6 +395,8 @@ cfg_recv_auth(struct cfg_parser *p, int argc, char **argv)
 		return;
 	}
 	cfg->mta_receive.n_users++;
+	if (p->seen.recv_auth == 0)
+		p->seen.recv_auth = p->line;
 }
 
 void
@@ -398,8 +404,11 @@ cfg_recv_auth_file(struct cfg_parser *p, int argc, char **argv)
 {
 	(void)argc;
 	if (cfg_copy(p, "mta receive auth-file", argv[0], p->cfg->mta_receive.auth_file,
-	    sizeof(p->cfg->mta_receive.auth_file)) == 0)
+	    sizeof(p->cfg->mta_receive.auth_file)) == 0) {
 		p->seen.auth_file = p->line;
+		if (p->seen.recv_auth == 0)
+			p->seen.recv_auth = p->line;
+	}
 }
 
 void
@@ -556,8 +565,10 @@ cfg_fax_retry(struct cfg_parser *p, int argc, char **argv)
 
 	(void)argc;
 	if (cfg_keyword(p, "fax send retry", argv[0], names, &v) < 0 ||
-	    cfg_uint(p, "fax send retry ATTEMPTS", argv[1], 0, 100, &attempts) < 0 ||
-	    cfg_uint(p, "fax send retry DELAY", argv[2], 10, 86400, &delay) < 0)
+	    cfg_uint(p, "fax send retry ATTEMPTS", argv[1], 1, CONFIG_ATTEMPTS_MAX,
+	    &attempts) < 0 ||
+	    cfg_uint(p, "fax send retry DELAY", argv[2], CONFIG_RETRY_MIN,
+	    CONFIG_RETRY_MAX, &delay) < 0)
 		return;
 	r[v]->attempts = (unsigned)attempts;
 	r[v]->delay = (unsigned)delay;
@@ -569,7 +580,7 @@ cfg_fax_max_pages(struct cfg_parser *p, int argc, char **argv)
 	unsigned long v;
 
 	(void)argc;
-	if (cfg_uint(p, "fax send max-pages", argv[0], 1, 1000, &v) == 0)
+	if (cfg_uint(p, "fax send max-pages", argv[0], 1, CONFIG_PAGES_MAX, &v) == 0)
 		p->cfg->fax_send.max_pages = (unsigned)v;
 }
 

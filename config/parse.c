@@ -35,6 +35,7 @@ static void parse_line(struct cfg_parser *p, char *line, size_t len);
 static int error_order(const void *a, const void *b);
 static void flush_errors(struct cfg_parser *p);
 static const char *modes_text(unsigned modes, char *buf, size_t size);
+static const char *join_words(int n, char **argv, char *buf, size_t size);
 
 /* ---- Diagnostics ---- */
 
@@ -375,15 +376,10 @@ run_cmd(struct cfg_parser *p, const struct cfg_cmd *c, int nwords, int argc, cha
 {
 	int nargs = argc - nwords;
 
-	if (p->mode == CFG_MODE_PEER) {
-		if ((c->flags & CFG_CMD_MMOIP_ONLY) && p->peer->type != CONFIG_PEER_MMOIP) {
-			cfg_err(p, "'%s' is only valid under a mmoip dial-peer", c->words);
-			return;
-		}
-		if ((c->flags & CFG_CMD_VOIP_ONLY) && p->peer->type != CONFIG_PEER_VOIP) {
-			cfg_err(p, "'%s' is only valid under a voip dial-peer", c->words);
-			return;
-		}
+	if (p->mode == CFG_MODE_PEER && (c->flags & CFG_CMD_MMOIP_ONLY) &&
+	    p->peer->type != CONFIG_PEER_MMOIP) {
+		cfg_err(p, "'%s' is only valid under a mmoip dial-peer", c->words);
+		return;
 	}
 	if (nargs < c->min_args) {
 		cfg_err(p, "'%s' is incomplete (usage: %s)", c->words, c->usage);
@@ -408,7 +404,7 @@ parse_line(struct cfg_parser *p, char *line, size_t len)
 	const struct cfg_cmd *c;
 	const struct cfg_unsupported *u;
 	bool indented = line[0] == ' ' || line[0] == '\t';
-	char where[64];
+	char where[64], name[CONFIG_LINE_MAX + 1];
 	unsigned modes;
 	int argc, nwords;
 
@@ -420,6 +416,8 @@ parse_line(struct cfg_parser *p, char *line, size_t len)
 		cfg_err(p, "NUL byte in line");
 		return;
 	}
+	if (indented && p->mode == CFG_MODE_SKIP)
+		return;         /* body of a block already reported */
 	argc = config_tokenize(line, argv, CONFIG_ARGS_MAX, err, sizeof(err));
 	if (argc < 0) {
 		cfg_err(p, "%s", err);
@@ -431,8 +429,6 @@ parse_line(struct cfg_parser *p, char *line, size_t len)
 		return;         /* blank lines and comments keep the sub-mode */
 	if (!indented)
 		p->mode = CFG_MODE_TOP;
-	else if (p->mode == CFG_MODE_SKIP)
-		return;         /* body of a block already reported */
 
 	if (strcasecmp(argv[0], "exit") == 0 && argc == 1) {
 		if (p->mode == CFG_MODE_TOP && indented)
@@ -463,15 +459,29 @@ parse_line(struct cfg_parser *p, char *line, size_t len)
 			p->mode = CFG_MODE_SKIP;
 		return;
 	}
+	join_words(nwords, argv, name, sizeof(name));
 	if (modes & CFG_MODE_TOP)
 		cfg_err(p, "'%s' is a top-level command, not valid under %s",
-		    argv[0], cfg_mode_name(p->mode));
+		    name, cfg_mode_name(p->mode));
 	else if (p->mode == CFG_MODE_TOP)
-		cfg_err(p, "'%s' is only valid under %s", argv[0],
+		cfg_err(p, "'%s' is only valid under %s", name,
 		    modes_text(modes, where, sizeof(where)));
 	else
-		cfg_err(p, "'%s' is only valid under %s, not under %s", argv[0],
+		cfg_err(p, "'%s' is only valid under %s, not under %s", name,
 		    modes_text(modes, where, sizeof(where)), cfg_mode_name(p->mode));
+}
+
+/* The first n words joined by blanks ("incoming called-number"). */
+static const char *
+join_words(int n, char **argv, char *buf, size_t size)
+{
+	size_t off = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && off < size; i++)
+		off += snprintf(buf + off, size - off, "%s%s", i ? " " : "", argv[i]);
+	return buf;
 }
 
 /* "sip or trunk" for a set of sub-modes. */
@@ -567,7 +577,7 @@ config_load(const char *path, struct config_diag *diag)
 		if (len == cap) {
 			char *t;
 
-			if (cap >= (size_t)CFG_FILE_MAX) {
+			if (cap > (size_t)CFG_FILE_MAX) {
 				cfg_err(&p, "file too large (more than %ld bytes)", CFG_FILE_MAX);
 				free(text);
 				fclose(f);
@@ -575,6 +585,8 @@ config_load(const char *path, struct config_diag *diag)
 				return NULL;
 			}
 			cap = cap ? cap * 2 : 16384;
+			if (cap > (size_t)CFG_FILE_MAX)
+				cap = (size_t)CFG_FILE_MAX + 1;   /* one more byte says "too large" */
 			t = realloc(text, cap);
 			if (t == NULL) {
 				cfg_err(&p, "out of memory");

@@ -27,6 +27,8 @@ static int perr(char *err, size_t errsize, const char *fmt, ...)
 static int parse_class(const char **sp, uint16_t *mask, char *err, size_t errsize);
 static void closure(const struct config_pattern *p, bool *set);
 static bool match_digits(const struct config_pattern *p, const char *digits);
+static bool split_number(const char *number, bool *plus, char *digits);
+static bool match_split(const struct config_pattern *p, bool plus, const char *digits);
 static int more_specific(const struct config_dial_peer *a, const struct config_pattern *pa,
     const struct config_dial_peer *b, const struct config_pattern *pb);
 static bool safe_value(const char *v);
@@ -243,22 +245,39 @@ match_digits(const struct config_pattern *p, const char *digits)
 	return cur[p->n_elem];
 }
 
-bool
-config_pattern_match(const struct config_pattern *p, const char *number)
+/* Splits a number into its leading plus and its digits; false if invalid. */
+static bool
+split_number(const char *number, bool *plus, char *digits)
 {
-	char buf[CONFIG_NUMBER_MAX + 2], digits[CONFIG_NUMBER_MAX + 2];
+	char buf[CONFIG_NUMBER_MAX + 2];
 	const char *s;
 	size_t n = 0;
 
 	if (config_number_digits(number, buf, sizeof(buf)) < 0)
 		return false;
-	if (p->plus && buf[0] != '+')
-		return false;
+	*plus = buf[0] == '+';
 	for (s = buf; *s != '\0'; s++)
 		if (isdigit((unsigned char)*s))
 			digits[n++] = *s;
 	digits[n] = '\0';
+	return true;
+}
+
+static bool
+match_split(const struct config_pattern *p, bool plus, const char *digits)
+{
+	if (p->plus && !plus)
+		return false;
 	return match_digits(p, digits);
+}
+
+bool
+config_pattern_match(const struct config_pattern *p, const char *number)
+{
+	char digits[CONFIG_NUMBER_MAX + 2];
+	bool plus;
+
+	return split_number(number, &plus, digits) && match_split(p, plus, digits);
 }
 
 /* >0 when peer a (with pattern pa) beats b: the dial-peer selection order. */
@@ -287,9 +306,11 @@ config_match_peer(const struct config *cfg, enum config_peer_type type,
 {
 	const struct config_dial_peer *best = NULL, *d;
 	const struct config_pattern *bestp = NULL, *pat;
+	char digits[CONFIG_NUMBER_MAX + 2];
+	bool plus;
 	size_t i;
 
-	if (cfg == NULL || number == NULL)
+	if (cfg == NULL || number == NULL || !split_number(number, &plus, digits))
 		return NULL;
 	for (i = 0; i < cfg->n_peers; i++) {
 		d = &cfg->peers[i];
@@ -304,7 +325,7 @@ config_match_peer(const struct config *cfg, enum config_peer_type type,
 				continue;
 			pat = &d->destination;
 		}
-		if (!config_pattern_match(pat, number))
+		if (!match_split(pat, plus, digits))
 			continue;
 		if (best == NULL || more_specific(d, pat, best, bestp) > 0) {
 			best = d;
@@ -317,13 +338,14 @@ config_match_peer(const struct config *cfg, enum config_peer_type type,
 bool
 config_number_denied(const struct config *cfg, const char *number)
 {
-	char buf[CONFIG_NUMBER_MAX + 2];
+	char digits[CONFIG_NUMBER_MAX + 2];
+	bool plus;
 	size_t i;
 
-	if (config_number_digits(number, buf, sizeof(buf)) < 0)
+	if (cfg == NULL || !split_number(number, &plus, digits))
 		return true;
 	for (i = 0; i < cfg->n_deny; i++)
-		if (config_pattern_match(&cfg->deny[i], number))
+		if (match_split(&cfg->deny[i], plus, digits))
 			return true;
 	return false;
 }

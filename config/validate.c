@@ -228,6 +228,11 @@ cfg_validate(struct cfg_parser *p)
 		cfg_err_line(p, p->seen.max_recipients, "mta receive maximum-recipients %u "
 		    "needs at least one 'mta receive aliases' line",
 		    cfg->mta_receive.maximum_recipients);
+	/* AUTH is offered after STARTTLS only, unless auth-clear says otherwise. */
+	if (p->seen.recv_auth != 0 && cfg->mta_receive.tls_cert[0] == '\0' &&
+	    !cfg->mta_receive.auth_clear)
+		cfg_err_line(p, p->seen.recv_auth, "SMTP AUTH users can never log in: add "
+		    "'mta receive tls cert FILE key FILE' or 'mta receive auth-clear'");
 	check_readable(p, p->seen.auth_file, "mta receive auth-file", cfg->mta_receive.auth_file);
 	check_readable(p, p->seen.recv_tls, "mta receive tls cert", cfg->mta_receive.tls_cert);
 	check_readable(p, p->seen.recv_tls, "mta receive tls key", cfg->mta_receive.tls_key);
@@ -239,6 +244,13 @@ cfg_validate(struct cfg_parser *p)
 		    p->peers[i].target_kind == CONFIG_TARGET_MAILTO)
 			onramp = &p->peers[i];
 	}
+	for (i = 0; i < p->n_peers; i++)
+		if (p->peers[i].type == CONFIG_PEER_MMOIP && p->peers[i].has_incoming)
+			break;
+	if (cfg->mta_receive.maximum_recipients > 0 && i == p->n_peers)
+		cfg_err_line(p, p->seen.max_recipients, "mta receive maximum-recipients %u but no "
+		    "mmoip dial-peer has an 'incoming called-number': all fax mail would be "
+		    "refused", cfg->mta_receive.maximum_recipients);
 	if (onramp != NULL && cfg->mta_send.n_servers == 0 && cfg->mta_send.maildir[0] == '\0')
 		cfg_err_line(p, onramp->line, "dial-peer voice %u mails faxes but there is no "
 		    "'mta send server' or 'mta send maildir'", onramp->tag);

@@ -75,14 +75,19 @@ struct fax_session_options {
 					 * into the file by fax_header_stamp) */
 	int ecm;			/* error correction mode; default on */
 	int modems;			/* FAX_MODEM_*; 0 = all */
-	int max_speed;			/* 2400..14400 bps; 0 = no limit */
+	int max_speed;			/* 2400..14400 bps; 0 = no limit.
+					 * spandsp 0.0.6 caps by modem: < 12000
+					 * drops V.17, < 7200 drops V.29 (so
+					 * does t38.max_rate in T.38 mode) */
 	int resolutions;		/* FAX_RES_*; 0 = standard|fine|superfine */
 	int widths;			/* FAX_WIDTH_*; 0 = A4|B4|A3 */
 	const char *tx_tiff;		/* send this normalized file, or NULL */
 	const char *rx_tiff;		/* receive into this path, or NULL */
 	int profile_s;			/* receive: rewrite rx_tiff to Profile S
-					 * at the end (before the done callback);
-					 * 0 keeps what spandsp wrote */
+					 * at the end (before the done callback;
+					 * disk I/O with fsync in the caller's
+					 * thread); 0 keeps what spandsp wrote,
+					 * fax_tiff_profile_s() can run later */
 	unsigned idle_timeout_ms;	/* watchdog: no progress; 0 = default */
 	unsigned max_duration_ms;	/* watchdog: whole call; 0 = default */
 	struct fax_t38_options t38;	/* used in T.38 mode */
@@ -167,7 +172,8 @@ struct fax_session_callbacks {
 	void (*page)(void *arg, const struct fax_page_info *info);
 	void (*done)(void *arg, const struct fax_result *result);
 	/* T.38: one IFP packet to send; put it in one UDPTL datagram (one
-	 * sequence number) and send that datagram `count` times. */
+	 * sequence number) and send that datagram `count` times (3 for
+	 * indicators and end of data, 1 for image data). May run after done. */
 	void (*t38_tx)(void *arg, const uint8_t *buf, int len, int count);
 	/* Audio mode: a fax tone was heard on the received audio (kinds from
 	 * tone_kinds below); used to trigger a T.38 re-INVITE. */
@@ -187,8 +193,9 @@ struct fax_session *fax_session_new(const struct fax_session_options *opts,
 
 /* Audio mode. Feed every received 20 ms block (n samples, normally 160);
  * a lost block goes to rx_lost (spandsp's fill-in), never zeros. These
- * also run the T.30 timers in audio mode. Return 0, or -1 when the session
- * is not in audio mode or is done. */
+ * also run the T.30 timers in audio mode, so feed one or the other every
+ * 20 ms, also after the result until the call is hung up. Return 0, or -1
+ * when the session is not (or no longer) in audio mode. */
 int fax_session_rx_audio(struct fax_session *s, const int16_t *amp, int n);
 int fax_session_rx_lost(struct fax_session *s, int n);
 /* Fills amp[0..n) with the next block (silence while idle) and returns n;
@@ -256,7 +263,7 @@ const char *fax_tone_str(enum fax_tone tone);
 /* Input bounds (checked before anything is decoded). */
 #define FAX_TIFF_MAX_PAGES_DEFAULT	100
 #define FAX_TIFF_MAX_DIM_DEFAULT	14000	/* pixels, either side */
-#define FAX_TIFF_MAX_PIXELS_DEFAULT	(14000ull * 14000ull)	/* per page */
+#define FAX_TIFF_MAX_PIXELS_DEFAULT	(120ull * 1000 * 1000)	/* per page */
 #define FAX_TIFF_MAX_OUT_ROWS		4400	/* ~56 cm at 196 dpi */
 
 enum fax_tiff_resolution {
@@ -285,7 +292,8 @@ struct fax_tiff_info {
 /*
  * Reads every page of inputs[0..n) (any bilevel TIFF libtiff decodes: G3
  * 1-D/2-D, G4, none, PackBits, LZW...; either fill order; MinIsWhite or
- * MinIsBlack; strips or tiles; 8-bit greyscale is thresholded) and writes
+ * MinIsBlack; strips or tiles; greyscale, palette, RGB and JPEG YCbCr are
+ * thresholded at 50%; strips must lie in the file and not overlap) and writes
  * one multi-page file at out_path: 1728 wide, 204x196 or 204x98, G4...
  * readable by spandsp, one strip per page. Pages are scaled to keep their
  * physical size (wider than 215 mm: scaled down to fit, aspect kept);

@@ -46,6 +46,15 @@ struct fax_writer *fax_writer_open(const char *path, enum fax_out_format fmt,
 /* Writes one page: width must be FAX_PAGE_WIDTH; yres 98/196 (or 391). */
 int fax_writer_page(struct fax_writer *w, const struct fax_bitmap *b,
     int yres, char *err, size_t errlen);
+/* Descriptive tags kept from a received page (NULL: none). */
+struct fax_page_meta {
+	const char *description;	/* ImageDescription: the far TSI */
+	const char *datetime;		/* DateTime of reception */
+	int clean;			/* CleanFaxData, or -1 */
+	int bad_lines;			/* BadFaxLines, or -1 */
+};
+int fax_writer_page_meta(struct fax_writer *w, const struct fax_bitmap *b,
+    int yres, const struct fax_page_meta *meta, char *err, size_t errlen);
 /* Closes and renames into place (0), or -1 with err and nothing left. */
 int fax_writer_commit(struct fax_writer *w, char *err, size_t errlen);
 /* Closes and removes the temporary file. Accepts NULL. */
@@ -56,6 +65,7 @@ void fax_writer_abort(struct fax_writer *w);
 struct fax_tiff_in {
 	TIFF *tif;
 	void *mem;			/* owned: in-memory source, or NULL */
+	uint64_t size;			/* bytes in the file */
 	char msg[160];			/* the last libtiff error, or "" */
 };
 int fax_tiff_in_open(struct fax_tiff_in *in, const char *path, char *err,

@@ -126,6 +126,7 @@ fax_session_new(const struct fax_session_options *opts,
     size_t errlen)
 {
 	struct fax_session *s;
+	char perr[160];
 	int fail = 0;
 
 	if ((opts->tx_tiff == NULL) == (opts->rx_tiff == NULL)) {
@@ -151,6 +152,13 @@ fax_session_new(const struct fax_session_options *opts,
 	}
 	if (opts->media == FAX_MEDIA_T38 && (cb == NULL || cb->t38_tx == NULL)) {
 		snprintf(err, errlen, "T.38 mode needs a packet callback");
+		return NULL;
+	}
+	/* spandsp would only find out in phase B, and report OK (notes,
+	 * pitfall 1): check the file to send now. */
+	if (opts->tx_tiff != NULL &&
+	    fax_tiff_count_pages(opts->tx_tiff, perr, sizeof(perr)) <= 0) {
+		snprintf(err, errlen, "file to send: %s", perr);
 		return NULL;
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
@@ -233,11 +241,16 @@ configure_t30(struct fax_session *s)
 {
 	t30_state_t *t = s->t30;
 	int modems = s->opts.modems, comp, sizes = 0, res = 0;
+	int cap = s->opts.max_speed;
 
-	/* spandsp 0.0.6 has no rate cap: drop the modems above max_speed. */
-	if (s->opts.max_speed != 0 && s->opts.max_speed < 12000)
+	/* spandsp 0.0.6 has no rate cap (the T.38 terminal ignores its
+	 * fastest-rate setting too): drop the modems above the cap. */
+	if (s->media == FAX_MEDIA_T38 && s->opts.t38.max_rate > 0 &&
+	    (cap == 0 || s->opts.t38.max_rate < cap))
+		cap = s->opts.t38.max_rate;
+	if (cap != 0 && cap < 12000)
 		modems &= ~FAX_MODEM_V17;
-	if (s->opts.max_speed != 0 && s->opts.max_speed < 7200)
+	if (cap != 0 && cap < 7200)
 		modems &= ~FAX_MODEM_V29;
 	if (modems == 0)
 		modems = FAX_MODEM_V27TER;
@@ -366,7 +379,8 @@ enter_state(struct fax_session *s, enum fax_session_state st)
 {
 	if (s->state == st)
 		return;
-	log_debug("fax: state %s -> %s", state_name(s->state), state_name(st));
+	log_debug("fax state=%s->%s media=%s", state_name(s->state),
+	    state_name(st), s->media == FAX_MEDIA_T38 ? "t38" : "audio");
 	s->state = st;
 }
 
@@ -622,7 +636,7 @@ finish(struct fax_session *s, int code)
 {
 	struct fax_result *r = &s->result;
 	t30_stats_t st;
-	char err[FAX_COMPLETION_TEXT_MAX];
+	char err[FAX_COMPLETION_TEXT_MAX], e1[LOG_ESC_BUFSZ], e2[LOG_ESC_BUFSZ];
 
 	if (s->state == FAX_S_DONE)
 		return;
@@ -672,7 +686,9 @@ finish(struct fax_session *s, int code)
 		    fax_tiff_profile_s(s->rx_tiff, s->rx_tiff, NULL, err,
 		    sizeof(err)) < 0) {
 			r->profile_s_error = 1;
-			log_warnx("fax: profile-s rewrite failed: %s", err);
+			log_warnx("fax profile-s=failed file=%s error=%s",
+			    log_str(e1, sizeof(e1), s->rx_tiff),
+			    log_str(e2, sizeof(e2), err));
 		}
 	}
 	if (s->cb.done != NULL)
@@ -736,8 +752,7 @@ watchdog(struct fax_session *s)
 		    "watchdog: call longer than %u ms", s->opts.max_duration_ms);
 	else
 		return;
-	s->timed_out = 1;
-	log_info("fax: %s", s->timeout_text);
+	s->timed_out = 1;		/* the caller logs the result */
 	if (s->t30 != NULL)
 		t30_terminate(s->t30);
 	finish(s, T30_ERR_CALLDROPPED);	/* no-op if phase E already ran */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fax/fax.h"
@@ -125,6 +126,7 @@ fax_tiff_in_open(struct fax_tiff_in *in, const char *path, char *err,
 {
 	TIFFOpenOptions *o;
 	unsigned char magic[4];
+	struct stat sb;
 	FILE *f;
 	size_t got;
 
@@ -151,6 +153,12 @@ fax_tiff_in_open(struct fax_tiff_in *in, const char *path, char *err,
 		    in->msg[0] ? in->msg : "cannot read the header");
 		return -1;
 	}
+	if (fstat(TIFFFileno(in->tif), &sb) < 0 || sb.st_size < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		fax_tiff_in_close(in);
+		return -1;
+	}
+	in->size = (uint64_t)sb.st_size;
 	return 0;
 }
 
@@ -177,6 +185,7 @@ fax_tiff_in_open_mem(struct fax_tiff_in *in, const void *buf, size_t len,
 	m->buf = buf;
 	m->len = len;
 	in->mem = m;
+	in->size = len;
 	in->tif = TIFFClientOpenExt("memory", "rm", (thandle_t)m, mem_read,
 	    mem_write, mem_seek, mem_close, mem_size, mem_map, mem_unmap, o);
 	TIFFOpenOptionsFree(o);
@@ -393,6 +402,13 @@ int
 fax_writer_page(struct fax_writer *w, const struct fax_bitmap *b, int yres,
     char *err, size_t errlen)
 {
+	return fax_writer_page_meta(w, b, yres, NULL, err, errlen);
+}
+
+int
+fax_writer_page_meta(struct fax_writer *w, const struct fax_bitmap *b,
+    int yres, const struct fax_page_meta *meta, char *err, size_t errlen)
+{
 	TIFF *t = w->tif;
 	uint32_t y;
 
@@ -420,6 +436,14 @@ fax_writer_page(struct fax_writer *w, const struct fax_bitmap *b, int yres,
 	TIFFSetField(t, TIFFTAG_PAGENUMBER, (uint16_t)w->written,
 	    (uint16_t)w->pages);
 	TIFFSetField(t, TIFFTAG_SOFTWARE, "t37gw " T37GW_VERSION);
+	if (meta != NULL && meta->description != NULL)
+		TIFFSetField(t, TIFFTAG_IMAGEDESCRIPTION, meta->description);
+	if (meta != NULL && meta->datetime != NULL)
+		TIFFSetField(t, TIFFTAG_DATETIME, meta->datetime);
+	if (meta != NULL && meta->clean >= 0)
+		TIFFSetField(t, TIFFTAG_CLEANFAXDATA, (uint16_t)meta->clean);
+	if (meta != NULL && meta->bad_lines >= 0)
+		TIFFSetField(t, TIFFTAG_BADFAXLINES, (uint32_t)meta->bad_lines);
 	for (y = 0; y < b->height; y++) {
 		if (TIFFWriteScanline(t, fax_bitmap_row(b, y), y, 0) < 0) {
 			snprintf(err, errlen, "%s: write error", w->tmp);

@@ -45,6 +45,8 @@ static void	 limits_defaults(const struct fax_tiff_limits *,
 static int	 check_page(struct fax_tiff_in *, const struct fax_tiff_limits *,
 		    struct src_fmt *, char *, size_t);
 static void	 guess_resolution(struct fax_tiff_in *, struct src_fmt *);
+static int	 check_chunks(struct fax_tiff_in *, int, char *, size_t);
+static int	 chunk_cmp(const void *, const void *);
 static unsigned	 darkness(const struct src_fmt *, const uint8_t *, unsigned);
 static void	 convert_row(const struct src_fmt *, const uint8_t *, unsigned,
 		    struct fax_bitmap *, unsigned, unsigned);
@@ -97,8 +99,8 @@ guess_resolution(struct fax_tiff_in *in, struct src_fmt *f)
 	if (hx && hy && unit != RESUNIT_NONE)
 		return;
 	/* No (absolute) resolution: fax widths are 204 dpi across, and a
-	 * fax page taller than 1500 rows is fine; anything else is taken as
-	 * a square-pixel scan of a letter-wide page. */
+	 * fax page taller than 1500 rows is fine; a wide image is taken as a
+	 * square-pixel scan of a letter-wide page, a small one as fax pixels. */
 	if (f->width == 1728 || f->width == 2048 || f->width == 2432) {
 		f->xres = FAX_XRES;
 		if (hx && hy && unit == RESUNIT_NONE)
@@ -108,11 +110,79 @@ guess_resolution(struct fax_tiff_in *in, struct src_fmt *f)
 		else
 			f->yres = f->height > 1500 ? FAX_YRES_FINE :
 			    FAX_YRES_STANDARD;
-	} else {
+	} else if (f->width >= 1275) {	/* a page scan, 150 dpi or more */
 		f->xres = f->width / 8.5;
 		f->yres = (hx && hy) ? f->xres * (double)y / (double)x :
 		    f->xres;
+	} else {			/* a small image: fax-sized pixels */
+		f->xres = FAX_XRES;
+		f->yres = (hx && hy) ? FAX_XRES * (double)y / (double)x :
+		    FAX_YRES_FINE;
 	}
+}
+
+struct chunk {
+	uint64_t off, len;
+};
+
+static int
+chunk_cmp(const void *a, const void *b)
+{
+	const struct chunk *x = a, *y = b;
+
+	if (x->off != y->off)
+		return x->off < y->off ? -1 : 1;
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
+/*
+ * Strips or tiles must lie inside the file and must not overlap (RFC 3949
+ * reader rules): a crafted file reusing bytes is refused, not decoded.
+ * Identical entries (one blank strip shared) and empty ones are allowed.
+ */
+static int
+check_chunks(struct fax_tiff_in *in, int tiled, char *err, size_t errlen)
+{
+	uint64_t *offs = NULL, *lens = NULL;
+	struct chunk *c;
+	uint32_t n, i;
+
+	n = tiled ? TIFFNumberOfTiles(in->tif) : TIFFNumberOfStrips(in->tif);
+	if (n == 0 || !TIFFGetField(in->tif, tiled ? TIFFTAG_TILEOFFSETS :
+	    TIFFTAG_STRIPOFFSETS, &offs) || !TIFFGetField(in->tif, tiled ?
+	    TIFFTAG_TILEBYTECOUNTS : TIFFTAG_STRIPBYTECOUNTS, &lens) ||
+	    offs == NULL || lens == NULL) {
+		snprintf(err, errlen, "corrupt TIFF: no image data");
+		return -1;
+	}
+	if ((c = calloc(n, sizeof(*c))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		c[i].off = offs[i];
+		c[i].len = lens[i];
+		if (c[i].len > in->size || c[i].off > in->size - c[i].len) {
+			snprintf(err, errlen, "corrupt TIFF: image data outside "
+			    "the file");
+			free(c);
+			return -1;
+		}
+	}
+	qsort(c, n, sizeof(*c), chunk_cmp);
+	for (i = 1; i < n; i++) {
+		if (c[i - 1].len == 0 || (c[i].off == c[i - 1].off &&
+		    c[i].len == c[i - 1].len))
+			continue;
+		if (c[i - 1].off + c[i - 1].len > c[i].off) {
+			snprintf(err, errlen, "corrupt TIFF: overlapping image "
+			    "data");
+			free(c);
+			return -1;
+		}
+	}
+	free(c);
+	return 0;
 }
 
 /* Everything about a page that can be refused without decoding it. */
@@ -122,6 +192,7 @@ check_page(struct fax_tiff_in *in, const struct fax_tiff_limits *l,
 {
 	uint32_t w = 0, h = 0;
 	uint16_t planar = PLANARCONFIG_CONTIG, sfmt = SAMPLEFORMAT_UINT;
+	uint16_t comp = COMPRESSION_NONE;
 	uint64_t tile_bytes;
 
 	memset(f, 0, sizeof(*f));
@@ -158,6 +229,15 @@ check_page(struct fax_tiff_in *in, const struct fax_tiff_limits *l,
 		    (f->spp > 1 && planar != PLANARCONFIG_CONTIG))
 			goto colour;
 		break;
+	case PHOTOMETRIC_YCBCR:
+		/* JPEG scans: libjpeg converts to RGB for us. */
+		TIFFGetFieldDefaulted(in->tif, TIFFTAG_COMPRESSION, &comp);
+		if (comp != COMPRESSION_JPEG || f->bps != 8 || f->spp != 3 ||
+		    !TIFFSetField(in->tif, TIFFTAG_JPEGCOLORMODE,
+		    JPEGCOLORMODE_RGB))
+			goto colour;
+		f->photo = PHOTOMETRIC_RGB;
+		break;
 	case PHOTOMETRIC_RGB:
 		if (f->bps != 8 || f->spp < 3 || f->spp > 4 ||
 		    planar != PLANARCONFIG_CONTIG)
@@ -189,6 +269,8 @@ check_page(struct fax_tiff_in *in, const struct fax_tiff_limits *l,
 			return -1;
 		}
 	}
+	if (check_chunks(in, f->tiled, err, errlen) < 0)
+		return -1;
 	guess_resolution(in, f);
 	if (!(f->xres >= FAX_RES_MIN_DPI && f->xres <= FAX_RES_MAX_DPI &&
 	    f->yres >= FAX_RES_MIN_DPI && f->yres <= FAX_RES_MAX_DPI)) {
@@ -633,7 +715,10 @@ fax_tiff_profile_s(const char *in_path, const char *out_path,
 	struct fax_tiff_in in;
 	struct fax_writer *w = NULL;
 	struct fax_bitmap *src = NULL, *page = NULL;
+	struct fax_page_meta meta;
 	int nd, d, xres, yres, out_yres, rc = -1;
+	uint16_t clean;
+	uint32_t bad;
 	unsigned out_h;
 	double sy;
 	char perr[200];
@@ -678,7 +763,17 @@ fax_tiff_profile_s(const char *in_path, const char *out_path,
 			snprintf(err, errlen, "out of memory");
 			goto out;
 		}
-		if (fax_writer_page(w, page, out_yres, err, errlen) < 0)
+		/* Keep the far TSI and reception time spandsp recorded. */
+		meta.description = meta.datetime = NULL;
+		meta.clean = meta.bad_lines = -1;
+		TIFFGetField(in.tif, TIFFTAG_IMAGEDESCRIPTION, &meta.description);
+		TIFFGetField(in.tif, TIFFTAG_DATETIME, &meta.datetime);
+		if (TIFFGetField(in.tif, TIFFTAG_CLEANFAXDATA, &clean))
+			meta.clean = clean;
+		if (TIFFGetField(in.tif, TIFFTAG_BADFAXLINES, &bad))
+			meta.bad_lines = (int)(bad > INT32_MAX ? INT32_MAX : bad);
+		if (fax_writer_page_meta(w, page, out_yres, &meta, err,
+		    errlen) < 0)
 			goto out;
 		if (info != NULL) {
 			info->pages++;

@@ -87,6 +87,8 @@ struct gw_intake {
 	size_t nusers;
 	const char *aliases[CONFIG_MAX_ALIASES];  /* point into cfg */
 	struct intake_committer cm;
+	gw_intake_committed_fn *committed;   /* told of each durable job, or NULL */
+	void *committed_arg;
 };
 
 static void intake_connect(void *arg, const struct smtp_server_client *c, void **udata,
@@ -185,6 +187,12 @@ int
 gw_intake_listen(struct gw_intake *in, const char *addr, const char *port)
 {
 	return smtp_server_listen(in->srv, addr, port);
+}
+
+unsigned long long
+gw_intake_attach(struct gw_intake *in, struct bufferevent *bev, const char *addr)
+{
+	return smtp_server_attach(in->srv, bev, addr);
 }
 
 int
@@ -774,6 +782,8 @@ intake_finish(void *arg, struct intake_commit *c)
 	if (c->ok) {
 		smtp_server_reply_set(&r, 250, "2.0.0", "Ok: queued as %s", c->id);
 		log_info("smtp=%llx %s result=accepted job=%s", c->sess, c->summary, c->id);
+		if (in->committed != NULL)
+			in->committed(in->committed_arg, c->id);
 	} else {
 		smtp_server_reply_set(&r, 451, "4.3.0", "Error: the message could not be made durable");
 		log_warnx("smtp=%llx %s result=tempfail error=\"%s\"", c->sess, c->summary,
@@ -801,4 +811,11 @@ intake_end(void *arg, void *udata, const struct smtp_server_client *c)
 	spool_job_abort(s->job);
 	free(s->rcpts);
 	free(s);
+}
+
+void
+gw_intake_set_committed(struct gw_intake *in, gw_intake_committed_fn *fn, void *arg)
+{
+	in->committed = fn;
+	in->committed_arg = arg;
 }

@@ -83,6 +83,10 @@ struct gw_intake *gw_intake_new(struct event_base *base, const struct config *cf
 int gw_intake_start(struct gw_intake *in, char *err, size_t errlen);
 /* Listens on one more address (tests, -l overrides). 0 or -1. */
 int gw_intake_listen(struct gw_intake *in, const char *addr, const char *port);
+struct bufferevent;
+/* Serves a session on a connected bufferevent (tests): smtp_server_attach(). */
+unsigned long long gw_intake_attach(struct gw_intake *in, struct bufferevent *bev,
+    const char *addr);
 /*
  * A reloaded config: policy (networks, users, aliases, dial-peers, limits
  * that are policy) applies to every command from now on. Listener
@@ -91,6 +95,11 @@ int gw_intake_listen(struct gw_intake *in, const char *addr, const char *port);
  */
 int gw_intake_set_config(struct gw_intake *in, const struct config *cfg,
     char *err, size_t errlen);
+/* Tells fn (on the loop, before the 250 is sent) of every job made durable
+ * in GW_INTAKE_QUEUE, so its consumer can start at once instead of at its
+ * next scan. fn may be NULL. */
+typedef void (gw_intake_committed_fn)(void *arg, const char *id);
+void gw_intake_set_committed(struct gw_intake *in, gw_intake_committed_fn *fn, void *arg);
 /* Stops listening, closes sessions, waits for the committer. Accepts NULL. */
 void gw_intake_free(struct gw_intake *in);
 

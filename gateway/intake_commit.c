@@ -1,6 +1,6 @@
 /*
- * gateway/intake_commit: the committer thread of the SMTP intake. Sessions
- * hand it finished spool jobs; it commits every job waiting at once with
+ * gateway/intake_commit: the committer threads of the SMTP intake. Sessions
+ * hand them finished spool jobs; a free thread commits every job waiting at once with
  * spool_job_commit_many() (files, job directories and one queue directory
  * fsync per batch: group commit across sessions) and hands the results
  * back to the event loop through an eventfd, where each session gets its
@@ -29,6 +29,8 @@ int
 intake_committer_start(struct intake_committer *cm, struct event_base *base,
     struct spool *spool, void (*finish)(void *, struct intake_commit *), void *arg)
 {
+	int i;
+
 	memset(cm, 0, sizeof(*cm));
 	TAILQ_INIT(&cm->pending);
 	TAILQ_INIT(&cm->done);
@@ -40,15 +42,24 @@ intake_committer_start(struct intake_committer *cm, struct event_base *base,
 	if ((cm->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
 		return -1;
 	cm->ev = event_new(base, cm->efd, EV_READ | EV_PERSIST, committer_done_cb, cm);
-	if (cm->ev == NULL || event_add(cm->ev, NULL) == -1 ||
-	    pthread_create(&cm->thread, NULL, committer_main, cm) != 0) {
+	if (cm->ev == NULL || event_add(cm->ev, NULL) == -1) {
 		if (cm->ev != NULL)
 			event_free(cm->ev);
 		cm->ev = NULL;
 		close(cm->efd);
 		return -1;
 	}
-	cm->started = 1;
+	for (i = 0; i < INTAKE_COMMITTERS; i++) {
+		if (pthread_create(&cm->threads[i], NULL, committer_main, cm) != 0)
+			break;
+		cm->started++;
+	}
+	if (cm->started == 0) {
+		event_free(cm->ev);
+		cm->ev = NULL;
+		close(cm->efd);
+		return -1;
+	}
 	return 0;
 }
 
@@ -64,13 +75,16 @@ intake_committer_push(struct intake_committer *cm, struct intake_commit *c)
 void
 intake_committer_stop(struct intake_committer *cm)
 {
+	int i;
+
 	if (!cm->started)
 		return;
 	pthread_mutex_lock(&cm->lock);
 	cm->stopping = 1;
-	pthread_cond_signal(&cm->cond);
+	pthread_cond_broadcast(&cm->cond);
 	pthread_mutex_unlock(&cm->lock);
-	pthread_join(cm->thread, NULL);
+	for (i = 0; i < cm->started; i++)
+		pthread_join(cm->threads[i], NULL);
 	committer_drain(cm);            /* answers what the thread finished */
 	event_free(cm->ev);
 	close(cm->efd);

@@ -11,6 +11,9 @@
 #include "gateway/intake.h"
 #include "gateway/spool.h"
 
+/* Committer threads: while one waits in fsync, the next batch starts, and
+ * the file system folds their journal commits together. */
+#define INTAKE_COMMITTERS 4
 /* Jobs committed together at most (one spool_job_commit_many() call). */
 #define INTAKE_COMMIT_BATCH 256
 /* Longest per-message log summary (from, recipients). */
@@ -29,8 +32,8 @@ struct intake_commit {
 TAILQ_HEAD(intake_commitq, intake_commit);
 
 struct intake_committer {
-	pthread_t thread;
-	int started;
+	pthread_t threads[INTAKE_COMMITTERS];
+	int started;                            /* threads running */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct intake_commitq pending;          /* loop -> thread */

@@ -1,18 +1,151 @@
 /*
- * t37gw: the daemon's entry point (command line, life cycle).
+ * t37gw: the daemon's entry point. Parses the command line, checks or
+ * loads the config, builds the gateway context, registers the subsystems
+ * and runs the life cycle (gateway/gw.h). Exit status: 0 normal end or
+ * valid config (-t), 1 invalid config or start-up failure, 2 bad usage.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "config/config.h"
+#include "gateway/gw.h"
 #include "gateway/log.h"
+#include "gateway/parts.h"
+
+#define GW_EXIT_OK 0
+#define GW_EXIT_FAIL 1
+#define GW_EXIT_USAGE 2
+
+static void usage(FILE *f);
+static struct config *load_config(const char *path);
+static int check_config(const char *path);
+
+/*
+ * The subsystems, in start order (stopped in the same order, freed in
+ * reverse). Each entry registers one with gw_register(); see gateway/gw.h.
+ */
+static int (*const gw_subsystems[])(struct gw *gw) = {
+	gw_parts_register,
+	NULL,
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: t37gw [-ds] -c FILE     run the gateway in the foreground\n"
+	    "       t37gw -t -c FILE        check FILE; print every error as file:line: message\n"
+	    "       t37gw -V                print the version\n"
+	    "       t37gw -h                print this help\n"
+	    "  -d  log at debug level    -s  log to syslog (default: as the config says)\n");
+}
+
+/* Loads path; on errors prints each "file:line: message" on stderr. */
+static struct config *
+load_config(const char *path)
+{
+	struct config_diag diag;
+	struct config *cfg;
+	size_t i;
+
+	config_diag_init(&diag);
+	cfg = config_load(path, &diag);
+	if (cfg == NULL) {
+		for (i = 0; i < diag.kept; i++)
+			fprintf(stderr, "%s\n", config_diag_get(&diag, i));
+		if (diag.count > diag.kept)
+			fprintf(stderr, "t37gw: %zu more errors not shown\n", diag.count - diag.kept);
+		fprintf(stderr, "t37gw: %s: %zu error%s\n", path, diag.count,
+		    diag.count == 1 ? "" : "s");
+	}
+	config_diag_clear(&diag);
+	return cfg;
+}
+
+static int
+check_config(const char *path)
+{
+	struct config *cfg = load_config(path);
+
+	if (cfg == NULL)
+		return GW_EXIT_FAIL;
+	printf("%s: ok (%zu dial-peers)\n", path, cfg->n_peers);
+	config_free(cfg);
+	return GW_EXIT_OK;
+}
 
 int
 main(int argc, char **argv)
 {
-	if (argc == 2 && strcmp(argv[1], "-V") == 0) {
-		printf("t37gw %s\n", T37GW_VERSION);
-		return 0;
+	struct gw_opts opts = { 0 };
+	const char *path = NULL;
+	char err[GW_ERR_MAX];
+	struct config *cfg;
+	struct gw *gw;
+	int c, check = 0, rc;
+	size_t i;
+
+	opterr = 0;
+	while ((c = getopt(argc, argv, "c:dhstV")) != -1) {
+		switch (c) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'd':
+			opts.debug = 1;
+			break;
+		case 's':
+			opts.use_syslog = 1;
+			break;
+		case 't':
+			check = 1;
+			break;
+		case 'V':
+			printf("t37gw %s\n", T37GW_VERSION);
+			return GW_EXIT_OK;
+		case 'h':
+			usage(stdout);
+			return GW_EXIT_OK;
+		default:
+			if (optopt == 'c')
+				fprintf(stderr, "t37gw: -c needs a FILE\n");
+			else
+				fprintf(stderr, "t37gw: unknown option -%c\n", optopt);
+			usage(stderr);
+			return GW_EXIT_USAGE;
+		}
 	}
-	fprintf(stderr, "usage: t37gw [-t] -c FILE | -V | -h\n");
-	return 2;
+	if (optind < argc) {
+		fprintf(stderr, "t37gw: unexpected argument: %s\n", argv[optind]);
+		usage(stderr);
+		return GW_EXIT_USAGE;
+	}
+	if (path == NULL) {
+		fprintf(stderr, "t37gw: no config file (-c FILE)\n");
+		usage(stderr);
+		return GW_EXIT_USAGE;
+	}
+	if (check)
+		return check_config(path);
+
+	log_init("t37gw", opts.use_syslog, opts.debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	if ((cfg = load_config(path)) == NULL)
+		return GW_EXIT_FAIL;
+	if ((gw = gw_new(path, cfg, &opts, err, sizeof(err))) == NULL) {
+		config_free(cfg);
+		log_err("event=start result=failed error=\"%s\"", err);
+		return GW_EXIT_FAIL;
+	}
+	for (i = 0; gw_subsystems[i] != NULL; i++) {
+		if (gw_subsystems[i](gw) == -1) {
+			log_err("event=start result=failed reason=\"subsystem %zu not registered\"", i);
+			gw_free(gw);
+			return GW_EXIT_FAIL;
+		}
+	}
+	rc = gw_run(gw);
+	gw_free(gw);
+	return rc;
 }

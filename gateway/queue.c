@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,12 @@ struct qjob_token {
 	char id[SPOOL_ID_LEN + 1];
 };
 
+/* A delivered job waiting for its removal from the spool. */
+struct qrm {
+	TAILQ_ENTRY(qrm) entry;
+	char id[SPOOL_ID_LEN + 1];
+};
+
 struct queue {
 	struct event_base *base;        /* borrowed */
 	struct spool *sp;               /* borrowed */
@@ -73,6 +80,13 @@ struct queue {
 	TAILQ_HEAD(, qjob) ready;
 	unsigned n_jobs, active;
 	struct event *pump_ev;          /* owned: starts ready jobs from the loop */
+	/* The remover thread: spool_remove() of delivered jobs off the loop
+	 * (its fsync would stall every session). Guarded by rm_mu. */
+	pthread_t rm_thread;
+	pthread_mutex_t rm_mu;
+	pthread_cond_t rm_cv;
+	bool rm_init, rm_running, rm_stop;
+	TAILQ_HEAD(, qrm) rm_list;      /* owned entries */
 };
 
 static struct qjob *qjob_find(struct queue *q, const char *id);
@@ -96,6 +110,8 @@ static void queue_log_attempt(struct qjob *j, const char *relay, const char *ip,
     unsigned port, const char *status, const char *dsn, const char *text);
 static void queue_clean(const char *in, char *out, size_t size);
 static int queue_tls_refresh(struct queue *q, char *err, size_t errlen);
+static void *queue_remover(void *arg);
+static void queue_remove_later(struct queue *q, const char *id);
 
 /* ---- life cycle -------------------------------------------------------- */
 
@@ -123,7 +139,60 @@ queue_new(struct event_base *base, struct spool *sp, char *err, size_t errlen)
 		return NULL;
 	}
 	evdns_base_load_hosts(q->dns, NULL);
+	TAILQ_INIT(&q->rm_list);
+	pthread_mutex_init(&q->rm_mu, NULL);
+	pthread_cond_init(&q->rm_cv, NULL);
+	q->rm_init = true;
+	q->rm_running = pthread_create(&q->rm_thread, NULL, queue_remover, q) == 0;
 	return q;
+}
+
+/* Removes delivered jobs; on stop, finishes the list first. */
+static void *
+queue_remover(void *arg)
+{
+	struct queue *q = arg;
+	struct qrm *r;
+
+	pthread_mutex_lock(&q->rm_mu);
+	for (;;) {
+		while (TAILQ_EMPTY(&q->rm_list) && !q->rm_stop)
+			pthread_cond_wait(&q->rm_cv, &q->rm_mu);
+		if ((r = TAILQ_FIRST(&q->rm_list)) == NULL)
+			break;
+		TAILQ_REMOVE(&q->rm_list, r, entry);
+		pthread_mutex_unlock(&q->rm_mu);
+		if (spool_remove(q->sp, QUEUE_NAME, r->id) != 0)
+			log_warn("job=%s delivered but cannot be removed from the "
+			    "spool (it may be sent again after a restart)", r->id);
+		free(r);
+		pthread_mutex_lock(&q->rm_mu);
+	}
+	pthread_mutex_unlock(&q->rm_mu);
+	return NULL;
+}
+
+/*
+ * After a 250 the job only has to go. A crash before the removal is
+ * durable sends the message again after the restart (at least once, as
+ * with any MTA); never zero times.
+ */
+static void
+queue_remove_later(struct queue *q, const char *id)
+{
+	struct qrm *r = q->rm_running ? calloc(1, sizeof(*r)) : NULL;
+
+	if (r == NULL) {
+		if (spool_remove(q->sp, QUEUE_NAME, id) != 0)
+			log_warn("job=%s delivered but cannot be removed from the "
+			    "spool (it may be sent again after a restart)", id);
+		return;
+	}
+	snprintf(r->id, sizeof(r->id), "%s", id);
+	pthread_mutex_lock(&q->rm_mu);
+	TAILQ_INSERT_TAIL(&q->rm_list, r, entry);
+	pthread_cond_signal(&q->rm_cv);
+	pthread_mutex_unlock(&q->rm_mu);
 }
 
 void
@@ -133,6 +202,18 @@ queue_free(struct queue *q)
 
 	if (q == NULL)
 		return;
+	if (q->rm_running) {
+		pthread_mutex_lock(&q->rm_mu);
+		q->rm_stop = true;
+		pthread_cond_signal(&q->rm_cv);
+		pthread_mutex_unlock(&q->rm_mu);
+		pthread_join(q->rm_thread, NULL);
+		q->rm_running = false;
+	}
+	if (q->rm_init) {
+		pthread_mutex_destroy(&q->rm_mu);
+		pthread_cond_destroy(&q->rm_cv);
+	}
 	while ((j = TAILQ_FIRST(&q->jobs)) != NULL)
 		qjob_forget(j);
 	if (q->pump_ev)
@@ -623,9 +704,7 @@ qjob_delivered(struct qjob *j)
 	struct queue *q = j->q;
 
 	qjob_end_attempt(j);
-	if (spool_remove(q->sp, QUEUE_NAME, j->id) != 0)
-		log_warn("job=%s delivered but cannot be removed from the spool "
-		    "(it may be sent again after a restart)", j->id);
+	queue_remove_later(q, j->id);
 	qjob_forget(j);
 }
 

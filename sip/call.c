@@ -44,6 +44,7 @@ static void sip_call_fail_early(struct sip_call *call, const char *reason);
 static enum sip_result sip_call_result(const struct sip_call *call);
 static void sip_call_report(struct sip_call *call, enum sip_result res);
 static void sip_call_numbers(struct sip_call *call, const struct sip_msg *msg);
+static void sip_call_post_offered(const struct sip_call *call);
 
 /* Credentials of an outgoing call's trunk (copied at dial time). */
 struct sip_call_auth {
@@ -276,12 +277,33 @@ sip_call_incoming(struct sip_line *line, const struct sip_msg *msg)
 	call->answer_ms = tmr_jiffies();
 	sip_call_enter_state(call, SIP_CALL_ACTIVE);
 	sip_media_start_clock(call);
+	sip_call_post_offered(call);
 	return;
 fail:
 	call->sip_status = 500;
 	if (call->sess == NULL)
 		sip_treply(NULL, line->sip, msg, 500, "Server Internal Error");
 	sip_call_fail_early(call, "cannot set up the call");
+}
+
+/* The caller learns that an incoming call was answered (who, where to). */
+static void
+sip_call_post_offered(const struct sip_call *call)
+{
+	struct sip_event *ev = calloc(1, sizeof(*ev));
+
+	if (ev == NULL)
+		return;
+	ev->type = SIP_EV_CALL_OFFERED;
+	ev->dir = call->dir;
+	snprintf(ev->call_id, sizeof(ev->call_id), "%s", call->id);
+	snprintf(ev->ani, sizeof(ev->ani), "%s", call->ani);
+	snprintf(ev->dnis, sizeof(ev->dnis), "%s", call->dnis);
+	snprintf(ev->rdnis, sizeof(ev->rdnis), "%s", call->rdnis);
+	snprintf(ev->rx_path, sizeof(ev->rx_path), "%s", call->rx_path);
+	ev->t38 = call->media == SIP_MEDIA_T38;
+	ev->sip_status = call->sip_status;
+	sip_line_post(call->line, ev);
 }
 
 void
@@ -690,7 +712,7 @@ sip_call_report(struct sip_call *call, enum sip_result res)
 	unsigned secs = (unsigned)((tmr_jiffies() - call->start_ms + 500) / 1000);
 	unsigned pages = (unsigned)(call->dir == SIP_DIR_OFFRAMP ? r->pages_tx : r->pages_rx);
 
-	if (!call->fax_done)
+	if (!call->fax_done || call->answer_ms == 0)
 		pages = 0;
 	if (call->fax_done && r->completion_text[0] != '\0' && res != SIP_RESULT_OK &&
 	    call->answer_ms != 0)
@@ -701,8 +723,8 @@ sip_call_report(struct sip_call *call, enum sip_result res)
 	    log_str(ani, sizeof(ani), call->ani), log_str(dnis, sizeof(dnis), call->dnis),
 	    log_str(rdnis, sizeof(rdnis), call->rdnis),
 	    call->media == SIP_MEDIA_T38 ? "t38" : "g711", call->sip_status,
-	    sip_result_name(res), pages, call->fax_done ? r->bit_rate : 0,
-	    call->fax_done ? r->ecm : 0, secs,
+	    sip_result_name(res), pages, call->fax_done && call->answer_ms ? r->bit_rate : 0,
+	    call->fax_done && call->answer_ms ? r->ecm : 0, secs,
 	    log_str(ident, sizeof(ident), call->fax_done ? r->remote_ident : ""),
 	    log_str(reason, sizeof(reason), call->reason));
 
@@ -724,7 +746,7 @@ sip_call_report(struct sip_call *call, enum sip_result res)
 	ev->pages = pages;
 	ev->t38 = call->media == SIP_MEDIA_T38;
 	ev->secs = secs;
-	if (call->fax_done) {
+	if (call->fax_done && call->answer_ms != 0) {
 		snprintf(ev->remote_ident, sizeof(ev->remote_ident), "%s", r->remote_ident);
 		ev->t30_code = r->completion_code;
 		ev->pages_total = r->pages_in_file > 0 ? (unsigned)r->pages_in_file : 0;

@@ -25,8 +25,8 @@
 
 #define SIP_FRAME_MS 20
 #define SIP_FRAME_SAMPLES 160
-/* Most 20 ms frames run at once when the line thread was late. */
-#define SIP_TICK_CATCHUP 5
+/* Frames the media clock may fall behind before it skips ahead. */
+#define SIP_TICK_MAX_BEHIND 25
 /* After phase E, wait this long before BYE (last frames, MCF). */
 #define SIP_HANGUP_DELAY_MS 500
 /* Stop: time allowed for BYE/CANCEL transactions before exiting. */
@@ -114,8 +114,8 @@ struct sip_call {
 	uint16_t udptl_port;
 	struct sa udptl_dst;
 	bool udptl_latched;
-	struct sip_udptl_tx utx;
-	struct sip_udptl_rx urx;
+	struct sip_udptl_tx *utx;               /* owned; with udptl only */
+	struct sip_udptl_rx *urx;               /* owned; with udptl only */
 
 	/* T.38 switch-over */
 	bool reinvite_pending;                  /* our T.38 offer is out */

@@ -31,6 +31,7 @@ sip_jb_restart(struct sip_jb *jb, uint32_t ssrc, uint16_t seq, uint32_t ts)
 	jb->ssrc = ssrc;
 	jb->ref_seq = seq;
 	jb->ref_ts = ts;
+	jb->late_run = 0;
 }
 
 /* A packet from another stream than the one playing (RFC 3550 5.1: the
@@ -69,7 +70,12 @@ sip_jb_put(struct sip_jb *jb, uint32_t ssrc, uint16_t seq, uint32_t ts,
 		r = SIP_JB_RESTARTED;
 	}
 	d = (uint16_t)(seq - jb->play_seq);
-	if (d >= 0x8000) {
+	if (d >= 0x8000 && ++jb->late_run >= SIP_JB_LATE_RESYNC) {
+		sip_jb_restart(jb, ssrc, seq, ts);
+		jb->restarts++;
+		r = SIP_JB_RESTARTED;
+		d = 0;
+	} else if (d >= 0x8000) {
 		jb->late++;
 		return SIP_JB_LATE;
 	}
@@ -89,6 +95,7 @@ sip_jb_put(struct sip_jb *jb, uint32_t ssrc, uint16_t seq, uint32_t ts,
 	memcpy(s->data, data, len);
 	jb->ref_seq = seq;
 	jb->ref_ts = ts;
+	jb->late_run = 0;
 	jb->stored++;
 	return r;
 }

@@ -9,8 +9,9 @@
  * reported as lost so the caller feeds fax_rx_fillin(); a packet arriving
  * after its tick is dropped as late; a repeated one as a duplicate.
  * Sequence numbers compare modulo 2^16. A new SSRC, a sequence jump beyond
- * the buffer or a timestamp inconsistent with the sequence number by more
- * than the buffer length is a new stream: the buffer restarts.
+ * the buffer, a timestamp inconsistent with the sequence number by more
+ * than the buffer length, or SIP_JB_LATE_RESYNC late packets in a row is a
+ * new stream (or new timing): the buffer restarts.
  */
 #ifndef SIP_JBUF_H
 #define SIP_JBUF_H
@@ -23,6 +24,9 @@
 /* Frames held (1.28 s at 20 ms); the delay is at most half of it. */
 #define SIP_JB_SLOTS 64
 #define SIP_JB_MAX_DELAY (SIP_JB_SLOTS / 2)
+/* This many late packets in a row mean the sender's clock jumped (or it
+ * stalled and skipped ahead): playout restarts on the new timing. */
+#define SIP_JB_LATE_RESYNC 5
 
 enum sip_jb_put {
 	SIP_JB_STORED = 0,
@@ -54,6 +58,7 @@ struct sip_jb {
 	uint32_t ssrc;
 	uint16_t ref_seq;        /* a reference packet for timestamp checks */
 	uint32_t ref_ts;
+	unsigned late_run;       /* consecutive late packets */
 	struct sip_jb_slot slot[SIP_JB_SLOTS];
 	/* statistics */
 	unsigned long stored, played, lost, late, duplicates, restarts;

@@ -7,6 +7,7 @@
  *
  * It does not do SIP: call.c decides media and calls in here.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <spandsp.h>
 
@@ -73,6 +74,17 @@ sip_media_open_udptl(struct sip_call *call)
 
 	if (call->udptl != NULL)
 		return 0;
+	/* Only T.38 calls pay for the UDPTL history (~70 KB). */
+	call->urx = calloc(1, sizeof(*call->urx));
+	call->utx = calloc(1, sizeof(*call->utx));
+	if (call->urx == NULL || call->utx == NULL) {
+		free(call->urx);
+		free(call->utx);
+		call->urx = NULL;
+		call->utx = NULL;
+		return -1;
+	}
+	sip_udptl_tx_init(call->utx, o->udptl_redundancy, 0);
 	/* Try every port of the range once, from a random start. */
 	for (i = 0; i < span; i++) {
 		uint16_t port = (uint16_t)(o->rtp_port_min + (start + i) % span);
@@ -90,7 +102,7 @@ sip_media_open_udptl(struct sip_call *call)
 	udp_local_get(call->udptl, &laddr);
 	call->udptl_port = sa_port(&laddr);
 	call->local.image_port = call->udptl_port;
-	sip_udptl_rx_init(&call->urx);
+	sip_udptl_rx_init(call->urx);
 	return 0;
 }
 
@@ -119,14 +131,14 @@ sip_media_set_udptl_peer(struct sip_call *call, const struct sip_sdp_media *m)
 {
 	struct sa dst;
 
-	if (sip_media_peer(&dst, m) != 0)
+	if (call->utx == NULL || sip_media_peer(&dst, m) != 0)
 		return;
 	if (!sa_cmp(&dst, &call->udptl_dst, SA_ALL)) {
 		call->udptl_dst = dst;
 		call->udptl_latched = false;
 	}
 	call->t38_peer = m->t38p;
-	sip_udptl_tx_init(&call->utx, call->line->opts.udptl_redundancy,
+	sip_udptl_tx_init(call->utx, call->line->opts.udptl_redundancy,
 	    call->t38_peer.max_datagram);
 }
 
@@ -160,6 +172,7 @@ sip_media_start_fax(struct sip_call *call, enum sip_media media, char *err, size
 	fo.max_speed = (int)call->fax_opts.max_rate;
 	fo.tx_tiff = call->dir == SIP_DIR_OFFRAMP ? call->tx_path : NULL;
 	fo.rx_tiff = call->dir == SIP_DIR_ONRAMP ? call->rx_path : NULL;
+	fo.profile_s = !call->fax_opts.passthrough;
 	fo.max_duration_ms = o->max_call_s * 1000u;
 	if (media == SIP_MEDIA_T38)
 		sip_media_t38_opts(call, &fo.t38);
@@ -190,7 +203,7 @@ sip_media_switch_t38(struct sip_call *call)
 		return -1;
 	call->media = SIP_MEDIA_T38;
 	log_info("call=%s media=t38 peer_datagram=%u redundancy=%u", call->id,
-	    call->t38_peer.max_datagram, call->utx.depth);
+	    call->t38_peer.max_datagram, call->utx != NULL ? call->utx->depth : 0);
 	return 0;
 }
 
@@ -208,8 +221,21 @@ void
 sip_media_close(struct sip_call *call)
 {
 	tmr_cancel(&call->tick_tmr);
+	if (call->rtp != NULL && call->jb.started)
+		log_info("call=%s rtp stored=%lu played=%lu lost=%lu late=%lu dup=%lu restarts=%lu",
+		    call->id, call->jb.stored, call->jb.played, call->jb.lost, call->jb.late,
+		    call->jb.duplicates, call->jb.restarts);
+	if (call->urx != NULL && call->urx->started)
+		log_info("call=%s udptl received=%lu delivered=%lu recovered=%lu lost=%lu "
+		    "dup=%lu malformed=%lu", call->id, call->urx->received, call->urx->delivered,
+		    call->urx->recovered, call->urx->lost, call->urx->duplicates,
+		    call->urx->malformed);
 	call->rtp = mem_deref(call->rtp);
 	call->udptl = mem_deref(call->udptl);
+	free(call->urx);
+	free(call->utx);
+	call->urx = NULL;
+	call->utx = NULL;
 }
 
 /* --- receive ---------------------------------------------------------- */
@@ -260,29 +286,38 @@ sip_media_udptl_recv(const struct sa *src, struct mbuf *mb, void *arg)
 	call->last_rx_ms = tmr_jiffies();
 	if (call->media != SIP_MEDIA_T38 || call->fax == NULL)
 		return;
-	sip_udptl_rx_datagram(&call->urx, mbuf_buf(mb), mbuf_get_left(mb),
+	sip_udptl_rx_datagram(call->urx, mbuf_buf(mb), mbuf_get_left(mb),
 	    sip_media_ifp_deliver, call);
 }
 
 /* --- the 20 ms clock -------------------------------------------------- */
 
-/* Deadlines are absolute (libre quirk 10): a late wake-up runs the frames
- * due (at most SIP_TICK_CATCHUP) and the next deadline does not move. */
+/* Deadlines are absolute (libre quirk 10): a late wake-up does not move
+ * the next deadline. One frame per callback: when behind, the next one
+ * runs from a zero timer, after libre has polled the sockets again, so
+ * catching up after a stall plays the packets that queued meanwhile
+ * instead of declaring them lost. Beyond SIP_TICK_MAX_BEHIND the clock
+ * skips ahead. */
 static void
 sip_media_tick(void *arg)
 {
 	struct sip_call *call = arg;
 	const struct sip_line_options *o = &call->line->opts;
 	uint64_t now = tmr_jiffies();
-	unsigned n = 0;
 
-	while (call->next_tick <= now && n < SIP_TICK_CATCHUP) {
+	if (call->next_tick <= now) {
 		sip_media_frame(call);
 		call->next_tick += SIP_FRAME_MS;
-		n++;
 	}
-	if (call->next_tick + SIP_FRAME_MS * SIP_TICK_CATCHUP < now)
-		call->next_tick = now + SIP_FRAME_MS;   /* stalled: skip ahead */
+	if (call->next_tick + SIP_FRAME_MS * SIP_TICK_MAX_BEHIND < now) {
+		/* Stalled: skip ahead. The RTP timestamp jumps by the time
+		 * skipped (RFC 3550 5.1) so the peer sees the gap. */
+		uint64_t skipped = (now - call->next_tick) / SIP_FRAME_MS + 1;
+		log_info("call=%s clock: %llu frames skipped", call->id,
+		    (unsigned long long)skipped);
+		call->rtp_ts += (uint32_t)(skipped * SIP_FRAME_SAMPLES);
+		call->next_tick += skipped * SIP_FRAME_MS;
+	}
 	if (call->fax_done) {
 		sip_call_fax_finished(call);
 		return;
@@ -377,7 +412,7 @@ sip_media_cb_t38_tx(void *arg, const uint8_t *buf, int len, int count)
 
 	if (call->udptl == NULL || !sa_isset(&call->udptl_dst, SA_ALL) || len < 0)
 		return;
-	n = sip_udptl_tx_encode(&call->utx, buf, (size_t)len, out, sizeof(out));
+	n = sip_udptl_tx_encode(call->utx, buf, (size_t)len, out, sizeof(out));
 	if (n < 0) {
 		log_warnx("call=%s udptl: IFP of %d bytes exceeds the peer's datagram", call->id,
 		    len);

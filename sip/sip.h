@@ -80,6 +80,8 @@ struct sip_fax_options {
 	char ident[SIP_IDENT_MAX];       /* our TSI/CSI */
 	bool ecm;
 	unsigned max_rate;               /* 0 = best (14400) */
+	bool passthrough;                /* receive: keep spandsp's file instead
+	                                    of rewriting it to Profile S */
 };
 
 struct sip_route_decision {
@@ -161,10 +163,11 @@ struct sip_dial_request {
 };
 
 enum sip_event_type {
-	SIP_EV_CALL_OFFERED = 0,         /* an incoming call was routed and answered */
-	SIP_EV_FAX_RECEIVED,             /* pages are in rx_path */
+	SIP_EV_CALL_OFFERED = 0,         /* an incoming call was routed and answered
+	                                    (numbers, rx_path, t38 filled) */
+	SIP_EV_FAX_RECEIVED,             /* onramp: pages are in rx_path (comes
+	                                    just before CALL_FINISHED) */
 	SIP_EV_CALL_FINISHED,            /* every call ends with exactly one */
-	SIP_EV_LINE_ERROR,               /* the line could not start; see reason */
 };
 
 /* A message from the line thread. Plain data; the receiver frees it with
@@ -193,11 +196,11 @@ struct sip_event {
 };
 
 /*
- * Starts the line thread with a copy of opts. notify: a libevent event of
- * the caller's base, activated after each event is queued (may be NULL:
- * then poll with sip_line_wait_event). Returns NULL with a message on
- * stderr-free failure (errno set) only when the thread cannot start;
- * socket errors (address in use) arrive as SIP_EV_LINE_ERROR.
+ * Starts the line thread with a copy of opts and waits until it listens.
+ * notify: a libevent event of the caller's base, activated after each
+ * event is queued (may be NULL: then use sip_line_wait_event). Returns
+ * NULL (errno set, the reason logged) when the thread or the SIP stack
+ * cannot start: bad or busy listen address, no media address.
  */
 struct sip_line *sip_line_start(const struct sip_line_options *opts, struct event *notify);
 /* Queues an outgoing call. 0, or -1 (errno) when the line is stopping. */

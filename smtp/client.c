@@ -19,6 +19,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -520,9 +521,13 @@ client_peer(struct smtp_client *c)
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	evutil_socket_t fd = bufferevent_getfd(c->bev);
+	int one = 1;
 
 	if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &len) != 0)
 		return;
+	/* Commands and command groups are written whole: Nagle would only
+	 * hold each one back until the previous reply's ACK. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (ss.ss_family == AF_INET)
 		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr,
 		    c->res.peer_ip, sizeof(c->res.peer_ip));
@@ -567,9 +572,11 @@ client_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct smtp_client *c = arg;
 
-	(void)bev;
 	if (c->state == CS_BODY)
 		client_body_pump(c);
+	else if (c->state == CS_QUIT && !c->tls_active &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		client_finish(c);       /* QUIT is out; see enter_quit() */
 }
 
 static void
@@ -1293,6 +1300,11 @@ reply_abort_dot(struct smtp_client *c, const struct client_reply *r)
 	client_enter_state(c, CS_QUIT);
 }
 
+/* The outcome is known before QUIT: in clear, the session ends once QUIT
+ * is written to the socket, without waiting for the 221 (Postfix's
+ * smtp_skip_quit_response), so a finished delivery does not hold a slot
+ * for another round trip. Over TLS "written" only means handed to the
+ * filter, so there the 221 (or the close) is awaited. */
 static void
 enter_quit(struct smtp_client *c)
 {

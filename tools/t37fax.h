@@ -38,7 +38,8 @@ int t37fax_loopback_ok(const struct fax_result *txr,
 /* t37fax send / answer: a soft fax machine over SIP (tools/t37fax_sip.c). */
 #define T37FAX_SEND_USAGE \
 	"send [--from NUMBER] [--ident TSI] [--t38|--t38-offer|--g711] [--no-ecm] " \
-	"[--loss PCT] [--jitter MS] [--timeout SEC] [--listen ADDR:PORT] SIP-URI FILE.tif..."
+	"[--loss PCT] [--jitter MS] [--timeout SEC] [--listen ADDR:PORT] [--proxy SIP-URI] " \
+	"[--auth USER:PASSWORD] [--calls N] SIP-URI FILE.tif..."
 #define T37FAX_ANSWER_USAGE \
 	"answer --listen ADDR:PORT --out DIR [--count N] [--ident CSI] [--t38|--g711] " \
 	"[--busy] [--no-answer] [--no-ecm] [--loss PCT] [--jitter MS]"

@@ -23,6 +23,9 @@
 /* send: a call ends by itself (ring timeout, watchdogs); this only bounds
  * the wait for the line's final event. */
 #define T37FAX_SEND_MAX_S 3600
+/* --calls: simultaneous calls from one process (load generation). */
+#define T37FAX_MAX_CALLS 1000
+#define T37FAX_CALL_SPACING_MS 50
 
 struct t37fax_answer_ctx {
 	char out_dir[PATH_MAX - 64];
@@ -132,15 +135,20 @@ t37fax_send(int argc, char **argv)
 		{ "jitter", required_argument, NULL, 'j' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "listen", required_argument, NULL, 'L' },
+		{ "proxy", required_argument, NULL, 'P' },
+		{ "auth", required_argument, NULL, 'A' },
+		{ "calls", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sip_line_options lo;
 	struct sip_dial_request req;
+	struct sip_trunk *trunk = &lo.trunks[0];
+	const char *colon;
 	struct fax_tiff_info info;
 	struct sip_line *line;
 	struct sip_event *ev;
 	char tmp[] = "/tmp/t37fax-send-XXXXXX", tx[PATH_MAX], err[256], listen[SIP_ADDR_MAX] = "";
-	unsigned timeout = 60, waited = 0;
+	unsigned timeout = 60, waited = 0, calls = 1, finished = 0, ok = 0, i;
 	int c, rc = 1;
 	bool ecm = true;
 
@@ -182,6 +190,30 @@ t37fax_send(int argc, char **argv)
 			}
 			break;
 		case 'L': snprintf(listen, sizeof(listen), "%s", optarg); break;
+		case 'P':
+			if (strncmp(optarg, "sip:", 4) != 0) {
+				fprintf(stderr, "t37fax send: --proxy wants a sip: URI\n");
+				return 2;
+			}
+			snprintf(trunk->proxy, sizeof(trunk->proxy), "%s", optarg);
+			break;
+		case 'A':
+			colon = strchr(optarg, ':');
+			if (colon == NULL || colon == optarg ||
+			    (size_t)(colon - optarg) >= sizeof(trunk->user)) {
+				fprintf(stderr, "t37fax send: --auth wants USER:PASSWORD\n");
+				return 2;
+			}
+			snprintf(trunk->user, sizeof(trunk->user), "%.*s", (int)(colon - optarg),
+			    optarg);
+			snprintf(trunk->password, sizeof(trunk->password), "%s", colon + 1);
+			break;
+		case 'C':
+			if (t37fax_parse_uint(optarg, T37FAX_MAX_CALLS, &calls) < 0 || calls == 0) {
+				fprintf(stderr, "t37fax send: --calls wants 1..%d\n", T37FAX_MAX_CALLS);
+				return 2;
+			}
+			break;
 		default: return t37fax_send_usage();
 		}
 	}
@@ -208,23 +240,44 @@ t37fax_send(int argc, char **argv)
 		t37fax_local_listen(argv[optind], listen, sizeof(listen));
 	snprintf(lo.listen_udp[0], sizeof(lo.listen_udp[0]), "%s", listen);
 	lo.nlisten_udp = 1;
+	req.job_id = 1;
+	snprintf(req.target, sizeof(req.target), "%s", argv[optind]);
+	if (trunk->proxy[0] != '\0' || trunk->user[0] != '\0') {
+		/* through a proxy and/or with credentials: the line's trunk path,
+		 * sip:NUMBER@DOMAIN split back out of the URI */
+		const char *user = argv[optind] + 4, *at = strchr(user, '@');
+		if (at == NULL || at == user) {
+			fprintf(stderr, "t37fax send: %s: no number@host\n", argv[optind]);
+			goto out;
+		}
+		snprintf(trunk->name, sizeof(trunk->name), "cli");
+		snprintf(trunk->domain, sizeof(trunk->domain), "%s", at + 1);
+		snprintf(req.number, sizeof(req.number), "%.*s", (int)(at - user), user);
+		snprintf(req.target, sizeof(req.target), "cli");
+		lo.ntrunks = 1;
+	}
 	line = sip_line_start(&lo, NULL);
 	if (line == NULL) {
 		fprintf(stderr, "t37fax send: cannot start the SIP line on %s\n", listen);
 		goto out;
 	}
-	req.job_id = 1;
-	snprintf(req.target, sizeof(req.target), "%s", argv[optind]);
 	req.fax.ecm = ecm;
 	req.t38_allowed = lo.t38 != SIP_T38_OFF;
 	snprintf(req.tx_path, sizeof(req.tx_path), "%s", tx);
 	req.ring_timeout_s = timeout;
-	if (sip_line_dial(line, &req) < 0) {
-		fprintf(stderr, "t37fax send: cannot queue the call\n");
-		sip_line_stop(line);
-		goto out;
+	for (i = 0; i < calls; i++) {
+		/* Calls arrive like real traffic, not all in the same
+		 * millisecond: T.30 phase changes (page reads) stay spread. */
+		if (i > 0)
+			usleep(T37FAX_CALL_SPACING_MS * 1000);
+		req.job_id = i + 1;
+		if (sip_line_dial(line, &req) < 0) {
+			fprintf(stderr, "t37fax send: cannot queue the call\n");
+			sip_line_stop(line);
+			goto out;
+		}
 	}
-	for (;;) {
+	while (finished < calls) {
 		ev = sip_line_wait_event(line, T37FAX_SIP_WAIT_MS);
 		if (ev == NULL) {
 			if (++waited > T37FAX_SEND_MAX_S)
@@ -233,12 +286,13 @@ t37fax_send(int argc, char **argv)
 		}
 		if (ev->type == SIP_EV_CALL_FINISHED) {
 			t37fax_print_result(ev);
-			rc = ev->result == SIP_RESULT_OK && ev->pages == info.pages ? 0 : 1;
-			free(ev);
-			break;
+			finished++;
+			if (ev->result == SIP_RESULT_OK && ev->pages == info.pages)
+				ok++;
 		}
 		free(ev);
 	}
+	rc = ok == calls ? 0 : 1;
 	sip_line_stop(line);
 out:
 	unlink(tx);

@@ -82,3 +82,12 @@ same_pages() {
 received() {
     ls "$T/$1.d"/*.tif 2>/dev/null | head -n 1
 }
+
+# exited NAME SIDE CODE: the exit code of send (s) or answer (a).
+exited() {
+    _c=$(cat "$T/$1.$2.rc" 2>/dev/null)
+    if [ "$_c" != "$3" ]; then
+        echo "--- $1.$2.err:"; tail -n 30 "$T/$1.$2.err" 2>/dev/null
+        fail "$1: $2 exited $_c, expected $3"
+    fi
+}

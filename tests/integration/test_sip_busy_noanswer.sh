@@ -33,6 +33,8 @@ wait_answer n
 cat "$T/b.s.out" "$T/n.s.out"
 [ "$(cat "$T/b.s.rc")" = 1 ] || fail "busy: send exited $(cat "$T/b.s.rc")"
 [ "$(cat "$T/n.s.rc")" = 1 ] || fail "noanswer: send exited $(cat "$T/n.s.rc")"
+exited b a 1
+exited n a 1
 expect b s result busy
 expect b s sip 486
 expect n s result noanswer

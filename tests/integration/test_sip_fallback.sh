@@ -11,6 +11,8 @@ sleep 0.3
 run_send f "$port" "$T/p1.tif" --t38
 wait_answer f
 cat "$T/f.s.out" "$T/f.a.out"
+exited f s 0
+exited f a 0
 expect f s result ok
 expect f s t38 0
 expect f a result ok

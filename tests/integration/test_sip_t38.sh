@@ -21,6 +21,8 @@ wait $s1 $s2 $s3
 for n in snd rcv ini; do
     wait_answer $n
     cat "$T/$n.s.out" "$T/$n.a.out"
+    exited $n s 0
+    exited $n a 0
     expect $n s result ok
     expect $n s t38 1
     expect $n a result ok

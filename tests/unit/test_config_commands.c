@@ -169,7 +169,7 @@ CHECK(headers, S(c->fax_send.left_header, "$a$ $t$") &&
 CHECK(coverpage, c->fax_send.coverpage && S(c->fax_send.coverpage_comment, "Hello World") &&
     c->fax_send.coverpage_email_controllable && c->fax_send.coverpage_show_detail)
 CHECK(fax_retry, c->fax_send.retry_busy.attempts == 2 && c->fax_send.retry_busy.delay == 30 &&
-    c->fax_send.retry_no_answer.attempts == 0 && c->fax_send.retry_no_answer.delay == 10 &&
+    c->fax_send.retry_no_answer.attempts == 1 && c->fax_send.retry_no_answer.delay == 10 &&
     c->fax_send.retry_failure.attempts == 100 && c->fax_send.retry_failure.delay == 86400)
 CHECK(max_pages, c->fax_send.max_pages == 5)
 CHECK(deny, c->n_deny == 2 && S(c->deny[0].text, "1900.......") && S(c->deny[1].text, "011T"))
@@ -185,7 +185,7 @@ CHECK(peer_mmoip,
     S(c->peers[0].description, "Sales fax") && c->peers[0].shutdown &&
     c->peers[0].line == 2 && c->peers[0].target_line == 6)
 CHECK(peer_defaults, c->n_peers == 1 && c->peers[0].preference == 0 &&
-    c->peers[0].max_conn == 0 && c->peers[0].encoding == CONFIG_ENC_PASSTHROUGH &&
+    c->peers[0].max_conn == 0 && c->peers[0].encoding == CONFIG_ENC_MH &&
     c->peers[0].resolution == CONFIG_RES_PASSTHROUGH && !c->peers[0].shutdown &&
     c->peers[0].dsn == 0 && !c->peers[0].mdn && c->peers[0].has_incoming &&
     c->peers[0].target_kind == CONFIG_TARGET_NONE)
@@ -263,7 +263,8 @@ static const struct {
 	{ "mta send retry 600\nmta send give-up 86400", retry_giveup },
 	{ "mta receive listen 127.0.0.1 2525\nmta receive listen ::1 2526", recv_listen },
 	{ "mta receive aliases a.example.com\nmta receive aliases [10.1.1.20]\n"
-	  "mta receive aliases [IPv6:::1]\nmta receive maximum-recipients 1024", aliases },
+	  "mta receive aliases [IPv6:::1]\nmta receive maximum-recipients 1024\n"
+	  "dial-peer voice 1 mmoip\n incoming called-number 1T\n information-type fax", aliases },
 	{ "mta receive maximum-size 2048", max_size },
 	{ "mta receive allow 10.0.0.0/8\nmta receive allow 2001:db8::/32\n"
 	  "mta receive allow 192.168.1.5", allow },
@@ -271,6 +272,7 @@ static const struct {
 	{ "mta receive allow-sender *@example.com\nmta receive allow-sender *", allow_sender },
 	{ "mta receive auth a b\nmta receive auth c \"d e\"\nmta receive auth-file /dev/null\n"
 	  "mta receive auth-clear", recv_auth },
+	{ "mta receive auth a b\nmta receive tls cert /dev/null key /dev/zero", recv_tls },
 	{ "mta receive tls cert /dev/null key /dev/zero", recv_tls },
 	{ "mta receive generate permanent-error\nmta receive generate mdn", generate },
 	{ "mta receive disable-dsn", disable_dsn },
@@ -284,7 +286,7 @@ static const struct {
 	  "fax send right-header \"Page $p$\"", headers },
 	{ "fax send coverpage enable\nfax send coverpage comment Hello World\n"
 	  "fax send coverpage e-mail-controllable\nfax send coverpage show-detail", coverpage },
-	{ "fax send retry busy 2 30\nfax send retry no-answer 0 10\n"
+	{ "fax send retry busy 2 30\nfax send retry no-answer 1 10\n"
 	  "fax send retry failure 100 86400", fax_retry },
 	{ "fax send max-pages 5", max_pages },
 	{ "fax deny-pattern 1900.......\nfax deny-pattern 011T", deny },

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config/config.h"
 
@@ -31,6 +32,12 @@ static const struct {
 	{ "fax send ecmm on", { "t:1: unknown command 'fax send ecmm'" } },
 	{ "destination-pattern 1", { "t:1: 'destination-pattern' is only valid under dial-peer voice" } },
 	{ "listen udp 1.2.3.4 5", { "t:1: 'listen' is only valid under sip" } },
+	{ "incoming called-number 1",
+	  { "t:1: 'incoming called-number' is only valid under dial-peer voice" } },
+	{ "sip\n mta send subject x",
+	  { "t:2: 'mta send subject' is a top-level command, not valid under sip" } },
+	{ "interface Fa0/0\n ip address \"1\n  \"x", { "t:1: 'interface' is not supported: "
+	  PLATFORM } },
 	{ "t38 on", { "t:1: 't38' is only valid under sip or trunk" } },
 	{ "sip\n proxy sip:x", { "t:2: 'proxy' is only valid under trunk, not under sip" } },
 	{ "sip\n hostname x", { "t:2: 'hostname' is a top-level command, not valid under sip" } },
@@ -43,6 +50,7 @@ static const struct {
 	{ "hostname a b", { "t:1: unexpected 'b' after 'hostname' (usage: hostname NAME)" } },
 	{ "sip x", { "t:1: unexpected 'x' after 'sip' (usage: sip)" } },
 	/* Global */
+	{ "spool \"\"", { "t:1: empty value for spool" } },
 	{ "hostname -bad", { "t:1: bad host name '-bad'" } },
 	{ "hostname a..b", { "t:1: bad host name 'a..b'" } },
 	{ "log file", { "t:1: bad value 'file' for log (expected stderr|syslog)" } },
@@ -129,6 +137,9 @@ static const struct {
 	{ "mta send tls required verfy", { "t:1: unexpected 'verfy' in 'mta send tls' (usage: "
 	  "mta send tls {off|opportunistic|required} [verify] [ca FILE])" } },
 	{ "mta send tls off verify", { "t:1: 'verify' makes no sense with 'mta send tls off'" } },
+	{ "mta send tls off ca /dev/null", { "t:1: 'ca' makes no sense with 'mta send tls off'" } },
+	{ "mta send return-receipt-to x@", { "t:1: bad mail address 'x@' for mta send "
+	  "return-receipt-to" } },
 	{ "mta send tls required ca /nonexistent/ca.pem", { "t:1: cannot read mta send tls ca "
 	  "'/nonexistent/ca.pem': No such file or directory" } },
 	{ "mta send auth u p plain", { "t:1: unexpected 'plain' after 'mta send auth' "
@@ -157,8 +168,13 @@ static const struct {
 	  { "t:11: too many 'mta receive aliases' lines (at most 10)" } },
 	{ "mta receive maximum-recipients 1025",
 	  { "t:1: mta receive maximum-recipients 1025 is out of range (0-1024)" } },
-	{ "mta receive maximum-recipients 5", { "t:1: mta receive maximum-recipients 5 needs at "
-	  "least one 'mta receive aliases' line" } },
+	{ MMOIP "mta receive maximum-recipients 5", { "t:4: mta receive maximum-recipients 5 "
+	  "needs at least one 'mta receive aliases' line" } },
+	{ "mta receive aliases a.b\nmta receive maximum-recipients 5\n"
+	  "dial-peer voice 2 mmoip\n destination-pattern 1\n information-type fax\n"
+	  " session target mailto:a@b\nmta send maildir m",
+	  { "t:2: mta receive maximum-recipients 5 but no mmoip dial-peer has an 'incoming "
+	    "called-number': all fax mail would be refused" } },
 	{ "mta receive maximum-size 10",
 	  { "t:1: mta receive maximum-size 10 is out of range (1024-1073741824)" } },
 	{ "mta receive allow 10.0.0.0/33",
@@ -172,10 +188,15 @@ static const struct {
 	{ "mta receive allow-sender example.com", { "t:1: bad sender pattern 'example.com' "
 	  "(expected LOCAL@DOMAIN with '*' or '?', or '*')" } },
 	{ "mta receive allow-sender a<b@c", { "t:1: bad sender pattern 'a<b@c' (character '<')" } },
-	{ "mta receive auth a b\nmta receive auth a c",
-	  { "t:2: duplicate 'mta receive auth' user 'a'" } },
-	{ "mta receive auth-file /nonexistent/users", { "t:1: cannot read mta receive auth-file "
-	  "'/nonexistent/users': No such file or directory" } },
+	{ "mta receive auth-clear\nmta receive auth a b\nmta receive auth a c",
+	  { "t:3: duplicate 'mta receive auth' user 'a'" } },
+	{ "mta receive auth-clear\nmta receive auth-file /nonexistent/users",
+	  { "t:2: cannot read mta receive auth-file '/nonexistent/users': No such file or "
+	    "directory" } },
+	{ "hostname a.b\nmta receive auth a b", { "t:2: SMTP AUTH users can never log in: add "
+	  "'mta receive tls cert FILE key FILE' or 'mta receive auth-clear'" } },
+	{ "mta receive auth-file /dev/null", { "t:1: SMTP AUTH users can never log in: add "
+	  "'mta receive tls cert FILE key FILE' or 'mta receive auth-clear'" } },
 	{ "mta receive tls crt a key b", { "t:1: unexpected 'crt' in 'mta receive tls' "
 	  "(usage: mta receive tls cert FILE key FILE)" } },
 	{ "mta receive tls cert /dev/null kye b", { "t:1: unexpected 'kye' in 'mta receive tls' "
@@ -204,7 +225,9 @@ static const struct {
 	{ "fax send coverpage disable", { "t:1: bad value 'disable' for fax send coverpage "
 	  "(expected enable|comment|e-mail-controllable|show-detail)" } },
 	{ "fax send retry busy 101 60",
-	  { "t:1: fax send retry ATTEMPTS 101 is out of range (0-100)" } },
+	  { "t:1: fax send retry ATTEMPTS 101 is out of range (1-100)" } },
+	{ "fax send retry busy 0 60",
+	  { "t:1: fax send retry ATTEMPTS 0 is out of range (1-100)" } },
 	{ "fax send retry busy 1 5", { "t:1: fax send retry DELAY 5 is out of range (10-86400)" } },
 	{ "fax send retry ring 1 60", { "t:1: bad value 'ring' for fax send retry "
 	  "(expected busy|no-answer|failure)" } },
@@ -258,6 +281,11 @@ static const struct {
 	  " session target mailto:$x$@b",
 	  { "t:2: dial-peer voice 1 mmoip has a 'destination-pattern' but no 'session target "
 	    "mailto:'", "t:5: unknown token '$x$' in session target (expected $d$ $s$ $m$)" } },
+	{ MMOIP " session target ipv4:", { "t:4: bad session target 'ipv4:': no host" } },
+	{ "dial-peer voice 1 mmoip\n information-type fax\n incoming called-number 1[^0-9]",
+	  { "t:1: dial-peer voice 1 mmoip has neither 'destination-pattern' nor 'incoming "
+	    "called-number'", "t:3: bad incoming called-number '1[^0-9]': class '[...]' "
+	    "matches no digit" } },
 	{ MMOIP " session target h323:x", { "t:4: bad session target 'h323:x' (expected mailto:, "
 	  "sip:, trunk NAME or ipv4:)" } },
 	{ "dial-peer voice 1 voip\n destination-pattern 1\n session target sip:a@b extra",
@@ -402,6 +430,90 @@ START_TEST(test_diag_limits)
 }
 END_TEST
 
+/* Each list refuses the line after its limit, naming it. */
+static const struct {
+	const char *fmt;        /* one line, %zu = its index */
+	const char *head;       /* lines before them */
+	size_t max;
+	const char *msg;
+} limit_cases[] = {
+	{ "trunk t%zu\n proxy sip:h\n", "", CONFIG_MAX_TRUNKS, "too many trunks (at most 32)" },
+	{ "dial-peer voice %zu voip\n incoming called-number 1\n", "", CONFIG_MAX_DIAL_PEERS,
+	  "too many dial-peers (at most 1024)" },
+	{ "mta receive allow 10.%zu.0.0/16\n", "", CONFIG_MAX_ALLOW,
+	  "too many 'mta receive allow' lines (at most 64)" },
+	{ "mta receive allow-sender *@d%zu.example.com\n", "", CONFIG_MAX_ALLOW_SENDER,
+	  "too many 'mta receive allow-sender' lines (at most 64)" },
+	{ "mta receive auth u%zu p\n", "mta receive auth-clear\n", CONFIG_MAX_SMTP_USERS,
+	  "too many 'mta receive auth' lines (at most 64)" },
+	{ "fax deny-pattern 1900%zu\n", "", CONFIG_MAX_DENY,
+	  "too many 'fax deny-pattern' lines (at most 128)" },
+	{ "mta receive listen 127.0.0.1 %zu\n", "", CONFIG_MAX_LISTEN,
+	  "too many 'mta receive listen' lines (at most 8)" },
+};
+
+START_TEST(test_limits)
+{
+	struct config_diag diag;
+	size_t cap = 200000, len, i, lines, per_item;
+	char *text = malloc(cap), want[256];
+
+	ck_assert_ptr_nonnull(text);
+	len = (size_t)snprintf(text, cap, "%s", limit_cases[_i].head);
+	lines = strchr(limit_cases[_i].head, '\n') ? 1 : 0;
+	per_item = 0;
+	for (const char *c = limit_cases[_i].fmt; *c; c++)
+		per_item += *c == '\n';
+	for (i = 1; i <= limit_cases[_i].max + 1; i++)
+		len += (size_t)snprintf(text + len, cap - len, limit_cases[_i].fmt, i);
+	ck_assert_uint_lt(len, cap - 1);
+	config_diag_init(&diag);
+	ck_assert_ptr_null(config_parse_buffer("t", text, len, &diag));
+	snprintf(want, sizeof(want), "t:%zu: %s", lines + limit_cases[_i].max * per_item + 1,
+	    limit_cases[_i].msg);
+	ck_assert_uint_eq(diag.count, 1);
+	ck_assert_str_eq(config_diag_get(&diag, 0), want);
+	config_diag_clear(&diag);
+	/* One fewer loads. */
+	len = (size_t)snprintf(text, cap, "%s", limit_cases[_i].head);
+	for (i = 1; i <= limit_cases[_i].max; i++)
+		len += (size_t)snprintf(text + len, cap - len, limit_cases[_i].fmt, i);
+	config_diag_init(&diag);
+	{
+		struct config *cfg = config_parse_buffer("t", text, len, &diag);
+
+		ck_assert_msg(cfg != NULL, "%s", config_diag_get(&diag, 0));
+		config_free(cfg);
+	}
+	config_diag_clear(&diag);
+	free(text);
+}
+END_TEST
+
+/* A file over the size limit is refused before it is parsed. */
+START_TEST(test_file_too_large)
+{
+	struct config_diag diag;
+	char path[] = "/tmp/t37conf.XXXXXX", msg[128];
+	char block[4096];
+	int fd = mkstemp(path);
+	size_t i;
+
+	ck_assert_int_ge(fd, 0);
+	memset(block, '!', sizeof(block));
+	for (i = 0; i < 4 * 1024 * 1024 / sizeof(block) + 1; i++)
+		ck_assert_int_eq(write(fd, block, sizeof(block)), (int)sizeof(block));
+	close(fd);
+	config_diag_init(&diag);
+	ck_assert_ptr_null(config_load(path, &diag));
+	unlink(path);
+	ck_assert_uint_eq(diag.count, 1);
+	snprintf(msg, sizeof(msg), "%s: file too large (more than 4194304 bytes)", path);
+	ck_assert_str_eq(config_diag_get(&diag, 0), msg);
+	config_diag_clear(&diag);
+}
+END_TEST
+
 #define N(a) (int)(sizeof(a) / sizeof((a)[0]))
 
 Suite *
@@ -413,6 +525,8 @@ suite_config_errors(void)
 	tcase_add_loop_test(tc, test_bad, 0, N(bad_cases));
 	tcase_add_test(tc, test_line_limits);
 	tcase_add_test(tc, test_diag_limits);
+	tcase_add_loop_test(tc, test_limits, 0, N(limit_cases));
+	tcase_add_test(tc, test_file_too_large);
 	suite_add_tcase(s, tc);
 	return s;
 }

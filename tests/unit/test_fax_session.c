@@ -23,6 +23,10 @@ struct pair {
 	uint16_t seq[2];
 	int rx_pages_seen;
 	int stop_rx_after;		/* terminate the receiver after N pages */
+	int lose_every;			/* receiver loses every Nth block */
+	int phase_b_calls, phase_b_rate, phase_b_ecm;
+	int max_ifp;			/* longest IFP packet seen */
+	char phase_b_ident[FAX_IDENT_MAX + 1];
 	int tones[4];
 	int done_calls[2];
 };
@@ -39,14 +43,22 @@ q_push(struct pair *p, int dir, const uint8_t *buf, int len)
 static void
 tx_ifp(void *arg, const uint8_t *buf, int len, int count)
 {
+	struct pair *p = arg;
+
 	ck_assert_int_ge(count, 1);
+	if (len > p->max_ifp)
+		p->max_ifp = len;
 	q_push(arg, 0, buf, len);
 }
 
 static void
 rx_ifp(void *arg, const uint8_t *buf, int len, int count)
 {
+	struct pair *p = arg;
+
 	ck_assert_int_ge(count, 1);
+	if (len > p->max_ifp)
+		p->max_ifp = len;
 	q_push(arg, 1, buf, len);
 }
 
@@ -61,6 +73,18 @@ rx_page(void *arg, const struct fax_page_info *pi)
 	ck_assert_int_eq(pi->x_resolution, 204);
 	ck_assert(pi->y_resolution == 196 || pi->y_resolution == 98);
 	ck_assert_int_gt(pi->rows, 0);
+}
+
+static void
+rx_phase_b(void *arg, const struct fax_phase_b_info *pb)
+{
+	struct pair *p = arg;
+
+	p->phase_b_calls++;
+	snprintf(p->phase_b_ident, sizeof(p->phase_b_ident), "%s",
+	    pb->remote_ident);
+	p->phase_b_rate = pb->bit_rate;
+	p->phase_b_ecm = pb->ecm;
 }
 
 static void
@@ -136,7 +160,12 @@ run_pair(struct pair *p, int t38, int switch_block, int max_s)
 			    FAX_BLOCK_SAMPLES), FAX_BLOCK_SAMPLES);
 			ck_assert_int_eq(fax_session_tx_audio(p->rx, b,
 			    FAX_BLOCK_SAMPLES), FAX_BLOCK_SAMPLES);
-			fax_session_rx_audio(p->rx, a, FAX_BLOCK_SAMPLES);
+			if (p->lose_every > 0 && blk % p->lose_every ==
+			    p->lose_every - 1)
+				ck_assert_int_eq(fax_session_rx_lost(p->rx,
+				    FAX_BLOCK_SAMPLES), 0);
+			else
+				fax_session_rx_audio(p->rx, a, FAX_BLOCK_SAMPLES);
 			fax_session_rx_audio(p->tx, b, FAX_BLOCK_SAMPLES);
 			fax_session_tick(p->tx, FAX_BLOCK_SAMPLES);
 			fax_session_tick(p->rx, FAX_BLOCK_SAMPLES);
@@ -146,6 +175,8 @@ run_pair(struct pair *p, int t38, int switch_block, int max_s)
 	fax_session_terminate(p->tx);
 	fax_session_terminate(p->rx);
 }
+
+static struct fax_t38_options pair_t38;	/* zero: defaults */
 
 static void
 pair_open(struct pair *p, const char *txf, const char *rxf, int t38, int ecm,
@@ -163,6 +194,8 @@ pair_open(struct pair *p, const char *txf, const char *rxf, int t38, int ecm,
 	o.calling_party = 1;
 	o.ident = "+1 555 0100";
 	o.tx_tiff = txf;
+	if (pair_t38.max_datagram != 0)
+		o.t38 = pair_t38;
 	memset(&cb, 0, sizeof(cb));
 	cb.t38_tx = tx_ifp;
 	cb.done = tx_done;
@@ -177,6 +210,7 @@ pair_open(struct pair *p, const char *txf, const char *rxf, int t38, int ecm,
 	cb.t38_tx = rx_ifp;
 	cb.done = rx_done;
 	cb.page = rx_page;
+	cb.phase_b = rx_phase_b;
 	cb.tone_kinds = tones & FAX_TONE_KIND_CNG;
 	p->rx = fax_session_new(&o, &cb, p, err, sizeof(err));
 	ck_assert_msg(p->rx != NULL, "%s", err);
@@ -278,6 +312,10 @@ START_TEST(test_fax_back_to_back)
 	ck_assert_int_eq(rr->media, combos[_i].t38 ? FAX_MEDIA_T38 :
 	    FAX_MEDIA_AUDIO);
 	ck_assert_str_eq(rr->remote_ident, "+1 555 0100");
+	ck_assert_int_ge(p.phase_b_calls, 1);
+	ck_assert_str_eq(p.phase_b_ident, "+1 555 0100");
+	ck_assert_int_eq(p.phase_b_ecm, combos[_i].ecm);
+	ck_assert_int_eq(p.phase_b_rate, tr->bit_rate);
 	ck_assert_str_eq(tr->remote_ident, "+1 555 0199");
 	rate = tr->bit_rate;
 	switch (combos[_i].modems) {
@@ -405,6 +443,50 @@ START_TEST(test_fax_switch_to_t38)
 	assert_same_doc(doc, 2, ft_path("r.tif"));
 	pair_close(&p);
 	free_doc(doc, 2);
+}
+END_TEST
+
+/* Lost RTP blocks go through spandsp's fill-in: with ECM a page with a
+ * few blocks lost on the way still arrives intact. */
+START_TEST(test_fax_lost_blocks)
+{
+	struct pair p;
+	struct ft_page **doc = make_doc(ft_path("s.tif"), 2, 13);
+
+	pair_open(&p, ft_path("s.tif"), ft_path("r.tif"), 0, 1, FAX_MODEM_ALL,
+	    0);
+	p.lose_every = 211;
+	run_pair(&p, 0, 0, 600);
+	ck_assert_str_eq(fax_status_str(fax_session_result(p.rx)->status), "ok");
+	ck_assert_str_eq(fax_status_str(fax_session_result(p.tx)->status), "ok");
+	assert_same_doc(doc, 2, ft_path("r.tif"));
+	pair_close(&p);
+	free_doc(doc, 2);
+}
+END_TEST
+
+/* T.38 options: small datagrams and transferred TCF still carry the
+ * fax; no packet is longer than T38FaxMaxDatagram. */
+START_TEST(test_fax_t38_options)
+{
+	struct pair p;
+	struct ft_page **doc = make_doc(ft_path("s.tif"), 2, 17);
+
+	pair_t38.max_datagram = 160;
+	pair_t38.rate_management = _i ? FAX_T38_TRANSFERRED_TCF :
+	    FAX_T38_LOCAL_TCF;
+	pair_t38.max_rate = 9600;
+	pair_open(&p, ft_path("s.tif"), ft_path("r.tif"), 1, _i, FAX_MODEM_ALL,
+	    0);
+	run_pair(&p, 1, 0, 600);
+	ck_assert_str_eq(fax_status_str(fax_session_result(p.rx)->status), "ok");
+	ck_assert_int_le(p.max_ifp, 160);
+	ck_assert_int_gt(p.max_ifp, 0);
+	ck_assert_int_le(fax_session_result(p.tx)->bit_rate, 9600);
+	assert_same_doc(doc, 2, ft_path("r.tif"));
+	pair_close(&p);
+	free_doc(doc, 2);
+	memset(&pair_t38, 0, sizeof(pair_t38));
 }
 END_TEST
 
@@ -555,6 +637,13 @@ START_TEST(test_fax_bad_options)
 	ck_assert_ptr_null(fax_session_new(&o, NULL, NULL, err, sizeof(err)));
 	ck_assert_str_eq(err, "max speed 1200 outside 2400..14400");
 	o.max_speed = 0;
+	o.rx_tiff = NULL;
+	o.tx_tiff = "/nonexistent/send.tif";
+	ck_assert_ptr_null(fax_session_new(&o, NULL, NULL, err, sizeof(err)));
+	ck_assert_msg(strncmp(err, "file to send: /nonexistent/send.tif: ", 37)
+	    == 0, "%s", err);
+	o.tx_tiff = NULL;
+	o.rx_tiff = "/tmp/x.tif";
 	o.media = FAX_MEDIA_T38;
 	ck_assert_ptr_null(fax_session_new(&o, NULL, NULL, err, sizeof(err)));
 	ck_assert_str_eq(err, "T.38 mode needs a packet callback");
@@ -616,6 +705,8 @@ suite_fax_session(void)
 	tcase_add_test(tc, test_fax_unsendable_file_not_ok);
 	tcase_add_test(tc, test_fax_switch_to_t38);
 	tcase_add_test(tc, test_fax_tones);
+	tcase_add_test(tc, test_fax_lost_blocks);
+	tcase_add_loop_test(tc, test_fax_t38_options, 0, 2);
 	tcase_add_test(tc, test_fax_tone_detector);
 	tcase_add_loop_test(tc, test_fax_watchdog, 0, 4);
 	tcase_add_test(tc, test_fax_bad_options);

@@ -28,7 +28,7 @@ static const char conf_text[] =
     "fax send transmitting-subscriber +15551234567\n"
     "fax send max-speed 9600\n"
     "fax send retry busy 2 30\n"
-    "fax send retry no-answer 0 60\n"
+    "fax send retry no-answer 1 60\n"
     "fax deny-pattern 1900.......\n"
     "dial-peer voice 300 voip\n"
     " destination-pattern 1919.......\n"
@@ -61,7 +61,7 @@ START_TEST(test_from_config)
 	gw_offramp_policy_from_config(cfg, &p);
 	ck_assert_uint_eq(p.attempts[GW_FAIL_BUSY], 2);
 	ck_assert_uint_eq(p.delay[GW_FAIL_BUSY], 30);
-	ck_assert_uint_eq(p.attempts[GW_FAIL_NOANSWER], 1);   /* 0: one call */
+	ck_assert_uint_eq(p.attempts[GW_FAIL_NOANSWER], 1);   /* one call, no retry */
 	ck_assert_uint_eq(p.attempts[GW_FAIL_FAILURE], GW_RETRY_FAILURE_ATTEMPTS);
 	ck_assert_int_eq(p.permanent_error, 1);
 	gw_offramp_report_cfg_from_config(cfg, &rc);

@@ -126,6 +126,33 @@ START_TEST(test_sip_jb_new_stream)
 }
 END_TEST
 
+/* The sender stalled and its packets now arrive behind the playout clock
+ * for good: after SIP_JB_LATE_RESYNC late ones, playout re-anchors. */
+START_TEST(test_sip_jb_late_run_resyncs)
+{
+	struct sip_jb jb;
+	int b, i;
+	uint16_t s = 100;
+
+	sip_jb_init(&jb, 1, 160);
+	put(&jb, s++);
+	for (i = 0; i < 10; i++)
+		get(&jb, &b);                        /* playout runs 8 frames ahead */
+	for (i = 0; i < SIP_JB_LATE_RESYNC - 1; i++)
+		ck_assert_int_eq(put(&jb, s++), SIP_JB_LATE);
+	ck_assert_int_eq(put(&jb, s), SIP_JB_RESTARTED);
+	ck_assert_int_eq(get(&jb, &b), SIP_JB_WAIT);      /* prefill again */
+	ck_assert_int_eq(get(&jb, &b), SIP_JB_FRAME);
+	ck_assert_int_eq(b, s & 0xff);
+	ck_assert_int_eq(put(&jb, s + 1), SIP_JB_STORED);
+	/* isolated late packets do not restart */
+	ck_assert_int_eq(put(&jb, s - 3), SIP_JB_LATE);
+	ck_assert_int_eq(put(&jb, s + 2), SIP_JB_STORED);
+	ck_assert_int_eq(put(&jb, s - 2), SIP_JB_LATE);
+	ck_assert_uint_eq(jb.restarts, 1);
+}
+END_TEST
+
 Suite *
 suite_sip_jbuf(void)
 {
@@ -136,6 +163,7 @@ suite_sip_jbuf(void)
 	tcase_add_test(tc, test_sip_jb_reorder_lost_late_dup);
 	tcase_add_test(tc, test_sip_jb_wrap);
 	tcase_add_test(tc, test_sip_jb_new_stream);
+	tcase_add_test(tc, test_sip_jb_late_run_resyncs);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,257 @@
+/* Session tests for sip/line and sip/call: a real line thread on
+ * loopback, driven with hand-written SIP requests over UDP. Covers the
+ * route callback and number extraction, 404 / 486 / 488, OPTIONS, the call
+ * limit, the events and sip_line_stop() ending a ringing call. */
+#include <check.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "sip/sip.h"
+
+static pthread_mutex_t seen_lock = PTHREAD_MUTEX_INITIALIZER;
+static char seen_dnis[SIP_NUMBER_MAX], seen_ani[SIP_NUMBER_MAX], seen_rdnis[SIP_NUMBER_MAX];
+static int seen_t38;
+
+static void
+route(const struct sip_call_info *info, struct sip_route_decision *d, void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&seen_lock);
+	snprintf(seen_dnis, sizeof(seen_dnis), "%s", info->dnis);
+	snprintf(seen_ani, sizeof(seen_ani), "%s", info->ani);
+	snprintf(seen_rdnis, sizeof(seen_rdnis), "%s", info->rdnis);
+	seen_t38 = info->t38_offered;
+	pthread_mutex_unlock(&seen_lock);
+	if (strcmp(info->dnis, "ring") == 0) {
+		d->action = SIP_ROUTE_RING_ONLY;
+		snprintf(d->rx_path, sizeof(d->rx_path), "/tmp/t37-line-test-%d.tif", (int)getpid());
+	} else if (strcmp(info->dnis, "busy") == 0) {
+		d->action = SIP_ROUTE_REJECT_BUSY;
+	} else {
+		d->action = SIP_ROUTE_REJECT_NOT_FOUND;
+	}
+}
+
+/* A UDP port free right now on 127.0.0.1. */
+static int
+free_port(void)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), port;
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	getsockname(fd, (struct sockaddr *)&a, &len);
+	port = ntohs(a.sin_port);
+	close(fd);
+	return port;
+}
+
+struct client {
+	int fd;
+	int port;                       /* ours */
+	struct sockaddr_in to;
+};
+
+static void
+client_open(struct client *c, int line_port)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	struct timeval tv = { 3, 0 };
+
+	c->fd = socket(AF_INET, SOCK_DGRAM, 0);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(c->fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	getsockname(c->fd, (struct sockaddr *)&a, &len);
+	c->port = ntohs(a.sin_port);
+	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	c->to = a;
+	c->to.sin_port = htons((uint16_t)line_port);
+}
+
+static const char sdp_audio_t38[] =
+    "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+    "m=audio 40000 RTP/AVP 0\r\nm=image 40002 udptl t38\r\na=T38FaxVersion:0\r\n";
+
+/* Sends a request; returns the status of the first response with a status
+ * >= min_status (provisional ones below it are skipped), or -1. When
+ * full is given, the response text is copied there. */
+static int
+client_request(struct client *c, const char *method, const char *ruri, const char *callid,
+    const char *extra, const char *body, int min_status, char *full, size_t fullsz)
+{
+	char msg[4096], resp[4096];
+	int n, status;
+
+	n = snprintf(msg, sizeof(msg),
+	    "%s %s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK%s%s\r\n"
+	    "Max-Forwards: 70\r\nFrom: \"Caller\" <sip:5551000@127.0.0.1>;tag=t%s\r\n"
+	    "To: <%s>\r\nCall-ID: %s@test\r\nCSeq: 1 %s\r\n"
+	    "Contact: <sip:test@127.0.0.1:%d>\r\n%s%s%s"
+	    "Content-Length: %zu\r\n\r\n%s",
+	    method, ruri, c->port, callid, method, callid, ruri, callid, method, c->port, extra,
+	    body != NULL ? "Content-Type: application/sdp\r\n" : "", "",
+	    body != NULL ? strlen(body) : (size_t)0, body != NULL ? body : "");
+	ck_assert_int_lt(n, (int)sizeof(msg));
+	ck_assert_int_eq(sendto(c->fd, msg, (size_t)n, 0, (struct sockaddr *)&c->to,
+	    sizeof(c->to)), n);
+	for (;;) {
+		ssize_t r = recv(c->fd, resp, sizeof(resp) - 1, 0);
+		if (r <= 0)
+			return -1;
+		resp[r] = '\0';
+		if (sscanf(resp, "SIP/2.0 %d", &status) != 1)
+			continue;
+		if (status >= min_status) {
+			if (full != NULL)
+				snprintf(full, fullsz, "%s", resp);
+			return status;
+		}
+	}
+}
+
+static struct sip_event *
+wait_finished(struct sip_line *line)
+{
+	struct sip_event *ev;
+	int i;
+
+	for (i = 0; i < 50; i++) {
+		ev = sip_line_wait_event(line, 100);
+		if (ev != NULL && ev->type == SIP_EV_CALL_FINISHED)
+			return ev;
+		free(ev);
+	}
+	return NULL;
+}
+
+START_TEST(test_sip_line_answer_side)
+{
+	struct sip_line_options o;
+	struct sip_line *line;
+	struct sip_event *ev;
+	struct client c;
+	char resp[4096];
+	int port = free_port();
+
+	sip_line_options_init(&o);
+	snprintf(o.listen_udp[0], sizeof(o.listen_udp[0]), "127.0.0.1:%d", port);
+	o.nlisten_udp = 1;
+	o.max_calls = 1;
+	o.route = route;
+	line = sip_line_start(&o, NULL);
+	ck_assert_ptr_nonnull(line);
+	client_open(&c, port);
+
+	/* OPTIONS: 200 with Allow (libre would say 501) */
+	ck_assert_int_eq(client_request(&c, "OPTIONS", "sip:127.0.0.1", "o1", "", NULL, 200,
+	    resp, sizeof(resp)), 200);
+	ck_assert_ptr_nonnull(strstr(resp, "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS"));
+
+	/* no route: 404; numbers from the Request-URI, P-Asserted-Identity
+	 * (before From) and Diversion */
+	ck_assert_int_eq(client_request(&c, "INVITE", "sip:9913170@127.0.0.1", "i1",
+	    "P-Asserted-Identity: <sip:+19194724118@pbx>\r\n"
+	    "Diversion: <sip:8005551212@pbx>;reason=unconditional\r\n",
+	    sdp_audio_t38, 200, NULL, 0), 404);
+	pthread_mutex_lock(&seen_lock);
+	ck_assert_str_eq(seen_dnis, "9913170");
+	ck_assert_str_eq(seen_ani, "+19194724118");
+	ck_assert_str_eq(seen_rdnis, "8005551212");
+	ck_assert_int_eq(seen_t38, 1);
+	pthread_mutex_unlock(&seen_lock);
+	ev = wait_finished(line);
+	ck_assert_ptr_nonnull(ev);
+	ck_assert_int_eq(ev->result, SIP_RESULT_REJECTED);
+	ck_assert_int_eq(ev->sip_status, 404);
+	ck_assert_int_eq(ev->dir, SIP_DIR_ONRAMP);
+	ck_assert_str_eq(ev->ani, "+19194724118");
+	free(ev);
+
+	/* the route says busy: 486; calling number from From without PAI */
+	ck_assert_int_eq(client_request(&c, "INVITE", "sip:busy@127.0.0.1", "i2", "",
+	    sdp_audio_t38, 200, NULL, 0), 486);
+	pthread_mutex_lock(&seen_lock);
+	ck_assert_str_eq(seen_ani, "5551000");
+	ck_assert_str_eq(seen_rdnis, "");
+	pthread_mutex_unlock(&seen_lock);
+	ev = wait_finished(line);
+	ck_assert_ptr_nonnull(ev);
+	ck_assert_int_eq(ev->result, SIP_RESULT_BUSY);
+	free(ev);
+
+	/* no SDP offer: 488 */
+	ck_assert_int_eq(client_request(&c, "INVITE", "sip:9913170@127.0.0.1", "i3", "", NULL,
+	    200, NULL, 0), 488);
+
+	/* a ringing call takes the only slot: the next INVITE gets 486 */
+	ck_assert_int_eq(client_request(&c, "INVITE", "sip:ring@127.0.0.1", "i4", "",
+	    sdp_audio_t38, 180, NULL, 0), 180);
+	ck_assert_uint_eq(sip_line_active_calls(line), 1);
+	ck_assert_int_eq(client_request(&c, "INVITE", "sip:9913170@127.0.0.1", "i5", "",
+	    sdp_audio_t38, 200, NULL, 0), 486);
+
+	/* stopping the line ends the ringing call (final response to it) */
+	sip_line_stop(line);
+	{
+		char r2[4096];
+		ssize_t n = recv(c.fd, r2, sizeof(r2) - 1, 0);
+		ck_assert_int_gt(n, 0);
+		r2[n] = '\0';
+		ck_assert_msg(strncmp(r2, "SIP/2.0 4", 9) == 0 || strncmp(r2, "SIP/2.0 5", 9) == 0,
+		    "ringing call got: %.40s", r2);
+	}
+	close(c.fd);
+}
+END_TEST
+
+START_TEST(test_sip_line_bad_listen)
+{
+	struct sip_line_options o;
+
+	sip_line_options_init(&o);
+	snprintf(o.listen_udp[0], sizeof(o.listen_udp[0]), "not-an-address");
+	o.nlisten_udp = 1;
+	ck_assert_ptr_null(sip_line_start(&o, NULL));
+	sip_line_options_init(&o);
+	ck_assert_ptr_null(sip_line_start(&o, NULL));      /* nothing to listen on */
+}
+END_TEST
+
+START_TEST(test_sip_line_result_names)
+{
+	ck_assert_str_eq(sip_result_name(SIP_RESULT_OK), "ok");
+	ck_assert_str_eq(sip_result_name(SIP_RESULT_BUSY), "busy");
+	ck_assert_str_eq(sip_result_name(SIP_RESULT_NOANSWER), "noanswer");
+	ck_assert_str_eq(sip_result_name(SIP_RESULT_REJECTED), "rejected");
+	ck_assert_str_eq(sip_result_name(SIP_RESULT_PARTIAL), "partial");
+	ck_assert_str_eq(sip_result_name(SIP_RESULT_FAILED), "failed");
+}
+END_TEST
+
+Suite *
+suite_sip_line(void)
+{
+	Suite *s = suite_create("sip_line");
+	TCase *tc = tcase_create("line");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_sip_line_answer_side);
+	tcase_add_test(tc, test_sip_line_bad_listen);
+	tcase_add_test(tc, test_sip_line_result_names);
+	suite_add_tcase(s, tc);
+	return s;
+}
