@@ -310,9 +310,16 @@ walk_leaf(struct walk *w, GMimePart *part)
 	if (kind == MIME_PART_TEXT) {
 		const char *cs = g_mime_object_get_content_type_parameter(
 		    GMIME_OBJECT(part), "charset");
+		char meta[MIME_META_CHARSET_MAX] = "";
 		size_t tlen;
-		char *text, *utf8 = mime_text_to_utf8((const char *)data->data,
-		    data->len, cs, &tlen);
+		char *text, *utf8;
+
+		/* HTML often names its charset only in <meta> (HTML5 8.2.2.2). */
+		if (cs == NULL && strcmp(type, "text/html") == 0 &&
+		    mime_html_meta_charset((const char *)data->data, data->len, meta,
+		    sizeof(meta)) == 0)
+			cs = meta;
+		utf8 = mime_text_to_utf8((const char *)data->data, data->len, cs, &tlen);
 
 		if (strcmp(type, "text/html") == 0) {
 			text = mime_html_to_text(utf8, tlen, &tlen);

@@ -181,6 +181,15 @@ static const struct offramp_case offramp_cases[] = {
 	  "Content-Type: multipart/mixed; boundary=m\n\n"
 	  "--m\nContent-Type: message/rfc822\n\nFrom: b@example.com\n\nold\n--m--\n",
 	  "5.6.1", "message/rfc822", NULL, NULL, NULL },
+	{ "html charset from meta",
+	  "From: a@example.com\nMIME-Version: 1.0\nContent-Type: text/html\n\n"
+	  "<html><head><meta http-equiv=\"Content-Type\" "
+	  "content=\"text/html; charset=ISO-8859-5\"></head><body>\xd0</body></html>\n",
+	  NULL, NULL, "T", "\xd0\xb0\n", NULL },   /* not windows-1252's U+00D0 */
+	{ "html5 meta charset",
+	  "From: a@example.com\nMIME-Version: 1.0\nContent-Type: text/html\n\n"
+	  "<meta charset='iso-8859-7'><p>\xe1\xe2</p>\n",
+	  NULL, NULL, "T", "\xce\xb1\xce\xb2\n", NULL },   /* Greek alpha beta */
 	{ "nothing to fax",
 	  "From: a@example.com\nSubject: empty\n\n\n",
 	  "5.6.1", "no text", NULL, NULL, NULL },
