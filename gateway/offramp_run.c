@@ -816,8 +816,15 @@ ojob_changed(struct ojob *j)
 		g_free(rep);
 		ojob_persist(j);
 	}
-	if (err.status[0] != '\0')
-		log_warnx("job=%s report not built: %s", j->id, err.text);
+	if (err.status[0] != '\0' && j->calls == 0) {
+		/* A report that cannot be built would hold the job forever:
+		 * set it aside for the operator instead. */
+		log_err("job=%s report not built: %s; moved to the %s queue", j->id,
+		    err.text, QUEUE_FAILED_NAME);
+		if (spool_move(o->sp, GW_INTAKE_QUEUE, j->id, QUEUE_FAILED_NAME) == 0)
+			g_hash_table_remove(o->jobs, j->id);   /* frees j */
+		return;
+	}
 	for (i = 0; i < j->job->nrcpts; i++)
 		if (!j->job->rcpts[i].retry.final_reported)
 			all_done = 0;
