@@ -101,7 +101,8 @@ def main():
     if not os.access(T37FAX, os.X_OK):
         print("t37fax is not built")
         sys.exit(77)
-    gw = Gateway(extra="fax send retry busy 2 10\nfax send left-header $d$").start()
+    gw = Gateway(extra="fax send retry busy 2 10\nfax send retry failure 3 10\n"
+                       "fax send left-header $d$").start()
     with open(gw.conf) as f:
         trunk_port = int(re.search(r"sip:\$d\$@127\.0\.0\.1:(\d+)", f.read()).group(1))
     work = tempfile.mkdtemp(prefix="t37offd.")
@@ -166,6 +167,33 @@ def main():
     check(rcpt["Status"] == "5.6.1" and "application/msword" in text, "5.6.1: %s" % text)
     check(rcpt["X-Fax-Attempts"] == "0", "a call was placed")
     print("ok unsupported attachment, failed DSN 5.6.1")
+
+    # 5. kill -9 during a call: after the restart the call is placed again,
+    # the fax arrives, and the sender gets exactly one DSN.
+    rx = os.path.join(work, "rx5")
+    os.mkdir(rx)
+    p = answer(trunk_port, rx, "--count", "2")
+    time.sleep(0.5)
+    with open(tif, "rb") as f:
+        mail(gw, "", "SUCCESS,FAILURE", (f.read(), "image", "tiff", "scan.tif"))
+    end = time.time() + 30
+    while time.time() < end and "phase=b" not in gw.logtext(20000).split("event=dial")[-1]:
+        time.sleep(0.1)
+    check(time.time() < end, "the call did not start:\n" + gw.logtext())
+    gw.kill9()
+    gw.start()
+    out = wait_proc(p, 150, "t37fax answer (crash case)")
+    results = re.findall(r"^call=\S+ result=(\w+)", out, re.M)
+    check(results.count("ok") == 1, "t37fax after the restart: %s" % out)
+    got = [g for g in glob.glob(os.path.join(rx, "*.tif")) if tiff_pages(g) == 2]
+    check(len(got) >= 1, "no complete fax after the restart: %r" % out)
+    path, dsn = wait_dsn(gw, seen, 30)
+    seen.append(path)
+    text, per_msg, rcpt = dsn_fields(dsn)
+    check(rcpt["Action"] == "delivered", "after restart: %s" % rcpt)
+    time.sleep(3)
+    check(maildir_msgs(gw) == seen, "more than one DSN after the restart")
+    print("ok kill -9 during a call: completed after restart, one DSN")
     gw.stop()
 
 
