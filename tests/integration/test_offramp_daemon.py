@@ -33,6 +33,21 @@ def make_tiff(path, pages):
     check(r.returncode == 0, "gs: %s" % r.stdout)
 
 
+def make_pdf(path):
+    ps = "/Helvetica findfont 40 scalefont setfont 72 700 moveto (A PDF page) show showpage\n"
+    r = subprocess.run(["gs", "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=pdfwrite",
+                        "-sOutputFile=" + path, "-"], input=ps.encode(),
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    check(r.returncode == 0, "gs pdf: %s" % r.stdout)
+
+
+def page_lengths(path):
+    out = subprocess.run(["tiffinfo", path], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL).stdout.decode()
+    return [(int(w), int(h)) for w, h in
+            re.findall(r"Image Width: (\d+) Image Length: (\d+)", out)]
+
+
 def tiff_pages(path):
     out = subprocess.run(["tiffinfo", path], stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL).stdout.decode()
@@ -194,6 +209,40 @@ def main():
     time.sleep(3)
     check(maildir_msgs(gw) == seen, "more than one DSN after the restart")
     print("ok kill -9 during a call: completed after restart, one DSN")
+
+    # 6. A PDF and a 300-dpi US letter scan in one mail: rendered pages, the
+    # scan at its physical size (11 in at 196 lines/in = 2156 rows).
+    pdf = os.path.join(work, "doc.pdf")
+    make_pdf(pdf)
+    scan = os.path.join(work, "letter300.tif")
+    r = subprocess.run(["gs", "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=tiffg4",
+                        "-r300", "-g2550x3300", "-sOutputFile=" + scan, "-"],
+                       input=b"/Helvetica findfont 80 scalefont setfont 72 700 moveto "
+                             b"(Letter at 300 dpi) show showpage\n",
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    check(r.returncode == 0, "gs scan: %s" % r.stdout)
+    rx = os.path.join(work, "rx6")
+    os.mkdir(rx)
+    p = answer(trunk_port, rx, "--count", "1")
+    time.sleep(0.5)
+    m = email.message.EmailMessage()
+    m["From"] = "alice@example.com"
+    m["Subject"] = "PDF and scan"
+    m.set_content("")
+    with open(pdf, "rb") as f:
+        m.add_attachment(f.read(), maintype="application", subtype="pdf", filename="doc.pdf")
+    with open(scan, "rb") as f:
+        m.add_attachment(f.read(), maintype="image", subtype="tiff", filename="letter.tif")
+    with smtplib.SMTP("127.0.0.1", gw.port, timeout=30) as sm:
+        sm.sendmail("alice@example.com", ["FAX=+19195551234@fax.test"],
+                    m.as_bytes(policy=email.policy.SMTP), rcpt_options=["NOTIFY=NEVER"])
+    out = wait_proc(p, 150, "t37fax answer (PDF)")
+    got = glob.glob(os.path.join(rx, "*.tif"))
+    check(len(got) == 1, "PDF case: %s" % out)
+    sizes = page_lengths(got[0])
+    check(len(sizes) == 2 and all(w == 1728 for w, _ in sizes), "pages: %r" % sizes)
+    check(abs(sizes[1][1] - 2156) <= 2156 * 0.02, "letter scan rows %d, want ~2156" % sizes[1][1])
+    print("ok PDF rendered, 300-dpi letter at its size: %r" % sizes)
     gw.stop()
 
 
