@@ -1,13 +1,20 @@
 /*
  * gateway/offramp: delivery of accepted offramp mail as fax calls.
  *
- * This header holds the retry ladder (gateway/offramp_retry.c): a pure
- * state machine per recipient that decides, from the outcome of each call,
- * whether to call again, when, with which settings (stepping down T.38 ->
- * G.711 -> ECM off -> 9600 bit/s after fax failures), or to stop, and which
- * notifications (RFC 3461 NOTIFY) are due. It does no I/O and reads no
- * clock: times are passed in, so it is tested without a network and its
- * state is a small record that the spool keeps across restarts.
+ * Sections, each in its own file:
+ *   retry ladder      offramp_retry.c  a pure state machine per recipient:
+ *                     from each call's outcome, call again (when, stepping
+ *                     down T.38 -> G.711 -> ECM off -> 9600 after fax
+ *                     failures) or stop; NOTIFY rules; the state record
+ *   PDF               offramp_pdf.c    Ghostscript, sandboxed and timed
+ *   job               offramp_job.c    the intake's envelope, progress,
+ *                                      the DSN/MDN a job owes
+ *   render            offramp_render.c message parts -> one fax document
+ *   calls             offramp_call.c   config, dial requests, SIP outcomes,
+ *                                      call admission
+ *   runner            offramp_run.c    the offramp on the mail thread
+ * The ladder, job and call pieces do no I/O and read no clock: times are
+ * passed in, so they are tested without a network.
  */
 #ifndef T37_GW_OFFRAMP_H
 #define T37_GW_OFFRAMP_H

@@ -611,6 +611,14 @@ ojob_run(struct ojob *j)
 
 		if (r->postmaster || !gw_retry_due(&r->retry, now))
 			continue;
+		if (now > j->job->received + (time_t)GW_RETRY_MAX_AGE) {
+			/* RFC 3463 4.4.7: the job outlived its delivery time. */
+			gw_retry_fail_now(&r->retry, "4.4.7", "the call could not be "
+			    "placed before the message expired");
+			ojob_persist(j);
+			changed = 1;
+			continue;
+		}
 		rc = ojob_dial(j, i, now);
 		if (rc > 0)
 			changed = 1;
@@ -680,16 +688,16 @@ ojob_dial(struct ojob *j, size_t i, time_t now)
 	    (unsigned long long)o->next_call_no, req.t38_allowed, prm.ecm, prm.max_speed,
 	    peer->tag);
 	if (o->dial(o->dial_arg, &req) != 0) {
-		struct gw_call_result res = { .outcome = GW_CALL_FAILED,
-		    .diag = "the line did not take the call" };
-		struct gw_retry_policy p;
-
+		/* The line is not up (start-up, shutdown): not the number's
+		 * fault, so no attempt is counted; tried again shortly. */
+		log_warnx("job=%s rcpt=%zu the line did not take the call; again in %d s",
+		    j->id, i, OFFRAMP_ADMIT_RETRY);
 		gw_calls_release(o->admit, r->number, trunk ? trunk->name : "", peer->tag);
-		gw_offramp_policy_from_config(cfg, &p);
-		gw_retry_result(&r->retry, &p, &base, &res, j->job->received, now);
+		r->retry.phase = GW_RCPT_READY;
+		r->retry.attempts--;
 		ojob_persist(j);
 		o->next_call_no++;
-		return 1;
+		return -1;
 	}
 	c = g_new0(struct ocall, 1);
 	c->call_no = o->next_call_no++;
@@ -816,8 +824,15 @@ ojob_changed(struct ojob *j)
 		g_free(rep);
 		ojob_persist(j);
 	}
-	if (err.status[0] != '\0')
-		log_warnx("job=%s report not built: %s", j->id, err.text);
+	if (err.status[0] != '\0' && j->calls == 0) {
+		/* A report that cannot be built would hold the job forever:
+		 * set it aside for the operator instead. */
+		log_err("job=%s report not built: %s; moved to the %s queue", j->id,
+		    err.text, QUEUE_FAILED_NAME);
+		if (spool_move(o->sp, GW_INTAKE_QUEUE, j->id, QUEUE_FAILED_NAME) == 0)
+			g_hash_table_remove(o->jobs, j->id);   /* frees j */
+		return;
+	}
 	for (i = 0; i < j->job->nrcpts; i++)
 		if (!j->job->rcpts[i].retry.final_reported)
 			all_done = 0;

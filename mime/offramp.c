@@ -57,7 +57,8 @@ static int leaf_kind(const char *type, const char *filename);
 static int leaf_decode(struct walk *w, GMimePart *part, const char *what,
     GByteArray **out);
 static int leaf_check_encoding(struct walk *w, GMimePart *part,
-    const char *what);
+    const char *what, GByteArray **decoded);
+static int leaf_limits(struct walk *w, const char *what, GByteArray *ba);
 static int leaf_write_file(struct walk *w, struct mime_part *p,
     const GByteArray *data, const char *ext);
 static struct mime_part *parts_add(struct walk *w);
@@ -297,16 +298,28 @@ walk_leaf(struct walk *w, GMimePart *part)
 			    "TIFF and PDF can", what);
 		goto out;
 	}
-	if (leaf_check_encoding(w, part, what) != 0 ||
-	    leaf_decode(w, part, what, &data) != 0)
+	if (leaf_check_encoding(w, part, what, &data) != 0)
+		goto out;
+	if (data != NULL && leaf_limits(w, what, data) != 0) {
+		data = NULL;   /* leaf_limits() freed it */
+		goto out;
+	}
+	if (data == NULL && leaf_decode(w, part, what, &data) != 0)
 		goto out;
 
 	if (kind == MIME_PART_TEXT) {
 		const char *cs = g_mime_object_get_content_type_parameter(
 		    GMIME_OBJECT(part), "charset");
+		char meta[MIME_META_CHARSET_MAX] = "";
 		size_t tlen;
-		char *text, *utf8 = mime_text_to_utf8((const char *)data->data,
-		    data->len, cs, &tlen);
+		char *text, *utf8;
+
+		/* HTML often names its charset only in <meta> (HTML5 8.2.2.2). */
+		if (cs == NULL && strcmp(type, "text/html") == 0 &&
+		    mime_html_meta_charset((const char *)data->data, data->len, meta,
+		    sizeof(meta)) == 0)
+			cs = meta;
+		utf8 = mime_text_to_utf8((const char *)data->data, data->len, cs, &tlen);
 
 		if (strcmp(type, "text/html") == 0) {
 			text = mime_html_to_text(utf8, tlen, &tlen);
@@ -399,23 +412,32 @@ leaf_kind(const char *type, const char *filename)
 /*
  * An unknown Content-Transfer-Encoding means the content cannot be read
  * (RFC 2049 2 (4)). GMime's base64 decoder skips invalid characters
- * silently; a corrupt attachment must fail loudly instead, so the encoded
- * text is checked here: base64 alphabet and white space only, padding only
- * at the end, and not one character short of a whole group.
+ * silently; a corrupt attachment must fail loudly instead, so base64 is
+ * checked while it is decoded here, in one pass over the encoded text:
+ * base64 alphabet and white space only, padding only at the end, and not
+ * one character short of a whole group. *decoded gets the content of a
+ * base64 part (NULL for the other encodings: leaf_decode() does those).
  */
 static int
-leaf_check_encoding(struct walk *w, GMimePart *part, const char *what)
+leaf_check_encoding(struct walk *w, GMimePart *part, const char *what,
+    GByteArray **decoded)
 {
 	const char *cte = g_mime_object_get_header(GMIME_OBJECT(part),
 	    "Content-Transfer-Encoding");
 	GMimeContentEncoding enc = g_mime_part_get_content_encoding(part);
+	size_t max_part = w->opts && w->opts->max_part_bytes ?
+	    w->opts->max_part_bytes : OFFRAMP_PART_BYTES_DEFAULT;
 	GMimeDataWrapper *dw;
 	GMimeStream *raw;
-	char buf[4096];
+	GByteArray *ba;
+	unsigned char buf[4096];
 	size_t count = 0;
-	int pad = 0;
+	int pad = 0, state = 0;
+	guint32 save = 0;
+	gint64 rawlen;
 	ssize_t n;
 
+	*decoded = NULL;
 	if (cte != NULL && enc == GMIME_CONTENT_ENCODING_DEFAULT) {
 		char *v = g_strstrip(g_strdup(cte));
 
@@ -433,12 +455,16 @@ leaf_check_encoding(struct walk *w, GMimePart *part, const char *what)
 	if (dw == NULL)
 		return 0;
 	raw = g_mime_data_wrapper_get_stream(dw);
+	rawlen = g_mime_stream_length(raw);
+	ba = g_byte_array_sized_new(rawlen > 0 ? (guint)MIN(rawlen / 4 * 3 + 4,
+	    (gint64)max_part + 4) : 64);
 	g_mime_stream_reset(raw);
-	while ((n = g_mime_stream_read(raw, buf, sizeof(buf))) > 0) {
+	while ((n = g_mime_stream_read(raw, (char *)buf, sizeof(buf))) > 0) {
 		ssize_t i;
+		guint at = ba->len;
 
 		for (i = 0; i < n; i++) {
-			unsigned char c = (unsigned char)buf[i];
+			unsigned char c = buf[i];
 
 			if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
 				continue;
@@ -450,24 +476,28 @@ leaf_check_encoding(struct walk *w, GMimePart *part, const char *what)
 				goto bad;
 			count++;
 		}
+		g_byte_array_set_size(ba, at + (guint)n / 4 * 3 + 3);
+		g_byte_array_set_size(ba, at + (guint)g_mime_encoding_base64_decode_step(buf,
+		    (size_t)n, ba->data + at, &state, &save));
+		if (ba->len > max_part)
+			break;   /* leaf_limits() reports it */
 	}
 	g_mime_stream_reset(raw);
-	if (pad > 2 || count % 4 == 1 || (pad > 0 && (count + pad) % 4 != 0))
+	if (ba->len <= max_part &&
+	    (pad > 2 || count % 4 == 1 || (pad > 0 && (count + pad) % 4 != 0)))
 		goto bad;
+	*decoded = ba;
 	return 0;
 bad:
 	g_mime_stream_reset(raw);
+	g_byte_array_unref(ba);
 	return fail(w->err, "5.6.1", "%s has corrupt base64 encoding", what);
 }
 
-/* The decoded content of a leaf, within the size limits. */
+/* The decoded content of a leaf (not base64), within the size limits. */
 static int
 leaf_decode(struct walk *w, GMimePart *part, const char *what, GByteArray **out)
 {
-	size_t max_part = w->opts && w->opts->max_part_bytes ?
-	    w->opts->max_part_bytes : OFFRAMP_PART_BYTES_DEFAULT;
-	size_t max_total = w->opts && w->opts->max_total_bytes ?
-	    w->opts->max_total_bytes : OFFRAMP_TOTAL_BYTES_DEFAULT;
 	GMimeDataWrapper *dw = g_mime_part_get_content(part);
 	GMimeStream *mem;
 	GByteArray *ba = g_byte_array_new();
@@ -483,6 +513,21 @@ leaf_decode(struct walk *w, GMimePart *part, const char *what, GByteArray **out)
 		}
 		g_object_unref(mem);
 	}
+	if (leaf_limits(w, what, ba) != 0)
+		return -1;
+	*out = ba;
+	return 0;
+}
+
+/* Size limits of one part and of all; frees ba when over. */
+static int
+leaf_limits(struct walk *w, const char *what, GByteArray *ba)
+{
+	size_t max_part = w->opts && w->opts->max_part_bytes ?
+	    w->opts->max_part_bytes : OFFRAMP_PART_BYTES_DEFAULT;
+	size_t max_total = w->opts && w->opts->max_total_bytes ?
+	    w->opts->max_total_bytes : OFFRAMP_TOTAL_BYTES_DEFAULT;
+
 	if (ba->len > max_part) {
 		g_byte_array_unref(ba);
 		return fail(w->err, "5.3.4", "%s is larger than %zu bytes", what, max_part);
@@ -493,7 +538,6 @@ leaf_decode(struct walk *w, GMimePart *part, const char *what, GByteArray **out)
 		return fail(w->err, "5.3.4", "the attachments together are larger "
 		    "than %zu bytes", max_total);
 	}
-	*out = ba;
 	return 0;
 }
 
@@ -703,21 +747,27 @@ mime_headers_raw(const char *path)
 {
 	FILE *f = fopen(path, "re");
 	GString *s;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	char line[1000];   /* RFC 5322 2.1.1: 998 + CRLF; longer lines are cut */
+	int skipping = 0;
 
 	if (f == NULL)
 		return NULL;
 	s = g_string_new(NULL);
-	while ((n = getline(&line, &cap, f)) > 0) {
-		ssize_t i;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		size_t n = strlen(line), i;
+		int complete = n > 0 && line[n - 1] == '\n';
 
+		if (skipping) {
+			/* the rest of an over-long line */
+			skipping = !complete;
+			continue;
+		}
+		skipping = !complete && !feof(f);
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			n--;
 		if (n == 0)
-			break;
-		if (s->len + (size_t)n + 1 > MIME_OFFRAMP_MAX_HEADERS)
+			break;   /* the end of the header block */
+		if (s->len + n + 1 > MIME_OFFRAMP_MAX_HEADERS)
 			break;
 		for (i = 0; i < n; i++) {
 			unsigned char c = (unsigned char)line[i];
@@ -726,7 +776,6 @@ mime_headers_raw(const char *path)
 		}
 		g_string_append_c(s, '\n');
 	}
-	free(line);
 	fclose(f);
 	return g_string_free(s, FALSE);
 }

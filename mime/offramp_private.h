@@ -20,6 +20,15 @@ void mime_gmime_init(void);
  */
 char *mime_headers_raw(const char *path);
 
+/* Longest charset name taken from an HTML <meta>. */
+#define MIME_META_CHARSET_MAX 40
+/*
+ * The charset an HTML document declares in its first 1024 bytes
+ * (<meta charset="x"> or <meta http-equiv content="...; charset=x">),
+ * copied to out. 0, or -1 when there is none.
+ */
+int mime_html_meta_charset(const char *html, size_t len, char *out, size_t size);
+
 /* ---- report plumbing (mime/report.c) ---- */
 
 /* A new message From/To/Subject/Date/Message-ID/Auto-Submitted with a

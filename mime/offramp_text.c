@@ -243,6 +243,42 @@ text_clean(GString *out, const char *in, size_t len)
 
 /* ---- HTML --------------------------------------------------------------- */
 
+/* The prescan window of the HTML encoding sniffing algorithm. */
+#define HTML_PRESCAN_BYTES 1024
+
+int
+mime_html_meta_charset(const char *html, size_t len, char *out, size_t size)
+{
+	size_t n = MIN(len, HTML_PRESCAN_BYTES), i, k;
+	char *low = g_ascii_strdown(html, (gssize)n);
+	const char *p = low;
+	int rc = -1;
+
+	/* Within a <meta ...> tag, the first "charset=" names it. */
+	while ((p = strstr(p, "<meta")) != NULL && rc != 0) {
+		const char *end = strchr(p, '>');
+		const char *c = strstr(p, "charset");
+
+		if (end == NULL)
+			break;
+		if (c != NULL && c < end) {
+			c += 7;
+			while (*c == ' ' || *c == '=' || *c == '"' || *c == '\'')
+				c++;
+			for (i = (size_t)(c - low), k = 0; i < n && k + 1 < size &&
+			    (g_ascii_isalnum(low[i]) || low[i] == '-' || low[i] == '_' ||
+			    low[i] == ':' || low[i] == '.'); i++)
+				out[k++] = low[i];
+			out[k] = '\0';
+			if (k > 0)
+				rc = 0;
+		}
+		p = end;
+	}
+	g_free(low);
+	return rc;
+}
+
 char *
 mime_html_to_text(const char *in, size_t len, size_t *out_len)
 {

@@ -1,7 +1,7 @@
 /*
  * mime/report_mdn: message disposition notifications (RFC 8098) for
  * offramp mail: "your message was dispatched as a fax", sent only when the
- * message asked for one and the RFC allows an unattended agent to answer.
+ * message asked for one and the RFC allows an unattended gateway to answer.
  *
  * Not here: the configuration switch (`mta receive generate mdn`) and the
  * one-MDN-per-recipient bookkeeping, which gateway/ keeps in the job.
@@ -37,7 +37,7 @@ mime_mdn_allowed(const struct mime_offramp *orig, const char *envelope_from,
 		    "several addresses");
 		return 0;
 	}
-	/* We are the delivering agent: the envelope sender is what the
+	/* We deliver the message: the envelope sender is what the
 	 * Return-Path field would say. */
 	if (rp == NULL)
 		rp = envelope_from;
@@ -68,7 +68,7 @@ mime_mdn_build(const struct mime_mdn *m, size_t *len, struct mime_error *err)
 	    (m->disposition != MIME_MDN_DISPATCHED && m->disposition != MIME_MDN_ERROR)) {
 		g_strlcpy(err->status, "4.3.0", sizeof(err->status));
 		g_strlcpy(err->text, "an MDN needs a recipient, a From address, the "
-		    "final recipient, the reporting agent and a disposition",
+		    "final recipient, the Reporting-UA and a disposition",
 		    sizeof(err->text));
 		return NULL;
 	}

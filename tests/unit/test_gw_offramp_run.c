@@ -36,10 +36,14 @@ static struct config *cfg;
 static struct event_base *base;
 static GPtrArray *dialed;   /* struct sip_dial_request copies */
 
+static int line_down;   /* the fake line refuses calls */
+
 static int
 fake_dial(void *arg, const struct sip_dial_request *req)
 {
 	(void)arg;
+	if (line_down)
+		return -1;
 	g_ptr_array_add(dialed, g_memdup2(req, sizeof(*req)));
 	return 0;
 }
@@ -58,6 +62,7 @@ setup(void)
 	evthread_use_pthreads();
 	base = event_base_new();
 	dialed = g_ptr_array_new_with_free_func(g_free);
+	line_down = 0;
 }
 
 static void
@@ -323,6 +328,39 @@ START_TEST(test_run_busy_then_crash)
 }
 END_TEST
 
+/* A line that is not up yet costs no attempt: the call waits. */
+START_TEST(test_run_line_down)
+{
+	const char *nums[] = { "5551234", NULL };
+	char id[SPOOL_ID_LEN + 1], err[128];
+	struct gw_offramp *o = gw_offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err,
+	    sizeof(err));
+	char *s = NULL;
+	size_t len;
+	int i;
+
+	line_down = 1;
+	intake_job(text_msg, nums, NULL, id);
+	gw_offramp_add(o, id);
+	for (i = 0; i < 300; i++) {   /* up to 3 s: render, then refused calls */
+		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+		usleep(10000);
+	}
+	ck_assert_uint_eq(gw_offramp_jobs(o), 1);
+	ck_assert_uint_eq(gw_offramp_calls(o), 0);
+	ck_assert_int_eq(spool_read(sp, GW_INTAKE_QUEUE, id, "state", &s, &len), 0);
+	ck_assert_msg(strstr(s, "att=0 ") != NULL, "state: %s", s);
+	ck_assert_ptr_nonnull(strstr(s, "phase=0"));
+	free(s);
+	/* The line comes up: the call goes out at the next try. */
+	line_down = 0;
+	want_dials = 1;
+	ck_assert(loop_until(dials_reached, o));
+	ck_assert_str_eq(last_dial()->number, "5551234");
+	gw_offramp_free(o);
+}
+END_TEST
+
 START_TEST(test_run_damaged_envelope)
 {
 	const char *nums[] = { "5551234", NULL };
@@ -357,6 +395,7 @@ suite_gw_offramp_run(void)
 	tcase_add_test(tc, test_run_two_numbers_one_dsn);
 	tcase_add_test(tc, test_run_busy_then_crash);
 	tcase_add_test(tc, test_run_damaged_envelope);
+	tcase_add_test(tc, test_run_line_down);
 	suite_add_tcase(s, tc);
 	return s;
 }

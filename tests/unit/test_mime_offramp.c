@@ -181,6 +181,15 @@ static const struct offramp_case offramp_cases[] = {
 	  "Content-Type: multipart/mixed; boundary=m\n\n"
 	  "--m\nContent-Type: message/rfc822\n\nFrom: b@example.com\n\nold\n--m--\n",
 	  "5.6.1", "message/rfc822", NULL, NULL, NULL },
+	{ "html charset from meta",
+	  "From: a@example.com\nMIME-Version: 1.0\nContent-Type: text/html\n\n"
+	  "<html><head><meta http-equiv=\"Content-Type\" "
+	  "content=\"text/html; charset=ISO-8859-5\"></head><body>\xd0</body></html>\n",
+	  NULL, NULL, "T", "\xd0\xb0\n", NULL },   /* not windows-1252's U+00D0 */
+	{ "html5 meta charset",
+	  "From: a@example.com\nMIME-Version: 1.0\nContent-Type: text/html\n\n"
+	  "<meta charset='iso-8859-7'><p>\xe1\xe2</p>\n",
+	  NULL, NULL, "T", "\xce\xb1\xce\xb2\n", NULL },   /* Greek alpha beta */
 	{ "nothing to fax",
 	  "From: a@example.com\nSubject: empty\n\n\n",
 	  "5.6.1", "no text", NULL, NULL, NULL },
@@ -397,6 +406,30 @@ START_TEST(test_offramp_limits)
 }
 END_TEST
 
+/* A hostile header line: cut in the kept block, never a crash. */
+START_TEST(test_offramp_long_header)
+{
+	struct mime_offramp_opts opts = { .out_dir = tmpdir };
+	struct mime_error err;
+	GString *msg = g_string_new("From: a@example.com\nX-Long: ");
+	struct mime_offramp *m;
+	const char *h;
+	int i;
+
+	for (i = 0; i < 200000; i++)
+		g_string_append_c(msg, 'x');
+	g_string_append(msg, "\nSubject: after\n\nBody\n");
+	m = mime_offramp_parse_file(write_msg(msg->str, msg->len), &opts, &err);
+	ck_assert_msg(m != NULL, "%s", err.text);
+	h = mime_offramp_headers(m);
+	ck_assert_uint_le(strlen(h), MIME_OFFRAMP_MAX_HEADERS);
+	ck_assert_ptr_nonnull(strstr(h, "Subject: after\n"));
+	ck_assert_str_eq(mime_offramp_subject(m), "after");
+	mime_offramp_free(m);
+	g_string_free(msg, TRUE);
+}
+END_TEST
+
 START_TEST(test_offramp_allow_empty)
 {
 	static const char msg[] = "From: a@example.com\nSubject: cover only\n\n\n";
@@ -492,6 +525,7 @@ suite_mime_offramp(void)
 	tcase_add_test(tc, test_offramp_headers_dnt_rules);
 	tcase_add_test(tc, test_offramp_limits);
 	tcase_add_test(tc, test_offramp_allow_empty);
+	tcase_add_test(tc, test_offramp_long_header);
 	suite_add_tcase(s, tc);
 	tcase_add_loop_test(tt, test_html_to_text, 0, G_N_ELEMENTS(html_cases));
 	tcase_add_loop_test(tt, test_text_to_utf8, 0, G_N_ELEMENTS(charset_cases));
