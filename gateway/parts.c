@@ -108,6 +108,8 @@ static void call_forget(struct gw_parts *p, const char *call_id);
 
 static int smtpd_open(struct gw *gw, void *arg, char *err, size_t errlen);
 static void smtpd_reload(struct gw *gw, void *arg, const struct config *cfg);
+static void smtpd_stop(struct gw *gw, void *arg);
+static unsigned smtpd_inflight(struct gw *gw, void *arg);
 static void smtpd_free(struct gw *gw, void *arg);
 
 static const struct gw_subsys parts_queue_ops = {
@@ -123,7 +125,7 @@ static const struct gw_subsys parts_line_ops = {
 	line_free,
 };
 static const struct gw_subsys parts_smtpd_ops = {
-	"smtpd", smtpd_open, NULL, smtpd_reload, smtpd_free, NULL, smtpd_free,
+	"smtpd", smtpd_open, NULL, smtpd_reload, smtpd_stop, smtpd_inflight, smtpd_free,
 };
 
 int
@@ -739,8 +741,26 @@ smtpd_reload(struct gw *gw, void *arg, const struct config *cfg)
 		log_warnx("event=reload part=smtpd result=failed error=\"%s\"", err);
 }
 
-/* stop() and free(): no new sessions or messages; what is being committed
- * finishes first (gw_intake_free waits for the committer). */
+/* Shutdown: the listeners close, idle sessions get 421, transactions that
+ * are open may finish within the deadline. */
+static void
+smtpd_stop(struct gw *gw, void *arg)
+{
+	(void)gw;
+	gw_intake_shutdown(((struct gw_parts *)arg)->intake);
+}
+
+static unsigned
+smtpd_inflight(struct gw *gw, void *arg)
+{
+	struct gw_parts *p = arg;
+
+	(void)gw;
+	return p->intake != NULL ? gw_intake_inflight(p->intake) : 0;
+}
+
+/* What is being committed finishes first (gw_intake_free waits for the
+ * committer); sessions still open lose their unconfirmed message. */
 static void
 smtpd_free(struct gw *gw, void *arg)
 {

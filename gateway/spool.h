@@ -6,9 +6,12 @@
  *     ROOT/tmp/<id>/          a job being built (never seen by a scan)
  *     ROOT/<queue>/<id>/      a committed job: one directory of files
  *
- * Queues: "incoming" (offramp mail accepted by SMTP), "onramp" (received
- * faxes to mail), "offramp" (faxes to send), "notify" (DSNs/MDNs to send),
- * "failed" (jobs kept for the operator). The table is in spool.c.
+ * Queues: "incoming" (faxes being received: the call record and the pages
+ * spandsp writes; gateway/parts), "onramp" (mail to send: received faxes,
+ * and the DSNs/MDNs and postmaster forwards of the offramp; gateway/queue),
+ * "offramp" (mail accepted by SMTP, to be faxed; gateway/intake and
+ * gateway/offramp_run), "notify" (reserved), "failed" (jobs kept for the
+ * operator). The table is in spool.c.
  *
  * Discipline (Postfix/qmail): a job's files are written under tmp/<id>/,
  * every file and the job directory are fsync'd, the directory is renamed
