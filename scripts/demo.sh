@@ -25,6 +25,7 @@ free_port() {
 }
 SMTP_PORT=$(free_port)
 SIP_PORT=$(free_port)
+FAX_PORT=$(free_port)           # the fax machine that offramp calls reach
 
 # The example, pointed at the temporary spool and loopback ports.
 EXAMPLE=$SRCDIR/contrib/t37gw.conf.example
@@ -34,6 +35,8 @@ if [ -f "$EXAMPLE" ]; then
         -e "s|^mta send maildir .*|mta send maildir $D/Maildir|" \
         -e "s|^mta receive listen .*|mta receive listen 127.0.0.1 $SMTP_PORT|" \
         -e "s|^\( *listen udp\) .*|\1 127.0.0.1 $SIP_PORT|" \
+        -e "/^ *listen tcp /d" \
+        -e "s|127.0.0.1:5070|127.0.0.1:$FAX_PORT|g" \
         -e "/^user /d" "$EXAMPLE" > "$CONF"
     grep -q "^spool " "$CONF" || echo "spool $D/spool" >> "$CONF"
 else
@@ -77,6 +80,32 @@ else
     FAXOK=2
 fi
 
+echo "== an outgoing fax: mail to FAX=5551234@localhost -> t37fax answering on 127.0.0.1:$FAX_PORT"
+OUTOK=0
+mkdir -p "$D/faxout"
+timeout 240 "$BUILD/t37fax" answer --listen "127.0.0.1:$FAX_PORT" --out "$D/faxout" \
+    --count 1 --ident "+1 555 1234" > "$D/answer.log" 2>&1 &
+ANSPID=$!
+sleep 0.5
+python3 - "$SMTP_PORT" <<'PY'
+import smtplib, sys
+from email.message import EmailMessage
+m = EmailMessage()
+m["From"] = "Alice <alice@example.com>"
+m["To"] = "FAX=5551234@localhost"
+m["Subject"] = "t37gw demo: mail to fax"
+m.set_content("Hello from the t37gw demo.\n\nThis text was mailed to FAX=5551234@localhost,\n"
+              "rendered to a fax page, and sent over SIP to a fax machine.\n")
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=30) as s:
+    s.send_message(m, mail_options=["RET=HDRS"], rcpt_options=["NOTIFY=SUCCESS,FAILURE"])
+print("mail accepted by t37gw")
+PY
+set +e; wait "$ANSPID"; arc=$?; set -e
+cat "$D/answer.log"
+[ "$arc" -eq 0 ] && [ -n "$(ls "$D/faxout" 2>/dev/null)" ] && OUTOK=1
+sleep 1
+grep 'dir=offramp\|event=report' "$D/gw.log" || true
+
 echo "== SIGHUP: reload"
 lines=$(wc -l < "$D/gw.log")
 kill -HUP "$GWPID"
@@ -101,6 +130,7 @@ case $FAXOK in
 2) echo "fax:      skipped" ;;
 *) echo "fax:      NOT delivered"; ok=0 ;;
 esac
+[ "$OUTOK" -eq 1 ] && echo "mail:     sent as a fax to $D/faxout/$(ls "$D/faxout" | head -n 1)" || { echo "mail:     NOT faxed"; ok=0; }
 [ "$rc" -eq 0 ] && echo "stopped:  yes (exit 0)" || { echo "stopped:  NO (exit $rc)"; ok=0; }
 echo "spool:    $(cd "$D/spool" && ls -d * | tr '\n' ' ')"
 [ "$ok" -eq 1 ]
