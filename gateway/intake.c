@@ -1,9 +1,10 @@
 /*
  * gateway/intake: the offramp acceptance policy (see intake.h). It owns
  * the smtp/server instance, fills its options from the config, answers its
- * callbacks, writes each message into a spool job while it arrives and
- * hands the finished job to the committer (intake_commit.c); the 250 to
- * the final dot is sent only once the job is durable.
+ * callbacks, holds each message in memory while it arrives (or, above
+ * INTAKE_MEM_SPILL, writes it into its spool job) and hands it to the
+ * committer (intake_commit.c), which writes and commits it off the loop;
+ * the 250 to the final dot is sent only once the job is durable.
  *
  * Policy, in the order it is applied:
  *   connect  clients outside "mta receive allow" are refused unless AUTH is
@@ -71,7 +72,9 @@ struct intake_sess {
 	enum smtp_server_body body;
 	struct intake_rcpt *rcpts;      /* owned */
 	size_t nrcpt, cap;
-	struct spool_job *job;          /* owned while the message arrives */
+	char *buf;                      /* owned: the message so far, in memory */
+	size_t blen, bcap;
+	struct spool_job *job;          /* owned: the message spilled (> INTAKE_MEM_SPILL) */
 	int fd;                         /* job's "msg" file (owned by the job) */
 	int write_err;                  /* errno of a failed write, else 0 */
 	size_t size;
@@ -579,12 +582,76 @@ intake_rcpt(void *arg, void *udata, const struct smtp_server_client *c,
 		smtp_server_reply_set(r, 250, "2.1.5", "Ok, fax to %s", fa.dial);
 }
 
-/* A short write is retried; a failure is remembered and answered at the dot. */
+static void
+intake_buf_free(struct intake_sess *s)
+{
+	free(s->buf);
+	s->buf = NULL;
+	s->blen = s->bcap = 0;
+}
+
+/* Forgets the message being received, in memory or spilled. */
+static void
+intake_msg_drop(struct intake_sess *s)
+{
+	intake_buf_free(s);
+	spool_job_abort(s->job);
+	s->job = NULL;
+	s->fd = -1;
+}
+
+/* Moves the message so far from memory into a new spool job. */
+static int
+intake_spill(struct intake_sess *s)
+{
+	char id[SPOOL_ID_LEN + 1];
+
+	if ((s->job = spool_job_new(s->in->spool, GW_INTAKE_QUEUE, id)) == NULL ||
+	    (s->fd = spool_job_fd(s->job, "msg")) == -1) {
+		s->write_err = errno ? errno : EIO;
+		spool_job_abort(s->job);
+		s->job = NULL;
+		s->fd = -1;
+		return -1;
+	}
+	if (s->blen > 0 && spool_job_write(s->job, "msg", s->buf, s->blen) == -1)
+		s->write_err = errno ? errno : EIO;
+	intake_buf_free(s);
+	return s->write_err ? -1 : 0;
+}
+
+/* Appends to the message: in memory up to INTAKE_MEM_SPILL, then into the
+ * job. A short write is retried; a failure is remembered and answered at
+ * the dot. */
 static int
 intake_write(struct intake_sess *s, const char *buf, size_t len)
 {
 	ssize_t n;
 
+	if (s->write_err != 0)
+		return -1;
+	if (s->job == NULL && s->blen + len <= INTAKE_MEM_SPILL) {
+		if (s->blen + len > s->bcap) {
+			size_t cap = s->bcap ? s->bcap : 4096;
+			char *p;
+
+			while (cap < s->blen + len)
+				cap *= 2;
+			if (cap > INTAKE_MEM_SPILL)
+				cap = INTAKE_MEM_SPILL;
+			if ((p = realloc(s->buf, cap)) == NULL) {
+				s->write_err = ENOMEM;
+				return -1;
+			}
+			s->buf = p;
+			s->bcap = cap;
+		}
+		memcpy(s->buf + s->blen, buf, len);
+		s->blen += len;
+		return 0;
+	}
+	if (s->job == NULL && intake_spill(s) == -1)
+		return -1;
 	while (len > 0 && s->write_err == 0) {
 		n = write(s->fd, buf, len);
 		if (n == -1) {
@@ -628,21 +695,15 @@ static void
 intake_data_start(void *arg, void *udata, const struct smtp_server_client *c,
     struct smtp_server_reply *r)
 {
-	struct gw_intake *in = arg;
 	struct intake_sess *s = udata;
-	char id[SPOOL_ID_LEN + 1], hdr[2048];
+	char hdr[2048];
 	int n;
 
+	(void)arg;
+	(void)r;
 	s->size = 0;
 	s->write_err = 0;
-	if ((s->job = spool_job_new(in->spool, GW_INTAKE_QUEUE, id)) == NULL ||
-	    (s->fd = spool_job_fd(s->job, "msg")) == -1) {
-		log_warn("smtp=%llx spool job", c->id);
-		spool_job_abort(s->job);
-		s->job = NULL;
-		smtp_server_reply_set(r, 451, "4.3.0", "Cannot spool the message now, try later");
-		return;
-	}
+	intake_msg_drop(s);
 	n = intake_received(s, c, hdr, sizeof(hdr));
 	if (n > 0 && (size_t)n < sizeof(hdr))
 		intake_write(s, hdr, (size_t)n);
@@ -655,8 +716,7 @@ intake_data_chunk(void *arg, void *udata, const char *buf, size_t len)
 
 	(void)arg;
 	s->size += len;
-	if (s->job != NULL)
-		intake_write(s, buf, len);
+	intake_write(s, buf, len);
 }
 
 static const char *
@@ -739,23 +799,33 @@ intake_data_end(void *arg, void *udata, const struct smtp_server_client *c, size
 	size_t len, i, off = 0;
 
 	(void)size;
-	if (s->job == NULL || s->write_err != 0 || (rec = intake_envelope(s, c)) == NULL ||
-	    (data = spool_rec_data(rec, &len), spool_job_write(s->job, "env", data, len)) == -1 ||
-	    (cm = calloc(1, sizeof(*cm))) == NULL) {
+	errno = 0;
+	if (s->write_err != 0 || (rec = intake_envelope(s, c)) == NULL ||
+	    (cm = calloc(1, sizeof(*cm))) == NULL ||
+	    (s->job != NULL && (data = spool_rec_data(rec, &len),
+	    spool_job_write(s->job, "env", data, len)) == -1)) {
 		log_warnx("smtp=%llx client=%s result=tempfail error=\"%s\"", c->id, c->addr,
 		    strerror(s->write_err ? s->write_err : errno ? errno : EIO));
 		spool_rec_free(rec);
-		spool_job_abort(s->job);
-		s->job = NULL;
+		free(cm);
+		intake_msg_drop(s);
 		smtp_server_reply_set(r, 451, "4.3.0", "Error writing the message to the spool");
 		return 0;
 	}
-	spool_rec_free(rec);
 	cm->sess = c->id;
-	cm->job = s->job;
-	snprintf(cm->id, sizeof(cm->id), "%s", spool_job_id(s->job));
-	s->job = NULL;
-	s->fd = -1;
+	if (s->job != NULL) {           /* spilled: the job exists */
+		spool_rec_free(rec);
+		cm->job = s->job;
+		snprintf(cm->id, sizeof(cm->id), "%s", spool_job_id(s->job));
+		s->job = NULL;
+		s->fd = -1;
+	} else {                        /* in memory: the committer writes it */
+		cm->env = rec;
+		cm->msg = s->buf;
+		cm->msglen = s->blen;
+		s->buf = NULL;
+		s->blen = s->bcap = 0;
+	}
 	list[0] = '\0';
 	for (i = 0; i < s->nrcpt && off < sizeof(list) - 1; i++) {
 		int n = snprintf(list + off, sizeof(list) - off, "%s<%s>", i ? "," : "",
@@ -779,9 +849,7 @@ intake_data_abort(void *arg, void *udata)
 	struct intake_sess *s = udata;
 
 	(void)arg;
-	spool_job_abort(s->job);        /* nothing of it stays in the spool */
-	s->job = NULL;
-	s->fd = -1;
+	intake_msg_drop(s);             /* nothing of it stays in the spool */
 }
 
 /* On the loop: a commit finished; answer its session if it is still there. */
@@ -794,8 +862,6 @@ intake_finish(void *arg, struct intake_commit *c)
 	if (c->ok) {
 		smtp_server_reply_set(&r, 250, "2.0.0", "Ok: queued as %s", c->id);
 		log_info("smtp=%llx %s result=accepted job=%s", c->sess, c->summary, c->id);
-		if (in->committed != NULL)
-			in->committed(in->committed_arg, c->id);
 	} else {
 		smtp_server_reply_set(&r, 451, "4.3.0", "Error: the message could not be made durable");
 		log_warnx("smtp=%llx %s result=tempfail error=\"%s\"", c->sess, c->summary,
@@ -805,6 +871,9 @@ intake_finish(void *arg, struct intake_commit *c)
 		/* durable but never confirmed: the client will likely send it again */
 		log_info("smtp=%llx job=%s result=accepted-unconfirmed reason=\"client gone\"",
 		    c->sess, c->id);
+	/* The client hears its 250 before the offramp starts on the job. */
+	if (c->ok && in->committed != NULL)
+		in->committed(in->committed_arg, c->id);
 	free(c);
 }
 
@@ -820,7 +889,7 @@ intake_end(void *arg, void *udata, const struct smtp_server_client *c)
 	log_info("smtp=%llx client=%s helo=%s tls=%d auth=%s messages=%u result=closed",
 	    c->id, c->addr, log_str(helo, sizeof(helo), c->helo), c->tls,
 	    c->auth_user ? log_str(user, sizeof(user), c->auth_user) : "-", s->messages);
-	spool_job_abort(s->job);
+	intake_msg_drop(s);
 	free(s->rcpts);
 	free(s);
 }

@@ -24,6 +24,7 @@ static void *committer_main(void *arg);
 static void committer_batch(struct intake_committer *cm, struct intake_commit **v, size_t n);
 static void committer_done_cb(evutil_socket_t fd, short what, void *arg);
 static void committer_drain(struct intake_committer *cm);
+static struct spool_job *committer_job(struct intake_committer *cm, struct intake_commit *c);
 
 int
 intake_committer_start(struct intake_committer *cm, struct event_base *base,
@@ -136,14 +137,18 @@ committer_batch(struct intake_committer *cm, struct intake_commit **v, size_t n)
 	int failed, err;
 
 	for (i = 0; i < n; i++) {
+		v[i]->ok = 1;
+		if (v[i]->job == NULL && (v[i]->job = committer_job(cm, v[i])) == NULL) {
+			v[i]->ok = 0;
+			v[i]->err = errno;
+		}
 		jobs[i] = v[i]->job;
 		v[i]->job = NULL;       /* commit_many frees every job */
 	}
 	failed = spool_job_commit_many(jobs, n);
 	err = errno;
 	for (i = 0; i < n; i++) {
-		v[i]->ok = 1;
-		if (failed == 0)
+		if (failed == 0 || !v[i]->ok)
 			continue;
 		/* which ones? a job exists iff it is in its queue (spool.h) */
 		if (spool_path(cm->spool, GW_INTAKE_QUEUE, v[i]->id, NULL, path, sizeof(path)) == -1 ||
@@ -158,6 +163,36 @@ committer_batch(struct intake_committer *cm, struct intake_commit **v, size_t n)
 	pthread_mutex_unlock(&cm->lock);
 	if (write(cm->efd, &one, sizeof(one)) == -1 && errno != EAGAIN)
 		log_warn("intake committer: eventfd");
+}
+
+/* A message held in memory: its job is created and written here, off the
+ * event loop. Frees the message and envelope; NULL + errno on failure
+ * (nothing of the job stays in tmp/). */
+static struct spool_job *
+committer_job(struct intake_committer *cm, struct intake_commit *c)
+{
+	struct spool_job *job;
+	const char *env;
+	size_t envlen = 0;
+	int err = 0;
+
+	if ((job = spool_job_new(cm->spool, GW_INTAKE_QUEUE, c->id)) == NULL) {
+		err = errno;
+	} else {
+		env = c->env != NULL ? spool_rec_data(c->env, &envlen) : NULL;
+		if (env == NULL || spool_job_write(job, "msg", c->msg, c->msglen) == -1 ||
+		    spool_job_write(job, "env", env, envlen) == -1) {
+			err = env == NULL ? EINVAL : errno;
+			spool_job_abort(job);
+			job = NULL;
+		}
+	}
+	free(c->msg);
+	c->msg = NULL;
+	spool_rec_free(c->env);
+	c->env = NULL;
+	errno = err;
+	return job;
 }
 
 static void

@@ -13,6 +13,8 @@
  */
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -241,8 +243,13 @@ server_accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr
 	struct smtp_server *srv = arg;
 	struct bufferevent *bev;
 	char host[NI_MAXHOST];
+	int one = 1;
 
 	(void)lev;
+	/* Replies are already batched (one write per drained input, RFC 2920),
+	 * so Nagle would only hold the last of them back for a delayed ACK. */
+	if (sa->sa_family == AF_INET || sa->sa_family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (getnameinfo(sa, (socklen_t)salen, host, sizeof(host), NULL, 0, NI_NUMERICHOST) != 0)
 		snprintf(host, sizeof(host), "unknown");
 	bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);

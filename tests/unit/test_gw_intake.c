@@ -18,6 +18,7 @@
 
 #include "config/config.h"
 #include "gateway/intake.h"
+#include "gateway/intake_int.h"
 #include "gateway/log.h"
 #include "gateway/offramp.h"
 #include "gateway/spool.h"
@@ -40,6 +41,7 @@ static const char conf_fmt[] =
     "mta send postmaster fax-admin@example.com\n"
     "mta receive aliases fax.test\n"
     "mta receive maximum-recipients %d\n"
+    "mta receive maximum-size 4194304\n"
     "fax deny-pattern 1900.......\n"
     "dial-peer voice 300 mmoip\n"
     " incoming called-number 1919.......\n"
@@ -260,6 +262,25 @@ START_TEST(test_intake_max_rcpt_zero)
 }
 END_TEST
 
+/* Sends n bytes of 78-character text lines. */
+static void
+ih_send_lines(struct ih *h, size_t n)
+{
+	char line[81];
+	size_t sent;
+
+	memset(line, 'x', 78);
+	memcpy(line + 78, "\r\n", 3);
+	for (sent = 0; sent < n; sent += 80) {
+		bufferevent_write(h->pair[1], line, 80);
+		if (sent % (64 * 1024) == 0)
+			ih_wait(h, NULL);
+	}
+	ih_wait(h, NULL);
+}
+
+/* A lost connection leaves nothing behind, whether the message was still
+ * in memory (loop 0) or had spilled into its spool job (loop 1). */
 START_TEST(test_intake_lost_connection)
 {
 	struct ih h;
@@ -267,14 +288,50 @@ START_TEST(test_intake_lost_connection)
 	ih_setup(&h, 10);
 	ih_say(&h, "EHLO c.test\r\nMAIL FROM:<alice@example.com>\r\n"
 	    "RCPT TO:<FAX=+19195551234@fax.test>\r\nDATA\r\n", "354 ");
-	ih_say(&h, "Subject: cut\r\n\r\nhalf", NULL);
-	ck_assert_int_eq(count_dir(&h, "tmp"), 1);     /* the job being written */
+	ih_say(&h, "Subject: cut\r\n\r\n", NULL);
+	if (_i == 1)
+		ih_send_lines(&h, INTAKE_MEM_SPILL + 4096);
+	ih_say(&h, "half", NULL);
+	/* in memory: no file yet; spilled: the job being written */
+	ck_assert_int_eq(count_dir(&h, "tmp"), _i == 0 ? 0 : 1);
 	bufferevent_flush(h.pair[1], EV_WRITE, BEV_FINISHED);
 	bufferevent_free(h.pair[1]);
 	h.pair[1] = NULL;
 	ih_wait(&h, NULL);
 	ck_assert_int_eq(count_dir(&h, "tmp"), 0);
 	ck_assert_int_eq(count_dir(&h, GW_INTAKE_QUEUE), 0);
+	ih_teardown(&h);
+}
+END_TEST
+
+/* A message larger than INTAKE_MEM_SPILL spills into its job while it
+ * arrives and is committed whole: trace field, every line, no final dot. */
+START_TEST(test_intake_spilled_message)
+{
+	struct ih h;
+	char id[SPOOL_ID_LEN + 1], *msg, *body;
+	const char *r;
+	size_t len, body_len = INTAKE_MEM_SPILL + 80 * 100;
+
+	ih_setup(&h, 10);
+	ih_say(&h, "EHLO c.test\r\nMAIL FROM:<alice@example.com>\r\n"
+	    "RCPT TO:<FAX=+19195551234@fax.test>\r\nDATA\r\n", "354 ");
+	ih_say(&h, "Subject: big\r\n\r\n", NULL);
+	ih_send_lines(&h, body_len);
+	ck_assert_int_eq(count_dir(&h, "tmp"), 1);
+	r = ih_say(&h, ".\r\n", "\r\n");
+	ck_assert_msg(strstr(r, "250 2.0.0 Ok: queued as ") != NULL, "got %s", r);
+	memcpy(id, strstr(r, "queued as ") + 10, SPOOL_ID_LEN);
+	id[SPOOL_ID_LEN] = '\0';
+	ck_assert_int_eq(count_dir(&h, "tmp"), 0);
+	ck_assert_int_eq(spool_read(h.sp, GW_INTAKE_QUEUE, id, "msg", &msg, &len), 0);
+	ck_assert(strncmp(msg, "Received: ", 10) == 0);
+	body = strstr(msg, "Subject: big\r\n\r\n");
+	ck_assert_ptr_nonnull(body);
+	body += strlen("Subject: big\r\n\r\n");
+	ck_assert_uint_eq(len - (size_t)(body - msg), (body_len + 79) / 80 * 80);
+	ck_assert(memcmp(msg + len - 2, "\r\n", 2) == 0 && msg[len - 3] == 'x');
+	free(msg);
 	ih_teardown(&h);
 }
 END_TEST
@@ -289,7 +346,8 @@ suite_gw_intake(void)
 	tcase_add_test(tc, test_intake_accept_and_envelope);
 	tcase_add_loop_test(tc, test_intake_policy, 0, sizeof(policy_cases) / sizeof(policy_cases[0]));
 	tcase_add_test(tc, test_intake_max_rcpt_zero);
-	tcase_add_test(tc, test_intake_lost_connection);
+	tcase_add_loop_test(tc, test_intake_lost_connection, 0, 2);
+	tcase_add_test(tc, test_intake_spilled_message);
 	suite_add_tcase(s, tc);
 	return s;
 }
