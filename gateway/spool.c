@@ -30,7 +30,6 @@
 #define SPOOL_REPLACE_PREFIX ".new-"    /* <job>/.new-NAME: spool_replace temp */
 #define SPOOL_RMTREE_DEPTH 4            /* deepest tree spool removal descends */
 #define SPOOL_SEQ_BITS 12               /* ids: usec << 12 | sequence */
-#define SPOOL_SYNCFS_MIN 8              /* group commits this big use one syncfs() */
 
 /* The queues, in the order their fds are kept. */
 static const char *const spool_queues[] = {
@@ -678,14 +677,26 @@ spool_job_release(struct spool_job *job, int remove_tmp)
 	errno = saved;
 }
 
+static int spool_commit(struct spool_job **jobs, size_t n, int use_syncfs);
+
+/* One job: its own fsyncs, so a single commit never waits for the rest of
+ * the file system. */
 int
 spool_job_commit(struct spool_job *job)
 {
-	return spool_job_commit_many(&job, 1) == 0 ? 0 : -1;
+	return spool_commit(&job, 1, 0) == 0 ? 0 : -1;
 }
 
+/* A batch: one syncfs() makes every file and job directory durable at
+ * once (one device flush instead of three or more per job). */
 int
 spool_job_commit_many(struct spool_job **jobs, size_t n)
+{
+	return spool_commit(jobs, n, 1);
+}
+
+static int
+spool_commit(struct spool_job **jobs, size_t n, int use_syncfs)
 {
 	int synced[SPOOL_NQUEUES] = { 0 };
 	int used[SPOOL_NQUEUES] = { 0 };
@@ -699,9 +710,8 @@ spool_job_commit_many(struct spool_job **jobs, size_t n)
 			live++;
 		}
 	}
-	/* A large batch: one syncfs() makes every file and job directory
-	 * durable at once, instead of several fsyncs per job. */
-	if (live >= SPOOL_SYNCFS_MIN) {
+	/* When syncfs() fails, every job falls back to its own fsyncs. */
+	if (use_syncfs && live > 0) {
 		spool_step("syncfs");
 		if (syncfs(sp->tmpfd) == 0)
 			fs_synced = 1;

@@ -28,10 +28,12 @@
  * Costs: spool_job_commit() does one fsync per file, one on the job
  * directory and one on the queue directory. Callers that accept many jobs
  * at once (SMTP intake under load) may gather them and call
- * spool_job_commit_many() (group commit): the queue directory is fsync'd
- * once per queue for the whole batch, and a batch of 8 jobs or more
- * replaces all the per-file and per-job fsyncs by one syncfs() of the
- * spool's file system. Every job in the batch is durable when it returns 0.
+ * spool_job_commit_many() (group commit): one syncfs() of the spool's file
+ * system replaces all the per-file and per-job fsyncs, and the queue
+ * directory is fsync'd once per queue for the whole batch: two device
+ * flushes per batch. syncfs() also writes out whatever else is dirty on
+ * that file system, so the spool is best on a file system of its own.
+ * Every job in the batch is durable when it returns 0.
  *
  * Job ids: SPOOL_ID_LEN lower-case hex digits, the microsecond clock
  * shifted left by 12 bits plus a sequence number, so ids sort by creation
@@ -112,8 +114,9 @@ const char *spool_job_dir(const struct spool_job *job);
  */
 int spool_job_commit(struct spool_job *job);
 /* Group commit: like spool_job_commit() for each job (all of one spool),
- * with one fsync per distinct queue directory, and one syncfs() instead
- * of the file fsyncs for 8 jobs or more. Frees every job. Returns the number of jobs
+ * with one syncfs() instead of the file and job directory fsyncs (each
+ * job falls back to them if syncfs() fails) and one fsync per distinct
+ * queue directory. Frees every job. Returns the number of jobs
  * that failed (they are removed; their pointers set to NULL in jobs[]
  * like all others) - 0 means all are durable. errno is that of the last
  * failure. */
