@@ -101,6 +101,7 @@ const struct cfg_cmd cfg_top_commands[] = {
 	{ "fax send retry", TOP, 0, 3, 3, cfg_fax_retry,
 	  "fax send retry {busy|no-answer|failure} ATTEMPTS DELAY" },
 	{ "fax send max-pages", TOP, 0, 1, 1, cfg_fax_max_pages, "fax send max-pages N" },
+	{ "fax send hold", TOP, 0, 0, 0, cfg_fax_hold, "fax send hold" },
 	{ "fax deny-pattern", TOP, 0, 1, 1, cfg_fax_deny_pattern, "fax deny-pattern PATTERN" },
 	{ NULL, 0, 0, 0, 0, NULL, NULL },
 };

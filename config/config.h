@@ -363,6 +363,7 @@ struct config {
 		struct config_fax_retry retry_no_answer;
 		struct config_fax_retry retry_failure;
 		unsigned max_pages;
+		bool hold;                                /* accept, spool, do not call */
 	} fax_send;
 	struct config_pattern deny[CONFIG_MAX_DENY];  /* fax deny-pattern */
 	size_t n_deny;

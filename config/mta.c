@@ -584,6 +584,14 @@ cfg_fax_max_pages(struct cfg_parser *p, int argc, char **argv)
 }
 
 void
+cfg_fax_hold(struct cfg_parser *p, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	p->cfg->fax_send.hold = true;
+}
+
+void
 cfg_fax_deny_pattern(struct cfg_parser *p, int argc, char **argv)
 {
 	struct config *cfg = p->cfg;

@@ -166,10 +166,46 @@ gw_offramp_new(struct event_base *base, struct spool *sp, struct queue *q,
 	return o;
 }
 
+/* "fax send hold": jobs are loaded and kept, never rendered nor dialed. */
+static int
+runner_held(const struct gw_offramp *o)
+{
+	return o->cfg->fax_send.hold;
+}
+
+static void
+log_hold(const struct gw_offramp *o)
+{
+	log_info("offramp event=hold jobs=%u (fax send hold: mail is accepted and "
+	    "spooled, no call is placed)", g_hash_table_size(o->jobs));
+}
+
 void
 gw_offramp_set_config(struct gw_offramp *o, const struct config *cfg)
 {
+	int was_held = runner_held(o);
+	GList *ids, *l;
+
 	o->cfg = cfg;
+	if (runner_held(o)) {
+		log_hold(o);
+		return;
+	}
+	if (!was_held || o->stopping)
+		return;
+	log_info("offramp event=release jobs=%u", g_hash_table_size(o->jobs));
+	/* By id: ojob_run() may end (free) a job. */
+	ids = g_hash_table_get_keys(o->jobs);
+	for (l = ids; l != NULL; l = l->next)
+		l->data = g_strdup(l->data);
+	for (l = ids; l != NULL; l = l->next) {
+		struct ojob *j = g_hash_table_lookup(o->jobs, l->data);
+
+		if (j != NULL && j->phase == OJ_CALLING)
+			ojob_run(j);
+	}
+	g_list_free_full(ids, g_free);
+	runner_pump(o);
 }
 
 int
@@ -179,6 +215,8 @@ gw_offramp_start(struct gw_offramp *o, char *err, size_t errlen)
 		snprintf(err, errlen, "offramp: cannot scan the spool: %s", strerror(errno));
 		return -1;
 	}
+	if (runner_held(o))
+		log_hold(o);
 	return 0;
 }
 
@@ -395,7 +433,7 @@ runner_pump(struct gw_offramp *o)
 {
 	const struct config *cfg = o->cfg;
 
-	while (!o->stopping && !g_queue_is_empty(&o->pending)) {
+	while (!o->stopping && !runner_held(o) && !g_queue_is_empty(&o->pending)) {
 		char *id;
 		struct ojob *j;
 		struct rtask *t;
@@ -603,8 +641,8 @@ ojob_run(struct ojob *j)
 	size_t i;
 	int blocked = 0, changed = 0;
 
-	if (j->phase != OJ_CALLING || j->o->stopping)
-		return;
+	if (j->phase != OJ_CALLING || j->o->stopping || runner_held(j->o))
+		return;         /* a release runs it again */
 	for (i = 0; i < j->job->nrcpts; i++) {
 		struct gw_offramp_rcpt *r = &j->job->rcpts[i];
 		int rc;

@@ -65,7 +65,7 @@ CHECK(defaults,
     c->fax_send.retry_busy.attempts == 5 && c->fax_send.retry_busy.delay == 120 &&
     c->fax_send.retry_no_answer.attempts == 3 && c->fax_send.retry_no_answer.delay == 300 &&
     c->fax_send.retry_failure.attempts == 3 && c->fax_send.retry_failure.delay == 60 &&
-    c->fax_send.max_pages == 100 && c->n_deny == 0 && c->n_peers == 0)
+    c->fax_send.max_pages == 100 && !c->fax_send.hold && c->n_deny == 0 && c->n_peers == 0)
 CHECK(hostname, S(c->hostname, "gw1.example.com") &&
     S(c->mta_send.mail_from.hostname, "gw1.example.com") &&
     S(c->mta_send.postmaster, "postmaster@gw1.example.com"))
@@ -172,6 +172,7 @@ CHECK(fax_retry, c->fax_send.retry_busy.attempts == 2 && c->fax_send.retry_busy.
     c->fax_send.retry_no_answer.attempts == 1 && c->fax_send.retry_no_answer.delay == 10 &&
     c->fax_send.retry_failure.attempts == 100 && c->fax_send.retry_failure.delay == 86400)
 CHECK(max_pages, c->fax_send.max_pages == 5)
+CHECK(hold, c->fax_send.hold)
 CHECK(deny, c->n_deny == 2 && S(c->deny[0].text, "1900.......") && S(c->deny[1].text, "011T"))
 CHECK(peer_mmoip,
     c->n_peers == 1 && c->peers[0].tag == 200 && c->peers[0].type == CONFIG_PEER_MMOIP &&
@@ -289,6 +290,7 @@ static const struct {
 	{ "fax send retry busy 2 30\nfax send retry no-answer 1 10\n"
 	  "fax send retry failure 100 86400", fax_retry },
 	{ "fax send max-pages 5", max_pages },
+	{ "fax send hold", hold },
 	{ "fax deny-pattern 1900.......\nfax deny-pattern 011T", deny },
 	{ MD "dial-peer voice 200 mmoip\n destination-pattern 99131..\n information-type fax\n"
 	  " session protocol smtp\n session target mailto:$d$@example.com\n dsn success\n"

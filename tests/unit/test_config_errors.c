@@ -233,6 +233,7 @@ static const struct {
 	{ "fax send retry ring 1 60", { "t:1: bad value 'ring' for fax send retry "
 	  "(expected busy|no-answer|failure)" } },
 	{ "fax send max-pages 0", { "t:1: fax send max-pages 0 is out of range (1-1000)" } },
+	{ "fax send hold now", { "t:1: unexpected 'now' after 'fax send hold' (usage: fax send hold)" } },
 	{ "fax deny-pattern 1900x", { "t:1: bad deny-pattern '1900x': bad character 'x'" } },
 	/* dial-peer */
 	{ "dial-peer voice 0 voip", { "t:1: dial-peer tag 0 is out of range (1-2147483647)" } },
