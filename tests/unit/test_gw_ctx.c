@@ -348,7 +348,8 @@ START_TEST(test_gw_lifecycle_drains)
 	ck_assert_uint_eq(r.live_after, 1);     /* the held old config was freed */
 	/* three items at 50 ms each: well before the 20 s deadline */
 	ck_assert_msg(r.secs < 2.0, "drain took %.2f s", r.secs);
-	ck_assert_msg(r.secs > 0.1, "drain did not wait for work in flight (%.2f s)", r.secs);
+	/* the first tick may come right after the stop: two more, 100 ms */
+	ck_assert_msg(r.secs > 0.08, "drain did not wait for work in flight (%.2f s)", r.secs);
 	snprintf(path, sizeof(path), "%s/offramp", spooldir);
 	ck_assert_int_eq(stat(path, &st), 0);
 	if (geteuid() == 0)
