@@ -2,6 +2,7 @@
  * sip/jbuf: fixed-delay jitter buffer (see jbuf.h for the contract).
  * Slot i holds sequence number s when s % SIP_JB_SLOTS == i.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "sip/jbuf.h"
@@ -9,13 +10,41 @@
 /* Table of contents. */
 static void sip_jb_restart(struct sip_jb *jb, uint32_t ssrc, uint16_t seq, uint32_t ts);
 static int sip_jb_new_stream(const struct sip_jb *jb, uint32_t ssrc, uint16_t seq, uint32_t ts);
+static int sip_jb_grow(struct sip_jb *jb);
 
-void
+int
 sip_jb_init(struct sip_jb *jb, unsigned delay, unsigned samples)
 {
 	memset(jb, 0, sizeof(*jb));
 	jb->delay = delay > SIP_JB_MAX_DELAY ? SIP_JB_MAX_DELAY : delay;
 	jb->samples = samples > 0 ? samples : 160;
+	jb->stride = jb->samples < SIP_JB_FRAME_MAX ? jb->samples : SIP_JB_FRAME_MAX;
+	jb->pool = malloc((size_t)SIP_JB_SLOTS * jb->stride);
+	return jb->pool != NULL ? 0 : -1;
+}
+
+void
+sip_jb_free(struct sip_jb *jb)
+{
+	free(jb->pool);
+	jb->pool = NULL;
+	jb->started = 0;
+}
+
+/* A frame longer than the pool's: the pool grows to the largest size
+ * accepted, once; what it held is dropped (the buffer restarts). */
+static int
+sip_jb_grow(struct sip_jb *jb)
+{
+	uint8_t *p = malloc((size_t)SIP_JB_SLOTS * SIP_JB_FRAME_MAX);
+
+	if (p == NULL)
+		return -1;
+	free(jb->pool);
+	jb->pool = p;
+	jb->stride = SIP_JB_FRAME_MAX;
+	jb->started = 0;
+	return 0;
 }
 
 static void
@@ -60,8 +89,14 @@ sip_jb_put(struct sip_jb *jb, uint32_t ssrc, uint16_t seq, uint32_t ts,
 	enum sip_jb_put r = SIP_JB_STORED;
 	uint16_t d;
 
-	if (len > SIP_JB_FRAME_MAX)
+	if (len > SIP_JB_FRAME_MAX || jb->pool == NULL)
 		return SIP_JB_TOO_LONG;
+	if (len > jb->stride) {
+		if (sip_jb_grow(jb) == -1)
+			return SIP_JB_TOO_LONG;
+		jb->restarts++;
+		r = SIP_JB_RESTARTED;
+	}
 	if (!jb->started) {
 		sip_jb_restart(jb, ssrc, seq, ts);
 	} else if (sip_jb_new_stream(jb, ssrc, seq, ts)) {
@@ -92,7 +127,7 @@ sip_jb_put(struct sip_jb *jb, uint32_t ssrc, uint16_t seq, uint32_t ts,
 	s->full = 1;
 	s->seq = seq;
 	s->len = (uint16_t)len;
-	memcpy(s->data, data, len);
+	memcpy(jb->pool + (size_t)(seq % SIP_JB_SLOTS) * jb->stride, data, len);
 	jb->ref_seq = seq;
 	jb->ref_ts = ts;
 	jb->late_run = 0;
@@ -122,7 +157,8 @@ sip_jb_get(struct sip_jb *jb, uint8_t *out, size_t outsz, size_t *len)
 		jb->lost++;
 		return SIP_JB_LOST;
 	}
-	memcpy(out, s->data, s->len);
+	memcpy(out, jb->pool + (size_t)((uint16_t)(jb->play_seq - 1) % SIP_JB_SLOTS) * jb->stride,
+	    s->len);
 	*len = s->len;
 	jb->played++;
 	return SIP_JB_FRAME;

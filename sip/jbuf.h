@@ -12,6 +12,11 @@
  * the buffer, a timestamp inconsistent with the sequence number by more
  * than the buffer length, or SIP_JB_LATE_RESYNC late packets in a row is a
  * new stream (or new timing): the buffer restarts.
+ *
+ * Memory: the payloads live in one pool of SIP_JB_SLOTS frames of the size
+ * the call negotiated (10 KB for 20 ms of G.711), not of the largest size
+ * accepted; a longer packet grows the pool once (the buffer restarts).
+ * sip_jb_free() releases it.
  */
 #ifndef SIP_JBUF_H
 #define SIP_JBUF_H
@@ -46,7 +51,6 @@ struct sip_jb_slot {
 	int full;
 	uint16_t seq;
 	uint16_t len;
-	uint8_t data[SIP_JB_FRAME_MAX];
 };
 
 struct sip_jb {
@@ -59,13 +63,18 @@ struct sip_jb {
 	uint16_t ref_seq;        /* a reference packet for timestamp checks */
 	uint32_t ref_ts;
 	unsigned late_run;       /* consecutive late packets */
+	unsigned stride;         /* bytes per frame in the pool */
+	uint8_t *pool;           /* owned: SIP_JB_SLOTS * stride bytes */
 	struct sip_jb_slot slot[SIP_JB_SLOTS];
 	/* statistics */
 	unsigned long stored, played, lost, late, duplicates, restarts;
 };
 
-/* delay in frames (clamped to SIP_JB_MAX_DELAY), samples per frame. */
-void sip_jb_init(struct sip_jb *jb, unsigned delay, unsigned samples);
+/* delay in frames (clamped to SIP_JB_MAX_DELAY), samples (= G.711 bytes)
+ * per frame. 0, or -1 when the pool cannot be allocated. */
+int sip_jb_init(struct sip_jb *jb, unsigned delay, unsigned samples);
+/* Releases the pool; the buffer may be initialized again. */
+void sip_jb_free(struct sip_jb *jb);
 enum sip_jb_put sip_jb_put(struct sip_jb *jb, uint32_t ssrc, uint16_t seq, uint32_t ts,
     const uint8_t *data, size_t len);
 /* One playout tick. On SIP_JB_FRAME copies the payload to out (outsz >=

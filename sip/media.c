@@ -56,8 +56,12 @@ sip_media_open_audio(struct sip_call *call)
 		    o->rtp_port_max, strerror(err));
 		return -1;
 	}
-	sip_jb_init(&call->jb, (o->jitter_ms + SIP_FRAME_MS - 1) / SIP_FRAME_MS,
-	    SIP_FRAME_SAMPLES);
+	if (sip_jb_init(&call->jb, (o->jitter_ms + SIP_FRAME_MS - 1) / SIP_FRAME_MS,
+	    SIP_FRAME_SAMPLES) == -1) {
+		log_warnx("call=%s rtp: out of memory for the jitter buffer", call->id);
+		call->rtp = mem_deref(call->rtp);
+		return -1;
+	}
 	call->rtp_ts = rand_u32();
 	call->local.audio_port = sa_port(rtp_local(call->rtp));
 	return 0;
@@ -232,6 +236,7 @@ sip_media_close(struct sip_call *call)
 		    call->urx->recovered, call->urx->lost, call->urx->duplicates,
 		    call->urx->malformed);
 	call->rtp = mem_deref(call->rtp);
+	sip_jb_free(&call->jb);
 	call->udptl = mem_deref(call->udptl);
 	free(call->urx);
 	free(call->utx);

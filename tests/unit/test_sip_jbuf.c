@@ -36,7 +36,7 @@ START_TEST(test_sip_jb_fixed_delay)
 	struct sip_jb jb;
 	int b, i;
 
-	sip_jb_init(&jb, 3, 160);
+	ck_assert_int_eq(sip_jb_init(&jb, 3, 160), 0);
 	ck_assert_int_eq(get(&jb, &b), SIP_JB_WAIT);     /* nothing yet */
 	ck_assert_int_eq(put(&jb, 500), SIP_JB_STORED);
 	for (i = 0; i < 3; i++)
@@ -53,6 +53,7 @@ START_TEST(test_sip_jb_fixed_delay)
 	ck_assert_int_eq(b, 503 & 0xff);
 	ck_assert_uint_eq(jb.lost, 1);
 	ck_assert_uint_eq(jb.played, 3);
+	sip_jb_free(&jb);
 }
 END_TEST
 
@@ -61,7 +62,7 @@ START_TEST(test_sip_jb_reorder_lost_late_dup)
 	struct sip_jb jb;
 	int b;
 
-	sip_jb_init(&jb, 2, 160);
+	ck_assert_int_eq(sip_jb_init(&jb, 2, 160), 0);
 	put(&jb, 10);
 	put(&jb, 12);                                    /* 11 delayed */
 	ck_assert_int_eq(put(&jb, 11), SIP_JB_STORED);   /* arrives in time */
@@ -76,6 +77,7 @@ START_TEST(test_sip_jb_reorder_lost_late_dup)
 	ck_assert_int_eq(put(&jb, 10), SIP_JB_LATE);
 	ck_assert_uint_eq(jb.late, 2);
 	ck_assert_uint_eq(jb.duplicates, 1);
+	sip_jb_free(&jb);
 }
 END_TEST
 
@@ -85,7 +87,7 @@ START_TEST(test_sip_jb_wrap)
 	int b, i;
 	uint16_t s;
 
-	sip_jb_init(&jb, 1, 160);
+	ck_assert_int_eq(sip_jb_init(&jb, 1, 160), 0);
 	for (s = 65533, i = 0; i < 6; i++, s++)
 		ck_assert_int_eq(put(&jb, s), SIP_JB_STORED);
 	get(&jb, &b);
@@ -95,6 +97,7 @@ START_TEST(test_sip_jb_wrap)
 	}
 	ck_assert_uint_eq(jb.restarts, 0);
 	ck_assert_int_eq(put(&jb, 65535), SIP_JB_LATE);  /* before the wrap: late */
+	sip_jb_free(&jb);
 }
 END_TEST
 
@@ -104,7 +107,7 @@ START_TEST(test_sip_jb_new_stream)
 	uint8_t f[160] = { 0 };
 	int b;
 
-	sip_jb_init(&jb, 0, 160);
+	ck_assert_int_eq(sip_jb_init(&jb, 0, 160), 0);
 	put(&jb, 100);
 	get(&jb, &b);
 	/* another SSRC */
@@ -123,6 +126,7 @@ START_TEST(test_sip_jb_new_stream)
 	ck_assert_uint_eq(jb.restarts, 3);
 	ck_assert_int_eq(sip_jb_put(&jb, SSRC + 1, 3003, 0, f, SIP_JB_FRAME_MAX + 1),
 	    SIP_JB_TOO_LONG);
+	sip_jb_free(&jb);
 }
 END_TEST
 
@@ -134,7 +138,7 @@ START_TEST(test_sip_jb_late_run_resyncs)
 	int b, i;
 	uint16_t s = 100;
 
-	sip_jb_init(&jb, 1, 160);
+	ck_assert_int_eq(sip_jb_init(&jb, 1, 160), 0);
 	put(&jb, s++);
 	for (i = 0; i < 10; i++)
 		get(&jb, &b);                        /* playout runs 8 frames ahead */
@@ -150,6 +154,37 @@ START_TEST(test_sip_jb_late_run_resyncs)
 	ck_assert_int_eq(put(&jb, s + 2), SIP_JB_STORED);
 	ck_assert_int_eq(put(&jb, s - 2), SIP_JB_LATE);
 	ck_assert_uint_eq(jb.restarts, 1);
+	sip_jb_free(&jb);
+}
+END_TEST
+
+/* A peer sending 30 ms packets on a call set up for 20 ms: the pool grows
+ * once (a restart), and the longer frames play out whole. */
+START_TEST(test_sip_jb_longer_frames)
+{
+	struct sip_jb jb;
+	uint8_t f[240], out[SIP_JB_FRAME_MAX];
+	size_t len = 0;
+	uint16_t seq;
+
+	ck_assert_int_eq(sip_jb_init(&jb, 1, 160), 0);
+	ck_assert_uint_eq(jb.stride, 160);
+	ck_assert_int_eq(put(&jb, 10), SIP_JB_STORED);
+	for (seq = 11; seq < 14; seq++) {
+		memset(f, seq, sizeof(f));
+		ck_assert_int_eq(sip_jb_put(&jb, SSRC, seq, seq * 240u, f, sizeof(f)),
+		    seq == 11 ? SIP_JB_RESTARTED : SIP_JB_STORED);
+	}
+	ck_assert_uint_eq(jb.stride, SIP_JB_FRAME_MAX);
+	ck_assert_uint_eq(jb.restarts, 1);
+	ck_assert_int_eq(sip_jb_get(&jb, out, sizeof(out), &len), SIP_JB_WAIT);
+	for (seq = 11; seq < 14; seq++) {
+		ck_assert_int_eq(sip_jb_get(&jb, out, sizeof(out), &len), SIP_JB_FRAME);
+		ck_assert_uint_eq(len, 240);
+		ck_assert_int_eq(out[0], seq);
+		ck_assert_int_eq(out[239], seq);
+	}
+	sip_jb_free(&jb);
 }
 END_TEST
 
@@ -164,6 +199,7 @@ suite_sip_jbuf(void)
 	tcase_add_test(tc, test_sip_jb_wrap);
 	tcase_add_test(tc, test_sip_jb_new_stream);
 	tcase_add_test(tc, test_sip_jb_late_run_resyncs);
+	tcase_add_test(tc, test_sip_jb_longer_frames);
 	suite_add_tcase(s, tc);
 	return s;
 }
