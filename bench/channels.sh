@@ -8,12 +8,13 @@
 #   CHANNELS=N (default 20; the target is 200 on a 2-core machine)
 # Targets: all calls OK; per-call CPU at most 2x the reference; at most
 # 256 KB RSS per active call. Calls start 50 ms apart (t37fax --calls).
-# Measured on the shared 2-core build machine (other jobs running, load
-# average 4-12): 50 calls: 50 ok, CPU ratio 1.05; 100 calls: 100 ok at
-# load 4.8 (6-40 ok at load 10), ratio 0.88, 423 KB/call; 200 calls:
-# 116 ok, ratio 0.95, 263 KB/call. Failures come from the line thread
-# falling behind real time when many calls end pages at once (spandsp
-# writes each page to its TIFF on the line thread).
+# Measured on the 2-core build machine, otherwise idle: 200 calls, 200 ok,
+# CPU ratio 0.83-1.18, 144 KB per active call (of which spandsp's fax state
+# is 90 KB; the jitter buffer holds 10 KB of 20 ms frames; spandsp's decoded
+# page, 495 KB for a fine A4 page, is freed as soon as the page is written,
+# see fax/rxpage.c). Under other load (load average 4-12) calls fail when
+# the line thread falls behind real time: 100 calls all ok at load 4.8,
+# 116 of 200 at load 10.
 set -eu
 SRCDIR=${SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${BUILD:-$SRCDIR/build}

@@ -97,4 +97,9 @@ void fax_font_draw(struct fax_bitmap *b, unsigned x, unsigned y,
  * advance one byte. Returns bytes consumed (>= 1) or 0 at the end. */
 size_t fax_utf8_next(const char *s, size_t len, uint32_t *cp);
 
+/* fax/rxpage.c: frees spandsp's buffer of a received page once the page is
+ * written (the receiving side's phase D); returns the bytes freed. */
+struct t30_state_s;
+size_t fax_rx_page_release(struct t30_state_s *t);
+
 #endif

@@ -597,6 +597,8 @@ phase_d_handler(t30_state_t *t, void *ud, int result)
 	(void)result;
 	enter_state(s, FAX_S_PAGES);
 	progress(s);
+	if (s->tx_tiff == NULL)
+		fax_rx_page_release(t);
 	t30_get_transfer_statistics(t, &st);
 	s->result.pages_tx = st.pages_tx;
 	s->result.pages_rx = st.pages_rx;
