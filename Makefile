@@ -108,6 +108,7 @@ asan: deps
 	  SAN_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  all build-asan/tests/unit
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  BUILD=build-asan T37_SANITIZED=1 sh tests/run.sh
 
 # Fuzz targets: the library rebuilt with clang and the fuzzer instrumentation.

@@ -342,8 +342,11 @@ gw_free_slots(struct gw *gw)
 	for (i = gw->nslots; i-- > 0;) {
 		if (gw->slots[i].opened && gw->slots[i].ops->free != NULL)
 			gw->slots[i].ops->free(gw, gw->slots[i].arg);
+		else if (!gw->slots[i].opened && gw->slots[i].ops->discard != NULL)
+			gw->slots[i].ops->discard(gw, gw->slots[i].arg);
 		gw->slots[i].opened = gw->slots[i].started = 0;
 	}
+	gw->nslots = 0;
 }
 
 void

@@ -15,7 +15,8 @@
  *                event loop; SIGHUP -> gw_reload(); SIGTERM/SIGINT ->
  *                gw_shutdown(): every stop(), then wait until every
  *                inflight() is 0 or the config's shutdown deadline passed
- *                subsystems' free()      - in reverse order
+ *                subsystems' free()      - in reverse order (discard()
+ *                                          for those never opened)
  *   gw_free()
  *
  * Adding a subsystem: write `int NAME_gw_register(struct gw *gw)` that
@@ -70,8 +71,12 @@ struct gw_subsys {
 	/* Units of work still in flight; 0 when drained. NULL means 0. */
 	unsigned (*inflight)(struct gw *gw, void *arg);
 	/* Tear down, abandoning what is still in flight (its spool jobs are
-	 * recovered at the next start). Called once, in reverse order. */
+	 * recovered at the next start). Called once, in reverse order, for
+	 * the subsystems whose open() succeeded. */
 	void (*free)(struct gw *gw, void *arg);
+	/* Instead of free() when open() never ran or failed (start-up ended
+	 * before or in it): releases what registration allocated. */
+	void (*discard)(struct gw *gw, void *arg);
 };
 
 /* Command-line choices that override the config file. */

@@ -112,20 +112,23 @@ static void smtpd_stop(struct gw *gw, void *arg);
 static unsigned smtpd_inflight(struct gw *gw, void *arg);
 static void smtpd_free(struct gw *gw, void *arg);
 
+/* The queue is opened first: when its open() never succeeded, no other
+ * part was opened either, and its discard() frees the shared state. */
 static const struct gw_subsys parts_queue_ops = {
 	"onramp", queue_open, queue_start_cb, queue_reload, queue_stop_cb,
-	queue_inflight_cb, queue_free_cb,
+	queue_inflight_cb, queue_free_cb, queue_free_cb,
 };
 static const struct gw_subsys parts_offramp_ops = {
 	"offramp", offramp_open, offramp_start, NULL, NULL,
-	offramp_inflight, offramp_free,
+	offramp_inflight, offramp_free, NULL,
 };
 static const struct gw_subsys parts_line_ops = {
 	"line", line_open, line_start, line_reload, line_stop, line_inflight,
-	line_free,
+	line_free, NULL,
 };
 static const struct gw_subsys parts_smtpd_ops = {
 	"smtpd", smtpd_open, NULL, smtpd_reload, smtpd_stop, smtpd_inflight, smtpd_free,
+	NULL,
 };
 
 int

@@ -226,8 +226,16 @@ fake_free(struct gw *gw, void *arg)
 	f->tick = NULL;
 }
 
+static void
+fake_discard(struct gw *gw, void *arg)
+{
+	(void)gw;
+	fake_note(arg, "discard");
+}
+
 static const struct gw_subsys fake_ops = {
 	"fake", fake_open, fake_start, fake_reload, fake_stop, fake_inflight, fake_free,
+	fake_discard,
 };
 
 struct script {
@@ -395,8 +403,8 @@ START_TEST(test_gw_open_failure)
 	write_conf("one.example.com", test_user(), NULL);
 	run_child(&f, &s, 1, &r);
 	ck_assert_int_eq(r.rc, 1);
-	/* nothing started, and a failed open() is not followed by free() */
-	ck_assert_str_eq(r.trace, geteuid() == 0 ? "open-root," : "open,");
+	/* nothing started; a failed open() is followed by discard(), not free() */
+	ck_assert_str_eq(r.trace, geteuid() == 0 ? "open-root,discard," : "open,discard,");
 }
 END_TEST
 
@@ -419,7 +427,7 @@ START_TEST(test_gw_root_rules)
 	write_conf("one.example.com", "no-such-user-t37", NULL);
 	run_child(&f, &s, 1, &r);
 	ck_assert_int_eq(r.rc, 1);
-	ck_assert_str_eq(r.trace, "");
+	ck_assert_str_eq(r.trace, "discard,");      /* never opened */
 	write_conf("one.example.com", "root", NULL);
 	run_child(&f, &s, 1, &r);
 	ck_assert_int_eq(r.rc, 1);
@@ -440,7 +448,7 @@ START_TEST(test_gw_spool_unwritable)
 	write_conf("one.example.com", test_user(), NULL);
 	run_child(&f, &s, 1, &r);
 	ck_assert_int_eq(r.rc, 1);
-	ck_assert_str_eq(r.trace, "");
+	ck_assert_str_eq(r.trace, "discard,");      /* never opened */
 }
 END_TEST
 
