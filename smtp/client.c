@@ -70,8 +70,6 @@ static int client_line(struct smtp_client *c, const char *line, size_t n);
 static void client_start_txn(struct smtp_client *c);
 static int client_mail_cmd(struct smtp_client *c, char *out, size_t size);
 static int client_rcpt_cmd(struct smtp_client *c, char *out, size_t size);
-static int client_measure(struct smtp_client *c);
-static void client_body_pump(struct smtp_client *c);
 static void client_peer(struct smtp_client *c);
 
 static void enter_greeting(struct smtp_client *c);
@@ -81,7 +79,6 @@ static void enter_mail(struct smtp_client *c);
 static void enter_rcpt(struct smtp_client *c);
 static void enter_data(struct smtp_client *c);
 static void enter_pipe(struct smtp_client *c);
-static void enter_body(struct smtp_client *c);
 static void enter_abort_dot(struct smtp_client *c);
 static void enter_quit(struct smtp_client *c);
 static void reply_greeting(struct smtp_client *c, const struct client_reply *r);
@@ -117,7 +114,7 @@ static const struct {
 	[CS_RCPT]      = { "rcpt",      SMTP_STEP_RCPT,     enter_rcpt,      reply_rcpt },
 	[CS_DATA]      = { "data",      SMTP_STEP_DATA,     enter_data,      reply_data },
 	[CS_PIPE]      = { "pipeline",  SMTP_STEP_MAIL,     enter_pipe,      reply_pipe },
-	[CS_BODY]      = { "body",      SMTP_STEP_DOT,      enter_body,      reply_body },
+	[CS_BODY]      = { "body",      SMTP_STEP_DOT,      smtp_client_enter_body, reply_body },
 	[CS_DOT]       = { "dot",       SMTP_STEP_DOT,      NULL,            reply_dot },
 	[CS_ABORT_DOT] = { "abort-dot", SMTP_STEP_DATA,     enter_abort_dot, reply_abort_dot },
 	[CS_QUIT]      = { "quit",      SMTP_STEP_QUIT,     enter_quit,      reply_quit },
@@ -488,7 +485,7 @@ client_write_cb(struct bufferevent *bev, void *arg)
 	struct smtp_client *c = arg;
 
 	if (c->state == CS_BODY)
-		client_body_pump(c);
+		smtp_client_body_pump(c);
 	else if (c->state == CS_QUIT && !c->tls_active &&
 	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
 		smtp_client_finish(c);       /* QUIT is out; see enter_quit() */
@@ -616,7 +613,6 @@ client_line(struct smtp_client *c, const char *line, size_t n)
 	return 0;
 }
 
-
 /* ---- states ------------------------------------------------------------ */
 
 static void
@@ -702,15 +698,6 @@ smtp_client_after_hello(struct smtp_client *c)
 	client_start_txn(c);
 }
 
-
-
-
-
-
-
-
-
-
 /* Checks the message against what the server announced, then MAIL (or
  * the MAIL/RCPT/DATA group). */
 static void
@@ -720,7 +707,7 @@ client_start_txn(struct smtp_client *c)
 	c->txn.bol = true;
 	/* RFC 1870: the size is only declared (and so only measured) when
 	 * the server announced SIZE. */
-	if (c->caps.size && client_measure(c) != 0) {
+	if (c->caps.size && smtp_client_measure(c) != 0) {
 		smtp_client_enter(c, CS_QUIT);
 		return;
 	}
@@ -739,40 +726,6 @@ client_start_txn(struct smtp_client *c)
 	}
 	smtp_client_enter(c, c->caps.pipelining ? CS_PIPE : CS_MAIL);
 }
-
-/* RFC 1870 size: the file with every line ending counted as CRLF. */
-static int
-client_measure(struct smtp_client *c)
-{
-	char buf[CLIENT_BODY_CHUNK];
-	unsigned long long size = 0;
-	off_t off = 0;
-	ssize_t n, i;
-	char prev = '\0';
-
-	for (;;) {
-		n = pread(c->fd, buf, sizeof(buf), off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			smtp_client_fail(c, SMTP_CLIENT_TEMPFAIL, SMTP_STEP_MAIL, 0, "4.3.0",
-			    "reading the message: %s", strerror(errno));
-			return -1;
-		}
-		if (n == 0)
-			break;
-		for (i = 0; i < n; i++) {
-			if (buf[i] == '\n' && prev != '\r')
-				size++;
-			prev = buf[i];
-		}
-		size += (unsigned long long)n;
-		off += n;
-	}
-	c->txn.size = size;
-	return 0;
-}
-
 
 static int
 client_mail_cmd(struct smtp_client *c, char *out, size_t size)
@@ -917,56 +870,6 @@ reply_pipe(struct smtp_client *c, const struct client_reply *r)
 		return;
 	}
 	smtp_client_fail_reply(c, steps[i], &x->pipe[i], false);
-}
-
-static void
-enter_body(struct smtp_client *c)
-{
-	bufferevent_setwatermark(c->bev, EV_WRITE, CLIENT_BODY_LOW, 0);
-	client_body_pump(c);
-}
-
-
-static void
-client_body_pump(struct smtp_client *c)
-{
-	struct evbuffer *out = bufferevent_get_output(c->bev);
-	char in[CLIENT_BODY_CHUNK], conv[2 * CLIENT_BODY_CHUNK + 4];
-	ssize_t n;
-	size_t o;
-
-	while (evbuffer_get_length(out) < CLIENT_BODY_HIGH) {
-		n = pread(c->fd, in, sizeof(in), c->txn.off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			/* Never end an incomplete message with a dot: drop
-			 * the connection and let the server discard it. */
-			smtp_client_fail(c, SMTP_CLIENT_TEMPFAIL, SMTP_STEP_DOT, 0, "4.3.0",
-			    "reading the message: %s", strerror(errno));
-			smtp_client_finish(c);
-			return;
-		}
-		if (n == 0) {
-			o = 0;
-			if (c->txn.prev_cr) {
-				conv[o++] = '\n';
-				c->txn.bol = true;
-			}
-			if (!c->txn.bol) {
-				conv[o++] = '\r';
-				conv[o++] = '\n';
-			}
-			evbuffer_add(out, conv, o);
-			evbuffer_add(out, ".\r\n", 3);
-			bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
-			smtp_client_enter(c, CS_DOT);
-			return;
-		}
-		c->txn.off += n;
-		o = smtp_client_body_convert(&c->txn, in, (size_t)n, conv);
-		evbuffer_add(out, conv, o);
-	}
 }
 
 static void

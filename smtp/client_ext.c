@@ -1,8 +1,8 @@
 /*
  * smtp/client_ext: the parts of the client session beyond plain SMTP:
  * STARTTLS (RFC 3207) with the OpenSSL bufferevent filter, AUTH PLAIN and
- * LOGIN (RFC 4954, 4616), EHLO keyword parsing, and the body conversion
- * (CRLF, dot-stuffing). The state machine core is in client.c.
+ * LOGIN (RFC 4954, 4616), EHLO keyword parsing. The message body is in
+ * client_body.c, the state machine core in client.c.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -239,51 +239,6 @@ smtp_client_tls_ctx_new(bool verify, const char *ca_file, char *err, size_t errl
 		SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
 	}
 	return ctx;
-}
-
-/* LF -> CRLF, bare CR -> CRLF, a '.' at the start of a line doubled. */
-size_t
-smtp_client_body_convert(struct client_txn *x, const char *in, size_t n, char *out)
-{
-	size_t i = 0, o = 0, run;
-	const char *lf;
-
-	while (i < n) {
-		if (x->prev_cr) {
-			x->prev_cr = false;
-			out[o++] = '\n';       /* CR LF, or a bare CR made CR LF */
-			x->bol = true;
-			if (in[i] == '\n') {   /* the LF of a CR LF (maybe split) */
-				i++;
-				continue;
-			}
-		}
-		if (x->bol && in[i] == '.')
-			out[o++] = '.';         /* RFC 5321 4.5.2 */
-		x->bol = false;
-		/* Copy the run up to the next LF at once unless it holds a CR. */
-		lf = memchr(in + i, '\n', n - i);
-		run = lf ? (size_t)(lf - (in + i)) : n - i;
-		if (memchr(in + i, '\r', run) == NULL) {
-			memcpy(out + o, in + i, run);
-			o += run;
-			i += run;
-			if (lf != NULL) {
-				out[o++] = '\r';
-				out[o++] = '\n';
-				x->bol = true;
-				i++;
-			}
-			continue;
-		}
-		/* Slow path: up to and including the first CR. */
-		while (in[i] != '\r')
-			out[o++] = in[i++];
-		out[o++] = '\r';
-		x->prev_cr = true;
-		i++;
-	}
-	return o;
 }
 
 bool

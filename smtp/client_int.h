@@ -105,10 +105,20 @@ void smtp_client_reply_auth_pass(struct smtp_client *c, const struct client_repl
 /* One EHLO keyword line (RFC 5321 4.1.1.1) into caps. */
 void smtp_client_cap(struct smtp_client *c, const char *text);
 void smtp_client_b64(const char *in, size_t len, char *out, size_t size);
+
+/* A DSN NOTIFY list we may send: upper-case words and commas. */
+bool smtp_client_notify_ok(const char *s);
+
+/* client_body.c: the message. */
+/* RFC 1870 size of the file (every line end counted as CRLF) into
+ * c->txn.size; 0, or -1 after failing the transaction. */
+int smtp_client_measure(struct smtp_client *c);
+/* CS_BODY: stream the file under the write watermarks, then the dot. */
+void smtp_client_enter_body(struct smtp_client *c);
+/* Fills the output up to CLIENT_BODY_HIGH; ends with ".\r\n" -> CS_DOT. */
+void smtp_client_body_pump(struct smtp_client *c);
 /* LF -> CRLF, bare CR -> CRLF, a '.' at the start of a line doubled;
  * out holds at least 2 * n + 2 bytes. Returns the bytes written. */
 size_t smtp_client_body_convert(struct client_txn *x, const char *in, size_t n, char *out);
-/* A DSN NOTIFY list we may send: upper-case words and commas. */
-bool smtp_client_notify_ok(const char *s);
 
 #endif
