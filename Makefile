@@ -14,7 +14,11 @@
 # Unit tests are tests/unit/test_NAME.c, each defining `Suite *suite_NAME(void)`;
 # they are linked into one Check runner. Fuzz targets are tests/fuzz/fuzz_NAME.c.
 
-CC      ?= gcc
+# make predefines CC as cc; only a CC from the command line or the
+# environment replaces gcc.
+ifeq ($(origin CC),default)
+CC := gcc
+endif
 BUILD   ?= build
 PREFIX  ?= /usr/local
 SYSCONFDIR ?= /etc
@@ -36,10 +40,18 @@ OPT     ?= -O2
 CFLAGS  ?=
 SAN_FLAGS ?=
 WERROR  ?= -Werror
-ALL_CFLAGS := -std=gnu11 $(OPT) -g -Wall -Wextra $(WERROR) -I. \
+# Warnings every compiler here knows, then gcc's own; hardening as Debian
+# builds its packages.
+WARN    := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+           -Wformat=2 -Wnull-dereference
+GCC_WARN := -Wlogical-op -Wduplicated-cond
+HARDEN  := -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+HARDEN_LD := -Wl,-z,relro,-z,now
+ALL_CFLAGS := -std=gnu11 $(OPT) -g $(WARN) $(if $(findstring clang,$(CC)),,$(GCC_WARN)) \
+              $(WERROR) -I. $(HARDEN) \
               -D_GNU_SOURCE -DT37GW_VERSION=\"$(VERSION)\" $(RE_DEFS) \
               $(PKG_CFLAGS) $(SAN_FLAGS) $(CFLAGS)
-ALL_LDFLAGS := $(SAN_FLAGS) $(LDFLAGS)
+ALL_LDFLAGS := $(SAN_FLAGS) $(HARDEN_LD) $(LDFLAGS)
 
 MODULES  := config gateway fax mime smtp sip
 LIB_SRC  := $(filter-out gateway/main.c,$(wildcard $(addsuffix /*.c,$(MODULES))))
@@ -68,6 +80,12 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -I$(BUILD)/gen -MMD -MP -c $< -o $@
+
+# Every unit test file sees the prototypes of all suites (one generated list).
+$(BUILD)/obj/tests/unit/%.o: tests/unit/%.c $(BUILD)/gen/unit_suites.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -I$(BUILD)/gen -include tests/unit/suites.h \
+	  -MMD -MP -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -119,7 +137,7 @@ fuzz: deps
 	  $(FUZZ_BUILD)/libt37.a $(TOOL_OBJ:$(BUILD)/%=$(FUZZ_BUILD)/%)
 	@set -e; for f in $(FUZZ_SRC); do \
 	  n=$$(basename $$f .c); \
-	  clang-14 $(filter-out -Werror -O2,$(ALL_CFLAGS)) -O1 -g \
+	  clang-14 $(filter-out -Werror -O2 $(GCC_WARN),$(ALL_CFLAGS)) -O1 -g \
 	    -fsanitize=fuzzer,address,undefined -o $(FUZZ_BUILD)/$$n $$f \
 	    $(TOOL_OBJ:$(BUILD)/%=$(FUZZ_BUILD)/%) $(FUZZ_BUILD)/libt37.a $(PKG_LIBS); \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$n; \
