@@ -64,6 +64,7 @@ static int leaf_write_file(struct walk *w, struct mime_part *p,
 static struct mime_part *parts_add(struct walk *w);
 static int object_is_faxable(GMimeObject *obj);
 static char *object_type(GMimeObject *obj);
+static int type_field_valid(const char *v);
 static void part_describe(char *buf, size_t size, const char *type,
     const char *filename);
 static void headers_extract(struct mime_offramp *m, GMimeMessage *msg);
@@ -306,6 +307,15 @@ walk_leaf(struct walk *w, GMimePart *part)
 	}
 	if (data == NULL && leaf_decode(w, part, what, &data) != 0)
 		goto out;
+	/* Nothing after decoding: an empty text is no page (like white space
+	 * alone); an empty file is no document. data->data may be NULL here. */
+	if (data->len == 0) {
+		if (kind == MIME_PART_TEXT)
+			rc = 0;
+		else
+			fail(w->err, "5.6.1", "%s is empty", what);
+		goto out;
+	}
 
 	if (kind == MIME_PART_TEXT) {
 		const char *cs = g_mime_object_get_content_type_parameter(
@@ -613,16 +623,43 @@ object_is_faxable(GMimeObject *obj)
 	return ok;
 }
 
-/* "type/subtype" in lower case; caller frees. */
+/*
+ * "type/subtype" in lower case; caller frees. RFC 2045 5.2: a leaf whose
+ * Content-Type field is present but not "type/subtype" (empty, "text",
+ * "/") is taken as the default, text/plain; GMime would make it
+ * application/octet-stream, which cannot be faxed.
+ */
 static char *
 object_type(GMimeObject *obj)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(obj);
-	char *t = ct ? g_mime_content_type_get_mime_type(ct) : g_strdup("text/plain");
-	char *l = g_ascii_strdown(t, -1);
+	const char *raw = g_mime_object_get_header(obj, "Content-Type");
+	char *t, *l;
 
+	if (ct == NULL || (GMIME_IS_PART(obj) && raw != NULL && !type_field_valid(raw)))
+		return g_strdup("text/plain");
+	t = g_mime_content_type_get_mime_type(ct);
+	l = g_ascii_strdown(t ? t : "text/plain", -1);
 	g_free(t);
 	return l;
+}
+
+/* Does a Content-Type field value start with token "/" token (RFC 2045 5.1)? */
+static int
+type_field_valid(const char *v)
+{
+	static const char tspecials[] = "()<>@,;:\\\"/[]?=";
+	size_t type, sub;
+
+	v += strspn(v, " \t\r\n");
+	for (type = 0; v[type] > ' ' && v[type] < 0x7f && !strchr(tspecials, v[type]); type++)
+		;
+	if (type == 0 || v[type] != '/')
+		return 0;
+	v += type + 1;
+	for (sub = 0; v[sub] > ' ' && v[sub] < 0x7f && !strchr(tspecials, v[sub]); sub++)
+		;
+	return sub > 0;
 }
 
 /* "the attachment \"x.doc\" (application/msword)" or "a text/x-foo part". */
@@ -700,8 +737,12 @@ headers_extract(struct mime_offramp *m, GMimeMessage *msg)
 			g_object_unref(l);
 		} else if (g_ascii_strcasecmp(name, "Return-Path") == 0 &&
 		    m->return_path == NULL) {
-			char *rp = g_strstrip(g_strdup(g_mime_header_get_value(h)));
-			size_t len = strlen(rp);
+			char *rp;
+			size_t len;
+
+			v = g_mime_header_get_value(h);
+			rp = g_strstrip(g_strdup(v ? v : ""));
+			len = strlen(rp);
 
 			if (len >= 2 && rp[0] == '<' && rp[len - 1] == '>') {
 				memmove(rp, rp + 1, len - 2);
