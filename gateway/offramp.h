@@ -94,7 +94,8 @@ enum gw_stepdown {
 };
 
 #define GW_RETRY_STATUS_MAX 12
-#define GW_RETRY_DIAG_MAX 160
+/* Holds a whole parser or renderer diagnostic (MIME_ERRTEXT_MAX). */
+#define GW_RETRY_DIAG_MAX 1024
 #define GW_RETRY_CSI_MAX 24
 
 struct gw_rcpt_retry {
@@ -220,8 +221,9 @@ void gw_retry_dsn_rcpt(const struct gw_rcpt_retry *r,
 
 /* ---- persistence ------------------------------------------------------ */
 
-/* Longest encoded state (one line, no newline). */
-#define GW_RETRY_ENC_MAX 1024
+/* Longest encoded state (one line, no newline): the diagnostic may triple
+ * in xtext. */
+#define GW_RETRY_ENC_MAX 4096
 
 /*
  * r as one line of "key=value" words (text values in RFC 3461 xtext) for

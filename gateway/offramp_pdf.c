@@ -207,32 +207,36 @@ pdf_count_pages(const char *tiff)
 	return n;
 }
 
-/* The last non-empty line Ghostscript wrote, printable ASCII, cut. */
+/* The last non-empty line Ghostscript wrote, printable ASCII, fitted
+ * (mime_text_fit: whole words only). */
 static void
 pdf_last_message(const char *logpath, char *buf, size_t size)
 {
 	FILE *f = fopen(logpath, "re");
-	char line[512];
+	char line[512], last[512] = "";
 	size_t i, n;
 
 	buf[0] = '\0';
 	if (f == NULL)
 		return;
 	while (fgets(line, sizeof(line), f) != NULL) {
-		for (i = 0, n = 0; line[i] != '\0' && n + 1 < size; i++) {
+		char clean[sizeof(line)];
+
+		for (i = 0, n = 0; line[i] != '\0'; i++) {
 			unsigned char c = (unsigned char)line[i];
 
 			if (c == '\n' || c == '\r')
 				continue;
-			buf[n++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+			clean[n++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
 		}
-		if (n > 0) {
-			while (n > 0 && buf[n - 1] == ' ')
-				n--;
-			buf[n] = '\0';
-		}
+		while (n > 0 && clean[n - 1] == ' ')
+			n--;
+		clean[n] = '\0';
+		if (n > 0)
+			memcpy(last, clean, n + 1);
 	}
 	fclose(f);
+	mime_text_fit(buf, size, last);
 }
 
 static int
@@ -240,9 +244,8 @@ pdf_err(struct mime_error *err, const char *status, const char *fmt, ...)
 {
 	va_list ap;
 
-	snprintf(err->status, sizeof(err->status), "%s", status);
 	va_start(ap, fmt);
-	vsnprintf(err->text, sizeof(err->text), fmt, ap);
+	mime_error_vset(err, status, fmt, ap);
 	va_end(ap);
 	return -1;
 }

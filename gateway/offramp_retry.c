@@ -567,17 +567,17 @@ gw_retry_decode(const char *line, struct gw_rcpt_retry *r)
 
 /* ---- helpers ---------------------------------------------------------- */
 
-/* Copies src (NULL -> "") cut to size, control characters as spaces. */
+/* Copies src (NULL -> "") fitted to size at a word boundary
+ * (mime_text_fit), control characters as spaces. */
 static void
 copy_text(char *dst, size_t size, const char *src)
 {
 	size_t i;
 
-	if (src == NULL)
-		src = "";
-	for (i = 0; i + 1 < size && src[i] != '\0'; i++)
-		dst[i] = (unsigned char)src[i] < 0x20 || src[i] == 0x7f ? ' ' : src[i];
-	dst[i] = '\0';
+	mime_text_fit(dst, size, src);
+	for (i = 0; dst[i] != '\0'; i++)
+		if ((unsigned char)dst[i] < 0x20 || dst[i] == 0x7f)
+			dst[i] = ' ';
 }
 
 /* An RFC 3463 code: class.subject.detail. */

@@ -29,6 +29,8 @@
 #define OFFRAMP_TOTAL_BYTES_DEFAULT (256u << 20)
 /* A PDF's "%PDF-" may follow some junk (RFC 8118 readers allow 1 KiB). */
 #define OFFRAMP_PDF_MAGIC_WINDOW 1024
+/* An unknown Content-Transfer-Encoding is quoted up to this many bytes. */
+#define OFFRAMP_CTE_SHOWN_MAX 80
 
 struct mime_offramp {
 	struct mime_part *parts;   /* owned, nparts entries */
@@ -65,8 +67,6 @@ static struct mime_part *parts_add(struct walk *w);
 static int object_is_faxable(GMimeObject *obj);
 static char *object_type(GMimeObject *obj);
 static int type_field_valid(const char *v);
-static void part_describe(char *buf, size_t size, const char *type,
-    const char *filename);
 static void headers_extract(struct mime_offramp *m, GMimeMessage *msg);
 static char *addr_list_string(InternetAddressList *list);
 static int fail(struct mime_error *err, const char *status,
@@ -204,13 +204,15 @@ walk_object(struct walk *w, GMimeObject *obj, int depth)
 		return walk_leaf(w, GMIME_PART(obj));
 	if (!GMIME_IS_MULTIPART(obj)) {
 		/* message/rfc822 (a forwarded mail) and the like. */
-		char what[MIME_ERRTEXT_MAX / 2];
+		char *what;
 
 		type = object_type(obj);
-		part_describe(what, sizeof(what), type, NULL);
+		what = mime_part_name(type, NULL);
 		g_free(type);
-		return fail(w->err, "5.6.1", "%s cannot be faxed; only text, HTML, "
-		    "TIFF and PDF can", what);
+		fail(w->err, "5.6.1", "%s cannot be faxed; only text, HTML, TIFF and "
+		    "PDF can", what);
+		g_free(what);
+		return -1;
 	}
 
 	mp = GMIME_MULTIPART(obj);
@@ -275,12 +277,11 @@ walk_leaf(struct walk *w, GMimePart *part)
 {
 	char *type = object_type(GMIME_OBJECT(part));
 	const char *fn = g_mime_part_get_filename(part);
-	char what[MIME_ERRTEXT_MAX / 2];
+	char *what = mime_part_name(type, fn);
 	GByteArray *data = NULL;
 	struct mime_part *p;
 	int kind, rc = -1;
 
-	part_describe(what, sizeof(what), type, fn);
 	if (++w->leaves > MIME_OFFRAMP_MAX_LEAVES) {
 		fail(w->err, "5.3.4", "the message has more than %d parts",
 		    MIME_OFFRAMP_MAX_LEAVES);
@@ -395,6 +396,7 @@ out:
 	if (data != NULL)
 		g_byte_array_unref(data);
 	g_free(type);
+	g_free(what);
 	return rc;
 }
 
@@ -450,10 +452,13 @@ leaf_check_encoding(struct walk *w, GMimePart *part, const char *what,
 	*decoded = NULL;
 	if (cte != NULL && enc == GMIME_CONTENT_ENCODING_DEFAULT) {
 		char *v = g_strstrip(g_strdup(cte));
+		char shown[OFFRAMP_CTE_SHOWN_MAX];
 
 		if (*v != '\0') {
+			/* A real encoding name is short; a hostile one is shown
+			 * fitted and marked, never cut silently. */
 			fail(w->err, "5.6.1", "%s has the unknown transfer encoding "
-			    "\"%.40s\"", what, v);
+			    "\"%s\"", what, mime_text_fit(shown, sizeof(shown), v));
 			g_free(v);
 			return -1;
 		}
@@ -662,25 +667,6 @@ type_field_valid(const char *v)
 	return sub > 0;
 }
 
-/* "the attachment \"x.doc\" (application/msword)" or "a text/x-foo part". */
-static void
-part_describe(char *buf, size_t size, const char *type, const char *filename)
-{
-	char *valid, *safe;
-
-	if (filename == NULL || *filename == '\0') {
-		g_snprintf(buf, (gulong)size, "a %.60s part", type);
-		return;
-	}
-	/* Cut on a character boundary: the text goes into UTF-8 reports. */
-	valid = g_utf8_make_valid(filename, -1);
-	safe = g_utf8_substring(valid, 0, MIN(g_utf8_strlen(valid, -1), 60));
-	g_strdelimit(safe, "\r\n\t\"", ' ');
-	g_snprintf(buf, (gulong)size, "the attachment \"%s\" (%.60s)", safe, type);
-	g_free(valid);
-	g_free(safe);
-}
-
 /* ---- headers ------------------------------------------------------------ */
 
 static void
@@ -829,9 +815,8 @@ fail(struct mime_error *err, const char *status, const char *fmt, ...)
 	/* Keep the first (innermost) cause. */
 	if (err->status[0] != '\0')
 		return -1;
-	g_strlcpy(err->status, status, sizeof(err->status));
 	va_start(ap, fmt);
-	vsnprintf(err->text, sizeof(err->text), fmt, ap);
+	mime_error_vset(err, status, fmt, ap);
 	va_end(ap);
 	return -1;
 }
