@@ -238,21 +238,25 @@ int gw_retry_decode(const char *line, struct gw_rcpt_retry *r);
 struct mime_error;
 
 #define GW_PDF_GS_PATH "/usr/bin/gs"
-#define GW_PDF_TIMEOUT_DEFAULT 120     /* seconds for one document */
+#define GW_PDF_TIMEOUT_DEFAULT 60      /* seconds for one document */
 #define GW_PDF_MAX_PAGES_DEFAULT 100
 
 struct gw_pdf_opts {
 	const char *gs_path;     /* NULL: GW_PDF_GS_PATH */
 	unsigned max_pages;      /* 0: GW_PDF_MAX_PAGES_DEFAULT */
 	unsigned timeout;        /* seconds; 0: GW_PDF_TIMEOUT_DEFAULT */
+	int keep_group;          /* Ghostscript stays in the caller's process
+	                          * group (a worker that is killed as a group) */
 };
 
 /*
  * Renders the PDF at pdf into a multi-page TIFF at tiff_out (G4, 204x196
  * dpi, 1728 pixels wide, every page scaled to fit) by running Ghostscript
- * with -dSAFER, without a shell (posix_spawn, own process group, empty
- * environment but PATH and LC_ALL), stopped and killed after the time
- * limit. The result still goes through fax_tiff_normalize() before it is
+ * with -dSAFER, without a shell (posix_spawn, own process group unless
+ * keep_group, empty environment but PATH and LC_ALL), stopped and killed
+ * after the time limit. The file must start with "%PDF-" (the parser cuts
+ * what comes before): Ghostscript then reads it as PDF, never as
+ * PostScript. The result still goes through fax_tiff_normalize() before it is
  * sent. Blocks: run it off the event loop. Returns 0 and the page count,
  * or -1 with err: 5.3.4 (more than max_pages, or over the time limit),
  * 5.6.5 (Ghostscript could not convert it; its last message is quoted),
@@ -353,7 +357,7 @@ char *gw_offramp_job_mdn(struct gw_offramp_job *j, size_t i,
 
 struct fax_header;
 
-#define GW_RENDER_SECONDS_DEFAULT 300   /* preparing one document */
+#define GW_RENDER_SECONDS_DEFAULT 60    /* preparing one document */
 
 struct gw_render_opts {
 	unsigned max_pages;               /* whole fax, cover included; 0: 100 */

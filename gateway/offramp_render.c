@@ -180,7 +180,12 @@ render_part(struct render *r, size_t i)
 		time_t left = r->deadline - time(NULL);
 
 		po.max_pages = r->max_pages;
-		po.timeout = left > 0 ? (unsigned)left : 1;
+		/* The document's own limit, or less when the rest of the
+		 * message left less: never more than either. */
+		if (po.timeout == 0)
+			po.timeout = GW_PDF_TIMEOUT_DEFAULT;
+		if (left < (time_t)po.timeout)
+			po.timeout = left > 0 ? (unsigned)left : 1;
 		if (gw_pdf_render(p->path, raw, &po, &n, &perr) != 0)
 			return rerr(r->err, perr.status, "%s: %s", name, perr.text);
 		if (fax_tiff_normalize(in, 1, dst, &lim, &info, ferr, sizeof(ferr)) != 0)

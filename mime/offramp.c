@@ -369,7 +369,8 @@ walk_leaf(struct walk *w, GMimePart *part)
 		static const char tiff_le[4] = { 'I', 'I', 42, 0 };
 		static const char tiff_be[4] = { 'M', 'M', 0, 42 };
 		size_t win = data->len < OFFRAMP_PDF_MAGIC_WINDOW ? data->len :
-		    OFFRAMP_PDF_MAGIC_WINDOW;
+		    OFFRAMP_PDF_MAGIC_WINDOW, skip = 0;
+		const guint8 *magic = NULL;
 
 		if (kind == MIME_PART_TIFF && (data->len < 8 ||
 		    (memcmp(data->data, tiff_le, 4) != 0 &&
@@ -378,9 +379,16 @@ walk_leaf(struct walk *w, GMimePart *part)
 			goto out;
 		}
 		if (kind == MIME_PART_PDF &&
-		    memmem(data->data, win, "%PDF-", 5) == NULL) {
+		    (magic = memmem(data->data, win, "%PDF-", 5)) == NULL) {
 			fail(w->err, "5.6.1", "%s is not a PDF document", what);
 			goto out;
+		}
+		/* What comes before "%PDF-" is not kept: the file then starts
+		 * with it, and Ghostscript reads it as PDF. Left in, a leading
+		 * "%!" would make it run the whole file as PostScript. */
+		if (magic != NULL) {
+			skip = (size_t)(magic - data->data);
+			g_byte_array_remove_range(data, 0, (guint)skip);
 		}
 		if ((p = parts_add(w)) == NULL)
 			goto out;
