@@ -9,8 +9,8 @@
  * will report: 5.3.4 for limits, 5.6.5 for content that could not be
  * converted, 4.3.0 for local trouble (worth another try later).
  *
- * Blocks (Ghostscript, libtiff): run it on a worker thread, never on the
- * event loop.
+ * Blocks (Ghostscript, libtiff) and reads untrusted content: the document
+ * worker process runs it (offramp_worker.c), never the daemon.
  */
 #include <stdarg.h>
 #include <stdio.h>

@@ -241,6 +241,24 @@ const char *mime_offramp_headers(const struct mime_offramp *m);
 int mime_offramp_is_report(const struct mime_offramp *m);
 
 /*
+ * The header facts above as plain values, to carry them out of the process
+ * that parsed the message (every string borrowed; NULL when absent).
+ * mime_offramp_from_facts() builds a message of those facts and no parts,
+ * whose getters give them back (strings copied and made valid UTF-8; a
+ * negative count is taken as 0); headers is NULL in it. Caller frees with
+ * mime_offramp_free().
+ */
+struct mime_offramp_facts {
+	const char *from, *to, *subject, *date, *message_id;
+	const char *dnt, *dnt_addr, *return_path;
+	int dnt_count;
+	int is_report;
+	time_t date_time;
+};
+void mime_offramp_get_facts(const struct mime_offramp *m, struct mime_offramp_facts *f);
+struct mime_offramp *mime_offramp_from_facts(const struct mime_offramp_facts *f);
+
+/*
  * Reduces HTML to plain text: tags removed, <script>/<style> contents and
  * comments dropped, entities decoded, block elements (p, div, br, li, tr,
  * h1-h6, ...) become line breaks, runs of white space collapse outside

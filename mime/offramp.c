@@ -69,6 +69,7 @@ static char *object_type(GMimeObject *obj);
 static int type_field_valid(const char *v);
 static void headers_extract(struct mime_offramp *m, GMimeMessage *msg);
 static char *addr_list_string(InternetAddressList *list);
+static char *fact_dup(const char *s);
 static int fail(struct mime_error *err, const char *status,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void gmime_init_once(void);
@@ -165,6 +166,49 @@ mime_offramp_free(struct mime_offramp *m)
 	g_free(m->return_path);
 	g_free(m->headers);
 	g_free(m);
+}
+
+void
+mime_offramp_get_facts(const struct mime_offramp *m, struct mime_offramp_facts *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->from = m->from;
+	f->to = m->to;
+	f->subject = m->subject;
+	f->date = m->date;
+	f->message_id = m->message_id;
+	f->dnt = m->dnt;
+	f->dnt_addr = m->dnt_addr;
+	f->return_path = m->return_path;
+	f->dnt_count = m->dnt_count;
+	f->is_report = m->is_report;
+	f->date_time = m->date_time;
+}
+
+/* NULL stays NULL; anything else is copied as valid UTF-8. */
+static char *
+fact_dup(const char *s)
+{
+	return s != NULL ? g_utf8_make_valid(s, -1) : NULL;
+}
+
+struct mime_offramp *
+mime_offramp_from_facts(const struct mime_offramp_facts *f)
+{
+	struct mime_offramp *m = g_new0(struct mime_offramp, 1);
+
+	m->from = fact_dup(f->from);
+	m->to = fact_dup(f->to);
+	m->subject = fact_dup(f->subject);
+	m->date = fact_dup(f->date);
+	m->message_id = fact_dup(f->message_id);
+	m->dnt = fact_dup(f->dnt);
+	m->dnt_addr = fact_dup(f->dnt_addr);
+	m->return_path = fact_dup(f->return_path);
+	m->dnt_count = f->dnt_count > 0 ? f->dnt_count : 0;
+	m->is_report = f->is_report != 0;
+	m->date_time = f->date_time;
+	return m;
 }
 
 size_t mime_offramp_nparts(const struct mime_offramp *m) { return m->nparts; }
