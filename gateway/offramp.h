@@ -452,6 +452,27 @@ void gw_calls_release(struct gw_calls *c, const char *number, const char *trunk,
     unsigned peer);
 unsigned gw_calls_active(const struct gw_calls *c);
 
+/* ---- send order (gateway/offramp_order.c) ------------------------------ */
+
+/*
+ * Jobs to one number go out in arrival order: per number, the jobs that
+ * still owe it a fax, sorted by arrival time and then job id; only the
+ * first may call it.
+ */
+struct gw_order;
+struct gw_order *gw_order_new(void);
+void gw_order_free(struct gw_order *o);   /* accepts NULL */
+/* Queues job id (accepted at arrival) for number; once per job and number. */
+void gw_order_add(struct gw_order *o, const char *number, time_t arrival,
+    const char *id);
+/* May id call number now: first in its queue, or not queued for it? */
+int gw_order_first(const struct gw_order *o, const char *number, const char *id);
+/* Takes id out of number's queue. Returns the id that became first (owned
+ * by o, valid until the next change), NULL when the first did not change. */
+const char *gw_order_remove(struct gw_order *o, const char *number, const char *id);
+/* Jobs queued for number. */
+unsigned gw_order_waiting(const struct gw_order *o, const char *number);
+
 /* ---- documents prepared in a worker process --------------------------- */
 
 /*
@@ -610,8 +631,9 @@ struct gw_offramp;
  * The offramp on the mail thread: takes the jobs the intake committed to
  * the spool queue "offramp", prepares each document in a worker process
  * (a job whose preparation the daemon's death interrupted twice is failed
- * and set aside instead), calls every recipient through dial (one call per
- * number, the trunk and dial-peer caps), runs the retry ladder on each SIP_EV_CALL_FINISHED the
+ * and set aside instead), calls every recipient through dial (jobs to one
+ * number in arrival order, one call per number, the trunk and dial-peer
+ * caps), runs the retry ladder on each SIP_EV_CALL_FINISHED the
  * daemon hands to gw_offramp_call_finished(), writes the job's progress
  * ("state") before each call and after each result, queues the DSNs and
  * MDNs it owes into the mail queue q (a job of QUEUE_NAME from <>; q may

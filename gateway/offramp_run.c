@@ -3,9 +3,9 @@
  * accepted message (spool queue "offramp", written by the intake):
  *
  *   load (env + state) -> prepare the document in a worker process
- *     (offramp_prep.c) -> per recipient: admit, persist DIALING, dial
- *     -> result -> ladder -> persist -> reports (DSN, MDN) into the mail
- *     queue -> done: remove
+ *     (offramp_prep.c) -> per recipient: first in its number's arrival
+ *     order, admit, persist DIALING, dial -> result -> ladder -> persist
+ *     -> reports (DSN, MDN) into the mail queue -> done: remove
  *
  * The job's progress is the "state" file of the spool job, rewritten with
  * spool_replace() before every call and after every result, so a restart
@@ -18,6 +18,11 @@
  * Slow work refers back by id, never by pointer: a call carries a call
  * number mapped to (job id, recipient); a finished preparation carries the
  * job id. Results for vanished jobs are logged and dropped.
+ *
+ * Jobs to one number go out in arrival order (offramp_order.c): a
+ * recipient calls only when no earlier job still owes its number a fax,
+ * whatever made that one late (a slow document, a busy line waiting for
+ * its retry, a restart); when it becomes final the next job is woken.
  *
  * Not here: SMTP (intake, mail queue), SIP (the line thread), preparing
  * the document (offramp_prep.c), the ladder (offramp_retry.c).
@@ -58,6 +63,8 @@ static struct ojob *ojob_load(struct gw_offramp *o, const char *id);
 static void ojob_free(gpointer p);
 static int ojob_dial(struct ojob *j, size_t i, time_t now);
 static void ojob_forward_postmaster(struct ojob *j);
+static void order_add_job(struct ojob *j);
+static void order_sync(struct ojob *j, int all);
 static int report_queue(struct gw_offramp *o, const char *from, const char *to,
     const char *buf, size_t len, const char *ref);
 static void ojob_timer_cb(evutil_socket_t fd, short what, void *arg);
@@ -82,6 +89,7 @@ gw_offramp_new(struct event_base *base, struct spool *sp, struct queue *q,
 	o->jobs = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, ojob_free);
 	o->calls = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	o->admit = gw_calls_new();
+	o->order = gw_order_new();
 	o->next_call_no = 1;
 	g_queue_init(&o->pending);
 	if (gw_prep_exe(o->exe, sizeof(o->exe), err, errlen) != 0) {
@@ -183,6 +191,7 @@ gw_offramp_free(struct gw_offramp *o)
 	g_hash_table_destroy(o->jobs);
 	g_hash_table_destroy(o->calls);
 	gw_calls_free(o->admit);
+	gw_order_free(o->order);
 	g_free(o);
 }
 
@@ -219,6 +228,7 @@ scan_one(const char *id, void *arg)
 	}
 	g_strlcpy(keep, j->id, sizeof(keep));
 	g_hash_table_insert(o->jobs, j->id, j);
+	order_add_job(j);
 	ojob_forward_postmaster(j);
 	if (j->quarantine) {
 		gw_prep_quarantine(j);   /* may end it */
@@ -301,6 +311,7 @@ ojob_free(gpointer p)
 		gw_worker_free(j->worker);
 		j->o->nworkers--;
 	}
+	order_sync(j, 1);
 	if (j->timer != NULL)
 		event_free(j->timer);
 	gw_offramp_job_free(j->job);
@@ -340,6 +351,63 @@ ojob_forward_postmaster(struct ojob *j)
 	}
 	if (changed)
 		gw_ojob_persist(j);
+}
+
+/* ---- send order ----------------------------------------------------------- */
+
+/* Queues the job for every number it still owes a fax. */
+static void
+order_add_job(struct ojob *j)
+{
+	size_t i;
+
+	for (i = 0; i < j->job->nrcpts; i++) {
+		const struct gw_offramp_rcpt *r = &j->job->rcpts[i];
+
+		if (!r->postmaster && r->number != NULL &&
+		    (r->retry.phase == GW_RCPT_READY || r->retry.phase == GW_RCPT_DIALING))
+			gw_order_add(j->o->order, r->number, j->job->received, j->id);
+	}
+}
+
+/*
+ * Takes the job out of the queues of the numbers it no longer owes a fax
+ * (all of them when all is set: the job goes away), and wakes each job
+ * that became first for a number, when its document is ready.
+ */
+static void
+order_sync(struct ojob *j, int all)
+{
+	struct gw_offramp *o = j->o;
+	size_t i, k;
+
+	for (i = 0; i < j->job->nrcpts; i++) {
+		const struct gw_offramp_rcpt *r = &j->job->rcpts[i];
+		const char *next;
+		struct ojob *n;
+		int still = 0;
+
+		if (r->postmaster || r->number == NULL)
+			continue;
+		/* Another recipient of this job may owe the same number. */
+		for (k = 0; k < j->job->nrcpts && !all; k++)
+			if (!j->job->rcpts[k].postmaster && j->job->rcpts[k].number != NULL &&
+			    strcmp(j->job->rcpts[k].number, r->number) == 0 &&
+			    (j->job->rcpts[k].retry.phase == GW_RCPT_READY ||
+			    j->job->rcpts[k].retry.phase == GW_RCPT_DIALING))
+				still = 1;
+		if (still)
+			continue;
+		next = gw_order_remove(o->order, r->number, j->id);
+		if (next == NULL || o->stopping)
+			continue;
+		if ((n = g_hash_table_lookup(o->jobs, next)) != NULL && n != j &&
+		    n->phase == OJ_CALLING) {
+			log_info("job=%s number=%s event=turn (the earlier job to this number "
+			    "is done)", n->id, r->number);
+			gw_ojob_schedule(n, time(NULL));
+		}
+	}
 }
 
 /* The document cannot be faxed: every recipient fails with its status.
@@ -386,8 +454,12 @@ ojob_timer_cb(evutil_socket_t fd, short what, void *arg)
 		gw_ojob_changed(j);
 }
 
-/* Places every call that is due and admitted; schedules the next wake-up.
- * May end (free) the job. */
+/*
+ * Places every call that is due, first in its number's order and
+ * admitted; schedules the next wake-up. A recipient behind an earlier job
+ * to its number is not woken by time: order_sync() wakes it when its turn
+ * comes. May end (free) the job.
+ */
 void
 gw_ojob_run(struct ojob *j)
 {
@@ -403,6 +475,8 @@ gw_ojob_run(struct ojob *j)
 
 		if (r->postmaster || !gw_retry_due(&r->retry, now))
 			continue;
+		if (r->number != NULL && !gw_order_first(j->o->order, r->number, j->id))
+			continue;   /* an earlier job to this number goes first */
 		if (now > j->job->received + (time_t)GW_RETRY_MAX_AGE) {
 			/* RFC 3463 4.4.7: the job outlived its delivery time. */
 			gw_retry_fail_now(&r->retry, "4.4.7", "the call could not be "
@@ -418,8 +492,11 @@ gw_ojob_run(struct ojob *j)
 			blocked = 1;   /* not admitted yet */
 	}
 	for (i = 0; i < j->job->nrcpts; i++) {
-		const struct gw_rcpt_retry *r = &j->job->rcpts[i].retry;
+		const struct gw_offramp_rcpt *rc = &j->job->rcpts[i];
+		const struct gw_rcpt_retry *r = &rc->retry;
 
+		if (rc->number != NULL && !gw_order_first(j->o->order, rc->number, j->id))
+			continue;   /* woken by its turn, not by the clock */
 		if (r->phase == GW_RCPT_READY && (next == 0 || r->next_at < next))
 			next = r->next_at;
 	}
@@ -582,6 +659,7 @@ gw_ojob_changed(struct ojob *j)
 	int all_done = 1;
 	char *rep;
 
+	order_sync(j, 0);
 	gw_offramp_report_cfg_from_config(o->cfg, &rc);
 	gw_offramp_policy_from_config(o->cfg, &p);
 	spool_path(o->sp, GW_INTAKE_QUEUE, j->id, "msg", msgpath, sizeof(msgpath));

@@ -58,6 +58,7 @@ struct gw_offramp {
 	GHashTable *jobs;                    /* id -> struct ojob (owned) */
 	GHashTable *calls;                   /* call_no -> struct ocall (owned) */
 	struct gw_calls *admit;              /* owned */
+	struct gw_order *order;              /* owned: per-number arrival order */
 	uint64_t next_call_no;
 	struct event *scan_ev;               /* owned: periodic rescan */
 	GQueue pending;                      /* ids waiting for a worker (owned) */

@@ -1,11 +1,12 @@
 /*
- * Session tests for gateway/offramp_prep: the runner
+ * Session tests for gateway/offramp_prep and the send order: the runner
  * with real document worker processes (this binary, steered per job with
  * T37_TEST_WORKER, tests/unit/main.c), a real spool and event loop, and a
  * fake line. A worker that crashes, hangs or babbles fails its own job
  * with a DSN while the others go on; a job whose preparation the daemon's
  * death interrupted twice (a forked runner killed with SIGKILL stands in
- * for the daemon) is failed and moved to the failed queue.
+ * for the daemon) is failed and moved to the failed queue; jobs to one
+ * number are dialled in arrival order whatever their documents cost.
  */
 #include <check.h>
 #include <signal.h>
@@ -93,6 +94,14 @@ job_in(const char *queue, const char *id)
 
 	free(s);
 	return ok;
+}
+
+static int
+dialed_number(unsigned i, const char *number)
+{
+	return i < dialed->len &&
+	    strcmp(((const struct sip_dial_request *)g_ptr_array_index(dialed, i))->number,
+	    number) == 0;
 }
 
 /* ---- crashes fail one job ------------------------------------------------- */
@@ -307,11 +316,94 @@ START_TEST(test_prep_stop_gives_back)
 }
 END_TEST
 
+/* ---- send order -------------------------------------------------------------- */
+
+/*
+ * Three mails to one number, the first with the slowest document, and one
+ * to another number: the other number is not held up, and the three go
+ * out in arrival order, each only after the one before it is final.
+ */
+START_TEST(test_order_slow_first)
+{
+	const char *same[] = { "5551234", NULL }, *else_[] = { "5559999", NULL };
+	char a[SPOOL_ID_LEN + 1], b[SPOOL_ID_LEN + 1], c[SPOOL_ID_LEN + 1];
+	char d[SPOOL_ID_LEN + 1], err[128], *spec;
+	struct gw_offramp *o;
+
+	intake_job(text_msg, same, NULL, a);
+	intake_job(text_msg, same, NULL, b);
+	intake_job(text_msg, same, NULL, c);
+	intake_job(text_msg, else_, NULL, d);
+	spec = g_strdup_printf("%s:sleep1500", a);
+	hooks(spec);
+	o = gw_offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err, sizeof(err));
+	ck_assert_int_eq(gw_offramp_start(o, err, sizeof(err)), 0);
+	want_dials = 2;
+	ck_assert(loop_until(dials_reached, o));
+	/* d (another number) went; of the three, a first though b and c were
+	 * ready long before it. */
+	ck_assert_msg(dialed_number(0, "5559999") || dialed_number(1, "5559999"),
+	    "the other number waited");
+	ck_assert(dialed_number(0, "5551234") || dialed_number(1, "5551234"));
+	loop_for(1000);
+	ck_assert_uint_eq(dialed->len, 2);   /* b and c wait for a's outcome */
+	{
+		const struct sip_dial_request *ra = dialed_number(0, "5551234") ?
+		    g_ptr_array_index(dialed, 0) : g_ptr_array_index(dialed, 1);
+		char *ja = g_strdup_printf("/%s/", a);
+
+		ck_assert_msg(strstr(ra->tx_path, ja) != NULL, "first call %s", ra->tx_path);
+		g_free(ja);
+		finish(o, ra, SIP_RESULT_OK, 200, 1, 1);
+	}
+	want_dials = 3;
+	ck_assert(loop_until(dials_reached, o));
+	ck_assert_ptr_nonnull(strstr(last_dial()->tx_path, b));
+	loop_for(500);
+	ck_assert_uint_eq(dialed->len, 3);
+	finish(o, last_dial(), SIP_RESULT_OK, 200, 1, 1);
+	want_dials = 4;
+	ck_assert(loop_until(dials_reached, o));
+	ck_assert_ptr_nonnull(strstr(last_dial()->tx_path, c));
+	g_free(spec);
+	gw_offramp_free(o);
+}
+END_TEST
+
+/* A busy line: the retry of the first job still comes before the second. */
+START_TEST(test_order_busy_retry_first)
+{
+	const char *same[] = { "5551234", NULL };
+	char a[SPOOL_ID_LEN + 1], b[SPOOL_ID_LEN + 1], err[128];
+	struct gw_offramp *o;
+
+	intake_job(text_msg, same, NULL, a);
+	intake_job(text_msg, same, NULL, b);
+	o = gw_offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err, sizeof(err));
+	ck_assert_int_eq(gw_offramp_start(o, err, sizeof(err)), 0);
+	want_dials = 1;
+	ck_assert(loop_until(dials_reached, o));
+	ck_assert_ptr_nonnull(strstr(last_dial()->tx_path, a));
+	finish(o, last_dial(), SIP_RESULT_BUSY, 486, 0, 1);
+	/* retry busy 3 10: a is called again after 10 s; b not meanwhile. */
+	want_dials = 2;
+	ck_assert(loop_until(dials_reached, o));
+	ck_assert_msg(strstr(last_dial()->tx_path, a) != NULL, "second call to %s",
+	    last_dial()->tx_path);
+	finish(o, last_dial(), SIP_RESULT_OK, 200, 1, 1);
+	want_dials = 3;
+	ck_assert(loop_until(dials_reached, o));
+	ck_assert_ptr_nonnull(strstr(last_dial()->tx_path, b));
+	gw_offramp_free(o);
+}
+END_TEST
+
 Suite *
 suite_gw_offramp_prep(void)
 {
 	Suite *s = suite_create("gw_offramp_prep");
 	TCase *tc = tcase_create("prep");
+	TCase *to = tcase_create("order");
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -322,5 +414,10 @@ suite_gw_offramp_prep(void)
 	tcase_add_test(tc, test_prep_one_death_then_fine);
 	tcase_add_test(tc, test_prep_stop_gives_back);
 	suite_add_tcase(s, tc);
+	tcase_set_timeout(to, 60);
+	tcase_add_checked_fixture(to, setup, teardown);
+	tcase_add_test(to, test_order_slow_first);
+	tcase_add_test(to, test_order_busy_retry_first);
+	suite_add_tcase(s, to);
 	return s;
 }
