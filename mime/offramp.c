@@ -54,6 +54,8 @@ struct walk {
 
 static int walk_object(struct walk *w, GMimeObject *obj, int depth);
 static int walk_alternative(struct walk *w, GMimeMultipart *mp, int depth);
+static int walk_related(struct walk *w, GMimeMultipart *mp, int depth);
+static int related_root(GMimeMultipart *mp);
 static int walk_leaf(struct walk *w, GMimePart *part);
 static int leaf_kind(const char *type, const char *filename);
 static int leaf_decode(struct walk *w, GMimePart *part, const char *what,
@@ -273,13 +275,17 @@ walk_object(struct walk *w, GMimeObject *obj, int depth)
 		g_free(type);
 		return walk_alternative(w, mp, depth);
 	}
+	if (strcmp(type, "multipart/related") == 0) {
+		g_free(type);
+		return walk_related(w, mp, depth);
+	}
 	if (strcmp(type, "multipart/signed") == 0) {
 		/* RFC 1847: part 1 is the content, part 2 only the signature. */
 		g_free(type);
 		return walk_object(w, g_mime_multipart_get_part(mp, 0), depth + 1);
 	}
 	g_free(type);
-	/* mixed, fax-message, related, report, digest, unknown: all as mixed
+	/* mixed, fax-message, report, digest, unknown: all as mixed
 	 * (RFC 2046 5.1.7). */
 	for (i = 0; i < n && rc == 0; i++)
 		rc = walk_object(w, g_mime_multipart_get_part(mp, i), depth + 1);
@@ -314,6 +320,63 @@ walk_alternative(struct walk *w, GMimeMultipart *mp, int depth)
 	if (pick < 0)
 		pick = n - 1;
 	return walk_object(w, g_mime_multipart_get_part(mp, pick), depth + 1);
+}
+
+/*
+ * RFC 2387: the root (the "start" parameter's part, else the first) is the
+ * content; the other parts are resources it refers to - the logo in an
+ * Outlook signature, an image in Gmail's HTML. A fax shows the root, and
+ * of the resources only documents (TIFF, PDF) a reader would see as
+ * pages; an image the fax cannot show is left out rather than failing the
+ * whole message for it.
+ */
+static int
+walk_related(struct walk *w, GMimeMultipart *mp, int depth)
+{
+	int i, n = g_mime_multipart_get_count(mp), root = related_root(mp), rc;
+
+	rc = walk_object(w, g_mime_multipart_get_part(mp, root), depth + 1);
+	for (i = 0; i < n && rc == 0; i++) {
+		GMimeObject *o = g_mime_multipart_get_part(mp, i);
+		char *type;
+		int kind;
+
+		if (i == root || !GMIME_IS_PART(o))
+			continue;
+		if (++w->leaves > MIME_OFFRAMP_MAX_LEAVES)
+			return fail(w->err, "5.3.4", "the message has more than %d parts",
+			    MIME_OFFRAMP_MAX_LEAVES);
+		type = object_type(o);
+		kind = leaf_kind(type, g_mime_part_get_filename(GMIME_PART(o)));
+		g_free(type);
+		if (kind == MIME_PART_TIFF || kind == MIME_PART_PDF) {
+			w->leaves--;   /* walk_leaf() counts it */
+			rc = walk_leaf(w, GMIME_PART(o));
+		}
+	}
+	return rc;
+}
+
+/* The index of the root part of a multipart/related (RFC 2387 3.2). */
+static int
+related_root(GMimeMultipart *mp)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(mp));
+	const char *start = ct ? g_mime_content_type_get_parameter(ct, "start") : NULL;
+	int i, n = g_mime_multipart_get_count(mp);
+	size_t len;
+
+	if (start == NULL)
+		return 0;
+	start += strspn(start, " <");
+	len = strcspn(start, "> ");
+	for (i = 0; i < n; i++) {
+		const char *cid = g_mime_object_get_content_id(g_mime_multipart_get_part(mp, i));
+
+		if (cid != NULL && strlen(cid) == len && strncmp(cid, start, len) == 0)
+			return i;
+	}
+	return 0;
 }
 
 static int
