@@ -287,7 +287,7 @@ pdf_last_message(const char *logpath, char *buf, size_t size)
 	while (fgets(line, sizeof(line), f) != NULL) {
 		char clean[sizeof(line)];
 
-		for (i = 0, n = 0; line[i] != '\0'; i++) {
+		for (i = strspn(line, " \t"), n = 0; line[i] != '\0'; i++) {
 			unsigned char c = (unsigned char)line[i];
 
 			if (c == '\n' || c == '\r')
