@@ -10,9 +10,14 @@
  *   job               offramp_job.c    the intake's envelope, progress,
  *                                      the DSN/MDN a job owes
  *   render            offramp_render.c message parts -> one fax document
+ *   worker            offramp_worker.c the process that parses and renders
+ *                     offramp_spawn.c  (and its daemon side, and what they
+ *                     offramp_wire.c   say to each other)
  *   calls             offramp_call.c   config, dial requests, SIP outcomes,
  *                                      call admission
+ *   order             offramp_order.c  jobs to one number in arrival order
  *   runner            offramp_run.c    the offramp on the mail thread
+ *                     offramp_prep.c   (preparing documents, poison jobs)
  * The ladder, job and call pieces do no I/O and read no clock: times are
  * passed in, so they are tested without a network.
  */
@@ -20,6 +25,7 @@
 #define T37_GW_OFFRAMP_H
 
 #include <limits.h>
+#include <spawn.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -607,6 +613,14 @@ typedef void (gw_worker_done_fn)(void *arg, struct gw_worker *w, const char *id,
 struct gw_worker *gw_worker_start(struct event_base *base, const char *exe,
     const struct gw_worker_req *req, gw_worker_done_fn *done, void *arg,
     char *err, size_t errlen);
+/*
+ * Attributes for a child the daemon starts (posix_spawn): every signal at
+ * its default and none blocked (the daemon ignores SIGPIPE and its threads
+ * block some), and a process group of its own when own_group (so that it
+ * and what it starts can be killed together). Destroy with
+ * posix_spawnattr_destroy().
+ */
+void gw_spawn_attr_init(posix_spawnattr_t *at, int own_group);
 /* Kills a worker still running (SIGKILL to its group) and reaps it; no
  * callback. Accepts NULL and finished workers. */
 void gw_worker_free(struct gw_worker *w);

@@ -157,7 +157,6 @@ pdf_spawn(const char *gs, char *const argv[], const char *logpath,
 	    NULL };
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
-	sigset_t none, all;
 	int rc;
 
 	posix_spawn_file_actions_init(&fa);
@@ -165,16 +164,10 @@ pdf_spawn(const char *gs, char *const argv[], const char *logpath,
 	posix_spawn_file_actions_addopen(&fa, 1, logpath,
 	    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600);
 	posix_spawn_file_actions_adddup2(&fa, 1, 2);
-	posix_spawnattr_init(&at);
-	/* Own process group (killed as a whole), default signals, none
-	 * blocked: the daemon's threads block some. */
-	sigemptyset(&none);
-	sigfillset(&all);
-	posix_spawnattr_setpgroup(&at, 0);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setsigdefault(&at, &all);
-	posix_spawnattr_setflags(&at, (keep_group ? 0 : POSIX_SPAWN_SETPGROUP) |
-	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
+	/* Own process group (killed as a whole) unless the caller's group is
+	 * killed as a whole already. */
+	gw_spawn_attr_init(&at, !keep_group);
 	rc = posix_spawn(pid, gs, &fa, &at, argv, envp);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);

@@ -154,7 +154,6 @@ worker_spawn(struct gw_worker *w, const char *exe, int in_fd, int out_fd, char *
 	extern char **environ;
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
-	sigset_t none, all;
 	char ppid[24];
 	char *argv[] = { (char *)exe, (char *)GW_WORKER_ARG, w->id, ppid, NULL };
 	int rc;
@@ -164,14 +163,7 @@ worker_spawn(struct gw_worker *w, const char *exe, int in_fd, int out_fd, char *
 	posix_spawn_file_actions_adddup2(&fa, in_fd, STDIN_FILENO);
 	posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO);
 	posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
-	posix_spawnattr_init(&at);
-	sigemptyset(&none);
-	sigfillset(&all);
-	posix_spawnattr_setpgroup(&at, 0);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setsigdefault(&at, &all);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-	    POSIX_SPAWN_SETSIGDEF);
+	gw_spawn_attr_init(&at, 1);
 	rc = posix_spawn(&w->pid, exe, &fa, &at, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
@@ -181,6 +173,21 @@ worker_spawn(struct gw_worker *w, const char *exe, int in_fd, int out_fd, char *
 		return -1;
 	}
 	return 0;
+}
+
+void
+gw_spawn_attr_init(posix_spawnattr_t *at, int own_group)
+{
+	sigset_t none, all;
+
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawnattr_init(at);
+	posix_spawnattr_setpgroup(at, 0);
+	posix_spawnattr_setsigmask(at, &none);
+	posix_spawnattr_setsigdefault(at, &all);
+	posix_spawnattr_setflags(at, (own_group ? POSIX_SPAWN_SETPGROUP : 0) |
+	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 }
 
 void

@@ -65,6 +65,7 @@ static const struct fact_field fact_fields[] = {
 
 static int wire_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+static char *wire_text(struct spool_rec *rec, int e, size_t max, size_t *len);
 static int get_num(const struct spool_rec *rec, const char *key, uint64_t max,
     uint64_t *v, char *err, size_t errlen);
 static int get_str(const struct spool_rec *rec, const char *key, char *dst,
@@ -74,8 +75,6 @@ char *
 gw_worker_req_encode(const struct gw_worker_req *r, size_t *len)
 {
 	struct spool_rec *rec = spool_rec_new();
-	const char *data;
-	char *out;
 	size_t i;
 	int e = 0;
 
@@ -90,10 +89,7 @@ gw_worker_req_encode(const struct gw_worker_req *r, size_t *len)
 	e |= spool_rec_add_u64(rec, "pages", r->max_pages);
 	e |= spool_rec_add_u64(rec, "mpixels", r->max_mpixels);
 	e |= spool_rec_add_u64(rec, "coverpage", r->coverpage ? 1 : 0);
-	data = spool_rec_data(rec, len);
-	out = e == 0 && *len <= GW_WORKER_REQ_MAX ? g_memdup2(data, *len + 1) : NULL;
-	spool_rec_free(rec);
-	return out;
+	return wire_text(rec, e, GW_WORKER_REQ_MAX, len);
 }
 
 int
@@ -152,8 +148,6 @@ gw_worker_res_encode(const struct gw_worker_res *res, const struct mime_offramp 
 {
 	struct spool_rec *rec = spool_rec_new();
 	struct mime_offramp_facts f;
-	const char *data;
-	char *out;
 	size_t i;
 	int e = 0;
 
@@ -187,10 +181,7 @@ gw_worker_res_encode(const struct gw_worker_res *res, const struct mime_offramp 
 		e |= spool_rec_add_u64(rec, "fact.date-time",
 		    f.date_time > 0 ? (uint64_t)f.date_time : 0);
 	}
-	data = spool_rec_data(rec, len);
-	out = e == 0 && *len <= GW_WORKER_RES_MAX ? g_memdup2(data, *len + 1) : NULL;
-	spool_rec_free(rec);
-	return out;
+	return wire_text(rec, e, GW_WORKER_RES_MAX, len);
 }
 
 int
@@ -294,6 +285,18 @@ gw_worker_res_clear(struct gw_worker_res *res)
 		return;
 	mime_offramp_free(res->facts);
 	res->facts = NULL;
+}
+
+/* The record's text (caller frees) when it was built whole (e == 0) and
+ * fits max; frees rec. */
+static char *
+wire_text(struct spool_rec *rec, int e, size_t max, size_t *len)
+{
+	const char *data = spool_rec_data(rec, len);
+	char *out = e == 0 && *len <= max ? g_memdup2(data, *len + 1) : NULL;
+
+	spool_rec_free(rec);
+	return out;
 }
 
 /* A decimal field, present, at most max. */

@@ -584,7 +584,8 @@ leaf_check_encoding(struct walk *w, GMimePart *part, const char *what,
 	dw = g_mime_part_get_content(part);
 	if (dw == NULL)
 		return 0;
-	raw = g_mime_data_wrapper_get_stream(dw);
+	if ((raw = g_mime_data_wrapper_get_stream(dw)) == NULL)
+		return 0;   /* no content: leaf_decode() finds it empty */
 	rawlen = g_mime_stream_length(raw);
 	ba = g_byte_array_sized_new(rawlen > 0 ? (guint)MIN(rawlen / 4 * 3 + 4,
 	    (gint64)max_part + 4) : 64);
