@@ -601,8 +601,8 @@ typedef void (gw_worker_done_fn)(void *arg, struct gw_worker *w, const char *id,
     struct gw_worker_res *res);
 
 /*
- * Starts exe (the daemon's binary, resolved before the privilege drop)
- * as a worker for req, without blocking: the request is written into its
+ * Starts exe (the daemon's own binary) as a worker for req, without
+ * blocking: the request is written into its
  * stdin pipe before it starts, its answer is read from a pipe on the loop,
  * it runs in its own process group at GW_WORKER_NICE, and it is killed
  * (the whole group) req->timeout + GW_WORKER_GRACE seconds after the
@@ -653,8 +653,7 @@ struct gw_offramp;
  * MDNs it owes into the mail queue q (a job of QUEUE_NAME from <>; q may
  * be NULL: committed, not scheduled), and removes the job when every
  * recipient is final and reported. The worker is this process's own
- * binary, found now (call it before the privilege drop). cfg, sp, q are
- * borrowed. NULL with err.
+ * binary (/proc/self/exe). cfg, sp, q are borrowed. NULL with err.
  */
 struct gw_offramp *gw_offramp_new(struct event_base *base, struct spool *sp,
     struct queue *q, const struct config *cfg, gw_offramp_dial_fn *dial,

@@ -40,17 +40,25 @@ static void prep_log_end(const struct ojob *j, long pid,
     const struct gw_worker_res *res);
 static unsigned prep_workers_max(const struct gw_offramp *o);
 
+/*
+ * The worker is started as /proc/self/exe: in the new process that is the
+ * very file the daemon runs, even after a package upgrade replaced it
+ * under its name (the worker always speaks the daemon's version of the
+ * records), and a process may follow its own link after the privilege
+ * drop. Checked once here.
+ */
 int
 gw_prep_exe(char *buf, size_t size, char *err, size_t errlen)
 {
-	ssize_t n = readlink("/proc/self/exe", buf, size - 1);
+	char name[PATH_MAX];
+	ssize_t n = readlink(GW_WORKER_EXE, name, sizeof(name) - 1);
 
-	if (n <= 0 || (size_t)n >= size - 1) {
+	if (n <= 0) {
 		snprintf(err, errlen, "offramp: cannot find the daemon's own binary "
-		    "(/proc/self/exe): %s", n < 0 ? strerror(errno) : "name too long");
+		    "(%s): %s", GW_WORKER_EXE, n < 0 ? strerror(errno) : "empty");
 		return -1;
 	}
-	buf[n] = '\0';
+	g_strlcpy(buf, GW_WORKER_EXE, size);
 	return 0;
 }
 

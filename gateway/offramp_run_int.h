@@ -25,6 +25,7 @@ struct config;
 /* The spool file that counts them (a record: "starts N"). */
 #define GW_PREP_FILE "prep"
 #define GW_OFFRAMP_FAX_FILE "fax.tif"
+#define GW_WORKER_EXE "/proc/self/exe"
 
 enum ojob_phase {
 	OJ_LOADED = 0,        /* waiting for a document worker */
@@ -76,8 +77,8 @@ int gw_ojob_persist(struct ojob *j);
 void gw_ojob_changed(struct ojob *j);
 
 /* offramp_prep.c */
-/* The daemon's own binary, resolved now (after the privilege drop
- * /proc/self/exe is no longer readable). 0, or -1 with err. */
+/* The daemon's own binary as the worker is started (GW_WORKER_EXE), once
+ * checked that it can be found. 0, or -1 with err. */
 int gw_prep_exe(char *buf, size_t size, char *err, size_t errlen);
 /* Reads the job's count of interrupted preparations; marks it for the
  * quarantine at GW_PREP_DEATHS_MAX. */

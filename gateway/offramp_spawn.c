@@ -155,7 +155,8 @@ worker_spawn(struct gw_worker *w, const char *exe, int in_fd, int out_fd, char *
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	char ppid[24];
-	char *argv[] = { (char *)exe, (char *)GW_WORKER_ARG, w->id, ppid, NULL };
+	/* argv[0] as ps(1) should show it, whatever the path run. */
+	char *argv[] = { (char *)"t37gw", (char *)GW_WORKER_ARG, w->id, ppid, NULL };
 	int rc;
 
 	snprintf(ppid, sizeof(ppid), "%ld", (long)getpid());

@@ -13,6 +13,8 @@
    the third start the job is set aside - one failed DSN ("the document
    could not be processed"), the job in failed/, an error in the log - and
    the gateway goes on with new mail.
+5. The daemon's binary replaced while it runs (an upgrade): documents are
+   still prepared, by the binary the daemon runs.
 """
 import email
 import os
@@ -159,12 +161,37 @@ def part_two():
     gw.stop()
 
 
+def part_three():
+    """The daemon's binary replaced under it (a package upgrade): its
+    workers are still the binary it runs."""
+    import shutil
+    import smtpd_lib
+    bindir = tempfile.mkdtemp(prefix="t37bin.")
+    os.chmod(bindir, 0o755)
+    shutil.copy(os.path.join(BUILD, "t37gw"), os.path.join(bindir, "t37gw"))
+    smtpd_lib.BUILD = bindir
+    try:
+        gw = Gateway().start()
+    finally:
+        smtpd_lib.BUILD = BUILD
+    os.unlink(os.path.join(bindir, "t37gw"))
+    with open(os.path.join(bindir, "t37gw"), "w") as f:
+        f.write("#!/bin/sh\nexit 3\n")          # the "new version"
+    os.chmod(os.path.join(bindir, "t37gw"), 0o755)
+    job = submit(gw, text_mail(), "FAX=+19195550007@fax.test", "upgrade", notify="NEVER")
+    wait_log(gw, r"job=%s event=rendered" % job, 30)
+    gw.stop()
+    shutil.rmtree(bindir)
+    print("ok binary replaced while running: the worker is still the daemon's own")
+
+
 def main():
     if not os.access(T37FAX, os.X_OK):
         print("t37fax is not built")
         sys.exit(77)
     part_one()
     part_two()
+    part_three()
 
 
 if __name__ == "__main__":
