@@ -53,7 +53,8 @@ write_limits(const char *path)
  * unit runner that binary is this one. Tests steer one job's worker with
  * T37_TEST_WORKER="JOBID:ACTION" (several separated by ','), ACTION one of
  * abort, segv, hang, spin (burns CPU), hangkid (a sleeping child in its
- * process group, its pid in $T37_TEST_KIDPID, then hang), garbage, exit3,
+ * process group, its pid in $T37_TEST_KIDPID, then hang), garbage, babble
+ * (1 MiB of it, then hang), exit3,
  * sleepN (N ms, then work as usual), limits (its rlimits and nice value
  * into $T37_TEST_KIDPID, then work). Only this test binary knows them.
  */
@@ -98,6 +99,18 @@ worker_with_hooks(int argc, char **argv)
 			if (strncmp(act, "spin", 4) == 0)
 				for (volatile unsigned long n = 0;; n++)
 					;
+			if (strncmp(act, "babble", 6) == 0) {
+				static char junk[64 << 10];
+				int k;
+
+				memset(junk, 'x', sizeof(junk));
+				for (k = 0; k < 16; k++)
+					if (fwrite(junk, 1, sizeof(junk), stdout) != sizeof(junk))
+						break;
+				fflush(stdout);
+				for (;;)
+					pause();
+			}
 			if (strncmp(act, "garbage", 7) == 0) {
 				fputs("this is not a result record\n", stdout);
 				return 0;
