@@ -4,8 +4,8 @@
  * pipe before the worker exists (it fits the pipe), the worker is started
  * with posix_spawn (no fork of the threaded daemon), its answer is read
  * from a non-blocking pipe by a loop event, a timer kills its process
- * group at the limit, and it is reaped with WNOHANG polls once its answer
- * ended. Every way a worker can end - an answer, a crash, the time limit,
+ * group at the limit, and once its answer ended it is reaped when its
+ * pidfd says it exited (or, without pidfds, by WNOHANG polls). Every way a worker can end - an answer, a crash, the time limit,
  * garbage, an exit without an answer - becomes one result for the
  * callback, with the words the DSN gives and what the log should name.
  *
@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,8 +30,10 @@
 #include "gateway/offramp.h"
 #include "mime/mime.h"
 
-/* How often an exiting worker is polled for once its answer ended. */
-#define WORKER_REAP_POLL_US 10000
+/* Without a pidfd, how often an exiting worker is polled for once its
+ * answer ended: from the first interval, doubling up to the last. */
+#define WORKER_REAP_POLL_FIRST_US 500
+#define WORKER_REAP_POLL_MAX_US 20000
 
 enum worker_phase {
 	WORKER_RUNNING = 0,   /* reading its answer */
@@ -43,8 +46,11 @@ struct gw_worker {
 	char id[32];
 	pid_t pid;                        /* also its process group */
 	int fd;                           /* its stdout, read end (owned) */
+	int pidfd;                        /* readable when it exits (owned), or -1 */
 	struct event *read_ev;            /* owned */
+	struct event *exit_ev;            /* owned: on pidfd, or NULL */
 	struct event *timer;              /* owned: the limit, then reap polls */
+	unsigned poll_us;                 /* the next reap poll interval */
 	GString *buf;                     /* its answer so far (owned) */
 	enum worker_phase phase;
 	int killed;                       /* we sent SIGKILL */
@@ -59,6 +65,7 @@ static int worker_spawn(struct gw_worker *w, const char *exe, int in_fd, int out
     char *err, size_t errlen);
 static void worker_read_cb(evutil_socket_t fd, short what, void *arg);
 static void worker_timer_cb(evutil_socket_t fd, short what, void *arg);
+static void worker_exit_cb(evutil_socket_t fd, short what, void *arg);
 static void worker_kill(struct gw_worker *w);
 static void worker_reap_or_wait(struct gw_worker *w);
 static void worker_finish(struct gw_worker *w, int status);
@@ -85,7 +92,9 @@ gw_worker_start(struct event_base *base, const char *exe, const struct gw_worker
 	w->base = base;
 	g_strlcpy(w->id, req->id, sizeof(w->id));
 	w->fd = -1;
+	w->pidfd = -1;
 	w->pid = -1;
+	w->poll_us = WORKER_REAP_POLL_FIRST_US;
 	w->timeout = req->timeout;
 	w->done = done;
 	w->arg = arg;
@@ -117,6 +126,14 @@ gw_worker_start(struct event_base *base, const char *exe, const struct gw_worker
 	clock_gettime(CLOCK_MONOTONIC, &w->start);
 	w->deadline = w->start;
 	w->deadline.tv_sec += (time_t)req->timeout + GW_WORKER_GRACE;
+	/* Its exit, the moment it happens (Linux 5.3); else reaped by polls. */
+	if ((w->pidfd = pidfd_open(w->pid, 0)) >= 0 &&
+	    ((w->exit_ev = event_new(base, w->pidfd, EV_READ, worker_exit_cb, w)) == NULL ||
+	    event_add(w->exit_ev, NULL) != 0)) {
+		snprintf(err, errlen, "cannot watch the document worker");
+		gw_worker_free(w);
+		return NULL;
+	}
 	if (evutil_make_socket_nonblocking(w->fd) != 0 ||
 	    (w->read_ev = event_new(base, w->fd, EV_READ | EV_PERSIST, worker_read_cb,
 	    w)) == NULL ||
@@ -205,10 +222,14 @@ gw_worker_free(struct gw_worker *w)
 	}
 	if (w->read_ev != NULL)
 		event_free(w->read_ev);
+	if (w->exit_ev != NULL)
+		event_free(w->exit_ev);
 	if (w->timer != NULL)
 		event_free(w->timer);
 	if (w->fd >= 0)
 		close(w->fd);
+	if (w->pidfd >= 0)
+		close(w->pidfd);
 	g_string_free(w->buf, TRUE);
 	g_free(w);
 }
@@ -285,11 +306,24 @@ worker_kill(struct gw_worker *w)
 	kill(w->pid, SIGKILL);
 }
 
-/* Reaped: finish (the callback); else poll again shortly. */
+/* It exited (its pidfd became readable): reap it once its answer is read. */
+static void
+worker_exit_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct gw_worker *w = arg;
+
+	(void)fd;
+	(void)what;
+	if (w->phase == WORKER_REAPING)
+		worker_reap_or_wait(w);   /* may end in the callback: w is gone then */
+	/* Still reading: its answer ends at EOF, which then reaps it. */
+}
+
+/* Reaped: finish (the callback); else wait for the exit (pidfd) or poll. */
 static void
 worker_reap_or_wait(struct gw_worker *w)
 {
-	struct timeval tv = { 0, WORKER_REAP_POLL_US };
+	struct timeval tv = { 0, (suseconds_t)w->poll_us };
 	int status = 0;
 	pid_t r;
 
@@ -304,7 +338,20 @@ worker_reap_or_wait(struct gw_worker *w)
 	}
 	if (!w->killed && worker_past(&w->deadline))
 		worker_kill(w);
+	if (w->exit_ev != NULL) {
+		/* The exit wakes us; the timer still guards the limit. */
+		if (!event_pending(w->exit_ev, EV_READ, NULL))
+			event_add(w->exit_ev, NULL);
+		if (!w->killed) {
+			struct timeval left = { 1, 0 };
+
+			evtimer_add(w->timer, &left);
+		}
+		return;
+	}
 	evtimer_add(w->timer, &tv);
+	if (w->poll_us < WORKER_REAP_POLL_MAX_US)
+		w->poll_us *= 2;
 }
 
 /* The last thing done with w: the callback may free it. */
@@ -315,6 +362,8 @@ worker_finish(struct gw_worker *w, int status)
 
 	w->phase = WORKER_DONE;
 	event_del(w->timer);
+	if (w->exit_ev != NULL)
+		event_del(w->exit_ev);
 	worker_judge(w, status, &res);
 	res.secs = worker_elapsed(w);
 	w->done(w->arg, w, w->id, &res);
