@@ -78,8 +78,12 @@ worker_with_hooks(int argc, char **argv)
 
 			if (strncmp(act, "abort", 5) == 0)
 				abort();
-			if (strncmp(act, "segv", 4) == 0)
+			if (strncmp(act, "segv", 4) == 0) {
+				/* As the kernel delivers it, past any handler a
+				 * sanitizer installed. */
+				signal(SIGSEGV, SIG_DFL);
 				raise(SIGSEGV);
+			}
 			if (strncmp(act, "hangkid", 7) == 0) {
 				pid_t kid = fork();
 				FILE *f;
