@@ -91,10 +91,18 @@ worker_with_hooks(int argc, char **argv)
 				if (kid == 0)
 					for (;;)
 						pause();
-				if (kid > 0 && getenv("T37_TEST_KIDPID") != NULL &&
-				    (f = fopen(getenv("T37_TEST_KIDPID"), "w")) != NULL) {
-					fprintf(f, "%ld\n", (long)kid);
-					fclose(f);
+				/* Written whole, then renamed: a reader
+				 * never sees half a number. */
+				if (kid > 0 && getenv("T37_TEST_KIDPID") != NULL) {
+					char tmp[4096];
+
+					snprintf(tmp, sizeof(tmp), "%s.tmp",
+					    getenv("T37_TEST_KIDPID"));
+					if ((f = fopen(tmp, "w")) != NULL) {
+						fprintf(f, "%ld\n", (long)kid);
+						fclose(f);
+						rename(tmp, getenv("T37_TEST_KIDPID"));
+					}
 				}
 			}
 			if (strncmp(act, "hang", 4) == 0)

@@ -520,6 +520,7 @@ START_TEST(test_spawn_free_kills)
 		usleep(10000);
 	ck_assert_ptr_nonnull(text);
 	kid = (pid_t)atol(text);
+	ck_assert_int_gt(kid, 1);
 	gw_worker_free(oc.w);
 	ck_assert_int_eq(oc.done, 0);   /* no callback */
 	ck_assert_int_eq(kill((pid_t)pid, 0), -1);   /* reaped */
@@ -572,6 +573,7 @@ START_TEST(test_spawn_dies_with_parent)
 		usleep(10000);
 	ck_assert_ptr_nonnull(text);
 	kid = (pid_t)atol(text);
+	ck_assert_int_gt(kid, 1);
 	ck_assert(alive((pid_t)wpid));
 	ck_assert(alive(kid));
 	kill(daemon, SIGKILL);
