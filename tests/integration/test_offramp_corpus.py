@@ -12,6 +12,7 @@ pages. A mail expected to fail must give a DSN with its status and no call.
 Every DSN is checked with Python's email package; the daemon must still be
 running at the end and leave no document worker behind.
 """
+import atexit
 import os
 import re
 import subprocess
@@ -69,6 +70,8 @@ def main():
                              "--out", work, "--count", str(len(DELIVERED)),
                              "--ident", "+1 919 555 9000"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    for p in (busy, real):
+        atexit.register(lambda p=p: p.poll() is None and p.kill())
     time.sleep(0.5)
     pid = gw.proc.pid
     jobs = {}

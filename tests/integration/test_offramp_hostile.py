@@ -16,6 +16,7 @@
 5. The daemon's binary replaced while it runs (an upgrade): documents are
    still prepared, by the binary the daemon runs.
 """
+import atexit
 import email
 import os
 import re
@@ -79,6 +80,7 @@ def part_one():
     busy = subprocess.Popen([T37FAX, "answer", "--listen", "127.0.0.1:%d" % port,
                              "--out", tempfile.mkdtemp(prefix="t37host."), "--busy",
                              "--count", "1"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    atexit.register(lambda: busy.poll() is None and busy.kill())
     time.sleep(0.5)
     pid = gw.proc.pid
 
