@@ -4,7 +4,8 @@
 #   make test       install missing packages, build, run every test
 #   make demo       install missing packages, build, run the loopback demo
 #   make asan       the test suite built with ASan + UBSan (in build-asan/)
-#   make fuzz       every libFuzzer target for FUZZ_SECONDS each (clang-14)
+#   make fuzz       every libFuzzer target for FUZZ_SECONDS each (clang-14);
+#                   fails when a target finds a crash (its log and input in build-fuzz/)
 #   make bench      the benchmarks under bench/ (ratios against references)
 #   make install    PREFIX=/usr/local DESTDIR= (binaries, man pages, example, unit)
 #   make deps       install the Debian packages the project needs (no-op when present)
@@ -58,6 +59,8 @@ LIB_SRC  := $(filter-out gateway/main.c,$(wildcard $(addsuffix /*.c,$(MODULES)))
 TOOL_SRC := $(filter-out tools/t37fax.c,$(wildcard tools/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+# `make fuzz FUZZ_TARGETS="fuzz_a fuzz_b"` runs some of them only.
+FUZZ_TARGETS ?= $(patsubst tests/fuzz/%.c,%,$(FUZZ_SRC))
 BENCH_SRC := $(wildcard bench/*.c)
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
@@ -135,17 +138,23 @@ fuzz: deps
 	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang-14 OPT=-O1 WERROR= \
 	  SAN_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer" \
 	  $(FUZZ_BUILD)/libt37.a $(TOOL_OBJ:$(BUILD)/%=$(FUZZ_BUILD)/%)
-	@set -e; for f in $(FUZZ_SRC); do \
-	  n=$$(basename $$f .c); \
+	@fail=; for n in $(FUZZ_TARGETS); do \
 	  clang-14 $(filter-out -Werror -O2 $(GCC_WARN),$(ALL_CFLAGS)) -O1 -g \
-	    -fsanitize=fuzzer,address,undefined -o $(FUZZ_BUILD)/$$n $$f \
-	    $(TOOL_OBJ:$(BUILD)/%=$(FUZZ_BUILD)/%) $(FUZZ_BUILD)/libt37.a $(PKG_LIBS); \
+	    -fsanitize=fuzzer,address,undefined -o $(FUZZ_BUILD)/$$n tests/fuzz/$$n.c \
+	    $(TOOL_OBJ:$(BUILD)/%=$(FUZZ_BUILD)/%) $(FUZZ_BUILD)/libt37.a $(PKG_LIBS) || exit 1; \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$n; \
 	  seeds=; [ -d tests/fuzz/corpus/$$n ] && seeds=tests/fuzz/corpus/$$n; \
+	  case $$n in fuzz_mime_offramp) seeds="$$seeds tests/data/mail";; esac; \
 	  echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
-	  $(FUZZ_BUILD)/$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
-	    $(FUZZ_BUILD)/corpus/$$n $$seeds 2>&1 | tail -n 3; \
-	done
+	  $(FUZZ_BUILD)/$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_BUILD)/$$n- $(FUZZ_BUILD)/corpus/$$n $$seeds \
+	    > $(FUZZ_BUILD)/$$n.log 2>&1; rc=$$?; \
+	  awk -v n=$$n '/^Done [0-9]+ runs in/ { printf "fuzz: %s: %d runs in %d s (%d runs/s)\n", \
+	    n, $$2, $$5, $$2 / ($$5 > 0 ? $$5 : 1) }' $(FUZZ_BUILD)/$$n.log; \
+	  if [ $$rc -ne 0 ]; then tail -n 40 $(FUZZ_BUILD)/$$n.log; \
+	    echo "fuzz: $$n FAILED (exit $$rc); log $(FUZZ_BUILD)/$$n.log"; fail="$$fail $$n"; fi; \
+	done; \
+	if [ -n "$$fail" ]; then echo "fuzz: failed:$$fail"; exit 1; fi
 
 bench: deps
 	$(MAKE) all $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)

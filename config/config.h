@@ -91,6 +91,18 @@
 #define CONFIG_DEFAULT_RETRY_NOANSWER   3, 300
 #define CONFIG_DEFAULT_RETRY_FAILURE    3, 60
 
+/* The document worker (fax send render-timeout, render-workers,
+ * render-memory, max-pixels). */
+#define CONFIG_RENDER_TIMEOUT_DEFAULT   60        /* s, wall clock and CPU */
+#define CONFIG_RENDER_TIMEOUT_MAX       600
+#define CONFIG_RENDER_WORKERS_DEFAULT   4         /* documents at once */
+#define CONFIG_RENDER_WORKERS_MAX       32
+#define CONFIG_RENDER_MEMORY_DEFAULT    1024      /* MiB per worker */
+#define CONFIG_RENDER_MEMORY_MIN        64
+#define CONFIG_RENDER_MEMORY_MAX        65536
+#define CONFIG_MAX_PIXELS_DEFAULT       1000      /* million image pixels */
+#define CONFIG_MAX_PIXELS_MAX           100000
+
 /* ---- Diagnostics ---- */
 
 /*
@@ -364,6 +376,10 @@ struct config {
 		struct config_fax_retry retry_failure;
 		unsigned max_pages;
 		bool hold;                                /* accept, spool, do not call */
+		unsigned render_timeout;                  /* s per document */
+		unsigned render_workers;                  /* documents at once */
+		unsigned render_memory;                   /* MiB per worker */
+		unsigned max_pixels;                      /* million, images per document */
 	} fax_send;
 	struct config_pattern deny[CONFIG_MAX_DENY];  /* fax deny-pattern */
 	size_t n_deny;

@@ -124,6 +124,8 @@ cfg_handler cfg_recv_listen, cfg_recv_aliases, cfg_recv_max_recipients,
 cfg_handler cfg_fax_called_subscriber, cfg_fax_tsi, cfg_fax_max_speed,
     cfg_fax_ecm, cfg_fax_header, cfg_fax_coverpage, cfg_fax_retry,
     cfg_fax_max_pages, cfg_fax_hold, cfg_fax_deny_pattern;
+/* fax_render.c: the document worker's limits. */
+cfg_handler cfg_fax_render;
 
 /* The tables (commands.c, dialpeer.c). */
 extern const struct cfg_cmd cfg_top_commands[];

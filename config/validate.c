@@ -94,6 +94,10 @@ cfg_defaults(struct config *cfg)
 	cfg->fax_send.retry_no_answer = (struct config_fax_retry){ CONFIG_DEFAULT_RETRY_NOANSWER };
 	cfg->fax_send.retry_failure = (struct config_fax_retry){ CONFIG_DEFAULT_RETRY_FAILURE };
 	cfg->fax_send.max_pages = CONFIG_DEFAULT_MAX_PAGES;
+	cfg->fax_send.render_timeout = CONFIG_RENDER_TIMEOUT_DEFAULT;
+	cfg->fax_send.render_workers = CONFIG_RENDER_WORKERS_DEFAULT;
+	cfg->fax_send.render_memory = CONFIG_RENDER_MEMORY_DEFAULT;
+	cfg->fax_send.max_pixels = CONFIG_MAX_PIXELS_DEFAULT;
 }
 
 static void

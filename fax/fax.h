@@ -327,6 +327,15 @@ int fax_tiff_profile_s(const char *in, const char *out,
 /* Number of pages (directories) in a TIFF file, or -1 with err. */
 int fax_tiff_count_pages(const char *path, char *err, size_t errlen);
 
+/*
+ * The pixels (width x height summed over its pages) and the pages of a
+ * TIFF, from its directories alone; it stops counting past max_pages
+ * (then *pages is max_pages + 1). 0, or -1 with err (not a TIFF, corrupt
+ * directory, a page without a size).
+ */
+int fax_tiff_pixels(const char *path, unsigned max_pages, unsigned long long *pixels,
+    unsigned *pages, char *err, size_t errlen);
+
 /* ------------------------------------------------------------ text pages */
 
 #define FAX_TEXT_MAX_PAGES_DEFAULT	50

@@ -3,6 +3,8 @@
  * loads the config, builds the gateway context, registers the subsystems
  * and runs the life cycle (gateway/gw.h). Exit status: 0 normal end or
  * valid config (-t), 1 invalid config or start-up failure, 2 bad usage.
+ * Run as "t37gw --render-worker ..." by the daemon itself, it is the
+ * offramp's document worker instead.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 #include "config/config.h"
 #include "gateway/gw.h"
 #include "gateway/log.h"
+#include "gateway/offramp.h"
 #include "gateway/parts.h"
 
 #define GW_EXIT_OK 0
@@ -87,6 +90,10 @@ main(int argc, char **argv)
 	int c, check = 0, rc;
 	size_t i;
 
+	/* The offramp's document worker is this binary run again by the
+	 * daemon (gateway/offramp_worker.c); it is not a user's command. */
+	if (argc > 1 && strcmp(argv[1], GW_WORKER_ARG) == 0)
+		return gw_worker_main(argc, argv);
 	opterr = 0;
 	while ((c = getopt(argc, argv, "c:dhstV")) != -1) {
 		switch (c) {

@@ -10,18 +10,27 @@
  *   job               offramp_job.c    the intake's envelope, progress,
  *                                      the DSN/MDN a job owes
  *   render            offramp_render.c message parts -> one fax document
+ *   worker            offramp_worker.c the process that parses and renders
+ *                     offramp_spawn.c  (and its daemon side, and what they
+ *                     offramp_wire.c   say to each other)
  *   calls             offramp_call.c   config, dial requests, SIP outcomes,
  *                                      call admission
+ *   order             offramp_order.c  jobs to one number in arrival order
  *   runner            offramp_run.c    the offramp on the mail thread
+ *                     offramp_prep.c   (preparing documents, poison jobs)
  * The ladder, job and call pieces do no I/O and read no clock: times are
  * passed in, so they are tested without a network.
  */
 #ifndef T37_GW_OFFRAMP_H
 #define T37_GW_OFFRAMP_H
 
+#include <limits.h>
+#include <spawn.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+
+#include "mime/mime.h"
 
 struct mime_dsn_rcpt;
 
@@ -94,7 +103,8 @@ enum gw_stepdown {
 };
 
 #define GW_RETRY_STATUS_MAX 12
-#define GW_RETRY_DIAG_MAX 160
+/* Holds a whole parser or renderer diagnostic (MIME_ERRTEXT_MAX). */
+#define GW_RETRY_DIAG_MAX 1024
 #define GW_RETRY_CSI_MAX 24
 
 struct gw_rcpt_retry {
@@ -185,6 +195,8 @@ time_t gw_retry_until(const struct gw_rcpt_retry *r,
     const struct gw_retry_policy *p, time_t arrival);
 /* Plain words for the last failure ("the line was busy"), or NULL. */
 const char *gw_retry_reason(const struct gw_rcpt_retry *r);
+/* Is s an RFC 3463 status code (class.subject.detail, class 2, 4 or 5)? */
+int gw_retry_status_valid(const char *s);
 
 /* ---- notifications for a job (a message and its recipients) ---------- */
 
@@ -220,8 +232,9 @@ void gw_retry_dsn_rcpt(const struct gw_rcpt_retry *r,
 
 /* ---- persistence ------------------------------------------------------ */
 
-/* Longest encoded state (one line, no newline). */
-#define GW_RETRY_ENC_MAX 1024
+/* Longest encoded state (one line, no newline): the diagnostic may triple
+ * in xtext. */
+#define GW_RETRY_ENC_MAX 4096
 
 /*
  * r as one line of "key=value" words (text values in RFC 3461 xtext) for
@@ -236,21 +249,25 @@ int gw_retry_decode(const char *line, struct gw_rcpt_retry *r);
 struct mime_error;
 
 #define GW_PDF_GS_PATH "/usr/bin/gs"
-#define GW_PDF_TIMEOUT_DEFAULT 120     /* seconds for one document */
+#define GW_PDF_TIMEOUT_DEFAULT 60      /* seconds for one document */
 #define GW_PDF_MAX_PAGES_DEFAULT 100
 
 struct gw_pdf_opts {
 	const char *gs_path;     /* NULL: GW_PDF_GS_PATH */
 	unsigned max_pages;      /* 0: GW_PDF_MAX_PAGES_DEFAULT */
 	unsigned timeout;        /* seconds; 0: GW_PDF_TIMEOUT_DEFAULT */
+	int keep_group;          /* Ghostscript stays in the caller's process
+	                          * group (a worker that is killed as a group) */
 };
 
 /*
  * Renders the PDF at pdf into a multi-page TIFF at tiff_out (G4, 204x196
  * dpi, 1728 pixels wide, every page scaled to fit) by running Ghostscript
- * with -dSAFER, without a shell (posix_spawn, own process group, empty
- * environment but PATH and LC_ALL), stopped and killed after the time
- * limit. The result still goes through fax_tiff_normalize() before it is
+ * with -dSAFER, without a shell (posix_spawn, own process group unless
+ * keep_group, empty environment but PATH and LC_ALL), stopped and killed
+ * after the time limit. The file must start with "%PDF-" (the parser cuts
+ * what comes before): Ghostscript then reads it as PDF, never as
+ * PostScript. The result still goes through fax_tiff_normalize() before it is
  * sent. Blocks: run it off the event loop. Returns 0 and the page count,
  * or -1 with err: 5.3.4 (more than max_pages, or over the time limit),
  * 5.6.5 (Ghostscript could not convert it; its last message is quoted),
@@ -351,7 +368,7 @@ char *gw_offramp_job_mdn(struct gw_offramp_job *j, size_t i,
 
 struct fax_header;
 
-#define GW_RENDER_SECONDS_DEFAULT 300   /* preparing one document */
+#define GW_RENDER_SECONDS_DEFAULT 60    /* preparing one document */
 
 struct gw_render_opts {
 	unsigned max_pages;               /* whole fax, cover included; 0: 100 */
@@ -441,6 +458,175 @@ void gw_calls_release(struct gw_calls *c, const char *number, const char *trunk,
     unsigned peer);
 unsigned gw_calls_active(const struct gw_calls *c);
 
+/* ---- send order (gateway/offramp_order.c) ------------------------------ */
+
+/*
+ * Jobs to one number go out in arrival order: per number, the jobs that
+ * still owe it a fax, sorted by arrival time and then job id; only the
+ * first may call it.
+ */
+struct gw_order;
+struct gw_order *gw_order_new(void);
+void gw_order_free(struct gw_order *o);   /* accepts NULL */
+/* Queues job id (accepted at arrival) for number; once per job and number. */
+void gw_order_add(struct gw_order *o, const char *number, time_t arrival,
+    const char *id);
+/* May id call number now: first in its queue, or not queued for it? */
+int gw_order_first(const struct gw_order *o, const char *number, const char *id);
+/* Takes id out of number's queue. Returns the id that became first (owned
+ * by o, valid until the next change), NULL when the first did not change. */
+const char *gw_order_remove(struct gw_order *o, const char *number, const char *id);
+/* Jobs queued for number. */
+unsigned gw_order_waiting(const struct gw_order *o, const char *number);
+
+/* ---- documents prepared in a worker process --------------------------- */
+
+/*
+ * Untrusted mail is parsed and rendered by a separate process, the daemon's
+ * own binary run as "t37gw --render-worker ID PPID" (gateway/main.c), so
+ * that a crash, a hang or a memory explosion in GMime, libtiff, the
+ * renderer or Ghostscript fails one job and never the daemon:
+ *   offramp_wire.c    the request (daemon -> worker, on its stdin) and the
+ *                     result (worker -> daemon, on its stdout) as spool
+ *                     records, decoded strictly on both sides
+ *   offramp_worker.c  the worker: limits, parse, pixel budget, render
+ *   offramp_spawn.c   the daemon side: spawn, read, time limit, reap
+ */
+
+/* The worker's limits come from `fax send render-timeout`, `render-workers`,
+ * `render-memory` and `max-pixels` (config/config.h: CONFIG_RENDER_*). */
+#define GW_WORKER_ARG "--render-worker"
+/* The largest file a worker may write (decoded parts, pages): RLIMIT_FSIZE. */
+#define GW_WORKER_FILE_MAX (512ull << 20)
+/* Seconds the daemon allows past the limit before it kills the worker. */
+#define GW_WORKER_GRACE 5
+/* Workers run below the daemon's priority: the line thread must not wait. */
+#define GW_WORKER_NICE 10
+/* Largest request and result record. */
+#define GW_WORKER_REQ_MAX (60u << 10)     /* below a pipe's 64 KiB */
+#define GW_WORKER_RES_MAX (256u << 10)
+#define GW_WORKER_TEXT_MAX 256            /* config strings in a request */
+#define GW_WORKER_PARTS_MAX 512           /* the parts summary in a result */
+
+/* Everything one preparation needs; plain copies (the config may change
+ * while the worker runs). Strings "" when unused. */
+struct gw_worker_req {
+	char id[32];                          /* job id, for logs */
+	char msg_path[PATH_MAX];              /* the spooled message */
+	char dir[PATH_MAX];                   /* work directory (the job's) */
+	char out[PATH_MAX];                   /* the fax document to write */
+	char gs_path[PATH_MAX];
+	unsigned timeout;                     /* s; wall and CPU */
+	unsigned memory_mb;                   /* address space */
+	unsigned max_pages;                   /* whole fax */
+	unsigned max_mpixels;                 /* image pixels, millions */
+	int coverpage;
+	char cover_comment[GW_WORKER_TEXT_MAX];
+	char number[GW_WORKER_TEXT_MAX];      /* first fax recipient */
+	char sender[GW_WORKER_TEXT_MAX];      /* envelope sender */
+	char left[GW_WORKER_TEXT_MAX];        /* header line parts */
+	char center[GW_WORKER_TEXT_MAX];
+	char right[GW_WORKER_TEXT_MAX];
+	char date[32], time[16];              /* header $a$ $t$ */
+};
+
+/* How a preparation ended, for the log. */
+enum gw_worker_end {
+	GW_WORKER_RESULT = 0,   /* the worker answered (res.rc says how it went) */
+	GW_WORKER_SIGNAL,       /* killed by a signal (crash, CPU or file limit) */
+	GW_WORKER_TIMEOUT,      /* over the wall-clock limit; killed */
+	GW_WORKER_GARBAGE,      /* exited 0 without a readable answer */
+	GW_WORKER_EXIT,         /* exited non-zero without an answer */
+	GW_WORKER_SPAWN,        /* could not be started */
+};
+
+struct gw_worker_res {
+	int rc;                         /* 0: the document is at req.out */
+	struct mime_error err;          /* rc -1: status and words for the DSN */
+	unsigned pages;
+	char parts[GW_WORKER_PARTS_MAX];  /* "text/plain application/pdf", for logs */
+	struct mime_offramp *facts;     /* header facts for MDNs (owned), or NULL */
+	/* set by the daemon side */
+	enum gw_worker_end end;
+	int signal;                     /* GW_WORKER_SIGNAL */
+	int exit_status;                /* GW_WORKER_EXIT */
+	double secs;                    /* wall clock */
+};
+
+/* Request record: text (caller frees, g_free) and back; decode gives 0, or
+ * -1 with err on any defect (unknown version, missing or malformed field). */
+char *gw_worker_req_encode(const struct gw_worker_req *r, size_t *len);
+int gw_worker_req_decode(const char *buf, size_t len, struct gw_worker_req *r,
+    char *err, size_t errlen);
+/* Result record: m (may be NULL) gives the header facts. Decode is strict
+ * (it reads another process's output): 0, or -1 with err; res->facts is
+ * set (caller frees with gw_worker_res_clear()). */
+char *gw_worker_res_encode(const struct gw_worker_res *res,
+    const struct mime_offramp *m, size_t *len);
+int gw_worker_res_decode(const char *buf, size_t len, struct gw_worker_res *res,
+    char *err, size_t errlen);
+void gw_worker_res_clear(struct gw_worker_res *res);
+
+/*
+ * The preparation itself, in the calling process: parse req->msg_path
+ * (parts written to req->dir), check the image pixel budget, render to
+ * req->out with the page, time and Ghostscript limits of req. Fills res
+ * (rc, err, pages, parts, facts). Returns res->rc. The worker process runs
+ * this; the fuzzer calls it directly.
+ */
+int gw_worker_prepare(const struct gw_worker_req *req, struct gw_worker_res *res);
+/*
+ * main() of "t37gw --render-worker ID PPID": gw_worker_setup() then
+ * gw_worker_run(). Exit 0 when a result was written; 2 for a bad command
+ * line or request.
+ * _setup: binds the process to its parent (it dies with it, and kills its
+ * process group then), reads and checks the request on stdin, sets its
+ * limits (nice, RLIMIT_CPU, _AS, _FSIZE, _CORE, _NOFILE, an alarm).
+ * 0 and req, or the exit status.
+ * _run: prepares req and writes the result on stdout; the exit status.
+ */
+int gw_worker_main(int argc, char **argv);
+int gw_worker_setup(int argc, char **argv, struct gw_worker_req *req);
+int gw_worker_run(const struct gw_worker_req *req);
+
+struct event_base;
+struct gw_worker;   /* a running worker process, seen from the daemon */
+
+/*
+ * Called once on the event loop when the worker's outcome is known; res is
+ * the callee's to keep or clear (gw_worker_res_clear). The process is
+ * reaped by then; the callee may free w inside the callback.
+ */
+typedef void (gw_worker_done_fn)(void *arg, struct gw_worker *w, const char *id,
+    struct gw_worker_res *res);
+
+/*
+ * Starts exe (the daemon's own binary) as a worker for req, without
+ * blocking: the request is written into its
+ * stdin pipe before it starts, its answer is read from a pipe on the loop,
+ * it runs in its own process group at GW_WORKER_NICE, and it is killed
+ * (the whole group) req->timeout + GW_WORKER_GRACE seconds after the
+ * start. A crash, the time limit, garbage or a non-zero exit is turned
+ * into a failed result (end says which). NULL with err when it cannot be
+ * started. base must be the loop that will run the callbacks.
+ */
+struct gw_worker *gw_worker_start(struct event_base *base, const char *exe,
+    const struct gw_worker_req *req, gw_worker_done_fn *done, void *arg,
+    char *err, size_t errlen);
+/*
+ * Attributes for a child the daemon starts (posix_spawn): every signal at
+ * its default and none blocked (the daemon ignores SIGPIPE and its threads
+ * block some), and a process group of its own when own_group (so that it
+ * and what it starts can be killed together). Destroy with
+ * posix_spawnattr_destroy().
+ */
+void gw_spawn_attr_init(posix_spawnattr_t *at, int own_group);
+/* Kills a worker still running (SIGKILL to its group) and reaps it; no
+ * callback. Accepts NULL and finished workers. */
+void gw_worker_free(struct gw_worker *w);
+/* The worker's process id (its process group). */
+long gw_worker_pid(const struct gw_worker *w);
+
 /* ---- the offramp runner (gateway/offramp_run.c) ----------------------- */
 
 struct event_base;
@@ -450,7 +636,6 @@ struct queue;
 /* Places one call; the daemon passes sip_line_dial() on its line. 0 or -1. */
 typedef int (gw_offramp_dial_fn)(void *arg, const struct sip_dial_request *req);
 
-#define GW_OFFRAMP_RENDER_WORKERS 2    /* documents prepared at once */
 #define GW_OFFRAMP_RESCAN 5            /* seconds between spool scans */
 #define GW_OFFRAMP_LOCAL_RETRY 60      /* seconds after local trouble (4.3.x) */
 
@@ -458,15 +643,17 @@ struct gw_offramp;
 
 /*
  * The offramp on the mail thread: takes the jobs the intake committed to
- * the spool queue "offramp", prepares each document on a worker thread,
- * calls every recipient through dial (one call per number, the trunk and
- * dial-peer caps), runs the retry ladder on each SIP_EV_CALL_FINISHED the
+ * the spool queue "offramp", prepares each document in a worker process
+ * (a job whose preparation the daemon's death interrupted twice is failed
+ * and set aside instead), calls every recipient through dial (jobs to one
+ * number in arrival order, one call per number, the trunk and dial-peer
+ * caps), runs the retry ladder on each SIP_EV_CALL_FINISHED the
  * daemon hands to gw_offramp_call_finished(), writes the job's progress
  * ("state") before each call and after each result, queues the DSNs and
  * MDNs it owes into the mail queue q (a job of QUEUE_NAME from <>; q may
  * be NULL: committed, not scheduled), and removes the job when every
- * recipient is final and reported. base must have pthreads enabled
- * (evthread_use_pthreads). cfg, sp, q are borrowed. NULL with err.
+ * recipient is final and reported. The worker is this process's own
+ * binary (/proc/self/exe). cfg, sp, q are borrowed. NULL with err.
  */
 struct gw_offramp *gw_offramp_new(struct event_base *base, struct spool *sp,
     struct queue *q, const struct config *cfg, gw_offramp_dial_fn *dial,
@@ -483,7 +670,8 @@ void gw_offramp_call_finished(struct gw_offramp *o, const struct sip_event *ev);
 /* Jobs in memory, calls in progress (status, tests). */
 unsigned gw_offramp_jobs(const struct gw_offramp *o);
 unsigned gw_offramp_calls(const struct gw_offramp *o);
-/* Stops scheduling; waits for the workers; frees. Jobs stay in the spool. */
+/* Stops scheduling; kills the document workers still running (their jobs
+ * are prepared again at the next start); frees. Jobs stay in the spool. */
 void gw_offramp_free(struct gw_offramp *o);
 
 #endif

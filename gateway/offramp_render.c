@@ -9,8 +9,8 @@
  * will report: 5.3.4 for limits, 5.6.5 for content that could not be
  * converted, 4.3.0 for local trouble (worth another try later).
  *
- * Blocks (Ghostscript, libtiff): run it on a worker thread, never on the
- * event loop.
+ * Blocks (Ghostscript, libtiff) and reads untrusted content: the document
+ * worker process runs it (offramp_worker.c), never the daemon.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -38,6 +38,7 @@ struct render {
 	time_t deadline;
 	GPtrArray *inputs;     /* normalized files, in order (owned strings) */
 	GPtrArray *scratch;    /* files to remove at the end (owned strings) */
+	GPtrArray *names;      /* part names for diagnostics (owned strings) */
 	size_t skip_part;      /* part shown on the cover, or (size_t)-1 */
 };
 
@@ -47,6 +48,7 @@ static int render_cover(struct render *r, unsigned body_pages, const char *path,
 static char *cover_text(const struct render *r, unsigned total);
 static char *scratch_path(struct render *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+static const char *scratch_name(struct render *r, const struct mime_part *p);
 static int over_time(struct render *r);
 static int rerr(struct mime_error *err, const char *status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -62,6 +64,7 @@ gw_offramp_render(const struct mime_offramp *m, const struct gw_render_opts *o,
 		    GW_RENDER_SECONDS_DEFAULT),
 		.inputs = g_ptr_array_new_with_free_func(g_free),
 		.scratch = g_ptr_array_new_with_free_func(g_free),
+		.names = g_ptr_array_new_with_free_func(g_free),
 		.skip_part = (size_t)-1,
 	};
 	struct fax_tiff_limits lim = { .max_pages = r.max_pages };
@@ -133,6 +136,7 @@ out:
 		unlink(g_ptr_array_index(r.scratch, i));
 	g_ptr_array_free(r.inputs, TRUE);
 	g_ptr_array_free(r.scratch, TRUE);
+	g_ptr_array_free(r.names, TRUE);
 	return rc;
 }
 
@@ -141,7 +145,9 @@ static int
 render_part(struct render *r, size_t i)
 {
 	const struct mime_part *p = mime_offramp_part(r->m, i);
-	const char *name = p->filename ? p->filename : p->type;
+	/* Named whole (never cut inside the name or the type): it goes into
+	 * the DSN. Owned by r. */
+	const char *name = scratch_name(r, p);
 	struct fax_text_options to = { .max_pages = r->max_pages };
 	struct fax_tiff_limits lim = { .max_pages = r->max_pages };
 	struct fax_tiff_info info;
@@ -162,7 +168,7 @@ render_part(struct render *r, size_t i)
 
 		if (fax_tiff_normalize(in, 1, dst, &lim, &info, ferr, sizeof(ferr)) != 0)
 			return rerr(r->err, strstr(ferr, "too many pages") ? "5.3.4" : "5.6.5",
-			    "the image \"%.80s\" could not be converted: %s", name, ferr);
+			    "%s could not be converted: %s", name, ferr);
 		break;
 	}
 	case MIME_PART_PDF: {
@@ -174,12 +180,17 @@ render_part(struct render *r, size_t i)
 		time_t left = r->deadline - time(NULL);
 
 		po.max_pages = r->max_pages;
-		po.timeout = left > 0 ? (unsigned)left : 1;
+		/* The document's own limit, or less when the rest of the
+		 * message left less: never more than either. */
+		if (po.timeout == 0)
+			po.timeout = GW_PDF_TIMEOUT_DEFAULT;
+		if (left < (time_t)po.timeout)
+			po.timeout = left > 0 ? (unsigned)left : 1;
 		if (gw_pdf_render(p->path, raw, &po, &n, &perr) != 0)
-			return rerr(r->err, perr.status, "\"%.80s\": %s", name, perr.text);
+			return rerr(r->err, perr.status, "%s: %s", name, perr.text);
 		if (fax_tiff_normalize(in, 1, dst, &lim, &info, ferr, sizeof(ferr)) != 0)
-			return rerr(r->err, "5.6.5", "the PDF \"%.80s\" could not be "
-			    "converted: %s", name, ferr);
+			return rerr(r->err, "5.6.5", "%s could not be converted: %s",
+			    name, ferr);
 		break;
 	}
 	}
@@ -264,6 +275,16 @@ scratch_path(struct render *r, const char *fmt, ...)
 	return path;
 }
 
+/* The part as diagnostics name it (mime_part_name). Owned by r. */
+static const char *
+scratch_name(struct render *r, const struct mime_part *p)
+{
+	char *name = mime_part_name(p->type, p->filename);
+
+	g_ptr_array_add(r->names, name);
+	return name;
+}
+
 static int
 over_time(struct render *r)
 {
@@ -280,9 +301,8 @@ rerr(struct mime_error *err, const char *status, const char *fmt, ...)
 
 	if (err->status[0] != '\0')
 		return -1;   /* the first cause wins */
-	g_strlcpy(err->status, status, sizeof(err->status));
 	va_start(ap, fmt);
-	g_vsnprintf(err->text, sizeof(err->text), fmt, ap);
+	mime_error_vset(err, status, fmt, ap);
 	va_end(ap);
 	return -1;
 }

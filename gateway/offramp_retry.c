@@ -41,7 +41,6 @@ static void retry_final_status(struct gw_rcpt_retry *r,
 static int wants_final(const struct gw_rcpt_retry *r);
 static int dsn_allowed(const struct gw_dsn_policy *dp, const char *sender);
 static void copy_text(char *dst, size_t size, const char *src);
-static int status_valid(const char *s);
 static int dec_num(const char *s, long long lo, long long hi, long long *out);
 static int dec_text(const char *x, char *out, size_t size);
 
@@ -148,7 +147,8 @@ gw_retry_init(struct gw_rcpt_retry *r, unsigned notify, time_t now)
 void
 gw_retry_fail_now(struct gw_rcpt_retry *r, const char *status, const char *diag)
 {
-	copy_text(r->status, sizeof(r->status), status_valid(status) ? status : "5.0.0");
+	copy_text(r->status, sizeof(r->status),
+	    gw_retry_status_valid(status) ? status : "5.0.0");
 	copy_text(r->diag, sizeof(r->diag), diag);
 	r->permanent = 1;
 	retry_enter(r, GW_RCPT_FAILED);
@@ -204,8 +204,8 @@ gw_retry_result(struct gw_rcpt_retry *r, const struct gw_retry_policy *p,
 		return GW_RETRY_DELIVERED;
 	case GW_CALL_PERMANENT:
 		copy_text(r->status, sizeof(r->status),
-		    res->status != NULL && status_valid(res->status) && res->status[0] == '5' ?
-		    res->status : "5.1.1");
+		    res->status != NULL && gw_retry_status_valid(res->status) &&
+		    res->status[0] == '5' ? res->status : "5.1.1");
 		r->permanent = 1;
 		retry_enter(r, GW_RCPT_FAILED);
 		return GW_RETRY_FAILED;
@@ -539,7 +539,7 @@ gw_retry_decode(const char *line, struct gw_rcpt_retry *r)
 		return -1;
 	if (strcmp(val[K_ST], "-") == 0)
 		t.status[0] = '\0';
-	else if (status_valid(val[K_ST]))
+	else if (gw_retry_status_valid(val[K_ST]))
 		copy_text(t.status, sizeof(t.status), val[K_ST]);
 	else
 		return -1;
@@ -567,22 +567,22 @@ gw_retry_decode(const char *line, struct gw_rcpt_retry *r)
 
 /* ---- helpers ---------------------------------------------------------- */
 
-/* Copies src (NULL -> "") cut to size, control characters as spaces. */
+/* Copies src (NULL -> "") fitted to size at a word boundary
+ * (mime_text_fit), control characters as spaces. */
 static void
 copy_text(char *dst, size_t size, const char *src)
 {
 	size_t i;
 
-	if (src == NULL)
-		src = "";
-	for (i = 0; i + 1 < size && src[i] != '\0'; i++)
-		dst[i] = (unsigned char)src[i] < 0x20 || src[i] == 0x7f ? ' ' : src[i];
-	dst[i] = '\0';
+	mime_text_fit(dst, size, src);
+	for (i = 0; dst[i] != '\0'; i++)
+		if ((unsigned char)dst[i] < 0x20 || dst[i] == 0x7f)
+			dst[i] = ' ';
 }
 
 /* An RFC 3463 code: class.subject.detail. */
-static int
-status_valid(const char *s)
+int
+gw_retry_status_valid(const char *s)
 {
 	int a, b, c, n = -1;
 

@@ -2,9 +2,10 @@
  * gateway/offramp_run: the offramp on the mail thread. One job per
  * accepted message (spool queue "offramp", written by the intake):
  *
- *   load (env + state) -> prepare the document on a worker thread
- *     -> per recipient: admit, persist DIALING, dial -> result -> ladder
- *     -> persist -> reports (DSN, MDN) into the mail queue -> done: remove
+ *   load (env + state) -> prepare the document in a worker process
+ *     (offramp_prep.c) -> per recipient: first in its number's arrival
+ *     order, admit, persist DIALING, dial -> result -> ladder -> persist
+ *     -> reports (DSN, MDN) into the mail queue -> done: remove
  *
  * The job's progress is the "state" file of the spool job, rewritten with
  * spool_replace() before every call and after every result, so a restart
@@ -14,15 +15,19 @@
  * Reports are queued before the state that marks them sent is written,
  * for the same reason.
  *
- * Slow work refers back by id, never by pointer (house style 14): a call
- * carries a call number mapped to (job id, recipient); a finished render
- * carries the job id. Results for vanished jobs are logged and dropped.
+ * Slow work refers back by id, never by pointer: a call carries a call
+ * number mapped to (job id, recipient); a finished preparation carries the
+ * job id. Results for vanished jobs are logged and dropped.
  *
- * Not here: SMTP (intake, mail queue), SIP (the line thread), rendering
- * (offramp_render.c), the ladder (offramp_retry.c).
+ * Jobs to one number go out in arrival order (offramp_order.c): a
+ * recipient calls only when no earlier job still owes its number a fax,
+ * whatever made that one late (a slow document, a busy line waiting for
+ * its retry, a restart); when it becomes final the next job is woken.
+ *
+ * Not here: SMTP (intake, mail queue), SIP (the line thread), preparing
+ * the document (offramp_prep.c), the ladder (offramp_retry.c).
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,32 +41,13 @@
 #include "gateway/intake.h"
 #include "gateway/log.h"
 #include "gateway/offramp.h"
+#include "gateway/offramp_run_int.h"
 #include "gateway/queue.h"
 #include "gateway/spool.h"
 #include "mime/mime.h"
 #include "sip/sip.h"
 
 #define OFFRAMP_ADMIT_RETRY 5     /* seconds: a call was not admitted yet */
-#define OFFRAMP_FAX_FILE "fax.tif"
-
-enum ojob_phase {
-	OJ_LOADED = 0,        /* waiting for a render worker */
-	OJ_RENDERING,
-	OJ_CALLING,           /* document ready; the ladder runs */
-	OJ_WAITING,           /* local trouble; render again later */
-};
-
-/* One job in memory. Owned by the runner's table (key: id). */
-struct ojob {
-	struct gw_offramp *o;                /* borrowed */
-	char id[SPOOL_ID_LEN + 1];
-	enum ojob_phase phase;
-	struct gw_offramp_job *job;          /* owned */
-	struct mime_offramp *msg;            /* owned; NULL until rendered */
-	unsigned pages;
-	unsigned calls;                      /* calls in progress */
-	struct event *timer;                 /* owned */
-};
 
 /* A call in progress: what its SIP events refer to. */
 struct ocall {
@@ -73,62 +59,14 @@ struct ocall {
 	unsigned peer;
 };
 
-/* Work for a render thread; ownership moves to the thread and back. */
-struct rtask {
-	struct gw_offramp *o;                /* for the done list only */
-	char id[SPOOL_ID_LEN + 1];
-	char msg_path[PATH_MAX];
-	char dir[PATH_MAX];
-	char out[PATH_MAX];
-	char number[SIP_NUMBER_MAX];
-	/* copies of the config values used (the config may be swapped) */
-	char left[256], center[256], right[256], comment[256], gs[PATH_MAX];
-	char date[32], time[16], sender[256];
-	struct fax_header header;
-	struct gw_render_opts ropts;
-	/* results */
-	struct mime_offramp *msg;            /* owned by the task until taken */
-	unsigned pages;
-	struct mime_error err;
-	int rc;
-};
-
-struct gw_offramp {
-	struct event_base *base;             /* borrowed */
-	struct spool *sp;                    /* borrowed */
-	struct queue *q;                     /* borrowed, may be NULL */
-	const struct config *cfg;            /* borrowed */
-	gw_offramp_dial_fn *dial;
-	void *dial_arg;
-	GHashTable *jobs;                    /* id -> struct ojob (owned) */
-	GHashTable *calls;                   /* call_no -> struct ocall (owned) */
-	struct gw_calls *admit;              /* owned */
-	uint64_t next_call_no;
-	struct event *scan_ev;               /* owned: periodic rescan */
-	struct event *done_ev;               /* owned: a render finished */
-	pthread_mutex_t lock;                /* guards done, nworkers */
-	pthread_cond_t idle;                 /* signalled when a worker ends */
-	GQueue done;                         /* struct rtask * finished (locked) */
-	GQueue pending;                      /* ids waiting for a worker (owned) */
-	unsigned nworkers;                   /* (locked) */
-	int stopping;
-};
-
 static struct ojob *ojob_load(struct gw_offramp *o, const char *id);
 static void ojob_free(gpointer p);
-static void ojob_render_request(struct ojob *j);
-static void ojob_fail_all(struct ojob *j, const struct mime_error *err);
-static void ojob_run(struct ojob *j);
 static int ojob_dial(struct ojob *j, size_t i, time_t now);
-static void ojob_changed(struct ojob *j);
-static void ojob_schedule(struct ojob *j, time_t when);
-static int ojob_persist(struct ojob *j);
 static void ojob_forward_postmaster(struct ojob *j);
+static void order_add_job(struct ojob *j);
+static void order_sync(struct ojob *j, int all);
 static int report_queue(struct gw_offramp *o, const char *from, const char *to,
     const char *buf, size_t len, const char *ref);
-static void runner_pump(struct gw_offramp *o);
-static void *render_thread(void *arg);
-static void render_done_cb(evutil_socket_t fd, short what, void *arg);
 static void ojob_timer_cb(evutil_socket_t fd, short what, void *arg);
 static void scan_cb(evutil_socket_t fd, short what, void *arg);
 static int scan_one(const char *id, void *arg);
@@ -151,14 +89,15 @@ gw_offramp_new(struct event_base *base, struct spool *sp, struct queue *q,
 	o->jobs = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, ojob_free);
 	o->calls = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	o->admit = gw_calls_new();
+	o->order = gw_order_new();
 	o->next_call_no = 1;
-	pthread_mutex_init(&o->lock, NULL);
-	pthread_cond_init(&o->idle, NULL);
-	g_queue_init(&o->done);
 	g_queue_init(&o->pending);
+	if (gw_prep_exe(o->exe, sizeof(o->exe), err, errlen) != 0) {
+		gw_offramp_free(o);
+		return NULL;
+	}
 	o->scan_ev = event_new(base, -1, EV_PERSIST, scan_cb, o);
-	o->done_ev = event_new(base, -1, 0, render_done_cb, o);
-	if (o->scan_ev == NULL || o->done_ev == NULL || event_add(o->scan_ev, &tv) != 0) {
+	if (o->scan_ev == NULL || event_add(o->scan_ev, &tv) != 0) {
 		snprintf(err, errlen, "offramp: cannot create events");
 		gw_offramp_free(o);
 		return NULL;
@@ -167,8 +106,8 @@ gw_offramp_new(struct event_base *base, struct spool *sp, struct queue *q,
 }
 
 /* "fax send hold": jobs are loaded and kept, never rendered nor dialed. */
-static int
-runner_held(const struct gw_offramp *o)
+int
+gw_ojob_held(const struct gw_offramp *o)
 {
 	return o->cfg->fax_send.hold;
 }
@@ -183,11 +122,11 @@ log_hold(const struct gw_offramp *o)
 void
 gw_offramp_set_config(struct gw_offramp *o, const struct config *cfg)
 {
-	int was_held = runner_held(o);
+	int was_held = gw_ojob_held(o);
 	GList *ids, *l;
 
 	o->cfg = cfg;
-	if (runner_held(o)) {
+	if (gw_ojob_held(o)) {
 		log_hold(o);
 		return;
 	}
@@ -202,10 +141,10 @@ gw_offramp_set_config(struct gw_offramp *o, const struct config *cfg)
 		struct ojob *j = g_hash_table_lookup(o->jobs, l->data);
 
 		if (j != NULL && j->phase == OJ_CALLING)
-			ojob_run(j);
+			gw_ojob_run(j);
 	}
 	g_list_free_full(ids, g_free);
-	runner_pump(o);
+	gw_prep_pump(o);
 }
 
 int
@@ -215,7 +154,7 @@ gw_offramp_start(struct gw_offramp *o, char *err, size_t errlen)
 		snprintf(err, errlen, "offramp: cannot scan the spool: %s", strerror(errno));
 		return -1;
 	}
-	if (runner_held(o))
+	if (gw_ojob_held(o))
 		log_hold(o);
 	return 0;
 }
@@ -236,27 +175,23 @@ gw_offramp_free(struct gw_offramp *o)
 	if (o == NULL)
 		return;
 	o->stopping = 1;
-	/* Workers are detached; wait until the last one has handed back. */
-	pthread_mutex_lock(&o->lock);
-	while (o->nworkers > 0)
-		pthread_cond_wait(&o->idle, &o->lock);
-	pthread_mutex_unlock(&o->lock);
-	while (!g_queue_is_empty(&o->done)) {
-		struct rtask *t = g_queue_pop_head(&o->done);
+	/* Workers still preparing are ended now; their jobs are prepared
+	 * again at the next start, and a stop is no death of the daemon. */
+	if (o->jobs != NULL) {
+		GHashTableIter it;
+		gpointer v;
 
-		mime_offramp_free(t->msg);
-		g_free(t);
+		g_hash_table_iter_init(&it, o->jobs);
+		while (g_hash_table_iter_next(&it, NULL, &v))
+			gw_prep_cancel(v);
 	}
 	g_queue_clear_full(&o->pending, g_free);
 	if (o->scan_ev)
 		event_free(o->scan_ev);
-	if (o->done_ev)
-		event_free(o->done_ev);
 	g_hash_table_destroy(o->jobs);
 	g_hash_table_destroy(o->calls);
 	gw_calls_free(o->admit);
-	pthread_cond_destroy(&o->idle);
-	pthread_mutex_destroy(&o->lock);
+	gw_order_free(o->order);
 	g_free(o);
 }
 
@@ -293,10 +228,15 @@ scan_one(const char *id, void *arg)
 	}
 	g_strlcpy(keep, j->id, sizeof(keep));
 	g_hash_table_insert(o->jobs, j->id, j);
+	order_add_job(j);
 	ojob_forward_postmaster(j);
-	ojob_changed(j);   /* reports left over from before a restart; may end it */
+	if (j->quarantine) {
+		gw_prep_quarantine(j);   /* may end it */
+		return 0;
+	}
+	gw_ojob_changed(j);   /* reports left over from before a restart; may end it */
 	if ((j = g_hash_table_lookup(o->jobs, keep)) != NULL)
-		ojob_render_request(j);
+		gw_prep_request(j);
 	return 0;
 }
 
@@ -353,8 +293,9 @@ ojob_load(struct gw_offramp *o, const char *id)
 		ojob_free(j);
 		return NULL;
 	}
+	gw_prep_load(j);
 	if (recovered)
-		ojob_persist(j);
+		gw_ojob_persist(j);
 	log_info("job=%s dir=offramp event=loaded rcpts=%zu", id, j->job->nrcpts);
 	return j;
 }
@@ -366,6 +307,11 @@ ojob_free(gpointer p)
 
 	if (j == NULL)
 		return;
+	if (j->worker != NULL) {
+		gw_worker_free(j->worker);
+		j->o->nworkers--;
+	}
+	order_sync(j, 1);
 	if (j->timer != NULL)
 		event_free(j->timer);
 	gw_offramp_job_free(j->job);
@@ -404,194 +350,70 @@ ojob_forward_postmaster(struct ojob *j)
 		changed = 1;
 	}
 	if (changed)
-		ojob_persist(j);
+		gw_ojob_persist(j);
 }
 
-/* ---- rendering on worker threads ----------------------------------------- */
+/* ---- send order ----------------------------------------------------------- */
 
+/* Queues the job for every number it still owes a fax. */
 static void
-ojob_render_request(struct ojob *j)
+order_add_job(struct ojob *j)
 {
-	int fax_left = 0;
 	size_t i;
 
-	for (i = 0; i < j->job->nrcpts; i++)
-		if (!j->job->rcpts[i].postmaster &&
-		    j->job->rcpts[i].retry.phase != GW_RCPT_DELIVERED &&
-		    j->job->rcpts[i].retry.phase != GW_RCPT_FAILED)
-			fax_left = 1;
-	if (!fax_left || j->phase == OJ_RENDERING)
-		return;
-	j->phase = OJ_RENDERING;
-	g_queue_push_tail(&j->o->pending, g_strdup(j->id));
-	runner_pump(j->o);
-}
+	for (i = 0; i < j->job->nrcpts; i++) {
+		const struct gw_offramp_rcpt *r = &j->job->rcpts[i];
 
-/* Starts workers for pending renders, up to GW_OFFRAMP_RENDER_WORKERS. */
-static void
-runner_pump(struct gw_offramp *o)
-{
-	const struct config *cfg = o->cfg;
-
-	while (!o->stopping && !runner_held(o) && !g_queue_is_empty(&o->pending)) {
-		char *id;
-		struct ojob *j;
-		struct rtask *t;
-		time_t now = time(NULL);
-		struct tm tm;
-
-		pthread_mutex_lock(&o->lock);
-		if (o->nworkers >= GW_OFFRAMP_RENDER_WORKERS) {
-			pthread_mutex_unlock(&o->lock);
-			return;
-		}
-		o->nworkers++;
-		pthread_mutex_unlock(&o->lock);
-		id = g_queue_pop_head(&o->pending);
-		j = g_hash_table_lookup(o->jobs, id);
-		if (j == NULL) {
-			g_free(id);
-			pthread_mutex_lock(&o->lock);
-			o->nworkers--;
-			pthread_mutex_unlock(&o->lock);
-			continue;
-		}
-		t = g_new0(struct rtask, 1);
-		g_strlcpy(t->id, id, sizeof(t->id));
-		g_free(id);
-		spool_path(o->sp, GW_INTAKE_QUEUE, t->id, "msg", t->msg_path, sizeof(t->msg_path));
-		spool_path(o->sp, GW_INTAKE_QUEUE, t->id, NULL, t->dir, sizeof(t->dir));
-		spool_path(o->sp, GW_INTAKE_QUEUE, t->id, OFFRAMP_FAX_FILE, t->out, sizeof(t->out));
-		/* The header shows the first fax recipient; one document serves all. */
-		for (size_t i = 0; i < j->job->nrcpts; i++)
-			if (!j->job->rcpts[i].postmaster && j->job->rcpts[i].number) {
-				g_strlcpy(t->number, j->job->rcpts[i].number, sizeof(t->number));
-				break;
-			}
-		g_strlcpy(t->left, cfg->fax_send.left_header, sizeof(t->left));
-		g_strlcpy(t->center, cfg->fax_send.center_header, sizeof(t->center));
-		g_strlcpy(t->right, cfg->fax_send.right_header, sizeof(t->right));
-		g_strlcpy(t->comment, cfg->fax_send.coverpage_comment, sizeof(t->comment));
-		gmtime_r(&now, &tm);
-		strftime(t->date, sizeof(t->date), "%Y-%m-%d", &tm);
-		strftime(t->time, sizeof(t->time), "%H:%M UTC", &tm);
-		t->header.left = t->left;
-		t->header.center = t->center;
-		t->header.right = t->right;
-		t->header.vars.date = t->date;
-		t->header.vars.time = t->time;
-		t->header.vars.destination = t->number;
-		g_strlcpy(t->sender, j->job->from, sizeof(t->sender));
-		t->header.vars.sender = t->sender;
-		t->ropts.max_pages = cfg->fax_send.max_pages;
-		t->ropts.coverpage = cfg->fax_send.coverpage;
-		t->ropts.cover_comment = t->comment;
-		t->ropts.to_number = t->number;
-		t->ropts.header = (t->left[0] || t->center[0] || t->right[0]) ? &t->header : NULL;
-		g_strlcpy(t->gs, GW_PDF_GS_PATH, sizeof(t->gs));
-		t->ropts.pdf.gs_path = t->gs;
-		t->o = o;
-		{
-			pthread_t th;
-			pthread_attr_t at;
-			int rc;
-
-			pthread_attr_init(&at);
-			pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-			rc = pthread_create(&th, &at, render_thread, t);
-			pthread_attr_destroy(&at);
-			if (rc != 0) {
-				log_warnx("job=%s cannot start a render thread: %s", t->id,
-				    strerror(rc));
-				t->rc = -1;
-				g_strlcpy(t->err.status, "4.3.0", sizeof(t->err.status));
-				g_strlcpy(t->err.text, "no render thread", sizeof(t->err.text));
-				pthread_mutex_lock(&o->lock);
-				g_queue_push_tail(&o->done, t);
-				o->nworkers--;
-				pthread_mutex_unlock(&o->lock);
-				event_active(o->done_ev, 0, 0);
-				return;
-			}
-		}
-		log_info("job=%s event=render", t->id);
+		if (!r->postmaster && r->number != NULL &&
+		    (r->retry.phase == GW_RCPT_READY || r->retry.phase == GW_RCPT_DIALING))
+			gw_order_add(j->o->order, r->number, j->job->received, j->id);
 	}
 }
 
-/* Worker: parse and render; touches nothing of the runner but the done list. */
-static void *
-render_thread(void *arg)
-{
-	struct rtask *t = arg;
-	struct gw_offramp *o = t->o;
-	struct mime_offramp_opts mo = { .out_dir = t->dir, .allow_empty = t->ropts.coverpage };
-
-	t->msg = mime_offramp_parse_file(t->msg_path, &mo, &t->err);
-	if (t->msg == NULL)
-		t->rc = -1;
-	else
-		t->rc = gw_offramp_render(t->msg, &t->ropts, t->dir, t->out, &t->pages, &t->err);
-	pthread_mutex_lock(&o->lock);
-	g_queue_push_tail(&o->done, t);
-	o->nworkers--;
-	/* Under the lock: gw_offramp_free() cannot free done_ev meanwhile. */
-	event_active(o->done_ev, 0, 0);
-	pthread_cond_signal(&o->idle);
-	pthread_mutex_unlock(&o->lock);
-	return NULL;
-}
-
+/*
+ * Takes the job out of the queues of the numbers it no longer owes a fax
+ * (all of them when all is set: the job goes away), and wakes each job
+ * that became first for a number, when its document is ready.
+ */
 static void
-render_done_cb(evutil_socket_t fd, short what, void *arg)
+order_sync(struct ojob *j, int all)
 {
-	struct gw_offramp *o = arg;
+	struct gw_offramp *o = j->o;
+	size_t i, k;
 
-	(void)fd;
-	(void)what;
-	for (;;) {
-		struct rtask *t;
-		struct ojob *j;
+	for (i = 0; i < j->job->nrcpts; i++) {
+		const struct gw_offramp_rcpt *r = &j->job->rcpts[i];
+		const char *next;
+		struct ojob *n;
+		int still = 0;
 
-		pthread_mutex_lock(&o->lock);
-		t = g_queue_pop_head(&o->done);
-		pthread_mutex_unlock(&o->lock);
-		if (t == NULL)
-			break;
-		j = g_hash_table_lookup(o->jobs, t->id);
-		if (j == NULL) {
-			log_info("job=%s render result for a job no longer here", t->id);
-			mime_offramp_free(t->msg);
-			g_free(t);
+		if (r->postmaster || r->number == NULL)
 			continue;
+		/* Another recipient of this job may owe the same number. */
+		for (k = 0; k < j->job->nrcpts && !all; k++)
+			if (!j->job->rcpts[k].postmaster && j->job->rcpts[k].number != NULL &&
+			    strcmp(j->job->rcpts[k].number, r->number) == 0 &&
+			    (j->job->rcpts[k].retry.phase == GW_RCPT_READY ||
+			    j->job->rcpts[k].retry.phase == GW_RCPT_DIALING))
+				still = 1;
+		if (still)
+			continue;
+		next = gw_order_remove(o->order, r->number, j->id);
+		if (next == NULL || o->stopping)
+			continue;
+		if ((n = g_hash_table_lookup(o->jobs, next)) != NULL && n != j &&
+		    n->phase == OJ_CALLING) {
+			log_info("job=%s number=%s event=turn (the earlier job to this number "
+			    "is done)", n->id, r->number);
+			gw_ojob_schedule(n, time(NULL));
 		}
-		mime_offramp_free(j->msg);
-		j->msg = t->msg;
-		t->msg = NULL;
-		if (t->rc == 0) {
-			j->pages = t->pages;
-			j->phase = OJ_CALLING;
-			log_info("job=%s event=rendered pages=%u", j->id, j->pages);
-			ojob_run(j);
-		} else if (t->err.status[0] == '4' &&
-		    time(NULL) < j->job->received + (time_t)GW_RETRY_MAX_AGE) {
-			char esc[LOG_ESC_BUFSZ];
-
-			j->phase = OJ_WAITING;
-			log_warnx("job=%s event=render status=%s (%s); again in %d s", j->id,
-			    t->err.status, log_str(esc, sizeof(esc), t->err.text),
-			    GW_OFFRAMP_LOCAL_RETRY);
-			ojob_schedule(j, time(NULL) + GW_OFFRAMP_LOCAL_RETRY);
-		} else {
-			ojob_fail_all(j, &t->err);
-		}
-		g_free(t);
 	}
-	runner_pump(o);
 }
 
-/* The document cannot be faxed: every recipient fails with its status. */
-static void
-ojob_fail_all(struct ojob *j, const struct mime_error *err)
+/* The document cannot be faxed: every recipient fails with its status.
+ * May end (free) the job. */
+void
+gw_ojob_fail_all(struct ojob *j, const struct mime_error *err)
 {
 	char esc[LOG_ESC_BUFSZ];
 	size_t i;
@@ -604,8 +426,8 @@ ojob_fail_all(struct ojob *j, const struct mime_error *err)
 		if (r->phase == GW_RCPT_READY)
 			gw_retry_fail_now(r, err->status, err->text);
 	}
-	ojob_persist(j);
-	ojob_changed(j);
+	gw_ojob_persist(j);
+	gw_ojob_changed(j);
 }
 
 /* ---- calling ---------------------------------------------------------------- */
@@ -621,27 +443,31 @@ ojob_timer_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (j->phase == OJ_WAITING) {
 		j->phase = OJ_LOADED;
-		ojob_render_request(j);
+		gw_prep_request(j);
 		return;
 	}
 	g_strlcpy(id, j->id, sizeof(id));
 	if (j->phase == OJ_CALLING)
-		ojob_run(j);   /* may end the job */
+		gw_ojob_run(j);   /* may end the job */
 	/* Reports that could not be queued earlier are tried again here. */
 	if ((j = g_hash_table_lookup(o->jobs, id)) != NULL)
-		ojob_changed(j);
+		gw_ojob_changed(j);
 }
 
-/* Places every call that is due and admitted; schedules the next wake-up.
- * May end (free) the job. */
-static void
-ojob_run(struct ojob *j)
+/*
+ * Places every call that is due, first in its number's order and
+ * admitted; schedules the next wake-up. A recipient behind an earlier job
+ * to its number is not woken by time: order_sync() wakes it when its turn
+ * comes. May end (free) the job.
+ */
+void
+gw_ojob_run(struct ojob *j)
 {
 	time_t now = time(NULL), next = 0;
 	size_t i;
 	int blocked = 0, changed = 0;
 
-	if (j->phase != OJ_CALLING || j->o->stopping || runner_held(j->o))
+	if (j->phase != OJ_CALLING || j->o->stopping || gw_ojob_held(j->o))
 		return;         /* a release runs it again */
 	for (i = 0; i < j->job->nrcpts; i++) {
 		struct gw_offramp_rcpt *r = &j->job->rcpts[i];
@@ -649,11 +475,13 @@ ojob_run(struct ojob *j)
 
 		if (r->postmaster || !gw_retry_due(&r->retry, now))
 			continue;
+		if (r->number != NULL && !gw_order_first(j->o->order, r->number, j->id))
+			continue;   /* an earlier job to this number goes first */
 		if (now > j->job->received + (time_t)GW_RETRY_MAX_AGE) {
 			/* RFC 3463 4.4.7: the job outlived its delivery time. */
 			gw_retry_fail_now(&r->retry, "4.4.7", "the call could not be "
 			    "placed before the message expired");
-			ojob_persist(j);
+			gw_ojob_persist(j);
 			changed = 1;
 			continue;
 		}
@@ -664,17 +492,20 @@ ojob_run(struct ojob *j)
 			blocked = 1;   /* not admitted yet */
 	}
 	for (i = 0; i < j->job->nrcpts; i++) {
-		const struct gw_rcpt_retry *r = &j->job->rcpts[i].retry;
+		const struct gw_offramp_rcpt *rc = &j->job->rcpts[i];
+		const struct gw_rcpt_retry *r = &rc->retry;
 
+		if (rc->number != NULL && !gw_order_first(j->o->order, rc->number, j->id))
+			continue;   /* woken by its turn, not by the clock */
 		if (r->phase == GW_RCPT_READY && (next == 0 || r->next_at < next))
 			next = r->next_at;
 	}
 	if (blocked)
 		next = now + OFFRAMP_ADMIT_RETRY;
 	if (next != 0)
-		ojob_schedule(j, next);
+		gw_ojob_schedule(j, next);
 	if (changed)
-		ojob_changed(j);
+		gw_ojob_changed(j);
 }
 
 /*
@@ -699,13 +530,13 @@ ojob_dial(struct ojob *j, size_t i, time_t now)
 
 	gw_offramp_base_params(cfg, &base);
 	gw_retry_call_params(&r->retry, &base, &prm);
-	spool_path(o->sp, GW_INTAKE_QUEUE, j->id, OFFRAMP_FAX_FILE, tx, sizeof(tx));
+	spool_path(o->sp, GW_INTAKE_QUEUE, j->id, GW_OFFRAMP_FAX_FILE, tx, sizeof(tx));
 	if (gw_offramp_dial_request(cfg, r->number ? r->number : "", o->next_call_no, tx,
 	    &prm, &req, &peer, &err) != 0) {
 		gw_retry_fail_now(&r->retry, err.status, err.text);
 		log_info("job=%s rcpt=%zu number=%s status=%s (%s)", j->id, i,
 		    log_str(esc, sizeof(esc), r->number), err.status, err.text);
-		ojob_persist(j);
+		gw_ojob_persist(j);
 		return 1;
 	}
 	if (peer->target_kind == CONFIG_TARGET_TRUNK)
@@ -714,7 +545,7 @@ ojob_dial(struct ojob *j, size_t i, time_t now)
 	    cfg->sip.max_calls, trunk ? trunk->max_calls : 0, peer->max_conn) != GW_CALLS_OK)
 		return -1;
 	gw_retry_dial(&r->retry, now);
-	if (ojob_persist(j) != 0) {
+	if (gw_ojob_persist(j) != 0) {
 		/* Without a durable DIALING record a crash could lose the count. */
 		gw_calls_release(o->admit, r->number, trunk ? trunk->name : "", peer->tag);
 		r->retry.phase = GW_RCPT_READY;
@@ -733,7 +564,7 @@ ojob_dial(struct ojob *j, size_t i, time_t now)
 		gw_calls_release(o->admit, r->number, trunk ? trunk->name : "", peer->tag);
 		r->retry.phase = GW_RCPT_READY;
 		r->retry.attempts--;
-		ojob_persist(j);
+		gw_ojob_persist(j);
 		o->next_call_no++;
 		return -1;
 	}
@@ -788,7 +619,7 @@ gw_offramp_call_finished(struct gw_offramp *o, const struct sip_event *ev)
 	    r->retry.status, ev->pages, ev->pages_total,
 	    e == GW_RETRY_AGAIN ? "retry" : e == GW_RETRY_DELIVERED ? "done" : "failed",
 	    log_str(esc, sizeof(esc), diag));
-	ojob_persist(j);
+	gw_ojob_persist(j);
 	if (e == GW_RETRY_DELIVERED && j->msg != NULL) {
 		struct gw_report_cfg rc;
 		char why[128];
@@ -800,22 +631,23 @@ gw_offramp_call_finished(struct gw_offramp *o, const struct sip_event *ev)
 		    why, sizeof(why));
 		if (mdn != NULL) {
 			if (report_queue(o, "", mime_offramp_dnt_addr(j->msg), mdn, len, id) == 0)
-				ojob_persist(j);
+				gw_ojob_persist(j);
 			else
 				r->retry.mdn_sent = 0;
 			g_free(mdn);
 		}
 	}
-	ojob_run(j);   /* schedules the retry; may end the job */
+	gw_ojob_run(j);   /* schedules the retry; may end the job */
 	if ((j = g_hash_table_lookup(o->jobs, id)) != NULL)
-		ojob_changed(j);
+		gw_ojob_changed(j);
 }
 
 /* ---- reports and the end of a job ------------------------------------------ */
 
-/* Sends what is due; removes the job once everything is final and told. */
-static void
-ojob_changed(struct ojob *j)
+/* Sends what is due; removes the job once everything is final and told
+ * (a quarantined one goes to the failed queue). May end (free) the job. */
+void
+gw_ojob_changed(struct ojob *j)
 {
 	struct gw_offramp *o = j->o;
 	struct gw_report_cfg rc;
@@ -827,6 +659,7 @@ ojob_changed(struct ojob *j)
 	int all_done = 1;
 	char *rep;
 
+	order_sync(j, 0);
 	gw_offramp_report_cfg_from_config(o->cfg, &rc);
 	gw_offramp_policy_from_config(o->cfg, &p);
 	spool_path(o->sp, GW_INTAKE_QUEUE, j->id, "msg", msgpath, sizeof(msgpath));
@@ -853,14 +686,14 @@ ojob_changed(struct ojob *j)
 			g_free(rep);
 			log_warnx("job=%s cannot queue a report; again in %d s", j->id,
 			    GW_OFFRAMP_LOCAL_RETRY);
-			ojob_schedule(j, time(NULL) + GW_OFFRAMP_LOCAL_RETRY);
+			gw_ojob_schedule(j, time(NULL) + GW_OFFRAMP_LOCAL_RETRY);
 			return;
 		}
 		g_array_free(marks, TRUE);
 		log_info("job=%s event=report kind=%s to=<%s>", j->id,
 		    kind == GW_REPORT_DSN_DELAY ? "delay" : "final", j->job->from);
 		g_free(rep);
-		ojob_persist(j);
+		gw_ojob_persist(j);
 	}
 	if (err.status[0] != '\0' && j->calls == 0) {
 		/* A report that cannot be built would hold the job forever:
@@ -876,6 +709,18 @@ ojob_changed(struct ojob *j)
 			all_done = 0;
 	if (!all_done || j->calls > 0)
 		return;
+	if (j->quarantine) {
+		/* Told; kept for the operator, never prepared again. */
+		if (spool_move(o->sp, GW_INTAKE_QUEUE, j->id, QUEUE_FAILED_NAME) != 0) {
+			log_warn("job=%s cannot be moved to the %s queue", j->id,
+			    QUEUE_FAILED_NAME);
+			return;
+		}
+		log_err("job=%s dir=offramp event=quarantined queue=%s", j->id,
+		    QUEUE_FAILED_NAME);
+		g_hash_table_remove(o->jobs, j->id);   /* frees j */
+		return;
+	}
 	if (spool_remove(o->sp, GW_INTAKE_QUEUE, j->id) != 0) {
 		log_warn("job=%s done but cannot be removed from the spool", j->id);
 		return;
@@ -884,8 +729,8 @@ ojob_changed(struct ojob *j)
 	g_hash_table_remove(o->jobs, j->id);   /* frees j */
 }
 
-static void
-ojob_schedule(struct ojob *j, time_t when)
+void
+gw_ojob_schedule(struct ojob *j, time_t when)
 {
 	time_t now = time(NULL);
 	struct timeval tv = { when > now ? when - now : 0, 0 };
@@ -893,8 +738,8 @@ ojob_schedule(struct ojob *j, time_t when)
 	evtimer_add(j->timer, &tv);
 }
 
-static int
-ojob_persist(struct ojob *j)
+int
+gw_ojob_persist(struct ojob *j)
 {
 	char *state = gw_offramp_job_state(j->job);
 	int rc = spool_replace(j->o->sp, GW_INTAKE_QUEUE, j->id, "state", state,

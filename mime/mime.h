@@ -117,11 +117,42 @@ long mime_onramp_bounce_write(const struct mime_onramp_bounce *b, int fd,
  * attachment winmail.dat (application/ms-tnef) cannot be faxed").
  */
 #define MIME_STATUS_MAX 12
-#define MIME_ERRTEXT_MAX 256
+/* Holds the longest text the parser and renderer write, with a MIME type of
+ * MIME_TYPE_NAME_MAX and a file name of 60 characters in it, whole. */
+#define MIME_ERRTEXT_MAX 1024
 struct mime_error {
 	char status[MIME_STATUS_MAX];
 	char text[MIME_ERRTEXT_MAX];
 };
+
+/* ---- diagnostics (mime/diag.c) ---------------------------------------- */
+
+#include <stdarg.h>
+
+/* RFC 6838 4.2: type and subtype names are at most 127 characters each. */
+#define MIME_TYPE_NAME_MAX 255
+
+/*
+ * Copies src (NULL: "") into dst, size bytes: whole when it fits, else cut
+ * after the last whole word that leaves room for "...", which is appended.
+ * A word (a MIME type, a file name, a status) is never cut in the middle;
+ * only a single word longer than the buffer is cut, on a UTF-8 character
+ * boundary, and marked the same way. Returns dst.
+ */
+char *mime_text_fit(char *dst, size_t size, const char *src);
+/* Sets err: status and the formatted text, fitted by mime_text_fit().
+ * Overwrites what err held. Returns -1. */
+int mime_error_set(struct mime_error *err, const char *status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int mime_error_vset(struct mime_error *err, const char *status, const char *fmt,
+    va_list ap) __attribute__((format(printf, 3, 0)));
+/*
+ * How a part is named in diagnostics: "the attachment \"name\" (type)" or
+ * "a part of type type". The type is never cut (a hostile one longer than
+ * MIME_TYPE_NAME_MAX is fitted); a file name longer than 60 characters
+ * keeps its start and its end around "...". Caller frees (g_free).
+ */
+char *mime_part_name(const char *type, const char *filename);
 
 /* Limits of the offramp parser (house style 7). */
 #define MIME_OFFRAMP_MAX_DEPTH 16          /* nested multiparts */
@@ -210,6 +241,24 @@ const char *mime_offramp_headers(const struct mime_offramp *m);
 int mime_offramp_is_report(const struct mime_offramp *m);
 
 /*
+ * The header facts above as plain values, to carry them out of the process
+ * that parsed the message (every string borrowed; NULL when absent).
+ * mime_offramp_from_facts() builds a message of those facts and no parts,
+ * whose getters give them back (strings copied and made valid UTF-8; a
+ * negative count is taken as 0); headers is NULL in it. Caller frees with
+ * mime_offramp_free().
+ */
+struct mime_offramp_facts {
+	const char *from, *to, *subject, *date, *message_id;
+	const char *dnt, *dnt_addr, *return_path;
+	int dnt_count;
+	int is_report;
+	time_t date_time;
+};
+void mime_offramp_get_facts(const struct mime_offramp *m, struct mime_offramp_facts *f);
+struct mime_offramp *mime_offramp_from_facts(const struct mime_offramp_facts *f);
+
+/*
  * Reduces HTML to plain text: tags removed, <script>/<style> contents and
  * comments dropped, entities decoded, block elements (p, div, br, li, tr,
  * h1-h6, ...) become line breaks, runs of white space collapse outside
@@ -242,8 +291,8 @@ enum mime_ret {
 
 /* Longest original message returned whole; larger ones return headers. */
 #define MIME_DSN_RETURN_MAX (10u << 20)
-/* Longest Diagnostic-Code / reason text kept. */
-#define MIME_DSN_TEXT_MAX 200
+/* Longest Diagnostic-Code / reason text kept (a whole MIME_ERRTEXT_MAX). */
+#define MIME_DSN_TEXT_MAX 1024
 
 /* One recipient's outcome. Strings are borrowed for the call. */
 struct mime_dsn_rcpt {

@@ -29,6 +29,8 @@
 #define OFFRAMP_TOTAL_BYTES_DEFAULT (256u << 20)
 /* A PDF's "%PDF-" may follow some junk (RFC 8118 readers allow 1 KiB). */
 #define OFFRAMP_PDF_MAGIC_WINDOW 1024
+/* An unknown Content-Transfer-Encoding is quoted up to this many bytes. */
+#define OFFRAMP_CTE_SHOWN_MAX 80
 
 struct mime_offramp {
 	struct mime_part *parts;   /* owned, nparts entries */
@@ -52,6 +54,8 @@ struct walk {
 
 static int walk_object(struct walk *w, GMimeObject *obj, int depth);
 static int walk_alternative(struct walk *w, GMimeMultipart *mp, int depth);
+static int walk_related(struct walk *w, GMimeMultipart *mp, int depth);
+static int related_root(GMimeMultipart *mp);
 static int walk_leaf(struct walk *w, GMimePart *part);
 static int leaf_kind(const char *type, const char *filename);
 static int leaf_decode(struct walk *w, GMimePart *part, const char *what,
@@ -64,10 +68,10 @@ static int leaf_write_file(struct walk *w, struct mime_part *p,
 static struct mime_part *parts_add(struct walk *w);
 static int object_is_faxable(GMimeObject *obj);
 static char *object_type(GMimeObject *obj);
-static void part_describe(char *buf, size_t size, const char *type,
-    const char *filename);
+static int type_field_valid(const char *v);
 static void headers_extract(struct mime_offramp *m, GMimeMessage *msg);
 static char *addr_list_string(InternetAddressList *list);
+static char *fact_dup(const char *s);
 static int fail(struct mime_error *err, const char *status,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void gmime_init_once(void);
@@ -166,6 +170,49 @@ mime_offramp_free(struct mime_offramp *m)
 	g_free(m);
 }
 
+void
+mime_offramp_get_facts(const struct mime_offramp *m, struct mime_offramp_facts *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->from = m->from;
+	f->to = m->to;
+	f->subject = m->subject;
+	f->date = m->date;
+	f->message_id = m->message_id;
+	f->dnt = m->dnt;
+	f->dnt_addr = m->dnt_addr;
+	f->return_path = m->return_path;
+	f->dnt_count = m->dnt_count;
+	f->is_report = m->is_report;
+	f->date_time = m->date_time;
+}
+
+/* NULL stays NULL; anything else is copied as valid UTF-8. */
+static char *
+fact_dup(const char *s)
+{
+	return s != NULL ? g_utf8_make_valid(s, -1) : NULL;
+}
+
+struct mime_offramp *
+mime_offramp_from_facts(const struct mime_offramp_facts *f)
+{
+	struct mime_offramp *m = g_new0(struct mime_offramp, 1);
+
+	m->from = fact_dup(f->from);
+	m->to = fact_dup(f->to);
+	m->subject = fact_dup(f->subject);
+	m->date = fact_dup(f->date);
+	m->message_id = fact_dup(f->message_id);
+	m->dnt = fact_dup(f->dnt);
+	m->dnt_addr = fact_dup(f->dnt_addr);
+	m->return_path = fact_dup(f->return_path);
+	m->dnt_count = f->dnt_count > 0 ? f->dnt_count : 0;
+	m->is_report = f->is_report != 0;
+	m->date_time = f->date_time;
+	return m;
+}
+
 size_t mime_offramp_nparts(const struct mime_offramp *m) { return m->nparts; }
 
 const struct mime_part *
@@ -203,13 +250,15 @@ walk_object(struct walk *w, GMimeObject *obj, int depth)
 		return walk_leaf(w, GMIME_PART(obj));
 	if (!GMIME_IS_MULTIPART(obj)) {
 		/* message/rfc822 (a forwarded mail) and the like. */
-		char what[MIME_ERRTEXT_MAX / 2];
+		char *what;
 
 		type = object_type(obj);
-		part_describe(what, sizeof(what), type, NULL);
+		what = mime_part_name(type, NULL);
 		g_free(type);
-		return fail(w->err, "5.6.1", "%s cannot be faxed; only text, HTML, "
-		    "TIFF and PDF can", what);
+		fail(w->err, "5.6.1", "%s cannot be faxed; only text, HTML, TIFF and "
+		    "PDF can", what);
+		g_free(what);
+		return -1;
 	}
 
 	mp = GMIME_MULTIPART(obj);
@@ -226,13 +275,17 @@ walk_object(struct walk *w, GMimeObject *obj, int depth)
 		g_free(type);
 		return walk_alternative(w, mp, depth);
 	}
+	if (strcmp(type, "multipart/related") == 0) {
+		g_free(type);
+		return walk_related(w, mp, depth);
+	}
 	if (strcmp(type, "multipart/signed") == 0) {
 		/* RFC 1847: part 1 is the content, part 2 only the signature. */
 		g_free(type);
 		return walk_object(w, g_mime_multipart_get_part(mp, 0), depth + 1);
 	}
 	g_free(type);
-	/* mixed, fax-message, related, report, digest, unknown: all as mixed
+	/* mixed, fax-message, report, digest, unknown: all as mixed
 	 * (RFC 2046 5.1.7). */
 	for (i = 0; i < n && rc == 0; i++)
 		rc = walk_object(w, g_mime_multipart_get_part(mp, i), depth + 1);
@@ -269,17 +322,73 @@ walk_alternative(struct walk *w, GMimeMultipart *mp, int depth)
 	return walk_object(w, g_mime_multipart_get_part(mp, pick), depth + 1);
 }
 
+/*
+ * RFC 2387: the root (the "start" parameter's part, else the first) is the
+ * content; the other parts are resources it refers to - the logo in an
+ * Outlook signature, an image in Gmail's HTML. A fax shows the root, and
+ * of the resources only documents (TIFF, PDF) a reader would see as
+ * pages; an image the fax cannot show is left out rather than failing the
+ * whole message for it.
+ */
+static int
+walk_related(struct walk *w, GMimeMultipart *mp, int depth)
+{
+	int i, n = g_mime_multipart_get_count(mp), root = related_root(mp), rc;
+
+	rc = walk_object(w, g_mime_multipart_get_part(mp, root), depth + 1);
+	for (i = 0; i < n && rc == 0; i++) {
+		GMimeObject *o = g_mime_multipart_get_part(mp, i);
+		char *type;
+		int kind;
+
+		if (i == root || !GMIME_IS_PART(o))
+			continue;
+		if (++w->leaves > MIME_OFFRAMP_MAX_LEAVES)
+			return fail(w->err, "5.3.4", "the message has more than %d parts",
+			    MIME_OFFRAMP_MAX_LEAVES);
+		type = object_type(o);
+		kind = leaf_kind(type, g_mime_part_get_filename(GMIME_PART(o)));
+		g_free(type);
+		if (kind == MIME_PART_TIFF || kind == MIME_PART_PDF) {
+			w->leaves--;   /* walk_leaf() counts it */
+			rc = walk_leaf(w, GMIME_PART(o));
+		}
+	}
+	return rc;
+}
+
+/* The index of the root part of a multipart/related (RFC 2387 3.2). */
+static int
+related_root(GMimeMultipart *mp)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(mp));
+	const char *start = ct ? g_mime_content_type_get_parameter(ct, "start") : NULL;
+	int i, n = g_mime_multipart_get_count(mp);
+	size_t len;
+
+	if (start == NULL)
+		return 0;
+	start += strspn(start, " <");
+	len = strcspn(start, "> ");
+	for (i = 0; i < n; i++) {
+		const char *cid = g_mime_object_get_content_id(g_mime_multipart_get_part(mp, i));
+
+		if (cid != NULL && strlen(cid) == len && strncmp(cid, start, len) == 0)
+			return i;
+	}
+	return 0;
+}
+
 static int
 walk_leaf(struct walk *w, GMimePart *part)
 {
 	char *type = object_type(GMIME_OBJECT(part));
 	const char *fn = g_mime_part_get_filename(part);
-	char what[MIME_ERRTEXT_MAX / 2];
+	char *what = mime_part_name(type, fn);
 	GByteArray *data = NULL;
 	struct mime_part *p;
 	int kind, rc = -1;
 
-	part_describe(what, sizeof(what), type, fn);
 	if (++w->leaves > MIME_OFFRAMP_MAX_LEAVES) {
 		fail(w->err, "5.3.4", "the message has more than %d parts",
 		    MIME_OFFRAMP_MAX_LEAVES);
@@ -306,6 +415,15 @@ walk_leaf(struct walk *w, GMimePart *part)
 	}
 	if (data == NULL && leaf_decode(w, part, what, &data) != 0)
 		goto out;
+	/* Nothing after decoding: an empty text is no page (like white space
+	 * alone); an empty file is no document. data->data may be NULL here. */
+	if (data->len == 0) {
+		if (kind == MIME_PART_TEXT)
+			rc = 0;
+		else
+			fail(w->err, "5.6.1", "%s is empty", what);
+		goto out;
+	}
 
 	if (kind == MIME_PART_TEXT) {
 		const char *cs = g_mime_object_get_content_type_parameter(
@@ -358,7 +476,8 @@ walk_leaf(struct walk *w, GMimePart *part)
 		static const char tiff_le[4] = { 'I', 'I', 42, 0 };
 		static const char tiff_be[4] = { 'M', 'M', 0, 42 };
 		size_t win = data->len < OFFRAMP_PDF_MAGIC_WINDOW ? data->len :
-		    OFFRAMP_PDF_MAGIC_WINDOW;
+		    OFFRAMP_PDF_MAGIC_WINDOW, skip = 0;
+		const guint8 *magic = NULL;
 
 		if (kind == MIME_PART_TIFF && (data->len < 8 ||
 		    (memcmp(data->data, tiff_le, 4) != 0 &&
@@ -367,9 +486,16 @@ walk_leaf(struct walk *w, GMimePart *part)
 			goto out;
 		}
 		if (kind == MIME_PART_PDF &&
-		    memmem(data->data, win, "%PDF-", 5) == NULL) {
+		    (magic = memmem(data->data, win, "%PDF-", 5)) == NULL) {
 			fail(w->err, "5.6.1", "%s is not a PDF document", what);
 			goto out;
+		}
+		/* What comes before "%PDF-" is not kept: the file then starts
+		 * with it, and Ghostscript reads it as PDF. Left in, a leading
+		 * "%!" would make it run the whole file as PostScript. */
+		if (magic != NULL) {
+			skip = (size_t)(magic - data->data);
+			g_byte_array_remove_range(data, 0, (guint)skip);
 		}
 		if ((p = parts_add(w)) == NULL)
 			goto out;
@@ -385,6 +511,7 @@ out:
 	if (data != NULL)
 		g_byte_array_unref(data);
 	g_free(type);
+	g_free(what);
 	return rc;
 }
 
@@ -440,10 +567,13 @@ leaf_check_encoding(struct walk *w, GMimePart *part, const char *what,
 	*decoded = NULL;
 	if (cte != NULL && enc == GMIME_CONTENT_ENCODING_DEFAULT) {
 		char *v = g_strstrip(g_strdup(cte));
+		char shown[OFFRAMP_CTE_SHOWN_MAX];
 
 		if (*v != '\0') {
+			/* A real encoding name is short; a hostile one is shown
+			 * fitted and marked, never cut silently. */
 			fail(w->err, "5.6.1", "%s has the unknown transfer encoding "
-			    "\"%.40s\"", what, v);
+			    "\"%s\"", what, mime_text_fit(shown, sizeof(shown), v));
 			g_free(v);
 			return -1;
 		}
@@ -454,7 +584,8 @@ leaf_check_encoding(struct walk *w, GMimePart *part, const char *what,
 	dw = g_mime_part_get_content(part);
 	if (dw == NULL)
 		return 0;
-	raw = g_mime_data_wrapper_get_stream(dw);
+	if ((raw = g_mime_data_wrapper_get_stream(dw)) == NULL)
+		return 0;   /* no content: leaf_decode() finds it empty */
 	rawlen = g_mime_stream_length(raw);
 	ba = g_byte_array_sized_new(rawlen > 0 ? (guint)MIN(rawlen / 4 * 3 + 4,
 	    (gint64)max_part + 4) : 64);
@@ -613,35 +744,43 @@ object_is_faxable(GMimeObject *obj)
 	return ok;
 }
 
-/* "type/subtype" in lower case; caller frees. */
+/*
+ * "type/subtype" in lower case; caller frees. RFC 2045 5.2: a leaf whose
+ * Content-Type field is present but not "type/subtype" (empty, "text",
+ * "/") is taken as the default, text/plain; GMime would make it
+ * application/octet-stream, which cannot be faxed.
+ */
 static char *
 object_type(GMimeObject *obj)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(obj);
-	char *t = ct ? g_mime_content_type_get_mime_type(ct) : g_strdup("text/plain");
-	char *l = g_ascii_strdown(t, -1);
+	const char *raw = g_mime_object_get_header(obj, "Content-Type");
+	char *t, *l;
 
+	if (ct == NULL || (GMIME_IS_PART(obj) && raw != NULL && !type_field_valid(raw)))
+		return g_strdup("text/plain");
+	t = g_mime_content_type_get_mime_type(ct);
+	l = g_ascii_strdown(t ? t : "text/plain", -1);
 	g_free(t);
 	return l;
 }
 
-/* "the attachment \"x.doc\" (application/msword)" or "a text/x-foo part". */
-static void
-part_describe(char *buf, size_t size, const char *type, const char *filename)
+/* Does a Content-Type field value start with token "/" token (RFC 2045 5.1)? */
+static int
+type_field_valid(const char *v)
 {
-	char *valid, *safe;
+	static const char tspecials[] = "()<>@,;:\\\"/[]?=";
+	size_t type, sub;
 
-	if (filename == NULL || *filename == '\0') {
-		g_snprintf(buf, (gulong)size, "a %.60s part", type);
-		return;
-	}
-	/* Cut on a character boundary: the text goes into UTF-8 reports. */
-	valid = g_utf8_make_valid(filename, -1);
-	safe = g_utf8_substring(valid, 0, MIN(g_utf8_strlen(valid, -1), 60));
-	g_strdelimit(safe, "\r\n\t\"", ' ');
-	g_snprintf(buf, (gulong)size, "the attachment \"%s\" (%.60s)", safe, type);
-	g_free(valid);
-	g_free(safe);
+	v += strspn(v, " \t\r\n");
+	for (type = 0; v[type] > ' ' && v[type] < 0x7f && !strchr(tspecials, v[type]); type++)
+		;
+	if (type == 0 || v[type] != '/')
+		return 0;
+	v += type + 1;
+	for (sub = 0; v[sub] > ' ' && v[sub] < 0x7f && !strchr(tspecials, v[sub]); sub++)
+		;
+	return sub > 0;
 }
 
 /* ---- headers ------------------------------------------------------------ */
@@ -700,8 +839,12 @@ headers_extract(struct mime_offramp *m, GMimeMessage *msg)
 			g_object_unref(l);
 		} else if (g_ascii_strcasecmp(name, "Return-Path") == 0 &&
 		    m->return_path == NULL) {
-			char *rp = g_strstrip(g_strdup(g_mime_header_get_value(h)));
-			size_t len = strlen(rp);
+			char *rp;
+			size_t len;
+
+			v = g_mime_header_get_value(h);
+			rp = g_strstrip(g_strdup(v ? v : ""));
+			len = strlen(rp);
 
 			if (len >= 2 && rp[0] == '<' && rp[len - 1] == '>') {
 				memmove(rp, rp + 1, len - 2);
@@ -788,9 +931,8 @@ fail(struct mime_error *err, const char *status, const char *fmt, ...)
 	/* Keep the first (innermost) cause. */
 	if (err->status[0] != '\0')
 		return -1;
-	g_strlcpy(err->status, status, sizeof(err->status));
 	va_start(ap, fmt);
-	vsnprintf(err->text, sizeof(err->text), fmt, ap);
+	mime_error_vset(err, status, fmt, ap);
 	va_end(ap);
 	return -1;
 }

@@ -46,8 +46,8 @@ GMimeObject *mime_report_7bit(const char *type, const char *subtype,
 char *mime_report_serialize(GMimeMessage *msg, int crlf, size_t *len);
 /*
  * Appends "Name: value\n" with value reduced to printable ASCII (others
- * become '?', CR/LF/TAB a space), cut at MIME_DSN_TEXT_MAX, and folded at
- * spaces before column 78.
+ * become '?', CR/LF/TAB a space), fitted between words (mime_text_fit) to
+ * a whole diagnostic, and folded at spaces before column 78.
  */
 void mime_report_field(GString *s, const char *name, const char *value);
 /* RFC 5322 date-time in UTC ("Mon, 23 Nov 2026 14:05:00 +0000"). */

@@ -122,6 +122,10 @@ mime_text_to_utf8(const char *in, size_t len, const char *charset,
 	size_t clen = 0;
 	GString *out;
 
+	if (in == NULL) {   /* an empty part may have no buffer */
+		in = "";
+		len = 0;
+	}
 	mime_gmime_init();
 	conv = text_convert(in, len, charset, &clen);
 	out = g_string_sized_new(len + 16);
@@ -250,9 +254,15 @@ int
 mime_html_meta_charset(const char *html, size_t len, char *out, size_t size)
 {
 	size_t n = MIN(len, HTML_PRESCAN_BYTES), i, k;
-	char *low = g_ascii_strdown(html, (gssize)n);
-	const char *p = low;
+	char *low;
+	const char *p;
 	int rc = -1;
+
+	/* An empty part has no bytes, and its buffer may be NULL. */
+	if (html == NULL || n == 0)
+		return -1;
+	low = g_ascii_strdown(html, (gssize)n);
+	p = low;
 
 	/* Within a <meta ...> tag, the first "charset=" names it. */
 	while ((p = strstr(p, "<meta")) != NULL && rc != 0) {
@@ -283,8 +293,15 @@ char *
 mime_html_to_text(const char *in, size_t len, size_t *out_len)
 {
 	struct html_out o = { .s = g_string_sized_new(len / 2 + 16) };
-	const char *p = in, *end = in + len;
+	const char *p, *end;
 	char *res;
+
+	if (in == NULL) {   /* an empty part may have no buffer */
+		in = "";
+		len = 0;
+	}
+	p = in;
+	end = in + len;
 
 	while (p < end) {
 		if (*p == '<' && p + 1 < end && (g_ascii_isalpha(p[1]) || p[1] == '/')) {

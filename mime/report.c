@@ -22,6 +22,8 @@
 
 /* Column at which structured fields are folded (RFC 5322 2.1.1). */
 #define REPORT_FOLD_COL 78
+/* Longest field value: a whole diagnostic and its "X-FAX; " prefix. */
+#define REPORT_FIELD_MAX (MIME_DSN_TEXT_MAX + 64)
 /* Width of the plain-words text. */
 #define REPORT_WRAP_COL 72
 
@@ -408,8 +410,10 @@ dsn_status(const struct mime_dsn *d)
 		mime_report_field(s, "Action", action[r->action]);
 		mime_report_field(s, "Status", r->status);
 		if (r->diagnostic != NULL && *r->diagnostic != '\0') {
-			g_snprintf(v, sizeof(v), "X-FAX; %s", r->diagnostic);
-			mime_report_field(s, "Diagnostic-Code", v);
+			char *dc = g_strdup_printf("X-FAX; %s", r->diagnostic);
+
+			mime_report_field(s, "Diagnostic-Code", dc);
+			g_free(dc);
 		}
 		if (r->last_attempt != 0)
 			mime_report_field(s, "Last-Attempt-Date",
@@ -501,15 +505,17 @@ text_time(GString *s, time_t t)
 	g_string_append(s, buf);
 }
 
-/* Peer or caller text for the human part: valid UTF-8, one line, cut. */
+/* Peer or caller text for the human part: valid UTF-8, one line, at most
+ * MIME_DSN_TEXT_MAX bytes cut between words (mime_text_fit). */
 static char *
 text_clip(const char *in)
 {
 	char *v = g_utf8_make_valid(in ? in : "", -1);
 	char *c;
 
-	if (g_utf8_strlen(v, -1) > MIME_DSN_TEXT_MAX) {
-		c = g_utf8_substring(v, 0, MIME_DSN_TEXT_MAX);
+	if (strlen(v) > MIME_DSN_TEXT_MAX) {
+		c = g_malloc(MIME_DSN_TEXT_MAX + 1);
+		mime_text_fit(c, MIME_DSN_TEXT_MAX + 1, v);
 		g_free(v);
 		v = c;
 	}
@@ -656,11 +662,15 @@ mime_report_serialize(GMimeMessage *msg, int crlf, size_t *len)
 void
 mime_report_field(GString *s, const char *name, const char *value)
 {
-	size_t col, start = s->len, last_space = 0, i, n = 0;
+	size_t col, start = s->len, last_space = 0, i;
+	char *fit = g_malloc(REPORT_FIELD_MAX + 1);
 
+	/* Cut between words, never inside a type or an address. */
+	mime_text_fit(fit, REPORT_FIELD_MAX + 1, value);
+	value = fit;
 	g_string_append_printf(s, "%s: ", name);
 	col = strlen(name) + 2;
-	for (i = 0; value[i] != '\0' && n < MIME_DSN_TEXT_MAX * 2; i++, n++) {
+	for (i = 0; value[i] != '\0'; i++) {
 		unsigned char c = (unsigned char)value[i];
 
 		if (c == '\r' || c == '\n' || c == '\t')
@@ -679,6 +689,7 @@ mime_report_field(GString *s, const char *name, const char *value)
 		col++;
 	}
 	g_string_append_c(s, '\n');
+	g_free(fit);
 }
 
 const char *

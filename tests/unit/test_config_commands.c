@@ -65,7 +65,9 @@ CHECK(defaults,
     c->fax_send.retry_busy.attempts == 5 && c->fax_send.retry_busy.delay == 120 &&
     c->fax_send.retry_no_answer.attempts == 3 && c->fax_send.retry_no_answer.delay == 300 &&
     c->fax_send.retry_failure.attempts == 3 && c->fax_send.retry_failure.delay == 60 &&
-    c->fax_send.max_pages == 100 && !c->fax_send.hold && c->n_deny == 0 && c->n_peers == 0)
+    c->fax_send.max_pages == 100 && !c->fax_send.hold && c->n_deny == 0 && c->n_peers == 0 &&
+    c->fax_send.render_timeout == 60 && c->fax_send.render_workers == 4 &&
+    c->fax_send.render_memory == 1024 && c->fax_send.max_pixels == 1000)
 CHECK(hostname, S(c->hostname, "gw1.example.com") &&
     S(c->mta_send.mail_from.hostname, "gw1.example.com") &&
     S(c->mta_send.postmaster, "postmaster@gw1.example.com"))
@@ -173,6 +175,8 @@ CHECK(fax_retry, c->fax_send.retry_busy.attempts == 2 && c->fax_send.retry_busy.
     c->fax_send.retry_failure.attempts == 100 && c->fax_send.retry_failure.delay == 86400)
 CHECK(max_pages, c->fax_send.max_pages == 5)
 CHECK(hold, c->fax_send.hold)
+CHECK(render, c->fax_send.render_timeout == 1 && c->fax_send.render_workers == 32 &&
+    c->fax_send.render_memory == 64 && c->fax_send.max_pixels == 100000)
 CHECK(deny, c->n_deny == 2 && S(c->deny[0].text, "1900.......") && S(c->deny[1].text, "011T"))
 CHECK(peer_mmoip,
     c->n_peers == 1 && c->peers[0].tag == 200 && c->peers[0].type == CONFIG_PEER_MMOIP &&
@@ -291,6 +295,8 @@ static const struct {
 	  "fax send retry failure 100 86400", fax_retry },
 	{ "fax send max-pages 5", max_pages },
 	{ "fax send hold", hold },
+	{ "fax send render-timeout 1\nfax send render-workers 32\n"
+	  "FAX SEND RENDER-MEMORY 64\nfax send max-pixels 100000", render },
 	{ "fax deny-pattern 1900.......\nfax deny-pattern 011T", deny },
 	{ MD "dial-peer voice 200 mmoip\n destination-pattern 99131..\n information-type fax\n"
 	  " session protocol smtp\n session target mailto:$d$@example.com\n dsn success\n"

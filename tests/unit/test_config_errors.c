@@ -234,6 +234,19 @@ static const struct {
 	  "(expected busy|no-answer|failure)" } },
 	{ "fax send max-pages 0", { "t:1: fax send max-pages 0 is out of range (1-1000)" } },
 	{ "fax send hold now", { "t:1: unexpected 'now' after 'fax send hold' (usage: fax send hold)" } },
+	{ "fax send render-timeout 0",
+	  { "t:1: fax send render-timeout 0 is out of range (1-600)" } },
+	{ "fax send render-timeout 601",
+	  { "t:1: fax send render-timeout 601 is out of range (1-600)" } },
+	{ "fax send render-workers 33",
+	  { "t:1: fax send render-workers 33 is out of range (1-32)" } },
+	{ "fax send render-memory 63",
+	  { "t:1: fax send render-memory 63 is out of range (64-65536)" } },
+	{ "fax send max-pixels 0", { "t:1: fax send max-pixels 0 is out of range (1-100000)" } },
+	{ "fax send render-timeout 10 s", { "t:1: unexpected 's' after 'fax send "
+	  "render-timeout' (usage: fax send render-timeout SECONDS)" } },
+	{ "fax send render-workers", { "t:1: 'fax send render-workers' is incomplete "
+	  "(usage: fax send render-workers N)" } },
 	{ "fax deny-pattern 1900x", { "t:1: bad deny-pattern '1900x': bad character 'x'" } },
 	/* dial-peer */
 	{ "dial-peer voice 0 voip", { "t:1: dial-peer tag 0 is out of range (1-2147483647)" } },

@@ -9,17 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <event2/event.h>
-#include <event2/thread.h>
-#include <glib.h>
-
-#include "config/config.h"
-#include "gateway/intake.h"
-#include "gateway/offramp.h"
-#include "gateway/queue.h"
-#include "gateway/spool.h"
-#include "mime/mime.h"
-#include "sip/sip.h"
+#include "offramp_test_util.h"
 
 static const char conf_text[] =
     "hostname gw1.example.com\n"
@@ -30,158 +20,16 @@ static const char conf_text[] =
     " destination-pattern 555....\n"
     " session target sip:$d$@127.0.0.1:5070\n";
 
-static char root[64];
-static struct spool *sp;
-static struct config *cfg;
-static struct event_base *base;
-static GPtrArray *dialed;   /* struct sip_dial_request copies */
-
-static int line_down;   /* the fake line refuses calls */
-
-static int
-fake_dial(void *arg, const struct sip_dial_request *req)
-{
-	(void)arg;
-	if (line_down)
-		return -1;
-	g_ptr_array_add(dialed, g_memdup2(req, sizeof(*req)));
-	return 0;
-}
-
 static void
 setup(void)
 {
-	char err[256];
-
-	g_strlcpy(root, "/tmp/t37runXXXXXX", sizeof(root));
-	ck_assert_ptr_nonnull(mkdtemp(root));
-	sp = spool_open(root, err, sizeof(err));
-	ck_assert_msg(sp != NULL, "%s", err);
-	cfg = config_parse_buffer("t", conf_text, strlen(conf_text), NULL);
-	ck_assert_ptr_nonnull(cfg);
-	evthread_use_pthreads();
-	base = event_base_new();
-	dialed = g_ptr_array_new_with_free_func(g_free);
-	line_down = 0;
+	ot_setup(conf_text);
 }
 
 static void
 teardown(void)
 {
-	char *cmd = g_strdup_printf("rm -rf '%s'", root);
-
-	g_ptr_array_free(dialed, TRUE);
-	event_base_free(base);
-	config_free(cfg);
-	spool_free(sp);
-	ck_assert_int_eq(system(cmd), 0);
-	g_free(cmd);
-}
-
-/* Writes an offramp job like the intake: msg + env. */
-static void
-intake_job(const char *msg, const char *const *numbers, const char *notify,
-    char id[SPOOL_ID_LEN + 1])
-{
-	struct spool_job *job = spool_job_new(sp, GW_INTAKE_QUEUE, id);
-	struct spool_rec *env = spool_rec_new();
-	const char *data;
-	size_t len, i;
-
-	ck_assert_ptr_nonnull(job);
-	spool_rec_add(env, "version", "1");
-	spool_rec_add(env, "from", "alice@example.com");
-	spool_rec_add_u64(env, "received", (uint64_t)time(NULL));
-	for (i = 0; numbers[i] != NULL; i++) {
-		char *addr = g_strdup_printf("FAX=%s@fax.example.com", numbers[i]);
-
-		spool_rec_add(env, "rcpt", addr);
-		spool_rec_add(env, "rcpt.kind", "fax");
-		spool_rec_add(env, "rcpt.number", numbers[i]);
-		spool_rec_add(env, "rcpt.peer", "301");
-		if (notify != NULL)
-			spool_rec_add(env, "rcpt.notify", notify);
-		g_free(addr);
-	}
-	data = spool_rec_data(env, &len);
-	ck_assert_int_eq(spool_job_write(job, "msg", msg, strlen(msg)), 0);
-	ck_assert_int_eq(spool_job_write(job, "env", data, len), 0);
-	ck_assert_int_eq(spool_job_commit(job), 0);
-	spool_rec_free(env);
-}
-
-/* Runs the loop until cond() holds (at most 20 s). */
-static int
-loop_until(int (*cond)(struct gw_offramp *), struct gw_offramp *o)
-{
-	int i;
-
-	for (i = 0; i < 2000; i++) {
-		if (cond(o))
-			return 1;
-		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
-		usleep(10000);
-	}
-	return cond(o);
-}
-
-static unsigned want_dials;
-static int dials_reached(struct gw_offramp *o) { (void)o; return dialed->len >= want_dials; }
-static int no_jobs(struct gw_offramp *o) { return gw_offramp_jobs(o) == 0; }
-
-static const struct sip_dial_request *
-last_dial(void)
-{
-	return g_ptr_array_index(dialed, dialed->len - 1);
-}
-
-static void
-finish(struct gw_offramp *o, const struct sip_dial_request *req, enum sip_result res,
-    int sip_status, unsigned pages, unsigned total)
-{
-	struct sip_event ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.type = SIP_EV_CALL_FINISHED;
-	ev.dir = SIP_DIR_OFFRAMP;
-	ev.job_id = req->job_id;
-	ev.result = res;
-	ev.sip_status = sip_status;
-	ev.pages = pages;
-	ev.pages_total = total;
-	ev.secs = 30;
-	g_strlcpy(ev.remote_ident, "+1 555 1234", sizeof(ev.remote_ident));
-	g_strlcpy(ev.reason, res == SIP_RESULT_BUSY ? "Busy Here" : "Not Found",
-	    sizeof(ev.reason));
-	gw_offramp_call_finished(o, &ev);
-}
-
-/* The reports in the mail queue, concatenated (caller frees). */
-static int collect_one(const char *id, void *arg)
-{
-	GString *s = arg;
-	char *buf = NULL, *env = NULL;
-	size_t len;
-
-	ck_assert_int_eq(spool_read(sp, QUEUE_NAME, id, "message", &buf, &len), 0);
-	ck_assert_int_eq(spool_read(sp, QUEUE_NAME, id, "envelope", &env, &len), 0);
-	g_string_append_printf(s, "=== envelope\n%s=== message\n%s", env, buf);
-	free(buf);
-	free(env);
-	return 0;
-}
-
-static char *
-mail_queue(unsigned *n)
-{
-	GString *s = g_string_new(NULL);
-	const char *p;
-
-	spool_scan(sp, QUEUE_NAME, collect_one, s);
-	*n = 0;
-	for (p = s->str; (p = strstr(p, "=== envelope")) != NULL; p++)
-		(*n)++;
-	return g_string_free(s, FALSE);
+	ot_teardown();
 }
 
 static const char text_msg[] =

@@ -198,9 +198,13 @@ START_TEST(test_pdf_timeout_kills)
 	char *pidtext = NULL;
 	time_t t0 = time(NULL);
 
+	char *pdf = g_strdup_printf("%s/min.pdf", tmpdir);
+
+	ck_assert(g_file_set_contents(pdf, "%PDF-1.4\n%%EOF\n", -1, NULL));
 	ck_assert(g_file_set_contents(fake, script, -1, NULL));
 	ck_assert_int_eq(chmod(fake, 0700), 0);
-	ck_assert_int_eq(gw_pdf_render("/dev/null", out, &o, &pages, &err), -1);
+	ck_assert_int_eq(gw_pdf_render(pdf, out, &o, &pages, &err), -1);
+	g_free(pdf);
 	ck_assert_str_eq(err.status, "5.3.4");
 	ck_assert_ptr_nonnull(strstr(err.text, "longer than 1 seconds"));
 	ck_assert(time(NULL) - t0 < 10);
@@ -234,9 +238,12 @@ START_TEST(test_pdf_no_gs)
 	struct mime_error err;
 	unsigned pages;
 	char *out = g_strdup_printf("%s/x.tif", tmpdir);
+	char *pdf = g_strdup_printf("%s/min.pdf", tmpdir);
 
-	ck_assert_int_eq(gw_pdf_render("/dev/null", out, &o, &pages, &err), -1);
+	ck_assert(g_file_set_contents(pdf, "%PDF-1.4\n%%EOF\n", -1, NULL));
+	ck_assert_int_eq(gw_pdf_render(pdf, out, &o, &pages, &err), -1);
 	ck_assert_str_eq(err.status, "4.3.0");
+	g_free(pdf);
 	ck_assert_int_eq(gw_pdf_render("/dev/null", "/tmp/a%d.tif", NULL, &pages, &err), -1);
 	ck_assert_str_eq(err.status, "4.3.0");
 	g_free(out);

@@ -102,6 +102,41 @@ static const struct offramp_case offramp_cases[] = {
 	  "--m\nContent-Type: application/pdf; name=doc.pdf\n"
 	  "Content-Transfer-Encoding: base64\n\n" PDF_B64 "\n--m--\n",
 	  NULL, NULL, "TP", "See the PDF.\n", "doc.pdf" },
+	/* RFC 2387: a related's other parts serve its root. */
+	{ "outlook: a signature logo beside the alternative",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: multipart/related; boundary=r; type=\"multipart/alternative\"\n\n"
+	  "--r\nContent-Type: multipart/alternative; boundary=a\n\n"
+	  "--a\nContent-Type: text/plain\n\nRegards, John\n"
+	  "--a\nContent-Type: text/html\n\n<p>Regards, John<img src=cid:logo></p>\n--a--\n"
+	  "--r\nContent-Type: image/png; name=image001.png\nContent-ID: <logo>\n"
+	  "Content-Transfer-Encoding: base64\n\niVBORw0KGgo=\n--r--\n",
+	  NULL, NULL, "T", "Regards, John\n", NULL },
+	{ "gmail: html root with an inline image",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: multipart/related; boundary=r\n\n"
+	  "--r\nContent-Type: text/html\n\n<p>See <img src=cid:x> here</p>\n"
+	  "--r\nContent-Type: image/jpeg\nContent-ID: <x>\n\nJPEG\n--r--\n",
+	  NULL, NULL, "T", "See here\n", NULL },
+	{ "related: the start parameter names the root",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: multipart/related; boundary=r; start=\"<root@x>\"\n\n"
+	  "--r\nContent-Type: image/gif\nContent-ID: <img@x>\n\nGIF89a\n"
+	  "--r\nContent-Type: text/plain\nContent-ID: <root@x>\n\nThe root\n--r--\n",
+	  NULL, NULL, "T", "The root\n", NULL },
+	{ "related: a TIFF among the resources is a page",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: multipart/related; boundary=r\n\n"
+	  "--r\nContent-Type: text/plain\n\nCover\n"
+	  "--r\nContent-Type: image/tiff\nContent-Transfer-Encoding: base64\n\n"
+	  TIFF_B64 "\n--r--\n",
+	  NULL, NULL, "TI", "Cover\n", NULL },
+	{ "related: an unfaxable root still fails",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: multipart/related; boundary=r\n\n"
+	  "--r\nContent-Type: application/msword\n\nxx\n"
+	  "--r\nContent-Type: image/png\n\nPNG\n--r--\n",
+	  "5.6.1", "application/msword", NULL, NULL, NULL },
 	{ "octet-stream named .TIF",
 	  "From: a@example.com\nMIME-Version: 1.0\n"
 	  "Content-Type: application/octet-stream\n"
