@@ -77,8 +77,6 @@
 #define CONFIG_DEFAULT_MAX_CALLS        30
 #define CONFIG_DEFAULT_REGISTER_EXPIRES 3600
 #define CONFIG_DEFAULT_SMTP_PORT        25        /* mta send server ... port */
-#define CONFIG_DEFAULT_MTA_ADDR         "127.0.0.1"
-#define CONFIG_DEFAULT_MTA_PORT         25        /* mta receive listen */
 #define CONFIG_DEFAULT_MAX_SIZE         (10L * 1024 * 1024)
 #define CONFIG_DEFAULT_RETRY            300       /* mta send retry, seconds */
 #define CONFIG_DEFAULT_GIVE_UP          432000    /* mta send give-up: 5 days */
@@ -321,8 +319,8 @@ struct config {
 
 	/* mta receive: the offramp SMTP listener */
 	struct {
-		struct config_listen listen[CONFIG_MAX_LISTEN];  /* default 127.0.0.1 25 */
-		size_t n_listen;
+		struct config_listen listen[CONFIG_MAX_LISTEN];  /* none by default */
+		size_t n_listen;                     /* 0: no SMTP listener */
 		char aliases[CONFIG_MAX_ALIASES][CONFIG_STR_MAX];
 		size_t n_aliases;
 		unsigned maximum_recipients;         /* 0 = refuse all mail */

@@ -271,8 +271,6 @@ cfg_recv_listen(struct cfg_parser *p, int argc, char **argv)
 	(void)argc;
 	if (cfg_listen(p, "mta receive listen", CONFIG_TRANSPORT_TCP, argv[0], argv[1], &l) < 0)
 		return;
-	if (p->seen.mta_listen == 0)
-		cfg->mta_receive.n_listen = 0;      /* the first line replaces the default */
 	p->seen.mta_listen = p->line;
 	if (too_many(p, cfg->mta_receive.n_listen, CONFIG_MAX_LISTEN) < 0)
 		return;

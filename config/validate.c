@@ -68,9 +68,9 @@ cfg_defaults(struct config *cfg)
 	cfg->mta_send.retry = CONFIG_DEFAULT_RETRY;
 	cfg->mta_send.give_up = CONFIG_DEFAULT_GIVE_UP;
 
-	default_listen(&cfg->mta_receive.listen[0], CONFIG_TRANSPORT_TCP,
-	    CONFIG_DEFAULT_MTA_ADDR, CONFIG_DEFAULT_MTA_PORT);
-	cfg->mta_receive.n_listen = 1;
+	/* No "mta receive listen" line, no SMTP listener: an onramp-only
+	 * gateway must start beside the host's own MTA on port 25. */
+	cfg->mta_receive.n_listen = 0;
 	cfg->mta_receive.maximum_recipients = 0;
 	cfg->mta_receive.maximum_size = CONFIG_DEFAULT_MAX_SIZE;
 	/* Default client networks: loopback only. */
