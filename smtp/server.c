@@ -68,6 +68,7 @@ static void session_setcb(struct smtp_session *s);
 static void session_read_cb(struct bufferevent *bev, void *arg);
 static void session_write_cb(struct bufferevent *bev, void *arg);
 static void session_event_cb(struct bufferevent *bev, short what, void *arg);
+static void session_tls_ready(struct smtp_session *s);
 static void session_free_cb(evutil_socket_t fd, short what, void *arg);
 static void session_free(struct smtp_session *s);
 static void session_process(struct smtp_session *s);
@@ -542,8 +543,11 @@ session_free(struct smtp_session *s)
 static void
 session_read_cb(struct bufferevent *bev, void *arg)
 {
+	struct smtp_session *s = arg;
+
 	(void)bev;
-	session_process(arg);
+	session_tls_ready(s);
+	session_process(s);
 }
 
 static void
@@ -556,22 +560,42 @@ session_write_cb(struct bufferevent *bev, void *arg)
 		event_active(s->ev_free, 0, 0);
 }
 
+/*
+ * Once the TLS handshake has completed, the session starts over (RFC 3207
+ * 4.2). This is checked on every event of a session in the "tls" phase, not
+ * only on the filter's CONNECTED event: the filter decrypts what came with
+ * the client's last handshake flight (GnuTLS sends EHLO right behind its
+ * Finished, and may close right behind the last command) and hands it to
+ * the read callback, or reports the close, before CONNECTED.
+ */
+static void
+session_tls_ready(struct smtp_session *s)
+{
+	if (s->phase != SMTP_PH_TLS ||
+	    !SSL_is_init_finished(bufferevent_openssl_get_ssl(s->bev)))
+		return;
+	s->tls = 1;
+	s->esmtp = 0;
+	s->helo[0] = '\0';
+	smtp_session_txn_free(s);
+	smtp_session_enter_state(s, SMTP_PH_CONNECTED);
+	session_timeouts(s, s->srv->opt.cmd_timeout);
+	log_debug("smtp=%llx tls=%s", s->id,
+	    SSL_get_version(bufferevent_openssl_get_ssl(s->bev)));
+}
+
 static void
 session_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct smtp_session *s = arg;
 
 	(void)bev;
+	session_tls_ready(s);
 	if (what & BEV_EVENT_CONNECTED) {
-		/* RFC 3207 4.2: after the handshake, forget everything said before */
-		s->tls = 1;
-		s->esmtp = 0;
-		s->helo[0] = '\0';
-		smtp_session_txn_free(s);
-		smtp_session_enter_state(s, SMTP_PH_CONNECTED);
-		session_timeouts(s, s->srv->opt.cmd_timeout);
-		log_debug("smtp=%llx tls=%s", s->id,
-		    SSL_get_version(bufferevent_openssl_get_ssl(s->bev)));
+		/* input that arrived with the handshake is answered now, or
+		 * nothing happens until the client sends more */
+		if (!s->in_process)
+			session_process(s);
 		return;
 	}
 	if (s->phase == SMTP_PH_QUIT) {
@@ -587,7 +611,23 @@ session_event_cb(struct bufferevent *bev, short what, void *arg)
 		smtp_session_close(s);
 		return;
 	}
-	/* EOF or error: an open transaction is dropped (data_abort via free) */
+	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) && s->phase != SMTP_PH_TLS &&
+	    s->phase != SMTP_PH_NEW) {
+		/*
+		 * The client closed its side: what it sent before still
+		 * counts and may still be answered (a half-close). The TLS
+		 * filter reports a close_notify before it hands over the
+		 * commands that came in the same read, and pipelined input
+		 * may wait behind a message being committed. session_process()
+		 * closes the session once nothing is left to answer.
+		 */
+		s->peer_eof = 1;
+		if (!s->in_process)
+			session_process(s);
+		return;
+	}
+	/* An error, or the end during a handshake: an open transaction is
+	 * dropped (data_abort via free) */
 	if (s->txn != NULL && s->txn->sink_open)
 		log_info("smtp=%llx client=%s event=lost phase=%s", s->id, s->addr,
 		    phase_names[s->phase]);
@@ -768,6 +808,14 @@ session_process(struct smtp_session *s)
 	}
 	if (s->phase == SMTP_PH_BODY && s->txn != NULL)
 		session_data_flush(s);
+	if (s->peer_eof && s->phase != SMTP_PH_QUIT && s->phase != SMTP_PH_BODY_WAIT) {
+		/* nothing more will come: a transaction still open is lost */
+		if (s->txn != NULL && s->txn->sink_open)
+			log_info("smtp=%llx client=%s event=lost phase=%s", s->id, s->addr,
+			    phase_names[s->phase]);
+		smtp_session_txn_free(s);
+		smtp_session_close(s);
+	}
 	s->in_process = 0;
 }
 
@@ -905,6 +953,10 @@ smtp_session_starttls(struct smtp_session *s)
 		SSL_free(ssl);
 		return -1;
 	}
+	/* A TCP close without close_notify is an end like any other: the
+	 * commands that came before it are answered all the same, and a
+	 * message only ever counts at its final dot. */
+	bufferevent_openssl_set_allow_dirty_shutdown(tls, 1);
 	s->bev = tls;
 	session_setcb(s);
 	session_timeouts(s, s->srv->opt.cmd_timeout);

@@ -67,6 +67,8 @@ struct smtp_session {
 	unsigned linger;                /* free deferred for TLS output */
 	int announced;                  /* connect() was called: end() is due */
 	int in_process;                 /* inside session_process() */
+	int peer_eof;                   /* the client closed its side: answer what
+					 * it sent, then close */
 	char *line;                     /* owned; the current input line */
 	struct smtp_txn *txn;           /* owned; NULL outside a transaction */
 	void *udata;                    /* the owner's, freed by its end() */

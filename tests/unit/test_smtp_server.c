@@ -594,6 +594,40 @@ START_TEST(test_async_data_end)
 }
 END_TEST
 
+/*
+ * The client closes its side right behind the final dot (and a QUIT): the
+ * session stays until the commit answers, sends the 250 and the 221, and
+ * only then closes. Before, the EOF freed the session at once and the
+ * client never heard that its message was accepted.
+ */
+START_TEST(test_async_client_half_close)
+{
+	struct harness h;
+	struct smtp_server_reply r;
+
+	h_setup(&h, NULL);
+	h.own.async = 1;
+	start_data(&h);
+	clear(&h);
+	say(&h, "x\r\n.\r\nQUIT\r\n");
+	bufferevent_flush(h.pair[1], EV_WRITE, BEV_FINISHED);   /* half-close */
+	run(&h);
+	ck_assert_int_eq(h.own.data_ends, 1);
+	ck_assert_uint_eq(smtp_server_sessions(h.srv), 1);
+	ck_assert_int_eq(h.own.ends, 0);
+	ck_assert_str_eq(h.out, "");
+	smtp_server_reply_set(&r, 250, "2.0.0", "Ok: queued as X2");
+	ck_assert_int_eq(smtp_server_reply_data(h.srv, h.id, &r), 0);
+	run(&h);
+	ck_assert_str_eq(h.out, "250 2.0.0 Ok: queued as X2\r\n221 2.0.0 gw.test Bye\r\n");
+	ck_assert_int_eq(h.own.ends, 1);
+	ck_assert_uint_eq(smtp_server_sessions(h.srv), 0);
+	ck_assert_int_eq(h.own.aborts, 0);
+	h_teardown(&h);
+}
+END_TEST
+
+/* Gone for good after the dot: the commit's answer still ends the session. */
 START_TEST(test_async_client_gone)
 {
 	struct harness h;
@@ -607,13 +641,35 @@ START_TEST(test_async_client_gone)
 	bufferevent_free(h.pair[1]);
 	h.pair[1] = NULL;
 	run(&h);
-	ck_assert_int_eq(h.own.ends, 1);
-	ck_assert_int_eq(smtp_server_sessions(h.srv), 0);
+	ck_assert_int_eq(h.own.ends, 0);
 	smtp_server_reply_set(&r, 250, "2.0.0", "Ok");
+	ck_assert_int_eq(smtp_server_reply_data(h.srv, h.id, &r), 0);
 	ck_assert_int_eq(smtp_server_reply_data(h.srv, h.id, &r), -1);
+	run(&h);
+	/* (a socket's write error frees it now; a pair without its partner
+	 * keeps the unsent reply until the write timeout) */
 	smtp_server_free(h.srv);
+	ck_assert_int_eq(h.own.ends, 1);
+	ck_assert_int_eq(h.own.aborts, 0);
 	run(&h);
 	event_base_free(h.base);
+}
+END_TEST
+
+/* Commands pipelined right before a half-close are answered, then closed. */
+START_TEST(test_half_close_answers_pipelined)
+{
+	struct harness h;
+
+	h_setup(&h, NULL);
+	clear(&h);
+	bufferevent_write(h.pair[1], "EHLO c\r\nNOOP\r\n", 14);
+	bufferevent_flush(h.pair[1], EV_WRITE, BEV_FINISHED);
+	run(&h);
+	ck_assert_ptr_nonnull(strstr(h.out, "250 ENHANCEDSTATUSCODES\r\n250 2.0.0 Ok\r\n"));
+	ck_assert_int_eq(h.own.ends, 1);
+	ck_assert_uint_eq(smtp_server_sessions(h.srv), 0);
+	h_teardown(&h);
 }
 END_TEST
 
@@ -934,6 +990,8 @@ suite_smtp_server(void)
 	tcase_add_test(tc, test_pipelining);
 	tcase_add_test(tc, test_async_data_end);
 	tcase_add_test(tc, test_async_client_gone);
+	tcase_add_test(tc, test_async_client_half_close);
+	tcase_add_test(tc, test_half_close_answers_pipelined);
 	tcase_add_test(tc, test_lost_mid_data);
 	tcase_add_test(tc, test_error_budget);
 	tcase_add_test(tc, test_max_recipients);
