@@ -1,5 +1,6 @@
 /*
- * smtp/server_int.h: what smtp/server.c (sessions, I/O, framing, DATA) and
+ * smtp/server_int.h: what smtp/server.c (listener, sessions, events,
+ * STARTTLS), smtp/server_io.c (framing, the line loop, DATA) and
  * smtp/server_cmd.c (the command table) share. Private to smtp/server*.c.
  */
 #ifndef T37_SMTP_SERVER_INT_H
@@ -20,6 +21,24 @@
 #define SMTP_SESSION_HELO_MAX 255
 /* Longest AUTH user name kept. */
 #define SMTP_SESSION_USER_MAX 255
+
+struct smtp_listener {
+	TAILQ_ENTRY(smtp_listener) entry;
+	struct evconnlistener *lev;     /* owned */
+};
+
+struct smtp_server {
+	struct event_base *base;        /* borrowed */
+	struct smtp_server_options opt; /* hostname owned (copy) */
+	struct smtp_server_callbacks cb;
+	void *cbarg;
+	unsigned long long next_id;
+	unsigned nsessions;
+	int paused;                     /* listeners disabled at the session cap */
+	int stopping;                   /* smtp_server_shutdown() was called */
+	TAILQ_HEAD(, smtp_session) sessions;
+	TAILQ_HEAD(, smtp_listener) listeners;
+};
 
 /* One phase per session (house style 4); transitions via session_enter_state(). */
 enum smtp_phase {
@@ -76,6 +95,9 @@ struct smtp_session {
 };
 
 /* server.c */
+const char *smtp_session_phase_name(enum smtp_phase phase);
+void smtp_session_timeouts(struct smtp_session *s, unsigned secs);
+int smtp_session_shutdown_check(struct smtp_session *s);
 const struct smtp_server_options *smtp_server_opts(const struct smtp_server *srv);
 const struct smtp_server_callbacks *smtp_server_cbs(const struct smtp_server *srv);
 void *smtp_server_cbarg(const struct smtp_server *srv);
@@ -91,6 +113,10 @@ void smtp_session_client(struct smtp_session *s, struct smtp_server_client *c);
 void smtp_session_txn_free(struct smtp_session *s);
 int smtp_session_starttls(struct smtp_session *s);
 void smtp_session_data_begin(struct smtp_session *s);
+
+/* server_io.c */
+/* Handles every complete line buffered (commands, AUTH lines, DATA). */
+void smtp_session_process(struct smtp_session *s);
 
 /* server_cmd.c */
 void smtp_session_command(struct smtp_session *s, char *line, size_t len);
