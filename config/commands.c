@@ -86,6 +86,8 @@ const struct cfg_cmd cfg_top_commands[] = {
 	{ "mta receive generate", TOP, 0, 1, 1, cfg_recv_generate,
 	  "mta receive generate {permanent-error|mdn}" },
 	{ "mta receive disable-dsn", TOP, 0, 0, 0, cfg_recv_disable_dsn, "mta receive disable-dsn" },
+	{ "mta receive bare-newline", TOP, 0, 1, 1, cfg_recv_bare_newline,
+	  "mta receive bare-newline {reject|normalize}" },
 	{ "fax receive called-subscriber", TOP, 0, 1, -1, cfg_fax_called_subscriber,
 	  "fax receive called-subscriber {$d$|NUMBER}" },
 	{ "fax send transmitting-subscriber", TOP, 0, 1, -1, cfg_fax_tsi,

@@ -338,6 +338,7 @@ struct config {
 		bool generate_permanent_error;
 		bool generate_mdn;
 		bool disable_dsn;
+		bool bare_newline_normalize;         /* default: reject (521, close) */
 	} mta_receive;
 
 	/* fax receive / fax send */

@@ -121,6 +121,7 @@ cfg_handler cfg_recv_listen, cfg_recv_aliases, cfg_recv_max_recipients,
     cfg_recv_max_size, cfg_recv_allow, cfg_recv_allow_sender, cfg_recv_auth,
     cfg_recv_auth_file, cfg_recv_auth_clear, cfg_recv_tls, cfg_recv_generate,
     cfg_recv_disable_dsn;
+cfg_handler cfg_recv_bare_newline;
 cfg_handler cfg_fax_called_subscriber, cfg_fax_tsi, cfg_fax_max_speed,
     cfg_fax_ecm, cfg_fax_header, cfg_fax_coverpage, cfg_fax_retry,
     cfg_fax_max_pages, cfg_fax_hold, cfg_fax_deny_pattern;

@@ -463,6 +463,18 @@ cfg_recv_disable_dsn(struct cfg_parser *p, int argc, char **argv)
 	p->cfg->mta_receive.disable_dsn = true;
 }
 
+/* A line ending in a bare LF: refused (521, close) or taken as CRLF. */
+void
+cfg_recv_bare_newline(struct cfg_parser *p, int argc, char **argv)
+{
+	static const char *const names[] = { "reject", "normalize", NULL };
+	int v;
+
+	(void)argc;
+	if (cfg_keyword(p, "mta receive bare-newline", argv[0], names, &v) == 0)
+		p->cfg->mta_receive.bare_newline_normalize = v == 1;
+}
+
 /* ---- fax ---- */
 
 void

@@ -171,6 +171,8 @@ gw_intake_new(struct event_base *base, const struct config *cfg, struct spool *s
 	opt.auth = in->nusers > 0;
 	opt.auth_in_clear = mr->auth_clear;
 	opt.no_dsn = mr->disable_dsn;
+	opt.bare_newline = mr->bare_newline_normalize ? SMTP_BARE_NEWLINE_NORMALIZE :
+	    SMTP_BARE_NEWLINE_REJECT;
 	if ((in->srv = smtp_server_new(base, &opt, &intake_cb, in)) == NULL) {
 		snprintf(err, errlen, "mta receive: cannot create the SMTP server");
 		goto fail;

@@ -283,6 +283,7 @@ smtp_server_attach(struct smtp_server *srv, struct bufferevent *bev, const char 
 	s->srv = srv;
 	s->id = ++srv->next_id;
 	s->bev = bev;
+	s->line_crlf = 1;
 	snprintf(s->addr, sizeof(s->addr), "%s", addr);
 	TAILQ_FOREACH(o, &srv->sessions, entry)
 		if (strcmp(o->addr, s->addr) == 0 && o->phase != SMTP_PH_QUIT)
@@ -545,6 +546,7 @@ session_tls_ready(struct smtp_session *s)
 	    !SSL_is_init_finished(bufferevent_openssl_get_ssl(s->bev)))
 		return;
 	s->tls = 1;
+	s->line_crlf = 1;
 	s->esmtp = 0;
 	s->helo[0] = '\0';
 	smtp_session_txn_free(s);

@@ -88,6 +88,8 @@ struct smtp_session {
 	int in_process;                 /* inside session_process() */
 	int peer_eof;                   /* the client closed its side: answer what
 					 * it sent, then close */
+	int line_crlf;                  /* the last line read ended in CRLF */
+	int bare_lf_seen;               /* a bare LF was normalized (logged once) */
 	char *line;                     /* owned; the current input line */
 	struct smtp_txn *txn;           /* owned; NULL outside a transaction */
 	void *udata;                    /* the owner's, freed by its end() */

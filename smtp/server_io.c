@@ -5,10 +5,20 @@
  * size and Received: limits, smuggling defence). Sessions, listeners,
  * events and STARTTLS are in server.c; commands in server_cmd.c.
  *
- * Framing (CVE-2023-51764): only CRLF ends a line. A bare LF or CR
- * anywhere, in a command or in DATA, is answered 521 5.5.2 and the
- * connection is closed with the transaction dropped, so no
- * "<LF>.<LF>"-style sequence can ever end a message here.
+ * Framing (RFC 5321 2.3.8; CVE-2023-51764 "SMTP smuggling"), one of two
+ * modes (smtp_server_options.bare_newline):
+ *   reject     only CRLF ends a line. A bare LF or CR anywhere, in a
+ *              command or in DATA, is answered 521 5.5.2 and the connection
+ *              is closed with the transaction dropped (Postfix's strictest
+ *              smtpd_forbid_bare_newline).
+ *   normalize  a line may also end in a bare LF and is then taken as if it
+ *              ended in CRLF (scanners and scripts send such lines), but
+ *              the message ends only at the exact sequence CRLF "." CRLF: a
+ *              "." line that follows or ends with a bare LF is message
+ *              content. A bare CR is content inside a message and refused
+ *              (500) in a command.
+ * Either way no "<LF>.<LF>", "<LF>.<CRLF>", "<CRLF>.<LF>" or "<CR>.<CR>"
+ * can ever end a message here.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,9 +35,12 @@
 enum { GL_ERROR = -1, GL_NONE = 0, GL_LINE, GL_LONG, GL_LONG_PARTIAL };
 
 static int session_getline(struct smtp_session *s, size_t limit, size_t *lenp);
+static int session_getline_lf(struct smtp_session *s, size_t limit, size_t *lenp);
+static void session_drop_partial(struct evbuffer *in, size_t avail);
 static int session_bare_eol(const char *p, size_t len, int partial);
 static void session_framing_error(struct smtp_session *s);
-static void session_data_line(struct smtp_session *s, char *line, size_t len);
+static void session_data_line(struct smtp_session *s, char *line, size_t len,
+    int can_end);
 static void session_data_error(struct smtp_session *s, int code, const char *enh,
     const char *text);
 static void session_data_flush(struct smtp_session *s);
@@ -78,6 +91,9 @@ session_getline(struct smtp_session *s, size_t limit, size_t *lenp)
 	size_t eol_len = 0, n, avail = evbuffer_get_length(in), chunk;
 	char tmp[4096];
 
+	if (s->srv->opt.bare_newline == SMTP_BARE_NEWLINE_NORMALIZE)
+		return session_getline_lf(s, limit, lenp);
+
 	if (avail == 0)
 		return GL_NONE;
 	eol = evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_CRLF_STRICT);
@@ -97,18 +113,7 @@ session_getline(struct smtp_session *s, size_t limit, size_t *lenp)
 		}
 		if (avail + 2 <= limit)
 			return GL_NONE;
-		/* over the limit with no end in sight: drop all but a last CR */
-		chunk = avail;
-		{
-			char last;
-			struct evbuffer_ptr p;
-
-			evbuffer_ptr_set(in, &p, avail - 1, EVBUFFER_PTR_SET);
-			evbuffer_copyout_from(in, &p, &last, 1);
-			if (last == '\r')
-				chunk--;
-		}
-		evbuffer_drain(in, chunk);
+		session_drop_partial(in, avail);
 		return GL_LONG_PARTIAL;
 	}
 	n = (size_t)eol.pos;
@@ -137,6 +142,59 @@ session_getline(struct smtp_session *s, size_t limit, size_t *lenp)
 	return GL_LINE;
 }
 
+/* Over the limit with no end in sight: drops what is there but a last CR
+ * (it may be the first half of the CRLF that ends the line). */
+static void
+session_drop_partial(struct evbuffer *in, size_t avail)
+{
+	struct evbuffer_ptr p;
+	char last;
+
+	evbuffer_ptr_set(in, &p, avail - 1, EVBUFFER_PTR_SET);
+	evbuffer_copyout_from(in, &p, &last, 1);
+	evbuffer_drain(in, last == '\r' ? avail - 1 : avail);
+}
+
+/*
+ * session_getline() for "bare-newline normalize": a line ends at LF, with
+ * or without the CR before it; s->line_crlf tells which (the DATA phase
+ * needs it: only CRLF "." CRLF ends a message). A bare CR stays in the
+ * line. Same results as session_getline(), never GL_ERROR.
+ */
+static int
+session_getline_lf(struct smtp_session *s, size_t limit, size_t *lenp)
+{
+	struct evbuffer *in = bufferevent_get_input(s->bev);
+	struct evbuffer_ptr eol;
+	size_t eol_len = 0, n, avail = evbuffer_get_length(in);
+
+	if (avail == 0)
+		return GL_NONE;
+	eol = evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_CRLF);
+	if (eol.pos == -1) {
+		if (avail + 2 <= limit)
+			return GL_NONE;
+		session_drop_partial(in, avail);
+		return GL_LONG_PARTIAL;
+	}
+	n = (size_t)eol.pos;
+	s->line_crlf = eol_len == 2;
+	if (!s->line_crlf && !s->bare_lf_seen) {
+		s->bare_lf_seen = 1;
+		log_info("smtp=%llx client=%s bare-newline=normalized phase=%s", s->id, s->addr,
+		    smtp_session_phase_name(s->phase));
+	}
+	if (n + 2 > limit) {
+		evbuffer_drain(in, n + eol_len);
+		return GL_LONG;
+	}
+	evbuffer_remove(in, s->line, n);
+	evbuffer_drain(in, eol_len);
+	s->line[n] = '\0';
+	*lenp = n;
+	return GL_LINE;
+}
+
 /*
  * Handles every complete line buffered, in order (RFC 2920: replies in
  * order; they go out together when the input runs dry, as the bufferevent
@@ -148,7 +206,7 @@ smtp_session_process(struct smtp_session *s)
 	const struct smtp_server_options *o = &s->srv->opt;
 	struct smtp_txn *t;
 	size_t len = 0;
-	int r;
+	int r, prev_crlf;
 
 	s->in_process = 1;
 	for (;;) {
@@ -156,6 +214,7 @@ smtp_session_process(struct smtp_session *s)
 		    s->phase == SMTP_PH_BODY_WAIT || s->phase == SMTP_PH_NEW ||
 		    smtp_session_shutdown_check(s))
 			break;
+		prev_crlf = s->line_crlf;
 		r = session_getline(s, o->cmdline_max, &len);
 		if (r == GL_NONE || r == GL_ERROR)
 			break;
@@ -171,7 +230,8 @@ smtp_session_process(struct smtp_session *s)
 				    "Message line longer than 1000 octets refused");
 				continue;
 			}
-			session_data_line(s, s->line, len);
+			/* the end is CRLF "." CRLF exactly (normalize mode) */
+			session_data_line(s, s->line, len, prev_crlf && s->line_crlf);
 			continue;
 		}
 		if (r != GL_LINE) {
@@ -188,6 +248,12 @@ smtp_session_process(struct smtp_session *s)
 		if (strlen(s->line) != len) {
 			s->verb = "-";
 			smtp_session_reply(s, 500, "5.5.2", "NUL character in command refused");
+			smtp_session_error(s);
+			continue;
+		}
+		if (memchr(s->line, '\r', len) != NULL) {     /* normalize mode only */
+			s->verb = "-";
+			smtp_session_reply(s, 500, "5.5.2", "Bare <CR> in command refused");
 			smtp_session_error(s);
 			continue;
 		}
@@ -238,17 +304,20 @@ session_data_flush(struct smtp_session *s)
 	t->chunk_len = 0;
 }
 
+/* One message line (terminator removed). can_end: a lone "." here is the
+ * end of the message; otherwise (a bare LF around it) it is content. */
 static void
-session_data_line(struct smtp_session *s, char *line, size_t len)
+session_data_line(struct smtp_session *s, char *line, size_t len, int can_end)
 {
 	struct smtp_txn *t = s->txn;
 	const struct smtp_server_options *o = &s->srv->opt;
 
 	if (len == 1 && line[0] == '.') {
-		session_data_end(s);
-		return;
-	}
-	if (line[0] == '.') {                   /* RFC 5321 4.5.2 */
+		if (can_end) {
+			session_data_end(s);
+			return;
+		}
+	} else if (line[0] == '.') {            /* RFC 5321 4.5.2 */
 		line++;
 		len--;
 	}

@@ -60,6 +60,12 @@ struct smtp_server;                     /* opaque: listener + sessions */
 #define SMTP_SERVER_DOMAIN_MAX        255
 #define SMTP_SERVER_TEXT_MAX          400    /* reply text the owner may give */
 
+/* What a line ending in a bare LF is (server_io.c tells the details). */
+enum smtp_bare_newline {
+	SMTP_BARE_NEWLINE_REJECT = 0,   /* 521 5.5.2 and close (the default) */
+	SMTP_BARE_NEWLINE_NORMALIZE,    /* taken as CRLF; only CRLF.CRLF ends DATA */
+};
+
 /* Zero fields take the defaults above. Copied by smtp_server_new(). */
 struct smtp_server_options {
 	const char *hostname;           /* greeting, EHLO, Received:; required */
@@ -78,6 +84,7 @@ struct smtp_server_options {
 	int no_dsn;                     /* do not offer DSN (params then 555) */
 	int no_8bitmime;
 	int no_pipelining;
+	enum smtp_bare_newline bare_newline;
 };
 
 /* A reply the owner gives: code 200..599, enhanced code "x.y.z", text. */

@@ -59,6 +59,7 @@ CHECK(defaults,
     c->mta_receive.n_allow_sender == 0 && c->mta_receive.n_users == 0 &&
     !c->mta_receive.auth_clear && c->mta_receive.tls_cert[0] == '\0' &&
     !c->mta_receive.disable_dsn && !c->mta_receive.generate_mdn &&
+    !c->mta_receive.bare_newline_normalize &&
     c->fax_receive.called_subscriber_dnis && c->fax_send.transmitting_subscriber_ani &&
     c->fax_send.max_speed == 14400 && c->fax_send.ecm && !c->fax_send.coverpage &&
     c->fax_send.retry_busy.attempts == 5 && c->fax_send.retry_busy.delay == 120 &&
@@ -155,6 +156,8 @@ CHECK(recv_auth, c->mta_receive.n_users == 2 && S(c->mta_receive.users[1].user, 
 CHECK(recv_tls, S(c->mta_receive.tls_cert, "/dev/null") && S(c->mta_receive.tls_key, "/dev/zero"))
 CHECK(generate, c->mta_receive.generate_permanent_error && c->mta_receive.generate_mdn)
 CHECK(disable_dsn, c->mta_receive.disable_dsn)
+CHECK(bare_normalize, c->mta_receive.bare_newline_normalize)
+CHECK(bare_reject, !c->mta_receive.bare_newline_normalize)
 CHECK(csi, S(c->fax_receive.called_subscriber, "+1 919 555 1234") &&
     !c->fax_receive.called_subscriber_dnis)
 CHECK(csi_dnis, c->fax_receive.called_subscriber_dnis && c->fax_receive.called_subscriber[0] == 0)
@@ -276,6 +279,8 @@ static const struct {
 	{ "mta receive tls cert /dev/null key /dev/zero", recv_tls },
 	{ "mta receive generate permanent-error\nmta receive generate mdn", generate },
 	{ "mta receive disable-dsn", disable_dsn },
+	{ "mta receive bare-newline normalize", bare_normalize },
+	{ "mta receive bare-newline NORMALIZE\nmta receive bare-newline reject", bare_reject },
 	{ "fax receive called-subscriber +1 919 555 1234", csi },
 	{ "fax receive called-subscriber $d$", csi_dnis },
 	{ "fax send transmitting-subscriber \"+15551234\"", tsi },

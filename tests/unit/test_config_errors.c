@@ -178,6 +178,10 @@ static const struct {
 	    "called-number': all fax mail would be refused" } },
 	{ "mta receive maximum-size 10",
 	  { "t:1: mta receive maximum-size 10 is out of range (1024-1073741824)" } },
+	{ "mta receive bare-newline allow",
+	  { "t:1: bad value 'allow' for mta receive bare-newline (expected reject|normalize)" } },
+	{ "mta receive bare-newline", { "t:1: 'mta receive bare-newline' is incomplete "
+	  "(usage: mta receive bare-newline {reject|normalize})" } },
 	{ "mta receive allow 10.0.0.0/33",
 	  { "t:1: bad CIDR '10.0.0.0/33' (prefix length must be 0-32)" } },
 	{ "mta receive allow 10.0.0.1/8", { "t:1: bad CIDR '10.0.0.1/8': host bits set after /8" } },
