@@ -17,6 +17,7 @@
  *            destination-pattern (550 5.7.1 naming the rule)
  * It does not parse the message (mime/ does, later, from the spool).
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -39,9 +40,11 @@
 #include "gateway/log.h"
 #include "smtp/smtp.h"
 
-/* Server limits the config has no command for. */
-#define INTAKE_MAX_SESSIONS     100
-#define INTAKE_MAX_PER_ADDR     50
+/* Descriptors kept for everything but SMTP sessions: spool, logs, SIP
+ * sockets, the loops' own; and per call of sip max-calls (RTP, UDPTL, the
+ * fax file, its job). The session cap is lowered to what remains. */
+#define INTAKE_FD_RESERVE       128
+#define INTAKE_FD_PER_CALL      8
 #define INTAKE_AUTH_FILE_MAX    (64 * 1024)
 #define INTAKE_AUTH_USERS_MAX   1024
 
@@ -122,6 +125,8 @@ static struct spool_rec *intake_envelope(struct intake_sess *s,
     const struct smtp_server_client *c);
 static const char *intake_notify_text(unsigned notify, char *buf, size_t size);
 static void intake_txn_reset(struct intake_sess *s);
+static void intake_limits(const struct config *cfg, struct smtp_server_options *opt,
+    int log);
 
 static const struct smtp_server_callbacks intake_cb = {
 	intake_connect, intake_auth, intake_mail, intake_rcpt, intake_data_start,
@@ -165,14 +170,11 @@ gw_intake_new(struct event_base *base, const struct config *cfg, struct spool *s
 	opt.hostname = cfg->hostname;
 	opt.max_message_size = mr->maximum_size;
 	opt.max_recipients = mr->maximum_recipients;
-	opt.max_sessions = INTAKE_MAX_SESSIONS;
-	opt.max_sessions_per_addr = INTAKE_MAX_PER_ADDR;
+	intake_limits(cfg, &opt, 0);
 	opt.tls = (struct ssl_ctx_st *)in->tls;
 	opt.auth = in->nusers > 0;
 	opt.auth_in_clear = mr->auth_clear;
 	opt.no_dsn = mr->disable_dsn;
-	opt.bare_newline = mr->bare_newline_normalize ? SMTP_BARE_NEWLINE_NORMALIZE :
-	    SMTP_BARE_NEWLINE_REJECT;
 	if ((in->srv = smtp_server_new(base, &opt, &intake_cb, in)) == NULL) {
 		snprintf(err, errlen, "mta receive: cannot create the SMTP server");
 		goto fail;
@@ -186,6 +188,49 @@ gw_intake_new(struct event_base *base, const struct config *cfg, struct spool *s
 fail:
 	gw_intake_free(in);
 	return NULL;
+}
+
+/*
+ * The limits of the config into opt: session caps, deadlines, bare-newline
+ * mode. The session cap is lowered to what RLIMIT_NOFILE leaves (said in
+ * the log when log is set, as is the capacity).
+ */
+static void
+intake_limits(const struct config *cfg, struct smtp_server_options *opt, int log)
+{
+	const typeof(cfg->mta_receive) *mr = &cfg->mta_receive;
+	unsigned long long reserve, avail, cap;
+	struct rlimit rl;
+
+	opt->max_sessions = mr->maximum_sessions;
+	opt->max_sessions_per_addr = mr->maximum_sessions_per_client;
+	opt->session_deadline = mr->session_deadline;
+	opt->min_rate = mr->minimum_rate;
+	opt->bare_newline = mr->bare_newline_normalize ? SMTP_BARE_NEWLINE_NORMALIZE :
+	    SMTP_BARE_NEWLINE_REJECT;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return;
+	reserve = INTAKE_FD_RESERVE + (unsigned long long)INTAKE_FD_PER_CALL * cfg->sip.max_calls;
+	avail = rl.rlim_cur > reserve ? rl.rlim_cur - reserve : 0;
+	/* m + SMTP_SERVER_OVERFLOW(m) = m + m / 4 + 64 <= avail */
+	cap = avail > 64 ? (avail - 64) * 4 / 5 : 1;
+	if (cap == 0)
+		cap = 1;
+	if (cap < opt->max_sessions) {
+		if (log)
+			log_warnx("smtp max-sessions=%u lowered-to=%llu nofile=%llu reason=\"too "
+			    "few file descriptors: raise the limit (LimitNOFILE)\"",
+			    opt->max_sessions, cap, (unsigned long long)rl.rlim_cur);
+		opt->max_sessions = (unsigned)cap;
+		if (opt->max_sessions_per_addr > opt->max_sessions)
+			opt->max_sessions_per_addr = opt->max_sessions;
+	}
+	if (log)
+		log_info("smtp max-sessions=%u per-client=%u session-deadline=%us "
+		    "minimum-rate=%u bare-newline=%s nofile=%llu capacity=%llu",
+		    opt->max_sessions, opt->max_sessions_per_addr, opt->session_deadline,
+		    opt->min_rate, mr->bare_newline_normalize ? "normalize" : "reject",
+		    (unsigned long long)rl.rlim_cur, cap);
 }
 
 int
@@ -204,9 +249,12 @@ int
 gw_intake_start(struct gw_intake *in, char *err, size_t errlen)
 {
 	const typeof(in->cfg->mta_receive) *mr = &in->cfg->mta_receive;
+	struct smtp_server_options opt;
 	char port[16];
 	size_t i;
 
+	memset(&opt, 0, sizeof(opt));
+	intake_limits(in->cfg, &opt, 1);
 	for (i = 0; i < mr->n_listen; i++) {
 		snprintf(port, sizeof(port), "%u", mr->listen[i].port);
 		if (smtp_server_listen(in->srv, mr->listen[i].addr, port) == -1) {
@@ -223,6 +271,7 @@ gw_intake_start(struct gw_intake *in, char *err, size_t errlen)
 int
 gw_intake_set_config(struct gw_intake *in, const struct config *cfg, char *err, size_t errlen)
 {
+	struct smtp_server_options opt;
 	struct intake_user *users;
 	size_t n;
 
@@ -233,6 +282,9 @@ gw_intake_set_config(struct gw_intake *in, const struct config *cfg, char *err, 
 	in->nusers = n;
 	in->cfg = cfg;
 	intake_aliases(in);
+	memset(&opt, 0, sizeof(opt));
+	intake_limits(cfg, &opt, 1);
+	smtp_server_set_limits(in->srv, &opt);
 	return 0;
 }
 
@@ -888,9 +940,15 @@ intake_end(void *arg, void *udata, const struct smtp_server_client *c)
 	(void)arg;
 	if (s == NULL)
 		return;
-	log_info("smtp=%llx client=%s helo=%s tls=%d auth=%s messages=%u result=closed",
-	    c->id, c->addr, log_str(helo, sizeof(helo), c->helo), c->tls,
-	    c->auth_user ? log_str(user, sizeof(user), c->auth_user) : "-", s->messages);
+	/* a shed or silent session during a flood: the server logs those
+	 * rate-limited and summed up, not one line per connection */
+	if (c->quiet)
+		log_debug("smtp=%llx client=%s messages=%u result=%s", c->id, c->addr,
+		    s->messages, c->shed ? "shed" : "closed");
+	else
+		log_info("smtp=%llx client=%s helo=%s tls=%d auth=%s messages=%u result=closed",
+		    c->id, c->addr, log_str(helo, sizeof(helo), c->helo), c->tls,
+		    c->auth_user ? log_str(user, sizeof(user), c->auth_user) : "-", s->messages);
 	intake_msg_drop(s);
 	free(s->rcpts);
 	free(s);

@@ -76,8 +76,7 @@ smtp_server_new(struct event_base *base, const struct smtp_server_options *opt,
 	}
 	if (srv->opt.max_recipients < SMTP_SERVER_RCPT_MIN)
 		srv->opt.max_recipients = SMTP_SERVER_RCPT_MIN;
-	if (srv->opt.max_sessions == 0)
-		srv->opt.max_sessions = 100;
+	smtp_server_set_limits(srv, opt);
 	if (srv->opt.max_errors == 0)
 		srv->opt.max_errors = SMTP_SERVER_ERRORS_DEFAULT;
 	if (srv->opt.max_received == 0)
@@ -95,6 +94,11 @@ smtp_server_new(struct event_base *base, const struct smtp_server_options *opt,
 	srv->next_id = ((unsigned long long)time(NULL) & 0xffffffffULL) << 20;
 	TAILQ_INIT(&srv->sessions);
 	TAILQ_INIT(&srv->listeners);
+	if (smtp_server_limits_init(srv) == -1) {
+		free((char *)srv->opt.hostname);
+		free(srv);
+		return NULL;
+	}
 	return srv;
 }
 
@@ -113,6 +117,7 @@ smtp_server_free(struct smtp_server *srv)
 	}
 	while ((s = TAILQ_FIRST(&srv->sessions)) != NULL)
 		session_free(s);
+	smtp_server_limits_free(srv);
 	free((char *)srv->opt.hostname);
 	free(srv);
 }
@@ -137,7 +142,8 @@ smtp_server_listen(struct smtp_server *srv, const char *addr, const char *port)
 		return -1;
 	}
 	l->lev = evconnlistener_new_bind(srv->base, server_accept_cb, srv,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 128,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+	    SMTP_SERVER_BACKLOG,
 	    res->ai_addr, (int)res->ai_addrlen);
 	freeaddrinfo(res);
 	if (l->lev == NULL) {
@@ -181,6 +187,18 @@ smtp_session_shutdown_check(struct smtp_session *s)
 	    s->srv->opt.hostname);
 	smtp_session_close(s);
 	return 1;
+}
+
+void
+smtp_server_set_limits(struct smtp_server *srv, const struct smtp_server_options *opt)
+{
+	srv->opt.max_sessions = opt->max_sessions ? opt->max_sessions :
+	    SMTP_SERVER_SESSIONS_DEFAULT;
+	srv->opt.max_sessions_per_addr = opt->max_sessions_per_addr;
+	srv->opt.session_deadline = opt->session_deadline ? opt->session_deadline :
+	    SMTP_SERVER_DEADLINE_DEFAULT;
+	srv->opt.min_rate = opt->min_rate ? opt->min_rate : SMTP_SERVER_MIN_RATE_DEFAULT;
+	srv->opt.bare_newline = opt->bare_newline;
 }
 
 unsigned
@@ -247,7 +265,11 @@ server_pause(struct smtp_server *srv, int pause)
 		else
 			evconnlistener_enable(l->lev);
 	}
-	log_info("smtp listener=%s sessions=%u", pause ? "paused" : "resumed", srv->nsessions);
+	/* during a flood this flips with every batch of accepts: counted in
+	 * the overload summary instead of a line each time */
+	if (pause)
+		srv->ovl.paused++;
+	log_debug("smtp listener=%s sessions=%u", pause ? "paused" : "resumed", srv->nsessions);
 }
 
 static struct smtp_session *
@@ -266,42 +288,38 @@ smtp_server_attach(struct smtp_server *srv, struct bufferevent *bev, const char 
 {
 	struct smtp_server_reply reply;
 	struct smtp_server_client c;
-	struct smtp_session *s, *o;
-	unsigned same = 0;
+	struct smtp_session *s;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
 	    (s->line = malloc(srv->opt.cmdline_max + 1)) == NULL ||
-	    (s->ev_free = event_new(srv->base, -1, 0, session_free_cb, s)) == NULL) {
+	    (s->ev_free = event_new(srv->base, -1, 0, session_free_cb, s)) == NULL ||
+	    (s->srv = srv, smtp_session_limits_init(s)) == -1) {
 		/* house style 12: no memory refuses this connection only */
 		log_warnx("smtp client=%s error=\"out of memory\"", addr);
-		if (s != NULL)
+		if (s != NULL) {
+			if (s->ev_free != NULL)
+				event_free(s->ev_free);
 			free(s->line);
+		}
 		free(s);
 		bufferevent_free(bev);
 		return 0;
 	}
-	s->srv = srv;
 	s->id = ++srv->next_id;
 	s->bev = bev;
 	s->line_crlf = 1;
 	snprintf(s->addr, sizeof(s->addr), "%s", addr);
-	TAILQ_FOREACH(o, &srv->sessions, entry)
-		if (strcmp(o->addr, s->addr) == 0 && o->phase != SMTP_PH_QUIT)
-			same++;
 	TAILQ_INSERT_TAIL(&srv->sessions, s, entry);
 	srv->nsessions++;
-	if (srv->nsessions >= srv->opt.max_sessions)
+	/* beyond the cap only while sessions are being refused or shed */
+	if (srv->nsessions >= srv->opt.max_sessions + SMTP_SERVER_OVERFLOW(srv->opt.max_sessions))
 		server_pause(srv, 1);
 	session_setcb(s);
 	smtp_session_timeouts(s, srv->opt.cmd_timeout);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
-
-	if (srv->opt.max_sessions_per_addr && same >= srv->opt.max_sessions_per_addr) {
-		smtp_session_reply(s, 421, "4.7.0", "%s Too many connections from your address",
-		    srv->opt.hostname);
-		smtp_session_close(s);
-		return s->id;
-	}
+	smtp_session_request(s, srv->opt.cmd_timeout);
+	if (smtp_server_admit(srv, s) == -1)
+		return s->id;           /* 421 sent, closing */
 	memset(&reply, 0, sizeof(reply));
 	if (srv->cb.connect != NULL) {
 		smtp_session_client(s, &c);
@@ -333,6 +351,11 @@ smtp_server_reply_data(struct smtp_server *srv, unsigned long long id,
 	smtp_session_txn_free(s);
 	smtp_session_enter_state(s, SMTP_PH_HELO);
 	smtp_session_timeouts(s, srv->opt.cmd_timeout);
+	if (s->expire) {
+		smtp_session_expire(s);         /* its deadline passed meanwhile */
+		return 0;
+	}
+	smtp_session_request(s, srv->opt.cmd_timeout);
 	if (!s->in_process)
 		smtp_session_process(s);     /* pipelined input waiting behind the dot */
 	return 0;
@@ -358,6 +381,8 @@ smtp_session_client(struct smtp_session *s, struct smtp_server_client *c)
 	c->esmtp = s->esmtp;
 	c->tls = s->tls;
 	c->auth_user = s->auth_user;
+	c->shed = s->shed;
+	c->quiet = s->shed || (!s->active && s->srv->ovl.open);
 }
 
 /*
@@ -381,7 +406,11 @@ smtp_session_reply(struct smtp_session *s, int code, const char *enh, const char
 		evbuffer_add_printf(bufferevent_get_output(s->bev), "%d %s %s\r\n", code, enh, text);
 	else
 		evbuffer_add_printf(bufferevent_get_output(s->bev), "%d %s\r\n", code, text);
-	if (code >= 400)
+	if (code >= 400 && s->quiet)
+		log_debug("smtp=%llx client=%s cmd=%s reply=%d enh=%s text=%s", s->id, s->addr,
+		    s->verb ? s->verb : "-", code, enh && *enh ? enh : "-",
+		    log_esc(esc, sizeof(esc), text, strlen(text)));
+	else if (code >= 400)
 		log_info("smtp=%llx client=%s cmd=%s reply=%d enh=%s text=%s", s->id, s->addr,
 		    s->verb ? s->verb : "-", code, enh && *enh ? enh : "-",
 		    log_esc(esc, sizeof(esc), text, strlen(text)));
@@ -494,12 +523,15 @@ session_free(struct smtp_session *s)
 
 	smtp_session_txn_free(s);
 	smtp_session_client(s, &c);
+	if (c.quiet && !c.shed && s->announced)
+		srv->ovl.silent++;
 	if (srv->cb.end != NULL && s->announced)
 		srv->cb.end(srv->cbarg, s->udata, &c);
 	TAILQ_REMOVE(&srv->sessions, s, entry);
 	srv->nsessions--;
-	if (srv->nsessions < srv->opt.max_sessions)
+	if (srv->nsessions < srv->opt.max_sessions + SMTP_SERVER_OVERFLOW(srv->opt.max_sessions))
 		server_pause(srv, 0);
+	smtp_session_limits_free(s);
 	/* tells a bufferevent_pair partner about the end, like a socket close */
 	bufferevent_flush(s->bev, EV_WRITE, BEV_FINISHED);
 	bufferevent_free(s->bev);
@@ -552,6 +584,8 @@ session_tls_ready(struct smtp_session *s)
 	smtp_session_txn_free(s);
 	smtp_session_enter_state(s, SMTP_PH_CONNECTED);
 	smtp_session_timeouts(s, s->srv->opt.cmd_timeout);
+	s->last_ms = smtp_now_ms();
+	smtp_session_request(s, s->srv->opt.cmd_timeout);
 	log_debug("smtp=%llx tls=%s", s->id,
 	    SSL_get_version(bufferevent_openssl_get_ssl(s->bev)));
 }
@@ -644,5 +678,6 @@ smtp_session_starttls(struct smtp_session *s)
 	smtp_session_timeouts(s, s->srv->opt.cmd_timeout);
 	bufferevent_enable(tls, EV_READ | EV_WRITE);
 	smtp_session_enter_state(s, SMTP_PH_TLS);
+	smtp_session_request(s, s->srv->opt.cmd_timeout);     /* the handshake's */
 	return 0;
 }

@@ -7,6 +7,7 @@
 #define T37_SMTP_SERVER_INT_H
 
 #include <sys/queue.h>
+#include <stdint.h>
 
 #include "smtp/smtp.h"
 
@@ -22,6 +23,27 @@
 /* Longest AUTH user name kept. */
 #define SMTP_SESSION_USER_MAX 255
 
+/* Logging of sheds and refusals: at most this many addresses per window of
+ * this many seconds, each once; the rest is summed up in one line. */
+#define SMTP_SERVER_LOG_BURST  10
+#define SMTP_SERVER_LOG_WINDOW 10
+
+/* Connections the kernel queues for accept() (capped by somaxconn): a
+ * flood that outruns the loop for a moment waits here instead of having
+ * its SYNs dropped and retried seconds later. */
+#define SMTP_SERVER_BACKLOG 1024
+
+/* Rate-limited log of sheds and refusals (server_limits.c). */
+struct smtp_overload {
+	int open;                       /* a window is running */
+	unsigned logged;                /* addresses logged in this window */
+	char addrs[SMTP_SERVER_LOG_BURST][64];
+	unsigned shed, refused_full, refused_addr, unlogged;   /* in this window */
+	unsigned paused;                /* times the listeners paused */
+	unsigned silent;                /* sessions that ended having sent nothing */
+	struct event *ev;               /* owned; ends the window */
+};
+
 struct smtp_listener {
 	TAILQ_ENTRY(smtp_listener) entry;
 	struct evconnlistener *lev;     /* owned */
@@ -34,8 +56,9 @@ struct smtp_server {
 	void *cbarg;
 	unsigned long long next_id;
 	unsigned nsessions;
-	int paused;                     /* listeners disabled at the session cap */
+	int paused;                     /* listeners disabled: too many sockets */
 	int stopping;                   /* smtp_server_shutdown() was called */
+	struct smtp_overload ovl;
 	TAILQ_HEAD(, smtp_session) sessions;
 	TAILQ_HEAD(, smtp_listener) listeners;
 };
@@ -89,6 +112,17 @@ struct smtp_session {
 	int peer_eof;                   /* the client closed its side: answer what
 					 * it sent, then close */
 	int line_crlf;                  /* the last line read ended in CRLF */
+	/* limits (server_limits.c); times are monotonic milliseconds */
+	struct event *ev_deadline;      /* owned: session and rate deadlines */
+	uint64_t start_ms;              /* connected */
+	uint64_t last_ms;               /* last complete line (idleness) */
+	uint64_t req_ms;                /* the current request began */
+	size_t req_bytes;               /* octets read since */
+	unsigned req_grace;             /* seconds before the rate counts */
+	int active;                     /* has sent a command (shed rules) */
+	int quiet;                      /* replies logged at debug level */
+	int shed;                       /* closed to make room for another */
+	int expire;                     /* session deadline passed while committing */
 	int bare_lf_seen;               /* a bare LF was normalized (logged once) */
 	char *line;                     /* owned; the current input line */
 	struct smtp_txn *txn;           /* owned; NULL outside a transaction */
@@ -115,6 +149,17 @@ void smtp_session_client(struct smtp_session *s, struct smtp_server_client *c);
 void smtp_session_txn_free(struct smtp_session *s);
 int smtp_session_starttls(struct smtp_session *s);
 void smtp_session_data_begin(struct smtp_session *s);
+
+/* server_limits.c */
+uint64_t smtp_now_ms(void);
+int smtp_server_limits_init(struct smtp_server *srv);
+void smtp_server_limits_free(struct smtp_server *srv);
+int smtp_server_admit(struct smtp_server *srv, struct smtp_session *s);
+int smtp_session_limits_init(struct smtp_session *s);
+void smtp_session_limits_free(struct smtp_session *s);
+void smtp_session_request(struct smtp_session *s, unsigned grace);
+void smtp_session_consumed(struct smtp_session *s, size_t octets, unsigned lines);
+void smtp_session_expire(struct smtp_session *s);
 
 /* server_io.c */
 /* Handles every complete line buffered (commands, AUTH lines, DATA). */

@@ -204,8 +204,10 @@ void
 smtp_session_process(struct smtp_session *s)
 {
 	const struct smtp_server_options *o = &s->srv->opt;
+	struct evbuffer *in = bufferevent_get_input(s->bev);
+	size_t len = 0, before = evbuffer_get_length(in);
+	unsigned lines = 0;
 	struct smtp_txn *t;
-	size_t len = 0;
 	int r, prev_crlf;
 
 	s->in_process = 1;
@@ -218,6 +220,8 @@ smtp_session_process(struct smtp_session *s)
 		r = session_getline(s, o->cmdline_max, &len);
 		if (r == GL_NONE || r == GL_ERROR)
 			break;
+		if (r != GL_LONG_PARTIAL)
+			lines++;
 		if (s->phase == SMTP_PH_BODY) {
 			t = s->txn;
 			/* text lines: 1000 octets incl. CRLF, counted unstuffed */
@@ -257,6 +261,7 @@ smtp_session_process(struct smtp_session *s)
 			smtp_session_error(s);
 			continue;
 		}
+		s->active = 1;
 		if (s->phase == SMTP_PH_AUTH_PLAIN || s->phase == SMTP_PH_AUTH_USER ||
 		    s->phase == SMTP_PH_AUTH_PASS)
 			smtp_session_auth_line(s, s->line);
@@ -265,6 +270,9 @@ smtp_session_process(struct smtp_session *s)
 	}
 	if (s->phase == SMTP_PH_BODY && s->txn != NULL)
 		session_data_flush(s);
+	/* (STARTTLS swapped the bufferevent: what the old one held is gone) */
+	if (bufferevent_get_input(s->bev) == in && before >= evbuffer_get_length(in))
+		smtp_session_consumed(s, before - evbuffer_get_length(in), lines);
 	if (s->peer_eof && s->phase != SMTP_PH_QUIT && s->phase != SMTP_PH_BODY_WAIT) {
 		/* nothing more will come: a transaction still open is lost */
 		if (s->txn != NULL && s->txn->sink_open)
@@ -390,4 +398,5 @@ smtp_session_data_begin(struct smtp_session *s)
 	t->chunk_len = 0;
 	smtp_session_enter_state(s, SMTP_PH_BODY);
 	smtp_session_timeouts(s, s->srv->opt.data_timeout);
+	smtp_session_request(s, s->srv->opt.data_timeout);
 }

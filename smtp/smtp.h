@@ -55,6 +55,19 @@ struct smtp_server;                     /* opaque: listener + sessions */
 #define SMTP_SERVER_ERRORS_DEFAULT    10
 #define SMTP_SERVER_CMD_TIMEOUT       300    /* seconds, RFC 5321 4.5.3.2.7 */
 #define SMTP_SERVER_DATA_TIMEOUT      600
+#define SMTP_SERVER_SESSIONS_DEFAULT  200    /* live sessions */
+#define SMTP_SERVER_DEADLINE_DEFAULT  3600   /* seconds a session may last */
+#define SMTP_SERVER_MIN_RATE_DEFAULT  500    /* octets/s after the grace period */
+/* At the session cap, a session that has sent a command is shed only after
+ * this many seconds without a complete line; inside a transaction, after
+ * the second. One that has sent nothing may be shed at any time. */
+#define SMTP_SERVER_SHED_IDLE         2
+#define SMTP_SERVER_SHED_IDLE_TXN     10
+/* Sessions that may exist beyond max_sessions while being refused or shed
+ * (each still holds its socket until its 421 is out); at this many more the
+ * listeners pause and new connections wait in the kernel's backlog. So the
+ * listener holds at most max + SMTP_SERVER_OVERFLOW(max) descriptors. */
+#define SMTP_SERVER_OVERFLOW(max)     ((max) / 4 + 64)
 #define SMTP_SERVER_PATH_MAX          256    /* RFC 5321 4.5.3.1.3 incl. <> */
 #define SMTP_SERVER_LOCAL_MAX         64
 #define SMTP_SERVER_DOMAIN_MAX        255
@@ -71,8 +84,12 @@ struct smtp_server_options {
 	const char *hostname;           /* greeting, EHLO, Received:; required */
 	size_t max_message_size;        /* octets; 0 = no limit (no SIZE value) */
 	unsigned max_recipients;        /* per transaction; raised to >= 100 */
-	unsigned max_sessions;          /* 0 = 100; listener paused at the cap */
+	unsigned max_sessions;          /* live sessions; at the cap the idlest is
+					 * shed or the new one refused (421) */
 	unsigned max_sessions_per_addr; /* 0 = no per-address limit */
+	unsigned session_deadline;      /* seconds a session may last in all */
+	unsigned min_rate;              /* octets/s a command or message must keep
+					 * up once its timeout (the grace) is used */
 	unsigned max_errors;            /* protocol errors before 421 */
 	unsigned max_received;          /* Received: loop limit */
 	unsigned cmd_timeout;           /* seconds waiting for a command */
@@ -113,6 +130,11 @@ struct smtp_server_client {
 	int esmtp;                      /* EHLO (not HELO) */
 	int tls;                        /* TLS active */
 	const char *auth_user;          /* authenticated user or NULL */
+	int shed;                       /* end(): closed to make room for another
+					 * connection (the server logged it) */
+	int quiet;                      /* end(): no line needed: shed, or silent
+					 * while the listener was overloaded (the
+					 * server's summary counts it) */
 };
 
 /* MAIL FROM, parsed and syntax-checked (RFC 5321 4.1.2, 1870, 6152, 3461). */
@@ -201,6 +223,13 @@ int smtp_server_reply_data(struct smtp_server *srv, unsigned long long id,
 void smtp_server_shutdown(struct smtp_server *srv);
 /* Number of live sessions. */
 unsigned smtp_server_sessions(const struct smtp_server *srv);
+/*
+ * A reload: takes max_sessions, max_sessions_per_addr, session_deadline,
+ * min_rate and bare_newline from opt (zero limits take the defaults) for
+ * every session from now on; sessions in progress keep the deadlines
+ * they run under until their next request.
+ */
+void smtp_server_set_limits(struct smtp_server *srv, const struct smtp_server_options *opt);
 /*
  * Parses a MAIL / RCPT argument ("FROM:<a@b> SIZE=10", "TO:<x@y> NOTIFY=NEVER")
  * as a session would (exported for tests and the fuzzer). flags are

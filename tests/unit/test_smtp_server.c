@@ -604,93 +604,6 @@ START_TEST(test_timeout)
 }
 END_TEST
 
-/* A real listener: at max_sessions it stops accepting; a freed slot resumes it. */
-static int
-tcp_client(int port)
-{
-	struct sockaddr_in sin;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	fcntl(fd, F_SETFL, O_NONBLOCK);
-	return fd;
-}
-
-static int
-has_greeting(int fd)
-{
-	char buf[256];
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	return strncmp(buf, "220 ", 4) == 0;
-}
-
-static void
-spin(struct event_base *base)
-{
-	struct timeval tv = { 0, 20000 };
-	int i;
-
-	for (i = 0; i < 5; i++) {
-		event_base_loopexit(base, &tv);
-		event_base_dispatch(base);
-	}
-}
-
-START_TEST(test_max_sessions_pause)
-{
-	struct smtp_server_options opt = { .hostname = "gw.test", .max_sessions = 2 };
-	struct owner own;
-	struct event_base *base = event_base_new();
-	struct smtp_server *srv;
-	struct sockaddr_in sin;
-	socklen_t sl = sizeof(sin);
-	char port[16];
-	int probe, c1, c2, c3;
-
-	memset(&own, 0, sizeof(own));
-	log_set_level(LOG_LVL_ERR);
-	srv = smtp_server_new(base, &opt, &own_cb, &own);
-	/* a free port: bind, read it back, release it */
-	probe = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(probe, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	getsockname(probe, (struct sockaddr *)&sin, &sl);
-	close(probe);
-	snprintf(port, sizeof(port), "%d", ntohs(sin.sin_port));
-	ck_assert_int_eq(smtp_server_listen(srv, "127.0.0.1", port), 0);
-	c1 = tcp_client(ntohs(sin.sin_port));
-	c2 = tcp_client(ntohs(sin.sin_port));
-	spin(base);
-	c3 = tcp_client(ntohs(sin.sin_port));          /* waits in the backlog */
-	spin(base);
-	ck_assert(has_greeting(c1));
-	ck_assert(has_greeting(c2));
-	ck_assert(!has_greeting(c3));
-	ck_assert_uint_eq(smtp_server_sessions(srv), 2);
-	close(c1);
-	spin(base);
-	ck_assert(has_greeting(c3));
-	ck_assert_uint_eq(smtp_server_sessions(srv), 2);
-	close(c2);
-	close(c3);
-	spin(base);
-	ck_assert_uint_eq(smtp_server_sessions(srv), 0);
-	ck_assert_int_eq(own.ends, 3);
-	smtp_server_free(srv);
-	event_base_free(base);
-}
-END_TEST
-
 START_TEST(test_shutdown)
 {
 	struct harness h, idle;
@@ -754,7 +667,6 @@ suite_smtp_server(void)
 	tcase_add_test(tc, test_starttls_unavailable);
 	tcase_add_test(tc, test_timeout);
 	tcase_add_test(tc, test_shutdown);
-	tcase_add_test(tc, test_max_sessions_pause);
 	suite_add_tcase(s, tc);
 	return s;
 }
