@@ -436,12 +436,24 @@ auth_finish(struct smtp_session *s, const char *user, const char *pass)
 {
 	struct smtp_server_client c;
 	char esc[LOG_ESC_BUFSZ];
+	int r = -1, quiet = s->quiet;
 
 	smtp_session_enter_state(s, SMTP_PH_HELO);
 	smtp_session_client(s, &c);
-	if (strlen(user) > SMTP_SESSION_USER_MAX || *user == '\0' ||
-	    smtp_server_cbs(s->srv)->auth(smtp_server_cbarg(s->srv), s->udata, &c,
-	    user, pass) != 0) {
+	if (strlen(user) <= SMTP_SESSION_USER_MAX && *user != '\0')
+		r = smtp_server_cbs(s->srv)->auth(smtp_server_cbarg(s->srv), s->udata, &c,
+		    user, pass);
+	if (r == 1) {
+		/* throttled by the owner, credentials unchecked (RFC 4954 6:
+		 * 454 4.7.0); the owner logged it once, not every attempt */
+		s->quiet = 1;
+		smtp_session_reply(s, 454, "4.7.0",
+		    "Too many failed authentications, try again later");
+		s->quiet = quiet;
+		smtp_session_error(s);
+		return;
+	}
+	if (r != 0) {
 		log_info("smtp=%llx client=%s auth=failed user=%s", s->id, s->addr,
 		    log_str(esc, sizeof(esc), user));
 		smtp_session_reply(s, 535, "5.7.8", "Authentication credentials invalid");

@@ -167,7 +167,8 @@ struct smtp_server_callbacks {
 	/* New session: refuse with a 4xx/5xx reply (sent, then closed). */
 	void (*connect)(void *arg, const struct smtp_server_client *c, void **udata,
 	    struct smtp_server_reply *reply);
-	/* AUTH: 0 = valid credentials, -1 = not. */
+	/* AUTH: 0 = valid credentials, -1 = not (535 5.7.8), 1 = not now,
+	 * unchecked (454 4.7.0: the client is throttled). */
 	int (*auth)(void *arg, void *udata, const struct smtp_server_client *c,
 	    const char *user, const char *password);
 	void (*mail)(void *arg, void *udata, const struct smtp_server_client *c,
