@@ -333,15 +333,27 @@ enum smtp_client_step {
 	SMTP_STEP_RCPT, SMTP_STEP_DATA, SMTP_STEP_DOT, SMTP_STEP_QUIT,
 };
 
+/* Which layer a failure happened in (logged as failed=...). */
+enum smtp_client_layer {
+	SMTP_LAYER_SMTP = 0,            /* a reply, a timeout waiting for one, a
+					 * protocol error, or a local refusal */
+	SMTP_LAYER_DNS,                 /* the server's name did not resolve */
+	SMTP_LAYER_TCP,                 /* no address took the connection, or it was lost */
+	SMTP_LAYER_TLS,                 /* the TLS handshake failed */
+};
+const char *smtp_client_layer_name(enum smtp_client_layer layer);
+
 /* The outcome, as plain data. */
 struct smtp_client_result {
 	enum smtp_client_status status;
 	enum smtp_client_step step;     /* where it was decided */
+	enum smtp_client_layer layer;   /* of a failure */
 	int code;                       /* the deciding reply code; 0: none (local) */
 	bool timeout;
 	char dsn[16];                   /* enhanced status "x.y.z" (reply's or derived) */
 	char reply[SMTP_CLIENT_REPLY_MAX];  /* the server's reply, or a local reason */
-	char peer_ip[64];               /* the server's address ("" before connect) */
+	char peer_ip[64];               /* the server's address being tried or used
+					 * ("" when the name did not resolve) */
 	bool tls;                       /* the session was encrypted */
 	bool pipelined;                 /* MAIL/RCPT/DATA went as one group */
 	bool dsn_sent;                  /* DSN parameters were sent */
@@ -359,8 +371,10 @@ struct smtp_client;             /* opaque: one session */
 struct smtp_client *smtp_client_start(struct event_base *base,
     struct bufferevent *bev, const struct smtp_client_opts *opts,
     const struct smtp_client_msg *msg, smtp_client_cb cb, void *arg);
-/* Connects to host:port (dns may be NULL for numeric hosts) and runs a
- * session. Connection failures arrive through cb. NULL on bad arguments. */
+/* Resolves host (dns may be NULL for numeric hosts), connects to each of
+ * its addresses in turn until one answers (RFC 5321 5.1) and runs a
+ * session. Failures, even immediate ones, arrive through cb (from the
+ * loop, never from inside this call). NULL on bad arguments. */
 struct smtp_client *smtp_client_connect(struct event_base *base,
     struct evdns_base *dns, const char *host, uint16_t port,
     const struct smtp_client_opts *opts, const struct smtp_client_msg *msg,
