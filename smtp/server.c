@@ -3,9 +3,10 @@
  * the session life cycle (accept, greeting, timeouts, close-after-flush,
  * deferred free), the one reply function, the session's events and
  * STARTTLS. What a session does with the lines it reads (framing, the
- * command loop, DATA) is in server_io.c; commands are dispatched through
- * the table in server_cmd.c. Nothing here decides what mail is
- * acceptable: that is asked of the owner (smtp.h callbacks).
+ * command loop, DATA) is in server_io.c; who is admitted at the session
+ * caps and how long a session may take, in server_limits.c; commands are
+ * dispatched through the table in server_cmd.c. Nothing here decides what
+ * mail is acceptable: that is asked of the owner (smtp.h callbacks).
  */
 #include <sys/socket.h>
 #include <sys/types.h>

@@ -1,6 +1,7 @@
 /*
  * smtp/server_int.h: what smtp/server.c (listener, sessions, events,
- * STARTTLS), smtp/server_io.c (framing, the line loop, DATA) and
+ * STARTTLS), smtp/server_io.c (framing, the line loop, DATA),
+ * smtp/server_limits.c (admission, shedding, deadlines) and
  * smtp/server_cmd.c (the command table) share. Private to smtp/server*.c.
  */
 #ifndef T37_SMTP_SERVER_INT_H

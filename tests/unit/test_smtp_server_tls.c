@@ -20,6 +20,7 @@
 
 #include "gateway/log.h"
 #include "smtp/smtp.h"
+#include "tests/unit/smtp_server_harness.h"
 
 struct tls_h {
 	struct event_base *base;
@@ -27,9 +28,8 @@ struct tls_h {
 	struct bufferevent *ctls;       /* the client's filter over pair[1] */
 	struct smtp_server *srv;
 	SSL_CTX *sctx, *cctx;
-	char out[16384];
-	size_t out_len;
-	int connected, closed;
+	struct harness rx;              /* what the client received (out, closed) */
+	int connected;
 };
 
 static void
@@ -118,14 +118,7 @@ server_ctx(void)
 static void
 c_read(struct bufferevent *bev, void *arg)
 {
-	struct tls_h *h = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	size_t n = evbuffer_get_length(in);
-
-	ck_assert_uint_lt(h->out_len + n, sizeof(h->out));
-	evbuffer_remove(in, h->out + h->out_len, n);
-	h->out_len += n;
-	h->out[h->out_len] = '\0';
+	client_read(bev, &((struct tls_h *)arg)->rx);
 }
 
 static void
@@ -133,28 +126,26 @@ c_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct tls_h *h = arg;
 
-	(void)bev;
 	if (what & BEV_EVENT_CONNECTED)
 		h->connected = 1;
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
-		h->closed = 1;
+	client_event(bev, what, &h->rx);
 }
 
 /* Runs the loop until want is in the output (or 2 s pass). */
 static void
-wait_for(struct tls_h *h, const char *want)
+tls_wait(struct tls_h *h, const char *want)
 {
 	struct timeval tv = { 0, 10000 };
 	int i;
 
-	for (i = 0; i < 200 && strstr(h->out, want) == NULL && !h->closed; i++) {
+	for (i = 0; i < 200 && strstr(h->rx.out, want) == NULL && !h->rx.closed; i++) {
 		event_base_loopexit(h->base, &tv);
 		event_base_dispatch(h->base);
 	}
 }
 
 static void
-h_setup(struct tls_h *h, int version)
+tls_setup(struct tls_h *h, int version)
 {
 	struct smtp_server_options opt = { .hostname = "gw.test", .cmd_timeout = 10,
 		.data_timeout = 10 };
@@ -174,8 +165,8 @@ h_setup(struct tls_h *h, int version)
 	bufferevent_enable(h->pair[1], EV_READ | EV_WRITE);
 	ck_assert(smtp_server_attach(h->srv, h->pair[0], "192.0.2.1") != 0);
 	bufferevent_write(h->pair[1], "EHLO c.test\r\nSTARTTLS\r\n", 23);
-	wait_for(h, "220 2.0.0 Ready");
-	ck_assert_ptr_nonnull(strstr(h->out, "220 2.0.0 Ready to start TLS\r\n"));
+	tls_wait(h, "220 2.0.0 Ready");
+	ck_assert_ptr_nonnull(strstr(h->rx.out, "220 2.0.0 Ready to start TLS\r\n"));
 	/* the client's filter takes over the plain end */
 	h->cctx = SSL_CTX_new(TLS_client_method());
 	SSL_CTX_set_min_proto_version(h->cctx, version);
@@ -186,12 +177,11 @@ h_setup(struct tls_h *h, int version)
 	ck_assert_ptr_nonnull(h->ctls);
 	bufferevent_setcb(h->ctls, c_read, NULL, c_event, h);
 	bufferevent_enable(h->ctls, EV_READ | EV_WRITE);
-	h->out_len = 0;
-	h->out[0] = '\0';
+	clear(&h->rx);
 }
 
 static void
-h_teardown(struct tls_h *h)
+tls_teardown(struct tls_h *h)
 {
 	struct timeval tv = { 0, 10000 };
 
@@ -215,14 +205,14 @@ START_TEST(test_command_with_handshake)
 {
 	struct tls_h h;
 
-	h_setup(&h, versions[_i]);
+	tls_setup(&h, versions[_i]);
 	bufferevent_write(h.ctls, "EHLO c.test\r\n", 13);
-	wait_for(&h, "250 ENHANCEDSTATUSCODES\r\n");
+	tls_wait(&h, "250 ENHANCEDSTATUSCODES\r\n");
 	ck_assert_int_eq(h.connected, 1);
-	ck_assert_ptr_nonnull(strstr(h.out, "250-gw.test\r\n"));
-	ck_assert_ptr_nonnull(strstr(h.out, "250 ENHANCEDSTATUSCODES\r\n"));
-	ck_assert_ptr_null(strstr(h.out, "STARTTLS"));  /* not offered twice */
-	h_teardown(&h);
+	ck_assert_ptr_nonnull(strstr(h.rx.out, "250-gw.test\r\n"));
+	ck_assert_ptr_nonnull(strstr(h.rx.out, "250 ENHANCEDSTATUSCODES\r\n"));
+	ck_assert_ptr_null(strstr(h.rx.out, "STARTTLS"));  /* not offered twice */
+	tls_teardown(&h);
 }
 END_TEST
 
@@ -234,12 +224,12 @@ START_TEST(test_transaction_with_handshake)
 	    "Subject: t\r\n\r\nbody\r\n.\r\nQUIT\r\n";
 	struct tls_h h;
 
-	h_setup(&h, versions[_i]);
+	tls_setup(&h, versions[_i]);
 	bufferevent_write(h.ctls, txn, sizeof(txn) - 1);
-	wait_for(&h, "221 2.0.0");
-	ck_assert_ptr_nonnull(strstr(h.out, "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 "));
-	ck_assert_ptr_nonnull(strstr(h.out, "250 2.0.0 Ok: queued as T1\r\n221 2.0.0 gw.test Bye\r\n"));
-	h_teardown(&h);
+	tls_wait(&h, "221 2.0.0");
+	ck_assert_ptr_nonnull(strstr(h.rx.out, "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 "));
+	ck_assert_ptr_nonnull(strstr(h.rx.out, "250 2.0.0 Ok: queued as T1\r\n221 2.0.0 gw.test Bye\r\n"));
+	tls_teardown(&h);
 }
 END_TEST
 
@@ -248,14 +238,14 @@ START_TEST(test_command_after_handshake)
 {
 	struct tls_h h;
 
-	h_setup(&h, versions[_i]);
-	wait_for(&h, "never");
+	tls_setup(&h, versions[_i]);
+	tls_wait(&h, "never");
 	ck_assert_int_eq(h.connected, 1);
-	ck_assert_str_eq(h.out, "");
+	ck_assert_str_eq(h.rx.out, "");
 	bufferevent_write(h.ctls, "NOOP\r\n", 6);
-	wait_for(&h, "250 2.0.0 Ok\r\n");
-	ck_assert_str_eq(h.out, "250 2.0.0 Ok\r\n");
-	h_teardown(&h);
+	tls_wait(&h, "250 2.0.0 Ok\r\n");
+	ck_assert_str_eq(h.rx.out, "250 2.0.0 Ok\r\n");
+	tls_teardown(&h);
 }
 END_TEST
 
