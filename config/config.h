@@ -66,7 +66,7 @@
 #define CONFIG_PAGES_MAX         1000          /* fax send max-pages */
 #define CONFIG_SUBSCRIBER_MAX    20            /* CSI/TSI characters (T.30) */
 #define CONFIG_FILENAME_MAX      63            /* mta send filename, with ".tif" */
-#define CONFIG_SESSIONS_MAX      100000        /* mta receive maximum-sessions(-per-client) */
+#define CONFIG_SESSIONS_MAX      20000         /* mta receive maximum-sessions(-per-client) */
 #define CONFIG_SESSION_DEADLINE_MIN 10         /* mta receive session-deadline */
 #define CONFIG_SESSION_DEADLINE_MAX 86400
 #define CONFIG_RATE_MAX          (10UL * 1024 * 1024)  /* mta receive minimum-rate */

@@ -18,13 +18,13 @@
  * No I/O, no logging; single-threaded (the mail loop).
  */
 #include <sys/random.h>
-#include <arpa/inet.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gateway/intake_int.h"
+#include "smtp/smtp.h"
 
 enum { KIND_ADDR = 1, KIND_USER = 2 };
 #define NIL (-1)
@@ -53,7 +53,6 @@ static struct throttle_ent *throttle_get(struct intake_throttle *t, int kind,
 static void throttle_touch(struct intake_throttle *t, int32_t i);
 static void throttle_unlink(struct intake_throttle *t, int32_t i);
 static void throttle_count(struct throttle_ent *e, time_t now);
-static void throttle_addr_key(const char *addr, char *key, size_t size);
 
 struct intake_throttle *
 intake_throttle_new(size_t slots)
@@ -106,23 +105,6 @@ throttle_hash(const struct intake_throttle *t, int kind, const char *key)
 	for (; *key; key++)
 		h = (h ^ (unsigned char)*key) * 1099511628211ULL;
 	return h ^ (h >> 29);
-}
-
-/* The IPv4 address as is, an IPv6 address as its /64 ("2001:db8:1:2::/64"). */
-static void
-throttle_addr_key(const char *addr, char *key, size_t size)
-{
-	unsigned char a[16];
-	char buf[INET6_ADDRSTRLEN];
-
-	if (strchr(addr, ':') != NULL && inet_pton(AF_INET6, addr, a) == 1 &&
-	    !(memcmp(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0)) {
-		memset(a + 8, 0, 8);
-		inet_ntop(AF_INET6, a, buf, sizeof(buf));
-		snprintf(key, size, "%s/64", buf);
-		return;
-	}
-	snprintf(key, size, "%s", addr);
 }
 
 /* Moves entry i to the newest end of the recency list. */
@@ -226,7 +208,7 @@ intake_throttle_locked(struct intake_throttle *t, const char *addr, time_t now)
 	char key[INTAKE_AUTH_KEY_MAX];
 	struct throttle_ent *e;
 
-	throttle_addr_key(addr, key, sizeof(key));
+	smtp_server_addr_key(addr, key, sizeof(key));
 	e = throttle_get(t, KIND_ADDR, key, 0);
 	return e != NULL && e->locked_until > now ? e->locked_until - now : 0;
 }
@@ -244,7 +226,7 @@ intake_throttle_fail(struct intake_throttle *t, const char *addr, const char *us
 	*user_fails = u->fails;
 	if (u->fails == INTAKE_AUTH_USER_MAX)
 		flags |= INTAKE_THROTTLE_USER;
-	throttle_addr_key(addr, key, sizeof(key));
+	smtp_server_addr_key(addr, key, sizeof(key));
 	a = throttle_get(t, KIND_ADDR, key, 1);         /* after u: never evicts it */
 	throttle_count(a, now);
 	*addr_fails = a->fails;

@@ -310,6 +310,7 @@ smtp_server_attach(struct smtp_server *srv, struct bufferevent *bev, const char 
 	s->bev = bev;
 	s->line_crlf = 1;
 	snprintf(s->addr, sizeof(s->addr), "%s", addr);
+	smtp_server_addr_key(s->addr, s->akey, sizeof(s->akey));
 	TAILQ_INSERT_TAIL(&srv->sessions, s, entry);
 	srv->nsessions++;
 	/* beyond the cap only while sessions are being refused or shed */
@@ -460,9 +461,13 @@ smtp_session_close(struct smtp_session *s)
 		return;
 	smtp_session_enter_state(s, SMTP_PH_QUIT);
 	bufferevent_disable(s->bev, EV_READ);
-	if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
+	if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0) {
 		event_active(s->ev_free, 0, 0);
-	/* else session_write_cb() fires when the output is drained */
+		return;
+	}
+	/* session_write_cb() fires when the output is drained; a client that
+	 * reads nothing more holds the socket only this long */
+	bufferevent_set_timeouts(s->bev, NULL, &(struct timeval){ SMTP_SESSION_CLOSE_SECS, 0 });
 }
 
 void

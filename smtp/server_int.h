@@ -19,6 +19,8 @@
 /* Waiting for a TLS session's last records to leave: steps and step length. */
 #define SMTP_SESSION_LINGER_MAX 200
 #define SMTP_SESSION_LINGER_USEC 10000
+/* Seconds a closing session waits for its last replies to leave. */
+#define SMTP_SESSION_CLOSE_SECS 10
 /* Longest EHLO/HELO argument kept. */
 #define SMTP_SESSION_HELO_MAX 255
 /* Longest AUTH user name kept. */
@@ -101,6 +103,7 @@ struct smtp_session {
 	struct event *ev_free;          /* owned; fires the deferred free */
 	enum smtp_phase phase;
 	char addr[64];
+	char akey[64];                  /* the client it counts as (smtp_server_addr_key) */
 	char helo[SMTP_SESSION_HELO_MAX + 1];
 	char auth_login_user[SMTP_SESSION_USER_MAX + 1];
 	char *auth_user;                /* owned; NULL until AUTH succeeded */

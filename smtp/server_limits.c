@@ -22,6 +22,7 @@
  * dribbles a byte at a time resets no timer and is cut off. The read
  * timeouts of the bufferevent still end a session that sends nothing.
  */
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -43,6 +44,23 @@ static void limits_summary_cb(evutil_socket_t fd, short what, void *arg);
 static void limits_deadline_cb(evutil_socket_t fd, short what, void *arg);
 static void limits_arm(struct smtp_session *s, uint64_t at);
 static int limits_is_command_phase(enum smtp_phase phase);
+
+void
+smtp_server_addr_key(const char *addr, char *key, size_t size)
+{
+	unsigned char a[16];
+	char buf[INET6_ADDRSTRLEN];
+
+	/* v4-mapped addresses stay whole: they are IPv4 clients */
+	if (strchr(addr, ':') != NULL && inet_pton(AF_INET6, addr, a) == 1 &&
+	    memcmp(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) != 0) {
+		memset(a + 8, 0, 8);
+		inet_ntop(AF_INET6, a, buf, sizeof(buf));
+		snprintf(key, size, "%s/64", buf);
+		return;
+	}
+	snprintf(key, size, "%s", addr);
+}
 
 uint64_t
 smtp_now_ms(void)
@@ -91,7 +109,7 @@ smtp_server_admit(struct smtp_server *srv, struct smtp_session *s)
 		if (v == s || v->phase == SMTP_PH_QUIT)
 			continue;
 		live++;
-		if (strcmp(v->addr, s->addr) == 0)
+		if (strcmp(v->akey, s->akey) == 0)
 			same++;
 	}
 	if (o->max_sessions_per_addr && same >= o->max_sessions_per_addr) {
@@ -152,8 +170,16 @@ limits_refuse(struct smtp_session *s, int code, const char *enh, const char *tex
 {
 	s->quiet = 1;
 	s->verb = "-";
-	smtp_session_reply(s, code, enh, "%s %s", s->srv->opt.hostname, text);
 	smtp_session_txn_free(s);
+	if (s->phase == SMTP_PH_TLS) {
+		/* a handshake that stalled: no reply can go out in clear, and
+		 * none through a TLS that never came up; the socket goes now */
+		smtp_session_enter_state(s, SMTP_PH_QUIT);
+		bufferevent_disable(s->bev, EV_READ | EV_WRITE);
+		event_active(s->ev_free, 0, 0);
+		return;
+	}
+	smtp_session_reply(s, code, enh, "%s %s", s->srv->opt.hostname, text);
 	smtp_session_close(s);
 }
 

@@ -225,6 +225,12 @@ void smtp_server_shutdown(struct smtp_server *srv);
 /* Number of live sessions. */
 unsigned smtp_server_sessions(const struct smtp_server *srv);
 /*
+ * The client an address stands for, as the per-client limits count it:
+ * an IPv4 address as is, an IPv6 address by its /64 ("2001:db8:1:2::/64"),
+ * which one host usually holds whole. key gets at most size - 1 characters.
+ */
+void smtp_server_addr_key(const char *addr, char *key, size_t size);
+/*
  * A reload: takes max_sessions, max_sessions_per_addr, session_deadline,
  * min_rate and bare_newline from opt (zero limits take the defaults) for
  * every session from now on; sessions in progress keep the deadlines

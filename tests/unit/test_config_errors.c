@@ -183,11 +183,11 @@ static const struct {
 	{ "mta receive bare-newline", { "t:1: 'mta receive bare-newline' is incomplete "
 	  "(usage: mta receive bare-newline {reject|normalize})" } },
 	{ "mta receive maximum-sessions 0",
-	  { "t:1: mta receive maximum-sessions 0 is out of range (1-100000)" } },
-	{ "mta receive maximum-sessions 100001",
-	  { "t:1: mta receive maximum-sessions 100001 is out of range (1-100000)" } },
+	  { "t:1: mta receive maximum-sessions 0 is out of range (1-20000)" } },
+	{ "mta receive maximum-sessions 20001",
+	  { "t:1: mta receive maximum-sessions 20001 is out of range (1-20000)" } },
 	{ "mta receive maximum-sessions-per-client 0",
-	  { "t:1: mta receive maximum-sessions-per-client 0 is out of range (1-100000)" } },
+	  { "t:1: mta receive maximum-sessions-per-client 0 is out of range (1-20000)" } },
 	{ "mta receive maximum-sessions 10\nmta receive maximum-sessions-per-client 11",
 	  { "t:2: mta receive maximum-sessions-per-client 11 is above maximum-sessions 10" } },
 	{ "mta receive maximum-sessions-per-client 201", { "t:1: mta receive "

@@ -171,6 +171,40 @@ START_TEST(test_per_address_cap)
 }
 END_TEST
 
+/* IPv6 clients count by /64: the addresses of one prefix share the cap. */
+START_TEST(test_per_prefix_cap)
+{
+	struct smtp_server_options opt = { .hostname = "gw.test", .max_sessions_per_addr = 2 };
+	struct harness h;
+	struct peer p2, p3, p4;
+	char key[64];
+
+	smtp_server_addr_key("2001:db8:1:2:3:4:5:6", key, sizeof(key));
+	ck_assert_str_eq(key, "2001:db8:1:2::/64");
+	smtp_server_addr_key("::ffff:192.0.2.1", key, sizeof(key));
+	ck_assert_str_eq(key, "::ffff:192.0.2.1");
+	smtp_server_addr_key("192.0.2.1", key, sizeof(key));
+	ck_assert_str_eq(key, "192.0.2.1");
+	memset(&h, 0, sizeof(h));
+	log_set_level(LOG_LVL_ERR);
+	h.base = event_base_new();
+	h.srv = smtp_server_new(h.base, &opt, &own_cb, &h.own);
+	peer_attach(&h, &p2, "2001:db8:1:2::1");
+	peer_attach(&h, &p3, "2001:db8:1:2::beef");
+	peer_attach(&h, &p4, "2001:db8:1:2:ffff::1");
+	ck_assert_str_eq(p4.out.out, "421 4.7.0 gw.test Too many connections from your address\r\n");
+	peer_free(&p4);
+	peer_attach(&h, &p4, "2001:db8:1:3::1");     /* the next /64 */
+	ck_assert_str_eq(p4.out.out, "220 gw.test ESMTP t37gw\r\n");
+	peer_free(&p2);
+	peer_free(&p3);
+	peer_free(&p4);
+	smtp_server_free(h.srv);
+	run(&h);
+	event_base_free(h.base);
+}
+END_TEST
+
 /* One byte every 200 ms resets the read timeout each time, but falls far
  * below the minimum rate: the session ends once its grace is used up
  * (before, it was never cut off). */
@@ -354,6 +388,7 @@ suite_smtp_server_limits(void)
 	tcase_add_test(tc, test_refuse_then_shed_idle);
 	tcase_add_test(tc, test_never_shed_commit);
 	tcase_add_test(tc, test_per_address_cap);
+	tcase_add_test(tc, test_per_prefix_cap);
 	tcase_add_test(tc, test_min_rate_command);
 	tcase_add_test(tc, test_min_rate_data);
 	tcase_add_test(tc, test_session_deadline);

@@ -249,6 +249,58 @@ START_TEST(test_command_after_handshake)
 }
 END_TEST
 
+/*
+ * A session whose client asked for STARTTLS and then stalled is shed like
+ * any idle one, and goes at once: no 421 can be sent in clear or through a
+ * TLS that never came up, so its socket must not wait for one to drain.
+ */
+START_TEST(test_stalled_handshake_shed)
+{
+	struct smtp_server_options opt = { .hostname = "gw.test", .max_sessions = 1 };
+	struct harness rx1, rx2;
+	struct bufferevent *p1[2], *p2[2];
+	struct event_base *base = event_base_new();
+	struct smtp_server *srv;
+	SSL_CTX *ctx = server_ctx();
+	struct timeval tv = { 0, 20000 };
+	int i;
+
+	log_set_level(LOG_LVL_ERR);
+	memset(&rx1, 0, sizeof(rx1));
+	memset(&rx2, 0, sizeof(rx2));
+	opt.tls = (struct ssl_ctx_st *)ctx;
+	srv = smtp_server_new(base, &opt, &t_cb, NULL);
+	ck_assert_int_eq(bufferevent_pair_new(base, 0, p1), 0);
+	bufferevent_setcb(p1[1], client_read, NULL, client_event, &rx1);
+	bufferevent_enable(p1[1], EV_READ | EV_WRITE);
+	ck_assert(smtp_server_attach(srv, p1[0], "192.0.2.1") != 0);
+	bufferevent_write(p1[1], "EHLO c.test\r\nSTARTTLS\r\n", 23);
+	for (i = 0; i < (SMTP_SERVER_SHED_IDLE * 1000 + 300) / 20; i++) {
+		event_base_loopexit(base, &tv);
+		event_base_dispatch(base);
+	}
+	ck_assert_ptr_nonnull(strstr(rx1.out, "220 2.0.0 Ready to start TLS\r\n"));
+	ck_assert_int_eq(bufferevent_pair_new(base, 0, p2), 0);
+	bufferevent_setcb(p2[1], client_read, NULL, client_event, &rx2);
+	bufferevent_enable(p2[1], EV_READ | EV_WRITE);
+	ck_assert(smtp_server_attach(srv, p2[0], "192.0.2.2") != 0);
+	for (i = 0; i < 5; i++) {
+		event_base_loopexit(base, &tv);
+		event_base_dispatch(base);
+	}
+	ck_assert_str_eq(rx2.out, "220 gw.test ESMTP t37gw\r\n");
+	ck_assert_ptr_null(strstr(rx1.out, "421"));
+	ck_assert_uint_eq(smtp_server_sessions(srv), 1);        /* the victim is gone */
+	smtp_server_free(srv);
+	bufferevent_free(p1[1]);
+	bufferevent_free(p2[1]);
+	event_base_loopexit(base, &tv);
+	event_base_dispatch(base);
+	event_base_free(base);
+	SSL_CTX_free(ctx);
+}
+END_TEST
+
 Suite *
 suite_smtp_server_tls(void)
 {
@@ -258,6 +310,7 @@ suite_smtp_server_tls(void)
 	tcase_add_loop_test(tc, test_command_with_handshake, 0, 2);
 	tcase_add_loop_test(tc, test_transaction_with_handshake, 0, 2);
 	tcase_add_loop_test(tc, test_command_after_handshake, 0, 2);
+	tcase_add_test(tc, test_stalled_handshake_shed);
 	suite_add_tcase(s, tc);
 	return s;
 }
