@@ -124,6 +124,7 @@ struct smtp_session {
 	size_t req_bytes;               /* octets read since */
 	unsigned req_grace;             /* seconds before the rate counts */
 	int active;                     /* has sent a command (shed rules) */
+	unsigned junk;                  /* NOOP RSET VRFY EXPN HELP, greetings again */
 	int quiet;                      /* replies logged at debug level */
 	int shed;                       /* closed to make room for another */
 	int expire;                     /* session deadline passed while committing */
@@ -162,7 +163,8 @@ int smtp_server_admit(struct smtp_server *srv, struct smtp_session *s);
 int smtp_session_limits_init(struct smtp_session *s);
 void smtp_session_limits_free(struct smtp_session *s);
 void smtp_session_request(struct smtp_session *s, unsigned grace);
-void smtp_session_consumed(struct smtp_session *s, size_t octets, unsigned lines);
+void smtp_session_consumed(struct smtp_session *s, size_t octets, unsigned lines,
+    int progress);
 void smtp_session_expire(struct smtp_session *s);
 
 /* server_io.c */
@@ -170,7 +172,7 @@ void smtp_session_expire(struct smtp_session *s);
 void smtp_session_process(struct smtp_session *s);
 
 /* server_cmd.c */
-void smtp_session_command(struct smtp_session *s, char *line, size_t len);
+int smtp_session_command(struct smtp_session *s, char *line, size_t len);
 void smtp_session_auth_line(struct smtp_session *s, char *line);
 
 #endif

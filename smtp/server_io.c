@@ -208,7 +208,7 @@ smtp_session_process(struct smtp_session *s)
 	size_t len = 0, before = evbuffer_get_length(in);
 	unsigned lines = 0;
 	struct smtp_txn *t;
-	int r, prev_crlf;
+	int r, prev_crlf, progress = 0;
 
 	s->in_process = 1;
 	for (;;) {
@@ -236,6 +236,7 @@ smtp_session_process(struct smtp_session *s)
 			}
 			/* the end is CRLF "." CRLF exactly (normalize mode) */
 			session_data_line(s, s->line, len, prev_crlf && s->line_crlf);
+			progress = 1;
 			continue;
 		}
 		if (r != GL_LINE) {
@@ -263,16 +264,18 @@ smtp_session_process(struct smtp_session *s)
 		}
 		s->active = 1;
 		if (s->phase == SMTP_PH_AUTH_PLAIN || s->phase == SMTP_PH_AUTH_USER ||
-		    s->phase == SMTP_PH_AUTH_PASS)
+		    s->phase == SMTP_PH_AUTH_PASS) {
 			smtp_session_auth_line(s, s->line);
-		else
-			smtp_session_command(s, s->line, len);
+			progress = 1;
+		} else if (smtp_session_command(s, s->line, len)) {
+			progress = 1;
+		}
 	}
 	if (s->phase == SMTP_PH_BODY && s->txn != NULL)
 		session_data_flush(s);
 	/* (STARTTLS swapped the bufferevent: what the old one held is gone) */
 	if (bufferevent_get_input(s->bev) == in && before >= evbuffer_get_length(in))
-		smtp_session_consumed(s, before - evbuffer_get_length(in), lines);
+		smtp_session_consumed(s, before - evbuffer_get_length(in), lines, progress);
 	if (s->peer_eof && s->phase != SMTP_PH_QUIT && s->phase != SMTP_PH_BODY_WAIT) {
 		/* nothing more will come: a transaction still open is lost */
 		if (s->txn != NULL && s->txn->sink_open)

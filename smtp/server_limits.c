@@ -8,8 +8,8 @@
  * commands are elsewhere (server_io.c, server_cmd.c).
  *
  * Idleness, used to pick whom to shed, is the time since a session's last
- * complete command or message line (or since it connected, or since its
- * TLS handshake began). A session that has sent no command yet may be
+ * progress: a command that moved it on (not NOOP, RSET, VRFY, EXPN, HELP or
+ * another greeting), a message line, its connection, or its TLS handshake. A session that has sent no command yet may be
  * shed at any age (the oldest first); one that has, only after
  * SMTP_SERVER_SHED_IDLE seconds without a line, or SMTP_SERVER_SHED_IDLE_TXN
  * inside a transaction; a message being committed (its final dot seen) is
@@ -279,15 +279,16 @@ smtp_session_request(struct smtp_session *s, unsigned grace)
 }
 
 /* After the lines read in one go (server_io.c): octets count toward the
- * rate, a complete line is progress, and after commands the next request
- * starts. */
+ * rate, progress (a real command or a message line) resets idleness, and
+ * after commands the next request starts. */
 void
-smtp_session_consumed(struct smtp_session *s, size_t octets, unsigned lines)
+smtp_session_consumed(struct smtp_session *s, size_t octets, unsigned lines, int progress)
 {
 	s->req_bytes += octets;
 	if (lines == 0)
 		return;
-	s->last_ms = smtp_now_ms();
+	if (progress)
+		s->last_ms = smtp_now_ms();
 	if (limits_is_command_phase(s->phase) && s->phase != SMTP_PH_TLS)
 		smtp_session_request(s, s->srv->opt.cmd_timeout);
 }

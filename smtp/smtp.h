@@ -53,14 +53,20 @@ struct smtp_server;                     /* opaque: listener + sessions */
 #define SMTP_SERVER_RCPT_MIN          100
 #define SMTP_SERVER_RECEIVED_DEFAULT  100    /* >= this many Received: -> 554 5.4.6 */
 #define SMTP_SERVER_ERRORS_DEFAULT    10
+/* Junk commands (NOOP RSET VRFY EXPN HELP, a greeting again) a session may
+ * send before each further one counts as an error (Postfix's
+ * smtpd_junk_command_limit); they never count as progress when the
+ * idlest session is chosen for shedding. */
+#define SMTP_SERVER_JUNK_MAX          100
 #define SMTP_SERVER_CMD_TIMEOUT       300    /* seconds, RFC 5321 4.5.3.2.7 */
 #define SMTP_SERVER_DATA_TIMEOUT      600
 #define SMTP_SERVER_SESSIONS_DEFAULT  200    /* live sessions */
 #define SMTP_SERVER_DEADLINE_DEFAULT  3600   /* seconds a session may last */
 #define SMTP_SERVER_MIN_RATE_DEFAULT  500    /* octets/s after the grace period */
 /* At the session cap, a session that has sent a command is shed only after
- * this many seconds without a complete line; inside a transaction, after
- * the second. One that has sent nothing may be shed at any time. */
+ * this many seconds without progress (a command other than a junk one, or
+ * a message line); inside a transaction, after the second. One that has
+ * sent nothing may be shed at any time. */
 #define SMTP_SERVER_SHED_IDLE         2
 #define SMTP_SERVER_SHED_IDLE_TXN     10
 /* Sessions that may exist beyond max_sessions while being refused or shed

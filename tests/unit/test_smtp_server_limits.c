@@ -105,11 +105,11 @@ START_TEST(test_refuse_then_shed_idle)
 	ck_assert_int_eq(p3.out.closed, 1);
 	ck_assert_int_eq(h.closed, 0);
 	ck_assert_int_eq(h.own.connects, 2);    /* the refused one never reached the owner */
-	/* session 2 keeps talking, session 1 idles past the limit */
+	/* session 2 keeps working, session 1 idles past the limit */
 	run_for(&h, 1200);
-	peer_say(&h, &p2, "NOOP\r\n");
+	peer_say(&h, &p2, "MAIL FROM:<a@b.test>\r\nRSET\r\n");
 	run_for(&h, (SMTP_SERVER_SHED_IDLE * 1000) - 1000);
-	peer_say(&h, &p2, "NOOP\r\n");
+	peer_say(&h, &p2, "MAIL FROM:<a@b.test>\r\nRSET\r\n");
 	peer_attach(&h, &p4, "192.0.2.4");
 	ck_assert_ptr_nonnull(strstr(p4.out.out, "220 gw.test ESMTP"));
 	ck_assert_int_eq(h.closed, 1);
@@ -118,6 +118,54 @@ START_TEST(test_refuse_then_shed_idle)
 	peer_free(&p2);
 	peer_free(&p3);
 	peer_free(&p4);
+	h_teardown(&h);
+}
+END_TEST
+
+/* NOOPs keep a connection open but are no progress: such a session is
+ * shed before one that works (an attacker cannot hold slots that way). */
+START_TEST(test_noop_is_idle)
+{
+	struct smtp_server_options opt = { .hostname = "gw.test", .max_sessions = 2 };
+	struct harness h;
+	struct peer p2, p3;
+	int i;
+
+	h_setup(&h, &opt);
+	say(&h, "EHLO noop.test\r\n");
+	peer_attach(&h, &p2, "192.0.2.2");
+	peer_say(&h, &p2, "EHLO work.test\r\n");
+	for (i = 0; i < (SMTP_SERVER_SHED_IDLE * 1000 + 400) / 300; i++) {
+		say(&h, "NOOP\r\n");
+		peer_say(&h, &p2, "MAIL FROM:<a@b.test>\r\nRSET\r\n");
+		run_for(&h, 300);
+	}
+	peer_attach(&h, &p3, "192.0.2.3");
+	ck_assert_ptr_nonnull(strstr(p3.out.out, "220 gw.test ESMTP"));
+	ck_assert_int_eq(h.closed, 1);
+	ck_assert_int_eq(p2.out.closed, 0);
+	peer_free(&p2);
+	peer_free(&p3);
+	h_teardown(&h);
+}
+END_TEST
+
+/* Past SMTP_SERVER_JUNK_MAX junk commands, each is an error: the error
+ * budget then ends the session. */
+START_TEST(test_junk_limit)
+{
+	struct harness h;
+	int i;
+
+	h_setup(&h, NULL);
+	ehlo(&h);
+	for (i = 0; i < SMTP_SERVER_JUNK_MAX; i++)
+		ck_assert_str_eq(cmd(&h, i % 2 ? "NOOP\r\n" : "RSET\r\n"), "250 2.0.0 Ok\r\n");
+	for (i = 0; i < SMTP_SERVER_ERRORS_DEFAULT - 1; i++)
+		ck_assert_str_eq(cmd(&h, "NOOP\r\n"), "250 2.0.0 Ok\r\n");
+	ck_assert_int_eq(h.closed, 0);
+	ck_assert_ptr_nonnull(strstr(cmd(&h, "NOOP\r\n"), "421 4.7.0 gw.test Too many errors"));
+	ck_assert_int_eq(h.closed, 1);
 	h_teardown(&h);
 }
 END_TEST
@@ -387,6 +435,8 @@ suite_smtp_server_limits(void)
 	tcase_add_test(tc, test_shed_silent);
 	tcase_add_test(tc, test_refuse_then_shed_idle);
 	tcase_add_test(tc, test_never_shed_commit);
+	tcase_add_test(tc, test_noop_is_idle);
+	tcase_add_test(tc, test_junk_limit);
 	tcase_add_test(tc, test_per_address_cap);
 	tcase_add_test(tc, test_per_prefix_cap);
 	tcase_add_test(tc, test_min_rate_command);
