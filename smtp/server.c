@@ -372,6 +372,8 @@ smtp_session_enter_state(struct smtp_session *s, enum smtp_phase phase)
 		return;
 	log_debug("smtp=%llx state %s -> %s", s->id, phase_names[s->phase], phase_names[phase]);
 	s->phase = phase;
+	if (phase == SMTP_PH_QUIT)
+		smtp_session_uncount(s);        /* a closing session is no client's any more */
 }
 
 void
@@ -533,6 +535,7 @@ session_free(struct smtp_session *s)
 		srv->ovl.silent++;
 	if (srv->cb.end != NULL && s->announced)
 		srv->cb.end(srv->cbarg, s->udata, &c);
+	smtp_session_uncount(s);
 	TAILQ_REMOVE(&srv->sessions, s, entry);
 	srv->nsessions--;
 	if (srv->nsessions < srv->opt.max_sessions + SMTP_SERVER_OVERFLOW(srv->opt.max_sessions))

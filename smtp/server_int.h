@@ -36,6 +36,15 @@
  * its SYNs dropped and retried seconds later. */
 #define SMTP_SERVER_BACKLOG 1024
 
+/* Live sessions per client (smtp_server_addr_key), for the per-client cap
+ * and for choosing whom to shed: one node per client with live sessions. */
+#define SMTP_SERVER_CLIENT_BUCKETS 4096
+struct smtp_client_count {
+	struct smtp_client_count *next; /* in its bucket */
+	unsigned n;                     /* live sessions (not closing) */
+	char key[64];
+};
+
 /* Rate-limited log of sheds and refusals (server_limits.c). */
 struct smtp_overload {
 	int open;                       /* a window is running */
@@ -58,10 +67,12 @@ struct smtp_server {
 	struct smtp_server_callbacks cb;
 	void *cbarg;
 	unsigned long long next_id;
-	unsigned nsessions;
+	unsigned nsessions;             /* all, closing ones included */
+	unsigned nlive;                 /* not closing (counted toward a client) */
 	int paused;                     /* listeners disabled: too many sockets */
 	int stopping;                   /* smtp_server_shutdown() was called */
 	struct smtp_overload ovl;
+	struct smtp_client_count **clients;     /* owned: SMTP_SERVER_CLIENT_BUCKETS chains */
 	TAILQ_HEAD(, smtp_session) sessions;
 	TAILQ_HEAD(, smtp_listener) listeners;
 };
@@ -104,6 +115,7 @@ struct smtp_session {
 	enum smtp_phase phase;
 	char addr[64];
 	char akey[64];                  /* the client it counts as (smtp_server_addr_key) */
+	struct smtp_client_count *client;   /* its count while live, else NULL */
 	char helo[SMTP_SESSION_HELO_MAX + 1];
 	char auth_login_user[SMTP_SESSION_USER_MAX + 1];
 	char *auth_user;                /* owned; NULL until AUTH succeeded */
@@ -160,6 +172,8 @@ uint64_t smtp_now_ms(void);
 int smtp_server_limits_init(struct smtp_server *srv);
 void smtp_server_limits_free(struct smtp_server *srv);
 int smtp_server_admit(struct smtp_server *srv, struct smtp_session *s);
+/* The session stops counting toward its client (it is closing or freed). */
+void smtp_session_uncount(struct smtp_session *s);
 int smtp_session_limits_init(struct smtp_session *s);
 void smtp_session_limits_free(struct smtp_session *s);
 void smtp_session_request(struct smtp_session *s, unsigned grace);

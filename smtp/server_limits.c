@@ -10,11 +10,13 @@
  * Idleness, used to pick whom to shed, is the time since a session's last
  * progress: a command that moved it on (not NOOP, RSET, VRFY, EXPN, HELP or
  * another greeting), a message line, its connection, or its TLS handshake. A session that has sent no command yet may be
- * shed at any age (the oldest first); one that has, only after
- * SMTP_SERVER_SHED_IDLE seconds without a line, or SMTP_SERVER_SHED_IDLE_TXN
- * inside a transaction; a message being committed (its final dot seen) is
- * never shed. When nothing qualifies the new connection is refused with
- * 421, so a real peak of busy clients is not turned into dropped messages.
+ * shed at any age; one that has, only after SMTP_SERVER_SHED_IDLE seconds
+ * without progress, or SMTP_SERVER_SHED_IDLE_TXN inside a transaction; a
+ * message being committed (its final dot seen) is never shed. Of those,
+ * the session of the client holding the most sessions goes first, then
+ * one that never spoke, then the idlest. When nothing qualifies the new
+ * connection is refused with 421, so a real peak of busy clients is not
+ * turned into dropped messages.
  *
  * The rate deadline: from the moment the server waits for a command (or,
  * after 354, for a message), the client has the command timeout (data
@@ -25,6 +27,7 @@
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -77,9 +80,11 @@ int
 smtp_server_limits_init(struct smtp_server *srv)
 {
 	srv->ovl.ev = evtimer_new(srv->base, limits_summary_cb, srv);
-	return srv->ovl.ev == NULL ? -1 : 0;
+	srv->clients = calloc(SMTP_SERVER_CLIENT_BUCKETS, sizeof(*srv->clients));
+	return srv->ovl.ev == NULL || srv->clients == NULL ? -1 : 0;
 }
 
+/* After every session is freed (they uncount themselves). */
 void
 smtp_server_limits_free(struct smtp_server *srv)
 {
@@ -88,6 +93,59 @@ smtp_server_limits_free(struct smtp_server *srv)
 		event_free(srv->ovl.ev);
 		srv->ovl.ev = NULL;
 	}
+	free(srv->clients);
+	srv->clients = NULL;
+}
+
+static size_t
+limits_bucket(const char *key)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *key; key++)
+		h = (h ^ (unsigned char)*key) * 16777619u;
+	return h & (SMTP_SERVER_CLIENT_BUCKETS - 1);
+}
+
+/* s counts toward its client from now on; -1 without memory. */
+static int
+limits_count(struct smtp_server *srv, struct smtp_session *s)
+{
+	struct smtp_client_count **b = &srv->clients[limits_bucket(s->akey)], *n;
+
+	for (n = *b; n != NULL; n = n->next)
+		if (strcmp(n->key, s->akey) == 0)
+			break;
+	if (n == NULL) {
+		if ((n = calloc(1, sizeof(*n))) == NULL)
+			return -1;
+		snprintf(n->key, sizeof(n->key), "%s", s->akey);
+		n->next = *b;
+		*b = n;
+	}
+	n->n++;
+	s->client = n;
+	srv->nlive++;
+	return 0;
+}
+
+void
+smtp_session_uncount(struct smtp_session *s)
+{
+	struct smtp_client_count **p, *n = s->client;
+
+	if (n == NULL)
+		return;
+	s->client = NULL;
+	s->srv->nlive--;
+	if (--n->n > 0)
+		return;
+	for (p = &s->srv->clients[limits_bucket(n->key)]; *p != NULL; p = &(*p)->next)
+		if (*p == n) {
+			*p = n->next;
+			break;
+		}
+	free(n);
 }
 
 /*
@@ -101,17 +159,17 @@ smtp_server_admit(struct smtp_server *srv, struct smtp_session *s)
 {
 	const struct smtp_server_options *o = &srv->opt;
 	struct smtp_session *v;
-	unsigned same = 0, live = 0;
+	unsigned same, live;
 	uint64_t now = s->start_ms;
 	char esc[LOG_ESC_BUFSZ];
 
-	TAILQ_FOREACH(v, &srv->sessions, entry) {
-		if (v == s || v->phase == SMTP_PH_QUIT)
-			continue;
-		live++;
-		if (strcmp(v->akey, s->akey) == 0)
-			same++;
+	if (limits_count(srv, s) == -1) {
+		log_warnx("smtp client=%s error=\"out of memory\"", s->addr);
+		limits_refuse(s, 421, "4.3.0", "Out of memory, try again later");
+		return -1;
 	}
+	same = s->client->n - 1;
+	live = srv->nlive - 1;
 	if (o->max_sessions_per_addr && same >= o->max_sessions_per_addr) {
 		srv->ovl.refused_addr++;
 		if (limits_log_slot(srv, s->addr))
@@ -139,26 +197,34 @@ smtp_server_admit(struct smtp_server *srv, struct smtp_session *s)
 	return 0;
 }
 
-/* The session to shed for s, or NULL (see the top of the file). */
+/*
+ * The session to shed for s, or NULL (see the top of the file). Among the
+ * sessions that may go, the one whose client holds the most sessions goes
+ * first (a host with one connection is the last to lose it to a host with
+ * twenty), then one that never spoke, then the idlest.
+ */
 static struct smtp_session *
 limits_victim(struct smtp_server *srv, struct smtp_session *s, uint64_t now)
 {
 	struct smtp_session *v, *best = NULL;
 	uint64_t idle, best_idle = 0, min;
+	unsigned n, best_n = 0;
 
 	TAILQ_FOREACH(v, &srv->sessions, entry) {
-		if (v == s || v->phase == SMTP_PH_QUIT || v->phase == SMTP_PH_BODY_WAIT)
+		if (v == s || v->client == NULL || v->phase == SMTP_PH_BODY_WAIT)
 			continue;
 		idle = now > v->last_ms ? now - v->last_ms : 0;
 		min = !v->active ? 0 : v->txn != NULL ? SMTP_SERVER_SHED_IDLE_TXN * 1000ULL :
 		    SMTP_SERVER_SHED_IDLE * 1000ULL;
 		if (idle < min)
 			continue;
-		/* silent sessions go before any that talked, then the idlest */
-		if (best == NULL || (!v->active && best->active) ||
-		    (v->active == best->active && idle > best_idle)) {
+		n = v->client->n;
+		if (best == NULL || n > best_n ||
+		    (n == best_n && !v->active && best->active) ||
+		    (n == best_n && v->active == best->active && idle > best_idle)) {
 			best = v;
 			best_idle = idle;
+			best_n = n;
 		}
 	}
 	return best;

@@ -88,6 +88,31 @@ START_TEST(test_shed_silent)
 }
 END_TEST
 
+/* The host holding the most sessions loses one first: a client with one
+ * connection is not pushed out for a flood from another host, even when
+ * its session is the oldest silent one. */
+START_TEST(test_shed_heaviest_client)
+{
+	struct smtp_server_options opt = { .hostname = "gw.test", .max_sessions = 3 };
+	struct harness h;
+	struct peer p2, p3, p4;
+
+	h_setup(&h, &opt);                      /* 192.0.2.1, silent, oldest */
+	run_for(&h, 100);
+	peer_attach(&h, &p2, "198.51.100.9");
+	peer_attach(&h, &p3, "198.51.100.9");
+	peer_attach(&h, &p4, "192.0.2.5");
+	ck_assert_str_eq(p4.out.out, "220 gw.test ESMTP t37gw\r\n");
+	ck_assert_int_eq(h.closed, 0);
+	ck_assert_ptr_nonnull(strstr(p2.out.out, "421 4.3.2 "));
+	ck_assert_ptr_null(strstr(p3.out.out, "421"));
+	peer_free(&p2);
+	peer_free(&p3);
+	peer_free(&p4);
+	h_teardown(&h);
+}
+END_TEST
+
 /* Everyone is busy (spoke within SMTP_SERVER_SHED_IDLE s): the newcomer is
  * refused, nobody is cut off; once one has idled that long, it is shed. */
 START_TEST(test_refuse_then_shed_idle)
@@ -433,6 +458,7 @@ suite_smtp_server_limits(void)
 
 	tcase_set_timeout(tc, 15);
 	tcase_add_test(tc, test_shed_silent);
+	tcase_add_test(tc, test_shed_heaviest_client);
 	tcase_add_test(tc, test_refuse_then_shed_idle);
 	tcase_add_test(tc, test_never_shed_commit);
 	tcase_add_test(tc, test_noop_is_idle);
