@@ -133,6 +133,7 @@ struct smtp_session {
 	uint64_t start_ms;              /* connected */
 	uint64_t last_ms;               /* last complete line (idleness) */
 	uint64_t req_ms;                /* the current request began */
+	uint64_t armed_ms;              /* the deadline timer fires then (0: not set) */
 	size_t req_bytes;               /* octets read since */
 	unsigned req_grace;             /* seconds before the rate counts */
 	int active;                     /* has sent a command (shed rules) */

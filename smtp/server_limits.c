@@ -363,11 +363,17 @@ smtp_session_consumed(struct smtp_session *s, size_t octets, unsigned lines, int
 static void
 limits_arm(struct smtp_session *s, uint64_t at)
 {
-	uint64_t end = s->start_ms + s->srv->opt.session_deadline * 1000ULL, now = smtp_now_ms();
+	uint64_t end = s->start_ms + s->srv->opt.session_deadline * 1000ULL, now;
 	struct timeval tv;
 
 	if (end < at)
 		at = end;
+	/* a timer set to fire sooner stays: it finds the later deadline then
+	 * and sets itself again (one event_add per session, not per command) */
+	if (s->armed_ms != 0 && s->armed_ms <= at)
+		return;
+	s->armed_ms = at;
+	now = smtp_now_ms();
 	at = at > now ? at - now : 0;
 	tv.tv_sec = (time_t)(at / 1000);
 	tv.tv_usec = (suseconds_t)(at % 1000) * 1000 + 1000;   /* not a hair early */
@@ -383,6 +389,7 @@ limits_deadline_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	s->armed_ms = 0;
 	if (s->phase == SMTP_PH_QUIT)
 		return;
 	if (now >= s->start_ms + o->session_deadline * 1000ULL) {
