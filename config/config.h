@@ -66,6 +66,10 @@
 #define CONFIG_PAGES_MAX         1000          /* fax send max-pages */
 #define CONFIG_SUBSCRIBER_MAX    20            /* CSI/TSI characters (T.30) */
 #define CONFIG_FILENAME_MAX      63            /* mta send filename, with ".tif" */
+#define CONFIG_SESSIONS_MAX      20000         /* mta receive maximum-sessions(-per-client) */
+#define CONFIG_SESSION_DEADLINE_MIN 10         /* mta receive session-deadline */
+#define CONFIG_SESSION_DEADLINE_MAX 86400
+#define CONFIG_RATE_MAX          (10UL * 1024 * 1024)  /* mta receive minimum-rate */
 
 /* ---- Defaults ---- */
 #define CONFIG_DEFAULT_SPOOL            "/var/spool/t37gw"
@@ -77,9 +81,11 @@
 #define CONFIG_DEFAULT_MAX_CALLS        30
 #define CONFIG_DEFAULT_REGISTER_EXPIRES 3600
 #define CONFIG_DEFAULT_SMTP_PORT        25        /* mta send server ... port */
-#define CONFIG_DEFAULT_MTA_ADDR         "127.0.0.1"
-#define CONFIG_DEFAULT_MTA_PORT         25        /* mta receive listen */
 #define CONFIG_DEFAULT_MAX_SIZE         (10L * 1024 * 1024)
+#define CONFIG_DEFAULT_MAX_SESSIONS     200       /* mta receive maximum-sessions */
+#define CONFIG_DEFAULT_MAX_PER_CLIENT   20        /* ... maximum-sessions-per-client */
+#define CONFIG_DEFAULT_SESSION_DEADLINE 3600      /* mta receive session-deadline */
+#define CONFIG_DEFAULT_MIN_RATE         500       /* mta receive minimum-rate, octets/s */
 #define CONFIG_DEFAULT_RETRY            300       /* mta send retry, seconds */
 #define CONFIG_DEFAULT_GIVE_UP          432000    /* mta send give-up: 5 days */
 #define CONFIG_DEFAULT_SUBJECT          "Fax Message"
@@ -333,8 +339,8 @@ struct config {
 
 	/* mta receive: the offramp SMTP listener */
 	struct {
-		struct config_listen listen[CONFIG_MAX_LISTEN];  /* default 127.0.0.1 25 */
-		size_t n_listen;
+		struct config_listen listen[CONFIG_MAX_LISTEN];  /* none by default */
+		size_t n_listen;                     /* 0: no SMTP listener */
 		char aliases[CONFIG_MAX_ALIASES][CONFIG_STR_MAX];
 		size_t n_aliases;
 		unsigned maximum_recipients;         /* 0 = refuse all mail */
@@ -352,6 +358,11 @@ struct config {
 		bool generate_permanent_error;
 		bool generate_mdn;
 		bool disable_dsn;
+		bool bare_newline_normalize;         /* default: reject (521, close) */
+		unsigned maximum_sessions;           /* live SMTP sessions */
+		unsigned maximum_sessions_per_client;  /* from one client address */
+		unsigned session_deadline;           /* seconds a session may last */
+		unsigned minimum_rate;               /* octets/s once a timeout's grace is used */
 	} mta_receive;
 
 	/* fax receive / fax send */

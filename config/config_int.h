@@ -51,6 +51,7 @@ struct cfg_seen {
 	unsigned sip_listen, mta_listen, allow, mail_from_host, mail_from_user,
 	    rr_host, rr_user, max_recipients, retry, give_up, auth_file,
 	    recv_auth, recv_tls, send_tls, maildir, server, rtp, max_calls;
+	unsigned max_per_client;
 };
 
 struct cfg_error {
@@ -121,6 +122,8 @@ cfg_handler cfg_recv_listen, cfg_recv_aliases, cfg_recv_max_recipients,
     cfg_recv_max_size, cfg_recv_allow, cfg_recv_allow_sender, cfg_recv_auth,
     cfg_recv_auth_file, cfg_recv_auth_clear, cfg_recv_tls, cfg_recv_generate,
     cfg_recv_disable_dsn;
+cfg_handler cfg_recv_bare_newline, cfg_recv_max_sessions, cfg_recv_max_per_client,
+    cfg_recv_session_deadline, cfg_recv_min_rate;
 cfg_handler cfg_fax_called_subscriber, cfg_fax_tsi, cfg_fax_max_speed,
     cfg_fax_ecm, cfg_fax_header, cfg_fax_coverpage, cfg_fax_retry,
     cfg_fax_max_pages, cfg_fax_hold, cfg_fax_deny_pattern;

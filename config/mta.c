@@ -271,8 +271,6 @@ cfg_recv_listen(struct cfg_parser *p, int argc, char **argv)
 	(void)argc;
 	if (cfg_listen(p, "mta receive listen", CONFIG_TRANSPORT_TCP, argv[0], argv[1], &l) < 0)
 		return;
-	if (p->seen.mta_listen == 0)
-		cfg->mta_receive.n_listen = 0;      /* the first line replaces the default */
 	p->seen.mta_listen = p->line;
 	if (too_many(p, cfg->mta_receive.n_listen, CONFIG_MAX_LISTEN) < 0)
 		return;
@@ -463,6 +461,65 @@ cfg_recv_disable_dsn(struct cfg_parser *p, int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	p->cfg->mta_receive.disable_dsn = true;
+}
+
+/* A line ending in a bare LF: refused (521, close) or taken as CRLF. */
+void
+cfg_recv_bare_newline(struct cfg_parser *p, int argc, char **argv)
+{
+	static const char *const names[] = { "reject", "normalize", NULL };
+	int v;
+
+	(void)argc;
+	if (cfg_keyword(p, "mta receive bare-newline", argv[0], names, &v) == 0)
+		p->cfg->mta_receive.bare_newline_normalize = v == 1;
+}
+
+/* Live SMTP sessions; at the cap the idlest is shed or the new one refused. */
+void
+cfg_recv_max_sessions(struct cfg_parser *p, int argc, char **argv)
+{
+	unsigned long v;
+
+	(void)argc;
+	if (cfg_uint(p, "mta receive maximum-sessions", argv[0], 1, CONFIG_SESSIONS_MAX,
+	    &v) == 0)
+		p->cfg->mta_receive.maximum_sessions = (unsigned)v;
+}
+
+/* Sessions from one client address (validate.c: not above maximum-sessions). */
+void
+cfg_recv_max_per_client(struct cfg_parser *p, int argc, char **argv)
+{
+	unsigned long v;
+
+	(void)argc;
+	if (cfg_uint(p, "mta receive maximum-sessions-per-client", argv[0], 1,
+	    CONFIG_SESSIONS_MAX, &v) == 0) {
+		p->cfg->mta_receive.maximum_sessions_per_client = (unsigned)v;
+		p->seen.max_per_client = p->line;
+	}
+}
+
+void
+cfg_recv_session_deadline(struct cfg_parser *p, int argc, char **argv)
+{
+	unsigned long v;
+
+	(void)argc;
+	if (cfg_uint(p, "mta receive session-deadline", argv[0], CONFIG_SESSION_DEADLINE_MIN,
+	    CONFIG_SESSION_DEADLINE_MAX, &v) == 0)
+		p->cfg->mta_receive.session_deadline = (unsigned)v;
+}
+
+void
+cfg_recv_min_rate(struct cfg_parser *p, int argc, char **argv)
+{
+	unsigned long v;
+
+	(void)argc;
+	if (cfg_uint(p, "mta receive minimum-rate", argv[0], 1, CONFIG_RATE_MAX, &v) == 0)
+		p->cfg->mta_receive.minimum_rate = (unsigned)v;
 }
 
 /* ---- fax ---- */

@@ -68,11 +68,15 @@ cfg_defaults(struct config *cfg)
 	cfg->mta_send.retry = CONFIG_DEFAULT_RETRY;
 	cfg->mta_send.give_up = CONFIG_DEFAULT_GIVE_UP;
 
-	default_listen(&cfg->mta_receive.listen[0], CONFIG_TRANSPORT_TCP,
-	    CONFIG_DEFAULT_MTA_ADDR, CONFIG_DEFAULT_MTA_PORT);
-	cfg->mta_receive.n_listen = 1;
+	/* No "mta receive listen" line, no SMTP listener: an onramp-only
+	 * gateway must start beside the host's own MTA on port 25. */
+	cfg->mta_receive.n_listen = 0;
 	cfg->mta_receive.maximum_recipients = 0;
 	cfg->mta_receive.maximum_size = CONFIG_DEFAULT_MAX_SIZE;
+	cfg->mta_receive.maximum_sessions = CONFIG_DEFAULT_MAX_SESSIONS;
+	cfg->mta_receive.maximum_sessions_per_client = CONFIG_DEFAULT_MAX_PER_CLIENT;
+	cfg->mta_receive.session_deadline = CONFIG_DEFAULT_SESSION_DEADLINE;
+	cfg->mta_receive.minimum_rate = CONFIG_DEFAULT_MIN_RATE;
 	/* Default client networks: loopback only. */
 	c = &cfg->mta_receive.allow[0];
 	c->family = AF_INET;
@@ -237,6 +241,19 @@ cfg_validate(struct cfg_parser *p)
 	    !cfg->mta_receive.auth_clear)
 		cfg_err_line(p, p->seen.recv_auth, "SMTP AUTH users can never log in: add "
 		    "'mta receive tls cert FILE key FILE' or 'mta receive auth-clear'");
+	/* A small maximum-sessions lowers the default per-client cap to half of
+	 * it, so one client cannot take them all; an explicit one may not be
+	 * above maximum-sessions. */
+	if (cfg->mta_receive.maximum_sessions_per_client > cfg->mta_receive.maximum_sessions) {
+		if (p->seen.max_per_client != 0)
+			cfg_err_line(p, p->seen.max_per_client, "mta receive "
+			    "maximum-sessions-per-client %u is above maximum-sessions %u",
+			    cfg->mta_receive.maximum_sessions_per_client,
+			    cfg->mta_receive.maximum_sessions);
+		else
+			cfg->mta_receive.maximum_sessions_per_client =
+			    (cfg->mta_receive.maximum_sessions + 1) / 2;
+	}
 	check_readable(p, p->seen.auth_file, "mta receive auth-file", cfg->mta_receive.auth_file);
 	check_readable(p, p->seen.recv_tls, "mta receive tls cert", cfg->mta_receive.tls_cert);
 	check_readable(p, p->seen.recv_tls, "mta receive tls key", cfg->mta_receive.tls_key);

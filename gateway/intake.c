@@ -8,7 +8,9 @@
  *
  * Policy, in the order it is applied:
  *   connect  clients outside "mta receive allow" are refused unless AUTH is
- *            configured, in which case they must authenticate (530 5.7.0)
+ *            configured, in which case they must authenticate (530 5.7.0);
+ *            the users and the AUTH check, throttled against guessing, are
+ *            in intake_auth.c and intake_throttle.c
  *   MAIL     "mta receive allow-sender" patterns (550 5.7.1)
  *   RCPT     maximum-recipients (452 4.5.3; 0 refuses all mail), the alias
  *            and the address form (550 5.7.1 relaying denied, 553 5.1.3,
@@ -17,6 +19,7 @@
  *            destination-pattern (550 5.7.1 naming the rule)
  * It does not parse the message (mime/ does, later, from the spool).
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -30,7 +33,6 @@
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -39,16 +41,11 @@
 #include "gateway/log.h"
 #include "smtp/smtp.h"
 
-/* Server limits the config has no command for. */
-#define INTAKE_MAX_SESSIONS     100
-#define INTAKE_MAX_PER_ADDR     50
-#define INTAKE_AUTH_FILE_MAX    (64 * 1024)
-#define INTAKE_AUTH_USERS_MAX   1024
-
-struct intake_user {
-	char *user;                     /* owned */
-	char *password;                 /* owned */
-};
+/* Descriptors kept for everything but SMTP sessions: spool, logs, SIP
+ * sockets, the loops' own; and per call of sip max-calls (RTP, UDPTL, the
+ * fax file, its job). The session cap is lowered to what remains. */
+#define INTAKE_FD_RESERVE       128
+#define INTAKE_FD_PER_CALL      8
 
 struct intake_rcpt {
 	char addr[SMTP_SERVER_PATH_MAX + 1];
@@ -80,24 +77,8 @@ struct intake_sess {
 	size_t size;
 };
 
-struct gw_intake {
-	struct event_base *base;        /* borrowed */
-	const struct config *cfg;       /* borrowed; replaced on reload */
-	struct spool *spool;            /* borrowed */
-	struct smtp_server *srv;        /* owned */
-	SSL_CTX *tls;                   /* owned; NULL without a certificate */
-	struct intake_user *users;      /* owned: config users + auth file */
-	size_t nusers;
-	const char *aliases[CONFIG_MAX_ALIASES];  /* point into cfg */
-	struct intake_committer cm;
-	gw_intake_committed_fn *committed;   /* told of each durable job, or NULL */
-	void *committed_arg;
-};
-
 static void intake_connect(void *arg, const struct smtp_server_client *c, void **udata,
     struct smtp_server_reply *r);
-static int intake_auth(void *arg, void *udata, const struct smtp_server_client *c,
-    const char *user, const char *pass);
 static void intake_mail(void *arg, void *udata, const struct smtp_server_client *c,
     const struct smtp_server_mail *m, struct smtp_server_reply *r);
 static void intake_rcpt(void *arg, void *udata, const struct smtp_server_client *c,
@@ -111,9 +92,6 @@ static void intake_data_abort(void *arg, void *udata);
 static void intake_end(void *arg, void *udata, const struct smtp_server_client *c);
 static void intake_finish(void *arg, struct intake_commit *c);
 static int intake_net_allowed(const struct config *cfg, const char *addr);
-static int intake_users_load(const struct config *cfg, struct intake_user **users,
-    size_t *n, char *err, size_t errlen);
-static void intake_users_free(struct intake_user *users, size_t n);
 static void intake_aliases(struct gw_intake *in);
 static int intake_write(struct intake_sess *s, const char *buf, size_t len);
 static int intake_received(struct intake_sess *s, const struct smtp_server_client *c,
@@ -122,9 +100,11 @@ static struct spool_rec *intake_envelope(struct intake_sess *s,
     const struct smtp_server_client *c);
 static const char *intake_notify_text(unsigned notify, char *buf, size_t size);
 static void intake_txn_reset(struct intake_sess *s);
+static void intake_limits(const struct config *cfg, struct smtp_server_options *opt,
+    int log);
 
 static const struct smtp_server_callbacks intake_cb = {
-	intake_connect, intake_auth, intake_mail, intake_rcpt, intake_data_start,
+	intake_connect, intake_auth_check, intake_mail, intake_rcpt, intake_data_start,
 	intake_data_chunk, intake_data_end, intake_data_abort, intake_end,
 };
 
@@ -146,7 +126,7 @@ gw_intake_new(struct event_base *base, const struct config *cfg, struct spool *s
 	in->cfg = cfg;
 	in->spool = spool;
 	intake_aliases(in);
-	if (intake_users_load(cfg, &in->users, &in->nusers, err, errlen) == -1)
+	if (intake_auth_users_load(cfg, &in->users, &in->nusers, err, errlen) == -1)
 		goto fail;
 	if (mr->tls_cert[0] != '\0') {
 		if ((in->tls = SSL_CTX_new(TLS_server_method())) == NULL ||
@@ -165,8 +145,7 @@ gw_intake_new(struct event_base *base, const struct config *cfg, struct spool *s
 	opt.hostname = cfg->hostname;
 	opt.max_message_size = mr->maximum_size;
 	opt.max_recipients = mr->maximum_recipients;
-	opt.max_sessions = INTAKE_MAX_SESSIONS;
-	opt.max_sessions_per_addr = INTAKE_MAX_PER_ADDR;
+	intake_limits(cfg, &opt, 0);
 	opt.tls = (struct ssl_ctx_st *)in->tls;
 	opt.auth = in->nusers > 0;
 	opt.auth_in_clear = mr->auth_clear;
@@ -186,6 +165,49 @@ fail:
 	return NULL;
 }
 
+/*
+ * The limits of the config into opt: session caps, deadlines, bare-newline
+ * mode. The session cap is lowered to what RLIMIT_NOFILE leaves (said in
+ * the log when log is set, as is the capacity).
+ */
+static void
+intake_limits(const struct config *cfg, struct smtp_server_options *opt, int log)
+{
+	const typeof(cfg->mta_receive) *mr = &cfg->mta_receive;
+	unsigned long long reserve, avail, cap;
+	struct rlimit rl;
+
+	opt->max_sessions = mr->maximum_sessions;
+	opt->max_sessions_per_addr = mr->maximum_sessions_per_client;
+	opt->session_deadline = mr->session_deadline;
+	opt->min_rate = mr->minimum_rate;
+	opt->bare_newline = mr->bare_newline_normalize ? SMTP_BARE_NEWLINE_NORMALIZE :
+	    SMTP_BARE_NEWLINE_REJECT;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return;
+	reserve = INTAKE_FD_RESERVE + (unsigned long long)INTAKE_FD_PER_CALL * cfg->sip.max_calls;
+	avail = rl.rlim_cur > reserve ? rl.rlim_cur - reserve : 0;
+	/* m + SMTP_SERVER_OVERFLOW(m) = m + m / 4 + 64 <= avail */
+	cap = avail > 64 ? (avail - 64) * 4 / 5 : 1;
+	if (cap == 0)
+		cap = 1;
+	if (cap < opt->max_sessions) {
+		if (log)
+			log_warnx("smtp max-sessions=%u lowered-to=%llu nofile=%llu reason=\"too "
+			    "few file descriptors: raise the limit (LimitNOFILE)\"",
+			    opt->max_sessions, cap, (unsigned long long)rl.rlim_cur);
+		opt->max_sessions = (unsigned)cap;
+		if (opt->max_sessions_per_addr > opt->max_sessions)
+			opt->max_sessions_per_addr = opt->max_sessions;
+	}
+	if (log)
+		log_info("smtp max-sessions=%u per-client=%u session-deadline=%us "
+		    "minimum-rate=%u bare-newline=%s nofile=%llu capacity=%llu",
+		    opt->max_sessions, opt->max_sessions_per_addr, opt->session_deadline,
+		    opt->min_rate, mr->bare_newline_normalize ? "normalize" : "reject",
+		    (unsigned long long)rl.rlim_cur, cap);
+}
+
 int
 gw_intake_listen(struct gw_intake *in, const char *addr, const char *port)
 {
@@ -202,9 +224,12 @@ int
 gw_intake_start(struct gw_intake *in, char *err, size_t errlen)
 {
 	const typeof(in->cfg->mta_receive) *mr = &in->cfg->mta_receive;
+	struct smtp_server_options opt;
 	char port[16];
 	size_t i;
 
+	memset(&opt, 0, sizeof(opt));
+	intake_limits(in->cfg, &opt, 1);
 	for (i = 0; i < mr->n_listen; i++) {
 		snprintf(port, sizeof(port), "%u", mr->listen[i].port);
 		if (smtp_server_listen(in->srv, mr->listen[i].addr, port) == -1) {
@@ -221,16 +246,20 @@ gw_intake_start(struct gw_intake *in, char *err, size_t errlen)
 int
 gw_intake_set_config(struct gw_intake *in, const struct config *cfg, char *err, size_t errlen)
 {
+	struct smtp_server_options opt;
 	struct intake_user *users;
 	size_t n;
 
-	if (intake_users_load(cfg, &users, &n, err, errlen) == -1)
+	if (intake_auth_users_load(cfg, &users, &n, err, errlen) == -1)
 		return -1;
-	intake_users_free(in->users, in->nusers);
+	intake_auth_users_free(in->users, in->nusers);
 	in->users = users;
 	in->nusers = n;
 	in->cfg = cfg;
 	intake_aliases(in);
+	memset(&opt, 0, sizeof(opt));
+	intake_limits(cfg, &opt, 1);
+	smtp_server_set_limits(in->srv, &opt);
 	return 0;
 }
 
@@ -255,7 +284,8 @@ gw_intake_free(struct gw_intake *in)
 	in->srv = NULL;
 	intake_committer_stop(&in->cm); /* in-flight commits finish first */
 	SSL_CTX_free(in->tls);
-	intake_users_free(in->users, in->nusers);
+	intake_auth_users_free(in->users, in->nusers);
+	intake_throttle_free(in->throttle);
 	free(in);
 }
 
@@ -268,98 +298,6 @@ intake_aliases(struct gw_intake *in)
 		in->aliases[i] = in->cfg->mta_receive.aliases[i];
 }
 
-/*
- * Users: every "mta receive auth USER PASSWORD", then the auth file, one
- * "USER PASSWORD" per line ('#' comments and blank lines skipped).
- */
-static int
-intake_users_load(const struct config *cfg, struct intake_user **users, size_t *n,
-    char *err, size_t errlen)
-{
-	const typeof(cfg->mta_receive) *mr = &cfg->mta_receive;
-	struct intake_user *u;
-	char line[1024], *user, *pass, *save;
-	size_t i, cap = mr->n_users + 16, lineno = 0;
-	FILE *f = NULL;
-
-	*users = NULL;
-	*n = 0;
-	if ((u = calloc(cap, sizeof(*u))) == NULL)
-		goto nomem;
-	for (i = 0; i < mr->n_users; i++) {
-		if ((u[*n].user = strdup(mr->users[i].user)) == NULL ||
-		    (u[*n].password = strdup(mr->users[i].password)) == NULL)
-			goto nomem_free;
-		(*n)++;
-	}
-	if (mr->auth_file[0] != '\0') {
-		if ((f = fopen(mr->auth_file, "r")) == NULL) {
-			snprintf(err, errlen, "mta receive auth-file %s: %s", mr->auth_file,
-			    strerror(errno));
-			intake_users_free(u, *n);
-			*n = 0;
-			return -1;
-		}
-		while (fgets(line, sizeof(line), f) != NULL) {
-			lineno++;
-			if ((user = strtok_r(line, " \t\r\n", &save)) == NULL || user[0] == '#')
-				continue;
-			pass = strtok_r(NULL, " \t\r\n", &save);
-			if (pass == NULL || strtok_r(NULL, " \t\r\n", &save) != NULL ||
-			    *n >= INTAKE_AUTH_USERS_MAX) {
-				snprintf(err, errlen, "%s:%zu: expected USER PASSWORD", mr->auth_file,
-				    lineno);
-				fclose(f);
-				intake_users_free(u, *n);
-				*n = 0;
-				return -1;
-			}
-			if (*n == cap) {
-				struct intake_user *nu = reallocarray(u, cap * 2, sizeof(*u));
-
-				if (nu == NULL)
-					goto nomem_free;
-				u = nu;
-				cap *= 2;
-			}
-			if ((u[*n].user = strdup(user)) == NULL ||
-			    (u[*n].password = strdup(pass)) == NULL)
-				goto nomem_free;
-			(*n)++;
-		}
-		explicit_bzero(line, sizeof(line));
-		fclose(f);
-		f = NULL;
-	}
-	*users = u;
-	return 0;
-nomem_free:
-	if (f != NULL)
-		fclose(f);
-	if (u != NULL)
-		free(u[*n].user);
-	intake_users_free(u, *n);
-	*n = 0;
-nomem:
-	snprintf(err, errlen, "mta receive auth: out of memory");
-	return -1;
-}
-
-static void
-intake_users_free(struct intake_user *users, size_t n)
-{
-	size_t i;
-
-	if (users == NULL)
-		return;
-	for (i = 0; i < n; i++) {
-		free(users[i].user);
-		if (users[i].password != NULL)
-			explicit_bzero(users[i].password, strlen(users[i].password));
-		free(users[i].password);
-	}
-	free(users);
-}
 
 /* Whether the numeric address is inside one of the allow CIDRs. */
 static int
@@ -429,25 +367,6 @@ intake_connect(void *arg, const struct smtp_server_client *c, void **udata,
 	}
 }
 
-static int
-intake_auth(void *arg, void *udata, const struct smtp_server_client *c, const char *user,
-    const char *pass)
-{
-	struct gw_intake *in = arg;
-	size_t i, pl = strlen(pass);
-	int ok = 0;
-
-	(void)udata;
-	(void)c;
-	for (i = 0; i < in->nusers; i++) {
-		if (strcmp(in->users[i].user, user) != 0)
-			continue;
-		ok = strlen(in->users[i].password) == pl &&
-		    CRYPTO_memcmp(in->users[i].password, pass, pl) == 0;
-		break;
-	}
-	return ok ? 0 : -1;
-}
 
 static void
 intake_txn_reset(struct intake_sess *s)
@@ -886,9 +805,15 @@ intake_end(void *arg, void *udata, const struct smtp_server_client *c)
 	(void)arg;
 	if (s == NULL)
 		return;
-	log_info("smtp=%llx client=%s helo=%s tls=%d auth=%s messages=%u result=closed",
-	    c->id, c->addr, log_str(helo, sizeof(helo), c->helo), c->tls,
-	    c->auth_user ? log_str(user, sizeof(user), c->auth_user) : "-", s->messages);
+	/* a shed or silent session during a flood: the server logs those
+	 * rate-limited and summed up, not one line per connection */
+	if (c->quiet)
+		log_debug("smtp=%llx client=%s messages=%u result=%s", c->id, c->addr,
+		    s->messages, c->shed ? "shed" : "closed");
+	else
+		log_info("smtp=%llx client=%s helo=%s tls=%d auth=%s messages=%u result=closed",
+		    c->id, c->addr, log_str(helo, sizeof(helo), c->helo), c->tls,
+		    c->auth_user ? log_str(user, sizeof(user), c->auth_user) : "-", s->messages);
 	intake_msg_drop(s);
 	free(s->rcpts);
 	free(s);

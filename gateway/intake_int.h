@@ -1,15 +1,21 @@
 /*
- * gateway/intake_int.h: shared by gateway/intake.c (policy, sessions) and
- * gateway/intake_commit.c (the committer thread). Private to those files.
+ * gateway/intake_int.h: shared by gateway/intake.c (policy, sessions),
+ * gateway/intake_commit.c (the committer thread) and
+ * gateway/intake_throttle.c (the AUTH failure table). Private to those files.
  */
 #ifndef T37_GW_INTAKE_INT_H
 #define T37_GW_INTAKE_INT_H
 
 #include <pthread.h>
 #include <sys/queue.h>
+#include <time.h>
 
+#include <openssl/ssl.h>
+
+#include "config/config.h"
 #include "gateway/intake.h"
 #include "gateway/spool.h"
+#include "smtp/smtp.h"
 
 /* Committer threads. One is fastest: while it flushes (syncfs), every
  * message finished meanwhile waits for it, so the next batch is larger;
@@ -27,6 +33,34 @@
 #define INTAKE_COMMIT_BATCH 256
 /* Longest per-message log summary (from, recipients). */
 #define INTAKE_SUMMARY_MAX 1024
+
+/* SMTP AUTH throttling (intake_throttle.c): failures are counted per
+ * client address (IPv6: per /64) and per user name over a window; an
+ * address with too many is locked out for a while (454 4.7.0, credentials
+ * unchecked); once a user name has too many, one failure locks the address
+ * it came from. Entries: at most INTAKE_AUTH_SLOTS (least recently used
+ * reused), keys truncated to INTAKE_AUTH_KEY_MAX - 1 characters. */
+#define INTAKE_AUTH_WINDOW      600     /* seconds failures are counted over */
+#define INTAKE_AUTH_ADDR_MAX    5       /* failures from an address: locked */
+#define INTAKE_AUTH_USER_MAX    10      /* failures for a user name: attacked */
+#define INTAKE_AUTH_LOCKOUT     600     /* seconds an address stays locked */
+#define INTAKE_AUTH_SLOTS       4096
+#define INTAKE_AUTH_KEY_MAX     96
+#define INTAKE_THROTTLE_ADDR    0x1     /* this failure locked the address */
+#define INTAKE_THROTTLE_USER    0x2     /* this failure put the user under attack */
+
+struct intake_throttle;         /* opaque */
+/* A table of slots entries (>= 2); NULL without memory. Caller frees. */
+struct intake_throttle *intake_throttle_new(size_t slots);
+void intake_throttle_free(struct intake_throttle *t);   /* accepts NULL */
+/* Seconds addr stays locked at now, 0 when it may try. */
+time_t intake_throttle_locked(struct intake_throttle *t, const char *addr, time_t now);
+/* Records a failed AUTH; returns INTAKE_THROTTLE_* bits for what it
+ * changed, and the failures counted in the window for each key. */
+unsigned intake_throttle_fail(struct intake_throttle *t, const char *addr,
+    const char *user, time_t now, unsigned *addr_fails, unsigned *user_fails);
+/* Entries in use (tests: memory stays bounded). */
+size_t intake_throttle_entries(const struct intake_throttle *t);
 
 /* One message handed to the committer; ownership moves with it. */
 struct intake_commit {
@@ -59,6 +93,36 @@ struct intake_committer {
 	void *arg;
 };
 
+struct intake_user {
+	char *user;                     /* owned */
+	char *password;                 /* owned */
+};
+
+struct gw_intake {
+	struct event_base *base;        /* borrowed */
+	const struct config *cfg;       /* borrowed; replaced on reload */
+	struct spool *spool;            /* borrowed */
+	struct smtp_server *srv;        /* owned */
+	SSL_CTX *tls;                   /* owned; NULL without a certificate */
+	struct intake_user *users;      /* owned: config users + auth file */
+	size_t nusers;
+	const char *aliases[CONFIG_MAX_ALIASES];  /* point into cfg */
+	struct intake_committer cm;
+	struct intake_throttle *throttle;    /* owned; made at the first AUTH failure */
+	gw_intake_committed_fn *committed;   /* told of each durable job, or NULL */
+	void *committed_arg;
+};
+
+/* intake_auth.c */
+/* Users: every "mta receive auth", then the auth file. 0, or -1 with err. */
+int intake_auth_users_load(const struct config *cfg, struct intake_user **users, size_t *n,
+    char *err, size_t errlen);
+void intake_auth_users_free(struct intake_user *users, size_t n);
+/* The server's auth callback (smtp.h): 0 good, -1 bad, 1 throttled. */
+int intake_auth_check(void *arg, void *udata, const struct smtp_server_client *c,
+    const char *user, const char *pass);
+
+/* intake_commit.c */
 int intake_committer_start(struct intake_committer *cm, struct event_base *base,
     struct spool *spool, void (*finish)(void *, struct intake_commit *), void *arg);
 /* Queues c (ownership moves to the committer). */

@@ -6,6 +6,7 @@
  * Run as "t37gw --render-worker ..." by the daemon itself, it is the
  * offramp's document worker instead.
  */
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #define GW_EXIT_USAGE 2
 
 static void usage(FILE *f);
+static void raise_nofile(void);
 static struct config *load_config(const char *path);
 static int check_config(const char *path);
 
@@ -43,6 +45,34 @@ usage(FILE *f)
 	    "       t37gw -V                print the version\n"
 	    "       t37gw -h                print this help\n"
 	    "  -d  log at debug level    -s  log to syslog (default: as the config says)\n");
+}
+
+/*
+ * Every SMTP session holds a socket: the soft descriptor limit (often
+ * 1024) goes up to the hard one (systemd's LimitNOFILE) before anything
+ * is opened. The SMTP listener sizes its session cap from the result.
+ */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+	rlim_t was;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		log_warn("event=limits nofile=unknown");
+		return;
+	}
+	was = rl.rlim_cur;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+			log_warn("event=limits nofile=%llu hard=%llu raise=failed",
+			    (unsigned long long)was, (unsigned long long)rl.rlim_max);
+			return;
+		}
+	}
+	log_info("event=limits nofile=%llu was=%llu", (unsigned long long)rl.rlim_cur,
+	    (unsigned long long)was);
 }
 
 /* Loads path; on errors prints each "file:line: message" on stderr. */
@@ -140,6 +170,7 @@ main(int argc, char **argv)
 	log_init("t37gw", opts.use_syslog, opts.debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	if ((cfg = load_config(path)) == NULL)
 		return GW_EXIT_FAIL;
+	raise_nofile();
 	if ((gw = gw_new(path, cfg, &opts, err, sizeof(err))) == NULL) {
 		config_free(cfg);
 		log_err("event=start result=failed error=\"%s\"", err);

@@ -362,6 +362,8 @@ line_open(struct gw *gw, void *arg, char *err, size_t errlen)
 	if ((p->line = sip_line_start(&o, p->line_ev)) == NULL) {
 		snprintf(err, errlen, "line: cannot start the SIP line: %s (see above)",
 		    strerror(errno));
+		event_free(p->line_ev);         /* free() is not called for it */
+		p->line_ev = NULL;
 		return -1;
 	}
 	return 0;
@@ -725,6 +727,17 @@ smtpd_open(struct gw *gw, void *arg, char *err, size_t errlen)
 {
 	struct gw_parts *p = arg;
 
+	if (p->cfg->mta_receive.n_listen == 0) {
+		/* An onramp-only gateway: nothing binds port 25 beside the
+		 * host's own MTA. Listeners are not changed by a reload. */
+		if (p->cfg->mta_receive.maximum_recipients > 0)
+			log_warnx("smtp listener=none maximum-recipients=%u reason=\"no 'mta "
+			    "receive listen' line: no mail can arrive\"",
+			    p->cfg->mta_receive.maximum_recipients);
+		else
+			log_info("smtp listener=none reason=\"no 'mta receive listen' line\"");
+		return 0;
+	}
 	p->intake = gw_intake_new(gw_base(gw), p->cfg, gw_spool(gw), err, errlen);
 	if (p->intake == NULL)
 		return -1;
@@ -749,8 +762,11 @@ smtpd_reload(struct gw *gw, void *arg, const struct config *cfg)
 static void
 smtpd_stop(struct gw *gw, void *arg)
 {
+	struct gw_parts *p = arg;
+
 	(void)gw;
-	gw_intake_shutdown(((struct gw_parts *)arg)->intake);
+	if (p->intake != NULL)
+		gw_intake_shutdown(p->intake);
 }
 
 static unsigned

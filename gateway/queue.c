@@ -107,7 +107,10 @@ static void qjob_to_bounce(struct qjob *j, const char *reason);
 static void qjob_to_failed(struct qjob *j, const char *reason);
 static int qjob_scan_cb(const char *id, void *arg);
 static void queue_log_attempt(struct qjob *j, const char *relay, const char *ip,
-    unsigned port, const char *status, const char *dsn, const char *text);
+    unsigned port, const char *status, const char *dsn, const char *text,
+    const char *layer);
+static void queue_log_attempt_local(struct qjob *j, const char *relay, const char *status,
+    const char *dsn, const char *text);
 static void queue_clean(const char *in, char *out, size_t size);
 static int queue_tls_refresh(struct queue *q, char *err, size_t errlen);
 static void *queue_remover(void *arg);
@@ -549,11 +552,11 @@ qjob_attempt(struct qjob *j)
 		if (queue_maildir_deliver(j->q->sp, QUEUE_NAME, j->id,
 		    j->phase == QP_BOUNCE ? "bounce" : "message",
 		    dir, cfg->hostname, err, sizeof(err)) == 0) {
-			queue_log_attempt(j, relay, NULL, 0, "sent", "2.0.0",
+			queue_log_attempt_local(j, relay, "sent", "2.0.0",
 			    "delivered to maildir");
 			qjob_delivered(j);
 		} else {
-			queue_log_attempt(j, relay, NULL, 0, "deferred", "4.3.0", err);
+			queue_log_attempt_local(j, relay, "deferred", "4.3.0", err);
 			snprintf(j->reason, sizeof(j->reason), "%s", err);
 			qjob_defer(j);
 		}
@@ -561,7 +564,7 @@ qjob_attempt(struct qjob *j)
 	}
 	if (cfg->mta_send.n_servers == 0) {
 		snprintf(j->reason, sizeof(j->reason), "no mta send server configured");
-		queue_log_attempt(j, "none", NULL, 0, "deferred", "4.3.5", j->reason);
+		queue_log_attempt_local(j, "none", "deferred", "4.3.5", j->reason);
 		qjob_defer(j);
 		return;
 	}
@@ -614,7 +617,7 @@ qjob_try_server(struct qjob *j)
 	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		snprintf(j->reason, sizeof(j->reason), "cannot open the message: %s",
 		    strerror(errno));
-		queue_log_attempt(j, "none", NULL, 0, "deferred", "4.3.0", j->reason);
+		queue_log_attempt_local(j, "none", "deferred", "4.3.0", j->reason);
 		qjob_defer(j);
 		return;
 	}
@@ -633,7 +636,7 @@ qjob_try_server(struct qjob *j)
 		j->token = NULL;
 		snprintf(j->reason, sizeof(j->reason), "cannot start an SMTP session");
 		queue_log_attempt(j, cfg->mta_send.servers[j->server].host, NULL,
-		    cfg->mta_send.servers[j->server].port, "deferred", "4.3.0", j->reason);
+		    cfg->mta_send.servers[j->server].port, "deferred", "4.3.0", j->reason, NULL);
 		qjob_defer(j);
 	}
 }
@@ -661,18 +664,20 @@ qjob_smtp_done(const struct smtp_client_result *res, void *arg)
 	    ? cfg->mta_send.servers[j->server].port : 0;
 	switch (res->status) {
 	case SMTP_CLIENT_SENT:
-		queue_log_attempt(j, host, res->peer_ip, port, "sent", res->dsn, res->reply);
+		queue_log_attempt(j, host, res->peer_ip, port, "sent", res->dsn, res->reply, NULL);
 		qjob_delivered(j);
 		return;
 	case SMTP_CLIENT_PERMFAIL:
-		queue_log_attempt(j, host, res->peer_ip, port, "bounced", res->dsn, res->reply);
+		queue_log_attempt(j, host, res->peer_ip, port, "bounced", res->dsn, res->reply,
+		    smtp_client_layer_name(res->layer));
 		if (j->phase == QP_BOUNCE)
 			qjob_to_failed(j, res->reply);
 		else
 			qjob_to_bounce(j, res->reply);
 		return;
 	case SMTP_CLIENT_TEMPFAIL:
-		queue_log_attempt(j, host, res->peer_ip, port, "deferred", res->dsn, res->reply);
+		queue_log_attempt(j, host, res->peer_ip, port, "deferred", res->dsn, res->reply,
+		    smtp_client_layer_name(res->layer));
 		snprintf(j->reason, sizeof(j->reason), "%s", res->reply);
 		if (++j->server < cfg->mta_send.n_servers && !q->stopping) {
 			qjob_try_server(j);     /* next server, same attempt */
@@ -824,21 +829,40 @@ queue_clean(const char *in, char *out, size_t size)
 	out[o] = '\0';
 }
 
+/*
+ * One line per attempt and server. relay is host[address]:port for the
+ * address the attempt concerned (also when it refused or timed out), or
+ * host:port when the name gave no address; failed= names the layer of a
+ * failure (dns, tcp, tls, smtp).
+ */
 static void
 queue_log_attempt(struct qjob *j, const char *relay, const char *ip,
-    unsigned port, const char *status, const char *dsn, const char *text)
+    unsigned port, const char *status, const char *dsn, const char *text,
+    const char *layer)
 {
 	const struct config *cfg = j->q->cfg;
-	char clean[LOG_ESC_MAX + 8], where[512];
+	char clean[LOG_ESC_MAX + 8], where[512], failed[32] = "";
 	const char *to = j->phase == QP_BOUNCE ? cfg->mta_send.postmaster : j->rcpt;
 
 	queue_clean(text, clean, sizeof(clean));
-	if (port)
-		snprintf(where, sizeof(where), "%s[%s]:%u", relay, ip && *ip ? ip : "", port);
+	if (port && ip && *ip)
+		snprintf(where, sizeof(where), "%s[%s]:%u", relay, ip, port);
+	else if (port)
+		snprintf(where, sizeof(where), "%s:%u", relay, port);
 	else
 		snprintf(where, sizeof(where), "%s", relay);
-	log_info("job=%s to=<%s> relay=%s delay=%lld attempt=%u%s status=%s dsn=%s (%s)",
-	    j->id, to, where, (long long)(time(NULL) - j->created), j->attempts,
+	if (layer != NULL)
+		snprintf(failed, sizeof(failed), " failed=%s", layer);
+	log_info("job=%s to=<%s> relay=%s%s delay=%lld attempt=%u%s status=%s dsn=%s (%s)",
+	    j->id, to, where, failed, (long long)(time(NULL) - j->created), j->attempts,
 	    j->phase == QP_BOUNCE ? " notice=postmaster" : "", status,
 	    dsn && *dsn ? dsn : "4.0.0", clean);
+}
+
+/* An attempt decided here, without a server (maildir, nothing configured). */
+static void
+queue_log_attempt_local(struct qjob *j, const char *relay, const char *status,
+    const char *dsn, const char *text)
+{
+	queue_log_attempt(j, relay, NULL, 0, status, dsn, text, NULL);
 }

@@ -5,7 +5,8 @@
 set -e
 PKGS="build-essential pkg-config libspandsp-dev libtiff-dev libtiff-tools \
 libevent-dev libssl-dev libgmime-3.0-dev libre-dev check ghostscript swaks \
-postfix python3 clang-14 libclang-rt-14-dev openssl procps iproute2 kamailio"
+postfix python3 clang-14 libclang-rt-14-dev openssl procps iproute2 kamailio \
+gnutls-bin"
 missing=""
 for p in $PKGS; do
     st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

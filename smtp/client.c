@@ -56,10 +56,6 @@
 
 #include "smtp/client_int.h"
 
-static struct smtp_client *client_new(struct event_base *base,
-    const struct smtp_client_opts *opts, const struct smtp_client_msg *msg,
-    smtp_client_cb cb, void *arg);
-static void client_free(struct smtp_client *c);
 static void client_record_reply(struct smtp_client *c, enum smtp_client_step step,
     const struct client_reply *r, bool server_level);
 static void client_done_cb(evutil_socket_t fd, short what, void *arg);
@@ -146,8 +142,8 @@ client_dup(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-static struct smtp_client *
-client_new(struct event_base *base, const struct smtp_client_opts *opts,
+struct smtp_client *
+smtp_client_new(struct event_base *base, const struct smtp_client_opts *opts,
     const struct smtp_client_msg *msg, smtp_client_cb cb, void *arg)
 {
 	struct smtp_client *c;
@@ -194,18 +190,19 @@ client_new(struct event_base *base, const struct smtp_client_opts *opts,
 	    (opts->tls_server_name && c->server_name == NULL) ||
 	    (opts->auth_user && (c->auth_user == NULL || c->auth_pass == NULL)) ||
 	    (msg->envid && c->envid == NULL) || (msg->notify && c->notify == NULL)) {
-		client_free(c);
+		smtp_client_free(c);
 		errno = ENOMEM;
 		return NULL;
 	}
 	return c;
 }
 
-static void
-client_free(struct smtp_client *c)
+void
+smtp_client_free(struct smtp_client *c)
 {
 	if (c == NULL)
 		return;
+	smtp_client_connect_free(c);
 	if (c->bev)
 		bufferevent_free(c->bev);
 	if (c->done_ev)
@@ -245,7 +242,7 @@ smtp_client_start(struct event_base *base, struct bufferevent *bev,
 
 	if (bev == NULL)
 		return NULL;
-	if ((c = client_new(base, opts, msg, cb, arg)) == NULL) {
+	if ((c = smtp_client_new(base, opts, msg, cb, arg)) == NULL) {
 		bufferevent_free(bev);
 		return NULL;
 	}
@@ -255,39 +252,10 @@ smtp_client_start(struct event_base *base, struct bufferevent *bev,
 	return c;
 }
 
-struct smtp_client *
-smtp_client_connect(struct event_base *base, struct evdns_base *dns,
-    const char *host, uint16_t port, const struct smtp_client_opts *opts,
-    const struct smtp_client_msg *msg, smtp_client_cb cb, void *arg)
-{
-	struct smtp_client *c;
-	struct bufferevent *bev;
-
-	if (host == NULL || port == 0)
-		return NULL;
-	if ((c = client_new(base, opts, msg, cb, arg)) == NULL)
-		return NULL;
-	bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-	if (bev == NULL) {
-		client_free(c);
-		return NULL;
-	}
-	smtp_client_attach(c, bev);
-	smtp_client_enter(c, CS_CONNECT);
-	/* Failures, even immediate ones, come back through client_event_cb. */
-	if (bufferevent_socket_connect_hostname(bev, dns, AF_UNSPEC, host, port) != 0 &&
-	    c->state == CS_CONNECT) {
-		smtp_client_fail(c, SMTP_CLIENT_TEMPFAIL, SMTP_STEP_CONNECT, 0, "4.4.1",
-		    "cannot connect to %s port %u", host, (unsigned)port);
-		smtp_client_finish(c);
-	}
-	return c;
-}
-
 void
 smtp_client_cancel(struct smtp_client *c)
 {
-	client_free(c);
+	smtp_client_free(c);
 }
 
 /* ---- state machine core ------------------------------------------------ */
@@ -324,7 +292,7 @@ smtp_client_enter(struct smtp_client *c, enum client_state s)
 	log_debug("smtp-client: rcpt=<%s> state %s -> %s", c->rcpt,
 	    client_states[c->state].name, client_states[s].name);
 	c->state = s;
-	if (s == CS_DONE)
+	if (s == CS_DONE || c->bev == NULL)
 		return;
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
@@ -370,6 +338,34 @@ smtp_client_fail(struct smtp_client *c, enum smtp_client_status st,
 	}
 }
 
+void
+smtp_client_fail_layer(struct smtp_client *c, enum smtp_client_layer layer,
+    enum smtp_client_status st, enum smtp_client_step step, const char *dsn,
+    const char *fmt, ...)
+{
+	char text[SMTP_CLIENT_REPLY_MAX];
+	va_list ap;
+
+	if (c->res_set)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	smtp_client_fail(c, st, step, 0, dsn, "%s", text);
+	c->res.layer = layer;
+}
+
+const char *
+smtp_client_layer_name(enum smtp_client_layer layer)
+{
+	switch (layer) {
+	case SMTP_LAYER_DNS: return "dns";
+	case SMTP_LAYER_TCP: return "tcp";
+	case SMTP_LAYER_TLS: return "tls";
+	default:             return "smtp";
+	}
+}
+
 /*
  * Records a non-success reply: 4xx is temporary; 5xx is permanent for the
  * message steps and a server-level (temporary) refusal before MAIL.
@@ -410,8 +406,10 @@ smtp_client_finish(struct smtp_client *c)
 		    0, "4.4.2", "session ended without a result");
 	c->res.tls = c->tls_active;
 	smtp_client_enter(c, CS_DONE);
-	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
-	bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
+	if (c->bev != NULL) {
+		bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+		bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
+	}
 	/* The owner's callback runs from the loop, never from inside ours. */
 	event_active(c->done_ev, 0, 0);
 }
@@ -424,7 +422,7 @@ client_done_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	c->cb(&c->res, c->arg);
-	client_free(c);
+	smtp_client_free(c);
 }
 
 static void
@@ -495,7 +493,6 @@ static void
 client_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct smtp_client *c = arg;
-	const char *why;
 	unsigned long e;
 	char ebuf[160];
 
@@ -515,33 +512,25 @@ client_event_cb(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if (c->state == CS_CONNECT) {
-		int dnserr = bufferevent_socket_get_dns_error(bev);
-		if (what & BEV_EVENT_TIMEOUT) {
-			c->res.timeout = true;
-			why = "connection timed out";
-		} else if (dnserr) {
-			why = evutil_gai_strerror(dnserr);
-		} else {
-			why = evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR());
-		}
-		smtp_client_fail(c, SMTP_CLIENT_TEMPFAIL, SMTP_STEP_CONNECT, 0, "4.4.1",
-		    "connect: %s", why);
+		/* the next address, or the end (client_connect.c) */
+		smtp_client_connect_failed(c, (what & BEV_EVENT_TIMEOUT) != 0);
+		return;
 	} else if (c->state == CS_TLS && !(what & BEV_EVENT_TIMEOUT)) {
 		e = bufferevent_get_openssl_error(bev);
 		if (e != 0)
 			ERR_error_string_n(e, ebuf, sizeof(ebuf));
 		else
 			snprintf(ebuf, sizeof(ebuf), "connection closed");
-		smtp_client_fail(c, SMTP_CLIENT_TEMPFAIL, SMTP_STEP_TLS, 0, "4.7.5",
-		    "TLS handshake failed: %s", ebuf);
+		smtp_client_fail_layer(c, SMTP_LAYER_TLS, SMTP_CLIENT_TEMPFAIL, SMTP_STEP_TLS,
+		    "4.7.5", "TLS handshake failed: %s", ebuf);
 	} else if (what & BEV_EVENT_TIMEOUT) {
 		c->res.timeout = true;
 		smtp_client_fail(c, SMTP_CLIENT_TEMPFAIL, client_states[c->state].step,
 		    0, "4.4.2", "timeout waiting for the %s reply",
 		    smtp_client_step_name(client_states[c->state].step));
 	} else {
-		smtp_client_fail(c, SMTP_CLIENT_TEMPFAIL, client_states[c->state].step,
-		    0, "4.4.2", "lost connection at %s",
+		smtp_client_fail_layer(c, SMTP_LAYER_TCP, SMTP_CLIENT_TEMPFAIL,
+		    client_states[c->state].step, "4.4.2", "lost connection at %s",
 		    smtp_client_step_name(client_states[c->state].step));
 	}
 	smtp_client_finish(c);

@@ -89,7 +89,7 @@ smtp_client_enter_tls(struct smtp_client *c)
 	}
 	return;
 fail:
-	smtp_client_fail(c, SMTP_CLIENT_TEMPFAIL, SMTP_STEP_TLS, 0, "4.7.5",
+	smtp_client_fail_layer(c, SMTP_LAYER_TLS, SMTP_CLIENT_TEMPFAIL, SMTP_STEP_TLS, "4.7.5",
 	    "cannot set up TLS");
 	smtp_client_finish(c);
 }

@@ -14,6 +14,9 @@
 struct bufferevent;
 struct event;
 struct event_base;
+struct evdns_getaddrinfo_request;
+struct evutil_addrinfo;
+struct client_resolve;
 
 #define CLIENT_BODY_CHUNK   (32 * 1024)     /* bytes read from the file at once */
 #define CLIENT_BODY_HIGH    (128 * 1024)    /* stop filling the output above */
@@ -73,12 +76,29 @@ struct smtp_client {
 	bool res_set;
 	smtp_client_cb cb;
 	void *arg;
+	/* reaching the server (client_connect.c) */
+	char *host;                             /* owned; as configured */
+	uint16_t port;
+	struct client_resolve *resolving;       /* owned by evdns while a query runs */
+	struct evdns_getaddrinfo_request *dns_req;   /* that query */
+	struct evutil_addrinfo *ai;             /* owned: the server's addresses */
+	struct evutil_addrinfo *ai_next;        /* the next one to try */
+	unsigned tried;                         /* addresses tried */
+	char connect_err[128];                  /* the last connection error */
 };
 
 typedef void (*client_enter_fn)(struct smtp_client *);
 typedef void (*client_reply_fn)(struct smtp_client *, const struct client_reply *);
 
 /* client.c: the state machine core. */
+struct smtp_client *smtp_client_new(struct event_base *base,
+    const struct smtp_client_opts *opts, const struct smtp_client_msg *msg,
+    smtp_client_cb cb, void *arg);
+void smtp_client_free(struct smtp_client *c);
+/* smtp_client_fail() for a failure below SMTP (no reply code). */
+void smtp_client_fail_layer(struct smtp_client *c, enum smtp_client_layer layer,
+    enum smtp_client_status st, enum smtp_client_step step, const char *dsn,
+    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 void smtp_client_enter(struct smtp_client *c, enum client_state s);
 unsigned smtp_client_timeout(const struct smtp_client *c, enum client_state s);
 void smtp_client_send(struct smtp_client *c, const char *fmt, ...)
@@ -108,6 +128,10 @@ void smtp_client_b64(const char *in, size_t len, char *out, size_t size);
 
 /* A DSN NOTIFY list we may send: upper-case words and commas. */
 bool smtp_client_notify_ok(const char *s);
+
+/* client_connect.c: resolving and connecting. */
+void smtp_client_connect_failed(struct smtp_client *c, bool timeout);
+void smtp_client_connect_free(struct smtp_client *c);
 
 /* client_body.c: the message. */
 /* RFC 1870 size of the file (every line end counted as CRLF) into

@@ -1,15 +1,12 @@
 /*
  * smtp/server: the ESMTP listener's sessions. This file owns the listener,
  * the session life cycle (accept, greeting, timeouts, close-after-flush,
- * deferred free), the strict line framing, the DATA phase (dot-unstuffing,
- * size and Received: limits, smuggling defence) and STARTTLS. Commands are
+ * deferred free), the one reply function, the session's events and
+ * STARTTLS. What a session does with the lines it reads (framing, the
+ * command loop, DATA) is in server_io.c; who is admitted at the session
+ * caps and how long a session may take, in server_limits.c; commands are
  * dispatched through the table in server_cmd.c. Nothing here decides what
  * mail is acceptable: that is asked of the owner (smtp.h callbacks).
- *
- * Framing (RFC 5321 2.3.8, 4.1.1.4; CVE-2023-51764): only CRLF ends a line.
- * A bare LF or CR anywhere, in a command or in DATA, is answered
- * 521 5.5.2 and the connection is closed with the transaction dropped, so
- * no "<LF>.<LF>"-style sequence can ever end a message here.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -33,53 +30,28 @@
 #include "gateway/log.h"
 #include "smtp/server_int.h"
 
-struct smtp_listener {
-	TAILQ_ENTRY(smtp_listener) entry;
-	struct evconnlistener *lev;     /* owned */
-};
-
-struct smtp_server {
-	struct event_base *base;        /* borrowed */
-	struct smtp_server_options opt; /* hostname owned (copy) */
-	struct smtp_server_callbacks cb;
-	void *cbarg;
-	unsigned long long next_id;
-	unsigned nsessions;
-	int paused;                     /* listeners disabled at the session cap */
-	int stopping;                   /* smtp_server_shutdown() was called */
-	TAILQ_HEAD(, smtp_session) sessions;
-	TAILQ_HEAD(, smtp_listener) listeners;
-};
-
-/* session_getline() results */
-enum { GL_ERROR = -1, GL_NONE = 0, GL_LINE, GL_LONG, GL_LONG_PARTIAL };
-
 static const char *const phase_names[] = {
 	"new", "connected", "tls", "helo", "auth-plain", "auth-user",
 	"auth-pass", "body", "body-wait", "quit",
 };
 
+const char *
+smtp_session_phase_name(enum smtp_phase phase)
+{
+	return phase_names[phase];
+}
+
 static void server_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg);
 static void server_pause(struct smtp_server *srv, int pause);
-static int session_shutdown_check(struct smtp_session *s);
 static struct smtp_session *server_find(struct smtp_server *srv, unsigned long long id);
 static void session_setcb(struct smtp_session *s);
 static void session_read_cb(struct bufferevent *bev, void *arg);
 static void session_write_cb(struct bufferevent *bev, void *arg);
 static void session_event_cb(struct bufferevent *bev, short what, void *arg);
+static void session_tls_ready(struct smtp_session *s);
 static void session_free_cb(evutil_socket_t fd, short what, void *arg);
 static void session_free(struct smtp_session *s);
-static void session_process(struct smtp_session *s);
-static int session_getline(struct smtp_session *s, size_t limit, size_t *lenp);
-static int session_bare_eol(const char *p, size_t len, int partial);
-static void session_framing_error(struct smtp_session *s);
-static void session_data_line(struct smtp_session *s, char *line, size_t len);
-static void session_data_error(struct smtp_session *s, int code, const char *enh,
-    const char *text);
-static void session_data_flush(struct smtp_session *s);
-static void session_data_end(struct smtp_session *s);
-static void session_timeouts(struct smtp_session *s, unsigned secs);
 
 /* ---- server object ---------------------------------------------------- */
 
@@ -105,8 +77,7 @@ smtp_server_new(struct event_base *base, const struct smtp_server_options *opt,
 	}
 	if (srv->opt.max_recipients < SMTP_SERVER_RCPT_MIN)
 		srv->opt.max_recipients = SMTP_SERVER_RCPT_MIN;
-	if (srv->opt.max_sessions == 0)
-		srv->opt.max_sessions = 100;
+	smtp_server_set_limits(srv, opt);
 	if (srv->opt.max_errors == 0)
 		srv->opt.max_errors = SMTP_SERVER_ERRORS_DEFAULT;
 	if (srv->opt.max_received == 0)
@@ -124,6 +95,11 @@ smtp_server_new(struct event_base *base, const struct smtp_server_options *opt,
 	srv->next_id = ((unsigned long long)time(NULL) & 0xffffffffULL) << 20;
 	TAILQ_INIT(&srv->sessions);
 	TAILQ_INIT(&srv->listeners);
+	if (smtp_server_limits_init(srv) == -1) {
+		free((char *)srv->opt.hostname);
+		free(srv);
+		return NULL;
+	}
 	return srv;
 }
 
@@ -142,6 +118,7 @@ smtp_server_free(struct smtp_server *srv)
 	}
 	while ((s = TAILQ_FIRST(&srv->sessions)) != NULL)
 		session_free(s);
+	smtp_server_limits_free(srv);
 	free((char *)srv->opt.hostname);
 	free(srv);
 }
@@ -166,7 +143,8 @@ smtp_server_listen(struct smtp_server *srv, const char *addr, const char *port)
 		return -1;
 	}
 	l->lev = evconnlistener_new_bind(srv->base, server_accept_cb, srv,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 128,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+	    SMTP_SERVER_BACKLOG,
 	    res->ai_addr, (int)res->ai_addrlen);
 	freeaddrinfo(res);
 	if (l->lev == NULL) {
@@ -194,13 +172,13 @@ smtp_server_shutdown(struct smtp_server *srv)
 	}
 	for (s = TAILQ_FIRST(&srv->sessions); s != NULL; s = next) {
 		next = TAILQ_NEXT(s, entry);
-		session_shutdown_check(s);
+		smtp_session_shutdown_check(s);
 	}
 }
 
 /* During shutdown, closes a session that is between transactions. */
-static int
-session_shutdown_check(struct smtp_session *s)
+int
+smtp_session_shutdown_check(struct smtp_session *s)
 {
 	if (!s->srv->stopping || s->txn != NULL || s->phase == SMTP_PH_QUIT ||
 	    s->phase == SMTP_PH_TLS || s->phase == SMTP_PH_NEW)
@@ -210,6 +188,18 @@ session_shutdown_check(struct smtp_session *s)
 	    s->srv->opt.hostname);
 	smtp_session_close(s);
 	return 1;
+}
+
+void
+smtp_server_set_limits(struct smtp_server *srv, const struct smtp_server_options *opt)
+{
+	srv->opt.max_sessions = opt->max_sessions ? opt->max_sessions :
+	    SMTP_SERVER_SESSIONS_DEFAULT;
+	srv->opt.max_sessions_per_addr = opt->max_sessions_per_addr;
+	srv->opt.session_deadline = opt->session_deadline ? opt->session_deadline :
+	    SMTP_SERVER_DEADLINE_DEFAULT;
+	srv->opt.min_rate = opt->min_rate ? opt->min_rate : SMTP_SERVER_MIN_RATE_DEFAULT;
+	srv->opt.bare_newline = opt->bare_newline;
 }
 
 unsigned
@@ -276,7 +266,11 @@ server_pause(struct smtp_server *srv, int pause)
 		else
 			evconnlistener_enable(l->lev);
 	}
-	log_info("smtp listener=%s sessions=%u", pause ? "paused" : "resumed", srv->nsessions);
+	/* during a flood this flips with every batch of accepts: counted in
+	 * the overload summary instead of a line each time */
+	if (pause)
+		srv->ovl.paused++;
+	log_debug("smtp listener=%s sessions=%u", pause ? "paused" : "resumed", srv->nsessions);
 }
 
 static struct smtp_session *
@@ -295,41 +289,39 @@ smtp_server_attach(struct smtp_server *srv, struct bufferevent *bev, const char 
 {
 	struct smtp_server_reply reply;
 	struct smtp_server_client c;
-	struct smtp_session *s, *o;
-	unsigned same = 0;
+	struct smtp_session *s;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
 	    (s->line = malloc(srv->opt.cmdline_max + 1)) == NULL ||
-	    (s->ev_free = event_new(srv->base, -1, 0, session_free_cb, s)) == NULL) {
+	    (s->ev_free = event_new(srv->base, -1, 0, session_free_cb, s)) == NULL ||
+	    (s->srv = srv, smtp_session_limits_init(s)) == -1) {
 		/* house style 12: no memory refuses this connection only */
 		log_warnx("smtp client=%s error=\"out of memory\"", addr);
-		if (s != NULL)
+		if (s != NULL) {
+			if (s->ev_free != NULL)
+				event_free(s->ev_free);
 			free(s->line);
+		}
 		free(s);
 		bufferevent_free(bev);
 		return 0;
 	}
-	s->srv = srv;
 	s->id = ++srv->next_id;
 	s->bev = bev;
+	s->line_crlf = 1;
 	snprintf(s->addr, sizeof(s->addr), "%s", addr);
-	TAILQ_FOREACH(o, &srv->sessions, entry)
-		if (strcmp(o->addr, s->addr) == 0 && o->phase != SMTP_PH_QUIT)
-			same++;
+	smtp_server_addr_key(s->addr, s->akey, sizeof(s->akey));
 	TAILQ_INSERT_TAIL(&srv->sessions, s, entry);
 	srv->nsessions++;
-	if (srv->nsessions >= srv->opt.max_sessions)
+	/* beyond the cap only while sessions are being refused or shed */
+	if (srv->nsessions >= srv->opt.max_sessions + SMTP_SERVER_OVERFLOW(srv->opt.max_sessions))
 		server_pause(srv, 1);
 	session_setcb(s);
-	session_timeouts(s, srv->opt.cmd_timeout);
+	smtp_session_timeouts(s, srv->opt.cmd_timeout);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
-
-	if (srv->opt.max_sessions_per_addr && same >= srv->opt.max_sessions_per_addr) {
-		smtp_session_reply(s, 421, "4.7.0", "%s Too many connections from your address",
-		    srv->opt.hostname);
-		smtp_session_close(s);
-		return s->id;
-	}
+	smtp_session_request(s, srv->opt.cmd_timeout);
+	if (smtp_server_admit(srv, s) == -1)
+		return s->id;           /* 421 sent, closing */
 	memset(&reply, 0, sizeof(reply));
 	if (srv->cb.connect != NULL) {
 		smtp_session_client(s, &c);
@@ -360,9 +352,14 @@ smtp_server_reply_data(struct smtp_server *srv, unsigned long long id,
 	smtp_session_reply_owner(s, reply, 250, "2.0.0", "Ok");
 	smtp_session_txn_free(s);
 	smtp_session_enter_state(s, SMTP_PH_HELO);
-	session_timeouts(s, srv->opt.cmd_timeout);
+	smtp_session_timeouts(s, srv->opt.cmd_timeout);
+	if (s->expire) {
+		smtp_session_expire(s);         /* its deadline passed meanwhile */
+		return 0;
+	}
+	smtp_session_request(s, srv->opt.cmd_timeout);
 	if (!s->in_process)
-		session_process(s);     /* pipelined input waiting behind the dot */
+		smtp_session_process(s);     /* pipelined input waiting behind the dot */
 	return 0;
 }
 
@@ -375,6 +372,8 @@ smtp_session_enter_state(struct smtp_session *s, enum smtp_phase phase)
 		return;
 	log_debug("smtp=%llx state %s -> %s", s->id, phase_names[s->phase], phase_names[phase]);
 	s->phase = phase;
+	if (phase == SMTP_PH_QUIT)
+		smtp_session_uncount(s);        /* a closing session is no client's any more */
 }
 
 void
@@ -386,6 +385,8 @@ smtp_session_client(struct smtp_session *s, struct smtp_server_client *c)
 	c->esmtp = s->esmtp;
 	c->tls = s->tls;
 	c->auth_user = s->auth_user;
+	c->shed = s->shed;
+	c->quiet = s->shed || (!s->active && s->srv->ovl.open);
 }
 
 /*
@@ -409,7 +410,11 @@ smtp_session_reply(struct smtp_session *s, int code, const char *enh, const char
 		evbuffer_add_printf(bufferevent_get_output(s->bev), "%d %s %s\r\n", code, enh, text);
 	else
 		evbuffer_add_printf(bufferevent_get_output(s->bev), "%d %s\r\n", code, text);
-	if (code >= 400)
+	if (code >= 400 && s->quiet)
+		log_debug("smtp=%llx client=%s cmd=%s reply=%d enh=%s text=%s", s->id, s->addr,
+		    s->verb ? s->verb : "-", code, enh && *enh ? enh : "-",
+		    log_esc(esc, sizeof(esc), text, strlen(text)));
+	else if (code >= 400)
 		log_info("smtp=%llx client=%s cmd=%s reply=%d enh=%s text=%s", s->id, s->addr,
 		    s->verb ? s->verb : "-", code, enh && *enh ? enh : "-",
 		    log_esc(esc, sizeof(esc), text, strlen(text)));
@@ -458,9 +463,13 @@ smtp_session_close(struct smtp_session *s)
 		return;
 	smtp_session_enter_state(s, SMTP_PH_QUIT);
 	bufferevent_disable(s->bev, EV_READ);
-	if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
+	if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0) {
 		event_active(s->ev_free, 0, 0);
-	/* else session_write_cb() fires when the output is drained */
+		return;
+	}
+	/* session_write_cb() fires when the output is drained; a client that
+	 * reads nothing more holds the socket only this long */
+	bufferevent_set_timeouts(s->bev, NULL, &(struct timeval){ SMTP_SESSION_CLOSE_SECS, 0 });
 }
 
 void
@@ -477,8 +486,8 @@ smtp_session_txn_free(struct smtp_session *s)
 	s->txn = NULL;
 }
 
-static void
-session_timeouts(struct smtp_session *s, unsigned secs)
+void
+smtp_session_timeouts(struct smtp_session *s, unsigned secs)
 {
 	struct timeval tv = { (time_t)secs, 0 };
 
@@ -522,12 +531,16 @@ session_free(struct smtp_session *s)
 
 	smtp_session_txn_free(s);
 	smtp_session_client(s, &c);
+	if (c.quiet && !c.shed && s->announced)
+		srv->ovl.silent++;
 	if (srv->cb.end != NULL && s->announced)
 		srv->cb.end(srv->cbarg, s->udata, &c);
+	smtp_session_uncount(s);
 	TAILQ_REMOVE(&srv->sessions, s, entry);
 	srv->nsessions--;
-	if (srv->nsessions < srv->opt.max_sessions)
+	if (srv->nsessions < srv->opt.max_sessions + SMTP_SERVER_OVERFLOW(srv->opt.max_sessions))
 		server_pause(srv, 0);
+	smtp_session_limits_free(s);
 	/* tells a bufferevent_pair partner about the end, like a socket close */
 	bufferevent_flush(s->bev, EV_WRITE, BEV_FINISHED);
 	bufferevent_free(s->bev);
@@ -542,8 +555,11 @@ session_free(struct smtp_session *s)
 static void
 session_read_cb(struct bufferevent *bev, void *arg)
 {
+	struct smtp_session *s = arg;
+
 	(void)bev;
-	session_process(arg);
+	session_tls_ready(s);
+	smtp_session_process(s);
 }
 
 static void
@@ -556,22 +572,45 @@ session_write_cb(struct bufferevent *bev, void *arg)
 		event_active(s->ev_free, 0, 0);
 }
 
+/*
+ * Once the TLS handshake has completed, the session starts over (RFC 3207
+ * 4.2). This is checked on every event of a session in the "tls" phase, not
+ * only on the filter's CONNECTED event: the filter decrypts what came with
+ * the client's last handshake flight (GnuTLS sends EHLO right behind its
+ * Finished, and may close right behind the last command) and hands it to
+ * the read callback, or reports the close, before CONNECTED.
+ */
+static void
+session_tls_ready(struct smtp_session *s)
+{
+	if (s->phase != SMTP_PH_TLS ||
+	    !SSL_is_init_finished(bufferevent_openssl_get_ssl(s->bev)))
+		return;
+	s->tls = 1;
+	s->line_crlf = 1;
+	s->esmtp = 0;
+	s->helo[0] = '\0';
+	smtp_session_txn_free(s);
+	smtp_session_enter_state(s, SMTP_PH_CONNECTED);
+	smtp_session_timeouts(s, s->srv->opt.cmd_timeout);
+	s->last_ms = smtp_now_ms();
+	smtp_session_request(s, s->srv->opt.cmd_timeout);
+	log_debug("smtp=%llx tls=%s", s->id,
+	    SSL_get_version(bufferevent_openssl_get_ssl(s->bev)));
+}
+
 static void
 session_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct smtp_session *s = arg;
 
 	(void)bev;
+	session_tls_ready(s);
 	if (what & BEV_EVENT_CONNECTED) {
-		/* RFC 3207 4.2: after the handshake, forget everything said before */
-		s->tls = 1;
-		s->esmtp = 0;
-		s->helo[0] = '\0';
-		smtp_session_txn_free(s);
-		smtp_session_enter_state(s, SMTP_PH_CONNECTED);
-		session_timeouts(s, s->srv->opt.cmd_timeout);
-		log_debug("smtp=%llx tls=%s", s->id,
-		    SSL_get_version(bufferevent_openssl_get_ssl(s->bev)));
+		/* input that arrived with the handshake is answered now, or
+		 * nothing happens until the client sends more */
+		if (!s->in_process)
+			smtp_session_process(s);
 		return;
 	}
 	if (s->phase == SMTP_PH_QUIT) {
@@ -587,7 +626,23 @@ session_event_cb(struct bufferevent *bev, short what, void *arg)
 		smtp_session_close(s);
 		return;
 	}
-	/* EOF or error: an open transaction is dropped (data_abort via free) */
+	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) && s->phase != SMTP_PH_TLS &&
+	    s->phase != SMTP_PH_NEW) {
+		/*
+		 * The client closed its side: what it sent before still
+		 * counts and may still be answered (a half-close). The TLS
+		 * filter reports a close_notify before it hands over the
+		 * commands that came in the same read, and pipelined input
+		 * may wait behind a message being committed. smtp_session_process()
+		 * closes the session once nothing is left to answer.
+		 */
+		s->peer_eof = 1;
+		if (!s->in_process)
+			smtp_session_process(s);
+		return;
+	}
+	/* An error, or the end during a handshake: an open transaction is
+	 * dropped (data_abort via free) */
 	if (s->txn != NULL && s->txn->sink_open)
 		log_info("smtp=%llx client=%s event=lost phase=%s", s->id, s->addr,
 		    phase_names[s->phase]);
@@ -600,288 +655,6 @@ session_event_cb(struct bufferevent *bev, short what, void *arg)
 	}
 	smtp_session_enter_state(s, SMTP_PH_QUIT);
 	event_active(s->ev_free, 0, 0);
-}
-
-/* ---- framing ---------------------------------------------------------- */
-
-/*
- * Whether p[0..len) holds a bare CR or LF. A CR as the very last octet of
- * a partial line may still be followed by its LF, so it is not judged yet.
- */
-static int
-session_bare_eol(const char *p, size_t len, int partial)
-{
-	const char *cr;
-
-	if (memchr(p, '\n', len) != NULL)
-		return 1;
-	if ((cr = memchr(p, '\r', len)) != NULL && !(partial && cr == p + len - 1))
-		return 1;
-	return 0;
-}
-
-static void
-session_framing_error(struct smtp_session *s)
-{
-	log_info("smtp=%llx client=%s error=\"bare CR or LF\" phase=%s", s->id, s->addr,
-	    phase_names[s->phase]);
-	smtp_session_reply(s, 521, "5.5.2", "%s Error: bare <CR> or <LF> received, closing",
-	    s->srv->opt.hostname);
-	smtp_session_txn_free(s);
-	smtp_session_close(s);
-}
-
-/*
- * Takes the next CRLF-terminated line out of the input into s->line (NUL
- * terminated, CRLF removed). Returns GL_LINE with *lenp set, GL_NONE when
- * no complete line is there yet, GL_LONG when the line is longer than limit
- * octets incl. CRLF (consumed with its CRLF), GL_LONG_PARTIAL when no CRLF
- * came within the limit (what is there is dropped; the rest of the line
- * follows), GL_ERROR on a framing error (bare CR/LF; session closing).
- */
-static int
-session_getline(struct smtp_session *s, size_t limit, size_t *lenp)
-{
-	struct evbuffer *in = bufferevent_get_input(s->bev);
-	struct evbuffer_ptr eol;
-	size_t eol_len = 0, n, avail = evbuffer_get_length(in), chunk;
-	char tmp[4096];
-
-	if (avail == 0)
-		return GL_NONE;
-	eol = evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_CRLF_STRICT);
-	if (eol.pos == -1) {
-		/* no CRLF yet: any LF is bare; judge what is there in pieces */
-		struct evbuffer_ptr lf = evbuffer_search(in, "\n", 1, NULL);
-
-		if (lf.pos != -1) {
-			session_framing_error(s);
-			return GL_ERROR;
-		}
-		n = avail < sizeof(tmp) ? avail : sizeof(tmp);
-		evbuffer_copyout(in, tmp, n);
-		if (session_bare_eol(tmp, n, n == avail)) {
-			session_framing_error(s);
-			return GL_ERROR;
-		}
-		if (avail + 2 <= limit)
-			return GL_NONE;
-		/* over the limit with no end in sight: drop all but a last CR */
-		chunk = avail;
-		{
-			char last;
-			struct evbuffer_ptr p;
-
-			evbuffer_ptr_set(in, &p, avail - 1, EVBUFFER_PTR_SET);
-			evbuffer_copyout_from(in, &p, &last, 1);
-			if (last == '\r')
-				chunk--;
-		}
-		evbuffer_drain(in, chunk);
-		return GL_LONG_PARTIAL;
-	}
-	n = (size_t)eol.pos;
-	if (n + 2 > limit) {
-		/* judge the overlong line too, then drop it */
-		while (n > 0) {
-			chunk = n < sizeof(tmp) ? n : sizeof(tmp);
-			evbuffer_remove(in, tmp, chunk);
-			if (session_bare_eol(tmp, chunk, 0)) {
-				session_framing_error(s);
-				return GL_ERROR;
-			}
-			n -= chunk;
-		}
-		evbuffer_drain(in, eol_len);
-		return GL_LONG;
-	}
-	evbuffer_remove(in, s->line, n);
-	evbuffer_drain(in, eol_len);
-	s->line[n] = '\0';
-	if (session_bare_eol(s->line, n, 0)) {
-		session_framing_error(s);
-		return -1;
-	}
-	*lenp = n;
-	return GL_LINE;
-}
-
-/*
- * Handles every complete line buffered, in order (RFC 2920: replies in
- * order; they go out together when the input runs dry, as the bufferevent
- * writes only once control returns to the loop).
- */
-static void
-session_process(struct smtp_session *s)
-{
-	const struct smtp_server_options *o = &s->srv->opt;
-	struct smtp_txn *t;
-	size_t len = 0;
-	int r;
-
-	s->in_process = 1;
-	for (;;) {
-		if (s->phase == SMTP_PH_QUIT || s->phase == SMTP_PH_TLS ||
-		    s->phase == SMTP_PH_BODY_WAIT || s->phase == SMTP_PH_NEW ||
-		    session_shutdown_check(s))
-			break;
-		r = session_getline(s, o->cmdline_max, &len);
-		if (r == GL_NONE || r == GL_ERROR)
-			break;
-		if (s->phase == SMTP_PH_BODY) {
-			t = s->txn;
-			/* text lines: 1000 octets incl. CRLF, counted unstuffed */
-			if (r != GL_LINE || t->long_line ||
-			    len + 2 > SMTP_SERVER_TEXTLINE_MAX + (s->line[0] == '.' ? 1 : 0)) {
-				/* the tail of a dropped line is never a line (or a dot) */
-				t->long_line = r == GL_LONG_PARTIAL;
-				/* keep reading to the final dot, answer once (style 9) */
-				session_data_error(s, 500, "5.5.2",
-				    "Message line longer than 1000 octets refused");
-				continue;
-			}
-			session_data_line(s, s->line, len);
-			continue;
-		}
-		if (r != GL_LINE) {
-			s->verb = "-";
-			smtp_session_reply(s, 500, "5.5.2", "Line too long");
-			if (r == GL_LONG_PARTIAL) {
-				/* no CRLF within the limit: cannot resynchronise (style 8) */
-				smtp_session_close(s);
-				break;
-			}
-			smtp_session_error(s);
-			continue;
-		}
-		if (strlen(s->line) != len) {
-			s->verb = "-";
-			smtp_session_reply(s, 500, "5.5.2", "NUL character in command refused");
-			smtp_session_error(s);
-			continue;
-		}
-		if (s->phase == SMTP_PH_AUTH_PLAIN || s->phase == SMTP_PH_AUTH_USER ||
-		    s->phase == SMTP_PH_AUTH_PASS)
-			smtp_session_auth_line(s, s->line);
-		else
-			smtp_session_command(s, s->line, len);
-	}
-	if (s->phase == SMTP_PH_BODY && s->txn != NULL)
-		session_data_flush(s);
-	s->in_process = 0;
-}
-
-/* ---- DATA ------------------------------------------------------------- */
-
-/* Records the first error of the message and abandons its sink. */
-static void
-session_data_error(struct smtp_session *s, int code, const char *enh, const char *text)
-{
-	struct smtp_txn *t = s->txn;
-
-	if (t->error.code != 0)
-		return;
-	smtp_server_reply_set(&t->error, code, enh, "%s", text);
-	t->chunk_len = 0;
-	if (t->sink_open) {
-		t->sink_open = 0;
-		s->srv->cb.data_abort(s->srv->cbarg, s->udata);
-	}
-}
-
-static void
-session_data_flush(struct smtp_session *s)
-{
-	struct smtp_txn *t = s->txn;
-
-	if (t->chunk_len > 0 && t->sink_open && t->error.code == 0)
-		s->srv->cb.data_chunk(s->srv->cbarg, s->udata, t->chunk, t->chunk_len);
-	t->chunk_len = 0;
-}
-
-static void
-session_data_line(struct smtp_session *s, char *line, size_t len)
-{
-	struct smtp_txn *t = s->txn;
-	const struct smtp_server_options *o = &s->srv->opt;
-
-	if (len == 1 && line[0] == '.') {
-		session_data_end(s);
-		return;
-	}
-	if (line[0] == '.') {                   /* RFC 5321 4.5.2 */
-		line++;
-		len--;
-	}
-	if (strlen(line) != len)
-		session_data_error(s, 554, "5.6.0", "NUL character in message refused");
-	if (t->in_header) {
-		if (len == 0)
-			t->in_header = 0;
-		else if (len >= 9 && strncasecmp(line, "Received:", 9) == 0 &&
-		    ++t->received >= o->max_received)
-			/* RFC 5321 6.3: a mail loop */
-			session_data_error(s, 554, "5.4.6", "Too many hops (Received: headers), mail loop");
-	}
-	t->size += len + 2;
-	if (o->max_message_size > 0 && t->size > o->max_message_size)
-		session_data_error(s, 552, "5.3.4", "Message size exceeds fixed maximum message size");
-	if (t->error.code != 0)
-		return;
-	if (t->chunk_len + len + 2 > SMTP_SESSION_CHUNK)
-		session_data_flush(s);
-	memcpy(t->chunk + t->chunk_len, line, len);
-	memcpy(t->chunk + t->chunk_len + len, "\r\n", 2);
-	t->chunk_len += len + 2;
-}
-
-static void
-session_data_end(struct smtp_session *s)
-{
-	struct smtp_txn *t = s->txn;
-	struct smtp_server_reply reply;
-	struct smtp_server_client c;
-	int r;
-
-	s->verb = "DATA";
-	if (t->error.code != 0) {
-		smtp_session_reply_owner(s, &t->error, 554, "5.0.0", "Error");
-		smtp_session_txn_free(s);
-		smtp_session_enter_state(s, SMTP_PH_HELO);
-		session_timeouts(s, s->srv->opt.cmd_timeout);
-		return;
-	}
-	session_data_flush(s);
-	t->sink_open = 0;               /* the owner has the message now */
-	memset(&reply, 0, sizeof(reply));
-	smtp_session_client(s, &c);
-	smtp_session_enter_state(s, SMTP_PH_BODY_WAIT);
-	r = s->srv->cb.data_end(s->srv->cbarg, s->udata, &c, t->size, &reply);
-	if (r == 1) {
-		/* durable commit in progress: no command is read until it ends */
-		session_timeouts(s, s->srv->opt.data_timeout);
-		return;
-	}
-	smtp_session_reply_owner(s, &reply, 250, "2.0.0", "Ok");
-	smtp_session_txn_free(s);
-	smtp_session_enter_state(s, SMTP_PH_HELO);
-	session_timeouts(s, s->srv->opt.cmd_timeout);
-}
-
-/* Called by DATA after 354: the DATA phase starts. */
-void
-smtp_session_data_begin(struct smtp_session *s)
-{
-	struct smtp_txn *t = s->txn;
-
-	t->size = 0;
-	t->in_header = 1;
-	t->received = 0;
-	t->long_line = 0;
-	memset(&t->error, 0, sizeof(t->error));
-	t->chunk_len = 0;
-	smtp_session_enter_state(s, SMTP_PH_BODY);
-	session_timeouts(s, s->srv->opt.data_timeout);
 }
 
 /* ---- STARTTLS (RFC 3207) ---------------------------------------------- */
@@ -905,10 +678,15 @@ smtp_session_starttls(struct smtp_session *s)
 		SSL_free(ssl);
 		return -1;
 	}
+	/* A TCP close without close_notify is an end like any other: the
+	 * commands that came before it are answered all the same, and a
+	 * message only ever counts at its final dot. */
+	bufferevent_openssl_set_allow_dirty_shutdown(tls, 1);
 	s->bev = tls;
 	session_setcb(s);
-	session_timeouts(s, s->srv->opt.cmd_timeout);
+	smtp_session_timeouts(s, s->srv->opt.cmd_timeout);
 	bufferevent_enable(tls, EV_READ | EV_WRITE);
 	smtp_session_enter_state(s, SMTP_PH_TLS);
+	smtp_session_request(s, s->srv->opt.cmd_timeout);     /* the handshake's */
 	return 0;
 }

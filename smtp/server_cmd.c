@@ -25,6 +25,7 @@
 #define CMD_NOARG    0x08       /* takes no argument */
 #define CMD_ARG      0x10       /* needs an argument */
 #define CMD_CLOSE    0x20       /* refused and closed (HTTP verbs) */
+#define CMD_JUNK     0x40       /* moves nothing: counted, not progress */
 
 /* Longest decoded AUTH response (RFC 4954 4: 12288 octet lines; ours is
  * bounded by the command line limit). */
@@ -72,11 +73,11 @@ static const struct smtp_cmd smtp_cmds[] = {
 	{ "MAIL",     CMD_HELO | CMD_NOTXN | CMD_ARG, check_mail,   cmd_mail },
 	{ "RCPT",     CMD_HELO | CMD_TXN | CMD_ARG, check_rcpt,     cmd_rcpt },
 	{ "DATA",     CMD_HELO | CMD_TXN | CMD_NOARG, check_data,   cmd_data },
-	{ "RSET",     CMD_NOARG,                    NULL,           cmd_rset },
-	{ "NOOP",     0,                            NULL,           cmd_noop },
-	{ "VRFY",     CMD_ARG,                      NULL,           cmd_vrfy },
-	{ "EXPN",     0,                            NULL,           cmd_expn },
-	{ "HELP",     0,                            NULL,           cmd_help },
+	{ "RSET",     CMD_NOARG | CMD_JUNK,         NULL,           cmd_rset },
+	{ "NOOP",     CMD_JUNK,                     NULL,           cmd_noop },
+	{ "VRFY",     CMD_ARG | CMD_JUNK,           NULL,           cmd_vrfy },
+	{ "EXPN",     CMD_JUNK,                     NULL,           cmd_expn },
+	{ "HELP",     CMD_JUNK,                     NULL,           cmd_help },
 	{ "QUIT",     CMD_NOARG,                    NULL,           cmd_quit },
 	/* an HTTP request or proxy probe is no SMTP client (Postfix does the same) */
 	{ "GET",      CMD_CLOSE,                    NULL,           cmd_forbidden },
@@ -86,14 +87,17 @@ static const struct smtp_cmd smtp_cmds[] = {
 
 /*
  * One command line (CRLF removed, no NUL, no bare CR/LF). Finds the verb in
- * the table, applies the flags, then check and proceed.
+ * the table, applies the flags, then check and proceed. Returns 1 when the
+ * command moved the session on (idleness counts from such commands), 0
+ * for an error or a junk command.
  */
-void
+int
 smtp_session_command(struct smtp_session *s, char *line, size_t len)
 {
 	const struct smtp_cmd *cmd = NULL;
 	char *arg;
 	size_t vlen, i;
+	int junk;
 
 	(void)len;
 	vlen = strcspn(line, " ");
@@ -109,44 +113,53 @@ smtp_session_command(struct smtp_session *s, char *line, size_t len)
 		s->verb = "-";
 		smtp_session_reply(s, 500, "5.5.2", "Command unrecognized");
 		smtp_session_error(s);
-		return;
+		return 0;
 	}
 	s->verb = cmd->name;
 	if (cmd->flags & CMD_CLOSE) {
 		cmd->proceed(s, arg);
-		return;
+		return 0;
 	}
 	if ((cmd->flags & CMD_HELO) && s->phase != SMTP_PH_HELO) {
 		smtp_session_reply(s, 503, "5.5.1", "Error: send EHLO/HELO first");
 		smtp_session_error(s);
-		return;
+		return 0;
 	}
 	if ((cmd->flags & CMD_TXN) && s->txn == NULL) {
 		smtp_session_reply(s, 503, "5.5.1", "Error: need MAIL command");
 		smtp_session_error(s);
-		return;
+		return 0;
 	}
 	if ((cmd->flags & CMD_NOTXN) && s->txn != NULL) {
 		smtp_session_reply(s, 503, "5.5.1", "Error: %s not allowed inside a transaction",
 		    cmd->name);
 		smtp_session_error(s);
-		return;
+		return 0;
 	}
 	if ((cmd->flags & CMD_NOARG) && *arg != '\0') {
 		smtp_session_reply(s, 501, "5.5.4", "Syntax: %s (no parameters)", cmd->name);
 		smtp_session_error(s);
-		return;
+		return 0;
 	}
 	if ((cmd->flags & CMD_ARG) && *arg == '\0') {
 		smtp_session_reply(s, 501, "5.5.4", "Syntax: %s requires an argument", cmd->name);
 		smtp_session_error(s);
-		return;
+		return 0;
 	}
 	if (cmd->check != NULL && cmd->check(s, arg) == -1) {
 		smtp_session_error(s);
-		return;
+		return 0;
 	}
+	/* a greeting again, or a command that moves nothing (Postfix's junk
+	 * commands): no progress, and past a limit each is an error */
+	junk = (cmd->flags & CMD_JUNK) ||
+	    ((cmd->proceed == cmd_helo || cmd->proceed == cmd_ehlo) && s->phase == SMTP_PH_HELO);
 	cmd->proceed(s, arg);
+	if (!junk)
+		return 1;
+	if (++s->junk > SMTP_SERVER_JUNK_MAX && s->phase != SMTP_PH_QUIT)
+		smtp_session_error(s);
+	return 0;
 }
 
 /* ---- checks ----------------------------------------------------------- */
@@ -436,12 +449,24 @@ auth_finish(struct smtp_session *s, const char *user, const char *pass)
 {
 	struct smtp_server_client c;
 	char esc[LOG_ESC_BUFSZ];
+	int r = -1, quiet = s->quiet;
 
 	smtp_session_enter_state(s, SMTP_PH_HELO);
 	smtp_session_client(s, &c);
-	if (strlen(user) > SMTP_SESSION_USER_MAX || *user == '\0' ||
-	    smtp_server_cbs(s->srv)->auth(smtp_server_cbarg(s->srv), s->udata, &c,
-	    user, pass) != 0) {
+	if (strlen(user) <= SMTP_SESSION_USER_MAX && *user != '\0')
+		r = smtp_server_cbs(s->srv)->auth(smtp_server_cbarg(s->srv), s->udata, &c,
+		    user, pass);
+	if (r == 1) {
+		/* throttled by the owner, credentials unchecked (RFC 4954 6:
+		 * 454 4.7.0); the owner logged it once, not every attempt */
+		s->quiet = 1;
+		smtp_session_reply(s, 454, "4.7.0",
+		    "Too many failed authentications, try again later");
+		s->quiet = quiet;
+		smtp_session_error(s);
+		return;
+	}
+	if (r != 0) {
 		log_info("smtp=%llx client=%s auth=failed user=%s", s->id, s->addr,
 		    log_str(esc, sizeof(esc), user));
 		smtp_session_reply(s, 535, "5.7.8", "Authentication credentials invalid");

@@ -53,20 +53,49 @@ struct smtp_server;                     /* opaque: listener + sessions */
 #define SMTP_SERVER_RCPT_MIN          100
 #define SMTP_SERVER_RECEIVED_DEFAULT  100    /* >= this many Received: -> 554 5.4.6 */
 #define SMTP_SERVER_ERRORS_DEFAULT    10
+/* Junk commands (NOOP RSET VRFY EXPN HELP, a greeting again) a session may
+ * send before each further one counts as an error (Postfix's
+ * smtpd_junk_command_limit); they never count as progress when the
+ * idlest session is chosen for shedding. */
+#define SMTP_SERVER_JUNK_MAX          100
 #define SMTP_SERVER_CMD_TIMEOUT       300    /* seconds, RFC 5321 4.5.3.2.7 */
 #define SMTP_SERVER_DATA_TIMEOUT      600
+#define SMTP_SERVER_SESSIONS_DEFAULT  200    /* live sessions */
+#define SMTP_SERVER_DEADLINE_DEFAULT  3600   /* seconds a session may last */
+#define SMTP_SERVER_MIN_RATE_DEFAULT  500    /* octets/s after the grace period */
+/* At the session cap, a session that has sent a command is shed only after
+ * this many seconds without progress (a command other than a junk one, or
+ * a message line); inside a transaction, after the second. One that has
+ * sent nothing may be shed at any time. */
+#define SMTP_SERVER_SHED_IDLE         2
+#define SMTP_SERVER_SHED_IDLE_TXN     10
+/* Sessions that may exist beyond max_sessions while being refused or shed
+ * (each still holds its socket until its 421 is out); at this many more the
+ * listeners pause and new connections wait in the kernel's backlog. So the
+ * listener holds at most max + SMTP_SERVER_OVERFLOW(max) descriptors. */
+#define SMTP_SERVER_OVERFLOW(max)     ((max) / 4 + 64)
 #define SMTP_SERVER_PATH_MAX          256    /* RFC 5321 4.5.3.1.3 incl. <> */
 #define SMTP_SERVER_LOCAL_MAX         64
 #define SMTP_SERVER_DOMAIN_MAX        255
 #define SMTP_SERVER_TEXT_MAX          400    /* reply text the owner may give */
+
+/* What a line ending in a bare LF is (server_io.c tells the details). */
+enum smtp_bare_newline {
+	SMTP_BARE_NEWLINE_REJECT = 0,   /* 521 5.5.2 and close (the default) */
+	SMTP_BARE_NEWLINE_NORMALIZE,    /* taken as CRLF; only CRLF.CRLF ends DATA */
+};
 
 /* Zero fields take the defaults above. Copied by smtp_server_new(). */
 struct smtp_server_options {
 	const char *hostname;           /* greeting, EHLO, Received:; required */
 	size_t max_message_size;        /* octets; 0 = no limit (no SIZE value) */
 	unsigned max_recipients;        /* per transaction; raised to >= 100 */
-	unsigned max_sessions;          /* 0 = 100; listener paused at the cap */
+	unsigned max_sessions;          /* live sessions; at the cap the idlest is
+					 * shed or the new one refused (421) */
 	unsigned max_sessions_per_addr; /* 0 = no per-address limit */
+	unsigned session_deadline;      /* seconds a session may last in all */
+	unsigned min_rate;              /* octets/s a command or message must keep
+					 * up once its timeout (the grace) is used */
 	unsigned max_errors;            /* protocol errors before 421 */
 	unsigned max_received;          /* Received: loop limit */
 	unsigned cmd_timeout;           /* seconds waiting for a command */
@@ -78,6 +107,7 @@ struct smtp_server_options {
 	int no_dsn;                     /* do not offer DSN (params then 555) */
 	int no_8bitmime;
 	int no_pipelining;
+	enum smtp_bare_newline bare_newline;
 };
 
 /* A reply the owner gives: code 200..599, enhanced code "x.y.z", text. */
@@ -106,6 +136,11 @@ struct smtp_server_client {
 	int esmtp;                      /* EHLO (not HELO) */
 	int tls;                        /* TLS active */
 	const char *auth_user;          /* authenticated user or NULL */
+	int shed;                       /* end(): closed to make room for another
+					 * connection (the server logged it) */
+	int quiet;                      /* end(): no line needed: shed, or silent
+					 * while the listener was overloaded (the
+					 * server's summary counts it) */
 };
 
 /* MAIL FROM, parsed and syntax-checked (RFC 5321 4.1.2, 1870, 6152, 3461). */
@@ -138,7 +173,8 @@ struct smtp_server_callbacks {
 	/* New session: refuse with a 4xx/5xx reply (sent, then closed). */
 	void (*connect)(void *arg, const struct smtp_server_client *c, void **udata,
 	    struct smtp_server_reply *reply);
-	/* AUTH: 0 = valid credentials, -1 = not. */
+	/* AUTH: 0 = valid credentials, -1 = not (535 5.7.8), 1 = not now,
+	 * unchecked (454 4.7.0: the client is throttled). */
 	int (*auth)(void *arg, void *udata, const struct smtp_server_client *c,
 	    const char *user, const char *password);
 	void (*mail)(void *arg, void *udata, const struct smtp_server_client *c,
@@ -194,6 +230,19 @@ int smtp_server_reply_data(struct smtp_server *srv, unsigned long long id,
 void smtp_server_shutdown(struct smtp_server *srv);
 /* Number of live sessions. */
 unsigned smtp_server_sessions(const struct smtp_server *srv);
+/*
+ * The client an address stands for, as the per-client limits count it:
+ * an IPv4 address as is, an IPv6 address by its /64 ("2001:db8:1:2::/64"),
+ * which one host usually holds whole. key gets at most size - 1 characters.
+ */
+void smtp_server_addr_key(const char *addr, char *key, size_t size);
+/*
+ * A reload: takes max_sessions, max_sessions_per_addr, session_deadline,
+ * min_rate and bare_newline from opt (zero limits take the defaults) for
+ * every session from now on; sessions in progress keep the deadlines
+ * they run under until their next request.
+ */
+void smtp_server_set_limits(struct smtp_server *srv, const struct smtp_server_options *opt);
 /*
  * Parses a MAIL / RCPT argument ("FROM:<a@b> SIZE=10", "TO:<x@y> NOTIFY=NEVER")
  * as a session would (exported for tests and the fuzzer). flags are
@@ -296,15 +345,27 @@ enum smtp_client_step {
 	SMTP_STEP_RCPT, SMTP_STEP_DATA, SMTP_STEP_DOT, SMTP_STEP_QUIT,
 };
 
+/* Which layer a failure happened in (logged as failed=...). */
+enum smtp_client_layer {
+	SMTP_LAYER_SMTP = 0,            /* a reply, a timeout waiting for one, a
+					 * protocol error, or a local refusal */
+	SMTP_LAYER_DNS,                 /* the server's name did not resolve */
+	SMTP_LAYER_TCP,                 /* no address took the connection, or it was lost */
+	SMTP_LAYER_TLS,                 /* the TLS handshake failed */
+};
+const char *smtp_client_layer_name(enum smtp_client_layer layer);
+
 /* The outcome, as plain data. */
 struct smtp_client_result {
 	enum smtp_client_status status;
 	enum smtp_client_step step;     /* where it was decided */
+	enum smtp_client_layer layer;   /* of a failure */
 	int code;                       /* the deciding reply code; 0: none (local) */
 	bool timeout;
 	char dsn[16];                   /* enhanced status "x.y.z" (reply's or derived) */
 	char reply[SMTP_CLIENT_REPLY_MAX];  /* the server's reply, or a local reason */
-	char peer_ip[64];               /* the server's address ("" before connect) */
+	char peer_ip[64];               /* the server's address being tried or used
+					 * ("" when the name did not resolve) */
 	bool tls;                       /* the session was encrypted */
 	bool pipelined;                 /* MAIL/RCPT/DATA went as one group */
 	bool dsn_sent;                  /* DSN parameters were sent */
@@ -322,8 +383,10 @@ struct smtp_client;             /* opaque: one session */
 struct smtp_client *smtp_client_start(struct event_base *base,
     struct bufferevent *bev, const struct smtp_client_opts *opts,
     const struct smtp_client_msg *msg, smtp_client_cb cb, void *arg);
-/* Connects to host:port (dns may be NULL for numeric hosts) and runs a
- * session. Connection failures arrive through cb. NULL on bad arguments. */
+/* Resolves host (dns may be NULL for numeric hosts), connects to each of
+ * its addresses in turn until one answers (RFC 5321 5.1) and runs a
+ * session. Failures, even immediate ones, arrive through cb (from the
+ * loop, never from inside this call). NULL on bad arguments. */
 struct smtp_client *smtp_client_connect(struct event_base *base,
     struct evdns_base *dns, const char *host, uint16_t port,
     const struct smtp_client_opts *opts, const struct smtp_client_msg *msg,

@@ -2,6 +2,8 @@
  * libFuzzer target: a whole server session fed arbitrary bytes over a
  * bufferevent pair, in several writes, with an owner that accepts all
  * mail and answers the final dot either at once or later (async commit).
+ * The first byte also picks the bare-newline mode and whether the client
+ * half-closes at the end; user "t" is a throttled AUTH.
  * Checks that nothing crashes or leaks and that a message is only ever
  * handed over at a final dot.
  */
@@ -40,6 +42,8 @@ fz_auth(void *arg, void *udata, const struct smtp_server_client *c, const char *
 	(void)arg;
 	(void)udata;
 	(void)c;
+	if (strcmp(u, "t") == 0)
+		return 1;               /* throttled: 454, credentials unchecked */
 	return strcmp(u, "u") == 0 && strcmp(p, "p") == 0 ? 0 : -1;
 }
 
@@ -158,6 +162,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	log_set_level(LOG_LVL_ERR);
 	f.async = data[0] & 1;
+	opt.bare_newline = data[0] & 2 ? SMTP_BARE_NEWLINE_NORMALIZE : SMTP_BARE_NEWLINE_REJECT;
 	base = event_base_new();
 	srv = smtp_server_new(base, &opt, &fz_cb, &f);
 	bufferevent_pair_new(base, 0, pair);
@@ -171,6 +176,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			n = (size_t)(data[1] % 64) + 1;
 		bufferevent_write(pair[1], data + off, n);
 		off += n;
+		for (i = 0; i < 4; i++)
+			event_base_loop(base, EVLOOP_NONBLOCK);
+		if (f.pending) {
+			smtp_server_reply_set(&r, 250, "2.0.0", "Ok");
+			smtp_server_reply_data(srv, f.pending, &r);
+			f.pending = 0;
+		}
+	}
+	if (data[0] & 4) {
+		/* the client closes its side: what it sent is still answered */
+		bufferevent_flush(pair[1], EV_WRITE, BEV_FINISHED);
 		for (i = 0; i < 4; i++)
 			event_base_loop(base, EVLOOP_NONBLOCK);
 		if (f.pending) {

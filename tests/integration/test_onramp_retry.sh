@@ -18,7 +18,8 @@ onramp_conf "$T/a.conf" "mta send server 127.0.0.1 port $port" "mta send retry 1
 drv=$!; t37_bg $drv
 wait_for 15 grep -q 'status=deferred attempt=1 next_try=+10s' "$T/a.log" \
     || { cat "$T/a.log"; fail "no deferral while the server is down"; }
-grep -q 'dsn=4.4.1 (connect: Connection refused)' "$T/a.log" || fail "no connect failure logged"
+grep -q "relay=127.0.0.1\[127.0.0.1\]:$port failed=tcp .*dsn=4.4.1 (connect to 127.0.0.1 port $port: Connection refused)" "$T/a.log" ||
+    fail "no connect failure logged"
 smtp_sink "$port" "$T/sinkA"
 wait "$drv" || { cat "$T/a.log"; fail "not delivered after the retry"; }
 cat "$T/a.log"

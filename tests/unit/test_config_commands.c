@@ -50,8 +50,7 @@ CHECK(defaults,
     c->mta_send.mime == CONFIG_MIME_MIXED && c->mta_send.tls == CONFIG_TLS_OPPORTUNISTIC &&
     !c->mta_send.tls_verify && c->mta_send.auth_user[0] == '\0' &&
     c->mta_send.retry == 300 && c->mta_send.give_up == 432000 &&
-    c->mta_receive.n_listen == 1 &&
-    listen_is(&c->mta_receive.listen[0], CONFIG_TRANSPORT_TCP, "127.0.0.1", 25) &&
+    c->mta_receive.n_listen == 0 &&
     c->mta_receive.n_aliases == 0 && c->mta_receive.maximum_recipients == 0 &&
     c->mta_receive.maximum_size == 10485760 && c->mta_receive.n_allow == 2 &&
     S(c->mta_receive.allow[0].text, "127.0.0.0/8") && c->mta_receive.allow[0].prefix == 8 &&
@@ -60,6 +59,9 @@ CHECK(defaults,
     c->mta_receive.n_allow_sender == 0 && c->mta_receive.n_users == 0 &&
     !c->mta_receive.auth_clear && c->mta_receive.tls_cert[0] == '\0' &&
     !c->mta_receive.disable_dsn && !c->mta_receive.generate_mdn &&
+    !c->mta_receive.bare_newline_normalize && c->mta_receive.maximum_sessions == 200 &&
+    c->mta_receive.maximum_sessions_per_client == 20 &&
+    c->mta_receive.session_deadline == 3600 && c->mta_receive.minimum_rate == 500 &&
     c->fax_receive.called_subscriber_dnis && c->fax_send.transmitting_subscriber_ani &&
     c->fax_send.max_speed == 14400 && c->fax_send.ecm && !c->fax_send.coverpage &&
     c->fax_send.retry_busy.attempts == 5 && c->fax_send.retry_busy.delay == 120 &&
@@ -158,6 +160,17 @@ CHECK(recv_auth, c->mta_receive.n_users == 2 && S(c->mta_receive.users[1].user, 
 CHECK(recv_tls, S(c->mta_receive.tls_cert, "/dev/null") && S(c->mta_receive.tls_key, "/dev/zero"))
 CHECK(generate, c->mta_receive.generate_permanent_error && c->mta_receive.generate_mdn)
 CHECK(disable_dsn, c->mta_receive.disable_dsn)
+CHECK(bare_normalize, c->mta_receive.bare_newline_normalize)
+CHECK(bare_reject, !c->mta_receive.bare_newline_normalize)
+CHECK(sessions, c->mta_receive.maximum_sessions == 5000 &&
+    c->mta_receive.maximum_sessions_per_client == 50 &&
+    c->mta_receive.session_deadline == 600 && c->mta_receive.minimum_rate == 2000)
+CHECK(sessions_small, c->mta_receive.maximum_sessions == 5 &&
+    c->mta_receive.maximum_sessions_per_client == 3)
+CHECK(sessions_one, c->mta_receive.maximum_sessions == 1 &&
+    c->mta_receive.maximum_sessions_per_client == 1)
+CHECK(per_client_equal, c->mta_receive.maximum_sessions == 8 &&
+    c->mta_receive.maximum_sessions_per_client == 8)
 CHECK(csi, S(c->fax_receive.called_subscriber, "+1 919 555 1234") &&
     !c->fax_receive.called_subscriber_dnis)
 CHECK(csi_dnis, c->fax_receive.called_subscriber_dnis && c->fax_receive.called_subscriber[0] == 0)
@@ -281,6 +294,14 @@ static const struct {
 	{ "mta receive tls cert /dev/null key /dev/zero", recv_tls },
 	{ "mta receive generate permanent-error\nmta receive generate mdn", generate },
 	{ "mta receive disable-dsn", disable_dsn },
+	{ "mta receive bare-newline normalize", bare_normalize },
+	{ "mta receive bare-newline NORMALIZE\nmta receive bare-newline reject", bare_reject },
+	{ "mta receive maximum-sessions 5000\nmta receive maximum-sessions-per-client 50\n"
+	  "mta receive session-deadline 600\nmta receive minimum-rate 2000", sessions },
+	{ "mta receive maximum-sessions 5", sessions_small },
+	{ "mta receive maximum-sessions 1", sessions_one },
+	{ "mta receive maximum-sessions-per-client 8\nmta receive maximum-sessions 8",
+	  per_client_equal },
 	{ "fax receive called-subscriber +1 919 555 1234", csi },
 	{ "fax receive called-subscriber $d$", csi_dnis },
 	{ "fax send transmitting-subscriber \"+15551234\"", tsi },
