@@ -2,8 +2,10 @@
  * sip/media: the media of one call on the line thread. G.711 RTP (20 ms
  * frames, source address latching, the fixed jitter buffer, lost frames
  * to the fax session's fill-in), T.38 over UDPTL (redundancy out, recovery
- * in), the absolute 20 ms clock that drives the fax session, watchdogs,
- * and the optional impairment of our own outgoing packets (loss, jitter).
+ * in), the absolute 20 ms clock that drives the fax session, the time of
+ * the last packet each way for the dead-call check (watch.c), the call
+ * duration limit, and what test peers do to their own outgoing packets
+ * (loss, jitter, no RTP during silence).
  *
  * It does not do SIP: call.c decides media and calls in here.
  */
@@ -219,6 +221,7 @@ sip_media_start_clock(struct sip_call *call)
 		return;
 	call->next_tick = tmr_jiffies() + SIP_FRAME_MS;
 	call->last_rx_ms = tmr_jiffies();
+	call->last_tx_ms = call->last_rx_ms;
 	tmr_start(&call->tick_tmr, SIP_FRAME_MS, sip_media_tick, call);
 }
 
@@ -259,9 +262,9 @@ sip_media_rtp_recv(const struct sa *src, const struct rtp_header *hdr,
 	} else if (!sa_cmp(src, &call->rtp_dst, SA_ALL)) {
 		return;
 	}
+	call->last_rx_ms = tmr_jiffies();       /* comfort noise too: the peer lives */
 	if (hdr->pt != SIP_SDP_PT_PCMU && hdr->pt != SIP_SDP_PT_PCMA)
 		return;                 /* telephone-event, CN: not fax */
-	call->last_rx_ms = tmr_jiffies();
 	if (call->media != SIP_MEDIA_AUDIO)
 		return;
 	/* payload type in the top bit of ssrc? no: keep the law per call */
@@ -328,14 +331,11 @@ sip_media_tick(void *arg)
 		sip_call_fax_finished(call);
 		return;
 	}
-	if (o->media_timeout_s > 0 &&
-	    now - call->last_rx_ms > (uint64_t)o->media_timeout_s * 1000u) {
-		sip_call_hangup(call, "media timeout");
-		return;
-	}
+	/* No "media timeout" on the peer's silence alone: see watch.c. */
+	sip_watch_media(call, now);
 	if (o->max_call_s > 0 &&
 	    now - call->answer_ms > (uint64_t)o->max_call_s * 1000u) {
-		sip_call_hangup(call, "maximum call duration");
+		sip_call_hangup(call, SIP_CAUSE_LOCAL, "maximum call duration");
 		return;
 	}
 	tmr_start(&call->tick_tmr, call->next_tick > now ? call->next_tick - now : 0,
@@ -374,7 +374,11 @@ sip_media_frame(struct sip_call *call)
 		if (call->fax_done || call->media != SIP_MEDIA_AUDIO)
 			return;
 		n = fax_session_tx_audio(call->fax, pcm, SIP_FRAME_SAMPLES);
-		if (n > 0)
+		if (n > 0 && fax_session_tx_signal(call->fax))
+			call->last_tx_ms = tmr_jiffies();
+		if (n > 0 && call->line->opts.vad && !fax_session_tx_signal(call->fax))
+			call->rtp_ts += (uint32_t)n;    /* silence: time passes, no packet */
+		else if (n > 0)
 			sip_media_send_audio(call, pcm, n);
 	}
 	fax_session_tick(call->fax, SIP_FRAME_SAMPLES);
@@ -424,6 +428,7 @@ sip_media_cb_t38_tx(void *arg, const uint8_t *buf, int len, int count)
 		    len);
 		return;
 	}
+	call->last_tx_ms = tmr_jiffies();
 	/* One datagram, one sequence number, sent count times (T.38 9.1). */
 	for (i = 0; i < (count > 0 ? count : 1); i++) {
 		mb = mbuf_alloc((size_t)n);
