@@ -115,6 +115,7 @@ struct sip_call {
 	struct sa rtp_dst;
 	bool rtp_latched;
 	uint32_t rtp_ts;
+	bool rtp_marker;                        /* next packet starts a talkspurt */
 	struct sip_jb jb;
 
 	/* UDPTL (T.38) */

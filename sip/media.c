@@ -230,9 +230,9 @@ sip_media_close(struct sip_call *call)
 {
 	tmr_cancel(&call->tick_tmr);
 	if (call->rtp != NULL && call->jb.started)
-		log_info("call=%s rtp stored=%lu played=%lu lost=%lu late=%lu dup=%lu restarts=%lu",
-		    call->id, call->jb.stored, call->jb.played, call->jb.lost, call->jb.late,
-		    call->jb.duplicates, call->jb.restarts);
+		log_info("call=%s rtp stored=%lu played=%lu lost=%lu silent=%lu late=%lu dup=%lu "
+		    "restarts=%lu", call->id, call->jb.stored, call->jb.played, call->jb.lost,
+		    call->jb.silent, call->jb.late, call->jb.duplicates, call->jb.restarts);
 	if (call->urx != NULL && call->urx->started)
 		log_info("call=%s udptl received=%lu delivered=%lu recovered=%lu lost=%lu "
 		    "dup=%lu malformed=%lu", call->id, call->urx->received, call->urx->delivered,
@@ -366,7 +366,10 @@ sip_media_frame(struct sip_call *call)
 			fax_session_rx_lost(call->fax, SIP_FRAME_SAMPLES);
 			break;
 		case SIP_JB_WAIT:
-			/* no stream yet: silence keeps the T.30 timers running */
+		case SIP_JB_SILENT:
+			/* no stream yet, or the peer pauses: silence keeps the
+			 * T.30 timers running and lets a modem see the carrier
+			 * drop */
 			memset(pcm, 0, sizeof(pcm));
 			fax_session_rx_audio(call->fax, pcm, SIP_FRAME_SAMPLES);
 			break;
@@ -376,9 +379,12 @@ sip_media_frame(struct sip_call *call)
 		n = fax_session_tx_audio(call->fax, pcm, SIP_FRAME_SAMPLES);
 		if (n > 0 && fax_session_tx_signal(call->fax))
 			call->last_tx_ms = tmr_jiffies();
-		if (n > 0 && call->line->opts.vad && !fax_session_tx_signal(call->fax))
-			call->rtp_ts += (uint32_t)n;    /* silence: time passes, no packet */
-		else if (n > 0)
+		if (n > 0 && call->line->opts.vad && !fax_session_tx_signal(call->fax)) {
+			/* RFC 3551 4.1: silence is not sent, its time passes, and
+			 * the marker bit flags the next talkspurt */
+			call->rtp_ts += (uint32_t)n;
+			call->rtp_marker = true;
+		} else if (n > 0)
 			sip_media_send_audio(call, pcm, n);
 	}
 	fax_session_tick(call->fax, SIP_FRAME_SAMPLES);
@@ -404,7 +410,8 @@ sip_media_send_audio(struct sip_call *call, const int16_t *pcm, int n)
 	mb->pos = 0;
 	/* Encode the header now so the sequence number is fixed even if the
 	 * datagram is delayed (impairment) and sent out of order. */
-	if (rtp_encode(call->rtp, false, false, (uint8_t)pt, call->rtp_ts, mb) == 0) {
+	if (rtp_encode(call->rtp, false, call->rtp_marker, (uint8_t)pt, call->rtp_ts, mb) == 0) {
+		call->rtp_marker = false;
 		mb->pos = 0;
 		sip_media_output(call, rtp_sock(call->rtp), &call->rtp_dst, mb);
 	}

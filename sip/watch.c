@@ -49,7 +49,8 @@ sip_watch_media(struct sip_call *call, uint64_t now)
 		last = call->last_tx_ms;
 	if (call->alive_ms > last)
 		last = call->alive_ms;
-	if (now - last >= (uint64_t)o->media_timeout_s * 1000u)
+	/* (a packet sent during this tick is stamped after `now`) */
+	if (last < now && now - last >= (uint64_t)o->media_timeout_s * 1000u)
 		sip_watch_probe(call, now - last);
 }
 
