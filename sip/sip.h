@@ -43,7 +43,7 @@ struct sip_line;
 #define SIP_NUMBER_MAX 64
 #define SIP_IDENT_MAX 21             /* T.30 TSI/CSI: 20 characters */
 #define SIP_CALL_ID_MAX 16
-#define SIP_REASON_MAX 96
+#define SIP_REASON_MAX 160
 
 enum sip_t38_policy {
 	SIP_T38_OFF = 0,             /* G.711 only; a peer's T.38 offer gets 488 */
