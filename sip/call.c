@@ -666,10 +666,15 @@ sip_call_close_h(int err, const struct sip_msg *msg, void *arg)
 		call->cause = SIP_CAUSE_HANGUP;
 		snprintf(reason, sizeof(reason), "%s", "peer hung up");
 	} else if (err == ETIMEDOUT) {
+		/* A request in the dialog went unanswered until its transaction
+		 * timed out (32 s): libre ends the dialog with BYE, as RFC 3261
+		 * 12.2.1.2 advises. The unanswered T.38 re-INVITE is the usual
+		 * one: the call went on in G.711 meanwhile. */
 		call->cause = answered ? SIP_CAUSE_DEAD_CALL : SIP_CAUSE_SIP_TIMEOUT;
-		snprintf(reason, sizeof(reason), "%s", answered ?
-		    "dialog lost: no response to a request in dialog (SIP timeout)" :
-		    "no response to INVITE (SIP timeout)");
+		snprintf(reason, sizeof(reason), "%s", !answered ? "no response to INVITE" :
+		    call->t38_status == SIP_T38_REFUSE_SILENT ?
+		    "dialog lost: no response to the T.38 re-INVITE (SIP timeout)" :
+		    "dialog lost: no response to a request in dialog (SIP timeout)");
 	} else if (err != 0) {
 		call->cause = answered ? SIP_CAUSE_DEAD_CALL : SIP_CAUSE_NETWORK;
 		snprintf(reason, sizeof(reason), "network: %s", strerror(err));

@@ -40,6 +40,8 @@ static void sip_media_cb_done(void *arg, const struct fax_result *r);
 static void sip_media_cb_t38_tx(void *arg, const uint8_t *buf, int len, int count);
 static void sip_media_cb_tone(void *arg, enum fax_tone tone);
 static void sip_media_cb_phase_b(void *arg, const struct fax_phase_b_info *info);
+static void sip_media_cb_page(void *arg, const struct fax_page_info *info);
+static void sip_media_sent(struct sip_call *call);
 static void sip_media_t38_opts(const struct sip_call *call, struct fax_t38_options *o);
 static int sip_media_peer(struct sa *dst, const struct sip_sdp_media *m);
 
@@ -187,6 +189,7 @@ sip_media_start_fax(struct sip_call *call, enum sip_media media, char *err, size
 	cb.done = sip_media_cb_done;
 	cb.t38_tx = sip_media_cb_t38_tx;
 	cb.phase_b = sip_media_cb_phase_b;
+	cb.page = sip_media_cb_page;
 	cb.tone = sip_media_cb_tone;
 	if (call->t38_policy == SIP_T38_ON)
 		cb.tone_kinds = call->dir == SIP_DIR_ONRAMP ? FAX_TONE_KIND_CNG :
@@ -378,7 +381,7 @@ sip_media_frame(struct sip_call *call)
 			return;
 		n = fax_session_tx_audio(call->fax, pcm, SIP_FRAME_SAMPLES);
 		if (n > 0 && fax_session_tx_signal(call->fax))
-			call->last_tx_ms = tmr_jiffies();
+			sip_media_sent(call);
 		if (n > 0 && call->line->opts.vad && !fax_session_tx_signal(call->fax)) {
 			/* RFC 3551 4.1: silence is not sent, its time passes, and
 			 * the marker bit flags the next talkspurt */
@@ -391,6 +394,19 @@ sip_media_frame(struct sip_call *call)
 }
 
 /* --- send ------------------------------------------------------------- */
+
+/*
+ * We sent a signal or a datagram: the call moves, for the dead-call check.
+ * Only once the far end has sent a T.30 frame: before that our CNG, CED or
+ * DIS going out proves nothing about the peer, which may be gone (or was
+ * never a fax machine, which T.30's T1 tells).
+ */
+static void
+sip_media_sent(struct sip_call *call)
+{
+	if (call->fax != NULL && fax_session_result(call->fax)->frames_rx > 0)
+		call->last_tx_ms = tmr_jiffies();
+}
 
 static void
 sip_media_send_audio(struct sip_call *call, const int16_t *pcm, int n)
@@ -435,7 +451,7 @@ sip_media_cb_t38_tx(void *arg, const uint8_t *buf, int len, int count)
 		    len);
 		return;
 	}
-	call->last_tx_ms = tmr_jiffies();
+	sip_media_sent(call);
 	/* One datagram, one sequence number, sent count times (T.38 9.1). */
 	for (i = 0; i < (count > 0 ? count : 1); i++) {
 		mb = mbuf_alloc((size_t)n);
@@ -510,6 +526,15 @@ sip_media_cb_tone(void *arg, enum fax_tone tone)
 
 	log_debug("call=%s tone=%s", call->id, fax_tone_str(tone));
 	sip_call_want_t38(call);
+}
+
+static void
+sip_media_cb_page(void *arg, const struct fax_page_info *info)
+{
+	struct sip_call *call = arg;
+
+	log_info("call=%s page=%d rate=%d rows=%d bad_rows=%d ecm=%d", call->id, info->page,
+	    info->bit_rate, info->rows, info->bad_rows, info->ecm);
 }
 
 static void

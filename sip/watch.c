@@ -8,8 +8,8 @@
  * with voice activity detection sends no RTP while it listens. While T.30
  * expects the peer to speak, its own timers (T2, T4, T5) end the fax. So
  * the only thing watched here is a call where nothing moves either way:
- * no packet from the peer, and no datagram or audio signal from us, for
- * media_timeout_s. Then an OPTIONS in the dialog asks the peer (RFC 3261
+ * no packet from the peer, and no datagram or audio signal from us (once
+ * the peer has spoken T.30), for media_timeout_s. Then an OPTIONS in the dialog asks the peer (RFC 3261
  * 11): any answer means the dialog lives and the wait starts over; no
  * answer within probe_wait_ms, 408 or 481 (12.2.1.2) ends the call as
  * dead.
