@@ -14,7 +14,7 @@ import signal
 import subprocess
 import time
 
-from smtpd_lib import BUILD, check, fail, free_port  # noqa: F401
+from smtpd_lib import BUILD, check, fail  # noqa: F401
 
 T37FAX = os.path.join(BUILD, "t37fax")
 _running = []   # every Fax started, stopped at exit whatever happens
@@ -73,6 +73,25 @@ def make_chart(path, pages=DENSE_DOC):
                        input=(CHART_PS + pages).encode(), stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT)
     check(r.returncode == 0, "gs: %s" % r.stdout)
+
+
+def free_port():
+    """A port free for both UDP and TCP on 127.0.0.1 right now (SIP uses
+    UDP; other tests' daemons and fax processes come and go)."""
+    import socket
+    while True:
+        t = socket.socket()
+        t.bind(("127.0.0.1", 0))
+        port = t.getsockname()[1]
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            u.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            t.close()
+            u.close()
 
 
 def tiff_pages(path):

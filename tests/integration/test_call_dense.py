@@ -23,8 +23,8 @@ import email.message
 import email.policy
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from smtpd_lib import Gateway, check, fail, free_port  # noqa: E402
-from call_lib import (answer, expect, have_tools, make_chart, maildir_messages,  # noqa: E402
+from smtpd_lib import Gateway, check, fail  # noqa: E402
+from call_lib import (answer, free_port, expect, have_tools, make_chart, maildir_messages,  # noqa: E402
                       received, same_pages, send, tiff_attachment, wait_listening)
 
 # The longest call (4 pages at 9,600 bit/s without ECM) takes about 300 s.

@@ -29,8 +29,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from smtpd_lib import Gateway, check, fail, free_port  # noqa: E402
-from call_lib import (answer, have_tools, make_chart, maildir_messages, send,  # noqa: E402
+from smtpd_lib import Gateway, check, fail  # noqa: E402
+from call_lib import (answer, free_port, have_tools, make_chart, maildir_messages, send,  # noqa: E402
                       wait_listening)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
