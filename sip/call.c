@@ -773,7 +773,8 @@ sip_call_report(struct sip_call *call, enum sip_result res)
 	bool ran = call->fax_done && call->answer_ms != 0;
 	enum sip_cause cause = sip_call_cause(call, res);
 	char ani[LOG_ESC_BUFSZ], dnis[LOG_ESC_BUFSZ], rdnis[LOG_ESC_BUFSZ];
-	char ident[LOG_ESC_BUFSZ], reason[LOG_ESC_BUFSZ], fax[96] = "", t38[32] = "";
+	char ident[LOG_ESC_BUFSZ], reason[LOG_ESC_BUFSZ], rate[40] = "", fax[64] = "";
+	char t38[32] = "";
 	struct sip_event *ev;
 	unsigned secs = (unsigned)((tmr_jiffies() - call->start_ms + 500) / 1000);
 	unsigned pages = (unsigned)(call->dir == SIP_DIR_OFFRAMP ? r->pages_tx : r->pages_rx);
@@ -792,26 +793,24 @@ sip_call_report(struct sip_call *call, enum sip_result res)
 		snprintf(call->reason + n, sizeof(call->reason) - n, " in T.30 phase %s (%s)",
 		    fax_phase_str(r->phase), fax_phase_words(r->phase));
 	n = 0;
-	if (ran && r->negotiated && (k = snprintf(fax, sizeof(fax), " rate=%d ecm=%d",
-	    r->bit_rate, r->ecm ? 1 : 0)) > 0)
+	if (ran && r->negotiated)
+		snprintf(rate, sizeof(rate), " rate=%d ecm=%d", r->bit_rate, r->ecm ? 1 : 0);
+	if (ran && cause != SIP_CAUSE_NONE && (k = snprintf(fax, sizeof(fax),
+	    " t30_phase=%s", fax_phase_str(r->phase))) > 0)
 		n = (size_t)k;
-	if (ran && cause != SIP_CAUSE_NONE && n < sizeof(fax) &&
-	    (k = snprintf(fax + n, sizeof(fax) - n, " t30_phase=%s",
-	    fax_phase_str(r->phase))) > 0)
-		n += (size_t)k;
 	if (ran && (cause == SIP_CAUSE_T30 || cause == SIP_CAUSE_NOT_FAX) && n < sizeof(fax))
 		snprintf(fax + n, sizeof(fax) - n, " t30_code=%d", r->completion_code);
 	if (call->t38_refused && call->t38_status == SIP_T38_REFUSE_SILENT)
 		snprintf(t38, sizeof(t38), " t38_refused=unanswered");
 	else if (call->t38_refused && call->t38_status != 0)
 		snprintf(t38, sizeof(t38), " t38_refused=%d", call->t38_status);
-	log_info("call=%s dir=%s ani=%s dnis=%s rdnis=%s media=%s sip=%d result=%s cause=%s "
-	    "pages=%u%s%s secs=%u remote=%s reason=%s", call->id,
+	log_info("call=%s dir=%s ani=%s dnis=%s rdnis=%s media=%s sip=%d result=%s pages=%u%s "
+	    "cause=%s%s%s secs=%u remote=%s reason=%s", call->id,
 	    call->dir == SIP_DIR_ONRAMP ? "onramp" : "offramp",
 	    log_str(ani, sizeof(ani), call->ani), log_str(dnis, sizeof(dnis), call->dnis),
 	    log_str(rdnis, sizeof(rdnis), call->rdnis),
 	    call->media == SIP_MEDIA_T38 ? "t38" : "g711", call->sip_status,
-	    sip_result_name(res), sip_cause_name(cause), pages, fax, t38, secs,
+	    sip_result_name(res), pages, rate, sip_cause_name(cause), fax, t38, secs,
 	    log_str(ident, sizeof(ident), ran ? r->remote_ident : ""),
 	    log_str(reason, sizeof(reason), call->reason));
 

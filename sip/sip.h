@@ -19,7 +19,7 @@
  *
  * Every call gets an id (12 hex digits) and one log line at its end:
  *   call=<id> dir=onramp|offramp ani= dnis= media=g711|t38 sip=<status>
- *   result= cause= pages= [rate= ecm=] [t30_phase= t30_code=] [t38=refused]
+ *   result= pages= [rate= ecm=] cause= [t30_phase= t30_code=] [t38_refused=]
  *   secs= remote= reason=
  * (rate and ecm only when a fax phase ran, the T.30 fields only when T.30
  * failed).

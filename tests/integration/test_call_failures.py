@@ -185,7 +185,8 @@ def main():
             name, words, text))
         check(not re.search(r"T\.30 error 0|fax transfer failed", diag + text),
               "%s: the old untruthful words: %s / %s" % (name, diag, text))
-        m = re.search(r"number=\+?191955500%s result=\w+ cause=(\S+) " % CASES[name][0], log)
+        m = re.search(r"number=\+?191955500%s result=\w+ .* cause=(\S+) diag=" % CASES[name][0],
+                      log)
         check(m and m.group(1) == cause, "%s: attempt line cause %s, expected %s" % (
             name, m.group(1) if m else None, cause))
         if name == "t30":
