@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "sip/sip.h"
+#include "tests/unit/sip_test_util.h"
 
 static pthread_mutex_t seen_lock = PTHREAD_MUTEX_INITIALIZER;
 static char seen_dnis[SIP_NUMBER_MAX], seen_ani[SIP_NUMBER_MAX], seen_rdnis[SIP_NUMBER_MAX];
@@ -43,24 +44,6 @@ route(const struct sip_call_info *info, struct sip_route_decision *d, void *arg)
 	} else {
 		d->action = SIP_ROUTE_REJECT_NOT_FOUND;
 	}
-}
-
-/* A UDP port free right now on 127.0.0.1. */
-static int
-free_port(void)
-{
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0), port;
-
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	getsockname(fd, (struct sockaddr *)&a, &len);
-	port = ntohs(a.sin_port);
-	close(fd);
-	return port;
 }
 
 struct client {
@@ -151,7 +134,7 @@ START_TEST(test_sip_line_answer_side)
 	struct sip_event *ev;
 	struct client c;
 	char resp[4096];
-	int port = free_port();
+	int port = st_free_port();
 
 	sip_line_options_init(&o);
 	snprintf(o.listen_udp[0], sizeof(o.listen_udp[0]), "127.0.0.1:%d", port);
@@ -242,7 +225,7 @@ START_TEST(test_sip_line_dial_limits)
 	struct sip_event *ev;
 	struct client peer;
 	char buf[4096];
-	int port = free_port();
+	int port = st_free_port();
 
 	client_open(&peer, 0);          /* a "trunk" that never answers */
 	sip_line_options_init(&o);
@@ -283,32 +266,14 @@ START_TEST(test_sip_line_dial_limits)
 }
 END_TEST
 
-/* Copies header `name` (through CRLF) from msg into out. */
-static void
-header(const char *msg, const char *name, char *out, size_t outsz)
-{
-	const char *h = strstr(msg, name), *e;
-
-	ck_assert_msg(h != NULL, "no %s in %.60s", name, msg);
-	e = strstr(h, "\r\n");
-	snprintf(out, outsz, "%.*s", (int)(e - h), h);
-}
-
 /* Replies to the request in req with status, copying the transaction
  * headers; extra goes before Content-Length. */
 static void
 reply_to(struct client *c, const char *req, const char *status, const char *extra)
 {
-	char via[512], from[512], to[512], cid[256], cseq[128], msg[2048];
-	int n;
+	char msg[2048];
+	int n = st_response(req, status, "reg1", extra, NULL, msg, sizeof(msg));
 
-	header(req, "Via:", via, sizeof(via));
-	header(req, "From:", from, sizeof(from));
-	header(req, "To:", to, sizeof(to));
-	header(req, "Call-ID:", cid, sizeof(cid));
-	header(req, "CSeq:", cseq, sizeof(cseq));
-	n = snprintf(msg, sizeof(msg), "SIP/2.0 %s\r\n%s\r\n%s\r\n%s;tag=reg1\r\n%s\r\n%s\r\n"
-	    "%sContent-Length: 0\r\n\r\n", status, via, from, to, cid, cseq, extra);
 	sendto(c->fd, msg, (size_t)n, 0, (struct sockaddr *)&c->to, sizeof(c->to));
 }
 
@@ -321,7 +286,7 @@ START_TEST(test_sip_line_register)
 	struct client reg;
 	char req[4096];
 	ssize_t r;
-	int port = free_port();
+	int port = st_free_port();
 
 	client_open(&reg, port);        /* replies go to the line's port */
 	sip_line_options_init(&o);

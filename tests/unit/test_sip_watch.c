@@ -19,6 +19,7 @@
 
 #include "fax/fax.h"
 #include "sip/sip.h"
+#include "tests/unit/sip_test_util.h"
 
 /* The scripted peer: one UDP socket, and what it learnt of the dialog. */
 struct peer {
@@ -51,23 +52,6 @@ watch_teardown(void)
 	unlink(watch_tif);
 	snprintf(rx, sizeof(rx), "/tmp/t37-watch-rx-%d.tif", (int)getpid());
 	unlink(rx);
-}
-
-static int
-udp_port_free(void)
-{
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0), port;
-
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	getsockname(fd, (struct sockaddr *)&a, &len);
-	port = ntohs(a.sin_port);
-	close(fd);
-	return port;
 }
 
 static void
@@ -107,36 +91,16 @@ peer_recv(struct peer *p, const char *method, char *out, size_t outsz)
 	}
 }
 
-/* Copies header `name` (through CRLF) from msg into out. */
-static void
-hdr(const char *msg, const char *name, char *out, size_t outsz)
-{
-	const char *h = strstr(msg, name), *e;
-
-	ck_assert_msg(h != NULL, "no %s in %.60s", name, msg);
-	e = strstr(h, "\r\n");
-	snprintf(out, outsz, "%.*s", (int)(e - h), h);
-}
-
 /* A response to req: status line, the transaction headers, our To tag on
  * a dialog-forming response, a Contact and an optional SDP body. */
 static void
 peer_reply(struct peer *p, const char *req, const char *status, const char *sdp)
 {
-	char via[512], from[512], to[512], cid[256], cseq[128], msg[4096];
+	char msg[4096], contact[64];
 	int n;
 
-	hdr(req, "Via:", via, sizeof(via));
-	hdr(req, "From:", from, sizeof(from));
-	hdr(req, "To:", to, sizeof(to));
-	hdr(req, "Call-ID:", cid, sizeof(cid));
-	hdr(req, "CSeq:", cseq, sizeof(cseq));
-	n = snprintf(msg, sizeof(msg), "SIP/2.0 %s\r\n%s\r\n%s\r\n%s%s%s\r\n%s\r\n%s\r\n"
-	    "Contact: <sip:peer@127.0.0.1:%d>\r\n%sContent-Length: %zu\r\n\r\n%s", status,
-	    via, from, to, strstr(to, ";tag=") ? "" : ";tag=", strstr(to, ";tag=") ? "" : p->tag,
-	    cid, cseq, p->port, sdp ? "Content-Type: application/sdp\r\n" : "",
-	    sdp ? strlen(sdp) : (size_t)0, sdp ? sdp : "");
-	ck_assert_int_lt(n, (int)sizeof(msg));
+	snprintf(contact, sizeof(contact), "Contact: <sip:peer@127.0.0.1:%d>\r\n", p->port);
+	n = st_response(req, status, p->tag, contact, sdp, msg, sizeof(msg));
 	sendto(p->fd, msg, (size_t)n, 0, (struct sockaddr *)&p->line, sizeof(p->line));
 }
 
@@ -155,9 +119,9 @@ peer_bye(struct peer *p)
 	char from[512], to[512], cid[256], msg[2048];
 	int n;
 
-	hdr(p->invite, "From:", from, sizeof(from));
-	hdr(p->invite, "To:", to, sizeof(to));
-	hdr(p->invite, "Call-ID:", cid, sizeof(cid));
+	st_header(p->invite, "From:", from, sizeof(from));
+	st_header(p->invite, "To:", to, sizeof(to));
+	st_header(p->invite, "Call-ID:", cid, sizeof(cid));
 	if (p->caller)          /* the 200 to its INVITE: From and To as sent */
 		n = snprintf(msg, sizeof(msg), "BYE sip:t37gw@127.0.0.1:%d SIP/2.0\r\n"
 		    "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKbye%d\r\nMax-Forwards: 70\r\n"
@@ -189,7 +153,7 @@ peer_call_line(struct peer *p, struct sip_line_options *o)
 {
 	struct sip_line *line;
 	char msg[4096], to[512], cid[256];
-	int port = udp_port_free(), n, status = 0;
+	int port = st_free_port(), n, status = 0;
 	ssize_t r;
 
 	snprintf(o->listen_udp[0], sizeof(o->listen_udp[0]), "127.0.0.1:%d", port);
@@ -214,8 +178,8 @@ peer_call_line(struct peer *p, struct sip_line_options *o)
 			status = 0;
 	}
 	ck_assert_int_eq(status, 200);
-	hdr(p->invite, "To:", to, sizeof(to));
-	hdr(p->invite, "Call-ID:", cid, sizeof(cid));
+	st_header(p->invite, "To:", to, sizeof(to));
+	st_header(p->invite, "Call-ID:", cid, sizeof(cid));
 	n = snprintf(msg, sizeof(msg), "ACK sip:t37gw@127.0.0.1:%d SIP/2.0\r\n"
 	    "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKack%d\r\nMax-Forwards: 70\r\n"
 	    "From: <sip:5551000@127.0.0.1>;tag=%s\r\n%s\r\n%s\r\nCSeq: 1 ACK\r\n"
@@ -233,7 +197,7 @@ line_call_peer(struct peer *p, enum sip_t38_policy t38, const char *sdp,
 	struct sip_dial_request req;
 	struct sip_line *line;
 	char ack[4096];
-	int port = udp_port_free();
+	int port = st_free_port();
 
 	snprintf(o->listen_udp[0], sizeof(o->listen_udp[0]), "127.0.0.1:%d", port);
 	o->nlisten_udp = 1;
@@ -269,95 +233,62 @@ finished(struct sip_line *line, int secs)
 	return NULL;
 }
 
-/* T.38 answered, then nothing moves either way (the caller has sent its
- * CNG and waits for DIS) and the peer does not answer the OPTIONS: the
- * call ends as dead, with BYE. */
-START_TEST(test_sip_watch_dead_call)
+/*
+ * T.38 answered, then nothing moves either way (the caller has sent its
+ * CNG and waits for DIS): the line probes with OPTIONS in the dialog. The
+ * peer answers the probes as listed (NULL: not at all). No answer, or 481
+ * (RFC 3261 12.2.1.2), ends the call as dead with BYE; any other answer
+ * keeps it up, probed again a media timeout later, until the peer hangs up.
+ */
+static const struct {
+	const char *answers[3];
+	enum sip_cause cause;
+	const char *reason;         /* its beginning */
+} probes[] = {
+	{ { NULL }, SIP_CAUSE_DEAD_CALL,
+	  "dead call: no media either way for 1 s, no answer to OPTIONS in 1000 ms" },
+	{ { "481 Call/Transaction Does Not Exist" }, SIP_CAUSE_DEAD_CALL,
+	  "dead call: no media either way for 1 s, OPTIONS answered 481" },
+	{ { "200 OK", "405 Method Not Allowed", "200 OK" }, SIP_CAUSE_HANGUP,
+	  "peer hung up in T.30 phase " },
+};
+
+START_TEST(test_sip_watch_probe)
 {
 	struct sip_line_options o;
 	struct sip_line *line;
 	struct sip_event *ev;
 	struct peer p;
 	char req[4096];
+	int i;
 
 	sip_line_options_init(&o);
 	o.media_timeout_s = 1;
 	o.probe_wait_ms = 1000;
 	line = line_call_peer(&p, SIP_T38_IMMEDIATE, sdp_t38, &o);
-	peer_recv(&p, "OPTIONS", req, sizeof(req));     /* not answered */
-	ck_assert_ptr_nonnull(strstr(req, p.tag));       /* in the dialog */
-	peer_recv(&p, "BYE", req, sizeof(req));
-	peer_reply(&p, req, "200 OK", NULL);
+	for (i = 0; i < 3 && (i == 0 || probes[_i].answers[i] != NULL); i++) {
+		peer_recv(&p, "OPTIONS", req, sizeof(req));
+		ck_assert_ptr_nonnull(strstr(req, p.tag));       /* in the dialog */
+		if (probes[_i].answers[i] != NULL)
+			peer_reply(&p, req, probes[_i].answers[i], NULL);
+	}
+	if (probes[_i].cause == SIP_CAUSE_DEAD_CALL) {
+		peer_recv(&p, "BYE", req, sizeof(req));
+		peer_reply(&p, req, "200 OK", NULL);
+	} else {
+		ck_assert_ptr_null(sip_line_next_event(line));  /* still up */
+		peer_bye(&p);
+	}
 	ev = finished(line, 10);
 	ck_assert_ptr_nonnull(ev);
 	ck_assert_int_eq(ev->result, SIP_RESULT_FAILED);
-	ck_assert_int_eq(ev->cause, SIP_CAUSE_DEAD_CALL);
-	ck_assert_str_eq(sip_cause_name(ev->cause), "dead-call");
-	ck_assert_msg(strncmp(ev->reason, "dead call: no media either way for 1 s, no answer "
-	    "to OPTIONS in 1000 ms", 70) == 0, "%s", ev->reason);
+	ck_assert_int_eq(ev->cause, probes[_i].cause);
+	ck_assert_msg(strncmp(ev->reason, probes[_i].reason, strlen(probes[_i].reason)) == 0,
+	    "%s", ev->reason);
 	ck_assert_int_eq(ev->sip_status, 200);
 	ck_assert(ev->t38);
 	ck_assert(!ev->fax_ran);
 	ck_assert_uint_eq(ev->rate, 0);
-	free(ev);
-	sip_line_stop(line);
-	close(p.fd);
-}
-END_TEST
-
-/* The same silence, but the peer answers each OPTIONS: the call goes on
- * (probed again a media timeout later) until the peer hangs up. */
-START_TEST(test_sip_watch_alive)
-{
-	struct sip_line_options o;
-	struct sip_line *line;
-	struct sip_event *ev;
-	struct peer p;
-	char req[4096];
-
-	sip_line_options_init(&o);
-	o.media_timeout_s = 1;
-	o.probe_wait_ms = 1000;
-	line = line_call_peer(&p, SIP_T38_IMMEDIATE, sdp_t38, &o);
-	peer_recv(&p, "OPTIONS", req, sizeof(req));
-	peer_reply(&p, req, "200 OK", NULL);
-	peer_recv(&p, "OPTIONS", req, sizeof(req));
-	peer_reply(&p, req, "405 Method Not Allowed", NULL);    /* alive too */
-	peer_recv(&p, "OPTIONS", req, sizeof(req));
-	peer_reply(&p, req, "200 OK", NULL);
-	ck_assert_ptr_null(sip_line_next_event(line));         /* still up */
-	peer_bye(&p);
-	ev = finished(line, 5);
-	ck_assert_ptr_nonnull(ev);
-	ck_assert_int_eq(ev->cause, SIP_CAUSE_HANGUP);
-	ck_assert_msg(strncmp(ev->reason, "peer hung up in T.30 phase ", 27) == 0, "%s",
-	    ev->reason);
-	free(ev);
-	sip_line_stop(line);
-	close(p.fd);
-}
-END_TEST
-
-/* 481 to the OPTIONS: the dialog is gone (RFC 3261 12.2.1.2). */
-START_TEST(test_sip_watch_481)
-{
-	struct sip_line_options o;
-	struct sip_line *line;
-	struct sip_event *ev;
-	struct peer p;
-	char req[4096];
-
-	sip_line_options_init(&o);
-	o.media_timeout_s = 1;
-	line = line_call_peer(&p, SIP_T38_IMMEDIATE, sdp_t38, &o);
-	peer_recv(&p, "OPTIONS", req, sizeof(req));
-	peer_reply(&p, req, "481 Call/Transaction Does Not Exist", NULL);
-	peer_recv(&p, "BYE", req, sizeof(req));
-	peer_reply(&p, req, "481 Call/Transaction Does Not Exist", NULL);
-	ev = finished(line, 10);
-	ck_assert_ptr_nonnull(ev);
-	ck_assert_int_eq(ev->cause, SIP_CAUSE_DEAD_CALL);
-	ck_assert_msg(strstr(ev->reason, "OPTIONS answered 481") != NULL, "%s", ev->reason);
 	free(ev);
 	sip_line_stop(line);
 	close(p.fd);
@@ -437,6 +368,7 @@ START_TEST(test_sip_watch_causes)
 	ck_assert_str_eq(sip_cause_name(SIP_CAUSE_NOT_FAX), "not-fax");
 	ck_assert_str_eq(sip_cause_name(SIP_CAUSE_T30), "t30");
 	ck_assert_str_eq(sip_cause_name(SIP_CAUSE_MEDIA_REFUSED), "media-refused");
+	ck_assert_str_eq(sip_cause_name(SIP_CAUSE_DEAD_CALL), "dead-call");
 }
 END_TEST
 
@@ -461,7 +393,7 @@ START_TEST(test_sip_watch_final_status)
 	struct sip_event *ev;
 	struct peer p;
 	char inv[4096], ack[4096];
-	int port = udp_port_free();
+	int port = st_free_port();
 
 	sip_line_options_init(&o);
 	snprintf(o.listen_udp[0], sizeof(o.listen_udp[0]), "127.0.0.1:%d", port);
@@ -498,9 +430,8 @@ suite_sip_watch(void)
 
 	tcase_add_checked_fixture(tc, watch_setup, watch_teardown);
 	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, test_sip_watch_dead_call);
-	tcase_add_test(tc, test_sip_watch_alive);
-	tcase_add_test(tc, test_sip_watch_481);
+	tcase_add_loop_test(tc, test_sip_watch_probe, 0,
+	    (int)(sizeof(probes) / sizeof(probes[0])));
 	tcase_add_loop_test(tc, test_sip_watch_reinvite_refused, 0,
 	    (int)(sizeof(refusals) / sizeof(refusals[0])));
 	tcase_add_test(tc, test_sip_watch_reinvite_unanswered);
