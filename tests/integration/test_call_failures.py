@@ -112,23 +112,29 @@ def main():
         time.sleep(0.5)   # the scripted peers bind at once
         with open(two, "rb") as f:
             data = f.read()
-        for name, c in sorted(CASES.items()):
+
+        def mail(name):
             m = email.message.EmailMessage()
             m["From"] = "alice@example.com"
             m["Subject"] = "Failure case " + name
             m.set_content("")
             m.add_attachment(data, maintype="image", subtype="tiff", filename="two.tif")
             with smtplib.SMTP("127.0.0.1", gw.port, timeout=30) as sm:
-                sm.sendmail("alice@example.com", ["FAX=+191955500%s@fax.test" % c[0]],
+                sm.sendmail("alice@example.com", ["FAX=+191955500%s@fax.test" % CASES[name][0]],
                             m.as_bytes(policy=email.policy.SMTP), rcpt_options=["NOTIFY=FAILURE"])
+
+        # dead: alone first, stopped once it answered with its CED tone (the
+        # gateway's T.38 re-INVITE follows the tone), before any T.30 frame
+        start = time.time()
+        mail("dead")
+        wait_log(gw, r"t38 re-INVITE sent", 60, "dead: no answer tone")
+        os.kill(fx["dead"].proc.pid, signal.SIGSTOP)
+        for name in sorted(CASES):
+            if name != "dead":
+                mail(name)
         # onramp: a T.38 caller that stops in the middle of a page
         onramp = send(work, "onramp", "sip:9913170@127.0.0.1:%d" % sip_port, [dense], "--t38")
-        start = time.time()
 
-        # dead: stopped as soon as the call is up
-        wait_log(gw, r"number=\+?19195550005 event=dial", 30, "dead")
-        time.sleep(1.0)
-        os.kill(fx["dead"].proc.pid, signal.SIGSTOP)
         # t30: stopped once the gateway has the first page confirmed (MCF)
         m = wait_log(gw, r'call=(\w+) phase=b rate=\d+ ecm=\d remote="\+1 555 0106"', 60,
                      "t30")
