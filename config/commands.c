@@ -24,6 +24,7 @@ static bool valid_name(const char *s);
 static cfg_handler cmd_ignore, cmd_hostname, cmd_spool, cmd_log, cmd_user, cmd_shutdown_deadline;
 static cfg_handler cmd_sip, cmd_sip_listen, cmd_sip_t38, cmd_sip_codec,
     cmd_sip_rtp_ports, cmd_sip_max_calls;
+static cfg_handler cmd_sip_media_timeout;
 static cfg_handler cmd_trunk, cmd_trunk_proxy, cmd_trunk_auth, cmd_trunk_register,
     cmd_trunk_max_calls, cmd_trunk_t38;
 #define TOP CFG_MODE_TOP
@@ -44,6 +45,7 @@ const struct cfg_cmd cfg_top_commands[] = {
 	{ "codec", SIP, 0, 1, CONFIG_MAX_CODECS, cmd_sip_codec, "codec {pcmu|pcma} [pcmu|pcma]" },
 	{ "rtp-ports", SIP, 0, 2, 2, cmd_sip_rtp_ports, "rtp-ports MIN MAX" },
 	{ "max-calls", SIP, 0, 1, 1, cmd_sip_max_calls, "max-calls N" },
+	{ "media-timeout", SIP, 0, 1, 1, cmd_sip_media_timeout, "media-timeout SECONDS" },
 	{ "trunk", TOP, 0, 1, 1, cmd_trunk, "trunk NAME" },
 	{ "proxy", TRK, 0, 1, 1, cmd_trunk_proxy, "proxy sip:URI" },
 	{ "auth", TRK, 0, 2, 2, cmd_trunk_auth, "auth USER PASSWORD" },
@@ -684,6 +686,19 @@ cmd_sip_max_calls(struct cfg_parser *p, int argc, char **argv)
 		p->cfg->sip.max_calls = (unsigned)v;
 		p->seen.max_calls = p->line;
 	}
+}
+
+/* The dead-call check: seconds with no packet either way before an OPTIONS
+ * in the dialog asks whether the peer is still there. */
+static void
+cmd_sip_media_timeout(struct cfg_parser *p, int argc, char **argv)
+{
+	unsigned long v;
+
+	(void)argc;
+	if (cfg_uint(p, "media-timeout", argv[0], CONFIG_MEDIA_TIMEOUT_MIN,
+	    CONFIG_MEDIA_TIMEOUT_MAX, &v) == 0)
+		p->cfg->sip.media_timeout = (unsigned)v;
 }
 
 /* ---- trunk NAME ---- */

@@ -52,6 +52,8 @@
 /* ---- Ranges of values (inclusive) ---- */
 #define CONFIG_DEADLINE_MAX      3600          /* shutdown-deadline seconds */
 #define CONFIG_CALLS_MAX         10000         /* max-calls, max-conn */
+#define CONFIG_MEDIA_TIMEOUT_MIN 5             /* sip media-timeout seconds */
+#define CONFIG_MEDIA_TIMEOUT_MAX 3600
 #define CONFIG_RTP_PORT_MIN      1024          /* lowest rtp-ports MIN */
 #define CONFIG_EXPIRES_MIN       60            /* trunk register EXPIRES */
 #define CONFIG_EXPIRES_MAX       86400
@@ -79,6 +81,7 @@
 #define CONFIG_DEFAULT_RTP_MIN          16384
 #define CONFIG_DEFAULT_RTP_MAX          32767
 #define CONFIG_DEFAULT_MAX_CALLS        30
+#define CONFIG_DEFAULT_MEDIA_TIMEOUT    30
 #define CONFIG_DEFAULT_REGISTER_EXPIRES 3600
 #define CONFIG_DEFAULT_SMTP_PORT        25        /* mta send server ... port */
 #define CONFIG_DEFAULT_MAX_SIZE         (10L * 1024 * 1024)
@@ -303,6 +306,8 @@ struct config {
 		size_t n_codecs;                     /* default pcmu, pcma */
 		unsigned rtp_min, rtp_max;
 		unsigned max_calls;
+		unsigned media_timeout;              /* seconds with no packet either
+		                                        way before the dead-call probe */
 	} sip;
 
 	struct config_trunk trunks[CONFIG_MAX_TRUNKS];

@@ -58,6 +58,7 @@ cfg_defaults(struct config *cfg)
 	cfg->sip.rtp_min = CONFIG_DEFAULT_RTP_MIN;
 	cfg->sip.rtp_max = CONFIG_DEFAULT_RTP_MAX;
 	cfg->sip.max_calls = CONFIG_DEFAULT_MAX_CALLS;
+	cfg->sip.media_timeout = CONFIG_DEFAULT_MEDIA_TIMEOUT;
 
 	snprintf(cfg->mta_send.subject, sizeof(cfg->mta_send.subject), "%s",
 	    CONFIG_DEFAULT_SUBJECT);

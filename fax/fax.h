@@ -111,6 +111,16 @@ enum fax_status {
 					 * means those pages are in rx_tiff */
 };
 
+/* T.30 phases (T.30 clause 2.2), followed from the frames exchanged:
+ * where a session was when it ended says what failed. */
+enum fax_phase {
+	FAX_PHASE_A = 0,		/* call set-up: no T.30 frame yet */
+	FAX_PHASE_B,			/* pre-message: DIS/DCS, training */
+	FAX_PHASE_C,			/* a page (or ECM block) on the line */
+	FAX_PHASE_D,			/* post-message: MPS/EOP/PPS, MCF, RR */
+	FAX_PHASE_E			/* release: DCN */
+};
+
 /* The outcome of a session, plain data. */
 struct fax_result {
 	enum fax_status status;
@@ -122,8 +132,14 @@ struct fax_result {
 	int pages_tx;			/* pages confirmed sent */
 	int pages_rx;			/* pages received */
 	int pages_in_file;		/* pages in the tx file (<0 unknown) */
-	int bit_rate;			/* last image bit rate */
+	int bit_rate;			/* last image bit rate; 0 when no
+					 * fax phase ran (negotiated == 0) */
 	int ecm;			/* ECM was used */
+	int negotiated;			/* a DCS was exchanged: bit_rate and
+					 * ecm describe the image transfer */
+	enum fax_phase phase;		/* T.30 phase when the session ended */
+	int frames_rx;			/* T.30 frames heard from the far end
+					 * (0: it never spoke T.30) */
 	char remote_ident[FAX_IDENT_MAX + 1];	/* far TSI/CSI, raw bytes */
 	unsigned duration_ms;		/* session clock (samples fed) */
 	enum fax_media media;		/* media at the end */
@@ -201,6 +217,9 @@ int fax_session_rx_lost(struct fax_session *s, int n);
 /* Fills amp[0..n) with the next block (silence while idle) and returns n;
  * returns 0 when not in audio mode. */
 int fax_session_tx_audio(struct fax_session *s, int16_t *amp, int n);
+/* 1 when the last block fax_session_tx_audio() gave carried a signal (a
+ * tone, a modem), 0 when it was silence: the modem is idle or listening. */
+int fax_session_tx_signal(const struct fax_session *s);
 
 /* T.38 mode: one received IFP packet (payload of the primary UDPTL field)
  * with its sequence number. Returns 0, or -1 when not in T.38 mode. */
@@ -236,6 +255,12 @@ void fax_session_free(struct fax_session *s);
 
 /* "ok", "partial", "failed", "timeout", "running". */
 const char *fax_status_str(enum fax_status st);
+/* "A" .. "E". */
+const char *fax_phase_str(enum fax_phase ph);
+/* What the phase is about, in words for a reader who does not know T.30:
+ * "call set-up", "negotiation", "page transfer", "page confirmation",
+ * "release". */
+const char *fax_phase_words(enum fax_phase ph);
 /* The one-line result of the CLI and the logs:
  * result=ok pages=2 rate=14400 ecm=1 t38=0 secs=41 code=0 reason="OK"
  * remote="..." (pages: sent when sending, received when receiving; reason

@@ -54,6 +54,9 @@ struct fax_session {
 	t30_state_t *t30;		/* belongs to fax or t38 */
 	struct fax_tone_detector *tones;	/* owned, optional */
 
+	enum fax_phase phase;		/* T.30 phase, from the frames */
+	int last_pmc;			/* FCF of the last post-message command */
+	int tx_signal;			/* the last audio block out had a signal */
 	uint64_t clock;			/* samples since start */
 	uint64_t last_progress;		/* clock at the last progress */
 	uint64_t next_poll;
@@ -76,6 +79,7 @@ static int	 phase_d_handler(t30_state_t *, void *, int);
 static void	 phase_e_handler(t30_state_t *, void *, int);
 static void	 frame_handler(t30_state_t *, void *, int, const uint8_t *,
 		    int);
+static void	 track_phase(struct fax_session *, const uint8_t *, int);
 static int	 t38_tx_handler(t38_core_state_t *, void *, const uint8_t *,
 		    int, int);
 static void	 tone_handler(void *, enum fax_tone);
@@ -452,12 +456,19 @@ fax_session_tx_audio(struct fax_session *s, int16_t *amp, int n)
 		got = 0;
 	if (got < n)
 		memset(amp + got, 0, (size_t)(n - got) * sizeof(*amp));
+	s->tx_signal = has_signal(amp, n);
 	/* Once the peer has shown itself (phase B), our own page going out
 	 * is progress too: the receiver is silent while it listens. */
 	if (s->state != FAX_S_PHASE_A && s->last_progress != s->clock &&
-	    has_signal(amp, n))
+	    s->tx_signal)
 		progress(s);
 	return n;
+}
+
+int
+fax_session_tx_signal(const struct fax_session *s)
+{
+	return s->media == FAX_MEDIA_AUDIO && s->tx_signal;
 }
 
 int
@@ -512,6 +523,11 @@ fax_session_switch_to_t38(struct fax_session *s,
 		s->opts.t38 = *t38;
 	s->media = FAX_MEDIA_T38;
 	s->result.switched_to_t38 = 1;
+	/* The new terminal negotiates again; frames heard so far still
+	 * count: the far end did speak T.30. */
+	s->result.negotiated = 0;
+	s->phase = FAX_PHASE_A;
+	s->tx_signal = 0;
 	enter_state(s, FAX_S_PHASE_A);
 	progress(s);
 	if (s->cb.t38_tx == NULL || start_t30(s, err, sizeof(err)) < 0) {
@@ -628,16 +644,96 @@ phase_e_handler(t30_state_t *t, void *ud, int code)
 }
 
 /* Every HDLC frame received is progress for the watchdog (our own
- * repeated DIS or DCS to a silent peer is not). */
+ * repeated DIS or DCS to a silent peer is not); frames both ways move the
+ * T.30 phase. */
 static void
 frame_handler(t30_state_t *t, void *ud, int incoming, const uint8_t *msg,
     int len)
 {
+	struct fax_session *s = ud;
+
 	(void)t;
-	(void)msg;
-	(void)len;
-	if (incoming)
-		progress(ud);
+	if (incoming) {
+		progress(s);
+		s->result.frames_rx++;
+	}
+	track_phase(s, msg, len);
+}
+
+/*
+ * The T.30 phase from one frame (address, control, FCF...; the FCF's low
+ * bit is the X bit, T.30 5.3.6.1). Sending our own DIS or DCS is phase B
+ * already. After MCF the next phase depends on the command it confirms: a
+ * page or block follows MPS and PPS, a new negotiation EOM, the release
+ * EOP.
+ */
+static void
+track_phase(struct fax_session *s, const uint8_t *msg, int len)
+{
+	int fcf;
+
+	if (len < 3)
+		return;
+	fcf = msg[2] & 0xfe;
+	switch (fcf) {
+	case T30_DIS:			/* and DTC */
+	case T30_CSI:
+	case T30_NSF:
+	case T30_TSI:
+	case T30_NSS:
+	case T30_FTT:
+		s->phase = FAX_PHASE_B;
+		break;
+	case T30_DCS:
+		s->phase = FAX_PHASE_B;
+		s->result.negotiated = 1;
+		break;
+	case T30_CFR:
+		s->phase = FAX_PHASE_C;
+		break;
+	case T30_EOM:
+	case T30_MPS:
+	case T30_EOP:
+	case T30_PRI_EOM:
+	case T30_PRI_MPS:
+	case T30_PRI_EOP:
+		s->last_pmc = fcf;
+		s->phase = FAX_PHASE_D;
+		break;
+	case T30_PPS:			/* its post-message command follows */
+		s->last_pmc = len > 3 ? msg[3] & 0xfe : 0;
+		s->phase = FAX_PHASE_D;
+		break;
+	case T30_MCF:
+		if (s->last_pmc == T30_EOP || s->last_pmc == T30_PRI_EOP)
+			s->phase = FAX_PHASE_E;
+		else if (s->last_pmc == T30_EOM || s->last_pmc == T30_PRI_EOM)
+			s->phase = FAX_PHASE_B;
+		else
+			s->phase = FAX_PHASE_C;
+		break;
+	case T30_RTP:
+	case T30_RTN:			/* retrain: DCS and TCF again */
+		s->phase = FAX_PHASE_B;
+		break;
+	case T30_EOR:
+	case T30_RR:
+	case T30_RNR:
+	case T30_PPR:
+	case T30_ERR:
+	case T30_CTC:
+	case T30_CTR:
+	case T30_PIP:
+	case T30_PIN:
+		s->phase = FAX_PHASE_D;
+		break;
+	case T30_DCN:
+		/* Release after MCF to EOP is phase E already; any other DCN
+		 * ends the call in the phase it interrupted, which is the
+		 * one a failure report names. */
+	default:
+		break;
+	}
 }
 
 static int
@@ -689,6 +785,13 @@ finish(struct fax_session *s, int code)
 			r->bit_rate = st.bit_rate;
 		r->ecm = st.error_correcting_mode;
 	}
+	/* spandsp's statistics start at 14400 before anything is trained:
+	 * without a DCS no image rate was ever chosen. */
+	if (!r->negotiated) {
+		r->bit_rate = 0;
+		r->ecm = 0;
+	}
+	r->phase = s->phase;
 	r->completion_code = code;
 	if (s->timed_out)
 		snprintf(r->completion_text, sizeof(r->completion_text), "%s",
@@ -815,6 +918,24 @@ fax_status_str(enum fax_status st)
 		return "timeout";
 	}
 	return "?";
+}
+
+const char *
+fax_phase_str(enum fax_phase ph)
+{
+	static const char *const names[] = { "A", "B", "C", "D", "E" };
+
+	return (unsigned)ph < sizeof(names) / sizeof(names[0]) ? names[ph] : "?";
+}
+
+const char *
+fax_phase_words(enum fax_phase ph)
+{
+	static const char *const words[] = { "call set-up", "negotiation",
+	    "page transfer", "page confirmation", "release" };
+
+	return (unsigned)ph < sizeof(words) / sizeof(words[0]) ? words[ph] :
+	    "unknown phase";
 }
 
 /* Quotes peer bytes for a key="value" field: printable ASCII only. */

@@ -105,6 +105,7 @@ enum gw_stepdown {
 #define GW_RETRY_STATUS_MAX 12
 /* Holds a whole parser or renderer diagnostic (MIME_ERRTEXT_MAX). */
 #define GW_RETRY_DIAG_MAX 1024
+#define GW_RETRY_WHY_MAX 96
 #define GW_RETRY_CSI_MAX 24
 
 struct gw_rcpt_retry {
@@ -120,7 +121,11 @@ struct gw_rcpt_retry {
 	unsigned pages_sent, pages_total;     /* of the last call */
 	unsigned duration;                    /* seconds of the last call */
 	char status[GW_RETRY_STATUS_MAX];     /* last/final RFC 3463 status */
-	char diag[GW_RETRY_DIAG_MAX];         /* last T.30 / SIP cause */
+	char diag[GW_RETRY_DIAG_MAX];         /* last cause, by layer: "SIP 503 ...",
+	                                         "T.30 phase D code 52: ..." */
+	char why[GW_RETRY_WHY_MAX];           /* the same in plain words, for the
+	                                         sender ("" = the class's words) */
+	unsigned why_same;                    /* calls in a row that ended so */
 	char csi[GW_RETRY_CSI_MAX];           /* remote CSI of the last call */
 	int delay_reported;                   /* the DELAY DSN went out */
 	int final_reported;                   /* covered by a final DSN (or none due) */
@@ -139,7 +144,10 @@ enum gw_call_outcome {
 struct gw_call_result {
 	enum gw_call_outcome outcome;
 	const char *status;    /* GW_CALL_PERMANENT: its status ("5.1.1"); else NULL */
-	const char *diag;      /* T.30 / SIP cause text, or NULL */
+	const char *diag;      /* the cause by layer (SIP, network, media, T.30), or NULL */
+	const char *words;     /* the cause in plain words for the sender, or NULL */
+	int no_step;           /* GW_CALL_FAILED that says nothing about the fax
+	                          media (no SIP answer, network): no step-down */
 	unsigned pages_sent, pages_total, duration;
 	const char *csi;       /* remote CSI or NULL */
 };
@@ -193,7 +201,8 @@ enum gw_retry_event gw_retry_recover(struct gw_rcpt_retry *r,
 /* Upper bound of when this recipient gives up (Will-Retry-Until). */
 time_t gw_retry_until(const struct gw_rcpt_retry *r,
     const struct gw_retry_policy *p, time_t arrival);
-/* Plain words for the last failure ("the line was busy"), or NULL. */
+/* Plain words for the last failure ("the line was busy", "the receiving
+ * fax machine did not confirm a page"), or NULL. */
 const char *gw_retry_reason(const struct gw_rcpt_retry *r);
 /* Is s an RFC 3463 status code (class.subject.detail, class 2, 4 or 5)? */
 int gw_retry_status_valid(const char *s);
@@ -232,9 +241,9 @@ void gw_retry_dsn_rcpt(const struct gw_rcpt_retry *r,
 
 /* ---- persistence ------------------------------------------------------ */
 
-/* Longest encoded state (one line, no newline): the diagnostic may triple
- * in xtext. */
-#define GW_RETRY_ENC_MAX 4096
+/* Longest encoded state (one line, no newline): the diagnostic and the
+ * plain words may triple in xtext. */
+#define GW_RETRY_ENC_MAX 5120
 
 /*
  * r as one line of "key=value" words (text values in RFC 3461 xtext) for
@@ -410,11 +419,13 @@ void gw_offramp_report_cfg_from_config(const struct config *cfg, struct gw_repor
 /*
  * The outcome of an offramp call (SIP_EV_CALL_FINISHED) for the ladder.
  * Delivered only when the fax session confirmed every page of the file.
- * Busy (486/600), no answer (ring timeout, 408/480) and fax failures
- * (T.30, dropped, partial, 488/415/5xx) are retried; 404/484/410/604
- * (unallocated: 5.1.1) and 401/403/407/603 (refused: 5.7.1) are not.
- * diag (diaglen bytes) receives the cause for "Diagnostic-Code: X-FAX;";
- * res->diag and res->csi point into diag and ev.
+ * Busy (486/600), no answer (ring timeout, 408/480, a far end that is no
+ * fax machine) and failures (T.30, dead or dropped call, partial, no SIP
+ * response, 488/415/5xx) are retried, the fax failures stepping down;
+ * 404/484/410/604 (unallocated: 5.1.1) and 401/403/407/603 (refused:
+ * 5.7.1) are not. diag (diaglen bytes) receives the cause by layer for
+ * "Diagnostic-Code: X-FAX;" and the logs; res->diag and res->csi point
+ * into diag and ev, res->words to a constant.
  */
 void gw_offramp_call_result(const struct sip_event *ev, struct gw_call_result *res,
     char *diag, size_t diaglen);

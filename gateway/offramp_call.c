@@ -29,7 +29,8 @@ struct gw_calls {
 };
 
 static void call_diag(char *diag, size_t len, const struct sip_event *ev,
-    const char *what);
+    enum sip_cause cause);
+static const char *call_words(const struct sip_event *ev, enum sip_cause cause);
 static unsigned table_count(GHashTable *t, gconstpointer key);
 static void table_add(GHashTable *t, gpointer key, int delta, int own_key);
 
@@ -77,6 +78,8 @@ void
 gw_offramp_call_result(const struct sip_event *ev, struct gw_call_result *res,
     char *diag, size_t diaglen)
 {
+	enum sip_cause cause = ev->cause;
+
 	memset(res, 0, sizeof(*res));
 	res->pages_sent = ev->pages;
 	res->pages_total = ev->pages_total;
@@ -85,11 +88,11 @@ gw_offramp_call_result(const struct sip_event *ev, struct gw_call_result *res,
 	res->diag = diag;
 	diag[0] = '\0';
 
-	switch (ev->result) {
-	case SIP_RESULT_OK:
+	if (ev->result == SIP_RESULT_OK) {
 		/* Truthful: delivered means every page of the file confirmed. */
 		if (ev->pages_total > 0 && ev->pages < ev->pages_total) {
 			res->outcome = GW_CALL_FAILED;
+			res->words = "the remote fax machine did not confirm every page";
 			snprintf(diag, diaglen, "T.30: only %u of %u pages confirmed",
 			    ev->pages, ev->pages_total);
 		} else {
@@ -97,21 +100,29 @@ gw_offramp_call_result(const struct sip_event *ev, struct gw_call_result *res,
 			res->diag = NULL;
 		}
 		return;
-	case SIP_RESULT_PARTIAL:
-	case SIP_RESULT_FAILED:
-		res->outcome = GW_CALL_FAILED;
-		call_diag(diag, diaglen, ev, "T.30");
-		return;
-	case SIP_RESULT_BUSY:
+	}
+	/* An event without a cause (older line code): classify by result. */
+	if (cause == SIP_CAUSE_NONE)
+		cause = ev->result == SIP_RESULT_BUSY ? SIP_CAUSE_BUSY :
+		    ev->result == SIP_RESULT_NOANSWER ? SIP_CAUSE_NOANSWER :
+		    ev->result == SIP_RESULT_REJECTED ? SIP_CAUSE_REJECTED : SIP_CAUSE_T30;
+	call_diag(diag, diaglen, ev, cause);
+	res->words = call_words(ev, cause);
+	res->outcome = GW_CALL_FAILED;
+	switch (cause) {
+	case SIP_CAUSE_BUSY:
 		res->outcome = GW_CALL_BUSY;
-		call_diag(diag, diaglen, ev, "SIP");
 		return;
-	case SIP_RESULT_NOANSWER:
+	case SIP_CAUSE_NOANSWER:
+	case SIP_CAUSE_NOT_FAX:      /* no fax tone: Cisco's no-answer class */
 		res->outcome = GW_CALL_NOANSWER;
-		call_diag(diag, diaglen, ev, "SIP");
 		return;
-	case SIP_RESULT_REJECTED:
-		call_diag(diag, diaglen, ev, "SIP");
+	case SIP_CAUSE_SIP_TIMEOUT:
+	case SIP_CAUSE_NETWORK:
+	case SIP_CAUSE_LOCAL:
+		res->no_step = 1;    /* the fax media played no part */
+		return;
+	case SIP_CAUSE_REJECTED:
 		switch (ev->sip_status) {
 		case 404: case 410: case 484: case 604:
 			res->outcome = GW_CALL_PERMANENT;
@@ -128,33 +139,120 @@ gw_offramp_call_result(const struct sip_event *ev, struct gw_call_result *res,
 			res->outcome = GW_CALL_NOANSWER;
 			return;
 		default:
-			/* 488/415 (media), 5xx: worth another call, stepped down. */
-			res->outcome = GW_CALL_FAILED;
+			/* 5xx and the rest: worth another call, stepped down. */
 			return;
 		}
+	default:
+		/* media refused, dead call, hang-up, T.30: stepped down */
+		return;
 	}
-	res->outcome = GW_CALL_FAILED;
-	call_diag(diag, diaglen, ev, "call");
 }
 
-/* "SIP 486 Busy Here" / "T.30 49 The call dropped prematurely; 1 of 3 pages". */
+/*
+ * The cause by layer, for Diagnostic-Code and the logs:
+ *   "SIP 486 Busy Here", "SIP timeout: no response to INVITE",
+ *   "network: Connection refused", "media: dead call: ...",
+ *   "T.30 phase D code 52: No response after sending a page",
+ * then "; 1 of 3 pages confirmed" and "; T.38 refused (488), G.711 used".
+ */
 static void
-call_diag(char *diag, size_t len, const struct sip_event *ev, const char *what)
+call_diag(char *diag, size_t len, const struct sip_event *ev, enum sip_cause cause)
 {
-	int n;
+	const char *why = ev->reason[0] != '\0' ? ev->reason : sip_cause_name(cause);
+	size_t n = 0;
+	int k;
 
-	if (strcmp(what, "T.30") == 0)
-		n = snprintf(diag, len, "T.30 error %d: %s", ev->t30_code,
-		    ev->reason[0] ? ev->reason : "fax transfer failed");
-	else if (ev->sip_status > 0 && atoi(ev->reason) == ev->sip_status)
-		n = snprintf(diag, len, "%s %s", what, ev->reason);   /* "486 Busy Here" */
-	else if (ev->sip_status > 0)
-		n = snprintf(diag, len, "%s %d %s", what, ev->sip_status, ev->reason);
-	else
-		n = snprintf(diag, len, "%s", ev->reason[0] ? ev->reason : sip_result_name(ev->result));
-	if (n >= 0 && (size_t)n < len && ev->pages_total > 0 && ev->pages > 0)
-		snprintf(diag + n, len - (size_t)n, "; %u of %u pages confirmed",
-		    ev->pages, ev->pages_total);
+	switch (cause) {
+	case SIP_CAUSE_T30:
+	case SIP_CAUSE_NOT_FAX:
+		if (ev->t30_phase != 0)
+			k = snprintf(diag, len, "T.30 phase %c code %d: %s%s", ev->t30_phase,
+			    ev->t30_code, why, cause == SIP_CAUSE_NOT_FAX ?
+			    " (no T.30 frame from the remote side)" : "");
+		else
+			k = snprintf(diag, len, "T.30 error %d: %s", ev->t30_code, why);
+		break;
+	case SIP_CAUSE_SIP_TIMEOUT:
+		k = snprintf(diag, len, "SIP timeout: %s", why);
+		break;
+	case SIP_CAUSE_NETWORK:
+		k = snprintf(diag, len, "%s%s", strncmp(why, "network: ", 9) == 0 ? "" :
+		    "network: ", why);
+		break;
+	case SIP_CAUSE_DEAD_CALL:
+		k = snprintf(diag, len, "media: %s", why);
+		break;
+	case SIP_CAUSE_HANGUP:
+		k = snprintf(diag, len, "SIP BYE: %s", why);
+		break;
+	case SIP_CAUSE_LOCAL:
+		k = snprintf(diag, len, "gateway: %s", why);
+		break;
+	default:                      /* a final status to the INVITE */
+		if (ev->sip_status > 0 && atoi(why) == ev->sip_status)
+			k = snprintf(diag, len, "SIP %s", why);   /* "486 Busy Here" */
+		else if (ev->sip_status > 0)
+			k = snprintf(diag, len, "SIP %d: %s", ev->sip_status, why);
+		else
+			k = snprintf(diag, len, "SIP: %s", why);
+		break;
+	}
+	if (k > 0)
+		n = (size_t)k < len ? (size_t)k : len - 1;
+	if (n < len && ev->pages_total > 0 && ev->pages > 0 && (k = snprintf(diag + n,
+	    len - n, "; %u of %u pages confirmed", ev->pages, ev->pages_total)) > 0)
+		n += (size_t)k < len - n ? (size_t)k : len - n - 1;
+	if (n < len && ev->t38_refused == SIP_T38_REFUSE_SILENT)
+		snprintf(diag + n, len - n, "; T.38 re-INVITE unanswered, G.711 used");
+	else if (n < len && ev->t38_refused > 0)
+		snprintf(diag + n, len - n, "; T.38 refused (%d), G.711 used", ev->t38_refused);
+}
+
+/* The cause as the person who sent the mail would put it. */
+static const char *
+call_words(const struct sip_event *ev, enum sip_cause cause)
+{
+	switch (cause) {
+	case SIP_CAUSE_BUSY:
+		return "the line was busy";
+	case SIP_CAUSE_NOANSWER:
+		return "nobody answered";
+	case SIP_CAUSE_REJECTED:
+		if (ev->sip_status >= 500 && ev->sip_status < 600)
+			return "the telephone network could not connect the call";
+		if (ev->sip_status >= 600)
+			return "the called side declined the call";
+		return "the telephone network refused the call";
+	case SIP_CAUSE_MEDIA_REFUSED:
+		return "the called side could not take a fax connection";
+	case SIP_CAUSE_SIP_TIMEOUT:
+		return "the telephone network did not respond to the call";
+	case SIP_CAUSE_NETWORK:
+		return "the gateway could not reach the telephone network";
+	case SIP_CAUSE_DEAD_CALL:
+		return "the connection was lost during the call";
+	case SIP_CAUSE_HANGUP:
+		return "the remote side hung up before the fax was complete";
+	case SIP_CAUSE_NOT_FAX:
+		return "the number answered, but not as a fax machine";
+	case SIP_CAUSE_T30:
+		switch (ev->t30_phase) {
+		case 'A':
+		case 'B':
+			return "the fax machines could not agree on how to send the fax";
+		case 'C':
+			return "the connection failed while a page was being sent";
+		case 'D':
+			return "the receiving fax machine did not confirm a page";
+		default:
+			return "the fax machines could not complete the transfer";
+		}
+	case SIP_CAUSE_LOCAL:
+		return "the gateway could not complete the call";
+	case SIP_CAUSE_NONE:
+		break;
+	}
+	return NULL;
 }
 
 int

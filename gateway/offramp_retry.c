@@ -29,7 +29,7 @@
 /* Step-down floor for max speed (V.29 9600). */
 #define RETRY_STEP_SPEED 9600
 /* Version of the encoded record; bump when fields change. */
-#define RETRY_ENC_VERSION 1
+#define RETRY_ENC_VERSION 2      /* 2 added same= why=; 1 is still read */
 
 static void retry_enter(struct gw_rcpt_retry *r, enum gw_rcpt_phase phase);
 static enum gw_retry_event retry_failed_call(struct gw_rcpt_retry *r,
@@ -41,6 +41,7 @@ static void retry_final_status(struct gw_rcpt_retry *r,
 static int wants_final(const struct gw_rcpt_retry *r);
 static int dsn_allowed(const struct gw_dsn_policy *dp, const char *sender);
 static void copy_text(char *dst, size_t size, const char *src);
+static void retry_why(struct gw_rcpt_retry *r, const char *words);
 static int dec_num(const char *s, long long lo, long long hi, long long *out);
 static int dec_text(const char *x, char *out, size_t size);
 
@@ -150,6 +151,8 @@ gw_retry_fail_now(struct gw_rcpt_retry *r, const char *status, const char *diag)
 	copy_text(r->status, sizeof(r->status),
 	    gw_retry_status_valid(status) ? status : "5.0.0");
 	copy_text(r->diag, sizeof(r->diag), diag);
+	r->why[0] = '\0';
+	r->why_same = 0;
 	r->permanent = 1;
 	retry_enter(r, GW_RCPT_FAILED);
 }
@@ -196,6 +199,7 @@ gw_retry_result(struct gw_rcpt_retry *r, const struct gw_retry_policy *p,
 	r->duration = res->duration;
 	copy_text(r->csi, sizeof(r->csi), res->csi);
 	copy_text(r->diag, sizeof(r->diag), res->diag);
+	retry_why(r, res->words);
 
 	switch (res->outcome) {
 	case GW_CALL_OK:
@@ -214,7 +218,8 @@ gw_retry_result(struct gw_rcpt_retry *r, const struct gw_retry_policy *p,
 	case GW_CALL_NOANSWER:
 		return retry_failed_call(r, p, base, GW_FAIL_NOANSWER, 0, arrival, now);
 	case GW_CALL_FAILED:
-		return retry_failed_call(r, p, base, GW_FAIL_FAILURE, 1, arrival, now);
+		return retry_failed_call(r, p, base, GW_FAIL_FAILURE, !res->no_step, arrival,
+		    now);
 	}
 	return GW_RETRY_ERROR;
 }
@@ -227,7 +232,8 @@ gw_retry_recover(struct gw_rcpt_retry *r, const struct gw_retry_policy *p,
 		return GW_RETRY_AGAIN;
 	r->pages_sent = 0;
 	r->duration = 0;
-	copy_text(r->diag, sizeof(r->diag), "the gateway restarted during the call");
+	copy_text(r->diag, sizeof(r->diag), "gateway: restarted during the call");
+	retry_why(r, "the gateway restarted during the call");
 	/* Not the fax's fault: no step-down. */
 	return retry_failed_call(r, p, NULL, GW_FAIL_FAILURE, 0, arrival, now);
 }
@@ -310,8 +316,10 @@ gw_retry_reason(const struct gw_rcpt_retry *r)
 			return r->diag;   /* content or policy, said by the caller */
 		if (strcmp(r->status, "5.1.1") == 0)
 			return "the number does not exist";
-		return NULL;
+		return r->why[0] != '\0' ? r->why : NULL;
 	}
+	if (r->why[0] != '\0')
+		return r->why;    /* what the last call said, by its cause */
 	if (r->last_class >= 0 && r->last_class < GW_FAIL_NCLASS)
 		return class_reason[r->last_class];
 	return NULL;
@@ -395,7 +403,8 @@ gw_retry_dsn_rcpt(const struct gw_rcpt_retry *r, const struct gw_retry_policy *p
 	out->csi = r->csi[0] != '\0' ? r->csi : NULL;
 	out->duration = r->duration;
 	out->attempts = r->attempts;
-	out->attempts_same = r->last_class >= 0 ? r->count[r->last_class] : r->attempts;
+	out->attempts_same = r->why[0] != '\0' ? r->why_same :
+	    r->last_class >= 0 ? r->count[r->last_class] : r->attempts;
 	out->last_attempt = r->last_attempt;
 	out->retry_until = out->action == MIME_DSN_DELAYED ?
 	    gw_retry_until(r, p, arrival) : 0;
@@ -424,33 +433,36 @@ int
 gw_retry_encode(const struct gw_rcpt_retry *r, char *buf, size_t size)
 {
 	char diag[GW_RETRY_DIAG_MAX * 3 + 1], csi[GW_RETRY_CSI_MAX * 3 + 1];
+	char why[GW_RETRY_WHY_MAX * 3 + 1];
 	int n;
 
 	if (smtp_xtext_encode(r->diag, strlen(r->diag), diag, sizeof(diag)) < 0 ||
-	    smtp_xtext_encode(r->csi, strlen(r->csi), csi, sizeof(csi)) < 0)
+	    smtp_xtext_encode(r->csi, strlen(r->csi), csi, sizeof(csi)) < 0 ||
+	    smtp_xtext_encode(r->why, strlen(r->why), why, sizeof(why)) < 0)
 		return -1;
 	n = snprintf(buf, size, "v=%d phase=%d notify=%u att=%u busy=%u noans=%u "
 	    "fail=%u level=%u lastc=%d perm=%d next=%lld last=%lld pages=%u/%u "
-	    "dur=%u flags=%d%d%d st=%s diag=%s csi=%s", RETRY_ENC_VERSION,
+	    "dur=%u flags=%d%d%d st=%s diag=%s csi=%s same=%u why=%s", RETRY_ENC_VERSION,
 	    (int)r->phase, r->notify, r->attempts, r->count[GW_FAIL_BUSY],
 	    r->count[GW_FAIL_NOANSWER], r->count[GW_FAIL_FAILURE], r->level,
 	    r->last_class, r->permanent, (long long)r->next_at,
 	    (long long)r->last_attempt, r->pages_sent, r->pages_total, r->duration,
 	    r->delay_reported, r->final_reported, r->mdn_sent,
-	    r->status[0] ? r->status : "-", diag, csi);
+	    r->status[0] ? r->status : "-", diag, csi, r->why_same, why);
 	if (n < 0 || (size_t)n >= size)
 		return -1;
 	return n;
 }
 
-/* The encoded keys, in order. */
+/* The encoded keys, in order; version 1 records end after csi. */
 enum enc_key {
 	K_V, K_PHASE, K_NOTIFY, K_ATT, K_BUSY, K_NOANS, K_FAIL, K_LEVEL, K_LASTC,
-	K_PERM, K_NEXT, K_LAST, K_PAGES, K_DUR, K_FLAGS, K_ST, K_DIAG, K_CSI, K_N
+	K_PERM, K_NEXT, K_LAST, K_PAGES, K_DUR, K_FLAGS, K_ST, K_DIAG, K_CSI, K_SAME, K_WHY,
+	K_N
 };
 static const char *const enc_keys[K_N] = {
 	"v", "phase", "notify", "att", "busy", "noans", "fail", "level", "lastc",
-	"perm", "next", "last", "pages", "dur", "flags", "st", "diag", "csi",
+	"perm", "next", "last", "pages", "dur", "flags", "st", "diag", "csi", "same", "why",
 };
 
 /* A decimal number in [lo, hi], the whole string. */
@@ -487,7 +499,8 @@ int
 gw_retry_decode(const char *line, struct gw_rcpt_retry *r)
 {
 	struct gw_rcpt_retry t;
-	char copy[GW_RETRY_ENC_MAX], *val[K_N], *p, *save = NULL;
+	char copy[GW_RETRY_ENC_MAX], *p, *save = NULL;
+	const char *val[K_N];
 	long long n[K_N];
 	int k = 0;
 
@@ -504,10 +517,15 @@ gw_retry_decode(const char *line, struct gw_rcpt_retry *r)
 			return -1;
 		val[k++] = p + kl + 1;
 	}
-	if (k != K_N)
+	/* A spool written before version 2 has no same= why= */
+	if (k == K_SAME && strcmp(val[K_V], "1") == 0) {
+		val[K_SAME] = "0";
+		val[K_WHY] = NULL;
+	} else if (k != K_N || strcmp(val[K_V], "1") == 0) {
 		return -1;
+	}
 	memset(&t, 0, sizeof(t));
-	if (dec_num(val[K_V], RETRY_ENC_VERSION, RETRY_ENC_VERSION, &n[K_V]) ||
+	if (dec_num(val[K_V], 1, RETRY_ENC_VERSION, &n[K_V]) ||
 	    dec_num(val[K_PHASE], GW_RCPT_READY, GW_RCPT_FAILED, &n[K_PHASE]) ||
 	    dec_num(val[K_NOTIFY], 0, 7, &n[K_NOTIFY]) ||
 	    dec_num(val[K_ATT], 0, 100000, &n[K_ATT]) ||
@@ -519,7 +537,8 @@ gw_retry_decode(const char *line, struct gw_rcpt_retry *r)
 	    dec_num(val[K_PERM], 0, 1, &n[K_PERM]) ||
 	    dec_num(val[K_NEXT], 0, 1LL << 40, &n[K_NEXT]) ||
 	    dec_num(val[K_LAST], 0, 1LL << 40, &n[K_LAST]) ||
-	    dec_num(val[K_DUR], 0, 1LL << 31, &n[K_DUR]))
+	    dec_num(val[K_DUR], 0, 1LL << 31, &n[K_DUR]) ||
+	    dec_num(val[K_SAME], 0, 100000, &n[K_SAME]))
 		return -1;
 	{
 		/* pages=SENT/TOTAL */
@@ -544,7 +563,8 @@ gw_retry_decode(const char *line, struct gw_rcpt_retry *r)
 	else
 		return -1;
 	if (dec_text(val[K_DIAG], t.diag, sizeof(t.diag)) < 0 ||
-	    dec_text(val[K_CSI], t.csi, sizeof(t.csi)) < 0)
+	    dec_text(val[K_CSI], t.csi, sizeof(t.csi)) < 0 ||
+	    (val[K_WHY] != NULL && dec_text(val[K_WHY], t.why, sizeof(t.why)) < 0))
 		return -1;
 	t.phase = (enum gw_rcpt_phase)n[K_PHASE];
 	t.notify = (unsigned)n[K_NOTIFY];
@@ -558,6 +578,7 @@ gw_retry_decode(const char *line, struct gw_rcpt_retry *r)
 	t.next_at = (time_t)n[K_NEXT];
 	t.last_attempt = (time_t)n[K_LAST];
 	t.duration = (unsigned)n[K_DUR];
+	t.why_same = (unsigned)n[K_SAME];
 	t.delay_reported = val[K_FLAGS][0] == '1';
 	t.final_reported = val[K_FLAGS][1] == '1';
 	t.mdn_sent = val[K_FLAGS][2] == '1';
@@ -566,6 +587,18 @@ gw_retry_decode(const char *line, struct gw_rcpt_retry *r)
 }
 
 /* ---- helpers ---------------------------------------------------------- */
+
+/* The words of a call's end, and how many calls in a row ended so: a
+ * DSN says "on all 3 attempts" only when that is true of these words. */
+static void
+retry_why(struct gw_rcpt_retry *r, const char *words)
+{
+	char w[GW_RETRY_WHY_MAX] = "";     /* all zero: records compare whole */
+
+	copy_text(w, sizeof(w), words);
+	r->why_same = strcmp(w, r->why) == 0 && r->why_same > 0 ? r->why_same + 1 : 1;
+	memcpy(r->why, w, sizeof(w));
+}
 
 /* Copies src (NULL -> "") fitted to size at a word boundary
  * (mime_text_fit), control characters as spaces. */

@@ -614,10 +614,11 @@ gw_offramp_call_finished(struct gw_offramp *o, const struct sip_event *ev)
 	gw_offramp_policy_from_config(o->cfg, &p);
 	gw_offramp_base_params(o->cfg, &base);
 	e = gw_retry_result(&r->retry, &p, &base, &res, j->job->received, time(NULL));
-	log_info("job=%s rcpt=%zu number=%s result=%s status=%s pages=%u/%u next=%s "
+	log_info("job=%s rcpt=%zu number=%s result=%s status=%s pages=%u/%u next=%s cause=%s "
 	    "diag=%s", id, ri, r->number, sip_result_name(ev->result),
 	    r->retry.status, ev->pages, ev->pages_total,
 	    e == GW_RETRY_AGAIN ? "retry" : e == GW_RETRY_DELIVERED ? "done" : "failed",
+	    sip_cause_name(ev->cause),
 	    log_str(esc, sizeof(esc), diag));
 	gw_ojob_persist(j);
 	if (e == GW_RETRY_DELIVERED && j->msg != NULL) {

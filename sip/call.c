@@ -40,8 +40,8 @@ static void sip_call_reinvite_timeout(void *arg);
 static void sip_call_hangup_now(void *arg);
 static void sip_call_free_cb(void *arg);
 static void sip_call_end(struct sip_call *call, const char *reason);
-static void sip_call_fail_early(struct sip_call *call, const char *reason);
-static enum sip_result sip_call_result(const struct sip_call *call);
+static void sip_call_fail_early(struct sip_call *call, enum sip_cause cause,
+    const char *reason);
 static void sip_call_report(struct sip_call *call, enum sip_result res);
 static void sip_call_numbers(struct sip_call *call, const struct sip_msg *msg);
 static void sip_call_post_offered(const struct sip_call *call);
@@ -63,6 +63,7 @@ sip_call_new(struct sip_line *line, enum sip_dir dir)
 	tmr_init(&call->tick_tmr);
 	tmr_init(&call->ring_tmr);
 	tmr_init(&call->reinvite_tmr);
+	tmr_init(&call->probe_tmr);
 	tmr_init(&call->hangup_tmr);
 	tmr_init(&call->free_tmr);
 	call->start_ms = tmr_jiffies();
@@ -210,6 +211,7 @@ sip_call_incoming(struct sip_line *line, const struct sip_msg *msg)
 
 	if (dec.action == SIP_ROUTE_REJECT_NOT_FOUND || dec.action == SIP_ROUTE_REJECT_BUSY) {
 		call->sip_status = dec.action == SIP_ROUTE_REJECT_BUSY ? 486 : 404;
+		call->cause = sip_cause_of_status(call->sip_status, 0);
 		sip_treply(NULL, line->sip, msg, (uint16_t)call->sip_status,
 		    call->sip_status == 486 ? "Busy Here" : "Not Found");
 		sip_call_end(call, call->sip_status == 486 ? "busy" : "no route");
@@ -217,6 +219,7 @@ sip_call_incoming(struct sip_line *line, const struct sip_msg *msg)
 	}
 	if (!use_t38 && audio < 0) {
 		call->sip_status = 488;
+		call->cause = SIP_CAUSE_MEDIA_REFUSED;
 		sip_treply(NULL, line->sip, msg, 488, "Not Acceptable Here");
 		sip_call_end(call, "no acceptable media offered");
 		return;
@@ -260,7 +263,7 @@ sip_call_incoming(struct sip_line *line, const struct sip_msg *msg)
 	if (desc == NULL || sipsess_answer(call->sess, 200, "OK", desc,
 	    "Allow: " SIP_ALLOW "\r\n") != 0) {
 		mem_deref(desc);
-		sip_call_fail_early(call, "cannot answer");
+		sip_call_fail_early(call, SIP_CAUSE_LOCAL, "cannot answer");
 		return;
 	}
 	mem_deref(desc);
@@ -274,7 +277,7 @@ fail:
 	call->sip_status = 500;
 	if (call->sess == NULL)
 		sip_treply(NULL, line->sip, msg, 500, "Server Internal Error");
-	sip_call_fail_early(call, "cannot set up the call");
+	sip_call_fail_early(call, SIP_CAUSE_LOCAL, "cannot set up the call");
 }
 
 /* Calls in progress through the trunk called name. */
@@ -342,14 +345,14 @@ sip_call_dial(struct sip_line *line, struct sip_dial_request *req)
 			if (strcmp(line->opts.trunks[i].name, req->target) == 0)
 				trunk = &line->opts.trunks[i];
 		if (trunk == NULL) {
-			sip_call_fail_early(call, "unknown trunk");
+			sip_call_fail_early(call, SIP_CAUSE_LOCAL, "unknown trunk");
 			return;
 		}
 		if (trunk->max_calls > 0 && sip_call_count_trunk(line, trunk->name) >=
 		    trunk->max_calls) {
 			/* local congestion: the job retries like on busy */
 			call->sip_status = 486;
-			sip_call_fail_early(call, "trunk call limit reached");
+			sip_call_fail_early(call, SIP_CAUSE_BUSY, "trunk call limit reached");
 			return;
 		}
 		snprintf(call->trunk, sizeof(call->trunk), "%s", trunk->name);
@@ -363,7 +366,7 @@ sip_call_dial(struct sip_line *line, struct sip_dial_request *req)
 		snprintf(call->auth_password, sizeof(call->auth_password), "%s", trunk->password);
 	}
 	if (access(call->tx_path, R_OK) != 0) {
-		sip_call_fail_early(call, "cannot read the file to send");
+		sip_call_fail_early(call, SIP_CAUSE_LOCAL, "cannot read the file to send");
 		return;
 	}
 	sip_call_local_init(call);
@@ -371,7 +374,7 @@ sip_call_dial(struct sip_line *line, struct sip_dial_request *req)
 	    SIP_SDP_PT_PCMU;
 	if (sip_media_open_audio(call) < 0 ||
 	    (call->t38_policy == SIP_T38_IMMEDIATE && sip_media_open_udptl(call) < 0)) {
-		sip_call_fail_early(call, "no media port");
+		sip_call_fail_early(call, SIP_CAUSE_LOCAL, "no media port");
 		return;
 	}
 	n = sip_sdp_write_offer(sdp, sizeof(sdp), &call->local);
@@ -385,8 +388,11 @@ sip_call_dial(struct sip_line *line, struct sip_dial_request *req)
 	    "Allow: " SIP_ALLOW "\r\n");
 	mem_deref(desc);
 	if (err != 0) {
+		char why[SIP_REASON_MAX];
+
 		log_warnx("call=%s invite %s: %s", call->id, uri, strerror(err));
-		sip_call_fail_early(call, "cannot send INVITE");
+		snprintf(why, sizeof(why), "cannot send INVITE: %s", strerror(err));
+		sip_call_fail_early(call, err == ENOMEM ? SIP_CAUSE_LOCAL : SIP_CAUSE_NETWORK, why);
 		return;
 	}
 	sip_call_enter_state(call, SIP_CALL_DIALING);
@@ -503,7 +509,7 @@ sip_call_answer_h(const struct sip_msg *msg, void *arg)
 	return 0;
 fail:
 	log_warnx("call=%s %s", call->id, err);
-	sip_call_hangup(call, "cannot start the fax session");
+	sip_call_hangup(call, SIP_CAUSE_LOCAL, "cannot start the fax session");
 	return 0;
 }
 
@@ -527,7 +533,7 @@ sip_call_estab_h(const struct sip_msg *msg, void *arg)
 		call->answer_ms = tmr_jiffies();
 		sip_call_enter_state(call, SIP_CALL_ACTIVE);
 		if (call->fax == NULL) {
-			sip_call_hangup(call, "no media answer");
+			sip_call_hangup(call, SIP_CAUSE_MEDIA_REFUSED, "no usable media in the answer");
 			return;
 		}
 		sip_media_start_clock(call);
@@ -560,6 +566,9 @@ sip_call_want_t38(struct sip_call *call)
 	l.version = ++call->local.version;
 	n = sip_sdp_write_offer(sdp, sizeof(sdp), &l);
 	desc = sip_call_sdp_mbuf(sdp, n);
+	/* The re-INVITE takes the dialog's next CSeq, or a later one when
+	 * libre has to wait for a transaction in progress. */
+	call->reinvite_cseq = sip_dialog_lseq(sipsess_dialog(call->sess));
 	if (desc == NULL || sipsess_modify(call->sess, desc) != 0) {
 		mem_deref(desc);
 		return;                 /* a transaction is out: the tone may retry */
@@ -567,8 +576,9 @@ sip_call_want_t38(struct sip_call *call)
 	mem_deref(desc);
 	call->reinvite_pending = true;
 	log_info("call=%s t38 re-INVITE sent", call->id);
-	/* libre 1.1.0 reports no rejected re-INVITE (488/415/501): if no
-	 * answer arrives in time, we are still on G.711 and stay there. */
+	/* A refusal (488, 415, 501, 606...) is acted on when it arrives
+	 * (sip_call_t38_response); this timer is for a peer that does not
+	 * answer at all: we are still on G.711 and stay there. */
 	tmr_start(&call->reinvite_tmr, call->line->opts.reinvite_timeout_ms,
 	    sip_call_reinvite_timeout, call);
 }
@@ -582,7 +592,43 @@ sip_call_reinvite_timeout(void *arg)
 		return;
 	call->reinvite_pending = false;
 	call->t38_refused = true;
-	log_info("call=%s t38 re-INVITE refused or unanswered: staying on g711", call->id);
+	call->t38_status = SIP_T38_REFUSE_SILENT;
+	log_info("call=%s t38 re-INVITE unanswered after %u ms: staying on g711", call->id,
+	    call->line->opts.reinvite_timeout_ms);
+}
+
+/*
+ * A final response >= 300 to an INVITE of our dialog (sip_watch_trace).
+ * libre handles some itself: 401/407 are answered with credentials, 491
+ * (glare, RFC 3261 14.1) and 500 with Retry-After are retried, 408 and 481
+ * end the dialog (RFC 3261 12.2.1.2) through the close handler. Any other
+ * refuses T.38: the call goes on in G.711 now, not when the timer fires.
+ */
+void
+sip_call_t38_response(struct sip_call *call, const struct sip_msg *msg)
+{
+	if (!call->reinvite_pending || msg->cseq.num < call->reinvite_cseq)
+		return;
+	switch (msg->scode) {
+	case 401:
+	case 407:
+	case 408:
+	case 481:
+	case 491:
+		return;
+	case 500:
+		if (sip_msg_hdr(msg, SIP_HDR_RETRY_AFTER) != NULL)
+			return;
+		break;
+	default:
+		break;
+	}
+	call->reinvite_pending = false;
+	tmr_cancel(&call->reinvite_tmr);
+	call->t38_refused = true;
+	call->t38_status = msg->scode;
+	log_info("call=%s t38 re-INVITE refused: %u %.*s: staying on g711", call->id,
+	    msg->scode, (int)(msg->reason.l < 60 ? msg->reason.l : 60), msg->reason.p);
 }
 
 static void
@@ -593,8 +639,9 @@ sip_call_ring_timeout(void *arg)
 	if (call->state != SIP_CALL_DIALING)
 		return;
 	call->sip_status = 487;     /* our CANCEL */
-	snprintf(call->reason, sizeof(call->reason), "no answer");
-	sip_call_hangup(call, "no answer");
+	snprintf(call->reason, sizeof(call->reason), "no answer in %llu s (CANCEL sent)",
+	    (unsigned long long)((tmr_jiffies() - call->start_ms + 500) / 1000));
+	sip_call_hangup(call, SIP_CAUSE_NOANSWER, call->reason);
 }
 
 static void
@@ -602,15 +649,37 @@ sip_call_close_h(int err, const struct sip_msg *msg, void *arg)
 {
 	struct sip_call *call = arg;
 	char reason[SIP_REASON_MAX];
+	bool answered = call->answer_ms != 0;
 
-	if (msg != NULL && msg->scode >= 300) {
+	if (msg != NULL && msg->scode >= 300 && !answered) {
+		/* the final answer to our INVITE */
 		call->sip_status = msg->scode;
+		call->cause = sip_cause_of_status(msg->scode, 0);
 		snprintf(reason, sizeof(reason), "%u %.*s", msg->scode,
 		    (int)(msg->reason.l < 60 ? msg->reason.l : 60), msg->reason.p);
+	} else if (msg != NULL && msg->scode >= 300) {
+		/* 408 or 481 to a request in the dialog: it is gone */
+		call->cause = SIP_CAUSE_DEAD_CALL;
+		snprintf(reason, sizeof(reason), "dialog lost: %u %.*s in dialog", msg->scode,
+		    (int)(msg->reason.l < 60 ? msg->reason.l : 60), msg->reason.p);
 	} else if (err == ECONNRESET) {
+		call->cause = SIP_CAUSE_HANGUP;
 		snprintf(reason, sizeof(reason), "%s", "peer hung up");
+	} else if (err == ETIMEDOUT) {
+		/* A request in the dialog went unanswered until its transaction
+		 * timed out (32 s): libre ends the dialog with BYE, as RFC 3261
+		 * 12.2.1.2 advises. The unanswered T.38 re-INVITE is the usual
+		 * one: the call went on in G.711 meanwhile. */
+		call->cause = answered ? SIP_CAUSE_DEAD_CALL : SIP_CAUSE_SIP_TIMEOUT;
+		snprintf(reason, sizeof(reason), "%s", !answered ? "no response to INVITE" :
+		    call->t38_status == SIP_T38_REFUSE_SILENT ?
+		    "dialog lost: no response to the T.38 re-INVITE (SIP timeout)" :
+		    "dialog lost: no response to a request in dialog (SIP timeout)");
+	} else if (err != 0) {
+		call->cause = answered ? SIP_CAUSE_DEAD_CALL : SIP_CAUSE_NETWORK;
+		snprintf(reason, sizeof(reason), "network: %s", strerror(err));
 	} else {
-		snprintf(reason, sizeof(reason), "%s", err != 0 ? strerror(err) : "closed");
+		snprintf(reason, sizeof(reason), "%s", "closed");
 	}
 	call->sess = mem_deref(call->sess);
 	sip_call_end(call, reason);
@@ -620,10 +689,12 @@ sip_call_close_h(int err, const struct sip_msg *msg, void *arg)
  * final 486 when ringing. Runs from a timer, never inside the session's
  * own callbacks. */
 void
-sip_call_hangup(struct sip_call *call, const char *reason)
+sip_call_hangup(struct sip_call *call, enum sip_cause cause, const char *reason)
 {
 	if (call->state >= SIP_CALL_CLOSING)
 		return;
+	if (call->cause == SIP_CAUSE_NONE)
+		call->cause = cause;
 	if (call->reason[0] == '\0')
 		snprintf(call->reason, sizeof(call->reason), "%s", reason);
 	tmr_start(&call->hangup_tmr, 0, sip_call_hangup_now, call);
@@ -656,40 +727,12 @@ sip_call_fax_finished(struct sip_call *call)
 }
 
 static void
-sip_call_fail_early(struct sip_call *call, const char *reason)
+sip_call_fail_early(struct sip_call *call, enum sip_cause cause, const char *reason)
 {
+	if (call->cause == SIP_CAUSE_NONE)
+		call->cause = cause;
 	call->sess = mem_deref(call->sess);
 	sip_call_end(call, reason);
-}
-
-static enum sip_result
-sip_call_result(const struct sip_call *call)
-{
-	const struct fax_result *r = &call->result;
-
-	if (call->answer_ms == 0) {
-		switch (call->sip_status) {
-		case 486:
-		case 600:
-			return SIP_RESULT_BUSY;
-		case 408:
-		case 480:
-		case 487:
-			return SIP_RESULT_NOANSWER;
-		case 0:
-		case 200:
-			return SIP_RESULT_FAILED;
-		default:
-			return SIP_RESULT_REJECTED;
-		}
-	}
-	if (!call->fax_done)
-		return SIP_RESULT_FAILED;
-	if (r->status == FAX_STATUS_OK)
-		return SIP_RESULT_OK;
-	if (call->dir == SIP_DIR_OFFRAMP ? r->pages_tx > 0 : r->pages_rx > 0)
-		return SIP_RESULT_PARTIAL;
-	return SIP_RESULT_FAILED;
 }
 
 /* The end of a call: the fax result, the events, the log line; the call
@@ -703,6 +746,7 @@ sip_call_end(struct sip_call *call, const char *reason)
 	tmr_cancel(&call->ring_tmr);
 	tmr_cancel(&call->reinvite_tmr);
 	tmr_cancel(&call->hangup_tmr);
+	sip_watch_stop(call);
 	call->fax_ended_first = call->fax_done;
 	if (call->fax != NULL && !call->fax_done)
 		fax_session_terminate(call->fax);     /* fires done: call->result */
@@ -716,32 +760,58 @@ sip_call_end(struct sip_call *call, const char *reason)
 	tmr_start(&call->free_tmr, 0, sip_call_free_cb, call);
 }
 
+/*
+ * The call= line and the events. rate and ecm only when a DCS was
+ * exchanged (spandsp reports 14400 before any training), the T.30 phase
+ * when a fax session ran and the call failed, the T.30 code when T.30
+ * itself failed.
+ */
 static void
 sip_call_report(struct sip_call *call, enum sip_result res)
 {
 	const struct fax_result *r = &call->result;
+	bool ran = call->fax_done && call->answer_ms != 0;
+	enum sip_cause cause = sip_call_cause(call, res);
 	char ani[LOG_ESC_BUFSZ], dnis[LOG_ESC_BUFSZ], rdnis[LOG_ESC_BUFSZ];
-	char ident[LOG_ESC_BUFSZ], reason[LOG_ESC_BUFSZ];
+	char ident[LOG_ESC_BUFSZ], reason[LOG_ESC_BUFSZ], rate[40] = "", fax[64] = "";
+	char t38[32] = "";
 	struct sip_event *ev;
 	unsigned secs = (unsigned)((tmr_jiffies() - call->start_ms + 500) / 1000);
 	unsigned pages = (unsigned)(call->dir == SIP_DIR_OFFRAMP ? r->pages_tx : r->pages_rx);
+	size_t n;
+	int k;
 
-	if (!call->fax_done || call->answer_ms == 0)
+	if (!ran)
 		pages = 0;
 	/* A fax that failed by itself says why; a call ended by a watchdog, a
-	 * BYE or a hang-up keeps that reason. */
+	 * BYE or a hang-up keeps that reason, with where T.30 was. */
 	if (call->fax_ended_first && r->completion_text[0] != '\0' && res != SIP_RESULT_OK &&
 	    call->answer_ms != 0)
 		snprintf(call->reason, sizeof(call->reason), "%s", r->completion_text);
-	log_info("call=%s dir=%s ani=%s dnis=%s rdnis=%s media=%s sip=%d result=%s pages=%u "
-	    "rate=%d ecm=%d secs=%u remote=%s reason=%s", call->id,
+	else if (ran && (cause == SIP_CAUSE_HANGUP || cause == SIP_CAUSE_DEAD_CALL) &&
+	    (n = strlen(call->reason)) + 1 < sizeof(call->reason))
+		snprintf(call->reason + n, sizeof(call->reason) - n, " in T.30 phase %s (%s)",
+		    fax_phase_str(r->phase), fax_phase_words(r->phase));
+	n = 0;
+	if (ran && r->negotiated)
+		snprintf(rate, sizeof(rate), " rate=%d ecm=%d", r->bit_rate, r->ecm ? 1 : 0);
+	if (ran && cause != SIP_CAUSE_NONE && (k = snprintf(fax, sizeof(fax),
+	    " t30_phase=%s", fax_phase_str(r->phase))) > 0)
+		n = (size_t)k;
+	if (ran && (cause == SIP_CAUSE_T30 || cause == SIP_CAUSE_NOT_FAX) && n < sizeof(fax))
+		snprintf(fax + n, sizeof(fax) - n, " t30_code=%d", r->completion_code);
+	if (call->t38_refused && call->t38_status == SIP_T38_REFUSE_SILENT)
+		snprintf(t38, sizeof(t38), " t38_refused=unanswered");
+	else if (call->t38_refused && call->t38_status != 0)
+		snprintf(t38, sizeof(t38), " t38_refused=%d", call->t38_status);
+	log_info("call=%s dir=%s ani=%s dnis=%s rdnis=%s media=%s sip=%d result=%s pages=%u%s "
+	    "cause=%s%s%s secs=%u remote=%s reason=%s", call->id,
 	    call->dir == SIP_DIR_ONRAMP ? "onramp" : "offramp",
 	    log_str(ani, sizeof(ani), call->ani), log_str(dnis, sizeof(dnis), call->dnis),
 	    log_str(rdnis, sizeof(rdnis), call->rdnis),
 	    call->media == SIP_MEDIA_T38 ? "t38" : "g711", call->sip_status,
-	    sip_result_name(res), pages, call->fax_done && call->answer_ms ? r->bit_rate : 0,
-	    call->fax_done && call->answer_ms ? r->ecm : 0, secs,
-	    log_str(ident, sizeof(ident), call->fax_done ? r->remote_ident : ""),
+	    sip_result_name(res), pages, rate, sip_cause_name(cause), fax, t38, secs,
+	    log_str(ident, sizeof(ident), ran ? r->remote_ident : ""),
 	    log_str(reason, sizeof(reason), call->reason));
 
 	ev = calloc(1, sizeof(*ev));
@@ -758,13 +828,18 @@ sip_call_report(struct sip_call *call, enum sip_result res)
 	snprintf(ev->rx_path, sizeof(ev->rx_path), "%s", call->rx_path);
 	snprintf(ev->reason, sizeof(ev->reason), "%s", call->reason);
 	ev->result = res;
+	ev->cause = cause;
 	ev->sip_status = call->sip_status;
 	ev->pages = pages;
 	ev->t38 = call->media == SIP_MEDIA_T38;
 	ev->secs = secs;
-	if (call->fax_done && call->answer_ms != 0) {
+	if (call->t38_refused)
+		ev->t38_refused = call->t38_status;
+	if (ran) {
 		snprintf(ev->remote_ident, sizeof(ev->remote_ident), "%s", r->remote_ident);
 		ev->t30_code = r->completion_code;
+		ev->t30_phase = fax_phase_str(r->phase)[0];
+		ev->fax_ran = r->negotiated != 0;
 		ev->pages_total = r->pages_in_file > 0 ? (unsigned)r->pages_in_file : 0;
 		ev->rate = (unsigned)r->bit_rate;
 		ev->ecm = r->ecm != 0;
@@ -797,6 +872,7 @@ sip_call_free(struct sip_call *call)
 	tmr_cancel(&call->reinvite_tmr);
 	tmr_cancel(&call->hangup_tmr);
 	tmr_cancel(&call->free_tmr);
+	sip_watch_stop(call);
 	call->sess = mem_deref(call->sess);
 	sip_media_close(call);
 	fax_session_free(call->fax);

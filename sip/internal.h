@@ -33,6 +33,9 @@
 #define SIP_STOP_GRACE_MS 2000
 #define SIP_SDP_MAX 4096
 #define SIP_DATAGRAM_MAX 1500
+/* How long the dead-call OPTIONS may go unanswered: covers its UDP
+ * retransmissions at 0.5, 1, 2 and 4 s (RFC 3261 17.1.2.2). */
+#define SIP_PROBE_WAIT_DEFAULT_MS 8000
 
 /* Commands on the mqueue (caller -> line). */
 enum sip_cmd {
@@ -58,6 +61,7 @@ struct sip_line {
 	struct sip *sip;
 	struct sipsess_sock *sock;
 	struct sip_lsnr *lsnr;
+	struct sip_lsnr *refuse_lsnr;           /* t38_refuse test peers only */
 	struct sipreg *reg[SIP_MAX_TRUNKS];
 	struct sa media_ip;                     /* RTP/UDPTL bind address */
 	struct list calls;                      /* struct sip_call */
@@ -96,6 +100,7 @@ struct sip_call {
 	char auth_password[SIP_NAME_MAX];       /* copied at dial time */
 	struct sipsess *sess;                   /* owned (mem_deref) */
 	int sip_status;                         /* final status of the INVITE */
+	enum sip_cause cause;                   /* set where the end is decided */
 	char reason[SIP_REASON_MAX];
 	bool ring_only;                         /* never answer (tests) */
 
@@ -110,6 +115,7 @@ struct sip_call {
 	struct sa rtp_dst;
 	bool rtp_latched;
 	uint32_t rtp_ts;
+	bool rtp_marker;                        /* next packet starts a talkspurt */
 	struct sip_jb jb;
 
 	/* UDPTL (T.38) */
@@ -123,7 +129,15 @@ struct sip_call {
 	/* T.38 switch-over */
 	bool reinvite_pending;                  /* our T.38 offer is out */
 	bool t38_refused;                       /* do not try again */
+	int t38_status;                         /* the final status that refused
+	                                           it; SIP_T38_REFUSE_SILENT when
+	                                           the timer gave up waiting */
+	uint32_t reinvite_cseq;                 /* our re-INVITE's CSeq is >= */
 	struct tmr reinvite_tmr;
+
+	/* dead-call check (watch.c) */
+	struct sip_request *probe_req;          /* the OPTIONS out; libre clears it */
+	struct tmr probe_tmr;                   /* its deadline */
 
 	/* fax */
 	struct fax_session *fax;                /* owned */
@@ -134,7 +148,10 @@ struct sip_call {
 	/* time */
 	struct tmr tick_tmr;
 	uint64_t next_tick;                     /* absolute tmr_jiffies() deadline */
-	uint64_t start_ms, answer_ms, last_rx_ms;
+	uint64_t start_ms, answer_ms;
+	uint64_t last_rx_ms;                    /* a packet from the peer */
+	uint64_t last_tx_ms;                    /* a datagram or a signal from us */
+	uint64_t alive_ms;                      /* the peer answered a probe */
 	struct tmr ring_tmr;                    /* outgoing no-answer */
 	struct tmr hangup_tmr;                  /* BYE after phase E */
 	struct tmr free_tmr;                    /* free at the top level */
@@ -148,10 +165,27 @@ void sip_line_call_gone(struct sip_line *line);
 /* call.c: SIP signalling of a call */
 void sip_call_incoming(struct sip_line *line, const struct sip_msg *msg);
 void sip_call_dial(struct sip_line *line, struct sip_dial_request *req);
-void sip_call_hangup(struct sip_call *call, const char *reason);
+void sip_call_hangup(struct sip_call *call, enum sip_cause cause, const char *reason);
 void sip_call_free(struct sip_call *call);
 void sip_call_fax_finished(struct sip_call *call);
 void sip_call_want_t38(struct sip_call *call);
+/* A final response >= 300 to an INVITE of this call's dialog with CSeq
+ * cseq: when it answers our T.38 re-INVITE, the call stays on G.711 now. */
+void sip_call_t38_response(struct sip_call *call, const struct sip_msg *msg);
+
+/* outcome.c: what a call delivered and why it ended */
+enum sip_result sip_call_result(const struct sip_call *call);
+enum sip_cause sip_call_cause(const struct sip_call *call, enum sip_result res);
+/* The cause of a SIP failure before an answer: a final status, or (status
+ * 0) the errno libre reported. */
+enum sip_cause sip_cause_of_status(int status, int err);
+
+/* watch.c: liveness of answered calls */
+void sip_watch_media(struct sip_call *call, uint64_t now);
+void sip_watch_stop(struct sip_call *call);
+void sip_watch_trace(bool tx, enum sip_transp tp, const struct sa *src,
+    const struct sa *dst, const uint8_t *pkt, size_t len, void *arg);
+bool sip_watch_refuse_t38(const struct sip_msg *msg, void *arg);
 
 /* media.c: RTP, UDPTL, the 20 ms clock, the fax session */
 int sip_media_open_audio(struct sip_call *call);

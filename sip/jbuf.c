@@ -1,6 +1,8 @@
 /*
  * sip/jbuf: fixed-delay jitter buffer (see jbuf.h for the contract).
- * Slot i holds sequence number s when s % SIP_JB_SLOTS == i.
+ * Frames are ordered by a playout number: the sequence number plus the
+ * frames a silence-suppressing peer left out. Slot i holds playout number
+ * v when v % SIP_JB_SLOTS == i.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 /* Table of contents. */
 static void sip_jb_restart(struct sip_jb *jb, uint32_t ssrc, uint16_t seq, uint32_t ts);
 static int sip_jb_new_stream(const struct sip_jb *jb, uint32_t ssrc, uint16_t seq, uint32_t ts);
+static uint16_t sip_jb_vseq(const struct sip_jb *jb, uint16_t seq, uint32_t ts);
 static int sip_jb_grow(struct sip_jb *jb);
 
 int
@@ -60,7 +63,10 @@ sip_jb_restart(struct sip_jb *jb, uint32_t ssrc, uint16_t seq, uint32_t ts)
 	jb->ssrc = ssrc;
 	jb->ref_seq = seq;
 	jb->ref_ts = ts;
+	jb->ref_vseq = seq;
+	jb->ref_len = jb->samples;
 	jb->late_run = 0;
+	jb->empty_run = 0;
 }
 
 /* A packet from another stream than the one playing (RFC 3550 5.1: the
@@ -75,10 +81,31 @@ sip_jb_new_stream(const struct sip_jb *jb, uint32_t ssrc, uint16_t seq, uint32_t
 
 	if (ssrc != jb->ssrc)
 		return 1;
-	if (dseq >= SIP_JB_SLOTS || dseq <= -SIP_JB_SLOTS)
-		return (uint16_t)(seq - jb->play_seq) < 0x8000;   /* far ahead only */
+	if (dseq >= SIP_JB_SLOTS || dseq <= -SIP_JB_SLOTS)   /* far ahead only */
+		return (uint16_t)(jb->ref_vseq + dseq - jb->play_seq) < 0x8000;
 	return off > (int64_t)SIP_JB_SLOTS * jb->samples ||
 	    off < -(int64_t)SIP_JB_SLOTS * jb->samples;
+}
+
+/*
+ * The playout number of a packet newer than the reference: its sequence
+ * distance, plus the frames whose timestamps passed without a packet
+ * (RFC 3551 4.1: silence suppression keeps the sequence numbers
+ * contiguous and lets the timestamp run). Older packets (reordered) are
+ * placed by sequence number alone.
+ */
+static uint16_t
+sip_jb_vseq(const struct sip_jb *jb, uint16_t seq, uint32_t ts)
+{
+	int16_t dseq = (int16_t)(uint16_t)(seq - jb->ref_seq);
+	int64_t gap;
+
+	if (dseq <= 0)
+		return (uint16_t)(jb->ref_vseq + dseq);
+	gap = (int64_t)(int32_t)(ts - jb->ref_ts) - (int64_t)dseq * jb->ref_len;
+	if (gap < (int64_t)jb->samples / 2)
+		return (uint16_t)(jb->ref_vseq + dseq);
+	return (uint16_t)(jb->ref_vseq + dseq + (gap + jb->samples / 2) / jb->samples);
 }
 
 enum sip_jb_put
@@ -87,7 +114,7 @@ sip_jb_put(struct sip_jb *jb, uint32_t ssrc, uint16_t seq, uint32_t ts,
 {
 	struct sip_jb_slot *s;
 	enum sip_jb_put r = SIP_JB_STORED;
-	uint16_t d;
+	uint16_t d, v;
 
 	if (len > SIP_JB_FRAME_MAX || jb->pool == NULL)
 		return SIP_JB_TOO_LONG;
@@ -104,11 +131,13 @@ sip_jb_put(struct sip_jb *jb, uint32_t ssrc, uint16_t seq, uint32_t ts,
 		jb->restarts++;
 		r = SIP_JB_RESTARTED;
 	}
-	d = (uint16_t)(seq - jb->play_seq);
+	v = sip_jb_vseq(jb, seq, ts);
+	d = (uint16_t)(v - jb->play_seq);
 	if (d >= 0x8000 && ++jb->late_run >= SIP_JB_LATE_RESYNC) {
 		sip_jb_restart(jb, ssrc, seq, ts);
 		jb->restarts++;
 		r = SIP_JB_RESTARTED;
+		v = seq;
 		d = 0;
 	} else if (d >= 0x8000) {
 		jb->late++;
@@ -118,18 +147,23 @@ sip_jb_put(struct sip_jb *jb, uint32_t ssrc, uint16_t seq, uint32_t ts,
 		sip_jb_restart(jb, ssrc, seq, ts);
 		jb->restarts++;
 		r = SIP_JB_RESTARTED;
+		v = seq;
 	}
-	s = &jb->slot[seq % SIP_JB_SLOTS];
-	if (s->full && s->seq == seq) {
+	s = &jb->slot[v % SIP_JB_SLOTS];
+	if (s->full && s->seq == v) {
 		jb->duplicates++;
 		return SIP_JB_DUPLICATE;
 	}
 	s->full = 1;
-	s->seq = seq;
+	s->seq = v;
 	s->len = (uint16_t)len;
-	memcpy(jb->pool + (size_t)(seq % SIP_JB_SLOTS) * jb->stride, data, len);
-	jb->ref_seq = seq;
-	jb->ref_ts = ts;
+	memcpy(jb->pool + (size_t)(v % SIP_JB_SLOTS) * jb->stride, data, len);
+	if ((int16_t)(uint16_t)(seq - jb->ref_seq) > 0 || r == SIP_JB_RESTARTED) {
+		jb->ref_seq = seq;
+		jb->ref_ts = ts;
+		jb->ref_vseq = v;
+		jb->ref_len = (uint32_t)len;
+	}
 	jb->late_run = 0;
 	jb->stored++;
 	return r;
@@ -149,9 +183,22 @@ sip_jb_get(struct sip_jb *jb, uint8_t *out, size_t outsz, size_t *len)
 	s = &jb->slot[jb->play_seq % SIP_JB_SLOTS];
 	jb->play_seq++;
 	if (!s->full || s->seq != (uint16_t)(jb->play_seq - 1)) {
+		/* Nothing at or after this frame has arrived: after a few
+		 * such frames the peer pauses (silence suppression) and its
+		 * silence is silence; a frame missing before others that
+		 * arrived is lost. */
+		if ((int16_t)(uint16_t)(jb->ref_vseq - (uint16_t)(jb->play_seq - 1)) <= 0) {
+			if (++jb->empty_run > SIP_JB_PAUSE_FRAMES) {
+				jb->silent++;
+				return SIP_JB_SILENT;
+			}
+		} else {
+			jb->empty_run = 0;
+		}
 		jb->lost++;
 		return SIP_JB_LOST;
 	}
+	jb->empty_run = 0;
 	s->full = 0;
 	if (s->len > outsz) {
 		jb->lost++;

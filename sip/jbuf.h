@@ -6,9 +6,17 @@
  * 20 ms clock takes one frame out per tick. Playout starts `delay` ticks
  * after the first packet and never stretches or shrinks time afterwards
  * (fax modems cannot tolerate it). A frame missing at its playout tick is
- * reported as lost so the caller feeds fax_rx_fillin(); a packet arriving
+ * reported as lost so the caller feeds fax_rx_fillin(), unless the stream
+ * has paused: once SIP_JB_PAUSE_FRAMES frames in a row are missing with
+ * nothing after them, the missing frames are silence (spandsp's fill-in
+ * keeps a modem's carrier "on", so a V.21 receiver would never see the
+ * peer stop talking and T.30 would wait for it). A packet arriving
  * after its tick is dropped as late; a repeated one as a duplicate.
- * Sequence numbers compare modulo 2^16. A new SSRC, a sequence jump beyond
+ * Sequence numbers compare modulo 2^16. A peer that suppresses silence
+ * (voice activity detection, RFC 3551 4.1) sends nothing for a while but
+ * lets the timestamp run: the next packet is placed after the frames it did
+ * not send (they play as lost), not at the next sequence number, where it
+ * would be late. A new SSRC, a sequence jump beyond
  * the buffer, a timestamp inconsistent with the sequence number by more
  * than the buffer length, or SIP_JB_LATE_RESYNC late packets in a row is a
  * new stream (or new timing): the buffer restarts.
@@ -32,6 +40,9 @@
 /* This many late packets in a row mean the sender's clock jumped (or it
  * stalled and skipped ahead): playout restarts on the new timing. */
 #define SIP_JB_LATE_RESYNC 5
+/* Missing frames with nothing after them: more than this many in a row
+ * (100 ms, longer than the jitter a fixed buffer absorbs) is a pause. */
+#define SIP_JB_PAUSE_FRAMES 5
 
 enum sip_jb_put {
 	SIP_JB_STORED = 0,
@@ -45,6 +56,7 @@ enum sip_jb_get {
 	SIP_JB_WAIT = 0,         /* nothing to play yet (before or during prefill) */
 	SIP_JB_FRAME,            /* a frame was copied out */
 	SIP_JB_LOST,             /* the frame due now never came: fill it in */
+	SIP_JB_SILENT,           /* the peer pauses: play silence */
 };
 
 struct sip_jb_slot {
@@ -58,16 +70,20 @@ struct sip_jb {
 	unsigned samples;        /* RTP timestamp units per frame (160) */
 	int started;
 	unsigned prefill;        /* ticks left before playout starts */
-	uint16_t play_seq;       /* next sequence number to play */
+	uint16_t play_seq;       /* next frame to play: a sequence number
+	                            plus the frames of silence suppressed */
 	uint32_t ssrc;
 	uint16_t ref_seq;        /* a reference packet for timestamp checks */
 	uint32_t ref_ts;
+	uint16_t ref_vseq;       /* its place in playout order (as play_seq) */
+	uint32_t ref_len;        /* its samples (G.711: payload bytes) */
 	unsigned late_run;       /* consecutive late packets */
+	unsigned empty_run;      /* consecutive missing frames, nothing after */
 	unsigned stride;         /* bytes per frame in the pool */
 	uint8_t *pool;           /* owned: SIP_JB_SLOTS * stride bytes */
 	struct sip_jb_slot slot[SIP_JB_SLOTS];
 	/* statistics */
-	unsigned long stored, played, lost, late, duplicates, restarts;
+	unsigned long stored, played, lost, silent, late, duplicates, restarts;
 };
 
 /* delay in frames (clamped to SIP_JB_MAX_DELAY), samples (= G.711 bytes)

@@ -55,6 +55,7 @@ sip_line_options_init(struct sip_line_options *o)
 	o->udptl_redundancy = SIP_UDPTL_DEFAULT_REDUNDANCY;
 	o->jitter_ms = 60;
 	o->media_timeout_s = 30;
+	o->probe_wait_ms = SIP_PROBE_WAIT_DEFAULT_MS;
 	o->max_call_s = 1800;
 	o->ring_timeout_s = 60;
 	o->reinvite_timeout_ms = 5000;
@@ -350,13 +351,21 @@ sip_line_setup(struct sip_line *line)
 		log_warnx("sip: no media address: set one");
 		return EINVAL;
 	}
-	err = sipsess_listen(&line->sock, line->sip, SIP_HASH_SIZE, sip_line_conn, line);
+	/* Listeners are asked in the order they were added: a test peer's
+	 * T.38 refusal must see a re-INVITE before the session socket. */
+	err = 0;
+	if (o->t38_refuse != 0)
+		err = sip_listen(&line->refuse_lsnr, line->sip, true, sip_watch_refuse_t38, line);
+	if (err == 0)
+		err = sipsess_listen(&line->sock, line->sip, SIP_HASH_SIZE, sip_line_conn, line);
 	if (err == 0)
 		err = sip_listen(&line->lsnr, line->sip, true, sip_line_request, line);
 	if (err != 0) {
 		log_warnx("sip: cannot listen for sessions: %s", strerror(err));
 		return err;
 	}
+	/* Final responses to our re-INVITEs, which libre does not report. */
+	sip_set_trace_handler(line->sip, sip_watch_trace);
 	sip_line_register(line);
 	return 0;
 }
@@ -374,6 +383,7 @@ sip_line_teardown(struct sip_line *line)
 		line->reg[i] = mem_deref(line->reg[i]);
 	line->lsnr = mem_deref(line->lsnr);
 	line->sock = mem_deref(line->sock);
+	line->refuse_lsnr = mem_deref(line->refuse_lsnr);
 	if (line->sip != NULL)
 		sip_close(line->sip, true);
 	line->sip = mem_deref(line->sip);
@@ -417,7 +427,7 @@ sip_line_cmd(int id, void *data, void *arg)
 		for (le = list_head(&line->calls); le != NULL; le = le->next) {
 			struct sip_call *call = le->data;
 			if (*(uint64_t *)data == 0 || call->job_id == *(uint64_t *)data)
-				sip_call_hangup(call, "hung up by request");
+				sip_call_hangup(call, SIP_CAUSE_LOCAL, "hung up by request");
 		}
 		break;
 	case SIP_CMD_RECONF: {
@@ -431,6 +441,7 @@ sip_line_cmd(int id, void *data, void *arg)
 		line->opts.udptl_redundancy = o->udptl_redundancy;
 		line->opts.jitter_ms = o->jitter_ms;
 		line->opts.media_timeout_s = o->media_timeout_s;
+		line->opts.probe_wait_ms = o->probe_wait_ms;
 		line->opts.max_call_s = o->max_call_s;
 		line->opts.ring_timeout_s = o->ring_timeout_s;
 		line->opts.reinvite_timeout_ms = o->reinvite_timeout_ms;
@@ -456,7 +467,7 @@ sip_line_quit(struct sip_line *line)
 
 	line->quitting = 1;
 	for (le = list_head(&line->calls); le != NULL; le = le->next)
-		sip_call_hangup(le->data, "stopping");
+		sip_call_hangup(le->data, SIP_CAUSE_LOCAL, "the gateway is stopping");
 	for (i = 0; i < SIP_MAX_TRUNKS; i++)
 		line->reg[i] = mem_deref(line->reg[i]);     /* un-REGISTER */
 	tmr_start(&line->stop_tmr, 100, sip_line_stop_tmr, line);

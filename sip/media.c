@@ -2,8 +2,10 @@
  * sip/media: the media of one call on the line thread. G.711 RTP (20 ms
  * frames, source address latching, the fixed jitter buffer, lost frames
  * to the fax session's fill-in), T.38 over UDPTL (redundancy out, recovery
- * in), the absolute 20 ms clock that drives the fax session, watchdogs,
- * and the optional impairment of our own outgoing packets (loss, jitter).
+ * in), the absolute 20 ms clock that drives the fax session, the time of
+ * the last packet each way for the dead-call check (watch.c), the call
+ * duration limit, and what test peers do to their own outgoing packets
+ * (loss, jitter, no RTP during silence).
  *
  * It does not do SIP: call.c decides media and calls in here.
  */
@@ -38,6 +40,8 @@ static void sip_media_cb_done(void *arg, const struct fax_result *r);
 static void sip_media_cb_t38_tx(void *arg, const uint8_t *buf, int len, int count);
 static void sip_media_cb_tone(void *arg, enum fax_tone tone);
 static void sip_media_cb_phase_b(void *arg, const struct fax_phase_b_info *info);
+static void sip_media_cb_page(void *arg, const struct fax_page_info *info);
+static void sip_media_sent(struct sip_call *call);
 static void sip_media_t38_opts(const struct sip_call *call, struct fax_t38_options *o);
 static int sip_media_peer(struct sa *dst, const struct sip_sdp_media *m);
 
@@ -185,6 +189,7 @@ sip_media_start_fax(struct sip_call *call, enum sip_media media, char *err, size
 	cb.done = sip_media_cb_done;
 	cb.t38_tx = sip_media_cb_t38_tx;
 	cb.phase_b = sip_media_cb_phase_b;
+	cb.page = sip_media_cb_page;
 	cb.tone = sip_media_cb_tone;
 	if (call->t38_policy == SIP_T38_ON)
 		cb.tone_kinds = call->dir == SIP_DIR_ONRAMP ? FAX_TONE_KIND_CNG :
@@ -219,6 +224,7 @@ sip_media_start_clock(struct sip_call *call)
 		return;
 	call->next_tick = tmr_jiffies() + SIP_FRAME_MS;
 	call->last_rx_ms = tmr_jiffies();
+	call->last_tx_ms = call->last_rx_ms;
 	tmr_start(&call->tick_tmr, SIP_FRAME_MS, sip_media_tick, call);
 }
 
@@ -227,9 +233,9 @@ sip_media_close(struct sip_call *call)
 {
 	tmr_cancel(&call->tick_tmr);
 	if (call->rtp != NULL && call->jb.started)
-		log_info("call=%s rtp stored=%lu played=%lu lost=%lu late=%lu dup=%lu restarts=%lu",
-		    call->id, call->jb.stored, call->jb.played, call->jb.lost, call->jb.late,
-		    call->jb.duplicates, call->jb.restarts);
+		log_info("call=%s rtp stored=%lu played=%lu lost=%lu silent=%lu late=%lu dup=%lu "
+		    "restarts=%lu", call->id, call->jb.stored, call->jb.played, call->jb.lost,
+		    call->jb.silent, call->jb.late, call->jb.duplicates, call->jb.restarts);
 	if (call->urx != NULL && call->urx->started)
 		log_info("call=%s udptl received=%lu delivered=%lu recovered=%lu lost=%lu "
 		    "dup=%lu malformed=%lu", call->id, call->urx->received, call->urx->delivered,
@@ -259,9 +265,9 @@ sip_media_rtp_recv(const struct sa *src, const struct rtp_header *hdr,
 	} else if (!sa_cmp(src, &call->rtp_dst, SA_ALL)) {
 		return;
 	}
+	call->last_rx_ms = tmr_jiffies();       /* comfort noise too: the peer lives */
 	if (hdr->pt != SIP_SDP_PT_PCMU && hdr->pt != SIP_SDP_PT_PCMA)
 		return;                 /* telephone-event, CN: not fax */
-	call->last_rx_ms = tmr_jiffies();
 	if (call->media != SIP_MEDIA_AUDIO)
 		return;
 	/* payload type in the top bit of ssrc? no: keep the law per call */
@@ -328,14 +334,11 @@ sip_media_tick(void *arg)
 		sip_call_fax_finished(call);
 		return;
 	}
-	if (o->media_timeout_s > 0 &&
-	    now - call->last_rx_ms > (uint64_t)o->media_timeout_s * 1000u) {
-		sip_call_hangup(call, "media timeout");
-		return;
-	}
+	/* No "media timeout" on the peer's silence alone: see watch.c. */
+	sip_watch_media(call, now);
 	if (o->max_call_s > 0 &&
 	    now - call->answer_ms > (uint64_t)o->max_call_s * 1000u) {
-		sip_call_hangup(call, "maximum call duration");
+		sip_call_hangup(call, SIP_CAUSE_LOCAL, "maximum call duration");
 		return;
 	}
 	tmr_start(&call->tick_tmr, call->next_tick > now ? call->next_tick - now : 0,
@@ -366,7 +369,10 @@ sip_media_frame(struct sip_call *call)
 			fax_session_rx_lost(call->fax, SIP_FRAME_SAMPLES);
 			break;
 		case SIP_JB_WAIT:
-			/* no stream yet: silence keeps the T.30 timers running */
+		case SIP_JB_SILENT:
+			/* no stream yet, or the peer pauses: silence keeps the
+			 * T.30 timers running and lets a modem see the carrier
+			 * drop */
 			memset(pcm, 0, sizeof(pcm));
 			fax_session_rx_audio(call->fax, pcm, SIP_FRAME_SAMPLES);
 			break;
@@ -374,13 +380,33 @@ sip_media_frame(struct sip_call *call)
 		if (call->fax_done || call->media != SIP_MEDIA_AUDIO)
 			return;
 		n = fax_session_tx_audio(call->fax, pcm, SIP_FRAME_SAMPLES);
-		if (n > 0)
+		if (n > 0 && fax_session_tx_signal(call->fax))
+			sip_media_sent(call);
+		if (n > 0 && call->line->opts.vad && !fax_session_tx_signal(call->fax)) {
+			/* RFC 3551 4.1: silence is not sent, its time passes, and
+			 * the marker bit flags the next talkspurt */
+			call->rtp_ts += (uint32_t)n;
+			call->rtp_marker = true;
+		} else if (n > 0)
 			sip_media_send_audio(call, pcm, n);
 	}
 	fax_session_tick(call->fax, SIP_FRAME_SAMPLES);
 }
 
 /* --- send ------------------------------------------------------------- */
+
+/*
+ * We sent a signal or a datagram: the call moves, for the dead-call check.
+ * Only once the far end has sent a T.30 frame: before that our CNG, CED or
+ * DIS going out proves nothing about the peer, which may be gone (or was
+ * never a fax machine, which T.30's T1 tells).
+ */
+static void
+sip_media_sent(struct sip_call *call)
+{
+	if (call->fax != NULL && fax_session_result(call->fax)->frames_rx > 0)
+		call->last_tx_ms = tmr_jiffies();
+}
 
 static void
 sip_media_send_audio(struct sip_call *call, const int16_t *pcm, int n)
@@ -400,7 +426,8 @@ sip_media_send_audio(struct sip_call *call, const int16_t *pcm, int n)
 	mb->pos = 0;
 	/* Encode the header now so the sequence number is fixed even if the
 	 * datagram is delayed (impairment) and sent out of order. */
-	if (rtp_encode(call->rtp, false, false, (uint8_t)pt, call->rtp_ts, mb) == 0) {
+	if (rtp_encode(call->rtp, false, call->rtp_marker, (uint8_t)pt, call->rtp_ts, mb) == 0) {
+		call->rtp_marker = false;
 		mb->pos = 0;
 		sip_media_output(call, rtp_sock(call->rtp), &call->rtp_dst, mb);
 	}
@@ -424,6 +451,7 @@ sip_media_cb_t38_tx(void *arg, const uint8_t *buf, int len, int count)
 		    len);
 		return;
 	}
+	sip_media_sent(call);
 	/* One datagram, one sequence number, sent count times (T.38 9.1). */
 	for (i = 0; i < (count > 0 ? count : 1); i++) {
 		mb = mbuf_alloc((size_t)n);
@@ -498,6 +526,15 @@ sip_media_cb_tone(void *arg, enum fax_tone tone)
 
 	log_debug("call=%s tone=%s", call->id, fax_tone_str(tone));
 	sip_call_want_t38(call);
+}
+
+static void
+sip_media_cb_page(void *arg, const struct fax_page_info *info)
+{
+	struct sip_call *call = arg;
+
+	log_info("call=%s page=%d rate=%d rows=%d bad_rows=%d ecm=%d", call->id, info->page,
+	    info->bit_rate, info->rows, info->bad_rows, info->ecm);
 }
 
 static void

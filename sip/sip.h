@@ -19,7 +19,10 @@
  *
  * Every call gets an id (12 hex digits) and one log line at its end:
  *   call=<id> dir=onramp|offramp ani= dnis= media=g711|t38 sip=<status>
- *   result= pages= rate= ecm= secs=
+ *   result= pages= [rate= ecm=] cause= [t30_phase= t30_code=] [t38_refused=]
+ *   secs= remote= reason=
+ * (rate and ecm only when a fax phase ran, the T.30 fields only when T.30
+ * failed).
  */
 #ifndef T37_SIP_H
 #define T37_SIP_H
@@ -40,7 +43,7 @@ struct sip_line;
 #define SIP_NUMBER_MAX 64
 #define SIP_IDENT_MAX 21             /* T.30 TSI/CSI: 20 characters */
 #define SIP_CALL_ID_MAX 16
-#define SIP_REASON_MAX 96
+#define SIP_REASON_MAX 160
 
 enum sip_t38_policy {
 	SIP_T38_OFF = 0,             /* G.711 only; a peer's T.38 offer gets 488 */
@@ -118,7 +121,11 @@ struct sip_line_options {
 	unsigned ntrunks;
 	unsigned udptl_redundancy;       /* 0..8, default 3 */
 	unsigned jitter_ms;              /* fixed playout delay, default 60 */
-	unsigned media_timeout_s;        /* hang up after no media (default 30) */
+	unsigned media_timeout_s;        /* dead-call check: after this long with
+	                                    no packet either way (default 30) an
+	                                    OPTIONS probes the peer; 0 = never */
+	unsigned probe_wait_ms;          /* no answer to that OPTIONS in this
+	                                    long: the call is dead (8000) */
 	unsigned max_call_s;             /* hang up after this (default 1800) */
 	unsigned ring_timeout_s;         /* outgoing: no answer -> CANCEL (60) */
 	unsigned reinvite_timeout_ms;    /* no answer to our T.38 re-INVITE ->
@@ -129,7 +136,15 @@ struct sip_line_options {
 	/* Impairment of our own outgoing RTP/UDPTL (t37fax --loss/--jitter). */
 	double tx_loss_pct;
 	unsigned tx_jitter_ms;
+	/* Test peers (t37fax): send no RTP while our audio is silence, as a
+	 * peer with voice activity detection does (--silent-rx); answer a
+	 * peer's T.38 re-INVITE with this status instead of accepting it
+	 * (--t38-refuse), SIP_T38_REFUSE_SILENT never to answer it. */
+	bool vad;
+	int t38_refuse;
 };
+
+#define SIP_T38_REFUSE_SILENT (-1)
 
 /* Fills the defaults named above; listen list empty. */
 void sip_line_options_init(struct sip_line_options *o);
@@ -149,6 +164,31 @@ enum sip_result {
 };
 
 const char *sip_result_name(enum sip_result r);   /* "ok", "busy" ... */
+
+/* Why a call ended, by the layer that ended it; the result says what was
+ * delivered (a partial call has the cause of its failure). */
+enum sip_cause {
+	SIP_CAUSE_NONE = 0,              /* the fax completed */
+	SIP_CAUSE_NOANSWER,              /* SIP: ring timeout (CANCEL), 408, 480 */
+	SIP_CAUSE_BUSY,                  /* SIP: 486, 600, or a local call limit */
+	SIP_CAUSE_REJECTED,              /* SIP: another final 4xx-6xx; sip_status */
+	SIP_CAUSE_MEDIA_REFUSED,         /* SIP: 488/415/606 to the INVITE: no
+	                                    fax media (T.38, G.711) in common */
+	SIP_CAUSE_SIP_TIMEOUT,           /* SIP: no response to the INVITE */
+	SIP_CAUSE_NETWORK,               /* transport error before an answer */
+	SIP_CAUSE_DEAD_CALL,             /* media: no packet either way and no
+	                                    answer to OPTIONS, or the dialog was
+	                                    lost (408/481/timeout in dialog) */
+	SIP_CAUSE_HANGUP,                /* SIP: the peer hung up (BYE) first */
+	SIP_CAUSE_NOT_FAX,               /* T.30: answered, but the far end never
+	                                    sent a T.30 frame */
+	SIP_CAUSE_T30,                   /* T.30: the procedure failed; t30_phase,
+	                                    t30_code and reason say how */
+	SIP_CAUSE_LOCAL,                 /* this side: file, ports, limits, call
+	                                    duration, shutdown */
+};
+
+const char *sip_cause_name(enum sip_cause c);     /* "none", "busy" ... */
 
 /* An outgoing fax call (offramp). Copied by sip_line_dial(). */
 struct sip_dial_request {
@@ -184,8 +224,16 @@ struct sip_event {
 	char rx_path[PATH_MAX];
 	char remote_ident[SIP_IDENT_MAX];    /* far TSI/CSI (peer data) */
 	enum sip_result result;
+	enum sip_cause cause;
 	int sip_status;                  /* final SIP status of the INVITE (200...) */
 	int t30_code;                    /* spandsp T30_ERR_*; 0 = OK */
+	char t30_phase;                  /* 'A'..'E': where T.30 was at the end;
+	                                    0 when no fax session ran */
+	bool fax_ran;                    /* a DCS was exchanged: rate and ecm
+	                                    describe the image transfer */
+	int t38_refused;                 /* our T.38 re-INVITE got this final
+	                                    status (SIP_T38_REFUSE_SILENT: no
+	                                    answer in time); 0 = not refused */
 	char reason[SIP_REASON_MAX];     /* human text for the result */
 	unsigned pages;                  /* confirmed pages */
 	unsigned pages_total;            /* offramp: pages in the file */

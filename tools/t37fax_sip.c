@@ -5,7 +5,9 @@
  *
  * Each finished call prints one line on stdout:
  *   call=ID result=ok|failed|busy|noanswer pages=N rate=N ecm=0|1 t38=0|1
- *   secs=N sip=STATUS [file=PATH] reason="..."
+ *   secs=N sip=STATUS cause=CAUSE [t30_phase=X t30_code=N] [file=PATH]
+ *   remote="..." reason="..."
+ * (rate and ecm are 0 when no fax phase ran).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -31,11 +33,14 @@ struct t37fax_answer_ctx {
 	char out_dir[PATH_MAX - 64];
 	char ident[SIP_IDENT_MAX];
 	bool busy, no_answer, ecm;
+	unsigned max_rate;
 };
 
 /* Table of contents. */
 static int t37fax_parse_pct(const char *s, double *out);
 static int t37fax_parse_uint(const char *s, unsigned max, unsigned *out);
+static int t37fax_parse_rate(const char *s, unsigned *out);
+static int t37fax_parse_refuse(const char *s, int *out);
 static const char *t37fax_result_word(enum sip_result r);
 static void t37fax_print_result(const struct sip_event *ev);
 static void t37fax_local_listen(const char *uri, char *out, size_t outsz);
@@ -72,6 +77,39 @@ t37fax_parse_uint(const char *s, unsigned max, unsigned *out)
 	return 0;
 }
 
+/* --max-rate: a T.30 modem rate. */
+static int
+t37fax_parse_rate(const char *s, unsigned *out)
+{
+	static const unsigned rates[] = { 2400, 4800, 7200, 9600, 12000, 14400 };
+	unsigned v, i;
+
+	if (t37fax_parse_uint(s, 14400, &v) < 0)
+		return -1;
+	for (i = 0; i < sizeof(rates) / sizeof(rates[0]); i++)
+		if (v == rates[i]) {
+			*out = v;
+			return 0;
+		}
+	return -1;
+}
+
+/* --t38-refuse: a final status 300..699, or "none" (never answer). */
+static int
+t37fax_parse_refuse(const char *s, int *out)
+{
+	unsigned v;
+
+	if (strcmp(s, "none") == 0) {
+		*out = SIP_T38_REFUSE_SILENT;
+		return 0;
+	}
+	if (t37fax_parse_uint(s, 699, &v) < 0 || v < 300)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
 /* The four words of the result line. */
 static const char *
 t37fax_result_word(enum sip_result r)
@@ -89,9 +127,12 @@ t37fax_print_result(const struct sip_event *ev)
 {
 	char reason[LOG_ESC_BUFSZ], csi[LOG_ESC_BUFSZ];
 
-	printf("call=%s result=%s pages=%u rate=%u ecm=%d t38=%d secs=%u sip=%d", ev->call_id,
-	    t37fax_result_word(ev->result), ev->pages, ev->rate, ev->ecm ? 1 : 0,
-	    ev->t38 ? 1 : 0, ev->secs, ev->sip_status);
+	printf("call=%s result=%s pages=%u rate=%u ecm=%d t38=%d secs=%u sip=%d cause=%s",
+	    ev->call_id, t37fax_result_word(ev->result), ev->pages, ev->rate, ev->ecm ? 1 : 0,
+	    ev->t38 ? 1 : 0, ev->secs, ev->sip_status, sip_cause_name(ev->cause));
+	if (ev->cause == SIP_CAUSE_T30 || ev->cause == SIP_CAUSE_NOT_FAX)
+		printf(" t30_phase=%c t30_code=%d", ev->t30_phase != 0 ? ev->t30_phase : '-',
+		    ev->t30_code);
 	if (ev->dir == SIP_DIR_ONRAMP && ev->pages > 0)
 		printf(" file=%s", ev->rx_path);
 	printf(" remote=%s reason=%s\n", log_str(csi, sizeof(csi), ev->remote_ident),
@@ -138,6 +179,7 @@ t37fax_send(int argc, char **argv)
 		{ "proxy", required_argument, NULL, 'P' },
 		{ "auth", required_argument, NULL, 'A' },
 		{ "calls", required_argument, NULL, 'C' },
+		{ "max-rate", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sip_line_options lo;
@@ -211,6 +253,13 @@ t37fax_send(int argc, char **argv)
 		case 'C':
 			if (t37fax_parse_uint(optarg, T37FAX_MAX_CALLS, &calls) < 0 || calls == 0) {
 				fprintf(stderr, "t37fax send: --calls wants 1..%d\n", T37FAX_MAX_CALLS);
+				return 2;
+			}
+			break;
+		case 'R':
+			if (t37fax_parse_rate(optarg, &req.fax.max_rate) < 0) {
+				fprintf(stderr, "t37fax send: --max-rate wants 2400, 4800, 7200, "
+				    "9600, 12000 or 14400\n");
 				return 2;
 			}
 			break;
@@ -315,6 +364,7 @@ t37fax_answer_route(const struct sip_call_info *info, struct sip_route_decision 
 	snprintf(d->rx_path, sizeof(d->rx_path), "%s/%s.tif", ctx->out_dir, info->call_id);
 	snprintf(d->fax.ident, sizeof(d->fax.ident), "%s", ctx->ident);
 	d->fax.ecm = ctx->ecm;
+	d->fax.max_rate = ctx->max_rate;
 }
 
 static int
@@ -339,6 +389,9 @@ t37fax_answer(int argc, char **argv)
 		{ "no-ecm", no_argument, NULL, 'E' },
 		{ "loss", required_argument, NULL, 'l' },
 		{ "jitter", required_argument, NULL, 'j' },
+		{ "max-rate", required_argument, NULL, 'R' },
+		{ "silent-rx", no_argument, NULL, 'S' },
+		{ "t38-refuse", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct t37fax_answer_ctx ctx;     /* read by the line thread */
@@ -388,6 +441,21 @@ t37fax_answer(int argc, char **argv)
 		case 'j':
 			if (t37fax_parse_uint(optarg, 1000, &lo.tx_jitter_ms) < 0) {
 				fprintf(stderr, "t37fax answer: --jitter wants 0..1000 ms\n");
+				return 2;
+			}
+			break;
+		case 'R':
+			if (t37fax_parse_rate(optarg, &ctx.max_rate) < 0) {
+				fprintf(stderr, "t37fax answer: --max-rate wants 2400, 4800, 7200, "
+				    "9600, 12000 or 14400\n");
+				return 2;
+			}
+			break;
+		case 'S': lo.vad = true; break;
+		case 'F':
+			if (t37fax_parse_refuse(optarg, &lo.t38_refuse) < 0) {
+				fprintf(stderr, "t37fax answer: --t38-refuse wants a status "
+				    "300..699 or none\n");
 				return 2;
 			}
 			break;

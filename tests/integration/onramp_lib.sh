@@ -29,6 +29,9 @@ onramp_conf() {
     {
         echo "hostname gw1.example.com"
         echo "spool $T/spool"
+        # the SMTP listener on a free port, not the default 25 that
+        # another daemon on the machine may hold
+        echo "mta receive listen 127.0.0.1 $(free_port)"
         echo "mta send postmaster postmaster@example.com"
         echo "mta send subject Incoming Fax"
         echo "mta send with-subject both"

@@ -69,12 +69,18 @@ echo "ok: -t reports every error as file:line and exits 1"
 # ---- a running daemon ----
 user_line=""
 [ "$(id -u)" -eq 0 ] && user_line="user nobody"
+# listeners on free ports, not the defaults (25, 5060) that another daemon
+# on the machine may hold
+smtp_port=$(free_port); sip_port=$(free_port)
 write_conf() {   # write_conf EXTRA-LINE
     cat > "$T/gw.conf" <<EOF
 hostname gw.example.com
 spool $T/spool
 $user_line
 $1
+mta receive listen 127.0.0.1 $smtp_port
+sip
+ listen udp 127.0.0.1 $sip_port
 EOF
     chmod 644 "$T/gw.conf"
 }

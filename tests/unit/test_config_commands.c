@@ -39,6 +39,7 @@ CHECK(defaults,
     c->sip.t38 == CONFIG_T38_ON && c->sip.n_codecs == 2 &&
     c->sip.codecs[0] == CONFIG_CODEC_PCMU && c->sip.codecs[1] == CONFIG_CODEC_PCMA &&
     c->sip.rtp_min == 16384 && c->sip.rtp_max == 32767 && c->sip.max_calls == 30 &&
+    c->sip.media_timeout == 30 &&
     c->n_trunks == 0 && c->mta_send.n_servers == 0 && c->mta_send.maildir[0] == '\0' &&
     S(c->mta_send.mail_from.username, "fax") &&
     S(c->mta_send.mail_from.hostname, c->hostname) && !c->mta_send.mail_from.use_ani &&
@@ -88,6 +89,7 @@ CHECK(sip_codec2, c->sip.n_codecs == 2 && c->sip.codecs[0] == CONFIG_CODEC_PCMA 
     c->sip.codecs[1] == CONFIG_CODEC_PCMU)
 CHECK(sip_codec1, c->sip.n_codecs == 1 && c->sip.codecs[0] == CONFIG_CODEC_PCMU)
 CHECK(sip_rtp, c->sip.rtp_min == 10000 && c->sip.rtp_max == 10999 && c->sip.max_calls == 100)
+CHECK(sip_media_timeout, c->sip.media_timeout == 5)
 CHECK(trunk_full, c->n_trunks == 1 && S(c->trunks[0].name, "pstn") &&
     S(c->trunks[0].proxy, "sip:gw.example.com:5060") && S(c->trunks[0].auth_user, "u") &&
     S(c->trunks[0].auth_password, "p w") && c->trunks[0].do_register &&
@@ -244,6 +246,7 @@ static const struct {
 	{ "sip\n codec pcma pcmu", sip_codec2 },
 	{ "sip\n codec g711ulaw", sip_codec1 },
 	{ "sip\n rtp-ports 10000 10999\n max-calls 100", sip_rtp },
+	{ "sip\n media-timeout 5", sip_media_timeout },
 	{ "trunk pstn\n proxy sip:gw.example.com:5060\n auth u \"p w\"\n register 600\n"
 	  " max-calls 4\n t38 off", trunk_full },
 	{ "sip\n t38 immediate\ntrunk a\n proxy sip:x\ntrunk b\n proxy sips:y\n t38 off",

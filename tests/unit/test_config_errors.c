@@ -89,6 +89,8 @@ static const struct {
 	{ "sip\n rtp-ports 20000 20009\n max-calls 30",
 	  { "t:3: sip rtp-ports 20000-20009 hold 5 calls, fewer than max-calls 30" } },
 	{ "sip\n max-calls 0", { "t:2: max-calls 0 is out of range (1-10000)" } },
+	{ "sip\n media-timeout 4", { "t:2: media-timeout 4 is out of range (5-3600)" } },
+	{ "sip\n media-timeout 30s", { "t:2: '30s' is not a number (media-timeout)" } },
 	/* trunk */
 	{ "trunk a/b", { "t:1: bad trunk name 'a/b' (letters, digits, '.', '_', '-')" } },
 	{ "trunk a\n proxy sip:x\ntrunk a\n proxy sip:y\n max-calls -1",

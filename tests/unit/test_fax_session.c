@@ -317,6 +317,13 @@ START_TEST(test_fax_back_to_back)
 	ck_assert_int_eq(p.phase_b_ecm, combos[_i].ecm);
 	ck_assert_int_eq(p.phase_b_rate, tr->bit_rate);
 	ck_assert_str_eq(tr->remote_ident, "+1 555 0199");
+	/* Both followed T.30 to the release, having heard each other. */
+	ck_assert_int_eq(tr->phase, FAX_PHASE_E);
+	ck_assert_int_eq(rr->phase, FAX_PHASE_E);
+	ck_assert_int_eq(tr->negotiated, 1);
+	ck_assert_int_eq(rr->negotiated, 1);
+	ck_assert_int_gt(tr->frames_rx, 0);
+	ck_assert_int_gt(rr->frames_rx, 0);
 	rate = tr->bit_rate;
 	switch (combos[_i].modems) {
 	case FAX_MODEM_V27TER:
@@ -374,6 +381,11 @@ START_TEST(test_fax_partial_receive)
 	ck_assert_int_ne(tr->status, FAX_STATUS_OK);
 	ck_assert_int_lt(tr->pages_tx, 4);
 	ck_assert_int_eq(tr->pages_in_file, 4);
+	/* The sender was sending or confirming a page when the call went. */
+	ck_assert_msg(tr->phase == FAX_PHASE_C || tr->phase == FAX_PHASE_D,
+	    "phase %s", fax_phase_str(tr->phase));
+	ck_assert_int_eq(tr->negotiated, 1);
+	ck_assert_int_gt(tr->bit_rate, 0);
 	ck_assert_int_eq(p.done_calls[0], 1);
 	ck_assert_int_eq(p.done_calls[1], 1);
 	pair_close(&p);
@@ -638,6 +650,14 @@ START_TEST(test_fax_watchdog)
 	r = fax_session_result(s);
 	ck_assert_str_eq(fax_status_str(r->status), "timeout");
 	ck_assert_int_eq(wd_done, 1);
+	/* No fax phase ran: no rate to report, and the far end never spoke
+	 * T.30 (spandsp's statistics alone would say 14400). Our own DIS
+	 * went out: phase B. */
+	ck_assert_int_eq(r->negotiated, 0);
+	ck_assert_int_eq(r->bit_rate, 0);
+	ck_assert_int_eq(r->ecm, 0);
+	ck_assert_int_eq(r->frames_rx, 0);
+	ck_assert_int_eq(r->phase, FAX_PHASE_B);
 	if (idle) {
 		ck_assert_uint_ge(r->duration_ms, 4000);
 		ck_assert_uint_le(r->duration_ms, 4100);
@@ -652,6 +672,41 @@ START_TEST(test_fax_watchdog)
 	fax_session_tick(s, FAX_BLOCK_SAMPLES);
 	ck_assert_int_eq(wd_done, 1);
 	fax_session_free(s);
+}
+END_TEST
+
+/* Our outgoing audio says when it carries a signal: CNG bursts (0.5 s on,
+ * 3 s off, T.30 5.2.1) from a caller nobody answers. */
+START_TEST(test_fax_tx_signal)
+{
+	struct fax_session_options o;
+	struct fax_session *s;
+	struct ft_page **doc = make_doc(ft_path("s.tif"), 1, 2);
+	int16_t a[FAX_BLOCK_SAMPLES];
+	char err[200];
+	int i, on = 0, off = 0;
+
+	fax_session_options_init(&o);
+	o.calling_party = 1;
+	o.tx_tiff = ft_path("s.tif");
+	s = fax_session_new(&o, NULL, NULL, err, sizeof(err));
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(fax_session_tx_signal(s), 0);
+	for (i = 0; i < 200; i++) {	/* 4 s */
+		fax_session_tx_audio(s, a, FAX_BLOCK_SAMPLES);
+		if (fax_session_tx_signal(s))
+			on++;
+		else
+			off++;
+		fax_session_rx_lost(s, FAX_BLOCK_SAMPLES);
+		fax_session_tick(s, FAX_BLOCK_SAMPLES);
+	}
+	ck_assert_int_ge(on, 20);	/* at least one burst */
+	ck_assert_int_ge(off, 140);	/* and its pause */
+	fax_session_free(s);
+	ck_assert_str_eq(fax_phase_str(FAX_PHASE_D), "D");
+	ck_assert_str_eq(fax_phase_words(FAX_PHASE_C), "page transfer");
+	free_doc(doc, 1);
 }
 END_TEST
 
@@ -749,6 +804,7 @@ suite_fax_session(void)
 	tcase_add_loop_test(tc, test_fax_t38_options, 0, 2);
 	tcase_add_test(tc, test_fax_tone_detector);
 	tcase_add_loop_test(tc, test_fax_watchdog, 0, 4);
+	tcase_add_test(tc, test_fax_tx_signal);
 	tcase_add_test(tc, test_fax_bad_options);
 	tcase_add_test(tc, test_fax_max_speed);
 	tcase_add_test(tc, test_fax_result_format);

@@ -113,26 +113,83 @@ END_TEST
 
 static const struct {
 	enum sip_result result;
+	enum sip_cause cause;       /* NONE: an event from before causes */
 	int sip_status;
 	unsigned pages, total;
+	char phase;                 /* T.30 phase, 0: none ran */
+	int t38_refused;
+	const char *reason;         /* NULL: a default per result */
 	enum gw_call_outcome outcome;
 	const char *status;
-	const char *diag;   /* substring, NULL: no diagnostic */
+	const char *diag;           /* substring, NULL: no diagnostic */
+	const char *words;          /* exact, NULL: none */
+	int no_step;
 } result_cases[] = {
-	{ SIP_RESULT_OK, 200, 3, 3, GW_CALL_OK, NULL, NULL },
-	{ SIP_RESULT_OK, 200, 2, 3, GW_CALL_FAILED, NULL, "only 2 of 3 pages" },
-	{ SIP_RESULT_PARTIAL, 200, 1, 3, GW_CALL_FAILED, NULL, "1 of 3 pages confirmed" },
-	{ SIP_RESULT_FAILED, 200, 0, 3, GW_CALL_FAILED, NULL, "T.30 error 49" },
-	{ SIP_RESULT_BUSY, 486, 0, 3, GW_CALL_BUSY, NULL, "SIP 486 Reason" },
-	{ SIP_RESULT_NOANSWER, 0, 0, 3, GW_CALL_NOANSWER, NULL, "no answer" },
-	{ SIP_RESULT_REJECTED, 404, 0, 3, GW_CALL_PERMANENT, "5.1.1", "SIP 404" },
-	{ SIP_RESULT_REJECTED, 484, 0, 3, GW_CALL_PERMANENT, "5.1.1", "SIP 484" },
-	{ SIP_RESULT_REJECTED, 603, 0, 3, GW_CALL_PERMANENT, "5.7.1", "SIP 603 Decline" },
-	{ SIP_RESULT_REJECTED, 403, 0, 3, GW_CALL_PERMANENT, "5.7.1", "SIP 403" },
-	{ SIP_RESULT_REJECTED, 600, 0, 3, GW_CALL_BUSY, NULL, "SIP 600" },
-	{ SIP_RESULT_REJECTED, 480, 0, 3, GW_CALL_NOANSWER, NULL, "SIP 480" },
-	{ SIP_RESULT_REJECTED, 488, 0, 3, GW_CALL_FAILED, NULL, "SIP 488" },
-	{ SIP_RESULT_REJECTED, 503, 0, 3, GW_CALL_FAILED, NULL, "SIP 503" },
+	{ SIP_RESULT_OK, 0, 200, 3, 3, 'E', 0, NULL, GW_CALL_OK, NULL, NULL, NULL, 0 },
+	{ SIP_RESULT_OK, 0, 200, 2, 3, 'E', 0, NULL, GW_CALL_FAILED, NULL, "only 2 of 3 pages",
+	  "the remote fax machine did not confirm every page", 0 },
+	{ SIP_RESULT_PARTIAL, 0, 200, 1, 3, 0, 0, NULL, GW_CALL_FAILED, NULL,
+	  "1 of 3 pages confirmed", NULL, 0 },
+	{ SIP_RESULT_FAILED, 0, 200, 0, 3, 0, 0, NULL, GW_CALL_FAILED, NULL, "T.30 error 49",
+	  NULL, 0 },
+	{ SIP_RESULT_BUSY, 0, 486, 0, 3, 0, 0, NULL, GW_CALL_BUSY, NULL, "SIP 486: Reason",
+	  "the line was busy", 0 },
+	{ SIP_RESULT_NOANSWER, 0, 0, 0, 3, 0, 0, NULL, GW_CALL_NOANSWER, NULL, "no answer",
+	  "nobody answered", 0 },
+	{ SIP_RESULT_REJECTED, 0, 404, 0, 3, 0, 0, NULL, GW_CALL_PERMANENT, "5.1.1", "SIP 404",
+	  NULL, 0 },
+	{ SIP_RESULT_REJECTED, 0, 484, 0, 3, 0, 0, NULL, GW_CALL_PERMANENT, "5.1.1", "SIP 484",
+	  NULL, 0 },
+	{ SIP_RESULT_REJECTED, 0, 603, 0, 3, 0, 0, "603 Decline", GW_CALL_PERMANENT, "5.7.1",
+	  "SIP 603 Decline", "the called side declined the call", 0 },
+	{ SIP_RESULT_REJECTED, 0, 403, 0, 3, 0, 0, NULL, GW_CALL_PERMANENT, "5.7.1", "SIP 403",
+	  "the telephone network refused the call", 0 },
+	{ SIP_RESULT_REJECTED, 0, 600, 0, 3, 0, 0, NULL, GW_CALL_BUSY, NULL, "SIP 600", NULL, 0 },
+	{ SIP_RESULT_REJECTED, 0, 480, 0, 3, 0, 0, NULL, GW_CALL_NOANSWER, NULL, "SIP 480", NULL,
+	  0 },
+	{ SIP_RESULT_REJECTED, 0, 488, 0, 3, 0, 0, NULL, GW_CALL_FAILED, NULL, "SIP 488", NULL,
+	  0 },
+	{ SIP_RESULT_REJECTED, 0, 503, 0, 3, 0, 0, NULL, GW_CALL_FAILED, NULL, "SIP 503",
+	  "the telephone network could not connect the call", 0 },
+	/* with the line's cause */
+	{ SIP_RESULT_FAILED, SIP_CAUSE_SIP_TIMEOUT, 0, 0, 3, 0, 0,
+	  "no response to INVITE (SIP timeout)", GW_CALL_FAILED, NULL,
+	  "SIP timeout: no response to INVITE", "the telephone network did not respond "
+	  "to the call", 1 },
+	{ SIP_RESULT_FAILED, SIP_CAUSE_NETWORK, 0, 0, 3, 0, 0, "network: Connection refused",
+	  GW_CALL_FAILED, NULL, "network: Connection refused",
+	  "the gateway could not reach the telephone network", 1 },
+	{ SIP_RESULT_REJECTED, SIP_CAUSE_MEDIA_REFUSED, 488, 0, 3, 0, 0,
+	  "488 Not Acceptable Here", GW_CALL_FAILED, NULL, "SIP 488 Not Acceptable Here",
+	  "the called side could not take a fax connection", 0 },
+	{ SIP_RESULT_PARTIAL, SIP_CAUSE_DEAD_CALL, 200, 2, 4, 'C', 0,
+	  "dead call: no media either way for 30 s, no answer to OPTIONS in 8000 ms",
+	  GW_CALL_FAILED, NULL, "media: dead call: no media either way for 30 s",
+	  "the connection was lost during the call", 0 },
+	{ SIP_RESULT_FAILED, SIP_CAUSE_HANGUP, 200, 0, 3, 'B', 0,
+	  "peer hung up in T.30 phase B (negotiation)", GW_CALL_FAILED, NULL,
+	  "SIP BYE: peer hung up in T.30 phase B",
+	  "the remote side hung up before the fax was complete", 0 },
+	{ SIP_RESULT_FAILED, SIP_CAUSE_NOT_FAX, 200, 0, 3, 'B', 0,
+	  "Timed out waiting for the first message", GW_CALL_NOANSWER, NULL,
+	  "T.30 phase B code 49: Timed out waiting for the first message (no T.30 frame",
+	  "the number answered, but not as a fax machine", 0 },
+	{ SIP_RESULT_PARTIAL, SIP_CAUSE_T30, 200, 1, 3, 'D', 488,
+	  "No response after sending a page", GW_CALL_FAILED, NULL,
+	  "T.30 phase D code 49: No response after sending a page; 1 of 3 pages confirmed; "
+	  "T.38 refused (488), G.711 used", "the receiving fax machine did not confirm a page",
+	  0 },
+	{ SIP_RESULT_FAILED, SIP_CAUSE_T30, 200, 0, 3, 'B', SIP_T38_REFUSE_SILENT,
+	  "Received bad response to DCS or training", GW_CALL_FAILED, NULL,
+	  "T.30 phase B code 49: Received bad response to DCS or training; T.38 re-INVITE "
+	  "unanswered, G.711 used", "the fax machines could not agree on how to send the fax",
+	  0 },
+	{ SIP_RESULT_FAILED, SIP_CAUSE_T30, 200, 0, 3, 'C', 0, "Far end not ready",
+	  GW_CALL_FAILED, NULL, "T.30 phase C", "the connection failed while a page was being "
+	  "sent", 0 },
+	{ SIP_RESULT_FAILED, SIP_CAUSE_LOCAL, 200, 0, 3, 'C', 0, "maximum call duration",
+	  GW_CALL_FAILED, NULL, "gateway: maximum call duration",
+	  "the gateway could not complete the call", 1 },
 };
 
 START_TEST(test_call_result)
@@ -143,17 +200,19 @@ START_TEST(test_call_result)
 
 	memset(&ev, 0, sizeof(ev));
 	ev.result = result_cases[_i].result;
+	ev.cause = result_cases[_i].cause;
 	ev.sip_status = result_cases[_i].sip_status;
 	ev.pages = result_cases[_i].pages;
 	ev.pages_total = result_cases[_i].total;
+	ev.t30_phase = result_cases[_i].phase;
+	ev.t38_refused = result_cases[_i].t38_refused;
 	ev.t30_code = 49;
 	ev.secs = 40;
 	g_strlcpy(ev.remote_ident, "+1 919 555 1234", sizeof(ev.remote_ident));
-	g_strlcpy(ev.reason, ev.result == SIP_RESULT_NOANSWER ? "no answer" :
+	g_strlcpy(ev.reason, result_cases[_i].reason != NULL ? result_cases[_i].reason :
+	    ev.result == SIP_RESULT_NOANSWER ? "no answer" :
 	    ev.result == SIP_RESULT_FAILED ? "The call dropped prematurely" : "Reason",
 	    sizeof(ev.reason));
-	if (ev.sip_status == 603)   /* the line's form: the code leads the reason */
-		g_strlcpy(ev.reason, "603 Decline", sizeof(ev.reason));
 	gw_offramp_call_result(&ev, &res, diag, sizeof(diag));
 	ck_assert_int_eq(res.outcome, result_cases[_i].outcome);
 	if (result_cases[_i].status != NULL)
@@ -166,6 +225,9 @@ START_TEST(test_call_result)
 		ck_assert_ptr_nonnull(res.diag);
 		ck_assert_msg(strstr(res.diag, result_cases[_i].diag) != NULL, "diag: %s", res.diag);
 	}
+	if (result_cases[_i].words != NULL)
+		ck_assert_str_eq(res.words, result_cases[_i].words);
+	ck_assert_int_eq(res.no_step, result_cases[_i].no_step);
 	ck_assert_uint_eq(res.pages_sent, result_cases[_i].pages);
 	ck_assert_uint_eq(res.duration, 40);
 	ck_assert_str_eq(res.csi, "+1 919 555 1234");

@@ -272,7 +272,8 @@ START_TEST(test_recover)
 	ck_assert_uint_eq(r.count[GW_FAIL_FAILURE], 1);
 	ck_assert_uint_eq(r.level, GW_STEP_NONE);          /* not the fax's fault */
 	ck_assert_int_eq(r.next_at, T0 + 100 + GW_RETRY_FAILURE_DELAY);
-	ck_assert_str_eq(r.diag, "the gateway restarted during the call");
+	ck_assert_str_eq(r.diag, "gateway: restarted during the call");
+	ck_assert_str_eq(gw_retry_reason(&r), "the gateway restarted during the call");
 
 	/* A crash loop ends: the lost calls count. */
 	gw_retry_dial(&r, r.next_at);
@@ -538,6 +539,126 @@ START_TEST(test_codec_rejects)
 }
 END_TEST
 
+/* Every field at its longest, every byte needing xtext: it still fits. */
+START_TEST(test_codec_longest)
+{
+	struct gw_rcpt_retry r, back;
+	char line[GW_RETRY_ENC_MAX];
+
+	gw_retry_init(&r, GW_NOTIFY_FAILURE, T0);
+	memset(r.diag, '+', sizeof(r.diag) - 1);
+	memset(r.csi, '=', sizeof(r.csi) - 1);
+	memset(r.why, '+', sizeof(r.why) - 1);
+	snprintf(r.status, sizeof(r.status), "4.4.2");
+	r.next_at = (time_t)1 << 40;
+	r.last_attempt = (time_t)1 << 40;
+	r.attempts = r.count[0] = r.count[1] = r.count[2] = 100000;
+	r.pages_sent = r.pages_total = 100000;
+	r.duration = 1u << 31;
+	r.why_same = 100000;
+	ck_assert_int_gt(gw_retry_encode(&r, line, sizeof(line)), 0);
+	ck_assert_int_eq(gw_retry_decode(line, &back), 0);
+	ck_assert_mem_eq(&r, &back, sizeof(r));
+}
+END_TEST
+
+/* The words of the last call's cause reach the DSN, and survive the
+ * spool; a record written before they existed (v=1) still loads. */
+START_TEST(test_codec_why)
+{
+	struct gw_retry_policy p;
+	struct gw_call_params base = P_FULL;
+	struct gw_call_result res = result_for('F');
+	struct gw_rcpt_retry r, back;
+	struct mime_dsn_rcpt d;
+	char line[GW_RETRY_ENC_MAX];
+
+	gw_retry_policy_default(&p);
+	gw_retry_init(&r, GW_NOTIFY_FAILURE, T0);
+	gw_retry_dial(&r, T0);
+	res.diag = "T.30 phase D code 52: No response after sending a page";
+	res.words = "the receiving fax machine did not confirm a page";
+	gw_retry_result(&r, &p, &base, &res, T0, T0 + 40);
+	ck_assert_str_eq(gw_retry_reason(&r), res.words);
+	ck_assert_int_gt(gw_retry_encode(&r, line, sizeof(line)), 0);
+	ck_assert_ptr_nonnull(strstr(line, "v=2 "));
+	ck_assert_int_eq(gw_retry_decode(line, &back), 0);
+	ck_assert_str_eq(back.why, res.words);
+	memset(&d, 0, sizeof(d));
+	gw_retry_dsn_rcpt(&back, &p, T0, &d);
+	ck_assert_str_eq(d.reason, res.words);
+	ck_assert_str_eq(d.diagnostic, res.diag);
+	/* v=1: no why=, the class's words */
+	ck_assert_int_eq(gw_retry_decode("v=1 phase=0 notify=2 att=1 busy=0 noans=0 fail=1 "
+	    "level=1 lastc=2 perm=0 next=1 last=5 pages=0/1 dur=9 flags=000 st=4.4.2 "
+	    "diag=T.30 csi=", &back), 0);
+	ck_assert_str_eq(back.why, "");
+	ck_assert_str_eq(gw_retry_reason(&back),
+	    "the fax transfer failed or the call was dropped");
+	/* v=2 needs why=, v=1 must not have it */
+	ck_assert_int_eq(gw_retry_decode("v=2 phase=0 notify=2 att=1 busy=0 noans=0 fail=1 "
+	    "level=1 lastc=2 perm=0 next=1 last=5 pages=0/1 dur=9 flags=000 st=4.4.2 "
+	    "diag=T.30 csi=", &back), -1);
+	ck_assert_int_eq(gw_retry_decode("v=1 phase=0 notify=2 att=1 busy=0 noans=0 fail=1 "
+	    "level=1 lastc=2 perm=0 next=1 last=5 pages=0/1 dur=9 flags=000 st=4.4.2 "
+	    "diag=T.30 csi= same=1 why=x", &back), -1);
+	ck_assert_int_eq(gw_retry_decode("v=2 phase=0 notify=2 att=1 busy=0 noans=0 fail=1 "
+	    "level=1 lastc=2 perm=0 next=1 last=5 pages=0/1 dur=9 flags=000 st=4.4.2 "
+	    "diag=T.30 csi= same=x why=x", &back), -1);
+}
+END_TEST
+
+/* "on all 3 attempts" only when all three ended for the same reason. */
+START_TEST(test_why_same)
+{
+	struct gw_retry_policy p;
+	struct gw_call_params base = P_FULL;
+	struct gw_call_result res = result_for('F');
+	struct gw_rcpt_retry r;
+	struct mime_dsn_rcpt d;
+	static const char *const words[2][3] = {
+		{ "the line went dead", "the line went dead", "the line went dead" },
+		{ "the line went dead", "a T.30 failure", "the line went dead" },
+	};
+	int i;
+
+	gw_retry_policy_default(&p);
+	gw_retry_init(&r, GW_NOTIFY_FAILURE, T0);
+	for (i = 0; i < 3; i++) {
+		gw_retry_dial(&r, r.next_at);
+		res.words = words[_i][i];
+		gw_retry_result(&r, &p, &base, &res, T0, r.next_at + 40);
+	}
+	ck_assert_int_eq(r.phase, GW_RCPT_FAILED);
+	memset(&d, 0, sizeof(d));
+	gw_retry_dsn_rcpt(&r, &p, T0, &d);
+	ck_assert_uint_eq(d.attempts, 3);
+	ck_assert_uint_eq(d.attempts_same, _i == 0 ? 3 : 1);
+}
+END_TEST
+
+/* A failure that says nothing about the fax media (no SIP answer, the
+ * network) is retried without stepping down. */
+START_TEST(test_no_step)
+{
+	struct gw_retry_policy p;
+	struct gw_call_params base = P_FULL;
+	struct gw_call_result res = result_for('F');
+	struct gw_rcpt_retry r;
+
+	gw_retry_policy_default(&p);
+	gw_retry_init(&r, GW_NOTIFY_FAILURE, T0);
+	gw_retry_dial(&r, T0);
+	res.no_step = 1;
+	ck_assert_int_eq(gw_retry_result(&r, &p, &base, &res, T0, T0 + 40), GW_RETRY_AGAIN);
+	ck_assert_uint_eq(r.level, GW_STEP_NONE);
+	gw_retry_dial(&r, r.next_at);
+	res.no_step = 0;
+	ck_assert_int_eq(gw_retry_result(&r, &p, &base, &res, T0, T0 + 200), GW_RETRY_AGAIN);
+	ck_assert_uint_eq(r.level, GW_STEP_G711);
+}
+END_TEST
+
 START_TEST(test_codec_accepts_minimal)
 {
 	struct gw_rcpt_retry r;
@@ -573,6 +694,10 @@ suite_gw_retry(void)
 	tcase_add_test(tk, test_codec_roundtrip);
 	tcase_add_loop_test(tk, test_codec_rejects, 0, G_N_ELEMENTS(bad_records));
 	tcase_add_test(tk, test_codec_accepts_minimal);
+	tcase_add_test(tk, test_codec_longest);
+	tcase_add_test(tk, test_codec_why);
+	tcase_add_test(tk, test_no_step);
+	tcase_add_loop_test(tk, test_why_same, 0, 2);
 	suite_add_tcase(s, tk);
 	return s;
 }

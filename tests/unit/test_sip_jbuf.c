@@ -130,6 +130,55 @@ START_TEST(test_sip_jb_new_stream)
 }
 END_TEST
 
+/* A peer with voice activity detection (RFC 3551 4.1): it sends nothing
+ * for 10 frames but its timestamp runs on, and the next packet carries the
+ * next sequence number. It plays after the gap, in time; nothing is late
+ * and the buffer does not restart. */
+START_TEST(test_sip_jb_silence_suppression)
+{
+	struct sip_jb jb;
+	uint8_t f[160];
+	int b, i;
+	uint16_t s;
+
+	ck_assert_int_eq(sip_jb_init(&jb, 3, 160), 0);
+	/* one packet per tick, as they arrive in real time */
+	for (s = 100; s < 110; s++) {
+		memset(f, s & 0xff, sizeof(f));
+		ck_assert_int_eq(sip_jb_put(&jb, SSRC, s, 8000u + 160u * s, f, sizeof(f)),
+		    SIP_JB_STORED);
+		get(&jb, &b);
+	}
+	for (i = 0; i < 10; i++)             /* silence: no packet */
+		ck_assert_int_eq(get(&jb, &b), i < 3 ? SIP_JB_FRAME :   /* 107..109 */
+		    i < 3 + SIP_JB_PAUSE_FRAMES ? SIP_JB_LOST : SIP_JB_SILENT);
+	for (s = 110; s < 120; s++) {
+		memset(f, s & 0xff, sizeof(f));
+		ck_assert_int_eq(sip_jb_put(&jb, SSRC, s, 8000u + 160u * (s + 10), f,
+		    sizeof(f)), SIP_JB_STORED);
+		/* each plays the fixed delay (3 ticks) after it arrived; the
+		 * 10 frames of the gap play before the first: 5 lost, then the
+		 * pause is silence, and once 110 is in, the rest are lost */
+		if (s < 113) {
+			ck_assert_int_eq(get(&jb, &b), SIP_JB_LOST);
+		} else {
+			ck_assert_int_eq(get(&jb, &b), SIP_JB_FRAME);
+			ck_assert_int_eq(b, (s - 3) & 0xff);
+		}
+	}
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(get(&jb, &b), SIP_JB_FRAME);
+		ck_assert_int_eq(b, (117 + i) & 0xff);
+	}
+	ck_assert_uint_eq(jb.late, 0);
+	ck_assert_uint_eq(jb.restarts, 0);
+	ck_assert_uint_eq(jb.played, 20);
+	ck_assert_uint_eq(jb.lost, 8);
+	ck_assert_uint_eq(jb.silent, 2);
+	sip_jb_free(&jb);
+}
+END_TEST
+
 /* The sender stalled and its packets now arrive behind the playout clock
  * for good: after SIP_JB_LATE_RESYNC late ones, playout re-anchors. */
 START_TEST(test_sip_jb_late_run_resyncs)
@@ -199,6 +248,7 @@ suite_sip_jbuf(void)
 	tcase_add_test(tc, test_sip_jb_wrap);
 	tcase_add_test(tc, test_sip_jb_new_stream);
 	tcase_add_test(tc, test_sip_jb_late_run_resyncs);
+	tcase_add_test(tc, test_sip_jb_silence_suppression);
 	tcase_add_test(tc, test_sip_jb_longer_frames);
 	suite_add_tcase(s, tc);
 	return s;

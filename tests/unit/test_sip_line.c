@@ -1,7 +1,9 @@
 /* Session tests for sip/line and sip/call: a real line thread on
  * loopback, driven with hand-written SIP requests over UDP. Covers the
  * route callback and number extraction, 404 / 486 / 488, OPTIONS, the call
- * limit, the events and sip_line_stop() ending a ringing call. */
+ * limit, the events and sip_line_stop() ending a ringing call. What ends
+ * an answered call (dead-call probe, refused re-INVITEs) is in
+ * test_sip_watch.c. */
 #include <check.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -14,6 +16,7 @@
 #include <unistd.h>
 
 #include "sip/sip.h"
+#include "tests/unit/sip_test_util.h"
 
 static pthread_mutex_t seen_lock = PTHREAD_MUTEX_INITIALIZER;
 static char seen_dnis[SIP_NUMBER_MAX], seen_ani[SIP_NUMBER_MAX], seen_rdnis[SIP_NUMBER_MAX];
@@ -41,24 +44,6 @@ route(const struct sip_call_info *info, struct sip_route_decision *d, void *arg)
 	} else {
 		d->action = SIP_ROUTE_REJECT_NOT_FOUND;
 	}
-}
-
-/* A UDP port free right now on 127.0.0.1. */
-static int
-free_port(void)
-{
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0), port;
-
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	getsockname(fd, (struct sockaddr *)&a, &len);
-	port = ntohs(a.sin_port);
-	close(fd);
-	return port;
 }
 
 struct client {
@@ -149,7 +134,7 @@ START_TEST(test_sip_line_answer_side)
 	struct sip_event *ev;
 	struct client c;
 	char resp[4096];
-	int port = free_port();
+	int port = st_free_port();
 
 	sip_line_options_init(&o);
 	snprintf(o.listen_udp[0], sizeof(o.listen_udp[0]), "127.0.0.1:%d", port);
@@ -240,7 +225,7 @@ START_TEST(test_sip_line_dial_limits)
 	struct sip_event *ev;
 	struct client peer;
 	char buf[4096];
-	int port = free_port();
+	int port = st_free_port();
 
 	client_open(&peer, 0);          /* a "trunk" that never answers */
 	sip_line_options_init(&o);
@@ -281,96 +266,14 @@ START_TEST(test_sip_line_dial_limits)
 }
 END_TEST
 
-/* Copies header `name` (through CRLF) from msg into out. */
-static void
-header(const char *msg, const char *name, char *out, size_t outsz)
-{
-	const char *h = strstr(msg, name), *e;
-
-	ck_assert_msg(h != NULL, "no %s in %.60s", name, msg);
-	e = strstr(h, "\r\n");
-	snprintf(out, outsz, "%.*s", (int)(e - h), h);
-}
-
-/* Answered, then the peer sends no media: the silence watchdog hangs up
- * with BYE and the call ends with the reason. */
-START_TEST(test_sip_line_media_watchdog)
-{
-	struct sip_line_options o;
-	struct sip_line *line;
-	struct sip_event *ev;
-	struct client c;
-	char resp[4096], to[512], msg[2048], via[512], from[512], cid[256], cseq[128];
-	int port = free_port(), n;
-	ssize_t r;
-
-	sip_line_options_init(&o);
-	snprintf(o.listen_udp[0], sizeof(o.listen_udp[0]), "127.0.0.1:%d", port);
-	o.nlisten_udp = 1;
-	o.route = route;
-	o.media_timeout_s = 1;
-	line = sip_line_start(&o, NULL);
-	ck_assert_ptr_nonnull(line);
-	client_open(&c, port);
-	ck_assert_int_eq(client_request(&c, "INVITE", "sip:accept@127.0.0.1", "w1", "",
-	    sdp_audio_t38, 200, resp, sizeof(resp)), 200);
-	/* T.38 offered beside audio and policy on: the answer takes image */
-	ck_assert_ptr_nonnull(strstr(resp, "m=image "));
-	ck_assert_ptr_nonnull(strstr(resp, "m=audio 0 "));
-	ev = sip_line_wait_event(line, 2000);
-	ck_assert_ptr_nonnull(ev);
-	ck_assert_int_eq(ev->type, SIP_EV_CALL_OFFERED);
-	ck_assert_str_eq(ev->dnis, "accept");
-	free(ev);
-	header(resp, "To:", to, sizeof(to));
-	n = snprintf(msg, sizeof(msg), "ACK sip:t37gw@127.0.0.1:%d SIP/2.0\r\n"
-	    "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKack1\r\nMax-Forwards: 70\r\n"
-	    "From: \"Caller\" <sip:5551000@127.0.0.1>;tag=tw1\r\n%s\r\nCall-ID: w1@test\r\n"
-	    "CSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n", port, c.port, to);
-	sendto(c.fd, msg, (size_t)n, 0, (struct sockaddr *)&c.to, sizeof(c.to));
-	/* no RTP from us: a BYE within a few seconds */
-	for (;;) {
-		r = recv(c.fd, resp, sizeof(resp) - 1, 0);
-		ck_assert_int_gt(r, 0);
-		resp[r] = '\0';
-		if (strncmp(resp, "BYE ", 4) == 0)
-			break;
-	}
-	header(resp, "Via:", via, sizeof(via));
-	header(resp, "From:", from, sizeof(from));
-	header(resp, "To:", to, sizeof(to));
-	header(resp, "Call-ID:", cid, sizeof(cid));
-	header(resp, "CSeq:", cseq, sizeof(cseq));
-	n = snprintf(msg, sizeof(msg), "SIP/2.0 200 OK\r\n%s\r\n%s\r\n%s\r\n%s\r\n%s\r\n"
-	    "Content-Length: 0\r\n\r\n", via, from, to, cid, cseq);
-	sendto(c.fd, msg, (size_t)n, 0, (struct sockaddr *)&c.to, sizeof(c.to));
-	ev = wait_finished(line);
-	ck_assert_ptr_nonnull(ev);
-	ck_assert_str_eq(ev->reason, "media timeout");
-	ck_assert_int_eq(ev->result, SIP_RESULT_FAILED);
-	ck_assert_int_eq(ev->sip_status, 200);
-	ck_assert(ev->t38);
-	free(ev);
-	sip_line_stop(line);
-	close(c.fd);
-}
-END_TEST
-
 /* Replies to the request in req with status, copying the transaction
  * headers; extra goes before Content-Length. */
 static void
 reply_to(struct client *c, const char *req, const char *status, const char *extra)
 {
-	char via[512], from[512], to[512], cid[256], cseq[128], msg[2048];
-	int n;
+	char msg[2048];
+	int n = st_response(req, status, "reg1", extra, NULL, msg, sizeof(msg));
 
-	header(req, "Via:", via, sizeof(via));
-	header(req, "From:", from, sizeof(from));
-	header(req, "To:", to, sizeof(to));
-	header(req, "Call-ID:", cid, sizeof(cid));
-	header(req, "CSeq:", cseq, sizeof(cseq));
-	n = snprintf(msg, sizeof(msg), "SIP/2.0 %s\r\n%s\r\n%s\r\n%s;tag=reg1\r\n%s\r\n%s\r\n"
-	    "%sContent-Length: 0\r\n\r\n", status, via, from, to, cid, cseq, extra);
 	sendto(c->fd, msg, (size_t)n, 0, (struct sockaddr *)&c->to, sizeof(c->to));
 }
 
@@ -383,7 +286,7 @@ START_TEST(test_sip_line_register)
 	struct client reg;
 	char req[4096];
 	ssize_t r;
-	int port = free_port();
+	int port = st_free_port();
 
 	client_open(&reg, port);        /* replies go to the line's port */
 	sip_line_options_init(&o);
@@ -451,7 +354,6 @@ suite_sip_line(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_sip_line_answer_side);
 	tcase_add_test(tc, test_sip_line_dial_limits);
-	tcase_add_test(tc, test_sip_line_media_watchdog);
 	tcase_add_test(tc, test_sip_line_register);
 	tcase_add_test(tc, test_sip_line_bad_listen);
 	tcase_add_test(tc, test_sip_line_result_names);

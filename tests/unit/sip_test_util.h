@@ -1,0 +1,76 @@
+/*
+ * Shared code for the sip/ session suites (test_sip_line.c,
+ * test_sip_watch.c), whose peers are hand-written SIP messages over UDP on
+ * loopback: a free port, a header copied out of a message, and a response
+ * built from the request it answers.
+ */
+#ifndef SIP_TEST_UTIL_H
+#define SIP_TEST_UTIL_H
+
+#include <check.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define ST_UNUSED __attribute__((unused))
+
+/* A UDP port free right now on 127.0.0.1. */
+static ST_UNUSED int
+st_free_port(void)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), port;
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	getsockname(fd, (struct sockaddr *)&a, &len);
+	port = ntohs(a.sin_port);
+	close(fd);
+	return port;
+}
+
+/* Copies header `name` (through CRLF, without it) from msg into out. */
+static ST_UNUSED void
+st_header(const char *msg, const char *name, char *out, size_t outsz)
+{
+	const char *h = strstr(msg, name), *e;
+
+	ck_assert_msg(h != NULL, "no %s in %.60s", name, msg);
+	e = strstr(h, "\r\n");
+	snprintf(out, outsz, "%.*s", (int)(e - h), h);
+}
+
+/*
+ * Writes into out the response with status to the request req: its Via,
+ * From, To (with ";tag=" tag added when To has none), Call-ID and CSeq,
+ * then extra (whole header lines) and an optional SDP body. Returns the
+ * length.
+ */
+static ST_UNUSED int
+st_response(const char *req, const char *status, const char *tag, const char *extra,
+    const char *sdp, char *out, size_t outsz)
+{
+	char via[512], from[512], to[512], cid[256], cseq[128];
+	int n;
+
+	st_header(req, "Via:", via, sizeof(via));
+	st_header(req, "From:", from, sizeof(from));
+	st_header(req, "To:", to, sizeof(to));
+	st_header(req, "Call-ID:", cid, sizeof(cid));
+	st_header(req, "CSeq:", cseq, sizeof(cseq));
+	n = snprintf(out, outsz, "SIP/2.0 %s\r\n%s\r\n%s\r\n%s%s%s\r\n%s\r\n%s\r\n%s%s"
+	    "Content-Length: %zu\r\n\r\n%s", status, via, from, to,
+	    strstr(to, ";tag=") ? "" : ";tag=", strstr(to, ";tag=") ? "" : tag, cid, cseq,
+	    extra, sdp ? "Content-Type: application/sdp\r\n" : "", sdp ? strlen(sdp) : (size_t)0,
+	    sdp ? sdp : "");
+	ck_assert_int_lt(n, (int)outsz);
+	return n;
+}
+
+#endif
