@@ -58,6 +58,7 @@ cfg_defaults(struct config *cfg)
 	cfg->sip.rtp_min = CONFIG_DEFAULT_RTP_MIN;
 	cfg->sip.rtp_max = CONFIG_DEFAULT_RTP_MAX;
 	cfg->sip.max_calls = CONFIG_DEFAULT_MAX_CALLS;
+	cfg->sip.max_call_rate = CONFIG_DEFAULT_CALL_RATE;
 
 	snprintf(cfg->mta_send.subject, sizeof(cfg->mta_send.subject), "%s",
 	    CONFIG_DEFAULT_SUBJECT);
@@ -132,6 +133,10 @@ check_peer(struct cfg_parser *p, struct config_dial_peer *d)
 		cfg_err_line(p, d->line, "dial-peer voice %u %s has neither "
 		    "'destination-pattern' nor 'incoming called-number'", d->tag, type);
 	if (d->type == CONFIG_PEER_MMOIP) {
+		if (d->resolution != CONFIG_RES_PASSTHROUGH && d->encoding == CONFIG_ENC_PASSTHROUGH)
+			cfg_err_line(p, d->resolution_line, "dial-peer voice %u: 'image resolution' "
+			    "rewrites the pages, so it needs 'image encoding mh' (not passthrough)",
+			    d->tag);
 		if (!d->information_fax)
 			cfg_err_line(p, d->line, "dial-peer voice %u mmoip needs "
 			    "'information-type fax'", d->tag);
@@ -146,6 +151,7 @@ check_peer(struct cfg_parser *p, struct config_dial_peer *d)
 	if (d->has_destination && d->target_kind == CONFIG_TARGET_NONE)
 		cfg_err_line(p, d->line, "dial-peer voice %u voip has a 'destination-pattern' "
 		    "but no 'session target sip:' or 'session target trunk'", d->tag);
+	t = NULL;
 	if (d->target_kind == CONFIG_TARGET_TRUNK) {
 		t = config_find_trunk(p->cfg, d->target);
 		if (t == NULL)
@@ -153,6 +159,14 @@ check_peer(struct cfg_parser *p, struct config_dial_peer *d)
 		else
 			d->trunk = (int)(t - p->cfg->trunks);
 	}
+	/* Carriers refuse or flag calls without a caller identity, and the
+	 * TSI ($s$) follows the calling number. */
+	if (d->has_destination && d->target_kind != CONFIG_TARGET_NONE && !d->shutdown &&
+	    d->clid_number[0] == '\0' && (t == NULL || t->calling_number[0] == '\0'))
+		cfg_warn_line(p, tl, "dial-peer voice %u voip places calls without a calling "
+		    "number (From: t37gw%s): set 'clid network-number'%s", d->tag,
+		    p->cfg->fax_send.transmitting_subscriber_ani ? ", no TSI" : "",
+		    d->target_kind == CONFIG_TARGET_TRUNK ? " or the trunk's 'calling-number'" : "");
 }
 
 void
@@ -187,6 +201,15 @@ cfg_validate(struct cfg_parser *p)
 			cfg_err_line(p, t->line, "trunk '%s' registers but has no 'auth' line",
 			    t->name);
 	}
+
+	/* fax numbering: the national prefix stands for the country code */
+	if (cfg->numbering.national_prefix[0] != '\0' && cfg->numbering.country_code[0] == '\0')
+		cfg_err_line(p, p->seen.national_prefix, "'fax numbering national-prefix' needs "
+		    "'fax numbering country-code'");
+	if (cfg->numbering.national_prefix[0] != '\0' &&
+	    strcmp(cfg->numbering.national_prefix, cfg->numbering.international_prefix) == 0)
+		cfg_err_line(p, p->seen.national_prefix, "the national and international "
+		    "prefixes are both '%s'", cfg->numbering.national_prefix);
 
 	/* mta send */
 	finish_mail_addr(p, "mta send mail-from", &cfg->mta_send.mail_from,

@@ -501,8 +501,9 @@ intake_rcpt(void *arg, void *udata, const struct smtp_server_client *c,
 	const struct config *cfg = in->cfg;
 	const struct config_dial_peer *mmoip, *voip;
 	struct intake_rcpt *t;
+	const struct config_pattern *deny;
 	struct gw_faxaddr fa;
-	size_t i;
+	bool invalid;
 
 	(void)c;
 	if (s->nrcpt >= cfg->mta_receive.maximum_recipients) {
@@ -531,15 +532,15 @@ intake_rcpt(void *arg, void *udata, const struct smtp_server_client *c,
 		break;
 	}
 	if (!fa.postmaster) {
-		/* toll fraud first: the deny rules name what they stop */
-		for (i = 0; i < cfg->n_deny; i++)
-			if (config_pattern_match(&cfg->deny[i], fa.dial)) {
-				smtp_server_reply_set(r, 550, "5.7.1",
-				    "Fax to %s not allowed: matches fax deny-pattern %s",
-				    fa.dial, cfg->deny[i].text);
-				return;
-			}
-		if (config_number_denied(cfg, fa.dial)) {
+		/* toll fraud first: the deny rules name what they stop, in
+		 * every form of the number (config/number.c) */
+		if ((deny = config_number_deny(cfg, fa.dial, &invalid)) != NULL) {
+			smtp_server_reply_set(r, 550, "5.7.1",
+			    "Fax to %s not allowed: matches fax deny-pattern %s",
+			    fa.dial, deny->text);
+			return;
+		}
+		if (invalid) {
 			smtp_server_reply_set(r, 550, "5.7.1", "Fax to %s not allowed", fa.dial);
 			return;
 		}
