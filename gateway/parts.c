@@ -339,7 +339,23 @@ line_options(struct gw_parts *p, const struct config *cfg, struct sip_line_optio
 		st->do_register = t->do_register;
 		st->register_expiry = t->register_expires;
 		st->max_calls = t->max_calls;
+		st->asserted_id = t->asserted_id == CONFIG_ASSERTED_PAI ? SIP_ASSERTED_PAI :
+		    t->asserted_id == CONFIG_ASSERTED_PPI ? SIP_ASSERTED_PPI : SIP_ASSERTED_NONE;
+		snprintf(st->inbound_user, sizeof(st->inbound_user), "%s", t->inbound_user);
+		snprintf(st->inbound_password, sizeof(st->inbound_password), "%s",
+		    t->inbound_password);
 	}
+	/* Who may call: the trunks, what sip allow lists, at the rates set. */
+	o->admit.enabled = true;
+	for (i = 0; i < cfg->sip.n_allow && i < SIP_MAX_ALLOW; i++) {
+		o->admit.allow[i].family = cfg->sip.allow[i].family;
+		memcpy(o->admit.allow[i].addr, cfg->sip.allow[i].addr, 16);
+		o->admit.allow[i].prefix = cfg->sip.allow[i].prefix;
+	}
+	o->admit.nallow = (unsigned)i;
+	o->admit.max_call_rate = cfg->sip.max_call_rate;
+	o->admit.max_calls_per_source = cfg->sip.max_calls_per_source;
+	snprintf(o->admit.realm, sizeof(o->admit.realm), "%s", cfg->hostname);
 	o->route = parts_route;
 	o->route_arg = p;
 	return 0;

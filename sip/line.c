@@ -19,6 +19,7 @@
 #include <event2/event.h>
 
 #include "gateway/log.h"
+#include "sip/admit.h"
 #include "sip/internal.h"
 
 #define SIP_ALLOW_HDR "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS\r\n"
@@ -350,6 +351,12 @@ sip_line_setup(struct sip_line *line)
 		log_warnx("sip: no media address: set one");
 		return EINVAL;
 	}
+	/* Admission first: its listener must see requests before the sessions. */
+	err = sip_admit_start(line);
+	if (err != 0) {
+		log_warnx("sip: cannot set up admission: %s", strerror(err));
+		return err;
+	}
 	err = sipsess_listen(&line->sock, line->sip, SIP_HASH_SIZE, sip_line_conn, line);
 	if (err == 0)
 		err = sip_listen(&line->lsnr, line->sip, true, sip_line_request, line);
@@ -372,6 +379,7 @@ sip_line_teardown(struct sip_line *line)
 		sip_call_free(le->data);
 	for (i = 0; i < SIP_MAX_TRUNKS; i++)
 		line->reg[i] = mem_deref(line->reg[i]);
+	sip_admit_stop(line);
 	line->lsnr = mem_deref(line->lsnr);
 	line->sock = mem_deref(line->sock);
 	if (line->sip != NULL)
@@ -436,6 +444,8 @@ sip_line_cmd(int id, void *data, void *arg)
 		line->opts.reinvite_timeout_ms = o->reinvite_timeout_ms;
 		line->opts.route = o->route;
 		line->opts.route_arg = o->route_arg;
+		line->opts.admit = o->admit;
+		sip_admit_reconfigure(line);
 		break;
 	}
 	case SIP_CMD_QUIT:
