@@ -484,8 +484,9 @@ runner_pump(struct gw_offramp *o)
 		g_strlcpy(t->sender, j->job->from, sizeof(t->sender));
 		t->header.vars.sender = t->sender;
 		t->ropts.max_pages = cfg->fax_send.max_pages;
-		t->ropts.coverpage = cfg->fax_send.coverpage;
+		t->ropts.coverpage = gw_offramp_job_cover(j->job, cfg->fax_send.coverpage);
 		t->ropts.cover_comment = t->comment;
+		t->ropts.cover_detail = cfg->fax_send.coverpage_show_detail;
 		t->ropts.to_number = t->number;
 		t->ropts.header = (t->left[0] || t->center[0] || t->right[0]) ? &t->header : NULL;
 		g_strlcpy(t->gs, GW_PDF_GS_PATH, sizeof(t->gs));
