@@ -553,7 +553,7 @@ parts_route(const struct sip_call_info *info, struct sip_route_decision *d, void
 	const struct config *cfg = gw_config_hold(p->gw);
 	const struct config_dial_peer *peer = NULL;
 	struct parts_call *c, *nc = NULL;
-	char ani[LOG_ESC_BUFSZ], dnis[LOG_ESC_BUFSZ];
+	char ani[LOG_ESC_BUFSZ], dnis[LOG_ESC_BUFSZ], src[LOG_ESC_BUFSZ], desc[LOG_ESC_BUFSZ];
 	const char *why = NULL, *csi;
 	unsigned active = 0;
 	size_t i;
@@ -617,8 +617,10 @@ parts_route(const struct sip_call_info *info, struct sip_route_decision *d, void
 	d->fax.ecm = true;
 	d->fax.max_rate = 0;
 	d->fax.passthrough = peer->encoding == CONFIG_ENC_PASSTHROUGH;
-	log_debug("call=%s dir=onramp peer=%u job=%s event=routed", info->call_id, peer->tag,
-	    nc->job);
+	log_info("call=%s dir=onramp ani=%s dnis=%s src=%s peer=%u desc=%s job=%s event=routed",
+	    info->call_id, log_str(ani, sizeof(ani), info->ani),
+	    log_str(dnis, sizeof(dnis), info->dnis), log_str(src, sizeof(src), info->peer),
+	    peer->tag, log_str(desc, sizeof(desc), peer->description), nc->job);
 	gw_config_release(p->gw, cfg);
 }
 
