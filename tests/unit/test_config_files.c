@@ -258,6 +258,52 @@ START_TEST(test_cisco_config_migrated)
 }
 END_TEST
 
+/*
+ * A whole IOS running-config loads as it is: one warning for each line of
+ * another feature (and for the voip peers without a calling number),
+ * none for a fax line, and the fax lines mean what they say.
+ */
+START_TEST(test_cisco_ios_full)
+{
+	struct config_diag diag;
+	struct config *cfg;
+	const struct config_dial_peer *d;
+	char path[1024];
+	size_t i;
+
+	config_diag_init(&diag);
+	cfg = config_load(src_path("tests/data/cisco-ios-full.conf", path, sizeof(path)), &diag);
+	for (i = 0; i < diag.kept; i++)
+		if (!config_diag_is_warning(&diag, i))
+			fprintf(stderr, "%s\n", config_diag_get(&diag, i));
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_uint_eq(diag.count, 0);
+	ck_assert_uint_eq(diag.warnings, 76);
+	for (i = 0; i < diag.kept; i++)
+		ck_assert(strstr(config_diag_get(&diag, i), ": warning: ") != NULL);
+	ck_assert_str_eq(cfg->hostname, "fax-gw1");
+	ck_assert_uint_eq(cfg->n_peers, 4);
+	ck_assert_uint_eq(cfg->mta_send.n_servers, 2);
+	ck_assert_uint_eq(cfg->mta_receive.maximum_recipients, 10);
+	ck_assert(cfg->fax_send.coverpage && cfg->fax_send.coverpage_email_controllable);
+	ck_assert_str_eq(cfg->fax_send.transmitting_subscriber, "+19194724118");
+	d = config_match_peer(cfg, CONFIG_PEER_MMOIP, CONFIG_MATCH_DESTINATION, "9913170");
+	ck_assert_ptr_nonnull(d);
+	ck_assert_uint_eq(d->tag, 200);
+	ck_assert_int_eq(d->resolution, CONFIG_RES_FINE);
+	ck_assert_str_eq(d->description, "onramp: the fax mailboxes");
+	d = config_match_peer(cfg, CONFIG_PEER_VOIP, CONFIG_MATCH_DESTINATION, "+19195551234");
+	ck_assert_ptr_nonnull(d);
+	ck_assert_uint_eq(d->tag, 400);
+	ck_assert_str_eq(d->target, "sip:$d$@10.1.1.40");
+	/* the POTS peers and their translation-profile are gone with them */
+	ck_assert_ptr_null(config_match_peer(cfg, CONFIG_PEER_VOIP, CONFIG_MATCH_DESTINATION,
+	    "95551234"));
+	config_free(cfg);
+	config_diag_clear(&diag);
+}
+END_TEST
+
 /* The EXAMPLE of t37gw.conf(5) is a valid configuration. */
 START_TEST(test_man_page_example)
 {
@@ -326,6 +372,7 @@ suite_config_files(void)
 	tcase_add_test(tc, test_five_mistakes);
 	tcase_add_test(tc, test_cisco_config);
 	tcase_add_test(tc, test_cisco_config_migrated);
+	tcase_add_test(tc, test_cisco_ios_full);
 	tcase_add_test(tc, test_man_page_example);
 	tcase_add_test(tc, test_unreadable_file);
 	suite_add_tcase(s, tc);
