@@ -474,10 +474,11 @@ int config_expand_target(const char *tmpl, const char *d, const char *s,
 
 /*
  * The forms of number that mean the same line, in this order: as written
- * (separators dropped), E.164 ("+" and the digits after a '+', after the
+ * (separators dropped); E.164 ("+" and the digits after a '+', after the
  * international prefix, or the country code and the digits after the
- * national prefix), with the international prefix, with the national
- * prefix; each once. Only the written form when the number is neither
+ * national prefix); and, with a country code, as that country dials it
+ * (national prefix for its own numbers, international prefix for
+ * others'); each once. Only the written form when the number is neither
  * E.164 nor starts with a configured prefix. cfg may be NULL (no numbering
  * plan). 0, or -1 when the number is not a number (config_number_digits).
  */

@@ -3,9 +3,10 @@
  * lookups that compare them: dial-peer selection and fax deny-patterns.
  *
  * One number has several written forms that mean the same line: as
- * written ("0119005551234"), in E.164 ("+19005551234"), with the
- * international prefix ("0119005551234") and with the national prefix
- * ("19005551234"). config_number_parse() is the one place that works them
+ * written ("01119005551234"), in E.164 ("+19005551234"), and as this
+ * gateway's country dials it: with the national prefix for a number of
+ * its own country ("19005551234"), with the international prefix for
+ * another ("011442071234567" for +44 20 7123 4567). config_number_parse() is the one place that works them
  * out, from the separators, the leading '+', and the numbering plan of
  * `fax numbering` (country code, national and international prefixes).
  * Every match of a number (offramp recipients, dial-peer selection, onramp
@@ -85,11 +86,17 @@ config_number_parse(const struct config *cfg, const char *text, struct config_nu
 		if (n->n_forms == 2)
 			n->e164 = 1;
 	}
-	if (intl[0] != '\0')
+	/* How this gateway's country dials it: a number of its own country
+	 * with the national prefix, another country's with the international
+	 * one. Without a country code there is no telling, so neither. */
+	if (cc[0] == '\0')
+		return 0;
+	if (strncmp(e164, cc, strlen(cc)) == 0) {
+		if (nl > 0 && e164[strlen(cc)] != '\0')
+			add_form(n, "", nat, e164 + strlen(cc));
+	} else if (il > 0) {
 		add_form(n, "", intl, e164);
-	if (cc[0] != '\0' && nl > 0 && strncmp(e164, cc, strlen(cc)) == 0 &&
-	    e164[strlen(cc)] != '\0')
-		add_form(n, "", nat, e164 + strlen(cc));
+	}
 	return 0;
 }
 

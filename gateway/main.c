@@ -71,8 +71,8 @@ load_config(const char *path, int check)
 		fprintf(stderr, "t37gw: %s: %zu error%s\n", path, diag.count,
 		    diag.count == 1 ? "" : "s");
 	else if (check && diag.warnings > 0)
-		fprintf(stderr, "t37gw: %s: %zu warning%s (those lines are ignored)\n", path,
-		    diag.warnings, diag.warnings == 1 ? "" : "s");
+		fprintf(stderr, "t37gw: %s: %zu warning%s\n", path, diag.warnings,
+		    diag.warnings == 1 ? "" : "s");
 	config_diag_clear(&diag);
 	return cfg;
 }
