@@ -169,22 +169,9 @@ const struct cfg_ignored cfg_ignored[] = {
 static int
 ignored_match(const struct cfg_ignored *g, unsigned mode, int argc, char **argv)
 {
-	const char *s = g->words;
-	int n = 0;
-
 	if ((g->modes & mode) == 0)
 		return 0;
-	while (*s != '\0') {
-		size_t len = strcspn(s, " ");
-
-		if (n >= argc || strlen(argv[n]) != len || strncasecmp(s, argv[n], len) != 0)
-			return 0;
-		n++;
-		s += len;
-		if (*s == ' ')
-			s++;
-	}
-	return n;
+	return cfg_words_match(g->words, argc, argv);
 }
 
 const struct cfg_ignored *

@@ -105,6 +105,9 @@ void cfg_warn(struct cfg_parser *p, const char *fmt, ...)
 void cfg_warn_line(struct cfg_parser *p, unsigned line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 const char *cfg_mode_name(unsigned mode);
+/* Number of words of `words` ("mta send server") that argv starts with,
+ * case-insensitively, when it starts with all of them; else 0. */
+int cfg_words_match(const char *words, int argc, char **argv);
 
 /* commands.c: value parsers (each reports its own error, returns -1) */
 int cfg_uint(struct cfg_parser *p, const char *what, const char *word,

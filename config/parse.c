@@ -24,7 +24,6 @@
 static void diag_add(struct config_diag *diag, char *msg, bool warning);
 static void cfg_verr(struct cfg_parser *p, unsigned line, bool warning, const char *fmt,
     va_list ap) __attribute__((format(printf, 4, 0)));
-static int words_match(const char *words, int argc, char **argv);
 static const struct cfg_cmd *find_cmd(const struct cfg_cmd *tab, unsigned mode,
     int argc, char **argv, int *nwords);
 static unsigned cmd_modes(int argc, char **argv, int *nwords);
@@ -306,8 +305,8 @@ config_tokenize(char *line, char **argv, int max, char *err, size_t errsize)
 /* ---- Command lookup ---- */
 
 /* Number of words of `words` when they all match argv's first ones, else 0. */
-static int
-words_match(const char *words, int argc, char **argv)
+int
+cfg_words_match(const char *words, int argc, char **argv)
 {
 	const char *s = words;
 	int n = 0;
@@ -335,7 +334,7 @@ find_cmd(const struct cfg_cmd *tab, unsigned mode, int argc, char **argv, int *n
 	for (; tab->words != NULL; tab++) {
 		if ((tab->modes & mode) == 0)
 			continue;
-		n = words_match(tab->words, argc, argv);
+		n = cfg_words_match(tab->words, argc, argv);
 		if (n > bestn) {
 			best = tab;
 			bestn = n;
@@ -357,7 +356,7 @@ cmd_modes(int argc, char **argv, int *nwords)
 
 	for (t = 0; t < sizeof(tabs) / sizeof(tabs[0]); t++)
 		for (c = tabs[t]; c->words != NULL; c++) {
-			n = words_match(c->words, argc, argv);
+			n = cfg_words_match(c->words, argc, argv);
 			if (n > bestn) {
 				bestn = n;
 				modes = 0;
@@ -376,7 +375,7 @@ find_unsupported(int argc, char **argv, int *nwords)
 	int bestn = 0, n;
 
 	for (u = cfg_unsupported; u->words != NULL; u++) {
-		n = words_match(u->words, argc, argv);
+		n = cfg_words_match(u->words, argc, argv);
 		if (n > bestn) {
 			best = u;
 			bestn = n;

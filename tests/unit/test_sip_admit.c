@@ -350,8 +350,10 @@ request(struct client *c, const char *method, const char *user, const char *call
 	}
 }
 
+/* A line on port whose trunk is 127.0.0.1 (with inbound credentials when
+ * auth), allowing the network allow (or nothing but the trunk). */
 static struct sip_line *
-admit_line(int port, unsigned rate, unsigned per_source, bool auth)
+admit_line(int port, unsigned rate, unsigned per_source, bool auth, const char *allow)
 {
 	struct sip_line_options o;
 	struct sip_line *line;
@@ -361,6 +363,10 @@ admit_line(int port, unsigned rate, unsigned per_source, bool auth)
 	o.nlisten_udp = 1;
 	o.max_calls = 8;
 	o.route = route;
+	if (allow != NULL) {
+		cidr_parse(allow, &o.admit.allow[0]);
+		o.admit.nallow = 1;
+	}
 	o.admit.enabled = true;
 	o.admit.max_call_rate = rate;
 	o.admit.max_calls_per_source = per_source;
@@ -384,7 +390,7 @@ admit_line(int port, unsigned rate, unsigned per_source, bool auth)
 START_TEST(test_admit_source)
 {
 	int port = free_port();
-	struct sip_line *line = admit_line(port, 0, 0, false);
+	struct sip_line *line = admit_line(port, 0, 0, false, NULL);
 	struct client stranger, trunk;
 	int before = routed_count();
 
@@ -437,7 +443,7 @@ digest(const char *chall, const char *user, const char *pass, const char *uri, c
 START_TEST(test_admit_digest)
 {
 	int port = free_port();
-	struct sip_line *line = admit_line(port, 0, 0, true);
+	struct sip_line *line = admit_line(port, 0, 0, true, NULL);
 	struct client trunk;
 	char resp[4096], auth[1024];
 	int before = routed_count();
@@ -464,7 +470,7 @@ END_TEST
 START_TEST(test_admit_rate)
 {
 	int port = free_port();
-	struct sip_line *line = admit_line(port, 2, 0, false);
+	struct sip_line *line = admit_line(port, 2, 0, false, NULL);
 	struct client trunk;
 	char id[16];
 	int i, got404 = 0, got486 = 0, st;
@@ -490,26 +496,11 @@ END_TEST
  * from it gets 486; an allowed other source still gets a line. */
 START_TEST(test_admit_per_source)
 {
-	struct sip_line_options o;
-	struct sip_line *line;
+	int port = free_port();
+	struct sip_line *line = admit_line(port, 0, 1, false, "127.0.0.2/32");
 	struct client trunk, pbx;
 	char buf[4096];
-	int port = free_port();
 
-	sip_line_options_init(&o);
-	snprintf(o.listen_udp[0], sizeof(o.listen_udp[0]), "127.0.0.1:%d", port);
-	o.nlisten_udp = 1;
-	o.max_calls = 3;
-	o.route = route;
-	o.admit.enabled = true;
-	o.admit.max_calls_per_source = 1;
-	o.admit.nallow = 1;
-	cidr_parse("127.0.0.2/32", &o.admit.allow[0]);
-	o.ntrunks = 1;
-	snprintf(o.trunks[0].name, sizeof(o.trunks[0].name), "pstn");
-	snprintf(o.trunks[0].domain, sizeof(o.trunks[0].domain), "127.0.0.1");
-	line = sip_line_start(&o, NULL);
-	ck_assert_ptr_nonnull(line);
 	client_open(&trunk, "127.0.0.1", port);
 	client_open(&pbx, "127.0.0.2", port);
 	ck_assert_int_eq(request(&pbx, "INVITE", "ring", "p1", "", 180, NULL, 0), 180);
