@@ -410,6 +410,41 @@ START_TEST(test_admit_source)
 }
 END_TEST
 
+/* A trunk proxy given by name is admitted once the resolver found it
+ * (localhost: /etc/hosts, no network needed). */
+START_TEST(test_admit_trunk_name)
+{
+	struct sip_line_options o;
+	struct sip_line *line;
+	struct client trunk;
+	int port = free_port(), i, st = -1;
+
+	sip_line_options_init(&o);
+	snprintf(o.listen_udp[0], sizeof(o.listen_udp[0]), "127.0.0.1:%d", port);
+	o.nlisten_udp = 1;
+	o.route = route;
+	o.admit.enabled = true;
+	o.ntrunks = 1;
+	snprintf(o.trunks[0].name, sizeof(o.trunks[0].name), "byname");
+	snprintf(o.trunks[0].domain, sizeof(o.trunks[0].domain), "localhost:5099");
+	line = sip_line_start(&o, NULL);
+	ck_assert_ptr_nonnull(line);
+	client_open(&trunk, "127.0.0.1", port);
+	for (i = 0; i < 30 && st != 404; i++) {
+		char id[16];
+
+		snprintf(id, sizeof(id), "n%d", i);
+		st = request(&trunk, "INVITE", "9913170", id, "", 200, NULL, 0);
+		ck_assert(st == 403 || st == 404);
+		if (st == 403)
+			usleep(100 * 1000);
+	}
+	ck_assert_int_eq(st, 404);
+	sip_line_stop(line);
+	close(trunk.fd);
+}
+END_TEST
+
 /* Fills out the digest response (RFC 2617 3.2.2, qop=auth) to a 401. */
 static void
 digest(const char *chall, const char *user, const char *pass, const char *uri, char *hdr,
@@ -604,6 +639,7 @@ suite_sip_admit(void)
 	tcase_add_test(tc, test_nonce);
 	tcase_add_test(tc, test_admit_source);
 	tcase_add_test(tc, test_admit_digest);
+	tcase_add_test(tc, test_admit_trunk_name);
 	tcase_add_test(tc, test_admit_rate);
 	tcase_add_test(tc, test_admit_per_source);
 	tcase_add_test(tc, test_dial_identity);
