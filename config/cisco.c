@@ -229,9 +229,20 @@ banner_start(struct cfg_parser *p, const char *line)
 	memcpy(p->banner_delim, d, dlen);
 	p->banner_delim[dlen] = '\0';
 	cfg_warn(p, "'banner' ignored with its text: " PLATFORM);
-	if (strstr(d + dlen, p->banner_delim) == NULL)
+	if (strstr(d + dlen, p->banner_delim) == NULL) {
 		p->mode = CFG_MODE_BANNER;
+		p->banner_line = p->line;
+	}
 	return true;
+}
+
+void
+cfg_cisco_end(struct cfg_parser *p)
+{
+	/* Else every line after it would have been taken for banner text. */
+	if (p->mode == CFG_MODE_BANNER)
+		cfg_err_line(p, p->banner_line, "the text of this 'banner' never ends: no line "
+		    "holds its delimiter '%s'", p->banner_delim);
 }
 
 bool

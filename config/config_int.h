@@ -92,6 +92,7 @@ struct cfg_parser {
 	struct config_dial_peer scratch;
 	struct cfg_seen seen;
 	char banner_delim[3];           /* CFG_MODE_BANNER: where the text ends */
+	unsigned banner_line;           /* where that banner started */
 };
 
 /* parse.c */
@@ -173,6 +174,8 @@ void cfg_ignore(struct cfg_parser *p, const struct cfg_ignored *g, bool indented
 /* Banners, before the line is split into words: true when the line was
  * taken (a banner line or its text). */
 bool cfg_cisco_raw_line(struct cfg_parser *p, const char *line, bool indented);
+/* At the end of the file: a banner still open is an error. */
+void cfg_cisco_end(struct cfg_parser *p);
 /* "no ...": known says whether the rest is a t37gw command. */
 void cfg_cisco_no(struct cfg_parser *p, int argc, char **argv, bool known);
 

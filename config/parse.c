@@ -608,6 +608,7 @@ config_parse_buffer(const char *name, const char *text, size_t len,
 		off += linelen + (nl != NULL);
 	}
 	free(buf);
+	cfg_cisco_end(&p);
 	cfg_validate(&p);
 
 	flush_errors(&p);

@@ -327,6 +327,8 @@ static const struct {
 	{ "sip\n no t38", { "t:2: 'no t38': 'no' forms of t37gw commands are not implemented; "
 	  "leave the command out" } },
 	{ "banner motd", { "t:1: 'banner' without a delimiter" } },
+	{ "banner motd ^C\nhello\nmta receive maximum-recipients x\n",
+	  { "t:1: the text of this 'banner' never ends: no line holds its delimiter '^C'" } },
 	{ "sip\n interface x", { "t:2: unknown command 'interface'" } },
 	{ MD "dial-peer voice 1 mmoip\n destination-pattern 1\n information-type fax\n"
 	  " session target mailto:a@b.c\n image resolution superfine",
