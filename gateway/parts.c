@@ -378,6 +378,8 @@ line_open(struct gw *gw, void *arg, char *err, size_t errlen)
 	if ((p->line = sip_line_start(&o, p->line_ev)) == NULL) {
 		snprintf(err, errlen, "line: cannot start the SIP line: %s (see above)",
 		    strerror(errno));
+		event_free(p->line_ev);         /* no free() follows a failed open() */
+		p->line_ev = NULL;
 		return -1;
 	}
 	return 0;
