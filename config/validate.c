@@ -16,6 +16,7 @@
 
 static void default_listen(struct config_listen *l, enum config_transport tr,
     const char *addr, uint16_t port);
+static bool listen_is_loopback(const struct config_listen *l);
 static void check_readable(struct cfg_parser *p, unsigned line, const char *what,
     const char *path);
 static void check_peer(struct cfg_parser *p, struct config_dial_peer *d);
@@ -36,6 +37,17 @@ default_listen(struct config_listen *l, enum config_transport tr, const char *ad
 	s4->sin_port = htons(port);
 	inet_pton(AF_INET, addr, &s4->sin_addr);
 	l->salen = sizeof(*s4);
+}
+
+static bool
+listen_is_loopback(const struct config_listen *l)
+{
+	const struct sockaddr_in *s4 = (const struct sockaddr_in *)(const void *)&l->sa;
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)(const void *)&l->sa;
+
+	if (l->sa.ss_family == AF_INET)
+		return (ntohl(s4->sin_addr.s_addr) >> 24) == 127;
+	return l->sa.ss_family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr);
 }
 
 void
@@ -189,6 +201,17 @@ cfg_validate(struct cfg_parser *p)
 		    "sip rtp-ports %u-%u hold %u calls, fewer than max-calls %u",
 		    cfg->sip.rtp_min, cfg->sip.rtp_max,
 		    (cfg->sip.rtp_max - cfg->sip.rtp_min + 1) / 2, cfg->sip.max_calls);
+
+	/* Admission: with no trunk and no allow line only loopback may call;
+	 * say so when the gateway listens elsewhere. */
+	if (cfg->n_trunks == 0 && cfg->sip.n_allow == 0)
+		for (i = 0; i < cfg->sip.n_listen; i++)
+			if (!listen_is_loopback(&cfg->sip.listen[i])) {
+				cfg_warn_line(p, p->seen.sip_listen, "SIP listens on %s but there is "
+				    "no trunk and no 'allow' under sip: only loopback may call",
+				    cfg->sip.listen[i].addr);
+				break;
+			}
 
 	for (i = 0; i < cfg->n_trunks; i++) {
 		struct config_trunk *t = &cfg->trunks[i];

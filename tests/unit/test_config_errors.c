@@ -443,6 +443,9 @@ static const struct {
 	  "offramp are built in" } },
 	{ VOIP " fax rate 14400", { NOCLID "t:4: warning: 'fax rate' ignored: the speed is set with "
 	  "'fax send max-speed'" } },
+	{ "sip\n listen udp 192.0.2.10 5060\n listen udp 127.0.0.1 5060",
+	  { "t:3: warning: SIP listens on 192.0.2.10 but there is no trunk and no 'allow' "
+	    "under sip: only loopback may call" } },
 	{ "no service pad\nno ip domain lookup", { "t:1: warning: 'no service pad' ignored: not "
 	  "a t37gw command", "t:2: warning: 'no ip domain lookup' ignored: not a t37gw command" } },
 	{ "Building configuration...\n\nCurrent configuration : 4711 bytes\n!\nend",
