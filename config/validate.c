@@ -202,9 +202,14 @@ cfg_validate(struct cfg_parser *p)
 		    cfg->sip.rtp_min, cfg->sip.rtp_max,
 		    (cfg->sip.rtp_max - cfg->sip.rtp_min + 1) / 2, cfg->sip.max_calls);
 
-	/* Admission: with no trunk and no allow line only loopback may call;
-	 * say so when the gateway listens elsewhere. */
-	if (cfg->n_trunks == 0 && cfg->sip.n_allow == 0)
+	/* Admission: with no trunk, no allow line and no voip peer calling a
+	 * SIP address only loopback may call; say so when the gateway listens
+	 * elsewhere. */
+	for (i = 0; i < p->n_peers; i++)
+		if (p->peers[i].type == CONFIG_PEER_VOIP &&
+		    p->peers[i].target_kind == CONFIG_TARGET_SIP && !p->peers[i].shutdown)
+			break;
+	if (cfg->n_trunks == 0 && cfg->sip.n_allow == 0 && i == p->n_peers)
 		for (i = 0; i < cfg->sip.n_listen; i++)
 			if (!listen_is_loopback(&cfg->sip.listen[i])) {
 				cfg_warn_line(p, p->seen.sip_listen, "SIP listens on %s but there is "

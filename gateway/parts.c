@@ -23,6 +23,7 @@
  * which the line thread calls for each incoming INVITE; it reads only the
  * config it holds (immutable) and the max-conn counters under p->lock.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -95,6 +96,7 @@ static unsigned line_inflight(struct gw *gw, void *arg);
 static void line_free(struct gw *gw, void *arg);
 static int line_options(struct gw_parts *p, const struct config *cfg,
     struct sip_line_options *o, char *err, size_t errlen);
+static void line_admit_targets(const struct config *cfg, struct sip_admit_options *a);
 static void line_event_cb(evutil_socket_t fd, short what, void *arg);
 static void line_fax_received(struct gw_parts *p, const struct sip_event *ev);
 static void line_call_finished(struct gw_parts *p, const struct sip_event *ev);
@@ -353,12 +355,62 @@ line_options(struct gw_parts *p, const struct config *cfg, struct sip_line_optio
 		o->admit.allow[i].prefix = cfg->sip.allow[i].prefix;
 	}
 	o->admit.nallow = (unsigned)i;
+	line_admit_targets(cfg, &o->admit);
 	o->admit.max_call_rate = cfg->sip.max_call_rate;
 	o->admit.max_calls_per_source = cfg->sip.max_calls_per_source;
 	snprintf(o->admit.realm, sizeof(o->admit.realm), "%s", cfg->hostname);
 	o->route = parts_route;
 	o->route_arg = p;
 	return 0;
+}
+
+/*
+ * The address of a voip dial-peer's `session target sip:...@ADDRESS` (and
+ * Cisco's ipv4:ADDRESS) is a carrier like a trunk: calls from it are
+ * admitted too, so that a Cisco configuration works without a trunk.
+ * Host names there are not looked up (a trunk is the place for them).
+ */
+static void
+line_admit_targets(const struct config *cfg, struct sip_admit_options *a)
+{
+	char host[CONFIG_ADDR_MAX];
+	struct sip_cidr c;
+	const char *h, *e;
+	size_t i, j, n;
+
+	for (i = 0; i < cfg->n_peers && a->nallow < SIP_MAX_ALLOW; i++) {
+		const struct config_dial_peer *d = &cfg->peers[i];
+
+		if (d->type != CONFIG_PEER_VOIP || d->shutdown || d->target_kind != CONFIG_TARGET_SIP)
+			continue;
+		h = strchr(d->target, ':') + 1;
+		if (strchr(h, '@') != NULL)
+			h = strchr(h, '@') + 1;
+		if (*h == '[')
+			e = strchr(++h, ']');
+		else
+			e = h + strcspn(h, ":;>");
+		n = e != NULL ? (size_t)(e - h) : 0;
+		if (n == 0 || n >= sizeof(host))
+			continue;
+		memcpy(host, h, n);
+		host[n] = '\0';
+		memset(&c, 0, sizeof(c));
+		if (inet_pton(AF_INET, host, c.addr) == 1) {
+			c.family = AF_INET;
+			c.prefix = 32;
+		} else if (inet_pton(AF_INET6, host, c.addr) == 1) {
+			c.family = AF_INET6;
+			c.prefix = 128;
+		} else {
+			continue;
+		}
+		for (j = 0; j < a->nallow; j++)
+			if (memcmp(&a->allow[j], &c, sizeof(c)) == 0)
+				break;
+		if (j == a->nallow)
+			a->allow[a->nallow++] = c;
+	}
 }
 
 static int
