@@ -250,9 +250,14 @@ int
 mime_html_meta_charset(const char *html, size_t len, char *out, size_t size)
 {
 	size_t n = MIN(len, HTML_PRESCAN_BYTES), i, k;
-	char *low = g_ascii_strdown(html, (gssize)n);
-	const char *p = low;
+	char *low;
+	const char *p;
 	int rc = -1;
+
+	if (html == NULL || n == 0)
+		return -1;      /* an empty part: GMime gives no bytes at all */
+	low = g_ascii_strdown(html, (gssize)n);
+	p = low;
 
 	/* Within a <meta ...> tag, the first "charset=" names it. */
 	while ((p = strstr(p, "<meta")) != NULL && rc != 0) {
