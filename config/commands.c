@@ -23,10 +23,12 @@ static bool valid_name(const char *s);
 
 static cfg_handler cmd_ignore, cmd_hostname, cmd_spool, cmd_log, cmd_user, cmd_shutdown_deadline;
 static cfg_handler cmd_sip, cmd_sip_listen, cmd_sip_t38, cmd_sip_codec,
-    cmd_sip_rtp_ports, cmd_sip_max_calls;
+    cmd_sip_rtp_ports, cmd_sip_max_calls, cmd_sip_allow, cmd_sip_call_rate,
+    cmd_sip_calls_per_source;
 static cfg_handler cmd_sip_media_timeout;
 static cfg_handler cmd_trunk, cmd_trunk_proxy, cmd_trunk_auth, cmd_trunk_register,
-    cmd_trunk_max_calls, cmd_trunk_t38;
+    cmd_trunk_max_calls, cmd_trunk_t38, cmd_trunk_calling_number, cmd_trunk_calling_name,
+    cmd_trunk_asserted_id, cmd_trunk_inbound_auth;
 #define TOP CFG_MODE_TOP
 #define SIP CFG_MODE_SIP
 #define TRK CFG_MODE_TRUNK
@@ -46,12 +48,20 @@ const struct cfg_cmd cfg_top_commands[] = {
 	{ "rtp-ports", SIP, 0, 2, 2, cmd_sip_rtp_ports, "rtp-ports MIN MAX" },
 	{ "max-calls", SIP, 0, 1, 1, cmd_sip_max_calls, "max-calls N" },
 	{ "media-timeout", SIP, 0, 1, 1, cmd_sip_media_timeout, "media-timeout SECONDS" },
+	{ "allow", SIP, 0, 1, 1, cmd_sip_allow, "allow CIDR" },
+	{ "max-call-rate", SIP, 0, 1, 1, cmd_sip_call_rate, "max-call-rate N" },
+	{ "max-calls-per-source", SIP, 0, 1, 1, cmd_sip_calls_per_source,
+	  "max-calls-per-source N" },
 	{ "trunk", TOP, 0, 1, 1, cmd_trunk, "trunk NAME" },
 	{ "proxy", TRK, 0, 1, 1, cmd_trunk_proxy, "proxy sip:URI" },
 	{ "auth", TRK, 0, 2, 2, cmd_trunk_auth, "auth USER PASSWORD" },
 	{ "register", TRK, 0, 0, 1, cmd_trunk_register, "register [EXPIRES]" },
 	{ "max-calls", TRK, 0, 1, 1, cmd_trunk_max_calls, "max-calls N" },
 	{ "t38", TRK, 0, 1, 1, cmd_trunk_t38, "t38 {on|off|immediate}" },
+	{ "calling-number", TRK, 0, 1, 1, cmd_trunk_calling_number, "calling-number NUMBER" },
+	{ "calling-name", TRK, 0, 1, -1, cmd_trunk_calling_name, "calling-name TEXT" },
+	{ "asserted-id", TRK, 0, 1, 1, cmd_trunk_asserted_id, "asserted-id {pai|ppi}" },
+	{ "inbound-auth", TRK, 0, 2, 2, cmd_trunk_inbound_auth, "inbound-auth USER PASSWORD" },
 	{ "dial-peer voice", TOP, 0, 2, 2, cfg_dial_peer, "dial-peer voice TAG {voip|mmoip}" },
 	{ "mta send server", TOP, 0, 1, 3, cfg_send_server, "mta send server HOST [port N]" },
 	{ "mta send maildir", TOP, 0, 1, 1, cfg_send_maildir, "mta send maildir DIRECTORY" },
@@ -123,22 +133,21 @@ const struct cfg_cmd cfg_top_commands[] = {
 	{ "fax send max-pixels", TOP, 0, 1, 1, cfg_fax_render,
 	  "fax send max-pixels MEGAPIXELS" },
 	{ "fax deny-pattern", TOP, 0, 1, 1, cfg_fax_deny_pattern, "fax deny-pattern PATTERN" },
+	{ "fax numbering country-code", TOP, 0, 1, 1, cfg_fax_numbering,
+	  "fax numbering country-code DIGITS" },
+	{ "fax numbering national-prefix", TOP, 0, 1, 1, cfg_fax_numbering,
+	  "fax numbering national-prefix DIGITS" },
+	{ "fax numbering international-prefix", TOP, 0, 1, 1, cfg_fax_numbering,
+	  "fax numbering international-prefix DIGITS" },
 	{ NULL, 0, 0, 0, 0, NULL, NULL },
 };
 
-#define PLATFORM "IOS platform configuration does not apply to t37gw; remove it"
-
+/*
+ * Cisco commands that concern fax but cannot be honoured: errors, since
+ * ignoring them would change who may send or which numbers are called.
+ * Lines of other IOS features are ignored with a warning (cisco.c).
+ */
 const struct cfg_unsupported cfg_unsupported[] = {
-	{ "voice service", true, "SIP settings are under 'sip', fax relay under 'sip t38'" },
-	{ "voice-port", true, "t37gw has no telephony ports; calls arrive over SIP" },
-	{ "voice class", true, "voice classes are not implemented" },
-	{ "voice translation-rule", true, "number translation is not implemented" },
-	{ "voice translation-profile", true, "number translation is not implemented" },
-	{ "fax interface-type", false, "t37gw always works as a fax-mail gateway; remove the line" },
-	{ "fax protocol", false, "use 't38 on|off|immediate' under 'sip' or 'trunk'" },
-	{ "fax rate", false, "use 'fax send max-speed'" },
-	{ "call application", false, "onramp and offramp are built in; remove the line" },
-	{ "application", false, "onramp and offramp are built in; remove the line" },
 	{ "mmoip aaa", false, "AAA is not implemented; use 'mta receive auth' and 'mta receive allow'" },
 	{ "mta receive relay", false, "t37gw never relays mail" },
 	{ "mta send authentication", false, "use 'mta send auth USER PASSWORD'" },
@@ -146,38 +155,7 @@ const struct cfg_unsupported cfg_unsupported[] = {
 	{ "prefix", false, "digit manipulation is not implemented" },
 	{ "forward-digits", false, "digit manipulation is not implemented" },
 	{ "translation-profile", false, "number translation is not implemented" },
-	{ "dtmf-relay", false, "fax calls carry no DTMF" },
-	{ "vad", false, "voice activity detection is always off for fax" },
-	{ "no", false, "'no' forms are not implemented; leave the command out" },
-	{ "voice-class", false, "voice classes are not implemented" },
 	{ "answer-address", false, "use 'incoming called-number'" },
-	{ "session transport", false, "the transport follows 'sip listen'" },
-	{ "gateway", true, "H.323 gateway settings do not apply" },
-	{ "sip-ua", true, "SIP user agent settings are under 'sip' and 'trunk'" },
-	{ "ip", false, PLATFORM },
-	{ "ipv6", false, PLATFORM },
-	{ "interface", true, PLATFORM },
-	{ "controller", true, PLATFORM },
-	{ "isdn", false, PLATFORM },
-	{ "router", true, PLATFORM },
-	{ "line", true, PLATFORM },
-	{ "service", false, PLATFORM },
-	{ "boot", false, PLATFORM },
-	{ "boot-start-marker", false, PLATFORM },
-	{ "boot-end-marker", false, PLATFORM },
-	{ "enable", false, PLATFORM },
-	{ "username", false, PLATFORM },
-	{ "aaa", false, PLATFORM },
-	{ "logging", false, PLATFORM },
-	{ "ntp", false, PLATFORM },
-	{ "clock", false, PLATFORM },
-	{ "snmp-server", false, PLATFORM },
-	{ "access-list", false, PLATFORM },
-	{ "radius-server", false, PLATFORM },
-	{ "control-plane", true, PLATFORM },
-	{ "card", false, PLATFORM },
-	{ "network-clock-participate", false, PLATFORM },
-	{ "memory-size", false, PLATFORM },
 	{ NULL, false, NULL },
 };
 
@@ -688,6 +666,43 @@ cmd_sip_max_calls(struct cfg_parser *p, int argc, char **argv)
 	}
 }
 
+/* sip allow CIDR: sources that may call besides the trunks (repeatable). */
+static void
+cmd_sip_allow(struct cfg_parser *p, int argc, char **argv)
+{
+	struct config *cfg = p->cfg;
+	struct config_cidr c;
+
+	(void)argc;
+	if (cfg_cidr(p, argv[0], &c) < 0)
+		return;
+	if (cfg->sip.n_allow == CONFIG_MAX_SIP_ALLOW) {
+		cfg_err(p, "too many 'allow' lines under sip (at most %d)", CONFIG_MAX_SIP_ALLOW);
+		return;
+	}
+	cfg->sip.allow[cfg->sip.n_allow++] = c;
+}
+
+static void
+cmd_sip_call_rate(struct cfg_parser *p, int argc, char **argv)
+{
+	unsigned long v;
+
+	(void)argc;
+	if (cfg_uint(p, "max-call-rate", argv[0], 1, CONFIG_CALL_RATE_MAX, &v) == 0)
+		p->cfg->sip.max_call_rate = (unsigned)v;
+}
+
+static void
+cmd_sip_calls_per_source(struct cfg_parser *p, int argc, char **argv)
+{
+	unsigned long v;
+
+	(void)argc;
+	if (cfg_uint(p, "max-calls-per-source", argv[0], 0, CONFIG_CALLS_MAX, &v) == 0)
+		p->cfg->sip.max_calls_per_source = (unsigned)v;
+}
+
 /* The dead-call check: seconds with no packet either way before an OPTIONS
  * in the dialog asks whether the peer is still there. */
 static void
@@ -806,4 +821,78 @@ cmd_trunk_t38(struct cfg_parser *p, int argc, char **argv)
 		if (p->trunk >= 0)
 			p->trunk_t38_set[p->trunk] = true;
 	}
+}
+
+/* A calling number: digits with an optional leading '+', sent as written. */
+int
+cfg_calling_number(struct cfg_parser *p, const char *what, const char *word, char *dst,
+    size_t size)
+{
+	const char *c = word + (word[0] == '+');
+	size_t n = strlen(c);
+
+	if (n == 0 || n > CONFIG_NUMBER_MAX || strspn(c, "0123456789") != n ||
+	    strlen(word) >= size) {
+		cfg_err(p, "bad %s '%s' (digits, with '+' first for E.164; at most %d digits)",
+		    what, word, CONFIG_NUMBER_MAX);
+		return -1;
+	}
+	memcpy(dst, word, strlen(word) + 1);
+	return 0;
+}
+
+static void
+cmd_trunk_calling_number(struct cfg_parser *p, int argc, char **argv)
+{
+	(void)argc;
+	cfg_calling_number(p, "calling-number", argv[0], p->tk->calling_number,
+	    sizeof(p->tk->calling_number));
+}
+
+/* The From display name: printable ASCII, no quote or backslash (it goes
+ * into a quoted-string, RFC 3261 25.1). */
+static void
+cmd_trunk_calling_name(struct cfg_parser *p, int argc, char **argv)
+{
+	char text[CONFIG_STR_MAX];
+	const char *c;
+
+	if (cfg_text(p, "calling-name", argc, argv, text, sizeof(text)) < 0)
+		return;
+	for (c = text; *c != '\0'; c++)
+		if (*c < ' ' || *c > '~' || *c == '"' || *c == '\\') {
+			cfg_err(p, "bad calling-name '%s': printable ASCII without quotes or "
+			    "backslashes", text);
+			return;
+		}
+	if (strlen(text) > CONFIG_CALLING_NAME_MAX) {
+		cfg_err(p, "calling-name '%s' is too long (at most %d characters)", text,
+		    CONFIG_CALLING_NAME_MAX);
+		return;
+	}
+	strcpy(p->tk->calling_name, text);
+}
+
+static void
+cmd_trunk_asserted_id(struct cfg_parser *p, int argc, char **argv)
+{
+	static const char *const names[] = { "none", "pai", "ppi", NULL };
+	int v;
+
+	(void)argc;
+	if (cfg_keyword(p, "asserted-id", argv[0], names, &v) == 0)
+		p->tk->asserted_id = (enum config_asserted_id)v;
+}
+
+static void
+cmd_trunk_inbound_auth(struct cfg_parser *p, int argc, char **argv)
+{
+	struct config_trunk *t = p->tk;
+
+	(void)argc;
+	if (cfg_copy(p, "inbound-auth user", argv[0], t->inbound_user,
+	    sizeof(t->inbound_user)) < 0 ||
+	    cfg_copy(p, "inbound-auth password", argv[1], t->inbound_password,
+	    sizeof(t->inbound_password)) < 0)
+		t->inbound_user[0] = t->inbound_password[0] = '\0';
 }

@@ -46,6 +46,8 @@
 #define CONFIG_MAX_SMTP_USERS    64     /* mta receive auth lines */
 #define CONFIG_MAX_DENY          128    /* fax deny-pattern lines */
 #define CONFIG_MAX_DIAL_PEERS    1024
+#define CONFIG_MAX_SIP_ALLOW     64     /* sip allow CIDR lines */
+#define CONFIG_CALLING_NAME_MAX  32     /* trunk calling-name characters */
 #define CONFIG_MAX_PREFERENCE    10     /* dial-peer preference 0..10 */
 #define CONFIG_DIAG_MAX          500    /* errors kept (more are counted) */
 
@@ -72,6 +74,9 @@
 #define CONFIG_SESSION_DEADLINE_MIN 10         /* mta receive session-deadline */
 #define CONFIG_SESSION_DEADLINE_MAX 86400
 #define CONFIG_RATE_MAX          (10UL * 1024 * 1024)  /* mta receive minimum-rate */
+#define CONFIG_CALL_RATE_MAX     1000          /* sip max-call-rate per second */
+#define CONFIG_PREFIX_MAX        4             /* fax numbering national/international prefix */
+#define CONFIG_COUNTRY_CODE_MAX  3             /* fax numbering country-code digits */
 
 /* ---- Defaults ---- */
 #define CONFIG_DEFAULT_SPOOL            "/var/spool/t37gw"
@@ -82,6 +87,7 @@
 #define CONFIG_DEFAULT_RTP_MAX          32767
 #define CONFIG_DEFAULT_MAX_CALLS        30
 #define CONFIG_DEFAULT_MEDIA_TIMEOUT    30
+#define CONFIG_DEFAULT_CALL_RATE        10        /* new calls/s from one source */
 #define CONFIG_DEFAULT_REGISTER_EXPIRES 3600
 #define CONFIG_DEFAULT_SMTP_PORT        25        /* mta send server ... port */
 #define CONFIG_DEFAULT_MAX_SIZE         (10L * 1024 * 1024)
@@ -115,17 +121,23 @@
 /* ---- Diagnostics ---- */
 
 /*
- * Collects errors as "file:line: message" strings. The caller owns it:
+ * Collects errors as "file:line: message" strings, and warnings as
+ * "file:line: warning: message" (a line that is ignored, e.g. IOS
+ * platform configuration: the file still loads). The caller owns it:
  * config_diag_init() before use, config_diag_clear() after. When `report`
  * is set it is also called with each message as it is found (e.g. to log
- * it). `count` counts every error; at most CONFIG_DIAG_MAX are kept.
+ * it). `count` counts every error, `warnings` every warning; at most
+ * CONFIG_DIAG_MAX messages are kept, in line order.
  */
 struct config_diag {
 	char **msgs;            /* owned; msgs[0..kept-1] */
+	bool *warning;          /* owned; warning[i]: msgs[i] is a warning */
 	size_t kept;
 	size_t cap;
 	size_t count;           /* errors seen, kept or not */
+	size_t warnings;        /* warnings seen, kept or not */
 	void (*report)(void *arg, const char *msg);
+	void (*report_warning)(void *arg, const char *msg);  /* NULL: report */
 	void *report_arg;
 };
 
@@ -134,6 +146,8 @@ void config_diag_init(struct config_diag *diag);
 void config_diag_clear(struct config_diag *diag);
 /* The i-th kept message (i < diag->kept), else NULL. Owned by diag. */
 const char *config_diag_get(const struct config_diag *diag, size_t i);
+/* Whether the i-th kept message is a warning (false when i is out of range). */
+bool config_diag_is_warning(const struct config_diag *diag, size_t i);
 
 /* ---- Dial-peer patterns ---- */
 
@@ -181,6 +195,15 @@ bool config_pattern_match(const struct config_pattern *p, const char *number);
  */
 int config_number_digits(const char *number, char *out, size_t size);
 
+/* The written forms of one number (config_number_parse). */
+#define CONFIG_NUMBER_FORMS 4
+#define CONFIG_FORM_MAX (CONFIG_NUMBER_MAX + 2 * CONFIG_PREFIX_MAX + 2)
+struct config_number {
+	char forms[CONFIG_NUMBER_FORMS][CONFIG_FORM_MAX];   /* '+'? digits */
+	unsigned n_forms;       /* forms[0]: as written, separators dropped */
+	int e164;               /* index of the E.164 form ("+..."), -1 unknown */
+};
+
 /* ---- Enumerations ---- */
 
 enum config_log_dest { CONFIG_LOG_STDERR = 0, CONFIG_LOG_SYSLOG };
@@ -202,6 +225,11 @@ enum config_target_kind {
 	CONFIG_TARGET_MAILTO,   /* target = address template, without "mailto:" */
 	CONFIG_TARGET_SIP,      /* target = URI template, with "sip:" */
 	CONFIG_TARGET_TRUNK,    /* target = trunk name; trunk = its index */
+};
+enum config_asserted_id {
+	CONFIG_ASSERTED_NONE = 0,
+	CONFIG_ASSERTED_PAI,    /* P-Asserted-Identity (RFC 3325) */
+	CONFIG_ASSERTED_PPI,    /* P-Preferred-Identity (RFC 3325) */
 };
 enum config_image_encoding {
 	CONFIG_ENC_PASSTHROUGH = 0, CONFIG_ENC_MH, CONFIG_ENC_MR, CONFIG_ENC_MMR,
@@ -255,6 +283,12 @@ struct config_trunk {
 	unsigned max_calls;              /* 0: no cap but the sip max-calls */
 	enum config_t38 t38;             /* inherited from sip t38 unless set */
 	unsigned line;
+	/* Who our calls come from (offramp), and who may call us (onramp). */
+	char calling_number[CONFIG_NUMBER_MAX + 2];   /* calling-number; "" = none */
+	char calling_name[CONFIG_CALLING_NAME_MAX + 1];  /* From display name; "" */
+	enum config_asserted_id asserted_id;          /* asserted-id; default none */
+	char inbound_user[CONFIG_STR_MAX];            /* inbound-auth; "" = no digest */
+	char inbound_password[CONFIG_STR_MAX];
 };
 
 struct config_fax_retry {
@@ -279,8 +313,11 @@ struct config_dial_peer {
 	unsigned preference;                 /* 0..CONFIG_MAX_PREFERENCE, lower first */
 	unsigned max_conn;                   /* 0: unlimited */
 	enum config_image_encoding encoding;
-	enum config_image_resolution resolution;
-	char description[CONFIG_STR_MAX];
+	enum config_image_resolution resolution;   /* standard/fine: pages converted */
+	unsigned resolution_line;            /* of "image resolution", 0 if none */
+	char description[CONFIG_STR_MAX];    /* shown in the log lines of its calls */
+	char clid_number[CONFIG_NUMBER_MAX + 2];  /* voip: clid network-number; "" */
+	bool clid_restrict;                  /* voip: clid restrict (Privacy: id) */
 	bool shutdown;                       /* never matched */
 	unsigned line;                       /* of "dial-peer voice" */
 	unsigned target_line;                /* of "session target", 0 if none */
@@ -308,6 +345,11 @@ struct config {
 		unsigned max_calls;
 		unsigned media_timeout;              /* seconds with no packet either
 		                                        way before the dead-call probe */
+		/* Admission of incoming calls: the trunks' addresses and these. */
+		struct config_cidr allow[CONFIG_MAX_SIP_ALLOW];
+		size_t n_allow;
+		unsigned max_call_rate;              /* new calls/s per source address */
+		unsigned max_calls_per_source;       /* 0: only max-calls */
 	} sip;
 
 	struct config_trunk trunks[CONFIG_MAX_TRUNKS];
@@ -399,6 +441,12 @@ struct config {
 	} fax_send;
 	struct config_pattern deny[CONFIG_MAX_DENY];  /* fax deny-pattern */
 	size_t n_deny;
+	/* fax numbering: how numbers are written here ("" = not set) */
+	struct {
+		char country_code[CONFIG_COUNTRY_CODE_MAX + 1];         /* "1", "44" */
+		char national_prefix[CONFIG_PREFIX_MAX + 1];            /* "1", "0" */
+		char international_prefix[CONFIG_PREFIX_MAX + 1];       /* "011", "00" */
+	} numbering;
 
 	const struct config_dial_peer *peers;   /* owned; in file order */
 	size_t n_peers;
@@ -441,7 +489,8 @@ const struct config_dial_peer *config_match_peer(const struct config *cfg,
     enum config_peer_type type, enum config_match_field field,
     const char *number);
 
-/* True when number matches any fax deny-pattern (or is not a valid number). */
+/* True when a fax deny-pattern denies number (config_number_deny), or it is
+ * not a valid number. */
 bool config_number_denied(const struct config *cfg, const char *number);
 
 /*
@@ -454,6 +503,37 @@ bool config_number_denied(const struct config *cfg, const char *number);
  */
 int config_expand_target(const char *tmpl, const char *d, const char *s,
     const char *m, char *out, size_t size);
+
+/*
+ * The forms of number that mean the same line, in this order: as written
+ * (separators dropped); E.164 ("+" and the digits after a '+', after the
+ * international prefix, or the country code and the digits after the
+ * national prefix); and, with a country code, as that country dials it
+ * (national prefix for its own numbers, international prefix for
+ * others'); each once. Only the written form when the number is neither
+ * E.164 nor starts with a configured prefix. cfg may be NULL (no numbering
+ * plan). 0, or -1 when the number is not a number (config_number_digits).
+ */
+int config_number_parse(const struct config *cfg, const char *number,
+    struct config_number *n);
+
+/*
+ * config_match_peer(), and the form of number that the winning pattern
+ * matched (the first in config_number_parse() order) into form: the one
+ * to dial, since the pattern says how its peer wants numbers written.
+ */
+const struct config_dial_peer *config_route_number(const struct config *cfg,
+    enum config_peer_type type, enum config_match_field field, const char *number,
+    char *form, size_t formsize);
+
+/*
+ * The fax deny-pattern that denies number, or NULL: one that agrees with a
+ * form of the number as far as both go (the number starts with a match,
+ * or is the start of one). *invalid is set for a number that is not a
+ * number (config_number_denied() denies it).
+ */
+const struct config_pattern *config_number_deny(const struct config *cfg,
+    const char *number, bool *invalid);
 
 /* The trunk named name, or NULL. Points into cfg. */
 const struct config_trunk *config_find_trunk(const struct config *cfg,

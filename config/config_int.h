@@ -16,6 +16,7 @@ enum cfg_mode {
 	CFG_MODE_TRUNK = 0x4,
 	CFG_MODE_PEER  = 0x8,
 	CFG_MODE_SKIP  = 0x10,  /* body of a rejected block: lines ignored */
+	CFG_MODE_BANNER = 0x20, /* text of an IOS banner, up to its delimiter */
 };
 
 /* Command flags beyond the mode. */
@@ -43,6 +44,14 @@ struct cfg_unsupported {
 	const char *why;
 };
 
+/* IOS lines of other features: ignored with a warning (cisco.c). */
+struct cfg_ignored {
+	const char *words;
+	unsigned modes;         /* CFG_MODE_TOP and/or CFG_MODE_PEER */
+	bool block;             /* opens a sub-mode: its body is skipped */
+	const char *why;
+};
+
 /*
  * Lines (0: not seen) of settings that validate.c names in its messages,
  * and of lists whose first line replaces the default.
@@ -52,9 +61,11 @@ struct cfg_seen {
 	    rr_host, rr_user, max_recipients, retry, give_up, auth_file,
 	    recv_auth, recv_tls, send_tls, maildir, server, rtp, max_calls;
 	unsigned max_per_client;
+	unsigned national_prefix;
 };
 
 struct cfg_error {
+	bool warning;                   /* the line is ignored; the load goes on */
 	unsigned line;
 	size_t seq;
 	char *msg;                      /* owned; NULL when out of memory */
@@ -81,6 +92,8 @@ struct cfg_parser {
 	struct config_dial_peer *peer;
 	struct config_dial_peer scratch;
 	struct cfg_seen seen;
+	char banner_delim[3];           /* CFG_MODE_BANNER: where the text ends */
+	unsigned banner_line;           /* where that banner started */
 };
 
 /* parse.c */
@@ -88,7 +101,15 @@ void cfg_err(struct cfg_parser *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void cfg_err_line(struct cfg_parser *p, unsigned line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* A warning: reported like an error, but the file still loads. */
+void cfg_warn(struct cfg_parser *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void cfg_warn_line(struct cfg_parser *p, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 const char *cfg_mode_name(unsigned mode);
+/* Number of words of `words` ("mta send server") that argv starts with,
+ * case-insensitively, when it starts with all of them; else 0. */
+int cfg_words_match(const char *words, int argc, char **argv);
 
 /* commands.c: value parsers (each reports its own error, returns -1) */
 int cfg_uint(struct cfg_parser *p, const char *what, const char *word,
@@ -111,6 +132,9 @@ int cfg_subscriber(struct cfg_parser *p, const char *what, const char *tok,
     int argc, char **argv, char *dst, bool *use_token);
 int cfg_header_text(struct cfg_parser *p, const char *what, int argc, char **argv,
     char *dst);
+/* A calling number (digits, optional leading '+') into dst. */
+int cfg_calling_number(struct cfg_parser *p, const char *what, const char *word,
+    char *dst, size_t size);
 
 /* mta.c: the mta send, mta receive and fax families. */
 cfg_handler cfg_send_server, cfg_send_maildir, cfg_send_mail_from,
@@ -126,7 +150,7 @@ cfg_handler cfg_recv_bare_newline, cfg_recv_max_sessions, cfg_recv_max_per_clien
     cfg_recv_session_deadline, cfg_recv_min_rate;
 cfg_handler cfg_fax_called_subscriber, cfg_fax_tsi, cfg_fax_max_speed,
     cfg_fax_ecm, cfg_fax_header, cfg_fax_coverpage, cfg_fax_retry,
-    cfg_fax_max_pages, cfg_fax_hold, cfg_fax_deny_pattern;
+    cfg_fax_max_pages, cfg_fax_hold, cfg_fax_deny_pattern, cfg_fax_numbering;
 /* fax_render.c: the document worker's limits. */
 cfg_handler cfg_fax_render;
 
@@ -137,6 +161,28 @@ extern const struct cfg_unsupported cfg_unsupported[];
 
 /* dialpeer.c: "dial-peer voice TAG TYPE" opens the sub-mode. */
 void cfg_dial_peer(struct cfg_parser *p, int argc, char **argv);
+
+/* pattern.c: one written form ('+'? digits) against a pattern; with
+ * prefix, the deny-pattern rule (they agree as far as both go). */
+bool cfg_pattern_match_form(const struct config_pattern *p, const char *form, bool prefix);
+/* >0 when peer a (with pattern pa) beats b: the dial-peer selection order. */
+int cfg_pattern_more_specific(const struct config_dial_peer *a, const struct config_pattern *pa,
+    const struct config_dial_peer *b, const struct config_pattern *pb);
+
+/* cisco.c: IOS lines of other features. */
+extern const struct cfg_ignored cfg_ignored[];
+/* The longest entry of cfg_ignored valid in mode that matches argv. */
+const struct cfg_ignored *cfg_find_ignored(unsigned mode, int argc, char **argv,
+    int *nwords);
+/* Warns that the line is ignored; a block's body is skipped. */
+void cfg_ignore(struct cfg_parser *p, const struct cfg_ignored *g, bool indented);
+/* Banners, before the line is split into words: true when the line was
+ * taken (a banner line or its text). */
+bool cfg_cisco_raw_line(struct cfg_parser *p, const char *line, bool indented);
+/* At the end of the file: a banner still open is an error. */
+void cfg_cisco_end(struct cfg_parser *p);
+/* "no ...": known says whether the rest is a t37gw command. */
+void cfg_cisco_no(struct cfg_parser *p, int argc, char **argv, bool known);
 
 /* validate.c: defaults and cross-references after the pass. */
 void cfg_defaults(struct config *cfg);

@@ -23,7 +23,7 @@ static void set_pattern(struct cfg_parser *p, const char *what, const char *text
 static cfg_handler cmd_incoming, cmd_destination, cmd_information_type,
     cmd_session_target, cmd_session_protocol, cmd_dsn, cmd_mdn, cmd_preference,
     cmd_max_conn, cmd_image_encoding, cmd_image_resolution, cmd_description,
-    cmd_shutdown, cmd_direct_inward_dial;
+    cmd_shutdown, cmd_direct_inward_dial, cmd_clid;
 
 #define PEER CFG_MODE_PEER
 #define MMOIP CFG_CMD_MMOIP_ONLY
@@ -47,6 +47,7 @@ const struct cfg_cmd cfg_peer_commands[] = {
 	{ "description", PEER, 0, 1, -1, cmd_description, "description TEXT" },
 	{ "shutdown", PEER, 0, 0, 0, cmd_shutdown, "shutdown" },
 	{ "direct-inward-dial", PEER, 0, 0, 0, cmd_direct_inward_dial, "direct-inward-dial" },
+	{ "clid", PEER, 0, 1, 2, cmd_clid, "clid {network-number NUMBER|restrict}" },
 	{ NULL, 0, 0, 0, 0, NULL, NULL },
 };
 
@@ -72,8 +73,8 @@ new_peer(struct cfg_parser *p)
 
 /*
  * dial-peer voice TAG {voip|mmoip}. A header with an error still opens the
- * sub-mode on a scratch peer, so the lines under it are checked too; an
- * unsupported type (pots, ...) skips the block after one error.
+ * sub-mode on a scratch peer, so the lines under it are checked too; a
+ * telephony type (pots, ...) skips the block after one warning.
  */
 void
 cfg_dial_peer(struct cfg_parser *p, int argc, char **argv)
@@ -89,9 +90,9 @@ cfg_dial_peer(struct cfg_parser *p, int argc, char **argv)
 	(void)argc;
 	for (i = 0; other[i] != NULL; i++)
 		if (strcasecmp(argv[1], other[i]) == 0) {
-			cfg_err(p, "'dial-peer voice %s %s' is not supported: t37gw has no "
-			    "telephony ports; calls arrive over SIP (use voip and mmoip peers)",
-			    argv[0], argv[1]);
+			cfg_warn(p, "'dial-peer voice %s %s' ignored with the lines under it: "
+			    "t37gw has no telephony ports; calls arrive over SIP (voip and "
+			    "mmoip peers route them)", argv[0], argv[1]);
 			p->mode = CFG_MODE_SKIP;
 			return;
 		}
@@ -341,8 +342,16 @@ cmd_image_resolution(struct cfg_parser *p, int argc, char **argv)
 	int v;
 
 	(void)argc;
-	if (cfg_keyword(p, "image resolution", argv[0], names, &v) == 0)
-		p->peer->resolution = (enum config_image_resolution)v;
+	if (cfg_keyword(p, "image resolution", argv[0], names, &v) < 0)
+		return;
+	if (v == CONFIG_RES_SUPERFINE) {
+		cfg_err(p, "'image resolution superfine' is not supported: the mailed TIFF (RFC "
+		    "3949 Profile S) has standard or fine rows; superfine pages are mailed at "
+		    "fine");
+		return;
+	}
+	p->peer->resolution = (enum config_image_resolution)v;
+	p->peer->resolution_line = p->line;
 }
 
 static void
@@ -367,4 +376,39 @@ cmd_direct_inward_dial(struct cfg_parser *p, int argc, char **argv)
 	(void)p;
 	(void)argc;
 	(void)argv;
+}
+
+/*
+ * clid network-number NUMBER: the calling number of offramp calls through
+ * this voip peer (From user, P-Asserted-Identity, TSI when it follows the
+ * calling number). clid restrict: Privacy: id, an anonymous From (RFC
+ * 3323, 3325). Cisco's other clid forms change calls t37gw never places.
+ */
+static void
+cmd_clid(struct cfg_parser *p, int argc, char **argv)
+{
+	static const char *const names[] = { "network-number", "restrict", NULL };
+	struct config_dial_peer *peer = p->peer;
+	int v;
+
+	if (peer->type != CONFIG_PEER_VOIP) {
+		cfg_err(p, "'clid' is only valid under a voip dial-peer");
+		return;
+	}
+	if (cfg_keyword(p, "clid", argv[0], names, &v) < 0)
+		return;
+	if (v == 0) {
+		if (argc != 2) {
+			cfg_err(p, "'clid network-number' needs a NUMBER");
+			return;
+		}
+		cfg_calling_number(p, "clid network-number", argv[1], peer->clid_number,
+		    sizeof(peer->clid_number));
+		return;
+	}
+	if (argc != 1) {
+		cfg_err(p, "unexpected '%s' after 'clid restrict'", argv[1]);
+		return;
+	}
+	peer->clid_restrict = true;
 }

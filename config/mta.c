@@ -663,3 +663,45 @@ cfg_fax_deny_pattern(struct cfg_parser *p, int argc, char **argv)
 	}
 	cfg->n_deny++;
 }
+
+/*
+ * fax numbering {country-code|national-prefix|international-prefix} DIGITS:
+ * how numbers are written here, so that every way of writing one number
+ * is matched alike (config/number.c).
+ */
+void
+cfg_fax_numbering(struct cfg_parser *p, int argc, char **argv)
+{
+	struct config *cfg = p->cfg;
+	const char *w = p->cmd->words, *c;
+	size_t len = strlen(argv[0]), max;
+	char *dst;
+
+	(void)argc;
+	if (strstr(w, "country-code") != NULL) {
+		dst = cfg->numbering.country_code;
+		max = CONFIG_COUNTRY_CODE_MAX;
+	} else if (strstr(w, "national-prefix") != NULL && strstr(w, "international") == NULL) {
+		dst = cfg->numbering.national_prefix;
+		max = CONFIG_PREFIX_MAX;
+		p->seen.national_prefix = p->line;
+	} else {
+		dst = cfg->numbering.international_prefix;
+		max = CONFIG_PREFIX_MAX;
+	}
+	for (c = argv[0]; *c != '\0'; c++)
+		if (*c < '0' || *c > '9') {
+			cfg_err(p, "bad value '%s' for %s: digits only", argv[0], w);
+			return;
+		}
+	if (len == 0 || len > max) {
+		cfg_err(p, "bad value '%s' for %s: 1 to %zu digits", argv[0], w, max);
+		return;
+	}
+	if (dst == cfg->numbering.country_code && argv[0][0] == '0') {
+		cfg_err(p, "bad value '%s' for %s: country codes do not start with 0 (E.164)",
+		    argv[0], w);
+		return;
+	}
+	memcpy(dst, argv[0], len + 1);
+}

@@ -21,13 +21,13 @@
 /* Largest config file accepted (bytes). */
 #define CFG_FILE_MAX (4L * 1024 * 1024)
 
-static void diag_add(struct config_diag *diag, char *msg);
-static void cfg_verr(struct cfg_parser *p, unsigned line, const char *fmt, va_list ap);
-static int words_match(const char *words, int argc, char **argv);
+static void diag_add(struct config_diag *diag, char *msg, bool warning);
+static void cfg_verr(struct cfg_parser *p, unsigned line, bool warning, const char *fmt,
+    va_list ap) __attribute__((format(printf, 4, 0)));
 static const struct cfg_cmd *find_cmd(const struct cfg_cmd *tab, unsigned mode,
     int argc, char **argv, int *nwords);
 static unsigned cmd_modes(int argc, char **argv, int *nwords);
-static const struct cfg_unsupported *find_unsupported(int argc, char **argv);
+static const struct cfg_unsupported *find_unsupported(int argc, char **argv, int *nwords);
 static void unknown_command(struct cfg_parser *p, int argc, char **argv);
 static void run_cmd(struct cfg_parser *p, const struct cfg_cmd *c, int nwords,
     int argc, char **argv);
@@ -55,8 +55,10 @@ config_diag_clear(struct config_diag *diag)
 	for (i = 0; i < diag->kept; i++)
 		free(diag->msgs[i]);
 	free(diag->msgs);
+	free(diag->warning);
 	diag->msgs = NULL;
-	diag->kept = diag->cap = diag->count = 0;
+	diag->warning = NULL;
+	diag->kept = diag->cap = diag->count = diag->warnings = 0;
 }
 
 const char *
@@ -67,14 +69,26 @@ config_diag_get(const struct config_diag *diag, size_t i)
 	return diag->msgs[i];
 }
 
+bool
+config_diag_is_warning(const struct config_diag *diag, size_t i)
+{
+	return diag != NULL && i < diag->kept && diag->warning[i];
+}
+
 /* Takes ownership of msg. */
 static void
-diag_add(struct config_diag *diag, char *msg)
+diag_add(struct config_diag *diag, char *msg, bool warning)
 {
 	char **n;
+	bool *w;
 
-	diag->count++;
-	if (diag->report != NULL)
+	if (warning)
+		diag->warnings++;
+	else
+		diag->count++;
+	if (warning && diag->report_warning != NULL)
+		diag->report_warning(diag->report_arg, msg);
+	else if (diag->report != NULL)
 		diag->report(diag->report_arg, msg);
 	if (diag->kept >= CONFIG_DIAG_MAX) {
 		free(msg);
@@ -89,27 +103,37 @@ diag_add(struct config_diag *diag, char *msg)
 			return;
 		}
 		diag->msgs = n;
+		w = realloc(diag->warning, cap * sizeof(*w));
+		if (w == NULL) {
+			free(msg);
+			return;
+		}
+		diag->warning = w;
 		diag->cap = cap;
 	}
+	diag->warning[diag->kept] = warning;
 	diag->msgs[diag->kept++] = msg;
 }
 
-/* Errors are kept with their line and sorted before they reach diag. */
+/* Errors and warnings are kept with their line and sorted before they
+ * reach diag. Only errors make the load fail. */
 static void
-cfg_verr(struct cfg_parser *p, unsigned line, const char *fmt, va_list ap)
+cfg_verr(struct cfg_parser *p, unsigned line, bool warning, const char *fmt, va_list ap)
 {
 	char text[CONFIG_LINE_MAX + 256];
+	const char *kind = warning ? "warning: " : "";
 	struct cfg_error *n;
 	char *msg;
 
-	p->errors++;
+	if (!warning)
+		p->errors++;
 	if (p->diag == NULL)
 		return;
 	vsnprintf(text, sizeof(text), fmt, ap);
 	if (line > 0) {
-		if (asprintf(&msg, "%s:%u: %s", p->file, line, text) < 0)
+		if (asprintf(&msg, "%s:%u: %s%s", p->file, line, kind, text) < 0)
 			msg = NULL;
-	} else if (asprintf(&msg, "%s: %s", p->file, text) < 0)
+	} else if (asprintf(&msg, "%s: %s%s", p->file, kind, text) < 0)
 		msg = NULL;
 	if (p->n_errs == p->cap_errs) {
 		size_t cap = p->cap_errs ? p->cap_errs * 2 : 16;
@@ -117,12 +141,16 @@ cfg_verr(struct cfg_parser *p, unsigned line, const char *fmt, va_list ap)
 		n = realloc(p->errs, cap * sizeof(*n));
 		if (n == NULL) {
 			free(msg);
-			p->diag->count++;
+			if (warning)
+				p->diag->warnings++;
+			else
+				p->diag->count++;
 			return;
 		}
 		p->errs = n;
 		p->cap_errs = cap;
 	}
+	p->errs[p->n_errs].warning = warning;
 	p->errs[p->n_errs].line = line;
 	p->errs[p->n_errs].seq = p->n_errs;
 	p->errs[p->n_errs++].msg = msg;
@@ -148,7 +176,9 @@ flush_errors(struct cfg_parser *p)
 		qsort(p->errs, p->n_errs, sizeof(p->errs[0]), error_order);
 	for (i = 0; i < p->n_errs; i++) {
 		if (p->errs[i].msg != NULL)
-			diag_add(p->diag, p->errs[i].msg);
+			diag_add(p->diag, p->errs[i].msg, p->errs[i].warning);
+		else if (p->errs[i].warning)
+			p->diag->warnings++;
 		else
 			p->diag->count++;
 	}
@@ -163,7 +193,27 @@ cfg_err(struct cfg_parser *p, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	cfg_verr(p, p->line, fmt, ap);
+	cfg_verr(p, p->line, false, fmt, ap);
+	va_end(ap);
+}
+
+void
+cfg_warn(struct cfg_parser *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cfg_verr(p, p->line, true, fmt, ap);
+	va_end(ap);
+}
+
+void
+cfg_warn_line(struct cfg_parser *p, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cfg_verr(p, line, true, fmt, ap);
 	va_end(ap);
 }
 
@@ -173,7 +223,7 @@ cfg_err_line(struct cfg_parser *p, unsigned line, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	cfg_verr(p, line, fmt, ap);
+	cfg_verr(p, line, false, fmt, ap);
 	va_end(ap);
 }
 
@@ -255,8 +305,8 @@ config_tokenize(char *line, char **argv, int max, char *err, size_t errsize)
 /* ---- Command lookup ---- */
 
 /* Number of words of `words` when they all match argv's first ones, else 0. */
-static int
-words_match(const char *words, int argc, char **argv)
+int
+cfg_words_match(const char *words, int argc, char **argv)
 {
 	const char *s = words;
 	int n = 0;
@@ -284,7 +334,7 @@ find_cmd(const struct cfg_cmd *tab, unsigned mode, int argc, char **argv, int *n
 	for (; tab->words != NULL; tab++) {
 		if ((tab->modes & mode) == 0)
 			continue;
-		n = words_match(tab->words, argc, argv);
+		n = cfg_words_match(tab->words, argc, argv);
 		if (n > bestn) {
 			best = tab;
 			bestn = n;
@@ -306,7 +356,7 @@ cmd_modes(int argc, char **argv, int *nwords)
 
 	for (t = 0; t < sizeof(tabs) / sizeof(tabs[0]); t++)
 		for (c = tabs[t]; c->words != NULL; c++) {
-			n = words_match(c->words, argc, argv);
+			n = cfg_words_match(c->words, argc, argv);
 			if (n > bestn) {
 				bestn = n;
 				modes = 0;
@@ -319,18 +369,19 @@ cmd_modes(int argc, char **argv, int *nwords)
 }
 
 static const struct cfg_unsupported *
-find_unsupported(int argc, char **argv)
+find_unsupported(int argc, char **argv, int *nwords)
 {
 	const struct cfg_unsupported *u, *best = NULL;
 	int bestn = 0, n;
 
 	for (u = cfg_unsupported; u->words != NULL; u++) {
-		n = words_match(u->words, argc, argv);
+		n = cfg_words_match(u->words, argc, argv);
 		if (n > bestn) {
 			best = u;
 			bestn = n;
 		}
 	}
+	*nwords = bestn;
 	return best;
 }
 
@@ -403,10 +454,11 @@ parse_line(struct cfg_parser *p, char *line, size_t len)
 	char err[128];
 	const struct cfg_cmd *c;
 	const struct cfg_unsupported *u;
+	const struct cfg_ignored *g;
 	bool indented = line[0] == ' ' || line[0] == '\t';
 	char where[64], name[CONFIG_LINE_MAX + 1];
 	unsigned modes;
-	int argc, nwords;
+	int argc, nwords, un, gn;
 
 	if (len > CONFIG_LINE_MAX) {
 		cfg_err(p, "line too long (%zu bytes, at most %d)", len, CONFIG_LINE_MAX);
@@ -418,6 +470,8 @@ parse_line(struct cfg_parser *p, char *line, size_t len)
 	}
 	if (indented && p->mode == CFG_MODE_SKIP)
 		return;         /* body of a block already reported */
+	if (cfg_cisco_raw_line(p, line, indented))
+		return;         /* an IOS banner */
 	argc = config_tokenize(line, argv, CONFIG_ARGS_MAX, err, sizeof(err));
 	if (argc < 0) {
 		cfg_err(p, "%s", err);
@@ -447,9 +501,20 @@ parse_line(struct cfg_parser *p, char *line, size_t len)
 		run_cmd(p, c, nwords, argc, argv);
 		return;
 	}
+	if (strcasecmp(argv[0], "no") == 0 && argc > 1) {
+		cfg_cisco_no(p, argc, argv, cmd_modes(argc - 1, argv + 1, &nwords) != 0);
+		return;
+	}
 	modes = cmd_modes(argc, argv, &nwords);
+	u = find_unsupported(argc, argv, &un);
+	g = cfg_find_ignored(p->mode, argc, argv, &gn);
+	/* A line of another feature, unless a t37gw or an unsupported fax
+	 * command is spelled by as many words. */
+	if (g != NULL && gn >= nwords && gn > un) {
+		cfg_ignore(p, g, indented);
+		return;
+	}
 	if (modes == 0) {
-		u = find_unsupported(argc, argv);
 		if (u == NULL) {
 			unknown_command(p, argc, argv);
 			return;
@@ -543,6 +608,7 @@ config_parse_buffer(const char *name, const char *text, size_t len,
 		off += linelen + (nl != NULL);
 	}
 	free(buf);
+	cfg_cisco_end(&p);
 	cfg_validate(&p);
 
 	flush_errors(&p);

@@ -1,6 +1,9 @@
 /*
- * config/pattern: IOS dial-peer number patterns and the lookups on a
- * loaded config (dial-peer matching, deny-patterns, target templates).
+ * config/pattern: IOS dial-peer number patterns: compiling them, matching
+ * one written form of a number (whole, or as a prefix for deny-patterns),
+ * the order in which dial-peers beat each other, and target templates.
+ * Numbers and their equivalent forms, and the lookups on a loaded config
+ * (dial-peers, deny-patterns), are in number.c.
  *
  * Pattern syntax (IOS): a digit matches itself; '.' any digit; "[2-9]",
  * "[0135]", "[^01]" a class; after an element, '?' makes it optional, '%'
@@ -18,7 +21,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "config/config.h"
+#include "config/config_int.h"
 
 #define ALL_DIGITS 0x3ffu
 
@@ -26,11 +29,7 @@ static int perr(char *err, size_t errsize, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int parse_class(const char **sp, uint16_t *mask, char *err, size_t errsize);
 static void closure(const struct config_pattern *p, bool *set);
-static bool match_digits(const struct config_pattern *p, const char *digits);
-static bool split_number(const char *number, bool *plus, char *digits);
-static bool match_split(const struct config_pattern *p, bool plus, const char *digits);
-static int more_specific(const struct config_dial_peer *a, const struct config_pattern *pa,
-    const struct config_dial_peer *b, const struct config_pattern *pb);
+static bool match_digits(const struct config_pattern *p, const char *digits, bool prefix);
 static bool safe_value(const char *v);
 
 static int
@@ -213,9 +212,14 @@ closure(const struct config_pattern *p, bool *set)
 			set[j + 1] = true;
 }
 
-/* NFA states 0..n_elem: "the next element to match is j". */
+/*
+ * NFA states 0..n_elem: "the next element to match is j". With prefix,
+ * also true when the pattern matches the start of the digits (the number
+ * is overdialled) or the digits are the start of a match (underdialled):
+ * the pattern and the number agree as far as both go.
+ */
 static bool
-match_digits(const struct config_pattern *p, const char *digits)
+match_digits(const struct config_pattern *p, const char *digits, bool prefix)
 {
 	bool cur[CONFIG_PATTERN_MAX + 1], next[CONFIG_PATTERN_MAX + 1];
 	unsigned j;
@@ -227,6 +231,8 @@ match_digits(const struct config_pattern *p, const char *digits)
 		uint16_t bit = (uint16_t)(1u << (*digits - '0'));
 		bool any = false;
 
+		if (prefix && cur[p->n_elem])
+			return true;
 		memset(next, 0, sizeof(next));
 		for (j = 0; j < p->n_elem; j++) {
 			if (!cur[j] || !(p->elem[j].digits & bit))
@@ -242,47 +248,30 @@ match_digits(const struct config_pattern *p, const char *digits)
 		memcpy(cur, next, sizeof(cur));
 		closure(p, cur);
 	}
-	return cur[p->n_elem];
+	return prefix || cur[p->n_elem];
 }
 
-/* Splits a number into its leading plus and its digits; false if invalid. */
-static bool
-split_number(const char *number, bool *plus, char *digits)
+bool
+cfg_pattern_match_form(const struct config_pattern *p, const char *form, bool prefix)
 {
-	char buf[CONFIG_NUMBER_MAX + 2];
-	const char *s;
-	size_t n = 0;
+	bool plus = form[0] == '+';
 
-	if (config_number_digits(number, buf, sizeof(buf)) < 0)
-		return false;
-	*plus = buf[0] == '+';
-	for (s = buf; *s != '\0'; s++)
-		if (isdigit((unsigned char)*s))
-			digits[n++] = *s;
-	digits[n] = '\0';
-	return true;
-}
-
-static bool
-match_split(const struct config_pattern *p, bool plus, const char *digits)
-{
 	if (p->plus && !plus)
 		return false;
-	return match_digits(p, digits);
+	return match_digits(p, form + plus, prefix);
 }
 
 bool
 config_pattern_match(const struct config_pattern *p, const char *number)
 {
-	char digits[CONFIG_NUMBER_MAX + 2];
-	bool plus;
+	char form[CONFIG_NUMBER_MAX + 2];
 
-	return split_number(number, &plus, digits) && match_split(p, plus, digits);
+	return config_number_digits(number, form, sizeof(form)) >= 0 &&
+	    cfg_pattern_match_form(p, form, false);
 }
 
-/* >0 when peer a (with pattern pa) beats b: the dial-peer selection order. */
-static int
-more_specific(const struct config_dial_peer *a, const struct config_pattern *pa,
+int
+cfg_pattern_more_specific(const struct config_dial_peer *a, const struct config_pattern *pa,
     const struct config_dial_peer *b, const struct config_pattern *pb)
 {
 	if (pa->explicit_digits != pb->explicit_digits)
@@ -298,56 +287,6 @@ more_specific(const struct config_dial_peer *a, const struct config_pattern *pa,
 	if (a->tag != b->tag)
 		return a->tag < b->tag ? 1 : -1;
 	return 0;
-}
-
-const struct config_dial_peer *
-config_match_peer(const struct config *cfg, enum config_peer_type type,
-    enum config_match_field field, const char *number)
-{
-	const struct config_dial_peer *best = NULL, *d;
-	const struct config_pattern *bestp = NULL, *pat;
-	char digits[CONFIG_NUMBER_MAX + 2];
-	bool plus;
-	size_t i;
-
-	if (cfg == NULL || number == NULL || !split_number(number, &plus, digits))
-		return NULL;
-	for (i = 0; i < cfg->n_peers; i++) {
-		d = &cfg->peers[i];
-		if (d->type != type || d->shutdown)
-			continue;
-		if (field == CONFIG_MATCH_INCOMING) {
-			if (!d->has_incoming)
-				continue;
-			pat = &d->incoming;
-		} else {
-			if (!d->has_destination)
-				continue;
-			pat = &d->destination;
-		}
-		if (!match_split(pat, plus, digits))
-			continue;
-		if (best == NULL || more_specific(d, pat, best, bestp) > 0) {
-			best = d;
-			bestp = pat;
-		}
-	}
-	return best;
-}
-
-bool
-config_number_denied(const struct config *cfg, const char *number)
-{
-	char digits[CONFIG_NUMBER_MAX + 2];
-	bool plus;
-	size_t i;
-
-	if (cfg == NULL || !split_number(number, &plus, digits))
-		return true;
-	for (i = 0; i < cfg->n_deny; i++)
-		if (match_split(&cfg->deny[i], plus, digits))
-			return true;
-	return false;
 }
 
 /* Substituted values may hold only these: nothing that can end an address. */

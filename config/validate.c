@@ -16,6 +16,7 @@
 
 static void default_listen(struct config_listen *l, enum config_transport tr,
     const char *addr, uint16_t port);
+static bool listen_is_loopback(const struct config_listen *l);
 static void check_readable(struct cfg_parser *p, unsigned line, const char *what,
     const char *path);
 static void check_peer(struct cfg_parser *p, struct config_dial_peer *d);
@@ -36,6 +37,17 @@ default_listen(struct config_listen *l, enum config_transport tr, const char *ad
 	s4->sin_port = htons(port);
 	inet_pton(AF_INET, addr, &s4->sin_addr);
 	l->salen = sizeof(*s4);
+}
+
+static bool
+listen_is_loopback(const struct config_listen *l)
+{
+	const struct sockaddr_in *s4 = (const struct sockaddr_in *)(const void *)&l->sa;
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)(const void *)&l->sa;
+
+	if (l->sa.ss_family == AF_INET)
+		return (ntohl(s4->sin_addr.s_addr) >> 24) == 127;
+	return l->sa.ss_family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr);
 }
 
 void
@@ -59,6 +71,7 @@ cfg_defaults(struct config *cfg)
 	cfg->sip.rtp_max = CONFIG_DEFAULT_RTP_MAX;
 	cfg->sip.max_calls = CONFIG_DEFAULT_MAX_CALLS;
 	cfg->sip.media_timeout = CONFIG_DEFAULT_MEDIA_TIMEOUT;
+	cfg->sip.max_call_rate = CONFIG_DEFAULT_CALL_RATE;
 
 	snprintf(cfg->mta_send.subject, sizeof(cfg->mta_send.subject), "%s",
 	    CONFIG_DEFAULT_SUBJECT);
@@ -141,6 +154,10 @@ check_peer(struct cfg_parser *p, struct config_dial_peer *d)
 		cfg_err_line(p, d->line, "dial-peer voice %u %s has neither "
 		    "'destination-pattern' nor 'incoming called-number'", d->tag, type);
 	if (d->type == CONFIG_PEER_MMOIP) {
+		if (d->resolution != CONFIG_RES_PASSTHROUGH && d->encoding == CONFIG_ENC_PASSTHROUGH)
+			cfg_err_line(p, d->resolution_line, "dial-peer voice %u: 'image resolution' "
+			    "rewrites the pages, so it needs 'image encoding mh' (not passthrough)",
+			    d->tag);
 		if (!d->information_fax)
 			cfg_err_line(p, d->line, "dial-peer voice %u mmoip needs "
 			    "'information-type fax'", d->tag);
@@ -155,6 +172,7 @@ check_peer(struct cfg_parser *p, struct config_dial_peer *d)
 	if (d->has_destination && d->target_kind == CONFIG_TARGET_NONE)
 		cfg_err_line(p, d->line, "dial-peer voice %u voip has a 'destination-pattern' "
 		    "but no 'session target sip:' or 'session target trunk'", d->tag);
+	t = NULL;
 	if (d->target_kind == CONFIG_TARGET_TRUNK) {
 		t = config_find_trunk(p->cfg, d->target);
 		if (t == NULL)
@@ -162,6 +180,14 @@ check_peer(struct cfg_parser *p, struct config_dial_peer *d)
 		else
 			d->trunk = (int)(t - p->cfg->trunks);
 	}
+	/* Carriers refuse or flag calls without a caller identity, and the
+	 * TSI ($s$) follows the calling number. */
+	if (d->has_destination && d->target_kind != CONFIG_TARGET_NONE && !d->shutdown &&
+	    d->clid_number[0] == '\0' && (t == NULL || t->calling_number[0] == '\0'))
+		cfg_warn_line(p, tl, "dial-peer voice %u voip places calls without a calling "
+		    "number (From: t37gw%s): set 'clid network-number'%s", d->tag,
+		    p->cfg->fax_send.transmitting_subscriber_ani ? ", no TSI" : "",
+		    d->target_kind == CONFIG_TARGET_TRUNK ? " or the trunk's 'calling-number'" : "");
 }
 
 void
@@ -185,6 +211,22 @@ cfg_validate(struct cfg_parser *p)
 		    cfg->sip.rtp_min, cfg->sip.rtp_max,
 		    (cfg->sip.rtp_max - cfg->sip.rtp_min + 1) / 2, cfg->sip.max_calls);
 
+	/* Admission: with no trunk, no allow line and no voip peer calling a
+	 * SIP address only loopback may call; say so when the gateway listens
+	 * elsewhere. */
+	for (i = 0; i < p->n_peers; i++)
+		if (p->peers[i].type == CONFIG_PEER_VOIP &&
+		    p->peers[i].target_kind == CONFIG_TARGET_SIP && !p->peers[i].shutdown)
+			break;
+	if (cfg->n_trunks == 0 && cfg->sip.n_allow == 0 && i == p->n_peers)
+		for (i = 0; i < cfg->sip.n_listen; i++)
+			if (!listen_is_loopback(&cfg->sip.listen[i])) {
+				cfg_warn_line(p, p->seen.sip_listen, "SIP listens on %s but there is "
+				    "no trunk and no 'allow' under sip: only loopback may call",
+				    cfg->sip.listen[i].addr);
+				break;
+			}
+
 	for (i = 0; i < cfg->n_trunks; i++) {
 		struct config_trunk *t = &cfg->trunks[i];
 
@@ -196,6 +238,15 @@ cfg_validate(struct cfg_parser *p)
 			cfg_err_line(p, t->line, "trunk '%s' registers but has no 'auth' line",
 			    t->name);
 	}
+
+	/* fax numbering: the national prefix stands for the country code */
+	if (cfg->numbering.national_prefix[0] != '\0' && cfg->numbering.country_code[0] == '\0')
+		cfg_err_line(p, p->seen.national_prefix, "'fax numbering national-prefix' needs "
+		    "'fax numbering country-code'");
+	if (cfg->numbering.national_prefix[0] != '\0' &&
+	    strcmp(cfg->numbering.national_prefix, cfg->numbering.international_prefix) == 0)
+		cfg_err_line(p, p->seen.national_prefix, "the national and international "
+		    "prefixes are both '%s'", cfg->numbering.national_prefix);
 
 	/* mta send */
 	finish_mail_addr(p, "mta send mail-from", &cfg->mta_send.mail_from,

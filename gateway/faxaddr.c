@@ -9,6 +9,9 @@
  * Accepted, case-insensitive, at a served alias:
  *   FAX=+19195551234        E.164 with '+'; separators '-' and '.' ignored
  *   FAX=+1-919-555.1234/T33S=6789   with a T.33 subaddress
+ *   FAX=5551234/cover=no    Cisco's cover page choice (also /cover=yes);
+ *                           the intake refuses it unless the config says
+ *                           `fax send coverpage e-mail-controllable`
  *   /FAX=+19195551234/      the slash-wrapped form (RFC 3192 section 3)
  *   FAX=5551234             a local number (no '+')
  *   19195551234, +19195551234  bare digits (Cisco)
@@ -46,7 +49,8 @@ faxaddr_alias(const char *domain, const char *const *aliases, size_t n)
 
 /*
  * global-phone / local-phone with written separators, then optional
- * "/T33S=digits" (RFC 3191 section 3). p..end is the number part.
+ * "/T33S=digits" (RFC 3191 section 3) and "/cover=yes|no" (Cisco), each at
+ * most once, in either order. p..end is the number part.
  */
 static int
 faxaddr_number(const char *p, const char *end, struct gw_faxaddr *fa)
@@ -73,15 +77,28 @@ faxaddr_number(const char *p, const char *end, struct gw_faxaddr *fa)
 	if (nd < GW_FAXADDR_DIGITS_MIN || prev_sep)
 		return -1;
 	fa->number[nd] = '\0';
-	if (p < end) {                          /* "/T33S=digits" */
-		if (end - p < 7 || strncasecmp(p, "/T33S=", 6) != 0)
+	while (p < end) {                       /* p at a '/' */
+		const char *q = memchr(p + 1, '/', (size_t)(end - p - 1));
+		size_t len;
+
+		if (q == NULL)
+			q = end;
+		len = (size_t)(q - p);
+		if (len > 6 && strncasecmp(p, "/T33S=", 6) == 0 && ns == 0) {
+			for (p += 6; p < q; p++) {
+				if (!isdigit((unsigned char)*p) || ns >= GW_FAXADDR_SUB_MAX)
+					return -1;
+				fa->subaddr[ns++] = *p;
+			}
+			fa->subaddr[ns] = '\0';
+		} else if (len == 10 && strncasecmp(p, "/cover=yes", 10) == 0 && fa->cover < 0) {
+			fa->cover = 1;
+		} else if (len == 9 && strncasecmp(p, "/cover=no", 9) == 0 && fa->cover < 0) {
+			fa->cover = 0;
+		} else {
 			return -1;
-		for (p += 6; p < end; p++) {
-			if (!isdigit((unsigned char)*p) || ns >= GW_FAXADDR_SUB_MAX)
-				return -1;
-			fa->subaddr[ns++] = *p;
 		}
-		fa->subaddr[ns] = '\0';
+		p = q;
 	}
 	return 0;
 }
@@ -94,6 +111,7 @@ gw_faxaddr_parse(const char *path, const char *const *aliases, size_t naliases,
 	size_t llen;
 
 	memset(fa, 0, sizeof(*fa));
+	fa->cover = -1;
 	if (strcasecmp(path, "postmaster") == 0) {     /* RFC 5321 4.1.1.3 */
 		fa->postmaster = 1;
 		return GW_FAXADDR_OK;

@@ -253,6 +253,16 @@ gw_diag_report(void *arg, const char *msg)
 	log_warnx("event=config-error error=%s", log_str(buf, sizeof(buf), msg));
 }
 
+/* Each ignored line of a reload (IOS lines of other features). */
+static void
+gw_diag_warning(void *arg, const char *msg)
+{
+	char buf[LOG_ESC_BUFSZ];
+
+	(void)arg;
+	log_warnx("event=config-warning warning=%s", log_str(buf, sizeof(buf), msg));
+}
+
 /* ---- reload ---- */
 
 int
@@ -269,6 +279,7 @@ gw_reload(struct gw *gw)
 	}
 	config_diag_init(&diag);
 	diag.report = gw_diag_report;
+	diag.report_warning = gw_diag_warning;
 	cfg = config_load(gw->path, &diag);
 	if (cfg == NULL) {
 		log_warnx("event=reload result=failed errors=%zu config=%s", diag.count, gw->path);

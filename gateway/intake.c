@@ -420,8 +420,11 @@ intake_rcpt(void *arg, void *udata, const struct smtp_server_client *c,
 	const struct config *cfg = in->cfg;
 	const struct config_dial_peer *mmoip, *voip;
 	struct intake_rcpt *t;
+	const struct config_pattern *deny;
 	struct gw_faxaddr fa;
+	bool invalid;
 	size_t i;
+	int cover;
 
 	(void)c;
 	if (s->nrcpt >= cfg->mta_receive.maximum_recipients) {
@@ -450,15 +453,15 @@ intake_rcpt(void *arg, void *udata, const struct smtp_server_client *c,
 		break;
 	}
 	if (!fa.postmaster) {
-		/* toll fraud first: the deny rules name what they stop */
-		for (i = 0; i < cfg->n_deny; i++)
-			if (config_pattern_match(&cfg->deny[i], fa.dial)) {
-				smtp_server_reply_set(r, 550, "5.7.1",
-				    "Fax to %s not allowed: matches fax deny-pattern %s",
-				    fa.dial, cfg->deny[i].text);
-				return;
-			}
-		if (config_number_denied(cfg, fa.dial)) {
+		/* toll fraud first: the deny rules name what they stop, in
+		 * every form of the number (config/number.c) */
+		if ((deny = config_number_deny(cfg, fa.dial, &invalid)) != NULL) {
+			smtp_server_reply_set(r, 550, "5.7.1",
+			    "Fax to %s not allowed: matches fax deny-pattern %s",
+			    fa.dial, deny->text);
+			return;
+		}
+		if (invalid) {
 			smtp_server_reply_set(r, 550, "5.7.1", "Fax to %s not allowed", fa.dial);
 			return;
 		}
@@ -474,6 +477,24 @@ intake_rcpt(void *arg, void *udata, const struct smtp_server_client *c,
 			    "dial-peer destination-pattern matches", fa.dial);
 			return;
 		}
+		/* /cover=: Cisco's e-mail-controllable cover page. One document
+		 * serves every recipient of a message, so a recipient that wants
+		 * another choice than those before it is sent in a new
+		 * transaction (452 4.5.3: the client retries it at once). */
+		if (fa.cover >= 0 && !cfg->fax_send.coverpage_email_controllable) {
+			smtp_server_reply_set(r, 550, "5.7.1", "<%.256s>: /cover= is not allowed here "
+			    "(no fax send coverpage e-mail-controllable)", rc->to);
+			return;
+		}
+		cover = fa.cover >= 0 ? fa.cover : cfg->fax_send.coverpage;
+		for (i = 0; i < s->nrcpt; i++)
+			if (!s->rcpts[i].fa.postmaster && (s->rcpts[i].fa.cover >= 0 ?
+			    s->rcpts[i].fa.cover : cfg->fax_send.coverpage) != cover) {
+				smtp_server_reply_set(r, 452, "4.5.3", "<%.256s>: another cover page "
+				    "choice than the recipients before it: send it in another message",
+				    rc->to);
+				return;
+			}
 	} else {
 		voip = NULL;
 	}
@@ -690,6 +711,8 @@ intake_envelope(struct intake_sess *s, const struct smtp_server_client *c)
 			e |= spool_rec_add(rec, "rcpt.number", t->fa.dial);
 			if (t->fa.subaddr[0] != '\0')
 				e |= spool_rec_add(rec, "rcpt.subaddr", t->fa.subaddr);
+			if (t->fa.cover >= 0)
+				e |= spool_rec_add(rec, "rcpt.cover", t->fa.cover ? "yes" : "no");
 			e |= spool_rec_addf(rec, "rcpt.peer", "%u", t->peer);
 		}
 		if (t->notify != 0)

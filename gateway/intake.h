@@ -24,7 +24,9 @@
  * ("fax" or "postmaster"), "rcpt.number" (digits, with '+' when E.164),
  * "rcpt.subaddr" (T.33, optional), "rcpt.peer" (the voip dial-peer tag),
  * "rcpt.notify" (NEVER or a comma list; absent when not given),
- * "rcpt.orcpt" (as received, optional). Postmaster recipients go to
+ * "rcpt.orcpt" (as received, optional), "rcpt.cover" ("yes" or "no" when
+ * the address asked with /cover=; the intake keeps one choice per
+ * message). Postmaster recipients go to
  * config mta_send.postmaster ("rcpt.forward").
  */
 #ifndef T37_GW_INTAKE_H
@@ -46,6 +48,7 @@ struct gw_faxaddr {
 	char number[GW_FAXADDR_DIGITS_MAX + 1]; /* digits only */
 	char dial[GW_FAXADDR_DIGITS_MAX + 2];   /* number, '+' first when e164 */
 	char subaddr[GW_FAXADDR_SUB_MAX + 1];   /* T.33 subaddress or "" */
+	int cover;                              /* /cover=yes 1, /cover=no 0, none -1 */
 	char domain[256];                       /* the alias it was sent to */
 };
 

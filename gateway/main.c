@@ -24,7 +24,7 @@
 
 static void usage(FILE *f);
 static void raise_nofile(void);
-static struct config *load_config(const char *path);
+static struct config *load_config(const char *path, int check);
 static int check_config(const char *path);
 
 /*
@@ -75,24 +75,37 @@ raise_nofile(void)
 	    (unsigned long long)was);
 }
 
-/* Loads path; on errors prints each "file:line: message" on stderr. */
+/*
+ * Loads path. Errors and warnings are printed on stderr as "file:line:
+ * message" when checking (-t) or when the load fails; a daemon that starts
+ * logs each warning (an ignored line) instead.
+ */
 static struct config *
-load_config(const char *path)
+load_config(const char *path, int check)
 {
 	struct config_diag diag;
 	struct config *cfg;
+	char buf[LOG_ESC_BUFSZ];
 	size_t i;
 
 	config_diag_init(&diag);
 	cfg = config_load(path, &diag);
-	if (cfg == NULL) {
-		for (i = 0; i < diag.kept; i++)
+	for (i = 0; i < diag.kept; i++) {
+		if (cfg == NULL || check)
 			fprintf(stderr, "%s\n", config_diag_get(&diag, i));
-		if (diag.count > diag.kept)
-			fprintf(stderr, "t37gw: %zu more errors not shown\n", diag.count - diag.kept);
+		else if (config_diag_is_warning(&diag, i))
+			log_warnx("event=config-warning warning=%s",
+			    log_str(buf, sizeof(buf), config_diag_get(&diag, i)));
+	}
+	if ((cfg == NULL || check) && diag.count + diag.warnings > diag.kept)
+		fprintf(stderr, "t37gw: %zu more messages not shown\n",
+		    diag.count + diag.warnings - diag.kept);
+	if (cfg == NULL)
 		fprintf(stderr, "t37gw: %s: %zu error%s\n", path, diag.count,
 		    diag.count == 1 ? "" : "s");
-	}
+	else if (check && diag.warnings > 0)
+		fprintf(stderr, "t37gw: %s: %zu warning%s\n", path, diag.warnings,
+		    diag.warnings == 1 ? "" : "s");
 	config_diag_clear(&diag);
 	return cfg;
 }
@@ -100,7 +113,7 @@ load_config(const char *path)
 static int
 check_config(const char *path)
 {
-	struct config *cfg = load_config(path);
+	struct config *cfg = load_config(path, 1);
 
 	if (cfg == NULL)
 		return GW_EXIT_FAIL;
@@ -168,7 +181,7 @@ main(int argc, char **argv)
 		return check_config(path);
 
 	log_init("t37gw", opts.use_syslog, opts.debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
-	if ((cfg = load_config(path)) == NULL)
+	if ((cfg = load_config(path, 0)) == NULL)
 		return GW_EXIT_FAIL;
 	raise_nofile();
 	if ((gw = gw_new(path, cfg, &opts, err, sizeof(err))) == NULL) {

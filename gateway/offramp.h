@@ -299,6 +299,7 @@ struct gw_offramp_rcpt {
 	char *orcpt_type;    /* ORCPT addr-type (owned), NULL without ORCPT */
 	char *orcpt;         /* ORCPT address, xtext decoded (owned) */
 	int postmaster;      /* not dialed; forwarded by the intake */
+	int cover;           /* /cover=yes 1, /cover=no 0, not asked -1 */
 	struct gw_rcpt_retry retry;
 };
 
@@ -373,6 +374,11 @@ char *gw_offramp_job_mdn(struct gw_offramp_job *j, size_t i,
     const struct mime_offramp *msg, const struct gw_report_cfg *cfg,
     time_t now, size_t *len, char *why, size_t whylen);
 
+/* Whether the job's document gets a cover page: what its recipients asked
+ * with /cover= (the intake keeps one choice per message), else `fax send
+ * coverpage enable`. */
+int gw_offramp_job_cover(const struct gw_offramp_job *j, int config_cover);
+
 /* ---- mail to fax pages (gateway/offramp_render.c) --------------------- */
 
 struct fax_header;
@@ -384,6 +390,8 @@ struct gw_render_opts {
 	unsigned max_seconds;             /* 0: GW_RENDER_SECONDS_DEFAULT */
 	int coverpage;                    /* `fax send coverpage enable` */
 	const char *cover_comment;        /* `fax send coverpage comment`, or NULL */
+	int cover_detail;                 /* `fax send coverpage show-detail`: the
+	                                     mail's header block on the cover */
 	const char *to_number;            /* the number, for the cover page */
 	const struct fax_header *header;  /* page header line, or NULL */
 	struct gw_pdf_opts pdf;           /* gs path; its limits are set here */
@@ -531,7 +539,8 @@ struct gw_worker_req {
 	unsigned memory_mb;                   /* address space */
 	unsigned max_pages;                   /* whole fax */
 	unsigned max_mpixels;                 /* image pixels, millions */
-	int coverpage;
+	int coverpage;                        /* this job's choice (/cover=) */
+	int cover_detail;                     /* coverpage show-detail */
 	char cover_comment[GW_WORKER_TEXT_MAX];
 	char number[GW_WORKER_TEXT_MAX];      /* first fax recipient */
 	char sender[GW_WORKER_TEXT_MAX];      /* envelope sender */

@@ -262,7 +262,9 @@ gw_offramp_dial_request(const struct config *cfg, const char *number, uint64_t j
     struct mime_error *err)
 {
 	const struct config_dial_peer *peer;
+	const struct config_trunk *tr = NULL;
 	enum config_t38 t38 = cfg->sip.t38;
+	char dial[CONFIG_FORM_MAX];
 
 	memset(req, 0, sizeof(*req));
 	memset(err, 0, sizeof(*err));
@@ -271,7 +273,9 @@ gw_offramp_dial_request(const struct config *cfg, const char *number, uint64_t j
 		snprintf(err->text, sizeof(err->text), "faxing this number is not allowed");
 		return -1;
 	}
-	peer = config_match_peer(cfg, CONFIG_PEER_VOIP, CONFIG_MATCH_DESTINATION, number);
+	/* The number goes out in the form the peer's pattern matched. */
+	peer = config_route_number(cfg, CONFIG_PEER_VOIP, CONFIG_MATCH_DESTINATION, number,
+	    dial, sizeof(dial));
 	if (peer == NULL || (peer->target_kind != CONFIG_TARGET_SIP &&
 	    peer->target_kind != CONFIG_TARGET_TRUNK)) {
 		snprintf(err->status, sizeof(err->status), "5.1.1");
@@ -280,7 +284,7 @@ gw_offramp_dial_request(const struct config *cfg, const char *number, uint64_t j
 	}
 	req->job_id = job_id;
 	if (peer->target_kind == CONFIG_TARGET_SIP) {
-		if (config_expand_target(peer->target, number, NULL, NULL, req->target,
+		if (config_expand_target(peer->target, dial, NULL, NULL, req->target,
 		    sizeof(req->target)) < 0) {
 			snprintf(err->status, sizeof(err->status), "5.3.5");
 			snprintf(err->text, sizeof(err->text), "the session target of "
@@ -288,9 +292,8 @@ gw_offramp_dial_request(const struct config *cfg, const char *number, uint64_t j
 			return -1;
 		}
 	} else {
-		const struct config_trunk *tr = peer->trunk >= 0 &&
-		    (size_t)peer->trunk < cfg->n_trunks ? &cfg->trunks[peer->trunk] : NULL;
-
+		tr = peer->trunk >= 0 && (size_t)peer->trunk < cfg->n_trunks ?
+		    &cfg->trunks[peer->trunk] : NULL;
 		if (tr == NULL) {
 			snprintf(err->status, sizeof(err->status), "5.3.5");
 			snprintf(err->text, sizeof(err->text), "dial-peer %u names no trunk",
@@ -300,10 +303,22 @@ gw_offramp_dial_request(const struct config *cfg, const char *number, uint64_t j
 		g_strlcpy(req->target, tr->name, sizeof(req->target));
 		t38 = tr->t38;
 	}
-	g_strlcpy(req->number, number, sizeof(req->number));
+	g_strlcpy(req->number, dial, sizeof(req->number));
+	/* Who calls: the peer's clid network-number, else the trunk's. */
+	if (peer->clid_number[0] != '\0')
+		g_strlcpy(req->from, peer->clid_number, sizeof(req->from));
+	else if (tr != NULL)
+		g_strlcpy(req->from, tr->calling_number, sizeof(req->from));
+	if (tr != NULL)
+		g_strlcpy(req->from_name, tr->calling_name, sizeof(req->from_name));
+	req->privacy = peer->clid_restrict;
+	/* The TSI: the fixed one, else ($s$) the calling number, so that the
+	 * called machine shows who sent the fax (T.30 5.3.6.2.6). */
 	if (!cfg->fax_send.transmitting_subscriber_ani)
 		g_strlcpy(req->fax.ident, cfg->fax_send.transmitting_subscriber,
 		    sizeof(req->fax.ident));
+	else
+		g_strlcpy(req->fax.ident, req->from, sizeof(req->fax.ident));
 	req->fax.ecm = params->ecm;
 	req->fax.max_rate = params->max_speed;
 	req->t38_allowed = params->t38 && t38 != CONFIG_T38_OFF;

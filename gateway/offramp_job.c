@@ -101,6 +101,7 @@ gw_offramp_job_env(struct gw_offramp_job *j, const char *key, const char *value,
 		r = &j->rcpts[j->nrcpts++];
 		memset(r, 0, sizeof(*r));
 		r->addr = g_strdup(value);
+		r->cover = -1;
 		gw_retry_init(&r->retry, GW_NOTIFY_DEFAULT, j->received);
 	} else if (strncmp(key, "rcpt.", 5) == 0) {
 		if ((r = job_last(j)) == NULL)
@@ -111,6 +112,11 @@ gw_offramp_job_env(struct gw_offramp_job *j, const char *key, const char *value,
 		} else if (strcmp(key, "rcpt.peer") == 0) {
 			g_free(r->peer);
 			r->peer = g_strdup(value);
+		} else if (strcmp(key, "rcpt.cover") == 0) {
+			if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
+				return set_err(err, errlen, "rcpt.cover: \"%s\" is not yes or no",
+				    value);
+			r->cover = strcmp(value, "yes") == 0;
 		} else if (strcmp(key, "rcpt.kind") == 0) {
 			r->postmaster = strcmp(value, "postmaster") == 0;
 		} else if (strcmp(key, "rcpt.notify") == 0) {
@@ -129,6 +135,17 @@ gw_offramp_job_env(struct gw_offramp_job *j, const char *key, const char *value,
 	/* Other keys (version, smtp, client, helo, tls, auth, body, size)
 	 * describe the session, not the delivery. */
 	return 0;
+}
+
+int
+gw_offramp_job_cover(const struct gw_offramp_job *j, int config_cover)
+{
+	size_t i;
+
+	for (i = 0; i < j->nrcpts; i++)
+		if (!j->rcpts[i].postmaster && j->rcpts[i].cover >= 0)
+			return j->rcpts[i].cover;
+	return config_cover != 0;
 }
 
 static struct gw_offramp_rcpt *

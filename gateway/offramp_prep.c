@@ -191,7 +191,8 @@ prep_build(const struct ojob *j, struct gw_worker_req *req)
 	req->max_pages = cfg->fax_send.max_pages ? cfg->fax_send.max_pages :
 	    CONFIG_DEFAULT_MAX_PAGES;
 	req->max_mpixels = cfg->fax_send.max_pixels;
-	req->coverpage = cfg->fax_send.coverpage;
+	req->coverpage = gw_offramp_job_cover(j->job, cfg->fax_send.coverpage);
+	req->cover_detail = cfg->fax_send.coverpage_show_detail;
 	g_strlcpy(req->cover_comment, cfg->fax_send.coverpage_comment,
 	    sizeof(req->cover_comment));
 	/* The header shows the first fax recipient; one document serves all. */

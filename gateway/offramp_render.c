@@ -27,6 +27,8 @@
 #define RENDER_ERR_MAX 256
 /* The cover page text beyond this is cut (the first text part on it). */
 #define RENDER_COVER_TEXT_MAX (64u << 10)
+/* show-detail: the mail's header block beyond this is cut. */
+#define RENDER_COVER_HEADERS_MAX (8u << 10)
 
 /* One rendering run. */
 struct render {
@@ -249,6 +251,18 @@ cover_text(const struct render *r, unsigned total)
 	g_string_append_printf(s, "Pages:   %u, including this cover page\n", total);
 	if (r->o->cover_comment != NULL && *r->o->cover_comment != '\0')
 		g_string_append_printf(s, "\n%s\n", r->o->cover_comment);
+	if (r->o->cover_detail && mime_offramp_headers(m) != NULL) {
+		/* Cisco's show-detail: every header of the mail, as received
+		 * (7-bit, so the page font shows it as written). */
+		const char *h = mime_offramp_headers(m);
+		size_t n = strlen(h);
+
+		g_string_append(s, "\nMessage headers:\n");
+		g_string_append_len(s, h, (gssize)MIN(n, RENDER_COVER_HEADERS_MAX));
+		if (n > RENDER_COVER_HEADERS_MAX)
+			g_string_append(s, "\n[...]");
+		g_string_append(s, "\n");
+	}
 	if (r->skip_part != (size_t)-1) {
 		const struct mime_part *p = mime_offramp_part(m, r->skip_part);
 

@@ -526,7 +526,7 @@ ojob_dial(struct ojob *j, size_t i, time_t now)
 	struct sip_dial_request req;
 	struct mime_error err;
 	struct ocall *c;
-	char tx[PATH_MAX], esc[LOG_ESC_BUFSZ];
+	char tx[PATH_MAX], esc[LOG_ESC_BUFSZ], desc[LOG_ESC_BUFSZ], from[LOG_ESC_BUFSZ];
 
 	gw_offramp_base_params(cfg, &base);
 	gw_retry_call_params(&r->retry, &base, &prm);
@@ -553,9 +553,10 @@ ojob_dial(struct ojob *j, size_t i, time_t now)
 		return -1;
 	}
 	log_info("job=%s rcpt=%zu number=%s event=dial attempt=%u call=%llu t38=%d ecm=%d "
-	    "speed=%u peer=%u", j->id, i, r->number, r->retry.attempts,
+	    "speed=%u peer=%u desc=%s from=%s", j->id, i, r->number, r->retry.attempts,
 	    (unsigned long long)o->next_call_no, req.t38_allowed, prm.ecm, prm.max_speed,
-	    peer->tag);
+	    peer->tag, log_str(desc, sizeof(desc), peer->description),
+	    log_str(from, sizeof(from), req.from));
 	if (o->dial(o->dial_arg, &req) != 0) {
 		/* The line is not up (start-up, shutdown): not the number's
 		 * fault, so no attempt is counted; tried again shortly. */

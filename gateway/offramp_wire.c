@@ -89,6 +89,7 @@ gw_worker_req_encode(const struct gw_worker_req *r, size_t *len)
 	e |= spool_rec_add_u64(rec, "pages", r->max_pages);
 	e |= spool_rec_add_u64(rec, "mpixels", r->max_mpixels);
 	e |= spool_rec_add_u64(rec, "coverpage", r->coverpage ? 1 : 0);
+	e |= spool_rec_add_u64(rec, "detail", r->cover_detail ? 1 : 0);
 	return wire_text(rec, e, GW_WORKER_REQ_MAX, len);
 }
 
@@ -97,7 +98,7 @@ gw_worker_req_decode(const char *buf, size_t len, struct gw_worker_req *r,
     char *err, size_t errlen)
 {
 	struct spool_rec *rec;
-	uint64_t v[6];
+	uint64_t v[7];
 	char perr[128];
 	size_t i;
 	int rc = -1;
@@ -121,7 +122,8 @@ gw_worker_req_decode(const char *buf, size_t len, struct gw_worker_req *r,
 	    get_num(rec, "memory", CONFIG_RENDER_MEMORY_MAX, &v[2], err, errlen) != 0 ||
 	    get_num(rec, "pages", WIRE_PAGES_MAX, &v[3], err, errlen) != 0 ||
 	    get_num(rec, "mpixels", CONFIG_MAX_PIXELS_MAX, &v[4], err, errlen) != 0 ||
-	    get_num(rec, "coverpage", 1, &v[5], err, errlen) != 0)
+	    get_num(rec, "coverpage", 1, &v[5], err, errlen) != 0 ||
+	    get_num(rec, "detail", 1, &v[6], err, errlen) != 0)
 		goto out;
 	if (r->msg_path[0] != '/' || r->dir[0] != '/' || r->out[0] != '/') {
 		wire_err(err, errlen, "request paths must be absolute");
@@ -136,6 +138,7 @@ gw_worker_req_decode(const char *buf, size_t len, struct gw_worker_req *r,
 	r->max_pages = (unsigned)v[3];
 	r->max_mpixels = (unsigned)v[4];
 	r->coverpage = (int)v[5];
+	r->cover_detail = (int)v[6];
 	rc = 0;
 out:
 	spool_rec_free(rec);

@@ -83,6 +83,7 @@ gw_worker_prepare(const struct gw_worker_req *req, struct gw_worker_res *res)
 	ro.max_seconds = req->timeout;
 	ro.coverpage = req->coverpage;
 	ro.cover_comment = req->cover_comment;
+	ro.cover_detail = req->cover_detail;
 	ro.to_number = req->number[0] ? req->number : NULL;
 	if (req->left[0] || req->center[0] || req->right[0]) {
 		memset(&hdr, 0, sizeof(hdr));

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "fax/fax.h"
 #include "gateway/log.h"
 #include "gateway/queue.h"
 #include "gateway/queue_int.h"
@@ -31,6 +32,8 @@ static void onramp_addr(const struct config *cfg, const struct config_mail_addr 
     const char *ani, char *out, size_t size);
 static bool onramp_from_is_default(const struct config *cfg);
 static void onramp_notify(unsigned dsn, char *out, size_t size);
+static void onramp_resolution(const char *call, const char *tiff,
+    enum config_image_resolution res, unsigned pages);
 
 /* Hard-links the received TIFF into the job (same file system: the
  * spool), or copies it. */
@@ -92,6 +95,33 @@ onramp_notify(unsigned dsn, char *out, size_t size)
 	    dsn & CONFIG_DSN_DELAY ? "DELAY" : "");
 }
 
+/*
+ * `image resolution standard|fine` on the mmoip peer: the pages are
+ * rewritten at that vertical resolution (rows doubled or merged, the page
+ * keeping its size), still RFC 3949 Profile S. When that fails the pages
+ * are mailed as they were received: a fax is never lost to a conversion.
+ */
+static void
+onramp_resolution(const char *call, const char *tiff, enum config_image_resolution res,
+    unsigned pages)
+{
+	struct fax_tiff_limits lim;
+	struct fax_tiff_info info;
+	const char *in[1] = { tiff };
+	char tmp[1200], err[256];
+
+	memset(&lim, 0, sizeof(lim));
+	lim.max_pages = pages < FAX_TIFF_MAX_PAGES_DEFAULT ? 0 : pages + 1;
+	lim.resolution = res == CONFIG_RES_FINE ? FAX_TIFF_RES_FINE : FAX_TIFF_RES_STANDARD;
+	if (snprintf(tmp, sizeof(tmp), "%s.res", tiff) >= (int)sizeof(tmp))
+		return;
+	if (fax_tiff_normalize(in, 1, tmp, &lim, NULL, err, sizeof(err)) != 0 ||
+	    fax_tiff_profile_s(tmp, tiff, &info, err, sizeof(err)) != 0)
+		log_warnx("call=%s dir=onramp event=image-resolution result=failed "
+		    "reason=\"%s\" mailed=as-received", call, err);
+	unlink(tmp);
+}
+
 int
 gw_onramp_fax_received(struct queue *q, const struct gw_fax_received *fr,
     char id[SPOOL_ID_LEN + 1])
@@ -104,7 +134,7 @@ gw_onramp_fax_received(struct queue *q, const struct gw_fax_received *fr,
 	struct spool_rec *env;
 	char rcpt[QUEUE_ADDR_MAX], from[2 * CONFIG_STR_MAX + 2], dnt[2 * CONFIG_STR_MAX + 2];
 	char notify[64], tiff[1100], err[MIME_ONRAMP_ERR_MAX], call[LOG_ESC_BUFSZ];
-	char ani[LOG_ESC_BUFSZ], dnis[LOG_ESC_BUFSZ];
+	char ani[LOG_ESC_BUFSZ], dnis[LOG_ESC_BUFSZ], desc[LOG_ESC_BUFSZ];
 	const char *data;
 	size_t dlen;
 	long size;
@@ -164,6 +194,9 @@ gw_onramp_fax_received(struct queue *q, const struct gw_fax_received *fr,
 		return -1;
 	}
 	snprintf(tiff, sizeof(tiff), "%s/fax.tif", spool_job_dir(job));
+	if (peer != NULL && peer->encoding != CONFIG_ENC_PASSTHROUGH &&
+	    (peer->resolution == CONFIG_RES_STANDARD || peer->resolution == CONFIG_RES_FINE))
+		onramp_resolution(call, tiff, peer->resolution, fr->pages);
 
 	memset(&mi, 0, sizeof(mi));
 	mi.hostname = cfg->hostname;
@@ -223,9 +256,10 @@ gw_onramp_fax_received(struct queue *q, const struct gw_fax_received *fr,
 	/* Durable from here: the caller's copy is no longer needed. */
 	if (fr->remove_tiff && unlink(fr->tiff_path) != 0)
 		log_warn("call=%s cannot remove %s", call, fr->tiff_path);
-	log_info("call=%s dir=onramp ani=%s dnis=%s peer=%u pages=%u job=%s "
+	log_info("call=%s dir=onramp ani=%s dnis=%s peer=%u desc=%s pages=%u job=%s "
 	    "to=<%s> size=%ld result=queued", call, ani, dnis, peer ? peer->tag : 0,
-	    fr->pages, id, rcpt, size);
+	    log_str(desc, sizeof(desc), peer ? peer->description : ""), fr->pages, id, rcpt,
+	    size);
 	queue_add(q, id);
 	return 0;
 }

@@ -23,6 +23,7 @@
  * which the line thread calls for each incoming INVITE; it reads only the
  * config it holds (immutable) and the max-conn counters under p->lock.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -95,6 +96,7 @@ static unsigned line_inflight(struct gw *gw, void *arg);
 static void line_free(struct gw *gw, void *arg);
 static int line_options(struct gw_parts *p, const struct config *cfg,
     struct sip_line_options *o, char *err, size_t errlen);
+static void line_admit_targets(const struct config *cfg, struct sip_admit_options *a);
 static void line_event_cb(evutil_socket_t fd, short what, void *arg);
 static void line_fax_received(struct gw_parts *p, const struct sip_event *ev);
 static void line_call_finished(struct gw_parts *p, const struct sip_event *ev);
@@ -341,10 +343,76 @@ line_options(struct gw_parts *p, const struct config *cfg, struct sip_line_optio
 		st->do_register = t->do_register;
 		st->register_expiry = t->register_expires;
 		st->max_calls = t->max_calls;
+		st->asserted_id = t->asserted_id == CONFIG_ASSERTED_PAI ? SIP_ASSERTED_PAI :
+		    t->asserted_id == CONFIG_ASSERTED_PPI ? SIP_ASSERTED_PPI : SIP_ASSERTED_NONE;
+		snprintf(st->inbound_user, sizeof(st->inbound_user), "%s", t->inbound_user);
+		snprintf(st->inbound_password, sizeof(st->inbound_password), "%s",
+		    t->inbound_password);
 	}
+	/* Who may call: the trunks, what sip allow lists, at the rates set. */
+	o->admit.enabled = true;
+	for (i = 0; i < cfg->sip.n_allow && i < SIP_MAX_ALLOW; i++) {
+		o->admit.allow[i].family = cfg->sip.allow[i].family;
+		memcpy(o->admit.allow[i].addr, cfg->sip.allow[i].addr, 16);
+		o->admit.allow[i].prefix = cfg->sip.allow[i].prefix;
+	}
+	o->admit.nallow = (unsigned)i;
+	line_admit_targets(cfg, &o->admit);
+	o->admit.max_call_rate = cfg->sip.max_call_rate;
+	o->admit.max_calls_per_source = cfg->sip.max_calls_per_source;
+	snprintf(o->admit.realm, sizeof(o->admit.realm), "%s", cfg->hostname);
 	o->route = parts_route;
 	o->route_arg = p;
 	return 0;
+}
+
+/*
+ * The address of a voip dial-peer's `session target sip:...@ADDRESS` (and
+ * Cisco's ipv4:ADDRESS) is a carrier like a trunk: calls from it are
+ * admitted too, so that a Cisco configuration works without a trunk.
+ * Host names there are not looked up (a trunk is the place for them).
+ */
+static void
+line_admit_targets(const struct config *cfg, struct sip_admit_options *a)
+{
+	char host[CONFIG_ADDR_MAX];
+	struct sip_cidr c;
+	const char *h, *e;
+	size_t i, j, n;
+
+	for (i = 0; i < cfg->n_peers && a->nallow < SIP_MAX_ALLOW; i++) {
+		const struct config_dial_peer *d = &cfg->peers[i];
+
+		if (d->type != CONFIG_PEER_VOIP || d->shutdown || d->target_kind != CONFIG_TARGET_SIP)
+			continue;
+		h = strchr(d->target, ':') + 1;
+		if (strchr(h, '@') != NULL)
+			h = strchr(h, '@') + 1;
+		if (*h == '[')
+			e = strchr(++h, ']');
+		else
+			e = h + strcspn(h, ":;>");
+		n = e != NULL ? (size_t)(e - h) : 0;
+		if (n == 0 || n >= sizeof(host))
+			continue;
+		memcpy(host, h, n);
+		host[n] = '\0';
+		memset(&c, 0, sizeof(c));
+		if (inet_pton(AF_INET, host, c.addr) == 1) {
+			c.family = AF_INET;
+			c.prefix = 32;
+		} else if (inet_pton(AF_INET6, host, c.addr) == 1) {
+			c.family = AF_INET6;
+			c.prefix = 128;
+		} else {
+			continue;
+		}
+		for (j = 0; j < a->nallow; j++)
+			if (memcmp(&a->allow[j], &c, sizeof(c)) == 0)
+				break;
+		if (j == a->nallow)
+			a->allow[a->nallow++] = c;
+	}
 }
 
 static int
@@ -541,7 +609,7 @@ parts_route(const struct sip_call_info *info, struct sip_route_decision *d, void
 	const struct config *cfg = gw_config_hold(p->gw);
 	const struct config_dial_peer *peer = NULL;
 	struct parts_call *c, *nc = NULL;
-	char ani[LOG_ESC_BUFSZ], dnis[LOG_ESC_BUFSZ];
+	char ani[LOG_ESC_BUFSZ], dnis[LOG_ESC_BUFSZ], src[LOG_ESC_BUFSZ], desc[LOG_ESC_BUFSZ];
 	const char *why = NULL, *csi;
 	unsigned active = 0;
 	size_t i;
@@ -605,8 +673,10 @@ parts_route(const struct sip_call_info *info, struct sip_route_decision *d, void
 	d->fax.ecm = true;
 	d->fax.max_rate = 0;
 	d->fax.passthrough = peer->encoding == CONFIG_ENC_PASSTHROUGH;
-	log_debug("call=%s dir=onramp peer=%u job=%s event=routed", info->call_id, peer->tag,
-	    nc->job);
+	log_info("call=%s dir=onramp ani=%s dnis=%s src=%s peer=%u desc=%s job=%s event=routed",
+	    info->call_id, log_str(ani, sizeof(ani), info->ani),
+	    log_str(dnis, sizeof(dnis), info->dnis), log_str(src, sizeof(src), info->peer),
+	    peer->tag, log_str(desc, sizeof(desc), peer->description), nc->job);
 	gw_config_release(p->gw, cfg);
 }
 

@@ -46,6 +46,9 @@ static void sip_call_report(struct sip_call *call, enum sip_result res);
 static void sip_call_numbers(struct sip_call *call, const struct sip_msg *msg);
 static void sip_call_post_offered(const struct sip_call *call);
 static unsigned sip_call_count_trunk(struct sip_line *line, const char *name);
+static void sip_call_identity(const struct sip_line *line, const struct sip_dial_request *req,
+    const struct sip_trunk *trunk, char *from_uri, size_t from_size, char *hdrs,
+    size_t hdrs_size);
 
 static struct sip_call *
 sip_call_new(struct sip_line *line, enum sip_dir dir)
@@ -191,6 +194,7 @@ sip_call_incoming(struct sip_line *line, const struct sip_msg *msg)
 		sip_treply(NULL, line->sip, msg, 503, "Service Unavailable");
 		return;
 	}
+	call->src = msg->src;
 	sip_call_numbers(call, msg);
 	audio = sip_sdp_find(&offer, SIP_SDP_AUDIO);
 	image = sip_sdp_find(&offer, SIP_SDP_IMAGE);
@@ -324,6 +328,7 @@ sip_call_dial(struct sip_line *line, struct sip_dial_request *req)
 	const char *routev[1];
 	uint32_t routec = 0;
 	char uri[SIP_URI_MAX + SIP_NUMBER_MAX + 8], from_uri[SIP_URI_MAX], sdp[SIP_SDP_MAX];
+	char hdrs[SIP_URI_MAX];
 	unsigned i, ring;
 	int n, err;
 
@@ -379,13 +384,13 @@ sip_call_dial(struct sip_line *line, struct sip_dial_request *req)
 	}
 	n = sip_sdp_write_offer(sdp, sizeof(sdp), &call->local);
 	desc = sip_call_sdp_mbuf(sdp, n);
-	re_snprintf(from_uri, sizeof(from_uri), "sip:%s@%j",
-	    req->from[0] != '\0' ? req->from : "t37gw", &line->media_ip);
-	err = desc == NULL ? ENOMEM : sipsess_connect(&call->sess, line->sock, uri, NULL,
+	sip_call_identity(line, req, trunk, from_uri, sizeof(from_uri), hdrs, sizeof(hdrs));
+	err = desc == NULL ? ENOMEM : sipsess_connect(&call->sess, line->sock, uri,
+	    req->privacy ? "Anonymous" : req->from_name[0] != '\0' ? req->from_name : NULL,
 	    from_uri, "t37gw", routec > 0 ? routev : NULL, routec, "application/sdp", desc,
 	    sip_call_auth_h, call, false, sip_call_offer_h, sip_call_answer_h,
 	    sip_call_progr_h, sip_call_estab_h, NULL, NULL, sip_call_close_h, call,
-	    "Allow: " SIP_ALLOW "\r\n");
+	    "Allow: " SIP_ALLOW "\r\n%s", hdrs);
 	mem_deref(desc);
 	if (err != 0) {
 		char why[SIP_REASON_MAX];
@@ -398,6 +403,39 @@ sip_call_dial(struct sip_line *line, struct sip_dial_request *req)
 	sip_call_enter_state(call, SIP_CALL_DIALING);
 	ring = req->ring_timeout_s > 0 ? req->ring_timeout_s : line->opts.ring_timeout_s;
 	tmr_start(&call->ring_tmr, (uint64_t)ring * 1000u, sip_call_ring_timeout, call);
+}
+
+/*
+ * Who an outgoing call is from: the calling number in From (or, with
+ * privacy, an anonymous From and "Privacy: id", RFC 3323 4.1.1.3), and in
+ * P-Asserted-Identity or P-Preferred-Identity when the trunk wants it (RFC
+ * 3325 9.1: the network that trusts us passes it on, and drops it
+ * itself when Privacy asks). hdrs gets the extra header lines.
+ */
+static void
+sip_call_identity(const struct sip_line *line, const struct sip_dial_request *req,
+    const struct sip_trunk *trunk, char *from_uri, size_t from_size, char *hdrs,
+    size_t hdrs_size)
+{
+	char host[SIP_ADDR_MAX];
+	int n = 0;
+
+	if (sa_af(&line->media_ip) == AF_INET6)
+		re_snprintf(host, sizeof(host), "[%j]", &line->media_ip);
+	else
+		re_snprintf(host, sizeof(host), "%j", &line->media_ip);
+	if (req->privacy)
+		snprintf(from_uri, from_size, "sip:anonymous@anonymous.invalid");
+	else
+		snprintf(from_uri, from_size, "sip:%s@%s",
+		    req->from[0] != '\0' ? req->from : "t37gw", host);
+	hdrs[0] = '\0';
+	if (trunk != NULL && trunk->asserted_id != SIP_ASSERTED_NONE && req->from[0] != '\0')
+		n = snprintf(hdrs, hdrs_size, "%s: <sip:%s@%s>\r\n",
+		    trunk->asserted_id == SIP_ASSERTED_PAI ? "P-Asserted-Identity" :
+		    "P-Preferred-Identity", req->from, host);
+	if (req->privacy && n >= 0 && (size_t)n < hdrs_size)
+		snprintf(hdrs + n, hdrs_size - (size_t)n, "Privacy: id\r\n");
 }
 
 static int

@@ -62,6 +62,7 @@ struct sip_line {
 	struct sipsess_sock *sock;
 	struct sip_lsnr *lsnr;
 	struct sip_lsnr *refuse_lsnr;           /* t38_refuse test peers only */
+	struct sip_admit *admit;                /* owned: who may call (admit.c) */
 	struct sipreg *reg[SIP_MAX_TRUNKS];
 	struct sa media_ip;                     /* RTP/UDPTL bind address */
 	struct list calls;                      /* struct sip_call */
@@ -91,6 +92,7 @@ struct sip_call {
 	enum sip_dir dir;
 	enum sip_call_state state;
 	uint64_t job_id;
+	struct sa src;                          /* incoming: where the INVITE came from */
 	char ani[SIP_NUMBER_MAX], dnis[SIP_NUMBER_MAX], rdnis[SIP_NUMBER_MAX];
 	char rx_path[PATH_MAX], tx_path[PATH_MAX];
 	struct sip_fax_options fax_opts;

@@ -19,6 +19,7 @@
 #include <event2/event.h>
 
 #include "gateway/log.h"
+#include "sip/admit.h"
 #include "sip/internal.h"
 
 #define SIP_ALLOW_HDR "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS\r\n"
@@ -351,9 +352,14 @@ sip_line_setup(struct sip_line *line)
 		log_warnx("sip: no media address: set one");
 		return EINVAL;
 	}
-	/* Listeners are asked in the order they were added: a test peer's
-	 * T.38 refusal must see a re-INVITE before the session socket. */
-	err = 0;
+	/* Listeners are asked in the order they were added: admission first,
+	 * then a test peer's T.38 refusal, which must see a re-INVITE before
+	 * the session socket. */
+	err = sip_admit_start(line);
+	if (err != 0) {
+		log_warnx("sip: cannot set up admission: %s", strerror(err));
+		return err;
+	}
 	if (o->t38_refuse != 0)
 		err = sip_listen(&line->refuse_lsnr, line->sip, true, sip_watch_refuse_t38, line);
 	if (err == 0)
@@ -381,6 +387,7 @@ sip_line_teardown(struct sip_line *line)
 		sip_call_free(le->data);
 	for (i = 0; i < SIP_MAX_TRUNKS; i++)
 		line->reg[i] = mem_deref(line->reg[i]);
+	sip_admit_stop(line);
 	line->lsnr = mem_deref(line->lsnr);
 	line->sock = mem_deref(line->sock);
 	line->refuse_lsnr = mem_deref(line->refuse_lsnr);
@@ -447,6 +454,8 @@ sip_line_cmd(int id, void *data, void *arg)
 		line->opts.reinvite_timeout_ms = o->reinvite_timeout_ms;
 		line->opts.route = o->route;
 		line->opts.route_arg = o->route_arg;
+		line->opts.admit = o->admit;
+		sip_admit_reconfigure(line);
 		break;
 	}
 	case SIP_CMD_QUIT:

@@ -44,6 +44,7 @@ struct sip_line;
 #define SIP_IDENT_MAX 21             /* T.30 TSI/CSI: 20 characters */
 #define SIP_CALL_ID_MAX 16
 #define SIP_REASON_MAX 160
+#define SIP_MAX_ALLOW 64             /* admission: CIDRs besides the trunks */
 
 enum sip_t38_policy {
 	SIP_T38_OFF = 0,             /* G.711 only; a peer's T.38 offer gets 488 */
@@ -60,6 +61,20 @@ enum sip_codec {
 	SIP_CODEC_PCMA,
 };
 
+/* Which identity header carries the calling number (RFC 3325). */
+enum sip_asserted_id {
+	SIP_ASSERTED_NONE = 0,
+	SIP_ASSERTED_PAI,                /* P-Asserted-Identity */
+	SIP_ASSERTED_PPI,                /* P-Preferred-Identity */
+};
+
+/* A source network: family AF_INET (addr[0..3]) or AF_INET6. */
+struct sip_cidr {
+	int family;
+	uint8_t addr[16];                /* host bits cleared */
+	unsigned prefix;                 /* 0..32 or 0..128 */
+};
+
 struct sip_trunk {
 	char name[SIP_NAME_MAX];         /* referenced by sip_dial_request.target */
 	char domain[SIP_URI_MAX];        /* host[:port] for sip:NUMBER@domain */
@@ -69,6 +84,29 @@ struct sip_trunk {
 	bool do_register;                /* REGISTER with refresh */
 	unsigned register_expiry;        /* seconds (default 3600) */
 	unsigned max_calls;              /* 0 = the line's limit only */
+	enum sip_asserted_id asserted_id;   /* on calls through this trunk */
+	char inbound_user[SIP_NAME_MAX];    /* calls from it must authenticate */
+	char inbound_password[SIP_NAME_MAX];    /* with these ("" = they need not) */
+};
+
+/*
+ * Admission of incoming requests (sip/admit.c), before any call state
+ * exists. When enabled, INVITEs and other requests outside a dialog are
+ * answered 403 unless their source address is one of the trunks' (their
+ * proxy hosts, resolved in the background and again every few minutes) or
+ * in allow; a trunk with inbound credentials gets a digest challenge
+ * (401); a source gets at most max_call_rate new calls per second and
+ * max_calls_per_source calls at once (486 beyond). Refusals are logged
+ * once per source and then summarized per interval, so a flood cannot
+ * flood the log.
+ */
+struct sip_admit_options {
+	bool enabled;                    /* false: every source may call (t37fax) */
+	struct sip_cidr allow[SIP_MAX_ALLOW];
+	unsigned nallow;
+	unsigned max_call_rate;          /* per source per second; 0 = no limit */
+	unsigned max_calls_per_source;   /* 0 = no limit but max_calls */
+	char realm[SIP_URI_MAX];         /* digest realm (the gateway's name) */
 };
 
 /* Decision of the route callback for an incoming call. */
@@ -128,6 +166,7 @@ struct sip_line_options {
 	                                    long: the call is dead (8000) */
 	unsigned max_call_s;             /* hang up after this (default 1800) */
 	unsigned ring_timeout_s;         /* outgoing: no answer -> CANCEL (60) */
+	struct sip_admit_options admit;  /* incoming: who may call */
 	unsigned reinvite_timeout_ms;    /* no answer to our T.38 re-INVITE ->
 	                                    stay on G.711 (default 5000) */
 	char user_agent[SIP_NAME_MAX];
@@ -195,7 +234,9 @@ struct sip_dial_request {
 	uint64_t job_id;                 /* echoed in the events */
 	char target[SIP_URI_MAX];        /* "sip:..." URI, or a trunk name */
 	char number[SIP_NUMBER_MAX];     /* with a trunk: the called number */
-	char from[SIP_NUMBER_MAX];       /* calling number (From user) */
+	char from[SIP_NUMBER_MAX];       /* calling number (From user, PAI/PPI) */
+	char from_name[SIP_NAME_MAX];    /* From display name ("" = none) */
+	bool privacy;                    /* anonymous From, Privacy: id (RFC 3323) */
 	struct sip_fax_options fax;      /* ident = TSI */
 	bool t38_allowed;                /* false: G.711 only for this call */
 	char tx_path[PATH_MAX];          /* normalized TIFF to send */

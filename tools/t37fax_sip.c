@@ -6,7 +6,7 @@
  * Each finished call prints one line on stdout:
  *   call=ID result=ok|failed|busy|noanswer pages=N rate=N ecm=0|1 t38=0|1
  *   secs=N sip=STATUS cause=CAUSE [t30_phase=X t30_code=N] [file=PATH]
- *   remote="..." reason="..."
+ *   ani=CALLING dnis=CALLED remote=TSI|CSI reason="..."
  * (rate and ecm are 0 when no fax phase ran).
  */
 #include <errno.h>
@@ -125,7 +125,7 @@ t37fax_result_word(enum sip_result r)
 static void
 t37fax_print_result(const struct sip_event *ev)
 {
-	char reason[LOG_ESC_BUFSZ], csi[LOG_ESC_BUFSZ];
+	char reason[LOG_ESC_BUFSZ], csi[LOG_ESC_BUFSZ], ani[LOG_ESC_BUFSZ], dnis[LOG_ESC_BUFSZ];
 
 	printf("call=%s result=%s pages=%u rate=%u ecm=%d t38=%d secs=%u sip=%d cause=%s",
 	    ev->call_id, t37fax_result_word(ev->result), ev->pages, ev->rate, ev->ecm ? 1 : 0,
@@ -135,6 +135,10 @@ t37fax_print_result(const struct sip_event *ev)
 		    ev->t30_code);
 	if (ev->dir == SIP_DIR_ONRAMP && ev->pages > 0)
 		printf(" file=%s", ev->rx_path);
+	/* who called whom: answer shows the caller's number as received
+	 * (P-Asserted-Identity, else From), remote= its TSI */
+	printf(" ani=%s dnis=%s", log_str(ani, sizeof(ani), ev->ani),
+	    log_str(dnis, sizeof(dnis), ev->dnis));
 	printf(" remote=%s reason=%s\n", log_str(csi, sizeof(csi), ev->remote_ident),
 	    log_str(reason, sizeof(reason), ev->reason));
 	fflush(stdout);

@@ -70,7 +70,10 @@ CHECK(defaults,
     c->fax_send.retry_failure.attempts == 3 && c->fax_send.retry_failure.delay == 60 &&
     c->fax_send.max_pages == 100 && !c->fax_send.hold && c->n_deny == 0 && c->n_peers == 0 &&
     c->fax_send.render_timeout == 60 && c->fax_send.render_workers == 4 &&
-    c->fax_send.render_memory == 1024 && c->fax_send.max_pixels == 1000)
+    c->fax_send.render_memory == 1024 && c->fax_send.max_pixels == 1000 &&
+    c->sip.n_allow == 0 && c->sip.max_call_rate == 10 && c->sip.max_calls_per_source == 0 &&
+    c->numbering.country_code[0] == '\0' && c->numbering.national_prefix[0] == '\0' &&
+    c->numbering.international_prefix[0] == '\0')
 CHECK(hostname, S(c->hostname, "gw1.example.com") &&
     S(c->mta_send.mail_from.hostname, "gw1.example.com") &&
     S(c->mta_send.postmaster, "postmaster@gw1.example.com"))
@@ -201,7 +204,7 @@ CHECK(peer_mmoip,
     S(c->peers[0].target, "$d$@example.com") && c->peers[0].trunk == -1 &&
     c->peers[0].dsn == (CONFIG_DSN_SUCCESS | CONFIG_DSN_DELAY) && c->peers[0].mdn &&
     c->peers[0].preference == 3 && c->peers[0].max_conn == 4 &&
-    c->peers[0].encoding == CONFIG_ENC_MMR && c->peers[0].resolution == CONFIG_RES_SUPERFINE &&
+    c->peers[0].encoding == CONFIG_ENC_MMR && c->peers[0].resolution == CONFIG_RES_FINE &&
     S(c->peers[0].description, "Sales fax") && c->peers[0].shutdown &&
     c->peers[0].line == 2 && c->peers[0].target_line == 6)
 CHECK(peer_defaults, c->n_peers == 1 && c->peers[0].preference == 0 &&
@@ -226,6 +229,18 @@ CHECK(exit_mode, c->sip.t38 == CONFIG_T38_OFF && S(c->hostname, "x.example.com")
 CHECK(crlf, S(c->hostname, "a.example.com") && S(c->spool, "/x"))
 CHECK(blank_in_mode, c->sip.t38 == CONFIG_T38_OFF && c->sip.max_calls == 7)
 CHECK(ios_frame, S(c->hostname, "fax-2811"))
+CHECK(sip_admission, c->sip.n_allow == 2 && S(c->sip.allow[0].text, "192.0.2.0/24") &&
+    c->sip.allow[0].prefix == 24 && c->sip.allow[1].family == AF_INET6 &&
+    c->sip.max_call_rate == 50 && c->sip.max_calls_per_source == 3)
+CHECK(trunk_identity, S(c->trunks[0].calling_number, "+19195550100") &&
+    S(c->trunks[0].calling_name, "ACME Fax Desk") &&
+    c->trunks[0].asserted_id == CONFIG_ASSERTED_PAI && S(c->trunks[0].inbound_user, "carrier") &&
+    S(c->trunks[0].inbound_password, "s3 cret") && c->trunks[1].asserted_id == CONFIG_ASSERTED_PPI &&
+    c->trunks[1].calling_number[0] == '\0' && c->trunks[1].inbound_user[0] == '\0')
+CHECK(peer_clid, S(c->peers[0].clid_number, "9195550111") && !c->peers[0].clid_restrict &&
+    c->peers[1].clid_restrict && c->peers[1].clid_number[0] == '\0')
+CHECK(numbering, S(c->numbering.country_code, "44") && S(c->numbering.national_prefix, "0") &&
+    S(c->numbering.international_prefix, "00"))
 
 static const struct {
 	const char *text;
@@ -325,7 +340,7 @@ static const struct {
 	{ MD "dial-peer voice 200 mmoip\n destination-pattern 99131..\n information-type fax\n"
 	  " session protocol smtp\n session target mailto:$d$@example.com\n dsn success\n"
 	  " dsn delay\n dsn success\n mdn\n preference 3\n max-conn 4\n image encoding mmr\n"
-	  " image resolution superfine\n description \"Sales fax\"\n shutdown\n"
+	  " image resolution fine\n description \"Sales fax\"\n shutdown\n"
 	  " direct-inward-dial", peer_mmoip },
 	{ "dial-peer voice 300 mmoip\n incoming called-number 1919.......\n"
 	  " information-type fax", peer_defaults },
@@ -346,6 +361,17 @@ static const struct {
 	{ "hostname a.example.com\r\nspool /x\r\n", crlf },
 	{ "sip\n\n ! note\n t38 off\n# note\n max-calls 7", blank_in_mode },
 	{ "version 12.4\nhostname fax-2811\nend", ios_frame },
+	{ "sip\n allow 192.0.2.0/24\n allow 2001:db8::/32\n max-call-rate 50\n"
+	  " max-calls-per-source 3", sip_admission },
+	{ "trunk a\n proxy sip:a\n calling-number +19195550100\n calling-name ACME Fax Desk\n"
+	  " asserted-id pai\n inbound-auth carrier \"s3 cret\"\ntrunk b\n proxy sip:b\n"
+	  " asserted-id ppi", trunk_identity },
+	{ "dial-peer voice 1 voip\n destination-pattern 1T\n session target sip:$d$@h\n"
+	  " clid network-number 9195550111\n"
+	  "dial-peer voice 2 voip\n destination-pattern 2T\n session target sip:$d$@h\n"
+	  " clid restrict", peer_clid },
+	{ "fax numbering country-code 44\nfax numbering national-prefix 0\n"
+	  "fax numbering international-prefix 00", numbering },
 };
 
 START_TEST(test_good)

@@ -37,13 +37,9 @@ static const struct {
 	  { "t:1: 'incoming called-number' is only valid under dial-peer voice" } },
 	{ "sip\n mta send subject x",
 	  { "t:2: 'mta send subject' is a top-level command, not valid under sip" } },
-	{ "interface Fa0/0\n ip address \"1\n  \"x", { "t:1: 'interface' is not supported: "
-	  PLATFORM } },
 	{ "t38 on", { "t:1: 't38' is only valid under sip or trunk" } },
 	{ "sip\n proxy sip:x", { "t:2: 'proxy' is only valid under trunk, not under sip" } },
 	{ "sip\n hostname x", { "t:2: 'hostname' is a top-level command, not valid under sip" } },
-	{ MMOIP " codec g711ulaw",
-	  { "t:4: 'codec' is only valid under sip, not under dial-peer voice" } },
 	{ " hostname x", { "t:1: indented line 'hostname' but no sub-mode is open" } },
 	{ "sip\n exit\n t38 on", { "t:3: indented line 't38' but no sub-mode is open" } },
 	{ " exit", { "t:1: 'exit' outside a sub-mode" } },
@@ -272,9 +268,6 @@ static const struct {
 	{ "fax deny-pattern 1900x", { "t:1: bad deny-pattern '1900x': bad character 'x'" } },
 	/* dial-peer */
 	{ "dial-peer voice 0 voip", { "t:1: dial-peer tag 0 is out of range (1-2147483647)" } },
-	{ "dial-peer voice 1 pots\n port 1/0\n direct-inward-dial",
-	  { "t:1: 'dial-peer voice 1 pots' is not supported: t37gw has no telephony ports; "
-	    "calls arrive over SIP (use voip and mmoip peers)" } },
 	{ "dial-peer voice 1 h323", { "t:1: bad value 'h323' for dial-peer voice type "
 	  "(expected voip|mmoip)" } },
 	{ VOIP "dial-peer voice 1 voip\n destination-pattern 2\n bogus",
@@ -354,28 +347,70 @@ static const struct {
 	  { "t:4: description '12345678901234567890...' is too long "
 	  "(at most 255 characters)" } },
 	/* Cisco commands t37gw does not implement */
-	{ "fax interface-type fax-mail", { "t:1: 'fax interface-type' is not supported: t37gw "
-	  "always works as a fax-mail gateway; remove the line" } },
-	{ "voice service voip\n fax protocol t38\n sip\n  bind control", { "t:1: 'voice service' is "
-	  "not supported: SIP settings are under 'sip', fax relay under 'sip t38'" } },
-	{ "call application voice onramp flash:x.tcl", { "t:1: 'call application' is not "
-	  "supported: onramp and offramp are built in; remove the line" } },
 	{ "mmoip aaa receive-authentication", { "t:1: 'mmoip aaa' is not supported: AAA is not "
 	  "implemented; use 'mta receive auth' and 'mta receive allow'" } },
 	{ "mta receive relay x", { "t:1: 'mta receive relay' is not supported: t37gw never "
 	  "relays mail" } },
-	{ "fax protocol t38", { "t:1: 'fax protocol' is not supported: use 't38 on|off|immediate' "
-	  "under 'sip' or 'trunk'" } },
-	{ "ip domain name example.com", { "t:1: 'ip' is not supported: " PLATFORM } },
-	{ "interface FastEthernet0/0\n ip address 1.2.3.4 255.0.0.0\n duplex auto",
-	  { "t:1: 'interface' is not supported: " PLATFORM } },
 	{ VOIP " port 0/0/0:23", { "t:4: 'port' is not supported: t37gw has no telephony ports; "
 	  "route with 'session target'" } },
-	{ VOIP " no vad", { "t:4: 'no' is not supported: 'no' forms are not implemented; "
+	{ VOIP " prefix 1919", { "t:4: 'prefix' is not supported: digit manipulation is not "
+	  "implemented" } },
+	{ VOIP " translation-profile outgoing x", { "t:4: 'translation-profile' is not "
+	  "supported: number translation is not implemented" } },
+	{ "no fax send ecm", { "t:1: 'no fax send ecm': 'no' forms of t37gw commands are not "
+	  "implemented; leave the command out" } },
+	{ "sip\n no t38", { "t:2: 'no t38': 'no' forms of t37gw commands are not implemented; "
 	  "leave the command out" } },
-	{ VOIP " application onramp", { "t:4: 'application' is not supported: onramp and offramp "
-	  "are built in; remove the line" } },
-	{ VOIP " fax rate 14400", { "t:4: 'fax rate' is not supported: use 'fax send max-speed'" } },
+	{ "banner motd", { "t:1: 'banner' without a delimiter" } },
+	{ "banner motd ^C\nhello\nmta receive maximum-recipients x\n",
+	  { "t:1: the text of this 'banner' never ends: no line holds its delimiter '^C'" } },
+	{ "sip\n interface x", { "t:2: unknown command 'interface'" } },
+	{ MD "dial-peer voice 1 mmoip\n destination-pattern 1\n information-type fax\n"
+	  " session target mailto:a@b.c\n image resolution superfine",
+	  { "t:6: 'image resolution superfine' is not supported: the mailed TIFF (RFC 3949 "
+	  "Profile S) has standard or fine rows; superfine pages are mailed at fine" } },
+	{ MD "dial-peer voice 1 mmoip\n destination-pattern 1\n information-type fax\n"
+	  " session target mailto:a@b.c\n image encoding passthrough\n image resolution fine",
+	  { "t:7: dial-peer voice 1: 'image resolution' rewrites the pages, so it needs "
+	  "'image encoding mh' (not passthrough)" } },
+	/* caller identity and admission */
+	{ "sip\n allow 10.0.0.1/8", { "t:2: bad CIDR '10.0.0.1/8': host bits set after /8" } },
+	{ "sip\n max-call-rate 0", { "t:2: max-call-rate 0 is out of range (1-1000)" } },
+	{ "sip\n max-calls-per-source x", { "t:2: 'x' is not a number (max-calls-per-source)" } },
+	{ "trunk a\n proxy sip:a\n calling-number 919-555", { "t:3: bad calling-number '919-555' "
+	  "(digits, with '+' first for E.164; at most 32 digits)" } },
+	{ "trunk a\n proxy sip:a\n calling-number +", { "t:3: bad calling-number '+' "
+	  "(digits, with '+' first for E.164; at most 32 digits)" } },
+	{ "trunk a\n proxy sip:a\n calling-name \"A \\\"B\\\"\"", { "t:3: bad calling-name "
+	  "'A \"B\"': printable ASCII without quotes or backslashes" } },
+	{ "trunk a\n proxy sip:a\n calling-name 123456789012345678901234567890123",
+	  { "t:3: calling-name '123456789012345678901234567890123' is too long (at most 32 "
+	  "characters)" } },
+	{ "trunk a\n proxy sip:a\n asserted-id rpid", { "t:3: bad value 'rpid' for asserted-id "
+	  "(expected none|pai|ppi)" } },
+	{ "trunk a\n proxy sip:a\n inbound-auth u", { "t:3: 'inbound-auth' is incomplete "
+	  "(usage: inbound-auth USER PASSWORD)" } },
+	{ MMOIP " clid network-number 1", { "t:4: 'clid' is only valid under a voip dial-peer" } },
+	{ VOIP " clid network-number", { "t:4: 'clid network-number' needs a NUMBER" } },
+	{ VOIP " clid network-number 1a", { "t:4: bad clid network-number '1a' (digits, with '+' "
+	  "first for E.164; at most 32 digits)" } },
+	{ VOIP " clid strip", { "t:4: bad value 'strip' for clid (expected "
+	  "network-number|restrict)" } },
+	{ VOIP " clid restrict x", { "t:4: unexpected 'x' after 'clid restrict'" } },
+	/* fax numbering */
+	{ "fax numbering country-code 0044", { "t:1: bad value '0044' for fax numbering "
+	  "country-code: 1 to 3 digits" } },
+	{ "fax numbering country-code 044", { "t:1: bad value '044' for fax numbering "
+	  "country-code: country codes do not start with 0 (E.164)" } },
+	{ "fax numbering international-prefix 0x1", { "t:1: bad value '0x1' for fax numbering "
+	  "international-prefix: digits only" } },
+	{ "fax numbering national-prefix 12345", { "t:1: bad value '12345' for fax numbering "
+	  "national-prefix: 1 to 4 digits" } },
+	{ "fax numbering national-prefix 1", { "t:1: 'fax numbering national-prefix' needs "
+	  "'fax numbering country-code'" } },
+	{ "fax numbering country-code 44\nfax numbering national-prefix 0\n"
+	  "fax numbering international-prefix 0", { "t:2: the national and international "
+	  "prefixes are both '0'" } },
 };
 
 START_TEST(test_bad)
@@ -383,20 +418,122 @@ START_TEST(test_bad)
 	struct config_diag diag;
 	struct config *cfg;
 	const char *text = bad_cases[_i].text;
-	size_t n = 0, i;
+	size_t n = 0, i, e;
 
 	while (n < 3 && bad_cases[_i].msgs[n] != NULL)
 		n++;
 	config_diag_init(&diag);
 	cfg = config_parse_buffer("t", text, strlen(text), &diag);
 	ck_assert_msg(cfg == NULL, "case %d loaded:\n%s", _i, text);
-	for (i = 0; i < diag.kept; i++)
-		if (i >= n || strcmp(config_diag_get(&diag, i), bad_cases[_i].msgs[i]) != 0)
+	/* The errors, in order; warnings (ignored lines) are tested below. */
+	for (i = 0, e = 0; i < diag.kept; i++) {
+		if (config_diag_is_warning(&diag, i))
+			continue;
+		if (e >= n || strcmp(config_diag_get(&diag, i), bad_cases[_i].msgs[e]) != 0)
 			ck_abort_msg("case %d message %zu:\n got  %s\n want %s", _i, i,
-			    config_diag_get(&diag, i), i < n ? bad_cases[_i].msgs[i] : "(none)");
+			    config_diag_get(&diag, i), e < n ? bad_cases[_i].msgs[e] : "(none)");
+		e++;
+	}
 	ck_assert_uint_eq(diag.count, n);
-	ck_assert_uint_eq(diag.kept, n);
+	ck_assert_uint_eq(e, n);
 	config_diag_clear(&diag);
+}
+END_TEST
+
+/*
+ * Lines of other IOS features: the config loads, and each such line (a
+ * block with its body) gets exactly one warning naming it.
+ */
+#define IGN "ignored: IOS platform configuration does not apply to t37gw"
+#define NOCLID "t:3: warning: dial-peer voice 1 voip places calls without a calling number " \
+    "(From: t37gw, no TSI): set 'clid network-number'",
+static const struct {
+	const char *text;
+	const char *msgs[3];
+} warn_cases[] = {
+	{ "interface Fa0/0\n ip address \"1\n  \"x", { "t:1: warning: 'interface' ignored with "
+	  "the lines under it: IOS platform configuration does not apply to t37gw" } },
+	{ "ip domain name example.com\nip cef", { "t:1: warning: 'ip' " IGN,
+	  "t:2: warning: 'ip' " IGN } },
+	{ MMOIP " codec g711ulaw", { "t:4: warning: 'codec' ignored: codecs are set with 'codec' "
+	  "under 'sip'" } },
+	{ "dial-peer voice 1 pots\n port 1/0\n direct-inward-dial",
+	  { "t:1: warning: 'dial-peer voice 1 pots' ignored with the lines under it: t37gw has "
+	    "no telephony ports; calls arrive over SIP (voip and mmoip peers route them)" } },
+	{ "fax interface-type fax-mail", { "t:1: warning: 'fax interface-type' ignored: t37gw "
+	  "always works as a fax-mail gateway" } },
+	{ "voice service voip\n fax protocol t38\n sip\n  bind control", { "t:1: warning: "
+	  "'voice service' ignored with the lines under it: SIP settings are under 'sip' and "
+	  "'trunk'; T.38 is set with 't38' under them" } },
+	{ "call application voice onramp flash:x.tcl", { "t:1: warning: 'call application' "
+	  "ignored: onramp and offramp are built in" } },
+	{ "application\n service onramp flash:x.tcl\n  param a b", { "t:1: warning: "
+	  "'application' ignored with the lines under it: onramp and offramp are built in" } },
+	{ "mmoip aaa send-accounting enable", { "t:1: warning: 'mmoip aaa send-accounting' "
+	  "ignored: accounting is not implemented; every call and message has its log line" } },
+	{ "fax protocol t38", { "t:1: warning: 'fax protocol' ignored: T.38 is set with 't38' "
+	  "under 'sip' or 'trunk'" } },
+	{ VOIP " no vad", { NOCLID "t:4: warning: 'no vad' ignored: not a t37gw command" } },
+	{ VOIP " application onramp", { NOCLID "t:4: warning: 'application' ignored: onramp and "
+	  "offramp are built in" } },
+	{ VOIP " fax rate 14400", { NOCLID "t:4: warning: 'fax rate' ignored: the speed is set with "
+	  "'fax send max-speed'" } },
+	{ "sip\n listen udp 192.0.2.10 5060\n listen udp 127.0.0.1 5060",
+	  { "t:3: warning: SIP listens on 192.0.2.10 but there is no trunk and no 'allow' "
+	    "under sip: only loopback may call" } },
+	{ "no service pad\nno ip domain lookup", { "t:1: warning: 'no service pad' ignored: not "
+	  "a t37gw command", "t:2: warning: 'no ip domain lookup' ignored: not a t37gw command" } },
+	{ "Building configuration...\n\nCurrent configuration : 4711 bytes\n!\nend",
+	  { "t:1: warning: 'building configuration...' ignored: a line of 'show "
+	    "running-config' output", "t:3: warning: 'current configuration' ignored: a line of "
+	    "'show running-config' output" } },
+	/* Banners: the text to the delimiter, whatever it holds, is skipped. */
+	{ "banner motd ^C\nAuthorized \"access\x01 only\n  hostname x\n^C\nhostname gw",
+	  { "t:1: warning: 'banner' ignored with its text: IOS platform configuration does not "
+	    "apply to t37gw" } },
+	{ "banner login #Go away#\nhostname gw", { "t:1: warning: 'banner' ignored with its "
+	  "text: IOS platform configuration does not apply to t37gw" } },
+	{ "line con 0\n exec-timeout 0 0\nline vty 0 4\n login local\n transport input ssh",
+	  { "t:1: warning: 'line' " "ignored with the lines under it: IOS platform configuration "
+	    "does not apply to t37gw", "t:3: warning: 'line' ignored with the lines under it: "
+	    "IOS platform configuration does not apply to t37gw" } },
+};
+
+START_TEST(test_warn)
+{
+	struct config_diag diag;
+	struct config *cfg;
+	const char *text = warn_cases[_i].text;
+	size_t n = 0, i;
+
+	while (n < 3 && warn_cases[_i].msgs[n] != NULL)
+		n++;
+	config_diag_init(&diag);
+	cfg = config_parse_buffer("t", text, strlen(text), &diag);
+	ck_assert_msg(cfg != NULL, "case %d did not load: %s", _i, config_diag_get(&diag, 0));
+	ck_assert_uint_eq(diag.count, 0);
+	ck_assert_uint_eq(diag.warnings, n);
+	ck_assert_uint_eq(diag.kept, n);
+	for (i = 0; i < n; i++) {
+		ck_assert(config_diag_is_warning(&diag, i));
+		ck_assert_str_eq(config_diag_get(&diag, i), warn_cases[_i].msgs[i]);
+	}
+	config_free(cfg);
+	config_diag_clear(&diag);
+}
+END_TEST
+
+/* The text after a banner is read again as configuration. */
+START_TEST(test_banner_then_config)
+{
+	static const char text[] = "hostname gw.example\nbanner exec ^C\nhostname evil\n^C\n"
+	    "banner motd %one line%\nspool /x\n";
+	struct config *cfg = config_parse_buffer("t", text, sizeof(text) - 1, NULL);
+
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_str_eq(cfg->hostname, "gw.example");
+	ck_assert_str_eq(cfg->spool, "/x");
+	config_free(cfg);
 }
 END_TEST
 
@@ -564,6 +701,8 @@ suite_config_errors(void)
 	TCase *tc = tcase_create("errors");
 
 	tcase_add_loop_test(tc, test_bad, 0, N(bad_cases));
+	tcase_add_loop_test(tc, test_warn, 0, N(warn_cases));
+	tcase_add_test(tc, test_banner_then_config);
 	tcase_add_test(tc, test_line_limits);
 	tcase_add_test(tc, test_diag_limits);
 	tcase_add_loop_test(tc, test_limits, 0, N(limit_cases));

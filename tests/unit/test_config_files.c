@@ -143,47 +143,43 @@ START_TEST(test_five_mistakes)
 }
 END_TEST
 
-/* A real IOS T.37 gateway: every line is accepted or gets its own error. */
+/*
+ * A real IOS T.37 gateway: every line is accepted, or ignored with its own
+ * warning (other features), or an error (a fax line t37gw cannot honour).
+ */
+#define PLAT "ignored: IOS platform configuration does not apply to t37gw"
+#define PLATB "ignored with the lines under it: IOS platform configuration does not " \
+    "apply to t37gw"
 START_TEST(test_cisco_config)
 {
 	static const char *const want[] = {
-		":6: 'service' is not supported: IOS platform configuration does not apply to "
-		    "t37gw; remove it",
-		":9: 'boot-start-marker' is not supported: IOS platform configuration does not "
-		    "apply to t37gw; remove it",
-		":10: 'boot-end-marker' is not supported: IOS platform configuration does not "
-		    "apply to t37gw; remove it",
-		":12: 'ip' is not supported: IOS platform configuration does not apply to t37gw; "
-		    "remove it",
-		":13: 'ip' is not supported: IOS platform configuration does not apply to t37gw; "
-		    "remove it",
-		":15: 'voice service' is not supported: SIP settings are under 'sip', fax relay "
-		    "under 'sip t38'",
-		":20: 'fax interface-type' is not supported: t37gw always works as a fax-mail "
-		    "gateway; remove the line",
-		":37: 'call application' is not supported: onramp and offramp are built in; "
-		    "remove the line",
-		":38: 'call application' is not supported: onramp and offramp are built in; "
-		    "remove the line",
-		":40: 'interface' is not supported: IOS platform configuration does not apply to "
-		    "t37gw; remove it",
+		":6: warning: 'service' " PLAT,
+		":9: warning: 'boot-start-marker' " PLAT,
+		":10: warning: 'boot-end-marker' " PLAT,
+		":12: warning: 'ip' " PLAT,
+		":13: warning: 'ip' " PLAT,
+		":15: warning: 'voice service' ignored with the lines under it: SIP settings are "
+		    "under 'sip' and 'trunk'; T.38 is set with 't38' under them",
+		":20: warning: 'fax interface-type' ignored: t37gw always works as a fax-mail "
+		    "gateway",
+		":37: warning: 'call application' ignored: onramp and offramp are built in",
+		":38: warning: 'call application' ignored: onramp and offramp are built in",
+		":40: warning: 'interface' " PLATB,
 		":44: 'mmoip aaa' is not supported: AAA is not implemented; use 'mta receive "
 		    "auth' and 'mta receive allow'",
-		":56: 'dial-peer voice 1 pots' is not supported: t37gw has no telephony ports; "
-		    "calls arrive over SIP (use voip and mmoip peers)",
-		":63: 'application' is not supported: onramp and offramp are built in; remove "
-		    "the line",
-		":74: 'application' is not supported: onramp and offramp are built in; remove "
-		    "the line",
-		":78: 'dial-peer voice 400 pots' is not supported: t37gw has no telephony ports; "
-		    "calls arrive over SIP (use voip and mmoip peers)",
-		":87: 'codec' is only valid under sip, not under dial-peer voice",
-		":88: 'fax rate' is not supported: use 'fax send max-speed'",
-		":89: 'no' is not supported: 'no' forms are not implemented; leave the command out",
-		":91: 'line' is not supported: IOS platform configuration does not apply to "
-		    "t37gw; remove it",
-		":92: 'line' is not supported: IOS platform configuration does not apply to "
-		    "t37gw; remove it",
+		":56: warning: 'dial-peer voice 1 pots' ignored with the lines under it: t37gw has "
+		    "no telephony ports; calls arrive over SIP (voip and mmoip peers route them)",
+		":63: warning: 'application' ignored: onramp and offramp are built in",
+		":74: warning: 'application' ignored: onramp and offramp are built in",
+		":78: warning: 'dial-peer voice 400 pots' ignored with the lines under it: t37gw "
+		    "has no telephony ports; calls arrive over SIP (voip and mmoip peers route them)",
+		":86: warning: dial-peer voice 500 voip places calls without a calling number "
+		    "(From: t37gw): set 'clid network-number'",
+		":87: warning: 'codec' ignored: codecs are set with 'codec' under 'sip'",
+		":88: warning: 'fax rate' ignored: the speed is set with 'fax send max-speed'",
+		":89: warning: 'no vad' ignored: not a t37gw command",
+		":91: warning: 'line' " PLATB,
+		":92: warning: 'line' " PLATB,
 	};
 	const size_t n = sizeof(want) / sizeof(want[0]);
 	struct config_diag diag;
@@ -197,16 +193,18 @@ START_TEST(test_cisco_config)
 		snprintf(msg, sizeof(msg), "%s%s", path, want[i]);
 		ck_assert_str_eq(config_diag_get(&diag, i), msg);
 	}
-	ck_assert_uint_eq(diag.count, n);
+	ck_assert_uint_eq(diag.kept, n);
+	ck_assert_uint_eq(diag.count, 1);
+	ck_assert_uint_eq(diag.warnings, n - 1);
 	config_diag_clear(&diag);
 }
 END_TEST
 
-/* With the unsupported lines removed, the Cisco file loads and means what it did. */
+/* With the AAA line removed, the Cisco file loads (the other lines of
+ * other features ignored) and means what it did. */
 START_TEST(test_cisco_config_migrated)
 {
-	static const int drop[] = { 6, 9, 10, 12, 13, 15, 16, 17, 18, 20, 37, 38, 40, 41, 42, 44,
-	    56, 57, 58, 59, 60, 63, 74, 78, 79, 80, 81, 87, 88, 89, 91, 92, 93 };
+	static const int drop[] = { 44 };
 	struct config_diag diag;
 	struct config *cfg;
 	const struct config_dial_peer *d;
@@ -231,8 +229,10 @@ START_TEST(test_cisco_config_migrated)
 	config_diag_init(&diag);
 	cfg = config_parse_buffer("cisco", text, len, &diag);
 	for (i = 0; i < diag.kept; i++)
-		fprintf(stderr, "%s\n", config_diag_get(&diag, i));
+		if (!config_diag_is_warning(&diag, i))
+			fprintf(stderr, "%s\n", config_diag_get(&diag, i));
 	ck_assert_ptr_nonnull(cfg);
+	ck_assert_uint_eq(diag.warnings, 20);
 	ck_assert_str_eq(cfg->hostname, "fax-2811");
 	ck_assert_uint_eq(cfg->mta_send.n_servers, 2);
 	ck_assert_str_eq(cfg->mta_send.servers[0].host, "10.1.1.25");
@@ -255,6 +255,52 @@ START_TEST(test_cisco_config_migrated)
 	config_free(cfg);
 	config_diag_clear(&diag);
 	free(text);
+}
+END_TEST
+
+/*
+ * A whole IOS running-config loads as it is: one warning for each line of
+ * another feature (and for the voip peers without a calling number),
+ * none for a fax line, and the fax lines mean what they say.
+ */
+START_TEST(test_cisco_ios_full)
+{
+	struct config_diag diag;
+	struct config *cfg;
+	const struct config_dial_peer *d;
+	char path[1024];
+	size_t i;
+
+	config_diag_init(&diag);
+	cfg = config_load(src_path("tests/data/cisco-ios-full.conf", path, sizeof(path)), &diag);
+	for (i = 0; i < diag.kept; i++)
+		if (!config_diag_is_warning(&diag, i))
+			fprintf(stderr, "%s\n", config_diag_get(&diag, i));
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_uint_eq(diag.count, 0);
+	ck_assert_uint_eq(diag.warnings, 76);
+	for (i = 0; i < diag.kept; i++)
+		ck_assert(strstr(config_diag_get(&diag, i), ": warning: ") != NULL);
+	ck_assert_str_eq(cfg->hostname, "fax-gw1");
+	ck_assert_uint_eq(cfg->n_peers, 4);
+	ck_assert_uint_eq(cfg->mta_send.n_servers, 2);
+	ck_assert_uint_eq(cfg->mta_receive.maximum_recipients, 10);
+	ck_assert(cfg->fax_send.coverpage && cfg->fax_send.coverpage_email_controllable);
+	ck_assert_str_eq(cfg->fax_send.transmitting_subscriber, "+19194724118");
+	d = config_match_peer(cfg, CONFIG_PEER_MMOIP, CONFIG_MATCH_DESTINATION, "9913170");
+	ck_assert_ptr_nonnull(d);
+	ck_assert_uint_eq(d->tag, 200);
+	ck_assert_int_eq(d->resolution, CONFIG_RES_FINE);
+	ck_assert_str_eq(d->description, "onramp: the fax mailboxes");
+	d = config_match_peer(cfg, CONFIG_PEER_VOIP, CONFIG_MATCH_DESTINATION, "+19195551234");
+	ck_assert_ptr_nonnull(d);
+	ck_assert_uint_eq(d->tag, 400);
+	ck_assert_str_eq(d->target, "sip:$d$@10.1.1.40");
+	/* the POTS peers and their translation-profile are gone with them */
+	ck_assert_ptr_null(config_match_peer(cfg, CONFIG_PEER_VOIP, CONFIG_MATCH_DESTINATION,
+	    "95551234"));
+	config_free(cfg);
+	config_diag_clear(&diag);
 }
 END_TEST
 
@@ -326,6 +372,7 @@ suite_config_files(void)
 	tcase_add_test(tc, test_five_mistakes);
 	tcase_add_test(tc, test_cisco_config);
 	tcase_add_test(tc, test_cisco_config_migrated);
+	tcase_add_test(tc, test_cisco_ios_full);
 	tcase_add_test(tc, test_man_page_example);
 	tcase_add_test(tc, test_unreadable_file);
 	suite_add_tcase(s, tc);

@@ -1,6 +1,7 @@
 /* Unit tests for config/pattern: IOS patterns, dial-peer selection,
  * deny-patterns, number normalization and target expansion. */
 #include <check.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "config/config.h"
@@ -266,9 +267,29 @@ static const struct {
 	{ "+447700900123", true },
 	{ "+19195551234", false },
 	{ "19195551234", false },
-	{ "1900555123", false },
+	/* The pattern and the number agree as far as both go: over- and
+	 * underdialled numbers are denied too. */
+	{ "1900555123", true },
+	{ "+1900555123", true },
+	{ "+190055512345", true },
+	{ "1900555123456789", true },
+	{ "(1) 900-555.12345", true },
+	{ "1900", true },
+	{ "19", true },
+	{ "1901555123", false },
+	{ "+1901555123", false },
+	{ "011", true },
+	{ "0115", true },
+	{ "010", false },
+	{ "+4", true },
+	{ "+1", true },
+	{ "+2", true },                         /* +[^1]T */
 	{ "junk", true },
+	{ "1900abc1234", true },
 	{ "", true },
+	{ "+", true },
+	{ "1+900", true },
+	{ "123456789012345678901234567890123", true },
 };
 
 START_TEST(test_denied)
@@ -280,6 +301,158 @@ START_TEST(test_denied)
 	ck_assert_msg(config_number_denied(cfg, deny_cases[_i].number) == deny_cases[_i].denied,
 	    "number '%s'", deny_cases[_i].number);
 	config_free(cfg);
+}
+END_TEST
+
+/*
+ * With a numbering plan, every way of writing a number is matched alike:
+ * here North America (country code 1, "1" national, "011" international).
+ */
+static const char nanp_conf[] =
+    "fax numbering country-code 1\nfax numbering national-prefix 1\n"
+    "fax numbering international-prefix 011\n"
+    "fax deny-pattern 1900.......\nfax deny-pattern +44T\n";
+
+static const struct {
+	const char *number;
+	bool denied;
+} nanp_cases[] = {
+	{ "01119005551234", true },             /* international prefix + E.164 */
+	{ "011 1 900 555 1234", true },
+	{ "+011 1 900 555 1234", true },        /* '+' and the prefix, by habit */
+	{ "011190055512345", true },            /* overdialled */
+	{ "011190055512", true },               /* underdialled */
+	{ "011442071234567", true },            /* +44 dialled internationally */
+	{ "+442071234567", true },
+	{ "01119195551234", false },
+	{ "0119005551234", false },             /* +900..., not +1 900 */
+	{ "19195551234", false },
+	{ "+19195551234", false },
+	{ "011", false },                       /* nothing after the prefix */
+};
+
+START_TEST(test_denied_numbering)
+{
+	struct config_diag diag;
+	struct config *cfg;
+
+	config_diag_init(&diag);
+	cfg = config_parse_buffer("nanp", nanp_conf, sizeof(nanp_conf) - 1, &diag);
+	ck_assert_msg(cfg != NULL, "%s", config_diag_get(&diag, 0));
+	ck_assert_msg(config_number_denied(cfg, nanp_cases[_i].number) == nanp_cases[_i].denied,
+	    "number '%s'", nanp_cases[_i].number);
+	config_free(cfg);
+	config_diag_clear(&diag);
+}
+END_TEST
+
+/* The one normalization: forms of a number, with and without a plan. */
+static const struct {
+	const char *plan;       /* country-code national-prefix international-prefix */
+	const char *number;
+	const char *forms[CONFIG_NUMBER_FORMS];     /* NULL forms[0]: not a number */
+	int e164;
+} form_cases[] = {
+	{ NULL, "+1 (919) 555-1234", { "+19195551234" }, 0 },
+	{ NULL, "919.555.1234", { "9195551234" }, -1 },
+	{ NULL, "0119195551234", { "0119195551234" }, -1 },
+	{ NULL, "91a", { NULL }, -1 },
+	{ NULL, "+", { NULL }, -1 },
+	{ NULL, "1-2+3", { NULL }, -1 },
+	{ "1 1 011", "01119195551234", { "01119195551234", "+19195551234", "19195551234" }, 1 },
+	{ "1 1 011", "19195551234", { "19195551234", "+19195551234" }, 1 },
+	{ "1 1 011", "+19195551234", { "+19195551234", "19195551234" }, 0 },
+	{ "1 1 011", "+442071234567", { "+442071234567", "011442071234567" }, 0 },
+	{ "1 1 011", "+01119195551234", { "+01119195551234", "+19195551234", "19195551234" }, 1 },
+	{ "1 1 011", "9195551234", { "9195551234" }, -1 },
+	{ "44 0 00", "02071234567", { "02071234567", "+442071234567" }, 1 },
+	{ "44 0 00", "00442071234567", { "00442071234567", "+442071234567", "02071234567" }, 1 },
+	{ "44 0 00", "0033123456789", { "0033123456789", "+33123456789" }, 1 },
+	{ "44 0 00", "+33123456789", { "+33123456789", "0033123456789" }, 0 },
+	{ "44 0 00", "00", { "00" }, -1 },
+	{ "44 0 00", "0", { "0" }, -1 },
+};
+
+START_TEST(test_number_forms)
+{
+	struct config_number n;
+	struct config *cfg = NULL;
+	char text[256];
+	unsigned i, want = 0;
+	int rc;
+
+	if (form_cases[_i].plan != NULL) {
+		char cc[8], np[8], ip[8];
+
+		ck_assert_int_eq(sscanf(form_cases[_i].plan, "%7s %7s %7s", cc, np, ip), 3);
+		snprintf(text, sizeof(text), "fax numbering country-code %s\n"
+		    "fax numbering national-prefix %s\nfax numbering international-prefix %s\n",
+		    cc, np, ip);
+		cfg = config_parse_buffer("plan", text, strlen(text), NULL);
+		ck_assert_ptr_nonnull(cfg);
+	}
+	rc = config_number_parse(cfg, form_cases[_i].number, &n);
+	if (form_cases[_i].forms[0] == NULL) {
+		ck_assert_int_eq(rc, -1);
+		config_free(cfg);
+		return;
+	}
+	ck_assert_int_eq(rc, 0);
+	while (want < CONFIG_NUMBER_FORMS && form_cases[_i].forms[want] != NULL)
+		want++;
+	ck_assert_uint_eq(n.n_forms, want);
+	for (i = 0; i < want; i++)
+		ck_assert_str_eq(n.forms[i], form_cases[_i].forms[i]);
+	ck_assert_int_eq(n.e164, form_cases[_i].e164);
+	config_free(cfg);
+}
+END_TEST
+
+/* A peer's pattern says how it wants numbers written: the form it matched
+ * is the one to dial. */
+static const char route_conf[] =
+    "fax numbering country-code 1\nfax numbering national-prefix 1\n"
+    "fax numbering international-prefix 011\n"
+    "dial-peer voice 1 voip\n destination-pattern 011T\n session target sip:$d$@intl\n"
+    "dial-peer voice 2 voip\n destination-pattern 1[2-9]..[2-9]......\n"
+    " session target sip:$d$@nanp\n"
+    "dial-peer voice 3 mmoip\n destination-pattern +19913170\n information-type fax\n"
+    " session target mailto:fax@example.com\n"
+    "mta send maildir m\n";
+
+static const struct {
+	enum config_peer_type type;
+	const char *number;
+	unsigned tag;
+	const char *form;
+} route_cases[] = {
+	{ CONFIG_PEER_VOIP, "+442071234567", 1, "011442071234567" },
+	{ CONFIG_PEER_VOIP, "011442071234567", 1, "011442071234567" },
+	{ CONFIG_PEER_VOIP, "+19195551234", 2, "+19195551234" },
+	{ CONFIG_PEER_VOIP, "19195551234", 2, "19195551234" },
+	{ CONFIG_PEER_VOIP, "01119195551234", 1, "01119195551234" },   /* as written */
+	{ CONFIG_PEER_VOIP, "+1 919 555 1234", 2, "+19195551234" },
+	{ CONFIG_PEER_VOIP, "9195551234", 0, "" },
+	{ CONFIG_PEER_MMOIP, "19913170", 3, "+19913170" },
+	{ CONFIG_PEER_MMOIP, "9913170", 0, "" },
+};
+
+START_TEST(test_route_form)
+{
+	struct config_diag diag;
+	struct config *cfg;
+	const struct config_dial_peer *d;
+	char form[CONFIG_FORM_MAX] = "x";
+
+	config_diag_init(&diag);
+	cfg = config_parse_buffer("route", route_conf, sizeof(route_conf) - 1, &diag);
+	ck_assert_msg(cfg != NULL, "%s", config_diag_get(&diag, 0));
+	d = config_route_number(cfg, route_cases[_i].type, CONFIG_MATCH_DESTINATION,
+	    route_cases[_i].number, form, sizeof(form));
+	ck_assert_uint_eq(d ? d->tag : 0, route_cases[_i].tag);
+	ck_assert_str_eq(form, route_cases[_i].form);
+	config_free(cfg);
+	config_diag_clear(&diag);
 }
 END_TEST
 
@@ -337,6 +510,9 @@ suite_config_pattern(void)
 	tcase_add_test(tc, test_number_digits_small_buffer);
 	tcase_add_loop_test(tc, test_match_peer, 0, N(select_cases));
 	tcase_add_loop_test(tc, test_denied, 0, N(deny_cases));
+	tcase_add_loop_test(tc, test_denied_numbering, 0, N(nanp_cases));
+	tcase_add_loop_test(tc, test_number_forms, 0, N(form_cases));
+	tcase_add_loop_test(tc, test_route_form, 0, N(route_cases));
 	tcase_add_loop_test(tc, test_expand_target, 0, N(expand_cases));
 	suite_add_tcase(s, tc);
 	return s;

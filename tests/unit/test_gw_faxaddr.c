@@ -75,6 +75,42 @@ START_TEST(test_faxaddr_table)
 }
 END_TEST
 
+/* Cisco's /cover=yes|no, with or without a T.33 subaddress, once each. */
+static const struct {
+	const char *path;
+	enum gw_faxaddr_result result;
+	int cover;
+	const char *subaddr;
+} cover_cases[] = {
+	{ "FAX=+19195551234@fax.example.com", GW_FAXADDR_OK, -1, "" },
+	{ "FAX=+19195551234/cover=yes@fax.example.com", GW_FAXADDR_OK, 1, "" },
+	{ "FAX=5551234/Cover=No@fax.example.com", GW_FAXADDR_OK, 0, "" },
+	{ "FAX=5551234/T33S=12/cover=no@fax.example.com", GW_FAXADDR_OK, 0, "12" },
+	{ "FAX=5551234/cover=yes/T33S=12@fax.example.com", GW_FAXADDR_OK, 1, "12" },
+	{ "/FAX=5551234/cover=no/@fax.example.com", GW_FAXADDR_OK, 0, "" },
+	{ "FAX=5551234/cover=@fax.example.com", GW_FAXADDR_BADNUMBER, -1, NULL },
+	{ "FAX=5551234/cover=yesno@fax.example.com", GW_FAXADDR_BADNUMBER, -1, NULL },
+	{ "FAX=5551234/cover=yes/cover=no@fax.example.com", GW_FAXADDR_BADNUMBER, -1, NULL },
+	{ "FAX=5551234/T33S=1/T33S=2@fax.example.com", GW_FAXADDR_BADNUMBER, -1, NULL },
+	{ "FAX=5551234/@fax.example.com", GW_FAXADDR_BADNUMBER, -1, NULL },
+	{ "FAX=5551234//cover=no@fax.example.com", GW_FAXADDR_BADNUMBER, -1, NULL },
+	{ "FAX=5551234/cover=no/@fax.example.com", GW_FAXADDR_BADNUMBER, -1, NULL },
+};
+
+START_TEST(test_faxaddr_cover)
+{
+	struct gw_faxaddr fa;
+	enum gw_faxaddr_result r;
+
+	r = gw_faxaddr_parse(cover_cases[_i].path, aliases, 2, &fa);
+	ck_assert_msg(r == cover_cases[_i].result, "%s: got %d", cover_cases[_i].path, r);
+	if (r != GW_FAXADDR_OK)
+		return;
+	ck_assert_int_eq(fa.cover, cover_cases[_i].cover);
+	ck_assert_str_eq(fa.subaddr, cover_cases[_i].subaddr);
+}
+END_TEST
+
 Suite *
 suite_gw_faxaddr(void)
 {
@@ -82,6 +118,7 @@ suite_gw_faxaddr(void)
 	TCase *tc = tcase_create("parse");
 
 	tcase_add_loop_test(tc, test_faxaddr_table, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_loop_test(tc, test_faxaddr_cover, 0, sizeof(cover_cases) / sizeof(cover_cases[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }

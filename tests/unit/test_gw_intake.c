@@ -232,6 +232,16 @@ static const struct {
 	{ "<alice@fax.test>", "550 5.1.1 " },
 	{ "<19195551234@fax.test>", "250 2.1.5 Ok, fax to 19195551234" },
 	{ "</FAX=+19195551234/@FAX.TEST>", "250 2.1.5 Ok, fax to +19195551234" },
+	/* over- and underdialled numbers do not slip past the deny-pattern */
+	{ "<FAX=+1900555123@fax.test>", "550 5.7.1 Fax to +1900555123 not allowed: matches fax "
+	  "deny-pattern 1900......." },
+	{ "<FAX=+190055512345@fax.test>", "550 5.7.1 Fax to +190055512345 not allowed: matches "
+	  "fax deny-pattern 1900......." },
+	{ "<FAX=1-900-555-1234-5@fax.test>", "550 5.7.1 Fax to 19005551234" },
+	/* /cover= needs fax send coverpage e-mail-controllable */
+	{ "<FAX=+19195551234/cover=no@fax.test>", "550 5.7.1 <FAX=+19195551234/cover=no@fax.test>: "
+	  "/cover= is not allowed here" },
+	{ "<FAX=+19195551234/cover=maybe@fax.test>", "553 5.1.3 " },
 };
 
 START_TEST(test_intake_policy)
@@ -245,6 +255,39 @@ START_TEST(test_intake_policy)
 	snprintf(line, sizeof(line), "RCPT TO:%s\r\n", policy_cases[_i].rcpt);
 	ck_assert_msg(strstr(ih_say(&h, line, "\r\n"), policy_cases[_i].reply) != NULL,
 	    "%s: got %s", policy_cases[_i].rcpt, h.out);
+	ih_teardown(&h);
+}
+END_TEST
+
+/*
+ * With e-mail-controllable, /cover= is accepted and kept in the envelope;
+ * one message has one cover choice: a recipient that wants another one
+ * gets 452 (the client sends it in a new transaction).
+ */
+START_TEST(test_intake_cover)
+{
+	struct ih h;
+
+	ih_setup(&h, 10);
+	h.cfg->fax_send.coverpage_email_controllable = true;
+	ih_say(&h, "EHLO c.test\r\n", "250 ENHANCED");
+	ih_say(&h, "MAIL FROM:<alice@example.com>\r\n", "\r\n");
+	ck_assert_ptr_nonnull(strstr(ih_say(&h, "RCPT TO:<FAX=+19195551234/cover=yes@fax.test>\r\n",
+	    "\r\n"), "250 2.1.5 Ok, fax to +19195551234"));
+	ck_assert_ptr_nonnull(strstr(ih_say(&h, "RCPT TO:<FAX=+19195550000/COVER=YES/T33S=5@"
+	    "fax.test>\r\n", "\r\n"), "250 2.1.5 "));
+	ck_assert_ptr_nonnull(strstr(ih_say(&h, "RCPT TO:<FAX=+19195551111@fax.test>\r\n",
+	    "\r\n"), "452 4.5.3 <FAX=+19195551111@fax.test>: another cover page choice"));
+	ck_assert_ptr_nonnull(strstr(ih_say(&h, "RCPT TO:<FAX=+19195552222/cover=no@fax.test>\r\n",
+	    "\r\n"), "452 4.5.3 "));
+	ck_assert_ptr_nonnull(strstr(ih_say(&h, "RCPT TO:<postmaster@fax.test>\r\n", "\r\n"),
+	    "250 2.1.5 Ok (postmaster)"));
+	ih_say(&h, "RSET\r\n", "\r\n");
+	ih_say(&h, "MAIL FROM:<alice@example.com>\r\n", "\r\n");
+	ck_assert_ptr_nonnull(strstr(ih_say(&h, "RCPT TO:<FAX=+19195551111@fax.test>\r\n",
+	    "\r\n"), "250 2.1.5 "));
+	ck_assert_ptr_nonnull(strstr(ih_say(&h, "RCPT TO:<FAX=+19195552222/cover=no@fax.test>\r\n",
+	    "\r\n"), "250 2.1.5 "));
 	ih_teardown(&h);
 }
 END_TEST
@@ -346,6 +389,7 @@ suite_gw_intake(void)
 	tcase_add_test(tc, test_intake_accept_and_envelope);
 	tcase_add_loop_test(tc, test_intake_policy, 0, sizeof(policy_cases) / sizeof(policy_cases[0]));
 	tcase_add_test(tc, test_intake_max_rcpt_zero);
+	tcase_add_test(tc, test_intake_cover);
 	tcase_add_loop_test(tc, test_intake_lost_connection, 0, 2);
 	tcase_add_test(tc, test_intake_spilled_message);
 	suite_add_tcase(s, tc);

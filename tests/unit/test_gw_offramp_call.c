@@ -111,6 +111,59 @@ START_TEST(test_dial_request)
 }
 END_TEST
 
+/*
+ * Who a call is from: the peer's clid network-number before the trunk's
+ * calling-number; the TSI ($s$, the default) follows the calling number,
+ * never empty when there is one; clid restrict asks for privacy; the
+ * number is dialled in the form the peer's pattern matched.
+ */
+static const char ident_text[] =
+    "fax numbering country-code 1\nfax numbering national-prefix 1\n"
+    "fax numbering international-prefix 011\n"
+    "trunk pstn\n proxy sip:127.0.0.1:5070\n calling-number +19195550100\n"
+    " calling-name ACME Fax\n asserted-id pai\n"
+    "dial-peer voice 1 voip\n destination-pattern 1919.......\n session target trunk pstn\n"
+    "dial-peer voice 2 voip\n destination-pattern 1212.......\n session target trunk pstn\n"
+    " clid network-number 2125550199\n"
+    "dial-peer voice 3 voip\n destination-pattern 011T\n session target trunk pstn\n"
+    " clid restrict\n"
+    "dial-peer voice 4 voip\n destination-pattern 555....\n session target sip:$d$@h\n";
+
+START_TEST(test_dial_identity)
+{
+	struct gw_call_params prm = { .t38 = 1, .ecm = 1, .max_speed = 14400 };
+	struct sip_dial_request req;
+	struct mime_error err;
+	struct config *cfg = config_parse_buffer("t", ident_text, sizeof(ident_text) - 1, NULL);
+
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_int_eq(gw_offramp_dial_request(cfg, "+19195551234", 1, "/x", &prm, &req, NULL,
+	    &err), 0);
+	ck_assert_str_eq(req.from, "+19195550100");
+	ck_assert_str_eq(req.from_name, "ACME Fax");
+	ck_assert_str_eq(req.fax.ident, "+19195550100");
+	ck_assert(!req.privacy);
+	ck_assert_str_eq(req.number, "+19195551234");
+	ck_assert_int_eq(gw_offramp_dial_request(cfg, "12125551234", 1, "/x", &prm, &req, NULL,
+	    &err), 0);
+	ck_assert_str_eq(req.from, "2125550199");
+	ck_assert_str_eq(req.fax.ident, "2125550199");
+	/* +44... goes out as the 011 peer wants it, anonymously */
+	ck_assert_int_eq(gw_offramp_dial_request(cfg, "+442071234567", 1, "/x", &prm, &req, NULL,
+	    &err), 0);
+	ck_assert_str_eq(req.number, "011442071234567");
+	ck_assert(req.privacy);
+	ck_assert_str_eq(req.from, "+19195550100");
+	/* no trunk, no clid: no calling number, and so no TSI */
+	ck_assert_int_eq(gw_offramp_dial_request(cfg, "5551234", 1, "/x", &prm, &req, NULL,
+	    &err), 0);
+	ck_assert_str_eq(req.target, "sip:5551234@h");
+	ck_assert_str_eq(req.from, "");
+	ck_assert_str_eq(req.fax.ident, "");
+	config_free(cfg);
+}
+END_TEST
+
 static const struct {
 	enum sip_result result;
 	enum sip_cause cause;       /* NONE: an event from before causes */
@@ -271,6 +324,7 @@ suite_gw_offramp_call(void)
 
 	tcase_add_test(tc, test_from_config);
 	tcase_add_test(tc, test_dial_request);
+	tcase_add_test(tc, test_dial_identity);
 	tcase_add_loop_test(tc, test_call_result, 0, G_N_ELEMENTS(result_cases));
 	tcase_add_test(tc, test_calls_admission);
 	suite_add_tcase(s, tc);

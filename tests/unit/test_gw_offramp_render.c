@@ -157,6 +157,34 @@ START_TEST(test_render_cover)
 }
 END_TEST
 
+/* show-detail puts the mail's header block on the cover: with 150 header
+ * lines the cover runs over more pages than without. */
+START_TEST(test_render_cover_detail)
+{
+	GString *msg = g_string_new("From: Alice <alice@example.com>\nSubject: Detail\n");
+	struct gw_render_opts o = { .to_number = "+19195551234", .coverpage = 1 };
+	char *out = g_strdup_printf("%s/fax.tif", tmpdir);
+	struct mime_offramp *m;
+	struct mime_error err;
+	unsigned plain = 0, detail = 0;
+	int i;
+
+	for (i = 0; i < 150; i++)
+		g_string_append_printf(msg, "X-Detail-%d: header line %d of the mail\n", i, i);
+	g_string_append(msg, "MIME-Version: 1.0\nContent-Type: text/plain\n\nOne line.\n");
+	m = parse_msg(msg->str);
+	ck_assert_msg(gw_offramp_render(m, &o, tmpdir, out, &plain, &err) == 0, "%s", err.text);
+	ck_assert_uint_eq(plain, 1);
+	o.cover_detail = 1;
+	ck_assert_msg(gw_offramp_render(m, &o, tmpdir, out, &detail, &err) == 0, "%s", err.text);
+	ck_assert_uint_ge(detail, 3);
+	ck_assert_uint_eq(count_pages(out), detail);
+	mime_offramp_free(m);
+	g_free(out);
+	g_string_free(msg, TRUE);
+}
+END_TEST
+
 START_TEST(test_render_limits)
 {
 	char *b64 = tiff_b64(3), *msg = mixed_msg(b64);
@@ -244,6 +272,7 @@ suite_gw_offramp_render(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_render_text_and_tiff);
 	tcase_add_test(tc, test_render_cover);
+	tcase_add_test(tc, test_render_cover_detail);
 	tcase_add_test(tc, test_render_limits);
 	tcase_add_test(tc, test_render_corrupt_tiff);
 	tcase_add_test(tc, test_render_pdf);

@@ -99,6 +99,26 @@ START_TEST(test_job_env)
 }
 END_TEST
 
+/* /cover= recorded per recipient decides the job's cover page; without
+ * it the config does. */
+START_TEST(test_job_cover)
+{
+	struct gw_offramp_job *j = load_job();
+	char err[128];
+
+	ck_assert_int_eq(j->rcpts[0].cover, -1);
+	ck_assert_int_eq(gw_offramp_job_cover(j, 0), 0);
+	ck_assert_int_eq(gw_offramp_job_cover(j, 1), 1);
+	ck_assert_int_eq(gw_offramp_job_env(j, "rcpt", "FAX=1/cover=no@x", err, sizeof(err)), 0);
+	ck_assert_int_eq(gw_offramp_job_env(j, "rcpt.number", "1", err, sizeof(err)), 0);
+	ck_assert_int_eq(gw_offramp_job_env(j, "rcpt.cover", "no", err, sizeof(err)), 0);
+	ck_assert_int_eq(gw_offramp_job_cover(j, 1), 0);
+	ck_assert_int_eq(gw_offramp_job_env(j, "rcpt.cover", "perhaps", err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "rcpt.cover"));
+	gw_offramp_job_free(j);
+}
+END_TEST
+
 static const struct {
 	const char *key, *value, *word;
 } env_bad[] = {
@@ -298,6 +318,7 @@ suite_gw_retry_job(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_job_env);
+	tcase_add_test(tc, test_job_cover);
 	tcase_add_loop_test(tc, test_job_env_rejects, 0, G_N_ELEMENTS(env_bad));
 	tcase_add_test(tc, test_job_state_roundtrip);
 	tcase_add_test(tc, test_job_reports);

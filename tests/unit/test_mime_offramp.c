@@ -480,6 +480,26 @@ START_TEST(test_offramp_allow_empty)
 }
 END_TEST
 
+/* An HTML part without a charset and without a body: GMime hands over no
+ * bytes at all (found by fuzz_mime_offramp; crashed the parser). */
+START_TEST(test_offramp_empty_html_part)
+{
+	static const char msg[] = "From: a@example.com\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/mixed; boundary=m\n\n--m\n"
+	    "Content-Type: text/html; charset=iso-8859-1\n\n<p>x</p>\n--m\n"
+	    "Content-Type: text/html\nContent-Transfer-Encoding: quoted-printable\n\n--m--\n";
+	struct mime_offramp_opts opts = { .out_dir = tmpdir, .allow_empty = 1 };
+	struct mime_error err;
+	struct mime_offramp *m = mime_offramp_parse_file(write_msg(msg, strlen(msg)),
+	    &opts, &err);
+
+	if (m != NULL)
+		mime_offramp_free(m);
+	else
+		ck_assert(err.status[0] == '4' || err.status[0] == '5');
+}
+END_TEST
+
 /* ---- HTML and charsets ---- */
 
 static const struct {
@@ -561,6 +581,7 @@ suite_mime_offramp(void)
 	tcase_add_test(tc, test_offramp_limits);
 	tcase_add_test(tc, test_offramp_allow_empty);
 	tcase_add_test(tc, test_offramp_long_header);
+	tcase_add_test(tc, test_offramp_empty_html_part);
 	suite_add_tcase(s, tc);
 	tcase_add_loop_test(tt, test_html_to_text, 0, G_N_ELEMENTS(html_cases));
 	tcase_add_loop_test(tt, test_text_to_utf8, 0, G_N_ELEMENTS(charset_cases));
