@@ -290,6 +290,10 @@ struct fax_tiff_info {
 	unsigned width;			/* 1728 */
 	unsigned fine_pages;		/* pages at 196 dpi */
 	unsigned rotated_pages;		/* landscape pages turned to portrait */
+	unsigned missing_glyphs;	/* text: characters no installed font
+					 * has, drawn as boxes with their code */
+	unsigned photo_pages;		/* images: pages dithered as photos
+					 * (the others were binarized as text) */
 };
 
 /*
@@ -336,14 +340,36 @@ int fax_tiff_count_pages(const char *path, char *err, size_t errlen);
 struct fax_text_options {
 	unsigned max_pages;		/* more text is an error */
 	unsigned tab_width;		/* columns */
+	enum fax_tiff_resolution resolution;	/* AUTO and FINE: 204x196;
+					 * STANDARD: 204x98 */
 };
 
 /*
- * Renders UTF-8 text onto fine pages (1728 wide, 204x196, ~80 columns,
- * margins, word wrap, form feed = new page, tabs) with the built-in bitmap
- * font: ASCII, Latin-1 and common symbols; anything else and invalid UTF-8
- * print as '?'. Writes a normalized multi-page file at out_path. Empty text
- * gives one blank page. Returns 0, or -1 with err.
+ * Loads the fonts text pages and header lines are set in, once per
+ * process (thread-safe; the first rendering does it when nobody did):
+ * fontconfig with a fixed configuration of the gateway's own, reading
+ * /usr/share/fonts and /usr/local/share/fonts through the system font
+ * cache, never per-user fonts or the environment. Returns the number of
+ * fonts found (0: every character will print as a box), or -1 with err.
+ */
+int fax_text_init(char *err, size_t errlen);
+
+/* How many of the font families t37gw documents (DejaVu Sans Mono, DejaVu
+ * Sans, Noto Sans Mono CJK SC, Noto Sans CJK SC) are not installed; their
+ * names, comma-separated, in buf. */
+int fax_text_fonts_missing(char *buf, size_t len);
+
+/*
+ * Renders UTF-8 text onto pages 1728 wide at 204x196 (or 204x98) with
+ * Pango: 80 columns of DejaVu Sans Mono 10 pt, any script an installed
+ * font covers (complex scripts shaped, right-to-left paragraphs from the
+ * right margin), word wrap, tabs, form feed = new page, letter-length
+ * pages with room at the top for the header line. Characters no font has
+ * print as boxes and are counted in info->missing_glyphs; invalid UTF-8
+ * prints as U+FFFD. Writes a normalized multi-page file at out_path.
+ * Empty text gives one blank page. Returns 0, or -1 with err ("text
+ * longer than N pages" over the limit; no file is left behind).
+ * Thread-safe (each call has its own Pango objects).
  */
 int fax_text_render(const char *utf8, size_t len,
     const struct fax_text_options *o, const char *out_path,
@@ -373,7 +399,9 @@ size_t fax_header_expand(const char *tmpl, const struct fax_header_vars *v,
 
 /*
  * Draws the expanded left/center/right header line into the top margin of
- * every page of a normalized file `in`, writing `out` (may equal in).
+ * every page of a normalized file `in`, writing `out` (may equal in): a
+ * white band 8.3 mm high, text in DejaVu Sans 9 pt (any script, like
+ * fax_text_render), parts cut with an ellipsis when the line is full.
  * Returns 0, or -1 with err.
  */
 int fax_header_stamp(const char *in, const char *out,

@@ -128,6 +128,7 @@ static int report_queue(struct gw_offramp *o, const char *from, const char *to,
     const char *buf, size_t len, const char *ref);
 static void runner_pump(struct gw_offramp *o);
 static void *render_thread(void *arg);
+static void runner_fonts(void);
 static void render_done_cb(evutil_socket_t fd, short what, void *arg);
 static void ojob_timer_cb(evutil_socket_t fd, short what, void *arg);
 static void scan_cb(evutil_socket_t fd, short what, void *arg);
@@ -163,7 +164,29 @@ gw_offramp_new(struct event_base *base, struct spool *sp, struct queue *q,
 		gw_offramp_free(o);
 		return NULL;
 	}
+	runner_fonts();
 	return o;
+}
+
+/* The fonts load once, at start-up rather than in the first render, and
+ * the log says when text will print as boxes. */
+static void
+runner_fonts(void)
+{
+	char ferr[LOG_ESC_BUFSZ], names[LOG_ESC_BUFSZ], esc[LOG_ESC_BUFSZ];
+	int n = fax_text_init(ferr, sizeof(ferr));
+
+	if (n < 0) {
+		log_warnx("event=fonts result=failed error=%s",
+		    log_str(esc, sizeof(esc), ferr));
+		return;
+	}
+	if (fax_text_fonts_missing(names, sizeof(names)) > 0)
+		log_warnx("event=fonts fonts=%d missing=%s warning=\"characters "
+		    "these fonts cover may print as boxes\"", n,
+		    log_str(esc, sizeof(esc), names));
+	else
+		log_info("event=fonts fonts=%d", n);
 }
 
 /* "fax send hold": jobs are loaded and kept, never rendered nor dialed. */
