@@ -28,9 +28,9 @@ FUZZ_SECONDS ?= 30
 
 PKGS    := spandsp libtiff-4 libevent libevent_openssl libevent_pthreads \
            gmime-3.0 libre openssl
-# Text pages through Pango, Cairo and fontconfig; images through Leptonica
-# (GIF through giflib, which has no pkg-config file).
-PKGS    += pangocairo pangoft2 fontconfig cairo lept
+# Text pages through Pango, Cairo and fontconfig; images through Leptonica,
+# libpng, libjpeg and giflib (which has no pkg-config file).
+PKGS    += pangocairo pangoft2 fontconfig cairo lept libpng libjpeg
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ltiff -lm -lpthread
 PKG_LIBS   += -lgif

@@ -331,6 +331,56 @@ int fax_tiff_profile_s(const char *in, const char *out,
 /* Number of pages (directories) in a TIFF file, or -1 with err. */
 int fax_tiff_count_pages(const char *path, char *err, size_t errlen);
 
+/* ---------------------------------------------------------------- images */
+
+#define FAX_IMAGE_MAX_PAGES_DEFAULT	FAX_TIFF_MAX_PAGES_DEFAULT
+/* Pixels one image page may declare; more is refused from the header,
+ * before anything is decoded (a decompression bomb costs nothing). */
+#define FAX_IMAGE_MAX_PIXELS_DEFAULT	(40ull * 1000 * 1000)
+
+enum fax_image_format {
+	FAX_IMAGE_NONE = 0,
+	FAX_IMAGE_PNG,
+	FAX_IMAGE_JPEG,
+	FAX_IMAGE_GIF,
+	FAX_IMAGE_BMP,
+	FAX_IMAGE_TIFF,
+};
+
+/* The format from the first bytes (magic numbers), FAX_IMAGE_NONE when
+ * it is none of these. */
+enum fax_image_format fax_image_sniff(const void *buf, size_t len);
+/* "PNG", "JPEG", "GIF", "BMP", "TIFF", "unknown". */
+const char *fax_image_format_name(enum fax_image_format f);
+
+/* Zero fields take the defaults. */
+struct fax_image_limits {
+	unsigned max_pages;		/* pages of a TIFF */
+	unsigned long long max_pixels;	/* width * height of one page */
+	enum fax_tiff_resolution resolution;	/* AUTO and FINE: 204x196 */
+};
+
+/*
+ * Turns the image in buf (PNG, JPEG, GIF: first frame, BMP, or TIFF of any
+ * kind: colour, greyscale, palette, 16 bits per sample) into normalized fax
+ * pages at out_path, one per image page, with Leptonica: each shrunk to fit
+ * below the header line from the size its resolution gives (96 dpi when
+ * none; never enlarged), turned to portrait when a landscape image prints
+ * clearly larger that way, scaled to 204 x 196 (or 98) dpi; screenshots and
+ * documents are binarized (Otsu, or adaptive after background
+ * normalization for photographed paper), photos dithered by error
+ * diffusion. JPEG EXIF orientation is applied. A TIFF of bilevel pages
+ * goes through fax_tiff_normalize_mem() unchanged. Each page's declared
+ * size is checked against lim->max_pixels before it is decoded. Returns
+ * 0 (info: pages, rotated_pages, photo_pages), or -1 with err ("corrupt
+ * PNG: ...", "truncated JPEG: ...", "the image is W x H pixels; the limit
+ * is N pixels", "too many pages (...)") and nothing left at out_path.
+ * Thread-safe.
+ */
+int fax_image_to_pages(const void *buf, size_t len, const char *out_path,
+    const struct fax_image_limits *lim, struct fax_tiff_info *info,
+    char *err, size_t errlen);
+
 /* ------------------------------------------------------------ text pages */
 
 #define FAX_TEXT_MAX_PAGES_DEFAULT	50
