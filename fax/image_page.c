@@ -350,8 +350,11 @@ fax_image_to_pages(const void *buf, size_t len, const char *out_path,
 	if ((src = fax_image_src_open(buf, len, err, errlen)) == NULL)
 		return -1;
 	if (fax_image_src_bilevel(src)) {
+		/* One bit a pixel: the normalizer's own pixel bound unless the
+		 * caller set one. */
 		struct fax_tiff_limits tl = {
-			.max_pages = L.max_pages, .max_pixels = L.max_pixels,
+			.max_pages = L.max_pages,
+			.max_pixels = lim != NULL ? lim->max_pixels : 0,
 			.resolution = L.resolution,
 		};
 

@@ -89,6 +89,7 @@ struct rtask {
 	/* results */
 	struct mime_offramp *msg;            /* owned by the task until taken */
 	unsigned pages;
+	struct gw_render_notes notes;
 	struct mime_error err;
 	int rc;
 };
@@ -118,6 +119,7 @@ static struct ojob *ojob_load(struct gw_offramp *o, const char *id);
 static void ojob_free(gpointer p);
 static void ojob_render_request(struct ojob *j);
 static void ojob_fail_all(struct ojob *j, const struct mime_error *err);
+static void ojob_note(struct ojob *j, const struct gw_render_notes *n);
 static void ojob_run(struct ojob *j);
 static int ojob_dial(struct ojob *j, size_t i, time_t now);
 static void ojob_changed(struct ojob *j);
@@ -513,6 +515,7 @@ runner_pump(struct gw_offramp *o)
 		t->ropts.header = (t->left[0] || t->center[0] || t->right[0]) ? &t->header : NULL;
 		g_strlcpy(t->gs, GW_PDF_GS_PATH, sizeof(t->gs));
 		t->ropts.pdf.gs_path = t->gs;
+		t->ropts.notes = &t->notes;
 		t->o = o;
 		{
 			pthread_t th;
@@ -593,7 +596,7 @@ render_done_cb(evutil_socket_t fd, short what, void *arg)
 		if (t->rc == 0) {
 			j->pages = t->pages;
 			j->phase = OJ_CALLING;
-			log_info("job=%s event=rendered pages=%u", j->id, j->pages);
+			ojob_note(j, &t->notes);
 			ojob_run(j);
 		} else if (t->err.status[0] == '4' &&
 		    time(NULL) < j->job->received + (time_t)GW_RETRY_MAX_AGE) {
@@ -610,6 +613,25 @@ render_done_cb(evutil_socket_t fd, short what, void *arg)
 		g_free(t);
 	}
 	runner_pump(o);
+}
+
+/* Logs the rendered document; what the sender should know about it goes
+ * into the job's DSN text. */
+static void
+ojob_note(struct ojob *j, const struct gw_render_notes *n)
+{
+	g_free(j->job->note);
+	j->job->note = NULL;
+	if (n->missing_glyphs == 0) {
+		log_info("job=%s event=rendered pages=%u", j->id, j->pages);
+		return;
+	}
+	log_warnx("job=%s event=rendered pages=%u missing_glyphs=%u", j->id, j->pages,
+	    n->missing_glyphs);
+	j->job->note = g_strdup_printf("%u character%s of your message could not be "
+	    "printed: no font on the fax gateway has %s, so the fax shows a box in "
+	    "place of each.", n->missing_glyphs, n->missing_glyphs == 1 ? "" : "s",
+	    n->missing_glyphs == 1 ? "it" : "them");
 }
 
 /* The document cannot be faxed: every recipient fails with its status. */

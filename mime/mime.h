@@ -135,6 +135,7 @@ enum mime_part_kind {
 	MIME_PART_TEXT = 1,   /* UTF-8 text (text/plain, or text/html reduced) */
 	MIME_PART_TIFF,       /* TIFF bytes in a file */
 	MIME_PART_PDF,        /* PDF bytes in a file */
+	MIME_PART_IMAGE,      /* PNG, JPEG, GIF or BMP bytes in a file */
 };
 
 /* One content part, in message order. Strings are owned by the message. */
@@ -145,7 +146,7 @@ struct mime_part {
 	const char *text;      /* MIME_PART_TEXT: valid UTF-8, LF line ends, no NUL,
 	                        * not empty, ends with LF */
 	size_t text_len;
-	const char *path;      /* MIME_PART_TIFF / _PDF: the file written */
+	const char *path;      /* MIME_PART_TIFF / _PDF / _IMAGE: the file written */
 	size_t size;           /* bytes of text or of the file */
 };
 
@@ -167,7 +168,9 @@ struct mime_offramp;  /* a parsed offramp message (opaque) */
  * Transfer encodings are decoded (a corrupt base64 part fails the message),
  * text is converted from its charset to UTF-8, HTML reduced to its text.
  * TIFF (image/tiff, or any type with a .tif/.tiff name) and PDF parts are
- * written to opts->out_dir as part-N.tif / part-N.pdf.
+ * written to opts->out_dir as part-N.tif / part-N.pdf; PNG, JPEG, GIF and
+ * BMP images (by type or file name; the content must carry one of these
+ * formats' magic numbers) as part-N.png / .jpg / .gif / .bmp.
  *
  * Per RFC 3965 2.2.4 any part that cannot be faxed fails the whole message:
  * returns NULL and fills err (5.6.1 unsupported type or undecodable, 5.3.4
@@ -278,6 +281,9 @@ struct mime_dsn {
 	const struct mime_dsn_rcpt *rcpts;
 	size_t nrcpts;
 	int crlf;                   /* CRLF line ends (SMTP) instead of LF */
+	const char *note;           /* a remark on the document for the text
+	                             * part ("3 characters ... printed as
+	                             * boxes"), plain words; NULL none */
 };
 
 /*
