@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* ---------------------------------------------------------------- limits */
 
@@ -380,6 +381,42 @@ struct fax_image_limits {
 int fax_image_to_pages(const void *buf, size_t len, const char *out_path,
     const struct fax_image_limits *lim, struct fax_tiff_info *info,
     char *err, size_t errlen);
+
+/* ------------------------------------------------------------------- PDF */
+
+#define FAX_PDF_MAX_PAGES		10000
+
+/* Document info of a fax PDF; every string may be NULL (UTF-8, borrowed). */
+struct fax_pdf_meta {
+	const char *title;		/* "Fax from +1 919 555 1234" */
+	const char *author;		/* the caller: number and CSI */
+	const char *subject;		/* "Fax to 9913170, 2 pages" */
+	time_t created;			/* when it was received; 0: none */
+};
+
+/*
+ * The fax TIFF at tiff_path (Profile S, or any bilevel file coded MH, MR or
+ * MMR in strips) as a PDF in memory: one page per TIFF page with its
+ * MediaBox from width and rows at its own resolution (a fine and a standard
+ * page are both the size of the paper), each strip embedded as a
+ * /CCITTFaxDecode image with its original coding (no re-encoding; bit
+ * order made MSB first), the document info from meta. Returns 0 with
+ * *pdf (caller frees with free()) and *pdf_len, or -1 with err (not a fax
+ * coding, corrupt, over FAX_PDF_MAX_PAGES).
+ */
+int fax_tiff_to_pdf(const char *tiff_path, const struct fax_pdf_meta *meta,
+    unsigned char **pdf, size_t *pdf_len, char *err, size_t errlen);
+
+/*
+ * Page 1 of a fax TIFF as a small greyscale PNG for mail previews: width
+ * pixels wide (FAX_PREVIEW_WIDTH when 0), its height from the page's true
+ * proportions (a standard page is not squashed), anti-aliased. Returns 0
+ * with *png (caller frees with free()) and *png_len, or -1 with err.
+ */
+#define FAX_PREVIEW_WIDTH		600
+#define FAX_PREVIEW_WIDTH_MAX		1728
+int fax_tiff_preview_png(const char *tiff_path, unsigned width,
+    unsigned char **png, size_t *png_len, char *err, size_t errlen);
 
 /* ------------------------------------------------------------ text pages */
 

@@ -38,6 +38,13 @@ enum mime_onramp_mode {
 	MIME_ONRAMP_FAX_MESSAGE,        /* multipart/fax-message (Cisco's form) */
 };
 
+/* What carries the fax (`mta send attachment`). */
+enum mime_onramp_attach {
+	MIME_ONRAMP_ATTACH_TIFF = 0,    /* image/tiff: RFC 3965 simple mode */
+	MIME_ONRAMP_ATTACH_PDF,         /* application/pdf only */
+	MIME_ONRAMP_ATTACH_BOTH,        /* the TIFF, then the PDF */
+};
+
 /*
  * Everything an onramp message says, as plain data (all strings borrowed
  * for the duration of the call; NULL or "" means absent unless noted).
@@ -70,15 +77,27 @@ struct mime_onramp_info {
 	const char *return_receipt_to;  /* Disposition-Notification-To; NULL: none */
 	const char *origin_prefix;      /* comment in Received:; NULL: "t37gw" */
 	const char *tiff_path;          /* required: the multi-page TIFF */
+	enum mime_onramp_attach attach;
+	const void *pdf;                /* the fax as PDF (fax_tiff_to_pdf), borrowed;
+	                                 * required for _PDF and _BOTH */
+	size_t pdf_len;
+	const void *preview_png;        /* page 1 as a PNG, borrowed; NULL: no
+	                                 * HTML alternative */
+	size_t preview_len;
 };
 
 /*
  * Builds the onramp message (RFC 3965 simple mode: headers, a text/plain
  * summary, the TIFF as image/tiff base64) and writes it to fd, LF line
- * ends, 7-bit clean (the SMTP client turns it into CRLF). Returns the
- * number of bytes written, or -1 with a specific message in err (errlen
- * >= MIME_ONRAMP_ERR_MAX always fits): 0 pages, missing required field,
- * unreadable TIFF, write failure. Does not fsync: the spool does.
+ * ends, 7-bit clean (the SMTP client turns it into CRLF). With attach PDF
+ * the fax goes as application/pdf instead of the TIFF, with BOTH as both
+ * (TIFF first); the PDF is named like the TIFF with ".pdf". With a preview
+ * the summary becomes a multipart/alternative of the text and a
+ * multipart/related HTML version that shows page 1 (image/png, inline,
+ * referenced by Content-ID). Returns the number of bytes written, or -1
+ * with a specific message in err (errlen >= MIME_ONRAMP_ERR_MAX always
+ * fits): 0 pages, missing required field or PDF, unreadable TIFF, write
+ * failure. Does not fsync: the spool does.
  */
 long mime_onramp_write(const struct mime_onramp_info *info, int fd,
     char *err, size_t errlen);
