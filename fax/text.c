@@ -321,7 +321,6 @@ run_write(struct text_run *t, const char *out_path, int yres, char *err,
 	    errlen)) == NULL)
 		goto fail;
 	for (p = 0; p < pages; p++) {
-		fax_canvas_clear(&cv);
 		memset(b->bits, 0, b->stride * b->height);
 		for (; k < t->lines->len; k++) {
 			const struct text_line *tl = &g_array_index(t->lines,

@@ -41,7 +41,7 @@ PangoContext *fax_text_context(char *err, size_t errlen);
 unsigned fax_text_line_missing(PangoLayoutLine *line);
 
 /* A page-wide drawing area: an 8-bit coverage image of width x rows page
- * pixels, drawn in layout units. */
+ * pixels, drawn in layout units; blank when made. */
 struct fax_canvas {
 	cairo_surface_t *surface;	/* owned */
 	cairo_t *cr;			/* owned */
@@ -51,12 +51,12 @@ struct fax_canvas {
 
 int fax_canvas_init(struct fax_canvas *c, unsigned width, unsigned rows,
     int yres, char *err, size_t errlen);
-void fax_canvas_clear(struct fax_canvas *c);
 /* Draws one laid-out line with its logical left edge at x and its baseline
  * at y (layout units from the canvas's top left). */
 void fax_canvas_line(struct fax_canvas *c, PangoLayoutLine *line, double x,
     double y);
-/* ORs the inked pixels into b, canvas row 0 on bitmap row y0. */
+/* ORs the inked pixels into b, canvas row 0 on bitmap row y0, and clears
+ * the canvas (it is ready for the next page). */
 void fax_canvas_to_bitmap(struct fax_canvas *c, struct fax_bitmap *b,
     unsigned y0);
 void fax_canvas_free(struct fax_canvas *c);	/* accepts a zeroed canvas */

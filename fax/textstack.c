@@ -19,6 +19,9 @@
 
 #include <fontconfig/fontconfig.h>
 #include <pango/pangofc-fontmap.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "fax/fax.h"
 #include "fax/text_int.h"
@@ -67,6 +70,9 @@ static const char *const fonts_wanted[] = {
 };
 
 static void	 fonts_build(void);
+static uint8_t	 rev8(unsigned);
+static uint8_t	 ink_byte(const unsigned char *, unsigned);
+static unsigned	 ink_row(const unsigned char *, uint8_t *, unsigned);
 
 static void
 fonts_build(void)
@@ -223,15 +229,6 @@ fax_canvas_init(struct fax_canvas *c, unsigned width, unsigned rows,
 }
 
 void
-fax_canvas_clear(struct fax_canvas *c)
-{
-	cairo_surface_flush(c->surface);
-	memset(cairo_image_surface_get_data(c->surface), 0,
-	    (size_t)cairo_image_surface_get_stride(c->surface) * c->rows);
-	cairo_surface_mark_dirty(c->surface);
-}
-
-void
 fax_canvas_line(struct fax_canvas *c, PangoLayoutLine *line, double x,
     double y)
 {
@@ -239,30 +236,90 @@ fax_canvas_line(struct fax_canvas *c, PangoLayoutLine *line, double x,
 	pango_cairo_show_layout_line(c->cr, line);
 }
 
+/* The bits of a byte in reverse order. */
+static uint8_t
+rev8(unsigned b)
+{
+	b = ((b & 0xf0) >> 4) | ((b & 0x0f) << 4);
+	b = ((b & 0xcc) >> 2) | ((b & 0x33) << 2);
+	b = ((b & 0xaa) >> 1) | ((b & 0x55) << 1);
+	return (uint8_t)b;
+}
+
+/* Up to 8 coverage values to one MSB-first byte of black pixels. */
+static uint8_t
+ink_byte(const unsigned char *src, unsigned n)
+{
+	uint8_t byte = 0;
+	unsigned k;
+
+	for (k = 0; k < n; k++)
+		if (src[k] >= FAX_TEXT_INK_THRESHOLD)
+			byte |= (uint8_t)(0x80 >> k);
+	return byte;
+}
+
+/*
+ * ORs one row of w coverage values into dst; returns nonzero when the row
+ * had any coverage at all. Most of a page is paper, so blank stretches
+ * are skipped 16 pixels at a time.
+ */
+static unsigned
+ink_row(const unsigned char *src, uint8_t *dst, unsigned w)
+{
+	unsigned x = 0, any = 0;
+#ifdef __SSE2__
+	const __m128i bias = _mm_set1_epi8((char)0x80);
+	const __m128i thr = _mm_set1_epi8((char)(FAX_TEXT_INK_THRESHOLD - 1 - 0x80));
+	const __m128i zero = _mm_setzero_si128();
+
+	for (; x + 16 <= w; x += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(src + x));
+		unsigned m;
+
+		if (_mm_movemask_epi8(_mm_cmpeq_epi8(v, zero)) == 0xffff)
+			continue;
+		any = 1;
+		/* unsigned v >= threshold, as a signed compare after a bias */
+		m = (unsigned)_mm_movemask_epi8(_mm_cmpgt_epi8(
+		    _mm_xor_si128(v, bias), thr));
+		if (m == 0)
+			continue;
+		/* bit k of m is pixel x + k; fax rows are MSB first */
+		dst[x / 8] |= rev8(m & 0xff);
+		dst[x / 8 + 1] |= rev8(m >> 8);
+	}
+#endif
+	for (; x < w; x += 8) {
+		unsigned n = w - x < 8 ? w - x : 8;
+		uint64_t eight = 0;
+
+		memcpy(&eight, src + x, n);
+		if (eight == 0)
+			continue;
+		any = 1;
+		dst[x / 8] |= ink_byte(src + x, n);
+	}
+	return any;
+}
+
 void
 fax_canvas_to_bitmap(struct fax_canvas *c, struct fax_bitmap *b, unsigned y0)
 {
-	const unsigned char *data, *src;
-	unsigned r, x, w = c->width < b->width ? c->width : b->width;
+	unsigned char *data, *src;
+	unsigned r, w = c->width < b->width ? c->width : b->width;
 	size_t stride;
-	uint8_t *dst, byte;
 
 	cairo_surface_flush(c->surface);
 	data = cairo_image_surface_get_data(c->surface);
 	stride = (size_t)cairo_image_surface_get_stride(c->surface);
 	for (r = 0; r < c->rows && y0 + r < b->height; r++) {
 		src = data + (size_t)r * stride;
-		dst = fax_bitmap_row(b, y0 + r);
-		for (x = 0; x < w; x += 8) {
-			unsigned k, n = w - x < 8 ? w - x : 8;
-
-			byte = 0;
-			for (k = 0; k < n; k++)
-				if (src[x + k] >= FAX_TEXT_INK_THRESHOLD)
-					byte |= (uint8_t)(0x80 >> k);
-			dst[x / 8] |= byte;
-		}
+		/* Leave the canvas clear for the next page. */
+		if (ink_row(src, fax_bitmap_row(b, y0 + r), w))
+			memset(src, 0, stride);
 	}
+	cairo_surface_mark_dirty(c->surface);
 }
 
 void
