@@ -250,9 +250,15 @@ int
 mime_html_meta_charset(const char *html, size_t len, char *out, size_t size)
 {
 	size_t n = MIN(len, HTML_PRESCAN_BYTES), i, k;
-	char *low = g_ascii_strdown(html, (gssize)n);
-	const char *p = low;
+	char *low;
+	const char *p;
 	int rc = -1;
+
+	/* A part with no body has no bytes at all (no buffer either). */
+	if (html == NULL || len == 0)
+		return -1;
+	low = g_ascii_strdown(html, (gssize)n);
+	p = low;
 
 	/* Within a <meta ...> tag, the first "charset=" names it. */
 	while ((p = strstr(p, "<meta")) != NULL && rc != 0) {

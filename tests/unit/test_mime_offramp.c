@@ -224,6 +224,12 @@ static const struct offramp_case offramp_cases[] = {
 	  "From: a@example.com\nMIME-Version: 1.0\n"
 	  "Content-Type: image/webp; name=x.webp\n\nRIFF\n",
 	  "5.6.1", "PNG, JPEG, GIF, BMP", NULL, NULL, NULL },
+	{ "empty html part without a charset",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: multipart/mixed; boundary=m\n\n"
+	  "--m\nContent-Type: text/plain\n\nhi\n"
+	  "--m\nContent-Type: text/html\n--m--\n",
+	  NULL, NULL, "T", "hi\n", NULL },
 	{ "nothing to fax",
 	  "From: a@example.com\nSubject: empty\n\n\n",
 	  "5.6.1", "no text", NULL, NULL, NULL },
