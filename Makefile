@@ -147,6 +147,7 @@ fuzz: deps
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$n; \
 	  seeds=; [ -d tests/fuzz/corpus/$$n ] && seeds=tests/fuzz/corpus/$$n; \
 	  echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  $(FUZZ_BUILD)/$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
 	    $(FUZZ_BUILD)/corpus/$$n $$seeds 2>&1 | tail -n 3; \
 	done
