@@ -30,6 +30,9 @@
 #define IMAGE_ERR_MAX		160
 #define IMAGE_TIFF_BAND_ROWS	64	/* rows per RGBA read of a TIFF page */
 #define IMAGE_EXIF_ORIENTATION	0x0112
+/* A progressive JPEG of thousands of scans costs minutes of CPU for a
+ * few kilobytes; real ones have about ten. */
+#define IMAGE_JPEG_MAX_SCANS	100
 
 struct fax_image_src {
 	enum fax_image_format fmt;
@@ -37,6 +40,7 @@ struct fax_image_src {
 	size_t len;
 	unsigned pages;
 	int bilevel;
+	unsigned long long pixels;	/* declared, all pages together */
 	struct fax_tiff_in tin;		/* TIFF: open while the source is */
 };
 
@@ -52,9 +56,10 @@ struct png_ctx {
 };
 
 /* libjpeg's error manager with a way back and the first warning that
- * matters (the data ended early). */
+ * matters (the data ended early), and its progress hook. */
 struct jpeg_ctx {
 	struct jpeg_error_mgr mgr;
+	struct jpeg_progress_mgr progress;
 	jmp_buf back;
 	char msg[JMSG_LENGTH_MAX];
 	int truncated;
@@ -74,6 +79,7 @@ static PIX	*decode_png(struct fax_image_src *, unsigned long long, float *,
 		    float *, char *, size_t);
 static void	 jpeg_on_exit(j_common_ptr);
 static void	 jpeg_on_message(j_common_ptr, int);
+static void	 jpeg_on_progress(j_common_ptr);
 static unsigned	 jpeg_denom(unsigned long long);
 static int	 exif_orientation(jpeg_saved_marker_ptr);
 static PIX	*orient(PIX *, int);
@@ -201,8 +207,9 @@ fax_image_src_open(const void *buf, size_t len, char *err, size_t errlen)
 	}
 	s->pages = (unsigned)nd;
 	s->bilevel = 1;
-	for (d = 0; d < nd && s->bilevel; d++) {
+	for (d = 0; d < nd && d <= FAX_IMAGE_MAX_PAGES_SCANNED; d++) {
 		uint16_t bps = 1, spp = 1;
+		uint32_t w = 0, h = 0;
 
 		if (!TIFFSetDirectory(s->tin.tif, (tdir_t)d)) {
 			snprintf(err, errlen, "corrupt TIFF: page %d: %s", d + 1,
@@ -212,7 +219,10 @@ fax_image_src_open(const void *buf, size_t len, char *err, size_t errlen)
 		}
 		TIFFGetFieldDefaulted(s->tin.tif, TIFFTAG_BITSPERSAMPLE, &bps);
 		TIFFGetFieldDefaulted(s->tin.tif, TIFFTAG_SAMPLESPERPIXEL, &spp);
-		s->bilevel = bps == 1 && spp == 1;
+		TIFFGetField(s->tin.tif, TIFFTAG_IMAGEWIDTH, &w);
+		TIFFGetField(s->tin.tif, TIFFTAG_IMAGELENGTH, &h);
+		s->bilevel = s->bilevel && bps == 1 && spp == 1;
+		s->pixels += (unsigned long long)w * h;
 	}
 	return s;
 }
@@ -233,6 +243,12 @@ int
 fax_image_src_bilevel(const struct fax_image_src *s)
 {
 	return s->fmt == FAX_IMAGE_TIFF && s->bilevel;
+}
+
+unsigned long long
+fax_image_src_pixels(const struct fax_image_src *s)
+{
+	return s->pixels;
 }
 
 void
@@ -432,6 +448,20 @@ jpeg_on_message(j_common_ptr j, int level)
 	}
 }
 
+/* Called as the decoder advances: too many scans end the decoding. */
+static void
+jpeg_on_progress(j_common_ptr j)
+{
+	struct jpeg_ctx *c = (struct jpeg_ctx *)j->err;
+	j_decompress_ptr d = (j_decompress_ptr)j;
+
+	if (j->is_decompressor && d->input_scan_number > IMAGE_JPEG_MAX_SCANS) {
+		snprintf(c->msg, sizeof(c->msg), "more than %d progressive scans",
+		    IMAGE_JPEG_MAX_SCANS);
+		longjmp(c->back, 1);
+	}
+}
+
 /* Large photos: the smallest scale (1/1 .. 1/8) that keeps the detail a
  * page can show. */
 static unsigned
@@ -544,11 +574,13 @@ decode_jpeg(struct fax_image_src *s, unsigned long long max_pixels,
 	j.err = jpeg_std_error(&c.mgr);
 	c.mgr.error_exit = jpeg_on_exit;
 	c.mgr.emit_message = jpeg_on_message;
+	c.progress.progress_monitor = jpeg_on_progress;
 	if (setjmp(c.back)) {
 		snprintf(err, errlen, "corrupt JPEG: %s", c.msg);
 		goto fail;
 	}
 	jpeg_create_decompress(&j);
+	j.progress = &c.progress;
 	jpeg_mem_src(&j, s->buf, (unsigned long)s->len);
 	jpeg_save_markers(&j, JPEG_APP0 + 1, 0xffff);
 	jpeg_read_header(&j, TRUE);

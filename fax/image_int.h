@@ -31,6 +31,11 @@ enum fax_image_format fax_image_src_format(const struct fax_image_src *s);
 unsigned fax_image_src_pages(const struct fax_image_src *s);
 /* A TIFF whose every page is one bit per pixel (a fax or a bilevel scan). */
 int fax_image_src_bilevel(const struct fax_image_src *s);
+/* TIFF: the pixels its pages declare, all together (the first
+ * FAX_IMAGE_MAX_PAGES_SCANNED + 1 pages; more are refused anyway); 0 for
+ * the other formats, which have one page. */
+#define FAX_IMAGE_MAX_PAGES_SCANNED	1000
+unsigned long long fax_image_src_pixels(const struct fax_image_src *s);
 
 /*
  * Decodes page i (0-based) to an 8 bpp greyscale Pix (0 black, 255

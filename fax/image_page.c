@@ -65,6 +65,9 @@
 #define IMAGE_DOC_PAPER_SHARE	0.80
 #define IMAGE_DOC_MID		0.08
 #define IMAGE_DOC_THRESHOLD	140
+/* A multi-page picture TIFF may declare this many pages at the pixel
+ * limit, all pages together. */
+#define IMAGE_FULL_PAGES	5ull
 /* Pixels sampled for the histogram, at most (about). */
 #define IMAGE_HIST_SAMPLES	400000
 
@@ -366,6 +369,14 @@ fax_image_to_pages(const void *buf, size_t len, const char *out_path,
 	if (n > L.max_pages) {
 		snprintf(err, errlen, "too many pages (%u; the limit is %u)", n,
 		    L.max_pages);
+		goto out;
+	}
+	/* Pages of pictures cost their pixels: a TIFF may not make more work
+	 * than IMAGE_FULL_PAGES pages at the limit. */
+	if (n > 1 && fax_image_src_pixels(src) > IMAGE_FULL_PAGES * L.max_pixels) {
+		snprintf(err, errlen, "the image's pages have %llu pixels together; "
+		    "the limit is %llu", fax_image_src_pixels(src),
+		    IMAGE_FULL_PAGES * L.max_pixels);
 		goto out;
 	}
 	if ((w = fax_writer_open(out_path, FAX_OUT_SEND, n, err, errlen)) ==

@@ -675,6 +675,81 @@ START_TEST(test_fax_image_huge_tiff)
 }
 END_TEST
 
+/* A picture TIFF of many pages may not make more work than five pages at
+ * the pixel limit. */
+START_TEST(test_fax_image_tiff_total_pixels)
+{
+	GByteArray *a = mk_tiff(8, 1, 7, 0);
+	struct fax_image_limits lim = { .max_pixels = 300000 };
+	struct fax_tiff_info info;
+	struct ft_page *p;
+	const char *e = refused(a, &lim);
+
+	ck_assert_msg(strstr(e, "the image's pages have 1680000 pixels together; "
+	    "the limit is 1500000") != NULL, "%s", e);
+	g_byte_array_free(a, TRUE);
+	a = mk_tiff(8, 1, 6, 0);		/* 1440000: within */
+	p = to_pages(a, &lim, &info);
+	ck_assert_uint_eq(info.pages, 6);
+	ft_page_free(p);
+	g_byte_array_free(a, TRUE);
+}
+END_TEST
+
+/* A progressive JPEG of more scans than real photos use is refused (a few
+ * kilobytes could otherwise cost minutes of CPU). */
+START_TEST(test_fax_image_jpeg_scans)
+{
+	struct jpeg_compress_struct c;
+	struct jpeg_error_mgr jerr;
+	jpeg_scan_info scans[2 + 63 * 2];
+	unsigned char *out = NULL;
+	unsigned long outlen = 0;
+	uint8_t row[64];
+	GByteArray *a;
+	const char *e;
+	int n = 0;
+
+	/* DC, then every AC coefficient alone, each in two passes */
+	for (int k = 0; k < 64; k++)
+		for (int pass = 0; pass < 2; pass++) {
+			scans[n].comps_in_scan = 1;
+			scans[n].component_index[0] = 0;
+			scans[n].Ss = k;
+			scans[n].Se = k;
+			scans[n].Ah = pass;
+			scans[n].Al = pass ? 0 : 1;
+			n++;
+		}
+	c.err = jpeg_std_error(&jerr);
+	jpeg_create_compress(&c);
+	jpeg_mem_dest(&c, &out, &outlen);
+	c.image_width = 64;
+	c.image_height = 64;
+	c.input_components = 1;
+	c.in_color_space = JCS_GRAYSCALE;
+	jpeg_set_defaults(&c);
+	c.scan_info = scans;
+	c.num_scans = n;
+	jpeg_start_compress(&c, TRUE);
+	for (int y = 0; y < 64; y++) {
+		JSAMPROW rp = row;
+
+		for (int x = 0; x < 64; x++)
+			row[x] = (uint8_t)(x * 4 ^ y * 3);
+		jpeg_write_scanlines(&c, &rp, 1);
+	}
+	jpeg_finish_compress(&c);
+	jpeg_destroy_compress(&c);
+	a = g_byte_array_new();
+	g_byte_array_append(a, out, (guint)outlen);
+	free(out);
+	e = refused(a, NULL);
+	ck_assert_msg(strstr(e, "more than 100 progressive scans") != NULL, "%s", e);
+	g_byte_array_free(a, TRUE);
+}
+END_TEST
+
 START_TEST(test_fax_image_truncated_and_junk)
 {
 	PIX *pix = mk_photo();
@@ -720,6 +795,8 @@ suite_fax_image(void)
 	tcase_add_test(tc, test_fax_image_standard);
 	tcase_add_test(tc, test_fax_image_huge_headers);
 	tcase_add_test(tc, test_fax_image_huge_tiff);
+	tcase_add_test(tc, test_fax_image_tiff_total_pixels);
+	tcase_add_test(tc, test_fax_image_jpeg_scans);
 	tcase_add_test(tc, test_fax_image_truncated_and_junk);
 	suite_add_tcase(s, tc);
 	return s;
