@@ -351,8 +351,6 @@ enum fax_image_format {
 /* The format from the first bytes (magic numbers), FAX_IMAGE_NONE when
  * it is none of these. */
 enum fax_image_format fax_image_sniff(const void *buf, size_t len);
-/* "PNG", "JPEG", "GIF", "BMP", "TIFF", "unknown". */
-const char *fax_image_format_name(enum fax_image_format f);
 
 /* Zero fields take the defaults. */
 struct fax_image_limits {

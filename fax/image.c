@@ -153,26 +153,6 @@ fax_image_sniff(const void *buf, size_t len)
 	return FAX_IMAGE_NONE;
 }
 
-const char *
-fax_image_format_name(enum fax_image_format f)
-{
-	switch (f) {
-	case FAX_IMAGE_PNG:
-		return "PNG";
-	case FAX_IMAGE_JPEG:
-		return "JPEG";
-	case FAX_IMAGE_GIF:
-		return "GIF";
-	case FAX_IMAGE_BMP:
-		return "BMP";
-	case FAX_IMAGE_TIFF:
-		return "TIFF";
-	case FAX_IMAGE_NONE:
-		break;
-	}
-	return "unknown";
-}
-
 struct fax_image_src *
 fax_image_src_open(const void *buf, size_t len, char *err, size_t errlen)
 {
@@ -225,12 +205,6 @@ fax_image_src_open(const void *buf, size_t len, char *err, size_t errlen)
 		s->pixels += (unsigned long long)w * h;
 	}
 	return s;
-}
-
-enum fax_image_format
-fax_image_src_format(const struct fax_image_src *s)
-{
-	return s->fmt;
 }
 
 unsigned

@@ -27,7 +27,6 @@ struct fax_image_src;
  */
 struct fax_image_src *fax_image_src_open(const void *buf, size_t len,
     char *err, size_t errlen);
-enum fax_image_format fax_image_src_format(const struct fax_image_src *s);
 unsigned fax_image_src_pages(const struct fax_image_src *s);
 /* A TIFF whose every page is one bit per pixel (a fax or a bilevel scan). */
 int fax_image_src_bilevel(const struct fax_image_src *s);
