@@ -51,7 +51,7 @@
 #define IMAGE_SAUVOLA_HALF	8
 #define IMAGE_SAUVOLA_K		0.35f
 /* Text-like images: darker than this is black whatever Sauvola says. */
-#define IMAGE_TEXT_BLACK	80
+#define IMAGE_TEXT_BLACK	48
 /* Mid-tones: grey levels in [IMAGE_MID_LO, IMAGE_MID_HI). */
 #define IMAGE_MID_LO		64
 #define IMAGE_MID_HI		192

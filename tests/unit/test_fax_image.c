@@ -72,7 +72,7 @@ mk_screen(void)
 
 	pixSetAllArbitrary(p, 0xffffff00);
 	b = boxCreate(40, 200, 520, 40);
-	pixSetInRectArbitrary(p, b, 0xcc333300);
+	pixSetInRectArbitrary(p, b, 0xff000000);	/* pure red: luminance 76 */
 	boxDestroy(&b);
 	for (int line = 0; line < 10; line++) {
 		int y = 40 + line * 30;
