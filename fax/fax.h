@@ -6,8 +6,10 @@
  * watchdog and the audio -> T.38 switch-over; fax tone detection (CNG, CED /
  * V.21 preamble) for the switch-over decision; TIFF handling: normalizing
  * any sane bilevel or greyscale TIFF into pages spandsp can send, rewriting
- * received files to RFC 3949 Profile S, rendering text/plain into fax pages,
- * and stamping the page header line.
+ * received files to RFC 3949 Profile S, rendering text/plain into fax pages
+ * (Pango), images into fax pages (Leptonica), stamping the page header
+ * line; for onramp mail, a received fax as a PDF of its CCITT strips and a
+ * PNG preview of its first page.
  *
  * What it does not do: no sockets, no timers, no threads, no RTP/UDPTL
  * framing. The caller moves samples or IFP packets and drives time by calling

@@ -19,10 +19,11 @@ make_page "$T/p2.tif" "PDF page two"
 cp "$T/page.ps" "$T/std.ps"
 gs -q -dNOPAUSE -dBATCH -sDEVICE=tiffg3 -r204x98 -sPAPERSIZE=a4 \
     -sOutputFile="$T/std.tif" "$T/std.ps" || fail "gs could not make std.tif"
-sport=$(free_port); mport=$(free_port)
+sport=$(free_port); mport=$(free_port); lport=$(free_port)
 smtp_sink "$mport" "$T/sink"
 conf() {
     onramp_conf "$T/gw.conf" "mta send server 127.0.0.1 port $mport" \
+        "mta receive listen 127.0.0.1 $lport" \
         "sip" " listen udp 127.0.0.1 $sport" "$@"
     if [ "$(id -u)" = 0 ]; then
         echo "user nobody" >> "$T/gw.conf"; chmod 711 "$T"; chmod 644 "$T/gw.conf"
