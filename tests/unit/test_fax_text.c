@@ -108,6 +108,21 @@ bands(const struct ft_page *p, struct band *b, int max)
 	return n + in;
 }
 
+/* The documented fonts are there (scripts/deps.sh installs them); the
+ * configuration loads once and says how many fonts it found. */
+START_TEST(test_fax_text_fonts)
+{
+	char err[200], names[200];
+	int n = fax_text_init(err, sizeof(err));
+
+	ck_assert_msg(n > 0, "%s", err);
+	ck_assert_int_eq(fax_text_init(err, sizeof(err)), n);
+	ck_assert_msg(fax_text_fonts_missing(names, sizeof(names)) == 0,
+	    "missing: %s", names);
+	ck_assert_str_eq(names, "");
+}
+END_TEST
+
 START_TEST(test_fax_text_empty_and_format)
 {
 	unsigned pages;
@@ -588,6 +603,7 @@ suite_fax_text(void)
 
 	tcase_add_checked_fixture(tc, ft_setup, ft_teardown);
 	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_fax_text_fonts);
 	tcase_add_test(tc, test_fax_text_empty_and_format);
 	tcase_add_test(tc, test_fax_text_scripts);
 	tcase_add_test(tc, test_fax_text_cjk_is_not_question_marks);
