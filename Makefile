@@ -29,8 +29,12 @@ FUZZ_SECONDS ?= 30
 
 PKGS    := spandsp libtiff-4 libevent libevent_openssl libevent_pthreads \
            gmime-3.0 libre openssl
+# Text pages through Pango, Cairo and fontconfig; images through Leptonica,
+# libpng, libjpeg and giflib (which has no pkg-config file).
+PKGS    += pangocairo pangoft2 fontconfig cairo lept libpng libjpeg
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ltiff -lm -lpthread
+PKG_LIBS   += -lgif
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 
@@ -146,6 +150,7 @@ fuzz: deps
 	  seeds=; [ -d tests/fuzz/corpus/$$n ] && seeds=tests/fuzz/corpus/$$n; \
 	  case $$n in fuzz_mime_offramp) seeds="$$seeds tests/data/mail";; esac; \
 	  echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  $(FUZZ_BUILD)/$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	    -artifact_prefix=$(FUZZ_BUILD)/$$n- $(FUZZ_BUILD)/corpus/$$n $$seeds \
 	    > $(FUZZ_BUILD)/$$n.log 2>&1; rc=$$?; \

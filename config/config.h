@@ -217,6 +217,8 @@ enum config_with_subject {
 	CONFIG_WITH_SUBJECT_BOTH,
 };
 enum config_mime { CONFIG_MIME_MIXED = 0, CONFIG_MIME_FAX_MESSAGE };
+/* mta send attachment: how a received fax is attached. */
+enum config_attach { CONFIG_ATTACH_TIFF = 0, CONFIG_ATTACH_PDF, CONFIG_ATTACH_BOTH };
 enum config_tls { CONFIG_TLS_OFF = 0, CONFIG_TLS_OPPORTUNISTIC, CONFIG_TLS_REQUIRED };
 enum config_peer_type { CONFIG_PEER_VOIP = 0, CONFIG_PEER_MMOIP };
 enum config_match_field { CONFIG_MATCH_INCOMING = 0, CONFIG_MATCH_DESTINATION };
@@ -382,6 +384,9 @@ struct config {
 		bool auth_allow_plaintext;           /* AUTH without TLS */
 		unsigned retry;                      /* seconds */
 		unsigned give_up;                    /* seconds */
+		enum config_attach attachment;       /* default tiff (as Cisco) */
+		bool preview;                        /* page 1 as a picture in an
+		                                      * HTML alternative */
 	} mta_send;
 
 	/* mta receive: the offramp SMTP listener */

@@ -141,7 +141,7 @@ cfg_handler cfg_send_server, cfg_send_maildir, cfg_send_mail_from,
     cfg_send_postmaster, cfg_send_subject, cfg_send_with_subject,
     cfg_send_return_receipt_to, cfg_send_origin_prefix, cfg_send_filename,
     cfg_send_success_fax_only, cfg_send_mime, cfg_send_tls, cfg_send_auth,
-    cfg_send_retry, cfg_send_give_up;
+    cfg_send_retry, cfg_send_give_up, cfg_send_attachment, cfg_send_preview;
 cfg_handler cfg_recv_listen, cfg_recv_aliases, cfg_recv_max_recipients,
     cfg_recv_max_size, cfg_recv_allow, cfg_recv_allow_sender, cfg_recv_auth,
     cfg_recv_auth_file, cfg_recv_auth_clear, cfg_recv_tls, cfg_recv_generate,

@@ -180,6 +180,27 @@ cfg_send_mime(struct cfg_parser *p, int argc, char **argv)
 		p->cfg->mta_send.mime = (enum config_mime)v;
 }
 
+/* attachment {tiff|pdf|both}: the received fax as TIFF (RFC 3965, Cisco),
+ * as PDF, or both. */
+void
+cfg_send_attachment(struct cfg_parser *p, int argc, char **argv)
+{
+	static const char *const names[] = { "tiff", "pdf", "both", NULL };
+	int v;
+
+	(void)argc;
+	if (cfg_keyword(p, "mta send attachment", argv[0], names, &v) == 0)
+		p->cfg->mta_send.attachment = (enum config_attach)v;
+}
+
+void
+cfg_send_preview(struct cfg_parser *p, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	p->cfg->mta_send.preview = true;
+}
+
 /* tls {off|opportunistic|required} [verify] [ca FILE] */
 void
 cfg_send_tls(struct cfg_parser *p, int argc, char **argv)

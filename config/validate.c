@@ -78,6 +78,7 @@ cfg_defaults(struct config *cfg)
 	snprintf(cfg->mta_send.filename, sizeof(cfg->mta_send.filename), "%s",
 	    CONFIG_DEFAULT_FILENAME);
 	cfg->mta_send.mime = CONFIG_MIME_MIXED;
+	cfg->mta_send.attachment = CONFIG_ATTACH_TIFF;
 	cfg->mta_send.tls = CONFIG_TLS_OPPORTUNISTIC;
 	cfg->mta_send.retry = CONFIG_DEFAULT_RETRY;
 	cfg->mta_send.give_up = CONFIG_DEFAULT_GIVE_UP;

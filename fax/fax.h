@@ -6,8 +6,10 @@
  * watchdog and the audio -> T.38 switch-over; fax tone detection (CNG, CED /
  * V.21 preamble) for the switch-over decision; TIFF handling: normalizing
  * any sane bilevel or greyscale TIFF into pages spandsp can send, rewriting
- * received files to RFC 3949 Profile S, rendering text/plain into fax pages,
- * and stamping the page header line.
+ * received files to RFC 3949 Profile S, rendering text/plain into fax pages
+ * (Pango), images into fax pages (Leptonica), stamping the page header
+ * line; for onramp mail, a received fax as a PDF of its CCITT strips and a
+ * PNG preview of its first page.
  *
  * What it does not do: no sockets, no timers, no threads, no RTP/UDPTL
  * framing. The caller moves samples or IFP packets and drives time by calling
@@ -18,6 +20,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* ---------------------------------------------------------------- limits */
 
@@ -315,6 +318,10 @@ struct fax_tiff_info {
 	unsigned width;			/* 1728 */
 	unsigned fine_pages;		/* pages at 196 dpi */
 	unsigned rotated_pages;		/* landscape pages turned to portrait */
+	unsigned missing_glyphs;	/* text: characters no installed font
+					 * has, drawn as boxes with their code */
+	unsigned photo_pages;		/* images: pages dithered as photos
+					 * (the others were binarized as text) */
 };
 
 /*
@@ -360,6 +367,89 @@ int fax_tiff_count_pages(const char *path, char *err, size_t errlen);
  */
 int fax_tiff_pixels(const char *path, unsigned max_pages, unsigned long long *pixels,
     unsigned *pages, char *err, size_t errlen);
+/* ---------------------------------------------------------------- images */
+
+#define FAX_IMAGE_MAX_PAGES_DEFAULT	FAX_TIFF_MAX_PAGES_DEFAULT
+/* Pixels one image page may declare; more is refused from the header,
+ * before anything is decoded (a decompression bomb costs nothing). */
+#define FAX_IMAGE_MAX_PIXELS_DEFAULT	(40ull * 1000 * 1000)
+
+enum fax_image_format {
+	FAX_IMAGE_NONE = 0,
+	FAX_IMAGE_PNG,
+	FAX_IMAGE_JPEG,
+	FAX_IMAGE_GIF,
+	FAX_IMAGE_BMP,
+	FAX_IMAGE_TIFF,
+};
+
+/* The format from the first bytes (magic numbers), FAX_IMAGE_NONE when
+ * it is none of these. */
+enum fax_image_format fax_image_sniff(const void *buf, size_t len);
+
+/* Zero fields take the defaults. */
+struct fax_image_limits {
+	unsigned max_pages;		/* pages of a TIFF */
+	unsigned long long max_pixels;	/* width * height of one page */
+	enum fax_tiff_resolution resolution;	/* AUTO and FINE: 204x196 */
+};
+
+/*
+ * Turns the image in buf (PNG, JPEG, GIF: first frame, BMP, or TIFF of any
+ * kind: colour, greyscale, palette, 16 bits per sample) into normalized fax
+ * pages at out_path, one per image page, with Leptonica: each shrunk to fit
+ * below the header line from the size its resolution gives (96 dpi when
+ * none; never enlarged), turned to portrait when a landscape image prints
+ * clearly larger that way, scaled to 204 x 196 (or 98) dpi; screenshots and
+ * documents are binarized (Otsu, or adaptive after background
+ * normalization for photographed paper), photos dithered by error
+ * diffusion. JPEG EXIF orientation is applied. A TIFF of bilevel pages
+ * goes through fax_tiff_normalize_mem() unchanged. Each page's declared
+ * size is checked against lim->max_pixels before it is decoded. Returns
+ * 0 (info: pages, rotated_pages, photo_pages), or -1 with err ("corrupt
+ * PNG: ...", "truncated JPEG: ...", "the image is W x H pixels; the limit
+ * is N pixels", "too many pages (...)") and nothing left at out_path.
+ * Thread-safe.
+ */
+int fax_image_to_pages(const void *buf, size_t len, const char *out_path,
+    const struct fax_image_limits *lim, struct fax_tiff_info *info,
+    char *err, size_t errlen);
+
+/* ------------------------------------------------------------------- PDF */
+
+#define FAX_PDF_MAX_PAGES		10000
+
+/* Document info of a fax PDF; every string may be NULL (UTF-8, borrowed). */
+struct fax_pdf_meta {
+	const char *title;		/* "Fax from +1 919 555 1234" */
+	const char *author;		/* the caller: number and CSI */
+	const char *subject;		/* "Fax to 9913170, 2 pages" */
+	time_t created;			/* when it was received; 0: none */
+};
+
+/*
+ * The fax TIFF at tiff_path (Profile S, or any bilevel file coded MH, MR or
+ * MMR in strips) as a PDF in memory: one page per TIFF page with its
+ * MediaBox from width and rows at its own resolution (a fine and a standard
+ * page are both the size of the paper), each strip embedded as a
+ * /CCITTFaxDecode image with its original coding (no re-encoding; bit
+ * order made MSB first), the document info from meta. Returns 0 with
+ * *pdf (caller frees with free()) and *pdf_len, or -1 with err (not a fax
+ * coding, corrupt, over FAX_PDF_MAX_PAGES).
+ */
+int fax_tiff_to_pdf(const char *tiff_path, const struct fax_pdf_meta *meta,
+    unsigned char **pdf, size_t *pdf_len, char *err, size_t errlen);
+
+/*
+ * Page 1 of a fax TIFF as a small greyscale PNG for mail previews: width
+ * pixels wide (FAX_PREVIEW_WIDTH when 0), its height from the page's true
+ * proportions (a standard page is not squashed), anti-aliased. Returns 0
+ * with *png (caller frees with free()) and *png_len, or -1 with err.
+ */
+#define FAX_PREVIEW_WIDTH		600
+#define FAX_PREVIEW_WIDTH_MAX		1728
+int fax_tiff_preview_png(const char *tiff_path, unsigned width,
+    unsigned char **png, size_t *png_len, char *err, size_t errlen);
 
 /* ------------------------------------------------------------ text pages */
 
@@ -370,14 +460,36 @@ int fax_tiff_pixels(const char *path, unsigned max_pages, unsigned long long *pi
 struct fax_text_options {
 	unsigned max_pages;		/* more text is an error */
 	unsigned tab_width;		/* columns */
+	enum fax_tiff_resolution resolution;	/* AUTO and FINE: 204x196;
+					 * STANDARD: 204x98 */
 };
 
 /*
- * Renders UTF-8 text onto fine pages (1728 wide, 204x196, ~80 columns,
- * margins, word wrap, form feed = new page, tabs) with the built-in bitmap
- * font: ASCII, Latin-1 and common symbols; anything else and invalid UTF-8
- * print as '?'. Writes a normalized multi-page file at out_path. Empty text
- * gives one blank page. Returns 0, or -1 with err.
+ * Loads the fonts text pages and header lines are set in, once per
+ * process (thread-safe; the first rendering does it when nobody did):
+ * fontconfig with a fixed configuration of the gateway's own, reading
+ * /usr/share/fonts and /usr/local/share/fonts through the system font
+ * cache, never per-user fonts or the environment. Returns the number of
+ * fonts found (0: every character will print as a box), or -1 with err.
+ */
+int fax_text_init(char *err, size_t errlen);
+
+/* How many of the font families t37gw documents (DejaVu Sans Mono, DejaVu
+ * Sans, Noto Sans Mono CJK SC, Noto Sans CJK SC) are not installed; their
+ * names, comma-separated, in buf. */
+int fax_text_fonts_missing(char *buf, size_t len);
+
+/*
+ * Renders UTF-8 text onto pages 1728 wide at 204x196 (or 204x98) with
+ * Pango: 80 columns of DejaVu Sans Mono 10 pt, any script an installed
+ * font covers (complex scripts shaped, right-to-left paragraphs from the
+ * right margin), word wrap, tabs, form feed = new page, letter-length
+ * pages with room at the top for the header line. Characters no font has
+ * print as boxes and are counted in info->missing_glyphs; invalid UTF-8
+ * prints as U+FFFD. Writes a normalized multi-page file at out_path.
+ * Empty text gives one blank page. Returns 0, or -1 with err ("text
+ * longer than N pages" over the limit; no file is left behind).
+ * Thread-safe (each call has its own Pango objects).
  */
 int fax_text_render(const char *utf8, size_t len,
     const struct fax_text_options *o, const char *out_path,
@@ -407,7 +519,9 @@ size_t fax_header_expand(const char *tmpl, const struct fax_header_vars *v,
 
 /*
  * Draws the expanded left/center/right header line into the top margin of
- * every page of a normalized file `in`, writing `out` (may equal in).
+ * every page of a normalized file `in`, writing `out` (may equal in): a
+ * white band 8.3 mm high, text in DejaVu Sans 9 pt (any script, like
+ * fax_text_render), parts cut with an ellipsis when the line is full.
  * Returns 0, or -1 with err.
  */
 int fax_header_stamp(const char *in, const char *out,

@@ -1,6 +1,7 @@
 /*
  * fax/fax_int.h: private to fax/. Page bitmaps, the TIFF page writer and
- * reader functions shared by the normalizer, Profile S, text and header code.
+ * reader functions shared by the normalizer, Profile S, text, header, image
+ * and PDF code. The text stack has its own private header (text_int.h).
  */
 #ifndef FAX_FAX_INT_H
 #define FAX_FAX_INT_H
@@ -79,23 +80,6 @@ void fax_tiff_in_close(struct fax_tiff_in *in);
 struct fax_bitmap *fax_tiff_read_bilevel(struct fax_tiff_in *in,
     unsigned max_width, unsigned max_height, int *xres, int *yres,
     char *err, size_t errlen);
-
-/* Font: 8x16 glyphs, rows MSB = leftmost pixel. */
-struct fax_glyph {
-	uint32_t cp;
-	uint8_t rows[16];
-};
-extern const struct fax_glyph fax_font_glyphs[];
-extern const size_t fax_font_nglyphs;
-/* The glyph for a code point, or the '?' glyph. */
-const struct fax_glyph *fax_font_glyph(uint32_t cp);
-/* Draws a string of code points at (x, y) (top left) with each font pixel
- * scaled to sx by sy page pixels. */
-void fax_font_draw(struct fax_bitmap *b, unsigned x, unsigned y,
-    const uint32_t *cps, size_t n, unsigned sx, unsigned sy);
-/* Decodes UTF-8 one code point at a time; invalid sequences give U+FFFD and
- * advance one byte. Returns bytes consumed (>= 1) or 0 at the end. */
-size_t fax_utf8_next(const char *s, size_t len, uint32_t *cp);
 
 /* fax/rxpage.c: frees spandsp's buffer of a received page once the page is
  * written (the receiving side's phase D); returns the bytes freed. */

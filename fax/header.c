@@ -2,24 +2,36 @@
  * fax/header.c: the page header line of outgoing faxes (Cisco `fax send
  * {left|center|right}-header`), drawn over a white band at the top of each
  * page of a normalized file. Templates use $a$ (date), $d$ (destination),
- * $p$ (page x/y), $s$ (sender), $t$ (time).
+ * $p$ (page x/y), $s$ (sender), $t$ (time). The line is set in DejaVu Sans
+ * through the same text stack as message text (any script, fallback fonts,
+ * true proportions at standard and fine resolution).
+ *
+ * Not here: fonts and the canvas (textstack.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fax/fax.h"
-#include "fax/fax_int.h"
+#include "fax/text_int.h"
 
+#define HEADER_FONT		"DejaVu Sans,Noto Sans CJK SC,sans-serif 9"
 #define HEADER_MAX_CHARS	256	/* per part, after expansion */
 #define HEADER_SIDE_MARGIN	32	/* pixels */
-#define HEADER_TOP_MARGIN	8	/* rows at 98 dpi; doubled when fine */
+#define HEADER_GAP		16	/* pixels between parts at least */
+/* The band: 8 rows of margin, 16 of text, 8 of margin at 98 dpi (8.3 mm),
+ * in layout units. */
+#define HEADER_TOP_UNITS	(8.0 * FAX_TEXT_UNITS_PER_INCH / FAX_YRES_STANDARD)
+#define HEADER_TEXT_UNITS	(16.0 * FAX_TEXT_UNITS_PER_INCH / FAX_YRES_STANDARD)
 #define HEADER_MAX_PAGES	1000
 #define HEADER_MAX_HEIGHT	40000
 
-static size_t	 decode(const char *, uint32_t *, size_t);
-static void	 draw_header(struct fax_bitmap *, int, const struct fax_header *,
-		    unsigned, unsigned);
+static void	 header_clean(char *);
+static PangoLayout *header_part(PangoContext *, const PangoFontDescription *,
+		    const char *, double *);
+static int	 draw_header(struct fax_bitmap *, int, const struct fax_header *,
+		    unsigned, unsigned, PangoContext *,
+		    const PangoFontDescription *, char *, size_t);
 
 size_t
 fax_header_expand(const char *tmpl, const struct fax_header_vars *v,
@@ -68,57 +80,113 @@ fax_header_expand(const char *tmpl, const struct fax_header_vars *v,
 	return o;
 }
 
-static size_t
-decode(const char *s, uint32_t *cps, size_t max)
+/* Expanded templates hold peer data (the sender) and may be cut inside a
+ * UTF-8 sequence: valid UTF-8 on one line, in place. */
+static void
+header_clean(char *text)
 {
-	size_t n = 0, len = strlen(s), used;
+	char *valid = g_utf8_make_valid(text, -1);
+	size_t n = strlen(valid), i;
 
-	while (n < max && (used = fax_utf8_next(s, len, &cps[n])) > 0) {
-		s += used;
-		len -= used;
-		n++;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)valid[i] < 0x20 || valid[i] == 0x7f)
+			valid[i] = ' ';
+	/* U+FFFD takes 3 bytes where a bad byte took 1: cut to fit. */
+	if (n >= HEADER_MAX_CHARS * 4) {
+		const char *end = g_utf8_find_prev_char(valid,
+		    valid + HEADER_MAX_CHARS * 4 - 1);
+
+		n = end != NULL ? (size_t)(end - valid) : 0;
 	}
-	return n;
+	memcpy(text, valid, n);
+	text[n] = '\0';
+	g_free(valid);
 }
 
-/* Draws the three parts at the top of the page; each part gets a third
- * of the line when they would not fit side by side. */
-static void
+/* One part of the line laid out; its natural width in layout units. */
+static PangoLayout *
+header_part(PangoContext *ctx, const PangoFontDescription *font,
+    const char *text, double *width)
+{
+	PangoLayout *L = pango_layout_new(ctx);
+	PangoRectangle logical;
+
+	pango_layout_set_font_description(L, font);
+	pango_layout_set_single_paragraph_mode(L, TRUE);
+	pango_layout_set_text(L, text, -1);
+	pango_layout_get_extents(L, NULL, &logical);
+	*width = (double)logical.width / PANGO_SCALE;
+	return L;
+}
+
+/*
+ * Draws the three parts into the band at the top of the page: left part
+ * at the left margin, centre part centred, right part flush right. When
+ * they do not fit side by side each gets a third of the line and is cut
+ * with an ellipsis.
+ */
+static int
 draw_header(struct fax_bitmap *b, int yres, const struct fax_header *h,
-    unsigned page, unsigned pages)
+    unsigned page, unsigned pages, PangoContext *ctx,
+    const PangoFontDescription *font, char *err, size_t errlen)
 {
 	const char *tmpl[3] = { h->left, h->center, h->right };
-	uint32_t cps[3][HEADER_MAX_CHARS];
-	size_t n[3], cap;
+	PangoLayout *L[3] = { NULL, NULL, NULL };
 	char text[HEADER_MAX_CHARS * 4];
-	unsigned sy = yres > 150 ? 2 : 1, sx = 2, cell = 8 * sx, top, band, x;
-	unsigned usable = FAX_PAGE_WIDTH - 2 * HEADER_SIDE_MARGIN;
+	double w[3] = { 0, 0, 0 }, usable, third, x, top, band_units;
+	unsigned band;
+	struct fax_canvas cv;
 	int i;
 
+	usable = FAX_PAGE_WIDTH - 2 * HEADER_SIDE_MARGIN;
+	third = usable / 3 - HEADER_GAP;
 	for (i = 0; i < 3; i++) {
-		n[i] = 0;
 		if (tmpl[i] == NULL || *tmpl[i] == '\0')
 			continue;
 		fax_header_expand(tmpl[i], &h->vars, page, pages, text,
 		    sizeof(text));
-		n[i] = decode(text, cps[i], HEADER_MAX_CHARS);
+		header_clean(text);
+		L[i] = header_part(ctx, font, text, &w[i]);
 	}
-	if ((n[0] + n[1] + n[2] + 2) * cell > usable) {
-		cap = usable / cell / 3 - 1;
+	if (w[0] + w[1] + w[2] + 2 * HEADER_GAP > usable)
 		for (i = 0; i < 3; i++)
-			if (n[i] > cap)
-				n[i] = cap;
-	}
-	top = HEADER_TOP_MARGIN * sy;
-	band = top + 16 * sy + top;
+			if (L[i] != NULL && w[i] > third) {
+				pango_layout_set_width(L[i],
+				    (int)(third * PANGO_SCALE));
+				pango_layout_set_ellipsize(L[i],
+				    PANGO_ELLIPSIZE_END);
+				w[i] = third;
+			}
+	top = HEADER_TOP_UNITS;
+	band_units = top + HEADER_TEXT_UNITS + top;
+	band = (unsigned)(band_units * yres / FAX_TEXT_UNITS_PER_INCH + 0.5);
 	if (band > b->height)
 		band = b->height;
+	if (fax_canvas_init(&cv, FAX_PAGE_WIDTH, band, yres, err, errlen) < 0) {
+		for (i = 0; i < 3; i++)
+			if (L[i] != NULL)
+				g_object_unref(L[i]);
+		return -1;
+	}
+	for (i = 0; i < 3; i++) {
+		PangoLayoutIter *it;
+
+		if (L[i] == NULL)
+			continue;
+		x = i == 0 ? HEADER_SIDE_MARGIN : i == 1 ?
+		    (FAX_PAGE_WIDTH - w[1]) / 2 :
+		    FAX_PAGE_WIDTH - HEADER_SIDE_MARGIN - w[2];
+		it = pango_layout_get_iter(L[i]);
+		fax_canvas_line(&cv, pango_layout_iter_get_line_readonly(it), x,
+		    top + (double)pango_layout_iter_get_baseline(it) /
+		    PANGO_SCALE);
+		pango_layout_iter_free(it);
+		g_object_unref(L[i]);
+	}
 	memset(b->bits, 0, b->stride * band);	/* white band under the text */
-	fax_font_draw(b, HEADER_SIDE_MARGIN, top, cps[0], n[0], sx, sy);
-	x = (FAX_PAGE_WIDTH - (unsigned)n[1] * cell) / 2;
-	fax_font_draw(b, x, top, cps[1], n[1], sx, sy);
-	x = FAX_PAGE_WIDTH - HEADER_SIDE_MARGIN - (unsigned)n[2] * cell;
-	fax_font_draw(b, x, top, cps[2], n[2], sx, sy);
+	fax_canvas_to_bitmap(&cv, b, 0);
+	fax_canvas_free(&cv);
+	return 0;
 }
 
 int
@@ -128,11 +196,16 @@ fax_header_stamp(const char *in_path, const char *out_path,
 	struct fax_tiff_in in;
 	struct fax_writer *w = NULL;
 	struct fax_bitmap *b = NULL;
+	PangoContext *ctx;
+	PangoFontDescription *font;
 	int nd, d, xres, yres, rc = -1;
 	char perr[200];
 
-	if (fax_tiff_in_open(&in, in_path, err, errlen) < 0)
+	if ((ctx = fax_text_context(err, errlen)) == NULL)
 		return -1;
+	font = pango_font_description_from_string(HEADER_FONT);
+	if (fax_tiff_in_open(&in, in_path, err, errlen) < 0)
+		goto out;
 	nd = TIFFNumberOfDirectories(in.tif);
 	if (nd <= 0 || nd > HEADER_MAX_PAGES) {
 		snprintf(err, errlen, nd <= 0 ? "corrupt TIFF: no pages" :
@@ -156,9 +229,10 @@ fax_header_stamp(const char *in_path, const char *out_path,
 			    "(%u wide)", d + 1, b->width);
 			goto out;
 		}
-		draw_header(b, yres, h, (unsigned)d + 1, (unsigned)nd);
-		if (fax_writer_page(w, b, yres > 150 ? FAX_YRES_FINE :
-		    FAX_YRES_STANDARD, err, errlen) < 0)
+		yres = yres > 150 ? FAX_YRES_FINE : FAX_YRES_STANDARD;
+		if (draw_header(b, yres, h, (unsigned)d + 1, (unsigned)nd, ctx,
+		    font, err, errlen) < 0 ||
+		    fax_writer_page(w, b, yres, err, errlen) < 0)
 			goto out;
 		fax_bitmap_free(b);
 		b = NULL;
@@ -170,5 +244,7 @@ out:
 	fax_bitmap_free(b);
 	fax_writer_abort(w);
 	fax_tiff_in_close(&in);
+	pango_font_description_free(font);
+	g_object_unref(ctx);
 	return rc;
 }

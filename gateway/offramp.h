@@ -310,6 +310,8 @@ struct gw_offramp_job {
 	time_t received;     /* arrival */
 	struct gw_offramp_rcpt *rcpts;   /* owned, nrcpts entries */
 	size_t nrcpts;
+	char *note;          /* remark on the rendered document for the DSN
+	                      * text (owned), NULL none; set by the runner */
 };
 
 /* Who speaks in reports, from the config. Strings borrowed. */
@@ -385,6 +387,12 @@ struct fax_header;
 
 #define GW_RENDER_SECONDS_DEFAULT 60    /* preparing one document */
 
+/* What the sender should hear about a document that was rendered. */
+struct gw_render_notes {
+	unsigned missing_glyphs;          /* characters of the text no installed
+	                                   * font has: printed as boxes */
+};
+
 struct gw_render_opts {
 	unsigned max_pages;               /* whole fax, cover included; 0: 100 */
 	unsigned max_seconds;             /* 0: GW_RENDER_SECONDS_DEFAULT */
@@ -395,18 +403,22 @@ struct gw_render_opts {
 	const char *to_number;            /* the number, for the cover page */
 	const struct fax_header *header;  /* page header line, or NULL */
 	struct gw_pdf_opts pdf;           /* gs path; its limits are set here */
+	unsigned long long max_image_pixels;  /* one image page, as declared;
+	                                   * 0: FAX_IMAGE_MAX_PIXELS_DEFAULT */
+	struct gw_render_notes *notes;    /* out: filled on success, or NULL */
 };
 
 /*
  * Turns the parsed message into one normalized multi-page TIFF at out,
- * ready for T.30: text parts rendered (fax_text_render), TIFF parts
- * normalized (fax_tiff_normalize), PDF parts through Ghostscript, all in
- * message order; an optional cover page first (from, to, subject, date,
- * page count, the comment, and the first text part, which then is not
- * repeated); the header line stamped on every page. Scratch files go to
- * workdir and are removed. Returns 0 with the page count, or -1 with err:
- * 5.3.4 too many pages or over the time limit, 5.6.5 a part that could not
- * be converted (named), 4.3.0 local trouble.
+ * ready for T.30: text parts rendered (fax_text_render), TIFF and image
+ * parts (PNG, JPEG, GIF, BMP) through fax_image_to_pages, PDF parts through
+ * Ghostscript, all in message order; an optional cover page first (from,
+ * to, subject, date, page count, the comment, and the first text part,
+ * which then is not repeated); the header line stamped on every page.
+ * Scratch files go to workdir and are removed. Returns 0 with the page
+ * count (and o->notes filled), or -1 with err: 5.3.4 too many pages, an
+ * image over the pixel limit or over the time limit, 5.6.5 a part that
+ * could not be converted (named), 4.3.0 local trouble.
  */
 int gw_offramp_render(const struct mime_offramp *m, const struct gw_render_opts *o,
     const char *workdir, const char *out, unsigned *pages, struct mime_error *err);
@@ -564,6 +576,7 @@ struct gw_worker_res {
 	int rc;                         /* 0: the document is at req.out */
 	struct mime_error err;          /* rc -1: status and words for the DSN */
 	unsigned pages;
+	struct gw_render_notes notes;   /* rc 0: what the sender should know */
 	char parts[GW_WORKER_PARTS_MAX];  /* "text/plain application/pdf", for logs */
 	struct mime_offramp *facts;     /* header facts for MDNs (owned), or NULL */
 	/* set by the daemon side */

@@ -57,6 +57,7 @@ gw_offramp_job_free(struct gw_offramp_job *j)
 	g_free(j->rcpts);
 	g_free(j->from);
 	g_free(j->envid);
+	g_free(j->note);
 	g_free(j);
 }
 
@@ -272,6 +273,7 @@ job_report(struct gw_offramp_job *j, const struct gw_report_cfg *cfg,
 		.from_name = cfg->from_name, .to = j->from, .envid = j->envid,
 		.arrival = j->received, .now = now, .ret = (enum mime_ret)j->ret,
 		.orig_path = msg_path, .rcpts = dr, .nrcpts = n, .crlf = cfg->crlf,
+		.note = j->note,
 	};
 	size_t i;
 	char *out;

@@ -36,6 +36,7 @@ static int prep_store(struct ojob *j, unsigned starts);
 static void prep_build(const struct ojob *j, struct gw_worker_req *req);
 static void prep_done(void *arg, struct gw_worker *w, const char *id,
     struct gw_worker_res *res);
+static void prep_note(struct ojob *j, const struct gw_render_notes *n);
 static void prep_log_end(const struct ojob *j, long pid,
     const struct gw_worker_res *res);
 static unsigned prep_workers_max(const struct gw_offramp *o);
@@ -236,6 +237,7 @@ prep_done(void *arg, struct gw_worker *w, const char *id, struct gw_worker_res *
 	res->facts = NULL;
 	if (res->rc == 0) {
 		j->pages = res->pages;
+		prep_note(j, &res->notes);
 		j->phase = OJ_CALLING;
 		gw_ojob_run(j);   /* may end the job */
 	} else if (res->err.status[0] == '4' &&
@@ -253,6 +255,21 @@ prep_done(void *arg, struct gw_worker *w, const char *id, struct gw_worker_res *
 	gw_prep_pump(o);
 }
 
+/* What the sender should know about the rendered document goes into the
+ * job's DSN text. */
+static void
+prep_note(struct ojob *j, const struct gw_render_notes *n)
+{
+	g_free(j->job->note);
+	j->job->note = NULL;
+	if (n->missing_glyphs == 0)
+		return;
+	j->job->note = g_strdup_printf("%u character%s of your message could not be "
+	    "printed: no font on the fax gateway has %s, so the fax shows a box in "
+	    "place of each.", n->missing_glyphs, n->missing_glyphs == 1 ? "" : "s",
+	    n->missing_glyphs == 1 ? "it" : "them");
+}
+
 /* One line per preparation; crashes and limits as warnings, naming them. */
 static void
 prep_log_end(const struct ojob *j, long pid, const struct gw_worker_res *res)
@@ -261,7 +278,12 @@ prep_log_end(const struct ojob *j, long pid, const struct gw_worker_res *res)
 
 	switch (res->end) {
 	case GW_WORKER_RESULT:
-		if (res->rc == 0)
+		if (res->rc == 0 && res->notes.missing_glyphs > 0)
+			log_warnx("job=%s event=rendered pages=%u secs=%.1f parts=%s "
+			    "missing_glyphs=%u", j->id, res->pages, res->secs,
+			    log_str(parts, sizeof(parts), res->parts),
+			    res->notes.missing_glyphs);
+		else if (res->rc == 0)
 			log_info("job=%s event=rendered pages=%u secs=%.1f parts=%s", j->id,
 			    res->pages, res->secs, log_str(parts, sizeof(parts), res->parts));
 		else

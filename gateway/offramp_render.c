@@ -1,9 +1,9 @@
 /*
  * gateway/offramp_render: from a parsed offramp message (mime/) to the one
  * normalized TIFF the fax call sends (fax/), within the page and time
- * limits (house style 7). Text is rendered, TIFF normalized, PDF run
- * through Ghostscript; a cover page may go first; the header line is
- * stamped on every page.
+ * limits (house style 7). Text is rendered, TIFF and images converted,
+ * PDF run through Ghostscript; a cover page may go first; the header line
+ * is stamped on every page.
  *
  * Every failure names the part and carries the RFC 3463 status the DSN
  * will report: 5.3.4 for limits, 5.6.5 for content that could not be
@@ -42,9 +42,12 @@ struct render {
 	GPtrArray *scratch;    /* files to remove at the end (owned strings) */
 	GPtrArray *names;      /* part names for diagnostics (owned strings) */
 	size_t skip_part;      /* part shown on the cover, or (size_t)-1 */
+	unsigned missing_glyphs;   /* over every text rendered */
 };
 
 static int render_part(struct render *r, size_t i);
+static int render_image(struct render *r, const struct mime_part *p, const char *name,
+    const char *dst, struct fax_tiff_info *info);
 static int render_cover(struct render *r, unsigned body_pages, const char *path,
     unsigned *cover_pages);
 static char *cover_text(const struct render *r, unsigned total);
@@ -132,6 +135,8 @@ gw_offramp_render(const struct mime_offramp *m, const struct gw_render_opts *o,
 		goto out;
 	}
 	*pages = info.pages;
+	if (o->notes != NULL)
+		o->notes->missing_glyphs = r.missing_glyphs;
 	rc = 0;
 out:
 	for (i = 0; i < r.scratch->len; i++)
@@ -164,15 +169,13 @@ render_part(struct render *r, size_t i)
 		    sizeof(ferr)) != 0)
 			return rerr(r->err, strstr(ferr, "pages") ? "5.3.4" : "5.6.5",
 			    "the text of the message could not be rendered: %s", ferr);
+		r->missing_glyphs += info.missing_glyphs;
 		break;
-	case MIME_PART_TIFF: {
-		const char *in[1] = { p->path };
-
-		if (fax_tiff_normalize(in, 1, dst, &lim, &info, ferr, sizeof(ferr)) != 0)
-			return rerr(r->err, strstr(ferr, "too many pages") ? "5.3.4" : "5.6.5",
-			    "%s could not be converted: %s", name, ferr);
+	case MIME_PART_TIFF:
+	case MIME_PART_IMAGE:
+		if (render_image(r, p, name, dst, &info) != 0)
+			return -1;
 		break;
-	}
 	case MIME_PART_PDF: {
 		struct gw_pdf_opts po = r->o->pdf;
 		struct mime_error perr;
@@ -198,6 +201,36 @@ render_part(struct render *r, size_t i)
 	}
 	g_ptr_array_add(r->inputs, g_strdup(dst));
 	return over_time(r);
+}
+
+/* A TIFF or image file to fax pages (fax/ tells bilevel fax TIFF from
+ * pictures); the file is mapped, not copied. */
+static int
+render_image(struct render *r, const struct mime_part *p, const char *name,
+    const char *dst, struct fax_tiff_info *info)
+{
+	struct fax_image_limits lim = {
+		.max_pages = r->max_pages, .max_pixels = r->o->max_image_pixels,
+	};
+	char ferr[RENDER_ERR_MAX];
+	GError *gerr = NULL;
+	GMappedFile *mf = g_mapped_file_new(p->path, FALSE, &gerr);
+	int rc;
+
+	if (mf == NULL) {
+		rerr(r->err, "4.3.0", "%s cannot be read: %s", name,
+		    gerr->message);
+		g_error_free(gerr);
+		return -1;
+	}
+	rc = fax_image_to_pages(g_mapped_file_get_contents(mf),
+	    g_mapped_file_get_length(mf), dst, &lim, info, ferr, sizeof(ferr));
+	g_mapped_file_unref(mf);
+	if (rc != 0)
+		return rerr(r->err, strstr(ferr, "too many pages") ||
+		    strstr(ferr, "the limit is") ? "5.3.4" : "5.6.5",
+		    "%s could not be converted: %s", name, ferr);
+	return 0;
 }
 
 /*
@@ -229,6 +262,7 @@ render_cover(struct render *r, unsigned body_pages, const char *path,
 		guess = info.pages;
 	}
 	*cover_pages = info.pages;
+	r->missing_glyphs += info.missing_glyphs;
 	return 0;
 }
 

@@ -65,6 +65,7 @@ static int ojob_dial(struct ojob *j, size_t i, time_t now);
 static void ojob_forward_postmaster(struct ojob *j);
 static void order_add_job(struct ojob *j);
 static void order_sync(struct ojob *j, int all);
+static void runner_fonts(void);
 static int report_queue(struct gw_offramp *o, const char *from, const char *to,
     const char *buf, size_t len, const char *ref);
 static void ojob_timer_cb(evutil_socket_t fd, short what, void *arg);
@@ -102,7 +103,29 @@ gw_offramp_new(struct event_base *base, struct spool *sp, struct queue *q,
 		gw_offramp_free(o);
 		return NULL;
 	}
+	runner_fonts();
 	return o;
+}
+
+/* The fonts load once, at start-up rather than in the first render, and
+ * the log says when text will print as boxes. */
+static void
+runner_fonts(void)
+{
+	char ferr[LOG_ESC_BUFSZ], names[LOG_ESC_BUFSZ], esc[LOG_ESC_BUFSZ];
+	int n = fax_text_init(ferr, sizeof(ferr));
+
+	if (n < 0) {
+		log_warnx("event=fonts result=failed error=%s",
+		    log_str(esc, sizeof(esc), ferr));
+		return;
+	}
+	if (fax_text_fonts_missing(names, sizeof(names)) > 0)
+		log_warnx("event=fonts fonts=%d missing=%s warning=\"characters "
+		    "these fonts cover may print as boxes\"", n,
+		    log_str(esc, sizeof(esc), names));
+	else
+		log_info("event=fonts fonts=%d", n);
 }
 
 /* "fax send hold": jobs are loaded and kept, never rendered nor dialed. */

@@ -27,6 +27,7 @@
 #define WIRE_FACT_MAX (8u << 10)
 /* Page counts beyond this are not a fax. */
 #define WIRE_PAGES_MAX 100000
+#define WIRE_GLYPHS_MAX 100000000    /* missing glyphs in one document */
 
 /* The string fields of a request, by key. */
 struct req_field {
@@ -163,6 +164,7 @@ gw_worker_res_encode(const struct gw_worker_res *res, const struct mime_offramp 
 		e |= spool_rec_add(rec, "text", res->err.text);
 	}
 	e |= spool_rec_add_u64(rec, "pages", res->pages);
+	e |= spool_rec_add_u64(rec, "missing_glyphs", res->notes.missing_glyphs);
 	e |= spool_rec_add(rec, "parts", res->parts);
 	if (m != NULL) {
 		mime_offramp_get_facts(m, &f);
@@ -238,6 +240,12 @@ gw_worker_res_decode(const char *buf, size_t len, struct gw_worker_res *res,
 	if (get_num(rec, "pages", WIRE_PAGES_MAX, &n, err, errlen) != 0)
 		goto out;
 	res->pages = (unsigned)n;
+	/* Optional: absent means every character was printed. */
+	if (spool_rec_get(rec, "missing_glyphs") != NULL) {
+		if (get_num(rec, "missing_glyphs", WIRE_GLYPHS_MAX, &n, err, errlen) != 0)
+			goto out;
+		res->notes.missing_glyphs = (unsigned)n;
+	}
 	if (res->rc == 0 && res->pages == 0) {
 		wire_err(err, errlen, "result of no pages");
 		goto out;

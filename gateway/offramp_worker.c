@@ -84,6 +84,13 @@ gw_worker_prepare(const struct gw_worker_req *req, struct gw_worker_res *res)
 	ro.coverpage = req->coverpage;
 	ro.cover_comment = req->cover_comment;
 	ro.cover_detail = req->cover_detail;
+	ro.notes = &res->notes;
+	/* One image page may declare at most the smaller of the image cap and
+	 * the document's whole pixel budget. */
+	ro.max_image_pixels = FAX_IMAGE_MAX_PIXELS_DEFAULT;
+	if (req->max_mpixels > 0 &&
+	    (unsigned long long)req->max_mpixels * 1000000ull < ro.max_image_pixels)
+		ro.max_image_pixels = (unsigned long long)req->max_mpixels * 1000000ull;
 	ro.to_number = req->number[0] ? req->number : NULL;
 	if (req->left[0] || req->center[0] || req->right[0]) {
 		memset(&hdr, 0, sizeof(hdr));

@@ -4,14 +4,16 @@
  * gw_onramp_fax_received() is the one call the line side makes (through
  * the mail thread) when a fax call ended: dial-peer match on the called
  * number, the session target expanded, the message built by mime/onramp
- * from the config's `mta send` settings, and fax.tif + message + envelope
- * committed as one spool job before the log line says "queued".
+ * from the config's `mta send` settings (the fax as TIFF, PDF or both, an
+ * optional preview of page 1), and fax.tif + message + envelope committed
+ * as one spool job before the log line says "queued".
  *
  * Not here: receiving the fax (sip/, fax/), delivery (gateway/queue).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -34,6 +36,9 @@ static bool onramp_from_is_default(const struct config *cfg);
 static void onramp_notify(unsigned dsn, char *out, size_t size);
 static void onramp_resolution(const char *call, const char *tiff,
     enum config_image_resolution res, unsigned pages);
+static void onramp_extras(const struct config *cfg, const struct gw_fax_received *fr,
+    const char *tiff, const char *call, struct mime_onramp_info *mi,
+    unsigned char **pdf, unsigned char **png);
 
 /* Hard-links the received TIFF into the job (same file system: the
  * spool), or copies it. */
@@ -122,6 +127,60 @@ onramp_resolution(const char *call, const char *tiff, enum config_image_resoluti
 	unlink(tmp);
 }
 
+/*
+ * The PDF and the preview the config asks for, made from the spooled
+ * TIFF into *pdf and *png (caller frees both). Neither may cost the fax:
+ * when the PDF cannot be made the mail carries the TIFF, when the preview
+ * cannot, the mail has none; the log says so.
+ */
+static void
+onramp_extras(const struct config *cfg, const struct gw_fax_received *fr,
+    const char *tiff, const char *call, struct mime_onramp_info *mi,
+    unsigned char **pdf, unsigned char **png)
+{
+	char err[MIME_ONRAMP_ERR_MAX], esc[LOG_ESC_BUFSZ], num[64];
+	char title[2 * MIME_ONRAMP_FIELD_MAX], author[2 * MIME_ONRAMP_FIELD_MAX];
+	char subject[2 * MIME_ONRAMP_FIELD_MAX];
+	const char *who;
+	size_t len;
+
+	*pdf = *png = NULL;
+	mi->attach = MIME_ONRAMP_ATTACH_TIFF;
+	if (cfg->mta_send.attachment != CONFIG_ATTACH_TIFF) {
+		struct fax_pdf_meta meta = { title, author, subject, mi->received };
+
+		who = fr->ani && *fr->ani ? mime_number_pretty(fr->ani, num, sizeof(num))
+		    : "an unknown number";
+		snprintf(title, sizeof(title), "Fax from %s", who);
+		snprintf(author, sizeof(author), "%s%s%s%s", who,
+		    fr->remote_csi && *fr->remote_csi ? " (CSI " : "",
+		    fr->remote_csi && *fr->remote_csi ? fr->remote_csi : "",
+		    fr->remote_csi && *fr->remote_csi ? ")" : "");
+		snprintf(subject, sizeof(subject), "Fax to %s, %u page%s",
+		    fr->dnis && *fr->dnis ? fr->dnis : "an unknown number", fr->pages,
+		    fr->pages == 1 ? "" : "s");
+		if (fax_tiff_to_pdf(tiff, &meta, pdf, &len, err, sizeof(err)) == 0) {
+			mi->attach = cfg->mta_send.attachment == CONFIG_ATTACH_PDF ?
+			    MIME_ONRAMP_ATTACH_PDF : MIME_ONRAMP_ATTACH_BOTH;
+			mi->pdf = *pdf;
+			mi->pdf_len = len;
+		} else {
+			log_warnx("call=%s dir=onramp pdf=failed error=%s; the mail "
+			    "carries the TIFF", call, log_str(esc, sizeof(esc), err));
+		}
+	}
+	if (cfg->mta_send.preview) {
+		if (fax_tiff_preview_png(tiff, FAX_PREVIEW_WIDTH, png, &len, err,
+		    sizeof(err)) == 0) {
+			mi->preview_png = *png;
+			mi->preview_len = len;
+		} else {
+			log_warnx("call=%s dir=onramp preview=failed error=%s", call,
+			    log_str(esc, sizeof(esc), err));
+		}
+	}
+}
+
 int
 gw_onramp_fax_received(struct queue *q, const struct gw_fax_received *fr,
     char id[SPOOL_ID_LEN + 1])
@@ -135,6 +194,7 @@ gw_onramp_fax_received(struct queue *q, const struct gw_fax_received *fr,
 	char rcpt[QUEUE_ADDR_MAX], from[2 * CONFIG_STR_MAX + 2], dnt[2 * CONFIG_STR_MAX + 2];
 	char notify[64], tiff[1100], err[MIME_ONRAMP_ERR_MAX], call[LOG_ESC_BUFSZ];
 	char ani[LOG_ESC_BUFSZ], dnis[LOG_ESC_BUFSZ], desc[LOG_ESC_BUFSZ];
+	unsigned char *pdf = NULL, *png = NULL;
 	const char *data;
 	size_t dlen;
 	long size;
@@ -224,13 +284,18 @@ gw_onramp_fax_received(struct queue *q, const struct gw_fax_received *fr,
 	mi.return_receipt_to = peer && peer->mdn ? dnt : NULL;
 	mi.origin_prefix = cfg->mta_send.origin_prefix[0] ? cfg->mta_send.origin_prefix : NULL;
 	mi.tiff_path = tiff;
+	onramp_extras(cfg, fr, tiff, call, &mi, &pdf, &png);
 	if ((fd = spool_job_fd(job, "message")) < 0 ||
 	    (size = mime_onramp_write(&mi, fd, err, sizeof(err))) < 0) {
 		log_warnx("call=%s dir=onramp result=error cannot build the message: %s",
 		    call, fd < 0 ? strerror(errno) : err);
+		free(pdf);
+		free(png);
 		spool_job_abort(job);
 		return -1;
 	}
+	free(pdf);
+	free(png);
 
 	env = spool_rec_new();
 	if (env == NULL || spool_rec_add(env, "from", from) != 0 ||
@@ -257,9 +322,12 @@ gw_onramp_fax_received(struct queue *q, const struct gw_fax_received *fr,
 	if (fr->remove_tiff && unlink(fr->tiff_path) != 0)
 		log_warn("call=%s cannot remove %s", call, fr->tiff_path);
 	log_info("call=%s dir=onramp ani=%s dnis=%s peer=%u desc=%s pages=%u job=%s "
-	    "to=<%s> size=%ld result=queued", call, ani, dnis, peer ? peer->tag : 0,
+	    "to=<%s> size=%ld%s%s result=queued", call, ani, dnis, peer ? peer->tag : 0,
 	    log_str(desc, sizeof(desc), peer ? peer->description : ""), fr->pages, id, rcpt,
-	    size);
+	    size,
+	    mi.attach == MIME_ONRAMP_ATTACH_PDF ? " attach=pdf" :
+	    mi.attach == MIME_ONRAMP_ATTACH_BOTH ? " attach=both" : "",
+	    mi.preview_png != NULL ? " preview=1" : "");
 	queue_add(q, id);
 	return 0;
 }

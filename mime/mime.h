@@ -38,6 +38,13 @@ enum mime_onramp_mode {
 	MIME_ONRAMP_FAX_MESSAGE,        /* multipart/fax-message (Cisco's form) */
 };
 
+/* What carries the fax (`mta send attachment`). */
+enum mime_onramp_attach {
+	MIME_ONRAMP_ATTACH_TIFF = 0,    /* image/tiff: RFC 3965 simple mode */
+	MIME_ONRAMP_ATTACH_PDF,         /* application/pdf only */
+	MIME_ONRAMP_ATTACH_BOTH,        /* the TIFF, then the PDF */
+};
+
 /*
  * Everything an onramp message says, as plain data (all strings borrowed
  * for the duration of the call; NULL or "" means absent unless noted).
@@ -70,15 +77,27 @@ struct mime_onramp_info {
 	const char *return_receipt_to;  /* Disposition-Notification-To; NULL: none */
 	const char *origin_prefix;      /* comment in Received:; NULL: "t37gw" */
 	const char *tiff_path;          /* required: the multi-page TIFF */
+	enum mime_onramp_attach attach;
+	const void *pdf;                /* the fax as PDF (fax_tiff_to_pdf), borrowed;
+	                                 * required for _PDF and _BOTH */
+	size_t pdf_len;
+	const void *preview_png;        /* page 1 as a PNG, borrowed; NULL: no
+	                                 * HTML alternative */
+	size_t preview_len;
 };
 
 /*
  * Builds the onramp message (RFC 3965 simple mode: headers, a text/plain
  * summary, the TIFF as image/tiff base64) and writes it to fd, LF line
- * ends, 7-bit clean (the SMTP client turns it into CRLF). Returns the
- * number of bytes written, or -1 with a specific message in err (errlen
- * >= MIME_ONRAMP_ERR_MAX always fits): 0 pages, missing required field,
- * unreadable TIFF, write failure. Does not fsync: the spool does.
+ * ends, 7-bit clean (the SMTP client turns it into CRLF). With attach PDF
+ * the fax goes as application/pdf instead of the TIFF, with BOTH as both
+ * (TIFF first); the PDF is named like the TIFF with ".pdf". With a preview
+ * the summary becomes a multipart/alternative of the text and a
+ * multipart/related HTML version that shows page 1 (image/png, inline,
+ * referenced by Content-ID). Returns the number of bytes written, or -1
+ * with a specific message in err (errlen >= MIME_ONRAMP_ERR_MAX always
+ * fits): 0 pages, missing required field or PDF, unreadable TIFF, write
+ * failure. Does not fsync: the spool does.
  */
 long mime_onramp_write(const struct mime_onramp_info *info, int fd,
     char *err, size_t errlen);
@@ -166,6 +185,7 @@ enum mime_part_kind {
 	MIME_PART_TEXT = 1,   /* UTF-8 text (text/plain, or text/html reduced) */
 	MIME_PART_TIFF,       /* TIFF bytes in a file */
 	MIME_PART_PDF,        /* PDF bytes in a file */
+	MIME_PART_IMAGE,      /* PNG, JPEG, GIF or BMP bytes in a file */
 };
 
 /* One content part, in message order. Strings are owned by the message. */
@@ -176,7 +196,7 @@ struct mime_part {
 	const char *text;      /* MIME_PART_TEXT: valid UTF-8, LF line ends, no NUL,
 	                        * not empty, ends with LF */
 	size_t text_len;
-	const char *path;      /* MIME_PART_TIFF / _PDF: the file written */
+	const char *path;      /* MIME_PART_TIFF / _PDF / _IMAGE: the file written */
 	size_t size;           /* bytes of text or of the file */
 };
 
@@ -198,7 +218,9 @@ struct mime_offramp;  /* a parsed offramp message (opaque) */
  * Transfer encodings are decoded (a corrupt base64 part fails the message),
  * text is converted from its charset to UTF-8, HTML reduced to its text.
  * TIFF (image/tiff, or any type with a .tif/.tiff name) and PDF parts are
- * written to opts->out_dir as part-N.tif / part-N.pdf.
+ * written to opts->out_dir as part-N.tif / part-N.pdf; PNG, JPEG, GIF and
+ * BMP images (by type or file name; the content must carry one of these
+ * formats' magic numbers) as part-N.png / .jpg / .gif / .bmp.
  *
  * Per RFC 3965 2.2.4 any part that cannot be faxed fails the whole message:
  * returns NULL and fills err (5.6.1 unsupported type or undecodable, 5.3.4
@@ -327,6 +349,9 @@ struct mime_dsn {
 	const struct mime_dsn_rcpt *rcpts;
 	size_t nrcpts;
 	int crlf;                   /* CRLF line ends (SMTP) instead of LF */
+	const char *note;           /* a remark on the document for the text
+	                             * part ("3 characters ... printed as
+	                             * boxes"), plain words; NULL none */
 };
 
 /*

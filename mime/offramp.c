@@ -1,8 +1,8 @@
 /*
  * mime/offramp: parses a spooled offramp message with GMime and turns it
  * into an ordered list of content parts the fax side can render (UTF-8
- * text, TIFF files, PDF files), plus the header facts DSNs, MDNs and cover
- * pages need.
+ * text, TIFF files, PDF files, PNG/JPEG/GIF/BMP image files), plus the
+ * header facts DSNs, MDNs and cover pages need.
  *
  * Policy (RFC 3965 2.2.4, RFC 3249 4.4.5): every part of the message must
  * be faxable or the whole message fails; the caller gets an enhanced
@@ -10,7 +10,8 @@
  * with a failure (DSN, retry) belong to gateway/.
  *
  * Not here: rendering (fax/), PDF conversion (Ghostscript, gateway/), and
- * any judgement of the TIFF beyond its magic number (fax/ normalizes it).
+ * any judgement of TIFF or image files beyond their magic numbers (fax/
+ * decodes them).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -67,6 +68,7 @@ static int leaf_write_file(struct walk *w, struct mime_part *p,
     const GByteArray *data, const char *ext);
 static struct mime_part *parts_add(struct walk *w);
 static int object_is_faxable(GMimeObject *obj);
+static const char *image_magic(const GByteArray *data);
 static char *object_type(GMimeObject *obj);
 static int type_field_valid(const char *v);
 static void headers_extract(struct mime_offramp *m, GMimeMessage *msg);
@@ -134,7 +136,7 @@ mime_offramp_parse_file(const char *path, const struct mime_offramp_opts *opts,
 	}
 	if (rc == 0 && m->nparts == 0 && !(opts != NULL && opts->allow_empty)) {
 		rc = -1;
-		fail(err, "5.6.1", "the message has no text, TIFF or PDF content to fax");
+		fail(err, "5.6.1", "the message has no text, PDF or image content to fax");
 	}
 	g_object_unref(msg);
 	if (rc != 0) {
@@ -255,8 +257,8 @@ walk_object(struct walk *w, GMimeObject *obj, int depth)
 		type = object_type(obj);
 		what = mime_part_name(type, NULL);
 		g_free(type);
-		fail(w->err, "5.6.1", "%s cannot be faxed; only text, HTML, TIFF and "
-		    "PDF can", what);
+		fail(w->err, "5.6.1", "%s cannot be faxed; only text, HTML, "
+		    "PDF and images (TIFF, PNG, JPEG, GIF, BMP) can", what);
 		g_free(what);
 		return -1;
 	}
@@ -404,7 +406,7 @@ walk_leaf(struct walk *w, GMimePart *part)
 			    "in plain text or HTML format", what);
 		else
 			fail(w->err, "5.6.1", "%s cannot be faxed; only text, HTML, "
-			    "TIFF and PDF can", what);
+			    "PDF and images (TIFF, PNG, JPEG, GIF, BMP) can", what);
 		goto out;
 	}
 	if (leaf_check_encoding(w, part, what, &data) != 0)
@@ -490,6 +492,11 @@ walk_leaf(struct walk *w, GMimePart *part)
 			fail(w->err, "5.6.1", "%s is not a PDF document", what);
 			goto out;
 		}
+		if (kind == MIME_PART_IMAGE && image_magic(data) == NULL) {
+			fail(w->err, "5.6.1", "%s is not a PNG, JPEG, GIF or BMP "
+			    "image", what);
+			goto out;
+		}
 		/* What comes before "%PDF-" is not kept: the file then starts
 		 * with it, and Ghostscript reads it as PDF. Left in, a leading
 		 * "%!" would make it run the whole file as PostScript. */
@@ -499,7 +506,8 @@ walk_leaf(struct walk *w, GMimePart *part)
 		}
 		if ((p = parts_add(w)) == NULL)
 			goto out;
-		if (leaf_write_file(w, p, data, kind == MIME_PART_TIFF ? "tif" : "pdf") != 0)
+		if (leaf_write_file(w, p, data, kind == MIME_PART_TIFF ? "tif" :
+		    kind == MIME_PART_PDF ? "pdf" : image_magic(data)) != 0)
 			goto out;
 		p->size = data->len;
 	}
@@ -531,9 +539,40 @@ leaf_kind(const char *type, const char *filename)
 		return MIME_PART_TIFF;
 	if (dot != NULL && g_ascii_strcasecmp(dot, ".pdf") == 0)
 		return MIME_PART_PDF;
+	if (strcmp(type, "image/png") == 0 || strcmp(type, "image/x-png") == 0 ||
+	    strcmp(type, "image/jpeg") == 0 || strcmp(type, "image/jpg") == 0 ||
+	    strcmp(type, "image/pjpeg") == 0 || strcmp(type, "image/gif") == 0 ||
+	    strcmp(type, "image/bmp") == 0 || strcmp(type, "image/x-bmp") == 0 ||
+	    strcmp(type, "image/x-ms-bmp") == 0)
+		return MIME_PART_IMAGE;
+	if (dot != NULL && (g_ascii_strcasecmp(dot, ".png") == 0 ||
+	    g_ascii_strcasecmp(dot, ".jpg") == 0 ||
+	    g_ascii_strcasecmp(dot, ".jpeg") == 0 ||
+	    g_ascii_strcasecmp(dot, ".gif") == 0 ||
+	    g_ascii_strcasecmp(dot, ".bmp") == 0))
+		return MIME_PART_IMAGE;
 	if (strcmp(type, "text/plain") == 0 || strcmp(type, "text/html") == 0)
 		return MIME_PART_TEXT;
 	return 0;
+}
+
+/* The file extension of an image the renderer reads, from the content's
+ * magic number (the declared type may be wrong); NULL for anything else. */
+static const char *
+image_magic(const GByteArray *data)
+{
+	const guint8 *p = data->data;
+
+	if (data->len >= 8 && memcmp(p, "\x89PNG\r\n\x1a\n", 8) == 0)
+		return "png";
+	if (data->len >= 3 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff)
+		return "jpg";
+	if (data->len >= 6 && (memcmp(p, "GIF87a", 6) == 0 ||
+	    memcmp(p, "GIF89a", 6) == 0))
+		return "gif";
+	if (data->len >= 26 && p[0] == 'B' && p[1] == 'M')
+		return "bmp";
+	return NULL;
 }
 
 /*

@@ -9,7 +9,10 @@
  * (RFC 3458), Disposition-Notification-To when an MDN is wanted, X-Fax-*
  * trace headers; a multipart/mixed (or Cisco's multipart/fax-message) body
  * with a short text/plain summary and the TIFF as image/tiff;
- * application=faxbw in base64 (RFC 2045 6.8: 76-char lines).
+ * application=faxbw in base64 (RFC 2045 6.8: 76-char lines). On request
+ * the fax goes as application/pdf instead of or after the TIFF, and the
+ * summary gets an HTML alternative showing page 1 (RFC 2046 5.1.4
+ * multipart/alternative, RFC 2387 multipart/related, RFC 2392 cid: URL).
  *
  * Not here: routing, policy (success-fax-only, which address), spooling or
  * fsync (gateway/ decides and the spool makes files durable).
@@ -47,6 +50,12 @@ static int onramp_check(const struct mime_onramp_info *info, char *err, size_t e
 static GMimeObject *onramp_text_part(const char *text);
 static GMimeObject *onramp_tiff_part(const char *path, const char *filename,
     char *err, size_t errlen);
+static GMimeObject *onramp_mem_part(const char *type, const char *subtype,
+    const void *data, size_t len);
+static GMimeObject *onramp_pdf_part(const struct mime_onramp_info *info,
+    const char *tiff_name);
+static GMimeObject *onramp_summary_parts(const struct mime_onramp_info *info,
+    const char *text, const char *job);
 static long onramp_write_message(GMimeMessage *msg, int fd, char *err, size_t errlen);
 static void onramp_fold(const char *name, const char *value, char *out, size_t size);
 static void onramp_set_folded(GMimeObject *obj, const char *name, const char *value);
@@ -346,6 +355,11 @@ onramp_check(const struct mime_onramp_info *info, char *err, size_t errlen)
 		onramp_err(err, errlen, "missing or invalid target address");
 		return -1;
 	}
+	if (info->attach != MIME_ONRAMP_ATTACH_TIFF && (info->pdf == NULL ||
+	    info->pdf_len < 5 || memcmp(info->pdf, "%PDF-", 5) != 0)) {
+		onramp_err(err, errlen, "no PDF to attach");
+		return -1;
+	}
 	if (info->tiff_path == NULL || stat(info->tiff_path, &st) != 0) {
 		onramp_err(err, errlen, "fax image %s: %s",
 		    info->tiff_path ? info->tiff_path : "(none)",
@@ -450,6 +464,100 @@ onramp_tiff_part(const char *path, const char *filename, char *err, size_t errle
 	    "application", "faxbw");                /* RFC 2301 / VPIM */
 	g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
 	return GMIME_OBJECT(part);
+}
+
+/* A leaf of type/subtype holding a copy of data, base64. */
+static GMimeObject *
+onramp_mem_part(const char *type, const char *subtype, const void *data,
+    size_t len)
+{
+	GMimePart *part = g_mime_part_new_with_type(type, subtype);
+	GMimeStream *st = g_mime_stream_mem_new_with_buffer(data, len);
+	GMimeDataWrapper *dw = g_mime_data_wrapper_new_with_stream(st,
+	    GMIME_CONTENT_ENCODING_DEFAULT);
+
+	g_object_unref(st);
+	g_mime_part_set_content(part, dw);
+	g_object_unref(dw);
+	g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
+	return GMIME_OBJECT(part);
+}
+
+/* The PDF, named like the TIFF ("fax.tif" -> "fax.pdf"). */
+static GMimeObject *
+onramp_pdf_part(const struct mime_onramp_info *info, const char *tiff_name)
+{
+	GMimeObject *pdf = onramp_mem_part("application", "pdf", info->pdf,
+	    info->pdf_len);
+	char name[MIME_ONRAMP_FIELD_MAX + 32];
+	char *dot;
+
+	snprintf(name, sizeof(name), "%s", tiff_name);
+	if ((dot = strrchr(name, '.')) != NULL && dot != name)
+		*dot = '\0';
+	g_strlcat(name, ".pdf", sizeof(name));
+	g_mime_part_set_filename(GMIME_PART(pdf), name);
+	return pdf;
+}
+
+/*
+ * The summary: the text/plain part alone, or with a preview the
+ * alternative of that text and an HTML version showing page 1:
+ *   multipart/alternative
+ *     text/plain
+ *     multipart/related; type="text/html"
+ *       text/html          <img src="cid:...">
+ *       image/png          Content-ID, inline
+ */
+static GMimeObject *
+onramp_summary_parts(const struct mime_onramp_info *info, const char *text,
+    const char *job)
+{
+	GMimeMultipart *alt, *rel;
+	GMimeObject *plain = onramp_text_part(text), *html, *png;
+	GMimeTextPart *hp;
+	GMimeContentEncoding enc;
+	char cid[MIME_ONRAMP_FIELD_MAX + 96], *esc, *doc;
+
+	if (info->preview_png == NULL || info->preview_len == 0)
+		return plain;
+	snprintf(cid, sizeof(cid), "page1.%s.%lld@%s", job,
+	    (long long)info->received, info->hostname);
+	esc = g_markup_escape_text(text, -1);
+	doc = g_strdup_printf("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+	    "<title>Fax</title></head>\n<body>\n<pre style=\"font-family: sans-serif; "
+	    "white-space: pre-wrap\">%s</pre>\n<p><img src=\"cid:%s\" alt=\"Page 1 "
+	    "of the fax\" style=\"border: 1px solid #888; max-width: 100%%\"></p>\n"
+	    "</body></html>\n", esc, cid);
+	g_free(esc);
+	hp = g_mime_text_part_new_with_subtype("html");
+	g_mime_text_part_set_text(hp, doc);
+	g_free(doc);
+	enc = g_mime_part_get_best_content_encoding(GMIME_PART(hp),
+	    GMIME_ENCODING_CONSTRAINT_7BIT);
+	g_mime_part_set_content_encoding(GMIME_PART(hp), enc);
+	html = GMIME_OBJECT(hp);
+
+	png = onramp_mem_part("image", "png", info->preview_png,
+	    info->preview_len);
+	g_mime_part_set_filename(GMIME_PART(png), "page1.png");
+	g_mime_object_set_disposition(png, GMIME_DISPOSITION_INLINE);
+	g_mime_object_set_content_id(png, cid);
+
+	rel = g_mime_multipart_new_with_subtype("related");
+	g_mime_object_set_content_type_parameter(GMIME_OBJECT(rel), "type",
+	    "text/html");                           /* RFC 2387 3.1 */
+	g_mime_multipart_add(rel, html);
+	g_mime_multipart_add(rel, png);
+	g_object_unref(html);
+	g_object_unref(png);
+
+	alt = g_mime_multipart_new_with_subtype("alternative");
+	g_mime_multipart_add(alt, plain);
+	g_mime_multipart_add(alt, GMIME_OBJECT(rel));
+	g_object_unref(plain);
+	g_object_unref(rel);
+	return GMIME_OBJECT(alt);
 }
 
 static long
@@ -566,11 +674,18 @@ mime_onramp_write(const struct mime_onramp_info *info, int fd, char *err,
 	mp = g_mime_multipart_new_with_subtype(
 	    info->mode == MIME_ONRAMP_FAX_MESSAGE ? "fax-message" : "mixed");
 	onramp_summary(info, ani, csi, text, sizeof(text));
-	txt = onramp_text_part(text);
+	txt = onramp_summary_parts(info, text, job);
 	g_mime_multipart_add(mp, txt);
 	g_object_unref(txt);
-	g_mime_multipart_add(mp, tiff);
+	if (info->attach != MIME_ONRAMP_ATTACH_PDF)
+		g_mime_multipart_add(mp, tiff);
 	g_object_unref(tiff);
+	if (info->attach != MIME_ONRAMP_ATTACH_TIFF) {
+		GMimeObject *pdf = onramp_pdf_part(info, fname);
+
+		g_mime_multipart_add(mp, pdf);
+		g_object_unref(pdf);
+	}
 	g_mime_message_set_mime_part(msg, GMIME_OBJECT(mp));
 	g_object_unref(mp);
 

@@ -289,6 +289,12 @@ dsn_text(const struct mime_dsn *d, const struct dsn_orig *o)
 		g_string_append_c(s, '\n');
 		dsn_text_rcpt(s, d, &d->rcpts[i]);
 	}
+	if (d->note != NULL && *d->note != '\0') {
+		char *note = text_clip(d->note);
+
+		g_string_append_printf(s, "\nNote: %s\n", note);
+		g_free(note);
+	}
 	if (o->not_returned != NULL)
 		g_string_append_printf(s, "\nOnly the headers of your message are "
 		    "attached: %s.\n", o->not_returned);

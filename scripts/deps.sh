@@ -7,6 +7,12 @@ PKGS="build-essential pkg-config libspandsp-dev libtiff-dev libtiff-tools \
 libevent-dev libssl-dev libgmime-3.0-dev libre-dev check ghostscript swaks \
 postfix python3 clang-14 libclang-rt-14-dev openssl procps iproute2 kamailio \
 gnutls-bin"
+# Text pages (Pango, Cairo, fontconfig, its cache builder and the fonts
+# t37gw documents), images (Leptonica, libpng, libjpeg, giflib), and
+# poppler's pdfinfo and pdfimages for the PDF tests.
+PKGS="$PKGS libpango1.0-dev libcairo2-dev libfontconfig-dev fonts-dejavu-core \
+fonts-noto-cjk fontconfig libleptonica-dev libpng-dev libjpeg-dev libgif-dev \
+poppler-utils"
 missing=""
 for p in $PKGS; do
     st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

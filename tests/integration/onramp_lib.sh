@@ -5,6 +5,9 @@
 # through gw_onramp_fax_received(), event loop until the queue is empty.
 
 ONRAMP_PKGS="spandsp libtiff-4 libevent libevent_openssl libevent_pthreads gmime-3.0 libre openssl"
+# fax/ renders text (Pango) and images (Leptonica); giflib has no .pc file.
+ONRAMP_PKGS="$ONRAMP_PKGS pangocairo pangoft2 fontconfig cairo lept libpng libjpeg"
+ONRAMP_LIBS="-lgif"
 
 # Compiles the driver into $T/onramp_driver (against $BUILD/libt37.a).
 onramp_build_driver() {
@@ -17,7 +20,7 @@ onramp_build_driver() {
         -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DHAVE_INET6 \
         $(pkg-config --cflags $ONRAMP_PKGS) -o "$T/onramp_driver" \
         "$SRCDIR/tests/integration/onramp_driver.c" "$BUILD/libt37.a" \
-        $(pkg-config --libs $ONRAMP_PKGS) -ltiff -lm -lpthread \
+        $(pkg-config --libs $ONRAMP_PKGS) $ONRAMP_LIBS -ltiff -lm -lpthread \
         || fail "cannot build the onramp driver"
     "$T/onramp_driver" -m "$T/fax.tif" >/dev/null || fail "cannot make a test fax"
 }

@@ -5,7 +5,9 @@ DSN back through the mail queue into the maildir, checked with Python's
 email package. Cases: a two-page TIFF arrives as two pages and
 NOTIFY=SUCCESS gives a delivered DSN; NOTIFY=NEVER gives none; a busy
 line is retried and fails with 4.4.1; an unsupported attachment fails
-with 5.6.1 and places no call."""
+with 5.6.1 and places no call; text in several scripts with a character no
+font has and a PNG screenshot arrive as two pages, and the delivered DSN
+says one character printed as a box."""
 import email
 import email.policy
 import glob
@@ -243,6 +245,37 @@ def main():
     check(len(sizes) == 2 and all(w == 1728 for w, _ in sizes), "pages: %r" % sizes)
     check(abs(sizes[1][1] - 2156) <= 2156 * 0.02, "letter scan rows %d, want ~2156" % sizes[1][1])
     print("ok PDF rendered, 300-dpi letter at its size: %r" % sizes)
+
+    # 7. Text in Russian, Chinese and Hebrew with one private-use character
+    # no font has, and a PNG screenshot: two pages, and the delivered DSN
+    # says that one character printed as a box.
+    png = os.path.join(work, "shot.png")
+    r = subprocess.run(["gs", "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=png16m",
+                        "-r96", "-g800x500", "-sOutputFile=" + png, "-"],
+                       input=b"1 0 0 setrgbcolor 40 300 500 60 rectfill 0 setgray "
+                             b"/Helvetica findfont 30 scalefont setfont 60 320 moveto "
+                             b"(Error 42: disk full) show showpage\n",
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    check(r.returncode == 0, "gs png: %s" % r.stdout)
+    rx = os.path.join(work, "rx7")
+    os.mkdir(rx)
+    p = answer(trunk_port, rx, "--count", "1")
+    time.sleep(0.5)
+    with open(png, "rb") as f:
+        mail(gw, "Привет, 你好, שלום \U0010fffd\n", "SUCCESS,FAILURE",
+             (f.read(), "image", "png", "shot.png"))
+    out = wait_proc(p, 150, "t37fax answer (text and image)")
+    check("result=ok" in out, "t37fax: %s" % out)
+    got = glob.glob(os.path.join(rx, "*.tif"))
+    check(len(got) == 1 and tiff_pages(got[0]) == 2, "received %r: %s" % (got, out))
+    path, dsn = wait_dsn(gw, seen, 30)
+    seen.append(path)
+    text, per_msg, rcpt = dsn_fields(dsn)
+    check(rcpt["Action"] == "delivered", "text and image: %s" % rcpt)
+    check("Note: 1 character of your message could not be printed" in " ".join(text.split()),
+          "no note on the missing glyph: %s" % text)
+    check("missing_glyphs=1" in gw.logtext(), "no missing_glyphs=1 in the log")
+    print("ok scripts and a PNG: two pages, the DSN notes one missing glyph")
     gw.stop()
 
 

@@ -136,6 +136,11 @@ CHECK(filename_tif, S(c->mta_send.filename, "Cisco_fax.TIF") && !c->mta_send.fil
 CHECK(filename_none, S(c->mta_send.filename, "fax.tif") && !c->mta_send.filename_date)
 CHECK(success_only, c->mta_send.success_fax_only)
 CHECK(mime_fax, c->mta_send.mime == CONFIG_MIME_FAX_MESSAGE)
+CHECK(attach_default, c->mta_send.attachment == CONFIG_ATTACH_TIFF && !c->mta_send.preview)
+CHECK(attach_pdf, c->mta_send.attachment == CONFIG_ATTACH_PDF && !c->mta_send.preview)
+CHECK(attach_both_preview, c->mta_send.attachment == CONFIG_ATTACH_BOTH &&
+    c->mta_send.preview)
+CHECK(attach_tiff, c->mta_send.attachment == CONFIG_ATTACH_TIFF)
 CHECK(tls_required, c->mta_send.tls == CONFIG_TLS_REQUIRED && c->mta_send.tls_verify &&
     S(c->mta_send.tls_ca, "/dev/null"))
 CHECK(tls_off, c->mta_send.tls == CONFIG_TLS_OFF && !c->mta_send.tls_verify)
@@ -292,6 +297,10 @@ static const struct {
 	{ "mta send filename", filename_none },
 	{ "mta send success-fax-only", success_only },
 	{ "mta send mime fax-message", mime_fax },
+	{ "", attach_default },
+	{ "mta send attachment pdf", attach_pdf },
+	{ "mta send attachment BOTH\nmta send preview", attach_both_preview },
+	{ "mta send attachment pdf\nmta send attachment tiff", attach_tiff },
 	{ "mta send tls required verify ca /dev/null", tls_required },
 	{ "mta send tls off", tls_off },
 	{ "mta send tls off\nmta send auth u p allow-plaintext", send_auth },

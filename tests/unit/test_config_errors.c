@@ -121,6 +121,10 @@ static const struct {
 	{ "mta send postmaster pm", { "t:1: bad mail address 'pm' for mta send postmaster" } },
 	{ "mta send with-subject all", { "t:1: bad value 'all' for mta send with-subject "
 	  "(expected none|$d$|$s$|both)" } },
+	{ "mta send attachment png", { "t:1: bad value 'png' for mta send attachment "
+	  "(expected tiff|pdf|both)" } },
+	{ "mta send preview large", { "t:1: unexpected 'large' after 'mta send preview' "
+	  "(usage: mta send preview)" } },
 	{ "mta send return-receipt-to hostname example.com",
 	  { "t:1: 'mta send return-receipt-to hostname' needs a 'mta send return-receipt-to "
 	    "username' line too" } },

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <glib.h>
+#include <leptonica/allheaders.h>
 #include <tiffio.h>
 
 #include "fax/fax.h"
@@ -262,6 +263,135 @@ START_TEST(test_render_pdf)
 }
 END_TEST
 
+/* base64 of a 300 x 200 picture (grey ramp, a black bar) in format. */
+static char *
+image_b64(int format)
+{
+	PIX *pix = pixCreate(300, 200, 32);
+	l_uint8 *data = NULL;
+	size_t size = 0;
+	char *b64;
+
+	for (int y = 0; y < 200; y++)
+		for (int x = 0; x < 300; x++)
+			pixSetRGBPixel(pix, x, y, y < 40 ? 0 : x * 255 / 300,
+			    y < 40 ? 0 : 128, y < 40 ? 0 : 255 - x * 255 / 300);
+	if (format == IFF_JFIF_JPEG)
+		ck_assert_int_eq(pixWriteMemJpeg(&data, &size, pix, 80, 0), 0);
+	else
+		ck_assert_int_eq(pixWriteMem(&data, &size, pix, format), 0);
+	b64 = g_base64_encode(data, size);
+	lept_free(data);
+	pixDestroy(&pix);
+	return b64;
+}
+
+/* PNG, JPEG, GIF and BMP attachments (refused before) become pages; so
+ * does a colour TIFF. */
+START_TEST(test_render_images)
+{
+	char *png = image_b64(IFF_PNG), *jpg = image_b64(IFF_JFIF_JPEG);
+	char *gif = image_b64(IFF_GIF), *bmp = image_b64(IFF_BMP);
+	char *tif = image_b64(IFF_TIFF_LZW);
+	char *msg = g_strdup_printf(
+	    "From: a@example.com\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/mixed; boundary=m\n\n"
+	    "--m\nContent-Type: text/plain\n\nPictures attached.\n"
+	    "--m\nContent-Type: image/png; name=a.png\n"
+	    "Content-Transfer-Encoding: base64\n\n%s\n"
+	    "--m\nContent-Type: image/jpeg; name=b.jpg\n"
+	    "Content-Transfer-Encoding: base64\n\n%s\n"
+	    "--m\nContent-Type: image/gif\n"
+	    "Content-Transfer-Encoding: base64\n\n%s\n"
+	    "--m\nContent-Type: application/octet-stream; name=d.bmp\n"
+	    "Content-Transfer-Encoding: base64\n\n%s\n"
+	    "--m\nContent-Type: image/tiff; name=colour.tif\n"
+	    "Content-Transfer-Encoding: base64\n\n%s\n--m--\n",
+	    png, jpg, gif, bmp, tif);
+	struct mime_offramp *m = parse_msg(msg);
+	struct gw_render_notes notes = { 7 };
+	struct gw_render_opts o = { .notes = &notes };
+	char *out = g_strdup_printf("%s/fax.tif", tmpdir);
+	struct mime_error err;
+	unsigned pages = 0;
+
+	ck_assert_uint_eq(mime_offramp_nparts(m), 6);
+	ck_assert_int_eq(mime_offramp_part(m, 1)->kind, MIME_PART_IMAGE);
+	ck_assert_int_eq(mime_offramp_part(m, 5)->kind, MIME_PART_TIFF);
+	ck_assert_msg(gw_offramp_render(m, &o, tmpdir, out, &pages, &err) == 0, "%s %s",
+	    err.status, err.text);
+	ck_assert_uint_eq(pages, 6);
+	ck_assert_uint_eq(count_pages(out), 6);
+	ck_assert_uint_eq(notes.missing_glyphs, 0);
+	mime_offramp_free(m);
+	g_free(out);
+	g_free(msg);
+	g_free(png);
+	g_free(jpg);
+	g_free(gif);
+	g_free(bmp);
+	g_free(tif);
+}
+END_TEST
+
+/* An image declaring more pixels than allowed fails the message with the
+ * limit status, named. */
+START_TEST(test_render_image_limits)
+{
+	char *png = image_b64(IFF_PNG);
+	char *msg = g_strdup_printf(
+	    "From: a@example.com\nMIME-Version: 1.0\n"
+	    "Content-Type: image/png; name=big.png\n"
+	    "Content-Transfer-Encoding: base64\n\n%s\n", png);
+	struct mime_offramp *m = parse_msg(msg);
+	struct gw_render_opts o = { .max_image_pixels = 50000 };
+	char *out = g_strdup_printf("%s/fax.tif", tmpdir);
+	struct mime_error err;
+	unsigned pages;
+
+	ck_assert_int_eq(gw_offramp_render(m, &o, tmpdir, out, &pages, &err), -1);
+	ck_assert_str_eq(err.status, "5.3.4");
+	ck_assert_msg(strstr(err.text, "big.png") != NULL &&
+	    strstr(err.text, "300 x 200 pixels; the limit is 50000") != NULL, "%s",
+	    err.text);
+	ck_assert(access(out, F_OK) != 0);
+	mime_offramp_free(m);
+	g_free(out);
+	g_free(msg);
+	g_free(png);
+}
+END_TEST
+
+/* Characters no font has are counted for the sender's report, on the
+ * cover page as well. */
+START_TEST(test_render_missing_glyphs)
+{
+	static const char msg[] =
+	    "From: a@example.com\nMIME-Version: 1.0\n"
+	    "Content-Type: text/plain; charset=utf-8\n\n"
+	    "Symbols: \xf4\x8f\xbf\xbd and \xf3\xb0\x80\x80, "
+	    "\xe4\xb8\xad\xe6\x96\x87 and \xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d\n";
+	struct mime_offramp *m = parse_msg(msg);
+	struct gw_render_notes notes = { 0 };
+	struct gw_render_opts o = { .notes = &notes };
+	char *out = g_strdup_printf("%s/fax.tif", tmpdir);
+	struct mime_error err;
+	unsigned pages = 0;
+
+	ck_assert_msg(gw_offramp_render(m, &o, tmpdir, out, &pages, &err) == 0, "%s",
+	    err.text);
+	ck_assert_uint_eq(notes.missing_glyphs, 2);
+	notes.missing_glyphs = 0;
+	o.coverpage = 1;
+	ck_assert_msg(gw_offramp_render(m, &o, tmpdir, out, &pages, &err) == 0, "%s",
+	    err.text);
+	ck_assert_uint_eq(pages, 1);
+	ck_assert_uint_eq(notes.missing_glyphs, 2);
+	mime_offramp_free(m);
+	g_free(out);
+}
+END_TEST
+
 Suite *
 suite_gw_offramp_render(void)
 {
@@ -276,6 +406,9 @@ suite_gw_offramp_render(void)
 	tcase_add_test(tc, test_render_limits);
 	tcase_add_test(tc, test_render_corrupt_tiff);
 	tcase_add_test(tc, test_render_pdf);
+	tcase_add_test(tc, test_render_images);
+	tcase_add_test(tc, test_render_image_limits);
+	tcase_add_test(tc, test_render_missing_glyphs);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -219,9 +219,12 @@ START_TEST(test_job_reports)
 		gw_retry_dial(&j->rcpts[1].retry, now);
 		gw_retry_result(&j->rcpts[1].retry, &p, &base, &busy, T0, now + 10);
 	}
+	/* The runner's remark on the document reaches the DSN text. */
+	j->note = g_strdup("2 characters were printed as boxes.");
 	r = gw_offramp_job_next_report(j, &report_cfg, &p, msgpath, now + 20, &kind, &len, &err);
 	ck_assert_msg(r != NULL, "%s", err.text);
 	ck_assert_int_eq(kind, GW_REPORT_DSN_FINAL);
+	ck_assert_ptr_nonnull(strstr(r, "Note: 2 characters were printed as boxes."));
 	/* One DSN, both outcomes, no postmaster recipient, headers returned. */
 	ck_assert_ptr_nonnull(strstr(r, "Action: delivered"));
 	ck_assert_ptr_nonnull(strstr(r, "Action: failed"));

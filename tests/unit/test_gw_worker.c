@@ -95,6 +95,7 @@ START_TEST(test_req_round_trip)
 	g_strlcpy(a.left, "From $s$ \"quoted\"\nnewline", sizeof(a.left));
 	g_strlcpy(a.cover_comment, "100% sure", sizeof(a.cover_comment));
 	a.coverpage = 1;
+	a.cover_detail = 1;
 	text = gw_worker_req_encode(&a, &len);
 	ck_assert_ptr_nonnull(text);
 	ck_assert_uint_lt(len, GW_WORKER_REQ_MAX);
@@ -176,6 +177,14 @@ START_TEST(test_res_round_trip)
 	ck_assert_int_eq(b.rc, 0);
 	ck_assert_uint_eq(b.pages, a.pages);
 	ck_assert_str_eq(b.parts, a.parts);
+	ck_assert_uint_eq(b.notes.missing_glyphs, 0);
+	/* Characters no font had reach the daemon (the DSN says so). */
+	g_free(text);
+	a.notes.missing_glyphs = 3;
+	text = gw_worker_res_encode(&a, a.facts, &len);
+	gw_worker_res_clear(&b);
+	ck_assert_int_eq(gw_worker_res_decode(text, len, &b, err, sizeof(err)), 0);
+	ck_assert_uint_eq(b.notes.missing_glyphs, 3);
 	/* The header facts the MDN needs made the trip. */
 	ck_assert_ptr_nonnull(b.facts);
 	ck_assert_str_eq(mime_offramp_subject(b.facts), "Figures");

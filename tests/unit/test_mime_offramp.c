@@ -16,13 +16,17 @@
 
 #define TIFF_B64 "SUkqAAgAAAA="           /* "II*\0" + offset 8 */
 #define PDF_B64 "JVBERi0xLjQKJSVFT0YK"    /* "%PDF-1.4\n%%EOF\n" */
+#define PNG_B64 "iVBORw0KGgo="            /* the PNG signature */
+#define JPEG_B64 "/9j/4A=="               /* SOI and APP0 */
+#define GIF_B64 "R0lGODlh"                /* "GIF89a" */
 
 struct offramp_case {
 	const char *name;
 	const char *msg;
 	const char *status;     /* NULL: must parse */
 	const char *errword;    /* a word the error text must contain */
-	const char *kinds;      /* one letter per part: T text, I tiff, P pdf */
+	const char *kinds;      /* one letter per part: T text, I tiff, P pdf,
+	                         * G image (PNG, JPEG, GIF, BMP) */
 	const char *text0;      /* the first text part must equal this */
 	const char *filename0;  /* the first file part's decoded name */
 };
@@ -225,6 +229,42 @@ static const struct offramp_case offramp_cases[] = {
 	  "From: a@example.com\nMIME-Version: 1.0\nContent-Type: text/html\n\n"
 	  "<meta charset='iso-8859-7'><p>\xe1\xe2</p>\n",
 	  NULL, NULL, "T", "\xce\xb1\xce\xb2\n", NULL },   /* Greek alpha beta */
+	{ "png image",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: multipart/mixed; boundary=m\n\n"
+	  "--m\nContent-Type: text/plain\n\nSee the screenshot.\n"
+	  "--m\nContent-Type: image/png; name=\"shot.png\"\n"
+	  "Content-Transfer-Encoding: base64\n\n" PNG_B64 "\n--m--\n",
+	  NULL, NULL, "TG", "See the screenshot.\n", "shot.png" },
+	{ "jpeg as octet-stream named .JPG, and a gif",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: multipart/mixed; boundary=m\n\n"
+	  "--m\nContent-Type: application/octet-stream\n"
+	  "Content-Disposition: attachment; filename=IMG_0001.JPG\n"
+	  "Content-Transfer-Encoding: base64\n\n" JPEG_B64 "\n"
+	  "--m\nContent-Type: image/gif\n"
+	  "Content-Transfer-Encoding: base64\n\n" GIF_B64 "\n--m--\n",
+	  NULL, NULL, "GG", NULL, "IMG_0001.JPG" },
+	{ "image/png holding a JPEG is read as what it is",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: image/png\nContent-Transfer-Encoding: base64\n\n"
+	  JPEG_B64 "\n",
+	  NULL, NULL, "G", NULL, NULL },
+	{ "png that is no image",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: image/png; name=x.png\n"
+	  "Content-Transfer-Encoding: base64\n\naGVsbG8gd29ybGQK\n",
+	  "5.6.1", "not a PNG, JPEG, GIF or BMP image", NULL, NULL, NULL },
+	{ "webp is not faxed",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: image/webp; name=x.webp\n\nRIFF\n",
+	  "5.6.1", "PNG, JPEG, GIF, BMP", NULL, NULL, NULL },
+	{ "empty html part without a charset",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: multipart/mixed; boundary=m\n\n"
+	  "--m\nContent-Type: text/plain\n\nhi\n"
+	  "--m\nContent-Type: text/html\n--m--\n",
+	  NULL, NULL, "T", "hi\n", NULL },
 	{ "nothing to fax",
 	  "From: a@example.com\nSubject: empty\n\n\n",
 	  "5.6.1", "no text", NULL, NULL, NULL },
@@ -299,7 +339,8 @@ START_TEST(test_offramp_cases)
 	for (i = 0; i < strlen(c->kinds); i++) {
 		const struct mime_part *p = mime_offramp_part(m, i);
 		int want = c->kinds[i] == 'T' ? MIME_PART_TEXT :
-		    c->kinds[i] == 'I' ? MIME_PART_TIFF : MIME_PART_PDF;
+		    c->kinds[i] == 'I' ? MIME_PART_TIFF :
+		    c->kinds[i] == 'G' ? MIME_PART_IMAGE : MIME_PART_PDF;
 
 		ck_assert_int_eq(p->kind, want);
 		if (p->kind == MIME_PART_TEXT) {
@@ -317,6 +358,14 @@ START_TEST(test_offramp_cases)
 			ck_assert_uint_eq(len, p->size);
 			if (p->kind == MIME_PART_TIFF)
 				ck_assert(len == 8 && memcmp(data, "II*\0\x08\0\0\0", 8) == 0);
+			else if (p->kind == MIME_PART_IMAGE)
+				/* named by what the content is */
+				ck_assert((memcmp(data, "\x89PNG", 4) == 0 &&
+				    g_str_has_suffix(p->path, ".png")) ||
+				    (memcmp(data, "\xff\xd8\xff", 3) == 0 &&
+				    g_str_has_suffix(p->path, ".jpg")) ||
+				    (memcmp(data, "GIF89a", 6) == 0 &&
+				    g_str_has_suffix(p->path, ".gif")));
 			else
 				ck_assert(len >= 5 && memcmp(data, "%PDF-", 5) == 0);
 			g_free(data);

@@ -280,6 +280,123 @@ START_TEST(body_parts)
 }
 END_TEST
 
+/* The decoded content of a leaf (caller frees). */
+static GByteArray *
+leaf_bytes(GMimeObject *o)
+{
+	GByteArray *ba = g_byte_array_new();
+	GMimeStream *mem = g_mime_stream_mem_new_with_byte_array(ba);
+
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
+	ck_assert_int_ge(g_mime_data_wrapper_write_to_stream(
+	    g_mime_part_get_content(GMIME_PART(o)), mem), 0);
+	g_object_unref(mem);
+	return ba;
+}
+
+static const char fake_pdf[] = "%PDF-1.4\n% a fax\n%%EOF\n";
+static const unsigned char fake_png[] = { 0x89, 'P', 'N', 'G', '\r', '\n',
+    0x1a, '\n', 0, 0, 0, 0 };
+
+/* attachment pdf: the PDF replaces the TIFF, named after it. */
+START_TEST(attach_pdf_only)
+{
+	struct mime_onramp_info i = base_info();
+	char err[MIME_ONRAMP_ERR_MAX];
+	GMimeMessage *m;
+	GMimeObject *body, *p1;
+	GByteArray *ba;
+
+	i.attach = MIME_ONRAMP_ATTACH_PDF;
+	i.pdf = fake_pdf;
+	i.pdf_len = sizeof(fake_pdf) - 1;
+	i.filename = "scan.tif";
+	ck_assert_msg(build(&i, err, sizeof(err)) > 0, "%s", err);
+	m = parse(fx.out);
+	body = g_mime_message_get_mime_part(m);
+	ck_assert_int_eq(g_mime_multipart_get_count(GMIME_MULTIPART(body)), 2);
+	ck_assert(g_mime_content_type_is_type(g_mime_object_get_content_type(
+	    g_mime_multipart_get_part(GMIME_MULTIPART(body), 0)), "text", "plain"));
+	p1 = g_mime_multipart_get_part(GMIME_MULTIPART(body), 1);
+	ck_assert(g_mime_content_type_is_type(g_mime_object_get_content_type(p1),
+	    "application", "pdf"));
+	ck_assert_str_eq(g_mime_part_get_filename(GMIME_PART(p1)), "scan.pdf");
+	ck_assert_int_eq(g_mime_part_get_content_encoding(GMIME_PART(p1)),
+	    GMIME_CONTENT_ENCODING_BASE64);
+	ba = leaf_bytes(p1);
+	ck_assert_uint_eq(ba->len, sizeof(fake_pdf) - 1);
+	ck_assert_int_eq(memcmp(ba->data, fake_pdf, ba->len), 0);
+	g_byte_array_free(ba, TRUE);
+	g_object_unref(m);
+	/* PDF asked for, none given: refused, never a mail without the fax */
+	i.pdf = NULL;
+	ck_assert_int_eq(build(&i, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "no PDF to attach");
+}
+END_TEST
+
+/* attachment both with a preview: an alternative of the text and an HTML
+ * page showing the PNG by Content-ID, then the TIFF, then the PDF. */
+START_TEST(attach_both_with_preview)
+{
+	struct mime_onramp_info i = base_info();
+	char err[MIME_ONRAMP_ERR_MAX], *html, want[160];
+	GMimeMessage *m;
+	GMimeObject *body, *alt, *rel, *h, *png;
+	GMimeContentType *ct;
+	GByteArray *ba;
+	const char *cid;
+
+	i.attach = MIME_ONRAMP_ATTACH_BOTH;
+	i.pdf = fake_pdf;
+	i.pdf_len = sizeof(fake_pdf) - 1;
+	i.preview_png = fake_png;
+	i.preview_len = sizeof(fake_png);
+	i.remote_csi = "<b>ACME</b> & Co";
+	ck_assert_msg(build(&i, err, sizeof(err)) > 0, "%s", err);
+	m = parse(fx.out);
+	body = g_mime_message_get_mime_part(m);
+	ck_assert_int_eq(g_mime_multipart_get_count(GMIME_MULTIPART(body)), 3);
+	alt = g_mime_multipart_get_part(GMIME_MULTIPART(body), 0);
+	ck_assert(g_mime_content_type_is_type(g_mime_object_get_content_type(alt),
+	    "multipart", "alternative"));
+	ck_assert_int_eq(g_mime_multipart_get_count(GMIME_MULTIPART(alt)), 2);
+	ck_assert(g_mime_content_type_is_type(g_mime_object_get_content_type(
+	    g_mime_multipart_get_part(GMIME_MULTIPART(alt), 0)), "text", "plain"));
+	rel = g_mime_multipart_get_part(GMIME_MULTIPART(alt), 1);
+	ct = g_mime_object_get_content_type(rel);
+	ck_assert(g_mime_content_type_is_type(ct, "multipart", "related"));
+	ck_assert_str_eq(g_mime_content_type_get_parameter(ct, "type"), "text/html");
+	h = g_mime_multipart_get_part(GMIME_MULTIPART(rel), 0);
+	png = g_mime_multipart_get_part(GMIME_MULTIPART(rel), 1);
+	ck_assert(g_mime_content_type_is_type(g_mime_object_get_content_type(h),
+	    "text", "html"));
+	ck_assert(g_mime_content_type_is_type(g_mime_object_get_content_type(png),
+	    "image", "png"));
+	cid = g_mime_object_get_content_id(png);
+	ck_assert_ptr_nonnull(cid);
+	ck_assert_str_eq(cid, "page1.00000000000007f3.1795000000@gw1.example.com");
+	ck_assert_str_eq(g_mime_object_get_disposition(png), "inline");
+	html = g_mime_text_part_get_text(GMIME_TEXT_PART(h));
+	snprintf(want, sizeof(want), "<img src=\"cid:%s\"", cid);
+	ck_assert_ptr_nonnull(strstr(html, want));
+	/* peer data is escaped, not markup */
+	ck_assert_ptr_nonnull(strstr(html, "&lt;b&gt;ACME&lt;/b&gt; &amp; Co"));
+	ck_assert_ptr_null(strstr(html, "<b>"));
+	g_free(html);
+	ba = leaf_bytes(png);
+	ck_assert_uint_eq(ba->len, sizeof(fake_png));
+	g_byte_array_free(ba, TRUE);
+	ck_assert(g_mime_content_type_is_type(g_mime_object_get_content_type(
+	    g_mime_multipart_get_part(GMIME_MULTIPART(body), 1)), "image", "tiff"));
+	ck_assert(g_mime_content_type_is_type(g_mime_object_get_content_type(
+	    g_mime_multipart_get_part(GMIME_MULTIPART(body), 2)), "application", "pdf"));
+	ck_assert_str_eq(g_mime_part_get_filename(GMIME_PART(
+	    g_mime_multipart_get_part(GMIME_MULTIPART(body), 2))), "fax.pdf");
+	g_object_unref(m);
+}
+END_TEST
+
 START_TEST(fax_message_mode_and_dated_name)
 {
 	struct mime_onramp_info i = base_info();
@@ -537,6 +654,8 @@ suite_mime_onramp(void)
 	tcase_add_test(tc, no_mdn_no_dnt_and_fixed_from);
 	tcase_add_test(tc, body_parts);
 	tcase_add_test(tc, fax_message_mode_and_dated_name);
+	tcase_add_test(tc, attach_pdf_only);
+	tcase_add_test(tc, attach_both_with_preview);
 	tcase_add_test(tc, base64_lines_are_76);
 	tcase_add_test(tc, headers_folded);
 	tcase_add_test(tc, non_ascii_csi_rfc2047);

@@ -306,6 +306,47 @@ START_TEST(test_dsn_delivered)
 }
 END_TEST
 
+/* A remark on the document goes into the plain-words part, one line,
+ * control characters blanked; without one there is no "Note:". */
+START_TEST(test_dsn_note)
+{
+	struct mime_dsn_rcpt r = {
+		.final_rcpt = "FAX=+19195551234@fax.example.com",
+		.number = "+19195551234", .action = MIME_DSN_DELIVERED,
+		.status = "2.0.0", .pages_sent = 1, .pages_total = 1,
+		.attempts = 1, .attempts_same = 1, .last_attempt = T0,
+	};
+	struct mime_dsn d = dsn_base();
+	struct mime_error err;
+	GMimeMessage *m;
+	GMimeMultipart *mp;
+	char *buf, *text;
+	size_t len;
+
+	d.rcpts = &r;
+	d.nrcpts = 1;
+	d.note = "3 characters of your message could not be\r\nprinted: no font "
+	    "on the fax gateway has them, so the fax shows a box in place of each.";
+	buf = mime_dsn_build(&d, &len, &err);
+	ck_assert_msg(buf != NULL, "%s", err.text);
+	save_sample("dsn_note", buf, len);
+	m = parse(buf, len);
+	mp = check_report(m, "delivery-status", 3);
+	text = text_unwrapped(g_mime_multipart_get_part(mp, 0));
+	ck_assert_msg(strstr(text, "Note: 3 characters of your message could not be  "
+	    "printed: no font on the fax gateway has them, so the fax shows a box in "
+	    "place of each.") != NULL, "%s", text);
+	g_free(text);
+	g_object_unref(m);
+	g_free(buf);
+	d.note = NULL;
+	buf = mime_dsn_build(&d, &len, &err);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_ptr_null(strstr(buf, "Note:"));
+	g_free(buf);
+}
+END_TEST
+
 START_TEST(test_dsn_failed_busy_full)
 {
 	struct mime_dsn_rcpt r = {
@@ -681,6 +722,7 @@ suite_mime_report(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_dsn_delivered);
+	tcase_add_test(tc, test_dsn_note);
 	tcase_add_test(tc, test_dsn_failed_busy_full);
 	tcase_add_test(tc, test_dsn_two_outcomes_and_delay);
 	tcase_add_test(tc, test_dsn_no_call_and_hostile);
