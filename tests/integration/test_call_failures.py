@@ -146,7 +146,7 @@ def main():
         time.sleep(5)
         os.kill(onramp.proc.pid, signal.SIGSTOP)
         stopped = time.time()
-        line = wait_log(gw, r"call=%s dir=onramp .*" % m.group(1), 60, "onramp dead call")
+        line = wait_log(gw, r"call=%s dir=onramp .*result=.*" % m.group(1), 60, "onramp dead call")
         took = time.time() - stopped
         os.kill(onramp.proc.pid, signal.SIGCONT)
         print("onramp: %s (ended %.0f s after the caller stopped)" % (line.group(0), took))
