@@ -110,7 +110,7 @@ sip_jb_vseq(const struct sip_jb *jb, uint16_t seq, uint32_t ts)
 
 enum sip_jb_put
 sip_jb_put(struct sip_jb *jb, uint32_t ssrc, uint16_t seq, uint32_t ts,
-    const uint8_t *data, size_t len)
+    int marker, const uint8_t *data, size_t len)
 {
 	struct sip_jb_slot *s;
 	enum sip_jb_put r = SIP_JB_STORED;
@@ -127,11 +127,19 @@ sip_jb_put(struct sip_jb *jb, uint32_t ssrc, uint16_t seq, uint32_t ts,
 	if (!jb->started) {
 		sip_jb_restart(jb, ssrc, seq, ts);
 	} else if (sip_jb_new_stream(jb, ssrc, seq, ts)) {
+		if (ssrc != jb->ssrc)
+			jb->pauses = 0;         /* another sender: learn it anew */
 		sip_jb_restart(jb, ssrc, seq, ts);
 		jb->restarts++;
 		r = SIP_JB_RESTARTED;
 	}
 	v = sip_jb_vseq(jb, seq, ts);
+	/* A talkspurt after frames the timestamp skipped: the peer
+	 * suppresses silence, and its gaps from now on may be pauses. */
+	if (marker && r != SIP_JB_RESTARTED &&
+	    (int16_t)(uint16_t)(seq - jb->ref_seq) > 0 &&
+	    (int16_t)(uint16_t)(v - jb->ref_vseq) > (int16_t)(uint16_t)(seq - jb->ref_seq))
+		jb->pauses = 1;
 	d = (uint16_t)(v - jb->play_seq);
 	if (d >= 0x8000 && ++jb->late_run >= SIP_JB_LATE_RESYNC) {
 		sip_jb_restart(jb, ssrc, seq, ts);
@@ -184,11 +192,11 @@ sip_jb_get(struct sip_jb *jb, uint8_t *out, size_t outsz, size_t *len)
 	jb->play_seq++;
 	if (!s->full || s->seq != (uint16_t)(jb->play_seq - 1)) {
 		/* Nothing at or after this frame has arrived: after a few
-		 * such frames the peer pauses (silence suppression) and its
+		 * such frames a peer that suppresses silence pauses, and its
 		 * silence is silence; a frame missing before others that
-		 * arrived is lost. */
+		 * arrived, or from a peer that never paused, is lost. */
 		if ((int16_t)(uint16_t)(jb->ref_vseq - (uint16_t)(jb->play_seq - 1)) <= 0) {
-			if (++jb->empty_run > SIP_JB_PAUSE_FRAMES) {
+			if (++jb->empty_run > SIP_JB_PAUSE_FRAMES && jb->pauses) {
 				jb->silent++;
 				return SIP_JB_SILENT;
 			}

@@ -6,11 +6,16 @@
  * 20 ms clock takes one frame out per tick. Playout starts `delay` ticks
  * after the first packet and never stretches or shrinks time afterwards
  * (fax modems cannot tolerate it). A frame missing at its playout tick is
- * reported as lost so the caller feeds fax_rx_fillin(), unless the stream
- * has paused: once SIP_JB_PAUSE_FRAMES frames in a row are missing with
- * nothing after them, the missing frames are silence (spandsp's fill-in
- * keeps a modem's carrier "on", so a V.21 receiver would never see the
- * peer stop talking and T.30 would wait for it). A packet arriving
+ * reported as lost so the caller feeds fax_rx_fillin(), unless the peer
+ * suppresses silence and has paused: once the peer has shown that it does
+ * (a packet with the marker bit set after a timestamp gap, RFC 3551 4.1)
+ * and SIP_JB_PAUSE_FRAMES frames in a row are missing with nothing after
+ * them, the missing frames are silence (spandsp's fill-in keeps a modem's
+ * carrier "on", so a V.21 receiver would never see the peer stop talking
+ * and T.30 would wait for it). A peer that never paused is only ever
+ * missing frames because they were lost or it stalled (a stalled sender
+ * skips its timestamp ahead without the marker): those are filled in, the
+ * modem's best chance to keep its place in a page. A packet arriving
  * after its tick is dropped as late; a repeated one as a duplicate.
  * Sequence numbers compare modulo 2^16. A peer that suppresses silence
  * (voice activity detection, RFC 3551 4.1) sends nothing for a while but
@@ -79,6 +84,8 @@ struct sip_jb {
 	uint32_t ref_len;        /* its samples (G.711: payload bytes) */
 	unsigned late_run;       /* consecutive late packets */
 	unsigned empty_run;      /* consecutive missing frames, nothing after */
+	int pauses;              /* the peer suppresses silence (seen a
+	                            marked talkspurt after a gap) */
 	unsigned stride;         /* bytes per frame in the pool */
 	uint8_t *pool;           /* owned: SIP_JB_SLOTS * stride bytes */
 	struct sip_jb_slot slot[SIP_JB_SLOTS];
@@ -91,8 +98,9 @@ struct sip_jb {
 int sip_jb_init(struct sip_jb *jb, unsigned delay, unsigned samples);
 /* Releases the pool; the buffer may be initialized again. */
 void sip_jb_free(struct sip_jb *jb);
+/* marker: the RTP header's M bit (the first packet of a talkspurt). */
 enum sip_jb_put sip_jb_put(struct sip_jb *jb, uint32_t ssrc, uint16_t seq, uint32_t ts,
-    const uint8_t *data, size_t len);
+    int marker, const uint8_t *data, size_t len);
 /* One playout tick. On SIP_JB_FRAME copies the payload to out (outsz >=
  * SIP_JB_FRAME_MAX is always enough) and sets *len. */
 enum sip_jb_get sip_jb_get(struct sip_jb *jb, uint8_t *out, size_t outsz, size_t *len);

@@ -272,7 +272,7 @@ sip_media_rtp_recv(const struct sa *src, const struct rtp_header *hdr,
 		return;
 	/* payload type in the top bit of ssrc? no: keep the law per call */
 	call->audio_pt = hdr->pt;
-	sip_jb_put(&call->jb, hdr->ssrc, hdr->seq, hdr->ts, mbuf_buf(mb), mbuf_get_left(mb));
+	sip_jb_put(&call->jb, hdr->ssrc, hdr->seq, hdr->ts, hdr->m, mbuf_buf(mb), mbuf_get_left(mb));
 }
 
 static void

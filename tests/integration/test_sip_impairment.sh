@@ -2,17 +2,22 @@
 # Calls under impairment of both directions (t37fax --loss/--jitter),
 # run in parallel. Statistical: it prints the measured success rates and
 # asserts what the line reaches reliably:
-#   G.711 with ECM, 0.5% loss and up to 20 ms jitter each way: at least
-#   SIP_G711_MIN of SIP_RUNS calls complete (measured here over 5 runs of
-#   4 calls: 14/20; spandsp's own measurement with ECM at 0.5% loss and
-#   no jitter: 22/40). 3 of 8 keeps a false failure below 1%.
+#   G.711 with ECM, 0.5% loss and up to 20 ms jitter each way: spandsp's
+#   modems lose some trainings to it (spandsp's own measurement with ECM
+#   at 0.5% loss and no jitter: 22/40). Measured here: 10/16 (optimized
+#   build, 8 calls in parallel) and 17/32 under AddressSanitizer, where 32
+#   processes three times slower share the CPU and scheduling stalls add
+#   to the loss. At p = 0.5, 2 of 8 fails a sound line 3.5% of the time
+#   and 1 of 8 0.4%: the optimized build asserts 2, the sanitized one 1.
+#   A broken fill-in or jitter buffer completes none.
 #   T.38 with redundancy 3 at 10% loss each way: all but one complete
-#   (measured here: 20/20; spandsp-notes: 6/6).
+#   (measured here: 20/20).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sip_lib.sh"
 
 RUNS=${SIP_RUNS:-8}
-G711_MIN=${SIP_G711_MIN:-3}
+if [ "${T37_SANITIZED:-0}" = 1 ]; then G711_DEFAULT=1; else G711_DEFAULT=2; fi
+G711_MIN=${SIP_G711_MIN:-$G711_DEFAULT}
 T38_MIN=${SIP_T38_MIN:-$((RUNS - 1))}
 
 make_page "$T/p1.tif" "Impaired page"

@@ -14,7 +14,7 @@ put(struct sip_jb *jb, uint16_t seq)
 	memset(f, seq & 0xff, sizeof(f));
 	/* the timestamp advances with the sequence number, also across its wrap */
 	return sip_jb_put(jb, SSRC, seq, (uint32_t)((int32_t)(int16_t)seq * 160 + 1000000),
-	    f, sizeof(f));
+	    0, f, sizeof(f));
 }
 
 /* Plays one tick; returns the result and the first payload byte in *b. */
@@ -111,70 +111,111 @@ START_TEST(test_sip_jb_new_stream)
 	put(&jb, 100);
 	get(&jb, &b);
 	/* another SSRC */
-	ck_assert_int_eq(sip_jb_put(&jb, SSRC + 1, 7, 0, f, sizeof(f)), SIP_JB_RESTARTED);
+	ck_assert_int_eq(sip_jb_put(&jb, SSRC + 1, 7, 0, 0, f, sizeof(f)), SIP_JB_RESTARTED);
 	ck_assert_int_eq(get(&jb, &b), SIP_JB_FRAME);
 	/* same SSRC, a sequence jump far ahead */
-	ck_assert_int_eq(sip_jb_put(&jb, SSRC + 1, 3000, 3000 * 160, f, sizeof(f)),
+	ck_assert_int_eq(sip_jb_put(&jb, SSRC + 1, 3000, 3000 * 160, 0, f, sizeof(f)),
 	    SIP_JB_RESTARTED);
 	ck_assert_int_eq(get(&jb, &b), SIP_JB_FRAME);
 	/* next sequence but a timestamp 10 s away */
-	ck_assert_int_eq(sip_jb_put(&jb, SSRC + 1, 3001, 3000 * 160 + 80000, f, sizeof(f)),
+	ck_assert_int_eq(sip_jb_put(&jb, SSRC + 1, 3001, 3000 * 160 + 80000, 0, f, sizeof(f)),
 	    SIP_JB_RESTARTED);
 	/* next sequence and timestamp: normal */
-	ck_assert_int_eq(sip_jb_put(&jb, SSRC + 1, 3002, 3000 * 160 + 80160, f, sizeof(f)),
+	ck_assert_int_eq(sip_jb_put(&jb, SSRC + 1, 3002, 3000 * 160 + 80160, 0, f, sizeof(f)),
 	    SIP_JB_STORED);
 	ck_assert_uint_eq(jb.restarts, 3);
-	ck_assert_int_eq(sip_jb_put(&jb, SSRC + 1, 3003, 0, f, SIP_JB_FRAME_MAX + 1),
+	ck_assert_int_eq(sip_jb_put(&jb, SSRC + 1, 3003, 0, 0, f, SIP_JB_FRAME_MAX + 1),
 	    SIP_JB_TOO_LONG);
 	sip_jb_free(&jb);
 }
 END_TEST
 
+/* Feeds n packets from seq s on, one per tick, timestamps `skip` frames
+ * past their sequence numbers, the first one marked if `marker`; checks
+ * what each tick plays. Returns the next sequence number. */
+static uint16_t
+spurt(struct sip_jb *jb, uint16_t s, unsigned n, unsigned skip, int marker)
+{
+	uint8_t f[160];
+	unsigned k;
+	int b;
+
+	for (k = 0; k < n; k++, s++) {
+		memset(f, s & 0xff, sizeof(f));
+		ck_assert_int_eq(sip_jb_put(jb, SSRC, s, 8000u + 160u * (s + skip),
+		    marker && k == 0, f, sizeof(f)), SIP_JB_STORED);
+		get(jb, &b);
+	}
+	return s;
+}
+
+/* Ticks of a gap of 10 frames with no packet, the 3 frames still buffered
+ * first; checks how many of the missing ones play as silence. */
+static void
+gap(struct sip_jb *jb, unsigned silent)
+{
+	int b, i;
+
+	for (i = 0; i < 10; i++)
+		ck_assert_int_eq(get(jb, &b), i < 3 ? SIP_JB_FRAME :
+		    i < 3 + SIP_JB_PAUSE_FRAMES || silent == 0 ? SIP_JB_LOST : SIP_JB_SILENT);
+}
+
 /* A peer with voice activity detection (RFC 3551 4.1): it sends nothing
  * for 10 frames but its timestamp runs on, and the next packet carries the
- * next sequence number. It plays after the gap, in time; nothing is late
- * and the buffer does not restart. */
+ * next sequence number and the marker bit. It plays after the gap, in
+ * time; nothing is late and the buffer does not restart. From then on the
+ * buffer knows the peer pauses: the next gap is silence once it is longer
+ * than SIP_JB_PAUSE_FRAMES. */
 START_TEST(test_sip_jb_silence_suppression)
 {
 	struct sip_jb jb;
-	uint8_t f[160];
 	int b, i;
 	uint16_t s;
 
 	ck_assert_int_eq(sip_jb_init(&jb, 3, 160), 0);
-	/* one packet per tick, as they arrive in real time */
-	for (s = 100; s < 110; s++) {
-		memset(f, s & 0xff, sizeof(f));
-		ck_assert_int_eq(sip_jb_put(&jb, SSRC, s, 8000u + 160u * s, f, sizeof(f)),
-		    SIP_JB_STORED);
-		get(&jb, &b);
-	}
-	for (i = 0; i < 10; i++)             /* silence: no packet */
-		ck_assert_int_eq(get(&jb, &b), i < 3 ? SIP_JB_FRAME :   /* 107..109 */
-		    i < 3 + SIP_JB_PAUSE_FRAMES ? SIP_JB_LOST : SIP_JB_SILENT);
-	for (s = 110; s < 120; s++) {
-		memset(f, s & 0xff, sizeof(f));
-		ck_assert_int_eq(sip_jb_put(&jb, SSRC, s, 8000u + 160u * (s + 10), f,
-		    sizeof(f)), SIP_JB_STORED);
-		/* each plays the fixed delay (3 ticks) after it arrived; the
-		 * 10 frames of the gap play before the first: 5 lost, then the
-		 * pause is silence, and once 110 is in, the rest are lost */
-		if (s < 113) {
-			ck_assert_int_eq(get(&jb, &b), SIP_JB_LOST);
-		} else {
-			ck_assert_int_eq(get(&jb, &b), SIP_JB_FRAME);
-			ck_assert_int_eq(b, (s - 3) & 0xff);
-		}
-	}
+	s = spurt(&jb, 100, 10, 0, 0);
+	gap(&jb, 0);                 /* not known to pause yet: filled in */
+	ck_assert_int_eq(jb.pauses, 0);
+	/* the talkspurt: each frame plays the fixed delay (3 ticks) after
+	 * it arrived; the 10 frames of the gap were played before it */
+	s = spurt(&jb, s, 10, 10, 1);
+	ck_assert_int_eq(jb.pauses, 1);
+	gap(&jb, 1);                 /* 117..119, 5 lost, then silence */
+	s = spurt(&jb, s, 5, 20, 1);
 	for (i = 0; i < 3; i++) {
 		ck_assert_int_eq(get(&jb, &b), SIP_JB_FRAME);
-		ck_assert_int_eq(b, (117 + i) & 0xff);
+		ck_assert_int_eq(b, (122 + i) & 0xff);
 	}
 	ck_assert_uint_eq(jb.late, 0);
 	ck_assert_uint_eq(jb.restarts, 0);
-	ck_assert_uint_eq(jb.played, 20);
-	ck_assert_uint_eq(jb.lost, 8);
-	ck_assert_uint_eq(jb.silent, 2);
+	ck_assert_uint_eq(jb.played, 25);
+	ck_assert_uint_eq(jb.silent, 2);         /* the second gap's last 2 */
+	sip_jb_free(&jb);
+}
+END_TEST
+
+/* A sender that stalled skips its timestamp ahead without the marker
+ * (it did not pause, it fell behind): its missing frames are lost frames,
+ * filled in however long the gap, never silence that would drop the
+ * modem's carrier in the middle of a page. */
+START_TEST(test_sip_jb_stalled_sender_fills_in)
+{
+	struct sip_jb jb;
+	int b;
+	uint16_t s;
+
+	ck_assert_int_eq(sip_jb_init(&jb, 3, 160), 0);
+	s = spurt(&jb, 100, 10, 0, 0);
+	gap(&jb, 0);
+	s = spurt(&jb, s, 10, 10, 0);
+	gap(&jb, 0);
+	spurt(&jb, s, 3, 20, 0);
+	ck_assert_int_eq(get(&jb, &b), SIP_JB_FRAME);
+	ck_assert_int_eq(jb.pauses, 0);
+	ck_assert_uint_eq(jb.silent, 0);
+	ck_assert_uint_eq(jb.late, 0);
+	ck_assert_uint_eq(jb.restarts, 0);
 	sip_jb_free(&jb);
 }
 END_TEST
@@ -221,7 +262,7 @@ START_TEST(test_sip_jb_longer_frames)
 	ck_assert_int_eq(put(&jb, 10), SIP_JB_STORED);
 	for (seq = 11; seq < 14; seq++) {
 		memset(f, seq, sizeof(f));
-		ck_assert_int_eq(sip_jb_put(&jb, SSRC, seq, seq * 240u, f, sizeof(f)),
+		ck_assert_int_eq(sip_jb_put(&jb, SSRC, seq, seq * 240u, 0, f, sizeof(f)),
 		    seq == 11 ? SIP_JB_RESTARTED : SIP_JB_STORED);
 	}
 	ck_assert_uint_eq(jb.stride, SIP_JB_FRAME_MAX);
@@ -249,6 +290,7 @@ suite_sip_jbuf(void)
 	tcase_add_test(tc, test_sip_jb_new_stream);
 	tcase_add_test(tc, test_sip_jb_late_run_resyncs);
 	tcase_add_test(tc, test_sip_jb_silence_suppression);
+	tcase_add_test(tc, test_sip_jb_stalled_sender_fills_in);
 	tcase_add_test(tc, test_sip_jb_longer_frames);
 	suite_add_tcase(s, tc);
 	return s;
