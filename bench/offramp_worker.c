@@ -22,8 +22,8 @@
 #include <glib/gstdio.h>
 
 #include "config/config.h"
-#include "gateway/log.h"
-#include "gateway/offramp.h"
+#include "util/log.h"
+#include "gateway/offramp/offramp.h"
 
 #define BENCH_DOCS 200
 #define BENCH_POOL CONFIG_RENDER_WORKERS_DEFAULT

@@ -24,7 +24,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "gateway/log.h"
+#include "util/log.h"
 
 /* ---- Limits (each a bound checked by the parser) ---- */
 #define CONFIG_LINE_MAX          1024   /* bytes in one config line */

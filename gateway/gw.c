@@ -18,8 +18,8 @@
 
 #include "config/config.h"
 #include "gateway/gw.h"
-#include "gateway/log.h"
-#include "gateway/spool.h"
+#include "util/log.h"
+#include "gateway/spool/spool.h"
 
 #define GW_LOG_IDENT "t37gw"
 

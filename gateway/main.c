@@ -14,8 +14,8 @@
 
 #include "config/config.h"
 #include "gateway/gw.h"
-#include "gateway/log.h"
-#include "gateway/offramp.h"
+#include "util/log.h"
+#include "gateway/offramp/offramp.h"
 #include "gateway/parts.h"
 
 #define GW_EXIT_OK 0

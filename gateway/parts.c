@@ -37,12 +37,12 @@
 #include "config/config.h"
 #include "fax/fax.h"
 #include "gateway/gw.h"
-#include "gateway/intake.h"
-#include "gateway/log.h"
-#include "gateway/offramp.h"
+#include "gateway/intake/intake.h"
+#include "util/log.h"
+#include "gateway/offramp/offramp.h"
 #include "gateway/parts.h"
-#include "gateway/queue.h"
-#include "gateway/spool.h"
+#include "gateway/mailq/mailq.h"
+#include "gateway/spool/spool.h"
 #include "sip/sip.h"
 
 #define PARTS_RX_QUEUE   "incoming"     /* faxes being received */

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gateway/log.h"
+#include "util/log.h"
 #include "sip/internal.h"
 
 #define SIP_ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS"

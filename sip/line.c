@@ -18,7 +18,7 @@
 
 #include <event2/event.h>
 
-#include "gateway/log.h"
+#include "util/log.h"
 #include "sip/admit.h"
 #include "sip/internal.h"
 

@@ -40,7 +40,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-#include "gateway/log.h"
+#include "util/log.h"
 #include "smtp/smtp.h"
 
 /* RFC 5321 4.5.3.2 defaults, in milliseconds. */

@@ -27,7 +27,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include "gateway/log.h"
+#include "util/log.h"
 #include "smtp/server_int.h"
 
 static const char *const phase_names[] = {

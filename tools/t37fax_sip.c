@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "fax/fax.h"
-#include "gateway/log.h"
+#include "util/log.h"
 #include "sip/sip.h"
 #include "tools/t37fax.h"
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/offramp.h"
+#include "gateway/offramp/offramp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

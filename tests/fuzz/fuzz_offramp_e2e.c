@@ -29,10 +29,10 @@
 #include <glib.h>
 
 #include "config/config.h"
-#include "gateway/intake.h"
-#include "gateway/log.h"
-#include "gateway/offramp.h"
-#include "gateway/spool.h"
+#include "gateway/intake/intake.h"
+#include "util/log.h"
+#include "gateway/offramp/offramp.h"
+#include "gateway/spool/spool.h"
 #include "mime/mime.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

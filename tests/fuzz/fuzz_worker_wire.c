@@ -11,7 +11,7 @@
 
 #include <glib.h>
 
-#include "gateway/offramp.h"
+#include "gateway/offramp/offramp.h"
 #include "mime/mime.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -23,9 +23,9 @@
 
 #include "config/config.h"
 #include "fax/fax.h"
-#include "gateway/log.h"
-#include "gateway/queue.h"
-#include "gateway/spool.h"
+#include "util/log.h"
+#include "gateway/mailq/mailq.h"
+#include "gateway/spool/spool.h"
 #include "smtp/smtp.h"
 
 struct drv {

@@ -15,7 +15,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "gateway/offramp.h"
+#include "gateway/offramp/offramp.h"
 
 #define T37_SUITE(n) Suite *suite_##n(void);
 #include "unit_suites.h"

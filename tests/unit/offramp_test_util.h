@@ -19,10 +19,10 @@
 #include <glib.h>
 
 #include "config/config.h"
-#include "gateway/intake.h"
-#include "gateway/offramp.h"
-#include "gateway/queue.h"
-#include "gateway/spool.h"
+#include "gateway/intake/intake.h"
+#include "gateway/offramp/offramp.h"
+#include "gateway/mailq/mailq.h"
+#include "gateway/spool/spool.h"
 #include "mime/mime.h"
 #include "sip/sip.h"
 

@@ -21,7 +21,7 @@
 
 #include "config/config.h"
 #include "gateway/gw.h"
-#include "gateway/spool.h"
+#include "gateway/spool/spool.h"
 
 static char base[128];
 static char conf[256];

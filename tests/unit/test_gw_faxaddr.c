@@ -2,7 +2,7 @@
 #include <check.h>
 #include <string.h>
 
-#include "gateway/intake.h"
+#include "gateway/intake/intake.h"
 
 static const char *const aliases[] = { "fax.example.com", "Fax2.Example.NET" };
 

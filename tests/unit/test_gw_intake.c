@@ -17,11 +17,11 @@
 #include <event2/event.h>
 
 #include "config/config.h"
-#include "gateway/intake.h"
-#include "gateway/intake_int.h"
-#include "gateway/log.h"
-#include "gateway/offramp.h"
-#include "gateway/spool.h"
+#include "gateway/intake/intake.h"
+#include "gateway/intake/intake_int.h"
+#include "util/log.h"
+#include "gateway/offramp/offramp.h"
+#include "gateway/spool/spool.h"
 
 struct ih {
 	char dir[64];

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "gateway/intake_int.h"
+#include "gateway/intake/intake_int.h"
 
 static unsigned
 tfail(struct intake_throttle *t, const char *addr, const char *user, time_t now)

@@ -21,10 +21,10 @@
 
 #include "config/config.h"
 #include "fax/fax.h"
-#include "gateway/intake.h"
-#include "gateway/offramp.h"
-#include "gateway/queue.h"
-#include "gateway/spool.h"
+#include "gateway/intake/intake.h"
+#include "gateway/offramp/offramp.h"
+#include "gateway/mailq/mailq.h"
+#include "gateway/spool/spool.h"
 #include "sip/sip.h"
 
 extern char **environ;

@@ -7,7 +7,7 @@
 #include <check.h>
 #include <string.h>
 
-#include "gateway/offramp.h"
+#include "gateway/offramp/offramp.h"
 
 START_TEST(test_order_basic)
 {

@@ -13,7 +13,7 @@
 #include <tiffio.h>
 
 #include "fax/fax.h"
-#include "gateway/offramp.h"
+#include "gateway/offramp/offramp.h"
 #include "mime/mime.h"
 
 static char tmpdir[64];

@@ -13,7 +13,7 @@
 #include <glib.h>
 #include <tiffio.h>
 
-#include "gateway/offramp.h"
+#include "gateway/offramp/offramp.h"
 #include "mime/mime.h"
 
 static char tmpdir[64];

@@ -16,7 +16,7 @@
 #include <glib.h>
 
 #include "fax_test_util.h"
-#include "gateway/offramp.h"
+#include "gateway/offramp/offramp.h"
 #include "mime/mime.h"
 
 static char tmpdir[64];

@@ -15,8 +15,8 @@
 #include <tiffio.h>
 
 #include "config/config.h"
-#include "gateway/queue.h"
-#include "gateway/spool.h"
+#include "gateway/mailq/mailq.h"
+#include "gateway/spool/spool.h"
 
 static const struct {
 	unsigned retry, attempts, want;

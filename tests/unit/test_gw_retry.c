@@ -9,7 +9,7 @@
 
 #include <glib.h>
 
-#include "gateway/offramp.h"
+#include "gateway/offramp/offramp.h"
 #include "mime/mime.h"
 
 #define T0 1795442700

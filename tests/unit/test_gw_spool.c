@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "gateway/spool.h"
+#include "gateway/spool/spool.h"
 
 #define CRASH_MAX_STEPS 200     /* bound on the failpoint loop */
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/spool.h"
+#include "gateway/spool/spool.h"
 
 START_TEST(test_rec_build_escapes)
 {

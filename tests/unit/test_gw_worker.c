@@ -22,7 +22,7 @@
 #include <tiffio.h>
 
 #include "fax/fax.h"
-#include "gateway/offramp.h"
+#include "gateway/offramp/offramp.h"
 #include "mime/mime.h"
 
 #define JOB_ID "661b2e084b381000"

@@ -2,7 +2,7 @@
 #include <check.h>
 #include <string.h>
 
-#include "gateway/log.h"
+#include "util/log.h"
 
 static const struct {
 	const char *in;

@@ -13,7 +13,7 @@
 
 #include <glib.h>
 
-#include "gateway/offramp.h"
+#include "gateway/offramp/offramp.h"
 #include "mime/mime.h"
 
 #define DOCX "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

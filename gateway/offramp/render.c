@@ -21,7 +21,7 @@
 #include <glib.h>
 
 #include "fax/fax.h"
-#include "gateway/offramp.h"
+#include "gateway/offramp/offramp.h"
 #include "mime/mime.h"
 
 #define RENDER_ERR_MAX 256

@@ -17,8 +17,8 @@
 
 #include <event2/event.h>
 
-#include "gateway/intake_int.h"
-#include "gateway/log.h"
+#include "gateway/intake/intake_int.h"
+#include "util/log.h"
 
 static void *committer_main(void *arg);
 static void committer_batch(struct intake_committer *cm, struct intake_commit **v, size_t n);

@@ -14,7 +14,7 @@
 
 #include <glib.h>
 
-#include "gateway/offramp.h"
+#include "gateway/offramp/offramp.h"
 
 struct order_entry {
 	time_t arrival;

@@ -11,8 +11,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "gateway/queue_int.h"
-#include "gateway/spool.h"
+#include "gateway/mailq/mailq_int.h"
+#include "gateway/spool/spool.h"
 
 #define MAILDIR_COPY_CHUNK (64 * 1024)
 

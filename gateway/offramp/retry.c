@@ -22,7 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "gateway/offramp.h"
+#include "gateway/offramp/offramp.h"
 #include "mime/mime.h"
 #include "smtp/smtp.h"
 

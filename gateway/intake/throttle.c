@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/intake_int.h"
+#include "gateway/intake/intake_int.h"
 #include "smtp/smtp.h"
 
 enum { KIND_ADDR = 1, KIND_USER = 2 };

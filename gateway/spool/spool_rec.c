@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/spool.h"
+#include "gateway/spool/spool.h"
 
 struct spool_pair {
 	char *key;                      /* owned */

@@ -27,7 +27,7 @@
 #include <event2/event.h>
 #include <glib.h>
 
-#include "gateway/offramp.h"
+#include "gateway/offramp/offramp.h"
 #include "mime/mime.h"
 
 /* Without a pidfd, how often an exiting worker is polled for once its

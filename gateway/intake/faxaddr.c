@@ -24,7 +24,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "gateway/intake.h"
+#include "gateway/intake/intake.h"
 
 static int faxaddr_number(const char *p, const char *end, struct gw_faxaddr *fa);
 static int faxaddr_alias(const char *domain, const char *const *aliases, size_t n);

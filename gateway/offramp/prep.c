@@ -24,12 +24,12 @@
 #include <glib.h>
 
 #include "config/config.h"
-#include "gateway/intake.h"
-#include "gateway/log.h"
-#include "gateway/offramp.h"
-#include "gateway/offramp_run_int.h"
-#include "gateway/queue.h"
-#include "gateway/spool.h"
+#include "gateway/intake/intake.h"
+#include "util/log.h"
+#include "gateway/offramp/offramp.h"
+#include "gateway/offramp/run_int.h"
+#include "gateway/mailq/mailq.h"
+#include "gateway/spool/spool.h"
 #include "mime/mime.h"
 
 static int prep_store(struct ojob *j, unsigned starts);

@@ -18,8 +18,8 @@
 #include <glib.h>
 
 #include "config/config.h"
-#include "gateway/offramp.h"
-#include "gateway/spool.h"
+#include "gateway/offramp/offramp.h"
+#include "gateway/spool/spool.h"
 #include "mime/mime.h"
 
 #define WIRE_VERSION 1

@@ -37,8 +37,8 @@
 #include <openssl/ssl.h>
 
 #include "config/config.h"
-#include "gateway/intake_int.h"
-#include "gateway/log.h"
+#include "gateway/intake/intake_int.h"
+#include "util/log.h"
 #include "smtp/smtp.h"
 
 /* Descriptors kept for everything but SMTP sessions: spool, logs, SIP

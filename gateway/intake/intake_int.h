@@ -13,8 +13,8 @@
 #include <openssl/ssl.h>
 
 #include "config/config.h"
-#include "gateway/intake.h"
-#include "gateway/spool.h"
+#include "gateway/intake/intake.h"
+#include "gateway/spool/spool.h"
 #include "smtp/smtp.h"
 
 /* Committer threads. One is fastest: while it flushes (syncfs), every

@@ -32,7 +32,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "gateway/spool.h"
+#include "gateway/spool/spool.h"
 
 struct config;
 struct event_base;

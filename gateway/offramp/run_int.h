@@ -13,8 +13,8 @@
 
 #include <glib.h>
 
-#include "gateway/offramp.h"
-#include "gateway/spool.h"
+#include "gateway/offramp/offramp.h"
+#include "gateway/spool/spool.h"
 
 struct event;
 struct config;

@@ -18,7 +18,7 @@
 
 #include <glib.h>
 
-#include "gateway/offramp.h"
+#include "gateway/offramp/offramp.h"
 #include "mime/mime.h"
 #include "smtp/smtp.h"
 

@@ -26,9 +26,9 @@
 #include <openssl/ssl.h>
 
 #include "config/config.h"
-#include "gateway/log.h"
-#include "gateway/queue.h"
-#include "gateway/queue_int.h"
+#include "util/log.h"
+#include "gateway/mailq/mailq.h"
+#include "gateway/mailq/mailq_int.h"
 #include "mime/mime.h"
 #include "smtp/smtp.h"
 

@@ -38,12 +38,12 @@
 
 #include "config/config.h"
 #include "fax/fax.h"
-#include "gateway/intake.h"
-#include "gateway/log.h"
-#include "gateway/offramp.h"
-#include "gateway/offramp_run_int.h"
-#include "gateway/queue.h"
-#include "gateway/spool.h"
+#include "gateway/intake/intake.h"
+#include "util/log.h"
+#include "gateway/offramp/offramp.h"
+#include "gateway/offramp/run_int.h"
+#include "gateway/mailq/mailq.h"
+#include "gateway/spool/spool.h"
 #include "mime/mime.h"
 #include "sip/sip.h"
 

@@ -11,7 +11,7 @@
 #include <syslog.h>
 #include <time.h>
 
-#include "gateway/log.h"
+#include "util/log.h"
 
 static void log_vwrite(enum log_level lvl, const char *suffix, const char *fmt, va_list ap);
 

@@ -21,10 +21,10 @@
 
 #include "config/config.h"
 #include "fax/fax.h"
-#include "gateway/log.h"
-#include "gateway/queue.h"
-#include "gateway/queue_int.h"
-#include "gateway/spool.h"
+#include "util/log.h"
+#include "gateway/mailq/mailq.h"
+#include "gateway/mailq/mailq_int.h"
+#include "gateway/spool/spool.h"
 #include "mime/mime.h"
 
 #define ONRAMP_COPY_CHUNK (64 * 1024)

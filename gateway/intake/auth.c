@@ -14,8 +14,8 @@
 #include <openssl/crypto.h>
 
 #include "config/config.h"
-#include "gateway/intake_int.h"
-#include "gateway/log.h"
+#include "gateway/intake/intake_int.h"
+#include "util/log.h"
 #include "smtp/smtp.h"
 
 #define INTAKE_AUTH_USERS_MAX   1024    /* users in an auth file */

@@ -14,7 +14,7 @@
 #include <glib.h>
 
 #include "config/config.h"
-#include "gateway/offramp.h"
+#include "gateway/offramp/offramp.h"
 #include "mime/mime.h"
 #include "sip/sip.h"
 

@@ -32,8 +32,8 @@
 #include <glib.h>
 #include <tiffio.h>
 
-#include "gateway/log.h"
-#include "gateway/offramp.h"
+#include "util/log.h"
+#include "gateway/offramp/offramp.h"
 #include "mime/mime.h"
 
 /* Fax page geometry: 1728 dots at 204 dpi, A4 length at 196 lines/inch. */

@@ -28,9 +28,9 @@
 #include <glib.h>
 
 #include "fax/fax.h"
-#include "gateway/log.h"
-#include "gateway/offramp.h"
-#include "gateway/spool.h"
+#include "util/log.h"
+#include "gateway/offramp/offramp.h"
+#include "gateway/spool/spool.h"
 #include "mime/mime.h"
 
 #define WORKER_EXIT_USAGE 2

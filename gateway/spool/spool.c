@@ -19,8 +19,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "gateway/log.h"
-#include "gateway/spool.h"
+#include "util/log.h"
+#include "gateway/spool/spool.h"
 
 #define SPOOL_DIR_MODE 0750
 #define SPOOL_FILE_MODE 0640
