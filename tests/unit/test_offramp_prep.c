@@ -399,7 +399,7 @@ START_TEST(test_order_busy_retry_first)
 END_TEST
 
 Suite *
-suite_gw_offramp_prep(void)
+suite_offramp_prep(void)
 {
 	Suite *s = suite_create("gw_offramp_prep");
 	TCase *tc = tcase_create("prep");

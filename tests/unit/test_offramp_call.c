@@ -317,7 +317,7 @@ START_TEST(test_calls_admission)
 END_TEST
 
 Suite *
-suite_gw_offramp_call(void)
+suite_offramp_call(void)
 {
 	Suite *s = suite_create("gw_offramp_call");
 	TCase *tc = tcase_create("call");

@@ -674,7 +674,7 @@ START_TEST(test_codec_accepts_minimal)
 END_TEST
 
 Suite *
-suite_gw_retry(void)
+suite_offramp_retry(void)
 {
 	Suite *s = suite_create("gw_retry");
 	TCase *tc = tcase_create("ladder");

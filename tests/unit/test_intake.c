@@ -380,7 +380,7 @@ START_TEST(test_intake_spilled_message)
 END_TEST
 
 Suite *
-suite_gw_intake(void)
+suite_intake(void)
 {
 	Suite *s = suite_create("gw_intake");
 	TCase *tc = tcase_create("intake");

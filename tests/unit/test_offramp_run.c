@@ -231,7 +231,7 @@ START_TEST(test_run_damaged_envelope)
 END_TEST
 
 Suite *
-suite_gw_offramp_run(void)
+suite_offramp_run(void)
 {
 	Suite *s = suite_create("gw_offramp_run");
 	TCase *tc = tcase_create("run");

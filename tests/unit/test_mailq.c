@@ -277,7 +277,7 @@ START_TEST(unroutable_goes_to_postmaster)
 END_TEST
 
 Suite *
-suite_gw_queue(void)
+suite_mailq(void)
 {
 	Suite *s = suite_create("gw_queue");
 	TCase *tc = tcase_create("queue");

@@ -291,7 +291,7 @@ START_TEST(test_e2e_busy_then_failed)
 END_TEST
 
 Suite *
-suite_gw_offramp_e2e(void)
+suite_offramp_e2e(void)
 {
 	Suite *s = suite_create("gw_offramp_e2e");
 	TCase *tc = tcase_create("e2e");

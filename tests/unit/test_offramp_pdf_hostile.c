@@ -270,7 +270,7 @@ START_TEST(test_render_keeps_pdf_limit)
 END_TEST
 
 Suite *
-suite_gw_pdf_hostile(void)
+suite_offramp_pdf_hostile(void)
 {
 	Suite *s = suite_create("gw_pdf_hostile");
 	TCase *tc = tcase_create("hostile");

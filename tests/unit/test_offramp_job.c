@@ -314,7 +314,7 @@ START_TEST(test_job_mdn)
 END_TEST
 
 Suite *
-suite_gw_retry_job(void)
+suite_offramp_job(void)
 {
 	Suite *s = suite_create("gw_retry_job");
 	TCase *tc = tcase_create("job");

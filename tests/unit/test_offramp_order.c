@@ -70,7 +70,7 @@ START_TEST(test_order_out_of_order_adds)
 END_TEST
 
 Suite *
-suite_gw_offramp_order(void)
+suite_offramp_order(void)
 {
 	Suite *s = suite_create("gw_offramp_order");
 	TCase *tc = tcase_create("order");

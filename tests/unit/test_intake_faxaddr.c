@@ -112,7 +112,7 @@ START_TEST(test_faxaddr_cover)
 END_TEST
 
 Suite *
-suite_gw_faxaddr(void)
+suite_intake_faxaddr(void)
 {
 	Suite *s = suite_create("gw_faxaddr");
 	TCase *tc = tcase_create("parse");

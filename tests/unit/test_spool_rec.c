@@ -174,7 +174,7 @@ START_TEST(test_rec_parse_nul_and_limit)
 END_TEST
 
 Suite *
-suite_gw_spool_rec(void)
+suite_spool_rec(void)
 {
 	Suite *s = suite_create("gw_spool_rec");
 	TCase *tc = tcase_create("rec");

@@ -610,7 +610,7 @@ START_TEST(test_worker_by_hand)
 END_TEST
 
 Suite *
-suite_gw_worker(void)
+suite_offramp_worker(void)
 {
 	Suite *s = suite_create("gw_worker");
 	TCase *tr = tcase_create("records");

@@ -61,7 +61,7 @@ START_TEST(test_log_level_names)
 END_TEST
 
 Suite *
-suite_log(void)
+suite_util_log(void)
 {
 	Suite *s = suite_create("log");
 	TCase *tc = tcase_create("escape");

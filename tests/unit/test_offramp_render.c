@@ -393,7 +393,7 @@ START_TEST(test_render_missing_glyphs)
 END_TEST
 
 Suite *
-suite_gw_offramp_render(void)
+suite_offramp_render(void)
 {
 	Suite *s = suite_create("gw_offramp_render");
 	TCase *tc = tcase_create("render");

@@ -798,7 +798,7 @@ START_TEST(test_spool_crash_group) { crash_run(CRASH_GROUP); }
 END_TEST
 
 Suite *
-suite_gw_spool(void)
+suite_spool(void)
 {
 	Suite *s = suite_create("gw_spool");
 	TCase *tc = tcase_create("spool");

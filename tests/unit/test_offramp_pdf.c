@@ -251,7 +251,7 @@ START_TEST(test_pdf_no_gs)
 END_TEST
 
 Suite *
-suite_gw_pdf(void)
+suite_offramp_pdf(void)
 {
 	Suite *s = suite_create("gw_pdf");
 	TCase *tc = tcase_create("gs");

@@ -161,7 +161,7 @@ START_TEST(test_long_names)
 END_TEST
 
 Suite *
-suite_gw_intake_throttle(void)
+suite_intake_throttle(void)
 {
 	Suite *s = suite_create("gw_intake_throttle");
 	TCase *tc = tcase_create("throttle");
