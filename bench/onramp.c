@@ -253,7 +253,7 @@ main(int argc, char **argv)
 	}
 	printf("onramp: queued %u faxes (build + durable commit) in %.2f s\n",
 	    count, now_s() - t0);
-	snprintf(path, sizeof(path), "%s/spool/onramp/%s/message", dir, id);
+	snprintf(path, sizeof(path), "%s/spool/mail/%s/message", dir, id);
 	msgsize = stat(path, &st) == 0 ? (long)st.st_size : 80000;
 
 	tick = event_new(b.base, -1, EV_PERSIST, tick_cb, &b);

@@ -45,7 +45,6 @@
 #include "gateway/spool/spool.h"
 #include "sip/sip.h"
 
-#define PARTS_RX_QUEUE   "incoming"     /* faxes being received */
 #define PARTS_RX_FILE    "fax.tif"      /* the pages, in the incoming job */
 #define PARTS_RX_CALL    "call"         /* the call record (spool_rec) */
 #define PARTS_RECOVERED  "fax.recovered.tif"
@@ -55,7 +54,7 @@ struct parts_call {
 	struct parts_call *next;
 	char call_id[SIP_CALL_ID_MAX];
 	unsigned peer_tag;              /* the mmoip dial-peer that took it */
-	char job[SPOOL_ID_LEN + 1];     /* its job in PARTS_RX_QUEUE */
+	char job[SPOOL_ID_LEN + 1];     /* its job in SPOOL_Q_INCOMING */
 	int mailed;                     /* FAX_RECEIVED handled */
 };
 
@@ -445,8 +444,8 @@ line_start(struct gw *gw, void *arg, char *err, size_t errlen)
 {
 	struct gw_parts *p = arg;
 
-	if (spool_scan(gw_spool(gw), PARTS_RX_QUEUE, rx_recover, p) == -1) {
-		snprintf(err, errlen, "spool queue %s: cannot scan: %s", PARTS_RX_QUEUE,
+	if (spool_scan(gw_spool(gw), SPOOL_Q_INCOMING, rx_recover, p) == -1) {
+		snprintf(err, errlen, "spool queue %s: cannot scan: %s", SPOOL_Q_INCOMING,
 		    strerror(errno));
 		return -1;
 	}
@@ -563,7 +562,7 @@ line_fax_received(struct gw_parts *p, const struct sip_event *ev)
 	rc = gw_onramp_fax_received(p->queue, &fr, id);
 	/* Queued (0) or not mailed by policy (1): the call's job is done. On
 	 * an error the pages stay in "incoming" and the next start mails them. */
-	if (rc >= 0 && spool_remove(gw_spool(p->gw), PARTS_RX_QUEUE, job) == -1)
+	if (rc >= 0 && spool_remove(gw_spool(p->gw), SPOOL_Q_INCOMING, job) == -1)
 		log_warn("call=%s job=%s event=rx-cleanup", ev->call_id, job);
 }
 
@@ -592,7 +591,7 @@ line_call_finished(struct gw_parts *p, const struct sip_event *ev)
 	 * logged, not mailed). */
 	log_info("call=%s dir=onramp result=nofax reason=\"%s\" mailed=0", ev->call_id,
 	    ev->reason[0] != '\0' ? ev->reason : sip_result_name(ev->result));
-	if (spool_remove(gw_spool(p->gw), PARTS_RX_QUEUE, job) == -1 && errno != ENOENT)
+	if (spool_remove(gw_spool(p->gw), SPOOL_Q_INCOMING, job) == -1 && errno != ENOENT)
 		log_warn("call=%s job=%s event=rx-cleanup", ev->call_id, job);
 }
 
@@ -699,11 +698,11 @@ rx_job_new(struct gw_parts *p, const struct sip_call_info *info,
 	    spool_rec_add(rec, "dnis", info->dnis) == 0 &&
 	    spool_rec_add(rec, "rdnis", info->rdnis) == 0 &&
 	    spool_rec_add_u64(rec, "started", (uint64_t)time(NULL)) == 0 &&
-	    (j = spool_job_new(sp, PARTS_RX_QUEUE, job)) != NULL) {
+	    (j = spool_job_new(sp, SPOOL_Q_INCOMING, job)) != NULL) {
 		data = spool_rec_data(rec, &len);
 		if (spool_job_write(j, PARTS_RX_CALL, data, len) == 0) {
 			if (spool_job_commit(j) == 0)
-				rc = spool_path(sp, PARTS_RX_QUEUE, job, PARTS_RX_FILE, path, pathsz);
+				rc = spool_path(sp, SPOOL_Q_INCOMING, job, PARTS_RX_FILE, path, pathsz);
 		} else {
 			spool_job_abort(j);
 		}
@@ -730,9 +729,9 @@ rx_recover(const char *id, void *arg)
 	char callid[SIP_CALL_ID_MAX + 8];
 	int rc = 1;
 
-	rec = spool_rec_load(sp, PARTS_RX_QUEUE, id, PARTS_RX_CALL, err, sizeof(err));
-	if (spool_path(sp, PARTS_RX_QUEUE, id, PARTS_RX_FILE, in, sizeof(in)) == -1 ||
-	    spool_path(sp, PARTS_RX_QUEUE, id, PARTS_RECOVERED, out, sizeof(out)) == -1) {
+	rec = spool_rec_load(sp, SPOOL_Q_INCOMING, id, PARTS_RX_CALL, err, sizeof(err));
+	if (spool_path(sp, SPOOL_Q_INCOMING, id, PARTS_RX_FILE, in, sizeof(in)) == -1 ||
+	    spool_path(sp, SPOOL_Q_INCOMING, id, PARTS_RECOVERED, out, sizeof(out)) == -1) {
 		spool_rec_free(rec);
 		return 0;
 	}
@@ -758,7 +757,7 @@ rx_recover(const char *id, void *arg)
 		log_info("job=%s event=rx-recovered pages=0 result=discarded reason=\"%s\"", id,
 		    access(in, F_OK) == 0 ? err : "no pages were received");
 	}
-	if (rc >= 0 && spool_remove(sp, PARTS_RX_QUEUE, id) == -1)
+	if (rc >= 0 && spool_remove(sp, SPOOL_Q_INCOMING, id) == -1)
 		log_warn("job=%s event=rx-cleanup", id);
 	spool_rec_free(rec);
 	return 0;

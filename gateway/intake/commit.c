@@ -151,7 +151,7 @@ committer_batch(struct intake_committer *cm, struct intake_commit **v, size_t n)
 		if (failed == 0 || !v[i]->ok)
 			continue;
 		/* which ones? a job exists iff it is in its queue (spool.h) */
-		if (spool_path(cm->spool, GW_INTAKE_QUEUE, v[i]->id, NULL, path, sizeof(path)) == -1 ||
+		if (spool_path(cm->spool, SPOOL_Q_OFFRAMP, v[i]->id, NULL, path, sizeof(path)) == -1 ||
 		    stat(path, &st) == -1) {
 			v[i]->ok = 0;
 			v[i]->err = err;
@@ -176,7 +176,7 @@ committer_job(struct intake_committer *cm, struct intake_commit *c)
 	size_t envlen = 0;
 	int err = 0;
 
-	if ((job = spool_job_new(cm->spool, GW_INTAKE_QUEUE, c->id)) == NULL) {
+	if ((job = spool_job_new(cm->spool, SPOOL_Q_OFFRAMP, c->id)) == NULL) {
 		err = errno;
 	} else {
 		env = c->env != NULL ? spool_rec_data(c->env, &envlen) : NULL;

@@ -546,7 +546,7 @@ intake_spill(struct intake_sess *s)
 {
 	char id[SPOOL_ID_LEN + 1];
 
-	if ((s->job = spool_job_new(s->in->spool, GW_INTAKE_QUEUE, id)) == NULL ||
+	if ((s->job = spool_job_new(s->in->spool, SPOOL_Q_OFFRAMP, id)) == NULL ||
 	    (s->fd = spool_job_fd(s->job, "msg")) == -1) {
 		s->write_err = errno ? errno : EIO;
 		spool_job_abort(s->job);

@@ -5,7 +5,7 @@
  * allow-sender patterns), which recipients are faxable (aliases, RFC 3192
  * addresses, dial-peers, fax deny-patterns, maximum-recipients), and makes
  * every accepted message durable in the spool before the 250 to the final
- * dot: one job per message in queue GW_INTAKE_QUEUE holding
+ * dot: one job per message in queue SPOOL_Q_OFFRAMP holding
  *
  *   msg   the message as received, with our Received: field prepended
  *   env   a spool_rec envelope (keys below)
@@ -34,7 +34,6 @@
 
 #include <stddef.h>
 
-#define GW_INTAKE_QUEUE "offramp"
 
 /* ---- RFC 3192 recipient addresses (gateway/faxaddr.c) ----------------- */
 
@@ -104,7 +103,7 @@ void gw_intake_shutdown(struct gw_intake *in);
 /* Sessions plus commits still running (0 when drained). */
 unsigned gw_intake_inflight(struct gw_intake *in);
 /* Tells fn (on the loop, before the 250 is sent) of every job made durable
- * in GW_INTAKE_QUEUE, so its consumer can start at once instead of at its
+ * in SPOOL_Q_OFFRAMP, so its consumer can start at once instead of at its
  * next scan. fn may be NULL. */
 typedef void (gw_intake_committed_fn)(void *arg, const char *id);
 void gw_intake_set_committed(struct gw_intake *in, gw_intake_committed_fn *fn, void *arg);

@@ -165,7 +165,7 @@ queue_remover(void *arg)
 			break;
 		TAILQ_REMOVE(&q->rm_list, r, entry);
 		pthread_mutex_unlock(&q->rm_mu);
-		if (spool_remove(q->sp, QUEUE_NAME, r->id) != 0)
+		if (spool_remove(q->sp, SPOOL_Q_MAIL, r->id) != 0)
 			log_warn("job=%s delivered but cannot be removed from the "
 			    "spool (it may be sent again after a restart)", r->id);
 		free(r);
@@ -186,7 +186,7 @@ queue_remove_later(struct queue *q, const char *id)
 	struct qrm *r = q->rm_running ? calloc(1, sizeof(*r)) : NULL;
 
 	if (r == NULL) {
-		if (spool_remove(q->sp, QUEUE_NAME, id) != 0)
+		if (spool_remove(q->sp, SPOOL_Q_MAIL, id) != 0)
 			log_warn("job=%s delivered but cannot be removed from the "
 			    "spool (it may be sent again after a restart)", id);
 		return;
@@ -282,13 +282,13 @@ queue_start(struct queue *q, char *err, size_t errlen)
 		return -1;
 	}
 	q->started = true;
-	if (spool_scan(q->sp, QUEUE_NAME, qjob_scan_cb, q) < 0) {
+	if (spool_scan(q->sp, SPOOL_Q_MAIL, qjob_scan_cb, q) < 0) {
 		snprintf(err, errlen, "queue: cannot scan the spool: %s",
 		    strerror(errno));
 		return -1;
 	}
 	if (q->n_jobs > 0)
-		log_info("queue=%s event=resume jobs=%u", QUEUE_NAME, q->n_jobs);
+		log_info("queue=%s event=resume jobs=%u", SPOOL_Q_MAIL, q->n_jobs);
 	return 0;
 }
 
@@ -366,9 +366,9 @@ qjob_load(struct queue *q, const char *id)
 	uint64_t v;
 	const char *phase;
 
-	env = spool_rec_load(q->sp, QUEUE_NAME, id, "envelope", err, sizeof(err));
+	env = spool_rec_load(q->sp, SPOOL_Q_MAIL, id, "envelope", err, sizeof(err));
 	if (env == NULL) {
-		log_warnx("job=%s queue=%s envelope unreadable: %s", id, QUEUE_NAME, err);
+		log_warnx("job=%s queue=%s envelope unreadable: %s", id, SPOOL_Q_MAIL, err);
 		return NULL;
 	}
 	if ((j = calloc(1, sizeof(*j))) == NULL) {
@@ -387,12 +387,12 @@ qjob_load(struct queue *q, const char *id)
 	j->since = j->created;
 	spool_rec_free(env);
 	if (j->rcpt[0] == '\0') {
-		log_warnx("job=%s queue=%s envelope has no recipient", id, QUEUE_NAME);
+		log_warnx("job=%s queue=%s envelope has no recipient", id, SPOOL_Q_MAIL);
 		free(j);
 		return NULL;
 	}
 
-	st = spool_rec_load(q->sp, QUEUE_NAME, id, "state", err, sizeof(err));
+	st = spool_rec_load(q->sp, SPOOL_Q_MAIL, id, "state", err, sizeof(err));
 	if (st != NULL) {
 		phase = spool_rec_get(st, "phase");
 		j->phase = phase && strcmp(phase, "bounce") == 0 ? QP_BOUNCE : QP_DELIVER;
@@ -472,7 +472,7 @@ qjob_save_state(struct qjob *j)
 	    spool_rec_add_u64(rec, "next", (uint64_t)j->next) == 0 &&
 	    spool_rec_add_u64(rec, "since", (uint64_t)j->since) == 0 &&
 	    spool_rec_add(rec, "reason", j->reason) == 0)
-		rc = spool_rec_store(j->q->sp, QUEUE_NAME, j->id, "state", rec);
+		rc = spool_rec_store(j->q->sp, SPOOL_Q_MAIL, j->id, "state", rec);
 	spool_rec_free(rec);
 	if (rc != 0)
 		log_warn("job=%s cannot save its state", j->id);
@@ -549,7 +549,7 @@ qjob_attempt(struct qjob *j)
 			snprintf(dir, sizeof(dir), "%s/%s", spool_root(j->q->sp),
 			    cfg->mta_send.maildir);
 		snprintf(relay, sizeof(relay), "maildir[%s]", dir);
-		if (queue_maildir_deliver(j->q->sp, QUEUE_NAME, j->id,
+		if (queue_maildir_deliver(j->q->sp, SPOOL_Q_MAIL, j->id,
 		    j->phase == QP_BOUNCE ? "bounce" : "message",
 		    dir, cfg->hostname, err, sizeof(err)) == 0) {
 			queue_log_attempt_local(j, relay, "sent", "2.0.0",
@@ -612,7 +612,7 @@ qjob_try_server(struct qjob *j)
 			m.ret_hdrs = j->ret_hdrs;
 		}
 	}
-	if (spool_path(q->sp, QUEUE_NAME, j->id,
+	if (spool_path(q->sp, SPOOL_Q_MAIL, j->id,
 	    j->phase == QP_BOUNCE ? "bounce" : "message", path, sizeof(path)) != 0 ||
 	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		snprintf(j->reason, sizeof(j->reason), "cannot open the message: %s",
@@ -762,7 +762,7 @@ qjob_to_bounce(struct qjob *j, const char *reason)
 	b.rcpt = j->rcpt;
 	b.reason = reason;
 	b.when = time(NULL);
-	if (spool_path(q->sp, QUEUE_NAME, j->id, "message", msgpath, sizeof(msgpath)) != 0) {
+	if (spool_path(q->sp, SPOOL_Q_MAIL, j->id, "message", msgpath, sizeof(msgpath)) != 0) {
 		qjob_to_failed(j, "bad job path");
 		return;
 	}
@@ -775,7 +775,7 @@ qjob_to_bounce(struct qjob *j, const char *reason)
 		len = (size_t)n;
 	if (fd >= 0)
 		close(fd);
-	if (len == 0 || spool_replace(q->sp, QUEUE_NAME, j->id, "bounce", buf, len) != 0) {
+	if (len == 0 || spool_replace(q->sp, SPOOL_Q_MAIL, j->id, "bounce", buf, len) != 0) {
 		free(buf);
 		qjob_to_failed(j, n < 0 ? err : "cannot write the postmaster notice");
 		return;
@@ -803,10 +803,10 @@ qjob_to_failed(struct qjob *j, const char *reason)
 	qjob_end_attempt(j);
 	log_err("job=%s to=<%s> status=failed postmaster unreachable (%s); "
 	    "kept in %s/%s/%s", j->id, j->rcpt, reason, spool_root(q->sp),
-	    QUEUE_FAILED_NAME, j->id);
-	if (spool_move(q->sp, QUEUE_NAME, j->id, QUEUE_FAILED_NAME) != 0)
+	    SPOOL_Q_FAILED, j->id);
+	if (spool_move(q->sp, SPOOL_Q_MAIL, j->id, SPOOL_Q_FAILED) != 0)
 		log_warn("job=%s cannot move to %s; it stays queued", j->id,
-		    QUEUE_FAILED_NAME);
+		    SPOOL_Q_FAILED);
 	qjob_forget(j);
 }
 

@@ -39,8 +39,6 @@ struct event_base;
 struct smtp_client_timeouts;
 struct gw;
 
-#define QUEUE_NAME          "onramp"
-#define QUEUE_FAILED_NAME   "failed"
 #define QUEUE_CONCURRENCY   16          /* deliveries at once */
 #define QUEUE_RETRY_CAP     3600        /* seconds: the backoff stops doubling here */
 #define QUEUE_ADDR_MAX      256

@@ -683,7 +683,7 @@ struct gw_offramp;
  * caps), runs the retry ladder on each SIP_EV_CALL_FINISHED the
  * daemon hands to gw_offramp_call_finished(), writes the job's progress
  * ("state") before each call and after each result, queues the DSNs and
- * MDNs it owes into the mail queue q (a job of QUEUE_NAME from <>; q may
+ * MDNs it owes into the mail queue q (a job of SPOOL_Q_MAIL from <>; q may
  * be NULL: committed, not scheduled), and removes the job when every
  * recipient is final and reported. The worker is this process's own
  * binary (/proc/self/exe). cfg, sp, q are borrowed. NULL with err.

@@ -67,7 +67,7 @@ void
 gw_prep_load(struct ojob *j)
 {
 	char err[128];
-	struct spool_rec *rec = spool_rec_load(j->o->sp, GW_INTAKE_QUEUE, j->id,
+	struct spool_rec *rec = spool_rec_load(j->o->sp, SPOOL_Q_OFFRAMP, j->id,
 	    GW_PREP_FILE, err, sizeof(err));
 	uint64_t n;
 
@@ -92,7 +92,7 @@ gw_prep_quarantine(struct ojob *j)
 
 	log_err("job=%s event=quarantine starts=%u (the gateway stopped %u times while "
 	    "preparing this message); failed with a DSN, moved to the %s queue", j->id,
-	    j->prep_starts, j->prep_starts, QUEUE_FAILED_NAME);
+	    j->prep_starts, j->prep_starts, SPOOL_Q_FAILED);
 	/* A message that may take down whatever parses it is not returned
 	 * whole: the DSN carries its headers only. */
 	j->job->ret = MIME_RET_HDRS;
@@ -181,9 +181,9 @@ prep_build(const struct ojob *j, struct gw_worker_req *req)
 	size_t i;
 
 	g_strlcpy(req->id, j->id, sizeof(req->id));
-	spool_path(o->sp, GW_INTAKE_QUEUE, j->id, "msg", req->msg_path, sizeof(req->msg_path));
-	spool_path(o->sp, GW_INTAKE_QUEUE, j->id, NULL, req->dir, sizeof(req->dir));
-	spool_path(o->sp, GW_INTAKE_QUEUE, j->id, GW_OFFRAMP_FAX_FILE, req->out,
+	spool_path(o->sp, SPOOL_Q_OFFRAMP, j->id, "msg", req->msg_path, sizeof(req->msg_path));
+	spool_path(o->sp, SPOOL_Q_OFFRAMP, j->id, NULL, req->dir, sizeof(req->dir));
+	spool_path(o->sp, SPOOL_Q_OFFRAMP, j->id, GW_OFFRAMP_FAX_FILE, req->out,
 	    sizeof(req->out));
 	g_strlcpy(req->gs_path, GW_PDF_GS_PATH, sizeof(req->gs_path));
 	req->timeout = cfg->fax_send.render_timeout ? cfg->fax_send.render_timeout :
@@ -346,7 +346,7 @@ prep_store(struct ojob *j, unsigned starts)
 		return -1;
 	rc = spool_rec_add_u64(rec, "starts", starts);
 	if (rc == 0)
-		rc = spool_rec_store(j->o->sp, GW_INTAKE_QUEUE, j->id, GW_PREP_FILE, rec);
+		rc = spool_rec_store(j->o->sp, SPOOL_Q_OFFRAMP, j->id, GW_PREP_FILE, rec);
 	spool_rec_free(rec);
 	return rc;
 }

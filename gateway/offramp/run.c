@@ -173,7 +173,7 @@ gw_offramp_set_config(struct gw_offramp *o, const struct config *cfg)
 int
 gw_offramp_start(struct gw_offramp *o, char *err, size_t errlen)
 {
-	if (spool_scan(o->sp, GW_INTAKE_QUEUE, scan_one, o) < 0 && errno != ENOENT) {
+	if (spool_scan(o->sp, SPOOL_Q_OFFRAMP, scan_one, o) < 0 && errno != ENOENT) {
 		snprintf(err, errlen, "offramp: cannot scan the spool: %s", strerror(errno));
 		return -1;
 	}
@@ -227,7 +227,7 @@ scan_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	spool_scan(o->sp, GW_INTAKE_QUEUE, scan_one, o);
+	spool_scan(o->sp, SPOOL_Q_OFFRAMP, scan_one, o);
 }
 
 static int
@@ -241,12 +241,12 @@ scan_one(const char *id, void *arg)
 		return 0;
 	if ((j = ojob_load(o, id)) == NULL) {
 		/* Unreadable: set aside for the operator, never dropped. */
-		if (spool_move(o->sp, GW_INTAKE_QUEUE, id, QUEUE_FAILED_NAME) == 0)
+		if (spool_move(o->sp, SPOOL_Q_OFFRAMP, id, SPOOL_Q_FAILED) == 0)
 			log_warnx("job=%s moved to the %s queue for the operator", id,
-			    QUEUE_FAILED_NAME);
+			    SPOOL_Q_FAILED);
 		else
 			log_warn("job=%s cannot be moved to the %s queue", id,
-			    QUEUE_FAILED_NAME);
+			    SPOOL_Q_FAILED);
 		return 0;
 	}
 	g_strlcpy(keep, j->id, sizeof(keep));
@@ -273,9 +273,9 @@ ojob_load(struct gw_offramp *o, const char *id)
 	time_t now = time(NULL);
 	int recovered = 0;
 
-	env = spool_rec_load(o->sp, GW_INTAKE_QUEUE, id, "env", err, sizeof(err));
+	env = spool_rec_load(o->sp, SPOOL_Q_OFFRAMP, id, "env", err, sizeof(err));
 	if (env == NULL) {
-		log_warnx("job=%s queue=%s envelope unreadable: %s", id, GW_INTAKE_QUEUE, err);
+		log_warnx("job=%s queue=%s envelope unreadable: %s", id, SPOOL_Q_OFFRAMP, err);
 		return NULL;
 	}
 	j = g_new0(struct ojob, 1);
@@ -293,7 +293,7 @@ ojob_load(struct gw_offramp *o, const char *id)
 		}
 	}
 	spool_rec_free(env);
-	if (spool_read(o->sp, GW_INTAKE_QUEUE, id, "state", &state, &len) == 0) {
+	if (spool_read(o->sp, SPOOL_Q_OFFRAMP, id, "state", &state, &len) == 0) {
 		if (gw_offramp_job_state_load(j->job, state) != 0)
 			log_warnx("job=%s state damaged; delivery starts over", id);
 		free(state);
@@ -360,7 +360,7 @@ ojob_forward_postmaster(struct ojob *j)
 
 		if (!r->postmaster || r->retry.phase == GW_RCPT_DELIVERED)
 			continue;
-		if (spool_read(o->sp, GW_INTAKE_QUEUE, j->id, "msg", &buf, &len) != 0 ||
+		if (spool_read(o->sp, SPOOL_Q_OFFRAMP, j->id, "msg", &buf, &len) != 0 ||
 		    report_queue(o, j->job->from, o->cfg->mta_send.postmaster, buf, len,
 		    j->id) != 0) {
 			free(buf);
@@ -553,7 +553,7 @@ ojob_dial(struct ojob *j, size_t i, time_t now)
 
 	gw_offramp_base_params(cfg, &base);
 	gw_retry_call_params(&r->retry, &base, &prm);
-	spool_path(o->sp, GW_INTAKE_QUEUE, j->id, GW_OFFRAMP_FAX_FILE, tx, sizeof(tx));
+	spool_path(o->sp, SPOOL_Q_OFFRAMP, j->id, GW_OFFRAMP_FAX_FILE, tx, sizeof(tx));
 	if (gw_offramp_dial_request(cfg, r->number ? r->number : "", o->next_call_no, tx,
 	    &prm, &req, &peer, &err) != 0) {
 		gw_retry_fail_now(&r->retry, err.status, err.text);
@@ -687,7 +687,7 @@ gw_ojob_changed(struct ojob *j)
 	order_sync(j, 0);
 	gw_offramp_report_cfg_from_config(o->cfg, &rc);
 	gw_offramp_policy_from_config(o->cfg, &p);
-	spool_path(o->sp, GW_INTAKE_QUEUE, j->id, "msg", msgpath, sizeof(msgpath));
+	spool_path(o->sp, SPOOL_Q_OFFRAMP, j->id, "msg", msgpath, sizeof(msgpath));
 	for (;;) {
 		GArray *marks = g_array_sized_new(FALSE, FALSE, sizeof(int), 2 * j->job->nrcpts);
 
@@ -724,8 +724,8 @@ gw_ojob_changed(struct ojob *j)
 		/* A report that cannot be built would hold the job forever:
 		 * set it aside for the operator instead. */
 		log_err("job=%s report not built: %s; moved to the %s queue", j->id,
-		    err.text, QUEUE_FAILED_NAME);
-		if (spool_move(o->sp, GW_INTAKE_QUEUE, j->id, QUEUE_FAILED_NAME) == 0)
+		    err.text, SPOOL_Q_FAILED);
+		if (spool_move(o->sp, SPOOL_Q_OFFRAMP, j->id, SPOOL_Q_FAILED) == 0)
 			g_hash_table_remove(o->jobs, j->id);   /* frees j */
 		return;
 	}
@@ -736,17 +736,17 @@ gw_ojob_changed(struct ojob *j)
 		return;
 	if (j->quarantine) {
 		/* Told; kept for the operator, never prepared again. */
-		if (spool_move(o->sp, GW_INTAKE_QUEUE, j->id, QUEUE_FAILED_NAME) != 0) {
+		if (spool_move(o->sp, SPOOL_Q_OFFRAMP, j->id, SPOOL_Q_FAILED) != 0) {
 			log_warn("job=%s cannot be moved to the %s queue", j->id,
-			    QUEUE_FAILED_NAME);
+			    SPOOL_Q_FAILED);
 			return;
 		}
 		log_err("job=%s dir=offramp event=quarantined queue=%s", j->id,
-		    QUEUE_FAILED_NAME);
+		    SPOOL_Q_FAILED);
 		g_hash_table_remove(o->jobs, j->id);   /* frees j */
 		return;
 	}
-	if (spool_remove(o->sp, GW_INTAKE_QUEUE, j->id) != 0) {
+	if (spool_remove(o->sp, SPOOL_Q_OFFRAMP, j->id) != 0) {
 		log_warn("job=%s done but cannot be removed from the spool", j->id);
 		return;
 	}
@@ -767,7 +767,7 @@ int
 gw_ojob_persist(struct ojob *j)
 {
 	char *state = gw_offramp_job_state(j->job);
-	int rc = spool_replace(j->o->sp, GW_INTAKE_QUEUE, j->id, "state", state,
+	int rc = spool_replace(j->o->sp, SPOOL_Q_OFFRAMP, j->id, "state", state,
 	    strlen(state));
 
 	if (rc != 0)
@@ -777,7 +777,7 @@ gw_ojob_persist(struct ojob *j)
 }
 
 /*
- * Queues a message for the mail queue: a job of QUEUE_NAME with the
+ * Queues a message for the mail queue: a job of SPOOL_Q_MAIL with the
  * message (LF ends) and an envelope from `from` ("" for <>) to `to`,
  * committed durably, then scheduled.
  */
@@ -794,7 +794,7 @@ report_queue(struct gw_offramp *o, const char *from, const char *to,
 
 	if (to == NULL || *to == '\0')
 		return -1;
-	if ((job = spool_job_new(o->sp, QUEUE_NAME, id)) == NULL)
+	if ((job = spool_job_new(o->sp, SPOOL_Q_MAIL, id)) == NULL)
 		return -1;
 	if ((env = spool_rec_new()) == NULL) {
 		spool_job_abort(job);

@@ -244,7 +244,7 @@ gw_onramp_fax_received(struct queue *q, const struct gw_fax_received *fr,
 	else
 		snprintf(dnt, sizeof(dnt), "%s", from);   /* RFC 2532 2.1.2 */
 
-	if ((job = spool_job_new(sp, QUEUE_NAME, id)) == NULL) {
+	if ((job = spool_job_new(sp, SPOOL_Q_MAIL, id)) == NULL) {
 		log_warn("call=%s dir=onramp result=error cannot create a spool job", call);
 		return -1;
 	}

@@ -1,8 +1,9 @@
 /*
  * gateway/spool: durable jobs as directories (see spool.h for the layout
- * and the guarantees). This file does the file system work: tree creation
- * and recovery, job ids, the tmp -> queue commit with its fsyncs, atomic
- * replace/move/remove and the sorted scan. It does not interpret the
+ * and the guarantees). This file keeps the tree: creation, the lock, the
+ * recovery of tmp/, queues renamed since earlier versions, and the
+ * committed jobs (atomic replace/move/remove, the sorted scan). Jobs being
+ * built and their commit are in spool_job.c. It does not interpret the
  * files of a job. All paths are resolved relative to directory fds opened
  * once by spool_open().
  */
@@ -10,74 +11,38 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <unistd.h>
 
-#include "util/log.h"
 #include "gateway/spool/spool.h"
+#include "gateway/spool/spool_int.h"
+#include "gateway/spool/spool_test.h"
+#include "util/log.h"
 
-#define SPOOL_DIR_MODE 0750
-#define SPOOL_FILE_MODE 0640
-#define SPOOL_TMP_DIR "tmp"
-#define SPOOL_LOCK_FILE ".lock"         /* one process per spool */
-#define SPOOL_RM_SUFFIX "-rm"           /* tmp/<id>-rm: a removal in progress */
-#define SPOOL_REPLACE_PREFIX ".new-"    /* <job>/.new-NAME: spool_replace temp */
-#define SPOOL_RMTREE_DEPTH 4            /* deepest tree spool removal descends */
-#define SPOOL_SEQ_BITS 12               /* ids: usec << 12 | sequence */
-
-/* The queues, in the order their fds are kept. */
-static const char *const spool_queues[] = {
-	"incoming", "onramp", "offramp", "notify", "failed",
-};
-#define SPOOL_NQUEUES (sizeof(spool_queues) / sizeof(spool_queues[0]))
-
-struct spool {
-	char *root;                     /* owned */
-	int lockfd;                     /* ROOT/.lock, flock'd while open */
-	int tmpfd;                      /* ROOT/tmp */
-	int qfd[SPOOL_NQUEUES];         /* ROOT/<queue> */
-	unsigned recovered;             /* leftovers removed by spool_open() */
-	pthread_mutex_t idlock;         /* guards last_id */
-	uint64_t last_id;
+/* The queues, in the order their fds are kept (SPOOL_NQUEUES). */
+static const char *const spool_queues[SPOOL_NQUEUES] = {
+	SPOOL_Q_INCOMING, SPOOL_Q_MAIL, SPOOL_Q_OFFRAMP, SPOOL_Q_FAILED,
 };
 
-struct spool_file {
-	char name[SPOOL_NAME_MAX + 1];
-	int fd;
+/* Queue directories of earlier versions: their jobs move to the new name
+ * at the first open (to NULL: removed when empty). */
+static const struct {
+	const char *from, *to;
+} spool_renamed[] = {
+	{ "onramp", SPOOL_Q_MAIL },     /* it always carried offramp reports too */
+	{ "notify", NULL },             /* reserved, never used */
 };
 
-struct spool_job {
-	struct spool *sp;               /* not owned */
-	int queue;                      /* index into spool_queues */
-	char id[SPOOL_ID_LEN + 1];
-	char *dir;                      /* owned: ROOT/tmp/<id> */
-	int dirfd;                      /* tmp/<id>, owned */
-	struct spool_file *files;       /* owned; fds owned */
-	size_t nfiles, capfiles;
-};
-
-static void spool_step(const char *step);
-static int spool_queue_index(const char *queue);
-static int spool_name_valid(const char *name);
 static int spool_mkdir_open(int dirfd, const char *name, const char *path,
     char *err, size_t errlen);
-static int spool_rmtree_at(int pfd, const char *name, int depth);
 static int spool_clear_tmp(struct spool *sp);
 static int spool_lock(struct spool *sp, int rootfd, char *err, size_t errlen);
-static uint64_t spool_next_id(struct spool *sp);
-static int spool_write_all(int fd, const void *buf, size_t len);
-static int spool_job_file(struct spool_job *job, const char *name);
-static void spool_job_release(struct spool_job *job, int remove_tmp);
-static int spool_job_sync(struct spool_job *job);
-static int spool_job_place(struct spool_job *job, int synced);
-static int spool_fsync_fd(int fd, const char *step);
-static int spool_rename_noreplace(int fromfd, const char *from, int tofd, const char *to);
+static void spool_migrate_dirs(struct spool *sp, int rootfd);
+static int spool_migrate_jobs(struct spool *sp, int rootfd, char *err, size_t errlen);
 static int spool_open_job(struct spool *sp, int q, const char *id);
 static int spool_id_cmp(const void *a, const void *b);
 
@@ -100,7 +65,7 @@ spool_failpoint_trace(void (*fn)(const char *step))
 
 /* Called before every durable step; the hook's only action is to end the
  * process there, as a crash would. */
-static void
+void
 spool_step(const char *step)
 {
 	if (spool_fp_trace != NULL)
@@ -111,7 +76,7 @@ spool_step(const char *step)
 
 /* ---- names ---- */
 
-static int
+int
 spool_queue_index(const char *queue)
 {
 	size_t i;
@@ -145,7 +110,7 @@ spool_id_valid(const char *id)
 
 /* A file name inside a job: 1..SPOOL_NAME_MAX bytes, no '/', no leading
  * '.' (reserved for spool temporaries), no control bytes. */
-static int
+int
 spool_name_valid(const char *name)
 {
 	size_t i, n;
@@ -211,6 +176,7 @@ spool_open(const char *root, char *err, size_t errlen)
 		snprintf(err, errlen, "spool %s: %s", path, strerror(errno));
 		goto fail;
 	}
+	spool_migrate_dirs(sp, rootfd);
 	for (i = 0; i < SPOOL_NQUEUES; i++) {
 		snprintf(path, sizeof(path), "%s/%s", root, spool_queues[i]);
 		if ((sp->qfd[i] = spool_mkdir_open(rootfd, spool_queues[i], path, err, errlen)) == -1)
@@ -221,6 +187,8 @@ spool_open(const char *root, char *err, size_t errlen)
 			goto fail;
 		}
 	}
+	if (spool_migrate_jobs(sp, rootfd, err, errlen) == -1)
+		goto fail;
 	/* The directories persist across a crash only once their parent is synced. */
 	if (fsync(rootfd) == -1) {
 		snprintf(err, errlen, "spool %s: fsync: %s", root, strerror(errno));
@@ -243,6 +211,90 @@ fail:
 		close(rootfd);
 	spool_free(sp);
 	return NULL;
+}
+
+/*
+ * A queue renamed since an earlier version: when only the old directory
+ * exists it becomes the new one whole (one atomic rename; the root fsync
+ * in spool_open() makes it durable). A reserved queue that was never used
+ * goes when it is empty.
+ */
+static void
+spool_migrate_dirs(struct spool *sp, int rootfd)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(spool_renamed) / sizeof(spool_renamed[0]); i++) {
+		if (spool_renamed[i].to == NULL) {
+			if (unlinkat(rootfd, spool_renamed[i].from, AT_REMOVEDIR) == 0)
+				log_info("event=spool-migrate spool=%s queue=%s result=removed",
+				    sp->root, spool_renamed[i].from);
+			continue;
+		}
+		if (renameat2(rootfd, spool_renamed[i].from, rootfd, spool_renamed[i].to,
+		    RENAME_NOREPLACE) == 0)
+			log_info("event=spool-migrate spool=%s from=%s to=%s result=renamed",
+			    sp->root, spool_renamed[i].from, spool_renamed[i].to);
+	}
+}
+
+/*
+ * Both the old and the new directory of a renamed queue exist (an older
+ * version ran after a newer one): every job of the old one moves over,
+ * durably, and the old directory goes once it is empty. A job whose id is
+ * taken in the new queue stays where it is, with a warning.
+ */
+static int
+spool_migrate_jobs(struct spool *sp, int rootfd, char *err, size_t errlen)
+{
+	struct dirent *de;
+	unsigned moved, kept;
+	size_t i;
+	DIR *d;
+	int fd, q;
+
+	for (i = 0; i < sizeof(spool_renamed) / sizeof(spool_renamed[0]); i++) {
+		if (spool_renamed[i].to == NULL)
+			continue;
+		fd = openat(rootfd, spool_renamed[i].from, O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC);
+		if (fd == -1)
+			continue;       /* nothing to move */
+		if ((d = fdopendir(fd)) == NULL) {
+			close(fd);
+			snprintf(err, errlen, "spool %s/%s: %s", sp->root,
+			    spool_renamed[i].from, strerror(errno));
+			return -1;
+		}
+		q = spool_queue_index(spool_renamed[i].to);
+		moved = kept = 0;
+		while ((de = readdir(d)) != NULL) {
+			if (!spool_id_valid(de->d_name))
+				continue;
+			if (spool_rename_noreplace(dirfd(d), de->d_name, sp->qfd[q],
+			    de->d_name) == 0) {
+				moved++;
+			} else {
+				kept++;
+				log_warn("event=spool-migrate spool=%s from=%s to=%s job=%s "
+				    "result=kept", sp->root, spool_renamed[i].from,
+				    spool_renamed[i].to, de->d_name);
+			}
+		}
+		if (moved > 0 && (spool_fsync_fd(sp->qfd[q], "queue-fsync") == -1 ||
+		    spool_fsync_fd(dirfd(d), "queue-fsync") == -1)) {
+			closedir(d);
+			snprintf(err, errlen, "spool %s/%s: fsync: %s", sp->root,
+			    spool_renamed[i].to, strerror(errno));
+			return -1;
+		}
+		closedir(d);
+		if (kept == 0)
+			unlinkat(rootfd, spool_renamed[i].from, AT_REMOVEDIR);
+		log_info("event=spool-migrate spool=%s from=%s to=%s jobs=%u kept=%u",
+		    sp->root, spool_renamed[i].from, spool_renamed[i].to, moved, kept);
+	}
+	return 0;
 }
 
 /*
@@ -372,7 +424,7 @@ spool_recovered(const struct spool *sp)
 
 /* Removes name (file or tree) under dirfd. Job trees are flat; depth is a
  * guard against hostile nesting. */
-static int
+int
 spool_rmtree_at(int pfd, const char *name, int depth)
 {
 	struct dirent *de;
@@ -431,86 +483,9 @@ spool_clear_tmp(struct spool *sp)
 	return rc;
 }
 
-/* ---- jobs ---- */
+/* ---- helpers shared with spool_job.c ---- */
 
-/* usec << SPOOL_SEQ_BITS, strictly increasing even when the clock steps back. */
-static uint64_t
-spool_next_id(struct spool *sp)
-{
-	struct timeval tv;
-	uint64_t v;
-
-	gettimeofday(&tv, NULL);
-	v = ((uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec) << SPOOL_SEQ_BITS;
-	pthread_mutex_lock(&sp->idlock);
-	if (v <= sp->last_id)
-		v = sp->last_id + 1;
-	sp->last_id = v;
-	pthread_mutex_unlock(&sp->idlock);
-	return v;
-}
-
-struct spool_job *
-spool_job_new(struct spool *sp, const char *queue, char id[SPOOL_ID_LEN + 1])
-{
-	struct spool_job *job;
-	struct stat st;
-	int q, tries;
-
-	if ((q = spool_queue_index(queue)) < 0) {
-		errno = EINVAL;
-		return NULL;
-	}
-	if ((job = calloc(1, sizeof(*job))) == NULL)
-		return NULL;
-	job->sp = sp;
-	job->queue = q;
-	job->dirfd = -1;
-	/* Another process on the same spool, or a clock set back across a
-	 * restart, can produce an id already in use: take the next one. */
-	for (tries = 0; tries < 100; tries++) {
-		snprintf(job->id, sizeof(job->id), "%016llx",
-		    (unsigned long long)spool_next_id(sp));
-		if (fstatat(sp->qfd[q], job->id, &st, AT_SYMLINK_NOFOLLOW) == 0)
-			continue;
-		spool_step("job-mkdir");
-		if (mkdirat(sp->tmpfd, job->id, SPOOL_DIR_MODE) == 0)
-			break;
-		if (errno != EEXIST)
-			goto fail;
-	}
-	if (tries == 100) {
-		errno = EEXIST;
-		goto fail;
-	}
-	job->dirfd = openat(sp->tmpfd, job->id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (job->dirfd == -1 ||
-	    asprintf(&job->dir, "%s/%s/%s", sp->root, SPOOL_TMP_DIR, job->id) == -1) {
-		job->dir = NULL;
-		spool_job_release(job, 1);
-		return NULL;
-	}
-	if (id != NULL)
-		memcpy(id, job->id, SPOOL_ID_LEN + 1);
-	return job;
-fail:
-	free(job);
-	return NULL;
-}
-
-const char *
-spool_job_id(const struct spool_job *job)
-{
-	return job->id;
-}
-
-const char *
-spool_job_dir(const struct spool_job *job)
-{
-	return job->dir;
-}
-
-static int
+int
 spool_write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
@@ -531,53 +506,7 @@ spool_write_all(int fd, const void *buf, size_t len)
 }
 
 /* The fd of file name in the job, opened (created) on first use. */
-static int
-spool_job_file(struct spool_job *job, const char *name)
-{
-	struct spool_file *f;
-	size_t i;
-	int fd;
-
-	if (!spool_name_valid(name)) {
-		errno = EINVAL;
-		return -1;
-	}
-	for (i = 0; i < job->nfiles; i++)
-		if (strcmp(job->files[i].name, name) == 0)
-			return job->files[i].fd;
-	if (job->nfiles == job->capfiles) {
-		size_t cap = job->capfiles ? job->capfiles * 2 : 4;
-
-		if ((f = reallocarray(job->files, cap, sizeof(*f))) == NULL)
-			return -1;
-		job->files = f;
-		job->capfiles = cap;
-	}
-	spool_step("file-create");
-	fd = openat(job->dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, SPOOL_FILE_MODE);
-	if (fd == -1)
-		return -1;
-	f = &job->files[job->nfiles++];
-	snprintf(f->name, sizeof(f->name), "%s", name);
-	f->fd = fd;
-	return fd;
-}
-
 int
-spool_job_write(struct spool_job *job, const char *name, const void *buf, size_t len)
-{
-	int fd = spool_job_file(job, name);
-
-	return fd == -1 ? -1 : spool_write_all(fd, buf, len);
-}
-
-int
-spool_job_fd(struct spool_job *job, const char *name)
-{
-	return spool_job_file(job, name);
-}
-
-static int
 spool_fsync_fd(int fd, const char *step)
 {
 	spool_step(step);
@@ -588,174 +517,12 @@ spool_fsync_fd(int fd, const char *step)
 	return 0;
 }
 
-/* fsync the job's own fds, then any file a tool wrote into the directory
- * itself, then the directory. */
-static int
-spool_job_sync(struct spool_job *job)
-{
-	struct dirent *de;
-	DIR *d;
-	size_t i;
-	int fd, known, rc = 0;
-
-	for (i = 0; i < job->nfiles; i++) {
-		if (spool_fsync_fd(job->files[i].fd, "file-fsync") == -1)
-			return -1;
-		close(job->files[i].fd);
-		job->files[i].fd = -1;
-	}
-	if ((fd = openat(job->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return -1;
-	if ((d = fdopendir(fd)) == NULL) {
-		close(fd);
-		return -1;
-	}
-	while (rc == 0 && (de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' && (de->d_name[1] == '\0' ||
-		    (de->d_name[1] == '.' && de->d_name[2] == '\0')))
-			continue;
-		for (known = 0, i = 0; i < job->nfiles && !known; i++)
-			known = strcmp(job->files[i].name, de->d_name) == 0;
-		if (known)
-			continue;
-		fd = openat(job->dirfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd == -1 || spool_fsync_fd(fd, "file-fsync") == -1)
-			rc = -1;
-		if (fd != -1)
-			close(fd);
-	}
-	closedir(d);
-	if (rc == -1)
-		return -1;
-	return spool_fsync_fd(job->dirfd, "job-dir-fsync");
-}
-
 /* renameat2(RENAME_NOREPLACE): a commit or move never replaces a job. */
-static int
+int
 spool_rename_noreplace(int fromfd, const char *from, int tofd, const char *to)
 {
 	spool_step("rename");
 	return renameat2(fromfd, from, tofd, to, RENAME_NOREPLACE);
-}
-
-/* Syncs the job's files (unless the whole file system just was), then
- * moves tmp/<id> into the queue (not yet durable there). */
-static int
-spool_job_place(struct spool_job *job, int synced)
-{
-	size_t i;
-
-	if (!synced && spool_job_sync(job) == -1)
-		return -1;
-	for (i = 0; i < job->nfiles; i++) {
-		if (job->files[i].fd != -1)
-			close(job->files[i].fd);
-		job->files[i].fd = -1;
-	}
-	return spool_rename_noreplace(job->sp->tmpfd, job->id,
-	    job->sp->qfd[job->queue], job->id);
-}
-
-static void
-spool_job_release(struct spool_job *job, int remove_tmp)
-{
-	size_t i;
-	int saved = errno;
-
-	if (job == NULL)
-		return;
-	for (i = 0; i < job->nfiles; i++)
-		if (job->files[i].fd != -1)
-			close(job->files[i].fd);
-	if (job->dirfd != -1)
-		close(job->dirfd);
-	if (remove_tmp)
-		spool_rmtree_at(job->sp->tmpfd, job->id, SPOOL_RMTREE_DEPTH);
-	free(job->files);
-	free(job->dir);
-	free(job);
-	errno = saved;
-}
-
-static int spool_commit(struct spool_job **jobs, size_t n, int use_syncfs);
-
-/* One job: its own fsyncs, so a single commit never waits for the rest of
- * the file system. */
-int
-spool_job_commit(struct spool_job *job)
-{
-	return spool_commit(&job, 1, 0) == 0 ? 0 : -1;
-}
-
-/* A batch: one syncfs() makes every file and job directory durable at
- * once (one device flush instead of three or more per job). */
-int
-spool_job_commit_many(struct spool_job **jobs, size_t n)
-{
-	return spool_commit(jobs, n, 1);
-}
-
-static int
-spool_commit(struct spool_job **jobs, size_t n, int use_syncfs)
-{
-	int synced[SPOOL_NQUEUES] = { 0 };
-	int used[SPOOL_NQUEUES] = { 0 };
-	struct spool *sp = NULL;
-	int failed = 0, err = 0, fs_synced = 0;
-	size_t i, q, live = 0;
-
-	for (i = 0; i < n; i++) {
-		if (jobs[i] != NULL) {
-			sp = jobs[i]->sp;
-			live++;
-		}
-	}
-	/* When syncfs() fails, every job falls back to its own fsyncs. */
-	if (use_syncfs && live > 0) {
-		spool_step("syncfs");
-		if (syncfs(sp->tmpfd) == 0)
-			fs_synced = 1;
-	}
-	for (i = 0; i < n; i++) {
-		if (jobs[i] == NULL)
-			continue;
-		if (spool_job_place(jobs[i], fs_synced) == -1) {
-			err = errno;
-			failed++;
-			spool_job_release(jobs[i], 1);
-			jobs[i] = NULL;
-			continue;
-		}
-		used[jobs[i]->queue] = 1;
-	}
-	/* One fsync per queue directory makes every rename above durable. */
-	for (q = 0; q < SPOOL_NQUEUES && sp != NULL; q++) {
-		if (used[q])
-			synced[q] = spool_fsync_fd(sp->qfd[q], "queue-fsync") == 0;
-		if (used[q] && !synced[q])
-			err = errno;
-	}
-	for (i = 0; i < n; i++) {
-		if (jobs[i] == NULL)
-			continue;
-		if (!synced[jobs[i]->queue]) {
-			/* Not durable: take it back out rather than report it. */
-			failed++;
-			spool_rmtree_at(sp->qfd[jobs[i]->queue], jobs[i]->id,
-			    SPOOL_RMTREE_DEPTH);
-		}
-		spool_job_release(jobs[i], 0);
-		jobs[i] = NULL;
-	}
-	if (failed)
-		errno = err;
-	return failed;
-}
-
-void
-spool_job_abort(struct spool_job *job)
-{
-	spool_job_release(job, 1);
 }
 
 /* ---- committed jobs ---- */

@@ -1,17 +1,24 @@
 /*
- * gateway/spool: the durable job store (DESIGN.md "Spool").
+ * gateway/spool: the durable job store. Every other room keeps its jobs
+ * here and nowhere else: a job is one directory of files that is either
+ * wholly in a queue or not there at all, after a process crash or a power
+ * loss; a queue is a directory of jobs scanned in id (= arrival) order.
+ * The spool does not know what the files of a job mean (their queue's
+ * owner does) and keeps no timers.
  *
  * Layout under the spool root:
  *
  *     ROOT/tmp/<id>/          a job being built (never seen by a scan)
  *     ROOT/<queue>/<id>/      a committed job: one directory of files
  *
- * Queues: "incoming" (faxes being received: the call record and the pages
- * spandsp writes; gateway/parts), "onramp" (mail to send: received faxes,
- * and the DSNs/MDNs and postmaster forwards of the offramp; gateway/queue),
- * "offramp" (mail accepted by SMTP, to be faxed; gateway/intake and
- * gateway/offramp_run), "notify" (reserved), "failed" (jobs kept for the
- * operator). The table is in spool.c.
+ * Queues (SPOOL_Q_* below; the list is in spool.c): "incoming" (faxes
+ * being received: the call record and the pages spandsp writes;
+ * gateway/onramp), "mail" (mail to send, of both directions: received
+ * faxes, and the DSNs/MDNs and postmaster forwards of the offramp;
+ * gateway/mailq), "offramp" (mail accepted by SMTP, to be faxed;
+ * gateway/intake writes, gateway/offramp reads), "failed" (jobs kept for
+ * the operator). An older spool's "onramp" queue becomes "mail" at the
+ * first open.
  *
  * Discipline (Postfix/qmail): a job's files are written under tmp/<id>/,
  * every file and the job directory are fsync'd, the directory is renamed
@@ -50,7 +57,7 @@
  * spool_job belongs to one thread.
  *
  * Not here: what the files of a job mean (the queues' owners decide), and
- * retry timing (gateway/queue).
+ * retry timing (gateway/mailq, gateway/offramp).
  */
 #ifndef T37_SPOOL_H
 #define T37_SPOOL_H
@@ -62,6 +69,12 @@
 #define SPOOL_ID_LEN 16         /* job ids: 16 lower-case hex chars */
 #define SPOOL_NAME_MAX 64       /* longest file name inside a job */
 #define SPOOL_QUEUE_MAX 16      /* longest queue name */
+
+/* The queues. */
+#define SPOOL_Q_INCOMING "incoming"     /* faxes being received */
+#define SPOOL_Q_MAIL "mail"             /* mail to send (both directions) */
+#define SPOOL_Q_OFFRAMP "offramp"       /* mail accepted to be faxed */
+#define SPOOL_Q_FAILED "failed"         /* kept for the operator */
 
 struct spool;                   /* opaque: the spool tree */
 struct spool_job;               /* opaque: a job being built in tmp/ */
@@ -205,17 +218,5 @@ struct spool_rec *spool_rec_load(struct spool *sp, const char *queue, const char
 /* Convenience: atomically writes rec as file name of a committed job. */
 int spool_rec_store(struct spool *sp, const char *queue, const char *id,
     const char *name, const struct spool_rec *rec);
-
-/*
- * Test hook (crash tests): spool_failpoint_set(k) makes the k-th durable
- * step from now call _exit(SPOOL_FAILPOINT_EXIT) just before the step is
- * done; 0 disarms. Steps are every write, fsync, mkdir, rename and unlink
- * of spool_job_*(), spool_replace(), spool_move() and spool_remove().
- * spool_failpoint_trace(fn) calls fn(step name) at every step (NULL: off).
- * Inert unless set; per process.
- */
-#define SPOOL_FAILPOINT_EXIT 86
-void spool_failpoint_set(int k);
-void spool_failpoint_trace(void (*fn)(const char *step));
 
 #endif

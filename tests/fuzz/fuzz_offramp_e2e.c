@@ -129,9 +129,9 @@ fz_job(const char *id, unsigned flags)
 
 	memset(&req, 0, sizeof(req));
 	g_strlcpy(req.id, id, sizeof(req.id));
-	spool_path(fz->sp, GW_INTAKE_QUEUE, id, "msg", req.msg_path, sizeof(req.msg_path));
-	spool_path(fz->sp, GW_INTAKE_QUEUE, id, NULL, req.dir, sizeof(req.dir));
-	spool_path(fz->sp, GW_INTAKE_QUEUE, id, "fax.tif", req.out, sizeof(req.out));
+	spool_path(fz->sp, SPOOL_Q_OFFRAMP, id, "msg", req.msg_path, sizeof(req.msg_path));
+	spool_path(fz->sp, SPOOL_Q_OFFRAMP, id, NULL, req.dir, sizeof(req.dir));
+	spool_path(fz->sp, SPOOL_Q_OFFRAMP, id, "fax.tif", req.out, sizeof(req.out));
 	g_strlcpy(req.gs_path, "/nonexistent/gs", sizeof(req.gs_path));
 	req.timeout = 10;
 	req.max_pages = fz->cfg->fax_send.max_pages;
@@ -174,7 +174,7 @@ fz_report(const char *id, const struct mime_error *why)
 	char e[256], msgpath[4096], *rep;
 	size_t i, len;
 
-	env = spool_rec_load(fz->sp, GW_INTAKE_QUEUE, id, "env", e, sizeof(e));
+	env = spool_rec_load(fz->sp, SPOOL_Q_OFFRAMP, id, "env", e, sizeof(e));
 	if (env == NULL)
 		abort();   /* a committed job always has its envelope */
 	for (i = 0; i < spool_rec_count(env); i++)
@@ -185,7 +185,7 @@ fz_report(const char *id, const struct mime_error *why)
 	for (i = 0; i < j->nrcpts; i++)
 		gw_retry_fail_now(&j->rcpts[i].retry, why->status, why->text);
 	gw_retry_policy_default(&p);
-	spool_path(fz->sp, GW_INTAKE_QUEUE, id, "msg", msgpath, sizeof(msgpath));
+	spool_path(fz->sp, SPOOL_Q_OFFRAMP, id, "msg", msgpath, sizeof(msgpath));
 	rep = gw_offramp_job_next_report(j, &rc, &p, msgpath, j->received + 1, &kind, &len,
 	    &err);
 	if (rep != NULL && memchr(rep, '\0', len) != NULL)
@@ -248,7 +248,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bufferevent_free(pair[1]);
 	for (i = 0; i < fz->njobs; i++) {
 		fz_job(fz->ids[i], data[0]);
-		if (spool_remove(fz->sp, GW_INTAKE_QUEUE, fz->ids[i]) != 0)
+		if (spool_remove(fz->sp, SPOOL_Q_OFFRAMP, fz->ids[i]) != 0)
 			abort();
 	}
 	return 0;

@@ -82,7 +82,7 @@ static OT_UNUSED void
 intake_job(const char *msg, const char *const *numbers, const char *notify,
     char id[SPOOL_ID_LEN + 1])
 {
-	struct spool_job *job = spool_job_new(sp, GW_INTAKE_QUEUE, id);
+	struct spool_job *job = spool_job_new(sp, SPOOL_Q_OFFRAMP, id);
 	struct spool_rec *env = spool_rec_new();
 	const char *data;
 	size_t len, i;
@@ -179,8 +179,8 @@ ot_collect_one(const char *id, void *arg)
 	char *buf = NULL, *env = NULL;
 	size_t len;
 
-	ck_assert_int_eq(spool_read(sp, QUEUE_NAME, id, "message", &buf, &len), 0);
-	ck_assert_int_eq(spool_read(sp, QUEUE_NAME, id, "envelope", &env, &len), 0);
+	ck_assert_int_eq(spool_read(sp, SPOOL_Q_MAIL, id, "message", &buf, &len), 0);
+	ck_assert_int_eq(spool_read(sp, SPOOL_Q_MAIL, id, "envelope", &env, &len), 0);
 	g_string_append_printf(s, "=== envelope\n%s=== message\n%s", env, buf);
 	free(buf);
 	free(env);
@@ -194,7 +194,7 @@ mail_queue(unsigned *n)
 	GString *s = g_string_new(NULL);
 	const char *p;
 
-	spool_scan(sp, QUEUE_NAME, ot_collect_one, s);
+	spool_scan(sp, SPOOL_Q_MAIL, ot_collect_one, s);
 	*n = 0;
 	for (p = s->str; (p = strstr(p, "=== envelope")) != NULL; p++)
 		(*n)++;

@@ -184,14 +184,14 @@ START_TEST(test_intake_accept_and_envelope)
 	id[SPOOL_ID_LEN] = '\0';
 	ck_assert(spool_id_valid(id));
 	/* committed: in its queue, nothing left in tmp/ */
-	ck_assert_int_eq(count_dir(&h, GW_INTAKE_QUEUE), 1);
+	ck_assert_int_eq(count_dir(&h, SPOOL_Q_OFFRAMP), 1);
 	ck_assert_int_eq(count_dir(&h, "tmp"), 0);
-	ck_assert_int_eq(spool_read(h.sp, GW_INTAKE_QUEUE, id, "msg", &msg, &len), 0);
+	ck_assert_int_eq(spool_read(h.sp, SPOOL_Q_OFFRAMP, id, "msg", &msg, &len), 0);
 	ck_assert(strncmp(msg, "Received: from c.test ([127.0.0.1])\r\n\tby gw.test (t37gw) with ESMTP id ", 70) == 0);
 	/* the message follows the trace field, unstuffed, without the final dot */
 	ck_assert(len > 21 && strcmp(msg + len - 21, "Subject: t\r\n\r\n.body\r\n") == 0);
 	free(msg);
-	rec = spool_rec_load(h.sp, GW_INTAKE_QUEUE, id, "env", err, sizeof(err));
+	rec = spool_rec_load(h.sp, SPOOL_Q_OFFRAMP, id, "env", err, sizeof(err));
 	ck_assert_msg(rec != NULL, "env: %s", err);
 	ck_assert_str_eq(spool_rec_get(rec, "from"), "alice@example.com");
 	ck_assert_str_eq(spool_rec_get(rec, "envid"), "E+2B1");
@@ -342,7 +342,7 @@ START_TEST(test_intake_lost_connection)
 	h.pair[1] = NULL;
 	ih_wait(&h, NULL);
 	ck_assert_int_eq(count_dir(&h, "tmp"), 0);
-	ck_assert_int_eq(count_dir(&h, GW_INTAKE_QUEUE), 0);
+	ck_assert_int_eq(count_dir(&h, SPOOL_Q_OFFRAMP), 0);
 	ih_teardown(&h);
 }
 END_TEST
@@ -367,7 +367,7 @@ START_TEST(test_intake_spilled_message)
 	memcpy(id, strstr(r, "queued as ") + 10, SPOOL_ID_LEN);
 	id[SPOOL_ID_LEN] = '\0';
 	ck_assert_int_eq(count_dir(&h, "tmp"), 0);
-	ck_assert_int_eq(spool_read(h.sp, GW_INTAKE_QUEUE, id, "msg", &msg, &len), 0);
+	ck_assert_int_eq(spool_read(h.sp, SPOOL_Q_OFFRAMP, id, "msg", &msg, &len), 0);
 	ck_assert(strncmp(msg, "Received: ", 10) == 0);
 	body = strstr(msg, "Subject: big\r\n\r\n");
 	ck_assert_ptr_nonnull(body);

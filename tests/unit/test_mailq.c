@@ -4,6 +4,7 @@
  * Maildir, spool cleaned) on a real event loop, plus the policy refusals.
  */
 #include <check.h>
+#include <errno.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,8 +60,8 @@ count_dir(const char *path)
 	struct dirent *e;
 	unsigned n = 0;
 
-	if (d == NULL)
-		return 0;
+	/* a missing directory is an error, never "empty" */
+	ck_assert_msg(d != NULL, "%s: %s", path, strerror(errno));
 	while ((e = readdir(d)) != NULL)
 		if (e->d_name[0] != '.')
 			n++;
@@ -202,7 +203,7 @@ START_TEST(fax_to_maildir)
 	ck_assert_int_eq(gw_onramp_fax_received(f.q, &fr, id), 0);
 	ck_assert(spool_id_valid(id));
 	ck_assert_int_eq(access(f.tiff, F_OK), -1);     /* handed over */
-	snprintf(path, sizeof(path), "%s/spool/onramp/%s/fax.tif", f.dir, id);
+	snprintf(path, sizeof(path), "%s/spool/mail/%s/fax.tif", f.dir, id);
 	ck_assert_int_eq(access(path, F_OK), 0);        /* durable in the job */
 	ck_assert_uint_eq(queue_jobs(f.q), 1);
 	fx_run(&f);
@@ -230,7 +231,7 @@ START_TEST(spool_emptied_after_delivery)
 	fx_run(&f);
 	queue_free(f.q);
 	f.q = queue_new(f.base, f.sp, path, sizeof(path));
-	snprintf(path, sizeof(path), "%s/spool/onramp", f.dir);
+	snprintf(path, sizeof(path), "%s/spool/mail", f.dir);
 	ck_assert_uint_eq(count_dir(path), 0);
 	ck_assert_int_eq(access(f.tiff, F_OK), 0);      /* not asked to remove it */
 	fx_close(&f);
@@ -251,7 +252,7 @@ START_TEST(policy_refusals)
 	fr.reason = "hung up";
 	ck_assert_int_eq(gw_onramp_fax_received(f.q, &fr, id), 1);
 	ck_assert_uint_eq(queue_jobs(f.q), 0);
-	snprintf(path, sizeof(path), "%s/spool/onramp", f.dir);
+	snprintf(path, sizeof(path), "%s/spool/mail", f.dir);
 	ck_assert_uint_eq(count_dir(path), 0);
 	ck_assert_int_eq(access(f.tiff, F_OK), 0);      /* the caller keeps it */
 	fx_close(&f);

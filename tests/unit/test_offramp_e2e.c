@@ -157,7 +157,7 @@ static void
 intake_job(const char *msg, const char *notify)
 {
 	char id[SPOOL_ID_LEN + 1];
-	struct spool_job *job = spool_job_new(sp, GW_INTAKE_QUEUE, id);
+	struct spool_job *job = spool_job_new(sp, SPOOL_Q_OFFRAMP, id);
 	struct spool_rec *env = spool_rec_new();
 	const char *data;
 	size_t len;
@@ -194,7 +194,7 @@ collect(const char *id, void *arg)
 	char *buf = NULL;
 	size_t len;
 
-	if (spool_read(sp, QUEUE_NAME, id, "message", &buf, &len) == 0)
+	if (spool_read(sp, SPOOL_Q_MAIL, id, "message", &buf, &len) == 0)
 		g_string_append((GString *)arg, buf);
 	free(buf);
 	return 0;
@@ -205,7 +205,7 @@ reports(void)
 {
 	GString *s = g_string_new(NULL);
 
-	spool_scan(sp, QUEUE_NAME, collect, s);
+	spool_scan(sp, SPOOL_Q_MAIL, collect, s);
 	return g_string_free(s, FALSE);
 }
 

@@ -74,7 +74,7 @@ static int
 prep_starts(const char *id)
 {
 	char err[128];
-	struct spool_rec *r = spool_rec_load(sp, GW_INTAKE_QUEUE, id, "prep", err,
+	struct spool_rec *r = spool_rec_load(sp, SPOOL_Q_OFFRAMP, id, "prep", err,
 	    sizeof(err));
 	uint64_t n;
 	int v = -1;
@@ -124,9 +124,9 @@ START_TEST(test_prep_crash_fails_one_job)
 	ck_assert(loop_until(dials_reached, o));
 	ck_assert_str_eq(last_dial()->number, "5552222");   /* b goes on */
 	/* a: failed at once, with words and its DSN. */
-	for (n = 0; n < 500 && job_in(GW_INTAKE_QUEUE, a); n++)
+	for (n = 0; n < 500 && job_in(SPOOL_Q_OFFRAMP, a); n++)
 		loop_for(10);
-	ck_assert(!job_in(GW_INTAKE_QUEUE, a));
+	ck_assert(!job_in(SPOOL_Q_OFFRAMP, a));
 	q = mail_queue(&n);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_ptr_nonnull(strstr(q, "Status: 5.6.5"));
@@ -238,7 +238,7 @@ START_TEST(test_prep_quarantine_after_two_deaths)
 	hooks(spec);
 	die_while_preparing(id, 1);
 	die_while_preparing(id, 2);
-	ck_assert(job_in(GW_INTAKE_QUEUE, id));
+	ck_assert(job_in(SPOOL_Q_OFFRAMP, id));
 	intake_job(text_msg, other_num, NULL, other);   /* arrives meanwhile */
 
 	/* The third start: the job is not prepared again. */
@@ -247,8 +247,8 @@ START_TEST(test_prep_quarantine_after_two_deaths)
 	want_dials = 1;
 	ck_assert(loop_until(dials_reached, o));
 	ck_assert_str_eq(last_dial()->number, "5552222");   /* the gateway carries on */
-	ck_assert(!job_in(GW_INTAKE_QUEUE, id));
-	ck_assert(job_in(QUEUE_FAILED_NAME, id));
+	ck_assert(!job_in(SPOOL_Q_OFFRAMP, id));
+	ck_assert(job_in(SPOOL_Q_FAILED, id));
 	q = mail_queue(&n);
 	ck_assert_uint_eq(n, 1);   /* one DSN */
 	ck_assert_ptr_nonnull(strstr(q, "rcpt alice@example.com\n"));

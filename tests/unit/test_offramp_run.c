@@ -56,7 +56,7 @@ START_TEST(test_run_delivered)
 	ck_assert(last_dial()->fax.ecm);
 	ck_assert_uint_eq(gw_offramp_calls(o), 1);
 	/* DIALING is on disk before the call. */
-	ck_assert_int_eq(spool_read(sp, GW_INTAKE_QUEUE, id, "state", &s, &len), 0);
+	ck_assert_int_eq(spool_read(sp, SPOOL_Q_OFFRAMP, id, "state", &s, &len), 0);
 	ck_assert_ptr_nonnull(strstr(s, "phase=1"));
 	free(s);
 	(void)state;
@@ -70,7 +70,7 @@ START_TEST(test_run_delivered)
 	ck_assert_ptr_nonnull(strstr(q, "Action: delivered"));
 	ck_assert_ptr_nonnull(strstr(q, "X-Fax-CSI: +1 555 1234"));
 	/* The offramp job is gone from the spool. */
-	ck_assert_int_ne(spool_read(sp, GW_INTAKE_QUEUE, id, "env", &s, &len), 0);
+	ck_assert_int_ne(spool_read(sp, SPOOL_Q_OFFRAMP, id, "env", &s, &len), 0);
 	g_free(q);
 	gw_offramp_free(o);
 }
@@ -151,7 +151,7 @@ START_TEST(test_run_busy_then_crash)
 	ck_assert(loop_until(dials_reached, o));
 	finish(o, last_dial(), SIP_RESULT_BUSY, 486, 0, 1);
 	ck_assert_uint_eq(gw_offramp_jobs(o), 1);
-	ck_assert_int_eq(spool_read(sp, GW_INTAKE_QUEUE, id, "state", &s, &len), 0);
+	ck_assert_int_eq(spool_read(sp, SPOOL_Q_OFFRAMP, id, "state", &s, &len), 0);
 	ck_assert_ptr_nonnull(strstr(s, "phase=0"));
 	ck_assert_ptr_nonnull(strstr(s, "busy=1"));
 	free(s);
@@ -160,7 +160,7 @@ START_TEST(test_run_busy_then_crash)
 	ck_assert_int_eq(gw_offramp_job_env(j, "rcpt", "x", err, sizeof(err)), 0);
 	gw_retry_dial(&j->rcpts[0].retry, time(NULL));
 	s = gw_offramp_job_state(j);
-	ck_assert_int_eq(spool_replace(sp, GW_INTAKE_QUEUE, id, "state", s, strlen(s)), 0);
+	ck_assert_int_eq(spool_replace(sp, SPOOL_Q_OFFRAMP, id, "state", s, strlen(s)), 0);
 	g_free(s);
 	gw_offramp_job_free(j);
 	gw_offramp_free(o);
@@ -168,7 +168,7 @@ START_TEST(test_run_busy_then_crash)
 	o = gw_offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err, sizeof(err));
 	ck_assert_int_eq(gw_offramp_start(o, err, sizeof(err)), 0);
 	ck_assert_uint_eq(gw_offramp_jobs(o), 1);
-	ck_assert_int_eq(spool_read(sp, GW_INTAKE_QUEUE, id, "state", &s, &len), 0);
+	ck_assert_int_eq(spool_read(sp, SPOOL_Q_OFFRAMP, id, "state", &s, &len), 0);
 	ck_assert_ptr_nonnull(strstr(s, "phase=0"));     /* READY again */
 	ck_assert_ptr_nonnull(strstr(s, "fail=1"));      /* the lost call counted */
 	free(s);
@@ -196,7 +196,7 @@ START_TEST(test_run_line_down)
 	}
 	ck_assert_uint_eq(gw_offramp_jobs(o), 1);
 	ck_assert_uint_eq(gw_offramp_calls(o), 0);
-	ck_assert_int_eq(spool_read(sp, GW_INTAKE_QUEUE, id, "state", &s, &len), 0);
+	ck_assert_int_eq(spool_read(sp, SPOOL_Q_OFFRAMP, id, "state", &s, &len), 0);
 	ck_assert_msg(strstr(s, "att=0 ") != NULL, "state: %s", s);
 	ck_assert_ptr_nonnull(strstr(s, "phase=0"));
 	free(s);
@@ -223,9 +223,9 @@ START_TEST(test_run_damaged_envelope)
 	ck_assert_uint_eq(gw_offramp_jobs(o), 0);
 	ck_assert_uint_eq(dialed->len, 0);
 	/* Set aside, not lost. */
-	ck_assert_int_eq(spool_read(sp, QUEUE_FAILED_NAME, id, "msg", &s, &len), 0);
+	ck_assert_int_eq(spool_read(sp, SPOOL_Q_FAILED, id, "msg", &s, &len), 0);
 	free(s);
-	ck_assert_int_ne(spool_read(sp, GW_INTAKE_QUEUE, id, "msg", &s, &len), 0);
+	ck_assert_int_ne(spool_read(sp, SPOOL_Q_OFFRAMP, id, "msg", &s, &len), 0);
 	gw_offramp_free(o);
 }
 END_TEST

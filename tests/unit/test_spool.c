@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "gateway/spool/spool.h"
+#include "gateway/spool/spool_test.h"
 
 #define CRASH_MAX_STEPS 200     /* bound on the failpoint loop */
 
@@ -93,7 +94,7 @@ file_of(struct spool *sp, const char *queue, const char *id, const char *name)
 
 START_TEST(test_spool_open_creates_tree)
 {
-	static const char *const dirs[] = { "tmp", "incoming", "onramp", "offramp", "notify", "failed" };
+	static const char *const dirs[] = { "tmp", "incoming", "mail", "offramp", "failed" };
 	struct spool *sp = open_ok();
 	char path[512];
 	struct stat st;
@@ -138,10 +139,10 @@ open_errors_body(void)
 	ck_assert_ptr_null(spool_open(root, err, sizeof(err)));
 	ck_assert_msg(strstr(err, "not writable") && strstr(err, "Permission denied"), "%s", err);
 	chmod(path, 0700);
-	snprintf(path, sizeof(path), "%s/onramp", root);
+	snprintf(path, sizeof(path), "%s/mail", root);
 	chmod(path, 0500);
 	ck_assert_ptr_null(spool_open(root, err, sizeof(err)));
-	ck_assert_msg(strstr(err, "onramp: not writable"), "%s", err);
+	ck_assert_msg(strstr(err, "mail: not writable"), "%s", err);
 	chmod(path, 0700);
 	/* cannot create the root */
 	chmod(base, 0500);
@@ -173,6 +174,93 @@ START_TEST(test_spool_open_errors)
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	    "error cases failed as an unprivileged user (status %d)", status);
+}
+END_TEST
+
+/* Writes ROOT/queue/id/name holding text, creating the directories. */
+static void
+put_file(const char *queue, const char *id, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s", root);
+	mkdir(path, 0750);
+	snprintf(path, sizeof(path), "%s/%s", root, queue);
+	mkdir(path, 0750);
+	if (id == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s/%s/%s", root, queue, id);
+	mkdir(path, 0750);
+	snprintf(path, sizeof(path), "%s/%s/%s/%s", root, queue, id, name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* A spool of an earlier version: its "onramp" queue (mail to send) is the
+ * "mail" queue now, whole; the reserved "notify" goes when empty. */
+START_TEST(test_spool_migrates_renamed_queue)
+{
+	const char *a = "0123456789abc000", *b = "0123456789abc001";
+	struct spool *sp;
+	struct stat st;
+	char path[512], *s;
+
+	put_file("onramp", a, "message", "mail A\n");
+	put_file("onramp", b, "fax.tif", "II*");
+	put_file("notify", NULL, NULL, NULL);
+	sp = open_ok();
+	snprintf(path, sizeof(path), "%s/onramp", root);
+	ck_assert_int_eq(stat(path, &st), -1);
+	snprintf(path, sizeof(path), "%s/notify", root);
+	ck_assert_int_eq(stat(path, &st), -1);
+	ck_assert_int_eq(count_entries("mail"), 2);
+	s = file_of(sp, "mail", a, "message");
+	ck_assert_str_eq(s, "mail A\n");
+	free(s);
+	s = file_of(sp, "mail", b, "fax.tif");
+	ck_assert_str_eq(s, "II*");
+	free(s);
+	spool_free(sp);
+}
+END_TEST
+
+/* Both directories exist (an older version ran after a newer one): the
+ * old queue's jobs move over; one whose id is taken stays, and with it the
+ * old directory; a "notify" directory that holds something is kept. */
+START_TEST(test_spool_migrates_into_existing_queue)
+{
+	const char *a = "0123456789abc000", *b = "0123456789abc001", *c = "0123456789abc002";
+	struct spool *sp;
+	struct stat st;
+	char path[512], *s;
+
+	put_file("mail", c, "message", "mail C\n");
+	put_file("mail", b, "message", "new B\n");
+	put_file("onramp", a, "message", "mail A\n");
+	put_file("onramp", b, "message", "old B\n");
+	put_file("onramp", NULL, NULL, NULL);
+	put_file("notify", "0123456789abc009", "x", "y");
+	sp = open_ok();
+	ck_assert_int_eq(count_entries("mail"), 3);
+	s = file_of(sp, "mail", a, "message");
+	ck_assert_str_eq(s, "mail A\n");
+	free(s);
+	s = file_of(sp, "mail", b, "message");
+	ck_assert_str_eq(s, "new B\n");      /* never overwritten */
+	free(s);
+	ck_assert_int_eq(count_entries("onramp"), 1);
+	snprintf(path, sizeof(path), "%s/onramp/%s/message", root, b);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(count_entries("notify"), 1);
+	spool_free(sp);
+	/* the next open moves nothing more and loses nothing */
+	sp = open_ok();
+	ck_assert_int_eq(count_entries("mail"), 3);
+	ck_assert_int_eq(count_entries("onramp"), 1);
+	spool_free(sp);
 }
 END_TEST
 
@@ -271,16 +359,16 @@ START_TEST(test_spool_ids_unique_sorted)
 
 	memset(ids, 0, sizeof(ids));
 	for (i = 0; i < N; i++) {
-		job = spool_job_new(sp, "notify", id);
+		job = spool_job_new(sp, "mail", id);
 		ck_assert_ptr_nonnull(job);
 		if (i > 0)
 			ck_assert_msg(strcmp(id, ids[i - 1]) > 0, "%s after %s", id, ids[i - 1]);
 		memcpy(ids[i], id, sizeof(id));
 		ck_assert_int_eq(spool_job_commit(job), 0);
 	}
-	ck_assert_int_eq(count_entries("notify"), N);
+	ck_assert_int_eq(count_entries("mail"), N);
 	memset(ids, 0, sizeof(ids));
-	ck_assert_int_eq(spool_scan(sp, "notify", collect_cb, ids), 0);
+	ck_assert_int_eq(spool_scan(sp, "mail", collect_cb, ids), 0);
 	for (i = 1; i < N; i++)
 		ck_assert(strcmp(ids[i - 1], ids[i]) < 0);
 	ck_assert_str_eq(ids[N], "");
@@ -303,17 +391,17 @@ START_TEST(test_spool_scan)
 	int i, calls = 0;
 
 	for (i = 0; i < 3; i++)
-		ck_assert_int_eq(spool_job_commit(spool_job_new(sp, "onramp", id)), 0);
+		ck_assert_int_eq(spool_job_commit(spool_job_new(sp, "mail", id)), 0);
 	/* foreign entries are skipped, not reported as jobs */
-	snprintf(path, sizeof(path), "%s/onramp/README", root);
+	snprintf(path, sizeof(path), "%s/mail/README", root);
 	close(open(path, O_CREAT | O_WRONLY, 0600));
-	snprintf(path, sizeof(path), "%s/onramp/ABCDEF0123456789", root);
+	snprintf(path, sizeof(path), "%s/mail/ABCDEF0123456789", root);
 	mkdir(path, 0700);
 	memset(ids, 0, sizeof(ids));
-	ck_assert_int_eq(spool_scan(sp, "onramp", collect_cb, ids), 0);
+	ck_assert_int_eq(spool_scan(sp, "mail", collect_cb, ids), 0);
 	ck_assert_str_eq(ids[2], id);
 	ck_assert_str_eq(ids[3], "");
-	ck_assert_int_eq(spool_scan(sp, "onramp", stop_cb, &calls), 7);
+	ck_assert_int_eq(spool_scan(sp, "mail", stop_cb, &calls), 7);
 	ck_assert_int_eq(calls, 2);
 	ck_assert_int_eq(spool_scan(sp, "bogus", stop_cb, &calls), -1);
 	ck_assert_int_eq(spool_scan(sp, "failed", stop_cb, &calls), 0);
@@ -363,15 +451,15 @@ START_TEST(test_spool_move_never_overwrites)
 	char id[SPOOL_ID_LEN + 1], path[512], *s;
 	struct spool_job *job;
 
-	job = spool_job_new(sp, "onramp", id);
+	job = spool_job_new(sp, "mail", id);
 	ck_assert_int_eq(spool_job_write(job, "f", "1", 1), 0);
 	ck_assert_int_eq(spool_job_commit(job), 0);
 	/* a job with the same id in the target queue (foreign process) */
 	snprintf(path, sizeof(path), "%s/failed/%s", root, id);
 	ck_assert_int_eq(mkdir(path, 0700), 0);
-	ck_assert_int_eq(spool_move(sp, "onramp", id, "failed"), -1);
+	ck_assert_int_eq(spool_move(sp, "mail", id, "failed"), -1);
 	ck_assert_int_eq(errno, EEXIST);
-	s = file_of(sp, "onramp", id, "f");
+	s = file_of(sp, "mail", id, "f");
 	ck_assert_str_eq(s, "1");
 	free(s);
 	spool_free(sp);
@@ -383,15 +471,15 @@ START_TEST(test_spool_path)
 	struct spool *sp = open_ok();
 	char out[512], small[8];
 
-	ck_assert_int_eq(spool_path(sp, "notify", NULL, NULL, out, sizeof(out)), 0);
-	ck_assert(strlen(out) > 7 && strcmp(out + strlen(out) - 7, "/notify") == 0);
-	ck_assert_int_eq(spool_path(sp, "notify", "0123456789abcdef", "env", out, sizeof(out)), 0);
-	ck_assert_ptr_nonnull(strstr(out, "/notify/0123456789abcdef/env"));
-	ck_assert_int_eq(spool_path(sp, "notify", "0123456789ABCDEF", NULL, out, sizeof(out)), -1);
-	ck_assert_int_eq(spool_path(sp, "notify", "0123", NULL, out, sizeof(out)), -1);
-	ck_assert_int_eq(spool_path(sp, "notify", NULL, "env", out, sizeof(out)), -1);
+	ck_assert_int_eq(spool_path(sp, "mail", NULL, NULL, out, sizeof(out)), 0);
+	ck_assert(strlen(out) > 5 && strcmp(out + strlen(out) - 5, "/mail") == 0);
+	ck_assert_int_eq(spool_path(sp, "mail", "0123456789abcdef", "env", out, sizeof(out)), 0);
+	ck_assert_ptr_nonnull(strstr(out, "/mail/0123456789abcdef/env"));
+	ck_assert_int_eq(spool_path(sp, "mail", "0123456789ABCDEF", NULL, out, sizeof(out)), -1);
+	ck_assert_int_eq(spool_path(sp, "mail", "0123", NULL, out, sizeof(out)), -1);
+	ck_assert_int_eq(spool_path(sp, "mail", NULL, "env", out, sizeof(out)), -1);
 	ck_assert_int_eq(spool_path(sp, "tmp", NULL, NULL, out, sizeof(out)), -1);
-	ck_assert_int_eq(spool_path(sp, "notify", NULL, NULL, small, sizeof(small)), -1);
+	ck_assert_int_eq(spool_path(sp, "mail", NULL, NULL, small, sizeof(small)), -1);
 	ck_assert_int_eq(errno, ENAMETOOLONG);
 	spool_free(sp);
 }
@@ -433,18 +521,18 @@ START_TEST(test_spool_rec_store_load)
 	struct spool_rec *rec = spool_rec_new(), *back;
 	char id[SPOOL_ID_LEN + 1], err[256];
 
-	ck_assert_int_eq(spool_job_commit(spool_job_new(sp, "notify", id)), 0);
+	ck_assert_int_eq(spool_job_commit(spool_job_new(sp, "mail", id)), 0);
 	spool_rec_add(rec, "to", "<a@example.com>");
 	spool_rec_add(rec, "note", "two\nlines");
-	ck_assert_int_eq(spool_rec_store(sp, "notify", id, "env", rec), 0);
-	back = spool_rec_load(sp, "notify", id, "env", err, sizeof(err));
+	ck_assert_int_eq(spool_rec_store(sp, "mail", id, "env", rec), 0);
+	back = spool_rec_load(sp, "mail", id, "env", err, sizeof(err));
 	ck_assert_msg(back != NULL, "%s", err);
 	ck_assert_str_eq(spool_rec_get(back, "note"), "two\nlines");
 	spool_rec_free(back);
-	ck_assert_int_eq(spool_replace(sp, "notify", id, "env", "to x\nbad", 9), 0);
-	ck_assert_ptr_null(spool_rec_load(sp, "notify", id, "env", err, sizeof(err)));
+	ck_assert_int_eq(spool_replace(sp, "mail", id, "env", "to x\nbad", 9), 0);
+	ck_assert_ptr_null(spool_rec_load(sp, "mail", id, "env", err, sizeof(err)));
 	ck_assert_msg(strstr(err, "env: line 2: truncated"), "%s", err);
-	ck_assert_ptr_null(spool_rec_load(sp, "notify", id, "missing", err, sizeof(err)));
+	ck_assert_ptr_null(spool_rec_load(sp, "mail", id, "missing", err, sizeof(err)));
 	ck_assert_msg(strstr(err, "No such file"), "%s", err);
 	spool_rec_free(rec);
 	spool_free(sp);
@@ -550,7 +638,7 @@ START_TEST(test_spool_commit_step_order)
 		char id2[SPOOL_ID_LEN + 1];
 
 		for (i = 0; i < 10; i++) {
-			many[i] = spool_job_new(sp, "notify", id2);
+			many[i] = spool_job_new(sp, "mail", id2);
 			spool_job_write(many[i], "m", "x", 1);
 		}
 		trace_buf[0] = '\0';
@@ -561,7 +649,7 @@ START_TEST(test_spool_commit_step_order)
 		ck_assert_int_eq(count_str(trace_buf, "rename"), 10);
 		ck_assert_int_eq(count_str(trace_buf, "queue-fsync"), 1);
 		ck_assert_msg(strncmp(trace_buf, "syncfs,rename,", 14) == 0, "%s", trace_buf);
-		ck_assert_int_eq(count_entries("notify"), 10);
+		ck_assert_int_eq(count_entries("mail"), 10);
 	}
 
 	/* replace: data synced before the rename, directory after */
@@ -587,7 +675,7 @@ static void
 crash_prepare(char id[SPOOL_ID_LEN + 1])
 {
 	struct spool *sp = open_ok();
-	struct spool_job *job = spool_job_new(sp, "onramp", id);
+	struct spool_job *job = spool_job_new(sp, "mail", id);
 
 	ck_assert_int_eq(spool_job_write(job, "env", "v1", 2), 0);
 	ck_assert_int_eq(spool_job_write(job, "data", big_text, sizeof(big_text) - 1), 0);
@@ -639,15 +727,15 @@ crash_child(enum crash_op op, const char *id, int k)
 		break;
 	}
 	case CRASH_REPLACE:
-		if (spool_replace(sp, "onramp", id, "env", "version-2", 9) == -1)
+		if (spool_replace(sp, "mail", id, "env", "version-2", 9) == -1)
 			_exit(4);
 		break;
 	case CRASH_MOVE:
-		if (spool_move(sp, "onramp", id, "failed") == -1)
+		if (spool_move(sp, "mail", id, "failed") == -1)
 			_exit(4);
 		break;
 	case CRASH_REMOVE:
-		if (spool_remove(sp, "onramp", id) == -1)
+		if (spool_remove(sp, "mail", id) == -1)
 			_exit(4);
 		break;
 	}
@@ -683,7 +771,7 @@ crash_check(enum crash_op op, const char *id, int done)
 {
 	char found[SPOOL_ID_LEN + 1] = "";
 	struct spool *sp = open_ok();
-	int n_in = count_entries("incoming"), n_on = count_entries("onramp");
+	int n_in = count_entries("incoming"), n_on = count_entries("mail");
 	int n_fail = count_entries("failed"), after = 0;
 	char *s, *d, expect[sizeof(big_text) * 3];
 
@@ -716,30 +804,30 @@ crash_check(enum crash_op op, const char *id, int done)
 		after = n_in == CRASH_GROUP_JOBS;
 		break;
 	case CRASH_REPLACE:
-		s = file_of(sp, "onramp", id, "env");
+		s = file_of(sp, "mail", id, "env");
 		ck_assert_msg(strcmp(s, "v1") == 0 || strcmp(s, "version-2") == 0, "env=%s", s);
 		after = strcmp(s, "version-2") == 0;
 		free(s);
-		d = file_of(sp, "onramp", id, "data");
+		d = file_of(sp, "mail", id, "data");
 		ck_assert_str_eq(d, big_text);
 		free(d);
 		if (after)
-			ck_assert_int_eq(spool_replace(sp, "onramp", id, "env", "v1", 2), 0);
+			ck_assert_int_eq(spool_replace(sp, "mail", id, "env", "v1", 2), 0);
 		break;
 	case CRASH_MOVE:
 		ck_assert_int_eq(n_on + n_fail, 1);
 		after = n_fail == 1;
-		s = file_of(sp, after ? "failed" : "onramp", id, "env");
+		s = file_of(sp, after ? "failed" : "mail", id, "env");
 		ck_assert_str_eq(s, "v1");
 		free(s);
 		if (after)
-			ck_assert_int_eq(spool_move(sp, "failed", id, "onramp"), 0);
+			ck_assert_int_eq(spool_move(sp, "failed", id, "mail"), 0);
 		break;
 	case CRASH_REMOVE:
 		ck_assert_int_le(n_on, 1);
 		after = n_on == 0;
 		if (!after) {
-			s = file_of(sp, "onramp", id, "data");
+			s = file_of(sp, "mail", id, "data");
 			ck_assert_str_eq(s, big_text);
 			free(s);
 		}
@@ -762,7 +850,7 @@ crash_run(enum crash_op op)
 	if (op != CRASH_COMMIT)
 		crash_prepare(id);
 	for (k = 1; k <= CRASH_MAX_STEPS; k++) {
-		if (op == CRASH_REMOVE && count_entries("onramp") == 0)
+		if (op == CRASH_REMOVE && count_entries("mail") == 0)
 			crash_prepare(id);
 		pid = fork();
 		ck_assert_int_ge(pid, 0);
@@ -808,6 +896,8 @@ suite_spool(void)
 	tcase_add_test(tc, test_spool_open_creates_tree);
 	tcase_add_test(tc, test_spool_open_errors);
 	tcase_add_test(tc, test_spool_single_owner);
+	tcase_add_test(tc, test_spool_migrates_renamed_queue);
+	tcase_add_test(tc, test_spool_migrates_into_existing_queue);
 	tcase_add_test(tc, test_spool_job_commit);
 	tcase_add_test(tc, test_spool_job_abort_and_bad_queue);
 	tcase_add_test(tc, test_spool_ids_unique_sorted);
