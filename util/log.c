@@ -1,5 +1,5 @@
 /*
- * gateway/log: formatting and writing of log lines (see log.h). Does not
+ * util/log: formatting and writing of log lines (see log.h). Does not
  * decide what is logged; callers build the key=value text.
  */
 #include <errno.h>
@@ -40,28 +40,6 @@ log_set_level(enum log_level level)
 	pthread_mutex_lock(&log_lock);
 	log_level = level;
 	pthread_mutex_unlock(&log_lock);
-}
-
-enum log_level
-log_get_level(void)
-{
-	enum log_level l;
-
-	pthread_mutex_lock(&log_lock);
-	l = log_level;
-	pthread_mutex_unlock(&log_lock);
-	return l;
-}
-
-int
-log_level_from_name(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(log_names) / sizeof(log_names[0]); i++)
-		if (strcmp(name, log_names[i]) == 0)
-			return (int)i;
-	return -1;
 }
 
 static void
@@ -115,30 +93,6 @@ log_warn(const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vwrite(LOG_LVL_WARN, err, fmt, ap);
 	va_end(ap);
-}
-
-void
-fatal(const char *fmt, ...)
-{
-	va_list ap;
-	char err[128];
-
-	snprintf(err, sizeof(err), "%s", strerror(errno));
-	va_start(ap, fmt);
-	log_vwrite(LOG_LVL_ERR, err, fmt, ap);
-	va_end(ap);
-	exit(1);
-}
-
-void
-fatalx(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_vwrite(LOG_LVL_ERR, NULL, fmt, ap);
-	va_end(ap);
-	exit(1);
 }
 
 const char *

@@ -1,13 +1,16 @@
 /*
- * gateway/log: the daemon's one logging facility, to stderr or syslog.
+ * util/log: the process's one logging facility, to stderr or syslog.
  *
- * Lines are `key=value` events (DESIGN.md "Logs"). Any text that came from
- * a peer (SMTP arguments, SIP headers, CSI/TSI, file names) goes through
- * log_esc() first: it is escaped and truncated, so a hostile peer cannot
- * forge log lines or flood them.
+ * Lines are `key=value` events, one per event, with the call, job or
+ * session id first (t37gw(8) lists them). Any text that came from a peer
+ * (SMTP arguments, SIP headers, CSI/TSI, file names) goes through log_esc()
+ * first: it is escaped and truncated, so a hostile peer cannot forge log
+ * lines or flood them.
  *
- * This header is the one part of gateway/ that every folder may include:
- * logging is a service of the whole process. Safe to call from any thread.
+ * A utility below every folder: sip/, fax/, mime/, smtp/, config/ and
+ * gateway/ include it; it includes nothing of theirs. Safe to call from
+ * any thread. It does not decide what is logged, nor rotate files (syslog
+ * or the service manager does).
  */
 #ifndef T37_LOG_H
 #define T37_LOG_H
@@ -30,18 +33,12 @@ enum log_level {
  * stderr with a timestamp. May be called again (reload, -d). */
 void log_init(const char *ident, int use_syslog, enum log_level level);
 void log_set_level(enum log_level level);
-enum log_level log_get_level(void);
-/* Parses "err" "warn" "info" "debug"; -1 when unknown. */
-int log_level_from_name(const char *name);
 
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* + ": strerror(errno)" */
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* For an unusable environment only: log and exit(1). */
-void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));   /* + strerror */
-void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 /*
  * Escapes len bytes of peer data s into buf (size >= LOG_ESC_BUFSZ is always

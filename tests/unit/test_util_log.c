@@ -1,4 +1,4 @@
-/* Unit tests for gateway/log: escaping and truncation of peer data. */
+/* Unit tests for util/log: escaping and truncation of peer data. */
 #include <check.h>
 #include <string.h>
 
@@ -52,14 +52,6 @@ START_TEST(test_log_esc_worst_case_fits)
 }
 END_TEST
 
-START_TEST(test_log_level_names)
-{
-	ck_assert_int_eq(log_level_from_name("debug"), LOG_LVL_DEBUG);
-	ck_assert_int_eq(log_level_from_name("err"), LOG_LVL_ERR);
-	ck_assert_int_eq(log_level_from_name("loud"), -1);
-}
-END_TEST
-
 Suite *
 suite_util_log(void)
 {
@@ -69,7 +61,6 @@ suite_util_log(void)
 	tcase_add_loop_test(tc, test_log_esc_table, 0, sizeof(log_cases) / sizeof(log_cases[0]));
 	tcase_add_test(tc, test_log_esc_truncates);
 	tcase_add_test(tc, test_log_esc_worst_case_fits);
-	tcase_add_test(tc, test_log_level_names);
 	suite_add_tcase(s, tc);
 	return s;
 }
