@@ -240,9 +240,6 @@ enum config_image_resolution {
 	CONFIG_RES_PASSTHROUGH = 0, CONFIG_RES_STANDARD, CONFIG_RES_FINE,
 	CONFIG_RES_SUPERFINE,
 };
-#define CONFIG_DSN_SUCCESS 0x1
-#define CONFIG_DSN_FAILURE 0x2
-#define CONFIG_DSN_DELAY   0x4
 
 /* ---- The config object (all fields read-only) ---- */
 
@@ -310,7 +307,7 @@ struct config_dial_peer {
 	char target[CONFIG_STR_MAX];         /* see enum config_target_kind */
 	int trunk;                           /* index in trunks[], else -1 */
 	bool session_protocol_smtp;
-	unsigned dsn;                        /* CONFIG_DSN_* bits */
+	unsigned dsn;                        /* NOTIFY asked for: SMTP_NOTIFY_* bits */
 	bool mdn;
 	unsigned preference;                 /* 0..CONFIG_MAX_PREFERENCE, lower first */
 	unsigned max_conn;                   /* 0: unlimited */

@@ -98,7 +98,6 @@ static int intake_received(struct intake_sess *s, const struct smtp_server_clien
     char *buf, size_t size);
 static struct spool_rec *intake_envelope(struct intake_sess *s,
     const struct smtp_server_client *c);
-static const char *intake_notify_text(unsigned notify, char *buf, size_t size);
 static void intake_txn_reset(struct intake_sess *s);
 static void intake_limits(const struct config *cfg, struct smtp_server_options *opt,
     int log);
@@ -659,26 +658,11 @@ intake_data_chunk(void *arg, void *udata, const char *buf, size_t len)
 	intake_write(s, buf, len);
 }
 
-static const char *
-intake_notify_text(unsigned notify, char *buf, size_t size)
-{
-	buf[0] = '\0';
-	if (notify & SMTP_NOTIFY_NEVER)
-		return "NEVER";
-	snprintf(buf, size, "%s%s%s",
-	    notify & SMTP_NOTIFY_SUCCESS ? "SUCCESS," : "",
-	    notify & SMTP_NOTIFY_FAILURE ? "FAILURE," : "",
-	    notify & SMTP_NOTIFY_DELAY ? "DELAY," : "");
-	if (buf[0] != '\0')
-		buf[strlen(buf) - 1] = '\0';
-	return buf;
-}
-
 static struct spool_rec *
 intake_envelope(struct intake_sess *s, const struct smtp_server_client *c)
 {
 	struct spool_rec *rec;
-	char nbuf[64];
+	char nbuf[SMTP_NOTIFY_TEXT_MAX];
 	size_t i;
 	int e = 0;
 
@@ -717,7 +701,7 @@ intake_envelope(struct intake_sess *s, const struct smtp_server_client *c)
 		}
 		if (t->notify != 0)
 			e |= spool_rec_add(rec, "rcpt.notify",
-			    intake_notify_text(t->notify, nbuf, sizeof(nbuf)));
+			    smtp_notify_format(t->notify, nbuf, sizeof(nbuf)));
 		if (t->orcpt[0] != '\0')
 			e |= spool_rec_add(rec, "rcpt.orcpt", t->orcpt);
 	}

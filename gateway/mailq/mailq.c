@@ -51,7 +51,8 @@ struct qjob {
 	struct smtp_client *client;     /* owned while active */
 	struct qjob_token *token;       /* owned while active */
 	char from[QUEUE_ADDR_MAX], rcpt[QUEUE_ADDR_MAX];
-	char notify[64], call[64];
+	unsigned notify;                /* SMTP_NOTIFY_* bits to ask for */
+	char call[64];
 	bool ret_hdrs, dsn;
 	char reason[QUEUE_REASON_MAX];  /* the last failure */
 };
@@ -365,6 +366,7 @@ qjob_load(struct queue *q, const char *id)
 	char err[128];
 	uint64_t v;
 	const char *phase;
+	int n;
 
 	env = spool_rec_load(q->sp, SPOOL_Q_MAIL, id, "envelope", err, sizeof(err));
 	if (env == NULL) {
@@ -379,7 +381,8 @@ qjob_load(struct queue *q, const char *id)
 	snprintf(j->id, sizeof(j->id), "%s", id);
 	qjob_copy(j->from, sizeof(j->from), env, "from");
 	qjob_copy(j->rcpt, sizeof(j->rcpt), env, "rcpt");
-	qjob_copy(j->notify, sizeof(j->notify), env, "notify");
+	n = smtp_notify_parse(spool_rec_get(env, "notify"));   /* "" or none: -1 */
+	j->notify = n > 0 ? (unsigned)n : 0;
 	qjob_copy(j->call, sizeof(j->call), env, "call");
 	j->dsn = spool_rec_get(env, "dsn") && strcmp(spool_rec_get(env, "dsn"), "1") == 0;
 	j->ret_hdrs = j->dsn;
@@ -608,7 +611,7 @@ qjob_try_server(struct qjob *j)
 		m.rcpt = j->rcpt;
 		if (j->dsn) {
 			m.envid = j->id;        /* RFC 3249 4.3: correlate by job */
-			m.notify = j->notify[0] ? j->notify : NULL;
+			m.notify = j->notify;
 			m.ret_hdrs = j->ret_hdrs;
 		}
 	}

@@ -121,7 +121,7 @@ gw_offramp_job_env(struct gw_offramp_job *j, const char *key, const char *value,
 		} else if (strcmp(key, "rcpt.kind") == 0) {
 			r->postmaster = strcmp(value, "postmaster") == 0;
 		} else if (strcmp(key, "rcpt.notify") == 0) {
-			int n = gw_notify_parse(value);
+			int n = smtp_notify_parse(value);
 
 			if (n < 0)
 				return set_err(err, errlen, "rcpt.notify: \"%s\" is not a NOTIFY value",
@@ -231,7 +231,7 @@ gw_offramp_job_next_report(struct gw_offramp_job *j, const struct gw_report_cfg 
 		rs[i] = j->rcpts[i].retry;
 		if (j->rcpts[i].postmaster) {
 			rs[i].phase = GW_RCPT_DELIVERED;
-			rs[i].notify = GW_NOTIFY_NEVER;
+			rs[i].notify = SMTP_NOTIFY_NEVER;
 		}
 	}
 	n = gw_retry_delay_dsn(rs, j->nrcpts, &cfg->dsn, j->from, idx);

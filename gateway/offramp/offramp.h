@@ -31,6 +31,7 @@
 #include <time.h>
 
 #include "mime/mime.h"
+#include "smtp/smtp.h"
 
 struct mime_dsn_rcpt;
 
@@ -74,16 +75,9 @@ int gw_retry_policy_set(struct gw_retry_policy *p, const char *cls,
 
 /* ---- NOTIFY (RFC 3461 4.1) -------------------------------------------- */
 
-#define GW_NOTIFY_NEVER   0x0
-#define GW_NOTIFY_SUCCESS 0x1
-#define GW_NOTIFY_FAILURE 0x2
-#define GW_NOTIFY_DELAY   0x4
 /* No NOTIFY given: failures only (RFC 3461 6.1 allows DELAY; we do not). */
-#define GW_NOTIFY_DEFAULT GW_NOTIFY_FAILURE
+#define GW_NOTIFY_DEFAULT SMTP_NOTIFY_FAILURE
 
-/* "NEVER" or a comma list of SUCCESS, FAILURE, DELAY (any case); NULL ->
- * GW_NOTIFY_DEFAULT. -1 when malformed (NEVER combined, unknown word). */
-int gw_notify_parse(const char *s);
 
 /* ---- per-recipient state ---------------------------------------------- */
 
@@ -110,7 +104,7 @@ enum gw_stepdown {
 
 struct gw_rcpt_retry {
 	enum gw_rcpt_phase phase;
-	unsigned notify;                      /* GW_NOTIFY_* bits */
+	unsigned notify;                      /* SMTP_NOTIFY_* bits */
 	unsigned attempts;                    /* calls placed */
 	unsigned count[GW_FAIL_NCLASS];       /* calls that ended in each class */
 	unsigned level;                       /* enum gw_stepdown */

@@ -101,38 +101,6 @@ gw_retry_policy_set(struct gw_retry_policy *p, const char *cls, unsigned attempt
 	return 0;
 }
 
-int
-gw_notify_parse(const char *s)
-{
-	int bits = 0, never = 0, words = 0;
-	const char *p = s;
-
-	if (s == NULL)
-		return GW_NOTIFY_DEFAULT;
-	while (*p != '\0') {
-		size_t n = strcspn(p, ",");
-
-		if (n == 5 && strncasecmp(p, "NEVER", 5) == 0)
-			never = 1;
-		else if (n == 7 && strncasecmp(p, "SUCCESS", 7) == 0)
-			bits |= GW_NOTIFY_SUCCESS;
-		else if (n == 7 && strncasecmp(p, "FAILURE", 7) == 0)
-			bits |= GW_NOTIFY_FAILURE;
-		else if (n == 5 && strncasecmp(p, "DELAY", 5) == 0)
-			bits |= GW_NOTIFY_DELAY;
-		else
-			return -1;
-		words++;
-		p += n;
-		if (*p == ',' && *++p == '\0')
-			return -1;
-	}
-	/* RFC 3461 4.1: NEVER stands alone. */
-	if (words == 0 || (never && words > 1))
-		return -1;
-	return never ? GW_NOTIFY_NEVER : bits;
-}
-
 /* ---- one recipient ---------------------------------------------------- */
 
 void
@@ -369,7 +337,7 @@ gw_retry_delay_dsn(const struct gw_rcpt_retry *rs, size_t n,
 		return 0;
 	for (i = 0; i < n; i++)
 		if (rs[i].phase == GW_RCPT_READY && rs[i].attempts > 0 &&
-		    !rs[i].delay_reported && (rs[i].notify & GW_NOTIFY_DELAY))
+		    !rs[i].delay_reported && (rs[i].notify & SMTP_NOTIFY_DELAY))
 			idx[k++] = i;
 	return k;
 }
@@ -414,8 +382,8 @@ static int
 wants_final(const struct gw_rcpt_retry *r)
 {
 	if (r->phase == GW_RCPT_DELIVERED)
-		return (r->notify & GW_NOTIFY_SUCCESS) != 0;
-	return (r->notify & GW_NOTIFY_FAILURE) != 0;
+		return (r->notify & SMTP_NOTIFY_SUCCESS) != 0;
+	return (r->notify & SMTP_NOTIFY_FAILURE) != 0;
 }
 
 /* RFC 3461 5.2 / RFC 5321 4.5.5: never to the null sender. */
@@ -527,7 +495,7 @@ gw_retry_decode(const char *line, struct gw_rcpt_retry *r)
 	memset(&t, 0, sizeof(t));
 	if (dec_num(val[K_V], 1, RETRY_ENC_VERSION, &n[K_V]) ||
 	    dec_num(val[K_PHASE], GW_RCPT_READY, GW_RCPT_FAILED, &n[K_PHASE]) ||
-	    dec_num(val[K_NOTIFY], 0, 7, &n[K_NOTIFY]) ||
+	    dec_num(val[K_NOTIFY], 0, 15, &n[K_NOTIFY]) ||
 	    dec_num(val[K_ATT], 0, 100000, &n[K_ATT]) ||
 	    dec_num(val[K_BUSY], 0, 100000, &n[K_BUSY]) ||
 	    dec_num(val[K_NOANS], 0, 100000, &n[K_NOANS]) ||

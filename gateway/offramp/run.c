@@ -369,7 +369,7 @@ ojob_forward_postmaster(struct ojob *j)
 		}
 		free(buf);
 		r->retry.phase = GW_RCPT_DELIVERED;
-		r->retry.notify = GW_NOTIFY_NEVER;
+		r->retry.notify = SMTP_NOTIFY_NEVER;
 		changed = 1;
 	}
 	if (changed)

@@ -26,6 +26,7 @@
 #include "gateway/mailq/mailq_int.h"
 #include "gateway/spool/spool.h"
 #include "mime/mime.h"
+#include "smtp/smtp.h"
 
 #define ONRAMP_COPY_CHUNK (64 * 1024)
 
@@ -33,7 +34,6 @@ static int onramp_take_tiff(struct spool_job *job, const char *src);
 static void onramp_addr(const struct config *cfg, const struct config_mail_addr *a,
     const char *ani, char *out, size_t size);
 static bool onramp_from_is_default(const struct config *cfg);
-static void onramp_notify(unsigned dsn, char *out, size_t size);
 static void onramp_resolution(const char *call, const char *tiff,
     enum config_image_resolution res, unsigned pages);
 static void onramp_extras(const struct config *cfg, const struct gw_fax_received *fr,
@@ -87,17 +87,6 @@ onramp_from_is_default(const struct config *cfg)
 
 	return !a->use_ani && strcmp(a->username, CONFIG_DEFAULT_MAIL_USER) == 0 &&
 	    (a->hostname[0] == '\0' || strcmp(a->hostname, cfg->hostname) == 0);
-}
-
-static void
-onramp_notify(unsigned dsn, char *out, size_t size)
-{
-	snprintf(out, size, "%s%s%s%s%s",
-	    dsn & CONFIG_DSN_SUCCESS ? "SUCCESS" : "",
-	    (dsn & CONFIG_DSN_SUCCESS) && (dsn & (CONFIG_DSN_FAILURE | CONFIG_DSN_DELAY)) ? "," : "",
-	    dsn & CONFIG_DSN_FAILURE ? "FAILURE" : "",
-	    (dsn & CONFIG_DSN_FAILURE) && (dsn & CONFIG_DSN_DELAY) ? "," : "",
-	    dsn & CONFIG_DSN_DELAY ? "DELAY" : "");
 }
 
 /*
@@ -224,7 +213,7 @@ gw_onramp_fax_received(struct queue *q, const struct gw_fax_received *fr,
 	if (peer != NULL && peer->target_kind == CONFIG_TARGET_MAILTO &&
 	    config_expand_target(peer->target, fr->dnis, fr->ani, fr->rdnis,
 	    rcpt, sizeof(rcpt)) > 0 && strchr(rcpt, '@') != NULL) {
-		onramp_notify(peer->dsn, notify, sizeof(notify));
+		smtp_notify_format(peer->dsn, notify, sizeof(notify));
 	} else {
 		/* Received but unroutable (a reload between answer and now):
 		 * never drop it, give it to the postmaster. */

@@ -228,7 +228,7 @@ START_TEST(test_long_diag_in_state)
 
 	while (g->len < 3 * GW_RETRY_DIAG_MAX)
 		g_string_append(g, "word " DOCX " ");
-	gw_retry_init(&r, GW_NOTIFY_FAILURE, 1795442700);
+	gw_retry_init(&r, SMTP_NOTIFY_FAILURE, 1795442700);
 	gw_retry_fail_now(&r, "5.6.1", g->str);
 	n = strlen(r.diag);
 	ck_assert_uint_lt(n, GW_RETRY_DIAG_MAX);

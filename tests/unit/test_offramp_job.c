@@ -88,8 +88,8 @@ START_TEST(test_job_env)
 	ck_assert_str_eq(j->rcpts[0].peer, "400");
 	ck_assert_str_eq(j->rcpts[0].orcpt_type, "rfc822");
 	ck_assert_str_eq(j->rcpts[0].orcpt, "FAX=+19195551234@fax.example.com");
-	ck_assert_uint_eq(j->rcpts[0].retry.notify, GW_NOTIFY_SUCCESS | GW_NOTIFY_FAILURE);
-	ck_assert_uint_eq(j->rcpts[1].retry.notify, GW_NOTIFY_FAILURE | GW_NOTIFY_DELAY);
+	ck_assert_uint_eq(j->rcpts[0].retry.notify, SMTP_NOTIFY_SUCCESS | SMTP_NOTIFY_FAILURE);
+	ck_assert_uint_eq(j->rcpts[1].retry.notify, SMTP_NOTIFY_FAILURE | SMTP_NOTIFY_DELAY);
 	ck_assert_ptr_null(j->rcpts[1].orcpt);
 	ck_assert_int_eq(j->rcpts[2].postmaster, 1);
 	ck_assert_uint_eq(j->rcpts[2].retry.notify, GW_NOTIFY_DEFAULT);
@@ -269,7 +269,7 @@ START_TEST(test_job_reports_suppressed)
 	ck_assert_ptr_null(gw_offramp_job_next_report(j, &cfg, &p, msgpath, T0, &kind, &len, &err));
 	cfg.dsn.disable_dsn = 0;
 	j->rcpts[0].retry.final_reported = 0;
-	j->rcpts[0].retry.notify = GW_NOTIFY_NEVER;
+	j->rcpts[0].retry.notify = SMTP_NOTIFY_NEVER;
 	ck_assert_ptr_null(gw_offramp_job_next_report(j, &cfg, &p, msgpath, T0, &kind, &len, &err));
 	gw_offramp_job_free(j);
 }

@@ -286,30 +286,6 @@ START_TEST(test_recover)
 }
 END_TEST
 
-static const struct {
-	const char *in;
-	int bits;
-} notify_cases[] = {
-	{ NULL, GW_NOTIFY_FAILURE },
-	{ "NEVER", GW_NOTIFY_NEVER },
-	{ "never", GW_NOTIFY_NEVER },
-	{ "SUCCESS", GW_NOTIFY_SUCCESS },
-	{ "SUCCESS,FAILURE,DELAY", GW_NOTIFY_SUCCESS | GW_NOTIFY_FAILURE | GW_NOTIFY_DELAY },
-	{ "delay,Failure", GW_NOTIFY_FAILURE | GW_NOTIFY_DELAY },
-	{ "NEVER,SUCCESS", -1 },
-	{ "SUCCESS,", -1 },
-	{ ",SUCCESS", -1 },
-	{ "", -1 },
-	{ "SUCCES", -1 },
-	{ "SUCCESS FAILURE", -1 },
-};
-
-START_TEST(test_notify_parse)
-{
-	ck_assert_int_eq(gw_notify_parse(notify_cases[_i].in), notify_cases[_i].bits);
-}
-END_TEST
-
 START_TEST(test_policy_set)
 {
 	struct gw_retry_policy p;
@@ -343,9 +319,9 @@ START_TEST(test_job_notifications)
 	size_t idx[3];
 
 	gw_retry_policy_default(&p);
-	gw_retry_init(&r[0], GW_NOTIFY_SUCCESS | GW_NOTIFY_FAILURE, T0);
-	gw_retry_init(&r[1], GW_NOTIFY_FAILURE | GW_NOTIFY_DELAY, T0);
-	gw_retry_init(&r[2], GW_NOTIFY_NEVER, T0);
+	gw_retry_init(&r[0], SMTP_NOTIFY_SUCCESS | SMTP_NOTIFY_FAILURE, T0);
+	gw_retry_init(&r[1], SMTP_NOTIFY_FAILURE | SMTP_NOTIFY_DELAY, T0);
+	gw_retry_init(&r[2], SMTP_NOTIFY_NEVER, T0);
 	ck_assert_int_eq(gw_retry_next_wakeup(r, 3), T0);
 
 	gw_retry_dial(&r[0], T0);
@@ -461,7 +437,7 @@ START_TEST(test_codec_roundtrip)
 	int n;
 
 	gw_retry_policy_default(&p);
-	gw_retry_init(&r, GW_NOTIFY_SUCCESS | GW_NOTIFY_DELAY, T0);
+	gw_retry_init(&r, SMTP_NOTIFY_SUCCESS | SMTP_NOTIFY_DELAY, T0);
 	n = gw_retry_encode(&r, line, sizeof(line));
 	ck_assert_int_gt(n, 0);
 	ck_assert_int_eq(gw_retry_decode(line, &back), 0);
@@ -545,7 +521,7 @@ START_TEST(test_codec_longest)
 	struct gw_rcpt_retry r, back;
 	char line[GW_RETRY_ENC_MAX];
 
-	gw_retry_init(&r, GW_NOTIFY_FAILURE, T0);
+	gw_retry_init(&r, SMTP_NOTIFY_FAILURE, T0);
 	memset(r.diag, '+', sizeof(r.diag) - 1);
 	memset(r.csi, '=', sizeof(r.csi) - 1);
 	memset(r.why, '+', sizeof(r.why) - 1);
@@ -574,7 +550,7 @@ START_TEST(test_codec_why)
 	char line[GW_RETRY_ENC_MAX];
 
 	gw_retry_policy_default(&p);
-	gw_retry_init(&r, GW_NOTIFY_FAILURE, T0);
+	gw_retry_init(&r, SMTP_NOTIFY_FAILURE, T0);
 	gw_retry_dial(&r, T0);
 	res.diag = "T.30 phase D code 52: No response after sending a page";
 	res.words = "the receiving fax machine did not confirm a page";
@@ -623,7 +599,7 @@ START_TEST(test_why_same)
 	int i;
 
 	gw_retry_policy_default(&p);
-	gw_retry_init(&r, GW_NOTIFY_FAILURE, T0);
+	gw_retry_init(&r, SMTP_NOTIFY_FAILURE, T0);
 	for (i = 0; i < 3; i++) {
 		gw_retry_dial(&r, r.next_at);
 		res.words = words[_i][i];
@@ -647,7 +623,7 @@ START_TEST(test_no_step)
 	struct gw_rcpt_retry r;
 
 	gw_retry_policy_default(&p);
-	gw_retry_init(&r, GW_NOTIFY_FAILURE, T0);
+	gw_retry_init(&r, SMTP_NOTIFY_FAILURE, T0);
 	gw_retry_dial(&r, T0);
 	res.no_step = 1;
 	ck_assert_int_eq(gw_retry_result(&r, &p, &base, &res, T0, T0 + 40), GW_RETRY_AGAIN);
@@ -685,7 +661,6 @@ suite_offramp_retry(void)
 	tcase_add_test(tc, test_call_params);
 	tcase_add_test(tc, test_wrong_state);
 	tcase_add_test(tc, test_recover);
-	tcase_add_loop_test(tc, test_notify_parse, 0, G_N_ELEMENTS(notify_cases));
 	tcase_add_test(tc, test_policy_set);
 	suite_add_tcase(s, tc);
 	tcase_add_test(tj, test_job_notifications);

@@ -211,7 +211,7 @@ START_TEST(plain_session_no_extensions)
 	struct run r;
 
 	m.envid = "0123abcd";           /* no DSN in EHLO: must not be sent */
-	m.notify = "SUCCESS,FAILURE";
+	m.notify = SMTP_NOTIFY_SUCCESS | SMTP_NOTIFY_FAILURE;
 	m.ret_hdrs = true;
 	run_script(&r, script, body_text, &o, &m);
 	ck_assert_int_eq(r.srv.mismatch, 0);
@@ -251,7 +251,7 @@ START_TEST(pipelined_with_dsn)
 
 	m.rcpt = "FAX=+19195551234@example.com";
 	m.envid = "job+1";
-	m.notify = "SUCCESS,FAILURE";
+	m.notify = SMTP_NOTIFY_SUCCESS | SMTP_NOTIFY_FAILURE;
 	m.ret_hdrs = true;
 	run_script(&r, script, body_text, &o, &m);
 	ck_assert_int_eq(r.srv.mismatch, 0);
@@ -290,7 +290,7 @@ START_TEST(not_pipelined_without_extension)
 	struct run r;
 
 	m.envid = "0123abcd";
-	m.notify = "FAILURE";
+	m.notify = SMTP_NOTIFY_FAILURE;
 	m.ret_hdrs = true;
 	run_script(&r, script, "x\n", &o, &m);
 	ck_assert_int_eq(r.srv.mismatch, 0);
@@ -320,7 +320,7 @@ START_TEST(ehlo_refused_falls_back_to_helo)
 	struct run r;
 
 	m.envid = "x";
-	m.notify = "SUCCESS";
+	m.notify = SMTP_NOTIFY_SUCCESS;
 	run_script(&r, script, "hello\n", &o, &m);
 	ck_assert_int_eq(r.srv.mismatch, 0);
 	ck_assert_ptr_null(strstr(r.srv.log, "NOTIFY"));
