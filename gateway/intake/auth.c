@@ -1,8 +1,8 @@
 /*
- * gateway/intake_auth: who may authenticate on the offramp listener: the
+ * gateway/intake/auth: who may authenticate on the offramp listener: the
  * users of "mta receive auth" and "mta receive auth-file", and the check of
  * an AUTH attempt against them, throttled per client address and user name
- * (the table is in intake_throttle.c). Which clients must authenticate is
+ * (the table is in throttle.c). Which clients must authenticate is
  * decided in intake.c.
  */
 #include <errno.h>
@@ -122,7 +122,7 @@ int
 intake_auth_check(void *arg, void *udata, const struct smtp_server_client *c, const char *user,
     const char *pass)
 {
-	struct gw_intake *in = arg;
+	struct intake *in = arg;
 	size_t i, pl = strlen(pass);
 	time_t now = time(NULL), left;
 	unsigned flags, af, uf;

@@ -1,77 +1,57 @@
 /*
- * gateway/intake_commit: the committer threads of the SMTP intake. Sessions
- * hand them finished spool jobs; a free thread commits every job waiting at once with
- * spool_job_commit_many() (files, job directories and one queue directory
- * fsync per batch: group commit across sessions) and hands the results
- * back to the event loop through an eventfd, where each session gets its
- * 250 or 451. The loop never waits on a disk; the thread never touches a
+ * gateway/intake/commit: the committer of the SMTP intake. Sessions hand
+ * it finished messages; while no batch is running, every message waiting
+ * becomes one batch committed on a pool thread (util/offload) with
+ * spool_job_commit_many(): files, job directories and one queue directory
+ * fsync per batch, a group commit across sessions. Messages that finish
+ * meanwhile wait for the next batch, so a slow flush makes the next batch
+ * larger, not the loop slower. The results come back to the loop, where
+ * each session gets its 250 or 451. The pool thread never touches a
  * session (it knows them by id only).
  */
-#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <errno.h>
-#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-#include <event2/event.h>
 
 #include "gateway/intake/intake_int.h"
 #include "util/log.h"
+#include "util/offload.h"
 
-static void *committer_main(void *arg);
-static void committer_batch(struct intake_committer *cm, struct intake_commit **v, size_t n);
-static void committer_done_cb(evutil_socket_t fd, short what, void *arg);
-static void committer_drain(struct intake_committer *cm);
+/* One batch, from the loop to a pool thread and back. */
+struct commit_batch {
+	struct intake_committer *cm;
+	size_t n;
+	struct intake_commit *v[INTAKE_COMMIT_BATCH];   /* owned while it runs */
+};
+
+static void committer_next(struct intake_committer *cm);
+static void committer_work(void *arg);
+static void committer_done(void *arg);
 static struct spool_job *committer_job(struct intake_committer *cm, struct intake_commit *c);
 
 int
 intake_committer_start(struct intake_committer *cm, struct event_base *base,
-    struct spool *spool, void (*finish)(void *, struct intake_commit *), void *arg)
+    struct spool *spool, void (*finish)(void *, struct intake_commit *), void *arg,
+    char *err, size_t errlen)
 {
-	int i;
-
 	memset(cm, 0, sizeof(*cm));
 	TAILQ_INIT(&cm->pending);
-	TAILQ_INIT(&cm->done);
 	cm->spool = spool;
 	cm->finish = finish;
 	cm->arg = arg;
-	pthread_mutex_init(&cm->lock, NULL);
-	pthread_cond_init(&cm->cond, NULL);
-	if ((cm->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
-		return -1;
-	cm->ev = event_new(base, cm->efd, EV_READ | EV_PERSIST, committer_done_cb, cm);
-	if (cm->ev == NULL || event_add(cm->ev, NULL) == -1) {
-		if (cm->ev != NULL)
-			event_free(cm->ev);
-		cm->ev = NULL;
-		close(cm->efd);
-		return -1;
-	}
-	for (i = 0; i < INTAKE_COMMITTERS; i++) {
-		if (pthread_create(&cm->threads[i], NULL, committer_main, cm) != 0)
-			break;
-		cm->started++;
-	}
-	if (cm->started == 0) {
-		event_free(cm->ev);
-		cm->ev = NULL;
-		close(cm->efd);
-		return -1;
-	}
-	return 0;
+	cm->off = offload_new(base, "intake-commit", INTAKE_COMMITTERS, err, errlen);
+	return cm->off != NULL ? 0 : -1;
 }
 
 void
 intake_committer_push(struct intake_committer *cm, struct intake_commit *c)
 {
-	cm->busy++;                     /* loop thread only */
-	pthread_mutex_lock(&cm->lock);
+	cm->busy++;
 	TAILQ_INSERT_TAIL(&cm->pending, c, entry);
-	pthread_cond_signal(&cm->cond);
-	pthread_mutex_unlock(&cm->lock);
+	if (!cm->running)
+		committer_next(cm);
 }
 
 unsigned
@@ -83,86 +63,99 @@ intake_committer_busy(struct intake_committer *cm)
 void
 intake_committer_stop(struct intake_committer *cm)
 {
-	int i;
-
-	if (!cm->started)
-		return;
-	pthread_mutex_lock(&cm->lock);
-	cm->stopping = 1;
-	pthread_cond_broadcast(&cm->cond);
-	pthread_mutex_unlock(&cm->lock);
-	for (i = 0; i < cm->started; i++)
-		pthread_join(cm->threads[i], NULL);
-	committer_drain(cm);            /* answers what the thread finished */
-	event_free(cm->ev);
-	close(cm->efd);
-	pthread_mutex_destroy(&cm->lock);
-	pthread_cond_destroy(&cm->cond);
-	cm->started = 0;
+	/* The drain runs every completion, and each starts the next batch:
+	 * it returns once everything handed over was answered. */
+	offload_free(cm->off);
+	cm->off = NULL;
 }
 
-static void *
-committer_main(void *arg)
+/* Everything that arrived while the last batch was syncing. */
+static void
+committer_next(struct intake_committer *cm)
 {
-	struct intake_committer *cm = arg;
-	struct intake_commit *v[INTAKE_COMMIT_BATCH], *c;
-	size_t n;
+	struct commit_batch *b;
+	struct intake_commit *c;
 
-	for (;;) {
-		pthread_mutex_lock(&cm->lock);
-		while (TAILQ_EMPTY(&cm->pending) && !cm->stopping)
-			pthread_cond_wait(&cm->cond, &cm->lock);
-		if (TAILQ_EMPTY(&cm->pending) && cm->stopping) {
-			pthread_mutex_unlock(&cm->lock);
-			return NULL;
-		}
-		/* everything that arrived while the last batch was syncing */
-		for (n = 0; n < INTAKE_COMMIT_BATCH && (c = TAILQ_FIRST(&cm->pending)) != NULL; n++) {
-			TAILQ_REMOVE(&cm->pending, c, entry);
-			v[n] = c;
-		}
-		pthread_mutex_unlock(&cm->lock);
-		committer_batch(cm, v, n);
+	if (TAILQ_EMPTY(&cm->pending) || cm->off == NULL)
+		return;
+	if ((b = calloc(1, sizeof(*b))) == NULL) {
+		/* Nothing to carry the batch in: answer one message 451. */
+		c = TAILQ_FIRST(&cm->pending);
+		TAILQ_REMOVE(&cm->pending, c, entry);
+		c->ok = 0;
+		c->err = ENOMEM;
+		spool_job_abort(c->job);
+		c->job = NULL;
+		free(c->msg);
+		c->msg = NULL;
+		spool_rec_free(c->env);
+		c->env = NULL;
+		cm->busy--;
+		cm->finish(cm->arg, c);
+		return;
+	}
+	b->cm = cm;
+	while (b->n < INTAKE_COMMIT_BATCH && (c = TAILQ_FIRST(&cm->pending)) != NULL) {
+		TAILQ_REMOVE(&cm->pending, c, entry);
+		b->v[b->n++] = c;
+	}
+	cm->running = 1;
+	if (offload_run(cm->off, committer_work, committer_done, b) == -1) {
+		committer_work(b);      /* no memory to go off the loop: here */
+		committer_done(b);
 	}
 }
 
+/* On a pool thread. */
 static void
-committer_batch(struct intake_committer *cm, struct intake_commit **v, size_t n)
+committer_work(void *arg)
 {
+	struct commit_batch *b = arg;
+	struct intake_committer *cm = b->cm;
 	struct spool_job *jobs[INTAKE_COMMIT_BATCH];
 	char path[4096];
 	struct stat st;
-	uint64_t one = 1;
 	size_t i;
 	int failed, err;
 
-	for (i = 0; i < n; i++) {
-		v[i]->ok = 1;
-		if (v[i]->job == NULL && (v[i]->job = committer_job(cm, v[i])) == NULL) {
-			v[i]->ok = 0;
-			v[i]->err = errno;
+	for (i = 0; i < b->n; i++) {
+		b->v[i]->ok = 1;
+		if (b->v[i]->job == NULL && (b->v[i]->job = committer_job(cm, b->v[i])) == NULL) {
+			b->v[i]->ok = 0;
+			b->v[i]->err = errno;
 		}
-		jobs[i] = v[i]->job;
-		v[i]->job = NULL;       /* commit_many frees every job */
+		jobs[i] = b->v[i]->job;
+		b->v[i]->job = NULL;    /* commit_many frees every job */
 	}
-	failed = spool_job_commit_many(jobs, n);
+	failed = spool_job_commit_many(jobs, b->n);
 	err = errno;
-	for (i = 0; i < n; i++) {
-		if (failed == 0 || !v[i]->ok)
+	for (i = 0; i < b->n; i++) {
+		if (failed == 0 || !b->v[i]->ok)
 			continue;
 		/* which ones? a job exists iff it is in its queue (spool.h) */
-		if (spool_path(cm->spool, SPOOL_Q_OFFRAMP, v[i]->id, NULL, path, sizeof(path)) == -1 ||
-		    stat(path, &st) == -1) {
-			v[i]->ok = 0;
-			v[i]->err = err;
+		if (spool_path(cm->spool, SPOOL_Q_OFFRAMP, b->v[i]->id, NULL, path,
+		    sizeof(path)) == -1 || stat(path, &st) == -1) {
+			b->v[i]->ok = 0;
+			b->v[i]->err = err;
 		}
 	}
-	pthread_mutex_lock(&cm->lock);
-	for (i = 0; i < n; i++)
-		TAILQ_INSERT_TAIL(&cm->done, v[i], entry);
-	pthread_mutex_unlock(&cm->lock);
-	if (write(cm->efd, &one, sizeof(one)) == -1 && errno != EAGAIN)
-		log_warn("intake committer: eventfd");
+}
+
+/* On the loop: each session is answered, then the next batch starts. */
+static void
+committer_done(void *arg)
+{
+	struct commit_batch *b = arg;
+	struct intake_committer *cm = b->cm;
+	size_t i;
+
+	cm->running = 0;
+	for (i = 0; i < b->n; i++) {
+		cm->busy--;
+		cm->finish(cm->arg, b->v[i]);   /* frees it */
+	}
+	free(b);
+	committer_next(cm);
 }
 
 /* A message held in memory: its job is created and written here, off the
@@ -193,32 +186,4 @@ committer_job(struct intake_committer *cm, struct intake_commit *c)
 	c->env = NULL;
 	errno = err;
 	return job;
-}
-
-static void
-committer_drain(struct intake_committer *cm)
-{
-	struct intake_commitq q;
-	struct intake_commit *c;
-
-	TAILQ_INIT(&q);
-	pthread_mutex_lock(&cm->lock);
-	TAILQ_CONCAT(&q, &cm->done, entry);
-	pthread_mutex_unlock(&cm->lock);
-	while ((c = TAILQ_FIRST(&q)) != NULL) {
-		TAILQ_REMOVE(&q, c, entry);
-		cm->busy--;
-		cm->finish(cm->arg, c);         /* frees c */
-	}
-}
-
-static void
-committer_done_cb(evutil_socket_t fd, short what, void *arg)
-{
-	uint64_t v;
-
-	(void)what;
-	if (read(fd, &v, sizeof(v)) == -1 && errno != EAGAIN)
-		log_warn("intake committer: eventfd");
-	committer_drain(arg);
 }

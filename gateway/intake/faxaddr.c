@@ -1,5 +1,5 @@
 /*
- * gateway/faxaddr: what an offramp recipient address means (RFC 3192 /
+ * gateway/intake/faxaddr: what an offramp recipient address means (RFC 3192 /
  * RFC 3191 plus the forms Cisco gateways accept). It classifies a
  * syntactically valid SMTP path (smtp/server checked the grammar) as a fax
  * number at one of our aliases, the postmaster, someone else's address
@@ -24,9 +24,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "gateway/intake/intake.h"
+#include "gateway/intake/faxaddr.h"
 
-static int faxaddr_number(const char *p, const char *end, struct gw_faxaddr *fa);
+static int faxaddr_number(const char *p, const char *end, struct intake_faxaddr *fa);
 static int faxaddr_alias(const char *domain, const char *const *aliases, size_t n);
 
 /* Whether domain is one of the aliases (case-insensitive, a final dot ignored). */
@@ -53,7 +53,7 @@ faxaddr_alias(const char *domain, const char *const *aliases, size_t n)
  * most once, in either order. p..end is the number part.
  */
 static int
-faxaddr_number(const char *p, const char *end, struct gw_faxaddr *fa)
+faxaddr_number(const char *p, const char *end, struct intake_faxaddr *fa)
 {
 	size_t nd = 0, ns = 0;
 	int prev_sep = 1;
@@ -64,7 +64,7 @@ faxaddr_number(const char *p, const char *end, struct gw_faxaddr *fa)
 	}
 	for (; p < end && *p != '/'; p++) {
 		if (isdigit((unsigned char)*p)) {
-			if (nd >= GW_FAXADDR_DIGITS_MAX)
+			if (nd >= INTAKE_FAXADDR_DIGITS_MAX)
 				return -1;
 			fa->number[nd++] = *p;
 			prev_sep = 0;
@@ -74,7 +74,7 @@ faxaddr_number(const char *p, const char *end, struct gw_faxaddr *fa)
 			return -1;
 		}
 	}
-	if (nd < GW_FAXADDR_DIGITS_MIN || prev_sep)
+	if (nd < INTAKE_FAXADDR_DIGITS_MIN || prev_sep)
 		return -1;
 	fa->number[nd] = '\0';
 	while (p < end) {                       /* p at a '/' */
@@ -86,7 +86,7 @@ faxaddr_number(const char *p, const char *end, struct gw_faxaddr *fa)
 		len = (size_t)(q - p);
 		if (len > 6 && strncasecmp(p, "/T33S=", 6) == 0 && ns == 0) {
 			for (p += 6; p < q; p++) {
-				if (!isdigit((unsigned char)*p) || ns >= GW_FAXADDR_SUB_MAX)
+				if (!isdigit((unsigned char)*p) || ns >= INTAKE_FAXADDR_SUB_MAX)
 					return -1;
 				fa->subaddr[ns++] = *p;
 			}
@@ -103,9 +103,9 @@ faxaddr_number(const char *p, const char *end, struct gw_faxaddr *fa)
 	return 0;
 }
 
-enum gw_faxaddr_result
-gw_faxaddr_parse(const char *path, const char *const *aliases, size_t naliases,
-    struct gw_faxaddr *fa)
+enum intake_faxaddr_result
+intake_faxaddr_parse(const char *path, const char *const *aliases, size_t naliases,
+    struct intake_faxaddr *fa)
 {
 	const char *at, *local, *lend;
 	size_t llen;
@@ -114,40 +114,40 @@ gw_faxaddr_parse(const char *path, const char *const *aliases, size_t naliases,
 	fa->cover = -1;
 	if (strcasecmp(path, "postmaster") == 0) {     /* RFC 5321 4.1.1.3 */
 		fa->postmaster = 1;
-		return GW_FAXADDR_OK;
+		return INTAKE_FAXADDR_OK;
 	}
 	/* source routes and quoted local parts never reach a fax line */
 	if (path[0] == '@' || path[0] == '"')
-		return GW_FAXADDR_RELAY;
+		return INTAKE_FAXADDR_RELAY;
 	if ((at = strrchr(path, '@')) == NULL)
-		return GW_FAXADDR_RELAY;
+		return INTAKE_FAXADDR_RELAY;
 	if (!faxaddr_alias(at + 1, aliases, naliases))
-		return GW_FAXADDR_RELAY;
+		return INTAKE_FAXADDR_RELAY;
 	snprintf(fa->domain, sizeof(fa->domain), "%s", at + 1);
 	local = path;
 	lend = at;
 	llen = (size_t)(lend - local);
 	if (memchr(local, '%', llen) != NULL || memchr(local, '!', llen) != NULL ||
 	    memchr(local, '@', llen) != NULL)
-		return GW_FAXADDR_RELAY;        /* "%" hack / UUCP path */
+		return INTAKE_FAXADDR_RELAY;        /* "%" hack / UUCP path */
 	if (llen == 10 && strncasecmp(local, "postmaster", 10) == 0) {
 		fa->postmaster = 1;
-		return GW_FAXADDR_OK;
+		return INTAKE_FAXADDR_OK;
 	}
 	/* the slash-wrapped form "/FAX=.../" */
 	if (llen >= 2 && local[0] == '/' && lend[-1] == '/') {
 		local++;
 		lend--;
 		if (lend - local < 4 || strncasecmp(local, "FAX=", 4) != 0)
-			return GW_FAXADDR_BADNUMBER;
+			return INTAKE_FAXADDR_BADNUMBER;
 	}
 	if (lend - local >= 4 && strncasecmp(local, "FAX=", 4) == 0)
 		local += 4;
 	else if (local < lend && !isdigit((unsigned char)*local) && *local != '+')
-		return GW_FAXADDR_UNKNOWN;      /* an ordinary mailbox name */
+		return INTAKE_FAXADDR_UNKNOWN;      /* an ordinary mailbox name */
 	if (faxaddr_number(local, lend, fa) == -1)
-		return GW_FAXADDR_BADNUMBER;
+		return INTAKE_FAXADDR_BADNUMBER;
 	/* the form dial-peers match: digits, with '+' for E.164 */
 	snprintf(fa->dial, sizeof(fa->dial), "%s%s", fa->e164 ? "+" : "", fa->number);
-	return GW_FAXADDR_OK;
+	return INTAKE_FAXADDR_OK;
 }

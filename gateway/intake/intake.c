@@ -1,16 +1,16 @@
 /*
- * gateway/intake: the offramp acceptance policy (see intake.h). It owns
+ * gateway/intake/intake: the offramp acceptance policy (see intake.h). It owns
  * the smtp/server instance, fills its options from the config, answers its
  * callbacks, holds each message in memory while it arrives (or, above
  * INTAKE_MEM_SPILL, writes it into its spool job) and hands it to the
- * committer (intake_commit.c), which writes and commits it off the loop;
+ * committer (commit.c), which writes and commits it off the loop;
  * the 250 to the final dot is sent only once the job is durable.
  *
  * Policy, in the order it is applied:
  *   connect  clients outside "mta receive allow" are refused unless AUTH is
  *            configured, in which case they must authenticate (530 5.7.0);
  *            the users and the AUTH check, throttled against guessing, are
- *            in intake_auth.c and intake_throttle.c
+ *            in auth.c and throttle.c
  *   MAIL     "mta receive allow-sender" patterns (550 5.7.1)
  *   RCPT     maximum-recipients (452 4.5.3; 0 refuses all mail), the alias
  *            and the address form (550 5.7.1 relaying denied, 553 5.1.3,
@@ -38,8 +38,9 @@
 
 #include "config/config.h"
 #include "gateway/intake/intake_int.h"
-#include "util/log.h"
+#include "gateway/intake/intake_test.h"
 #include "smtp/smtp.h"
+#include "util/log.h"
 
 /* Descriptors kept for everything but SMTP sessions: spool, logs, SIP
  * sockets, the loops' own; and per call of sip max-calls (RTP, UDPTL, the
@@ -49,7 +50,7 @@
 
 struct intake_rcpt {
 	char addr[SMTP_SERVER_PATH_MAX + 1];
-	struct gw_faxaddr fa;
+	struct intake_faxaddr fa;
 	unsigned notify;
 	char orcpt[SMTP_ORCPT_MAX + 1];
 	unsigned peer;                  /* voip dial-peer tag */
@@ -57,7 +58,7 @@ struct intake_rcpt {
 
 /* Per session (the server's udata). */
 struct intake_sess {
-	struct gw_intake *in;           /* borrowed */
+	struct intake *in;           /* borrowed */
 	unsigned long long id;
 	char addr[64];
 	int net_ok;                     /* client inside mta receive allow */
@@ -92,7 +93,7 @@ static void intake_data_abort(void *arg, void *udata);
 static void intake_end(void *arg, void *udata, const struct smtp_server_client *c);
 static void intake_finish(void *arg, struct intake_commit *c);
 static int intake_net_allowed(const struct config *cfg, const char *addr);
-static void intake_aliases(struct gw_intake *in);
+static void intake_aliases(struct intake *in);
 static int intake_write(struct intake_sess *s, const char *buf, size_t len);
 static int intake_received(struct intake_sess *s, const struct smtp_server_client *c,
     char *buf, size_t size);
@@ -109,20 +110,20 @@ static const struct smtp_server_callbacks intake_cb = {
 
 /* ---- life cycle ------------------------------------------------------- */
 
-struct gw_intake *
-gw_intake_new(struct event_base *base, const struct config *cfg, struct spool *spool,
+struct intake *
+intake_new(struct event_base *base, const struct config *cfg, struct spool *spool,
     char *err, size_t errlen)
 {
 	const typeof(cfg->mta_receive) *mr = &cfg->mta_receive;
 	struct smtp_server_options opt;
-	struct gw_intake *in;
+	struct intake *in;
 
 	if ((in = calloc(1, sizeof(*in))) == NULL) {
 		snprintf(err, errlen, "mta receive: out of memory");
 		return NULL;
 	}
 	in->base = base;
-	in->cfg = cfg;
+	in->cfg = config_hold(cfg);
 	in->spool = spool;
 	intake_aliases(in);
 	if (intake_auth_users_load(cfg, &in->users, &in->nusers, err, errlen) == -1)
@@ -153,14 +154,11 @@ gw_intake_new(struct event_base *base, const struct config *cfg, struct spool *s
 		snprintf(err, errlen, "mta receive: cannot create the SMTP server");
 		goto fail;
 	}
-	if (intake_committer_start(&in->cm, base, spool, intake_finish, in) == -1) {
-		snprintf(err, errlen, "mta receive: cannot start the committer: %s",
-		    strerror(errno));
+	if (intake_committer_start(&in->cm, base, spool, intake_finish, in, err, errlen) == -1)
 		goto fail;
-	}
 	return in;
 fail:
-	gw_intake_free(in);
+	intake_free(in);
 	return NULL;
 }
 
@@ -207,20 +205,14 @@ intake_limits(const struct config *cfg, struct smtp_server_options *opt, int log
 		    (unsigned long long)rl.rlim_cur, cap);
 }
 
-int
-gw_intake_listen(struct gw_intake *in, const char *addr, const char *port)
-{
-	return smtp_server_listen(in->srv, addr, port);
-}
-
 unsigned long long
-gw_intake_attach(struct gw_intake *in, struct bufferevent *bev, const char *addr)
+intake_attach(struct intake *in, struct bufferevent *bev, const char *addr)
 {
 	return smtp_server_attach(in->srv, bev, addr);
 }
 
 int
-gw_intake_start(struct gw_intake *in, char *err, size_t errlen)
+intake_start(struct intake *in, char *err, size_t errlen)
 {
 	const typeof(in->cfg->mta_receive) *mr = &in->cfg->mta_receive;
 	struct smtp_server_options opt;
@@ -243,7 +235,7 @@ gw_intake_start(struct gw_intake *in, char *err, size_t errlen)
 }
 
 int
-gw_intake_set_config(struct gw_intake *in, const struct config *cfg, char *err, size_t errlen)
+intake_set_config(struct intake *in, const struct config *cfg, char *err, size_t errlen)
 {
 	struct smtp_server_options opt;
 	struct intake_user *users;
@@ -254,7 +246,8 @@ gw_intake_set_config(struct gw_intake *in, const struct config *cfg, char *err, 
 	intake_auth_users_free(in->users, in->nusers);
 	in->users = users;
 	in->nusers = n;
-	in->cfg = cfg;
+	config_free(in->cfg);
+	in->cfg = config_hold(cfg);
 	intake_aliases(in);
 	memset(&opt, 0, sizeof(opt));
 	intake_limits(cfg, &opt, 1);
@@ -263,25 +256,26 @@ gw_intake_set_config(struct gw_intake *in, const struct config *cfg, char *err, 
 }
 
 void
-gw_intake_shutdown(struct gw_intake *in)
+intake_shutdown(struct intake *in)
 {
 	smtp_server_shutdown(in->srv);
 }
 
 unsigned
-gw_intake_inflight(struct gw_intake *in)
+intake_inflight(struct intake *in)
 {
 	return smtp_server_sessions(in->srv) + intake_committer_busy(&in->cm);
 }
 
 void
-gw_intake_free(struct gw_intake *in)
+intake_free(struct intake *in)
 {
 	if (in == NULL)
 		return;
 	smtp_server_free(in->srv);      /* sessions end; open jobs are aborted */
 	in->srv = NULL;
 	intake_committer_stop(&in->cm); /* in-flight commits finish first */
+	config_free(in->cfg);
 	SSL_CTX_free(in->tls);
 	intake_auth_users_free(in->users, in->nusers);
 	intake_throttle_free(in->throttle);
@@ -289,7 +283,7 @@ gw_intake_free(struct gw_intake *in)
 }
 
 static void
-intake_aliases(struct gw_intake *in)
+intake_aliases(struct intake *in)
 {
 	size_t i;
 
@@ -344,7 +338,7 @@ static void
 intake_connect(void *arg, const struct smtp_server_client *c, void **udata,
     struct smtp_server_reply *r)
 {
-	struct gw_intake *in = arg;
+	struct intake *in = arg;
 	struct intake_sess *s;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
@@ -383,7 +377,7 @@ static void
 intake_mail(void *arg, void *udata, const struct smtp_server_client *c,
     const struct smtp_server_mail *m, struct smtp_server_reply *r)
 {
-	struct gw_intake *in = arg;
+	struct intake *in = arg;
 	struct intake_sess *s = udata;
 	const typeof(in->cfg->mta_receive) *mr = &in->cfg->mta_receive;
 	size_t i;
@@ -414,13 +408,13 @@ static void
 intake_rcpt(void *arg, void *udata, const struct smtp_server_client *c,
     const struct smtp_server_rcpt *rc, struct smtp_server_reply *r)
 {
-	struct gw_intake *in = arg;
+	struct intake *in = arg;
 	struct intake_sess *s = udata;
 	const struct config *cfg = in->cfg;
 	const struct config_dial_peer *mmoip, *voip;
 	struct intake_rcpt *t;
 	const struct config_pattern *deny;
-	struct gw_faxaddr fa;
+	struct intake_faxaddr fa;
 	bool invalid;
 	size_t i;
 	int cover;
@@ -436,19 +430,19 @@ intake_rcpt(void *arg, void *udata, const struct smtp_server_client *c,
 			    cfg->mta_receive.maximum_recipients);
 		return;
 	}
-	switch (gw_faxaddr_parse(rc->to, in->aliases, cfg->mta_receive.n_aliases, &fa)) {
-	case GW_FAXADDR_RELAY:
+	switch (intake_faxaddr_parse(rc->to, in->aliases, cfg->mta_receive.n_aliases, &fa)) {
+	case INTAKE_FAXADDR_RELAY:
 		smtp_server_reply_set(r, 550, "5.7.1", "<%.256s>: relaying denied", rc->to);
 		return;
-	case GW_FAXADDR_BADNUMBER:
+	case INTAKE_FAXADDR_BADNUMBER:
 		smtp_server_reply_set(r, 553, "5.1.3",
 		    "<%.256s>: malformed fax number (use FAX=+number@domain)", rc->to);
 		return;
-	case GW_FAXADDR_UNKNOWN:
+	case INTAKE_FAXADDR_UNKNOWN:
 		smtp_server_reply_set(r, 550, "5.1.1",
 		    "<%.256s>: no such mailbox here (use FAX=+number@domain)", rc->to);
 		return;
-	case GW_FAXADDR_OK:
+	case INTAKE_FAXADDR_OK:
 		break;
 	}
 	if (!fa.postmaster) {
@@ -716,7 +710,7 @@ static int
 intake_data_end(void *arg, void *udata, const struct smtp_server_client *c, size_t size,
     struct smtp_server_reply *r)
 {
-	struct gw_intake *in = arg;
+	struct intake *in = arg;
 	struct intake_sess *s = udata;
 	struct intake_commit *cm = NULL;
 	struct spool_rec *rec = NULL;
@@ -782,7 +776,7 @@ intake_data_abort(void *arg, void *udata)
 static void
 intake_finish(void *arg, struct intake_commit *c)
 {
-	struct gw_intake *in = arg;
+	struct intake *in = arg;
 	struct smtp_server_reply r;
 
 	if (c->ok) {
@@ -827,7 +821,7 @@ intake_end(void *arg, void *udata, const struct smtp_server_client *c)
 }
 
 void
-gw_intake_set_committed(struct gw_intake *in, gw_intake_committed_fn *fn, void *arg)
+intake_set_committed(struct intake *in, intake_committed_fn *fn, void *arg)
 {
 	in->committed = fn;
 	in->committed_arg = arg;

@@ -1,28 +1,28 @@
 /*
- * gateway/intake_int.h: shared by gateway/intake.c (policy, sessions),
- * gateway/intake_commit.c (the committer thread) and
- * gateway/intake_throttle.c (the AUTH failure table). Private to those files.
+ * gateway/intake/intake_int.h: shared by intake.c (policy, sessions),
+ * commit.c (the committer), auth.c (users, the AUTH check) and throttle.c
+ * (the AUTH failure table). Private to the intake (and its tests).
  */
-#ifndef T37_GW_INTAKE_INT_H
-#define T37_GW_INTAKE_INT_H
+#ifndef T37_INTAKE_INT_H
+#define T37_INTAKE_INT_H
 
-#include <pthread.h>
 #include <sys/queue.h>
 #include <time.h>
 
 #include <openssl/ssl.h>
 
 #include "config/config.h"
+#include "gateway/intake/faxaddr.h"
 #include "gateway/intake/intake.h"
 #include "gateway/spool/spool.h"
 #include "smtp/smtp.h"
 
-/* Committer threads. One is fastest: while it flushes (syncfs), every
- * message finished meanwhile waits for it, so the next batch is larger;
- * parallel committers only split batches and flush more often (measured
- * with smtp-source, 20 sessions of 1 KB messages, spool on a loop-mounted
- * ext4 where every flush is slow: 1 thread 2900-3300 msgs/s, 2 threads
- * 2400, 4 threads 2100). */
+/* Batches committed at once. One is fastest: while it flushes (syncfs),
+ * every message finished meanwhile waits for it, so the next batch is
+ * larger; parallel committers only split batches and flush more often
+ * (measured with smtp-source, 20 sessions of 1 KB messages, spool on a
+ * loop-mounted ext4 where every flush is slow: 1 thread 2900-3300 msgs/s,
+ * 2 threads 2400, 4 threads 2100). */
 #define INTAKE_COMMITTERS 1
 /* A message up to this size is held in memory until its final dot and the
  * committer thread writes it into its spool job, so the event loop never
@@ -34,7 +34,7 @@
 /* Longest per-message log summary (from, recipients). */
 #define INTAKE_SUMMARY_MAX 1024
 
-/* SMTP AUTH throttling (intake_throttle.c): failures are counted per
+/* SMTP AUTH throttling (throttle.c): failures are counted per
  * client address (IPv6: per /64) and per user name over a window; an
  * address with too many is locked out for a while (454 4.7.0, credentials
  * unchecked); once a user name has too many, one failure locks the address
@@ -65,7 +65,8 @@ size_t intake_throttle_entries(const struct intake_throttle *t);
 /* One message handed to the committer; ownership moves with it. */
 struct intake_commit {
 	TAILQ_ENTRY(intake_commit) entry;
-	unsigned long long sess;                /* session id (house style 14) */
+	unsigned long long sess;                /* the session, by id: it may be
+	                                           gone when the commit ends */
 	struct spool_job *job;                  /* owned until committed, or NULL: */
 	char *msg;                              /* owned: the message to write */
 	size_t msglen;                          /*   into a new job (committer) */
@@ -77,18 +78,15 @@ struct intake_commit {
 };
 TAILQ_HEAD(intake_commitq, intake_commit);
 
+/* The committer: messages wait on the loop; one batch at a time is
+ * committed on a pool thread (util/offload); the sessions are answered on
+ * the loop when it comes back. Loop thread only. */
 struct intake_committer {
-	pthread_t threads[INTAKE_COMMITTERS];
-	int started;                            /* threads running */
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	struct intake_commitq pending;          /* loop -> thread */
-	struct intake_commitq done;             /* thread -> loop */
-	int stopping;
-	unsigned busy;                          /* pushed, not yet finished */
-	int efd;                                /* eventfd: "done has entries" */
-	struct event *ev;                       /* owned; reads efd on the loop */
+	struct offload *off;                    /* owned */
 	struct spool *spool;                    /* borrowed */
+	struct intake_commitq pending;          /* waiting for the next batch */
+	int running;                            /* a batch is being committed */
+	unsigned busy;                          /* pushed, not yet finished */
 	void (*finish)(void *arg, struct intake_commit *c);     /* on the loop */
 	void *arg;
 };
@@ -98,9 +96,9 @@ struct intake_user {
 	char *password;                 /* owned */
 };
 
-struct gw_intake {
+struct intake {
 	struct event_base *base;        /* borrowed */
-	const struct config *cfg;       /* borrowed; replaced on reload */
+	const struct config *cfg;       /* held; replaced on reload */
 	struct spool *spool;            /* borrowed */
 	struct smtp_server *srv;        /* owned */
 	SSL_CTX *tls;                   /* owned; NULL without a certificate */
@@ -109,11 +107,11 @@ struct gw_intake {
 	const char *aliases[CONFIG_MAX_ALIASES];  /* point into cfg */
 	struct intake_committer cm;
 	struct intake_throttle *throttle;    /* owned; made at the first AUTH failure */
-	gw_intake_committed_fn *committed;   /* told of each durable job, or NULL */
+	intake_committed_fn *committed;   /* told of each durable job, or NULL */
 	void *committed_arg;
 };
 
-/* intake_auth.c */
+/* auth.c */
 /* Users: every "mta receive auth", then the auth file. 0, or -1 with err. */
 int intake_auth_users_load(const struct config *cfg, struct intake_user **users, size_t *n,
     char *err, size_t errlen);
@@ -122,14 +120,16 @@ void intake_auth_users_free(struct intake_user *users, size_t n);
 int intake_auth_check(void *arg, void *udata, const struct smtp_server_client *c,
     const char *user, const char *pass);
 
-/* intake_commit.c */
+/* commit.c */
+/* 0, or -1 with err. */
 int intake_committer_start(struct intake_committer *cm, struct event_base *base,
-    struct spool *spool, void (*finish)(void *, struct intake_commit *), void *arg);
-/* Queues c (ownership moves to the committer). */
+    struct spool *spool, void (*finish)(void *, struct intake_commit *), void *arg,
+    char *err, size_t errlen);
+/* Queues c (ownership moves to the committer; finish gets it back). */
 void intake_committer_push(struct intake_committer *cm, struct intake_commit *c);
 /* Commits handed over and not yet answered. */
 unsigned intake_committer_busy(struct intake_committer *cm);
-/* Commits what is pending, stops the thread, finishes what is done. */
+/* Commits and finishes everything handed over, then frees the committer. */
 void intake_committer_stop(struct intake_committer *cm);
 
 #endif

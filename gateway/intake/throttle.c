@@ -1,5 +1,5 @@
 /*
- * gateway/intake_throttle: the table that slows down SMTP AUTH guessing.
+ * gateway/intake/throttle: the table that slows down SMTP AUTH guessing.
  * It counts failed authentications per client address (IPv6 clients by
  * their /64, which one host usually owns whole) and per user name, each
  * over a window of INTAKE_AUTH_WINDOW seconds:

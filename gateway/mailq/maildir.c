@@ -1,7 +1,7 @@
 /*
- * gateway/maildir: delivery of a spooled message into a Maildir, for
+ * gateway/mailq/maildir: delivery of a spooled message into a Maildir, for
  * `mta send maildir DIR` (sites without a mail server, and the demo).
- * Not here: which file or when (gateway/queue).
+ * Not here: which file or when (mailq.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -76,7 +76,7 @@ maildir_fsync_dir(const char *path)
 }
 
 int
-queue_maildir_deliver(struct spool *sp, const char *queue, const char *id,
+mailq_maildir_deliver(struct spool *sp, const char *queue, const char *id,
     const char *name, const char *dir, const char *host, char *err, size_t errlen)
 {
 	char src[1024], tmp[1024], dst[1024], newdir[1024], hostc[64];

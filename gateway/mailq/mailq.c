@@ -1,5 +1,5 @@
 /*
- * gateway/queue: scheduling and delivery of onramp jobs (see queue.h for
+ * gateway/mailq: scheduling and delivery of mail jobs (see mailq.h for
  * the job layout and the rules). One in-memory struct qjob per spool job;
  * its phase is deliver or bounce, its attempt walks the server list. The
  * spool is the truth: every decision that must survive a crash (a
@@ -11,7 +11,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,21 +25,23 @@
 #include <openssl/ssl.h>
 
 #include "config/config.h"
-#include "util/log.h"
 #include "gateway/mailq/mailq.h"
 #include "gateway/mailq/mailq_int.h"
+#include "gateway/mailq/mailq_test.h"
 #include "mime/mime.h"
 #include "smtp/smtp.h"
+#include "util/log.h"
+#include "util/offload.h"
 
-#define QUEUE_REASON_MAX (SMTP_CLIENT_REPLY_MAX + 64)  /* reason kept in the state file */
-#define QUEUE_BOUNCE_MAX (64u * 1024 * 1024)
+#define MAILQ_REASON_MAX (SMTP_CLIENT_REPLY_MAX + 64)  /* reason kept in the state file */
+#define MAILQ_BOUNCE_MAX (64u * 1024 * 1024)
 
 enum qjob_phase { QP_DELIVER = 0, QP_BOUNCE };
 
 struct qjob {
 	TAILQ_ENTRY(qjob) all;          /* q->jobs */
 	TAILQ_ENTRY(qjob) ready;        /* q->ready, when on it */
-	struct queue *q;
+	struct mailq *q;
 	char id[SPOOL_ID_LEN + 1];
 	struct event *timer;            /* owned: the next attempt */
 	bool on_ready, active;
@@ -50,30 +51,42 @@ struct qjob {
 	size_t server;                  /* index tried in the current attempt */
 	struct smtp_client *client;     /* owned while active */
 	struct qjob_token *token;       /* owned while active */
-	char from[QUEUE_ADDR_MAX], rcpt[QUEUE_ADDR_MAX];
+	char from[MAILQ_ADDR_MAX], rcpt[MAILQ_ADDR_MAX];
 	unsigned notify;                /* SMTP_NOTIFY_* bits to ask for */
 	char call[64];
 	bool ret_hdrs, dsn;
-	char reason[QUEUE_REASON_MAX];  /* the last failure */
+	char reason[MAILQ_REASON_MAX];  /* the last failure */
 };
 
-/* What the SMTP client gets back to us: the job by id (house style 14). */
+/* What slow work gets back to us: the job by id, never by pointer (it may
+ * be gone when the answer comes). */
 struct qjob_token {
-	struct queue *q;
+	struct mailq *q;
 	char id[SPOOL_ID_LEN + 1];
 };
 
-/* A delivered job waiting for its removal from the spool. */
+/* A delivered job's removal from the spool, off the loop. */
 struct qrm {
-	TAILQ_ENTRY(qrm) entry;
+	struct spool *sp;               /* borrowed */
 	char id[SPOOL_ID_LEN + 1];
 };
 
-struct queue {
+/* A Maildir delivery, off the loop. */
+struct qmaildir {
+	struct qjob_token tok;
+	struct spool *sp;               /* borrowed */
+	char name[16];                  /* "message" or "bounce" */
+	char dir[2 * CONFIG_PATH_MAX];
+	char host[CONFIG_STR_MAX];
+	int rc;                         /* out */
+	char err[256];                  /* out */
+};
+
+struct mailq {
 	struct event_base *base;        /* borrowed */
 	struct spool *sp;               /* borrowed */
 	struct evdns_base *dns;         /* owned */
-	const struct config *cfg;       /* borrowed */
+	const struct config *cfg;       /* held */
 	SSL_CTX *tls_ctx;               /* owned; built for cfg */
 	bool have_timeouts, stopping, started;
 	struct smtp_client_timeouts timeouts;
@@ -81,24 +94,20 @@ struct queue {
 	TAILQ_HEAD(, qjob) ready;
 	unsigned n_jobs, active;
 	struct event *pump_ev;          /* owned: starts ready jobs from the loop */
-	/* The remover thread: spool_remove() of delivered jobs off the loop
-	 * (its fsync would stall every session). Guarded by rm_mu. */
-	pthread_t rm_thread;
-	pthread_mutex_t rm_mu;
-	pthread_cond_t rm_cv;
-	bool rm_init, rm_running, rm_stop;
-	TAILQ_HEAD(, qrm) rm_list;      /* owned entries */
+	/* Removals of delivered jobs and Maildir copies: their fsyncs would
+	 * stall every session on the loop. */
+	struct offload *off;            /* owned */
 };
 
-static struct qjob *qjob_find(struct queue *q, const char *id);
-static struct qjob *qjob_load(struct queue *q, const char *id);
+static struct qjob *qjob_find(struct mailq *q, const char *id);
+static struct qjob *qjob_load(struct mailq *q, const char *id);
 static void qjob_free(struct qjob *j);
 static void qjob_forget(struct qjob *j);
 static int qjob_save_state(struct qjob *j);
 static void qjob_schedule(struct qjob *j, time_t when);
 static void qjob_timer_cb(evutil_socket_t fd, short what, void *arg);
-static void queue_pump_cb(evutil_socket_t fd, short what, void *arg);
-static void queue_pump(struct queue *q);
+static void mailq_pump_cb(evutil_socket_t fd, short what, void *arg);
+static void mailq_pump(struct mailq *q);
 static void qjob_attempt(struct qjob *j);
 static void qjob_try_server(struct qjob *j);
 static void qjob_smtp_done(const struct smtp_client_result *res, void *arg);
@@ -107,25 +116,28 @@ static void qjob_defer(struct qjob *j);
 static void qjob_to_bounce(struct qjob *j, const char *reason);
 static void qjob_to_failed(struct qjob *j, const char *reason);
 static int qjob_scan_cb(const char *id, void *arg);
-static void queue_log_attempt(struct qjob *j, const char *relay, const char *ip,
+static void mailq_log_attempt(struct qjob *j, const char *relay, const char *ip,
     unsigned port, const char *status, const char *dsn, const char *text,
     const char *layer);
-static void queue_log_attempt_local(struct qjob *j, const char *relay, const char *status,
+static void mailq_log_attempt_local(struct qjob *j, const char *relay, const char *status,
     const char *dsn, const char *text);
-static void queue_clean(const char *in, char *out, size_t size);
-static int queue_tls_refresh(struct queue *q, char *err, size_t errlen);
-static void *queue_remover(void *arg);
-static void queue_remove_later(struct queue *q, const char *id);
+static void mailq_clean(const char *in, char *out, size_t size);
+static int mailq_tls_refresh(struct mailq *q, char *err, size_t errlen);
+static void mailq_remove_work(void *arg);
+static void mailq_remove_later(struct mailq *q, const char *id);
+static void qjob_maildir(struct qjob *j);
+static void qjob_maildir_work(void *arg);
+static void qjob_maildir_done(void *arg);
 
 /* ---- life cycle -------------------------------------------------------- */
 
-struct queue *
-queue_new(struct event_base *base, struct spool *sp, char *err, size_t errlen)
+struct mailq *
+mailq_new(struct event_base *base, struct spool *sp, char *err, size_t errlen)
 {
-	struct queue *q = calloc(1, sizeof(*q));
+	struct mailq *q = calloc(1, sizeof(*q));
 
 	if (q == NULL) {
-		snprintf(err, errlen, "queue: out of memory");
+		snprintf(err, errlen, "mailq: out of memory");
 		return NULL;
 	}
 	q->base = base;
@@ -136,44 +148,29 @@ queue_new(struct event_base *base, struct spool *sp, char *err, size_t errlen)
 	    EVDNS_BASE_DISABLE_WHEN_INACTIVE);
 	if (q->dns == NULL)     /* no resolv.conf: /etc/hosts and numeric only */
 		q->dns = evdns_base_new(base, EVDNS_BASE_DISABLE_WHEN_INACTIVE);
-	q->pump_ev = event_new(base, -1, 0, queue_pump_cb, q);
+	q->pump_ev = event_new(base, -1, 0, mailq_pump_cb, q);
 	if (q->dns == NULL || q->pump_ev == NULL) {
-		snprintf(err, errlen, "queue: cannot set up the resolver");
-		queue_free(q);
+		snprintf(err, errlen, "mailq: cannot set up the resolver");
+		mailq_free(q);
 		return NULL;
 	}
 	evdns_base_load_hosts(q->dns, NULL);
-	TAILQ_INIT(&q->rm_list);
-	pthread_mutex_init(&q->rm_mu, NULL);
-	pthread_cond_init(&q->rm_cv, NULL);
-	q->rm_init = true;
-	q->rm_running = pthread_create(&q->rm_thread, NULL, queue_remover, q) == 0;
+	if ((q->off = offload_new(base, "mailq", 1, err, errlen)) == NULL) {
+		mailq_free(q);
+		return NULL;
+	}
 	return q;
 }
 
-/* Removes delivered jobs; on stop, finishes the list first. */
-static void *
-queue_remover(void *arg)
+/* On a pool thread. */
+static void
+mailq_remove_work(void *arg)
 {
-	struct queue *q = arg;
-	struct qrm *r;
+	struct qrm *r = arg;
 
-	pthread_mutex_lock(&q->rm_mu);
-	for (;;) {
-		while (TAILQ_EMPTY(&q->rm_list) && !q->rm_stop)
-			pthread_cond_wait(&q->rm_cv, &q->rm_mu);
-		if ((r = TAILQ_FIRST(&q->rm_list)) == NULL)
-			break;
-		TAILQ_REMOVE(&q->rm_list, r, entry);
-		pthread_mutex_unlock(&q->rm_mu);
-		if (spool_remove(q->sp, SPOOL_Q_MAIL, r->id) != 0)
-			log_warn("job=%s delivered but cannot be removed from the "
-			    "spool (it may be sent again after a restart)", r->id);
-		free(r);
-		pthread_mutex_lock(&q->rm_mu);
-	}
-	pthread_mutex_unlock(&q->rm_mu);
-	return NULL;
+	if (spool_remove(r->sp, SPOOL_Q_MAIL, r->id) != 0)
+		log_warn("job=%s delivered but cannot be removed from the "
+		    "spool (it may be sent again after a restart)", r->id);
 }
 
 /*
@@ -182,42 +179,32 @@ queue_remover(void *arg)
  * with any MTA); never zero times.
  */
 static void
-queue_remove_later(struct queue *q, const char *id)
+mailq_remove_later(struct mailq *q, const char *id)
 {
-	struct qrm *r = q->rm_running ? calloc(1, sizeof(*r)) : NULL;
+	struct qrm *r = calloc(1, sizeof(*r));
 
-	if (r == NULL) {
+	if (r != NULL) {
+		r->sp = q->sp;
+		snprintf(r->id, sizeof(r->id), "%s", id);
+	}
+	if (r == NULL || offload_run(q->off, mailq_remove_work, free, r) == -1) {
+		/* no memory to do it later: now, on the loop */
 		if (spool_remove(q->sp, SPOOL_Q_MAIL, id) != 0)
 			log_warn("job=%s delivered but cannot be removed from the "
 			    "spool (it may be sent again after a restart)", id);
-		return;
+		free(r);
 	}
-	snprintf(r->id, sizeof(r->id), "%s", id);
-	pthread_mutex_lock(&q->rm_mu);
-	TAILQ_INSERT_TAIL(&q->rm_list, r, entry);
-	pthread_cond_signal(&q->rm_cv);
-	pthread_mutex_unlock(&q->rm_mu);
 }
 
 void
-queue_free(struct queue *q)
+mailq_free(struct mailq *q)
 {
 	struct qjob *j;
 
 	if (q == NULL)
 		return;
-	if (q->rm_running) {
-		pthread_mutex_lock(&q->rm_mu);
-		q->rm_stop = true;
-		pthread_cond_signal(&q->rm_cv);
-		pthread_mutex_unlock(&q->rm_mu);
-		pthread_join(q->rm_thread, NULL);
-		q->rm_running = false;
-	}
-	if (q->rm_init) {
-		pthread_mutex_destroy(&q->rm_mu);
-		pthread_cond_destroy(&q->rm_cv);
-	}
+	/* Completions find their jobs by id: they run before the jobs go. */
+	offload_free(q->off);
 	while ((j = TAILQ_FIRST(&q->jobs)) != NULL)
 		qjob_forget(j);
 	if (q->pump_ev)
@@ -226,21 +213,25 @@ queue_free(struct queue *q)
 		evdns_base_free(q->dns, 0);
 	if (q->tls_ctx)
 		SSL_CTX_free(q->tls_ctx);
+	config_free(q->cfg);
 	free(q);
 }
 
 void
-queue_set_config(struct queue *q, const struct config *cfg)
+mailq_set_config(struct mailq *q, const struct config *cfg)
 {
 	char err[256];
 
+	if (cfg != NULL)
+		config_hold(cfg);
+	config_free(q->cfg);
 	q->cfg = cfg;
-	if (queue_tls_refresh(q, err, sizeof(err)) != 0)
-		log_warnx("queue: %s; TLS stays off until the next reload", err);
+	if (mailq_tls_refresh(q, err, sizeof(err)) != 0)
+		log_warnx("mailq: %s; TLS stays off until the next reload", err);
 }
 
 void
-queue_set_timeouts(struct queue *q, const struct smtp_client_timeouts *t)
+mailq_set_timeouts(struct mailq *q, const struct smtp_client_timeouts *t)
 {
 	q->have_timeouts = t != NULL;
 	if (t)
@@ -250,7 +241,7 @@ queue_set_timeouts(struct queue *q, const struct smtp_client_timeouts *t)
 /* A client SSL_CTX for the config's `mta send tls`; clients take their
  * own reference, so the old one may go now. */
 static int
-queue_tls_refresh(struct queue *q, char *err, size_t errlen)
+mailq_tls_refresh(struct mailq *q, char *err, size_t errlen)
 {
 	SSL_CTX *ctx = NULL;
 
@@ -269,22 +260,22 @@ queue_tls_refresh(struct queue *q, char *err, size_t errlen)
 static int
 qjob_scan_cb(const char *id, void *arg)
 {
-	struct queue *q = arg;
+	struct mailq *q = arg;
 
-	queue_add(q, id);       /* a bad job is logged and left alone */
+	mailq_add(q, id);       /* a bad job is logged and left alone */
 	return 0;
 }
 
 int
-queue_start(struct queue *q, char *err, size_t errlen)
+mailq_start(struct mailq *q, char *err, size_t errlen)
 {
 	if (q->cfg == NULL) {
-		snprintf(err, errlen, "queue: no config");
+		snprintf(err, errlen, "mailq: no config");
 		return -1;
 	}
 	q->started = true;
 	if (spool_scan(q->sp, SPOOL_Q_MAIL, qjob_scan_cb, q) < 0) {
-		snprintf(err, errlen, "queue: cannot scan the spool: %s",
+		snprintf(err, errlen, "mailq: cannot scan the spool: %s",
 		    strerror(errno));
 		return -1;
 	}
@@ -294,39 +285,27 @@ queue_start(struct queue *q, char *err, size_t errlen)
 }
 
 void
-queue_stop(struct queue *q)
+mailq_stop(struct mailq *q)
 {
 	q->stopping = true;
 }
 
-const struct config *
-queue_config_of(struct queue *q)
+unsigned
+mailq_inflight(const struct mailq *q)
 {
-	return q->cfg;
-}
-
-struct spool *
-queue_spool_of(struct queue *q)
-{
-	return q->sp;
+	return q->active + offload_pending(q->off);
 }
 
 unsigned
-queue_inflight(const struct queue *q)
-{
-	return q->active;
-}
-
-unsigned
-queue_jobs(const struct queue *q)
+mailq_jobs(const struct mailq *q)
 {
 	return q->n_jobs;
 }
 
 unsigned
-queue_backoff(unsigned retry, unsigned attempts)
+mailq_backoff(unsigned retry, unsigned attempts)
 {
-	unsigned cap = retry > QUEUE_RETRY_CAP ? retry : QUEUE_RETRY_CAP;
+	unsigned cap = retry > MAILQ_RETRY_CAP ? retry : MAILQ_RETRY_CAP;
 	unsigned d = retry ? retry : 1;
 
 	while (attempts > 1 && d < cap) {
@@ -339,7 +318,7 @@ queue_backoff(unsigned retry, unsigned attempts)
 /* ---- jobs -------------------------------------------------------------- */
 
 static struct qjob *
-qjob_find(struct queue *q, const char *id)
+qjob_find(struct mailq *q, const char *id)
 {
 	struct qjob *j;
 
@@ -359,7 +338,7 @@ qjob_copy(char *dst, size_t size, const struct spool_rec *rec, const char *key)
 
 /* Reads envelope and state of a committed job. */
 static struct qjob *
-qjob_load(struct queue *q, const char *id)
+qjob_load(struct mailq *q, const char *id)
 {
 	struct spool_rec *env, *st;
 	struct qjob *j;
@@ -368,7 +347,7 @@ qjob_load(struct queue *q, const char *id)
 	const char *phase;
 	int n;
 
-	env = spool_rec_load(q->sp, SPOOL_Q_MAIL, id, "envelope", err, sizeof(err));
+	env = spool_rec_load(q->sp, SPOOL_Q_MAIL, id, MAILQ_FILE_ENVELOPE, err, sizeof(err));
 	if (env == NULL) {
 		log_warnx("job=%s queue=%s envelope unreadable: %s", id, SPOOL_Q_MAIL, err);
 		return NULL;
@@ -435,7 +414,7 @@ qjob_free(struct qjob *j)
 static void
 qjob_forget(struct qjob *j)
 {
-	struct queue *q = j->q;
+	struct mailq *q = j->q;
 
 	if (j->on_ready)
 		TAILQ_REMOVE(&q->ready, j, ready);
@@ -447,7 +426,7 @@ qjob_forget(struct qjob *j)
 }
 
 int
-queue_add(struct queue *q, const char *id)
+mailq_add(struct mailq *q, const char *id)
 {
 	struct qjob *j;
 
@@ -512,19 +491,19 @@ qjob_timer_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-queue_pump_cb(evutil_socket_t fd, short what, void *arg)
+mailq_pump_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	queue_pump(arg);
+	mailq_pump(arg);
 }
 
 static void
-queue_pump(struct queue *q)
+mailq_pump(struct mailq *q)
 {
 	struct qjob *j;
 
-	while (!q->stopping && q->cfg != NULL && q->active < QUEUE_CONCURRENCY &&
+	while (!q->stopping && q->cfg != NULL && q->active < MAILQ_CONCURRENCY &&
 	    (j = TAILQ_FIRST(&q->ready)) != NULL) {
 		TAILQ_REMOVE(&q->ready, j, ready);
 		j->on_ready = false;
@@ -540,44 +519,93 @@ static void
 qjob_attempt(struct qjob *j)
 {
 	const struct config *cfg = j->q->cfg;
-	char err[256], dir[2 * CONFIG_PATH_MAX], relay[sizeof(dir) + 16];
 
 	j->attempts++;
 	j->server = 0;
 	if (cfg->mta_send.maildir[0] != '\0') {
-		/* A relative maildir is under the spool root. */
-		if (cfg->mta_send.maildir[0] == '/')
-			snprintf(dir, sizeof(dir), "%s", cfg->mta_send.maildir);
-		else
-			snprintf(dir, sizeof(dir), "%s/%s", spool_root(j->q->sp),
-			    cfg->mta_send.maildir);
-		snprintf(relay, sizeof(relay), "maildir[%s]", dir);
-		if (queue_maildir_deliver(j->q->sp, SPOOL_Q_MAIL, j->id,
-		    j->phase == QP_BOUNCE ? "bounce" : "message",
-		    dir, cfg->hostname, err, sizeof(err)) == 0) {
-			queue_log_attempt_local(j, relay, "sent", "2.0.0",
-			    "delivered to maildir");
-			qjob_delivered(j);
-		} else {
-			queue_log_attempt_local(j, relay, "deferred", "4.3.0", err);
-			snprintf(j->reason, sizeof(j->reason), "%s", err);
-			qjob_defer(j);
-		}
+		qjob_maildir(j);
 		return;
 	}
 	if (cfg->mta_send.n_servers == 0) {
 		snprintf(j->reason, sizeof(j->reason), "no mta send server configured");
-		queue_log_attempt_local(j, "none", "deferred", "4.3.5", j->reason);
+		mailq_log_attempt_local(j, "none", "deferred", "4.3.5", j->reason);
 		qjob_defer(j);
 		return;
 	}
 	qjob_try_server(j);
 }
 
+/* `mta send maildir`: the copy and its fsyncs run off the loop. */
+static void
+qjob_maildir(struct qjob *j)
+{
+	const struct config *cfg = j->q->cfg;
+	struct qmaildir *m = calloc(1, sizeof(*m));
+
+	if (m == NULL) {
+		snprintf(j->reason, sizeof(j->reason), "out of memory");
+		mailq_log_attempt_local(j, "maildir", "deferred", "4.3.0", j->reason);
+		qjob_defer(j);
+		return;
+	}
+	m->tok.q = j->q;
+	snprintf(m->tok.id, sizeof(m->tok.id), "%s", j->id);
+	m->sp = j->q->sp;
+	snprintf(m->name, sizeof(m->name), "%s", j->phase == QP_BOUNCE ? "bounce" :
+	    MAILQ_FILE_MESSAGE);
+	/* A relative maildir is under the spool root. */
+	if (cfg->mta_send.maildir[0] == '/')
+		snprintf(m->dir, sizeof(m->dir), "%s", cfg->mta_send.maildir);
+	else
+		snprintf(m->dir, sizeof(m->dir), "%s/%s", spool_root(j->q->sp),
+		    cfg->mta_send.maildir);
+	snprintf(m->host, sizeof(m->host), "%s", cfg->hostname);
+	if (offload_run(j->q->off, qjob_maildir_work, qjob_maildir_done, m) == -1) {
+		free(m);
+		snprintf(j->reason, sizeof(j->reason), "out of memory");
+		mailq_log_attempt_local(j, "maildir", "deferred", "4.3.0", j->reason);
+		qjob_defer(j);
+	}
+}
+
+/* On a pool thread. */
+static void
+qjob_maildir_work(void *arg)
+{
+	struct qmaildir *m = arg;
+
+	m->rc = mailq_maildir_deliver(m->sp, SPOOL_Q_MAIL, m->tok.id, m->name, m->dir,
+	    m->host, m->err, sizeof(m->err));
+}
+
+static void
+qjob_maildir_done(void *arg)
+{
+	struct qmaildir *m = arg;
+	struct qjob *j = qjob_find(m->tok.q, m->tok.id);
+	char relay[sizeof(m->dir) + 16];
+
+	if (j == NULL) {
+		log_warnx("job=%s maildir result for a vanished job dropped", m->tok.id);
+		free(m);
+		return;
+	}
+	snprintf(relay, sizeof(relay), "maildir[%s]", m->dir);
+	if (m->rc == 0) {
+		mailq_log_attempt_local(j, relay, "sent", "2.0.0", "delivered to maildir");
+		qjob_delivered(j);
+	} else {
+		mailq_log_attempt_local(j, relay, "deferred", "4.3.0", m->err);
+		snprintf(j->reason, sizeof(j->reason), "%s", m->err);
+		qjob_defer(j);
+	}
+	free(m);
+}
+
 static void
 qjob_try_server(struct qjob *j)
 {
-	struct queue *q = j->q;
+	struct mailq *q = j->q;
 	const struct config *cfg = q->cfg;
 	struct smtp_client_opts o;
 	struct smtp_client_msg m;
@@ -616,11 +644,11 @@ qjob_try_server(struct qjob *j)
 		}
 	}
 	if (spool_path(q->sp, SPOOL_Q_MAIL, j->id,
-	    j->phase == QP_BOUNCE ? "bounce" : "message", path, sizeof(path)) != 0 ||
+	    j->phase == QP_BOUNCE ? "bounce" : MAILQ_FILE_MESSAGE, path, sizeof(path)) != 0 ||
 	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		snprintf(j->reason, sizeof(j->reason), "cannot open the message: %s",
 		    strerror(errno));
-		queue_log_attempt_local(j, "none", "deferred", "4.3.0", j->reason);
+		mailq_log_attempt_local(j, "none", "deferred", "4.3.0", j->reason);
 		qjob_defer(j);
 		return;
 	}
@@ -638,7 +666,7 @@ qjob_try_server(struct qjob *j)
 		free(j->token);
 		j->token = NULL;
 		snprintf(j->reason, sizeof(j->reason), "cannot start an SMTP session");
-		queue_log_attempt(j, cfg->mta_send.servers[j->server].host, NULL,
+		mailq_log_attempt(j, cfg->mta_send.servers[j->server].host, NULL,
 		    cfg->mta_send.servers[j->server].port, "deferred", "4.3.0", j->reason, NULL);
 		qjob_defer(j);
 	}
@@ -648,7 +676,7 @@ static void
 qjob_smtp_done(const struct smtp_client_result *res, void *arg)
 {
 	struct qjob_token *tok = arg;
-	struct queue *q = tok->q;
+	struct mailq *q = tok->q;
 	struct qjob *j = qjob_find(q, tok->id);
 	const struct config *cfg = q->cfg;
 	const char *host;
@@ -667,11 +695,11 @@ qjob_smtp_done(const struct smtp_client_result *res, void *arg)
 	    ? cfg->mta_send.servers[j->server].port : 0;
 	switch (res->status) {
 	case SMTP_CLIENT_SENT:
-		queue_log_attempt(j, host, res->peer_ip, port, "sent", res->dsn, res->reply, NULL);
+		mailq_log_attempt(j, host, res->peer_ip, port, "sent", res->dsn, res->reply, NULL);
 		qjob_delivered(j);
 		return;
 	case SMTP_CLIENT_PERMFAIL:
-		queue_log_attempt(j, host, res->peer_ip, port, "bounced", res->dsn, res->reply,
+		mailq_log_attempt(j, host, res->peer_ip, port, "bounced", res->dsn, res->reply,
 		    smtp_client_layer_name(res->layer));
 		if (j->phase == QP_BOUNCE)
 			qjob_to_failed(j, res->reply);
@@ -679,7 +707,7 @@ qjob_smtp_done(const struct smtp_client_result *res, void *arg)
 			qjob_to_bounce(j, res->reply);
 		return;
 	case SMTP_CLIENT_TEMPFAIL:
-		queue_log_attempt(j, host, res->peer_ip, port, "deferred", res->dsn, res->reply,
+		mailq_log_attempt(j, host, res->peer_ip, port, "deferred", res->dsn, res->reply,
 		    smtp_client_layer_name(res->layer));
 		snprintf(j->reason, sizeof(j->reason), "%s", res->reply);
 		if (++j->server < cfg->mta_send.n_servers && !q->stopping) {
@@ -696,7 +724,7 @@ qjob_smtp_done(const struct smtp_client_result *res, void *arg)
 static void
 qjob_end_attempt(struct qjob *j)
 {
-	struct queue *q = j->q;
+	struct mailq *q = j->q;
 
 	if (j->active) {
 		j->active = false;
@@ -709,10 +737,10 @@ qjob_end_attempt(struct qjob *j)
 static void
 qjob_delivered(struct qjob *j)
 {
-	struct queue *q = j->q;
+	struct mailq *q = j->q;
 
 	qjob_end_attempt(j);
-	queue_remove_later(q, j->id);
+	mailq_remove_later(q, j->id);
 	qjob_forget(j);
 }
 
@@ -722,7 +750,7 @@ qjob_defer(struct qjob *j)
 {
 	const struct config *cfg = j->q->cfg;
 	time_t now = time(NULL);
-	char why[QUEUE_REASON_MAX + 64];
+	char why[MAILQ_REASON_MAX + 64];
 
 	qjob_end_attempt(j);
 	if (now - j->since >= (time_t)cfg->mta_send.give_up) {
@@ -734,7 +762,7 @@ qjob_defer(struct qjob *j)
 			qjob_to_bounce(j, why);
 		return;
 	}
-	j->delay = queue_backoff(cfg->mta_send.retry, j->attempts);
+	j->delay = mailq_backoff(cfg->mta_send.retry, j->attempts);
 	j->next = now + j->delay;
 	qjob_save_state(j);
 	log_info("job=%s to=<%s> status=deferred attempt=%u next_try=+%us (%s)",
@@ -748,7 +776,7 @@ qjob_defer(struct qjob *j)
 static void
 qjob_to_bounce(struct qjob *j, const char *reason)
 {
-	struct queue *q = j->q;
+	struct mailq *q = j->q;
 	const struct config *cfg = q->cfg;
 	struct mime_onramp_bounce b;
 	char msgpath[1024], err[MIME_ONRAMP_ERR_MAX];
@@ -765,7 +793,7 @@ qjob_to_bounce(struct qjob *j, const char *reason)
 	b.rcpt = j->rcpt;
 	b.reason = reason;
 	b.when = time(NULL);
-	if (spool_path(q->sp, SPOOL_Q_MAIL, j->id, "message", msgpath, sizeof(msgpath)) != 0) {
+	if (spool_path(q->sp, SPOOL_Q_MAIL, j->id, MAILQ_FILE_MESSAGE, msgpath, sizeof(msgpath)) != 0) {
 		qjob_to_failed(j, "bad job path");
 		return;
 	}
@@ -773,7 +801,7 @@ qjob_to_bounce(struct qjob *j, const char *reason)
 	/* Built in memory, then written atomically into the job. */
 	fd = memfd_create("t37-bounce", MFD_CLOEXEC);
 	n = fd < 0 ? -1 : mime_onramp_bounce_write(&b, fd, err, sizeof(err));
-	if (n > 0 && (size_t)n <= QUEUE_BOUNCE_MAX && (buf = malloc((size_t)n)) != NULL &&
+	if (n > 0 && (size_t)n <= MAILQ_BOUNCE_MAX && (buf = malloc((size_t)n)) != NULL &&
 	    pread(fd, buf, (size_t)n, 0) == n)
 		len = (size_t)n;
 	if (fd >= 0)
@@ -801,7 +829,7 @@ qjob_to_bounce(struct qjob *j, const char *reason)
 static void
 qjob_to_failed(struct qjob *j, const char *reason)
 {
-	struct queue *q = j->q;
+	struct mailq *q = j->q;
 
 	qjob_end_attempt(j);
 	log_err("job=%s to=<%s> status=failed postmaster unreachable (%s); "
@@ -817,7 +845,7 @@ qjob_to_failed(struct qjob *j, const char *reason)
 
 /* Peer text for a log line: printable ASCII only, bounded. */
 static void
-queue_clean(const char *in, char *out, size_t size)
+mailq_clean(const char *in, char *out, size_t size)
 {
 	size_t o = 0;
 
@@ -839,7 +867,7 @@ queue_clean(const char *in, char *out, size_t size)
  * failure (dns, tcp, tls, smtp).
  */
 static void
-queue_log_attempt(struct qjob *j, const char *relay, const char *ip,
+mailq_log_attempt(struct qjob *j, const char *relay, const char *ip,
     unsigned port, const char *status, const char *dsn, const char *text,
     const char *layer)
 {
@@ -847,7 +875,7 @@ queue_log_attempt(struct qjob *j, const char *relay, const char *ip,
 	char clean[LOG_ESC_MAX + 8], where[512], failed[32] = "";
 	const char *to = j->phase == QP_BOUNCE ? cfg->mta_send.postmaster : j->rcpt;
 
-	queue_clean(text, clean, sizeof(clean));
+	mailq_clean(text, clean, sizeof(clean));
 	if (port && ip && *ip)
 		snprintf(where, sizeof(where), "%s[%s]:%u", relay, ip, port);
 	else if (port)
@@ -864,8 +892,56 @@ queue_log_attempt(struct qjob *j, const char *relay, const char *ip,
 
 /* An attempt decided here, without a server (maildir, nothing configured). */
 static void
-queue_log_attempt_local(struct qjob *j, const char *relay, const char *status,
+mailq_log_attempt_local(struct qjob *j, const char *relay, const char *status,
     const char *dsn, const char *text)
 {
-	queue_log_attempt(j, relay, NULL, 0, status, dsn, text, NULL);
+	mailq_log_attempt(j, relay, NULL, 0, status, dsn, text, NULL);
+}
+
+/* ---- building jobs ----------------------------------------------------- */
+
+int
+mailq_envelope_write(struct spool_job *job, const struct mailq_envelope *env)
+{
+	char notify[SMTP_NOTIFY_TEXT_MAX];
+	struct spool_rec *rec;
+	const char *data;
+	size_t len;
+	int e = 0, rc = -1;
+
+	if (env->rcpt == NULL || *env->rcpt == '\0' || strlen(env->rcpt) >= MAILQ_ADDR_MAX ||
+	    env->from == NULL || strlen(env->from) >= MAILQ_ADDR_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((rec = spool_rec_new()) == NULL)
+		return -1;
+	e |= spool_rec_add(rec, "from", env->from);
+	e |= spool_rec_add(rec, "rcpt", env->rcpt);
+	e |= spool_rec_add(rec, "dsn", env->dsn ? "1" : "0");
+	if (env->dsn && env->notify != 0)
+		e |= spool_rec_add(rec, "notify", smtp_notify_format(env->notify, notify,
+		    sizeof(notify)));
+	e |= spool_rec_add_u64(rec, "created", (uint64_t)time(NULL));
+	e |= spool_rec_add(rec, "call", env->ref != NULL ? env->ref : "");
+	if (e == 0 && (data = spool_rec_data(rec, &len)) != NULL)
+		rc = spool_job_write(job, MAILQ_FILE_ENVELOPE, data, len);
+	spool_rec_free(rec);
+	return rc;
+}
+
+int
+mailq_job_commit(struct spool *sp, const struct mailq_envelope *env, const char *msg,
+    size_t len, char id[SPOOL_ID_LEN + 1])
+{
+	struct spool_job *job;
+
+	if ((job = spool_job_new(sp, SPOOL_Q_MAIL, id)) == NULL)
+		return -1;
+	if (spool_job_write(job, MAILQ_FILE_MESSAGE, msg, len) != 0 ||
+	    mailq_envelope_write(job, env) != 0) {
+		spool_job_abort(job);
+		return -1;
+	}
+	return spool_job_commit(job);
 }

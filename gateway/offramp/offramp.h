@@ -658,7 +658,7 @@ long gw_worker_pid(const struct gw_worker *w);
 
 struct event_base;
 struct spool;
-struct queue;
+struct mailq;
 
 /* Places one call; the daemon passes sip_line_dial() on its line. 0 or -1. */
 typedef int (gw_offramp_dial_fn)(void *arg, const struct sip_dial_request *req);
@@ -680,12 +680,12 @@ struct gw_offramp;
  * MDNs it owes into the mail queue q (a job of SPOOL_Q_MAIL from <>; q may
  * be NULL: committed, not scheduled), and removes the job when every
  * recipient is final and reported. The worker is this process's own
- * binary (/proc/self/exe). cfg, sp, q are borrowed. NULL with err.
+ * binary (/proc/self/exe). sp and q are borrowed; a hold on cfg is taken. NULL with err.
  */
 struct gw_offramp *gw_offramp_new(struct event_base *base, struct spool *sp,
-    struct queue *q, const struct config *cfg, gw_offramp_dial_fn *dial,
+    struct mailq *q, const struct config *cfg, gw_offramp_dial_fn *dial,
     void *dial_arg, char *err, size_t errlen);
-/* A reloaded config for the next decisions (borrowed). */
+/* A reloaded config for the next decisions (a hold is taken). */
 void gw_offramp_set_config(struct gw_offramp *o, const struct config *cfg);
 /* Scans the spool: resumes every job (calls that were in progress at a
  * crash are placed again: at-least-once). 0, or -1 with err. */

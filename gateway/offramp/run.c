@@ -74,7 +74,7 @@ static int scan_one(const char *id, void *arg);
 static uint64_t *u64_key(uint64_t v);
 
 struct gw_offramp *
-gw_offramp_new(struct event_base *base, struct spool *sp, struct queue *q,
+gw_offramp_new(struct event_base *base, struct spool *sp, struct mailq *q,
     const struct config *cfg, gw_offramp_dial_fn *dial, void *dial_arg,
     char *err, size_t errlen)
 {
@@ -84,7 +84,7 @@ gw_offramp_new(struct event_base *base, struct spool *sp, struct queue *q,
 	o->base = base;
 	o->sp = sp;
 	o->q = q;
-	o->cfg = cfg;
+	o->cfg = config_hold(cfg);
 	o->dial = dial;
 	o->dial_arg = dial_arg;
 	o->jobs = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, ojob_free);
@@ -148,7 +148,8 @@ gw_offramp_set_config(struct gw_offramp *o, const struct config *cfg)
 	int was_held = gw_ojob_held(o);
 	GList *ids, *l;
 
-	o->cfg = cfg;
+	config_free(o->cfg);
+	o->cfg = config_hold(cfg);
 	if (gw_ojob_held(o)) {
 		log_hold(o);
 		return;
@@ -215,6 +216,7 @@ gw_offramp_free(struct gw_offramp *o)
 	g_hash_table_destroy(o->calls);
 	gw_calls_free(o->admit);
 	gw_order_free(o->order);
+	config_free(o->cfg);
 	g_free(o);
 }
 
@@ -785,37 +787,20 @@ static int
 report_queue(struct gw_offramp *o, const char *from, const char *to,
     const char *buf, size_t len, const char *ref)
 {
-	char id[SPOOL_ID_LEN + 1];
-	struct spool_job *job;
-	struct spool_rec *env;
-	const char *data;
-	size_t dlen;
-	int e = 0;
+	struct mailq_envelope env;
+	char id[SPOOL_ID_LEN + 1], call[SPOOL_ID_LEN + 16];
 
 	if (to == NULL || *to == '\0')
 		return -1;
-	if ((job = spool_job_new(o->sp, SPOOL_Q_MAIL, id)) == NULL)
-		return -1;
-	if ((env = spool_rec_new()) == NULL) {
-		spool_job_abort(job);
-		return -1;
-	}
-	e |= spool_rec_add(env, "from", from);
-	e |= spool_rec_add(env, "rcpt", to);
-	e |= spool_rec_add_u64(env, "created", (uint64_t)time(NULL));
-	e |= spool_rec_addf(env, "call", "offramp-%s", ref);
-	data = spool_rec_data(env, &dlen);
-	if (e != 0 || spool_job_write(job, "message", buf, len) != 0 ||
-	    spool_job_write(job, "envelope", data, dlen) != 0) {
-		spool_rec_free(env);
-		spool_job_abort(job);
-		return -1;
-	}
-	spool_rec_free(env);
-	if (spool_job_commit(job) != 0)
+	snprintf(call, sizeof(call), "offramp-%s", ref);
+	memset(&env, 0, sizeof(env));
+	env.from = from;
+	env.rcpt = to;
+	env.ref = call;
+	if (mailq_job_commit(o->sp, &env, buf, len, id) != 0)
 		return -1;
 	if (o->q != NULL)
-		queue_add(o->q, id);
+		mailq_add(o->q, id);
 	return 0;
 }
 

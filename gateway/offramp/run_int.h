@@ -52,8 +52,8 @@ struct ojob {
 struct gw_offramp {
 	struct event_base *base;             /* borrowed */
 	struct spool *sp;                    /* borrowed */
-	struct queue *q;                     /* borrowed, may be NULL */
-	const struct config *cfg;            /* borrowed */
+	struct mailq *q;                     /* borrowed, may be NULL */
+	const struct config *cfg;            /* held */
 	gw_offramp_dial_fn *dial;
 	void *dial_arg;
 	GHashTable *jobs;                    /* id -> struct ojob (owned) */

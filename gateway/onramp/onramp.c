@@ -1,14 +1,14 @@
 /*
- * gateway/onramp: a received fax becomes a queued e-mail job.
+ * gateway/onramp/onramp: a received fax becomes a mail job (onramp_mail(),
+ * see onramp.h): dial-peer match on the called number, the session target
+ * expanded, the message built by mime/onramp from the config's `mta send`
+ * settings (the fax as TIFF, PDF or both, an optional preview of page 1,
+ * the pages rewritten at the dial-peer's `image resolution`), and fax.tif
+ * + message + envelope committed as one spool job before the log line says
+ * "queued". Blocking from start to end: it runs on a pool thread.
  *
- * gw_onramp_fax_received() is the one call the line side makes (through
- * the mail thread) when a fax call ended: dial-peer match on the called
- * number, the session target expanded, the message built by mime/onramp
- * from the config's `mta send` settings (the fax as TIFF, PDF or both, an
- * optional preview of page 1), and fax.tif + message + envelope committed
- * as one spool job before the log line says "queued".
- *
- * Not here: receiving the fax (sip/, fax/), delivery (gateway/queue).
+ * Not here: the calls and their incoming jobs (calls.c), receiving the
+ * fax (sip/, fax/), delivery (gateway/mailq).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,12 +21,11 @@
 
 #include "config/config.h"
 #include "fax/fax.h"
-#include "util/log.h"
 #include "gateway/mailq/mailq.h"
-#include "gateway/mailq/mailq_int.h"
+#include "gateway/onramp/onramp.h"
 #include "gateway/spool/spool.h"
 #include "mime/mime.h"
-#include "smtp/smtp.h"
+#include "util/log.h"
 
 #define ONRAMP_COPY_CHUNK (64 * 1024)
 
@@ -36,7 +35,7 @@ static void onramp_addr(const struct config *cfg, const struct config_mail_addr 
 static bool onramp_from_is_default(const struct config *cfg);
 static void onramp_resolution(const char *call, const char *tiff,
     enum config_image_resolution res, unsigned pages);
-static void onramp_extras(const struct config *cfg, const struct gw_fax_received *fr,
+static void onramp_extras(const struct config *cfg, const struct onramp_fax *fr,
     const char *tiff, const char *call, struct mime_onramp_info *mi,
     unsigned char **pdf, unsigned char **png);
 
@@ -49,17 +48,17 @@ onramp_take_tiff(struct spool_job *job, const char *src)
 	ssize_t n;
 	int in, out;
 
-	snprintf(dst, sizeof(dst), "%s/fax.tif", spool_job_dir(job));
+	snprintf(dst, sizeof(dst), "%s/%s", spool_job_dir(job), ONRAMP_FILE_FAX);
 	if (link(src, dst) == 0)
 		return 0;
 	if ((in = open(src, O_RDONLY | O_CLOEXEC)) < 0)
 		return -1;
-	if ((out = spool_job_fd(job, "fax.tif")) < 0) {
+	if ((out = spool_job_fd(job, ONRAMP_FILE_FAX)) < 0) {
 		close(in);
 		return -1;
 	}
 	while ((n = read(in, buf, sizeof(buf))) > 0) {
-		if (spool_job_write(job, "fax.tif", buf, (size_t)n) != 0) {
+		if (spool_job_write(job, ONRAMP_FILE_FAX, buf, (size_t)n) != 0) {
 			n = -1;
 			break;
 		}
@@ -123,7 +122,7 @@ onramp_resolution(const char *call, const char *tiff, enum config_image_resoluti
  * cannot, the mail has none; the log says so.
  */
 static void
-onramp_extras(const struct config *cfg, const struct gw_fax_received *fr,
+onramp_extras(const struct config *cfg, const struct onramp_fax *fr,
     const char *tiff, const char *call, struct mime_onramp_info *mi,
     unsigned char **pdf, unsigned char **png)
 {
@@ -171,21 +170,17 @@ onramp_extras(const struct config *cfg, const struct gw_fax_received *fr,
 }
 
 int
-gw_onramp_fax_received(struct queue *q, const struct gw_fax_received *fr,
+onramp_mail(const struct config *cfg, struct spool *sp, const struct onramp_fax *fr,
     char id[SPOOL_ID_LEN + 1])
 {
-	const struct config *cfg = queue_config_of(q);
-	struct spool *sp = queue_spool_of(q);
 	const struct config_dial_peer *peer;
+	struct mailq_envelope env;
 	struct mime_onramp_info mi;
 	struct spool_job *job;
-	struct spool_rec *env;
-	char rcpt[QUEUE_ADDR_MAX], from[2 * CONFIG_STR_MAX + 2], dnt[2 * CONFIG_STR_MAX + 2];
-	char notify[64], tiff[1100], err[MIME_ONRAMP_ERR_MAX], call[LOG_ESC_BUFSZ];
+	char rcpt[MAILQ_ADDR_MAX], from[2 * CONFIG_STR_MAX + 2], dnt[2 * CONFIG_STR_MAX + 2];
+	char tiff[1100], err[MIME_ONRAMP_ERR_MAX], call[LOG_ESC_BUFSZ];
 	char ani[LOG_ESC_BUFSZ], dnis[LOG_ESC_BUFSZ], desc[LOG_ESC_BUFSZ];
 	unsigned char *pdf = NULL, *png = NULL;
-	const char *data;
-	size_t dlen;
 	long size;
 	int fd;
 
@@ -210,21 +205,18 @@ gw_onramp_fax_received(struct queue *q, const struct gw_fax_received *fr,
 	}
 	peer = fr->dnis ? config_match_peer(cfg, CONFIG_PEER_MMOIP,
 	    CONFIG_MATCH_DESTINATION, fr->dnis) : NULL;
-	if (peer != NULL && peer->target_kind == CONFIG_TARGET_MAILTO &&
+	if (peer == NULL || peer->target_kind != CONFIG_TARGET_MAILTO ||
 	    config_expand_target(peer->target, fr->dnis, fr->ani, fr->rdnis,
-	    rcpt, sizeof(rcpt)) > 0 && strchr(rcpt, '@') != NULL) {
-		smtp_notify_format(peer->dsn, notify, sizeof(notify));
-	} else {
+	    rcpt, sizeof(rcpt)) <= 0 || strchr(rcpt, '@') == NULL) {
 		/* Received but unroutable (a reload between answer and now):
 		 * never drop it, give it to the postmaster. */
 		log_warnx("call=%s dir=onramp dnis=%s no mmoip dial-peer with a "
 		    "mailto target; mailing the postmaster", call, dnis);
 		snprintf(rcpt, sizeof(rcpt), "%s", cfg->mta_send.postmaster);
-		notify[0] = '\0';
 		peer = NULL;
 	}
 	onramp_addr(cfg, &cfg->mta_send.mail_from, fr->ani, from, sizeof(from));
-	if (strlen(from) >= QUEUE_ADDR_MAX) {
+	if (strlen(from) >= MAILQ_ADDR_MAX) {
 		log_warnx("call=%s dir=onramp result=error mail-from address too long", call);
 		return -1;
 	}
@@ -242,7 +234,7 @@ gw_onramp_fax_received(struct queue *q, const struct gw_fax_received *fr,
 		spool_job_abort(job);
 		return -1;
 	}
-	snprintf(tiff, sizeof(tiff), "%s/fax.tif", spool_job_dir(job));
+	snprintf(tiff, sizeof(tiff), "%s/%s", spool_job_dir(job), ONRAMP_FILE_FAX);
 	if (peer != NULL && peer->encoding != CONFIG_ENC_PASSTHROUGH &&
 	    (peer->resolution == CONFIG_RES_STANDARD || peer->resolution == CONFIG_RES_FINE))
 		onramp_resolution(call, tiff, peer->resolution, fr->pages);
@@ -274,7 +266,7 @@ gw_onramp_fax_received(struct queue *q, const struct gw_fax_received *fr,
 	mi.origin_prefix = cfg->mta_send.origin_prefix[0] ? cfg->mta_send.origin_prefix : NULL;
 	mi.tiff_path = tiff;
 	onramp_extras(cfg, fr, tiff, call, &mi, &pdf, &png);
-	if ((fd = spool_job_fd(job, "message")) < 0 ||
+	if ((fd = spool_job_fd(job, MAILQ_FILE_MESSAGE)) < 0 ||
 	    (size = mime_onramp_write(&mi, fd, err, sizeof(err))) < 0) {
 		log_warnx("call=%s dir=onramp result=error cannot build the message: %s",
 		    call, fd < 0 ? strerror(errno) : err);
@@ -286,23 +278,17 @@ gw_onramp_fax_received(struct queue *q, const struct gw_fax_received *fr,
 	free(pdf);
 	free(png);
 
-	env = spool_rec_new();
-	if (env == NULL || spool_rec_add(env, "from", from) != 0 ||
-	    spool_rec_add(env, "rcpt", rcpt) != 0 ||
-	    spool_rec_add(env, "dsn", peer && peer->dsn ? "1" : "0") != 0 ||
-	    spool_rec_add(env, "notify", notify) != 0 ||
-	    spool_rec_add_u64(env, "created", (uint64_t)time(NULL)) != 0 ||
-	    spool_rec_add(env, "call", fr->call_id) != 0 ||
-	    spool_rec_add_u64(env, "peer", peer ? peer->tag : 0) != 0 ||
-	    spool_rec_add_u64(env, "pages", fr->pages) != 0 ||
-	    (data = spool_rec_data(env, &dlen)) == NULL ||
-	    spool_job_write(job, "envelope", data, dlen) != 0) {
+	memset(&env, 0, sizeof(env));
+	env.from = from;
+	env.rcpt = rcpt;
+	env.dsn = peer != NULL && peer->dsn != 0;
+	env.notify = peer != NULL ? peer->dsn : 0;
+	env.ref = fr->call_id;
+	if (mailq_envelope_write(job, &env) != 0) {
 		log_warn("call=%s dir=onramp result=error cannot write the envelope", call);
-		spool_rec_free(env);
 		spool_job_abort(job);
 		return -1;
 	}
-	spool_rec_free(env);
 	if (spool_job_commit(job) != 0) {
 		log_warn("call=%s dir=onramp result=error cannot commit job %s", call, id);
 		return -1;
@@ -317,6 +303,5 @@ gw_onramp_fax_received(struct queue *q, const struct gw_fax_received *fr,
 	    mi.attach == MIME_ONRAMP_ATTACH_PDF ? " attach=pdf" :
 	    mi.attach == MIME_ONRAMP_ATTACH_BOTH ? " attach=both" : "",
 	    mi.preview_png != NULL ? " preview=1" : "");
-	queue_add(q, id);
 	return 0;
 }

@@ -30,10 +30,11 @@
 
 #include "config/config.h"
 #include "gateway/intake/intake.h"
-#include "util/log.h"
+#include "gateway/intake/intake_test.h"
 #include "gateway/offramp/offramp.h"
 #include "gateway/spool/spool.h"
 #include "mime/mime.h"
+#include "util/log.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -64,7 +65,7 @@ struct fz {
 	struct config *cfg;
 	struct spool *sp;
 	struct event_base *base;
-	struct gw_intake *in;
+	struct intake *in;
 	char ids[FZ_JOBS_MAX][SPOOL_ID_LEN + 1];
 	int njobs;
 };
@@ -111,10 +112,10 @@ fz_init(void)
 		abort();
 	evthread_use_pthreads();
 	fz->base = event_base_new();
-	fz->in = gw_intake_new(fz->base, fz->cfg, fz->sp, err, sizeof(err));
-	if (fz->in == NULL || gw_intake_start(fz->in, err, sizeof(err)) != 0)
+	fz->in = intake_new(fz->base, fz->cfg, fz->sp, err, sizeof(err));
+	if (fz->in == NULL || intake_start(fz->in, err, sizeof(err)) != 0)
 		abort();
-	gw_intake_set_committed(fz->in, fz_committed, fz);
+	intake_set_committed(fz->in, fz_committed, fz);
 }
 
 /* One accepted message, prepared as the document worker would; flags
@@ -200,9 +201,9 @@ fz_settle(void)
 {
 	int i;
 
-	for (i = 0; i < 400 && gw_intake_inflight(fz->in) > 0; i++) {
+	for (i = 0; i < 400 && intake_inflight(fz->in) > 0; i++) {
 		event_base_loop(fz->base, EVLOOP_NONBLOCK);
-		if (gw_intake_inflight(fz->in) > 0)
+		if (intake_inflight(fz->in) > 0)
 			usleep(50);
 	}
 }
@@ -223,7 +224,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	bufferevent_setcb(pair[1], fz_drain, NULL, NULL, NULL);
 	bufferevent_enable(pair[1], EV_READ | EV_WRITE);
-	if (gw_intake_attach(fz->in, pair[0], "127.0.0.1") == 0)
+	if (intake_attach(fz->in, pair[0], "127.0.0.1") == 0)
 		abort();
 	/* Writes split at the first byte's rhythm, so framing sees partial lines. */
 	while (off < size) {
@@ -239,11 +240,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * session. Without QUIT the client hangs up (EOF) and it must end
 	 * all the same. */
 	fz_settle();
-	if (gw_intake_inflight(fz->in) > 0) {
+	if (intake_inflight(fz->in) > 0) {
 		bufferevent_flush(pair[1], EV_WRITE, BEV_FINISHED);
 		fz_settle();
 	}
-	if (gw_intake_inflight(fz->in) > 0)
+	if (intake_inflight(fz->in) > 0)
 		abort();   /* a session that never ends */
 	bufferevent_free(pair[1]);
 	for (i = 0; i < fz->njobs; i++) {

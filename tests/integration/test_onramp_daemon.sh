@@ -25,7 +25,7 @@ fi
 "$BUILD/t37gw" -c "$T/gw.conf" 2> "$T/gw1.log" &
 gw=$!; t37_bg $gw
 wait_for 20 grep -q 'status=deferred' "$T/gw1.log" || { cat "$T/gw1.log"; fail "daemon did not try the job"; }
-grep -q 'queue=onramp event=resume jobs=1' "$T/gw1.log" || fail "no resume line"
+grep -q 'queue=mail event=resume jobs=1' "$T/gw1.log" || fail "no resume line"
 kill -9 "$gw"; wait "$gw" 2>/dev/null || true
 
 # Restart with the server up: delivered once, removed from the spool.

@@ -2,8 +2,8 @@
  * Tests of gateway/intake in process: a config parsed from text, a spool in
  * a temp dir, sessions over bufferevent pairs. They check the policy
  * replies, that a 250 means a committed job whose envelope the offramp
- * job loader (gw_offramp_job_env) reads back, and that a lost connection
- * leaves nothing in the spool.
+ * job loader reads back, that a lost connection leaves nothing in the
+ * spool, and that a reload the intake refuses leaves it a config to use.
  */
 #include <check.h>
 #include <dirent.h>
@@ -19,16 +19,17 @@
 #include "config/config.h"
 #include "gateway/intake/intake.h"
 #include "gateway/intake/intake_int.h"
-#include "util/log.h"
+#include "gateway/intake/intake_test.h"
 #include "gateway/offramp/offramp.h"
 #include "gateway/spool/spool.h"
+#include "util/log.h"
 
 struct ih {
 	char dir[64];
 	struct config *cfg;
 	struct spool *sp;
 	struct event_base *base;
-	struct gw_intake *in;
+	struct intake *in;
 	struct bufferevent *pair[2];
 	char out[65536];
 	size_t out_len;
@@ -117,12 +118,12 @@ ih_setup(struct ih *h, int max_rcpt)
 	h->sp = spool_open(h->cfg->spool, err, sizeof(err));
 	ck_assert_msg(h->sp != NULL, "spool: %s", err);
 	h->base = event_base_new();
-	h->in = gw_intake_new(h->base, h->cfg, h->sp, err, sizeof(err));
+	h->in = intake_new(h->base, h->cfg, h->sp, err, sizeof(err));
 	ck_assert_msg(h->in != NULL, "intake: %s", err);
 	ck_assert_int_eq(bufferevent_pair_new(h->base, 0, h->pair), 0);
 	bufferevent_setcb(h->pair[1], ih_read, NULL, ih_event, h);
 	bufferevent_enable(h->pair[1], EV_READ | EV_WRITE);
-	ck_assert(gw_intake_attach(h->in, h->pair[0], "127.0.0.1") != 0);
+	ck_assert(intake_attach(h->in, h->pair[0], "127.0.0.1") != 0);
 	ck_assert_ptr_nonnull(strstr(ih_wait(h, "220 "), "220 gw.test"));
 }
 
@@ -131,7 +132,7 @@ ih_teardown(struct ih *h)
 {
 	char cmd[128];
 
-	gw_intake_free(h->in);
+	intake_free(h->in);
 	ih_wait(h, NULL);
 	if (h->pair[1] != NULL)
 		bufferevent_free(h->pair[1]);
@@ -379,10 +380,53 @@ START_TEST(test_intake_spilled_message)
 }
 END_TEST
 
+/*
+ * A reload the intake refuses (its auth file cannot be read) keeps the
+ * old config in force; the daemon then gives up its own hold on that old
+ * config, so the intake must hold it itself, or every later session reads
+ * freed memory.
+ */
+START_TEST(test_intake_refused_reload_keeps_config)
+{
+	struct config_diag d;
+	struct config *next;
+	char text[4096], err[256], users[128];
+	struct ih h;
+	FILE *f;
+
+	ih_setup(&h, 10);
+	/* readable when the file is checked, gone when the intake reads it */
+	snprintf(users, sizeof(users), "%s/users", h.dir);
+	ck_assert_ptr_nonnull(f = fopen(users, "w"));
+	fputs("alice secret\n", f);
+	fclose(f);
+	snprintf(text, sizeof(text), conf_fmt, h.dir, 10);
+	snprintf(text + strlen(text), sizeof(text) - strlen(text),
+	    "mta receive auth-file %s\nmta receive auth-clear\n", users);
+	config_diag_init(&d);
+	next = config_parse_buffer("next.conf", text, strlen(text), &d);
+	ck_assert_ptr_nonnull(next);
+	config_diag_clear(&d);
+	ck_assert_int_eq(unlink(users), 0);
+	ck_assert_int_eq(intake_set_config(h.in, next, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "users") != NULL, "%s", err);
+	config_free(next);
+	config_free(h.cfg);             /* as the daemon lets go of the old one */
+	h.cfg = NULL;
+	ck_assert_uint_eq(config_live(), 1);    /* the intake's hold */
+	ih_say(&h, "EHLO c.test\r\n", "250 ENHANCED");
+	ih_say(&h, "MAIL FROM:<alice@example.com>\r\n", "\r\n");
+	ck_assert_ptr_nonnull(strstr(ih_say(&h, "RCPT TO:<FAX=+19195551234@fax.test>\r\n",
+	    "\r\n"), "250 2.1.5 Ok, fax to +19195551234"));
+	ih_teardown(&h);
+	ck_assert_uint_eq(config_live(), 0);
+}
+END_TEST
+
 Suite *
 suite_intake(void)
 {
-	Suite *s = suite_create("gw_intake");
+	Suite *s = suite_create("intake");
 	TCase *tc = tcase_create("intake");
 
 	tcase_set_timeout(tc, 30);
@@ -392,6 +436,7 @@ suite_intake(void)
 	tcase_add_test(tc, test_intake_cover);
 	tcase_add_loop_test(tc, test_intake_lost_connection, 0, 2);
 	tcase_add_test(tc, test_intake_spilled_message);
+	tcase_add_test(tc, test_intake_refused_reload_keeps_config);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -2,72 +2,72 @@
 #include <check.h>
 #include <string.h>
 
-#include "gateway/intake/intake.h"
+#include "gateway/intake/faxaddr.h"
 
 static const char *const aliases[] = { "fax.example.com", "Fax2.Example.NET" };
 
 static const struct {
 	const char *path;
-	enum gw_faxaddr_result result;
+	enum intake_faxaddr_result result;
 	const char *dial;               /* expected dial form on OK */
 	const char *subaddr;
 	int postmaster;
 } cases[] = {
-	{ "FAX=+19195551234@fax.example.com", GW_FAXADDR_OK, "+19195551234", "", 0 },
-	{ "fax=+19195551234@FAX.EXAMPLE.COM", GW_FAXADDR_OK, "+19195551234", "", 0 },
-	{ "Fax=+1-919-555.1234@fax.example.com", GW_FAXADDR_OK, "+19195551234", "", 0 },
-	{ "FAX=+19195551234/T33S=6789@fax.example.com", GW_FAXADDR_OK, "+19195551234", "6789", 0 },
-	{ "FAX=+1234/t33s=1@fax2.example.net", GW_FAXADDR_OK, "+1234", "1", 0 },
-	{ "/FAX=+19195551234/@fax.example.com", GW_FAXADDR_OK, "+19195551234", "", 0 },
-	{ "/fax=+1234/T33S=99/@fax.example.com", GW_FAXADDR_OK, "+1234", "99", 0 },
-	{ "FAX=5551234@fax.example.com", GW_FAXADDR_OK, "5551234", "", 0 },
-	{ "19195551234@fax.example.com", GW_FAXADDR_OK, "19195551234", "", 0 },
-	{ "+19195551234@fax.example.com", GW_FAXADDR_OK, "+19195551234", "", 0 },
-	{ "FAX=+19195551234@fax.example.com.", GW_FAXADDR_OK, "+19195551234", "", 0 },
-	{ "postmaster@fax.example.com", GW_FAXADDR_OK, "", "", 1 },
-	{ "PostMaster@fax2.example.net", GW_FAXADDR_OK, "", "", 1 },
-	{ "Postmaster", GW_FAXADDR_OK, "", "", 1 },
+	{ "FAX=+19195551234@fax.example.com", INTAKE_FAXADDR_OK, "+19195551234", "", 0 },
+	{ "fax=+19195551234@FAX.EXAMPLE.COM", INTAKE_FAXADDR_OK, "+19195551234", "", 0 },
+	{ "Fax=+1-919-555.1234@fax.example.com", INTAKE_FAXADDR_OK, "+19195551234", "", 0 },
+	{ "FAX=+19195551234/T33S=6789@fax.example.com", INTAKE_FAXADDR_OK, "+19195551234", "6789", 0 },
+	{ "FAX=+1234/t33s=1@fax2.example.net", INTAKE_FAXADDR_OK, "+1234", "1", 0 },
+	{ "/FAX=+19195551234/@fax.example.com", INTAKE_FAXADDR_OK, "+19195551234", "", 0 },
+	{ "/fax=+1234/T33S=99/@fax.example.com", INTAKE_FAXADDR_OK, "+1234", "99", 0 },
+	{ "FAX=5551234@fax.example.com", INTAKE_FAXADDR_OK, "5551234", "", 0 },
+	{ "19195551234@fax.example.com", INTAKE_FAXADDR_OK, "19195551234", "", 0 },
+	{ "+19195551234@fax.example.com", INTAKE_FAXADDR_OK, "+19195551234", "", 0 },
+	{ "FAX=+19195551234@fax.example.com.", INTAKE_FAXADDR_OK, "+19195551234", "", 0 },
+	{ "postmaster@fax.example.com", INTAKE_FAXADDR_OK, "", "", 1 },
+	{ "PostMaster@fax2.example.net", INTAKE_FAXADDR_OK, "", "", 1 },
+	{ "Postmaster", INTAKE_FAXADDR_OK, "", "", 1 },
 	/* relaying attempts */
-	{ "FAX=+19195551234@elsewhere.example.org", GW_FAXADDR_RELAY, NULL, NULL, 0 },
-	{ "postmaster@elsewhere.example.org", GW_FAXADDR_RELAY, NULL, NULL, 0 },
-	{ "user%victim.example.org@fax.example.com", GW_FAXADDR_RELAY, NULL, NULL, 0 },
-	{ "victim.example.org!user@fax.example.com", GW_FAXADDR_RELAY, NULL, NULL, 0 },
-	{ "@fax.example.com:user@victim.example.org", GW_FAXADDR_RELAY, NULL, NULL, 0 },
-	{ "@fax.example.com:FAX=+123@fax.example.com", GW_FAXADDR_RELAY, NULL, NULL, 0 },
-	{ "\"user@victim.example.org\"@fax.example.com", GW_FAXADDR_RELAY, NULL, NULL, 0 },
-	{ "\"FAX=+1234\"@fax.example.com", GW_FAXADDR_RELAY, NULL, NULL, 0 },
-	{ "FAX=+1234@[127.0.0.1]", GW_FAXADDR_RELAY, NULL, NULL, 0 },
-	{ "FAX=+1234@fax.example.com.evil.org", GW_FAXADDR_RELAY, NULL, NULL, 0 },
+	{ "FAX=+19195551234@elsewhere.example.org", INTAKE_FAXADDR_RELAY, NULL, NULL, 0 },
+	{ "postmaster@elsewhere.example.org", INTAKE_FAXADDR_RELAY, NULL, NULL, 0 },
+	{ "user%victim.example.org@fax.example.com", INTAKE_FAXADDR_RELAY, NULL, NULL, 0 },
+	{ "victim.example.org!user@fax.example.com", INTAKE_FAXADDR_RELAY, NULL, NULL, 0 },
+	{ "@fax.example.com:user@victim.example.org", INTAKE_FAXADDR_RELAY, NULL, NULL, 0 },
+	{ "@fax.example.com:FAX=+123@fax.example.com", INTAKE_FAXADDR_RELAY, NULL, NULL, 0 },
+	{ "\"user@victim.example.org\"@fax.example.com", INTAKE_FAXADDR_RELAY, NULL, NULL, 0 },
+	{ "\"FAX=+1234\"@fax.example.com", INTAKE_FAXADDR_RELAY, NULL, NULL, 0 },
+	{ "FAX=+1234@[127.0.0.1]", INTAKE_FAXADDR_RELAY, NULL, NULL, 0 },
+	{ "FAX=+1234@fax.example.com.evil.org", INTAKE_FAXADDR_RELAY, NULL, NULL, 0 },
 	/* malformed numbers */
-	{ "FAX=@fax.example.com", GW_FAXADDR_BADNUMBER, NULL, NULL, 0 },
-	{ "FAX=+@fax.example.com", GW_FAXADDR_BADNUMBER, NULL, NULL, 0 },
-	{ "FAX=+1@fax.example.com", GW_FAXADDR_BADNUMBER, NULL, NULL, 0 },
-	{ "FAX=+1919ABC@fax.example.com", GW_FAXADDR_BADNUMBER, NULL, NULL, 0 },
-	{ "FAX=+-1919@fax.example.com", GW_FAXADDR_BADNUMBER, NULL, NULL, 0 },
-	{ "FAX=+1919--555@fax.example.com", GW_FAXADDR_BADNUMBER, NULL, NULL, 0 },
-	{ "FAX=+1919-@fax.example.com", GW_FAXADDR_BADNUMBER, NULL, NULL, 0 },
-	{ "FAX=+1919/T33S=@fax.example.com", GW_FAXADDR_BADNUMBER, NULL, NULL, 0 },
-	{ "FAX=+1919/T33S=12a@fax.example.com", GW_FAXADDR_BADNUMBER, NULL, NULL, 0 },
-	{ "FAX=+1919/X=1@fax.example.com", GW_FAXADDR_BADNUMBER, NULL, NULL, 0 },
-	{ "FAX=++1919@fax.example.com", GW_FAXADDR_BADNUMBER, NULL, NULL, 0 },
-	{ "FAX=+123456789012345678901@fax.example.com", GW_FAXADDR_BADNUMBER, NULL, NULL, 0 },
-	{ "/FAX=+1234@fax.example.com", GW_FAXADDR_UNKNOWN, NULL, NULL, 0 },
-	{ "/1234/@fax.example.com", GW_FAXADDR_BADNUMBER, NULL, NULL, 0 },
-	{ "1919x@fax.example.com", GW_FAXADDR_BADNUMBER, NULL, NULL, 0 },
+	{ "FAX=@fax.example.com", INTAKE_FAXADDR_BADNUMBER, NULL, NULL, 0 },
+	{ "FAX=+@fax.example.com", INTAKE_FAXADDR_BADNUMBER, NULL, NULL, 0 },
+	{ "FAX=+1@fax.example.com", INTAKE_FAXADDR_BADNUMBER, NULL, NULL, 0 },
+	{ "FAX=+1919ABC@fax.example.com", INTAKE_FAXADDR_BADNUMBER, NULL, NULL, 0 },
+	{ "FAX=+-1919@fax.example.com", INTAKE_FAXADDR_BADNUMBER, NULL, NULL, 0 },
+	{ "FAX=+1919--555@fax.example.com", INTAKE_FAXADDR_BADNUMBER, NULL, NULL, 0 },
+	{ "FAX=+1919-@fax.example.com", INTAKE_FAXADDR_BADNUMBER, NULL, NULL, 0 },
+	{ "FAX=+1919/T33S=@fax.example.com", INTAKE_FAXADDR_BADNUMBER, NULL, NULL, 0 },
+	{ "FAX=+1919/T33S=12a@fax.example.com", INTAKE_FAXADDR_BADNUMBER, NULL, NULL, 0 },
+	{ "FAX=+1919/X=1@fax.example.com", INTAKE_FAXADDR_BADNUMBER, NULL, NULL, 0 },
+	{ "FAX=++1919@fax.example.com", INTAKE_FAXADDR_BADNUMBER, NULL, NULL, 0 },
+	{ "FAX=+123456789012345678901@fax.example.com", INTAKE_FAXADDR_BADNUMBER, NULL, NULL, 0 },
+	{ "/FAX=+1234@fax.example.com", INTAKE_FAXADDR_UNKNOWN, NULL, NULL, 0 },
+	{ "/1234/@fax.example.com", INTAKE_FAXADDR_BADNUMBER, NULL, NULL, 0 },
+	{ "1919x@fax.example.com", INTAKE_FAXADDR_BADNUMBER, NULL, NULL, 0 },
 	/* ordinary mailboxes at the alias */
-	{ "alice@fax.example.com", GW_FAXADDR_UNKNOWN, NULL, NULL, 0 },
-	{ "FAXES@fax.example.com", GW_FAXADDR_UNKNOWN, NULL, NULL, 0 },
+	{ "alice@fax.example.com", INTAKE_FAXADDR_UNKNOWN, NULL, NULL, 0 },
+	{ "FAXES@fax.example.com", INTAKE_FAXADDR_UNKNOWN, NULL, NULL, 0 },
 };
 
 START_TEST(test_faxaddr_table)
 {
-	struct gw_faxaddr fa;
-	enum gw_faxaddr_result r;
+	struct intake_faxaddr fa;
+	enum intake_faxaddr_result r;
 
-	r = gw_faxaddr_parse(cases[_i].path, aliases, 2, &fa);
+	r = intake_faxaddr_parse(cases[_i].path, aliases, 2, &fa);
 	ck_assert_msg(r == cases[_i].result, "%s: got %d want %d", cases[_i].path, r,
 	    cases[_i].result);
-	if (r != GW_FAXADDR_OK)
+	if (r != INTAKE_FAXADDR_OK)
 		return;
 	ck_assert_int_eq(fa.postmaster, cases[_i].postmaster);
 	ck_assert_str_eq(fa.dial, cases[_i].dial);
@@ -78,33 +78,33 @@ END_TEST
 /* Cisco's /cover=yes|no, with or without a T.33 subaddress, once each. */
 static const struct {
 	const char *path;
-	enum gw_faxaddr_result result;
+	enum intake_faxaddr_result result;
 	int cover;
 	const char *subaddr;
 } cover_cases[] = {
-	{ "FAX=+19195551234@fax.example.com", GW_FAXADDR_OK, -1, "" },
-	{ "FAX=+19195551234/cover=yes@fax.example.com", GW_FAXADDR_OK, 1, "" },
-	{ "FAX=5551234/Cover=No@fax.example.com", GW_FAXADDR_OK, 0, "" },
-	{ "FAX=5551234/T33S=12/cover=no@fax.example.com", GW_FAXADDR_OK, 0, "12" },
-	{ "FAX=5551234/cover=yes/T33S=12@fax.example.com", GW_FAXADDR_OK, 1, "12" },
-	{ "/FAX=5551234/cover=no/@fax.example.com", GW_FAXADDR_OK, 0, "" },
-	{ "FAX=5551234/cover=@fax.example.com", GW_FAXADDR_BADNUMBER, -1, NULL },
-	{ "FAX=5551234/cover=yesno@fax.example.com", GW_FAXADDR_BADNUMBER, -1, NULL },
-	{ "FAX=5551234/cover=yes/cover=no@fax.example.com", GW_FAXADDR_BADNUMBER, -1, NULL },
-	{ "FAX=5551234/T33S=1/T33S=2@fax.example.com", GW_FAXADDR_BADNUMBER, -1, NULL },
-	{ "FAX=5551234/@fax.example.com", GW_FAXADDR_BADNUMBER, -1, NULL },
-	{ "FAX=5551234//cover=no@fax.example.com", GW_FAXADDR_BADNUMBER, -1, NULL },
-	{ "FAX=5551234/cover=no/@fax.example.com", GW_FAXADDR_BADNUMBER, -1, NULL },
+	{ "FAX=+19195551234@fax.example.com", INTAKE_FAXADDR_OK, -1, "" },
+	{ "FAX=+19195551234/cover=yes@fax.example.com", INTAKE_FAXADDR_OK, 1, "" },
+	{ "FAX=5551234/Cover=No@fax.example.com", INTAKE_FAXADDR_OK, 0, "" },
+	{ "FAX=5551234/T33S=12/cover=no@fax.example.com", INTAKE_FAXADDR_OK, 0, "12" },
+	{ "FAX=5551234/cover=yes/T33S=12@fax.example.com", INTAKE_FAXADDR_OK, 1, "12" },
+	{ "/FAX=5551234/cover=no/@fax.example.com", INTAKE_FAXADDR_OK, 0, "" },
+	{ "FAX=5551234/cover=@fax.example.com", INTAKE_FAXADDR_BADNUMBER, -1, NULL },
+	{ "FAX=5551234/cover=yesno@fax.example.com", INTAKE_FAXADDR_BADNUMBER, -1, NULL },
+	{ "FAX=5551234/cover=yes/cover=no@fax.example.com", INTAKE_FAXADDR_BADNUMBER, -1, NULL },
+	{ "FAX=5551234/T33S=1/T33S=2@fax.example.com", INTAKE_FAXADDR_BADNUMBER, -1, NULL },
+	{ "FAX=5551234/@fax.example.com", INTAKE_FAXADDR_BADNUMBER, -1, NULL },
+	{ "FAX=5551234//cover=no@fax.example.com", INTAKE_FAXADDR_BADNUMBER, -1, NULL },
+	{ "FAX=5551234/cover=no/@fax.example.com", INTAKE_FAXADDR_BADNUMBER, -1, NULL },
 };
 
 START_TEST(test_faxaddr_cover)
 {
-	struct gw_faxaddr fa;
-	enum gw_faxaddr_result r;
+	struct intake_faxaddr fa;
+	enum intake_faxaddr_result r;
 
-	r = gw_faxaddr_parse(cover_cases[_i].path, aliases, 2, &fa);
+	r = intake_faxaddr_parse(cover_cases[_i].path, aliases, 2, &fa);
 	ck_assert_msg(r == cover_cases[_i].result, "%s: got %d", cover_cases[_i].path, r);
-	if (r != GW_FAXADDR_OK)
+	if (r != INTAKE_FAXADDR_OK)
 		return;
 	ck_assert_int_eq(fa.cover, cover_cases[_i].cover);
 	ck_assert_str_eq(fa.subaddr, cover_cases[_i].subaddr);

@@ -1,7 +1,8 @@
 /*
- * gateway/queue and gateway/onramp in process: the retry ladder, and the
- * whole hand-over (dial-peer match, message, durable job, delivery into a
- * Maildir, spool cleaned) on a real event loop, plus the policy refusals.
+ * gateway/mailq and the onramp's mail in process: the retry ladder, and
+ * the whole hand-over (dial-peer match, message, envelope, durable job,
+ * delivery into a Maildir, spool cleaned) on a real event loop, plus the
+ * policy refusals.
  */
 #include <check.h>
 #include <errno.h>
@@ -17,6 +18,7 @@
 
 #include "config/config.h"
 #include "gateway/mailq/mailq.h"
+#include "gateway/onramp/onramp.h"
 #include "gateway/spool/spool.h"
 
 static const struct {
@@ -29,7 +31,7 @@ static const struct {
 
 START_TEST(backoff_doubles_to_the_cap)
 {
-	ck_assert_uint_eq(queue_backoff(backoff_cases[_i].retry,
+	ck_assert_uint_eq(mailq_backoff(backoff_cases[_i].retry,
 	    backoff_cases[_i].attempts), backoff_cases[_i].want);
 }
 END_TEST
@@ -39,7 +41,7 @@ struct fx {
 	struct config *cfg;
 	struct spool *sp;
 	struct event_base *base;
-	struct queue *q;
+	struct mailq *q;
 };
 
 static void
@@ -49,7 +51,7 @@ tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (queue_jobs(f->q) == 0)
+	if (mailq_jobs(f->q) == 0)
 		event_base_loopbreak(f->base);
 }
 
@@ -115,10 +117,10 @@ fx_open(struct fx *f, const char *extra)
 	f->sp = spool_open(f->cfg->spool, err, sizeof(err));
 	ck_assert_msg(f->sp != NULL, "%s", err);
 	f->base = event_base_new();
-	f->q = queue_new(f->base, f->sp, err, sizeof(err));
+	f->q = mailq_new(f->base, f->sp, err, sizeof(err));
 	ck_assert_ptr_nonnull(f->q);
-	queue_set_config(f->q, f->cfg);
-	ck_assert_int_eq(queue_start(f->q, err, sizeof(err)), 0);
+	mailq_set_config(f->q, f->cfg);
+	ck_assert_int_eq(mailq_start(f->q, err, sizeof(err)), 0);
 }
 
 static void
@@ -138,7 +140,7 @@ fx_close(struct fx *f)
 {
 	char cmd[128];
 
-	queue_free(f->q);       /* joins the remover: removals are done */
+	mailq_free(f->q);       /* removals under way finish first */
 	event_base_free(f->base);
 	spool_free(f->sp);
 	config_free(f->cfg);
@@ -146,10 +148,10 @@ fx_close(struct fx *f)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
-static struct gw_fax_received
+static struct onramp_fax
 fax(const struct fx *f, const char *dnis, unsigned pages)
 {
-	struct gw_fax_received fr;
+	struct onramp_fax fr;
 
 	memset(&fr, 0, sizeof(fr));
 	fr.call_id = "c0ffee";
@@ -161,6 +163,34 @@ fax(const struct fx *f, const char *dnis, unsigned pages)
 	fr.rate = 9600;
 	fr.duration = 30;
 	return fr;
+}
+
+/* The onramp's mail job for fr, scheduled as the daemon does. */
+static int
+mail(struct fx *f, const struct onramp_fax *fr, char id[SPOOL_ID_LEN + 1])
+{
+	int rc = onramp_mail(f->cfg, f->sp, fr, id);
+
+	if (rc == 0)
+		ck_assert_int_eq(mailq_add(f->q, id), 0);
+	return rc;
+}
+
+static char *
+slurp(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char *buf;
+	long n;
+
+	ck_assert_msg(fp != NULL, "%s: %s", path, strerror(errno));
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	buf = calloc(1, (size_t)n + 1);
+	ck_assert_int_eq(fread(buf, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	return buf;
 }
 
 static char *
@@ -194,20 +224,27 @@ maildir_message(const struct fx *f)
 START_TEST(fax_to_maildir)
 {
 	struct fx f;
-	struct gw_fax_received fr;
+	struct onramp_fax fr;
 	char id[SPOOL_ID_LEN + 1], path[512], *msg;
 
 	fx_open(&f, "");
 	fr = fax(&f, "9913170", 1);
 	fr.remove_tiff = true;
-	ck_assert_int_eq(gw_onramp_fax_received(f.q, &fr, id), 0);
+	ck_assert_int_eq(mail(&f, &fr, id), 0);
 	ck_assert(spool_id_valid(id));
 	ck_assert_int_eq(access(f.tiff, F_OK), -1);     /* handed over */
 	snprintf(path, sizeof(path), "%s/spool/mail/%s/fax.tif", f.dir, id);
 	ck_assert_int_eq(access(path, F_OK), 0);        /* durable in the job */
-	ck_assert_uint_eq(queue_jobs(f.q), 1);
+	/* the envelope the queue sends by: the dial-peer's dsn success */
+	snprintf(path, sizeof(path), "%s/spool/mail/%s/envelope", f.dir, id);
+	msg = slurp(path);
+	ck_assert_ptr_nonnull(strstr(msg, "\nrcpt fax-9913170@example.com\n"));
+	ck_assert_ptr_nonnull(strstr(msg, "\ndsn 1\nnotify SUCCESS\n"));
+	ck_assert_ptr_nonnull(strstr(msg, "\ncall c0ffee\n"));
+	free(msg);
+	ck_assert_uint_eq(mailq_jobs(f.q), 1);
 	fx_run(&f);
-	ck_assert_uint_eq(queue_jobs(f.q), 0);
+	ck_assert_uint_eq(mailq_jobs(f.q), 0);
 	snprintf(path, sizeof(path), "%s/Maildir/new", f.dir);
 	ck_assert_uint_eq(count_dir(path), 1);
 	msg = maildir_message(&f);
@@ -222,15 +259,15 @@ END_TEST
 START_TEST(spool_emptied_after_delivery)
 {
 	struct fx f;
-	struct gw_fax_received fr;
+	struct onramp_fax fr;
 	char id[SPOOL_ID_LEN + 1], path[512];
 
 	fx_open(&f, "");
 	fr = fax(&f, "9913170", 2);
-	ck_assert_int_eq(gw_onramp_fax_received(f.q, &fr, id), 0);
+	ck_assert_int_eq(mail(&f, &fr, id), 0);
 	fx_run(&f);
-	queue_free(f.q);
-	f.q = queue_new(f.base, f.sp, path, sizeof(path));
+	mailq_free(f.q);
+	f.q = mailq_new(f.base, f.sp, path, sizeof(path));
 	snprintf(path, sizeof(path), "%s/spool/mail", f.dir);
 	ck_assert_uint_eq(count_dir(path), 0);
 	ck_assert_int_eq(access(f.tiff, F_OK), 0);      /* not asked to remove it */
@@ -241,17 +278,17 @@ END_TEST
 START_TEST(policy_refusals)
 {
 	struct fx f;
-	struct gw_fax_received fr;
+	struct onramp_fax fr;
 	char id[SPOOL_ID_LEN + 1], path[512];
 
 	fx_open(&f, "mta send success-fax-only\n");
 	fr = fax(&f, "9913170", 0);                     /* no page */
-	ck_assert_int_eq(gw_onramp_fax_received(f.q, &fr, id), 1);
+	ck_assert_int_eq(mail(&f, &fr, id), 1);
 	fr = fax(&f, "9913170", 1);                     /* partial, success only */
 	fr.partial = true;
 	fr.reason = "hung up";
-	ck_assert_int_eq(gw_onramp_fax_received(f.q, &fr, id), 1);
-	ck_assert_uint_eq(queue_jobs(f.q), 0);
+	ck_assert_int_eq(mail(&f, &fr, id), 1);
+	ck_assert_uint_eq(mailq_jobs(f.q), 0);
 	snprintf(path, sizeof(path), "%s/spool/mail", f.dir);
 	ck_assert_uint_eq(count_dir(path), 0);
 	ck_assert_int_eq(access(f.tiff, F_OK), 0);      /* the caller keeps it */
@@ -262,12 +299,12 @@ END_TEST
 START_TEST(unroutable_goes_to_postmaster)
 {
 	struct fx f;
-	struct gw_fax_received fr;
+	struct onramp_fax fr;
 	char id[SPOOL_ID_LEN + 1], *msg;
 
 	fx_open(&f, "");
 	fr = fax(&f, "5550100", 1);                     /* no mmoip peer */
-	ck_assert_int_eq(gw_onramp_fax_received(f.q, &fr, id), 0);
+	ck_assert_int_eq(mail(&f, &fr, id), 0);
 	fx_run(&f);
 	msg = maildir_message(&f);
 	ck_assert_ptr_nonnull(strstr(msg, "\nTo: postmaster@example.com\n"));
@@ -280,8 +317,8 @@ END_TEST
 Suite *
 suite_mailq(void)
 {
-	Suite *s = suite_create("gw_queue");
-	TCase *tc = tcase_create("queue");
+	Suite *s = suite_create("mailq");
+	TCase *tc = tcase_create("mailq");
 
 	tcase_add_loop_test(tc, backoff_doubles_to_the_cap, 0,
 	    sizeof(backoff_cases) / sizeof(backoff_cases[0]));
