@@ -123,9 +123,9 @@ main(int argc, char **argv)
 	int c, check = 0, rc;
 
 	/* The offramp's document worker is this binary run again by the
-	 * daemon (gateway/offramp_worker.c); it is not a user's command. */
-	if (argc > 1 && strcmp(argv[1], GW_WORKER_ARG) == 0)
-		return gw_worker_main(argc, argv);
+	 * daemon (gateway/offramp/worker.c); it is not a user's command. */
+	if (argc > 1 && strcmp(argv[1], OFFRAMP_WORKER_ARG) == 0)
+		return offramp_worker_main(argc, argv);
 	opterr = 0;
 	while ((c = getopt(argc, argv, "c:dhstV")) != -1) {
 		switch (c) {

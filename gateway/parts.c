@@ -43,7 +43,7 @@
 struct gw_parts {
 	struct gw *gw;                  /* borrowed */
 	struct mailq *mailq;            /* owned */
-	struct gw_offramp *offramp;     /* owned */
+	struct offramp *offramp;     /* owned */
 	struct onramp *onramp;          /* owned */
 	struct sip_line *line;          /* owned */
 	struct event *line_ev;          /* owned: the line's event notification */
@@ -113,7 +113,7 @@ parts_open(struct gw_parts *p)
 		failed = "mailq";
 	} else {
 		mailq_set_config(p->mailq, cfg);
-		p->offramp = gw_offramp_new(base, sp, p->mailq, cfg, offramp_dial, p, err,
+		p->offramp = offramp_new(base, sp, p->mailq, cfg, offramp_dial, p, err,
 		    sizeof(err));
 	}
 	if (failed == NULL && p->offramp == NULL)
@@ -141,7 +141,7 @@ parts_start(struct gw_parts *p)
 
 	if (mailq_start(p->mailq, err, sizeof(err)) == -1)
 		return parts_failed("mailq", err);
-	if (gw_offramp_start(p->offramp, err, sizeof(err)) == -1)
+	if (offramp_start(p->offramp, err, sizeof(err)) == -1)
 		return parts_failed("offramp", err);
 	/* Faxes whose calls the gateway did not see end are mailed now. */
 	if (onramp_recover(p->onramp, err, sizeof(err)) == -1)
@@ -158,7 +158,7 @@ parts_reload(void *arg, const struct config *cfg)
 	char err[GW_ERR_MAX] = "";
 
 	mailq_set_config(p->mailq, cfg);
-	gw_offramp_set_config(p->offramp, cfg);
+	offramp_set_config(p->offramp, cfg);
 	onramp_set_config(p->onramp, cfg);
 	if (line_options(p, cfg, &o, err, sizeof(err)) == -1 ||
 	    sip_line_reconfigure(p->line, &o) == -1)
@@ -187,7 +187,7 @@ parts_inflight(void *arg)
 {
 	struct gw_parts *p = arg;
 
-	return mailq_inflight(p->mailq) + gw_offramp_calls(p->offramp) +
+	return mailq_inflight(p->mailq) + offramp_calls(p->offramp) +
 	    onramp_inflight(p->onramp) + sip_line_active_calls(p->line) +
 	    (p->intake != NULL ? intake_inflight(p->intake) : 0);
 }
@@ -203,7 +203,7 @@ parts_free(struct gw_parts *p)
 	if (p->line_ev != NULL)
 		event_free(p->line_ev);
 	onramp_free(p->onramp);
-	gw_offramp_free(p->offramp);
+	offramp_free(p->offramp);
 	mailq_free(p->mailq);
 	memset(p, 0, sizeof(*p));
 }
@@ -369,7 +369,7 @@ line_event_cb(evutil_socket_t fd, short what, void *arg)
 			break;
 		case SIP_EV_CALL_FINISHED:
 			if (ev->dir == SIP_DIR_OFFRAMP)
-				gw_offramp_call_finished(p->offramp, ev);
+				offramp_call_finished(p->offramp, ev);
 			else
 				onramp_call_finished(p->onramp, ev);
 			break;
@@ -398,7 +398,7 @@ offramp_committed(void *arg, const char *id)
 {
 	struct gw_parts *p = arg;
 
-	gw_offramp_add(p->offramp, id);
+	offramp_add(p->offramp, id);
 }
 
 static int

@@ -1,11 +1,11 @@
 /*
- * gateway/offramp_call: what the offramp needs to place and judge calls:
+ * gateway/offramp/call: what the offramp needs to place and judge calls:
  * the ladder's policy and the report settings from the config, the dial
  * request for a number through its voip dial-peer, the outcome of a call
  * as the ladder sees it, and call admission (one call per number, global,
  * per trunk and per dial-peer caps).
  *
- * Not here: the line thread (sip/), the ladder itself (offramp_retry.c).
+ * Not here: the line thread (sip/), the ladder itself (retry.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,14 +14,14 @@
 #include <glib.h>
 
 #include "config/config.h"
-#include "gateway/offramp/offramp.h"
+#include "gateway/offramp/call.h"
 #include "mime/mime.h"
 #include "sip/sip.h"
 
 /* A report's From: display name (Cisco's, which users know). */
 #define OFFRAMP_FROM_NAME "Fax Daemon"
 
-struct gw_calls {
+struct offramp_calls {
 	GHashTable *numbers;   /* number -> 1 while a call is active (owned keys) */
 	GHashTable *trunks;    /* trunk name -> count (owned keys) */
 	GHashTable *peers;     /* peer tag -> count */
@@ -35,19 +35,19 @@ static unsigned table_count(GHashTable *t, gconstpointer key);
 static void table_add(GHashTable *t, gpointer key, int delta, int own_key);
 
 void
-gw_offramp_policy_from_config(const struct config *cfg, struct gw_retry_policy *p)
+offramp_policy_from_config(const struct config *cfg, struct offramp_retry_policy *p)
 {
-	const struct config_fax_retry *r[GW_FAIL_NCLASS] = {
+	const struct config_fax_retry *r[OFFRAMP_FAIL_NCLASS] = {
 		&cfg->fax_send.retry_busy, &cfg->fax_send.retry_no_answer,
 		&cfg->fax_send.retry_failure,
 	};
 	int c;
 
-	gw_retry_policy_default(p);
-	for (c = 0; c < GW_FAIL_NCLASS; c++) {
+	offramp_retry_policy_default(p);
+	for (c = 0; c < OFFRAMP_FAIL_NCLASS; c++) {
 		p->attempts[c] = r[c]->attempts > 0 ? r[c]->attempts : 1;
-		if (p->attempts[c] > GW_RETRY_ATTEMPTS_MAX)
-			p->attempts[c] = GW_RETRY_ATTEMPTS_MAX;
+		if (p->attempts[c] > OFFRAMP_RETRY_ATTEMPTS_MAX)
+			p->attempts[c] = OFFRAMP_RETRY_ATTEMPTS_MAX;
 		if (r[c]->delay > 0)
 			p->delay[c] = r[c]->delay;
 	}
@@ -55,7 +55,7 @@ gw_offramp_policy_from_config(const struct config *cfg, struct gw_retry_policy *
 }
 
 void
-gw_offramp_report_cfg_from_config(const struct config *cfg, struct gw_report_cfg *rc)
+offramp_report_cfg_from_config(const struct config *cfg, struct offramp_report_cfg *rc)
 {
 	memset(rc, 0, sizeof(*rc));
 	rc->hostname = cfg->hostname;
@@ -67,7 +67,7 @@ gw_offramp_report_cfg_from_config(const struct config *cfg, struct gw_report_cfg
 }
 
 void
-gw_offramp_base_params(const struct config *cfg, struct gw_call_params *p)
+offramp_base_params(const struct config *cfg, struct offramp_call_params *p)
 {
 	p->t38 = cfg->sip.t38 != CONFIG_T38_OFF;
 	p->ecm = cfg->fax_send.ecm;
@@ -75,7 +75,7 @@ gw_offramp_base_params(const struct config *cfg, struct gw_call_params *p)
 }
 
 void
-gw_offramp_call_result(const struct sip_event *ev, struct gw_call_result *res,
+offramp_call_result_from_event(const struct sip_event *ev, struct offramp_call_result *res,
     char *diag, size_t diaglen)
 {
 	enum sip_cause cause = ev->cause;
@@ -91,12 +91,12 @@ gw_offramp_call_result(const struct sip_event *ev, struct gw_call_result *res,
 	if (ev->result == SIP_RESULT_OK) {
 		/* Truthful: delivered means every page of the file confirmed. */
 		if (ev->pages_total > 0 && ev->pages < ev->pages_total) {
-			res->outcome = GW_CALL_FAILED;
+			res->outcome = OFFRAMP_CALL_FAILED;
 			res->words = "the remote fax machine did not confirm every page";
 			snprintf(diag, diaglen, "T.30: only %u of %u pages confirmed",
 			    ev->pages, ev->pages_total);
 		} else {
-			res->outcome = GW_CALL_OK;
+			res->outcome = OFFRAMP_CALL_OK;
 			res->diag = NULL;
 		}
 		return;
@@ -108,14 +108,14 @@ gw_offramp_call_result(const struct sip_event *ev, struct gw_call_result *res,
 		    ev->result == SIP_RESULT_REJECTED ? SIP_CAUSE_REJECTED : SIP_CAUSE_T30;
 	call_diag(diag, diaglen, ev, cause);
 	res->words = call_words(ev, cause);
-	res->outcome = GW_CALL_FAILED;
+	res->outcome = OFFRAMP_CALL_FAILED;
 	switch (cause) {
 	case SIP_CAUSE_BUSY:
-		res->outcome = GW_CALL_BUSY;
+		res->outcome = OFFRAMP_CALL_BUSY;
 		return;
 	case SIP_CAUSE_NOANSWER:
 	case SIP_CAUSE_NOT_FAX:      /* no fax tone: Cisco's no-answer class */
-		res->outcome = GW_CALL_NOANSWER;
+		res->outcome = OFFRAMP_CALL_NOANSWER;
 		return;
 	case SIP_CAUSE_SIP_TIMEOUT:
 	case SIP_CAUSE_NETWORK:
@@ -125,18 +125,18 @@ gw_offramp_call_result(const struct sip_event *ev, struct gw_call_result *res,
 	case SIP_CAUSE_REJECTED:
 		switch (ev->sip_status) {
 		case 404: case 410: case 484: case 604:
-			res->outcome = GW_CALL_PERMANENT;
+			res->outcome = OFFRAMP_CALL_PERMANENT;
 			res->status = "5.1.1";
 			return;
 		case 401: case 403: case 407: case 603:
-			res->outcome = GW_CALL_PERMANENT;
+			res->outcome = OFFRAMP_CALL_PERMANENT;
 			res->status = "5.7.1";
 			return;
 		case 486: case 600:
-			res->outcome = GW_CALL_BUSY;
+			res->outcome = OFFRAMP_CALL_BUSY;
 			return;
 		case 408: case 480:
-			res->outcome = GW_CALL_NOANSWER;
+			res->outcome = OFFRAMP_CALL_NOANSWER;
 			return;
 		default:
 			/* 5xx and the rest: worth another call, stepped down. */
@@ -256,8 +256,8 @@ call_words(const struct sip_event *ev, enum sip_cause cause)
 }
 
 int
-gw_offramp_dial_request(const struct config *cfg, const char *number, uint64_t job_id,
-    const char *tx_path, const struct gw_call_params *params,
+offramp_dial_request(const struct config *cfg, const char *number, uint64_t job_id,
+    const char *tx_path, const struct offramp_call_params *params,
     struct sip_dial_request *req, const struct config_dial_peer **peer_out,
     struct mime_error *err)
 {
@@ -330,10 +330,10 @@ gw_offramp_dial_request(const struct config *cfg, const char *number, uint64_t j
 
 /* ---- admission ---------------------------------------------------------- */
 
-struct gw_calls *
-gw_calls_new(void)
+struct offramp_calls *
+offramp_calls_new(void)
 {
-	struct gw_calls *c = g_new0(struct gw_calls, 1);
+	struct offramp_calls *c = g_new0(struct offramp_calls, 1);
 
 	c->numbers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	c->trunks = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -342,7 +342,7 @@ gw_calls_new(void)
 }
 
 void
-gw_calls_free(struct gw_calls *c)
+offramp_calls_free(struct offramp_calls *c)
 {
 	if (c == NULL)
 		return;
@@ -352,27 +352,27 @@ gw_calls_free(struct gw_calls *c)
 	g_free(c);
 }
 
-enum gw_calls_verdict
-gw_calls_acquire(struct gw_calls *c, const char *number, const char *trunk,
+enum offramp_calls_verdict
+offramp_calls_acquire(struct offramp_calls *c, const char *number, const char *trunk,
     unsigned peer, unsigned global_max, unsigned trunk_max, unsigned peer_max)
 {
 	if (g_hash_table_contains(c->numbers, number))
-		return GW_CALLS_NUMBER_BUSY;
+		return OFFRAMP_CALLS_NUMBER_BUSY;
 	if (global_max > 0 && c->active >= global_max)
-		return GW_CALLS_GLOBAL_FULL;
+		return OFFRAMP_CALLS_GLOBAL_FULL;
 	if (trunk_max > 0 && table_count(c->trunks, trunk) >= trunk_max)
-		return GW_CALLS_TRUNK_FULL;
+		return OFFRAMP_CALLS_TRUNK_FULL;
 	if (peer_max > 0 && table_count(c->peers, GUINT_TO_POINTER(peer)) >= peer_max)
-		return GW_CALLS_PEER_FULL;
+		return OFFRAMP_CALLS_PEER_FULL;
 	g_hash_table_insert(c->numbers, g_strdup(number), GINT_TO_POINTER(1));
 	table_add(c->trunks, (gpointer)trunk, 1, 1);
 	table_add(c->peers, GUINT_TO_POINTER(peer), 1, 0);
 	c->active++;
-	return GW_CALLS_OK;
+	return OFFRAMP_CALLS_OK;
 }
 
 void
-gw_calls_release(struct gw_calls *c, const char *number, const char *trunk,
+offramp_calls_release(struct offramp_calls *c, const char *number, const char *trunk,
     unsigned peer)
 {
 	if (!g_hash_table_remove(c->numbers, number))
@@ -383,7 +383,7 @@ gw_calls_release(struct gw_calls *c, const char *number, const char *trunk,
 }
 
 unsigned
-gw_calls_active(const struct gw_calls *c)
+offramp_calls_active(const struct offramp_calls *c)
 {
 	return c->active;
 }

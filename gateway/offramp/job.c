@@ -1,5 +1,5 @@
 /*
- * gateway/offramp_job: one accepted offramp message and its recipients,
+ * gateway/offramp/job: one accepted offramp message and its recipients,
  * between the intake's spool record and the reports the sender gets.
  *
  * It loads the envelope the intake wrote (gateway/intake.h: from, envid,
@@ -18,22 +18,22 @@
 
 #include <glib.h>
 
-#include "gateway/offramp/offramp.h"
+#include "gateway/offramp/job.h"
 #include "mime/mime.h"
 #include "smtp/smtp.h"
 
-static struct gw_offramp_rcpt *job_last(struct gw_offramp_job *j);
-static int env_orcpt(struct gw_offramp_rcpt *r, const char *value);
-static char *job_report(struct gw_offramp_job *j, const struct gw_report_cfg *cfg,
-    const struct gw_retry_policy *p, const char *msg_path, time_t now,
+static struct offramp_rcpt *job_last(struct offramp_job *j);
+static int env_orcpt(struct offramp_rcpt *r, const char *value);
+static char *job_report(struct offramp_job *j, const struct offramp_report_cfg *cfg,
+    const struct offramp_retry_policy *p, const char *msg_path, time_t now,
     const size_t *idx, size_t n, size_t *len, struct mime_error *err);
 static int set_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-struct gw_offramp_job *
-gw_offramp_job_new(void)
+struct offramp_job *
+offramp_job_new(void)
 {
-	struct gw_offramp_job *j = g_new0(struct gw_offramp_job, 1);
+	struct offramp_job *j = g_new0(struct offramp_job, 1);
 
 	j->from = g_strdup("");
 	j->ret = MIME_RET_UNSET;
@@ -41,7 +41,7 @@ gw_offramp_job_new(void)
 }
 
 void
-gw_offramp_job_free(struct gw_offramp_job *j)
+offramp_job_free(struct offramp_job *j)
 {
 	size_t i;
 
@@ -62,10 +62,10 @@ gw_offramp_job_free(struct gw_offramp_job *j)
 }
 
 int
-gw_offramp_job_env(struct gw_offramp_job *j, const char *key, const char *value,
+offramp_job_env(struct offramp_job *j, const char *key, const char *value,
     char *err, size_t errlen)
 {
-	struct gw_offramp_rcpt *r;
+	struct offramp_rcpt *r;
 
 	if (strcmp(key, "from") == 0) {
 		g_free(j->from);
@@ -96,14 +96,14 @@ gw_offramp_job_env(struct gw_offramp_job *j, const char *key, const char *value,
 			if (j->rcpts[i].retry.attempts == 0)
 				j->rcpts[i].retry.next_at = j->received;
 	} else if (strcmp(key, "rcpt") == 0) {
-		if (j->nrcpts >= GW_OFFRAMP_RCPT_MAX)
-			return set_err(err, errlen, "more than %d recipients", GW_OFFRAMP_RCPT_MAX);
-		j->rcpts = g_renew(struct gw_offramp_rcpt, j->rcpts, j->nrcpts + 1);
+		if (j->nrcpts >= OFFRAMP_RCPT_MAX)
+			return set_err(err, errlen, "more than %d recipients", OFFRAMP_RCPT_MAX);
+		j->rcpts = g_renew(struct offramp_rcpt, j->rcpts, j->nrcpts + 1);
 		r = &j->rcpts[j->nrcpts++];
 		memset(r, 0, sizeof(*r));
 		r->addr = g_strdup(value);
 		r->cover = -1;
-		gw_retry_init(&r->retry, GW_NOTIFY_DEFAULT, j->received);
+		offramp_retry_init(&r->retry, OFFRAMP_NOTIFY_DEFAULT, j->received);
 	} else if (strncmp(key, "rcpt.", 5) == 0) {
 		if ((r = job_last(j)) == NULL)
 			return set_err(err, errlen, "%s before any rcpt", key);
@@ -139,7 +139,7 @@ gw_offramp_job_env(struct gw_offramp_job *j, const char *key, const char *value,
 }
 
 int
-gw_offramp_job_cover(const struct gw_offramp_job *j, int config_cover)
+offramp_job_cover(const struct offramp_job *j, int config_cover)
 {
 	size_t i;
 
@@ -149,15 +149,15 @@ gw_offramp_job_cover(const struct gw_offramp_job *j, int config_cover)
 	return config_cover != 0;
 }
 
-static struct gw_offramp_rcpt *
-job_last(struct gw_offramp_job *j)
+static struct offramp_rcpt *
+job_last(struct offramp_job *j)
 {
 	return j->nrcpts > 0 ? &j->rcpts[j->nrcpts - 1] : NULL;
 }
 
 /* RFC 3461 4.2: ORCPT=addr-type;xtext. */
 static int
-env_orcpt(struct gw_offramp_rcpt *r, const char *value)
+env_orcpt(struct offramp_rcpt *r, const char *value)
 {
 	const char *semi = strchr(value, ';');
 	char dec[SMTP_ORCPT_MAX + 1];
@@ -174,14 +174,14 @@ env_orcpt(struct gw_offramp_rcpt *r, const char *value)
 }
 
 char *
-gw_offramp_job_state(const struct gw_offramp_job *j)
+offramp_job_state(const struct offramp_job *j)
 {
 	GString *s = g_string_new(NULL);
-	char line[GW_RETRY_ENC_MAX];
+	char line[OFFRAMP_RETRY_ENC_MAX];
 	size_t i;
 
 	for (i = 0; i < j->nrcpts; i++) {
-		if (gw_retry_encode(&j->rcpts[i].retry, line, sizeof(line)) < 0)
+		if (offramp_retry_encode(&j->rcpts[i].retry, line, sizeof(line)) < 0)
 			continue;   /* cannot happen: the buffer holds the maximum */
 		g_string_append_printf(s, "%zu %s\n", i, line);
 	}
@@ -189,7 +189,7 @@ gw_offramp_job_state(const struct gw_offramp_job *j)
 }
 
 int
-gw_offramp_job_state_load(struct gw_offramp_job *j, const char *text)
+offramp_job_state_load(struct offramp_job *j, const char *text)
 {
 	char **lines = g_strsplit(text, "\n", -1);
 	int i, rc = 0;
@@ -197,14 +197,14 @@ gw_offramp_job_state_load(struct gw_offramp_job *j, const char *text)
 	for (i = 0; lines[i] != NULL && rc == 0; i++) {
 		char *sp, *end;
 		unsigned long idx;
-		struct gw_rcpt_retry r;
+		struct offramp_rcpt_retry r;
 
 		if (lines[i][0] == '\0')
 			continue;
 		sp = strchr(lines[i], ' ');
 		idx = strtoul(lines[i], &end, 10);
 		if (sp == NULL || end != sp || idx >= j->nrcpts ||
-		    gw_retry_decode(sp + 1, &r) != 0)
+		    offramp_retry_decode(sp + 1, &r) != 0)
 			rc = -1;
 		else
 			j->rcpts[idx].retry = r;
@@ -214,44 +214,44 @@ gw_offramp_job_state_load(struct gw_offramp_job *j, const char *text)
 }
 
 char *
-gw_offramp_job_next_report(struct gw_offramp_job *j, const struct gw_report_cfg *cfg,
-    const struct gw_retry_policy *p, const char *msg_path, time_t now,
-    enum gw_report_kind *kind, size_t *len, struct mime_error *err)
+offramp_job_next_report(struct offramp_job *j, const struct offramp_report_cfg *cfg,
+    const struct offramp_retry_policy *p, const char *msg_path, time_t now,
+    enum offramp_report_kind *kind, size_t *len, struct mime_error *err)
 {
-	struct gw_rcpt_retry *rs = g_new(struct gw_rcpt_retry, j->nrcpts ? j->nrcpts : 1);
+	struct offramp_rcpt_retry *rs = g_new(struct offramp_rcpt_retry, j->nrcpts ? j->nrcpts : 1);
 	size_t *idx = g_new(size_t, j->nrcpts ? j->nrcpts : 1);
 	size_t i, n;
 	char *out = NULL;
 
 	memset(err, 0, sizeof(*err));
-	*kind = GW_REPORT_NONE;
+	*kind = OFFRAMP_REPORT_NONE;
 	/* The ladder works on a plain array; postmaster recipients are not
 	 * faxes and never reported here (the runner forwards them). */
 	for (i = 0; i < j->nrcpts; i++) {
 		rs[i] = j->rcpts[i].retry;
 		if (j->rcpts[i].postmaster) {
-			rs[i].phase = GW_RCPT_DELIVERED;
+			rs[i].phase = OFFRAMP_RCPT_DELIVERED;
 			rs[i].notify = SMTP_NOTIFY_NEVER;
 		}
 	}
-	n = gw_retry_delay_dsn(rs, j->nrcpts, &cfg->dsn, j->from, idx);
+	n = offramp_retry_delay_dsn(rs, j->nrcpts, &cfg->dsn, j->from, idx);
 	if (n > 0) {
 		out = job_report(j, cfg, p, msg_path, now, idx, n, len, err);
 		if (out != NULL) {
-			*kind = GW_REPORT_DSN_DELAY;
+			*kind = OFFRAMP_REPORT_DSN_DELAY;
 			for (i = 0; i < n; i++)
 				j->rcpts[idx[i]].retry.delay_reported = 1;
 		}
 		goto done;
 	}
-	if (!gw_retry_all_final(rs, j->nrcpts))
+	if (!offramp_retry_all_final(rs, j->nrcpts))
 		goto done;
-	n = gw_retry_final_dsn(rs, j->nrcpts, &cfg->dsn, j->from, idx);
+	n = offramp_retry_final_dsn(rs, j->nrcpts, &cfg->dsn, j->from, idx);
 	if (n > 0) {
 		out = job_report(j, cfg, p, msg_path, now, idx, n, len, err);
 		if (out == NULL)
 			goto done;
-		*kind = GW_REPORT_DSN_FINAL;
+		*kind = OFFRAMP_REPORT_DSN_FINAL;
 	}
 	/* Final: whatever was due is out; the rest wanted no report. */
 	for (i = 0; i < j->nrcpts; i++)
@@ -263,8 +263,8 @@ done:
 }
 
 static char *
-job_report(struct gw_offramp_job *j, const struct gw_report_cfg *cfg,
-    const struct gw_retry_policy *p, const char *msg_path, time_t now,
+job_report(struct offramp_job *j, const struct offramp_report_cfg *cfg,
+    const struct offramp_retry_policy *p, const char *msg_path, time_t now,
     const size_t *idx, size_t n, size_t *len, struct mime_error *err)
 {
 	struct mime_dsn_rcpt *dr = g_new0(struct mime_dsn_rcpt, n);
@@ -279,9 +279,9 @@ job_report(struct gw_offramp_job *j, const struct gw_report_cfg *cfg,
 	char *out;
 
 	for (i = 0; i < n; i++) {
-		const struct gw_offramp_rcpt *r = &j->rcpts[idx[i]];
+		const struct offramp_rcpt *r = &j->rcpts[idx[i]];
 
-		gw_retry_dsn_rcpt(&r->retry, p, j->received, &dr[i]);
+		offramp_retry_dsn_rcpt(&r->retry, p, j->received, &dr[i]);
 		dr[i].final_rcpt = r->addr;
 		dr[i].number = r->number;
 		dr[i].orcpt_type = r->orcpt_type;
@@ -293,11 +293,11 @@ job_report(struct gw_offramp_job *j, const struct gw_report_cfg *cfg,
 }
 
 char *
-gw_offramp_job_mdn(struct gw_offramp_job *j, size_t i, const struct mime_offramp *msg,
-    const struct gw_report_cfg *cfg, time_t now, size_t *len, char *why,
+offramp_job_mdn(struct offramp_job *j, size_t i, const struct mime_offramp *msg,
+    const struct offramp_report_cfg *cfg, time_t now, size_t *len, char *why,
     size_t whylen)
 {
-	struct gw_offramp_rcpt *r;
+	struct offramp_rcpt *r;
 	struct mime_mdn m = { 0 };
 	struct mime_error err;
 	char *ua, *orcpt = NULL, *out;
@@ -315,7 +315,7 @@ gw_offramp_job_mdn(struct gw_offramp_job *j, size_t i, const struct mime_offramp
 		set_err(why, whylen, "an MDN was sent already");
 		return NULL;
 	}
-	if (r->retry.phase != GW_RCPT_DELIVERED) {
+	if (r->retry.phase != OFFRAMP_RCPT_DELIVERED) {
 		set_err(why, whylen, "the fax was not sent");
 		return NULL;
 	}

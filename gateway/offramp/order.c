@@ -1,5 +1,5 @@
 /*
- * gateway/offramp_order: jobs to one number go out in arrival order. Per
+ * gateway/offramp/order: jobs to one number go out in arrival order. Per
  * destination number, the jobs that still owe it a fax, sorted by arrival
  * (then job id, which sorts by creation time); only the first may call the
  * number. Whatever delays the first one (a slow document, a busy line and
@@ -7,31 +7,31 @@
  * mail to the same number waits behind it.
  *
  * Not here: when a recipient is final (the ladder), waking the job that
- * becomes first (the runner), calls in progress (gw_calls).
+ * becomes first (the runner), calls in progress (offramp_calls).
  */
 #include <string.h>
 #include <time.h>
 
 #include <glib.h>
 
-#include "gateway/offramp/offramp.h"
+#include "gateway/offramp/order.h"
 
 struct order_entry {
 	time_t arrival;
 	char *id;                 /* owned */
 };
 
-struct gw_order {
+struct offramp_order {
 	GHashTable *numbers;      /* number (owned) -> GQueue of struct order_entry */
 };
 
 static void order_queue_free(gpointer p);
 static int order_before(const struct order_entry *a, time_t arrival, const char *id);
 
-struct gw_order *
-gw_order_new(void)
+struct offramp_order *
+offramp_order_new(void)
 {
-	struct gw_order *o = g_new0(struct gw_order, 1);
+	struct offramp_order *o = g_new0(struct offramp_order, 1);
 
 	o->numbers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 	    order_queue_free);
@@ -39,7 +39,7 @@ gw_order_new(void)
 }
 
 void
-gw_order_free(struct gw_order *o)
+offramp_order_free(struct offramp_order *o)
 {
 	if (o == NULL)
 		return;
@@ -70,7 +70,7 @@ order_before(const struct order_entry *a, time_t arrival, const char *id)
 }
 
 void
-gw_order_add(struct gw_order *o, const char *number, time_t arrival, const char *id)
+offramp_order_add(struct offramp_order *o, const char *number, time_t arrival, const char *id)
 {
 	GQueue *q = g_hash_table_lookup(o->numbers, number);
 	struct order_entry *e;
@@ -97,7 +97,7 @@ gw_order_add(struct gw_order *o, const char *number, time_t arrival, const char 
 }
 
 int
-gw_order_first(const struct gw_order *o, const char *number, const char *id)
+offramp_order_first(const struct offramp_order *o, const char *number, const char *id)
 {
 	GQueue *q = g_hash_table_lookup(o->numbers, number);
 	GList *l;
@@ -113,7 +113,7 @@ gw_order_first(const struct gw_order *o, const char *number, const char *id)
 }
 
 const char *
-gw_order_remove(struct gw_order *o, const char *number, const char *id)
+offramp_order_remove(struct offramp_order *o, const char *number, const char *id)
 {
 	GQueue *q = g_hash_table_lookup(o->numbers, number);
 	GList *l;
@@ -139,7 +139,7 @@ gw_order_remove(struct gw_order *o, const char *number, const char *id)
 }
 
 unsigned
-gw_order_waiting(const struct gw_order *o, const char *number)
+offramp_order_waiting(const struct offramp_order *o, const char *number)
 {
 	GQueue *q = g_hash_table_lookup(o->numbers, number);
 

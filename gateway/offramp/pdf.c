@@ -1,5 +1,5 @@
 /*
- * gateway/offramp_pdf: PDF attachments to fax pages with Ghostscript.
+ * gateway/offramp/pdf: PDF attachments to fax pages with Ghostscript.
  *
  * PDF is a program for a complex interpreter; a hostile one may try to
  * read files, loop, or explode in size. So Ghostscript runs as a separate
@@ -14,7 +14,7 @@
  * pages alike), G4-compressed; fax/ normalizes them afterwards.
  *
  * Not here: scheduling and the CPU and memory limits (the document worker
- * process runs this, gateway/offramp_worker.c) and the TIFF normalization
+ * process runs this, gateway/offramp/worker.c) and the TIFF normalization
  * (fax/).
  */
 #include <errno.h>
@@ -32,9 +32,10 @@
 #include <glib.h>
 #include <tiffio.h>
 
-#include "util/log.h"
-#include "gateway/offramp/offramp.h"
+#include "gateway/offramp/pdf.h"
+#include "gateway/offramp/worker.h"
 #include "mime/mime.h"
+#include "util/log.h"
 
 /* Fax page geometry: 1728 dots at 204 dpi, A4 length at 196 lines/inch. */
 #define PDF_PAGE_GEOMETRY "-g1728x2292"
@@ -56,13 +57,13 @@ static int pdf_err(struct mime_error *err, const char *status,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 int
-gw_pdf_render(const char *pdf, const char *tiff_out, const struct gw_pdf_opts *opts,
+offramp_pdf_render(const char *pdf, const char *tiff_out, const struct offramp_pdf_opts *opts,
     unsigned *pages, struct mime_error *err)
 {
-	const char *gs = opts && opts->gs_path ? opts->gs_path : GW_PDF_GS_PATH;
+	const char *gs = opts && opts->gs_path ? opts->gs_path : OFFRAMP_PDF_GS_PATH;
 	unsigned max_pages = opts && opts->max_pages ? opts->max_pages :
-	    GW_PDF_MAX_PAGES_DEFAULT;
-	unsigned timeout = opts && opts->timeout ? opts->timeout : GW_PDF_TIMEOUT_DEFAULT;
+	    OFFRAMP_PDF_MAX_PAGES_DEFAULT;
+	unsigned timeout = opts && opts->timeout ? opts->timeout : OFFRAMP_PDF_TIMEOUT_DEFAULT;
 	char lastpage[32], outarg[4096], logpath[4096], tmpdir[4096];
 	char msg[PDF_GS_MSG_MAX + 1];
 	char *argv[PDF_ARGV_MAX];
@@ -167,7 +168,7 @@ pdf_spawn(const char *gs, char *const argv[], const char *logpath,
 	posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
 	/* Own process group (killed as a whole) unless the caller's group is
 	 * killed as a whole already. */
-	gw_spawn_attr_init(&at, !keep_group);
+	offramp_spawn_attr_init(&at, !keep_group);
 	rc = posix_spawn(pid, gs, &fa, &at, argv, envp);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);

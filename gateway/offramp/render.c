@@ -1,5 +1,5 @@
 /*
- * gateway/offramp_render: from a parsed offramp message (mime/) to the one
+ * gateway/offramp/render: from a parsed offramp message (mime/) to the one
  * normalized TIFF the fax call sends (fax/), within the page and time
  * limits (house style 7). Text is rendered, TIFF and images converted,
  * PDF run through Ghostscript; a cover page may go first; the header line
@@ -10,7 +10,7 @@
  * converted, 4.3.0 for local trouble (worth another try later).
  *
  * Blocks (Ghostscript, libtiff) and reads untrusted content: the document
- * worker process runs it (offramp_worker.c), never the daemon.
+ * worker process runs it (worker.c), never the daemon.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,7 +21,7 @@
 #include <glib.h>
 
 #include "fax/fax.h"
-#include "gateway/offramp/offramp.h"
+#include "gateway/offramp/render.h"
 #include "mime/mime.h"
 
 #define RENDER_ERR_MAX 256
@@ -33,7 +33,7 @@
 /* One rendering run. */
 struct render {
 	const struct mime_offramp *m;
-	const struct gw_render_opts *o;
+	const struct offramp_render_opts *o;
 	const char *workdir;
 	struct mime_error *err;
 	unsigned max_pages;
@@ -59,14 +59,14 @@ static int rerr(struct mime_error *err, const char *status, const char *fmt, ...
     __attribute__((format(printf, 3, 4)));
 
 int
-gw_offramp_render(const struct mime_offramp *m, const struct gw_render_opts *o,
+offramp_render(const struct mime_offramp *m, const struct offramp_render_opts *o,
     const char *workdir, const char *out, unsigned *pages, struct mime_error *err)
 {
 	struct render r = {
 		.m = m, .o = o, .workdir = workdir, .err = err,
 		.max_pages = o->max_pages ? o->max_pages : FAX_TIFF_MAX_PAGES_DEFAULT,
 		.deadline = time(NULL) + (time_t)(o->max_seconds ? o->max_seconds :
-		    GW_RENDER_SECONDS_DEFAULT),
+		    OFFRAMP_RENDER_SECONDS_DEFAULT),
 		.inputs = g_ptr_array_new_with_free_func(g_free),
 		.scratch = g_ptr_array_new_with_free_func(g_free),
 		.names = g_ptr_array_new_with_free_func(g_free),
@@ -177,7 +177,7 @@ render_part(struct render *r, size_t i)
 			return -1;
 		break;
 	case MIME_PART_PDF: {
-		struct gw_pdf_opts po = r->o->pdf;
+		struct offramp_pdf_opts po = r->o->pdf;
 		struct mime_error perr;
 		unsigned n;
 		char *raw = scratch_path(r, "render-%zu-gs.tif", i);
@@ -188,10 +188,10 @@ render_part(struct render *r, size_t i)
 		/* The document's own limit, or less when the rest of the
 		 * message left less: never more than either. */
 		if (po.timeout == 0)
-			po.timeout = GW_PDF_TIMEOUT_DEFAULT;
+			po.timeout = OFFRAMP_PDF_TIMEOUT_DEFAULT;
 		if (left < (time_t)po.timeout)
 			po.timeout = left > 0 ? (unsigned)left : 1;
-		if (gw_pdf_render(p->path, raw, &po, &n, &perr) != 0)
+		if (offramp_pdf_render(p->path, raw, &po, &n, &perr) != 0)
 			return rerr(r->err, perr.status, "%s: %s", name, perr.text);
 		if (fax_tiff_normalize(in, 1, dst, &lim, &info, ferr, sizeof(ferr)) != 0)
 			return rerr(r->err, "5.6.5", "%s could not be converted: %s",
@@ -339,7 +339,7 @@ over_time(struct render *r)
 	if (time(NULL) <= r->deadline)
 		return 0;
 	return rerr(r->err, "5.3.4", "preparing the fax took longer than %u seconds",
-	    r->o->max_seconds ? r->o->max_seconds : GW_RENDER_SECONDS_DEFAULT);
+	    r->o->max_seconds ? r->o->max_seconds : OFFRAMP_RENDER_SECONDS_DEFAULT);
 }
 
 static int

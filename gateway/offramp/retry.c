@@ -1,5 +1,5 @@
 /*
- * gateway/offramp_retry: the offramp retry ladder, one state machine per
+ * gateway/offramp/retry: the offramp retry ladder, one state machine per
  * recipient (DESIGN.md "offramp"; field-lessons 4 and 8).
  *
  *   READY --dial--> DIALING --ok--------------------------> DELIVERED
@@ -12,7 +12,7 @@
  * dropped or partial call) steps the following calls down: T.38 -> G.711,
  * then ECM off, then 9600 bit/s, skipping steps that would change nothing.
  * The state is plain data (no pointers) so that it round-trips through the
- * spool with gw_retry_encode()/gw_retry_decode().
+ * spool with offramp_retry_encode()/offramp_retry_decode().
  *
  * Not here: the clock, the spool, the line thread, the DSN text. The
  * caller passes times in and acts on what the ladder returns.
@@ -22,7 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "gateway/offramp/offramp.h"
+#include "gateway/offramp/retry.h"
 #include "mime/mime.h"
 #include "smtp/smtp.h"
 
@@ -31,27 +31,27 @@
 /* Version of the encoded record; bump when fields change. */
 #define RETRY_ENC_VERSION 2      /* 2 added same= why=; 1 is still read */
 
-static void retry_enter(struct gw_rcpt_retry *r, enum gw_rcpt_phase phase);
-static enum gw_retry_event retry_failed_call(struct gw_rcpt_retry *r,
-    const struct gw_retry_policy *p, const struct gw_call_params *base,
-    enum gw_fail_class c, int step, time_t arrival, time_t now);
-static unsigned retry_step_down(unsigned level, const struct gw_call_params *base);
-static void retry_final_status(struct gw_rcpt_retry *r,
-    const struct gw_retry_policy *p, enum gw_fail_class c);
-static int wants_final(const struct gw_rcpt_retry *r);
-static int dsn_allowed(const struct gw_dsn_policy *dp, const char *sender);
+static void retry_enter(struct offramp_rcpt_retry *r, enum offramp_rcpt_phase phase);
+static enum offramp_retry_event retry_failed_call(struct offramp_rcpt_retry *r,
+    const struct offramp_retry_policy *p, const struct offramp_call_params *base,
+    enum offramp_fail_class c, int step, time_t arrival, time_t now);
+static unsigned retry_step_down(unsigned level, const struct offramp_call_params *base);
+static void retry_final_status(struct offramp_rcpt_retry *r,
+    const struct offramp_retry_policy *p, enum offramp_fail_class c);
+static int wants_final(const struct offramp_rcpt_retry *r);
+static int dsn_allowed(const struct offramp_dsn_policy *dp, const char *sender);
 static void copy_text(char *dst, size_t size, const char *src);
-static void retry_why(struct gw_rcpt_retry *r, const char *words);
+static void retry_why(struct offramp_rcpt_retry *r, const char *words);
 static int dec_num(const char *s, long long lo, long long hi, long long *out);
 static int dec_text(const char *x, char *out, size_t size);
 
-/* `fax send retry` class names, in enum gw_fail_class order. */
-static const char *const class_names[GW_FAIL_NCLASS] = { "busy", "no-answer", "failure" };
+/* `fax send retry` class names, in enum offramp_fail_class order. */
+static const char *const class_names[OFFRAMP_FAIL_NCLASS] = { "busy", "no-answer", "failure" };
 /* The status of a retryable failure while retries go on. */
-static const char *const class_status[GW_FAIL_NCLASS] = { "4.4.1", "4.4.1", "4.4.2" };
+static const char *const class_status[OFFRAMP_FAIL_NCLASS] = { "4.4.1", "4.4.1", "4.4.2" };
 /* ... and once they ran out with `mta receive generate permanent-error`. */
-static const char *const class_status_perm[GW_FAIL_NCLASS] = { "5.4.1", "5.4.1", "5.4.2" };
-static const char *const class_reason[GW_FAIL_NCLASS] = {
+static const char *const class_status_perm[OFFRAMP_FAIL_NCLASS] = { "5.4.1", "5.4.1", "5.4.2" };
+static const char *const class_reason[OFFRAMP_FAIL_NCLASS] = {
 	"the line was busy",
 	"nobody answered",
 	"the fax transfer failed or the call was dropped",
@@ -60,40 +60,40 @@ static const char *const class_reason[GW_FAIL_NCLASS] = {
 /* ---- policy ---------------------------------------------------------- */
 
 void
-gw_retry_policy_default(struct gw_retry_policy *p)
+offramp_retry_policy_default(struct offramp_retry_policy *p)
 {
 	memset(p, 0, sizeof(*p));
-	p->attempts[GW_FAIL_BUSY] = GW_RETRY_BUSY_ATTEMPTS;
-	p->delay[GW_FAIL_BUSY] = GW_RETRY_BUSY_DELAY;
-	p->attempts[GW_FAIL_NOANSWER] = GW_RETRY_NOANSWER_ATTEMPTS;
-	p->delay[GW_FAIL_NOANSWER] = GW_RETRY_NOANSWER_DELAY;
-	p->attempts[GW_FAIL_FAILURE] = GW_RETRY_FAILURE_ATTEMPTS;
-	p->delay[GW_FAIL_FAILURE] = GW_RETRY_FAILURE_DELAY;
-	p->max_age = GW_RETRY_MAX_AGE;
+	p->attempts[OFFRAMP_FAIL_BUSY] = OFFRAMP_RETRY_BUSY_ATTEMPTS;
+	p->delay[OFFRAMP_FAIL_BUSY] = OFFRAMP_RETRY_BUSY_DELAY;
+	p->attempts[OFFRAMP_FAIL_NOANSWER] = OFFRAMP_RETRY_NOANSWER_ATTEMPTS;
+	p->delay[OFFRAMP_FAIL_NOANSWER] = OFFRAMP_RETRY_NOANSWER_DELAY;
+	p->attempts[OFFRAMP_FAIL_FAILURE] = OFFRAMP_RETRY_FAILURE_ATTEMPTS;
+	p->delay[OFFRAMP_FAIL_FAILURE] = OFFRAMP_RETRY_FAILURE_DELAY;
+	p->max_age = OFFRAMP_RETRY_MAX_AGE;
 }
 
 int
-gw_retry_policy_set(struct gw_retry_policy *p, const char *cls, unsigned attempts,
+offramp_retry_policy_set(struct offramp_retry_policy *p, const char *cls, unsigned attempts,
     unsigned delay, char *err, size_t errlen)
 {
 	int c;
 
-	for (c = 0; c < GW_FAIL_NCLASS; c++)
+	for (c = 0; c < OFFRAMP_FAIL_NCLASS; c++)
 		if (strcmp(cls, class_names[c]) == 0)
 			break;
-	if (c == GW_FAIL_NCLASS) {
+	if (c == OFFRAMP_FAIL_NCLASS) {
 		snprintf(err, errlen, "unknown retry class \"%s\" (busy, no-answer "
 		    "or failure)", cls);
 		return -1;
 	}
-	if (attempts < 1 || attempts > GW_RETRY_ATTEMPTS_MAX) {
+	if (attempts < 1 || attempts > OFFRAMP_RETRY_ATTEMPTS_MAX) {
 		snprintf(err, errlen, "retry attempts must be 1..%d (every call "
-		    "counts, the first included)", GW_RETRY_ATTEMPTS_MAX);
+		    "counts, the first included)", OFFRAMP_RETRY_ATTEMPTS_MAX);
 		return -1;
 	}
-	if (delay < 1 || delay > GW_RETRY_DELAY_MAX) {
+	if (delay < 1 || delay > OFFRAMP_RETRY_DELAY_MAX) {
 		snprintf(err, errlen, "retry delay must be 1..%d seconds",
-		    GW_RETRY_DELAY_MAX);
+		    OFFRAMP_RETRY_DELAY_MAX);
 		return -1;
 	}
 	p->attempts[c] = attempts;
@@ -104,64 +104,64 @@ gw_retry_policy_set(struct gw_retry_policy *p, const char *cls, unsigned attempt
 /* ---- one recipient ---------------------------------------------------- */
 
 void
-gw_retry_init(struct gw_rcpt_retry *r, unsigned notify, time_t now)
+offramp_retry_init(struct offramp_rcpt_retry *r, unsigned notify, time_t now)
 {
 	memset(r, 0, sizeof(*r));
 	r->notify = notify;
 	r->last_class = -1;
 	r->next_at = now;
-	retry_enter(r, GW_RCPT_READY);
+	retry_enter(r, OFFRAMP_RCPT_READY);
 }
 
 void
-gw_retry_fail_now(struct gw_rcpt_retry *r, const char *status, const char *diag)
+offramp_retry_fail_now(struct offramp_rcpt_retry *r, const char *status, const char *diag)
 {
 	copy_text(r->status, sizeof(r->status),
-	    gw_retry_status_valid(status) ? status : "5.0.0");
+	    offramp_retry_status_valid(status) ? status : "5.0.0");
 	copy_text(r->diag, sizeof(r->diag), diag);
 	r->why[0] = '\0';
 	r->why_same = 0;
 	r->permanent = 1;
-	retry_enter(r, GW_RCPT_FAILED);
+	retry_enter(r, OFFRAMP_RCPT_FAILED);
 }
 
 int
-gw_retry_due(const struct gw_rcpt_retry *r, time_t now)
+offramp_retry_due(const struct offramp_rcpt_retry *r, time_t now)
 {
-	return r->phase == GW_RCPT_READY && r->next_at <= now;
+	return r->phase == OFFRAMP_RCPT_READY && r->next_at <= now;
 }
 
 int
-gw_retry_dial(struct gw_rcpt_retry *r, time_t now)
+offramp_retry_dial(struct offramp_rcpt_retry *r, time_t now)
 {
-	if (r->phase != GW_RCPT_READY)
+	if (r->phase != OFFRAMP_RCPT_READY)
 		return -1;
 	r->attempts++;
 	r->last_attempt = now;
-	retry_enter(r, GW_RCPT_DIALING);
+	retry_enter(r, OFFRAMP_RCPT_DIALING);
 	return 0;
 }
 
 void
-gw_retry_call_params(const struct gw_rcpt_retry *r, const struct gw_call_params *base,
-    struct gw_call_params *out)
+offramp_retry_call_params(const struct offramp_rcpt_retry *r, const struct offramp_call_params *base,
+    struct offramp_call_params *out)
 {
 	*out = *base;
-	if (r->level >= GW_STEP_G711)
+	if (r->level >= OFFRAMP_STEP_G711)
 		out->t38 = 0;
-	if (r->level >= GW_STEP_NO_ECM)
+	if (r->level >= OFFRAMP_STEP_NO_ECM)
 		out->ecm = 0;
-	if (r->level >= GW_STEP_9600 && out->max_speed > RETRY_STEP_SPEED)
+	if (r->level >= OFFRAMP_STEP_9600 && out->max_speed > RETRY_STEP_SPEED)
 		out->max_speed = RETRY_STEP_SPEED;
 }
 
-enum gw_retry_event
-gw_retry_result(struct gw_rcpt_retry *r, const struct gw_retry_policy *p,
-    const struct gw_call_params *base, const struct gw_call_result *res,
+enum offramp_retry_event
+offramp_retry_result(struct offramp_rcpt_retry *r, const struct offramp_retry_policy *p,
+    const struct offramp_call_params *base, const struct offramp_call_result *res,
     time_t arrival, time_t now)
 {
-	if (r->phase != GW_RCPT_DIALING)
-		return GW_RETRY_ERROR;
+	if (r->phase != OFFRAMP_RCPT_DIALING)
+		return OFFRAMP_RETRY_ERROR;
 	r->pages_sent = res->pages_sent;
 	r->pages_total = res->pages_total;
 	r->duration = res->duration;
@@ -170,46 +170,46 @@ gw_retry_result(struct gw_rcpt_retry *r, const struct gw_retry_policy *p,
 	retry_why(r, res->words);
 
 	switch (res->outcome) {
-	case GW_CALL_OK:
+	case OFFRAMP_CALL_OK:
 		copy_text(r->status, sizeof(r->status), "2.0.0");
-		retry_enter(r, GW_RCPT_DELIVERED);
-		return GW_RETRY_DELIVERED;
-	case GW_CALL_PERMANENT:
+		retry_enter(r, OFFRAMP_RCPT_DELIVERED);
+		return OFFRAMP_RETRY_DELIVERED;
+	case OFFRAMP_CALL_PERMANENT:
 		copy_text(r->status, sizeof(r->status),
-		    res->status != NULL && gw_retry_status_valid(res->status) &&
+		    res->status != NULL && offramp_retry_status_valid(res->status) &&
 		    res->status[0] == '5' ? res->status : "5.1.1");
 		r->permanent = 1;
-		retry_enter(r, GW_RCPT_FAILED);
-		return GW_RETRY_FAILED;
-	case GW_CALL_BUSY:
-		return retry_failed_call(r, p, base, GW_FAIL_BUSY, 0, arrival, now);
-	case GW_CALL_NOANSWER:
-		return retry_failed_call(r, p, base, GW_FAIL_NOANSWER, 0, arrival, now);
-	case GW_CALL_FAILED:
-		return retry_failed_call(r, p, base, GW_FAIL_FAILURE, !res->no_step, arrival,
+		retry_enter(r, OFFRAMP_RCPT_FAILED);
+		return OFFRAMP_RETRY_FAILED;
+	case OFFRAMP_CALL_BUSY:
+		return retry_failed_call(r, p, base, OFFRAMP_FAIL_BUSY, 0, arrival, now);
+	case OFFRAMP_CALL_NOANSWER:
+		return retry_failed_call(r, p, base, OFFRAMP_FAIL_NOANSWER, 0, arrival, now);
+	case OFFRAMP_CALL_FAILED:
+		return retry_failed_call(r, p, base, OFFRAMP_FAIL_FAILURE, !res->no_step, arrival,
 		    now);
 	}
-	return GW_RETRY_ERROR;
+	return OFFRAMP_RETRY_ERROR;
 }
 
-enum gw_retry_event
-gw_retry_recover(struct gw_rcpt_retry *r, const struct gw_retry_policy *p,
+enum offramp_retry_event
+offramp_retry_recover(struct offramp_rcpt_retry *r, const struct offramp_retry_policy *p,
     time_t arrival, time_t now)
 {
-	if (r->phase != GW_RCPT_DIALING)
-		return GW_RETRY_AGAIN;
+	if (r->phase != OFFRAMP_RCPT_DIALING)
+		return OFFRAMP_RETRY_AGAIN;
 	r->pages_sent = 0;
 	r->duration = 0;
 	copy_text(r->diag, sizeof(r->diag), "gateway: restarted during the call");
 	retry_why(r, "the gateway restarted during the call");
 	/* Not the fax's fault: no step-down. */
-	return retry_failed_call(r, p, NULL, GW_FAIL_FAILURE, 0, arrival, now);
+	return retry_failed_call(r, p, NULL, OFFRAMP_FAIL_FAILURE, 0, arrival, now);
 }
 
 /* A call that may be worth repeating ended in class c; step: step down. */
-static enum gw_retry_event
-retry_failed_call(struct gw_rcpt_retry *r, const struct gw_retry_policy *p,
-    const struct gw_call_params *base, enum gw_fail_class c, int step,
+static enum offramp_retry_event
+retry_failed_call(struct offramp_rcpt_retry *r, const struct offramp_retry_policy *p,
+    const struct offramp_call_params *base, enum offramp_fail_class c, int step,
     time_t arrival, time_t now)
 {
 	time_t next;
@@ -222,25 +222,25 @@ retry_failed_call(struct gw_rcpt_retry *r, const struct gw_retry_policy *p,
 	next = now + (time_t)p->delay[c];
 	if (r->count[c] >= p->attempts[c] || next > arrival + (time_t)p->max_age) {
 		retry_final_status(r, p, c);
-		retry_enter(r, GW_RCPT_FAILED);
-		return GW_RETRY_FAILED;
+		retry_enter(r, OFFRAMP_RCPT_FAILED);
+		return OFFRAMP_RETRY_FAILED;
 	}
 	r->next_at = next;
-	retry_enter(r, GW_RCPT_READY);
-	return GW_RETRY_AGAIN;
+	retry_enter(r, OFFRAMP_RCPT_READY);
+	return OFFRAMP_RETRY_AGAIN;
 }
 
 /* The next level that changes something for these base settings. */
 static unsigned
-retry_step_down(unsigned level, const struct gw_call_params *base)
+retry_step_down(unsigned level, const struct offramp_call_params *base)
 {
-	while (level < GW_STEP_9600) {
+	while (level < OFFRAMP_STEP_9600) {
 		level++;
-		if (level == GW_STEP_G711 && base->t38)
+		if (level == OFFRAMP_STEP_G711 && base->t38)
 			return level;
-		if (level == GW_STEP_NO_ECM && base->ecm)
+		if (level == OFFRAMP_STEP_NO_ECM && base->ecm)
 			return level;
-		if (level == GW_STEP_9600 && base->max_speed > RETRY_STEP_SPEED)
+		if (level == OFFRAMP_STEP_9600 && base->max_speed > RETRY_STEP_SPEED)
 			return level;
 	}
 	return level;
@@ -253,31 +253,31 @@ retry_step_down(unsigned level, const struct gw_call_params *base)
  * senders whose software would otherwise resend on a 4.x.x code.
  */
 static void
-retry_final_status(struct gw_rcpt_retry *r, const struct gw_retry_policy *p,
-    enum gw_fail_class c)
+retry_final_status(struct offramp_rcpt_retry *r, const struct offramp_retry_policy *p,
+    enum offramp_fail_class c)
 {
 	copy_text(r->status, sizeof(r->status),
 	    p->permanent_error ? class_status_perm[c] : class_status[c]);
 }
 
 time_t
-gw_retry_until(const struct gw_rcpt_retry *r, const struct gw_retry_policy *p,
+offramp_retry_until(const struct offramp_rcpt_retry *r, const struct offramp_retry_policy *p,
     time_t arrival)
 {
 	time_t t = r->next_at, cap = arrival + (time_t)p->max_age;
 	int c;
 
 	/* The worst case: every class but one used up to its last call. */
-	for (c = 0; c < GW_FAIL_NCLASS; c++)
+	for (c = 0; c < OFFRAMP_FAIL_NCLASS; c++)
 		if (p->attempts[c] > r->count[c] + 1)
 			t += (time_t)(p->attempts[c] - r->count[c] - 1) *
-			    (time_t)(p->delay[c] + GW_RETRY_CALL_MAX);
-	t += GW_RETRY_CALL_MAX;
+			    (time_t)(p->delay[c] + OFFRAMP_RETRY_CALL_MAX);
+	t += OFFRAMP_RETRY_CALL_MAX;
 	return t < cap ? t : cap;
 }
 
 const char *
-gw_retry_reason(const struct gw_rcpt_retry *r)
+offramp_retry_reason(const struct offramp_rcpt_retry *r)
 {
 	if (r->permanent) {
 		if (r->attempts == 0 && r->diag[0] != '\0')
@@ -288,14 +288,14 @@ gw_retry_reason(const struct gw_rcpt_retry *r)
 	}
 	if (r->why[0] != '\0')
 		return r->why;    /* what the last call said, by its cause */
-	if (r->last_class >= 0 && r->last_class < GW_FAIL_NCLASS)
+	if (r->last_class >= 0 && r->last_class < OFFRAMP_FAIL_NCLASS)
 		return class_reason[r->last_class];
 	return NULL;
 }
 
 /* All transitions pass here: one place to see them. */
 static void
-retry_enter(struct gw_rcpt_retry *r, enum gw_rcpt_phase phase)
+retry_enter(struct offramp_rcpt_retry *r, enum offramp_rcpt_phase phase)
 {
 	r->phase = phase;
 }
@@ -303,23 +303,23 @@ retry_enter(struct gw_rcpt_retry *r, enum gw_rcpt_phase phase)
 /* ---- a job's notifications -------------------------------------------- */
 
 int
-gw_retry_all_final(const struct gw_rcpt_retry *rs, size_t n)
+offramp_retry_all_final(const struct offramp_rcpt_retry *rs, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (rs[i].phase != GW_RCPT_DELIVERED && rs[i].phase != GW_RCPT_FAILED)
+		if (rs[i].phase != OFFRAMP_RCPT_DELIVERED && rs[i].phase != OFFRAMP_RCPT_FAILED)
 			return 0;
 	return 1;
 }
 
 size_t
-gw_retry_final_dsn(const struct gw_rcpt_retry *rs, size_t n,
-    const struct gw_dsn_policy *dp, const char *sender, size_t *idx)
+offramp_retry_final_dsn(const struct offramp_rcpt_retry *rs, size_t n,
+    const struct offramp_dsn_policy *dp, const char *sender, size_t *idx)
 {
 	size_t i, k = 0;
 
-	if (!dsn_allowed(dp, sender) || !gw_retry_all_final(rs, n))
+	if (!dsn_allowed(dp, sender) || !offramp_retry_all_final(rs, n))
 		return 0;
 	for (i = 0; i < n; i++)
 		if (!rs[i].final_reported && wants_final(&rs[i]))
@@ -328,41 +328,41 @@ gw_retry_final_dsn(const struct gw_rcpt_retry *rs, size_t n,
 }
 
 size_t
-gw_retry_delay_dsn(const struct gw_rcpt_retry *rs, size_t n,
-    const struct gw_dsn_policy *dp, const char *sender, size_t *idx)
+offramp_retry_delay_dsn(const struct offramp_rcpt_retry *rs, size_t n,
+    const struct offramp_dsn_policy *dp, const char *sender, size_t *idx)
 {
 	size_t i, k = 0;
 
 	if (!dsn_allowed(dp, sender))
 		return 0;
 	for (i = 0; i < n; i++)
-		if (rs[i].phase == GW_RCPT_READY && rs[i].attempts > 0 &&
+		if (rs[i].phase == OFFRAMP_RCPT_READY && rs[i].attempts > 0 &&
 		    !rs[i].delay_reported && (rs[i].notify & SMTP_NOTIFY_DELAY))
 			idx[k++] = i;
 	return k;
 }
 
 time_t
-gw_retry_next_wakeup(const struct gw_rcpt_retry *rs, size_t n)
+offramp_retry_next_wakeup(const struct offramp_rcpt_retry *rs, size_t n)
 {
 	time_t t = 0;
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (rs[i].phase == GW_RCPT_READY && (t == 0 || rs[i].next_at < t))
+		if (rs[i].phase == OFFRAMP_RCPT_READY && (t == 0 || rs[i].next_at < t))
 			t = rs[i].next_at;
 	return t;
 }
 
 void
-gw_retry_dsn_rcpt(const struct gw_rcpt_retry *r, const struct gw_retry_policy *p,
+offramp_retry_dsn_rcpt(const struct offramp_rcpt_retry *r, const struct offramp_retry_policy *p,
     time_t arrival, struct mime_dsn_rcpt *out)
 {
-	out->action = r->phase == GW_RCPT_DELIVERED ? MIME_DSN_DELIVERED :
-	    r->phase == GW_RCPT_FAILED ? MIME_DSN_FAILED : MIME_DSN_DELAYED;
+	out->action = r->phase == OFFRAMP_RCPT_DELIVERED ? MIME_DSN_DELIVERED :
+	    r->phase == OFFRAMP_RCPT_FAILED ? MIME_DSN_FAILED : MIME_DSN_DELAYED;
 	out->status = r->status[0] != '\0' ? r->status :
 	    out->action == MIME_DSN_DELIVERED ? "2.0.0" : "4.4.0";
-	out->reason = gw_retry_reason(r);
+	out->reason = offramp_retry_reason(r);
 	/* Content and policy failures carry words, not a fax cause. */
 	out->diagnostic = r->diag[0] != '\0' && !(r->permanent && r->attempts == 0) ?
 	    r->diag : NULL;
@@ -375,20 +375,20 @@ gw_retry_dsn_rcpt(const struct gw_rcpt_retry *r, const struct gw_retry_policy *p
 	    r->last_class >= 0 ? r->count[r->last_class] : r->attempts;
 	out->last_attempt = r->last_attempt;
 	out->retry_until = out->action == MIME_DSN_DELAYED ?
-	    gw_retry_until(r, p, arrival) : 0;
+	    offramp_retry_until(r, p, arrival) : 0;
 }
 
 static int
-wants_final(const struct gw_rcpt_retry *r)
+wants_final(const struct offramp_rcpt_retry *r)
 {
-	if (r->phase == GW_RCPT_DELIVERED)
+	if (r->phase == OFFRAMP_RCPT_DELIVERED)
 		return (r->notify & SMTP_NOTIFY_SUCCESS) != 0;
 	return (r->notify & SMTP_NOTIFY_FAILURE) != 0;
 }
 
 /* RFC 3461 5.2 / RFC 5321 4.5.5: never to the null sender. */
 static int
-dsn_allowed(const struct gw_dsn_policy *dp, const char *sender)
+dsn_allowed(const struct offramp_dsn_policy *dp, const char *sender)
 {
 	if (dp != NULL && dp->disable_dsn)
 		return 0;
@@ -398,10 +398,10 @@ dsn_allowed(const struct gw_dsn_policy *dp, const char *sender)
 /* ---- persistence ------------------------------------------------------ */
 
 int
-gw_retry_encode(const struct gw_rcpt_retry *r, char *buf, size_t size)
+offramp_retry_encode(const struct offramp_rcpt_retry *r, char *buf, size_t size)
 {
-	char diag[GW_RETRY_DIAG_MAX * 3 + 1], csi[GW_RETRY_CSI_MAX * 3 + 1];
-	char why[GW_RETRY_WHY_MAX * 3 + 1];
+	char diag[OFFRAMP_RETRY_DIAG_MAX * 3 + 1], csi[OFFRAMP_RETRY_CSI_MAX * 3 + 1];
+	char why[OFFRAMP_RETRY_WHY_MAX * 3 + 1];
 	int n;
 
 	if (smtp_xtext_encode(r->diag, strlen(r->diag), diag, sizeof(diag)) < 0 ||
@@ -411,8 +411,8 @@ gw_retry_encode(const struct gw_rcpt_retry *r, char *buf, size_t size)
 	n = snprintf(buf, size, "v=%d phase=%d notify=%u att=%u busy=%u noans=%u "
 	    "fail=%u level=%u lastc=%d perm=%d next=%lld last=%lld pages=%u/%u "
 	    "dur=%u flags=%d%d%d st=%s diag=%s csi=%s same=%u why=%s", RETRY_ENC_VERSION,
-	    (int)r->phase, r->notify, r->attempts, r->count[GW_FAIL_BUSY],
-	    r->count[GW_FAIL_NOANSWER], r->count[GW_FAIL_FAILURE], r->level,
+	    (int)r->phase, r->notify, r->attempts, r->count[OFFRAMP_FAIL_BUSY],
+	    r->count[OFFRAMP_FAIL_NOANSWER], r->count[OFFRAMP_FAIL_FAILURE], r->level,
 	    r->last_class, r->permanent, (long long)r->next_at,
 	    (long long)r->last_attempt, r->pages_sent, r->pages_total, r->duration,
 	    r->delay_reported, r->final_reported, r->mdn_sent,
@@ -464,10 +464,10 @@ dec_text(const char *x, char *out, size_t size)
 }
 
 int
-gw_retry_decode(const char *line, struct gw_rcpt_retry *r)
+offramp_retry_decode(const char *line, struct offramp_rcpt_retry *r)
 {
-	struct gw_rcpt_retry t;
-	char copy[GW_RETRY_ENC_MAX], *p, *save = NULL;
+	struct offramp_rcpt_retry t;
+	char copy[OFFRAMP_RETRY_ENC_MAX], *p, *save = NULL;
 	const char *val[K_N];
 	long long n[K_N];
 	int k = 0;
@@ -494,14 +494,14 @@ gw_retry_decode(const char *line, struct gw_rcpt_retry *r)
 	}
 	memset(&t, 0, sizeof(t));
 	if (dec_num(val[K_V], 1, RETRY_ENC_VERSION, &n[K_V]) ||
-	    dec_num(val[K_PHASE], GW_RCPT_READY, GW_RCPT_FAILED, &n[K_PHASE]) ||
+	    dec_num(val[K_PHASE], OFFRAMP_RCPT_READY, OFFRAMP_RCPT_FAILED, &n[K_PHASE]) ||
 	    dec_num(val[K_NOTIFY], 0, 15, &n[K_NOTIFY]) ||
 	    dec_num(val[K_ATT], 0, 100000, &n[K_ATT]) ||
 	    dec_num(val[K_BUSY], 0, 100000, &n[K_BUSY]) ||
 	    dec_num(val[K_NOANS], 0, 100000, &n[K_NOANS]) ||
 	    dec_num(val[K_FAIL], 0, 100000, &n[K_FAIL]) ||
-	    dec_num(val[K_LEVEL], 0, GW_STEP_9600, &n[K_LEVEL]) ||
-	    dec_num(val[K_LASTC], -1, GW_FAIL_NCLASS - 1, &n[K_LASTC]) ||
+	    dec_num(val[K_LEVEL], 0, OFFRAMP_STEP_9600, &n[K_LEVEL]) ||
+	    dec_num(val[K_LASTC], -1, OFFRAMP_FAIL_NCLASS - 1, &n[K_LASTC]) ||
 	    dec_num(val[K_PERM], 0, 1, &n[K_PERM]) ||
 	    dec_num(val[K_NEXT], 0, 1LL << 40, &n[K_NEXT]) ||
 	    dec_num(val[K_LAST], 0, 1LL << 40, &n[K_LAST]) ||
@@ -526,7 +526,7 @@ gw_retry_decode(const char *line, struct gw_rcpt_retry *r)
 		return -1;
 	if (strcmp(val[K_ST], "-") == 0)
 		t.status[0] = '\0';
-	else if (gw_retry_status_valid(val[K_ST]))
+	else if (offramp_retry_status_valid(val[K_ST]))
 		copy_text(t.status, sizeof(t.status), val[K_ST]);
 	else
 		return -1;
@@ -534,12 +534,12 @@ gw_retry_decode(const char *line, struct gw_rcpt_retry *r)
 	    dec_text(val[K_CSI], t.csi, sizeof(t.csi)) < 0 ||
 	    (val[K_WHY] != NULL && dec_text(val[K_WHY], t.why, sizeof(t.why)) < 0))
 		return -1;
-	t.phase = (enum gw_rcpt_phase)n[K_PHASE];
+	t.phase = (enum offramp_rcpt_phase)n[K_PHASE];
 	t.notify = (unsigned)n[K_NOTIFY];
 	t.attempts = (unsigned)n[K_ATT];
-	t.count[GW_FAIL_BUSY] = (unsigned)n[K_BUSY];
-	t.count[GW_FAIL_NOANSWER] = (unsigned)n[K_NOANS];
-	t.count[GW_FAIL_FAILURE] = (unsigned)n[K_FAIL];
+	t.count[OFFRAMP_FAIL_BUSY] = (unsigned)n[K_BUSY];
+	t.count[OFFRAMP_FAIL_NOANSWER] = (unsigned)n[K_NOANS];
+	t.count[OFFRAMP_FAIL_FAILURE] = (unsigned)n[K_FAIL];
 	t.level = (unsigned)n[K_LEVEL];
 	t.last_class = (int)n[K_LASTC];
 	t.permanent = (int)n[K_PERM];
@@ -559,9 +559,9 @@ gw_retry_decode(const char *line, struct gw_rcpt_retry *r)
 /* The words of a call's end, and how many calls in a row ended so: a
  * DSN says "on all 3 attempts" only when that is true of these words. */
 static void
-retry_why(struct gw_rcpt_retry *r, const char *words)
+retry_why(struct offramp_rcpt_retry *r, const char *words)
 {
-	char w[GW_RETRY_WHY_MAX] = "";     /* all zero: records compare whole */
+	char w[OFFRAMP_RETRY_WHY_MAX] = "";     /* all zero: records compare whole */
 
 	copy_text(w, sizeof(w), words);
 	r->why_same = strcmp(w, r->why) == 0 && r->why_same > 0 ? r->why_same + 1 : 1;
@@ -583,7 +583,7 @@ copy_text(char *dst, size_t size, const char *src)
 
 /* An RFC 3463 code: class.subject.detail. */
 int
-gw_retry_status_valid(const char *s)
+offramp_retry_status_valid(const char *s)
 {
 	int a, b, c, n = -1;
 

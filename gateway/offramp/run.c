@@ -1,9 +1,9 @@
 /*
- * gateway/offramp_run: the offramp on the mail thread. One job per
+ * gateway/offramp/run: the offramp on the mail thread. One job per
  * accepted message (spool queue "offramp", written by the intake):
  *
  *   load (env + state) -> prepare the document in a worker process
- *     (offramp_prep.c) -> per recipient: first in its number's arrival
+ *     (prep.c) -> per recipient: first in its number's arrival
  *     order, admit, persist DIALING, dial -> result -> ladder -> persist
  *     -> reports (DSN, MDN) into the mail queue -> done: remove
  *
@@ -19,13 +19,13 @@
  * number mapped to (job id, recipient); a finished preparation carries the
  * job id. Results for vanished jobs are logged and dropped.
  *
- * Jobs to one number go out in arrival order (offramp_order.c): a
+ * Jobs to one number go out in arrival order (order.c): a
  * recipient calls only when no earlier job still owes its number a fax,
  * whatever made that one late (a slow document, a busy line waiting for
  * its retry, a restart); when it becomes final the next job is woken.
  *
  * Not here: SMTP (intake, mail queue), SIP (the line thread), preparing
- * the document (offramp_prep.c), the ladder (offramp_retry.c).
+ * the document (prep.c), the ladder (retry.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -39,13 +39,12 @@
 #include "config/config.h"
 #include "fax/fax.h"
 #include "gateway/intake/intake.h"
-#include "util/log.h"
-#include "gateway/offramp/offramp.h"
-#include "gateway/offramp/run_int.h"
 #include "gateway/mailq/mailq.h"
+#include "gateway/offramp/run_int.h"
 #include "gateway/spool/spool.h"
 #include "mime/mime.h"
 #include "sip/sip.h"
+#include "util/log.h"
 
 #define OFFRAMP_ADMIT_RETRY 5     /* seconds: a call was not admitted yet */
 
@@ -59,27 +58,27 @@ struct ocall {
 	unsigned peer;
 };
 
-static struct ojob *ojob_load(struct gw_offramp *o, const char *id);
+static struct ojob *ojob_load(struct offramp *o, const char *id);
 static void ojob_free(gpointer p);
 static int ojob_dial(struct ojob *j, size_t i, time_t now);
 static void ojob_forward_postmaster(struct ojob *j);
 static void order_add_job(struct ojob *j);
 static void order_sync(struct ojob *j, int all);
 static void runner_fonts(void);
-static int report_queue(struct gw_offramp *o, const char *from, const char *to,
+static int report_queue(struct offramp *o, const char *from, const char *to,
     const char *buf, size_t len, const char *ref);
 static void ojob_timer_cb(evutil_socket_t fd, short what, void *arg);
 static void scan_cb(evutil_socket_t fd, short what, void *arg);
 static int scan_one(const char *id, void *arg);
 static uint64_t *u64_key(uint64_t v);
 
-struct gw_offramp *
-gw_offramp_new(struct event_base *base, struct spool *sp, struct mailq *q,
-    const struct config *cfg, gw_offramp_dial_fn *dial, void *dial_arg,
+struct offramp *
+offramp_new(struct event_base *base, struct spool *sp, struct mailq *q,
+    const struct config *cfg, offramp_dial_fn *dial, void *dial_arg,
     char *err, size_t errlen)
 {
-	struct gw_offramp *o = g_new0(struct gw_offramp, 1);
-	struct timeval tv = { GW_OFFRAMP_RESCAN, 0 };
+	struct offramp *o = g_new0(struct offramp, 1);
+	struct timeval tv = { OFFRAMP_RESCAN, 0 };
 
 	o->base = base;
 	o->sp = sp;
@@ -89,18 +88,18 @@ gw_offramp_new(struct event_base *base, struct spool *sp, struct mailq *q,
 	o->dial_arg = dial_arg;
 	o->jobs = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, ojob_free);
 	o->calls = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
-	o->admit = gw_calls_new();
-	o->order = gw_order_new();
+	o->admit = offramp_calls_new();
+	o->order = offramp_order_new();
 	o->next_call_no = 1;
 	g_queue_init(&o->pending);
-	if (gw_prep_exe(o->exe, sizeof(o->exe), err, errlen) != 0) {
-		gw_offramp_free(o);
+	if (offramp_prep_exe(o->exe, sizeof(o->exe), err, errlen) != 0) {
+		offramp_free(o);
 		return NULL;
 	}
 	o->scan_ev = event_new(base, -1, EV_PERSIST, scan_cb, o);
 	if (o->scan_ev == NULL || event_add(o->scan_ev, &tv) != 0) {
 		snprintf(err, errlen, "offramp: cannot create events");
-		gw_offramp_free(o);
+		offramp_free(o);
 		return NULL;
 	}
 	runner_fonts();
@@ -130,27 +129,27 @@ runner_fonts(void)
 
 /* "fax send hold": jobs are loaded and kept, never rendered nor dialed. */
 int
-gw_ojob_held(const struct gw_offramp *o)
+offramp_run_held(const struct offramp *o)
 {
 	return o->cfg->fax_send.hold;
 }
 
 static void
-log_hold(const struct gw_offramp *o)
+log_hold(const struct offramp *o)
 {
 	log_info("offramp event=hold jobs=%u (fax send hold: mail is accepted and "
 	    "spooled, no call is placed)", g_hash_table_size(o->jobs));
 }
 
 void
-gw_offramp_set_config(struct gw_offramp *o, const struct config *cfg)
+offramp_set_config(struct offramp *o, const struct config *cfg)
 {
-	int was_held = gw_ojob_held(o);
+	int was_held = offramp_run_held(o);
 	GList *ids, *l;
 
 	config_free(o->cfg);
 	o->cfg = config_hold(cfg);
-	if (gw_ojob_held(o)) {
+	if (offramp_run_held(o)) {
 		log_hold(o);
 		return;
 	}
@@ -165,36 +164,36 @@ gw_offramp_set_config(struct gw_offramp *o, const struct config *cfg)
 		struct ojob *j = g_hash_table_lookup(o->jobs, l->data);
 
 		if (j != NULL && j->phase == OJ_CALLING)
-			gw_ojob_run(j);
+			offramp_run_job(j);
 	}
 	g_list_free_full(ids, g_free);
-	gw_prep_pump(o);
+	offramp_prep_pump(o);
 }
 
 int
-gw_offramp_start(struct gw_offramp *o, char *err, size_t errlen)
+offramp_start(struct offramp *o, char *err, size_t errlen)
 {
 	if (spool_scan(o->sp, SPOOL_Q_OFFRAMP, scan_one, o) < 0 && errno != ENOENT) {
 		snprintf(err, errlen, "offramp: cannot scan the spool: %s", strerror(errno));
 		return -1;
 	}
-	if (gw_ojob_held(o))
+	if (offramp_run_held(o))
 		log_hold(o);
 	return 0;
 }
 
 void
-gw_offramp_add(struct gw_offramp *o, const char *id)
+offramp_add(struct offramp *o, const char *id)
 {
 	if (!o->stopping && spool_id_valid(id))
 		scan_one(id, o);
 }
 
-unsigned gw_offramp_jobs(const struct gw_offramp *o) { return g_hash_table_size(o->jobs); }
-unsigned gw_offramp_calls(const struct gw_offramp *o) { return g_hash_table_size(o->calls); }
+unsigned offramp_jobs(const struct offramp *o) { return g_hash_table_size(o->jobs); }
+unsigned offramp_calls(const struct offramp *o) { return g_hash_table_size(o->calls); }
 
 void
-gw_offramp_free(struct gw_offramp *o)
+offramp_free(struct offramp *o)
 {
 	if (o == NULL)
 		return;
@@ -207,15 +206,15 @@ gw_offramp_free(struct gw_offramp *o)
 
 		g_hash_table_iter_init(&it, o->jobs);
 		while (g_hash_table_iter_next(&it, NULL, &v))
-			gw_prep_cancel(v);
+			offramp_prep_cancel(v);
 	}
 	g_queue_clear_full(&o->pending, g_free);
 	if (o->scan_ev)
 		event_free(o->scan_ev);
 	g_hash_table_destroy(o->jobs);
 	g_hash_table_destroy(o->calls);
-	gw_calls_free(o->admit);
-	gw_order_free(o->order);
+	offramp_calls_free(o->admit);
+	offramp_order_free(o->order);
 	config_free(o->cfg);
 	g_free(o);
 }
@@ -225,7 +224,7 @@ gw_offramp_free(struct gw_offramp *o)
 static void
 scan_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct gw_offramp *o = arg;
+	struct offramp *o = arg;
 
 	(void)fd;
 	(void)what;
@@ -235,7 +234,7 @@ scan_cb(evutil_socket_t fd, short what, void *arg)
 static int
 scan_one(const char *id, void *arg)
 {
-	struct gw_offramp *o = arg;
+	struct offramp *o = arg;
 	struct ojob *j;
 	char keep[SPOOL_ID_LEN + 1];
 
@@ -256,17 +255,17 @@ scan_one(const char *id, void *arg)
 	order_add_job(j);
 	ojob_forward_postmaster(j);
 	if (j->quarantine) {
-		gw_prep_quarantine(j);   /* may end it */
+		offramp_prep_quarantine(j);   /* may end it */
 		return 0;
 	}
-	gw_ojob_changed(j);   /* reports left over from before a restart; may end it */
+	offramp_run_changed(j);   /* reports left over from before a restart; may end it */
 	if ((j = g_hash_table_lookup(o->jobs, keep)) != NULL)
-		gw_prep_request(j);
+		offramp_prep_request(j);
 	return 0;
 }
 
 static struct ojob *
-ojob_load(struct gw_offramp *o, const char *id)
+ojob_load(struct offramp *o, const char *id)
 {
 	struct spool_rec *env;
 	struct ojob *j;
@@ -283,11 +282,11 @@ ojob_load(struct gw_offramp *o, const char *id)
 	j = g_new0(struct ojob, 1);
 	j->o = o;
 	g_strlcpy(j->id, id, sizeof(j->id));
-	j->job = gw_offramp_job_new();
+	j->job = offramp_job_new();
 	for (i = 0; i < spool_rec_count(env); i++) {
 		const char *v = spool_rec_value(env, i, NULL);
 
-		if (gw_offramp_job_env(j->job, spool_rec_key(env, i), v, err, sizeof(err)) != 0) {
+		if (offramp_job_env(j->job, spool_rec_key(env, i), v, err, sizeof(err)) != 0) {
 			log_warnx("job=%s envelope: %s", id, err);
 			spool_rec_free(env);
 			ojob_free(j);
@@ -296,21 +295,21 @@ ojob_load(struct gw_offramp *o, const char *id)
 	}
 	spool_rec_free(env);
 	if (spool_read(o->sp, SPOOL_Q_OFFRAMP, id, "state", &state, &len) == 0) {
-		if (gw_offramp_job_state_load(j->job, state) != 0)
+		if (offramp_job_state_load(j->job, state) != 0)
 			log_warnx("job=%s state damaged; delivery starts over", id);
 		free(state);
 	}
 	for (i = 0; i < j->job->nrcpts; i++) {
-		struct gw_rcpt_retry *r = &j->job->rcpts[i].retry;
-		struct gw_retry_policy p;
+		struct offramp_rcpt_retry *r = &j->job->rcpts[i].retry;
+		struct offramp_retry_policy p;
 
-		if (r->phase != GW_RCPT_DIALING)
+		if (r->phase != OFFRAMP_RCPT_DIALING)
 			continue;
-		gw_offramp_policy_from_config(o->cfg, &p);
+		offramp_policy_from_config(o->cfg, &p);
 		log_info("job=%s rcpt=%zu number=%s event=recover (a call was in progress "
 		    "at the restart; it is placed again)", id, i,
 		    j->job->rcpts[i].number ? j->job->rcpts[i].number : "");
-		gw_retry_recover(r, &p, j->job->received, now);
+		offramp_retry_recover(r, &p, j->job->received, now);
 		recovered = 1;
 	}
 	j->timer = evtimer_new(o->base, ojob_timer_cb, j);
@@ -318,9 +317,9 @@ ojob_load(struct gw_offramp *o, const char *id)
 		ojob_free(j);
 		return NULL;
 	}
-	gw_prep_load(j);
+	offramp_prep_load(j);
 	if (recovered)
-		gw_ojob_persist(j);
+		offramp_run_persist(j);
 	log_info("job=%s dir=offramp event=loaded rcpts=%zu", id, j->job->nrcpts);
 	return j;
 }
@@ -333,13 +332,13 @@ ojob_free(gpointer p)
 	if (j == NULL)
 		return;
 	if (j->worker != NULL) {
-		gw_worker_free(j->worker);
+		offramp_worker_free(j->worker);
 		j->o->nworkers--;
 	}
 	order_sync(j, 1);
 	if (j->timer != NULL)
 		event_free(j->timer);
-	gw_offramp_job_free(j->job);
+	offramp_job_free(j->job);
 	mime_offramp_free(j->msg);
 	g_free(j);
 }
@@ -351,16 +350,16 @@ ojob_free(gpointer p)
 static void
 ojob_forward_postmaster(struct ojob *j)
 {
-	struct gw_offramp *o = j->o;
+	struct offramp *o = j->o;
 	size_t i;
 	int changed = 0;
 
 	for (i = 0; i < j->job->nrcpts; i++) {
-		struct gw_offramp_rcpt *r = &j->job->rcpts[i];
+		struct offramp_rcpt *r = &j->job->rcpts[i];
 		char *buf = NULL;
 		size_t len;
 
-		if (!r->postmaster || r->retry.phase == GW_RCPT_DELIVERED)
+		if (!r->postmaster || r->retry.phase == OFFRAMP_RCPT_DELIVERED)
 			continue;
 		if (spool_read(o->sp, SPOOL_Q_OFFRAMP, j->id, "msg", &buf, &len) != 0 ||
 		    report_queue(o, j->job->from, o->cfg->mta_send.postmaster, buf, len,
@@ -370,12 +369,12 @@ ojob_forward_postmaster(struct ojob *j)
 			continue;
 		}
 		free(buf);
-		r->retry.phase = GW_RCPT_DELIVERED;
+		r->retry.phase = OFFRAMP_RCPT_DELIVERED;
 		r->retry.notify = SMTP_NOTIFY_NEVER;
 		changed = 1;
 	}
 	if (changed)
-		gw_ojob_persist(j);
+		offramp_run_persist(j);
 }
 
 /* ---- send order ----------------------------------------------------------- */
@@ -387,11 +386,11 @@ order_add_job(struct ojob *j)
 	size_t i;
 
 	for (i = 0; i < j->job->nrcpts; i++) {
-		const struct gw_offramp_rcpt *r = &j->job->rcpts[i];
+		const struct offramp_rcpt *r = &j->job->rcpts[i];
 
 		if (!r->postmaster && r->number != NULL &&
-		    (r->retry.phase == GW_RCPT_READY || r->retry.phase == GW_RCPT_DIALING))
-			gw_order_add(j->o->order, r->number, j->job->received, j->id);
+		    (r->retry.phase == OFFRAMP_RCPT_READY || r->retry.phase == OFFRAMP_RCPT_DIALING))
+			offramp_order_add(j->o->order, r->number, j->job->received, j->id);
 	}
 }
 
@@ -403,11 +402,11 @@ order_add_job(struct ojob *j)
 static void
 order_sync(struct ojob *j, int all)
 {
-	struct gw_offramp *o = j->o;
+	struct offramp *o = j->o;
 	size_t i, k;
 
 	for (i = 0; i < j->job->nrcpts; i++) {
-		const struct gw_offramp_rcpt *r = &j->job->rcpts[i];
+		const struct offramp_rcpt *r = &j->job->rcpts[i];
 		const char *next;
 		struct ojob *n;
 		int still = 0;
@@ -418,19 +417,19 @@ order_sync(struct ojob *j, int all)
 		for (k = 0; k < j->job->nrcpts && !all; k++)
 			if (!j->job->rcpts[k].postmaster && j->job->rcpts[k].number != NULL &&
 			    strcmp(j->job->rcpts[k].number, r->number) == 0 &&
-			    (j->job->rcpts[k].retry.phase == GW_RCPT_READY ||
-			    j->job->rcpts[k].retry.phase == GW_RCPT_DIALING))
+			    (j->job->rcpts[k].retry.phase == OFFRAMP_RCPT_READY ||
+			    j->job->rcpts[k].retry.phase == OFFRAMP_RCPT_DIALING))
 				still = 1;
 		if (still)
 			continue;
-		next = gw_order_remove(o->order, r->number, j->id);
+		next = offramp_order_remove(o->order, r->number, j->id);
 		if (next == NULL || o->stopping)
 			continue;
 		if ((n = g_hash_table_lookup(o->jobs, next)) != NULL && n != j &&
 		    n->phase == OJ_CALLING) {
 			log_info("job=%s number=%s event=turn (the earlier job to this number "
 			    "is done)", n->id, r->number);
-			gw_ojob_schedule(n, time(NULL));
+			offramp_run_schedule(n, time(NULL));
 		}
 	}
 }
@@ -438,7 +437,7 @@ order_sync(struct ojob *j, int all)
 /* The document cannot be faxed: every recipient fails with its status.
  * May end (free) the job. */
 void
-gw_ojob_fail_all(struct ojob *j, const struct mime_error *err)
+offramp_run_fail_all(struct ojob *j, const struct mime_error *err)
 {
 	char esc[LOG_ESC_BUFSZ];
 	size_t i;
@@ -446,13 +445,13 @@ gw_ojob_fail_all(struct ojob *j, const struct mime_error *err)
 	log_info("job=%s event=undeliverable status=%s (%s)", j->id, err->status,
 	    log_str(esc, sizeof(esc), err->text));
 	for (i = 0; i < j->job->nrcpts; i++) {
-		struct gw_rcpt_retry *r = &j->job->rcpts[i].retry;
+		struct offramp_rcpt_retry *r = &j->job->rcpts[i].retry;
 
-		if (r->phase == GW_RCPT_READY)
-			gw_retry_fail_now(r, err->status, err->text);
+		if (r->phase == OFFRAMP_RCPT_READY)
+			offramp_retry_fail_now(r, err->status, err->text);
 	}
-	gw_ojob_persist(j);
-	gw_ojob_changed(j);
+	offramp_run_persist(j);
+	offramp_run_changed(j);
 }
 
 /* ---- calling ---------------------------------------------------------------- */
@@ -461,22 +460,22 @@ static void
 ojob_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct ojob *j = arg;
-	struct gw_offramp *o = j->o;
+	struct offramp *o = j->o;
 	char id[SPOOL_ID_LEN + 1];
 
 	(void)fd;
 	(void)what;
 	if (j->phase == OJ_WAITING) {
 		j->phase = OJ_LOADED;
-		gw_prep_request(j);
+		offramp_prep_request(j);
 		return;
 	}
 	g_strlcpy(id, j->id, sizeof(id));
 	if (j->phase == OJ_CALLING)
-		gw_ojob_run(j);   /* may end the job */
+		offramp_run_job(j);   /* may end the job */
 	/* Reports that could not be queued earlier are tried again here. */
 	if ((j = g_hash_table_lookup(o->jobs, id)) != NULL)
-		gw_ojob_changed(j);
+		offramp_run_changed(j);
 }
 
 /*
@@ -486,27 +485,27 @@ ojob_timer_cb(evutil_socket_t fd, short what, void *arg)
  * comes. May end (free) the job.
  */
 void
-gw_ojob_run(struct ojob *j)
+offramp_run_job(struct ojob *j)
 {
 	time_t now = time(NULL), next = 0;
 	size_t i;
 	int blocked = 0, changed = 0;
 
-	if (j->phase != OJ_CALLING || j->o->stopping || gw_ojob_held(j->o))
+	if (j->phase != OJ_CALLING || j->o->stopping || offramp_run_held(j->o))
 		return;         /* a release runs it again */
 	for (i = 0; i < j->job->nrcpts; i++) {
-		struct gw_offramp_rcpt *r = &j->job->rcpts[i];
+		struct offramp_rcpt *r = &j->job->rcpts[i];
 		int rc;
 
-		if (r->postmaster || !gw_retry_due(&r->retry, now))
+		if (r->postmaster || !offramp_retry_due(&r->retry, now))
 			continue;
-		if (r->number != NULL && !gw_order_first(j->o->order, r->number, j->id))
+		if (r->number != NULL && !offramp_order_first(j->o->order, r->number, j->id))
 			continue;   /* an earlier job to this number goes first */
-		if (now > j->job->received + (time_t)GW_RETRY_MAX_AGE) {
+		if (now > j->job->received + (time_t)OFFRAMP_RETRY_MAX_AGE) {
 			/* RFC 3463 4.4.7: the job outlived its delivery time. */
-			gw_retry_fail_now(&r->retry, "4.4.7", "the call could not be "
+			offramp_retry_fail_now(&r->retry, "4.4.7", "the call could not be "
 			    "placed before the message expired");
-			gw_ojob_persist(j);
+			offramp_run_persist(j);
 			changed = 1;
 			continue;
 		}
@@ -517,20 +516,20 @@ gw_ojob_run(struct ojob *j)
 			blocked = 1;   /* not admitted yet */
 	}
 	for (i = 0; i < j->job->nrcpts; i++) {
-		const struct gw_offramp_rcpt *rc = &j->job->rcpts[i];
-		const struct gw_rcpt_retry *r = &rc->retry;
+		const struct offramp_rcpt *rc = &j->job->rcpts[i];
+		const struct offramp_rcpt_retry *r = &rc->retry;
 
-		if (rc->number != NULL && !gw_order_first(j->o->order, rc->number, j->id))
+		if (rc->number != NULL && !offramp_order_first(j->o->order, rc->number, j->id))
 			continue;   /* woken by its turn, not by the clock */
-		if (r->phase == GW_RCPT_READY && (next == 0 || r->next_at < next))
+		if (r->phase == OFFRAMP_RCPT_READY && (next == 0 || r->next_at < next))
 			next = r->next_at;
 	}
 	if (blocked)
 		next = now + OFFRAMP_ADMIT_RETRY;
 	if (next != 0)
-		gw_ojob_schedule(j, next);
+		offramp_run_schedule(j, next);
 	if (changed)
-		gw_ojob_changed(j);
+		offramp_run_changed(j);
 }
 
 /*
@@ -542,38 +541,38 @@ gw_ojob_run(struct ojob *j)
 static int
 ojob_dial(struct ojob *j, size_t i, time_t now)
 {
-	struct gw_offramp *o = j->o;
+	struct offramp *o = j->o;
 	const struct config *cfg = o->cfg;
-	struct gw_offramp_rcpt *r = &j->job->rcpts[i];
+	struct offramp_rcpt *r = &j->job->rcpts[i];
 	const struct config_dial_peer *peer = NULL;
 	const struct config_trunk *trunk = NULL;
-	struct gw_call_params base, prm;
+	struct offramp_call_params base, prm;
 	struct sip_dial_request req;
 	struct mime_error err;
 	struct ocall *c;
 	char tx[PATH_MAX], esc[LOG_ESC_BUFSZ], desc[LOG_ESC_BUFSZ], from[LOG_ESC_BUFSZ];
 
-	gw_offramp_base_params(cfg, &base);
-	gw_retry_call_params(&r->retry, &base, &prm);
-	spool_path(o->sp, SPOOL_Q_OFFRAMP, j->id, GW_OFFRAMP_FAX_FILE, tx, sizeof(tx));
-	if (gw_offramp_dial_request(cfg, r->number ? r->number : "", o->next_call_no, tx,
+	offramp_base_params(cfg, &base);
+	offramp_retry_call_params(&r->retry, &base, &prm);
+	spool_path(o->sp, SPOOL_Q_OFFRAMP, j->id, OFFRAMP_FAX_FILE, tx, sizeof(tx));
+	if (offramp_dial_request(cfg, r->number ? r->number : "", o->next_call_no, tx,
 	    &prm, &req, &peer, &err) != 0) {
-		gw_retry_fail_now(&r->retry, err.status, err.text);
+		offramp_retry_fail_now(&r->retry, err.status, err.text);
 		log_info("job=%s rcpt=%zu number=%s status=%s (%s)", j->id, i,
 		    log_str(esc, sizeof(esc), r->number), err.status, err.text);
-		gw_ojob_persist(j);
+		offramp_run_persist(j);
 		return 1;
 	}
 	if (peer->target_kind == CONFIG_TARGET_TRUNK)
 		trunk = config_find_trunk(cfg, req.target);
-	if (gw_calls_acquire(o->admit, r->number, trunk ? trunk->name : "", peer->tag,
-	    cfg->sip.max_calls, trunk ? trunk->max_calls : 0, peer->max_conn) != GW_CALLS_OK)
+	if (offramp_calls_acquire(o->admit, r->number, trunk ? trunk->name : "", peer->tag,
+	    cfg->sip.max_calls, trunk ? trunk->max_calls : 0, peer->max_conn) != OFFRAMP_CALLS_OK)
 		return -1;
-	gw_retry_dial(&r->retry, now);
-	if (gw_ojob_persist(j) != 0) {
+	offramp_retry_dial(&r->retry, now);
+	if (offramp_run_persist(j) != 0) {
 		/* Without a durable DIALING record a crash could lose the count. */
-		gw_calls_release(o->admit, r->number, trunk ? trunk->name : "", peer->tag);
-		r->retry.phase = GW_RCPT_READY;
+		offramp_calls_release(o->admit, r->number, trunk ? trunk->name : "", peer->tag);
+		r->retry.phase = OFFRAMP_RCPT_READY;
 		r->retry.attempts--;
 		return -1;
 	}
@@ -587,10 +586,10 @@ ojob_dial(struct ojob *j, size_t i, time_t now)
 		 * fault, so no attempt is counted; tried again shortly. */
 		log_warnx("job=%s rcpt=%zu the line did not take the call; again in %d s",
 		    j->id, i, OFFRAMP_ADMIT_RETRY);
-		gw_calls_release(o->admit, r->number, trunk ? trunk->name : "", peer->tag);
-		r->retry.phase = GW_RCPT_READY;
+		offramp_calls_release(o->admit, r->number, trunk ? trunk->name : "", peer->tag);
+		r->retry.phase = OFFRAMP_RCPT_READY;
 		r->retry.attempts--;
-		gw_ojob_persist(j);
+		offramp_run_persist(j);
 		o->next_call_no++;
 		return -1;
 	}
@@ -607,17 +606,17 @@ ojob_dial(struct ojob *j, size_t i, time_t now)
 }
 
 void
-gw_offramp_call_finished(struct gw_offramp *o, const struct sip_event *ev)
+offramp_call_finished(struct offramp *o, const struct sip_event *ev)
 {
 	uint64_t key = ev->job_id;
 	struct ocall *c = g_hash_table_lookup(o->calls, &key);
-	struct gw_call_result res;
-	struct gw_retry_policy p;
-	struct gw_call_params base;
+	struct offramp_call_result res;
+	struct offramp_retry_policy p;
+	struct offramp_call_params base;
 	struct ojob *j;
-	struct gw_offramp_rcpt *r;
-	enum gw_retry_event e;
-	char diag[GW_RETRY_DIAG_MAX], esc[LOG_ESC_BUFSZ], id[SPOOL_ID_LEN + 1];
+	struct offramp_rcpt *r;
+	enum offramp_retry_event e;
+	char diag[OFFRAMP_RETRY_DIAG_MAX], esc[LOG_ESC_BUFSZ], id[SPOOL_ID_LEN + 1];
 	size_t ri;
 
 	if (c == NULL) {
@@ -625,7 +624,7 @@ gw_offramp_call_finished(struct gw_offramp *o, const struct sip_event *ev)
 		    (unsigned long long)ev->job_id);
 		return;
 	}
-	gw_calls_release(o->admit, c->number, c->trunk, c->peer);
+	offramp_calls_release(o->admit, c->number, c->trunk, c->peer);
 	g_strlcpy(id, c->id, sizeof(id));
 	ri = c->rcpt;
 	g_hash_table_remove(o->calls, &key);   /* frees c */
@@ -636,37 +635,37 @@ gw_offramp_call_finished(struct gw_offramp *o, const struct sip_event *ev)
 	}
 	r = &j->job->rcpts[ri];
 	j->calls--;
-	gw_offramp_call_result(ev, &res, diag, sizeof(diag));
-	gw_offramp_policy_from_config(o->cfg, &p);
-	gw_offramp_base_params(o->cfg, &base);
-	e = gw_retry_result(&r->retry, &p, &base, &res, j->job->received, time(NULL));
+	offramp_call_result_from_event(ev, &res, diag, sizeof(diag));
+	offramp_policy_from_config(o->cfg, &p);
+	offramp_base_params(o->cfg, &base);
+	e = offramp_retry_result(&r->retry, &p, &base, &res, j->job->received, time(NULL));
 	log_info("job=%s rcpt=%zu number=%s result=%s status=%s pages=%u/%u next=%s cause=%s "
 	    "diag=%s", id, ri, r->number, sip_result_name(ev->result),
 	    r->retry.status, ev->pages, ev->pages_total,
-	    e == GW_RETRY_AGAIN ? "retry" : e == GW_RETRY_DELIVERED ? "done" : "failed",
+	    e == OFFRAMP_RETRY_AGAIN ? "retry" : e == OFFRAMP_RETRY_DELIVERED ? "done" : "failed",
 	    sip_cause_name(ev->cause),
 	    log_str(esc, sizeof(esc), diag));
-	gw_ojob_persist(j);
-	if (e == GW_RETRY_DELIVERED && j->msg != NULL) {
-		struct gw_report_cfg rc;
+	offramp_run_persist(j);
+	if (e == OFFRAMP_RETRY_DELIVERED && j->msg != NULL) {
+		struct offramp_report_cfg rc;
 		char why[128];
 		size_t len;
 		char *mdn;
 
-		gw_offramp_report_cfg_from_config(o->cfg, &rc);
-		mdn = gw_offramp_job_mdn(j->job, ri, j->msg, &rc, time(NULL), &len,
+		offramp_report_cfg_from_config(o->cfg, &rc);
+		mdn = offramp_job_mdn(j->job, ri, j->msg, &rc, time(NULL), &len,
 		    why, sizeof(why));
 		if (mdn != NULL) {
 			if (report_queue(o, "", mime_offramp_dnt_addr(j->msg), mdn, len, id) == 0)
-				gw_ojob_persist(j);
+				offramp_run_persist(j);
 			else
 				r->retry.mdn_sent = 0;
 			g_free(mdn);
 		}
 	}
-	gw_ojob_run(j);   /* schedules the retry; may end the job */
+	offramp_run_job(j);   /* schedules the retry; may end the job */
 	if ((j = g_hash_table_lookup(o->jobs, id)) != NULL)
-		gw_ojob_changed(j);
+		offramp_run_changed(j);
 }
 
 /* ---- reports and the end of a job ------------------------------------------ */
@@ -674,21 +673,21 @@ gw_offramp_call_finished(struct gw_offramp *o, const struct sip_event *ev)
 /* Sends what is due; removes the job once everything is final and told
  * (a quarantined one goes to the failed queue). May end (free) the job. */
 void
-gw_ojob_changed(struct ojob *j)
+offramp_run_changed(struct ojob *j)
 {
-	struct gw_offramp *o = j->o;
-	struct gw_report_cfg rc;
-	struct gw_retry_policy p;
+	struct offramp *o = j->o;
+	struct offramp_report_cfg rc;
+	struct offramp_retry_policy p;
 	char msgpath[PATH_MAX];
-	enum gw_report_kind kind;
+	enum offramp_report_kind kind;
 	struct mime_error err;
 	size_t i, len;
 	int all_done = 1;
 	char *rep;
 
 	order_sync(j, 0);
-	gw_offramp_report_cfg_from_config(o->cfg, &rc);
-	gw_offramp_policy_from_config(o->cfg, &p);
+	offramp_report_cfg_from_config(o->cfg, &rc);
+	offramp_policy_from_config(o->cfg, &p);
 	spool_path(o->sp, SPOOL_Q_OFFRAMP, j->id, "msg", msgpath, sizeof(msgpath));
 	for (;;) {
 		GArray *marks = g_array_sized_new(FALSE, FALSE, sizeof(int), 2 * j->job->nrcpts);
@@ -697,7 +696,7 @@ gw_ojob_changed(struct ojob *j)
 			g_array_append_val(marks, j->job->rcpts[i].retry.delay_reported);
 			g_array_append_val(marks, j->job->rcpts[i].retry.final_reported);
 		}
-		rep = gw_offramp_job_next_report(j->job, &rc, &p, msgpath, time(NULL), &kind,
+		rep = offramp_job_next_report(j->job, &rc, &p, msgpath, time(NULL), &kind,
 		    &len, &err);
 		if (rep == NULL) {
 			g_array_free(marks, TRUE);
@@ -712,15 +711,15 @@ gw_ojob_changed(struct ojob *j)
 			g_array_free(marks, TRUE);
 			g_free(rep);
 			log_warnx("job=%s cannot queue a report; again in %d s", j->id,
-			    GW_OFFRAMP_LOCAL_RETRY);
-			gw_ojob_schedule(j, time(NULL) + GW_OFFRAMP_LOCAL_RETRY);
+			    OFFRAMP_LOCAL_RETRY);
+			offramp_run_schedule(j, time(NULL) + OFFRAMP_LOCAL_RETRY);
 			return;
 		}
 		g_array_free(marks, TRUE);
 		log_info("job=%s event=report kind=%s to=<%s>", j->id,
-		    kind == GW_REPORT_DSN_DELAY ? "delay" : "final", j->job->from);
+		    kind == OFFRAMP_REPORT_DSN_DELAY ? "delay" : "final", j->job->from);
 		g_free(rep);
-		gw_ojob_persist(j);
+		offramp_run_persist(j);
 	}
 	if (err.status[0] != '\0' && j->calls == 0) {
 		/* A report that cannot be built would hold the job forever:
@@ -757,7 +756,7 @@ gw_ojob_changed(struct ojob *j)
 }
 
 void
-gw_ojob_schedule(struct ojob *j, time_t when)
+offramp_run_schedule(struct ojob *j, time_t when)
 {
 	time_t now = time(NULL);
 	struct timeval tv = { when > now ? when - now : 0, 0 };
@@ -766,9 +765,9 @@ gw_ojob_schedule(struct ojob *j, time_t when)
 }
 
 int
-gw_ojob_persist(struct ojob *j)
+offramp_run_persist(struct ojob *j)
 {
-	char *state = gw_offramp_job_state(j->job);
+	char *state = offramp_job_state(j->job);
 	int rc = spool_replace(j->o->sp, SPOOL_Q_OFFRAMP, j->id, "state", state,
 	    strlen(state));
 
@@ -784,7 +783,7 @@ gw_ojob_persist(struct ojob *j)
  * committed durably, then scheduled.
  */
 static int
-report_queue(struct gw_offramp *o, const char *from, const char *to,
+report_queue(struct offramp *o, const char *from, const char *to,
     const char *buf, size_t len, const char *ref)
 {
 	struct mailq_envelope env;

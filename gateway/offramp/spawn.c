@@ -1,5 +1,5 @@
 /*
- * gateway/offramp_spawn: a document worker seen from the daemon's mail
+ * gateway/offramp/spawn: a document worker seen from the daemon's mail
  * loop. Starting one never blocks: the request is written into a fresh
  * pipe before the worker exists (it fits the pipe), the worker is started
  * with posix_spawn (no fork of the threaded daemon), its answer is read
@@ -9,8 +9,8 @@
  * garbage, an exit without an answer - becomes one result for the
  * callback, with the words the DSN gives and what the log should name.
  *
- * Not here: what is asked and what the answer means (offramp_wire.c,
- * offramp_run.c), the worker itself (offramp_worker.c).
+ * Not here: what is asked and what the answer means (wire.c,
+ * run.c), the worker itself (worker.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,7 +27,7 @@
 #include <event2/event.h>
 #include <glib.h>
 
-#include "gateway/offramp/offramp.h"
+#include "gateway/offramp/worker.h"
 #include "mime/mime.h"
 
 /* Without a pidfd, how often an exiting worker is polled for once its
@@ -41,7 +41,7 @@ enum worker_phase {
 	WORKER_DONE,          /* reaped; the callback ran */
 };
 
-struct gw_worker {
+struct offramp_worker {
 	struct event_base *base;          /* borrowed */
 	char id[32];
 	pid_t pid;                        /* also its process group */
@@ -54,41 +54,41 @@ struct gw_worker {
 	GString *buf;                     /* its answer so far (owned) */
 	enum worker_phase phase;
 	int killed;                       /* we sent SIGKILL */
-	int overflow;                     /* it wrote more than GW_WORKER_RES_MAX */
+	int overflow;                     /* it wrote more than OFFRAMP_WORKER_RES_MAX */
 	unsigned timeout;                 /* its limit, s */
 	struct timespec start, deadline;  /* CLOCK_MONOTONIC */
-	gw_worker_done_fn *done;
+	offramp_worker_done_fn *done;
 	void *arg;
 };
 
-static int worker_spawn(struct gw_worker *w, const char *exe, int in_fd, int out_fd,
+static int worker_spawn(struct offramp_worker *w, const char *exe, int in_fd, int out_fd,
     char *err, size_t errlen);
 static void worker_read_cb(evutil_socket_t fd, short what, void *arg);
 static void worker_timer_cb(evutil_socket_t fd, short what, void *arg);
 static void worker_exit_cb(evutil_socket_t fd, short what, void *arg);
-static void worker_kill(struct gw_worker *w);
-static void worker_reap_or_wait(struct gw_worker *w);
-static void worker_finish(struct gw_worker *w, int status);
-static void worker_judge(struct gw_worker *w, int status, struct gw_worker_res *res);
-static double worker_elapsed(const struct gw_worker *w);
+static void worker_kill(struct offramp_worker *w);
+static void worker_reap_or_wait(struct offramp_worker *w);
+static void worker_finish(struct offramp_worker *w, int status);
+static void worker_judge(struct offramp_worker *w, int status, struct offramp_worker_res *res);
+static double worker_elapsed(const struct offramp_worker *w);
 static int worker_past(const struct timespec *t);
 
-struct gw_worker *
-gw_worker_start(struct event_base *base, const char *exe, const struct gw_worker_req *req,
-    gw_worker_done_fn *done, void *arg, char *err, size_t errlen)
+struct offramp_worker *
+offramp_worker_start(struct event_base *base, const char *exe, const struct offramp_worker_req *req,
+    offramp_worker_done_fn *done, void *arg, char *err, size_t errlen)
 {
-	struct gw_worker *w;
-	struct timeval tv = { (time_t)req->timeout + GW_WORKER_GRACE, 0 };
+	struct offramp_worker *w;
+	struct timeval tv = { (time_t)req->timeout + OFFRAMP_WORKER_GRACE, 0 };
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 };
 	size_t len = 0;
 	char *text;
 	ssize_t n;
 
-	if ((text = gw_worker_req_encode(req, &len)) == NULL) {
+	if ((text = offramp_worker_req_encode(req, &len)) == NULL) {
 		snprintf(err, errlen, "the request for the document worker is too large");
 		return NULL;
 	}
-	w = g_new0(struct gw_worker, 1);
+	w = g_new0(struct offramp_worker, 1);
 	w->base = base;
 	g_strlcpy(w->id, req->id, sizeof(w->id));
 	w->fd = -1;
@@ -99,7 +99,7 @@ gw_worker_start(struct event_base *base, const char *exe, const struct gw_worker
 	w->done = done;
 	w->arg = arg;
 	w->buf = g_string_new(NULL);
-	/* The request fits a pipe's buffer (GW_WORKER_REQ_MAX): written
+	/* The request fits a pipe's buffer (OFFRAMP_WORKER_REQ_MAX): written
 	 * whole before the worker starts, it never blocks the loop, and the
 	 * worker cannot have gone away (no SIGPIPE). */
 	if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) {
@@ -125,13 +125,13 @@ gw_worker_start(struct event_base *base, const char *exe, const struct gw_worker
 	text = NULL;
 	clock_gettime(CLOCK_MONOTONIC, &w->start);
 	w->deadline = w->start;
-	w->deadline.tv_sec += (time_t)req->timeout + GW_WORKER_GRACE;
+	w->deadline.tv_sec += (time_t)req->timeout + OFFRAMP_WORKER_GRACE;
 	/* Its exit, the moment it happens (Linux 5.3); else reaped by polls. */
 	if ((w->pidfd = pidfd_open(w->pid, 0)) >= 0 &&
 	    ((w->exit_ev = event_new(base, w->pidfd, EV_READ, worker_exit_cb, w)) == NULL ||
 	    event_add(w->exit_ev, NULL) != 0)) {
 		snprintf(err, errlen, "cannot watch the document worker");
-		gw_worker_free(w);
+		offramp_worker_free(w);
 		return NULL;
 	}
 	if (evutil_make_socket_nonblocking(w->fd) != 0 ||
@@ -140,7 +140,7 @@ gw_worker_start(struct event_base *base, const char *exe, const struct gw_worker
 	    (w->timer = evtimer_new(base, worker_timer_cb, w)) == NULL ||
 	    event_add(w->read_ev, NULL) != 0 || evtimer_add(w->timer, &tv) != 0) {
 		snprintf(err, errlen, "cannot watch the document worker");
-		gw_worker_free(w);   /* kills and reaps it */
+		offramp_worker_free(w);   /* kills and reaps it */
 		return NULL;
 	}
 	return w;
@@ -154,7 +154,7 @@ fail:
 		close(out[0]);
 	if (out[1] >= 0)
 		close(out[1]);
-	gw_worker_free(w);
+	offramp_worker_free(w);
 	return NULL;
 }
 
@@ -165,7 +165,7 @@ fail:
  * SIGPIPE and its threads block some signals).
  */
 static int
-worker_spawn(struct gw_worker *w, const char *exe, int in_fd, int out_fd, char *err,
+worker_spawn(struct offramp_worker *w, const char *exe, int in_fd, int out_fd, char *err,
     size_t errlen)
 {
 	extern char **environ;
@@ -173,7 +173,7 @@ worker_spawn(struct gw_worker *w, const char *exe, int in_fd, int out_fd, char *
 	posix_spawnattr_t at;
 	char ppid[24];
 	/* argv[0] as ps(1) should show it, whatever the path run. */
-	char *argv[] = { (char *)"t37gw", (char *)GW_WORKER_ARG, w->id, ppid, NULL };
+	char *argv[] = { (char *)"t37gw", (char *)OFFRAMP_WORKER_ARG, w->id, ppid, NULL };
 	int rc;
 
 	snprintf(ppid, sizeof(ppid), "%ld", (long)getpid());
@@ -181,7 +181,7 @@ worker_spawn(struct gw_worker *w, const char *exe, int in_fd, int out_fd, char *
 	posix_spawn_file_actions_adddup2(&fa, in_fd, STDIN_FILENO);
 	posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO);
 	posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
-	gw_spawn_attr_init(&at, 1);
+	offramp_spawn_attr_init(&at, 1);
 	rc = posix_spawn(&w->pid, exe, &fa, &at, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
@@ -194,7 +194,7 @@ worker_spawn(struct gw_worker *w, const char *exe, int in_fd, int out_fd, char *
 }
 
 void
-gw_spawn_attr_init(posix_spawnattr_t *at, int own_group)
+offramp_spawn_attr_init(posix_spawnattr_t *at, int own_group)
 {
 	sigset_t none, all;
 
@@ -209,7 +209,7 @@ gw_spawn_attr_init(posix_spawnattr_t *at, int own_group)
 }
 
 void
-gw_worker_free(struct gw_worker *w)
+offramp_worker_free(struct offramp_worker *w)
 {
 	int status;
 
@@ -235,16 +235,16 @@ gw_worker_free(struct gw_worker *w)
 }
 
 long
-gw_worker_pid(const struct gw_worker *w)
+offramp_worker_pid(const struct offramp_worker *w)
 {
 	return (long)w->pid;
 }
 
-/* Its answer, up to GW_WORKER_RES_MAX; EOF ends the reading. */
+/* Its answer, up to OFFRAMP_WORKER_RES_MAX; EOF ends the reading. */
 static void
 worker_read_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct gw_worker *w = arg;
+	struct offramp_worker *w = arg;
 	char chunk[8192];
 	ssize_t n;
 
@@ -253,7 +253,7 @@ worker_read_cb(evutil_socket_t fd, short what, void *arg)
 		n = read(fd, chunk, sizeof(chunk));
 		if (n > 0) {
 			g_string_append_len(w->buf, chunk, n);
-			if (w->buf->len > GW_WORKER_RES_MAX) {
+			if (w->buf->len > OFFRAMP_WORKER_RES_MAX) {
 				w->overflow = 1;
 				worker_kill(w);
 				break;
@@ -275,7 +275,7 @@ worker_read_cb(evutil_socket_t fd, short what, void *arg)
 static void
 worker_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct gw_worker *w = arg;
+	struct offramp_worker *w = arg;
 
 	(void)fd;
 	(void)what;
@@ -297,7 +297,7 @@ worker_timer_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-worker_kill(struct gw_worker *w)
+worker_kill(struct offramp_worker *w)
 {
 	if (w->pid <= 0 || w->killed)
 		return;
@@ -310,7 +310,7 @@ worker_kill(struct gw_worker *w)
 static void
 worker_exit_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct gw_worker *w = arg;
+	struct offramp_worker *w = arg;
 
 	(void)fd;
 	(void)what;
@@ -321,7 +321,7 @@ worker_exit_cb(evutil_socket_t fd, short what, void *arg)
 
 /* Reaped: finish (the callback); else wait for the exit (pidfd) or poll. */
 static void
-worker_reap_or_wait(struct gw_worker *w)
+worker_reap_or_wait(struct offramp_worker *w)
 {
 	struct timeval tv = { 0, (suseconds_t)w->poll_us };
 	int status = 0;
@@ -356,9 +356,9 @@ worker_reap_or_wait(struct gw_worker *w)
 
 /* The last thing done with w: the callback may free it. */
 static void
-worker_finish(struct gw_worker *w, int status)
+worker_finish(struct offramp_worker *w, int status)
 {
-	struct gw_worker_res res;
+	struct offramp_worker_res res;
 
 	w->phase = WORKER_DONE;
 	event_del(w->timer);
@@ -370,29 +370,29 @@ worker_finish(struct gw_worker *w, int status)
 }
 
 static void
-worker_judge(struct gw_worker *w, int status, struct gw_worker_res *res)
+worker_judge(struct offramp_worker *w, int status, struct offramp_worker_res *res)
 {
 	char derr[128];
 
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && !w->overflow &&
-	    gw_worker_res_decode(w->buf->str, w->buf->len, res, derr, sizeof(derr)) == 0) {
-		res->end = GW_WORKER_RESULT;
+	    offramp_worker_res_decode(w->buf->str, w->buf->len, res, derr, sizeof(derr)) == 0) {
+		res->end = OFFRAMP_WORKER_RESULT;
 		return;
 	}
 	memset(res, 0, sizeof(*res));
 	res->rc = -1;
 	if (w->overflow || (WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-		res->end = GW_WORKER_GARBAGE;
+		res->end = OFFRAMP_WORKER_GARBAGE;
 		mime_error_set(&res->err, "5.6.5", "the document could not be processed: "
 		    "the converter gave no usable answer");
 	} else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && w->killed) {
-		res->end = GW_WORKER_TIMEOUT;
+		res->end = OFFRAMP_WORKER_TIMEOUT;
 		mime_error_set(&res->err, "5.3.4", "the document could not be processed "
 		    "within %u second%s", w->timeout, w->timeout == 1 ? "" : "s");
 	} else if (WIFSIGNALED(status)) {
 		int sig = WTERMSIG(status);
 
-		res->end = GW_WORKER_SIGNAL;
+		res->end = OFFRAMP_WORKER_SIGNAL;
 		res->signal = sig;
 		if (sig == SIGXCPU || sig == SIGALRM)
 			mime_error_set(&res->err, "5.3.4", "the document could not be "
@@ -401,7 +401,7 @@ worker_judge(struct gw_worker *w, int status, struct gw_worker_res *res)
 		else if (sig == SIGXFSZ)
 			mime_error_set(&res->err, "5.3.4", "the document could not be "
 			    "processed: it makes a file larger than %llu MB",
-			    GW_WORKER_FILE_MAX >> 20);
+			    OFFRAMP_WORKER_FILE_MAX >> 20);
 		else
 			mime_error_set(&res->err, "5.6.5", "the document could not be "
 			    "processed: the converter stopped on signal SIG%s",
@@ -409,7 +409,7 @@ worker_judge(struct gw_worker *w, int status, struct gw_worker_res *res)
 	} else {
 		/* A worker that could not even read its request: local
 		 * trouble (a half-upgraded binary, no memory), tried again. */
-		res->end = GW_WORKER_EXIT;
+		res->end = OFFRAMP_WORKER_EXIT;
 		res->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 		mime_error_set(&res->err, "4.3.0", "the document could not be processed "
 		    "now: the converter exited with status %d", res->exit_status);
@@ -417,7 +417,7 @@ worker_judge(struct gw_worker *w, int status, struct gw_worker_res *res)
 }
 
 static double
-worker_elapsed(const struct gw_worker *w)
+worker_elapsed(const struct offramp_worker *w)
 {
 	struct timespec now;
 

@@ -1,5 +1,5 @@
 /*
- * gateway/offramp_wire: what the daemon and a document worker say to each
+ * gateway/offramp/wire: what the daemon and a document worker say to each
  * other. The request goes to the worker's stdin, the result comes back on
  * its stdout, both as spool records (gateway/spool.h: "key value" lines,
  * control bytes escaped). Both sides decode strictly: the worker trusts
@@ -7,7 +7,7 @@
  * output of a process that read hostile mail (every field checked, every
  * string bounded and made valid UTF-8).
  *
- * Not here: pipes and processes (offramp_spawn.c, offramp_worker.c).
+ * Not here: pipes and processes (spawn.c, worker.c).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -18,7 +18,8 @@
 #include <glib.h>
 
 #include "config/config.h"
-#include "gateway/offramp/offramp.h"
+#include "gateway/offramp/retry.h"
+#include "gateway/offramp/worker.h"
 #include "gateway/spool/spool.h"
 #include "mime/mime.h"
 
@@ -36,8 +37,8 @@ struct req_field {
 	size_t size;
 };
 
-#define REQ_FIELD(k, f) { k, offsetof(struct gw_worker_req, f), \
-	sizeof(((struct gw_worker_req *)0)->f) }
+#define REQ_FIELD(k, f) { k, offsetof(struct offramp_worker_req, f), \
+	sizeof(((struct offramp_worker_req *)0)->f) }
 
 static const struct req_field req_fields[] = {
 	REQ_FIELD("id", id), REQ_FIELD("msg", msg_path), REQ_FIELD("dir", dir),
@@ -73,7 +74,7 @@ static int get_str(const struct spool_rec *rec, const char *key, char *dst,
     size_t size, char *err, size_t errlen);
 
 char *
-gw_worker_req_encode(const struct gw_worker_req *r, size_t *len)
+offramp_worker_req_encode(const struct offramp_worker_req *r, size_t *len)
 {
 	struct spool_rec *rec = spool_rec_new();
 	size_t i;
@@ -91,11 +92,11 @@ gw_worker_req_encode(const struct gw_worker_req *r, size_t *len)
 	e |= spool_rec_add_u64(rec, "mpixels", r->max_mpixels);
 	e |= spool_rec_add_u64(rec, "coverpage", r->coverpage ? 1 : 0);
 	e |= spool_rec_add_u64(rec, "detail", r->cover_detail ? 1 : 0);
-	return wire_text(rec, e, GW_WORKER_REQ_MAX, len);
+	return wire_text(rec, e, OFFRAMP_WORKER_REQ_MAX, len);
 }
 
 int
-gw_worker_req_decode(const char *buf, size_t len, struct gw_worker_req *r,
+offramp_worker_req_decode(const char *buf, size_t len, struct offramp_worker_req *r,
     char *err, size_t errlen)
 {
 	struct spool_rec *rec;
@@ -105,7 +106,7 @@ gw_worker_req_decode(const char *buf, size_t len, struct gw_worker_req *r,
 	int rc = -1;
 
 	memset(r, 0, sizeof(*r));
-	if (len > GW_WORKER_REQ_MAX)
+	if (len > OFFRAMP_WORKER_REQ_MAX)
 		return wire_err(err, errlen, "request of %zu bytes", len);
 	if ((rec = spool_rec_parse(buf, len, perr, sizeof(perr))) == NULL)
 		return wire_err(err, errlen, "request: %s", perr);
@@ -147,7 +148,7 @@ out:
 }
 
 char *
-gw_worker_res_encode(const struct gw_worker_res *res, const struct mime_offramp *m,
+offramp_worker_res_encode(const struct offramp_worker_res *res, const struct mime_offramp *m,
     size_t *len)
 {
 	struct spool_rec *rec = spool_rec_new();
@@ -186,11 +187,11 @@ gw_worker_res_encode(const struct gw_worker_res *res, const struct mime_offramp 
 		e |= spool_rec_add_u64(rec, "fact.date-time",
 		    f.date_time > 0 ? (uint64_t)f.date_time : 0);
 	}
-	return wire_text(rec, e, GW_WORKER_RES_MAX, len);
+	return wire_text(rec, e, OFFRAMP_WORKER_RES_MAX, len);
 }
 
 int
-gw_worker_res_decode(const char *buf, size_t len, struct gw_worker_res *res,
+offramp_worker_res_decode(const char *buf, size_t len, struct offramp_worker_res *res,
     char *err, size_t errlen)
 {
 	struct spool_rec *rec;
@@ -203,7 +204,7 @@ gw_worker_res_decode(const char *buf, size_t len, struct gw_worker_res *res,
 
 	memset(res, 0, sizeof(*res));
 	res->rc = -1;
-	if (len > GW_WORKER_RES_MAX)
+	if (len > OFFRAMP_WORKER_RES_MAX)
 		return wire_err(err, errlen, "result of %zu bytes", len);
 	if ((rec = spool_rec_parse(buf, len, perr, sizeof(perr))) == NULL)
 		return wire_err(err, errlen, "result: %s", perr);
@@ -221,7 +222,7 @@ gw_worker_res_decode(const char *buf, size_t len, struct gw_worker_res *res,
 	res->rc = strcmp(v, "0") == 0 ? 0 : -1;
 	if (res->rc != 0) {
 		if (get_str(rec, "status", res->err.status, sizeof(res->err.status), err,
-		    errlen) != 0 || !gw_retry_status_valid(res->err.status) ||
+		    errlen) != 0 || !offramp_retry_status_valid(res->err.status) ||
 		    res->err.status[0] == '2') {
 			wire_err(err, errlen, "result with a bad status");
 			goto out;
@@ -290,7 +291,7 @@ out:
 }
 
 void
-gw_worker_res_clear(struct gw_worker_res *res)
+offramp_worker_res_clear(struct offramp_worker_res *res)
 {
 	if (res == NULL)
 		return;

@@ -1,5 +1,5 @@
 /*
- * gateway/offramp_worker: the document worker, the one process that reads
+ * gateway/offramp/worker: the document worker, the one process that reads
  * untrusted offramp mail. The daemon runs its own binary as
  * "t37gw --render-worker ID PPID" for each document; this file is that
  * process: it takes the request on stdin, binds its fate to the daemon
@@ -12,8 +12,8 @@
  * Ghostscript - crash, loop, allocate without end - happens here; the
  * daemon sees a signal, a timeout or garbage and fails that one job.
  *
- * Not here: the daemon side (offramp_spawn.c), the record formats
- * (offramp_wire.c), parsing (mime/) and rendering (offramp_render.c).
+ * Not here: the daemon side (spawn.c), the record formats
+ * (wire.c), parsing (mime/) and rendering (render.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,10 +28,11 @@
 #include <glib.h>
 
 #include "fax/fax.h"
-#include "util/log.h"
-#include "gateway/offramp/offramp.h"
+#include "gateway/offramp/pdf.h"
+#include "gateway/offramp/worker.h"
 #include "gateway/spool/spool.h"
 #include "mime/mime.h"
+#include "util/log.h"
 
 #define WORKER_EXIT_USAGE 2
 /* File descriptors a worker may hold open (Ghostscript opens fonts). */
@@ -50,21 +51,21 @@
 #define WORKER_ASAN 0
 #endif
 
-static int worker_pixel_budget(const struct gw_worker_req *req,
+static int worker_pixel_budget(const struct offramp_worker_req *req,
     const struct mime_offramp *m, struct mime_error *err);
 static void worker_parts(const struct mime_offramp *m, char *buf, size_t size);
 static int worker_bind_parent(pid_t ppid);
 static void worker_term(int sig);
-static int worker_limits(const struct gw_worker_req *req);
+static int worker_limits(const struct offramp_worker_req *req);
 static char *worker_read_all(int fd, size_t max, size_t *len);
 static int worker_write_all(int fd, const char *buf, size_t len);
 
 int
-gw_worker_prepare(const struct gw_worker_req *req, struct gw_worker_res *res)
+offramp_worker_prepare(const struct offramp_worker_req *req, struct offramp_worker_res *res)
 {
 	struct mime_offramp_opts mo = { .out_dir = req->dir,
 	    .allow_empty = req->coverpage };
-	struct gw_render_opts ro;
+	struct offramp_render_opts ro;
 	struct fax_header hdr;
 	struct mime_offramp *m;
 
@@ -109,7 +110,7 @@ gw_worker_prepare(const struct gw_worker_req *req, struct gw_worker_res *res)
 	/* Ghostscript stays in the worker's process group: killing the
 	 * group (time limit, the daemon's death) ends it too. */
 	ro.pdf.keep_group = 1;
-	res->rc = gw_offramp_render(m, &ro, req->dir, req->out, &res->pages, &res->err);
+	res->rc = offramp_render(m, &ro, req->dir, req->out, &res->pages, &res->err);
 	return res->rc;
 }
 
@@ -119,7 +120,7 @@ gw_worker_prepare(const struct gw_worker_req *req, struct gw_worker_res *res)
  * Ghostscript's pages are fixed in size and capped by the page limit.
  */
 static int
-worker_pixel_budget(const struct gw_worker_req *req, const struct mime_offramp *m,
+worker_pixel_budget(const struct offramp_worker_req *req, const struct mime_offramp *m,
     struct mime_error *err)
 {
 	unsigned long long total = 0, max = (unsigned long long)req->max_mpixels * 1000000ull;
@@ -169,16 +170,16 @@ worker_parts(const struct mime_offramp *m, char *buf, size_t size)
 }
 
 int
-gw_worker_main(int argc, char **argv)
+offramp_worker_main(int argc, char **argv)
 {
-	struct gw_worker_req req;
-	int rc = gw_worker_setup(argc, argv, &req);
+	struct offramp_worker_req req;
+	int rc = offramp_worker_setup(argc, argv, &req);
 
-	return rc != 0 ? rc : gw_worker_run(&req);
+	return rc != 0 ? rc : offramp_worker_run(&req);
 }
 
 int
-gw_worker_setup(int argc, char **argv, struct gw_worker_req *req)
+offramp_worker_setup(int argc, char **argv, struct offramp_worker_req *req)
 {
 	char err[256], *in;
 	size_t len;
@@ -186,19 +187,19 @@ gw_worker_setup(int argc, char **argv, struct gw_worker_req *req)
 	char *end;
 	int rc;
 
-	if (argc != 4 || strcmp(argv[1], GW_WORKER_ARG) != 0 || !spool_id_valid(argv[2]) ||
+	if (argc != 4 || strcmp(argv[1], OFFRAMP_WORKER_ARG) != 0 || !spool_id_valid(argv[2]) ||
 	    (ppid = strtol(argv[3], &end, 10)) <= 1 || *end != '\0') {
-		fprintf(stderr, "t37gw: %s is run by the daemon only\n", GW_WORKER_ARG);
+		fprintf(stderr, "t37gw: %s is run by the daemon only\n", OFFRAMP_WORKER_ARG);
 		return WORKER_EXIT_USAGE;
 	}
 	if (worker_bind_parent((pid_t)ppid) != 0)
 		return WORKER_EXIT_USAGE;
 	log_set_level(LOG_LVL_WARN);
-	if ((in = worker_read_all(STDIN_FILENO, GW_WORKER_REQ_MAX, &len)) == NULL) {
+	if ((in = worker_read_all(STDIN_FILENO, OFFRAMP_WORKER_REQ_MAX, &len)) == NULL) {
 		fprintf(stderr, "t37gw: worker %s: no request\n", argv[2]);
 		return WORKER_EXIT_USAGE;
 	}
-	rc = gw_worker_req_decode(in, len, req, err, sizeof(err));
+	rc = offramp_worker_req_decode(in, len, req, err, sizeof(err));
 	g_free(in);
 	if (rc != 0 || strcmp(req->id, argv[2]) != 0) {
 		fprintf(stderr, "t37gw: worker %s: bad request: %s\n", argv[2],
@@ -211,15 +212,15 @@ gw_worker_setup(int argc, char **argv, struct gw_worker_req *req)
 }
 
 int
-gw_worker_run(const struct gw_worker_req *req)
+offramp_worker_run(const struct offramp_worker_req *req)
 {
-	struct gw_worker_res res;
+	struct offramp_worker_res res;
 	size_t len;
 	char *out;
 
-	gw_worker_prepare(req, &res);
-	out = gw_worker_res_encode(&res, res.facts, &len);
-	gw_worker_res_clear(&res);
+	offramp_worker_prepare(req, &res);
+	out = offramp_worker_res_encode(&res, res.facts, &len);
+	offramp_worker_res_clear(&res);
 	if (out == NULL || worker_write_all(STDOUT_FILENO, out, len) != 0) {
 		g_free(out);
 		return WORKER_EXIT_USAGE;
@@ -260,15 +261,15 @@ worker_term(int sig)
 }
 
 static int
-worker_limits(const struct gw_worker_req *req)
+worker_limits(const struct offramp_worker_req *req)
 {
 	struct rlimit cpu = { req->timeout, req->timeout + 1 };
-	struct rlimit fsize = { GW_WORKER_FILE_MAX, GW_WORKER_FILE_MAX };
+	struct rlimit fsize = { OFFRAMP_WORKER_FILE_MAX, OFFRAMP_WORKER_FILE_MAX };
 	struct rlimit core = { 0, 0 };
 	struct rlimit nofile = { WORKER_NOFILE, WORKER_NOFILE };
 
 	errno = 0;
-	if (nice(GW_WORKER_NICE) == -1 && errno != 0)
+	if (nice(OFFRAMP_WORKER_NICE) == -1 && errno != 0)
 		fprintf(stderr, "t37gw: worker %s: nice: %s\n", req->id, strerror(errno));
 	if (setrlimit(RLIMIT_CPU, &cpu) != 0 || setrlimit(RLIMIT_FSIZE, &fsize) != 0 ||
 	    setrlimit(RLIMIT_CORE, &core) != 0 || setrlimit(RLIMIT_NOFILE, &nofile) != 0) {
@@ -287,7 +288,7 @@ worker_limits(const struct gw_worker_req *req)
 	}
 	/* A last stop of its own, should the daemon's timer not fire (it
 	 * fires first: a kill it sends is reported as the time limit). */
-	alarm(req->timeout + 2 * GW_WORKER_GRACE);
+	alarm(req->timeout + 2 * OFFRAMP_WORKER_GRACE);
 	return 0;
 }
 

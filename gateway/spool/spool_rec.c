@@ -1,5 +1,5 @@
 /*
- * gateway/spool_rec: the key/value record format of spool files (see
+ * gateway/spool/spool_rec: the key/value record format of spool files (see
  * spool.h). Builds the encoded text as pairs are added, and parses text
  * back into pairs with a line-numbered error for anything malformed. It
  * knows nothing about what the keys mean.

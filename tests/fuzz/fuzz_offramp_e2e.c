@@ -3,7 +3,7 @@
  * The input is the bytes of an SMTP session. They go to the real intake
  * (SMTP server, RCPT policy against a config with aliases and dial-peers,
  * the committer thread writing the spool), every message it accepts is
- * prepared exactly as the document worker does it (gw_worker_prepare:
+ * prepared exactly as the document worker does it (offramp_worker_prepare:
  * MIME parse, pixel budget, text/HTML/TIFF rendering, cover page and
  * header line), its result goes through the worker's result record both
  * ways, and a job that fails gets its DSN built from the spooled envelope
@@ -31,7 +31,9 @@
 #include "config/config.h"
 #include "gateway/intake/intake.h"
 #include "gateway/intake/intake_test.h"
-#include "gateway/offramp/offramp.h"
+#include "gateway/offramp/job.h"
+#include "gateway/offramp/retry.h"
+#include "gateway/offramp/worker.h"
 #include "gateway/spool/spool.h"
 #include "mime/mime.h"
 #include "util/log.h"
@@ -123,8 +125,8 @@ fz_init(void)
 static void
 fz_job(const char *id, unsigned flags)
 {
-	struct gw_worker_req req;
-	struct gw_worker_res res, back;
+	struct offramp_worker_req req;
+	struct offramp_worker_res res, back;
 	char err[256], *rec;
 	size_t len;
 
@@ -143,35 +145,35 @@ fz_job(const char *id, unsigned flags)
 	g_strlcpy(req.number, "+19195551234", sizeof(req.number));
 	g_strlcpy(req.date, "2026-12-01", sizeof(req.date));
 	g_strlcpy(req.time, "12:00 UTC", sizeof(req.time));
-	gw_worker_prepare(&req, &res);
+	offramp_worker_prepare(&req, &res);
 	if (res.rc != 0 && (res.err.status[0] == '\0' || res.err.text[0] == '\0'))
 		abort();   /* a failure always says why */
 	if (res.rc == 0 && res.pages == 0)
 		abort();
 	/* Through the result record, as the daemon would read it. */
-	rec = gw_worker_res_encode(&res, res.facts, &len);
-	if (rec == NULL || gw_worker_res_decode(rec, len, &back, err, sizeof(err)) != 0)
+	rec = offramp_worker_res_encode(&res, res.facts, &len);
+	if (rec == NULL || offramp_worker_res_decode(rec, len, &back, err, sizeof(err)) != 0)
 		abort();
 	if (back.rc != res.rc || back.pages != res.pages)
 		abort();
 	if (res.rc != 0)
 		fz_report(id, &res.err);
 	g_free(rec);
-	gw_worker_res_clear(&back);
-	gw_worker_res_clear(&res);
+	offramp_worker_res_clear(&back);
+	offramp_worker_res_clear(&res);
 }
 
 /* The failed DSN the sender would get, from the spooled envelope. */
 static void
 fz_report(const char *id, const struct mime_error *why)
 {
-	struct gw_report_cfg rc = { .hostname = "gw.test", .postmaster = "postmaster@gw.test",
+	struct offramp_report_cfg rc = { .hostname = "gw.test", .postmaster = "postmaster@gw.test",
 	    .from_name = "Fax Daemon", .crlf = 1 };
-	struct gw_offramp_job *j = gw_offramp_job_new();
-	struct gw_retry_policy p;
+	struct offramp_job *j = offramp_job_new();
+	struct offramp_retry_policy p;
 	struct spool_rec *env;
 	struct mime_error err;
-	enum gw_report_kind kind;
+	enum offramp_report_kind kind;
 	char e[256], msgpath[4096], *rep;
 	size_t i, len;
 
@@ -179,20 +181,20 @@ fz_report(const char *id, const struct mime_error *why)
 	if (env == NULL)
 		abort();   /* a committed job always has its envelope */
 	for (i = 0; i < spool_rec_count(env); i++)
-		if (gw_offramp_job_env(j, spool_rec_key(env, i), spool_rec_value(env, i, NULL),
+		if (offramp_job_env(j, spool_rec_key(env, i), spool_rec_value(env, i, NULL),
 		    e, sizeof(e)) != 0)
 			abort();   /* the intake wrote what the offramp cannot read */
 	spool_rec_free(env);
 	for (i = 0; i < j->nrcpts; i++)
-		gw_retry_fail_now(&j->rcpts[i].retry, why->status, why->text);
-	gw_retry_policy_default(&p);
+		offramp_retry_fail_now(&j->rcpts[i].retry, why->status, why->text);
+	offramp_retry_policy_default(&p);
 	spool_path(fz->sp, SPOOL_Q_OFFRAMP, id, "msg", msgpath, sizeof(msgpath));
-	rep = gw_offramp_job_next_report(j, &rc, &p, msgpath, j->received + 1, &kind, &len,
+	rep = offramp_job_next_report(j, &rc, &p, msgpath, j->received + 1, &kind, &len,
 	    &err);
 	if (rep != NULL && memchr(rep, '\0', len) != NULL)
 		abort();
 	g_free(rep);
-	gw_offramp_job_free(j);
+	offramp_job_free(j);
 }
 
 /* Runs the loop until no session and no commit is in flight, or a while. */

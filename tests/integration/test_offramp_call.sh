@@ -1,7 +1,7 @@
 #!/bin/sh
 # Offramp end to end without SMTP: a spooled job is rendered, called out
 # through a real SIP line to `t37fax answer` on loopback, retried on busy,
-# and reported with a DSN (the gw_offramp_e2e unit suite does the work).
+# and reported with a DSN (the offramp_e2e unit suite does the work).
 . "$(dirname "$0")/lib.sh"
 [ -x "$BUILD/t37fax" ] || skip "t37fax is not built"
 p1=$(free_port); p2=$(free_port)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Onramp to Postfix's smtp-sink: a received 2-page fax handed over through
-# gw_onramp_fax_received() is queued durably, submitted with PIPELINING,
+# onramp_mail() is queued durably, submitted with PIPELINING,
 # SIZE and DSN, and the message checked with Python's email module (headers,
 # multipart/mixed, Profile S TIFF, DSN envelope parameters). A second run
 # against a sink without DSN must send no DSN parameters.

@@ -20,7 +20,7 @@
 #include "gateway/intake/intake.h"
 #include "gateway/intake/intake_int.h"
 #include "gateway/intake/intake_test.h"
-#include "gateway/offramp/offramp.h"
+#include "gateway/offramp/job.h"
 #include "gateway/spool/spool.h"
 #include "util/log.h"
 
@@ -165,7 +165,7 @@ START_TEST(test_intake_accept_and_envelope)
 {
 	struct ih h;
 	struct spool_rec *rec;
-	struct gw_offramp_job *job;
+	struct offramp_job *job;
 	char id[SPOOL_ID_LEN + 1], err[256], *msg;
 	const char *r, *p;
 	size_t i, len;
@@ -203,16 +203,16 @@ START_TEST(test_intake_accept_and_envelope)
 	ck_assert_str_eq(spool_rec_get(rec, "rcpt.notify"), "SUCCESS,FAILURE");
 	ck_assert_str_eq(spool_rec_get(rec, "rcpt.forward"), "fax-admin@example.com");
 	/* the contract with the offramp: its loader takes every field */
-	job = gw_offramp_job_new();
+	job = offramp_job_new();
 	for (i = 0; i < spool_rec_count(rec); i++)
-		ck_assert_msg(gw_offramp_job_env(job, spool_rec_key(rec, i),
+		ck_assert_msg(offramp_job_env(job, spool_rec_key(rec, i),
 		    spool_rec_value(rec, i, NULL), err, sizeof(err)) == 0, "%s: %s",
 		    spool_rec_key(rec, i), err);
 	ck_assert_uint_eq(job->nrcpts, 2);
 	ck_assert_str_eq(job->rcpts[0].number, "+19195551234");
 	ck_assert_str_eq(job->envid, "E+1");
 	ck_assert_int_eq(job->rcpts[1].postmaster, 1);
-	gw_offramp_job_free(job);
+	offramp_job_free(job);
 	spool_rec_free(rec);
 	ih_teardown(&h);
 }

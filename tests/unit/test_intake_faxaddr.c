@@ -1,4 +1,4 @@
-/* Table tests of gateway/faxaddr: RFC 3192 offramp recipient addresses. */
+/* Table tests of gateway/intake/faxaddr: RFC 3192 offramp recipient addresses. */
 #include <check.h>
 #include <string.h>
 
@@ -114,7 +114,7 @@ END_TEST
 Suite *
 suite_intake_faxaddr(void)
 {
-	Suite *s = suite_create("gw_faxaddr");
+	Suite *s = suite_create("intake_faxaddr");
 	TCase *tc = tcase_create("parse");
 
 	tcase_add_loop_test(tc, test_faxaddr_table, 0, sizeof(cases) / sizeof(cases[0]));

@@ -1,5 +1,5 @@
 /*
- * The SMTP AUTH throttle table (gateway/intake_throttle.c), with the clock
+ * The SMTP AUTH throttle table (gateway/intake/throttle.c), with the clock
  * run by the test: locking per address and per attacked user name, the
  * window and the lockout running out, IPv6 /64 grouping, and memory that
  * stays bounded under a flood of addresses and names.
@@ -163,7 +163,7 @@ END_TEST
 Suite *
 suite_intake_throttle(void)
 {
-	Suite *s = suite_create("gw_intake_throttle");
+	Suite *s = suite_create("intake_throttle");
 	TCase *tc = tcase_create("throttle");
 
 	tcase_add_test(tc, test_address_lock);

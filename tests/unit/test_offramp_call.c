@@ -1,5 +1,5 @@
 /*
- * Unit tests for gateway/offramp_call: policy and report settings from a
+ * Unit tests for gateway/offramp/call: policy and report settings from a
  * real config, dial requests through voip dial-peers, SIP outcomes as the
  * ladder sees them (table), and call admission.
  */
@@ -9,7 +9,10 @@
 #include <glib.h>
 
 #include "config/config.h"
+#include "gateway/offramp/call.h"
+#include "gateway/offramp/job.h"
 #include "gateway/offramp/offramp.h"
+#include "gateway/offramp/retry.h"
 #include "mime/mime.h"
 #include "sip/sip.h"
 
@@ -54,22 +57,22 @@ load(void)
 START_TEST(test_from_config)
 {
 	struct config *cfg = load();
-	struct gw_retry_policy p;
-	struct gw_report_cfg rc;
-	struct gw_call_params b;
+	struct offramp_retry_policy p;
+	struct offramp_report_cfg rc;
+	struct offramp_call_params b;
 
-	gw_offramp_policy_from_config(cfg, &p);
-	ck_assert_uint_eq(p.attempts[GW_FAIL_BUSY], 2);
-	ck_assert_uint_eq(p.delay[GW_FAIL_BUSY], 30);
-	ck_assert_uint_eq(p.attempts[GW_FAIL_NOANSWER], 1);   /* one call, no retry */
-	ck_assert_uint_eq(p.attempts[GW_FAIL_FAILURE], GW_RETRY_FAILURE_ATTEMPTS);
+	offramp_policy_from_config(cfg, &p);
+	ck_assert_uint_eq(p.attempts[OFFRAMP_FAIL_BUSY], 2);
+	ck_assert_uint_eq(p.delay[OFFRAMP_FAIL_BUSY], 30);
+	ck_assert_uint_eq(p.attempts[OFFRAMP_FAIL_NOANSWER], 1);   /* one call, no retry */
+	ck_assert_uint_eq(p.attempts[OFFRAMP_FAIL_FAILURE], OFFRAMP_RETRY_FAILURE_ATTEMPTS);
 	ck_assert_int_eq(p.permanent_error, 1);
-	gw_offramp_report_cfg_from_config(cfg, &rc);
+	offramp_report_cfg_from_config(cfg, &rc);
 	ck_assert_str_eq(rc.hostname, "gw1.example.com");
 	ck_assert_str_eq(rc.postmaster, "fax-admin@example.com");
 	ck_assert_int_eq(rc.dsn.disable_dsn, 1);
 	ck_assert_int_eq(rc.generate_mdn, 1);
-	gw_offramp_base_params(cfg, &b);
+	offramp_base_params(cfg, &b);
 	ck_assert(b.t38 == 1 && b.ecm == 1 && b.max_speed == 9600);
 	config_free(cfg);
 }
@@ -78,12 +81,12 @@ END_TEST
 START_TEST(test_dial_request)
 {
 	struct config *cfg = load();
-	struct gw_call_params prm = { .t38 = 1, .ecm = 0, .max_speed = 9600 };
+	struct offramp_call_params prm = { .t38 = 1, .ecm = 0, .max_speed = 9600 };
 	const struct config_dial_peer *peer = NULL;
 	struct sip_dial_request req;
 	struct mime_error err;
 
-	ck_assert_int_eq(gw_offramp_dial_request(cfg, "5551234", 77, "/s/fax.tif", &prm,
+	ck_assert_int_eq(offramp_dial_request(cfg, "5551234", 77, "/s/fax.tif", &prm,
 	    &req, &peer, &err), 0);
 	ck_assert_str_eq(req.target, "sip:5551234@127.0.0.1:5070");
 	ck_assert_str_eq(req.number, "5551234");
@@ -94,17 +97,17 @@ START_TEST(test_dial_request)
 	ck_assert_uint_eq(peer->tag, 301);
 
 	/* Through the trunk, whose T.38 is off. */
-	ck_assert_int_eq(gw_offramp_dial_request(cfg, "19195551234", 78, "/s/f.tif", &prm,
+	ck_assert_int_eq(offramp_dial_request(cfg, "19195551234", 78, "/s/f.tif", &prm,
 	    &req, &peer, &err), 0);
 	ck_assert_str_eq(req.target, "pstn");
 	ck_assert_str_eq(req.number, "19195551234");
 	ck_assert(!req.t38_allowed);
 	ck_assert_uint_eq(peer->tag, 300);
 
-	ck_assert_int_eq(gw_offramp_dial_request(cfg, "19005551234", 1, "/x", &prm, &req,
+	ck_assert_int_eq(offramp_dial_request(cfg, "19005551234", 1, "/x", &prm, &req,
 	    NULL, &err), -1);
 	ck_assert_str_eq(err.status, "5.7.1");
-	ck_assert_int_eq(gw_offramp_dial_request(cfg, "4420712345", 1, "/x", &prm, &req,
+	ck_assert_int_eq(offramp_dial_request(cfg, "4420712345", 1, "/x", &prm, &req,
 	    NULL, &err), -1);
 	ck_assert_str_eq(err.status, "5.1.1");
 	config_free(cfg);
@@ -131,31 +134,31 @@ static const char ident_text[] =
 
 START_TEST(test_dial_identity)
 {
-	struct gw_call_params prm = { .t38 = 1, .ecm = 1, .max_speed = 14400 };
+	struct offramp_call_params prm = { .t38 = 1, .ecm = 1, .max_speed = 14400 };
 	struct sip_dial_request req;
 	struct mime_error err;
 	struct config *cfg = config_parse_buffer("t", ident_text, sizeof(ident_text) - 1, NULL);
 
 	ck_assert_ptr_nonnull(cfg);
-	ck_assert_int_eq(gw_offramp_dial_request(cfg, "+19195551234", 1, "/x", &prm, &req, NULL,
+	ck_assert_int_eq(offramp_dial_request(cfg, "+19195551234", 1, "/x", &prm, &req, NULL,
 	    &err), 0);
 	ck_assert_str_eq(req.from, "+19195550100");
 	ck_assert_str_eq(req.from_name, "ACME Fax");
 	ck_assert_str_eq(req.fax.ident, "+19195550100");
 	ck_assert(!req.privacy);
 	ck_assert_str_eq(req.number, "+19195551234");
-	ck_assert_int_eq(gw_offramp_dial_request(cfg, "12125551234", 1, "/x", &prm, &req, NULL,
+	ck_assert_int_eq(offramp_dial_request(cfg, "12125551234", 1, "/x", &prm, &req, NULL,
 	    &err), 0);
 	ck_assert_str_eq(req.from, "2125550199");
 	ck_assert_str_eq(req.fax.ident, "2125550199");
 	/* +44... goes out as the 011 peer wants it, anonymously */
-	ck_assert_int_eq(gw_offramp_dial_request(cfg, "+442071234567", 1, "/x", &prm, &req, NULL,
+	ck_assert_int_eq(offramp_dial_request(cfg, "+442071234567", 1, "/x", &prm, &req, NULL,
 	    &err), 0);
 	ck_assert_str_eq(req.number, "011442071234567");
 	ck_assert(req.privacy);
 	ck_assert_str_eq(req.from, "+19195550100");
 	/* no trunk, no clid: no calling number, and so no TSI */
-	ck_assert_int_eq(gw_offramp_dial_request(cfg, "5551234", 1, "/x", &prm, &req, NULL,
+	ck_assert_int_eq(offramp_dial_request(cfg, "5551234", 1, "/x", &prm, &req, NULL,
 	    &err), 0);
 	ck_assert_str_eq(req.target, "sip:5551234@h");
 	ck_assert_str_eq(req.from, "");
@@ -172,83 +175,83 @@ static const struct {
 	char phase;                 /* T.30 phase, 0: none ran */
 	int t38_refused;
 	const char *reason;         /* NULL: a default per result */
-	enum gw_call_outcome outcome;
+	enum offramp_call_outcome outcome;
 	const char *status;
 	const char *diag;           /* substring, NULL: no diagnostic */
 	const char *words;          /* exact, NULL: none */
 	int no_step;
 } result_cases[] = {
-	{ SIP_RESULT_OK, 0, 200, 3, 3, 'E', 0, NULL, GW_CALL_OK, NULL, NULL, NULL, 0 },
-	{ SIP_RESULT_OK, 0, 200, 2, 3, 'E', 0, NULL, GW_CALL_FAILED, NULL, "only 2 of 3 pages",
+	{ SIP_RESULT_OK, 0, 200, 3, 3, 'E', 0, NULL, OFFRAMP_CALL_OK, NULL, NULL, NULL, 0 },
+	{ SIP_RESULT_OK, 0, 200, 2, 3, 'E', 0, NULL, OFFRAMP_CALL_FAILED, NULL, "only 2 of 3 pages",
 	  "the remote fax machine did not confirm every page", 0 },
-	{ SIP_RESULT_PARTIAL, 0, 200, 1, 3, 0, 0, NULL, GW_CALL_FAILED, NULL,
+	{ SIP_RESULT_PARTIAL, 0, 200, 1, 3, 0, 0, NULL, OFFRAMP_CALL_FAILED, NULL,
 	  "1 of 3 pages confirmed", NULL, 0 },
-	{ SIP_RESULT_FAILED, 0, 200, 0, 3, 0, 0, NULL, GW_CALL_FAILED, NULL, "T.30 error 49",
+	{ SIP_RESULT_FAILED, 0, 200, 0, 3, 0, 0, NULL, OFFRAMP_CALL_FAILED, NULL, "T.30 error 49",
 	  NULL, 0 },
-	{ SIP_RESULT_BUSY, 0, 486, 0, 3, 0, 0, NULL, GW_CALL_BUSY, NULL, "SIP 486: Reason",
+	{ SIP_RESULT_BUSY, 0, 486, 0, 3, 0, 0, NULL, OFFRAMP_CALL_BUSY, NULL, "SIP 486: Reason",
 	  "the line was busy", 0 },
-	{ SIP_RESULT_NOANSWER, 0, 0, 0, 3, 0, 0, NULL, GW_CALL_NOANSWER, NULL, "no answer",
+	{ SIP_RESULT_NOANSWER, 0, 0, 0, 3, 0, 0, NULL, OFFRAMP_CALL_NOANSWER, NULL, "no answer",
 	  "nobody answered", 0 },
-	{ SIP_RESULT_REJECTED, 0, 404, 0, 3, 0, 0, NULL, GW_CALL_PERMANENT, "5.1.1", "SIP 404",
+	{ SIP_RESULT_REJECTED, 0, 404, 0, 3, 0, 0, NULL, OFFRAMP_CALL_PERMANENT, "5.1.1", "SIP 404",
 	  NULL, 0 },
-	{ SIP_RESULT_REJECTED, 0, 484, 0, 3, 0, 0, NULL, GW_CALL_PERMANENT, "5.1.1", "SIP 484",
+	{ SIP_RESULT_REJECTED, 0, 484, 0, 3, 0, 0, NULL, OFFRAMP_CALL_PERMANENT, "5.1.1", "SIP 484",
 	  NULL, 0 },
-	{ SIP_RESULT_REJECTED, 0, 603, 0, 3, 0, 0, "603 Decline", GW_CALL_PERMANENT, "5.7.1",
+	{ SIP_RESULT_REJECTED, 0, 603, 0, 3, 0, 0, "603 Decline", OFFRAMP_CALL_PERMANENT, "5.7.1",
 	  "SIP 603 Decline", "the called side declined the call", 0 },
-	{ SIP_RESULT_REJECTED, 0, 403, 0, 3, 0, 0, NULL, GW_CALL_PERMANENT, "5.7.1", "SIP 403",
+	{ SIP_RESULT_REJECTED, 0, 403, 0, 3, 0, 0, NULL, OFFRAMP_CALL_PERMANENT, "5.7.1", "SIP 403",
 	  "the telephone network refused the call", 0 },
-	{ SIP_RESULT_REJECTED, 0, 600, 0, 3, 0, 0, NULL, GW_CALL_BUSY, NULL, "SIP 600", NULL, 0 },
-	{ SIP_RESULT_REJECTED, 0, 480, 0, 3, 0, 0, NULL, GW_CALL_NOANSWER, NULL, "SIP 480", NULL,
+	{ SIP_RESULT_REJECTED, 0, 600, 0, 3, 0, 0, NULL, OFFRAMP_CALL_BUSY, NULL, "SIP 600", NULL, 0 },
+	{ SIP_RESULT_REJECTED, 0, 480, 0, 3, 0, 0, NULL, OFFRAMP_CALL_NOANSWER, NULL, "SIP 480", NULL,
 	  0 },
-	{ SIP_RESULT_REJECTED, 0, 488, 0, 3, 0, 0, NULL, GW_CALL_FAILED, NULL, "SIP 488", NULL,
+	{ SIP_RESULT_REJECTED, 0, 488, 0, 3, 0, 0, NULL, OFFRAMP_CALL_FAILED, NULL, "SIP 488", NULL,
 	  0 },
-	{ SIP_RESULT_REJECTED, 0, 503, 0, 3, 0, 0, NULL, GW_CALL_FAILED, NULL, "SIP 503",
+	{ SIP_RESULT_REJECTED, 0, 503, 0, 3, 0, 0, NULL, OFFRAMP_CALL_FAILED, NULL, "SIP 503",
 	  "the telephone network could not connect the call", 0 },
 	/* with the line's cause */
 	{ SIP_RESULT_FAILED, SIP_CAUSE_SIP_TIMEOUT, 0, 0, 3, 0, 0,
-	  "no response to INVITE (SIP timeout)", GW_CALL_FAILED, NULL,
+	  "no response to INVITE (SIP timeout)", OFFRAMP_CALL_FAILED, NULL,
 	  "SIP timeout: no response to INVITE", "the telephone network did not respond "
 	  "to the call", 1 },
 	{ SIP_RESULT_FAILED, SIP_CAUSE_NETWORK, 0, 0, 3, 0, 0, "network: Connection refused",
-	  GW_CALL_FAILED, NULL, "network: Connection refused",
+	  OFFRAMP_CALL_FAILED, NULL, "network: Connection refused",
 	  "the gateway could not reach the telephone network", 1 },
 	{ SIP_RESULT_REJECTED, SIP_CAUSE_MEDIA_REFUSED, 488, 0, 3, 0, 0,
-	  "488 Not Acceptable Here", GW_CALL_FAILED, NULL, "SIP 488 Not Acceptable Here",
+	  "488 Not Acceptable Here", OFFRAMP_CALL_FAILED, NULL, "SIP 488 Not Acceptable Here",
 	  "the called side could not take a fax connection", 0 },
 	{ SIP_RESULT_PARTIAL, SIP_CAUSE_DEAD_CALL, 200, 2, 4, 'C', 0,
 	  "dead call: no media either way for 30 s, no answer to OPTIONS in 8000 ms",
-	  GW_CALL_FAILED, NULL, "media: dead call: no media either way for 30 s",
+	  OFFRAMP_CALL_FAILED, NULL, "media: dead call: no media either way for 30 s",
 	  "the connection was lost during the call", 0 },
 	{ SIP_RESULT_FAILED, SIP_CAUSE_HANGUP, 200, 0, 3, 'B', 0,
-	  "peer hung up in T.30 phase B (negotiation)", GW_CALL_FAILED, NULL,
+	  "peer hung up in T.30 phase B (negotiation)", OFFRAMP_CALL_FAILED, NULL,
 	  "SIP BYE: peer hung up in T.30 phase B",
 	  "the remote side hung up before the fax was complete", 0 },
 	{ SIP_RESULT_FAILED, SIP_CAUSE_NOT_FAX, 200, 0, 3, 'B', 0,
-	  "Timed out waiting for the first message", GW_CALL_NOANSWER, NULL,
+	  "Timed out waiting for the first message", OFFRAMP_CALL_NOANSWER, NULL,
 	  "T.30 phase B code 49: Timed out waiting for the first message (no T.30 frame",
 	  "the number answered, but not as a fax machine", 0 },
 	{ SIP_RESULT_PARTIAL, SIP_CAUSE_T30, 200, 1, 3, 'D', 488,
-	  "No response after sending a page", GW_CALL_FAILED, NULL,
+	  "No response after sending a page", OFFRAMP_CALL_FAILED, NULL,
 	  "T.30 phase D code 49: No response after sending a page; 1 of 3 pages confirmed; "
 	  "T.38 refused (488), G.711 used", "the receiving fax machine did not confirm a page",
 	  0 },
 	{ SIP_RESULT_FAILED, SIP_CAUSE_T30, 200, 0, 3, 'B', SIP_T38_REFUSE_SILENT,
-	  "Received bad response to DCS or training", GW_CALL_FAILED, NULL,
+	  "Received bad response to DCS or training", OFFRAMP_CALL_FAILED, NULL,
 	  "T.30 phase B code 49: Received bad response to DCS or training; T.38 re-INVITE "
 	  "unanswered, G.711 used", "the fax machines could not agree on how to send the fax",
 	  0 },
 	{ SIP_RESULT_FAILED, SIP_CAUSE_T30, 200, 0, 3, 'C', 0, "Far end not ready",
-	  GW_CALL_FAILED, NULL, "T.30 phase C", "the connection failed while a page was being "
+	  OFFRAMP_CALL_FAILED, NULL, "T.30 phase C", "the connection failed while a page was being "
 	  "sent", 0 },
 	{ SIP_RESULT_FAILED, SIP_CAUSE_LOCAL, 200, 0, 3, 'C', 0, "maximum call duration",
-	  GW_CALL_FAILED, NULL, "gateway: maximum call duration",
+	  OFFRAMP_CALL_FAILED, NULL, "gateway: maximum call duration",
 	  "the gateway could not complete the call", 1 },
 };
 
 START_TEST(test_call_result)
 {
 	struct sip_event ev;
-	struct gw_call_result res;
+	struct offramp_call_result res;
 	char diag[160];
 
 	memset(&ev, 0, sizeof(ev));
@@ -266,7 +269,7 @@ START_TEST(test_call_result)
 	    ev.result == SIP_RESULT_NOANSWER ? "no answer" :
 	    ev.result == SIP_RESULT_FAILED ? "The call dropped prematurely" : "Reason",
 	    sizeof(ev.reason));
-	gw_offramp_call_result(&ev, &res, diag, sizeof(diag));
+	offramp_call_result_from_event(&ev, &res, diag, sizeof(diag));
 	ck_assert_int_eq(res.outcome, result_cases[_i].outcome);
 	if (result_cases[_i].status != NULL)
 		ck_assert_str_eq(res.status, result_cases[_i].status);
@@ -289,37 +292,37 @@ END_TEST
 
 START_TEST(test_calls_admission)
 {
-	struct gw_calls *c = gw_calls_new();
+	struct offramp_calls *c = offramp_calls_new();
 
-	ck_assert_int_eq(gw_calls_acquire(c, "+19195551234", "pstn", 300, 3, 2, 0), GW_CALLS_OK);
+	ck_assert_int_eq(offramp_calls_acquire(c, "+19195551234", "pstn", 300, 3, 2, 0), OFFRAMP_CALLS_OK);
 	/* One call per number, whatever the route. */
-	ck_assert_int_eq(gw_calls_acquire(c, "+19195551234", "", 301, 3, 0, 0),
-	    GW_CALLS_NUMBER_BUSY);
-	ck_assert_int_eq(gw_calls_acquire(c, "+19195550001", "pstn", 300, 3, 2, 0), GW_CALLS_OK);
-	ck_assert_int_eq(gw_calls_acquire(c, "+19195550002", "pstn", 300, 3, 2, 0),
-	    GW_CALLS_TRUNK_FULL);
-	ck_assert_int_eq(gw_calls_acquire(c, "5550003", "", 301, 3, 0, 1), GW_CALLS_OK);
-	ck_assert_int_eq(gw_calls_acquire(c, "5550004", "", 301, 4, 0, 1), GW_CALLS_PEER_FULL);
-	ck_assert_int_eq(gw_calls_acquire(c, "5550004", "", 302, 3, 0, 0), GW_CALLS_GLOBAL_FULL);
-	ck_assert_uint_eq(gw_calls_active(c), 3);
-	gw_calls_release(c, "+19195550001", "pstn", 300);
-	gw_calls_release(c, "+19195550001", "pstn", 300);   /* twice: no effect */
-	ck_assert_uint_eq(gw_calls_active(c), 2);
-	ck_assert_int_eq(gw_calls_acquire(c, "+19195550002", "pstn", 300, 3, 2, 0), GW_CALLS_OK);
-	gw_calls_release(c, "+19195551234", "pstn", 300);
-	gw_calls_release(c, "+19195550002", "pstn", 300);
-	gw_calls_release(c, "5550003", "", 301);
-	ck_assert_uint_eq(gw_calls_active(c), 0);
-	ck_assert_int_eq(gw_calls_acquire(c, "5550004", "", 301, 1, 0, 1), GW_CALLS_OK);
-	gw_calls_free(c);
-	gw_calls_free(NULL);
+	ck_assert_int_eq(offramp_calls_acquire(c, "+19195551234", "", 301, 3, 0, 0),
+	    OFFRAMP_CALLS_NUMBER_BUSY);
+	ck_assert_int_eq(offramp_calls_acquire(c, "+19195550001", "pstn", 300, 3, 2, 0), OFFRAMP_CALLS_OK);
+	ck_assert_int_eq(offramp_calls_acquire(c, "+19195550002", "pstn", 300, 3, 2, 0),
+	    OFFRAMP_CALLS_TRUNK_FULL);
+	ck_assert_int_eq(offramp_calls_acquire(c, "5550003", "", 301, 3, 0, 1), OFFRAMP_CALLS_OK);
+	ck_assert_int_eq(offramp_calls_acquire(c, "5550004", "", 301, 4, 0, 1), OFFRAMP_CALLS_PEER_FULL);
+	ck_assert_int_eq(offramp_calls_acquire(c, "5550004", "", 302, 3, 0, 0), OFFRAMP_CALLS_GLOBAL_FULL);
+	ck_assert_uint_eq(offramp_calls_active(c), 3);
+	offramp_calls_release(c, "+19195550001", "pstn", 300);
+	offramp_calls_release(c, "+19195550001", "pstn", 300);   /* twice: no effect */
+	ck_assert_uint_eq(offramp_calls_active(c), 2);
+	ck_assert_int_eq(offramp_calls_acquire(c, "+19195550002", "pstn", 300, 3, 2, 0), OFFRAMP_CALLS_OK);
+	offramp_calls_release(c, "+19195551234", "pstn", 300);
+	offramp_calls_release(c, "+19195550002", "pstn", 300);
+	offramp_calls_release(c, "5550003", "", 301);
+	ck_assert_uint_eq(offramp_calls_active(c), 0);
+	ck_assert_int_eq(offramp_calls_acquire(c, "5550004", "", 301, 1, 0, 1), OFFRAMP_CALLS_OK);
+	offramp_calls_free(c);
+	offramp_calls_free(NULL);
 }
 END_TEST
 
 Suite *
 suite_offramp_call(void)
 {
-	Suite *s = suite_create("gw_offramp_call");
+	Suite *s = suite_create("offramp_call");
 	TCase *tc = tcase_create("call");
 
 	tcase_add_test(tc, test_from_config);

@@ -34,7 +34,7 @@ static int port_remote, port_local;
 static struct spool *sp;
 static struct event_base *base;
 static struct sip_line *line;
-static struct gw_offramp *runner;
+static struct offramp *runner;
 
 static int
 line_dial(void *arg, const struct sip_dial_request *req)
@@ -54,7 +54,7 @@ line_events(evutil_socket_t fd, short what, void *arg)
 	(void)arg;
 	while ((ev = sip_line_next_event(line)) != NULL) {
 		if (ev->type == SIP_EV_CALL_FINISHED && ev->dir == SIP_DIR_OFFRAMP)
-			gw_offramp_call_finished(runner, ev);
+			offramp_call_finished(runner, ev);
 		free(ev);
 	}
 }
@@ -139,7 +139,7 @@ start(const char *retry, struct event **ev)
 	lo.nlisten_udp = 1;
 	line = sip_line_start(&lo, *ev);
 	ck_assert_ptr_nonnull(line);
-	runner = gw_offramp_new(base, sp, NULL, cfg, line_dial, NULL, err, sizeof(err));
+	runner = offramp_new(base, sp, NULL, cfg, line_dial, NULL, err, sizeof(err));
 	ck_assert_ptr_nonnull(runner);
 	return cfg;
 }
@@ -147,7 +147,7 @@ start(const char *retry, struct event **ev)
 static void
 stop(struct config *cfg, struct event *ev)
 {
-	gw_offramp_free(runner);
+	offramp_free(runner);
 	sip_line_stop(line);
 	event_free(ev);
 	config_free(cfg);
@@ -173,7 +173,7 @@ intake_job(const char *msg, const char *notify)
 	ck_assert_int_eq(spool_job_write(job, "env", data, len), 0);
 	ck_assert_int_eq(spool_job_commit(job), 0);
 	spool_rec_free(env);
-	gw_offramp_add(runner, id);
+	offramp_add(runner, id);
 }
 
 static void
@@ -181,11 +181,11 @@ run_until_done(int secs)
 {
 	int i;
 
-	for (i = 0; i < secs * 50 && gw_offramp_jobs(runner) > 0; i++) {
+	for (i = 0; i < secs * 50 && offramp_jobs(runner) > 0; i++) {
 		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
 		usleep(20000);
 	}
-	ck_assert_msg(gw_offramp_jobs(runner) == 0, "the job did not finish in %d s", secs);
+	ck_assert_msg(offramp_jobs(runner) == 0, "the job did not finish in %d s", secs);
 }
 
 static int
@@ -293,7 +293,7 @@ END_TEST
 Suite *
 suite_offramp_e2e(void)
 {
-	Suite *s = suite_create("gw_offramp_e2e");
+	Suite *s = suite_create("offramp_e2e");
 	TCase *tc = tcase_create("e2e");
 
 	if (getenv("T37_OFFRAMP_E2E") == NULL)

@@ -1,5 +1,5 @@
 /*
- * Unit tests for gateway/offramp_job: loading the intake's envelope,
+ * Unit tests for gateway/offramp/job: loading the intake's envelope,
  * saving and restoring progress, and the reports a job owes its sender
  * (one DELAY DSN when retries start, one final DSN covering every outcome,
  * MDNs under RFC 8098's rules).
@@ -11,7 +11,8 @@
 
 #include <glib.h>
 
-#include "gateway/offramp/offramp.h"
+#include "gateway/offramp/job.h"
+#include "gateway/offramp/retry.h"
 #include "mime/mime.h"
 
 #define T0 1795442700
@@ -57,27 +58,27 @@ teardown(void)
 	g_free(cmd);
 }
 
-static struct gw_offramp_job *
+static struct offramp_job *
 load_job(void)
 {
-	struct gw_offramp_job *j = gw_offramp_job_new();
+	struct offramp_job *j = offramp_job_new();
 	char err[128];
 	size_t i;
 
 	for (i = 0; i < G_N_ELEMENTS(env_ok); i++)
-		ck_assert_msg(gw_offramp_job_env(j, env_ok[i][0], env_ok[i][1], err,
+		ck_assert_msg(offramp_job_env(j, env_ok[i][0], env_ok[i][1], err,
 		    sizeof(err)) == 0, "%s: %s", env_ok[i][0], err);
 	return j;
 }
 
-static const struct gw_report_cfg report_cfg = {
+static const struct offramp_report_cfg report_cfg = {
 	.hostname = "gw1.example.com", .postmaster = "postmaster@gw1.example.com",
 	.from_name = "Fax Daemon", .generate_mdn = 1,
 };
 
 START_TEST(test_job_env)
 {
-	struct gw_offramp_job *j = load_job();
+	struct offramp_job *j = load_job();
 
 	ck_assert_str_eq(j->from, "alice@example.com");
 	ck_assert_str_eq(j->envid, "Q3+4711");
@@ -92,10 +93,10 @@ START_TEST(test_job_env)
 	ck_assert_uint_eq(j->rcpts[1].retry.notify, SMTP_NOTIFY_FAILURE | SMTP_NOTIFY_DELAY);
 	ck_assert_ptr_null(j->rcpts[1].orcpt);
 	ck_assert_int_eq(j->rcpts[2].postmaster, 1);
-	ck_assert_uint_eq(j->rcpts[2].retry.notify, GW_NOTIFY_DEFAULT);
-	ck_assert(gw_retry_due(&j->rcpts[0].retry, T0));
-	gw_offramp_job_free(j);
-	gw_offramp_job_free(NULL);
+	ck_assert_uint_eq(j->rcpts[2].retry.notify, OFFRAMP_NOTIFY_DEFAULT);
+	ck_assert(offramp_retry_due(&j->rcpts[0].retry, T0));
+	offramp_job_free(j);
+	offramp_job_free(NULL);
 }
 END_TEST
 
@@ -103,19 +104,19 @@ END_TEST
  * it the config does. */
 START_TEST(test_job_cover)
 {
-	struct gw_offramp_job *j = load_job();
+	struct offramp_job *j = load_job();
 	char err[128];
 
 	ck_assert_int_eq(j->rcpts[0].cover, -1);
-	ck_assert_int_eq(gw_offramp_job_cover(j, 0), 0);
-	ck_assert_int_eq(gw_offramp_job_cover(j, 1), 1);
-	ck_assert_int_eq(gw_offramp_job_env(j, "rcpt", "FAX=1/cover=no@x", err, sizeof(err)), 0);
-	ck_assert_int_eq(gw_offramp_job_env(j, "rcpt.number", "1", err, sizeof(err)), 0);
-	ck_assert_int_eq(gw_offramp_job_env(j, "rcpt.cover", "no", err, sizeof(err)), 0);
-	ck_assert_int_eq(gw_offramp_job_cover(j, 1), 0);
-	ck_assert_int_eq(gw_offramp_job_env(j, "rcpt.cover", "perhaps", err, sizeof(err)), -1);
+	ck_assert_int_eq(offramp_job_cover(j, 0), 0);
+	ck_assert_int_eq(offramp_job_cover(j, 1), 1);
+	ck_assert_int_eq(offramp_job_env(j, "rcpt", "FAX=1/cover=no@x", err, sizeof(err)), 0);
+	ck_assert_int_eq(offramp_job_env(j, "rcpt.number", "1", err, sizeof(err)), 0);
+	ck_assert_int_eq(offramp_job_env(j, "rcpt.cover", "no", err, sizeof(err)), 0);
+	ck_assert_int_eq(offramp_job_cover(j, 1), 0);
+	ck_assert_int_eq(offramp_job_env(j, "rcpt.cover", "perhaps", err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "rcpt.cover"));
-	gw_offramp_job_free(j);
+	offramp_job_free(j);
 }
 END_TEST
 
@@ -130,78 +131,78 @@ static const struct {
 
 START_TEST(test_job_env_rejects)
 {
-	struct gw_offramp_job *j = gw_offramp_job_new();
+	struct offramp_job *j = offramp_job_new();
 	char err[128] = "";
 
-	ck_assert_int_eq(gw_offramp_job_env(j, env_bad[_i].key, env_bad[_i].value, err,
+	ck_assert_int_eq(offramp_job_env(j, env_bad[_i].key, env_bad[_i].value, err,
 	    sizeof(err)), -1);
 	ck_assert_msg(strstr(err, env_bad[_i].word) != NULL, "err: %s", err);
-	ck_assert_int_eq(gw_offramp_job_env(j, "rcpt", "FAX=1@x", err, sizeof(err)), 0);
-	ck_assert_int_eq(gw_offramp_job_env(j, "rcpt.notify", "NEVER,DELAY", err,
+	ck_assert_int_eq(offramp_job_env(j, "rcpt", "FAX=1@x", err, sizeof(err)), 0);
+	ck_assert_int_eq(offramp_job_env(j, "rcpt.notify", "NEVER,DELAY", err,
 	    sizeof(err)), -1);
-	ck_assert_int_eq(gw_offramp_job_env(j, "rcpt.orcpt", "noaddrtype", err,
+	ck_assert_int_eq(offramp_job_env(j, "rcpt.orcpt", "noaddrtype", err,
 	    sizeof(err)), -1);
-	ck_assert_int_eq(gw_offramp_job_env(j, "x-future-key", "1", err, sizeof(err)), 0);
-	gw_offramp_job_free(j);
+	ck_assert_int_eq(offramp_job_env(j, "x-future-key", "1", err, sizeof(err)), 0);
+	offramp_job_free(j);
 }
 END_TEST
 
 START_TEST(test_job_state_roundtrip)
 {
-	struct gw_offramp_job *j = load_job(), *k = load_job();
-	struct gw_retry_policy p;
-	struct gw_call_params base = { 1, 1, 14400 };
-	struct gw_call_result busy = { .outcome = GW_CALL_BUSY, .diag = "SIP 486 Busy Here" };
+	struct offramp_job *j = load_job(), *k = load_job();
+	struct offramp_retry_policy p;
+	struct offramp_call_params base = { 1, 1, 14400 };
+	struct offramp_call_result busy = { .outcome = OFFRAMP_CALL_BUSY, .diag = "SIP 486 Busy Here" };
 	char *state;
 	size_t i;
 
-	gw_retry_policy_default(&p);
-	gw_retry_dial(&j->rcpts[1].retry, T0);
-	gw_retry_result(&j->rcpts[1].retry, &p, &base, &busy, T0, T0 + 20);
-	gw_retry_dial(&j->rcpts[0].retry, T0 + 30);   /* in progress at the "crash" */
-	state = gw_offramp_job_state(j);
-	ck_assert_int_eq(gw_offramp_job_state_load(k, state), 0);
+	offramp_retry_policy_default(&p);
+	offramp_retry_dial(&j->rcpts[1].retry, T0);
+	offramp_retry_result(&j->rcpts[1].retry, &p, &base, &busy, T0, T0 + 20);
+	offramp_retry_dial(&j->rcpts[0].retry, T0 + 30);   /* in progress at the "crash" */
+	state = offramp_job_state(j);
+	ck_assert_int_eq(offramp_job_state_load(k, state), 0);
 	for (i = 0; i < j->nrcpts; i++)
 		ck_assert_mem_eq(&j->rcpts[i].retry, &k->rcpts[i].retry, sizeof(j->rcpts[i].retry));
 	/* After the restart the call in progress is tried again. */
-	ck_assert_int_eq(k->rcpts[0].retry.phase, GW_RCPT_DIALING);
-	ck_assert_int_eq(gw_retry_recover(&k->rcpts[0].retry, &p, T0, T0 + 100), GW_RETRY_AGAIN);
-	ck_assert(gw_retry_due(&k->rcpts[0].retry, T0 + 100 + GW_RETRY_FAILURE_DELAY));
+	ck_assert_int_eq(k->rcpts[0].retry.phase, OFFRAMP_RCPT_DIALING);
+	ck_assert_int_eq(offramp_retry_recover(&k->rcpts[0].retry, &p, T0, T0 + 100), OFFRAMP_RETRY_AGAIN);
+	ck_assert(offramp_retry_due(&k->rcpts[0].retry, T0 + 100 + OFFRAMP_RETRY_FAILURE_DELAY));
 
-	ck_assert_int_eq(gw_offramp_job_state_load(k, "7 v=1"), -1);
-	ck_assert_int_eq(gw_offramp_job_state_load(k, "0 garbage"), -1);
-	ck_assert_int_eq(gw_offramp_job_state_load(k, "x v=1"), -1);
-	ck_assert_int_eq(gw_offramp_job_state_load(k, ""), 0);
+	ck_assert_int_eq(offramp_job_state_load(k, "7 v=1"), -1);
+	ck_assert_int_eq(offramp_job_state_load(k, "0 garbage"), -1);
+	ck_assert_int_eq(offramp_job_state_load(k, "x v=1"), -1);
+	ck_assert_int_eq(offramp_job_state_load(k, ""), 0);
 	g_free(state);
-	gw_offramp_job_free(j);
-	gw_offramp_job_free(k);
+	offramp_job_free(j);
+	offramp_job_free(k);
 }
 END_TEST
 
 START_TEST(test_job_reports)
 {
-	struct gw_offramp_job *j = load_job();
-	struct gw_retry_policy p;
-	struct gw_call_params base = { 1, 1, 14400 };
-	struct gw_call_result ok = { .outcome = GW_CALL_OK, .pages_sent = 2,
+	struct offramp_job *j = load_job();
+	struct offramp_retry_policy p;
+	struct offramp_call_params base = { 1, 1, 14400 };
+	struct offramp_call_result ok = { .outcome = OFFRAMP_CALL_OK, .pages_sent = 2,
 	    .pages_total = 2, .duration = 50, .csi = "+1 919 555 1234" };
-	struct gw_call_result busy = { .outcome = GW_CALL_BUSY, .diag = "SIP 486 Busy Here" };
+	struct offramp_call_result busy = { .outcome = OFFRAMP_CALL_BUSY, .diag = "SIP 486 Busy Here" };
 	struct mime_error err;
-	enum gw_report_kind kind;
+	enum offramp_report_kind kind;
 	size_t len;
 	char *r;
 	time_t now = T0;
 
-	gw_retry_policy_default(&p);
-	gw_retry_dial(&j->rcpts[0].retry, now);
-	gw_retry_dial(&j->rcpts[1].retry, now);
-	gw_retry_result(&j->rcpts[0].retry, &p, &base, &ok, T0, now + 50);
-	gw_retry_result(&j->rcpts[1].retry, &p, &base, &busy, T0, now + 10);
+	offramp_retry_policy_default(&p);
+	offramp_retry_dial(&j->rcpts[0].retry, now);
+	offramp_retry_dial(&j->rcpts[1].retry, now);
+	offramp_retry_result(&j->rcpts[0].retry, &p, &base, &ok, T0, now + 50);
+	offramp_retry_result(&j->rcpts[1].retry, &p, &base, &busy, T0, now + 10);
 
 	/* Retries started for rcpt 1 (NOTIFY has DELAY): one DELAY DSN. */
-	r = gw_offramp_job_next_report(j, &report_cfg, &p, msgpath, now + 60, &kind, &len, &err);
+	r = offramp_job_next_report(j, &report_cfg, &p, msgpath, now + 60, &kind, &len, &err);
 	ck_assert_msg(r != NULL, "%s", err.text);
-	ck_assert_int_eq(kind, GW_REPORT_DSN_DELAY);
+	ck_assert_int_eq(kind, OFFRAMP_REPORT_DSN_DELAY);
 	ck_assert_ptr_nonnull(strstr(r, "Action: delayed"));
 	ck_assert_ptr_nonnull(strstr(r, "Final-Recipient: rfc822;FAX=+19195550000@fax.example.com"));
 	ck_assert_ptr_null(strstr(r, "Action: delivered"));
@@ -210,20 +211,20 @@ START_TEST(test_job_reports)
 	g_free(r);
 	ck_assert_int_eq(j->rcpts[1].retry.delay_reported, 1);
 	/* Nothing more until every recipient is final. */
-	ck_assert_ptr_null(gw_offramp_job_next_report(j, &report_cfg, &p, msgpath, now + 61,
+	ck_assert_ptr_null(offramp_job_next_report(j, &report_cfg, &p, msgpath, now + 61,
 	    &kind, &len, &err));
-	ck_assert_int_eq(kind, GW_REPORT_NONE);
+	ck_assert_int_eq(kind, OFFRAMP_REPORT_NONE);
 
-	while (j->rcpts[1].retry.phase == GW_RCPT_READY) {
+	while (j->rcpts[1].retry.phase == OFFRAMP_RCPT_READY) {
 		now = j->rcpts[1].retry.next_at;
-		gw_retry_dial(&j->rcpts[1].retry, now);
-		gw_retry_result(&j->rcpts[1].retry, &p, &base, &busy, T0, now + 10);
+		offramp_retry_dial(&j->rcpts[1].retry, now);
+		offramp_retry_result(&j->rcpts[1].retry, &p, &base, &busy, T0, now + 10);
 	}
 	/* The runner's remark on the document reaches the DSN text. */
 	j->note = g_strdup("2 characters were printed as boxes.");
-	r = gw_offramp_job_next_report(j, &report_cfg, &p, msgpath, now + 20, &kind, &len, &err);
+	r = offramp_job_next_report(j, &report_cfg, &p, msgpath, now + 20, &kind, &len, &err);
 	ck_assert_msg(r != NULL, "%s", err.text);
-	ck_assert_int_eq(kind, GW_REPORT_DSN_FINAL);
+	ck_assert_int_eq(kind, OFFRAMP_REPORT_DSN_FINAL);
 	ck_assert_ptr_nonnull(strstr(r, "Note: 2 characters were printed as boxes."));
 	/* One DSN, both outcomes, no postmaster recipient, headers returned. */
 	ck_assert_ptr_nonnull(strstr(r, "Action: delivered"));
@@ -233,32 +234,32 @@ START_TEST(test_job_reports)
 	ck_assert_ptr_nonnull(strstr(r, "Content-Type: text/rfc822-headers"));
 	ck_assert_ptr_nonnull(strstr(r, "Subject: Fax delivery report: 1 delivered, 1 not delivered"));
 	g_free(r);
-	ck_assert_ptr_null(gw_offramp_job_next_report(j, &report_cfg, &p, msgpath, now + 30,
+	ck_assert_ptr_null(offramp_job_next_report(j, &report_cfg, &p, msgpath, now + 30,
 	    &kind, &len, &err));
-	gw_offramp_job_free(j);
+	offramp_job_free(j);
 }
 END_TEST
 
 START_TEST(test_job_reports_suppressed)
 {
-	struct gw_offramp_job *j = gw_offramp_job_new();
-	struct gw_retry_policy p;
-	struct gw_call_params base = { 1, 1, 14400 };
-	struct gw_call_result ok = { .outcome = GW_CALL_OK, .pages_sent = 1 };
-	struct gw_report_cfg cfg = report_cfg;
+	struct offramp_job *j = offramp_job_new();
+	struct offramp_retry_policy p;
+	struct offramp_call_params base = { 1, 1, 14400 };
+	struct offramp_call_result ok = { .outcome = OFFRAMP_CALL_OK, .pages_sent = 1 };
+	struct offramp_report_cfg cfg = report_cfg;
 	struct mime_error err;
-	enum gw_report_kind kind;
+	enum offramp_report_kind kind;
 	size_t len;
 	char e[64];
 
-	gw_retry_policy_default(&p);
-	gw_offramp_job_env(j, "from", "", e, sizeof(e));    /* null sender */
-	gw_offramp_job_env(j, "received", "1795442700", e, sizeof(e));
-	gw_offramp_job_env(j, "rcpt", "FAX=+1@x", e, sizeof(e));
-	gw_offramp_job_env(j, "rcpt.notify", "SUCCESS", e, sizeof(e));
-	gw_retry_dial(&j->rcpts[0].retry, T0);
-	gw_retry_result(&j->rcpts[0].retry, &p, &base, &ok, T0, T0);
-	ck_assert_ptr_null(gw_offramp_job_next_report(j, &cfg, &p, msgpath, T0, &kind, &len, &err));
+	offramp_retry_policy_default(&p);
+	offramp_job_env(j, "from", "", e, sizeof(e));    /* null sender */
+	offramp_job_env(j, "received", "1795442700", e, sizeof(e));
+	offramp_job_env(j, "rcpt", "FAX=+1@x", e, sizeof(e));
+	offramp_job_env(j, "rcpt.notify", "SUCCESS", e, sizeof(e));
+	offramp_retry_dial(&j->rcpts[0].retry, T0);
+	offramp_retry_result(&j->rcpts[0].retry, &p, &base, &ok, T0, T0);
+	ck_assert_ptr_null(offramp_job_next_report(j, &cfg, &p, msgpath, T0, &kind, &len, &err));
 	ck_assert_int_eq(j->rcpts[0].retry.final_reported, 1);
 
 	/* disable-dsn silences a sender who asked. */
@@ -266,57 +267,57 @@ START_TEST(test_job_reports_suppressed)
 	g_free(j->from);
 	j->from = g_strdup("alice@example.com");
 	cfg.dsn.disable_dsn = 1;
-	ck_assert_ptr_null(gw_offramp_job_next_report(j, &cfg, &p, msgpath, T0, &kind, &len, &err));
+	ck_assert_ptr_null(offramp_job_next_report(j, &cfg, &p, msgpath, T0, &kind, &len, &err));
 	cfg.dsn.disable_dsn = 0;
 	j->rcpts[0].retry.final_reported = 0;
 	j->rcpts[0].retry.notify = SMTP_NOTIFY_NEVER;
-	ck_assert_ptr_null(gw_offramp_job_next_report(j, &cfg, &p, msgpath, T0, &kind, &len, &err));
-	gw_offramp_job_free(j);
+	ck_assert_ptr_null(offramp_job_next_report(j, &cfg, &p, msgpath, T0, &kind, &len, &err));
+	offramp_job_free(j);
 }
 END_TEST
 
 START_TEST(test_job_mdn)
 {
-	struct gw_offramp_job *j = load_job();
-	struct gw_retry_policy p;
-	struct gw_call_params base = { 1, 1, 14400 };
-	struct gw_call_result ok = { .outcome = GW_CALL_OK, .pages_sent = 1 };
+	struct offramp_job *j = load_job();
+	struct offramp_retry_policy p;
+	struct offramp_call_params base = { 1, 1, 14400 };
+	struct offramp_call_result ok = { .outcome = OFFRAMP_CALL_OK, .pages_sent = 1 };
 	struct mime_offramp_opts o = { .out_dir = tmpdir };
 	struct mime_error err;
 	struct mime_offramp *msg = mime_offramp_parse_file(msgpath, &o, &err);
-	struct gw_report_cfg cfg = report_cfg;
+	struct offramp_report_cfg cfg = report_cfg;
 	char why[128];
 	size_t len;
 	char *m;
 
 	ck_assert_ptr_nonnull(msg);
-	gw_retry_policy_default(&p);
-	ck_assert_ptr_null(gw_offramp_job_mdn(j, 0, msg, &cfg, T0, &len, why, sizeof(why)));
+	offramp_retry_policy_default(&p);
+	ck_assert_ptr_null(offramp_job_mdn(j, 0, msg, &cfg, T0, &len, why, sizeof(why)));
 	ck_assert_str_eq(why, "the fax was not sent");
-	gw_retry_dial(&j->rcpts[0].retry, T0);
-	gw_retry_result(&j->rcpts[0].retry, &p, &base, &ok, T0, T0);
+	offramp_retry_dial(&j->rcpts[0].retry, T0);
+	offramp_retry_result(&j->rcpts[0].retry, &p, &base, &ok, T0, T0);
 	cfg.generate_mdn = 0;
-	ck_assert_ptr_null(gw_offramp_job_mdn(j, 0, msg, &cfg, T0, &len, why, sizeof(why)));
+	ck_assert_ptr_null(offramp_job_mdn(j, 0, msg, &cfg, T0, &len, why, sizeof(why)));
 	cfg.generate_mdn = 1;
-	m = gw_offramp_job_mdn(j, 0, msg, &cfg, T0, &len, why, sizeof(why));
+	m = offramp_job_mdn(j, 0, msg, &cfg, T0, &len, why, sizeof(why));
 	ck_assert_msg(m != NULL, "%s", why);
 	ck_assert_ptr_nonnull(strstr(m, "Disposition: automatic-action/MDN-sent-automatically; dispatched"));
 	ck_assert_ptr_nonnull(strstr(m, "Original-Message-ID: <fig@example.com>"));
 	ck_assert_ptr_nonnull(strstr(m, "Original-Recipient: rfc822;FAX=+19195551234@fax.example.com"));
 	ck_assert_ptr_nonnull(strstr(m, "To: alice@example.com"));
 	g_free(m);
-	ck_assert_ptr_null(gw_offramp_job_mdn(j, 0, msg, &cfg, T0, &len, why, sizeof(why)));
+	ck_assert_ptr_null(offramp_job_mdn(j, 0, msg, &cfg, T0, &len, why, sizeof(why)));
 	ck_assert_str_eq(why, "an MDN was sent already");
-	ck_assert_ptr_null(gw_offramp_job_mdn(j, 9, msg, &cfg, T0, &len, why, sizeof(why)));
+	ck_assert_ptr_null(offramp_job_mdn(j, 9, msg, &cfg, T0, &len, why, sizeof(why)));
 	mime_offramp_free(msg);
-	gw_offramp_job_free(j);
+	offramp_job_free(j);
 }
 END_TEST
 
 Suite *
 suite_offramp_job(void)
 {
-	Suite *s = suite_create("gw_retry_job");
+	Suite *s = suite_create("offramp_job");
 	TCase *tc = tcase_create("job");
 
 	tcase_add_checked_fixture(tc, setup, teardown);

@@ -1,5 +1,5 @@
 /*
- * Unit tests for gateway/offramp_pdf: real Ghostscript runs on small PDFs
+ * Unit tests for gateway/offramp/pdf: real Ghostscript runs on small PDFs
  * written here, checked with libtiff; the time limit against a stand-in
  * that never finishes.
  */
@@ -13,7 +13,7 @@
 #include <glib.h>
 #include <tiffio.h>
 
-#include "gateway/offramp/offramp.h"
+#include "gateway/offramp/pdf.h"
 #include "mime/mime.h"
 
 static char tmpdir[64];
@@ -84,14 +84,14 @@ START_TEST(test_pdf_pages)
 {
 	char *pdf = write_pdf("in.pdf", 3, 612, 792);   /* US letter */
 	char *out = g_strdup_printf("%s/out.tif", tmpdir);
-	struct gw_pdf_opts o = { .timeout = 60 };
+	struct offramp_pdf_opts o = { .timeout = 60 };
 	struct mime_error err;
 	unsigned pages = 0, d;
 	TIFF *t;
 
-	if (access(GW_PDF_GS_PATH, X_OK) != 0)
+	if (access(OFFRAMP_PDF_GS_PATH, X_OK) != 0)
 		return;   /* Ghostscript is a dependency; scripts/deps.sh installs it */
-	ck_assert_msg(gw_pdf_render(pdf, out, &o, &pages, &err) == 0, "%s %s",
+	ck_assert_msg(offramp_pdf_render(pdf, out, &o, &pages, &err) == 0, "%s %s",
 	    err.status, err.text);
 	ck_assert_uint_eq(pages, 3);
 	t = TIFFOpen(out, "r");
@@ -133,9 +133,9 @@ START_TEST(test_pdf_landscape_fits)
 	uint32_t w = 0;
 	TIFF *t;
 
-	if (access(GW_PDF_GS_PATH, X_OK) != 0)
+	if (access(OFFRAMP_PDF_GS_PATH, X_OK) != 0)
 		return;
-	ck_assert_int_eq(gw_pdf_render(pdf, out, NULL, &pages, &err), 0);
+	ck_assert_int_eq(offramp_pdf_render(pdf, out, NULL, &pages, &err), 0);
 	ck_assert_uint_eq(pages, 1);
 	t = TIFFOpen(out, "r");
 	ck_assert_ptr_nonnull(t);
@@ -151,13 +151,13 @@ START_TEST(test_pdf_too_many_pages)
 {
 	char *pdf = write_pdf("many.pdf", 4, 595, 842);
 	char *out = g_strdup_printf("%s/many.tif", tmpdir);
-	struct gw_pdf_opts o = { .max_pages = 2 };
+	struct offramp_pdf_opts o = { .max_pages = 2 };
 	struct mime_error err;
 	unsigned pages = 9;
 
-	if (access(GW_PDF_GS_PATH, X_OK) != 0)
+	if (access(OFFRAMP_PDF_GS_PATH, X_OK) != 0)
 		return;
-	ck_assert_int_eq(gw_pdf_render(pdf, out, &o, &pages, &err), -1);
+	ck_assert_int_eq(offramp_pdf_render(pdf, out, &o, &pages, &err), -1);
 	ck_assert_str_eq(err.status, "5.3.4");
 	ck_assert_ptr_nonnull(strstr(err.text, "more than 2 pages"));
 	ck_assert_uint_eq(pages, 0);
@@ -174,10 +174,10 @@ START_TEST(test_pdf_garbage)
 	struct mime_error err;
 	unsigned pages;
 
-	if (access(GW_PDF_GS_PATH, X_OK) != 0)
+	if (access(OFFRAMP_PDF_GS_PATH, X_OK) != 0)
 		return;
 	ck_assert(g_file_set_contents(pdf, "%PDF-1.4\nthis is not a pdf at all\n", -1, NULL));
-	ck_assert_int_eq(gw_pdf_render(pdf, out, NULL, &pages, &err), -1);
+	ck_assert_int_eq(offramp_pdf_render(pdf, out, NULL, &pages, &err), -1);
 	ck_assert_str_eq(err.status, "5.6.5");
 	ck_assert(access(out, F_OK) != 0);
 	g_free(pdf);
@@ -192,7 +192,7 @@ START_TEST(test_pdf_timeout_kills)
 	char *pid = g_strdup_printf("%s/child.pid", tmpdir);
 	char *script = g_strdup_printf("#!/bin/sh\nsleep 30 & echo $! > %s\nwait\n", pid);
 	char *out = g_strdup_printf("%s/slow.tif", tmpdir);
-	struct gw_pdf_opts o = { .gs_path = fake, .timeout = 1 };
+	struct offramp_pdf_opts o = { .gs_path = fake, .timeout = 1 };
 	struct mime_error err;
 	unsigned pages;
 	char *pidtext = NULL;
@@ -203,7 +203,7 @@ START_TEST(test_pdf_timeout_kills)
 	ck_assert(g_file_set_contents(pdf, "%PDF-1.4\n%%EOF\n", -1, NULL));
 	ck_assert(g_file_set_contents(fake, script, -1, NULL));
 	ck_assert_int_eq(chmod(fake, 0700), 0);
-	ck_assert_int_eq(gw_pdf_render(pdf, out, &o, &pages, &err), -1);
+	ck_assert_int_eq(offramp_pdf_render(pdf, out, &o, &pages, &err), -1);
 	g_free(pdf);
 	ck_assert_str_eq(err.status, "5.3.4");
 	ck_assert_ptr_nonnull(strstr(err.text, "longer than 1 seconds"));
@@ -234,17 +234,17 @@ END_TEST
 
 START_TEST(test_pdf_no_gs)
 {
-	struct gw_pdf_opts o = { .gs_path = "/nonexistent/gs" };
+	struct offramp_pdf_opts o = { .gs_path = "/nonexistent/gs" };
 	struct mime_error err;
 	unsigned pages;
 	char *out = g_strdup_printf("%s/x.tif", tmpdir);
 	char *pdf = g_strdup_printf("%s/min.pdf", tmpdir);
 
 	ck_assert(g_file_set_contents(pdf, "%PDF-1.4\n%%EOF\n", -1, NULL));
-	ck_assert_int_eq(gw_pdf_render(pdf, out, &o, &pages, &err), -1);
+	ck_assert_int_eq(offramp_pdf_render(pdf, out, &o, &pages, &err), -1);
 	ck_assert_str_eq(err.status, "4.3.0");
 	g_free(pdf);
-	ck_assert_int_eq(gw_pdf_render("/dev/null", "/tmp/a%d.tif", NULL, &pages, &err), -1);
+	ck_assert_int_eq(offramp_pdf_render("/dev/null", "/tmp/a%d.tif", NULL, &pages, &err), -1);
 	ck_assert_str_eq(err.status, "4.3.0");
 	g_free(out);
 }
@@ -253,7 +253,7 @@ END_TEST
 Suite *
 suite_offramp_pdf(void)
 {
-	Suite *s = suite_create("gw_pdf");
+	Suite *s = suite_create("offramp_pdf");
 	TCase *tc = tcase_create("gs");
 
 	tcase_set_timeout(tc, 60);

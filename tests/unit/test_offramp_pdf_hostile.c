@@ -16,7 +16,8 @@
 #include <glib.h>
 
 #include "fax_test_util.h"
-#include "gateway/offramp/offramp.h"
+#include "gateway/offramp/pdf.h"
+#include "gateway/offramp/render.h"
 #include "mime/mime.h"
 
 static char tmpdir[64];
@@ -116,7 +117,7 @@ START_TEST(test_postscript_refused)
 	unsigned pages;
 	time_t t0 = time(NULL);
 
-	ck_assert_int_eq(gw_pdf_render(path, out, NULL, &pages, &err), -1);
+	ck_assert_int_eq(offramp_pdf_render(path, out, NULL, &pages, &err), -1);
 	ck_assert_str_eq(err.status, "5.6.1");
 	ck_assert(time(NULL) - t0 < 2);
 	g_free(path);
@@ -139,7 +140,7 @@ START_TEST(test_disguised_postscript_is_pdf_or_nothing)
 	char *mpath = write_file("msg", msg, -1), *data = NULL;
 	char *out = g_strdup_printf("%s/out.tif", tmpdir);
 	struct mime_offramp_opts mo = { .out_dir = tmpdir };
-	struct gw_pdf_opts po = { .timeout = 20 };
+	struct offramp_pdf_opts po = { .timeout = 20 };
 	struct mime_error err;
 	struct mime_offramp *m;
 	const struct mime_part *p;
@@ -155,7 +156,7 @@ START_TEST(test_disguised_postscript_is_pdf_or_nothing)
 	ck_assert(len >= 5 && memcmp(data, "%PDF-", 5) == 0);
 	ck_assert_ptr_null(strstr(data, "%!PS"));
 	t0 = time(NULL);
-	ck_assert_int_eq(gw_pdf_render(p->path, out, &po, &pages, &err), -1);
+	ck_assert_int_eq(offramp_pdf_render(p->path, out, &po, &pages, &err), -1);
 	ck_assert_str_eq(err.status, "5.6.5");   /* not a PDF Ghostscript can read */
 	ck_assert_msg(time(NULL) - t0 < 10, "it ran the loop");
 	g_free(data);
@@ -193,7 +194,7 @@ START_TEST(test_external_stream_not_read)
 	doc = pdf_of((const char *const *)objs, 4);
 	pdf = write_file("ext.pdf", doc->str, (gssize)doc->len);
 	out = g_strdup_printf("%s/out.tif", tmpdir);
-	rc = gw_pdf_render(pdf, out, NULL, &pages, &err);
+	rc = offramp_pdf_render(pdf, out, NULL, &pages, &err);
 	ck_assert_msg(rc == 0, "%s %s", err.status, err.text);
 	pg = ft_read(out, 0);
 	ck_assert_ptr_nonnull(pg);
@@ -216,13 +217,13 @@ START_TEST(test_nested_forms_stopped)
 	GString *doc = nested_forms(12, 16);
 	char *pdf = write_file("nest.pdf", doc->str, (gssize)doc->len);
 	char *out = g_strdup_printf("%s/out.tif", tmpdir);
-	struct gw_pdf_opts po = { .timeout = 2 };
+	struct offramp_pdf_opts po = { .timeout = 2 };
 	struct mime_error err;
 	unsigned pages;
 	time_t t0 = time(NULL);
 
 	ck_assert_uint_lt(doc->len, 8192);
-	ck_assert_int_eq(gw_pdf_render(pdf, out, &po, &pages, &err), -1);
+	ck_assert_int_eq(offramp_pdf_render(pdf, out, &po, &pages, &err), -1);
 	ck_assert_str_eq(err.status, "5.3.4");
 	ck_assert(time(NULL) - t0 <= 4);
 	g_string_free(doc, TRUE);
@@ -246,7 +247,7 @@ START_TEST(test_render_keeps_pdf_limit)
 	char *mpath = write_file("msg", msg, -1);
 	char *out = g_strdup_printf("%s/fax.tif", tmpdir);
 	struct mime_offramp_opts mo = { .out_dir = tmpdir };
-	struct gw_render_opts ro = { .max_pages = 10, .max_seconds = 300 };
+	struct offramp_render_opts ro = { .max_pages = 10, .max_seconds = 300 };
 	struct mime_error err;
 	struct mime_offramp *m;
 	unsigned pages;
@@ -256,7 +257,7 @@ START_TEST(test_render_keeps_pdf_limit)
 	ck_assert_ptr_nonnull(m);
 	ro.pdf.timeout = 2;
 	t0 = time(NULL);
-	ck_assert_int_eq(gw_offramp_render(m, &ro, tmpdir, out, &pages, &err), -1);
+	ck_assert_int_eq(offramp_render(m, &ro, tmpdir, out, &pages, &err), -1);
 	ck_assert_str_eq(err.status, "5.3.4");
 	ck_assert_msg(time(NULL) - t0 <= 5, "took %ld s", (long)(time(NULL) - t0));
 	ck_assert_ptr_nonnull(strstr(err.text, "forms.pdf"));
@@ -272,7 +273,7 @@ END_TEST
 Suite *
 suite_offramp_pdf_hostile(void)
 {
-	Suite *s = suite_create("gw_pdf_hostile");
+	Suite *s = suite_create("offramp_pdf_hostile");
 	TCase *tc = tcase_create("hostile");
 
 	tcase_set_timeout(tc, 30);

@@ -1,5 +1,5 @@
 /*
- * Session tests for gateway/offramp_prep and the send order: the runner
+ * Session tests for gateway/offramp/prep and the send order: the runner
  * with real document worker processes (this binary, steered per job with
  * T37_TEST_WORKER, tests/unit/main.c), a real spool and event loop, and a
  * fake line. A worker that crashes, hangs or babbles fails its own job
@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "gateway/offramp/worker.h"
 #include "offramp_test_util.h"
 
 static const char conf_text[] =
@@ -110,16 +111,16 @@ START_TEST(test_prep_crash_fails_one_job)
 {
 	const char *a_num[] = { "5551111", NULL }, *b_num[] = { "5552222", NULL };
 	char a[SPOOL_ID_LEN + 1], b[SPOOL_ID_LEN + 1], err[128], *spec, *q;
-	struct gw_offramp *o;
+	struct offramp *o;
 	unsigned n;
 
 	intake_job(text_msg, a_num, "FAILURE", a);
 	intake_job(text_msg, b_num, "FAILURE", b);
 	spec = g_strdup_printf("%s:segv", a);
 	hooks(spec);
-	o = gw_offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err, sizeof(err));
+	o = offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err, sizeof(err));
 	ck_assert_ptr_nonnull(o);
-	ck_assert_int_eq(gw_offramp_start(o, err, sizeof(err)), 0);
+	ck_assert_int_eq(offramp_start(o, err, sizeof(err)), 0);
 	want_dials = 1;
 	ck_assert(loop_until(dials_reached, o));
 	ck_assert_str_eq(last_dial()->number, "5552222");   /* b goes on */
@@ -136,7 +137,7 @@ START_TEST(test_prep_crash_fails_one_job)
 	ck_assert_ptr_nonnull(strstr(q, "No call was placed"));
 	g_free(q);
 	g_free(spec);
-	gw_offramp_free(o);
+	offramp_free(o);
 }
 END_TEST
 
@@ -144,7 +145,7 @@ START_TEST(test_prep_timeout)
 {
 	const char *nums[] = { "5551111", NULL };
 	char id[SPOOL_ID_LEN + 1], err[128], *spec, *q;
-	struct gw_offramp *o;
+	struct offramp *o;
 	unsigned n;
 	time_t t0 = time(NULL);
 
@@ -152,10 +153,10 @@ START_TEST(test_prep_timeout)
 	intake_job(text_msg, nums, "FAILURE", id);
 	spec = g_strdup_printf("%s:hang", id);
 	hooks(spec);
-	o = gw_offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err, sizeof(err));
-	gw_offramp_add(o, id);
+	o = offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err, sizeof(err));
+	offramp_add(o, id);
 	ck_assert(loop_until(no_jobs, o));
-	ck_assert(time(NULL) - t0 <= 1 + GW_WORKER_GRACE + 3);
+	ck_assert(time(NULL) - t0 <= 1 + OFFRAMP_WORKER_GRACE + 3);
 	ck_assert_uint_eq(dialed->len, 0);
 	q = mail_queue(&n);
 	ck_assert_uint_eq(n, 1);
@@ -164,12 +165,12 @@ START_TEST(test_prep_timeout)
 	    "%s", q);
 	g_free(q);
 	g_free(spec);
-	gw_offramp_free(o);
+	offramp_free(o);
 }
 END_TEST
 
 /* Two hostile documents hold two workers; the pool has more. */
-static int third_dialed(struct gw_offramp *o) { (void)o; return dialed->len >= 1; }
+static int third_dialed(struct offramp *o) { (void)o; return dialed->len >= 1; }
 
 START_TEST(test_prep_pool_keeps_moving)
 {
@@ -177,20 +178,20 @@ START_TEST(test_prep_pool_keeps_moving)
 	    *n3[] = { "5553333", NULL };
 	char a[SPOOL_ID_LEN + 1], b[SPOOL_ID_LEN + 1], c[SPOOL_ID_LEN + 1], err[128];
 	char *spec;
-	struct gw_offramp *o;
+	struct offramp *o;
 
 	intake_job(text_msg, n1, NULL, a);
 	intake_job(text_msg, n2, NULL, b);
 	intake_job(text_msg, n3, NULL, c);
 	spec = g_strdup_printf("%s:hang,%s:hang", a, b);
 	hooks(spec);
-	o = gw_offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err, sizeof(err));
-	ck_assert_int_eq(gw_offramp_start(o, err, sizeof(err)), 0);
+	o = offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err, sizeof(err));
+	ck_assert_int_eq(offramp_start(o, err, sizeof(err)), 0);
 	ck_assert(loop_until_secs(third_dialed, o, 10));
 	ck_assert_str_eq(last_dial()->number, "5553333");
-	ck_assert_uint_eq(gw_offramp_jobs(o), 3);
+	ck_assert_uint_eq(offramp_jobs(o), 3);
 	g_free(spec);
-	gw_offramp_free(o);   /* kills the two hanging workers */
+	offramp_free(o);   /* kills the two hanging workers */
 }
 END_TEST
 
@@ -206,12 +207,12 @@ die_while_preparing(const char *id, int starts)
 
 	ck_assert_int_ge(child, 0);
 	if (child == 0) {
-		struct gw_offramp *o;
+		struct offramp *o;
 		char err[128];
 
 		base = event_base_new();   /* the parent's is not ours to run */
-		o = gw_offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err, sizeof(err));
-		if (o == NULL || gw_offramp_start(o, err, sizeof(err)) != 0)
+		o = offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err, sizeof(err));
+		if (o == NULL || offramp_start(o, err, sizeof(err)) != 0)
 			_exit(1);
 		event_base_dispatch(base);
 		_exit(2);
@@ -230,7 +231,7 @@ START_TEST(test_prep_quarantine_after_two_deaths)
 	const char *nums[] = { "5551111", NULL };
 	char id[SPOOL_ID_LEN + 1], other[SPOOL_ID_LEN + 1], err[128], *spec, *q;
 	const char *other_num[] = { "5552222", NULL };
-	struct gw_offramp *o;
+	struct offramp *o;
 	unsigned n;
 
 	intake_job(text_msg, nums, "FAILURE", id);
@@ -242,8 +243,8 @@ START_TEST(test_prep_quarantine_after_two_deaths)
 	intake_job(text_msg, other_num, NULL, other);   /* arrives meanwhile */
 
 	/* The third start: the job is not prepared again. */
-	o = gw_offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err, sizeof(err));
-	ck_assert_int_eq(gw_offramp_start(o, err, sizeof(err)), 0);
+	o = offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err, sizeof(err));
+	ck_assert_int_eq(offramp_start(o, err, sizeof(err)), 0);
 	want_dials = 1;
 	ck_assert(loop_until(dials_reached, o));
 	ck_assert_str_eq(last_dial()->number, "5552222");   /* the gateway carries on */
@@ -259,16 +260,16 @@ START_TEST(test_prep_quarantine_after_two_deaths)
 	g_free(q);
 	ck_assert_uint_eq(dialed->len, 1);
 	g_free(spec);
-	gw_offramp_free(o);
+	offramp_free(o);
 
 	/* And it stays put: a later start neither prepares nor reports it. */
-	o = gw_offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err, sizeof(err));
-	ck_assert_int_eq(gw_offramp_start(o, err, sizeof(err)), 0);
+	o = offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err, sizeof(err));
+	ck_assert_int_eq(offramp_start(o, err, sizeof(err)), 0);
 	loop_for(300);
 	q = mail_queue(&n);
 	ck_assert_uint_eq(n, 1);
 	g_free(q);
-	gw_offramp_free(o);
+	offramp_free(o);
 }
 END_TEST
 
@@ -277,20 +278,20 @@ START_TEST(test_prep_one_death_then_fine)
 {
 	const char *nums[] = { "5551111", NULL };
 	char id[SPOOL_ID_LEN + 1], err[128], *spec;
-	struct gw_offramp *o;
+	struct offramp *o;
 
 	intake_job(text_msg, nums, NULL, id);
 	spec = g_strdup_printf("%s:hang", id);
 	hooks(spec);
 	die_while_preparing(id, 1);
 	unsetenv("T37_TEST_WORKER");
-	o = gw_offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err, sizeof(err));
-	ck_assert_int_eq(gw_offramp_start(o, err, sizeof(err)), 0);
+	o = offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err, sizeof(err));
+	ck_assert_int_eq(offramp_start(o, err, sizeof(err)), 0);
 	want_dials = 1;
 	ck_assert(loop_until(dials_reached, o));
 	ck_assert_int_eq(prep_starts(id), 0);
 	g_free(spec);
-	gw_offramp_free(o);
+	offramp_free(o);
 }
 END_TEST
 
@@ -299,18 +300,18 @@ START_TEST(test_prep_stop_gives_back)
 {
 	const char *nums[] = { "5551111", NULL };
 	char id[SPOOL_ID_LEN + 1], err[128], *spec;
-	struct gw_offramp *o;
+	struct offramp *o;
 	int i;
 
 	intake_job(text_msg, nums, NULL, id);
 	spec = g_strdup_printf("%s:hang", id);
 	hooks(spec);
-	o = gw_offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err, sizeof(err));
-	ck_assert_int_eq(gw_offramp_start(o, err, sizeof(err)), 0);
+	o = offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err, sizeof(err));
+	ck_assert_int_eq(offramp_start(o, err, sizeof(err)), 0);
 	for (i = 0; i < 500 && prep_starts(id) != 1; i++)
 		loop_for(10);
 	ck_assert_int_eq(prep_starts(id), 1);
-	gw_offramp_free(o);
+	offramp_free(o);
 	ck_assert_int_eq(prep_starts(id), 0);
 	g_free(spec);
 }
@@ -328,7 +329,7 @@ START_TEST(test_order_slow_first)
 	const char *same[] = { "5551234", NULL }, *else_[] = { "5559999", NULL };
 	char a[SPOOL_ID_LEN + 1], b[SPOOL_ID_LEN + 1], c[SPOOL_ID_LEN + 1];
 	char d[SPOOL_ID_LEN + 1], err[128], *spec;
-	struct gw_offramp *o;
+	struct offramp *o;
 
 	intake_job(text_msg, same, NULL, a);
 	intake_job(text_msg, same, NULL, b);
@@ -336,8 +337,8 @@ START_TEST(test_order_slow_first)
 	intake_job(text_msg, else_, NULL, d);
 	spec = g_strdup_printf("%s:sleep1500", a);
 	hooks(spec);
-	o = gw_offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err, sizeof(err));
-	ck_assert_int_eq(gw_offramp_start(o, err, sizeof(err)), 0);
+	o = offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err, sizeof(err));
+	ck_assert_int_eq(offramp_start(o, err, sizeof(err)), 0);
 	want_dials = 2;
 	ck_assert(loop_until(dials_reached, o));
 	/* d (another number) went; of the three, a first though b and c were
@@ -366,7 +367,7 @@ START_TEST(test_order_slow_first)
 	ck_assert(loop_until(dials_reached, o));
 	ck_assert_ptr_nonnull(strstr(last_dial()->tx_path, c));
 	g_free(spec);
-	gw_offramp_free(o);
+	offramp_free(o);
 }
 END_TEST
 
@@ -375,12 +376,12 @@ START_TEST(test_order_busy_retry_first)
 {
 	const char *same[] = { "5551234", NULL };
 	char a[SPOOL_ID_LEN + 1], b[SPOOL_ID_LEN + 1], err[128];
-	struct gw_offramp *o;
+	struct offramp *o;
 
 	intake_job(text_msg, same, NULL, a);
 	intake_job(text_msg, same, NULL, b);
-	o = gw_offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err, sizeof(err));
-	ck_assert_int_eq(gw_offramp_start(o, err, sizeof(err)), 0);
+	o = offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err, sizeof(err));
+	ck_assert_int_eq(offramp_start(o, err, sizeof(err)), 0);
 	want_dials = 1;
 	ck_assert(loop_until(dials_reached, o));
 	ck_assert_ptr_nonnull(strstr(last_dial()->tx_path, a));
@@ -394,14 +395,14 @@ START_TEST(test_order_busy_retry_first)
 	want_dials = 3;
 	ck_assert(loop_until(dials_reached, o));
 	ck_assert_ptr_nonnull(strstr(last_dial()->tx_path, b));
-	gw_offramp_free(o);
+	offramp_free(o);
 }
 END_TEST
 
 Suite *
 suite_offramp_prep(void)
 {
-	Suite *s = suite_create("gw_offramp_prep");
+	Suite *s = suite_create("offramp_prep");
 	TCase *tc = tcase_create("prep");
 	TCase *to = tcase_create("order");
 

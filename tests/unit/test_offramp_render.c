@@ -1,5 +1,5 @@
 /*
- * Unit tests for gateway/offramp_render: real messages parsed by mime/,
+ * Unit tests for gateway/offramp/render: real messages parsed by mime/,
  * rendered by fax/ (and Ghostscript for PDF), checked with libtiff.
  */
 #include <check.h>
@@ -13,7 +13,8 @@
 #include <tiffio.h>
 
 #include "fax/fax.h"
-#include "gateway/offramp/offramp.h"
+#include "gateway/offramp/pdf.h"
+#include "gateway/offramp/render.h"
 #include "mime/mime.h"
 
 static char tmpdir[64];
@@ -104,13 +105,13 @@ START_TEST(test_render_text_and_tiff)
 	struct mime_offramp *m = parse_msg(msg);
 	struct fax_header h = { .left = "$a$ $t$", .center = "ACME",
 	    .right = "Page $p$", .vars = { .date = "2026-11-23", .time = "14:05" } };
-	struct gw_render_opts o = { .to_number = "+19195551234", .header = &h };
+	struct offramp_render_opts o = { .to_number = "+19195551234", .header = &h };
 	char *out = g_strdup_printf("%s/fax.tif", tmpdir);
 	struct mime_error err;
 	unsigned pages = 0;
 	char **left;
 
-	ck_assert_msg(gw_offramp_render(m, &o, tmpdir, out, &pages, &err) == 0, "%s %s",
+	ck_assert_msg(offramp_render(m, &o, tmpdir, out, &pages, &err) == 0, "%s %s",
 	    err.status, err.text);
 	ck_assert_uint_eq(pages, 3);   /* one page of text, two of image */
 	ck_assert_uint_eq(count_pages(out), 3);
@@ -141,13 +142,13 @@ START_TEST(test_render_cover)
 {
 	char *b64 = tiff_b64(2), *msg = mixed_msg(b64);
 	struct mime_offramp *m = parse_msg(msg);
-	struct gw_render_opts o = { .to_number = "+19195551234", .coverpage = 1,
+	struct offramp_render_opts o = { .to_number = "+19195551234", .coverpage = 1,
 	    .cover_comment = "From the ACME fax gateway" };
 	char *out = g_strdup_printf("%s/fax.tif", tmpdir);
 	struct mime_error err;
 	unsigned pages = 0;
 
-	ck_assert_msg(gw_offramp_render(m, &o, tmpdir, out, &pages, &err) == 0, "%s", err.text);
+	ck_assert_msg(offramp_render(m, &o, tmpdir, out, &pages, &err) == 0, "%s", err.text);
 	/* The text went onto the cover: cover + two image pages. */
 	ck_assert_uint_eq(pages, 3);
 	ck_assert_uint_eq(count_pages(out), 3);
@@ -163,7 +164,7 @@ END_TEST
 START_TEST(test_render_cover_detail)
 {
 	GString *msg = g_string_new("From: Alice <alice@example.com>\nSubject: Detail\n");
-	struct gw_render_opts o = { .to_number = "+19195551234", .coverpage = 1 };
+	struct offramp_render_opts o = { .to_number = "+19195551234", .coverpage = 1 };
 	char *out = g_strdup_printf("%s/fax.tif", tmpdir);
 	struct mime_offramp *m;
 	struct mime_error err;
@@ -174,10 +175,10 @@ START_TEST(test_render_cover_detail)
 		g_string_append_printf(msg, "X-Detail-%d: header line %d of the mail\n", i, i);
 	g_string_append(msg, "MIME-Version: 1.0\nContent-Type: text/plain\n\nOne line.\n");
 	m = parse_msg(msg->str);
-	ck_assert_msg(gw_offramp_render(m, &o, tmpdir, out, &plain, &err) == 0, "%s", err.text);
+	ck_assert_msg(offramp_render(m, &o, tmpdir, out, &plain, &err) == 0, "%s", err.text);
 	ck_assert_uint_eq(plain, 1);
 	o.cover_detail = 1;
-	ck_assert_msg(gw_offramp_render(m, &o, tmpdir, out, &detail, &err) == 0, "%s", err.text);
+	ck_assert_msg(offramp_render(m, &o, tmpdir, out, &detail, &err) == 0, "%s", err.text);
 	ck_assert_uint_ge(detail, 3);
 	ck_assert_uint_eq(count_pages(out), detail);
 	mime_offramp_free(m);
@@ -190,12 +191,12 @@ START_TEST(test_render_limits)
 {
 	char *b64 = tiff_b64(3), *msg = mixed_msg(b64);
 	struct mime_offramp *m = parse_msg(msg);
-	struct gw_render_opts o = { .max_pages = 2 };
+	struct offramp_render_opts o = { .max_pages = 2 };
 	char *out = g_strdup_printf("%s/fax.tif", tmpdir);
 	struct mime_error err;
 	unsigned pages = 7;
 
-	ck_assert_int_eq(gw_offramp_render(m, &o, tmpdir, out, &pages, &err), -1);
+	ck_assert_int_eq(offramp_render(m, &o, tmpdir, out, &pages, &err), -1);
 	ck_assert_str_eq(err.status, "5.3.4");
 	ck_assert_uint_eq(pages, 0);
 	ck_assert(access(out, F_OK) != 0);
@@ -215,12 +216,12 @@ START_TEST(test_render_corrupt_tiff)
 	    "Content-Transfer-Encoding: base64\n\n%s\n",
 	    "SUkqAAgAAAAFAAABAwABAAAAwAYAAAEBAwABAAAA//8AAA==");
 	struct mime_offramp *m = parse_msg(msg);
-	struct gw_render_opts o = { 0 };
+	struct offramp_render_opts o = { 0 };
 	char *out = g_strdup_printf("%s/fax.tif", tmpdir);
 	struct mime_error err;
 	unsigned pages;
 
-	ck_assert_int_eq(gw_offramp_render(m, &o, tmpdir, out, &pages, &err), -1);
+	ck_assert_int_eq(offramp_render(m, &o, tmpdir, out, &pages, &err), -1);
 	ck_assert_str_eq(err.status, "5.6.5");
 	ck_assert_msg(strstr(err.text, "broken.tif") != NULL, "%s", err.text);
 	mime_offramp_free(m);
@@ -244,15 +245,15 @@ START_TEST(test_render_pdf)
 	    "Content-Type: application/pdf; name=doc.pdf\n"
 	    "Content-Transfer-Encoding: base64\n\n%s\n", b64);
 	struct mime_offramp *m;
-	struct gw_render_opts o = { 0 };
+	struct offramp_render_opts o = { 0 };
 	char *out = g_strdup_printf("%s/fax.tif", tmpdir);
 	struct mime_error err;
 	unsigned pages = 0;
 
-	if (access(GW_PDF_GS_PATH, X_OK) != 0)
+	if (access(OFFRAMP_PDF_GS_PATH, X_OK) != 0)
 		return;
 	m = parse_msg(msg);
-	ck_assert_msg(gw_offramp_render(m, &o, tmpdir, out, &pages, &err) == 0, "%s %s",
+	ck_assert_msg(offramp_render(m, &o, tmpdir, out, &pages, &err) == 0, "%s %s",
 	    err.status, err.text);
 	ck_assert_uint_eq(pages, 1);
 	ck_assert_uint_eq(count_pages(out), 1);
@@ -309,8 +310,8 @@ START_TEST(test_render_images)
 	    "Content-Transfer-Encoding: base64\n\n%s\n--m--\n",
 	    png, jpg, gif, bmp, tif);
 	struct mime_offramp *m = parse_msg(msg);
-	struct gw_render_notes notes = { 7 };
-	struct gw_render_opts o = { .notes = &notes };
+	struct offramp_render_notes notes = { 7 };
+	struct offramp_render_opts o = { .notes = &notes };
 	char *out = g_strdup_printf("%s/fax.tif", tmpdir);
 	struct mime_error err;
 	unsigned pages = 0;
@@ -318,7 +319,7 @@ START_TEST(test_render_images)
 	ck_assert_uint_eq(mime_offramp_nparts(m), 6);
 	ck_assert_int_eq(mime_offramp_part(m, 1)->kind, MIME_PART_IMAGE);
 	ck_assert_int_eq(mime_offramp_part(m, 5)->kind, MIME_PART_TIFF);
-	ck_assert_msg(gw_offramp_render(m, &o, tmpdir, out, &pages, &err) == 0, "%s %s",
+	ck_assert_msg(offramp_render(m, &o, tmpdir, out, &pages, &err) == 0, "%s %s",
 	    err.status, err.text);
 	ck_assert_uint_eq(pages, 6);
 	ck_assert_uint_eq(count_pages(out), 6);
@@ -344,12 +345,12 @@ START_TEST(test_render_image_limits)
 	    "Content-Type: image/png; name=big.png\n"
 	    "Content-Transfer-Encoding: base64\n\n%s\n", png);
 	struct mime_offramp *m = parse_msg(msg);
-	struct gw_render_opts o = { .max_image_pixels = 50000 };
+	struct offramp_render_opts o = { .max_image_pixels = 50000 };
 	char *out = g_strdup_printf("%s/fax.tif", tmpdir);
 	struct mime_error err;
 	unsigned pages;
 
-	ck_assert_int_eq(gw_offramp_render(m, &o, tmpdir, out, &pages, &err), -1);
+	ck_assert_int_eq(offramp_render(m, &o, tmpdir, out, &pages, &err), -1);
 	ck_assert_str_eq(err.status, "5.3.4");
 	ck_assert_msg(strstr(err.text, "big.png") != NULL &&
 	    strstr(err.text, "300 x 200 pixels; the limit is 50000") != NULL, "%s",
@@ -372,18 +373,18 @@ START_TEST(test_render_missing_glyphs)
 	    "Symbols: \xf4\x8f\xbf\xbd and \xf3\xb0\x80\x80, "
 	    "\xe4\xb8\xad\xe6\x96\x87 and \xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d\n";
 	struct mime_offramp *m = parse_msg(msg);
-	struct gw_render_notes notes = { 0 };
-	struct gw_render_opts o = { .notes = &notes };
+	struct offramp_render_notes notes = { 0 };
+	struct offramp_render_opts o = { .notes = &notes };
 	char *out = g_strdup_printf("%s/fax.tif", tmpdir);
 	struct mime_error err;
 	unsigned pages = 0;
 
-	ck_assert_msg(gw_offramp_render(m, &o, tmpdir, out, &pages, &err) == 0, "%s",
+	ck_assert_msg(offramp_render(m, &o, tmpdir, out, &pages, &err) == 0, "%s",
 	    err.text);
 	ck_assert_uint_eq(notes.missing_glyphs, 2);
 	notes.missing_glyphs = 0;
 	o.coverpage = 1;
-	ck_assert_msg(gw_offramp_render(m, &o, tmpdir, out, &pages, &err) == 0, "%s",
+	ck_assert_msg(offramp_render(m, &o, tmpdir, out, &pages, &err) == 0, "%s",
 	    err.text);
 	ck_assert_uint_eq(pages, 1);
 	ck_assert_uint_eq(notes.missing_glyphs, 2);
@@ -395,7 +396,7 @@ END_TEST
 Suite *
 suite_offramp_render(void)
 {
-	Suite *s = suite_create("gw_offramp_render");
+	Suite *s = suite_create("offramp_render");
 	TCase *tc = tcase_create("render");
 
 	tcase_set_timeout(tc, 60);

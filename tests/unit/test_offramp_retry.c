@@ -1,5 +1,5 @@
 /*
- * Unit tests for gateway/offramp_retry: the retry ladder driven through
+ * Unit tests for gateway/offramp/retry: the retry ladder driven through
  * scripted call outcomes (table), step-down, recovery after a crash,
  * NOTIFY rules, DSN selection, and the spool record codec.
  */
@@ -9,7 +9,7 @@
 
 #include <glib.h>
 
-#include "gateway/offramp/offramp.h"
+#include "gateway/offramp/retry.h"
 #include "mime/mime.h"
 
 #define T0 1795442700
@@ -17,7 +17,7 @@
 /* One scripted call: outcome letter and what must follow. */
 struct step {
 	char outcome;              /* O ok, B busy, N no answer, F failed, P permanent */
-	enum gw_retry_event ev;
+	enum offramp_retry_event ev;
 	int delay;                 /* AGAIN: next_at - now */
 	unsigned level;            /* step-down level after it */
 };
@@ -28,10 +28,10 @@ struct ladder_case {
 	unsigned fail_att;               /* 0: default */
 	unsigned max_age;                /* 0: default */
 	int permanent_error;
-	struct gw_call_params base;
+	struct offramp_call_params base;
 	struct step steps[8];
 	int nsteps;
-	enum gw_rcpt_phase final;
+	enum offramp_rcpt_phase final;
 	const char *status;
 	unsigned attempts, same;
 	const char *reason;
@@ -41,106 +41,106 @@ struct ladder_case {
 
 static const struct ladder_case ladder_cases[] = {
 	{ "busy five times (defaults)", .base = P_FULL,
-	  .steps = { { 'B', GW_RETRY_AGAIN, 120, 0 }, { 'B', GW_RETRY_AGAIN, 120, 0 },
-	             { 'B', GW_RETRY_AGAIN, 120, 0 }, { 'B', GW_RETRY_AGAIN, 120, 0 },
-	             { 'B', GW_RETRY_FAILED, 0, 0 } }, .nsteps = 5,
-	  .final = GW_RCPT_FAILED, .status = "4.4.1", .attempts = 5, .same = 5,
+	  .steps = { { 'B', OFFRAMP_RETRY_AGAIN, 120, 0 }, { 'B', OFFRAMP_RETRY_AGAIN, 120, 0 },
+	             { 'B', OFFRAMP_RETRY_AGAIN, 120, 0 }, { 'B', OFFRAMP_RETRY_AGAIN, 120, 0 },
+	             { 'B', OFFRAMP_RETRY_FAILED, 0, 0 } }, .nsteps = 5,
+	  .final = OFFRAMP_RCPT_FAILED, .status = "4.4.1", .attempts = 5, .same = 5,
 	  .reason = "the line was busy" },
 	{ "busy then delivered", .base = P_FULL,
-	  .steps = { { 'B', GW_RETRY_AGAIN, 120, 0 }, { 'O', GW_RETRY_DELIVERED, 0, 0 } },
-	  .nsteps = 2, .final = GW_RCPT_DELIVERED, .status = "2.0.0", .attempts = 2,
+	  .steps = { { 'B', OFFRAMP_RETRY_AGAIN, 120, 0 }, { 'O', OFFRAMP_RETRY_DELIVERED, 0, 0 } },
+	  .nsteps = 2, .final = OFFRAMP_RCPT_DELIVERED, .status = "2.0.0", .attempts = 2,
 	  .same = 1, .reason = "the line was busy" },
 	{ "no answer three times", .base = P_FULL,
-	  .steps = { { 'N', GW_RETRY_AGAIN, 300, 0 }, { 'N', GW_RETRY_AGAIN, 300, 0 },
-	             { 'N', GW_RETRY_FAILED, 0, 0 } }, .nsteps = 3,
-	  .final = GW_RCPT_FAILED, .status = "4.4.1", .attempts = 3, .same = 3,
+	  .steps = { { 'N', OFFRAMP_RETRY_AGAIN, 300, 0 }, { 'N', OFFRAMP_RETRY_AGAIN, 300, 0 },
+	             { 'N', OFFRAMP_RETRY_FAILED, 0, 0 } }, .nsteps = 3,
+	  .final = OFFRAMP_RCPT_FAILED, .status = "4.4.1", .attempts = 3, .same = 3,
 	  .reason = "nobody answered" },
 	{ "fax failures step down", .base = P_FULL, .fail_att = 5,
-	  .steps = { { 'F', GW_RETRY_AGAIN, 60, GW_STEP_G711 },
-	             { 'F', GW_RETRY_AGAIN, 60, GW_STEP_NO_ECM },
-	             { 'F', GW_RETRY_AGAIN, 60, GW_STEP_9600 },
-	             { 'F', GW_RETRY_AGAIN, 60, GW_STEP_9600 },
-	             { 'F', GW_RETRY_FAILED, 0, GW_STEP_9600 } }, .nsteps = 5,
-	  .final = GW_RCPT_FAILED, .status = "4.4.2", .attempts = 5, .same = 5,
+	  .steps = { { 'F', OFFRAMP_RETRY_AGAIN, 60, OFFRAMP_STEP_G711 },
+	             { 'F', OFFRAMP_RETRY_AGAIN, 60, OFFRAMP_STEP_NO_ECM },
+	             { 'F', OFFRAMP_RETRY_AGAIN, 60, OFFRAMP_STEP_9600 },
+	             { 'F', OFFRAMP_RETRY_AGAIN, 60, OFFRAMP_STEP_9600 },
+	             { 'F', OFFRAMP_RETRY_FAILED, 0, OFFRAMP_STEP_9600 } }, .nsteps = 5,
+	  .final = OFFRAMP_RCPT_FAILED, .status = "4.4.2", .attempts = 5, .same = 5,
 	  .reason = "the fax transfer failed or the call was dropped" },
 	{ "step-down skips what is already off",
 	  .base = { .t38 = 0, .ecm = 1, .max_speed = 9600 },
-	  .steps = { { 'F', GW_RETRY_AGAIN, 60, GW_STEP_NO_ECM },
-	             { 'O', GW_RETRY_DELIVERED, 0, GW_STEP_NO_ECM } }, .nsteps = 2,
-	  .final = GW_RCPT_DELIVERED, .status = "2.0.0", .attempts = 2, .same = 1 },
+	  .steps = { { 'F', OFFRAMP_RETRY_AGAIN, 60, OFFRAMP_STEP_NO_ECM },
+	             { 'O', OFFRAMP_RETRY_DELIVERED, 0, OFFRAMP_STEP_NO_ECM } }, .nsteps = 2,
+	  .final = OFFRAMP_RCPT_DELIVERED, .status = "2.0.0", .attempts = 2, .same = 1 },
 	{ "stepped down stays down for busy", .base = P_FULL,
-	  .steps = { { 'F', GW_RETRY_AGAIN, 60, GW_STEP_G711 },
-	             { 'B', GW_RETRY_AGAIN, 120, GW_STEP_G711 },
-	             { 'O', GW_RETRY_DELIVERED, 0, GW_STEP_G711 } }, .nsteps = 3,
-	  .final = GW_RCPT_DELIVERED, .status = "2.0.0", .attempts = 3, .same = 1 },
+	  .steps = { { 'F', OFFRAMP_RETRY_AGAIN, 60, OFFRAMP_STEP_G711 },
+	             { 'B', OFFRAMP_RETRY_AGAIN, 120, OFFRAMP_STEP_G711 },
+	             { 'O', OFFRAMP_RETRY_DELIVERED, 0, OFFRAMP_STEP_G711 } }, .nsteps = 3,
+	  .final = OFFRAMP_RCPT_DELIVERED, .status = "2.0.0", .attempts = 3, .same = 1 },
 	{ "unallocated number: no retry", .base = P_FULL,
-	  .steps = { { 'P', GW_RETRY_FAILED, 0, 0 } }, .nsteps = 1,
-	  .final = GW_RCPT_FAILED, .status = "5.1.1", .attempts = 1, .same = 1,
+	  .steps = { { 'P', OFFRAMP_RETRY_FAILED, 0, 0 } }, .nsteps = 1,
+	  .final = OFFRAMP_RCPT_FAILED, .status = "5.1.1", .attempts = 1, .same = 1,
 	  .reason = "the number does not exist" },
 	{ "classes count apart", .base = P_FULL, .busy_att = 2,
-	  .steps = { { 'B', GW_RETRY_AGAIN, 120, 0 }, { 'N', GW_RETRY_AGAIN, 300, 0 },
-	             { 'B', GW_RETRY_FAILED, 0, 0 } }, .nsteps = 3,
-	  .final = GW_RCPT_FAILED, .status = "4.4.1", .attempts = 3, .same = 2,
+	  .steps = { { 'B', OFFRAMP_RETRY_AGAIN, 120, 0 }, { 'N', OFFRAMP_RETRY_AGAIN, 300, 0 },
+	             { 'B', OFFRAMP_RETRY_FAILED, 0, 0 } }, .nsteps = 3,
+	  .final = OFFRAMP_RCPT_FAILED, .status = "4.4.1", .attempts = 3, .same = 2,
 	  .reason = "the line was busy" },
 	{ "permanent-error makes exhaustion permanent", .base = P_FULL,
 	  .busy_att = 2, .permanent_error = 1,
-	  .steps = { { 'B', GW_RETRY_AGAIN, 120, 0 }, { 'B', GW_RETRY_FAILED, 0, 0 } },
-	  .nsteps = 2, .final = GW_RCPT_FAILED, .status = "5.4.1", .attempts = 2, .same = 2 },
+	  .steps = { { 'B', OFFRAMP_RETRY_AGAIN, 120, 0 }, { 'B', OFFRAMP_RETRY_FAILED, 0, 0 } },
+	  .nsteps = 2, .final = OFFRAMP_RCPT_FAILED, .status = "5.4.1", .attempts = 2, .same = 2 },
 	{ "permanent-error on fax failure", .base = P_FULL, .fail_att = 1,
 	  .permanent_error = 1,
-	  .steps = { { 'F', GW_RETRY_FAILED, 0, GW_STEP_G711 } }, .nsteps = 1,
-	  .final = GW_RCPT_FAILED, .status = "5.4.2", .attempts = 1, .same = 1 },
+	  .steps = { { 'F', OFFRAMP_RETRY_FAILED, 0, OFFRAMP_STEP_G711 } }, .nsteps = 1,
+	  .final = OFFRAMP_RCPT_FAILED, .status = "5.4.2", .attempts = 1, .same = 1 },
 	{ "one attempt configured", .base = P_FULL, .busy_att = 1,
-	  .steps = { { 'B', GW_RETRY_FAILED, 0, 0 } }, .nsteps = 1,
-	  .final = GW_RCPT_FAILED, .status = "4.4.1", .attempts = 1, .same = 1 },
+	  .steps = { { 'B', OFFRAMP_RETRY_FAILED, 0, 0 } }, .nsteps = 1,
+	  .final = OFFRAMP_RCPT_FAILED, .status = "4.4.1", .attempts = 1, .same = 1 },
 	{ "the job expires before the next call", .base = P_FULL, .max_age = 200,
-	  .steps = { { 'B', GW_RETRY_AGAIN, 120, 0 }, { 'B', GW_RETRY_FAILED, 0, 0 } },
-	  .nsteps = 2, .final = GW_RCPT_FAILED, .status = "4.4.1", .attempts = 2, .same = 2 },
+	  .steps = { { 'B', OFFRAMP_RETRY_AGAIN, 120, 0 }, { 'B', OFFRAMP_RETRY_FAILED, 0, 0 } },
+	  .nsteps = 2, .final = OFFRAMP_RCPT_FAILED, .status = "4.4.1", .attempts = 2, .same = 2 },
 };
 
 static void
-policy_for(const struct ladder_case *c, struct gw_retry_policy *p)
+policy_for(const struct ladder_case *c, struct offramp_retry_policy *p)
 {
-	gw_retry_policy_default(p);
+	offramp_retry_policy_default(p);
 	if (c->busy_att)
-		p->attempts[GW_FAIL_BUSY] = c->busy_att;
+		p->attempts[OFFRAMP_FAIL_BUSY] = c->busy_att;
 	if (c->busy_delay)
-		p->delay[GW_FAIL_BUSY] = c->busy_delay;
+		p->delay[OFFRAMP_FAIL_BUSY] = c->busy_delay;
 	if (c->fail_att)
-		p->attempts[GW_FAIL_FAILURE] = c->fail_att;
+		p->attempts[OFFRAMP_FAIL_FAILURE] = c->fail_att;
 	if (c->max_age)
 		p->max_age = c->max_age;
 	p->permanent_error = c->permanent_error;
 }
 
-static struct gw_call_result
+static struct offramp_call_result
 result_for(char o)
 {
-	struct gw_call_result res = { 0 };
+	struct offramp_call_result res = { 0 };
 
 	switch (o) {
 	case 'O':
-		res.outcome = GW_CALL_OK;
+		res.outcome = OFFRAMP_CALL_OK;
 		res.pages_sent = res.pages_total = 2;
 		res.duration = 48;
 		res.csi = "+1 919 555 1234";
 		break;
 	case 'B':
-		res.outcome = GW_CALL_BUSY;
+		res.outcome = OFFRAMP_CALL_BUSY;
 		res.diag = "SIP 486 Busy Here";
 		break;
 	case 'N':
-		res.outcome = GW_CALL_NOANSWER;
+		res.outcome = OFFRAMP_CALL_NOANSWER;
 		res.diag = "SIP 480 Temporarily Unavailable";
 		break;
 	case 'F':
-		res.outcome = GW_CALL_FAILED;
+		res.outcome = OFFRAMP_CALL_FAILED;
 		res.diag = "T.30 T30_ERR_TX_PHBDEAD";
 		res.pages_sent = 1;
 		res.pages_total = 2;
 		break;
 	case 'P':
-		res.outcome = GW_CALL_PERMANENT;
+		res.outcome = OFFRAMP_CALL_PERMANENT;
 		res.status = "5.1.1";
 		res.diag = "SIP 404 Not Found";
 		break;
@@ -151,29 +151,29 @@ result_for(char o)
 START_TEST(test_ladder)
 {
 	const struct ladder_case *c = &ladder_cases[_i];
-	struct gw_retry_policy p;
-	struct gw_rcpt_retry r;
+	struct offramp_retry_policy p;
+	struct offramp_rcpt_retry r;
 	struct mime_dsn_rcpt d;
 	time_t now = T0;
 	int i;
 
 	policy_for(c, &p);
-	gw_retry_init(&r, GW_NOTIFY_DEFAULT, now);
+	offramp_retry_init(&r, OFFRAMP_NOTIFY_DEFAULT, now);
 	for (i = 0; i < c->nsteps; i++) {
-		struct gw_call_result res = result_for(c->steps[i].outcome);
-		enum gw_retry_event ev;
+		struct offramp_call_result res = result_for(c->steps[i].outcome);
+		enum offramp_retry_event ev;
 
-		ck_assert_msg(gw_retry_due(&r, now), "%s: step %d not due", c->name, i);
-		ck_assert_int_eq(gw_retry_dial(&r, now), 0);
-		ck_assert_int_eq(r.phase, GW_RCPT_DIALING);
-		ck_assert(!gw_retry_due(&r, now));
-		ev = gw_retry_result(&r, &p, &c->base, &res, T0, now + 30);
+		ck_assert_msg(offramp_retry_due(&r, now), "%s: step %d not due", c->name, i);
+		ck_assert_int_eq(offramp_retry_dial(&r, now), 0);
+		ck_assert_int_eq(r.phase, OFFRAMP_RCPT_DIALING);
+		ck_assert(!offramp_retry_due(&r, now));
+		ev = offramp_retry_result(&r, &p, &c->base, &res, T0, now + 30);
 		ck_assert_msg(ev == c->steps[i].ev, "%s: step %d event %d", c->name, i, ev);
 		ck_assert_msg(r.level == c->steps[i].level, "%s: step %d level %u",
 		    c->name, i, r.level);
-		if (ev == GW_RETRY_AGAIN) {
+		if (ev == OFFRAMP_RETRY_AGAIN) {
 			ck_assert_int_eq(r.next_at - (now + 30), c->steps[i].delay);
-			ck_assert(!gw_retry_due(&r, r.next_at - 1));
+			ck_assert(!offramp_retry_due(&r, r.next_at - 1));
 			now = r.next_at;
 		}
 	}
@@ -181,17 +181,17 @@ START_TEST(test_ladder)
 	ck_assert_str_eq(r.status, c->status);
 	ck_assert_uint_eq(r.attempts, c->attempts);
 	if (c->reason != NULL)
-		ck_assert_str_eq(gw_retry_reason(&r), c->reason);
+		ck_assert_str_eq(offramp_retry_reason(&r), c->reason);
 	memset(&d, 0, sizeof(d));
-	gw_retry_dsn_rcpt(&r, &p, T0, &d);
-	ck_assert_int_eq(d.action, c->final == GW_RCPT_DELIVERED ? MIME_DSN_DELIVERED :
+	offramp_retry_dsn_rcpt(&r, &p, T0, &d);
+	ck_assert_int_eq(d.action, c->final == OFFRAMP_RCPT_DELIVERED ? MIME_DSN_DELIVERED :
 	    MIME_DSN_FAILED);
 	ck_assert_str_eq(d.status, c->status);
 	ck_assert_uint_eq(d.attempts, c->attempts);
 	ck_assert_uint_eq(d.attempts_same, c->same);
 	ck_assert_int_eq(d.retry_until, 0);
 	ck_assert_int_eq(d.last_attempt, now);
-	if (c->final == GW_RCPT_DELIVERED) {
+	if (c->final == OFFRAMP_RCPT_DELIVERED) {
 		ck_assert_uint_eq(d.pages_sent, 2);
 		ck_assert_str_eq(d.csi, "+1 919 555 1234");
 	}
@@ -200,87 +200,87 @@ END_TEST
 
 START_TEST(test_call_params)
 {
-	struct gw_call_params base = P_FULL, out;
-	struct gw_rcpt_retry r;
+	struct offramp_call_params base = P_FULL, out;
+	struct offramp_rcpt_retry r;
 
-	gw_retry_init(&r, GW_NOTIFY_DEFAULT, T0);
-	gw_retry_call_params(&r, &base, &out);
+	offramp_retry_init(&r, OFFRAMP_NOTIFY_DEFAULT, T0);
+	offramp_retry_call_params(&r, &base, &out);
 	ck_assert(out.t38 == 1 && out.ecm == 1 && out.max_speed == 14400);
-	r.level = GW_STEP_G711;
-	gw_retry_call_params(&r, &base, &out);
+	r.level = OFFRAMP_STEP_G711;
+	offramp_retry_call_params(&r, &base, &out);
 	ck_assert(out.t38 == 0 && out.ecm == 1 && out.max_speed == 14400);
-	r.level = GW_STEP_NO_ECM;
-	gw_retry_call_params(&r, &base, &out);
+	r.level = OFFRAMP_STEP_NO_ECM;
+	offramp_retry_call_params(&r, &base, &out);
 	ck_assert(out.t38 == 0 && out.ecm == 0 && out.max_speed == 14400);
-	r.level = GW_STEP_9600;
-	gw_retry_call_params(&r, &base, &out);
+	r.level = OFFRAMP_STEP_9600;
+	offramp_retry_call_params(&r, &base, &out);
 	ck_assert(out.t38 == 0 && out.ecm == 0 && out.max_speed == 9600);
 	base.max_speed = 4800;   /* never stepped up */
-	gw_retry_call_params(&r, &base, &out);
+	offramp_retry_call_params(&r, &base, &out);
 	ck_assert_uint_eq(out.max_speed, 4800);
 }
 END_TEST
 
 START_TEST(test_wrong_state)
 {
-	struct gw_retry_policy p;
-	struct gw_call_params base = P_FULL;
-	struct gw_call_result res = result_for('O');
-	struct gw_rcpt_retry r;
+	struct offramp_retry_policy p;
+	struct offramp_call_params base = P_FULL;
+	struct offramp_call_result res = result_for('O');
+	struct offramp_rcpt_retry r;
 
-	gw_retry_policy_default(&p);
-	gw_retry_init(&r, GW_NOTIFY_DEFAULT, T0);
+	offramp_retry_policy_default(&p);
+	offramp_retry_init(&r, OFFRAMP_NOTIFY_DEFAULT, T0);
 	/* A result with no call in progress (a stale or duplicate report). */
-	ck_assert_int_eq(gw_retry_result(&r, &p, &base, &res, T0, T0), GW_RETRY_ERROR);
-	ck_assert_int_eq(r.phase, GW_RCPT_READY);
-	ck_assert_int_eq(gw_retry_dial(&r, T0), 0);
-	ck_assert_int_eq(gw_retry_dial(&r, T0), -1);
-	ck_assert_int_eq(gw_retry_result(&r, &p, &base, &res, T0, T0), GW_RETRY_DELIVERED);
-	ck_assert_int_eq(gw_retry_result(&r, &p, &base, &res, T0, T0), GW_RETRY_ERROR);
-	ck_assert_int_eq(gw_retry_dial(&r, T0), -1);
+	ck_assert_int_eq(offramp_retry_result(&r, &p, &base, &res, T0, T0), OFFRAMP_RETRY_ERROR);
+	ck_assert_int_eq(r.phase, OFFRAMP_RCPT_READY);
+	ck_assert_int_eq(offramp_retry_dial(&r, T0), 0);
+	ck_assert_int_eq(offramp_retry_dial(&r, T0), -1);
+	ck_assert_int_eq(offramp_retry_result(&r, &p, &base, &res, T0, T0), OFFRAMP_RETRY_DELIVERED);
+	ck_assert_int_eq(offramp_retry_result(&r, &p, &base, &res, T0, T0), OFFRAMP_RETRY_ERROR);
+	ck_assert_int_eq(offramp_retry_dial(&r, T0), -1);
 
 	/* A permanent result with a non-permanent status is still permanent. */
-	gw_retry_init(&r, GW_NOTIFY_DEFAULT, T0);
-	gw_retry_dial(&r, T0);
-	res.outcome = GW_CALL_PERMANENT;
+	offramp_retry_init(&r, OFFRAMP_NOTIFY_DEFAULT, T0);
+	offramp_retry_dial(&r, T0);
+	res.outcome = OFFRAMP_CALL_PERMANENT;
 	res.status = "4.4.1";
-	ck_assert_int_eq(gw_retry_result(&r, &p, &base, &res, T0, T0), GW_RETRY_FAILED);
+	ck_assert_int_eq(offramp_retry_result(&r, &p, &base, &res, T0, T0), OFFRAMP_RETRY_FAILED);
 	ck_assert_str_eq(r.status, "5.1.1");
-	gw_retry_init(&r, GW_NOTIFY_DEFAULT, T0);
-	gw_retry_dial(&r, T0);
+	offramp_retry_init(&r, OFFRAMP_NOTIFY_DEFAULT, T0);
+	offramp_retry_dial(&r, T0);
 	res.status = "5.7.1";
-	gw_retry_result(&r, &p, &base, &res, T0, T0);
+	offramp_retry_result(&r, &p, &base, &res, T0, T0);
 	ck_assert_str_eq(r.status, "5.7.1");
-	ck_assert_ptr_null(gw_retry_reason(&r));
+	ck_assert_ptr_null(offramp_retry_reason(&r));
 }
 END_TEST
 
 START_TEST(test_recover)
 {
-	struct gw_retry_policy p;
-	struct gw_rcpt_retry r;
+	struct offramp_retry_policy p;
+	struct offramp_rcpt_retry r;
 
-	gw_retry_policy_default(&p);
-	gw_retry_init(&r, GW_NOTIFY_DEFAULT, T0);
-	ck_assert_int_eq(gw_retry_recover(&r, &p, T0, T0 + 5), GW_RETRY_AGAIN);
-	ck_assert_int_eq(r.phase, GW_RCPT_READY);
-	ck_assert_uint_eq(r.count[GW_FAIL_FAILURE], 0);   /* nothing was in progress */
+	offramp_retry_policy_default(&p);
+	offramp_retry_init(&r, OFFRAMP_NOTIFY_DEFAULT, T0);
+	ck_assert_int_eq(offramp_retry_recover(&r, &p, T0, T0 + 5), OFFRAMP_RETRY_AGAIN);
+	ck_assert_int_eq(r.phase, OFFRAMP_RCPT_READY);
+	ck_assert_uint_eq(r.count[OFFRAMP_FAIL_FAILURE], 0);   /* nothing was in progress */
 
-	gw_retry_dial(&r, T0);
-	ck_assert_int_eq(gw_retry_recover(&r, &p, T0, T0 + 100), GW_RETRY_AGAIN);
-	ck_assert_int_eq(r.phase, GW_RCPT_READY);
-	ck_assert_uint_eq(r.count[GW_FAIL_FAILURE], 1);
-	ck_assert_uint_eq(r.level, GW_STEP_NONE);          /* not the fax's fault */
-	ck_assert_int_eq(r.next_at, T0 + 100 + GW_RETRY_FAILURE_DELAY);
+	offramp_retry_dial(&r, T0);
+	ck_assert_int_eq(offramp_retry_recover(&r, &p, T0, T0 + 100), OFFRAMP_RETRY_AGAIN);
+	ck_assert_int_eq(r.phase, OFFRAMP_RCPT_READY);
+	ck_assert_uint_eq(r.count[OFFRAMP_FAIL_FAILURE], 1);
+	ck_assert_uint_eq(r.level, OFFRAMP_STEP_NONE);          /* not the fax's fault */
+	ck_assert_int_eq(r.next_at, T0 + 100 + OFFRAMP_RETRY_FAILURE_DELAY);
 	ck_assert_str_eq(r.diag, "gateway: restarted during the call");
-	ck_assert_str_eq(gw_retry_reason(&r), "the gateway restarted during the call");
+	ck_assert_str_eq(offramp_retry_reason(&r), "the gateway restarted during the call");
 
 	/* A crash loop ends: the lost calls count. */
-	gw_retry_dial(&r, r.next_at);
-	gw_retry_recover(&r, &p, T0, T0 + 300);
-	gw_retry_dial(&r, r.next_at);
-	ck_assert_int_eq(gw_retry_recover(&r, &p, T0, T0 + 500), GW_RETRY_FAILED);
-	ck_assert_int_eq(r.phase, GW_RCPT_FAILED);
+	offramp_retry_dial(&r, r.next_at);
+	offramp_retry_recover(&r, &p, T0, T0 + 300);
+	offramp_retry_dial(&r, r.next_at);
+	ck_assert_int_eq(offramp_retry_recover(&r, &p, T0, T0 + 500), OFFRAMP_RETRY_FAILED);
+	ck_assert_int_eq(r.phase, OFFRAMP_RCPT_FAILED);
 	ck_assert_str_eq(r.status, "4.4.2");
 	ck_assert_uint_eq(r.attempts, 3);
 }
@@ -288,105 +288,105 @@ END_TEST
 
 START_TEST(test_policy_set)
 {
-	struct gw_retry_policy p;
+	struct offramp_retry_policy p;
 	char err[128];
 
-	gw_retry_policy_default(&p);
-	ck_assert_int_eq(gw_retry_policy_set(&p, "no-answer", 4, 600, err, sizeof(err)), 0);
-	ck_assert_uint_eq(p.attempts[GW_FAIL_NOANSWER], 4);
-	ck_assert_uint_eq(p.delay[GW_FAIL_NOANSWER], 600);
-	ck_assert_uint_eq(p.attempts[GW_FAIL_BUSY], GW_RETRY_BUSY_ATTEMPTS);
-	ck_assert_int_eq(gw_retry_policy_set(&p, "noanswer", 4, 600, err, sizeof(err)), -1);
+	offramp_retry_policy_default(&p);
+	ck_assert_int_eq(offramp_retry_policy_set(&p, "no-answer", 4, 600, err, sizeof(err)), 0);
+	ck_assert_uint_eq(p.attempts[OFFRAMP_FAIL_NOANSWER], 4);
+	ck_assert_uint_eq(p.delay[OFFRAMP_FAIL_NOANSWER], 600);
+	ck_assert_uint_eq(p.attempts[OFFRAMP_FAIL_BUSY], OFFRAMP_RETRY_BUSY_ATTEMPTS);
+	ck_assert_int_eq(offramp_retry_policy_set(&p, "noanswer", 4, 600, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "noanswer"));
-	ck_assert_int_eq(gw_retry_policy_set(&p, "busy", 0, 60, err, sizeof(err)), -1);
-	ck_assert_int_eq(gw_retry_policy_set(&p, "busy", GW_RETRY_ATTEMPTS_MAX + 1, 60,
+	ck_assert_int_eq(offramp_retry_policy_set(&p, "busy", 0, 60, err, sizeof(err)), -1);
+	ck_assert_int_eq(offramp_retry_policy_set(&p, "busy", OFFRAMP_RETRY_ATTEMPTS_MAX + 1, 60,
 	    err, sizeof(err)), -1);
-	ck_assert_int_eq(gw_retry_policy_set(&p, "failure", 3, 0, err, sizeof(err)), -1);
-	ck_assert_int_eq(gw_retry_policy_set(&p, "failure", 3, GW_RETRY_DELAY_MAX + 1,
+	ck_assert_int_eq(offramp_retry_policy_set(&p, "failure", 3, 0, err, sizeof(err)), -1);
+	ck_assert_int_eq(offramp_retry_policy_set(&p, "failure", 3, OFFRAMP_RETRY_DELAY_MAX + 1,
 	    err, sizeof(err)), -1);
-	ck_assert_uint_eq(p.attempts[GW_FAIL_FAILURE], GW_RETRY_FAILURE_ATTEMPTS);
+	ck_assert_uint_eq(p.attempts[OFFRAMP_FAIL_FAILURE], OFFRAMP_RETRY_FAILURE_ATTEMPTS);
 }
 END_TEST
 
 /* Two recipients of one message through to their DSNs. */
 START_TEST(test_job_notifications)
 {
-	struct gw_retry_policy p;
-	struct gw_dsn_policy dp = { 0 };
-	struct gw_call_params base = P_FULL;
-	struct gw_rcpt_retry r[3];
-	struct gw_call_result ok = result_for('O'), busy = result_for('B');
+	struct offramp_retry_policy p;
+	struct offramp_dsn_policy dp = { 0 };
+	struct offramp_call_params base = P_FULL;
+	struct offramp_rcpt_retry r[3];
+	struct offramp_call_result ok = result_for('O'), busy = result_for('B');
 	size_t idx[3];
 
-	gw_retry_policy_default(&p);
-	gw_retry_init(&r[0], SMTP_NOTIFY_SUCCESS | SMTP_NOTIFY_FAILURE, T0);
-	gw_retry_init(&r[1], SMTP_NOTIFY_FAILURE | SMTP_NOTIFY_DELAY, T0);
-	gw_retry_init(&r[2], SMTP_NOTIFY_NEVER, T0);
-	ck_assert_int_eq(gw_retry_next_wakeup(r, 3), T0);
+	offramp_retry_policy_default(&p);
+	offramp_retry_init(&r[0], SMTP_NOTIFY_SUCCESS | SMTP_NOTIFY_FAILURE, T0);
+	offramp_retry_init(&r[1], SMTP_NOTIFY_FAILURE | SMTP_NOTIFY_DELAY, T0);
+	offramp_retry_init(&r[2], SMTP_NOTIFY_NEVER, T0);
+	ck_assert_int_eq(offramp_retry_next_wakeup(r, 3), T0);
 
-	gw_retry_dial(&r[0], T0);
-	gw_retry_dial(&r[1], T0);
-	gw_retry_dial(&r[2], T0);
-	ck_assert_int_eq(gw_retry_next_wakeup(r, 3), 0);
-	gw_retry_result(&r[0], &p, &base, &ok, T0, T0 + 60);
-	gw_retry_result(&r[1], &p, &base, &busy, T0, T0 + 10);
-	gw_retry_result(&r[2], &p, &base, &ok, T0, T0 + 60);
-	ck_assert_int_eq(gw_retry_next_wakeup(r, 3), T0 + 10 + GW_RETRY_BUSY_DELAY);
+	offramp_retry_dial(&r[0], T0);
+	offramp_retry_dial(&r[1], T0);
+	offramp_retry_dial(&r[2], T0);
+	ck_assert_int_eq(offramp_retry_next_wakeup(r, 3), 0);
+	offramp_retry_result(&r[0], &p, &base, &ok, T0, T0 + 60);
+	offramp_retry_result(&r[1], &p, &base, &busy, T0, T0 + 10);
+	offramp_retry_result(&r[2], &p, &base, &ok, T0, T0 + 60);
+	ck_assert_int_eq(offramp_retry_next_wakeup(r, 3), T0 + 10 + OFFRAMP_RETRY_BUSY_DELAY);
 
 	/* Not all final: no final DSN yet; a DELAY DSN for r[1] only. */
-	ck_assert(!gw_retry_all_final(r, 3));
-	ck_assert_uint_eq(gw_retry_final_dsn(r, 3, &dp, "alice@example.com", idx), 0);
-	ck_assert_uint_eq(gw_retry_delay_dsn(r, 3, &dp, "alice@example.com", idx), 1);
+	ck_assert(!offramp_retry_all_final(r, 3));
+	ck_assert_uint_eq(offramp_retry_final_dsn(r, 3, &dp, "alice@example.com", idx), 0);
+	ck_assert_uint_eq(offramp_retry_delay_dsn(r, 3, &dp, "alice@example.com", idx), 1);
 	ck_assert_uint_eq(idx[0], 1);
-	ck_assert_uint_eq(gw_retry_delay_dsn(r, 3, &dp, "", idx), 0);
+	ck_assert_uint_eq(offramp_retry_delay_dsn(r, 3, &dp, "", idx), 0);
 	r[1].delay_reported = 1;
-	ck_assert_uint_eq(gw_retry_delay_dsn(r, 3, &dp, "alice@example.com", idx), 0);
+	ck_assert_uint_eq(offramp_retry_delay_dsn(r, 3, &dp, "alice@example.com", idx), 0);
 	{
 		struct mime_dsn_rcpt d = { 0 };
 
-		gw_retry_dsn_rcpt(&r[1], &p, T0, &d);
+		offramp_retry_dsn_rcpt(&r[1], &p, T0, &d);
 		ck_assert_int_eq(d.action, MIME_DSN_DELAYED);
 		ck_assert_str_eq(d.status, "4.4.1");
 		ck_assert(d.retry_until > r[1].next_at);
-		ck_assert(d.retry_until <= T0 + GW_RETRY_MAX_AGE);
+		ck_assert(d.retry_until <= T0 + OFFRAMP_RETRY_MAX_AGE);
 	}
 
 	/* r[1] fails for good: one DSN with both outcomes, not r[2] (NEVER). */
-	while (r[1].phase == GW_RCPT_READY) {
-		gw_retry_dial(&r[1], r[1].next_at);
-		gw_retry_result(&r[1], &p, &base, &busy, T0, r[1].next_at + 10);
+	while (r[1].phase == OFFRAMP_RCPT_READY) {
+		offramp_retry_dial(&r[1], r[1].next_at);
+		offramp_retry_result(&r[1], &p, &base, &busy, T0, r[1].next_at + 10);
 	}
-	ck_assert_int_eq(r[1].phase, GW_RCPT_FAILED);
-	ck_assert(gw_retry_all_final(r, 3));
-	ck_assert_uint_eq(gw_retry_final_dsn(r, 3, &dp, "alice@example.com", idx), 2);
+	ck_assert_int_eq(r[1].phase, OFFRAMP_RCPT_FAILED);
+	ck_assert(offramp_retry_all_final(r, 3));
+	ck_assert_uint_eq(offramp_retry_final_dsn(r, 3, &dp, "alice@example.com", idx), 2);
 	ck_assert_uint_eq(idx[0], 0);
 	ck_assert_uint_eq(idx[1], 1);
-	ck_assert_uint_eq(gw_retry_final_dsn(r, 3, &dp, "", idx), 0);
+	ck_assert_uint_eq(offramp_retry_final_dsn(r, 3, &dp, "", idx), 0);
 	dp.disable_dsn = 1;
-	ck_assert_uint_eq(gw_retry_final_dsn(r, 3, &dp, "alice@example.com", idx), 0);
+	ck_assert_uint_eq(offramp_retry_final_dsn(r, 3, &dp, "alice@example.com", idx), 0);
 	dp.disable_dsn = 0;
 	r[0].final_reported = r[1].final_reported = 1;
-	ck_assert_uint_eq(gw_retry_final_dsn(r, 3, &dp, "alice@example.com", idx), 0);
+	ck_assert_uint_eq(offramp_retry_final_dsn(r, 3, &dp, "alice@example.com", idx), 0);
 
 	/* Default NOTIFY: a delivery is not reported, a failure is. */
-	gw_retry_init(&r[0], GW_NOTIFY_DEFAULT, T0);
-	gw_retry_dial(&r[0], T0);
-	gw_retry_result(&r[0], &p, &base, &ok, T0, T0);
-	ck_assert_uint_eq(gw_retry_final_dsn(r, 1, &dp, "alice@example.com", idx), 0);
-	gw_retry_init(&r[0], GW_NOTIFY_DEFAULT, T0);
-	gw_retry_fail_now(&r[0], "5.6.1", "the attachment \"a.doc\" (application/msword) "
+	offramp_retry_init(&r[0], OFFRAMP_NOTIFY_DEFAULT, T0);
+	offramp_retry_dial(&r[0], T0);
+	offramp_retry_result(&r[0], &p, &base, &ok, T0, T0);
+	ck_assert_uint_eq(offramp_retry_final_dsn(r, 1, &dp, "alice@example.com", idx), 0);
+	offramp_retry_init(&r[0], OFFRAMP_NOTIFY_DEFAULT, T0);
+	offramp_retry_fail_now(&r[0], "5.6.1", "the attachment \"a.doc\" (application/msword) "
 	    "cannot be faxed");
-	ck_assert_uint_eq(gw_retry_final_dsn(r, 1, &dp, "alice@example.com", idx), 1);
+	ck_assert_uint_eq(offramp_retry_final_dsn(r, 1, &dp, "alice@example.com", idx), 1);
 }
 END_TEST
 
 /* The ladder's view of a recipient makes a truthful DSN. */
 START_TEST(test_dsn_from_ladder)
 {
-	struct gw_retry_policy p;
-	struct gw_call_params base = P_FULL;
-	struct gw_call_result busy = result_for('B');
-	struct gw_rcpt_retry r;
+	struct offramp_retry_policy p;
+	struct offramp_call_params base = P_FULL;
+	struct offramp_call_result busy = result_for('B');
+	struct offramp_rcpt_retry r;
 	struct mime_dsn_rcpt d = { .final_rcpt = "FAX=+19195551234@fax.example.com",
 	    .number = "+19195551234" };
 	struct mime_dsn dsn = { .reporting_mta = "gw1.example.com",
@@ -396,13 +396,13 @@ START_TEST(test_dsn_from_ladder)
 	char *buf;
 	size_t len;
 
-	gw_retry_policy_default(&p);
-	gw_retry_init(&r, GW_NOTIFY_DEFAULT, T0);
-	while (r.phase == GW_RCPT_READY) {
-		gw_retry_dial(&r, r.next_at);
-		gw_retry_result(&r, &p, &base, &busy, T0, r.next_at + 5);
+	offramp_retry_policy_default(&p);
+	offramp_retry_init(&r, OFFRAMP_NOTIFY_DEFAULT, T0);
+	while (r.phase == OFFRAMP_RCPT_READY) {
+		offramp_retry_dial(&r, r.next_at);
+		offramp_retry_result(&r, &p, &base, &busy, T0, r.next_at + 5);
 	}
-	gw_retry_dsn_rcpt(&r, &p, T0, &d);
+	offramp_retry_dsn_rcpt(&r, &p, T0, &d);
 	buf = mime_dsn_build(&dsn, &len, &err);
 	ck_assert_msg(buf != NULL, "%s", err.text);
 	g_strdelimit(buf, "\n", ' ');   /* the text is wrapped */
@@ -413,12 +413,12 @@ START_TEST(test_dsn_from_ladder)
 	g_free(buf);
 
 	/* A content failure: words in the text, no fax diagnostic. */
-	gw_retry_init(&r, GW_NOTIFY_DEFAULT, T0);
-	gw_retry_fail_now(&r, "5.6.1", "the attachment \"winmail.dat\" "
+	offramp_retry_init(&r, OFFRAMP_NOTIFY_DEFAULT, T0);
+	offramp_retry_fail_now(&r, "5.6.1", "the attachment \"winmail.dat\" "
 	    "(application/ms-tnef) cannot be faxed");
 	memset(&d, 0, sizeof(d));
 	d.final_rcpt = "FAX=+19195551234@fax.example.com";
-	gw_retry_dsn_rcpt(&r, &p, T0, &d);
+	offramp_retry_dsn_rcpt(&r, &p, T0, &d);
 	ck_assert_int_eq(d.action, MIME_DSN_FAILED);
 	ck_assert_str_eq(d.status, "5.6.1");
 	ck_assert_ptr_nonnull(strstr(d.reason, "winmail.dat"));
@@ -429,41 +429,41 @@ END_TEST
 
 START_TEST(test_codec_roundtrip)
 {
-	struct gw_retry_policy p;
-	struct gw_call_params base = P_FULL;
-	struct gw_call_result res = result_for('F');
-	struct gw_rcpt_retry r, back;
-	char line[GW_RETRY_ENC_MAX];
+	struct offramp_retry_policy p;
+	struct offramp_call_params base = P_FULL;
+	struct offramp_call_result res = result_for('F');
+	struct offramp_rcpt_retry r, back;
+	char line[OFFRAMP_RETRY_ENC_MAX];
 	int n;
 
-	gw_retry_policy_default(&p);
-	gw_retry_init(&r, SMTP_NOTIFY_SUCCESS | SMTP_NOTIFY_DELAY, T0);
-	n = gw_retry_encode(&r, line, sizeof(line));
+	offramp_retry_policy_default(&p);
+	offramp_retry_init(&r, SMTP_NOTIFY_SUCCESS | SMTP_NOTIFY_DELAY, T0);
+	n = offramp_retry_encode(&r, line, sizeof(line));
 	ck_assert_int_gt(n, 0);
-	ck_assert_int_eq(gw_retry_decode(line, &back), 0);
+	ck_assert_int_eq(offramp_retry_decode(line, &back), 0);
 	ck_assert_mem_eq(&r, &back, sizeof(r));
 
-	gw_retry_dial(&r, T0);
+	offramp_retry_dial(&r, T0);
 	res.csi = "ACME = Fax+1 \"x\"";
 	res.diag = "T.30 error: no MCF; caf\xc3\xa9";
-	gw_retry_result(&r, &p, &base, &res, T0, T0 + 40);
+	offramp_retry_result(&r, &p, &base, &res, T0, T0 + 40);
 	r.delay_reported = 1;
 	r.mdn_sent = 1;
-	n = gw_retry_encode(&r, line, sizeof(line));
+	n = offramp_retry_encode(&r, line, sizeof(line));
 	ck_assert_int_gt(n, 0);
 	ck_assert_ptr_null(strchr(line, '\n'));
-	ck_assert_int_eq(gw_retry_decode(line, &back), 0);
+	ck_assert_int_eq(offramp_retry_decode(line, &back), 0);
 	ck_assert_mem_eq(&r, &back, sizeof(r));
 	ck_assert_str_eq(back.csi, "ACME = Fax+1 \"x\"");
-	ck_assert_uint_eq(back.level, GW_STEP_G711);
-	ck_assert_int_eq(back.phase, GW_RCPT_READY);
+	ck_assert_uint_eq(back.level, OFFRAMP_STEP_G711);
+	ck_assert_int_eq(back.phase, OFFRAMP_RCPT_READY);
 
 	/* A DIALING record survives for recovery. */
-	gw_retry_dial(&r, r.next_at);
-	gw_retry_encode(&r, line, sizeof(line));
-	ck_assert_int_eq(gw_retry_decode(line, &back), 0);
-	ck_assert_int_eq(back.phase, GW_RCPT_DIALING);
-	ck_assert_int_eq(gw_retry_encode(&r, line, 20), -1);
+	offramp_retry_dial(&r, r.next_at);
+	offramp_retry_encode(&r, line, sizeof(line));
+	ck_assert_int_eq(offramp_retry_decode(line, &back), 0);
+	ck_assert_int_eq(back.phase, OFFRAMP_RCPT_DIALING);
+	ck_assert_int_eq(offramp_retry_encode(&r, line, 20), -1);
 }
 END_TEST
 
@@ -494,7 +494,7 @@ static const char *const bad_records[] = {
 	    "next=1 last=0 pages=0/0 dur=0 flags=000 st=- diag=a+2 csi=",
 	"v=1 phase=0 notify=2 att=0 busy=0 noans=0 fail=0 level=0 lastc=-1 perm=0 "
 	    "next=1 last=0 pages=0/0 dur=0 flags=000 st=- diag= csi= extra=1",
-	/* found by fuzz_gw_retry_decode: a NUL inside the xtext */
+	/* found by the state decoder's fuzzer: a NUL inside the xtext */
 	"v=1 phase=0 notify=2 att=0 busy=0 noans=0 fail=0 level=0 lastc=-1 perm=0 "
 	    "next=1 last=0 pages=0/0 dur=0 flags=000 st=- diag=ab+00cd csi=",
 	"v=1 phase=0 notify=2 att=0 busy=0 noans=0 fail=0 level=0 lastc=-1 perm=0 "
@@ -506,10 +506,10 @@ static const char *const bad_records[] = {
 
 START_TEST(test_codec_rejects)
 {
-	struct gw_rcpt_retry r;
+	struct offramp_rcpt_retry r;
 
 	memset(&r, 0x5a, sizeof(r));
-	ck_assert_int_eq(gw_retry_decode(bad_records[_i], &r), -1);
+	ck_assert_int_eq(offramp_retry_decode(bad_records[_i], &r), -1);
 	/* A failed decode leaves the target alone. */
 	ck_assert_uint_eq(r.attempts, 0x5a5a5a5a);
 }
@@ -518,10 +518,10 @@ END_TEST
 /* Every field at its longest, every byte needing xtext: it still fits. */
 START_TEST(test_codec_longest)
 {
-	struct gw_rcpt_retry r, back;
-	char line[GW_RETRY_ENC_MAX];
+	struct offramp_rcpt_retry r, back;
+	char line[OFFRAMP_RETRY_ENC_MAX];
 
-	gw_retry_init(&r, SMTP_NOTIFY_FAILURE, T0);
+	offramp_retry_init(&r, SMTP_NOTIFY_FAILURE, T0);
 	memset(r.diag, '+', sizeof(r.diag) - 1);
 	memset(r.csi, '=', sizeof(r.csi) - 1);
 	memset(r.why, '+', sizeof(r.why) - 1);
@@ -532,8 +532,8 @@ START_TEST(test_codec_longest)
 	r.pages_sent = r.pages_total = 100000;
 	r.duration = 1u << 31;
 	r.why_same = 100000;
-	ck_assert_int_gt(gw_retry_encode(&r, line, sizeof(line)), 0);
-	ck_assert_int_eq(gw_retry_decode(line, &back), 0);
+	ck_assert_int_gt(offramp_retry_encode(&r, line, sizeof(line)), 0);
+	ck_assert_int_eq(offramp_retry_decode(line, &back), 0);
 	ck_assert_mem_eq(&r, &back, sizeof(r));
 }
 END_TEST
@@ -542,43 +542,43 @@ END_TEST
  * spool; a record written before they existed (v=1) still loads. */
 START_TEST(test_codec_why)
 {
-	struct gw_retry_policy p;
-	struct gw_call_params base = P_FULL;
-	struct gw_call_result res = result_for('F');
-	struct gw_rcpt_retry r, back;
+	struct offramp_retry_policy p;
+	struct offramp_call_params base = P_FULL;
+	struct offramp_call_result res = result_for('F');
+	struct offramp_rcpt_retry r, back;
 	struct mime_dsn_rcpt d;
-	char line[GW_RETRY_ENC_MAX];
+	char line[OFFRAMP_RETRY_ENC_MAX];
 
-	gw_retry_policy_default(&p);
-	gw_retry_init(&r, SMTP_NOTIFY_FAILURE, T0);
-	gw_retry_dial(&r, T0);
+	offramp_retry_policy_default(&p);
+	offramp_retry_init(&r, SMTP_NOTIFY_FAILURE, T0);
+	offramp_retry_dial(&r, T0);
 	res.diag = "T.30 phase D code 52: No response after sending a page";
 	res.words = "the receiving fax machine did not confirm a page";
-	gw_retry_result(&r, &p, &base, &res, T0, T0 + 40);
-	ck_assert_str_eq(gw_retry_reason(&r), res.words);
-	ck_assert_int_gt(gw_retry_encode(&r, line, sizeof(line)), 0);
+	offramp_retry_result(&r, &p, &base, &res, T0, T0 + 40);
+	ck_assert_str_eq(offramp_retry_reason(&r), res.words);
+	ck_assert_int_gt(offramp_retry_encode(&r, line, sizeof(line)), 0);
 	ck_assert_ptr_nonnull(strstr(line, "v=2 "));
-	ck_assert_int_eq(gw_retry_decode(line, &back), 0);
+	ck_assert_int_eq(offramp_retry_decode(line, &back), 0);
 	ck_assert_str_eq(back.why, res.words);
 	memset(&d, 0, sizeof(d));
-	gw_retry_dsn_rcpt(&back, &p, T0, &d);
+	offramp_retry_dsn_rcpt(&back, &p, T0, &d);
 	ck_assert_str_eq(d.reason, res.words);
 	ck_assert_str_eq(d.diagnostic, res.diag);
 	/* v=1: no why=, the class's words */
-	ck_assert_int_eq(gw_retry_decode("v=1 phase=0 notify=2 att=1 busy=0 noans=0 fail=1 "
+	ck_assert_int_eq(offramp_retry_decode("v=1 phase=0 notify=2 att=1 busy=0 noans=0 fail=1 "
 	    "level=1 lastc=2 perm=0 next=1 last=5 pages=0/1 dur=9 flags=000 st=4.4.2 "
 	    "diag=T.30 csi=", &back), 0);
 	ck_assert_str_eq(back.why, "");
-	ck_assert_str_eq(gw_retry_reason(&back),
+	ck_assert_str_eq(offramp_retry_reason(&back),
 	    "the fax transfer failed or the call was dropped");
 	/* v=2 needs why=, v=1 must not have it */
-	ck_assert_int_eq(gw_retry_decode("v=2 phase=0 notify=2 att=1 busy=0 noans=0 fail=1 "
+	ck_assert_int_eq(offramp_retry_decode("v=2 phase=0 notify=2 att=1 busy=0 noans=0 fail=1 "
 	    "level=1 lastc=2 perm=0 next=1 last=5 pages=0/1 dur=9 flags=000 st=4.4.2 "
 	    "diag=T.30 csi=", &back), -1);
-	ck_assert_int_eq(gw_retry_decode("v=1 phase=0 notify=2 att=1 busy=0 noans=0 fail=1 "
+	ck_assert_int_eq(offramp_retry_decode("v=1 phase=0 notify=2 att=1 busy=0 noans=0 fail=1 "
 	    "level=1 lastc=2 perm=0 next=1 last=5 pages=0/1 dur=9 flags=000 st=4.4.2 "
 	    "diag=T.30 csi= same=1 why=x", &back), -1);
-	ck_assert_int_eq(gw_retry_decode("v=2 phase=0 notify=2 att=1 busy=0 noans=0 fail=1 "
+	ck_assert_int_eq(offramp_retry_decode("v=2 phase=0 notify=2 att=1 busy=0 noans=0 fail=1 "
 	    "level=1 lastc=2 perm=0 next=1 last=5 pages=0/1 dur=9 flags=000 st=4.4.2 "
 	    "diag=T.30 csi= same=x why=x", &back), -1);
 }
@@ -587,10 +587,10 @@ END_TEST
 /* "on all 3 attempts" only when all three ended for the same reason. */
 START_TEST(test_why_same)
 {
-	struct gw_retry_policy p;
-	struct gw_call_params base = P_FULL;
-	struct gw_call_result res = result_for('F');
-	struct gw_rcpt_retry r;
+	struct offramp_retry_policy p;
+	struct offramp_call_params base = P_FULL;
+	struct offramp_call_result res = result_for('F');
+	struct offramp_rcpt_retry r;
 	struct mime_dsn_rcpt d;
 	static const char *const words[2][3] = {
 		{ "the line went dead", "the line went dead", "the line went dead" },
@@ -598,16 +598,16 @@ START_TEST(test_why_same)
 	};
 	int i;
 
-	gw_retry_policy_default(&p);
-	gw_retry_init(&r, SMTP_NOTIFY_FAILURE, T0);
+	offramp_retry_policy_default(&p);
+	offramp_retry_init(&r, SMTP_NOTIFY_FAILURE, T0);
 	for (i = 0; i < 3; i++) {
-		gw_retry_dial(&r, r.next_at);
+		offramp_retry_dial(&r, r.next_at);
 		res.words = words[_i][i];
-		gw_retry_result(&r, &p, &base, &res, T0, r.next_at + 40);
+		offramp_retry_result(&r, &p, &base, &res, T0, r.next_at + 40);
 	}
-	ck_assert_int_eq(r.phase, GW_RCPT_FAILED);
+	ck_assert_int_eq(r.phase, OFFRAMP_RCPT_FAILED);
 	memset(&d, 0, sizeof(d));
-	gw_retry_dsn_rcpt(&r, &p, T0, &d);
+	offramp_retry_dsn_rcpt(&r, &p, T0, &d);
 	ck_assert_uint_eq(d.attempts, 3);
 	ck_assert_uint_eq(d.attempts_same, _i == 0 ? 3 : 1);
 }
@@ -617,32 +617,32 @@ END_TEST
  * network) is retried without stepping down. */
 START_TEST(test_no_step)
 {
-	struct gw_retry_policy p;
-	struct gw_call_params base = P_FULL;
-	struct gw_call_result res = result_for('F');
-	struct gw_rcpt_retry r;
+	struct offramp_retry_policy p;
+	struct offramp_call_params base = P_FULL;
+	struct offramp_call_result res = result_for('F');
+	struct offramp_rcpt_retry r;
 
-	gw_retry_policy_default(&p);
-	gw_retry_init(&r, SMTP_NOTIFY_FAILURE, T0);
-	gw_retry_dial(&r, T0);
+	offramp_retry_policy_default(&p);
+	offramp_retry_init(&r, SMTP_NOTIFY_FAILURE, T0);
+	offramp_retry_dial(&r, T0);
 	res.no_step = 1;
-	ck_assert_int_eq(gw_retry_result(&r, &p, &base, &res, T0, T0 + 40), GW_RETRY_AGAIN);
-	ck_assert_uint_eq(r.level, GW_STEP_NONE);
-	gw_retry_dial(&r, r.next_at);
+	ck_assert_int_eq(offramp_retry_result(&r, &p, &base, &res, T0, T0 + 40), OFFRAMP_RETRY_AGAIN);
+	ck_assert_uint_eq(r.level, OFFRAMP_STEP_NONE);
+	offramp_retry_dial(&r, r.next_at);
 	res.no_step = 0;
-	ck_assert_int_eq(gw_retry_result(&r, &p, &base, &res, T0, T0 + 200), GW_RETRY_AGAIN);
-	ck_assert_uint_eq(r.level, GW_STEP_G711);
+	ck_assert_int_eq(offramp_retry_result(&r, &p, &base, &res, T0, T0 + 200), OFFRAMP_RETRY_AGAIN);
+	ck_assert_uint_eq(r.level, OFFRAMP_STEP_G711);
 }
 END_TEST
 
 START_TEST(test_codec_accepts_minimal)
 {
-	struct gw_rcpt_retry r;
+	struct offramp_rcpt_retry r;
 
-	ck_assert_int_eq(gw_retry_decode("v=1 phase=3 notify=2 att=1 busy=0 noans=0 "
+	ck_assert_int_eq(offramp_retry_decode("v=1 phase=3 notify=2 att=1 busy=0 noans=0 "
 	    "fail=0 level=0 lastc=-1 perm=1 next=1 last=5 pages=0/0 dur=0 flags=010 "
 	    "st=5.6.1 diag=bad+20attachment csi=", &r), 0);
-	ck_assert_int_eq(r.phase, GW_RCPT_FAILED);
+	ck_assert_int_eq(r.phase, OFFRAMP_RCPT_FAILED);
 	ck_assert_str_eq(r.status, "5.6.1");
 	ck_assert_str_eq(r.diag, "bad attachment");
 	ck_assert_int_eq(r.final_reported, 1);
@@ -652,7 +652,7 @@ END_TEST
 Suite *
 suite_offramp_retry(void)
 {
-	Suite *s = suite_create("gw_retry");
+	Suite *s = suite_create("offramp_retry");
 	TCase *tc = tcase_create("ladder");
 	TCase *tj = tcase_create("job");
 	TCase *tk = tcase_create("codec");

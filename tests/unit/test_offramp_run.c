@@ -1,5 +1,5 @@
 /*
- * Session tests for gateway/offramp_run: a real spool and event loop, jobs
+ * Session tests for gateway/offramp/run: a real spool and event loop, jobs
  * written the way the intake writes them, a fake line that records the
  * calls, and call results fed back by hand. Checks the calls placed, the
  * state file, crash recovery, the reports queued and the job's removal.
@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gateway/offramp/job.h"
 #include "offramp_test_util.h"
 
 static const char conf_text[] =
@@ -40,7 +41,7 @@ START_TEST(test_run_delivered)
 {
 	const char *nums[] = { "5551234", NULL };
 	char id[SPOOL_ID_LEN + 1], err[128], state[4096];
-	struct gw_offramp *o = gw_offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err,
+	struct offramp *o = offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err,
 	    sizeof(err));
 	char *s = NULL, *q;
 	size_t len;
@@ -48,13 +49,13 @@ START_TEST(test_run_delivered)
 
 	ck_assert_ptr_nonnull(o);
 	intake_job(text_msg, nums, "SUCCESS,FAILURE", id);
-	ck_assert_int_eq(gw_offramp_start(o, err, sizeof(err)), 0);
+	ck_assert_int_eq(offramp_start(o, err, sizeof(err)), 0);
 	want_dials = 1;
 	ck_assert(loop_until(dials_reached, o));
 	ck_assert_str_eq(last_dial()->target, "sip:5551234@127.0.0.1:5070");
 	ck_assert(access(last_dial()->tx_path, R_OK) == 0);
 	ck_assert(last_dial()->fax.ecm);
-	ck_assert_uint_eq(gw_offramp_calls(o), 1);
+	ck_assert_uint_eq(offramp_calls(o), 1);
 	/* DIALING is on disk before the call. */
 	ck_assert_int_eq(spool_read(sp, SPOOL_Q_OFFRAMP, id, "state", &s, &len), 0);
 	ck_assert_ptr_nonnull(strstr(s, "phase=1"));
@@ -63,7 +64,7 @@ START_TEST(test_run_delivered)
 
 	finish(o, last_dial(), SIP_RESULT_OK, 200, 1, 1);
 	ck_assert(loop_until(no_jobs, o));
-	ck_assert_uint_eq(gw_offramp_calls(o), 0);
+	ck_assert_uint_eq(offramp_calls(o), 0);
 	q = mail_queue(&n);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_ptr_nonnull(strstr(q, "from \nrcpt alice@example.com\n"));
@@ -72,7 +73,7 @@ START_TEST(test_run_delivered)
 	/* The offramp job is gone from the spool. */
 	ck_assert_int_ne(spool_read(sp, SPOOL_Q_OFFRAMP, id, "env", &s, &len), 0);
 	g_free(q);
-	gw_offramp_free(o);
+	offramp_free(o);
 }
 END_TEST
 
@@ -83,13 +84,13 @@ START_TEST(test_run_unsupported_no_call)
 	    "Content-Type: application/msword; name=letter.doc\n\nxx\n";
 	const char *nums[] = { "5551234", NULL };
 	char id[SPOOL_ID_LEN + 1], err[128];
-	struct gw_offramp *o = gw_offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err,
+	struct offramp *o = offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err,
 	    sizeof(err));
 	char *q;
 	unsigned n;
 
 	intake_job(msg, nums, NULL, id);
-	gw_offramp_add(o, id);
+	offramp_add(o, id);
 	ck_assert(loop_until(no_jobs, o));
 	ck_assert_uint_eq(dialed->len, 0);
 	q = mail_queue(&n);
@@ -97,7 +98,7 @@ START_TEST(test_run_unsupported_no_call)
 	ck_assert_ptr_nonnull(strstr(q, "Status: 5.6.1"));
 	ck_assert_ptr_nonnull(strstr(q, "application/msword"));
 	g_free(q);
-	gw_offramp_free(o);
+	offramp_free(o);
 }
 END_TEST
 
@@ -105,14 +106,14 @@ START_TEST(test_run_two_numbers_one_dsn)
 {
 	const char *nums[] = { "5551234", "5559999", NULL };
 	char id[SPOOL_ID_LEN + 1], err[128];
-	struct gw_offramp *o = gw_offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err,
+	struct offramp *o = offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err,
 	    sizeof(err));
 	const struct sip_dial_request *a, *b;
 	char *q;
 	unsigned n;
 
 	intake_job(text_msg, nums, "SUCCESS,FAILURE", id);
-	gw_offramp_add(o, id);
+	offramp_add(o, id);
 	want_dials = 2;
 	ck_assert(loop_until(dials_reached, o));
 	a = g_ptr_array_index(dialed, 0);
@@ -131,7 +132,7 @@ START_TEST(test_run_two_numbers_one_dsn)
 	ck_assert_ptr_nonnull(strstr(q, "Action: failed"));
 	ck_assert_ptr_nonnull(strstr(q, "Status: 5.1.1"));
 	g_free(q);
-	gw_offramp_free(o);
+	offramp_free(o);
 }
 END_TEST
 
@@ -139,40 +140,40 @@ START_TEST(test_run_busy_then_crash)
 {
 	const char *nums[] = { "5551234", NULL };
 	char id[SPOOL_ID_LEN + 1], err[128];
-	struct gw_offramp *o = gw_offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err,
+	struct offramp *o = offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err,
 	    sizeof(err));
-	struct gw_offramp_job *j = gw_offramp_job_new();
+	struct offramp_job *j = offramp_job_new();
 	char *s = NULL;
 	size_t len;
 
 	intake_job(text_msg, nums, NULL, id);
-	gw_offramp_add(o, id);
+	offramp_add(o, id);
 	want_dials = 1;
 	ck_assert(loop_until(dials_reached, o));
 	finish(o, last_dial(), SIP_RESULT_BUSY, 486, 0, 1);
-	ck_assert_uint_eq(gw_offramp_jobs(o), 1);
+	ck_assert_uint_eq(offramp_jobs(o), 1);
 	ck_assert_int_eq(spool_read(sp, SPOOL_Q_OFFRAMP, id, "state", &s, &len), 0);
 	ck_assert_ptr_nonnull(strstr(s, "phase=0"));
 	ck_assert_ptr_nonnull(strstr(s, "busy=1"));
 	free(s);
 	/* Pretend a call is under way and the process dies: the state says
 	 * DIALING; a new runner places the call again. */
-	ck_assert_int_eq(gw_offramp_job_env(j, "rcpt", "x", err, sizeof(err)), 0);
-	gw_retry_dial(&j->rcpts[0].retry, time(NULL));
-	s = gw_offramp_job_state(j);
+	ck_assert_int_eq(offramp_job_env(j, "rcpt", "x", err, sizeof(err)), 0);
+	offramp_retry_dial(&j->rcpts[0].retry, time(NULL));
+	s = offramp_job_state(j);
 	ck_assert_int_eq(spool_replace(sp, SPOOL_Q_OFFRAMP, id, "state", s, strlen(s)), 0);
 	g_free(s);
-	gw_offramp_job_free(j);
-	gw_offramp_free(o);
+	offramp_job_free(j);
+	offramp_free(o);
 
-	o = gw_offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err, sizeof(err));
-	ck_assert_int_eq(gw_offramp_start(o, err, sizeof(err)), 0);
-	ck_assert_uint_eq(gw_offramp_jobs(o), 1);
+	o = offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err, sizeof(err));
+	ck_assert_int_eq(offramp_start(o, err, sizeof(err)), 0);
+	ck_assert_uint_eq(offramp_jobs(o), 1);
 	ck_assert_int_eq(spool_read(sp, SPOOL_Q_OFFRAMP, id, "state", &s, &len), 0);
 	ck_assert_ptr_nonnull(strstr(s, "phase=0"));     /* READY again */
 	ck_assert_ptr_nonnull(strstr(s, "fail=1"));      /* the lost call counted */
 	free(s);
-	gw_offramp_free(o);
+	offramp_free(o);
 }
 END_TEST
 
@@ -181,7 +182,7 @@ START_TEST(test_run_line_down)
 {
 	const char *nums[] = { "5551234", NULL };
 	char id[SPOOL_ID_LEN + 1], err[128];
-	struct gw_offramp *o = gw_offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err,
+	struct offramp *o = offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err,
 	    sizeof(err));
 	char *s = NULL;
 	size_t len;
@@ -189,13 +190,13 @@ START_TEST(test_run_line_down)
 
 	line_down = 1;
 	intake_job(text_msg, nums, NULL, id);
-	gw_offramp_add(o, id);
+	offramp_add(o, id);
 	for (i = 0; i < 300; i++) {   /* up to 3 s: render, then refused calls */
 		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
 		usleep(10000);
 	}
-	ck_assert_uint_eq(gw_offramp_jobs(o), 1);
-	ck_assert_uint_eq(gw_offramp_calls(o), 0);
+	ck_assert_uint_eq(offramp_jobs(o), 1);
+	ck_assert_uint_eq(offramp_calls(o), 0);
 	ck_assert_int_eq(spool_read(sp, SPOOL_Q_OFFRAMP, id, "state", &s, &len), 0);
 	ck_assert_msg(strstr(s, "att=0 ") != NULL, "state: %s", s);
 	ck_assert_ptr_nonnull(strstr(s, "phase=0"));
@@ -205,7 +206,7 @@ START_TEST(test_run_line_down)
 	want_dials = 1;
 	ck_assert(loop_until(dials_reached, o));
 	ck_assert_str_eq(last_dial()->number, "5551234");
-	gw_offramp_free(o);
+	offramp_free(o);
 }
 END_TEST
 
@@ -213,27 +214,27 @@ START_TEST(test_run_damaged_envelope)
 {
 	const char *nums[] = { "5551234", NULL };
 	char id[SPOOL_ID_LEN + 1], err[128];
-	struct gw_offramp *o = gw_offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err,
+	struct offramp *o = offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err,
 	    sizeof(err));
 	char *s = NULL;
 	size_t len;
 
 	intake_job(text_msg, nums, "SOMETIMES", id);   /* not a NOTIFY value */
-	ck_assert_int_eq(gw_offramp_start(o, err, sizeof(err)), 0);
-	ck_assert_uint_eq(gw_offramp_jobs(o), 0);
+	ck_assert_int_eq(offramp_start(o, err, sizeof(err)), 0);
+	ck_assert_uint_eq(offramp_jobs(o), 0);
 	ck_assert_uint_eq(dialed->len, 0);
 	/* Set aside, not lost. */
 	ck_assert_int_eq(spool_read(sp, SPOOL_Q_FAILED, id, "msg", &s, &len), 0);
 	free(s);
 	ck_assert_int_ne(spool_read(sp, SPOOL_Q_OFFRAMP, id, "msg", &s, &len), 0);
-	gw_offramp_free(o);
+	offramp_free(o);
 }
 END_TEST
 
 Suite *
 suite_offramp_run(void)
 {
-	Suite *s = suite_create("gw_offramp_run");
+	Suite *s = suite_create("offramp_run");
 	TCase *tc = tcase_create("run");
 
 	tcase_set_timeout(tc, 60);

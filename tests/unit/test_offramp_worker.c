@@ -23,6 +23,8 @@
 
 #include "fax/fax.h"
 #include "gateway/offramp/offramp.h"
+#include "gateway/offramp/pdf.h"
+#include "gateway/offramp/worker.h"
 #include "mime/mime.h"
 
 #define JOB_ID "661b2e084b381000"
@@ -58,7 +60,7 @@ teardown(void)
 
 /* A request for the message msg written into dir. */
 static void
-make_req(struct gw_worker_req *req, const char *msg, unsigned timeout)
+make_req(struct offramp_worker_req *req, const char *msg, unsigned timeout)
 {
 	char *path = g_strdup_printf("%s/msg", dir);
 
@@ -68,7 +70,7 @@ make_req(struct gw_worker_req *req, const char *msg, unsigned timeout)
 	g_strlcpy(req->msg_path, path, sizeof(req->msg_path));
 	g_strlcpy(req->dir, dir, sizeof(req->dir));
 	g_snprintf(req->out, sizeof(req->out), "%s/fax.tif", dir);
-	g_strlcpy(req->gs_path, GW_PDF_GS_PATH, sizeof(req->gs_path));
+	g_strlcpy(req->gs_path, OFFRAMP_PDF_GS_PATH, sizeof(req->gs_path));
 	req->timeout = timeout;
 	req->memory_mb = 1024;
 	req->max_pages = 10;
@@ -87,7 +89,7 @@ static const char text_msg[] =
 
 START_TEST(test_req_round_trip)
 {
-	struct gw_worker_req a, b;
+	struct offramp_worker_req a, b;
 	char err[256], *text;
 	size_t len;
 
@@ -96,10 +98,10 @@ START_TEST(test_req_round_trip)
 	g_strlcpy(a.cover_comment, "100% sure", sizeof(a.cover_comment));
 	a.coverpage = 1;
 	a.cover_detail = 1;
-	text = gw_worker_req_encode(&a, &len);
+	text = offramp_worker_req_encode(&a, &len);
 	ck_assert_ptr_nonnull(text);
-	ck_assert_uint_lt(len, GW_WORKER_REQ_MAX);
-	ck_assert_int_eq(gw_worker_req_decode(text, len, &b, err, sizeof(err)), 0);
+	ck_assert_uint_lt(len, OFFRAMP_WORKER_REQ_MAX);
+	ck_assert_int_eq(offramp_worker_req_decode(text, len, &b, err, sizeof(err)), 0);
 	ck_assert_int_eq(memcmp(&a, &b, sizeof(a)), 0);
 	g_free(text);
 }
@@ -126,33 +128,33 @@ START_TEST(test_req_strict)
 		"version 1\nid x\n",
 		"\x01\x02\x03\n",
 	};
-	struct gw_worker_req a, b;
+	struct offramp_worker_req a, b;
 	char err[256], *text, *mut, *from, *longv, *line;
 	size_t len, i;
 
 	for (i = 0; i < G_N_ELEMENTS(bad); i++)
-		ck_assert_int_eq(gw_worker_req_decode(bad[i], strlen(bad[i]), &b, err,
+		ck_assert_int_eq(offramp_worker_req_decode(bad[i], strlen(bad[i]), &b, err,
 		    sizeof(err)), -1);
 	make_req(&a, text_msg, 60);
-	text = gw_worker_req_encode(&a, &len);
+	text = offramp_worker_req_encode(&a, &len);
 	/* A relative path, a zero limit, a value out of range. */
 	from = g_strdup_printf("msg %s\n", a.msg_path);
 	mut = replaced(text, from, "msg msgs/x\n");
-	ck_assert_int_eq(gw_worker_req_decode(mut, strlen(mut), &b, err, sizeof(err)), -1);
+	ck_assert_int_eq(offramp_worker_req_decode(mut, strlen(mut), &b, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "absolute"));
 	g_free(mut);
 	g_free(from);
 	mut = replaced(text, "timeout 60\n", "timeout 0\n");
-	ck_assert_int_eq(gw_worker_req_decode(mut, strlen(mut), &b, err, sizeof(err)), -1);
+	ck_assert_int_eq(offramp_worker_req_decode(mut, strlen(mut), &b, err, sizeof(err)), -1);
 	g_free(mut);
 	mut = replaced(text, "timeout 60\n", "timeout 6000\n");
-	ck_assert_int_eq(gw_worker_req_decode(mut, strlen(mut), &b, err, sizeof(err)), -1);
+	ck_assert_int_eq(offramp_worker_req_decode(mut, strlen(mut), &b, err, sizeof(err)), -1);
 	g_free(mut);
 	/* A string that would not fit its field. */
-	longv = g_strnfill(GW_WORKER_TEXT_MAX + 10, 'x');
+	longv = g_strnfill(OFFRAMP_WORKER_TEXT_MAX + 10, 'x');
 	line = g_strdup_printf("left %s\n", longv);
 	mut = replaced(text, "left \n", line);
-	ck_assert_int_eq(gw_worker_req_decode(mut, strlen(mut), &b, err, sizeof(err)), -1);
+	ck_assert_int_eq(offramp_worker_req_decode(mut, strlen(mut), &b, err, sizeof(err)), -1);
 	g_free(mut);
 	g_free(line);
 	g_free(longv);
@@ -162,18 +164,18 @@ END_TEST
 
 START_TEST(test_res_round_trip)
 {
-	struct gw_worker_req req;
-	struct gw_worker_res a, b;
+	struct offramp_worker_req req;
+	struct offramp_worker_res a, b;
 	char err[256], *text;
 	size_t len;
 
 	make_req(&req, text_msg, 60);
-	ck_assert_int_eq(gw_worker_prepare(&req, &a), 0);
+	ck_assert_int_eq(offramp_worker_prepare(&req, &a), 0);
 	ck_assert_uint_ge(a.pages, 1);
 	ck_assert_ptr_nonnull(strstr(a.parts, "text/plain("));
-	text = gw_worker_res_encode(&a, a.facts, &len);
+	text = offramp_worker_res_encode(&a, a.facts, &len);
 	ck_assert_ptr_nonnull(text);
-	ck_assert_int_eq(gw_worker_res_decode(text, len, &b, err, sizeof(err)), 0);
+	ck_assert_int_eq(offramp_worker_res_decode(text, len, &b, err, sizeof(err)), 0);
 	ck_assert_int_eq(b.rc, 0);
 	ck_assert_uint_eq(b.pages, a.pages);
 	ck_assert_str_eq(b.parts, a.parts);
@@ -181,9 +183,9 @@ START_TEST(test_res_round_trip)
 	/* Characters no font had reach the daemon (the DSN says so). */
 	g_free(text);
 	a.notes.missing_glyphs = 3;
-	text = gw_worker_res_encode(&a, a.facts, &len);
-	gw_worker_res_clear(&b);
-	ck_assert_int_eq(gw_worker_res_decode(text, len, &b, err, sizeof(err)), 0);
+	text = offramp_worker_res_encode(&a, a.facts, &len);
+	offramp_worker_res_clear(&b);
+	ck_assert_int_eq(offramp_worker_res_decode(text, len, &b, err, sizeof(err)), 0);
 	ck_assert_uint_eq(b.notes.missing_glyphs, 3);
 	/* The header facts the MDN needs made the trip. */
 	ck_assert_ptr_nonnull(b.facts);
@@ -193,8 +195,8 @@ START_TEST(test_res_round_trip)
 	ck_assert_int_eq(mime_offramp_dnt_count(b.facts), 1);
 	ck_assert_str_eq(mime_offramp_return_path(b.facts), "alice@example.com");
 	ck_assert_uint_eq(mime_offramp_nparts(b.facts), 0);
-	gw_worker_res_clear(&a);
-	gw_worker_res_clear(&b);
+	offramp_worker_res_clear(&a);
+	offramp_worker_res_clear(&b);
 	g_free(text);
 }
 END_TEST
@@ -216,12 +218,12 @@ START_TEST(test_res_strict)
 		"version 9\nrc 0\npages 1\n",
 		"this is not a result record\n",
 	};
-	struct gw_worker_res r;
+	struct offramp_worker_res r;
 	char err[256];
 	size_t i;
 
 	for (i = 0; i < G_N_ELEMENTS(bad); i++) {
-		ck_assert_msg(gw_worker_res_decode(bad[i], strlen(bad[i]), &r, err,
+		ck_assert_msg(offramp_worker_res_decode(bad[i], strlen(bad[i]), &r, err,
 		    sizeof(err)) == -1, "accepted: %s", bad[i]);
 		ck_assert_ptr_null(r.facts);
 	}
@@ -230,7 +232,7 @@ START_TEST(test_res_strict)
 		static const char odd[] = "version 1\nrc -1\nstatus 5.6.1\n"
 		    "text caf\xe9 %0A\npages 0\n";
 
-		ck_assert_int_eq(gw_worker_res_decode(odd, strlen(odd), &r, err,
+		ck_assert_int_eq(offramp_worker_res_decode(odd, strlen(odd), &r, err,
 		    sizeof(err)), 0);
 		ck_assert(g_utf8_validate(r.err.text, -1, NULL));
 	}
@@ -241,14 +243,14 @@ END_TEST
 
 START_TEST(test_prepare_poison)
 {
-	struct gw_worker_req req;
-	struct gw_worker_res res;
+	struct offramp_worker_req req;
+	struct offramp_worker_res res;
 
 	make_req(&req, "From: a@example.com\nMIME-Version: 1.0\n"
 	    "Content-Type: text/html\n\n", 60);
-	ck_assert_int_eq(gw_worker_prepare(&req, &res), -1);
+	ck_assert_int_eq(offramp_worker_prepare(&req, &res), -1);
 	ck_assert_str_eq(res.err.status, "5.6.1");
-	gw_worker_res_clear(&res);
+	offramp_worker_res_clear(&res);
 }
 END_TEST
 
@@ -287,8 +289,8 @@ big_tiff(unsigned pages, uint32_t w, uint32_t h)
 /* Declared pixels are counted before any page is decoded. */
 START_TEST(test_prepare_pixel_budget)
 {
-	struct gw_worker_req req;
-	struct gw_worker_res res;
+	struct offramp_worker_req req;
+	struct offramp_worker_res res;
 	char *tif = big_tiff(3, 10000, 10000), *data = NULL, *b64, *msg;
 	gsize len;
 	unsigned long long px;
@@ -309,11 +311,11 @@ START_TEST(test_prepare_pixel_budget)
 	make_req(&req, msg, 60);
 	req.max_mpixels = 250;
 	t0 = time(NULL);
-	ck_assert_int_eq(gw_worker_prepare(&req, &res), -1);
+	ck_assert_int_eq(offramp_worker_prepare(&req, &res), -1);
 	ck_assert_str_eq(res.err.status, "5.3.4");
 	ck_assert_msg(strstr(res.err.text, "million pixels") != NULL, "%s", res.err.text);
 	ck_assert(time(NULL) - t0 < 5);   /* refused before decoding */
-	gw_worker_res_clear(&res);
+	offramp_worker_res_clear(&res);
 	g_free(tif);
 	g_free(data);
 	g_free(b64);
@@ -325,13 +327,13 @@ END_TEST
 
 struct outcome {
 	int done;
-	struct gw_worker *w;
+	struct offramp_worker *w;
 	char id[32];
-	struct gw_worker_res res;
+	struct offramp_worker_res res;
 };
 
 static void
-on_done(void *arg, struct gw_worker *w, const char *id, struct gw_worker_res *res)
+on_done(void *arg, struct offramp_worker *w, const char *id, struct offramp_worker_res *res)
 {
 	struct outcome *oc = arg;
 
@@ -340,7 +342,7 @@ on_done(void *arg, struct gw_worker *w, const char *id, struct gw_worker_res *re
 	ck_assert_ptr_eq(w, oc->w);
 	g_strlcpy(oc->id, id, sizeof(oc->id));
 	oc->res = *res;
-	gw_worker_free(w);   /* allowed inside the callback */
+	offramp_worker_free(w);   /* allowed inside the callback */
 }
 
 /* Starts a worker with hook (NULL: none) and runs the loop until it ends. */
@@ -348,7 +350,7 @@ static void
 run_worker(const char *hook, unsigned timeout, const char *msg, struct outcome *oc,
     int max_secs)
 {
-	struct gw_worker_req req;
+	struct offramp_worker_req req;
 	char err[256];
 	int i;
 
@@ -360,9 +362,9 @@ run_worker(const char *hook, unsigned timeout, const char *msg, struct outcome *
 		g_free(h);
 	}
 	make_req(&req, msg, timeout);
-	oc->w = gw_worker_start(base, exe, &req, on_done, oc, err, sizeof(err));
+	oc->w = offramp_worker_start(base, exe, &req, on_done, oc, err, sizeof(err));
 	ck_assert_msg(oc->w != NULL, "%s", err);
-	ck_assert_int_gt(gw_worker_pid(oc->w), 1);
+	ck_assert_int_gt(offramp_worker_pid(oc->w), 1);
 	for (i = 0; i < max_secs * 100 && !oc->done; i++)
 		event_base_loop(base, EVLOOP_ONCE);
 	ck_assert_msg(oc->done, "no outcome in %d s", max_secs);
@@ -374,11 +376,11 @@ START_TEST(test_spawn_result)
 	struct outcome oc;
 
 	run_worker(NULL, 60, text_msg, &oc, 30);
-	ck_assert_int_eq(oc.res.end, GW_WORKER_RESULT);
+	ck_assert_int_eq(oc.res.end, OFFRAMP_WORKER_RESULT);
 	ck_assert_int_eq(oc.res.rc, 0);
 	ck_assert_uint_ge(oc.res.pages, 1);
 	ck_assert_ptr_nonnull(oc.res.facts);
-	gw_worker_res_clear(&oc.res);
+	offramp_worker_res_clear(&oc.res);
 	/* The document is where the request said. */
 	{
 		char *out = g_strdup_printf("%s/fax.tif", dir);
@@ -395,7 +397,7 @@ START_TEST(test_spawn_poison_fails_one_job)
 
 	run_worker(NULL, 60, "From: a@example.com\nMIME-Version: 1.0\n"
 	    "Content-Type: text/html\n\n", &oc, 30);
-	ck_assert_int_eq(oc.res.end, GW_WORKER_RESULT);
+	ck_assert_int_eq(oc.res.end, OFFRAMP_WORKER_RESULT);
 	ck_assert_int_eq(oc.res.rc, -1);
 	ck_assert_str_eq(oc.res.err.status, "5.6.1");
 }
@@ -404,24 +406,24 @@ END_TEST
 struct crash_case {
 	const char *hook;
 	unsigned timeout;
-	enum gw_worker_end end;
+	enum offramp_worker_end end;
 	int signal;
 	const char *status;
 	const char *words;
 };
 
 static const struct crash_case crash_cases[] = {
-	{ "abort", 60, GW_WORKER_SIGNAL, SIGABRT, "5.6.5", "signal SIGABRT" },
-	{ "segv", 60, GW_WORKER_SIGNAL, SIGSEGV, "5.6.5", "signal SIGSEGV" },
-	{ "garbage", 60, GW_WORKER_GARBAGE, 0, "5.6.5", "no usable answer" },
+	{ "abort", 60, OFFRAMP_WORKER_SIGNAL, SIGABRT, "5.6.5", "signal SIGABRT" },
+	{ "segv", 60, OFFRAMP_WORKER_SIGNAL, SIGSEGV, "5.6.5", "signal SIGSEGV" },
+	{ "garbage", 60, OFFRAMP_WORKER_GARBAGE, 0, "5.6.5", "no usable answer" },
 	/* More than a result may be: cut off and killed at once. */
-	{ "babble", 60, GW_WORKER_GARBAGE, 0, "5.6.5", "no usable answer" },
-	{ "exit3", 60, GW_WORKER_EXIT, 0, "4.3.0", "status 3" },
+	{ "babble", 60, OFFRAMP_WORKER_GARBAGE, 0, "5.6.5", "no usable answer" },
+	{ "exit3", 60, OFFRAMP_WORKER_EXIT, 0, "4.3.0", "status 3" },
 	/* CPU: RLIMIT_CPU stops it at 1 s of processor time - or the wall
 	 * clock first, on a machine too busy to give a niced worker 1 s. */
-	{ "spin", 1, GW_WORKER_SIGNAL, SIGXCPU, "5.3.4", "within 1 second" },
+	{ "spin", 1, OFFRAMP_WORKER_SIGNAL, SIGXCPU, "5.3.4", "within 1 second" },
 	/* Wall clock: asleep, no CPU used; killed at the limit plus grace. */
-	{ "hang", 1, GW_WORKER_TIMEOUT, 0, "5.3.4", "within 1 second" },
+	{ "hang", 1, OFFRAMP_WORKER_TIMEOUT, 0, "5.3.4", "within 1 second" },
 };
 
 START_TEST(test_spawn_crashes)
@@ -431,11 +433,11 @@ START_TEST(test_spawn_crashes)
 	time_t t0 = time(NULL);
 
 	run_worker(c->hook, c->timeout, text_msg, &oc, 30);
-	ck_assert_msg(time(NULL) - t0 <= (time_t)c->timeout + GW_WORKER_GRACE + 2,
+	ck_assert_msg(time(NULL) - t0 <= (time_t)c->timeout + OFFRAMP_WORKER_GRACE + 2,
 	    "%s: took %ld s", c->hook, (long)(time(NULL) - t0));
 	if (strcmp(c->hook, "babble") == 0)
 		ck_assert_msg(time(NULL) - t0 < 5, "babble: not cut off");
-	if (c->signal == SIGXCPU && oc.res.end == GW_WORKER_TIMEOUT) {
+	if (c->signal == SIGXCPU && oc.res.end == OFFRAMP_WORKER_TIMEOUT) {
 		oc.res.end = c->end;   /* see above */
 		oc.res.signal = SIGXCPU;
 	}
@@ -454,11 +456,11 @@ END_TEST
 
 START_TEST(test_spawn_no_binary)
 {
-	struct gw_worker_req req;
+	struct offramp_worker_req req;
 	char err[256];
 
 	make_req(&req, text_msg, 60);
-	ck_assert_ptr_null(gw_worker_start(base, "/nonexistent/t37gw", &req, on_done,
+	ck_assert_ptr_null(offramp_worker_start(base, "/nonexistent/t37gw", &req, on_done,
 	    NULL, err, sizeof(err)));
 	ck_assert_ptr_nonnull(strstr(err, "cannot run"));
 }
@@ -473,17 +475,17 @@ START_TEST(test_spawn_limits)
 	setenv("T37_TEST_KIDPID", file, 1);
 	run_worker("limits", 7, text_msg, &oc, 30);
 	ck_assert_int_eq(oc.res.rc, 0);
-	gw_worker_res_clear(&oc.res);
+	offramp_worker_res_clear(&oc.res);
 	ck_assert(g_file_get_contents(file, &text, NULL, NULL));
 	ck_assert_msg(strstr(text, "cpu=7/8 ") != NULL, "%s", text);
-	want = g_strdup_printf("fsize=%llu/%llu ", GW_WORKER_FILE_MAX, GW_WORKER_FILE_MAX);
+	want = g_strdup_printf("fsize=%llu/%llu ", OFFRAMP_WORKER_FILE_MAX, OFFRAMP_WORKER_FILE_MAX);
 	ck_assert_msg(strstr(text, want) != NULL, "%s", text);
 	ck_assert_msg(strstr(text, "core=0/0 ") != NULL, "%s", text);
 	ck_assert_msg(strstr(text, "nofile=256/256 ") != NULL, "%s", text);
 	/* 1024 MiB, unless a sanitizer needs its terabytes of shadow. */
 	if (getenv("T37_SANITIZED") == NULL)
 		ck_assert_msg(strstr(text, "as=1073741824/1073741824 ") != NULL, "%s", text);
-	ck_assert_msg(atoi(strstr(text, "nice=") + 5) >= GW_WORKER_NICE, "%s", text);
+	ck_assert_msg(atoi(strstr(text, "nice=") + 5) >= OFFRAMP_WORKER_NICE, "%s", text);
 	unsetenv("T37_TEST_KIDPID");
 	g_free(want);
 	g_free(text);
@@ -512,7 +514,7 @@ alive(pid_t pid)
 /* Freeing a running worker kills its whole process group at once. */
 START_TEST(test_spawn_free_kills)
 {
-	struct gw_worker_req req;
+	struct offramp_worker_req req;
 	struct outcome oc = { 0 };
 	char err[256], *kidfile = g_strdup_printf("%s/kid", dir), *text = NULL;
 	long pid;
@@ -522,15 +524,15 @@ START_TEST(test_spawn_free_kills)
 	setenv("T37_TEST_WORKER", JOB_ID ":hangkid", 1);
 	setenv("T37_TEST_KIDPID", kidfile, 1);
 	make_req(&req, text_msg, 60);
-	oc.w = gw_worker_start(base, exe, &req, on_done, &oc, err, sizeof(err));
+	oc.w = offramp_worker_start(base, exe, &req, on_done, &oc, err, sizeof(err));
 	ck_assert_ptr_nonnull(oc.w);
-	pid = gw_worker_pid(oc.w);
+	pid = offramp_worker_pid(oc.w);
 	for (i = 0; i < 500 && !g_file_get_contents(kidfile, &text, NULL, NULL); i++)
 		usleep(10000);
 	ck_assert_ptr_nonnull(text);
 	kid = (pid_t)atol(text);
 	ck_assert_int_gt(kid, 1);
-	gw_worker_free(oc.w);
+	offramp_worker_free(oc.w);
 	ck_assert_int_eq(oc.done, 0);   /* no callback */
 	ck_assert_int_eq(kill((pid_t)pid, 0), -1);   /* reaped */
 	for (i = 0; i < 200 && alive(kid); i++)
@@ -562,13 +564,13 @@ START_TEST(test_spawn_dies_with_parent)
 	ck_assert_int_ge(daemon, 0);
 	if (daemon == 0) {
 		struct event_base *b = event_base_new();
-		struct gw_worker_req req;
+		struct offramp_worker_req req;
 		struct outcome oc = { 0 };
 		char err[256];
 
 		make_req(&req, text_msg, 60);
-		oc.w = gw_worker_start(b, exe, &req, on_done, &oc, err, sizeof(err));
-		wpid = oc.w ? gw_worker_pid(oc.w) : 0;
+		oc.w = offramp_worker_start(b, exe, &req, on_done, &oc, err, sizeof(err));
+		wpid = oc.w ? offramp_worker_pid(oc.w) : 0;
 		if (write(fds[1], &wpid, sizeof(wpid)) != sizeof(wpid))
 			_exit(1);
 		for (;;)
@@ -600,19 +602,19 @@ END_TEST
 /* Run by hand it only says what it is for. */
 START_TEST(test_worker_by_hand)
 {
-	char *argv1[] = { (char *)"t37gw", (char *)GW_WORKER_ARG, NULL };
-	char *argv2[] = { (char *)"t37gw", (char *)GW_WORKER_ARG, (char *)JOB_ID,
+	char *argv1[] = { (char *)"t37gw", (char *)OFFRAMP_WORKER_ARG, NULL };
+	char *argv2[] = { (char *)"t37gw", (char *)OFFRAMP_WORKER_ARG, (char *)JOB_ID,
 	    (char *)"1", NULL };
 
-	ck_assert_int_eq(gw_worker_main(2, argv1), 2);
-	ck_assert_int_eq(gw_worker_main(4, argv2), 2);
+	ck_assert_int_eq(offramp_worker_main(2, argv1), 2);
+	ck_assert_int_eq(offramp_worker_main(4, argv2), 2);
 }
 END_TEST
 
 Suite *
 suite_offramp_worker(void)
 {
-	Suite *s = suite_create("gw_worker");
+	Suite *s = suite_create("offramp_worker");
 	TCase *tr = tcase_create("records");
 	TCase *tp = tcase_create("process");
 

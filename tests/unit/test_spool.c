@@ -888,7 +888,7 @@ END_TEST
 Suite *
 suite_spool(void)
 {
-	Suite *s = suite_create("gw_spool");
+	Suite *s = suite_create("spool");
 	TCase *tc = tcase_create("spool");
 
 	tcase_add_checked_fixture(tc, setup, teardown);

@@ -176,7 +176,7 @@ END_TEST
 Suite *
 suite_spool_rec(void)
 {
-	Suite *s = suite_create("gw_spool_rec");
+	Suite *s = suite_create("spool_rec");
 	TCase *tc = tcase_create("rec");
 
 	tcase_add_test(tc, test_rec_build_escapes);

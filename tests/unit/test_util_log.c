@@ -55,7 +55,7 @@ END_TEST
 Suite *
 suite_util_log(void)
 {
-	Suite *s = suite_create("log");
+	Suite *s = suite_create("util_log");
 	TCase *tc = tcase_create("escape");
 
 	tcase_add_loop_test(tc, test_log_esc_table, 0, sizeof(log_cases) / sizeof(log_cases[0]));
