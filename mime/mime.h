@@ -173,7 +173,7 @@ int mime_error_vset(struct mime_error *err, const char *status, const char *fmt,
  */
 char *mime_part_name(const char *type, const char *filename);
 
-/* Limits of the offramp parser (house style 7). */
+/* Limits of the offramp parser, each checked before use. */
 #define MIME_OFFRAMP_MAX_DEPTH 16          /* nested multiparts */
 #define MIME_OFFRAMP_MAX_PARTS 64          /* content parts delivered */
 #define MIME_OFFRAMP_MAX_LEAVES 256        /* leaves looked at, skipped ones included */

@@ -3,7 +3,7 @@
  * one connection, on a libevent bufferevent (plain, or an OpenSSL filter
  * after STARTTLS).
  *
- * Response-driven (house style 6): entering a state sends that state's
+ * Response-driven: entering a state sends that state's
  * command and arms that state's timeout (RFC 5321 4.5.3.2); a reply is
  * assembled whole (multi-line) before the state's reply handler sees it,
  * and handlers look only at the reply code. With PIPELINING (RFC 2920)

@@ -77,7 +77,7 @@ struct smtp_server {
 	TAILQ_HEAD(, smtp_listener) listeners;
 };
 
-/* One phase per session (house style 4); transitions via session_enter_state(). */
+/* One phase per session; transitions via session_enter_state(). */
 enum smtp_phase {
 	SMTP_PH_NEW = 0,        /* accepted, greeting not sent yet */
 	SMTP_PH_CONNECTED,      /* greeting sent, no EHLO/HELO yet */

@@ -1,7 +1,7 @@
 /*
  * gateway/offramp/render: from a parsed offramp message (mime/) to the one
  * normalized TIFF the fax call sends (fax/), within the page and time
- * limits (house style 7). Text is rendered, TIFF and images converted,
+ * limits (every limit named and checked before use). Text is rendered, TIFF and images converted,
  * PDF run through Ghostscript; a cover page may go first; the header line
  * is stamped on every page.
  *

@@ -1,6 +1,9 @@
 /*
  * gateway/offramp/retry: the offramp retry ladder, one state machine per
- * recipient (DESIGN.md "offramp"; field-lessons 4 and 8).
+ * recipient. A busy line, no answer or a dropped call is retried per
+ * class with its own delays and cap, so that no job waits forever nor
+ * dials forever; a fax that fails on the way steps down as operators do
+ * by hand with fussy machines (T.38 -> G.711, then ECM off, then V.17 off).
  *
  *   READY --dial--> DIALING --ok--------------------------> DELIVERED
  *     ^                |  --busy/no answer/failure, calls

@@ -7,7 +7,7 @@
 #   4 calls: 14/20; spandsp's own measurement with ECM at 0.5% loss and
 #   no jitter: 22/40). 3 of 8 keeps a false failure below 1%.
 #   T.38 with redundancy 3 at 10% loss each way: all but one complete
-#   (measured here: 20/20; spandsp-notes: 6/6).
+#   (measured here: 20/20; spandsp's own T.38 tests: 6/6).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sip_lib.sh"
 
