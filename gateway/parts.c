@@ -36,6 +36,7 @@
 #include "gateway/offramp/offramp.h"
 #include "gateway/onramp/onramp.h"
 #include "sip/sip.h"
+#include "util/chan.h"
 #include "util/log.h"
 
 #define PARTS_NAMES_MAX 64
@@ -46,7 +47,8 @@ struct gw_parts {
 	struct offramp *offramp;     /* owned */
 	struct onramp *onramp;          /* owned */
 	struct sip_line *line;          /* owned */
-	struct event *line_ev;          /* owned: the line's event notification */
+	struct chan *line_events;       /* owned: events of the line, to us */
+	struct event *line_ev;          /* owned: watches line_events */
 	struct intake *intake;       /* owned; NULL without a listener */
 	char names[PARTS_NAMES_MAX];    /* "mailq,offramp,...", for the start line */
 };
@@ -199,9 +201,10 @@ static void
 parts_free(struct gw_parts *p)
 {
 	intake_free(p->intake);
-	sip_line_stop(p->line);         /* joins the thread; frees its events */
+	sip_line_stop(p->line);         /* joins the thread */
 	if (p->line_ev != NULL)
 		event_free(p->line_ev);
+	chan_free(p->line_events, NULL);        /* events never handled */
 	onramp_free(p->onramp);
 	offramp_free(p->offramp);
 	mailq_free(p->mailq);
@@ -217,13 +220,18 @@ line_open(struct gw_parts *p, const struct config *cfg, char *err, size_t errlen
 
 	if (line_options(p, cfg, &o, err, errlen) == -1)
 		return -1;
-	p->line_ev = event_new(gw_base(p->gw), -1, 0, line_event_cb, p);
-	if (p->line_ev == NULL) {
-		snprintf(err, errlen, "line: cannot create its event");
+	if ((p->line_events = chan_new()) == NULL) {
+		snprintf(err, errlen, "line: cannot make its channel: %s", strerror(errno));
+		return -1;
+	}
+	p->line_ev = event_new(gw_base(p->gw), chan_fd(p->line_events), EV_READ | EV_PERSIST,
+	    line_event_cb, p);
+	if (p->line_ev == NULL || event_add(p->line_ev, NULL) == -1) {
+		snprintf(err, errlen, "line: cannot watch its channel");
 		return -1;
 	}
 	/* Binds the SIP and media sockets now, before privileges are dropped. */
-	if ((p->line = sip_line_start(&o, p->line_ev)) == NULL) {
+	if ((p->line = sip_line_start(&o, p->line_events)) == NULL) {
 		snprintf(err, errlen, "line: cannot start the SIP line: %s (see above)",
 		    strerror(errno));
 		return -1;
@@ -359,10 +367,8 @@ line_event_cb(evutil_socket_t fd, short what, void *arg)
 	struct sip_event *ev;
 
 	(void)fd, (void)what;
-	while (p->line != NULL && (ev = sip_line_next_event(p->line)) != NULL) {
+	while ((ev = sip_event_next(p->line_events)) != NULL) {
 		switch (ev->type) {
-		case SIP_EV_CALL_OFFERED:
-			break;
 		case SIP_EV_FAX_RECEIVED:
 			if (ev->dir == SIP_DIR_ONRAMP)
 				onramp_fax_received(p->onramp, ev);

@@ -34,6 +34,7 @@ static int port_remote, port_local;
 static struct spool *sp;
 static struct event_base *base;
 static struct sip_line *line;
+static struct chan *events;             /* the line's, to this loop */
 static struct offramp *runner;
 
 static int
@@ -52,7 +53,7 @@ line_events(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
-	while ((ev = sip_line_next_event(line)) != NULL) {
+	while ((ev = sip_event_next(events)) != NULL) {
 		if (ev->type == SIP_EV_CALL_FINISHED && ev->dir == SIP_DIR_OFFRAMP)
 			offramp_call_finished(runner, ev);
 		free(ev);
@@ -133,11 +134,13 @@ start(const char *retry, struct event **ev)
 
 	ck_assert_ptr_nonnull(cfg);
 	g_free(text);
-	*ev = event_new(base, -1, EV_PERSIST, line_events, NULL);
+	ck_assert_ptr_nonnull(events = chan_new());
+	*ev = event_new(base, chan_fd(events), EV_READ | EV_PERSIST, line_events, NULL);
+	ck_assert_int_eq(event_add(*ev, NULL), 0);
 	sip_line_options_init(&lo);
 	g_snprintf(lo.listen_udp[0], sizeof(lo.listen_udp[0]), "127.0.0.1:%d", port_local);
 	lo.nlisten_udp = 1;
-	line = sip_line_start(&lo, *ev);
+	line = sip_line_start(&lo, events);
 	ck_assert_ptr_nonnull(line);
 	runner = offramp_new(base, sp, NULL, cfg, line_dial, NULL, err, sizeof(err));
 	ck_assert_ptr_nonnull(runner);
@@ -150,6 +153,7 @@ stop(struct config *cfg, struct event *ev)
 	offramp_free(runner);
 	sip_line_stop(line);
 	event_free(ev);
+	chan_free(events, NULL);
 	config_free(cfg);
 }
 
