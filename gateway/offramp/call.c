@@ -43,13 +43,11 @@ offramp_policy_from_config(const struct config *cfg, struct offramp_retry_policy
 	};
 	int c;
 
+	/* The config checked the ranges; every class has its values. */
 	offramp_retry_policy_default(p);
 	for (c = 0; c < OFFRAMP_FAIL_NCLASS; c++) {
-		p->attempts[c] = r[c]->attempts > 0 ? r[c]->attempts : 1;
-		if (p->attempts[c] > OFFRAMP_RETRY_ATTEMPTS_MAX)
-			p->attempts[c] = OFFRAMP_RETRY_ATTEMPTS_MAX;
-		if (r[c]->delay > 0)
-			p->delay[c] = r[c]->delay;
+		p->attempts[c] = r[c]->attempts;
+		p->delay[c] = r[c]->delay;
 	}
 	p->permanent_error = cfg->mta_receive.generate_permanent_error;
 }

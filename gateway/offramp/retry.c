@@ -25,6 +25,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "config/config.h"
 #include "gateway/offramp/retry.h"
 #include "mime/mime.h"
 #include "smtp/smtp.h"
@@ -48,8 +49,6 @@ static void retry_why(struct offramp_rcpt_retry *r, const char *words);
 static int dec_num(const char *s, long long lo, long long hi, long long *out);
 static int dec_text(const char *x, char *out, size_t size);
 
-/* `fax send retry` class names, in enum offramp_fail_class order. */
-static const char *const class_names[OFFRAMP_FAIL_NCLASS] = { "busy", "no-answer", "failure" };
 /* The status of a retryable failure while retries go on. */
 static const char *const class_status[OFFRAMP_FAIL_NCLASS] = { "4.4.1", "4.4.1", "4.4.2" };
 /* ... and once they ran out with `mta receive generate permanent-error`. */
@@ -65,43 +64,18 @@ static const char *const class_reason[OFFRAMP_FAIL_NCLASS] = {
 void
 offramp_retry_policy_default(struct offramp_retry_policy *p)
 {
-	memset(p, 0, sizeof(*p));
-	p->attempts[OFFRAMP_FAIL_BUSY] = OFFRAMP_RETRY_BUSY_ATTEMPTS;
-	p->delay[OFFRAMP_FAIL_BUSY] = OFFRAMP_RETRY_BUSY_DELAY;
-	p->attempts[OFFRAMP_FAIL_NOANSWER] = OFFRAMP_RETRY_NOANSWER_ATTEMPTS;
-	p->delay[OFFRAMP_FAIL_NOANSWER] = OFFRAMP_RETRY_NOANSWER_DELAY;
-	p->attempts[OFFRAMP_FAIL_FAILURE] = OFFRAMP_RETRY_FAILURE_ATTEMPTS;
-	p->delay[OFFRAMP_FAIL_FAILURE] = OFFRAMP_RETRY_FAILURE_DELAY;
-	p->max_age = OFFRAMP_RETRY_MAX_AGE;
-}
-
-int
-offramp_retry_policy_set(struct offramp_retry_policy *p, const char *cls, unsigned attempts,
-    unsigned delay, char *err, size_t errlen)
-{
+	static const struct config_fax_retry d[OFFRAMP_FAIL_NCLASS] = {
+		{ CONFIG_DEFAULT_RETRY_BUSY }, { CONFIG_DEFAULT_RETRY_NOANSWER },
+		{ CONFIG_DEFAULT_RETRY_FAILURE },
+	};
 	int c;
 
-	for (c = 0; c < OFFRAMP_FAIL_NCLASS; c++)
-		if (strcmp(cls, class_names[c]) == 0)
-			break;
-	if (c == OFFRAMP_FAIL_NCLASS) {
-		snprintf(err, errlen, "unknown retry class \"%s\" (busy, no-answer "
-		    "or failure)", cls);
-		return -1;
+	memset(p, 0, sizeof(*p));
+	for (c = 0; c < OFFRAMP_FAIL_NCLASS; c++) {
+		p->attempts[c] = d[c].attempts;
+		p->delay[c] = d[c].delay;
 	}
-	if (attempts < 1 || attempts > OFFRAMP_RETRY_ATTEMPTS_MAX) {
-		snprintf(err, errlen, "retry attempts must be 1..%d (every call "
-		    "counts, the first included)", OFFRAMP_RETRY_ATTEMPTS_MAX);
-		return -1;
-	}
-	if (delay < 1 || delay > OFFRAMP_RETRY_DELAY_MAX) {
-		snprintf(err, errlen, "retry delay must be 1..%d seconds",
-		    OFFRAMP_RETRY_DELAY_MAX);
-		return -1;
-	}
-	p->attempts[c] = attempts;
-	p->delay[c] = delay;
-	return 0;
+	p->max_age = OFFRAMP_RETRY_MAX_AGE;
 }
 
 /* ---- one recipient ---------------------------------------------------- */

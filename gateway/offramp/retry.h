@@ -25,15 +25,8 @@ enum offramp_fail_class {
 	OFFRAMP_FAIL_NCLASS,
 };
 
-/* Defaults: busy 5 calls 120 s apart, no answer 3 x 300 s, failure 3 x 60 s. */
-#define OFFRAMP_RETRY_BUSY_ATTEMPTS 5
-#define OFFRAMP_RETRY_BUSY_DELAY 120
-#define OFFRAMP_RETRY_NOANSWER_ATTEMPTS 3
-#define OFFRAMP_RETRY_NOANSWER_DELAY 300
-#define OFFRAMP_RETRY_FAILURE_ATTEMPTS 3
-#define OFFRAMP_RETRY_FAILURE_DELAY 60
-#define OFFRAMP_RETRY_ATTEMPTS_MAX 100       /* configurable range 1..100 */
-#define OFFRAMP_RETRY_DELAY_MAX 86400        /* configurable range 1..86400 s */
+/* The calls and delays per class are `fax send retry` (config/: its
+ * defaults and ranges). */
 #define OFFRAMP_RETRY_MAX_AGE 86400          /* a job gives up a day after arrival */
 #define OFFRAMP_RETRY_CALL_MAX 1800          /* longest call, for retry estimates */
 
@@ -44,14 +37,8 @@ struct offramp_retry_policy {
 	int permanent_error;                 /* `mta receive generate permanent-error` */
 };
 
+/* The policy of a config without `fax send retry` lines (its defaults). */
 void offramp_retry_policy_default(struct offramp_retry_policy *p);
-/*
- * `fax send retry CLASS ATTEMPTS DELAY`: CLASS is busy, no-answer or
- * failure. 0, or -1 with a message in err when the class is unknown or a
- * number is out of range.
- */
-int offramp_retry_policy_set(struct offramp_retry_policy *p, const char *cls,
-    unsigned attempts, unsigned delay, char *err, size_t errlen);
 
 /* ---- NOTIFY (RFC 3461 4.1) -------------------------------------------- */
 

@@ -65,7 +65,8 @@ START_TEST(test_from_config)
 	ck_assert_uint_eq(p.attempts[OFFRAMP_FAIL_BUSY], 2);
 	ck_assert_uint_eq(p.delay[OFFRAMP_FAIL_BUSY], 30);
 	ck_assert_uint_eq(p.attempts[OFFRAMP_FAIL_NOANSWER], 1);   /* one call, no retry */
-	ck_assert_uint_eq(p.attempts[OFFRAMP_FAIL_FAILURE], OFFRAMP_RETRY_FAILURE_ATTEMPTS);
+	ck_assert_uint_eq(p.attempts[OFFRAMP_FAIL_FAILURE], 3);    /* the default */
+	ck_assert_uint_eq(p.delay[OFFRAMP_FAIL_FAILURE], 60);
 	ck_assert_int_eq(p.permanent_error, 1);
 	offramp_report_cfg_from_config(cfg, &rc);
 	ck_assert_str_eq(rc.hostname, "gw1.example.com");

@@ -9,6 +9,8 @@
 
 #include <glib.h>
 
+#include "config/config.h"
+#include "gateway/offramp/call.h"
 #include "gateway/offramp/retry.h"
 #include "mime/mime.h"
 
@@ -271,7 +273,7 @@ START_TEST(test_recover)
 	ck_assert_int_eq(r.phase, OFFRAMP_RCPT_READY);
 	ck_assert_uint_eq(r.count[OFFRAMP_FAIL_FAILURE], 1);
 	ck_assert_uint_eq(r.level, OFFRAMP_STEP_NONE);          /* not the fax's fault */
-	ck_assert_int_eq(r.next_at, T0 + 100 + OFFRAMP_RETRY_FAILURE_DELAY);
+	ck_assert_int_eq(r.next_at, T0 + 100 + 60);
 	ck_assert_str_eq(r.diag, "gateway: restarted during the call");
 	ck_assert_str_eq(offramp_retry_reason(&r), "the gateway restarted during the call");
 
@@ -286,25 +288,25 @@ START_TEST(test_recover)
 }
 END_TEST
 
-START_TEST(test_policy_set)
+/* The ladder's defaults are the config's: a config without `fax send
+ * retry` lines gives the same policy as offramp_retry_policy_default(). */
+START_TEST(test_policy_default_is_the_config_default)
 {
-	struct offramp_retry_policy p;
-	char err[128];
+	struct offramp_retry_policy p, q;
+	struct config *cfg = config_parse_buffer("t", "hostname gw.test\n", 16, NULL);
 
+	ck_assert_ptr_nonnull(cfg);
 	offramp_retry_policy_default(&p);
-	ck_assert_int_eq(offramp_retry_policy_set(&p, "no-answer", 4, 600, err, sizeof(err)), 0);
-	ck_assert_uint_eq(p.attempts[OFFRAMP_FAIL_NOANSWER], 4);
-	ck_assert_uint_eq(p.delay[OFFRAMP_FAIL_NOANSWER], 600);
-	ck_assert_uint_eq(p.attempts[OFFRAMP_FAIL_BUSY], OFFRAMP_RETRY_BUSY_ATTEMPTS);
-	ck_assert_int_eq(offramp_retry_policy_set(&p, "noanswer", 4, 600, err, sizeof(err)), -1);
-	ck_assert_ptr_nonnull(strstr(err, "noanswer"));
-	ck_assert_int_eq(offramp_retry_policy_set(&p, "busy", 0, 60, err, sizeof(err)), -1);
-	ck_assert_int_eq(offramp_retry_policy_set(&p, "busy", OFFRAMP_RETRY_ATTEMPTS_MAX + 1, 60,
-	    err, sizeof(err)), -1);
-	ck_assert_int_eq(offramp_retry_policy_set(&p, "failure", 3, 0, err, sizeof(err)), -1);
-	ck_assert_int_eq(offramp_retry_policy_set(&p, "failure", 3, OFFRAMP_RETRY_DELAY_MAX + 1,
-	    err, sizeof(err)), -1);
-	ck_assert_uint_eq(p.attempts[OFFRAMP_FAIL_FAILURE], OFFRAMP_RETRY_FAILURE_ATTEMPTS);
+	offramp_policy_from_config(cfg, &q);
+	ck_assert_mem_eq(p.attempts, q.attempts, sizeof(p.attempts));
+	ck_assert_mem_eq(p.delay, q.delay, sizeof(p.delay));
+	ck_assert_uint_eq(p.attempts[OFFRAMP_FAIL_BUSY], 5);
+	ck_assert_uint_eq(p.delay[OFFRAMP_FAIL_BUSY], 120);
+	ck_assert_uint_eq(p.attempts[OFFRAMP_FAIL_NOANSWER], 3);
+	ck_assert_uint_eq(p.delay[OFFRAMP_FAIL_NOANSWER], 300);
+	ck_assert_uint_eq(p.attempts[OFFRAMP_FAIL_FAILURE], 3);
+	ck_assert_uint_eq(p.delay[OFFRAMP_FAIL_FAILURE], 60);
+	config_free(cfg);
 }
 END_TEST
 
@@ -331,7 +333,7 @@ START_TEST(test_job_notifications)
 	offramp_retry_result(&r[0], &p, &base, &ok, T0, T0 + 60);
 	offramp_retry_result(&r[1], &p, &base, &busy, T0, T0 + 10);
 	offramp_retry_result(&r[2], &p, &base, &ok, T0, T0 + 60);
-	ck_assert_int_eq(offramp_retry_next_wakeup(r, 3), T0 + 10 + OFFRAMP_RETRY_BUSY_DELAY);
+	ck_assert_int_eq(offramp_retry_next_wakeup(r, 3), T0 + 10 + 120);
 
 	/* Not all final: no final DSN yet; a DELAY DSN for r[1] only. */
 	ck_assert(!offramp_retry_all_final(r, 3));
@@ -661,7 +663,7 @@ suite_offramp_retry(void)
 	tcase_add_test(tc, test_call_params);
 	tcase_add_test(tc, test_wrong_state);
 	tcase_add_test(tc, test_recover);
-	tcase_add_test(tc, test_policy_set);
+	tcase_add_test(tc, test_policy_default_is_the_config_default);
 	suite_add_tcase(s, tc);
 	tcase_add_test(tj, test_job_notifications);
 	tcase_add_test(tj, test_dsn_from_ladder);
