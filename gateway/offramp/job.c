@@ -11,6 +11,7 @@
  * Not here: the spool I/O, dialing, rendering, and sending the reports.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include <glib.h>
 
 #include "gateway/offramp/job.h"
+#include "gateway/spool/spool.h"
 #include "mime/mime.h"
 #include "smtp/smtp.h"
 
@@ -173,43 +175,69 @@ env_orcpt(struct offramp_rcpt *r, const char *value)
 	return 0;
 }
 
-char *
+struct spool_rec *
 offramp_job_state(const struct offramp_job *j)
 {
-	GString *s = g_string_new(NULL);
-	char line[OFFRAMP_RETRY_ENC_MAX];
+	struct spool_rec *rec = spool_rec_new();
 	size_t i;
+	int e = 0;
 
-	for (i = 0; i < j->nrcpts; i++) {
-		if (offramp_retry_encode(&j->rcpts[i].retry, line, sizeof(line)) < 0)
-			continue;   /* cannot happen: the buffer holds the maximum */
-		g_string_append_printf(s, "%zu %s\n", i, line);
+	if (rec == NULL)
+		return NULL;
+	e |= spool_rec_add(rec, "version", OFFRAMP_JOB_STATE_VERSION);
+	for (i = 0; i < j->nrcpts && e == 0; i++) {
+		e |= spool_rec_add_u64(rec, "rcpt", i);
+		e |= offramp_retry_store(&j->rcpts[i].retry, rec);
 	}
-	return g_string_free(s, FALSE);
+	if (e != 0) {
+		spool_rec_free(rec);
+		return NULL;
+	}
+	return rec;
 }
 
 int
-offramp_job_state_load(struct offramp_job *j, const char *text)
+offramp_job_state_load(struct offramp_job *j, const struct spool_rec *rec, char *err,
+    size_t errlen)
 {
-	char **lines = g_strsplit(text, "\n", -1);
-	int i, rc = 0;
+	struct offramp_rcpt_retry *rs = NULL, *cur = NULL;
+	const char *key, *v;
+	size_t i, len;
+	uint64_t idx;
+	int rc = -1;
 
-	for (i = 0; lines[i] != NULL && rc == 0; i++) {
-		char *sp, *end;
-		unsigned long idx;
-		struct offramp_rcpt_retry r;
-
-		if (lines[i][0] == '\0')
-			continue;
-		sp = strchr(lines[i], ' ');
-		idx = strtoul(lines[i], &end, 10);
-		if (sp == NULL || end != sp || idx >= j->nrcpts ||
-		    offramp_retry_decode(sp + 1, &r) != 0)
-			rc = -1;
-		else
-			j->rcpts[idx].retry = r;
+	if (spool_rec_count(rec) == 0 || strcmp(spool_rec_key(rec, 0), "version") != 0 ||
+	    strcmp(spool_rec_value(rec, 0, NULL), OFFRAMP_JOB_STATE_VERSION) != 0) {
+		set_err(err, errlen, "not a version %s state record", OFFRAMP_JOB_STATE_VERSION);
+		return -1;
 	}
-	g_strfreev(lines);
+	/* Applied to a copy: a damaged record changes nothing. */
+	rs = g_new(struct offramp_rcpt_retry, j->nrcpts ? j->nrcpts : 1);
+	for (i = 0; i < j->nrcpts; i++)
+		rs[i] = j->rcpts[i].retry;
+	for (i = 1; i < spool_rec_count(rec); i++) {
+		key = spool_rec_key(rec, i);
+		v = spool_rec_value(rec, i, &len);
+		if (strcmp(key, "rcpt") == 0) {
+			if (spool_rec_value_u64(rec, i, &idx) != 0 || idx >= j->nrcpts) {
+				set_err(err, errlen, "line %zu: no recipient %s", i + 1, v);
+				goto out;
+			}
+			cur = &rs[idx];
+		} else if (cur == NULL || offramp_retry_load_key(cur, key, v, len) != 0) {
+			set_err(err, errlen, "line %zu: bad %s", i + 1, key);
+			goto out;
+		}
+	}
+	for (i = 0; i < j->nrcpts; i++) {
+		unsigned notify = j->rcpts[i].retry.notify;   /* the envelope's */
+
+		j->rcpts[i].retry = rs[i];
+		j->rcpts[i].retry.notify = notify;
+	}
+	rc = 0;
+out:
+	g_free(rs);
 	return rc;
 }
 

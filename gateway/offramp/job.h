@@ -62,13 +62,18 @@ int offramp_job_env(struct offramp_job *j, const char *key,
     const char *value, char *err, size_t errlen);
 
 /*
- * The job's progress as text, one line per recipient "INDEX STATE"
- * (offramp_retry_encode), for the spool record that spool_replace() rewrites;
- * caller frees. _state_load() applies such text to a job loaded from its
- * envelope: 0, or -1 when a line is damaged or names no recipient.
+ * The job's progress as a spool record for its "state" file: "version 3",
+ * then per recipient "rcpt INDEX" and that recipient's keys
+ * (offramp_retry_store()). NULL without memory; caller frees.
+ * _state_load() applies such a record to a job loaded from its envelope:
+ * 0, or -1 with err when it is not version 3 (a state of an earlier
+ * version), names a recipient the job does not have, or holds a key or
+ * value out of place; the job is then unchanged.
  */
-char *offramp_job_state(const struct offramp_job *j);
-int offramp_job_state_load(struct offramp_job *j, const char *text);
+#define OFFRAMP_JOB_STATE_VERSION "3"
+struct spool_rec *offramp_job_state(const struct offramp_job *j);
+int offramp_job_state_load(struct offramp_job *j, const struct spool_rec *rec, char *err,
+    size_t errlen);
 
 enum offramp_report_kind {
 	OFFRAMP_REPORT_NONE = 0,

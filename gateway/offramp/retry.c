@@ -14,12 +14,14 @@
  * means at most five calls that end busy. A fax failure (T.30 error,
  * dropped or partial call) steps the following calls down: T.38 -> G.711,
  * then ECM off, then 9600 bit/s, skipping steps that would change nothing.
- * The state is plain data (no pointers) so that it round-trips through the
- * spool with offramp_retry_encode()/offramp_retry_decode().
+ * The state is plain data (no pointers); offramp_retry_store() and
+ * offramp_retry_load_key() carry it through the spool's record format.
  *
  * Not here: the clock, the spool, the line thread, the DSN text. The
  * caller passes times in and acts on what the ladder returns.
  */
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,13 +29,12 @@
 
 #include "config/config.h"
 #include "gateway/offramp/retry.h"
+#include "gateway/spool/spool.h"
 #include "mime/mime.h"
 #include "smtp/smtp.h"
 
 /* Step-down floor for max speed (V.29 9600). */
 #define RETRY_STEP_SPEED 9600
-/* Version of the encoded record; bump when fields change. */
-#define RETRY_ENC_VERSION 2      /* 2 added same= why=; 1 is still read */
 
 static void retry_enter(struct offramp_rcpt_retry *r, enum offramp_rcpt_phase phase);
 static enum offramp_retry_event retry_failed_call(struct offramp_rcpt_retry *r,
@@ -47,7 +48,8 @@ static int dsn_allowed(const struct offramp_dsn_policy *dp, const char *sender);
 static void copy_text(char *dst, size_t size, const char *src);
 static void retry_why(struct offramp_rcpt_retry *r, const char *words);
 static int dec_num(const char *s, long long lo, long long hi, long long *out);
-static int dec_text(const char *x, char *out, size_t size);
+static int dec_text(const char *v, size_t len, char *out, size_t size);
+static int dec_name(const char *v, const char *const *names, size_t n);
 
 /* The status of a retryable failure while retries go on. */
 static const char *const class_status[OFFRAMP_FAIL_NCLASS] = { "4.4.1", "4.4.1", "4.4.2" };
@@ -374,41 +376,46 @@ dsn_allowed(const struct offramp_dsn_policy *dp, const char *sender)
 
 /* ---- persistence ------------------------------------------------------ */
 
+static const char *const phase_names[] = { "ready", "dialing", "delivered", "failed" };
+static const char *const class_keys[OFFRAMP_FAIL_NCLASS] = { "busy", "no-answer", "failure" };
+static const char *const report_names[] = { "delay", "final", "mdn" };
+#define NREPORTS (sizeof(report_names) / sizeof(report_names[0]))
+
 int
-offramp_retry_encode(const struct offramp_rcpt_retry *r, char *buf, size_t size)
+offramp_retry_store(const struct offramp_rcpt_retry *r, struct spool_rec *rec)
 {
-	char diag[OFFRAMP_RETRY_DIAG_MAX * 3 + 1], csi[OFFRAMP_RETRY_CSI_MAX * 3 + 1];
-	char why[OFFRAMP_RETRY_WHY_MAX * 3 + 1];
-	int n;
+	const int reported[NREPORTS] = { r->delay_reported, r->final_reported, r->mdn_sent };
+	char key[32], list[32] = "";
+	size_t i;
+	int e = 0;
 
-	if (smtp_xtext_encode(r->diag, strlen(r->diag), diag, sizeof(diag)) < 0 ||
-	    smtp_xtext_encode(r->csi, strlen(r->csi), csi, sizeof(csi)) < 0 ||
-	    smtp_xtext_encode(r->why, strlen(r->why), why, sizeof(why)) < 0)
-		return -1;
-	n = snprintf(buf, size, "v=%d phase=%d notify=%u att=%u busy=%u noans=%u "
-	    "fail=%u level=%u lastc=%d perm=%d next=%lld last=%lld pages=%u/%u "
-	    "dur=%u flags=%d%d%d st=%s diag=%s csi=%s same=%u why=%s", RETRY_ENC_VERSION,
-	    (int)r->phase, r->notify, r->attempts, r->count[OFFRAMP_FAIL_BUSY],
-	    r->count[OFFRAMP_FAIL_NOANSWER], r->count[OFFRAMP_FAIL_FAILURE], r->level,
-	    r->last_class, r->permanent, (long long)r->next_at,
-	    (long long)r->last_attempt, r->pages_sent, r->pages_total, r->duration,
-	    r->delay_reported, r->final_reported, r->mdn_sent,
-	    r->status[0] ? r->status : "-", diag, csi, r->why_same, why);
-	if (n < 0 || (size_t)n >= size)
-		return -1;
-	return n;
+	e |= spool_rec_add(rec, "rcpt.phase", phase_names[r->phase]);
+	e |= spool_rec_add_u64(rec, "rcpt.attempts", r->attempts);
+	for (i = 0; i < OFFRAMP_FAIL_NCLASS; i++) {
+		snprintf(key, sizeof(key), "rcpt.%s", class_keys[i]);
+		e |= spool_rec_add_u64(rec, key, r->count[i]);
+	}
+	e |= spool_rec_add_u64(rec, "rcpt.level", r->level);
+	if (r->last_class >= 0)
+		e |= spool_rec_add(rec, "rcpt.last-class", class_keys[r->last_class]);
+	e |= spool_rec_add_u64(rec, "rcpt.permanent", (uint64_t)(r->permanent != 0));
+	e |= spool_rec_add_u64(rec, "rcpt.next", (uint64_t)r->next_at);
+	e |= spool_rec_add_u64(rec, "rcpt.last", (uint64_t)r->last_attempt);
+	e |= spool_rec_addf(rec, "rcpt.pages", "%u/%u", r->pages_sent, r->pages_total);
+	e |= spool_rec_add_u64(rec, "rcpt.duration", r->duration);
+	if (r->status[0] != '\0')
+		e |= spool_rec_add(rec, "rcpt.status", r->status);
+	e |= spool_rec_add(rec, "rcpt.diag", r->diag);
+	e |= spool_rec_add(rec, "rcpt.why", r->why);
+	e |= spool_rec_add_u64(rec, "rcpt.why-same", r->why_same);
+	e |= spool_rec_add(rec, "rcpt.csi", r->csi);
+	for (i = 0; i < NREPORTS; i++)
+		if (reported[i])
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+			    list[0] ? "," : "", report_names[i]);
+	e |= spool_rec_add(rec, "rcpt.reported", list);
+	return e != 0 ? -1 : 0;
 }
-
-/* The encoded keys, in order; version 1 records end after csi. */
-enum enc_key {
-	K_V, K_PHASE, K_NOTIFY, K_ATT, K_BUSY, K_NOANS, K_FAIL, K_LEVEL, K_LASTC,
-	K_PERM, K_NEXT, K_LAST, K_PAGES, K_DUR, K_FLAGS, K_ST, K_DIAG, K_CSI, K_SAME, K_WHY,
-	K_N
-};
-static const char *const enc_keys[K_N] = {
-	"v", "phase", "notify", "att", "busy", "noans", "fail", "level", "lastc",
-	"perm", "next", "last", "pages", "dur", "flags", "st", "diag", "csi", "same", "why",
-};
 
 /* A decimal number in [lo, hi], the whole string. */
 static int
@@ -417,116 +424,137 @@ dec_num(const char *s, long long lo, long long hi, long long *out)
 	char *end;
 	long long v;
 
-	if (*s == '\0' || (*s != '-' && (*s < '0' || *s > '9')))
+	if (*s < '0' || *s > '9')
 		return -1;
+	errno = 0;
 	v = strtoll(s, &end, 10);
-	if (*end != '\0' || v < lo || v > hi)
+	if (*end != '\0' || errno != 0 || v < lo || v > hi)
 		return -1;
 	*out = v;
 	return 0;
 }
 
-/* xtext to text that copy_text() could have written: no control octets. */
+/* Text that copy_text() could have written: it fits, no control octets. */
 static int
-dec_text(const char *x, char *out, size_t size)
+dec_text(const char *v, size_t len, char *out, size_t size)
 {
-	int n = smtp_xtext_decode(x, out, size), i;
+	size_t i;
 
-	if (n < 0)
+	if (len >= size)
 		return -1;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
+	for (i = 0; i < len; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
 			return -1;
+	memcpy(out, v, len);
+	out[len] = '\0';
 	return 0;
 }
 
-int
-offramp_retry_decode(const char *line, struct offramp_rcpt_retry *r)
+/* The index of v in names[n], or -1. */
+static int
+dec_name(const char *v, const char *const *names, size_t n)
 {
-	struct offramp_rcpt_retry t;
-	char copy[OFFRAMP_RETRY_ENC_MAX], *p, *save = NULL;
-	const char *val[K_N];
-	long long n[K_N];
-	int k = 0;
+	size_t i;
 
-	if (strlen(line) >= sizeof(copy))
-		return -1;
-	strcpy(copy, line);
-	for (p = strtok_r(copy, " ", &save); p != NULL; p = strtok_r(NULL, " ", &save)) {
-		size_t kl;
+	for (i = 0; i < n; i++)
+		if (strcmp(v, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
 
-		if (k >= K_N)
+int
+offramp_retry_load_key(struct offramp_rcpt_retry *r, const char *key, const char *v,
+    size_t len)
+{
+	struct offramp_rcpt_retry t = *r;
+	const char *k = key + strlen(OFFRAMP_RETRY_KEY_PREFIX);
+	long long n = 0, m = 0;
+	char *slash, buf[32];
+	int i;
+
+	if (strncmp(key, OFFRAMP_RETRY_KEY_PREFIX, strlen(OFFRAMP_RETRY_KEY_PREFIX)) != 0)
+		return 1;
+	if (strlen(v) != len)
+		return -1;              /* a NUL inside */
+	if (strcmp(k, "phase") == 0) {
+		if ((i = dec_name(v, phase_names, 4)) < 0)
 			return -1;
-		kl = strlen(enc_keys[k]);
-		if (strncmp(p, enc_keys[k], kl) != 0 || p[kl] != '=')
+		t.phase = (enum offramp_rcpt_phase)i;
+	} else if (strcmp(k, "last-class") == 0) {
+		if ((i = dec_name(v, class_keys, OFFRAMP_FAIL_NCLASS)) < 0)
 			return -1;
-		val[k++] = p + kl + 1;
-	}
-	/* A spool written before version 2 has no same= why= */
-	if (k == K_SAME && strcmp(val[K_V], "1") == 0) {
-		val[K_SAME] = "0";
-		val[K_WHY] = NULL;
-	} else if (k != K_N || strcmp(val[K_V], "1") == 0) {
-		return -1;
-	}
-	memset(&t, 0, sizeof(t));
-	if (dec_num(val[K_V], 1, RETRY_ENC_VERSION, &n[K_V]) ||
-	    dec_num(val[K_PHASE], OFFRAMP_RCPT_READY, OFFRAMP_RCPT_FAILED, &n[K_PHASE]) ||
-	    dec_num(val[K_NOTIFY], 0, 15, &n[K_NOTIFY]) ||
-	    dec_num(val[K_ATT], 0, 100000, &n[K_ATT]) ||
-	    dec_num(val[K_BUSY], 0, 100000, &n[K_BUSY]) ||
-	    dec_num(val[K_NOANS], 0, 100000, &n[K_NOANS]) ||
-	    dec_num(val[K_FAIL], 0, 100000, &n[K_FAIL]) ||
-	    dec_num(val[K_LEVEL], 0, OFFRAMP_STEP_9600, &n[K_LEVEL]) ||
-	    dec_num(val[K_LASTC], -1, OFFRAMP_FAIL_NCLASS - 1, &n[K_LASTC]) ||
-	    dec_num(val[K_PERM], 0, 1, &n[K_PERM]) ||
-	    dec_num(val[K_NEXT], 0, 1LL << 40, &n[K_NEXT]) ||
-	    dec_num(val[K_LAST], 0, 1LL << 40, &n[K_LAST]) ||
-	    dec_num(val[K_DUR], 0, 1LL << 31, &n[K_DUR]) ||
-	    dec_num(val[K_SAME], 0, 100000, &n[K_SAME]))
-		return -1;
-	{
-		/* pages=SENT/TOTAL */
-		char *slash = strchr(val[K_PAGES], '/');
-		long long ps, pt;
-
-		if (slash == NULL)
+		t.last_class = i;
+	} else if (strcmp(k, "pages") == 0) {
+		if (len >= sizeof(buf) || (slash = strchr(memcpy(buf, v, len + 1), '/')) == NULL)
 			return -1;
 		*slash = '\0';
-		if (dec_num(val[K_PAGES], 0, 100000, &ps) ||
-		    dec_num(slash + 1, 0, 100000, &pt))
+		if (dec_num(buf, 0, 100000, &n) || dec_num(slash + 1, 0, 100000, &m))
 			return -1;
-		t.pages_sent = (unsigned)ps;
-		t.pages_total = (unsigned)pt;
+		t.pages_sent = (unsigned)n;
+		t.pages_total = (unsigned)m;
+	} else if (strcmp(k, "status") == 0) {
+		if (!offramp_retry_status_valid(v) || dec_text(v, len, t.status, sizeof(t.status)))
+			return -1;
+	} else if (strcmp(k, "diag") == 0) {
+		if (dec_text(v, len, t.diag, sizeof(t.diag)))
+			return -1;
+	} else if (strcmp(k, "why") == 0) {
+		if (dec_text(v, len, t.why, sizeof(t.why)))
+			return -1;
+	} else if (strcmp(k, "csi") == 0) {
+		if (dec_text(v, len, t.csi, sizeof(t.csi)))
+			return -1;
+	} else if (strcmp(k, "reported") == 0) {
+		t.delay_reported = t.final_reported = t.mdn_sent = 0;
+		while (*v != '\0') {
+			size_t w = strcspn(v, ",");
+
+			if (w >= sizeof(buf))
+				return -1;
+			memcpy(buf, v, w);
+			buf[w] = '\0';
+			switch (dec_name(buf, report_names, NREPORTS)) {
+			case 0: t.delay_reported = 1; break;
+			case 1: t.final_reported = 1; break;
+			case 2: t.mdn_sent = 1; break;
+			default: return -1;
+			}
+			v += w;
+			if (*v == ',' && *++v == '\0')
+				return -1;
+		}
+	} else {
+		/* the numbers */
+		static const struct {
+			const char *key;
+			long long max;
+		} nums[] = {
+			{ "attempts", 100000 }, { "busy", 100000 }, { "no-answer", 100000 },
+			{ "failure", 100000 }, { "level", OFFRAMP_STEP_9600 }, { "permanent", 1 },
+			{ "next", 1LL << 40 }, { "last", 1LL << 40 }, { "duration", 1LL << 31 },
+			{ "why-same", 100000 },
+		};
+
+		for (i = 0; i < (int)(sizeof(nums) / sizeof(nums[0])); i++)
+			if (strcmp(k, nums[i].key) == 0)
+				break;
+		if (i == (int)(sizeof(nums) / sizeof(nums[0])))
+			return 1;
+		if (dec_num(v, 0, nums[i].max, &n))
+			return -1;
+		switch (i) {
+		case 0: t.attempts = (unsigned)n; break;
+		case 1: t.count[OFFRAMP_FAIL_BUSY] = (unsigned)n; break;
+		case 2: t.count[OFFRAMP_FAIL_NOANSWER] = (unsigned)n; break;
+		case 3: t.count[OFFRAMP_FAIL_FAILURE] = (unsigned)n; break;
+		case 4: t.level = (unsigned)n; break;
+		case 5: t.permanent = (int)n; break;
+		case 6: t.next_at = (time_t)n; break;
+		case 7: t.last_attempt = (time_t)n; break;
+		case 8: t.duration = (unsigned)n; break;
+		case 9: t.why_same = (unsigned)n; break;
+		}
 	}
-	if (strlen(val[K_FLAGS]) != 3 || strspn(val[K_FLAGS], "01") != 3)
-		return -1;
-	if (strcmp(val[K_ST], "-") == 0)
-		t.status[0] = '\0';
-	else if (offramp_retry_status_valid(val[K_ST]))
-		copy_text(t.status, sizeof(t.status), val[K_ST]);
-	else
-		return -1;
-	if (dec_text(val[K_DIAG], t.diag, sizeof(t.diag)) < 0 ||
-	    dec_text(val[K_CSI], t.csi, sizeof(t.csi)) < 0 ||
-	    (val[K_WHY] != NULL && dec_text(val[K_WHY], t.why, sizeof(t.why)) < 0))
-		return -1;
-	t.phase = (enum offramp_rcpt_phase)n[K_PHASE];
-	t.notify = (unsigned)n[K_NOTIFY];
-	t.attempts = (unsigned)n[K_ATT];
-	t.count[OFFRAMP_FAIL_BUSY] = (unsigned)n[K_BUSY];
-	t.count[OFFRAMP_FAIL_NOANSWER] = (unsigned)n[K_NOANS];
-	t.count[OFFRAMP_FAIL_FAILURE] = (unsigned)n[K_FAIL];
-	t.level = (unsigned)n[K_LEVEL];
-	t.last_class = (int)n[K_LASTC];
-	t.permanent = (int)n[K_PERM];
-	t.next_at = (time_t)n[K_NEXT];
-	t.last_attempt = (time_t)n[K_LAST];
-	t.duration = (unsigned)n[K_DUR];
-	t.why_same = (unsigned)n[K_SAME];
-	t.delay_reported = val[K_FLAGS][0] == '1';
-	t.final_reported = val[K_FLAGS][1] == '1';
-	t.mdn_sent = val[K_FLAGS][2] == '1';
 	*r = t;
 	return 0;
 }

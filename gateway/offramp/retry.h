@@ -201,16 +201,37 @@ void offramp_retry_dsn_rcpt(const struct offramp_rcpt_retry *r,
 
 /* ---- persistence ------------------------------------------------------ */
 
-/* Longest encoded state (one line, no newline): the diagnostic and the
- * plain words may triple in xtext. */
-#define OFFRAMP_RETRY_ENC_MAX 5120
-
 /*
- * r as one line of "key=value" words (text values in RFC 3461 xtext) for
- * the job's spool record. Returns the length, or -1 when buf is too small.
+ * A recipient's part of the job's "state" record (the spool's record
+ * format, gateway/spool/spool.h): offramp_retry_store() appends its keys
+ * to rec, offramp_retry_load_key() takes them back one at a time. NOTIFY is
+ * not kept here: it is the envelope's. Keys (absent ones keep their
+ * initial values):
+ *   rcpt.phase        ready | dialing | delivered | failed
+ *   rcpt.attempts     calls placed
+ *   rcpt.busy rcpt.no-answer rcpt.failure   calls that ended in each class
+ *   rcpt.level        step-down level, 0..3
+ *   rcpt.last-class   busy | no-answer | failure (the last failure's)
+ *   rcpt.permanent    1 when it failed without retry
+ *   rcpt.next rcpt.last   unix times: not before, the last call's start
+ *   rcpt.pages        SENT/TOTAL of the last call
+ *   rcpt.duration     seconds of the last call
+ *   rcpt.status       RFC 3463 code of the last or final outcome
+ *   rcpt.diag rcpt.why rcpt.csi   the cause by layer, in plain words, the
+ *                     remote CSI (text without control bytes)
+ *   rcpt.why-same     calls in a row that ended with those words
+ *   rcpt.reported     what went out: any of delay, final, mdn (comma list)
  */
-int offramp_retry_encode(const struct offramp_rcpt_retry *r, char *buf, size_t size);
-/* Parses offramp_retry_encode()'s output strictly; 0, or -1 on any defect. */
-int offramp_retry_decode(const char *line, struct offramp_rcpt_retry *r);
+#define OFFRAMP_RETRY_KEY_PREFIX "rcpt."
+/* 0, or -1 with errno (ENOMEM, E2BIG). */
+int offramp_retry_store(const struct offramp_rcpt_retry *r, struct spool_rec *rec);
+/*
+ * One key of the list above with its value (len bytes, as the record
+ * holds it). 0; 1 for a key that is not one of a recipient's (the caller
+ * decides); -1 when the value is malformed or out of range (r is then
+ * unchanged).
+ */
+int offramp_retry_load_key(struct offramp_rcpt_retry *r, const char *key,
+    const char *value, size_t len);
 
 #endif

@@ -267,10 +267,10 @@ scan_one(const char *id, void *arg)
 static struct ojob *
 ojob_load(struct offramp *o, const char *id)
 {
-	struct spool_rec *env;
+	struct spool_rec *env, *state;
 	struct ojob *j;
-	char err[256], *state = NULL;
-	size_t i, len;
+	char err[256];
+	size_t i;
 	time_t now = time(NULL);
 	int recovered = 0;
 
@@ -294,10 +294,14 @@ ojob_load(struct offramp *o, const char *id)
 		}
 	}
 	spool_rec_free(env);
-	if (spool_read(o->sp, SPOOL_Q_OFFRAMP, id, "state", &state, &len) == 0) {
-		if (offramp_job_state_load(j->job, state) != 0)
-			log_warnx("job=%s state damaged; delivery starts over", id);
-		free(state);
+	if ((state = spool_rec_load(o->sp, SPOOL_Q_OFFRAMP, id, OFFRAMP_STATE_FILE, err,
+	    sizeof(err))) != NULL) {
+		if (offramp_job_state_load(j->job, state, err, sizeof(err)) != 0)
+			log_warnx("job=%s state=unreadable error=\"%s\"; delivery starts over",
+			    id, err);
+		spool_rec_free(state);
+	} else if (errno != ENOENT) {
+		log_warnx("job=%s state=unreadable error=\"%s\"; delivery starts over", id, err);
 	}
 	for (i = 0; i < j->job->nrcpts; i++) {
 		struct offramp_rcpt_retry *r = &j->job->rcpts[i].retry;
@@ -767,13 +771,13 @@ offramp_run_schedule(struct ojob *j, time_t when)
 int
 offramp_run_persist(struct ojob *j)
 {
-	char *state = offramp_job_state(j->job);
-	int rc = spool_replace(j->o->sp, SPOOL_Q_OFFRAMP, j->id, "state", state,
-	    strlen(state));
+	struct spool_rec *state = offramp_job_state(j->job);
+	int rc = state != NULL ? spool_rec_store(j->o->sp, SPOOL_Q_OFFRAMP, j->id,
+	    OFFRAMP_STATE_FILE, state) : -1;
 
 	if (rc != 0)
 		log_warn("job=%s cannot write its state", j->id);
-	g_free(state);
+	spool_rec_free(state);
 	return rc;
 }
 

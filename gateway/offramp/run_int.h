@@ -29,6 +29,7 @@ struct config;
 /* The spool file that counts them (a record: "starts N"). */
 #define OFFRAMP_PREP_FILE "prep"
 #define OFFRAMP_FAX_FILE "fax.tif"
+#define OFFRAMP_STATE_FILE "state"       /* the job's progress (a record) */
 #define OFFRAMP_WORKER_EXE "/proc/self/exe"
 
 enum ojob_phase {

@@ -180,7 +180,9 @@ int spool_scan(struct spool *sp, const char *queue,
  * spool_rec_data(), or spool_rec_parse() + spool_rec_get*().
  */
 #define SPOOL_REC_KEY_MAX 32
-#define SPOOL_REC_MAX (1024u * 1024)    /* largest record accepted */
+/* Largest record accepted: an offramp job's state for the most recipients
+ * a message may have, each with its longest texts, fits (its test says so). */
+#define SPOOL_REC_MAX (8u << 20)
 
 struct spool_rec;               /* opaque: an ordered list of key/value pairs */
 
@@ -211,8 +213,12 @@ const char *spool_rec_get(const struct spool_rec *rec, const char *key);
 /* First value of key as a decimal number: 0, or -1 (missing: ENOENT, not a
  * number or out of range: ERANGE/EINVAL). */
 int spool_rec_get_u64(const struct spool_rec *rec, const char *key, uint64_t *v);
+/* The value of pair i as such a number: 0, or -1 (ERANGE/EINVAL). */
+int spool_rec_value_u64(const struct spool_rec *rec, size_t i, uint64_t *v);
 
-/* Convenience: file name of job as a record (spool_read + spool_rec_parse). */
+/* Convenience: file name of job as a record (spool_read + spool_rec_parse).
+ * NULL with err and errno: ENOENT when there is no such file, EINVAL when
+ * it is not a record. */
 struct spool_rec *spool_rec_load(struct spool *sp, const char *queue, const char *id,
     const char *name, char *err, size_t errlen);
 /* Convenience: atomically writes rec as file name of a committed job. */

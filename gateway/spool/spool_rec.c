@@ -336,14 +336,22 @@ spool_rec_get(const struct spool_rec *rec, const char *key)
 int
 spool_rec_get_u64(const struct spool_rec *rec, const char *key, uint64_t *v)
 {
-	const char *s = spool_rec_get(rec, key);
+	size_t i;
+
+	for (i = 0; i < rec->n; i++)
+		if (strcmp(rec->pairs[i].key, key) == 0)
+			return spool_rec_value_u64(rec, i, v);
+	errno = ENOENT;
+	return -1;
+}
+
+int
+spool_rec_value_u64(const struct spool_rec *rec, size_t i, uint64_t *v)
+{
+	const char *s = rec->pairs[i].value;
 	unsigned long long n;
 	char *end;
 
-	if (s == NULL) {
-		errno = ENOENT;
-		return -1;
-	}
 	if (*s < '0' || *s > '9') {
 		errno = EINVAL;
 		return -1;
@@ -368,14 +376,20 @@ spool_rec_load(struct spool *sp, const char *queue, const char *id,
 	char *buf, msg[256];
 	size_t len;
 
+	int e;
+
 	if (spool_read(sp, queue, id, name, &buf, &len) == -1) {
+		e = errno;
 		snprintf(err, errlen, "%s/%s/%s: %s", queue, id ? id : "?",
-		    name ? name : "?", strerror(errno));
+		    name ? name : "?", strerror(e));
+		errno = e;
 		return NULL;
 	}
 	rec = spool_rec_parse(buf, len, msg, sizeof(msg));
-	if (rec == NULL)
+	if (rec == NULL) {
 		snprintf(err, errlen, "%s/%s/%s: %s", queue, id, name, msg);
+		errno = EINVAL;
+	}
 	free(buf);
 	return rec;
 }

@@ -13,6 +13,7 @@
 
 #include "gateway/offramp/job.h"
 #include "gateway/offramp/retry.h"
+#include "gateway/spool/spool.h"
 #include "mime/mime.h"
 
 #define T0 1795442700
@@ -147,21 +148,57 @@ START_TEST(test_job_env_rejects)
 }
 END_TEST
 
+/* State records a job refuses whole. */
+static const char *const bad_states[] = {
+	"rcpt 0\nrcpt.phase failed\n",                    /* no version */
+	"version 2\nrcpt 0\nrcpt.phase failed\n",         /* an earlier one */
+	"0 v=2 phase=3 notify=2 att=1\n",                  /* the old line format */
+	"version 3\nrcpt.phase failed\n",                 /* before any rcpt */
+	"version 3\nrcpt 7\nrcpt.phase failed\n",         /* no such recipient */
+	"version 3\nrcpt x\n",
+	"version 3\nrcpt 0\nrcpt.phase gone\n",
+	"version 3\nrcpt 0\nrcpt.phase failed\nrcpt.level 9\n",
+	"version 3\nrcpt 0\nrcpt.attempts -1\n",
+	"version 3\nrcpt 0\nrcpt.attempts 1x\n",
+	"version 3\nrcpt 0\nrcpt.next 99999999999999999999999\n",
+	"version 3\nrcpt 0\nrcpt.last-class none\n",
+	"version 3\nrcpt 0\nrcpt.pages 1\n",
+	"version 3\nrcpt 0\nrcpt.pages 1/x\n",
+	"version 3\nrcpt 0\nrcpt.status 4.4\n",
+	"version 3\nrcpt 0\nrcpt.diag a%0Ab\n",           /* a control byte */
+	"version 3\nrcpt 0\nrcpt.csi a%00b\n",            /* a NUL */
+	"version 3\nrcpt 0\nrcpt.csi 0123456789012345678901234\n",    /* too long */
+	"version 3\nrcpt 0\nrcpt.reported final,\n",
+	"version 3\nrcpt 0\nrcpt.reported sent\n",
+	"version 3\nrcpt 0\nrcpt.future 1\n",             /* unknown in a recipient */
+	"version 3\nrcpt 0\nrcpt.phase failed\nother 1\n",
+};
+
 START_TEST(test_job_state_roundtrip)
 {
 	struct offramp_job *j = load_job(), *k = load_job();
 	struct offramp_retry_policy p;
 	struct offramp_call_params base = { 1, 1, 14400 };
 	struct offramp_call_result busy = { .outcome = OFFRAMP_CALL_BUSY, .diag = "SIP 486 Busy Here" };
-	char *state;
-	size_t i;
+	struct spool_rec *state, *bad;
+	char err[128], *text;
+	size_t i, len;
 
 	offramp_retry_policy_default(&p);
 	offramp_retry_dial(&j->rcpts[1].retry, T0);
 	offramp_retry_result(&j->rcpts[1].retry, &p, &base, &busy, T0, T0 + 20);
 	offramp_retry_dial(&j->rcpts[0].retry, T0 + 30);   /* in progress at the "crash" */
 	state = offramp_job_state(j);
-	ck_assert_int_eq(offramp_job_state_load(k, state), 0);
+	ck_assert_ptr_nonnull(state);
+	/* through its text, as the spool keeps it */
+	text = (char *)spool_rec_data(state, &len);
+	text = g_strndup(text, len);
+	spool_rec_free(state);
+	state = spool_rec_parse(text, len, err, sizeof(err));
+	ck_assert_msg(state != NULL, "%s", err);
+	ck_assert_msg(strstr(text, "\nrcpt 1\nrcpt.phase ready\n") != NULL, "%s", text);
+	ck_assert_ptr_nonnull(strstr(text, "\nrcpt.busy 1\n"));
+	ck_assert_int_eq(offramp_job_state_load(k, state, err, sizeof(err)), 0);
 	for (i = 0; i < j->nrcpts; i++)
 		ck_assert_mem_eq(&j->rcpts[i].retry, &k->rcpts[i].retry, sizeof(j->rcpts[i].retry));
 	/* After the restart the call in progress is tried again. */
@@ -169,11 +206,18 @@ START_TEST(test_job_state_roundtrip)
 	ck_assert_int_eq(offramp_retry_recover(&k->rcpts[0].retry, &p, T0, T0 + 100), OFFRAMP_RETRY_AGAIN);
 	ck_assert(offramp_retry_due(&k->rcpts[0].retry, T0 + 100 + 60));
 
-	ck_assert_int_eq(offramp_job_state_load(k, "7 v=1"), -1);
-	ck_assert_int_eq(offramp_job_state_load(k, "0 garbage"), -1);
-	ck_assert_int_eq(offramp_job_state_load(k, "x v=1"), -1);
-	ck_assert_int_eq(offramp_job_state_load(k, ""), 0);
-	g_free(state);
+	/* damaged records change nothing */
+	for (i = 0; i < sizeof(bad_states) / sizeof(bad_states[0]); i++) {
+		bad = spool_rec_parse(bad_states[i], strlen(bad_states[i]), err, sizeof(err));
+		ck_assert_msg(bad != NULL, "%s: %s", bad_states[i], err);
+		ck_assert_msg(offramp_job_state_load(k, bad, err, sizeof(err)) == -1, "%s",
+		    bad_states[i]);
+		ck_assert_int_eq(k->rcpts[0].retry.phase, OFFRAMP_RCPT_READY);
+		ck_assert_uint_eq(k->rcpts[1].retry.count[OFFRAMP_FAIL_BUSY], 1);
+		spool_rec_free(bad);
+	}
+	spool_rec_free(state);
+	g_free(text);
 	offramp_job_free(j);
 	offramp_job_free(k);
 }

@@ -58,7 +58,7 @@ START_TEST(test_run_delivered)
 	ck_assert_uint_eq(offramp_calls(o), 1);
 	/* DIALING is on disk before the call. */
 	ck_assert_int_eq(spool_read(sp, SPOOL_Q_OFFRAMP, id, "state", &s, &len), 0);
-	ck_assert_ptr_nonnull(strstr(s, "phase=1"));
+	ck_assert_ptr_nonnull(strstr(s, "\nrcpt.phase dialing\n"));
 	free(s);
 	(void)state;
 
@@ -143,8 +143,7 @@ START_TEST(test_run_busy_then_crash)
 	struct offramp *o = offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err,
 	    sizeof(err));
 	struct offramp_job *j = offramp_job_new();
-	char *s = NULL;
-	size_t len;
+	struct spool_rec *st;
 
 	intake_job(text_msg, nums, NULL, id);
 	offramp_add(o, id);
@@ -152,27 +151,29 @@ START_TEST(test_run_busy_then_crash)
 	ck_assert(loop_until(dials_reached, o));
 	finish(o, last_dial(), SIP_RESULT_BUSY, 486, 0, 1);
 	ck_assert_uint_eq(offramp_jobs(o), 1);
-	ck_assert_int_eq(spool_read(sp, SPOOL_Q_OFFRAMP, id, "state", &s, &len), 0);
-	ck_assert_ptr_nonnull(strstr(s, "phase=0"));
-	ck_assert_ptr_nonnull(strstr(s, "busy=1"));
-	free(s);
+	st = spool_rec_load(sp, SPOOL_Q_OFFRAMP, id, "state", err, sizeof(err));
+	ck_assert_msg(st != NULL, "%s", err);
+	ck_assert_str_eq(spool_rec_get(st, "rcpt.phase"), "ready");
+	ck_assert_str_eq(spool_rec_get(st, "rcpt.busy"), "1");
+	spool_rec_free(st);
 	/* Pretend a call is under way and the process dies: the state says
 	 * DIALING; a new runner places the call again. */
 	ck_assert_int_eq(offramp_job_env(j, "rcpt", "x", err, sizeof(err)), 0);
 	offramp_retry_dial(&j->rcpts[0].retry, time(NULL));
-	s = offramp_job_state(j);
-	ck_assert_int_eq(spool_replace(sp, SPOOL_Q_OFFRAMP, id, "state", s, strlen(s)), 0);
-	g_free(s);
+	st = offramp_job_state(j);
+	ck_assert_int_eq(spool_rec_store(sp, SPOOL_Q_OFFRAMP, id, "state", st), 0);
+	spool_rec_free(st);
 	offramp_job_free(j);
 	offramp_free(o);
 
 	o = offramp_new(base, sp, NULL, cfg, fake_dial, NULL, err, sizeof(err));
 	ck_assert_int_eq(offramp_start(o, err, sizeof(err)), 0);
 	ck_assert_uint_eq(offramp_jobs(o), 1);
-	ck_assert_int_eq(spool_read(sp, SPOOL_Q_OFFRAMP, id, "state", &s, &len), 0);
-	ck_assert_ptr_nonnull(strstr(s, "phase=0"));     /* READY again */
-	ck_assert_ptr_nonnull(strstr(s, "fail=1"));      /* the lost call counted */
-	free(s);
+	st = spool_rec_load(sp, SPOOL_Q_OFFRAMP, id, "state", err, sizeof(err));
+	ck_assert_msg(st != NULL, "%s", err);
+	ck_assert_str_eq(spool_rec_get(st, "rcpt.phase"), "ready");     /* READY again */
+	ck_assert_str_eq(spool_rec_get(st, "rcpt.failure"), "1");       /* the lost call counted */
+	spool_rec_free(st);
 	offramp_free(o);
 }
 END_TEST
@@ -198,8 +199,8 @@ START_TEST(test_run_line_down)
 	ck_assert_uint_eq(offramp_jobs(o), 1);
 	ck_assert_uint_eq(offramp_calls(o), 0);
 	ck_assert_int_eq(spool_read(sp, SPOOL_Q_OFFRAMP, id, "state", &s, &len), 0);
-	ck_assert_msg(strstr(s, "att=0 ") != NULL, "state: %s", s);
-	ck_assert_ptr_nonnull(strstr(s, "phase=0"));
+	ck_assert_msg(strstr(s, "\nrcpt.attempts 0\n") != NULL, "state: %s", s);
+	ck_assert_ptr_nonnull(strstr(s, "\nrcpt.phase ready\n"));
 	free(s);
 	/* The line comes up: the call goes out at the next try. */
 	line_down = 0;
