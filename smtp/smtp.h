@@ -258,19 +258,6 @@ void smtp_server_addr_key(const char *addr, char *key, size_t size);
  * they run under until their next request.
  */
 void smtp_server_set_limits(struct smtp_server *srv, const struct smtp_server_options *opt);
-/*
- * Parses a MAIL / RCPT argument ("FROM:<a@b> SIZE=10", "TO:<x@y> NOTIFY=NEVER")
- * as a session would (exported for tests and the fuzzer). flags are
- * SMTP_PARSE_*: which extensions are on. Strings in m / r point into buf
- * (bufsz >= strlen(arg) + 1). Returns 0, or -1 with the 5xx in reply.
- */
-#define SMTP_PARSE_DSN    0x01          /* RET ENVID NOTIFY ORCPT known */
-#define SMTP_PARSE_AUTH   0x02          /* AUTH= known */
-#define SMTP_PARSE_NO8BIT 0x04          /* BODY= unknown */
-int smtp_server_parse_mail(const char *arg, int flags, size_t max_size,
-    struct smtp_server_mail *m, char *buf, size_t bufsz, struct smtp_server_reply *reply);
-int smtp_server_parse_rcpt(const char *arg, int flags, struct smtp_server_rcpt *r,
-    char *buf, size_t bufsz, struct smtp_server_reply *reply);
 
 /* ---- client (smtp/client*.c) ------------------------------------------ */
 
