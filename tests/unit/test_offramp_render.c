@@ -87,6 +87,34 @@ count_pages(const char *path)
 	return n;
 }
 
+/* Black pixels in the first rows rows of page (0-based) of a fax TIFF. */
+static unsigned long
+top_black(const char *path, unsigned page, uint32_t rows)
+{
+	TIFF *t = TIFFOpen(path, "r");
+	unsigned char *line;
+	unsigned long n = 0;
+	uint32_t y, h;
+	tsize_t i, len;
+	uint16_t photo = PHOTOMETRIC_MINISWHITE;
+
+	ck_assert_ptr_nonnull(t);
+	ck_assert(TIFFSetDirectory(t, (uint16_t)page));
+	TIFFGetField(t, TIFFTAG_IMAGELENGTH, &h);
+	TIFFGetFieldDefaulted(t, TIFFTAG_PHOTOMETRIC, &photo);
+	len = TIFFScanlineSize(t);
+	line = g_malloc(len);
+	for (y = 0; y < rows && y < h; y++) {
+		ck_assert_int_eq(TIFFReadScanline(t, line, y, 0), 1);
+		for (i = 0; i < len; i++)
+			n += (unsigned)__builtin_popcount(photo == PHOTOMETRIC_MINISWHITE ?
+			    line[i] : (unsigned char)~line[i]);
+	}
+	g_free(line);
+	TIFFClose(t);
+	return n;
+}
+
 static char *
 mixed_msg(const char *b64)
 {
@@ -115,6 +143,22 @@ START_TEST(test_render_text_and_tiff)
 	    err.status, err.text);
 	ck_assert_uint_eq(pages, 3);   /* one page of text, two of image */
 	ck_assert_uint_eq(count_pages(out), 3);
+	/* The header line is on every page: the top band has ink that the
+	 * same document rendered without a header has not. */
+	{
+		char *bare = g_strdup_printf("%s/bare.tif", tmpdir);
+		struct offramp_render_opts ob = { .to_number = "+19195551234" };
+		unsigned bp = 0, i;
+
+		ck_assert(offramp_render(m, &ob, tmpdir, bare, &bp, &err) == 0);
+		ck_assert_uint_eq(bp, 3);
+		for (i = 0; i < 3; i++)
+			ck_assert_msg(top_black(out, i, 30) > top_black(bare, i, 30) + 100,
+			    "page %u: no header line (%lu against %lu black pixels)", i + 1,
+			    top_black(out, i, 30), top_black(bare, i, 30));
+		unlink(bare);
+		g_free(bare);
+	}
 	/* Scratch files are gone: the parts the parser wrote, msg and out stay. */
 	{
 		GDir *d = g_dir_open(tmpdir, 0, NULL);

@@ -177,6 +177,15 @@ START_TEST(test_spool_open_errors)
 }
 END_TEST
 
+static char trace_buf[4096];
+
+static void
+trace_fn(const char *step)
+{
+	strncat(trace_buf, step, sizeof(trace_buf) - strlen(trace_buf) - 2);
+	strcat(trace_buf, ",");
+}
+
 /* Writes ROOT/queue/id/name holding text, creating the directories. */
 static void
 put_file(const char *queue, const char *id, const char *name, const char *text)
@@ -243,7 +252,12 @@ START_TEST(test_spool_migrates_into_existing_queue)
 	put_file("onramp", b, "message", "old B\n");
 	put_file("onramp", NULL, NULL, NULL);
 	put_file("notify", "0123456789abc009", "x", "y");
+	trace_buf[0] = '\0';
+	spool_failpoint_trace(trace_fn);
 	sp = open_ok();
+	spool_failpoint_trace(NULL);
+	/* the moves are made durable: both queue directories flushed */
+	ck_assert_str_eq(trace_buf, "rename,rename,queue-fsync,queue-fsync,");
 	ck_assert_int_eq(count_entries("mail"), 3);
 	s = file_of(sp, "mail", a, "message");
 	ck_assert_str_eq(s, "mail A\n");
@@ -574,14 +588,6 @@ END_TEST
 
 /* ---- fsync ordering ---- */
 
-static char trace_buf[4096];
-
-static void
-trace_fn(const char *step)
-{
-	strncat(trace_buf, step, sizeof(trace_buf) - strlen(trace_buf) - 2);
-	strcat(trace_buf, ",");
-}
 
 static int
 count_str(const char *hay, const char *needle)
