@@ -59,6 +59,8 @@ ALL_CFLAGS := -std=gnu11 $(OPT) -g $(WARN) $(if $(findstring clang,$(CC)),,$(GCC
 ALL_LDFLAGS := $(SAN_FLAGS) $(HARDEN_LD) $(LDFLAGS)
 
 MODULES  := config gateway fax mime smtp sip
+# gateway/ holds the daemon core; each room under it is a module of its own.
+MODULES  += util gateway/spool gateway/mailq gateway/intake gateway/onramp gateway/offramp
 LIB_SRC  := $(filter-out gateway/main.c,$(wildcard $(addsuffix /*.c,$(MODULES))))
 TOOL_SRC := $(filter-out tools/t37fax.c,$(wildcard tools/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)

@@ -2,7 +2,7 @@
  * Benchmark: what preparing documents in worker processes costs. The same
  * one-page text mail is prepared (parsed, rendered to a normalized fax
  * page) BENCH_DOCS times three ways, measured in the same run:
- *   reference  gw_worker_prepare() in this process, one after the other:
+ *   reference  offramp_worker_prepare() in this process, one after the other:
  *              the work itself, without any isolation;
  *   serial     one worker process per document, one at a time, started
  *              and read on an event loop as the daemon does;
@@ -22,8 +22,10 @@
 #include <glib/gstdio.h>
 
 #include "config/config.h"
-#include "gateway/log.h"
-#include "gateway/offramp.h"
+#include "util/log.h"
+#include "gateway/offramp/offramp.h"
+#include "gateway/offramp/pdf.h"
+#include "gateway/offramp/worker.h"
 
 #define BENCH_DOCS 200
 #define BENCH_POOL CONFIG_RENDER_WORKERS_DEFAULT
@@ -49,14 +51,14 @@ now_s(void)
 }
 
 static void
-make_req(struct gw_worker_req *req, unsigned slot)
+make_req(struct offramp_worker_req *req, unsigned slot)
 {
 	memset(req, 0, sizeof(*req));
 	g_strlcpy(req->id, BENCH_ID, sizeof(req->id));
 	g_snprintf(req->msg_path, sizeof(req->msg_path), "%s/msg", dir);
 	g_snprintf(req->dir, sizeof(req->dir), "%s/w%u", dir, slot);
 	g_snprintf(req->out, sizeof(req->out), "%s/w%u/fax.tif", dir, slot);
-	g_strlcpy(req->gs_path, GW_PDF_GS_PATH, sizeof(req->gs_path));
+	g_strlcpy(req->gs_path, OFFRAMP_PDF_GS_PATH, sizeof(req->gs_path));
 	req->timeout = CONFIG_RENDER_TIMEOUT_DEFAULT;
 	req->memory_mb = CONFIG_RENDER_MEMORY_DEFAULT;
 	req->max_pages = CONFIG_DEFAULT_MAX_PAGES;
@@ -64,16 +66,16 @@ make_req(struct gw_worker_req *req, unsigned slot)
 }
 
 static void
-done(void *arg, struct gw_worker *w, const char *id, struct gw_worker_res *res)
+done(void *arg, struct offramp_worker *w, const char *id, struct offramp_worker_res *res)
 {
 	(void)arg;
 	(void)id;
-	if (res->end != GW_WORKER_RESULT || res->rc != 0) {
+	if (res->end != OFFRAMP_WORKER_RESULT || res->rc != 0) {
 		fprintf(stderr, "bench: a worker failed: %s\n", res->err.text);
 		exit(1);
 	}
-	gw_worker_res_clear(res);
-	gw_worker_free(w);
+	offramp_worker_res_clear(res);
+	offramp_worker_free(w);
 	running--;
 	finished++;
 }
@@ -83,7 +85,7 @@ static double
 through_workers(unsigned docs, unsigned pool)
 {
 	struct event_base *base = event_base_new();
-	struct gw_worker_req req;
+	struct offramp_worker_req req;
 	unsigned started = 0;
 	char err[256];
 	double t0 = now_s();
@@ -92,7 +94,7 @@ through_workers(unsigned docs, unsigned pool)
 	while (finished < docs) {
 		while (running < pool && started < docs) {
 			make_req(&req, started % pool);
-			if (gw_worker_start(base, exe, &req, done, NULL, err, sizeof(err)) == NULL) {
+			if (offramp_worker_start(base, exe, &req, done, NULL, err, sizeof(err)) == NULL) {
 				fprintf(stderr, "bench: %s\n", err);
 				exit(1);
 			}
@@ -108,15 +110,15 @@ through_workers(unsigned docs, unsigned pool)
 int
 main(int argc, char **argv)
 {
-	struct gw_worker_req req;
-	struct gw_worker_res res;
+	struct offramp_worker_req req;
+	struct offramp_worker_res res;
 	double t0, ref, serial, pool;
 	char *path, *cmd;
 	unsigned i;
 	ssize_t n;
 
-	if (argc > 1 && strcmp(argv[1], GW_WORKER_ARG) == 0)
-		return gw_worker_main(argc, argv);
+	if (argc > 1 && strcmp(argv[1], OFFRAMP_WORKER_ARG) == 0)
+		return offramp_worker_main(argc, argv);
 	log_set_level(LOG_LVL_ERR);
 	g_strlcpy(dir, "/tmp/t37benchwXXXXXX", sizeof(dir));
 	if (mkdtemp(dir) == NULL || (n = readlink("/proc/self/exe", exe,
@@ -136,11 +138,11 @@ main(int argc, char **argv)
 	t0 = now_s();
 	for (i = 0; i < BENCH_DOCS; i++) {
 		make_req(&req, 0);
-		if (gw_worker_prepare(&req, &res) != 0) {
+		if (offramp_worker_prepare(&req, &res) != 0) {
 			fprintf(stderr, "bench: %s\n", res.err.text);
 			return 1;
 		}
-		gw_worker_res_clear(&res);
+		offramp_worker_res_clear(&res);
 	}
 	ref = BENCH_DOCS / (now_s() - t0);
 	serial = through_workers(BENCH_DOCS, 1);

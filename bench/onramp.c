@@ -26,16 +26,17 @@
 
 #include "config/config.h"
 #include "fax/fax.h"
-#include "gateway/log.h"
-#include "gateway/queue.h"
-#include "gateway/spool.h"
+#include "gateway/mailq/mailq.h"
+#include "gateway/onramp/onramp.h"
+#include "gateway/spool/spool.h"
+#include "util/log.h"
 
 #define BENCH_COUNT_DEFAULT 1000
 #define BENCH_PAGES 2
 
 struct bench {
 	struct event_base *base;
-	struct queue *q;
+	struct mailq *q;
 };
 
 static double
@@ -152,7 +153,7 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (queue_jobs(b->q) == 0)
+	if (mailq_jobs(b->q) == 0)
 		event_base_loopbreak(b->base);
 }
 
@@ -227,15 +228,15 @@ main(int argc, char **argv)
 		return 1;
 
 	b.base = event_base_new();
-	b.q = queue_new(b.base, sp, err, sizeof(err));
+	b.q = mailq_new(b.base, sp, err, sizeof(err));
 	if (b.q == NULL)
 		return 1;
-	queue_set_config(b.q, cfg);
-	if (queue_start(b.q, err, sizeof(err)) != 0)
+	mailq_set_config(b.q, cfg);
+	if (mailq_start(b.q, err, sizeof(err)) != 0)
 		return 1;
 	t0 = now_s();
 	for (i = 0; i < count; i++) {
-		struct gw_fax_received fr;
+		struct onramp_fax fr;
 
 		memset(&fr, 0, sizeof(fr));
 		snprintf(call, sizeof(call), "bench%u", i);
@@ -248,12 +249,12 @@ main(int argc, char **argv)
 		fr.rate = 14400;
 		fr.ecm = true;
 		fr.duration = 48;
-		if (gw_onramp_fax_received(b.q, &fr, id) != 0)
+		if (onramp_mail(cfg, sp, &fr, id) != 0 || mailq_add(b.q, id) != 0)
 			return 1;
 	}
 	printf("onramp: queued %u faxes (build + durable commit) in %.2f s\n",
 	    count, now_s() - t0);
-	snprintf(path, sizeof(path), "%s/spool/onramp/%s/message", dir, id);
+	snprintf(path, sizeof(path), "%s/spool/mail/%s/message", dir, id);
 	msgsize = stat(path, &st) == 0 ? (long)st.st_size : 80000;
 
 	tick = event_new(b.base, -1, EV_PERSIST, tick_cb, &b);
@@ -262,13 +263,13 @@ main(int argc, char **argv)
 	event_base_dispatch(b.base);
 	ours = count / (now_s() - t0);
 	event_free(tick);
-	if (queue_jobs(b.q) != 0) {
-		fprintf(stderr, "bench/onramp: %u jobs not drained\n", queue_jobs(b.q));
+	if (mailq_jobs(b.q) != 0) {
+		fprintf(stderr, "bench/onramp: %u jobs not drained\n", mailq_jobs(b.q));
 		return 1;
 	}
 
 	/* The reference: smtp-source, same count, size and parallelism. */
-	snprintf(sport, sizeof(sport), "%d", QUEUE_CONCURRENCY);
+	snprintf(sport, sizeof(sport), "%d", MAILQ_CONCURRENCY);
 	snprintf(scount, sizeof(scount), "%u", count);
 	snprintf(ssize, sizeof(ssize), "%ld", msgsize);
 	snprintf(spar, sizeof(spar), "%s", sinkaddr);
@@ -289,9 +290,9 @@ main(int argc, char **argv)
 	}
 	printf("onramp: %u two-page faxes (%ld bytes each) drained to smtp-sink: "
 	    "%.0f msgs/s; smtp-source same sink, size, %d sessions: %.0f msgs/s; "
-	    "ratio %.2f (target >= 0.5)\n", count, msgsize, ours, QUEUE_CONCURRENCY,
+	    "ratio %.2f (target >= 0.5)\n", count, msgsize, ours, MAILQ_CONCURRENCY,
 	    ref, ours / ref);
-	queue_free(b.q);
+	mailq_free(b.q);
 	event_base_free(b.base);
 	spool_free(sp);
 	config_free(cfg);

@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "gateway/spool.h"
+#include "gateway/spool/spool.h"
 
 #define BENCH_MSG_SIZE 8192     /* bytes of the message file */
 #define BENCH_GROUP 16          /* jobs per group commit */

@@ -24,7 +24,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "gateway/log.h"
+#include "util/log.h"
 
 /* ---- Limits (each a bound checked by the parser) ---- */
 #define CONFIG_LINE_MAX          1024   /* bytes in one config line */
@@ -240,9 +240,6 @@ enum config_image_resolution {
 	CONFIG_RES_PASSTHROUGH = 0, CONFIG_RES_STANDARD, CONFIG_RES_FINE,
 	CONFIG_RES_SUPERFINE,
 };
-#define CONFIG_DSN_SUCCESS 0x1
-#define CONFIG_DSN_FAILURE 0x2
-#define CONFIG_DSN_DELAY   0x4
 
 /* ---- The config object (all fields read-only) ---- */
 
@@ -310,7 +307,7 @@ struct config_dial_peer {
 	char target[CONFIG_STR_MAX];         /* see enum config_target_kind */
 	int trunk;                           /* index in trunks[], else -1 */
 	bool session_protocol_smtp;
-	unsigned dsn;                        /* CONFIG_DSN_* bits */
+	unsigned dsn;                        /* NOTIFY asked for: SMTP_NOTIFY_* bits */
 	bool mdn;
 	unsigned preference;                 /* 0..CONFIG_MAX_PREFERENCE, lower first */
 	unsigned max_conn;                   /* 0: unlimited */
@@ -463,13 +460,25 @@ struct config {
  * Loads and checks a config file. Every error goes to diag (may be NULL).
  * Returns the config (caller frees with config_free()), or NULL when there
  * was any error.
+ *
+ * Holders: a config may be held by several parts and threads at once (a
+ * session keeps the config it started with across a reload). Each holder
+ * takes its own hold with config_hold() and gives it up with
+ * config_free(); the loader's is the first. The object is freed with the
+ * last one. Both are safe on any thread.
  */
 struct config *config_load(const char *path, struct config_diag *diag);
 /* The same for text in memory; name is used in messages ("name:line: ..."). */
 struct config *config_parse_buffer(const char *name, const char *text,
     size_t len, struct config_diag *diag);
-/* Frees everything the config owns. Accepts NULL. */
-void config_free(struct config *cfg);
+/* Gives up one hold (the loader's, or one of config_hold()); the last
+ * frees everything the config owns. Accepts NULL. */
+void config_free(const struct config *cfg);
+/* One more holder of cfg. Returns cfg. */
+const struct config *config_hold(const struct config *cfg);
+/* Config objects alive in this process (the reload log shows them: an old
+ * one lives while a session holds it). */
+unsigned config_live(void);
 
 /*
  * Splits one config line in place into words: blanks separate words, a

@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "config/config_int.h"
+#include "smtp/smtp.h"
 
 static struct config_dial_peer *new_peer(struct cfg_parser *p);
 static int check_template(struct cfg_parser *p, const char *tmpl);
@@ -288,11 +289,14 @@ static void
 cmd_dsn(struct cfg_parser *p, int argc, char **argv)
 {
 	static const char *const names[] = { "success", "failure", "delay", NULL };
+	static const unsigned bits[] = {
+		SMTP_NOTIFY_SUCCESS, SMTP_NOTIFY_FAILURE, SMTP_NOTIFY_DELAY,
+	};
 	int v;
 
 	(void)argc;
 	if (cfg_keyword(p, "dsn", argv[0], names, &v) == 0)
-		p->peer->dsn |= 1u << v;
+		p->peer->dsn |= bits[v];
 }
 
 static void

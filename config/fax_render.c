@@ -7,7 +7,7 @@
  *   fax send max-pixels MEGAPIXELS     image pixels in one document
  * Each takes one number in its range; the defaults are set in validate.c.
  *
- * Not here: enforcing them (gateway/offramp_worker.c, offramp_spawn.c).
+ * Not here: enforcing them (gateway/offramp/worker.c, spawn.c).
  */
 #include <stddef.h>
 #include <strings.h>

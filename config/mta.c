@@ -2,8 +2,9 @@
  * config/mta: handlers of the mail and fax command families:
  * `mta send ...` (onramp submission), `mta receive ...` (offramp listener),
  * `fax receive ...`, `fax send ...` and `fax deny-pattern`. Cisco names keep
- * their Cisco meaning (docs/cisco-t37.md); the additions (ports, TLS, AUTH,
- * maildir, retry, allow lists, deny-patterns) follow the same families.
+ * their Cisco meaning (t37gw.conf(5) says which IOS command each follows);
+ * the additions (ports, TLS, AUTH, maildir, retry, allow lists,
+ * deny-patterns) follow the same families.
  *
  * The command table is in commands.c; checks across lines in validate.c.
  */

@@ -11,6 +11,9 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +39,8 @@ static int error_order(const void *a, const void *b);
 static void flush_errors(struct cfg_parser *p);
 static const char *modes_text(unsigned modes, char *buf, size_t size);
 static const char *join_words(int n, char **argv, char *buf, size_t size);
+static struct config *cfg_alloc(void);
+static struct cfg_box *cfg_box_of(const struct config *cfg);
 
 /* ---- Diagnostics ---- */
 
@@ -577,12 +582,12 @@ config_parse_buffer(const char *name, const char *text, size_t len,
 	p.file = name != NULL ? name : "(config)";
 	p.mode = CFG_MODE_TOP;
 	p.trunk = -1;
-	p.cfg = calloc(1, sizeof(*p.cfg));
+	p.cfg = cfg_alloc();
 	buf = malloc(CONFIG_LINE_MAX + 2);
 	if (p.cfg == NULL || buf == NULL) {
 		cfg_err(&p, "out of memory");
 		flush_errors(&p);
-		free(p.cfg);
+		config_free(p.cfg);
 		free(buf);
 		return NULL;
 	}
@@ -681,11 +686,60 @@ config_load(const char *path, struct config_diag *diag)
 	return cfg;
 }
 
-void
-config_free(struct config *cfg)
+/*
+ * A config and the count of its holders. The object is immutable, so the
+ * count is its only mutable part: it lives outside struct config, in the
+ * box around it, and changes atomically (holders are on any thread).
+ */
+struct cfg_box {
+	atomic_uint refs;
+	struct config cfg;
+};
+
+static atomic_uint cfg_live;            /* boxes allocated and not freed */
+
+static struct config *
+cfg_alloc(void)
 {
+	struct cfg_box *b = calloc(1, sizeof(*b));
+
+	if (b == NULL)
+		return NULL;
+	atomic_init(&b->refs, 1);
+	atomic_fetch_add(&cfg_live, 1);
+	return &b->cfg;
+}
+
+static struct cfg_box *
+cfg_box_of(const struct config *cfg)
+{
+	return (struct cfg_box *)(void *)((char *)(uintptr_t)cfg - offsetof(struct cfg_box, cfg));
+}
+
+const struct config *
+config_hold(const struct config *cfg)
+{
+	atomic_fetch_add(&cfg_box_of(cfg)->refs, 1);
+	return cfg;
+}
+
+void
+config_free(const struct config *cfg)
+{
+	struct cfg_box *b;
+
 	if (cfg == NULL)
 		return;
-	free((void *)cfg->peers);
-	free(cfg);
+	b = cfg_box_of(cfg);
+	if (atomic_fetch_sub(&b->refs, 1) != 1)
+		return;
+	free((void *)b->cfg.peers);
+	free(b);
+	atomic_fetch_sub(&cfg_live, 1);
+}
+
+unsigned
+config_live(void)
+{
+	return atomic_load(&cfg_live);
 }

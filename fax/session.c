@@ -20,7 +20,7 @@
 
 #include "fax/fax.h"
 #include "fax/fax_int.h"
-#include "gateway/log.h"
+#include "util/log.h"
 
 /* The watchdog looks at spandsp's statistics this often (samples). */
 #define FAX_PROGRESS_POLL_SAMPLES	FAX_SAMPLE_RATE

@@ -1,44 +1,46 @@
 /*
- * gateway/gw: the daemon context and its life cycle.
+ * gateway/: the daemon core, and the only folder that knows every other.
+ * main() (main.c) checks or loads the config and runs the daemon. The
+ * context (gw.c) owns what the whole mail thread shares: the libevent
+ * base, the spool, the current config, the signals and the shutdown
+ * drain. The parts (parts.c) are the rooms below gateway/ and the SIP
+ * line, opened, started and stopped in one explicit sequence:
  *
- * A struct gw owns what the whole mail thread shares: the libevent base,
- * the spool, the current config, and the list of subsystems (SMTP
- * listener, line thread, queues...). It runs the life cycle:
+ *   gw_open()             as root: the spool opened (recovery of tmp/),
+ *                         given to the run user
+ *   parts: open           the mail queue, the offramp, the onramp, the SIP
+ *                         line (binds its sockets), the SMTP intake (binds
+ *                         its listeners, reads its key files)
+ *   gw_drop_privileges()  when root and `user NAME`: setgroups, setgid,
+ *                         setuid, verified; the spool checked writable
+ *   parts: start          resume the mail and offramp jobs, mail the faxes
+ *                         of calls the gateway did not see end
+ *   gw_loop()             the event loop; SIGHUP -> gw_reload() -> parts:
+ *                         reload(cfg); SIGTERM/SIGINT -> gw_shutdown() ->
+ *                         parts: stop, then the loop ends when parts:
+ *                         inflight is 0 or at the config's shutdown deadline
+ *   parts: free           in the reverse order of open
  *
- *   gw_new()     load nothing; take the already loaded config and options
- *   gw_run()     open the spool (create/verify, recover tmp/)
- *                subsystems' open()      - as root when started as root:
- *                                          bind listeners, open key files
- *                drop privileges         - when root and `user NAME` is set
- *                verify the spool is writable as that user
- *                subsystems' start()     - accept work, start threads
- *                event loop; SIGHUP -> gw_reload(); SIGTERM/SIGINT ->
- *                gw_shutdown(): every stop(), then wait until every
- *                inflight() is 0 or the config's shutdown deadline passed
- *                subsystems' free()      - in reverse order (discard()
- *                                          for those never opened)
- *   gw_free()
- *
- * Adding a subsystem: write `int NAME_gw_register(struct gw *gw)` that
- * calls gw_register() with a static struct gw_subsys and its state, and
- * add it to the gw_subsystems[] table in gateway/main.c. Every callback
- * runs on the mail thread and may be NULL.
+ * The rooms: gateway/spool (durable jobs), gateway/mailq (outbound mail of
+ * both directions), gateway/onramp (fax calls into mail), gateway/intake
+ * (the SMTP listener's policy and durability), gateway/offramp (accepted
+ * mail into fax calls). Each has one public header; none includes
+ * the core's headers or another room's private headers.
  *
  * Config and reload: the config object is immutable. gw_config_hold()
- * returns the current one and counts a reference; a session keeps that
- * pointer for its whole life and gives it back with gw_config_release().
- * A reload (SIGHUP) loads the file again; only when it is valid does it
- * become current (new sessions see it) and the subsystems' reload() run.
- * The old object lives until its last holder releases it. Hold/release are
- * thread-safe (the line thread may hold a config too).
+ * returns the current one with a hold of the caller's (config_hold());
+ * a session keeps that pointer for its whole life and gives it back with
+ * gw_config_release(). A reload (SIGHUP) loads the file again; only when
+ * it is valid does it become current (new sessions see it) and the parts
+ * get it. The old object lives until its last holder releases it. Any
+ * thread (a line thread may hold a config too).
  *
  * Privileges: started as root with `user NAME`, t37gw drops to that user
- * (setgroups/setgid/setuid, verified) after every open(); an unknown user,
- * or a user that is root, stops the start. Started as root without `user`
- * it runs as root and warns at every start (containers, test rigs; not for
- * production). Started as another user, `user` is ignored with a notice.
- * Changes to `spool` or `user` need a restart; a reload
- * says so and keeps the running values.
+ * after every open; an unknown user, or a user that is root, stops the
+ * start. Started as root without `user` it runs as root and warns at every
+ * start (containers, test rigs; not for production). Started as another
+ * user, `user` is ignored with a notice. Changes to `spool` or `user` need
+ * a restart; a reload says so and keeps the running values.
  */
 #ifndef T37_GW_H
 #define T37_GW_H
@@ -52,31 +54,20 @@ struct spool;
 struct gw;                      /* opaque: the daemon context */
 
 #define GW_DRAIN_POLL_MS 100    /* how often inflight() is asked while draining */
-#define GW_SUBSYS_MAX 16        /* subsystems one gw holds */
-#define GW_ERR_MAX 512          /* size of error buffers passed to callbacks */
+#define GW_ERR_MAX 512          /* size of error buffers passed to the parts */
 
-struct gw_subsys {
-	const char *name;       /* for logs: "smtpd", "line", "onramp"... */
-	/* Before the privilege drop: bind sockets, open files. 0, or -1 with
-	 * a message in err (start-up fails, exit 1). */
-	int (*open)(struct gw *gw, void *arg, char *err, size_t errlen);
-	/* After the drop: add events, start threads, begin accepting. */
-	int (*start)(struct gw *gw, void *arg, char *err, size_t errlen);
-	/* A new valid config is current: use it for new work. In-flight work
-	 * keeps the config it holds. */
-	void (*reload)(struct gw *gw, void *arg, const struct config *cfg);
-	/* Shutdown began: stop accepting new work (close listeners, stop
-	 * dequeuing); let in-flight work finish. Called once. */
-	void (*stop)(struct gw *gw, void *arg);
-	/* Units of work still in flight; 0 when drained. NULL means 0. */
-	unsigned (*inflight)(struct gw *gw, void *arg);
-	/* Tear down, abandoning what is still in flight (its spool jobs are
-	 * recovered at the next start). Called once, in reverse order, for
-	 * the subsystems whose open() succeeded. */
-	void (*free)(struct gw *gw, void *arg);
-	/* Instead of free() when open() never ran or failed (start-up ended
-	 * before or in it): releases what registration allocated. */
-	void (*discard)(struct gw *gw, void *arg);
+/* What the loop asks of the parts (parts.c); every hook runs on the mail
+ * thread. */
+struct gw_hooks {
+	/* A new valid config is current: use it for new work (work in flight
+	 * keeps the config it holds). */
+	void (*reload)(void *arg, const struct config *cfg);
+	/* Shutdown began: stop accepting new work; let work in flight finish.
+	 * Called once. */
+	void (*stop)(void *arg);
+	/* Units of work still in flight; 0 when drained. */
+	unsigned (*inflight)(void *arg);
+	void *arg;
 };
 
 /* Command-line choices that override the config file. */
@@ -92,52 +83,56 @@ struct gw_opts {
  */
 struct gw *gw_new(const char *path, struct config *cfg, const struct gw_opts *opts,
     char *err, size_t errlen);
-/* Frees the base, the spool and every config object. Accepts NULL. Call
- * after gw_run() or instead of it. */
+/* Frees the base, the spool and the hold on the current config. Accepts
+ * NULL. Call after gw_run() (or gw_loop()) or instead of it. */
 void gw_free(struct gw *gw);
 
-/* Adds a subsystem (before gw_run()). ops must outlive gw. 0 or -1 (table
- * full: GW_SUBSYS_MAX). */
-int gw_register(struct gw *gw, const struct gw_subsys *ops, void *arg);
-
+/* As root (when started so): opens the spool, recovering tmp/, and gives
+ * it to the run user. 0, or -1 after logging why. */
+int gw_open(struct gw *gw);
+/* When root and `user NAME` is set: drops to that user (setgroups,
+ * setgid, setuid, verified) and checks the spool is writable as it. 0, or
+ * -1 after logging why. */
+int gw_drop_privileges(struct gw *gw);
 /*
- * Runs the life cycle above until shutdown. Returns the exit status: 0
- * after a clean or deadline shutdown, 1 when start-up failed (the reason is
- * logged: unwritable spool, unknown user, a subsystem's open()...).
+ * Runs the event loop with the parts' hooks (borrowed) until shutdown:
+ * signals, reloads, the drain. Logs `event=start result=ok` (parts names
+ * what runs) when it begins. Returns 0.
+ */
+int gw_loop(struct gw *gw, const struct gw_hooks *hooks, const char *parts);
+/*
+ * The daemon (parts.c): gw_open(), the parts opened, gw_drop_privileges(),
+ * the parts started, gw_loop(), the parts freed. Returns the exit status:
+ * 0 after a clean or deadline shutdown, 1 when start-up failed (the reason
+ * is logged: unwritable spool, unknown user, a part that cannot open...).
  */
 int gw_run(struct gw *gw);
 
 struct event_base *gw_base(const struct gw *gw);
-/* The spool (NULL before gw_run() opened it). */
+/* The spool (NULL before gw_open()). */
 struct spool *gw_spool(const struct gw *gw);
-/* The path of the config file. */
-const char *gw_config_path(const struct gw *gw);
-
 /*
- * The current config with a reference taken: valid until the matching
+ * The current config with a hold of the caller's: valid until the matching
  * gw_config_release(). Any thread.
  */
 const struct config *gw_config_hold(struct gw *gw);
 void gw_config_release(struct gw *gw, const struct config *cfg);
-/* Config objects alive (current plus old ones still held): for tests and
- * the reload log. */
-unsigned gw_config_live(struct gw *gw);
 
 /*
  * Loads the config file again; when it is valid, makes it current, runs
- * the subsystems' reload() and logs `event=reload result=ok peers=N`;
+ * the parts' reload() and logs `event=reload result=ok peers=N`;
  * otherwise logs every error and `event=reload result=failed errors=N` and
  * keeps the current one. 0 or -1. Mail thread (SIGHUP calls it).
  */
 int gw_reload(struct gw *gw);
 /*
- * Begins shutdown (SIGTERM/SIGINT call it): stop() on every subsystem,
- * then the loop ends as soon as nothing is in flight or after the config's
+ * Begins shutdown (SIGTERM/SIGINT call it): the parts' stop(), then the
+ * loop ends as soon as nothing is in flight or after the config's
  * shutdown deadline. A second call ends the wait at once. Mail thread.
  */
 void gw_shutdown(struct gw *gw);
-/* A subsystem's inflight count dropped: re-check the drain now instead of
- * at the next GW_DRAIN_POLL_MS tick. Mail thread. */
+/* Work in flight ended: re-check the drain now instead of at the next
+ * GW_DRAIN_POLL_MS tick. Mail thread. */
 void gw_drain_check(struct gw *gw);
 /* 1 once gw_shutdown() began. */
 int gw_stopping(const struct gw *gw);

@@ -1,8 +1,8 @@
 /*
  * t37gw: the daemon's entry point. Parses the command line, checks or
- * loads the config, builds the gateway context, registers the subsystems
- * and runs the life cycle (gateway/gw.h). Exit status: 0 normal end or
- * valid config (-t), 1 invalid config or start-up failure, 2 bad usage.
+ * loads the config, builds the gateway context and runs the daemon
+ * (gateway/gw.h). Exit status: 0 normal end or valid config (-t), 1
+ * invalid config or start-up failure, 2 bad usage.
  * Run as "t37gw --render-worker ..." by the daemon itself, it is the
  * offramp's document worker instead.
  */
@@ -14,9 +14,8 @@
 
 #include "config/config.h"
 #include "gateway/gw.h"
-#include "gateway/log.h"
-#include "gateway/offramp.h"
-#include "gateway/parts.h"
+#include "gateway/offramp/offramp.h"
+#include "util/log.h"
 
 #define GW_EXIT_OK 0
 #define GW_EXIT_FAIL 1
@@ -26,15 +25,6 @@ static void usage(FILE *f);
 static void raise_nofile(void);
 static struct config *load_config(const char *path, int check);
 static int check_config(const char *path);
-
-/*
- * The subsystems, in start order (stopped in the same order, freed in
- * reverse). Each entry registers one with gw_register(); see gateway/gw.h.
- */
-static int (*const gw_subsystems[])(struct gw *gw) = {
-	gw_parts_register,
-	NULL,
-};
 
 static void
 usage(FILE *f)
@@ -131,12 +121,11 @@ main(int argc, char **argv)
 	struct config *cfg;
 	struct gw *gw;
 	int c, check = 0, rc;
-	size_t i;
 
 	/* The offramp's document worker is this binary run again by the
-	 * daemon (gateway/offramp_worker.c); it is not a user's command. */
-	if (argc > 1 && strcmp(argv[1], GW_WORKER_ARG) == 0)
-		return gw_worker_main(argc, argv);
+	 * daemon (gateway/offramp/worker.c); it is not a user's command. */
+	if (argc > 1 && strcmp(argv[1], OFFRAMP_WORKER_ARG) == 0)
+		return offramp_worker_main(argc, argv);
 	opterr = 0;
 	while ((c = getopt(argc, argv, "c:dhstV")) != -1) {
 		switch (c) {
@@ -188,13 +177,6 @@ main(int argc, char **argv)
 		config_free(cfg);
 		log_err("event=start result=failed error=\"%s\"", err);
 		return GW_EXIT_FAIL;
-	}
-	for (i = 0; gw_subsystems[i] != NULL; i++) {
-		if (gw_subsystems[i](gw) == -1) {
-			log_err("event=start result=failed reason=\"subsystem %zu not registered\"", i);
-			gw_free(gw);
-			return GW_EXIT_FAIL;
-		}
 	}
 	rc = gw_run(gw);
 	gw_free(gw);

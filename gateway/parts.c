@@ -1,298 +1,243 @@
 /*
- * gateway/parts: the daemon's working subsystems and the wiring between
- * them. Registered with the life cycle of gateway/gw.h, in this order:
+ * gateway/parts: the daemon's parts and the wiring between them, opened,
+ * started, stopped and freed in one explicit sequence (gw.h shows it):
  *
- *   onramp   the mail queue (gateway/queue): onramp faxes and the DSNs and
- *            MDNs of the offramp go out through it
- *   offramp  the offramp runner (gateway/offramp_run): accepted mail ->
- *            fax pages -> calls through the line -> DSNs into the queue
- *   line     the SIP line thread (sip/): incoming calls are routed here
- *            through the dial-peers; its events go to the onramp (a fax
- *            was received) and to the offramp (a call it placed ended)
- *   smtpd    the offramp SMTP listener (gateway/intake): each message made
- *            durable is handed to the offramp at once
+ *   mailq    the outbound mail queue (gateway/mailq): onramp faxes and the
+ *            DSNs and MDNs of the offramp go out through it
+ *   offramp  accepted mail -> fax pages -> calls through the line -> DSNs
+ *            into the mail queue (gateway/offramp)
+ *   onramp   incoming calls routed through the dial-peers, their pages
+ *            mailed through the mail queue (gateway/onramp)
+ *   line     the SIP line thread (sip/): routes incoming calls through the
+ *            onramp; its events go to the onramp (a fax was received) and
+ *            to the offramp (a call it placed ended)
+ *   smtpd    the offramp's SMTP listener (gateway/intake): each message
+ *            made durable is handed to the offramp at once; absent without
+ *            `mta receive listen`
  *
- * Received faxes: an accepted call gets a job in the spool queue
- * "incoming" (the call record) and spandsp writes the pages into it. When
- * the call ends, the pages become an onramp job (gw_onramp_fax_received)
- * and the incoming job is removed. A job still in "incoming" at start-up
- * is a call the gateway did not see end: its pages are mailed as a
- * partial fax with that reason (DESIGN.md "Spool").
- *
- * Threads: everything here runs on the mail thread except parts_route(),
- * which the line thread calls for each incoming INVITE; it reads only the
- * config it holds (immutable) and the max-conn counters under p->lock.
+ * Every part is opened before the privilege drop (the line and the
+ * listener bind their sockets then) and started after it. Each holds the
+ * config it was given (config_hold()) until a reload gives it the next.
+ * Everything here runs on the mail thread; the line's events arrive
+ * through their util/chan.
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <event2/event.h>
 
 #include "config/config.h"
-#include "fax/fax.h"
 #include "gateway/gw.h"
-#include "gateway/intake.h"
-#include "gateway/log.h"
-#include "gateway/offramp.h"
-#include "gateway/parts.h"
-#include "gateway/queue.h"
-#include "gateway/spool.h"
+#include "gateway/intake/intake.h"
+#include "gateway/mailq/mailq.h"
+#include "gateway/offramp/offramp.h"
+#include "gateway/onramp/onramp.h"
 #include "sip/sip.h"
+#include "util/chan.h"
+#include "util/log.h"
 
-#define PARTS_RX_QUEUE   "incoming"     /* faxes being received */
-#define PARTS_RX_FILE    "fax.tif"      /* the pages, in the incoming job */
-#define PARTS_RX_CALL    "call"         /* the call record (spool_rec) */
-#define PARTS_RECOVERED  "fax.recovered.tif"
-
-/* One accepted onramp call, for max-conn and for finding its spool job. */
-struct parts_call {
-	struct parts_call *next;
-	char call_id[SIP_CALL_ID_MAX];
-	unsigned peer_tag;              /* the mmoip dial-peer that took it */
-	char job[SPOOL_ID_LEN + 1];     /* its job in PARTS_RX_QUEUE */
-	int mailed;                     /* FAX_RECEIVED handled */
-};
+#define PARTS_NAMES_MAX 64
 
 struct gw_parts {
-	struct gw *gw;                  /* borrowed: owns us through the hooks */
-	const struct config *cfg;       /* held (gw_config_hold) */
-	struct queue *queue;            /* owned */
-	struct gw_offramp *offramp;     /* owned */
+	struct gw *gw;                  /* borrowed */
+	struct mailq *mailq;            /* owned */
+	struct offramp *offramp;     /* owned */
+	struct onramp *onramp;          /* owned */
 	struct sip_line *line;          /* owned */
-	struct event *line_ev;          /* owned: the line's event notification */
-	struct gw_intake *intake;       /* owned */
-	pthread_mutex_t lock;           /* calls, stopping: line vs mail thread */
-	struct parts_call *calls;       /* owned list */
-	int stopping;                   /* no new incoming calls */
+	struct chan *line_events;       /* owned: events of the line, to us */
+	struct event *line_ev;          /* owned: watches line_events */
+	struct intake *intake;       /* owned; NULL without a listener */
+	char names[PARTS_NAMES_MAX];    /* "mailq,offramp,...", for the start line */
 };
 
-static void parts_free_all(struct gw_parts *p);
-
-static int queue_open(struct gw *gw, void *arg, char *err, size_t errlen);
-static int queue_start_cb(struct gw *gw, void *arg, char *err, size_t errlen);
-static void queue_reload(struct gw *gw, void *arg, const struct config *cfg);
-static void queue_stop_cb(struct gw *gw, void *arg);
-static unsigned queue_inflight_cb(struct gw *gw, void *arg);
-static void queue_free_cb(struct gw *gw, void *arg);
-
-static int offramp_open(struct gw *gw, void *arg, char *err, size_t errlen);
-static int offramp_start(struct gw *gw, void *arg, char *err, size_t errlen);
-static unsigned offramp_inflight(struct gw *gw, void *arg);
-static void offramp_free(struct gw *gw, void *arg);
-static int offramp_dial(void *arg, const struct sip_dial_request *req);
-static void offramp_committed(void *arg, const char *id);
-
-static int line_open(struct gw *gw, void *arg, char *err, size_t errlen);
-static int line_start(struct gw *gw, void *arg, char *err, size_t errlen);
-static void line_reload(struct gw *gw, void *arg, const struct config *cfg);
-static void line_stop(struct gw *gw, void *arg);
-static unsigned line_inflight(struct gw *gw, void *arg);
-static void line_free(struct gw *gw, void *arg);
+static int parts_open(struct gw_parts *p);
+static int parts_start(struct gw_parts *p);
+static void parts_reload(void *arg, const struct config *cfg);
+static void parts_stop(void *arg);
+static unsigned parts_inflight(void *arg);
+static void parts_free(struct gw_parts *p);
+static int parts_failed(const char *part, const char *err);
+static int line_open(struct gw_parts *p, const struct config *cfg, char *err,
+    size_t errlen);
 static int line_options(struct gw_parts *p, const struct config *cfg,
     struct sip_line_options *o, char *err, size_t errlen);
 static void line_admit_targets(const struct config *cfg, struct sip_admit_options *a);
 static void line_event_cb(evutil_socket_t fd, short what, void *arg);
-static void line_fax_received(struct gw_parts *p, const struct sip_event *ev);
-static void line_call_finished(struct gw_parts *p, const struct sip_event *ev);
-static void parts_route(const struct sip_call_info *info,
-    struct sip_route_decision *d, void *arg);
-static int rx_job_new(struct gw_parts *p, const struct sip_call_info *info,
-    char job[SPOOL_ID_LEN + 1], char *path, size_t pathsz);
-static int rx_recover(const char *id, void *arg);
-static struct parts_call *call_find(struct gw_parts *p, const char *call_id);
-static void call_forget(struct gw_parts *p, const char *call_id);
-
-static int smtpd_open(struct gw *gw, void *arg, char *err, size_t errlen);
-static void smtpd_reload(struct gw *gw, void *arg, const struct config *cfg);
-static void smtpd_stop(struct gw *gw, void *arg);
-static unsigned smtpd_inflight(struct gw *gw, void *arg);
-static void smtpd_free(struct gw *gw, void *arg);
-
-/* The queue is opened first: when its open() never succeeded, no other
- * part was opened either, and its discard() frees the shared state. */
-static const struct gw_subsys parts_queue_ops = {
-	"onramp", queue_open, queue_start_cb, queue_reload, queue_stop_cb,
-	queue_inflight_cb, queue_free_cb, queue_free_cb,
-};
-static const struct gw_subsys parts_offramp_ops = {
-	"offramp", offramp_open, offramp_start, NULL, NULL,
-	offramp_inflight, offramp_free, NULL,
-};
-static const struct gw_subsys parts_line_ops = {
-	"line", line_open, line_start, line_reload, line_stop, line_inflight,
-	line_free, NULL,
-};
-static const struct gw_subsys parts_smtpd_ops = {
-	"smtpd", smtpd_open, NULL, smtpd_reload, smtpd_stop, smtpd_inflight, smtpd_free,
-	NULL,
-};
+static int intake_open(struct gw_parts *p, const struct config *cfg, char *err,
+    size_t errlen);
+static int offramp_dial(void *arg, const struct sip_dial_request *req);
+static void offramp_committed(void *arg, const char *id);
 
 int
-gw_parts_register(struct gw *gw)
+gw_run(struct gw *gw)
 {
-	struct gw_parts *p;
+	const struct gw_hooks hooks = { parts_reload, parts_stop, parts_inflight, NULL };
+	struct gw_hooks h = hooks;
+	struct gw_parts p;
+	int rc = 1;
 
-	if ((p = calloc(1, sizeof(*p))) == NULL)
-		return -1;
-	p->gw = gw;
-	pthread_mutex_init(&p->lock, NULL);
-	/* The queue is registered first, so it is freed last, with p. */
-	if (gw_register(gw, &parts_queue_ops, p) == -1) {
-		pthread_mutex_destroy(&p->lock);
-		free(p);
-		return -1;
+	memset(&p, 0, sizeof(p));
+	p.gw = gw;
+	h.arg = &p;
+	if (gw_open(gw) == 0 && parts_open(&p) == 0 && gw_drop_privileges(gw) == 0 &&
+	    parts_start(&p) == 0)
+		rc = gw_loop(gw, &h, p.names);
+	parts_free(&p);
+	if (rc == 0)
+		log_info("event=stop result=ok");
+	return rc;
+}
+
+static int
+parts_failed(const char *part, const char *err)
+{
+	char ebuf[LOG_ESC_BUFSZ];
+
+	log_err("event=start subsystem=%s result=failed error=%s", part,
+	    log_str(ebuf, sizeof(ebuf), err));
+	return -1;
+}
+
+/* Before the privilege drop: each part made, sockets bound. */
+static int
+parts_open(struct gw_parts *p)
+{
+	struct event_base *base = gw_base(p->gw);
+	struct spool *sp = gw_spool(p->gw);
+	const struct config *cfg = gw_config_hold(p->gw);
+	char err[GW_ERR_MAX];
+	const char *failed = NULL;
+
+	if ((p->mailq = mailq_new(base, sp, err, sizeof(err))) == NULL) {
+		failed = "mailq";
+	} else {
+		mailq_set_config(p->mailq, cfg);
+		p->offramp = offramp_new(base, sp, p->mailq, cfg, offramp_dial, p, err,
+		    sizeof(err));
 	}
-	if (gw_register(gw, &parts_offramp_ops, p) == -1 ||
-	    gw_register(gw, &parts_line_ops, p) == -1 ||
-	    gw_register(gw, &parts_smtpd_ops, p) == -1)
-		return -1;      /* p is freed with the queue's free() */
+	if (failed == NULL && p->offramp == NULL)
+		failed = "offramp";
+	if (failed == NULL &&
+	    (p->onramp = onramp_new(base, sp, p->mailq, cfg, err, sizeof(err))) == NULL)
+		failed = "onramp";
+	if (failed == NULL && line_open(p, cfg, err, sizeof(err)) == -1)
+		failed = "line";
+	if (failed == NULL && intake_open(p, cfg, err, sizeof(err)) == -1)
+		failed = "smtpd";
+	gw_config_release(p->gw, cfg);
+	if (failed != NULL)
+		return parts_failed(failed, err);
+	snprintf(p->names, sizeof(p->names), "mailq,offramp,onramp,line%s",
+	    p->intake != NULL ? ",smtpd" : "");
 	return 0;
 }
 
-/* ---- onramp: the mail queue -------------------------------------------- */
-
+/* After the drop: the spool's jobs resumed. */
 static int
-queue_open(struct gw *gw, void *arg, char *err, size_t errlen)
+parts_start(struct gw_parts *p)
 {
-	struct gw_parts *p = arg;
+	char err[GW_ERR_MAX];
 
-	p->cfg = gw_config_hold(gw);
-	if ((p->queue = queue_new(gw_base(gw), gw_spool(gw), err, errlen)) == NULL)
-		return -1;
-	queue_set_config(p->queue, p->cfg);
+	if (mailq_start(p->mailq, err, sizeof(err)) == -1)
+		return parts_failed("mailq", err);
+	if (offramp_start(p->offramp, err, sizeof(err)) == -1)
+		return parts_failed("offramp", err);
+	/* Faxes whose calls the gateway did not see end are mailed now. */
+	if (onramp_recover(p->onramp, err, sizeof(err)) == -1)
+		return parts_failed("onramp", err);
 	return 0;
 }
 
-static int
-queue_start_cb(struct gw *gw, void *arg, char *err, size_t errlen)
+/* Every part gets the new config; work in flight keeps its own. */
+static void
+parts_reload(void *arg, const struct config *cfg)
+{
+	struct gw_parts *p = arg;
+	struct sip_line_options o;
+	char err[GW_ERR_MAX] = "";
+
+	mailq_set_config(p->mailq, cfg);
+	offramp_set_config(p->offramp, cfg);
+	onramp_set_config(p->onramp, cfg);
+	if (line_options(p, cfg, &o, err, sizeof(err)) == -1 ||
+	    sip_line_reconfigure(p->line, &o) == -1)
+		log_warnx("event=reload part=line result=failed error=\"%s\"",
+		    err[0] != '\0' ? err : strerror(errno));
+	if (p->intake != NULL && intake_set_config(p->intake, cfg, err, sizeof(err)) == -1)
+		log_warnx("event=reload part=smtpd result=failed error=\"%s\"", err);
+}
+
+/* Shutdown: the listeners close and idle sessions get 421; new calls get
+ * 486; the mail queue starts no new attempt. What is in flight finishes
+ * within the deadline. */
+static void
+parts_stop(void *arg)
 {
 	struct gw_parts *p = arg;
 
-	(void)gw;
-	return queue_start(p->queue, err, errlen);
-}
-
-static void
-queue_reload(struct gw *gw, void *arg, const struct config *cfg)
-{
-	struct gw_parts *p = arg;
-	const struct config *old = p->cfg;
-
-	/* The queue is reloaded first (it was registered first): it takes
-	 * the reference that p->cfg holds for every part; the parts reloaded
-	 * after it switch to p->cfg. The old config lives on while sessions
-	 * that started under it still hold it. */
-	(void)cfg;
-	p->cfg = gw_config_hold(gw);
-	queue_set_config(p->queue, p->cfg);
-	if (p->offramp != NULL)
-		gw_offramp_set_config(p->offramp, p->cfg);
-	if (old != NULL)
-		gw_config_release(gw, old);
-}
-
-static void
-queue_stop_cb(struct gw *gw, void *arg)
-{
-	(void)gw;
-	queue_stop(((struct gw_parts *)arg)->queue);
+	if (p->intake != NULL)
+		intake_shutdown(p->intake);
+	onramp_stop(p->onramp);
+	mailq_stop(p->mailq);
 }
 
 static unsigned
-queue_inflight_cb(struct gw *gw, void *arg)
-{
-	(void)gw;
-	return queue_inflight(((struct gw_parts *)arg)->queue);
-}
-
-static void
-queue_free_cb(struct gw *gw, void *arg)
-{
-	(void)gw;
-	parts_free_all(arg);
-}
-
-/* Last one out: the queue, then the shared state. */
-static void
-parts_free_all(struct gw_parts *p)
-{
-	struct parts_call *c;
-
-	queue_free(p->queue);
-	while ((c = p->calls) != NULL) {
-		p->calls = c->next;
-		free(c);
-	}
-	if (p->cfg != NULL)
-		gw_config_release(p->gw, p->cfg);
-	pthread_mutex_destroy(&p->lock);
-	free(p);
-}
-
-/* ---- offramp: the runner ------------------------------------------------ */
-
-static int
-offramp_open(struct gw *gw, void *arg, char *err, size_t errlen)
+parts_inflight(void *arg)
 {
 	struct gw_parts *p = arg;
 
-	p->offramp = gw_offramp_new(gw_base(gw), gw_spool(gw), p->queue, p->cfg,
-	    offramp_dial, p, err, errlen);
-	return p->offramp == NULL ? -1 : 0;
+	return mailq_inflight(p->mailq) + offramp_calls(p->offramp) +
+	    onramp_inflight(p->onramp) + sip_line_active_calls(p->line) +
+	    (p->intake != NULL ? intake_inflight(p->intake) : 0);
 }
 
-static int
-offramp_start(struct gw *gw, void *arg, char *err, size_t errlen)
-{
-	(void)gw;
-	return gw_offramp_start(((struct gw_parts *)arg)->offramp, err, errlen);
-}
-
-static unsigned
-offramp_inflight(struct gw *gw, void *arg)
-{
-	(void)gw;
-	return gw_offramp_calls(((struct gw_parts *)arg)->offramp);
-}
-
+/* In the reverse order of open; what never opened is NULL. The intake
+ * waits for its commits; sessions still open lose their unconfirmed
+ * message; the line ends its calls. */
 static void
-offramp_free(struct gw *gw, void *arg)
+parts_free(struct gw_parts *p)
 {
-	struct gw_parts *p = arg;
-
-	(void)gw;
-	gw_offramp_free(p->offramp);
-	p->offramp = NULL;
+	intake_free(p->intake);
+	sip_line_stop(p->line);         /* joins the thread */
+	if (p->line_ev != NULL)
+		event_free(p->line_ev);
+	chan_free(p->line_events, NULL);        /* events never handled */
+	onramp_free(p->onramp);
+	offramp_free(p->offramp);
+	mailq_free(p->mailq);
+	memset(p, 0, sizeof(*p));
 }
 
-static int
-offramp_dial(void *arg, const struct sip_dial_request *req)
-{
-	struct gw_parts *p = arg;
+/* ---- the line ------------------------------------------------------------ */
 
-	if (p->line == NULL) {
-		errno = ENOTCONN;
+static int
+line_open(struct gw_parts *p, const struct config *cfg, char *err, size_t errlen)
+{
+	struct sip_line_options o;
+
+	if (line_options(p, cfg, &o, err, errlen) == -1)
+		return -1;
+	if ((p->line_events = chan_new()) == NULL) {
+		snprintf(err, errlen, "line: cannot make its channel: %s", strerror(errno));
 		return -1;
 	}
-	return sip_line_dial(p->line, req);
+	p->line_ev = event_new(gw_base(p->gw), chan_fd(p->line_events), EV_READ | EV_PERSIST,
+	    line_event_cb, p);
+	if (p->line_ev == NULL || event_add(p->line_ev, NULL) == -1) {
+		snprintf(err, errlen, "line: cannot watch its channel");
+		return -1;
+	}
+	/* Binds the SIP and media sockets now, before privileges are dropped. */
+	if ((p->line = sip_line_start(&o, p->line_events)) == NULL) {
+		snprintf(err, errlen, "line: cannot start the SIP line: %s (see above)",
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
 }
-
-static void
-offramp_committed(void *arg, const char *id)
-{
-	struct gw_parts *p = arg;
-
-	if (p->offramp != NULL)
-		gw_offramp_add(p->offramp, id);
-}
-
-/* ---- line: SIP calls ----------------------------------------------------- */
 
 static int
 line_options(struct gw_parts *p, const struct config *cfg, struct sip_line_options *o,
@@ -361,8 +306,8 @@ line_options(struct gw_parts *p, const struct config *cfg, struct sip_line_optio
 	o->admit.max_call_rate = cfg->sip.max_call_rate;
 	o->admit.max_calls_per_source = cfg->sip.max_calls_per_source;
 	snprintf(o->admit.realm, sizeof(o->admit.realm), "%s", cfg->hostname);
-	o->route = parts_route;
-	o->route_arg = p;
+	o->route = onramp_route;
+	o->route_arg = p->onramp;
 	return 0;
 }
 
@@ -415,92 +360,6 @@ line_admit_targets(const struct config *cfg, struct sip_admit_options *a)
 	}
 }
 
-static int
-line_open(struct gw *gw, void *arg, char *err, size_t errlen)
-{
-	struct gw_parts *p = arg;
-	struct sip_line_options o;
-
-	if (line_options(p, p->cfg, &o, err, errlen) == -1)
-		return -1;
-	p->line_ev = event_new(gw_base(gw), -1, 0, line_event_cb, p);
-	if (p->line_ev == NULL) {
-		snprintf(err, errlen, "line: cannot create its event");
-		return -1;
-	}
-	/* Binds the SIP and media sockets now, before privileges are dropped. */
-	if ((p->line = sip_line_start(&o, p->line_ev)) == NULL) {
-		snprintf(err, errlen, "line: cannot start the SIP line: %s (see above)",
-		    strerror(errno));
-		event_free(p->line_ev);         /* free() is not called for it */
-		p->line_ev = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-/* Faxes whose calls the gateway did not see end are mailed now. */
-static int
-line_start(struct gw *gw, void *arg, char *err, size_t errlen)
-{
-	struct gw_parts *p = arg;
-
-	if (spool_scan(gw_spool(gw), PARTS_RX_QUEUE, rx_recover, p) == -1) {
-		snprintf(err, errlen, "spool queue %s: cannot scan: %s", PARTS_RX_QUEUE,
-		    strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-static void
-line_reload(struct gw *gw, void *arg, const struct config *cfg)
-{
-	struct gw_parts *p = arg;
-	struct sip_line_options o;
-	char err[GW_ERR_MAX];
-
-	(void)gw, (void)cfg;
-	if (p->line == NULL)
-		return;
-	if (line_options(p, p->cfg, &o, err, sizeof(err)) == -1 ||
-	    sip_line_reconfigure(p->line, &o) == -1)
-		log_warnx("event=reload part=line result=failed error=\"%s\"", err);
-}
-
-static void
-line_stop(struct gw *gw, void *arg)
-{
-	struct gw_parts *p = arg;
-
-	(void)gw;
-	pthread_mutex_lock(&p->lock);
-	p->stopping = 1;        /* calls in progress finish; new ones get 486 */
-	pthread_mutex_unlock(&p->lock);
-}
-
-static unsigned
-line_inflight(struct gw *gw, void *arg)
-{
-	struct gw_parts *p = arg;
-
-	(void)gw;
-	return p->line != NULL ? sip_line_active_calls(p->line) : 0;
-}
-
-static void
-line_free(struct gw *gw, void *arg)
-{
-	struct gw_parts *p = arg;
-
-	(void)gw;
-	sip_line_stop(p->line);         /* joins the thread; frees its events */
-	p->line = NULL;
-	if (p->line_ev != NULL)
-		event_free(p->line_ev);
-	p->line_ev = NULL;
-}
-
 static void
 line_event_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -508,16 +367,17 @@ line_event_cb(evutil_socket_t fd, short what, void *arg)
 	struct sip_event *ev;
 
 	(void)fd, (void)what;
-	while (p->line != NULL && (ev = sip_line_next_event(p->line)) != NULL) {
+	while ((ev = sip_event_next(p->line_events)) != NULL) {
 		switch (ev->type) {
-		case SIP_EV_CALL_OFFERED:
-			break;
 		case SIP_EV_FAX_RECEIVED:
 			if (ev->dir == SIP_DIR_ONRAMP)
-				line_fax_received(p, ev);
+				onramp_fax_received(p->onramp, ev);
 			break;
 		case SIP_EV_CALL_FINISHED:
-			line_call_finished(p, ev);
+			if (ev->dir == SIP_DIR_OFFRAMP)
+				offramp_call_finished(p->offramp, ev);
+			else
+				onramp_call_finished(p->onramp, ev);
 			break;
 		}
 		free(ev);
@@ -525,339 +385,46 @@ line_event_cb(evutil_socket_t fd, short what, void *arg)
 	gw_drain_check(p->gw);
 }
 
-/* The pages of an onramp call are in its incoming job: mail them. */
-static void
-line_fax_received(struct gw_parts *p, const struct sip_event *ev)
-{
-	struct gw_fax_received fr;
-	struct parts_call *c;
-	char id[SPOOL_ID_LEN + 1], job[SPOOL_ID_LEN + 1];
-	int rc;
+/* ---- the offramp and its listener ---------------------------------------- */
 
-	pthread_mutex_lock(&p->lock);
-	c = call_find(p, ev->call_id);
-	if (c != NULL) {
-		snprintf(job, sizeof(job), "%s", c->job);
-		c->mailed = 1;
-	}
-	pthread_mutex_unlock(&p->lock);
-	if (c == NULL) {
-		log_warnx("call=%s event=fax-received result=dropped reason=\"unknown call\"",
-		    ev->call_id);
-		return;
-	}
-	memset(&fr, 0, sizeof(fr));
-	fr.call_id = ev->call_id;
-	fr.tiff_path = ev->rx_path;
-	fr.remove_tiff = true;
-	fr.ani = ev->ani;
-	fr.dnis = ev->dnis;
-	fr.rdnis = ev->rdnis;
-	fr.remote_csi = ev->remote_ident;
-	fr.pages = ev->pages;
-	fr.rate = ev->rate;
-	fr.duration = ev->secs;
-	fr.ecm = ev->ecm;
-	fr.partial = ev->result != SIP_RESULT_OK;
-	fr.reason = ev->reason;
-	rc = gw_onramp_fax_received(p->queue, &fr, id);
-	/* Queued (0) or not mailed by policy (1): the call's job is done. On
-	 * an error the pages stay in "incoming" and the next start mails them. */
-	if (rc >= 0 && spool_remove(gw_spool(p->gw), PARTS_RX_QUEUE, job) == -1)
-		log_warn("call=%s job=%s event=rx-cleanup", ev->call_id, job);
-}
-
-static void
-line_call_finished(struct gw_parts *p, const struct sip_event *ev)
-{
-	struct parts_call *c;
-	char job[SPOOL_ID_LEN + 1] = "";
-	int mailed = 1;
-
-	if (ev->dir == SIP_DIR_OFFRAMP) {
-		if (p->offramp != NULL)
-			gw_offramp_call_finished(p->offramp, ev);
-		return;
-	}
-	pthread_mutex_lock(&p->lock);
-	if ((c = call_find(p, ev->call_id)) != NULL) {
-		snprintf(job, sizeof(job), "%s", c->job);
-		mailed = c->mailed;
-	}
-	pthread_mutex_unlock(&p->lock);
-	call_forget(p, ev->call_id);
-	if (c == NULL || mailed)
-		return;
-	/* No pages arrived: nothing to mail (DESIGN: a call with 0 pages is
-	 * logged, not mailed). */
-	log_info("call=%s dir=onramp result=nofax reason=\"%s\" mailed=0", ev->call_id,
-	    ev->reason[0] != '\0' ? ev->reason : sip_result_name(ev->result));
-	if (spool_remove(gw_spool(p->gw), PARTS_RX_QUEUE, job) == -1 && errno != ENOENT)
-		log_warn("call=%s job=%s event=rx-cleanup", ev->call_id, job);
-}
-
-/*
- * The line thread asks: may this call be answered, and where do its pages
- * go? The voip dial-peers' `incoming called-number` (when any is set) must
- * match the called number; the best mmoip `destination-pattern` match must
- * have a mailto target and room under its max-conn.
- */
-static void
-parts_route(const struct sip_call_info *info, struct sip_route_decision *d, void *arg)
+static int
+offramp_dial(void *arg, const struct sip_dial_request *req)
 {
 	struct gw_parts *p = arg;
-	const struct config *cfg = gw_config_hold(p->gw);
-	const struct config_dial_peer *peer = NULL;
-	struct parts_call *c, *nc = NULL;
-	char ani[LOG_ESC_BUFSZ], dnis[LOG_ESC_BUFSZ], src[LOG_ESC_BUFSZ], desc[LOG_ESC_BUFSZ];
-	const char *why = NULL, *csi;
-	unsigned active = 0;
-	size_t i;
-	int voip_in = 0;
 
-	d->action = SIP_ROUTE_REJECT_NOT_FOUND;
-	for (i = 0; i < cfg->n_peers; i++)
-		if (cfg->peers[i].type == CONFIG_PEER_VOIP && cfg->peers[i].has_incoming &&
-		    !cfg->peers[i].shutdown)
-			voip_in = 1;
-	if (voip_in && config_match_peer(cfg, CONFIG_PEER_VOIP, CONFIG_MATCH_INCOMING,
-	    info->dnis) == NULL)
-		why = "no voip dial-peer with a matching incoming called-number";
-	else if ((peer = config_match_peer(cfg, CONFIG_PEER_MMOIP, CONFIG_MATCH_DESTINATION,
-	    info->dnis)) == NULL || peer->target_kind != CONFIG_TARGET_MAILTO)
-		why = "no mmoip dial-peer with a matching destination-pattern";
-
-	pthread_mutex_lock(&p->lock);
-	if (why == NULL && p->stopping) {
-		d->action = SIP_ROUTE_REJECT_BUSY;
-		why = "the gateway is shutting down";
-	}
-	if (why == NULL && peer->max_conn > 0) {
-		for (c = p->calls; c != NULL; c = c->next)
-			active += c->peer_tag == peer->tag;
-		if (active >= peer->max_conn) {
-			d->action = SIP_ROUTE_REJECT_BUSY;
-			why = "the dial-peer's max-conn is reached";
-		}
-	}
-	if (why == NULL && (nc = calloc(1, sizeof(*nc))) != NULL) {
-		snprintf(nc->call_id, sizeof(nc->call_id), "%s", info->call_id);
-		nc->peer_tag = peer->tag;
-		nc->next = p->calls;
-		p->calls = nc;
-	} else if (why == NULL) {
-		d->action = SIP_ROUTE_REJECT_BUSY;
-		why = "out of memory";
-	}
-	pthread_mutex_unlock(&p->lock);
-
-	if (why == NULL && rx_job_new(p, info, nc->job, d->rx_path, sizeof(d->rx_path)) == -1) {
-		call_forget(p, info->call_id);
-		d->action = SIP_ROUTE_REJECT_BUSY;
-		why = "the spool cannot take the fax";
-	}
-	if (why != NULL) {
-		log_info("call=%s dir=onramp ani=%s dnis=%s result=refused sip=%d reason=\"%s\"",
-		    info->call_id, log_str(ani, sizeof(ani), info->ani),
-		    log_str(dnis, sizeof(dnis), info->dnis),
-		    d->action == SIP_ROUTE_REJECT_BUSY ? 486 : 404, why);
-		gw_config_release(p->gw, cfg);
-		return;
-	}
-	d->action = SIP_ROUTE_ACCEPT;
-	/* The CSI: T.30 allows 20 characters; a longer one is cut. */
-	csi = cfg->fax_receive.called_subscriber_dnis ||
-	    cfg->fax_receive.called_subscriber[0] == '\0' ? info->dnis :
-	    cfg->fax_receive.called_subscriber;
-	snprintf(d->fax.ident, sizeof(d->fax.ident), "%.*s", SIP_IDENT_MAX - 1, csi);
-	d->fax.ecm = true;
-	d->fax.max_rate = 0;
-	d->fax.passthrough = peer->encoding == CONFIG_ENC_PASSTHROUGH;
-	log_info("call=%s dir=onramp ani=%s dnis=%s src=%s peer=%u desc=%s job=%s event=routed",
-	    info->call_id, log_str(ani, sizeof(ani), info->ani),
-	    log_str(dnis, sizeof(dnis), info->dnis), log_str(src, sizeof(src), info->peer),
-	    peer->tag, log_str(desc, sizeof(desc), peer->description), nc->job);
-	gw_config_release(p->gw, cfg);
-}
-
-/* A job in "incoming" holding the call record; the pages go beside it. */
-static int
-rx_job_new(struct gw_parts *p, const struct sip_call_info *info,
-    char job[SPOOL_ID_LEN + 1], char *path, size_t pathsz)
-{
-	struct spool *sp = gw_spool(p->gw);
-	struct spool_job *j;
-	struct spool_rec *rec;
-	const char *data;
-	size_t len;
-	int rc = -1;
-
-	if ((rec = spool_rec_new()) == NULL)
+	if (p->line == NULL) {
+		errno = ENOTCONN;
 		return -1;
-	if (spool_rec_add(rec, "call", info->call_id) == 0 &&
-	    spool_rec_add(rec, "ani", info->ani) == 0 &&
-	    spool_rec_add(rec, "dnis", info->dnis) == 0 &&
-	    spool_rec_add(rec, "rdnis", info->rdnis) == 0 &&
-	    spool_rec_add_u64(rec, "started", (uint64_t)time(NULL)) == 0 &&
-	    (j = spool_job_new(sp, PARTS_RX_QUEUE, job)) != NULL) {
-		data = spool_rec_data(rec, &len);
-		if (spool_job_write(j, PARTS_RX_CALL, data, len) == 0) {
-			if (spool_job_commit(j) == 0)
-				rc = spool_path(sp, PARTS_RX_QUEUE, job, PARTS_RX_FILE, path, pathsz);
-		} else {
-			spool_job_abort(j);
-		}
 	}
-	if (rc == -1)
-		log_warn("call=%s event=rx-job", info->call_id);
-	spool_rec_free(rec);
-	return rc;
-}
-
-/*
- * Start-up: an incoming job whose call never ended in this process. Its
- * pages (if spandsp closed the file readably) are mailed as a partial fax.
- */
-static int
-rx_recover(const char *id, void *arg)
-{
-	struct gw_parts *p = arg;
-	struct spool *sp = gw_spool(p->gw);
-	struct fax_tiff_info info;
-	struct gw_fax_received fr;
-	struct spool_rec *rec;
-	char in[4096], out[4096], err[256], qid[SPOOL_ID_LEN + 1];
-	char callid[SIP_CALL_ID_MAX + 8];
-	int rc = 1;
-
-	rec = spool_rec_load(sp, PARTS_RX_QUEUE, id, PARTS_RX_CALL, err, sizeof(err));
-	if (spool_path(sp, PARTS_RX_QUEUE, id, PARTS_RX_FILE, in, sizeof(in)) == -1 ||
-	    spool_path(sp, PARTS_RX_QUEUE, id, PARTS_RECOVERED, out, sizeof(out)) == -1) {
-		spool_rec_free(rec);
-		return 0;
-	}
-	memset(&info, 0, sizeof(info));
-	if (access(in, F_OK) == 0 &&
-	    fax_tiff_profile_s(in, out, &info, err, sizeof(err)) == 0 && info.pages > 0) {
-		memset(&fr, 0, sizeof(fr));
-		snprintf(callid, sizeof(callid), "%s",
-		    rec && spool_rec_get(rec, "call") ? spool_rec_get(rec, "call") : id);
-		fr.call_id = callid;
-		fr.tiff_path = out;
-		fr.remove_tiff = true;
-		fr.ani = rec ? spool_rec_get(rec, "ani") : NULL;
-		fr.dnis = rec ? spool_rec_get(rec, "dnis") : NULL;
-		fr.rdnis = rec ? spool_rec_get(rec, "rdnis") : NULL;
-		fr.pages = (unsigned)info.pages;
-		fr.partial = true;
-		fr.reason = "the gateway stopped during the call";
-		rc = gw_onramp_fax_received(p->queue, &fr, qid);
-		log_info("job=%s event=rx-recovered pages=%d result=%s", id, info.pages,
-		    rc == 0 ? "queued" : rc == 1 ? "not-mailed" : "error");
-	} else {
-		log_info("job=%s event=rx-recovered pages=0 result=discarded reason=\"%s\"", id,
-		    access(in, F_OK) == 0 ? err : "no pages were received");
-	}
-	if (rc >= 0 && spool_remove(sp, PARTS_RX_QUEUE, id) == -1)
-		log_warn("job=%s event=rx-cleanup", id);
-	spool_rec_free(rec);
-	return 0;
-}
-
-/* Caller holds p->lock. */
-static struct parts_call *
-call_find(struct gw_parts *p, const char *call_id)
-{
-	struct parts_call *c;
-
-	for (c = p->calls; c != NULL; c = c->next)
-		if (strcmp(c->call_id, call_id) == 0)
-			return c;
-	return NULL;
+	return sip_line_dial(p->line, req);
 }
 
 static void
-call_forget(struct gw_parts *p, const char *call_id)
-{
-	struct parts_call **pp, *c;
-
-	pthread_mutex_lock(&p->lock);
-	for (pp = &p->calls; (c = *pp) != NULL; pp = &c->next) {
-		if (strcmp(c->call_id, call_id) == 0) {
-			*pp = c->next;
-			free(c);
-			break;
-		}
-	}
-	pthread_mutex_unlock(&p->lock);
-}
-
-/* ---- smtpd: the offramp listener ----------------------------------------- */
-
-static int
-smtpd_open(struct gw *gw, void *arg, char *err, size_t errlen)
+offramp_committed(void *arg, const char *id)
 {
 	struct gw_parts *p = arg;
 
-	if (p->cfg->mta_receive.n_listen == 0) {
+	offramp_add(p->offramp, id);
+}
+
+static int
+intake_open(struct gw_parts *p, const struct config *cfg, char *err, size_t errlen)
+{
+	if (cfg->mta_receive.n_listen == 0) {
 		/* An onramp-only gateway: nothing binds port 25 beside the
 		 * host's own MTA. Listeners are not changed by a reload. */
-		if (p->cfg->mta_receive.maximum_recipients > 0)
+		if (cfg->mta_receive.maximum_recipients > 0)
 			log_warnx("smtp listener=none maximum-recipients=%u reason=\"no 'mta "
 			    "receive listen' line: no mail can arrive\"",
-			    p->cfg->mta_receive.maximum_recipients);
+			    cfg->mta_receive.maximum_recipients);
 		else
 			log_info("smtp listener=none reason=\"no 'mta receive listen' line\"");
 		return 0;
 	}
-	p->intake = gw_intake_new(gw_base(gw), p->cfg, gw_spool(gw), err, errlen);
+	p->intake = intake_new(gw_base(p->gw), cfg, gw_spool(p->gw), err, errlen);
 	if (p->intake == NULL)
 		return -1;
-	gw_intake_set_committed(p->intake, offramp_committed, p);
+	intake_set_committed(p->intake, offramp_committed, p);
 	/* Binds the listeners now, before privileges are dropped. */
-	return gw_intake_start(p->intake, err, errlen);
-}
-
-static void
-smtpd_reload(struct gw *gw, void *arg, const struct config *cfg)
-{
-	struct gw_parts *p = arg;
-	char err[GW_ERR_MAX];
-
-	(void)gw, (void)cfg;
-	if (p->intake != NULL && gw_intake_set_config(p->intake, p->cfg, err, sizeof(err)) == -1)
-		log_warnx("event=reload part=smtpd result=failed error=\"%s\"", err);
-}
-
-/* Shutdown: the listeners close, idle sessions get 421, transactions that
- * are open may finish within the deadline. */
-static void
-smtpd_stop(struct gw *gw, void *arg)
-{
-	struct gw_parts *p = arg;
-
-	(void)gw;
-	if (p->intake != NULL)
-		gw_intake_shutdown(p->intake);
-}
-
-static unsigned
-smtpd_inflight(struct gw *gw, void *arg)
-{
-	struct gw_parts *p = arg;
-
-	(void)gw;
-	return p->intake != NULL ? gw_intake_inflight(p->intake) : 0;
-}
-
-/* What is being committed finishes first (gw_intake_free waits for the
- * committer); sessions still open lose their unconfirmed message. */
-static void
-smtpd_free(struct gw *gw, void *arg)
-{
-	struct gw_parts *p = arg;
-
-	(void)gw;
-	gw_intake_free(p->intake);
-	p->intake = NULL;
+	return intake_start(p->intake, err, errlen);
 }

@@ -173,7 +173,7 @@ int mime_error_vset(struct mime_error *err, const char *status, const char *fmt,
  */
 char *mime_part_name(const char *type, const char *filename);
 
-/* Limits of the offramp parser (house style 7). */
+/* Limits of the offramp parser, each checked before use. */
 #define MIME_OFFRAMP_MAX_DEPTH 16          /* nested multiparts */
 #define MIME_OFFRAMP_MAX_PARTS 64          /* content parts delivered */
 #define MIME_OFFRAMP_MAX_LEAVES 256        /* leaves looked at, skipped ones included */
@@ -366,8 +366,9 @@ struct mime_dsn {
  */
 char *mime_dsn_build(const struct mime_dsn *d, size_t *len, struct mime_error *err);
 
-/* "+19195551234" as people write it ("+1 919 555 1234"); other numbers as
- * given. Writes at most size bytes to buf; returns buf. */
+/* A North American number ("+19195551234", "19195551234", "9195551234")
+ * as people write it ("+1 919 555 1234"); other numbers as given. Writes
+ * at most size bytes to buf; returns buf. */
 const char *mime_number_pretty(const char *number, char *buf, size_t size);
 
 /* ---- MDN: RFC 8098 (mime/report_mdn.c) -------------------------------- */

@@ -1,6 +1,7 @@
 /*
- * mime/offramp_private: what the offramp parser and the report builders
- * share inside mime/. Not for use outside this folder.
+ * mime/offramp_private: what the files of mime/ share (the offramp parser,
+ * the report builders, the onramp message). Not for use outside this
+ * folder.
  */
 #ifndef T37_MIME_OFFRAMP_PRIVATE_H
 #define T37_MIME_OFFRAMP_PRIVATE_H
@@ -10,7 +11,8 @@
 
 #include <gmime/gmime.h>
 
-/* Initializes GMime once per process (thread-safe, idempotent). */
+/* Initializes GMime once per process (thread-safe, idempotent): the one
+ * place that does. */
 void mime_gmime_init(void);
 
 /*

@@ -19,7 +19,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,20 +28,19 @@
 #include <gmime/gmime.h>
 
 #include "mime/mime.h"
+#include "mime/offramp_private.h"
 
 #define ONRAMP_NUMBER_MAX   32          /* digits kept from a phone number */
 #define ONRAMP_TEXT_MAX     1024        /* the text/plain summary */
 #define ONRAMP_RECEIVED_MAX 1024        /* the Received: value before folding */
 #define MIME_LINE_SOFT_MAX  78          /* RFC 5322 2.1.1 SHOULD */
 
-static void onramp_gmime_init(void);
 static void onramp_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void onramp_number(const char *in, char *out, size_t size);
 static void onramp_csi(const char *in, char *out, size_t size);
 static void onramp_comment_text(const char *in, char *out, size_t size);
 static void onramp_atom(const char *in, char *out, size_t size);
-static void onramp_pretty_number(const char *num, char *out, size_t size);
 static void onramp_filename(const struct mime_onramp_info *info, char *out, size_t size);
 static void onramp_summary(const struct mime_onramp_info *info, const char *ani,
     const char *csi, char *out, size_t size);
@@ -59,14 +57,6 @@ static GMimeObject *onramp_summary_parts(const struct mime_onramp_info *info,
 static long onramp_write_message(GMimeMessage *msg, int fd, char *err, size_t errlen);
 static void onramp_fold(const char *name, const char *value, char *out, size_t size);
 static void onramp_set_folded(GMimeObject *obj, const char *name, const char *value);
-
-static pthread_once_t onramp_once = PTHREAD_ONCE_INIT;
-
-static void
-onramp_gmime_init(void)
-{
-	g_mime_init();
-}
 
 static void
 onramp_err(char *err, size_t errlen, const char *fmt, ...)
@@ -203,31 +193,6 @@ onramp_atom(const char *in, char *out, size_t size)
 	out[o] = '\0';
 }
 
-/* "+1 919 472 4118" for a North American number (10 digits, 1+10, +1+10);
- * any other number as it is. */
-static void
-onramp_pretty_number(const char *num, char *out, size_t size)
-{
-	const char *d = num;
-	size_t len = strlen(num), i;
-
-	if (len == 12 && strncmp(num, "+1", 2) == 0)
-		d = num + 2;
-	else if (len == 11 && num[0] == '1')
-		d = num + 1;
-	else if (len != 10 || num[0] == '0' || num[0] == '1')
-		d = NULL;
-	if (d != NULL) {
-		for (i = 0; i < 10; i++)
-			if (d[i] < '0' || d[i] > '9')
-				d = NULL;
-	}
-	if (d != NULL)
-		snprintf(out, size, "+1 %.3s %.3s %.4s", d, d + 3, d + 6);
-	else
-		snprintf(out, size, "%s", num);
-}
-
 /* The attachment name: configured (sanitized to a safe file name) or the
  * default, with "-YYYYmmdd-HHMMSS" before the extension when asked. */
 static void
@@ -276,7 +241,7 @@ onramp_summary(const struct mime_onramp_info *info, const char *ani,
 	int n = 0;
 
 	if (*ani != '\0')
-		onramp_pretty_number(ani, from, sizeof(from));
+		mime_number_pretty(ani, from, sizeof(from));
 	else
 		snprintf(from, sizeof(from), "an unknown number");
 	if (*csi != '\0')
@@ -598,7 +563,7 @@ mime_onramp_write(const struct mime_onramp_info *info, int fd, char *err,
 	struct tm tm;
 	long n;
 
-	pthread_once(&onramp_once, onramp_gmime_init);
+	mime_gmime_init();
 	if (onramp_check(info, err, errlen) != 0)
 		return -1;
 	onramp_number(info->ani, ani, sizeof(ani));
@@ -710,7 +675,7 @@ mime_onramp_bounce_write(const struct mime_onramp_bounce *b, int fd, char *err,
 	GError *gerr = NULL;
 	long n;
 
-	pthread_once(&onramp_once, onramp_gmime_init);
+	mime_gmime_init();
 	if (b->hostname == NULL || b->job_id == NULL || b->postmaster == NULL ||
 	    strchr(b->postmaster, '@') == NULL || b->reason == NULL ||
 	    b->msg_path == NULL) {

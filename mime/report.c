@@ -535,12 +535,21 @@ const char *
 mime_number_pretty(const char *number, char *buf, size_t size)
 {
 	size_t n = strlen(number);
+	const char *d = NULL;
 
-	/* NANP: +1 NPA NXX XXXX. Other plans vary too much to group. */
-	if (n == 12 && number[0] == '+' && number[1] == '1' &&
-	    strspn(number + 1, "0123456789") == 11)
-		g_snprintf(buf, (gulong)size, "+1 %.3s %.3s %.4s", number + 2,
-		    number + 5, number + 8);
+	/* NANP: +1 NPA NXX XXXX, written +1 and ten digits, 1 and ten, or
+	 * ten (an area code never starts with 0 or 1). Other plans vary too
+	 * much to group. */
+	if (n == 12 && number[0] == '+' && number[1] == '1')
+		d = number + 2;
+	else if (n == 11 && number[0] == '1')
+		d = number + 1;
+	else if (n == 10)
+		d = number;
+	if (d != NULL && (strspn(d, "0123456789") != 10 || d[0] == '0' || d[0] == '1'))
+		d = NULL;
+	if (d != NULL)
+		g_snprintf(buf, (gulong)size, "+1 %.3s %.3s %.4s", d, d + 3, d + 6);
 	else
 		g_strlcpy(buf, number, size);
 	return buf;

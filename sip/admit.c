@@ -34,7 +34,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "gateway/log.h"
+#include "util/log.h"
 #include "sip/admit.h"
 #include "sip/internal.h"
 

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gateway/log.h"
+#include "util/log.h"
 #include "sip/internal.h"
 
 #define SIP_ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS"
@@ -44,7 +44,6 @@ static void sip_call_fail_early(struct sip_call *call, enum sip_cause cause,
     const char *reason);
 static void sip_call_report(struct sip_call *call, enum sip_result res);
 static void sip_call_numbers(struct sip_call *call, const struct sip_msg *msg);
-static void sip_call_post_offered(const struct sip_call *call);
 static unsigned sip_call_count_trunk(struct sip_line *line, const char *name);
 static void sip_call_identity(const struct sip_line *line, const struct sip_dial_request *req,
     const struct sip_trunk *trunk, char *from_uri, size_t from_size, char *hdrs,
@@ -275,7 +274,6 @@ sip_call_incoming(struct sip_line *line, const struct sip_msg *msg)
 	call->answer_ms = tmr_jiffies();
 	sip_call_enter_state(call, SIP_CALL_ACTIVE);
 	sip_media_start_clock(call);
-	sip_call_post_offered(call);
 	return;
 fail:
 	call->sip_status = 500;
@@ -297,26 +295,6 @@ sip_call_count_trunk(struct sip_line *line, const char *name)
 			n++;
 	}
 	return n;
-}
-
-/* The caller learns that an incoming call was answered (who, where to). */
-static void
-sip_call_post_offered(const struct sip_call *call)
-{
-	struct sip_event *ev = calloc(1, sizeof(*ev));
-
-	if (ev == NULL)
-		return;
-	ev->type = SIP_EV_CALL_OFFERED;
-	ev->dir = call->dir;
-	snprintf(ev->call_id, sizeof(ev->call_id), "%s", call->id);
-	snprintf(ev->ani, sizeof(ev->ani), "%s", call->ani);
-	snprintf(ev->dnis, sizeof(ev->dnis), "%s", call->dnis);
-	snprintf(ev->rdnis, sizeof(ev->rdnis), "%s", call->rdnis);
-	snprintf(ev->rx_path, sizeof(ev->rx_path), "%s", call->rx_path);
-	ev->t38 = call->media == SIP_MEDIA_T38;
-	ev->sip_status = call->sip_status;
-	sip_line_post(call->line, ev);
 }
 
 void

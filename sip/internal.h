@@ -22,6 +22,12 @@
 #include "sip/sip.h"
 #include "sip/t38sdp.h"
 #include "sip/udptl.h"
+#include "util/chan.h"
+
+/* number.c: the user part of a name-addr or addr-spec ("Alice"
+ * <sip:+1919@h>;tag=x -> +1919), percent-decoded, truncated to
+ * SIP_NUMBER_MAX-1. 0, or -1 if none. */
+int sip_number_from_addr(const char *value, size_t len, char *out, size_t outsz);
 
 #define SIP_FRAME_MS 20
 #define SIP_FRAME_SAMPLES 160
@@ -37,24 +43,32 @@
  * retransmissions at 0.5, 1, 2 and 4 s (RFC 3261 17.1.2.2). */
 #define SIP_PROBE_WAIT_DEFAULT_MS 8000
 
-/* Commands on the mqueue (caller -> line). */
-enum sip_cmd {
-	SIP_CMD_DIAL = 1,       /* data: struct sip_dial_request * (line frees) */
-	SIP_CMD_HANGUP,         /* data: uint64_t * job id (line frees) */
-	SIP_CMD_RECONF,         /* data: struct sip_line_options * (line frees) */
-	SIP_CMD_QUIT,           /* data: NULL */
+/* A command on the line's inbox (caller -> line); the line frees it. */
+enum sip_cmd_type {
+	SIP_CMD_DIAL = 1,       /* u.dial */
+	SIP_CMD_RECONF,         /* u.opts */
+	SIP_CMD_QUIT,
+};
+
+struct sip_cmd {
+	struct chan_msg msg;                    /* first: the chan's link */
+	enum sip_cmd_type type;
+	union {
+		struct sip_dial_request dial;
+		struct sip_line_options opts;
+	} u;
 };
 
 struct sip_line {
 	/* --- shared, under lock --- */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	struct sip_event *ev_head, *ev_tail;    /* owned until taken */
-	struct event *notify;                   /* the caller's, not owned */
 	unsigned active;                        /* calls in progress */
 	int ready;                              /* thread started (1) or failed (-1) */
-	int stopping;
-	struct mqueue *mq;                      /* created by the line thread */
+	/* --- thread-safe by themselves --- */
+	struct chan *inbox;                     /* owned: commands to this line */
+	struct chan *events;                    /* the caller's: events it sends */
+	struct sip_cmd quit_cmd;                /* sip_line_stop()'s message */
 	/* --- set before the thread starts, then line thread only --- */
 	pthread_t thread;
 	struct sip_line_options opts;
@@ -161,6 +175,7 @@ struct sip_call {
 };
 
 /* line.c */
+/* Sends ev to the caller (ownership moves with it). */
 void sip_line_post(struct sip_line *line, struct sip_event *ev);
 void sip_line_call_gone(struct sip_line *line);
 

@@ -1,11 +1,12 @@
 /*
- * sip/line: the line thread and its two queues (DESIGN.md "Threads").
+ * sip/line: a line thread and its two channels (see sip.h for the thread
+ * model).
  *
- * sip_line_start() creates the thread, which initializes libre for itself
- * (re_thread_init), opens the SIP transports, the session socket and the
- * OPTIONS responder, registers trunks, creates the command mqueue, and runs
- * re_main(). Commands arrive on the mqueue; results leave as struct
- * sip_event on a locked list, with event_active() on the caller's event.
+ * sip_line_start() makes the line's inbox and creates the thread, which
+ * initializes libre for itself (re_thread_init), opens the SIP transports,
+ * the session socket and the OPTIONS responder, registers trunks, watches
+ * the inbox with fd_listen() and runs re_main(). Commands arrive on the
+ * inbox; events leave on the caller's events chan.
  *
  * It does not handle calls itself: call.c and media.c do.
  */
@@ -16,11 +17,10 @@
 #include <string.h>
 #include <time.h>
 
-#include <event2/event.h>
-
-#include "gateway/log.h"
 #include "sip/admit.h"
 #include "sip/internal.h"
+#include "util/chan.h"
+#include "util/log.h"
 
 #define SIP_ALLOW_HDR "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS\r\n"
 #define SIP_HASH_SIZE 32
@@ -31,7 +31,9 @@ static void *sip_line_main(void *arg);
 static int sip_line_setup(struct sip_line *line);
 static void sip_line_teardown(struct sip_line *line);
 static int sip_line_addr(const char *s, struct sa *sa);
-static void sip_line_cmd(int id, void *data, void *arg);
+static void sip_line_inbox(int flags, void *arg);
+static void sip_line_cmd(struct sip_line *line, struct sip_cmd *cmd);
+static int sip_line_send(struct sip_line *line, struct sip_cmd *cmd);
 static void sip_line_conn(const struct sip_msg *msg, void *arg);
 static bool sip_line_request(const struct sip_msg *msg, void *arg);
 static void sip_line_exit(void *arg);
@@ -80,20 +82,25 @@ sip_result_name(enum sip_result r)
 /* --- caller side ------------------------------------------------------ */
 
 struct sip_line *
-sip_line_start(const struct sip_line_options *opts, struct event *notify)
+sip_line_start(const struct sip_line_options *opts, struct chan *events)
 {
 	struct sip_line *line = calloc(1, sizeof(*line));
 	int err, ready;
 
 	if (line == NULL)
 		return NULL;
+	if ((line->inbox = chan_new()) == NULL) {
+		free(line);
+		return NULL;
+	}
 	line->opts = *opts;
-	line->notify = notify;
+	line->events = events;
 	pthread_mutex_init(&line->lock, NULL);
 	pthread_cond_init(&line->cond, NULL);
 	if ((err = pthread_create(&line->thread, NULL, sip_line_main, line)) != 0) {
 		pthread_mutex_destroy(&line->lock);
 		pthread_cond_destroy(&line->cond);
+		chan_free(line->inbox, NULL);
 		free(line);
 		errno = err;
 		return NULL;
@@ -107,6 +114,7 @@ sip_line_start(const struct sip_line_options *opts, struct event *notify)
 		pthread_join(line->thread, NULL);
 		pthread_mutex_destroy(&line->lock);
 		pthread_cond_destroy(&line->cond);
+		chan_free(line->inbox, NULL);
 		free(line);
 		errno = EADDRNOTAVAIL;
 		return NULL;
@@ -114,89 +122,48 @@ sip_line_start(const struct sip_line_options *opts, struct event *notify)
 	return line;
 }
 
-int
-sip_line_dial(struct sip_line *line, const struct sip_dial_request *req)
+/* Hands cmd to the line thread (ownership moves). */
+static int
+sip_line_send(struct sip_line *line, struct sip_cmd *cmd)
 {
-	struct sip_dial_request *copy = malloc(sizeof(*copy));
-
-	if (copy == NULL)
-		return -1;
-	*copy = *req;
-	if (mqueue_push(line->mq, SIP_CMD_DIAL, copy) != 0) {
-		free(copy);
-		errno = EPIPE;
-		return -1;
-	}
+	chan_push(line->inbox, &cmd->msg);
 	return 0;
 }
 
 int
-sip_line_hangup(struct sip_line *line, uint64_t job_id)
+sip_line_dial(struct sip_line *line, const struct sip_dial_request *req)
 {
-	uint64_t *id = malloc(sizeof(*id));
+	struct sip_cmd *cmd = calloc(1, sizeof(*cmd));
 
-	if (id == NULL)
+	if (cmd == NULL)
 		return -1;
-	*id = job_id;
-	if (mqueue_push(line->mq, SIP_CMD_HANGUP, id) != 0) {
-		free(id);
-		errno = EPIPE;
-		return -1;
-	}
-	return 0;
+	cmd->type = SIP_CMD_DIAL;
+	cmd->u.dial = *req;
+	return sip_line_send(line, cmd);
 }
 
 int
 sip_line_reconfigure(struct sip_line *line, const struct sip_line_options *opts)
 {
-	struct sip_line_options *copy = malloc(sizeof(*copy));
+	struct sip_cmd *cmd = calloc(1, sizeof(*cmd));
 
-	if (copy == NULL)
+	if (cmd == NULL)
 		return -1;
-	*copy = *opts;
-	if (mqueue_push(line->mq, SIP_CMD_RECONF, copy) != 0) {
-		free(copy);
-		errno = EPIPE;
-		return -1;
-	}
-	return 0;
+	cmd->type = SIP_CMD_RECONF;
+	cmd->u.opts = *opts;
+	return sip_line_send(line, cmd);
 }
 
 struct sip_event *
-sip_line_next_event(struct sip_line *line)
+sip_event_next(struct chan *events)
 {
-	struct sip_event *ev;
-
-	pthread_mutex_lock(&line->lock);
-	ev = line->ev_head;
-	if (ev != NULL) {
-		line->ev_head = ev->next;
-		if (line->ev_head == NULL)
-			line->ev_tail = NULL;
-		ev->next = NULL;
-	}
-	pthread_mutex_unlock(&line->lock);
-	return ev;
+	return (struct sip_event *)chan_pop(events);
 }
 
 struct sip_event *
-sip_line_wait_event(struct sip_line *line, int timeout_ms)
+sip_event_wait(struct chan *events, int timeout_ms)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&line->lock);
-	while (line->ev_head == NULL)
-		if (pthread_cond_timedwait(&line->cond, &line->lock, &ts) != 0)
-			break;
-	pthread_mutex_unlock(&line->lock);
-	return sip_line_next_event(line);
+	return (struct sip_event *)chan_pop_wait(events, timeout_ms);
 }
 
 unsigned
@@ -213,16 +180,13 @@ sip_line_active_calls(struct sip_line *line)
 void
 sip_line_stop(struct sip_line *line)
 {
-	struct sip_event *ev;
-
 	if (line == NULL)
 		return;
-	if (mqueue_push(line->mq, SIP_CMD_QUIT, NULL) == 0)
-		pthread_join(line->thread, NULL);
-	else
-		log_warnx("sip: cannot stop the line thread");
-	while ((ev = sip_line_next_event(line)) != NULL)
-		free(ev);
+	/* The line's own quit message: stopping never needs memory. */
+	line->quit_cmd.type = SIP_CMD_QUIT;
+	sip_line_send(line, &line->quit_cmd);
+	pthread_join(line->thread, NULL);
+	chan_free(line->inbox, NULL);
 	pthread_mutex_destroy(&line->lock);
 	pthread_cond_destroy(&line->cond);
 	free(line);
@@ -233,17 +197,7 @@ sip_line_stop(struct sip_line *line)
 void
 sip_line_post(struct sip_line *line, struct sip_event *ev)
 {
-	ev->next = NULL;
-	pthread_mutex_lock(&line->lock);
-	if (line->ev_tail != NULL)
-		line->ev_tail->next = ev;
-	else
-		line->ev_head = ev;
-	line->ev_tail = ev;
-	pthread_cond_broadcast(&line->cond);
-	pthread_mutex_unlock(&line->lock);
-	if (line->notify != NULL)
-		event_active(line->notify, EV_READ, 0);
+	chan_push(line->events, &ev->msg);
 }
 
 void
@@ -313,7 +267,7 @@ sip_line_setup(struct sip_line *line)
 	unsigned i;
 	int err;
 
-	err = mqueue_alloc(&line->mq, sip_line_cmd, line);
+	err = fd_listen(chan_fd(line->inbox), FD_READ, sip_line_inbox, line);
 	if (err == 0)
 		err = sip_alloc(&line->sip, NULL, SIP_HASH_SIZE, SIP_HASH_SIZE, SIP_HASH_SIZE,
 		    o->user_agent, sip_line_exit, line);
@@ -394,7 +348,7 @@ sip_line_teardown(struct sip_line *line)
 	if (line->sip != NULL)
 		sip_close(line->sip, true);
 	line->sip = mem_deref(line->sip);
-	line->mq = mem_deref(line->mq);
+	fd_close(chan_fd(line->inbox));
 }
 
 static void
@@ -417,28 +371,30 @@ sip_line_request(const struct sip_msg *msg, void *arg)
 	return true;
 }
 
+/* The inbox is readable: every command waiting is run, in order. */
 static void
-sip_line_cmd(int id, void *data, void *arg)
+sip_line_inbox(int flags, void *arg)
 {
 	struct sip_line *line = arg;
-	struct le *le;
+	struct chan_msg *m;
 
-	switch (id) {
+	(void)flags;
+	while ((m = chan_pop(line->inbox)) != NULL)
+		sip_line_cmd(line, (struct sip_cmd *)m);
+}
+
+static void
+sip_line_cmd(struct sip_line *line, struct sip_cmd *cmd)
+{
+	switch (cmd->type) {
 	case SIP_CMD_DIAL:
 		if (line->quitting)
 			log_warnx("sip: dial while stopping: dropped");
 		else
-			sip_call_dial(line, data);
-		break;
-	case SIP_CMD_HANGUP:
-		for (le = list_head(&line->calls); le != NULL; le = le->next) {
-			struct sip_call *call = le->data;
-			if (*(uint64_t *)data == 0 || call->job_id == *(uint64_t *)data)
-				sip_call_hangup(call, SIP_CAUSE_LOCAL, "hung up by request");
-		}
+			sip_call_dial(line, &cmd->u.dial);
 		break;
 	case SIP_CMD_RECONF: {
-		const struct sip_line_options *o = data;
+		const struct sip_line_options *o = &cmd->u.opts;
 		/* listen addresses stay; everything else applies to new calls */
 		memcpy(line->opts.trunks, o->trunks, sizeof(o->trunks));
 		line->opts.ntrunks = o->ntrunks;
@@ -461,10 +417,9 @@ sip_line_cmd(int id, void *data, void *arg)
 	case SIP_CMD_QUIT:
 		sip_line_quit(line);
 		break;
-	default:
-		break;
 	}
-	free(data);
+	if (cmd != &line->quit_cmd)
+		free(cmd);
 }
 
 /* Hang up every call, then close SIP once the BYEs/CANCELs had a chance. */

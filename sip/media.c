@@ -13,7 +13,7 @@
 #include <string.h>
 #include <spandsp.h>
 
-#include "gateway/log.h"
+#include "util/log.h"
 #include "sip/internal.h"
 
 /* A delayed outgoing datagram (impairment --jitter). */

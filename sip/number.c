@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "sip/sip.h"
+#include "sip/internal.h"
 
 /* Table of contents. */
 static int sip_number_hex(int c);

@@ -3,19 +3,28 @@
  * places fax calls, carries them over G.711 RTP (fixed jitter buffer) or
  * T.38 UDPTL (redundancy), and runs each call's fax session (fax/).
  *
- * Threads (DESIGN.md "Threads"): sip_line_start() creates the line thread,
- * which runs libre's re_main(). Everything SIP, RTP, UDPTL and spandsp
- * lives on that thread. The caller (the mail thread) talks to it only
- * through messages:
- *   caller -> line: sip_line_dial(), sip_line_hangup(), sip_line_reconfigure(),
- *                   sip_line_stop() (each copies its argument into a
- *                   malloc'd message queued on a libre mqueue);
- *   line -> caller: struct sip_event messages on a locked list; after each
- *                   push the line thread calls event_active() on the caller's
- *                   libevent event (evthread_use_pthreads() must be on), and
- *                   the caller drains them with sip_line_next_event().
- * The route callback is the one exception: it runs ON THE LINE THREAD for
- * each incoming INVITE and must only read immutable data.
+ * Threads: sip_line_start() creates a line thread, which runs libre's
+ * re_main(). Everything SIP, RTP, UDPTL and spandsp of its calls lives on
+ * that thread, and real-time work there never waits on the mail side.
+ * The caller (the mail thread) and a line thread share nothing mutable;
+ * they exchange messages through util/chan channels, whose ownership moves
+ * with them:
+ *   caller -> line: sip_line_dial(), sip_line_reconfigure(), sip_line_stop()
+ *                   copy their argument into a message on the line's own
+ *                   inbox, which the line thread watches with fd_listen();
+ *   line -> caller: struct sip_event messages on the events chan the caller
+ *                   passed to sip_line_start(); the caller watches chan_fd()
+ *                   on its loop and takes them with sip_event_next().
+ * Several lines may share one events chan: an event names its call (and
+ * an offramp call its job), so the caller never needs to know which line
+ * sent it.
+ *
+ * The route callback is the one call into the caller's code on a line
+ * thread: it runs there for each incoming INVITE, before any answer, and
+ * may run on several line threads at once. It must be thread-safe (what
+ * it shares with the mail thread is under its own locks) and should be
+ * short: every call on that line thread waits for it (see
+ * gateway/onramp/onramp.h for what the gateway's does, spool I/O included).
  *
  * Every call gets an id (12 hex digits) and one log line at its end:
  *   call=<id> dir=onramp|offramp ani= dnis= media=g711|t38 sip=<status>
@@ -31,7 +40,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct event;
+#include "util/chan.h"
+
+struct chan;
 struct sip_line;
 
 /* Limits of the options below. */
@@ -244,17 +255,15 @@ struct sip_dial_request {
 };
 
 enum sip_event_type {
-	SIP_EV_CALL_OFFERED = 0,         /* an incoming call was routed and answered
-	                                    (numbers, rx_path, t38 filled) */
-	SIP_EV_FAX_RECEIVED,             /* onramp: pages are in rx_path (comes
+	SIP_EV_FAX_RECEIVED = 1,         /* onramp: pages are in rx_path (comes
 	                                    just before CALL_FINISHED) */
 	SIP_EV_CALL_FINISHED,            /* every call ends with exactly one */
 };
 
-/* A message from the line thread. Plain data; the receiver frees it with
+/* A message from a line thread. Plain data; the receiver frees it with
  * free(). */
 struct sip_event {
-	struct sip_event *next;          /* list link, owned by the queue */
+	struct chan_msg msg;             /* first: the channel's link */
 	enum sip_event_type type;
 	char call_id[SIP_CALL_ID_MAX];
 	uint64_t job_id;                 /* offramp: the request's job id */
@@ -285,32 +294,27 @@ struct sip_event {
 };
 
 /*
- * Starts the line thread with a copy of opts and waits until it listens.
- * notify: a libevent event of the caller's base, activated after each
- * event is queued (may be NULL: then use sip_line_wait_event). Returns
- * NULL (errno set, the reason logged) when the thread or the SIP stack
- * cannot start: bad or busy listen address, no media address.
+ * Starts a line thread with a copy of opts and waits until it listens.
+ * Its events go to events (a chan the caller made and watches; it must
+ * outlive the line). Returns NULL (errno set, the reason logged) when the
+ * thread or the SIP stack cannot start: bad or busy listen address, no
+ * media address.
  */
-struct sip_line *sip_line_start(const struct sip_line_options *opts, struct event *notify);
-/* Queues an outgoing call. 0, or -1 (errno) when the line is stopping. */
+struct sip_line *sip_line_start(const struct sip_line_options *opts, struct chan *events);
+/* Queues an outgoing call. 0, or -1 (errno) without memory. */
 int sip_line_dial(struct sip_line *line, const struct sip_dial_request *req);
-/* Hangs up the call of job_id (0 = every call). */
-int sip_line_hangup(struct sip_line *line, uint64_t job_id);
-/* New options for new calls (listen addresses are not changed). */
+/* New options for new calls (listen addresses are not changed). 0 or -1. */
 int sip_line_reconfigure(struct sip_line *line, const struct sip_line_options *opts);
-/* Takes the next event off the queue (caller frees), or NULL. */
-struct sip_event *sip_line_next_event(struct sip_line *line);
-/* Like sip_line_next_event, waiting up to timeout_ms for one. */
-struct sip_event *sip_line_wait_event(struct sip_line *line, int timeout_ms);
 /* Number of calls in progress (approximate, for status). */
 unsigned sip_line_active_calls(struct sip_line *line);
-/* Ends every call (BYE/CANCEL), stops the thread, joins it and frees the
- * line and any undelivered events. Accepts NULL. */
+/* Ends every call (BYE/CANCEL), stops the thread and joins it: every
+ * event it had is on the events chan then. Accepts NULL. */
 void sip_line_stop(struct sip_line *line);
 
-/* Number extraction from SIP header values (exposed for tests): the user
- * part of a name-addr or addr-spec ("Alice" <sip:+1919@h>;tag=x -> +1919),
- * percent-decoded, truncated to SIP_NUMBER_MAX-1. 0, or -1 if none. */
-int sip_number_from_addr(const char *value, size_t len, char *out, size_t outsz);
+/* The next event on events (caller frees), or NULL. */
+struct sip_event *sip_event_next(struct chan *events);
+/* Like sip_event_next(), waiting up to timeout_ms for one. */
+struct sip_event *sip_event_wait(struct chan *events, int timeout_ms);
+
 
 #endif

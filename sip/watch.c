@@ -24,7 +24,7 @@
  */
 #include <string.h>
 
-#include "gateway/log.h"
+#include "util/log.h"
 #include "sip/internal.h"
 
 /* Table of contents. */

@@ -3,7 +3,7 @@
  * one connection, on a libevent bufferevent (plain, or an OpenSSL filter
  * after STARTTLS).
  *
- * Response-driven (house style 6): entering a state sends that state's
+ * Response-driven: entering a state sends that state's
  * command and arms that state's timeout (RFC 5321 4.5.3.2); a reply is
  * assembled whole (multi-line) before the state's reply handler sees it,
  * and handlers look only at the reply code. With PIPELINING (RFC 2920)
@@ -40,7 +40,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-#include "gateway/log.h"
+#include "util/log.h"
 #include "smtp/smtp.h"
 
 /* RFC 5321 4.5.3.2 defaults, in milliseconds. */
@@ -181,7 +181,7 @@ smtp_client_new(struct event_base *base, const struct smtp_client_opts *opts,
 	c->mail_from = client_dup(msg->mail_from ? msg->mail_from : "");
 	c->rcpt = client_dup(msg->rcpt);
 	c->envid = client_dup(msg->envid);
-	c->notify = client_dup(msg->notify);
+	c->notify = msg->notify;
 	c->orcpt = client_dup(msg->orcpt ? msg->orcpt : msg->rcpt);
 	c->fd = dup(msg->fd);
 	c->done_ev = event_new(base, -1, 0, client_done_cb, c);
@@ -189,7 +189,7 @@ smtp_client_new(struct event_base *base, const struct smtp_client_opts *opts,
 	    c->orcpt == NULL || c->fd < 0 || c->done_ev == NULL ||
 	    (opts->tls_server_name && c->server_name == NULL) ||
 	    (opts->auth_user && (c->auth_user == NULL || c->auth_pass == NULL)) ||
-	    (msg->envid && c->envid == NULL) || (msg->notify && c->notify == NULL)) {
+	    (msg->envid && c->envid == NULL)) {
 		smtp_client_free(c);
 		errno = ENOMEM;
 		return NULL;
@@ -220,7 +220,6 @@ smtp_client_free(struct smtp_client *c)
 	free(c->mail_from);
 	free(c->rcpt);
 	free(c->envid);
-	free(c->notify);
 	free(c->orcpt);
 	free(c);
 }
@@ -740,14 +739,15 @@ client_mail_cmd(struct smtp_client *c, char *out, size_t size)
 static int
 client_rcpt_cmd(struct smtp_client *c, char *out, size_t size)
 {
-	char orcpt[SMTP_ORCPT_MAX + 1];
+	char orcpt[SMTP_ORCPT_MAX + 1], notify[SMTP_NOTIFY_TEXT_MAX];
 	int n;
 
 	n = snprintf(out, size, "RCPT TO:<%s>", c->rcpt);
-	if (c->caps.dsn && (smtp_client_notify_ok(c->notify) || c->envid)) {
+	if (c->caps.dsn && (c->notify != 0 || c->envid)) {
 		c->res.dsn_sent = true;
-		if (smtp_client_notify_ok(c->notify))
-			n += snprintf(out + n, size - n, " NOTIFY=%s", c->notify);
+		if (c->notify != 0)
+			n += snprintf(out + n, size - n, " NOTIFY=%s",
+			    smtp_notify_format(c->notify, notify, sizeof(notify)));
 		if (smtp_xtext_encode(c->orcpt, strlen(c->orcpt), orcpt,
 		    sizeof(orcpt) - 7) > 0)     /* room for "rfc822;" */
 			n += snprintf(out + n, size - n, " ORCPT=rfc822;%s", orcpt);

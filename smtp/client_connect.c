@@ -20,7 +20,7 @@
 #include <event2/event.h>
 #include <event2/util.h>
 
-#include "gateway/log.h"
+#include "util/log.h"
 #include "smtp/client_int.h"
 #include "smtp/smtp.h"
 

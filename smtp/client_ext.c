@@ -240,9 +240,3 @@ smtp_client_tls_ctx_new(bool verify, const char *ca_file, char *err, size_t errl
 	}
 	return ctx;
 }
-
-bool
-smtp_client_notify_ok(const char *s)
-{
-	return s != NULL && *s != '\0' && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ,") == strlen(s);
-}

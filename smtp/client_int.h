@@ -66,7 +66,8 @@ struct smtp_client {
 	bool tls_verify, tls_active, tls_declined;
 	bool auth_plaintext_ok, authed, auth_login;
 	char *helo, *server_name, *auth_user, *auth_pass;   /* owned copies */
-	char *mail_from, *rcpt, *envid, *notify, *orcpt;   /* owned copies */
+	char *mail_from, *rcpt, *envid, *orcpt;   /* owned copies */
+	unsigned notify;                /* SMTP_NOTIFY_* bits, 0 none */
 	bool ret_hdrs, body_8bit;
 	int fd;                                 /* owned (dup) */
 	struct client_caps caps;
@@ -127,7 +128,6 @@ void smtp_client_cap(struct smtp_client *c, const char *text);
 void smtp_client_b64(const char *in, size_t len, char *out, size_t size);
 
 /* A DSN NOTIFY list we may send: upper-case words and commas. */
-bool smtp_client_notify_ok(const char *s);
 
 /* client_connect.c: resolving and connecting. */
 void smtp_client_connect_failed(struct smtp_client *c, bool timeout);

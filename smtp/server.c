@@ -27,7 +27,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include "gateway/log.h"
+#include "util/log.h"
 #include "smtp/server_int.h"
 
 static const char *const phase_names[] = {
@@ -251,7 +251,8 @@ server_accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr
 	smtp_server_attach(srv, bev, host);
 }
 
-/* House style 15: pause the listeners at the session cap, resume below it. */
+/* Pause the listeners at the session cap (the kernel queues what comes
+ * meanwhile), resume below it. */
 static void
 server_pause(struct smtp_server *srv, int pause)
 {
@@ -295,7 +296,7 @@ smtp_server_attach(struct smtp_server *srv, struct bufferevent *bev, const char 
 	    (s->line = malloc(srv->opt.cmdline_max + 1)) == NULL ||
 	    (s->ev_free = event_new(srv->base, -1, 0, session_free_cb, s)) == NULL ||
 	    (s->srv = srv, smtp_session_limits_init(s)) == -1) {
-		/* house style 12: no memory refuses this connection only */
+		/* no memory refuses this connection only, never the daemon */
 		log_warnx("smtp client=%s error=\"out of memory\"", addr);
 		if (s != NULL) {
 			if (s->ev_free != NULL)
@@ -390,7 +391,7 @@ smtp_session_client(struct smtp_session *s, struct smtp_server_client *c)
 }
 
 /*
- * The one reply function (house style 10): "code enh text" on one line,
+ * The one reply function: "code enh text" on one line,
  * every 4xx/5xx logged with the session id and the command it answers.
  */
 void
@@ -444,7 +445,8 @@ smtp_session_reply_owner(struct smtp_session *s, const struct smtp_server_reply 
 	smtp_session_reply(s, r->code, e, "%s", r->text);
 }
 
-/* House style 9: count a protocol error; 421 and close at the budget. */
+/* Count a protocol error; 421 and close at the budget, so a client that
+ * only sends garbage cannot keep a session slot. */
 void
 smtp_session_error(struct smtp_session *s)
 {
@@ -455,7 +457,8 @@ smtp_session_error(struct smtp_session *s)
 	smtp_session_close(s);
 }
 
-/* Close-after-flush (house style 13): stop reading, free once drained. */
+/* Close-after-flush: stop reading, free once drained (never from inside
+ * the session's own callback). */
 void
 smtp_session_close(struct smtp_session *s)
 {
@@ -550,7 +553,7 @@ session_free(struct smtp_session *s)
 	free(s);
 }
 
-/* ---- events (house style 5) ------------------------------------------- */
+/* ---- events: one entry point per kind ---------------------------------- */
 
 static void
 session_read_cb(struct bufferevent *bev, void *arg)

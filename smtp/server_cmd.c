@@ -15,7 +15,7 @@
 #include <event2/bufferevent.h>
 #include <openssl/evp.h>
 
-#include "gateway/log.h"
+#include "util/log.h"
 #include "smtp/server_int.h"
 
 /* Command flags. */

@@ -77,7 +77,7 @@ struct smtp_server {
 	TAILQ_HEAD(, smtp_listener) listeners;
 };
 
-/* One phase per session (house style 4); transitions via session_enter_state(). */
+/* One phase per session; transitions via session_enter_state(). */
 enum smtp_phase {
 	SMTP_PH_NEW = 0,        /* accepted, greeting not sent yet */
 	SMTP_PH_CONNECTED,      /* greeting sent, no EHLO/HELO yet */
@@ -189,5 +189,17 @@ void smtp_session_process(struct smtp_session *s);
 /* server_cmd.c */
 int smtp_session_command(struct smtp_session *s, char *line, size_t len);
 void smtp_session_auth_line(struct smtp_session *s, char *line);
+
+/* server_parse.c: a MAIL / RCPT argument ("FROM:<a@b> SIZE=10",
+ * "TO:<x@y> NOTIFY=NEVER") as a session parses it. flags are SMTP_PARSE_*:
+ * which extensions are on. Strings in m / r point into buf (bufsz >=
+ * strlen(arg) + 1). Returns 0, or -1 with the 5xx in reply. */
+#define SMTP_PARSE_DSN    0x01          /* RET ENVID NOTIFY ORCPT known */
+#define SMTP_PARSE_AUTH   0x02          /* AUTH= known */
+#define SMTP_PARSE_NO8BIT 0x04          /* BODY= unknown */
+int smtp_server_parse_mail(const char *arg, int flags, size_t max_size,
+    struct smtp_server_mail *m, char *buf, size_t bufsz, struct smtp_server_reply *reply);
+int smtp_server_parse_rcpt(const char *arg, int flags, struct smtp_server_rcpt *r,
+    char *buf, size_t bufsz, struct smtp_server_reply *reply);
 
 #endif

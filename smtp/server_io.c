@@ -28,7 +28,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 
-#include "gateway/log.h"
+#include "util/log.h"
 #include "smtp/server_int.h"
 
 /* session_getline() results */

@@ -35,7 +35,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
-#include "gateway/log.h"
+#include "util/log.h"
 #include "smtp/server_int.h"
 
 static struct smtp_session *limits_victim(struct smtp_server *srv, struct smtp_session *s,

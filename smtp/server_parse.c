@@ -21,7 +21,6 @@ static int parse_path(char **pp, int is_rcpt, char **out);
 static int parse_domain(const char **pp, const char *end);
 static int parse_local(const char **pp, const char *end);
 static int parse_param(char **pp, char **kw, char **val);
-static int parse_notify(const char *val, unsigned *notify);
 static int parse_orcpt(const char *val);
 static int xtext_ok(const char *val, size_t maxlen);
 static int is_atext(int c);
@@ -228,38 +227,6 @@ parse_param(char **pp, char **kw, char **val)
 	return 1;
 }
 
-/* RFC 3461 4.1: NEVER alone, or a list of SUCCESS FAILURE DELAY. */
-static int
-parse_notify(const char *val, unsigned *notify)
-{
-	static const struct {
-		const char *name;
-		unsigned bit;
-	} words[] = {
-		{ "NEVER", SMTP_NOTIFY_NEVER }, { "SUCCESS", SMTP_NOTIFY_SUCCESS },
-		{ "FAILURE", SMTP_NOTIFY_FAILURE }, { "DELAY", SMTP_NOTIFY_DELAY },
-	};
-	const char *p = val;
-	size_t i, n;
-
-	*notify = 0;
-	while (*p) {
-		n = strcspn(p, ",");
-		for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-			if (strlen(words[i].name) == n && strncasecmp(p, words[i].name, n) == 0)
-				break;
-		if (i == sizeof(words) / sizeof(words[0]) || (*notify & words[i].bit))
-			return -1;
-		*notify |= words[i].bit;
-		p += n;
-		if (*p == ',' && *++p == '\0')
-			return -1;
-	}
-	if (*notify == 0 || ((*notify & SMTP_NOTIFY_NEVER) && *notify != SMTP_NOTIFY_NEVER))
-		return -1;
-	return 0;
-}
-
 /* Valid xtext of at most maxlen characters. */
 static int
 xtext_ok(const char *val, size_t maxlen)
@@ -387,9 +354,12 @@ smtp_server_parse_rcpt(const char *arg, int flags, struct smtp_server_rcpt *rc,
 		unsigned bit;
 
 		if (strcasecmp(kw, "NOTIFY") == 0 && (flags & SMTP_PARSE_DSN)) {
+			int n = smtp_notify_parse(val);
+
 			bit = 1;
-			if (val == NULL || parse_notify(val, &rc->notify) == -1)
+			if (n == -1)
 				goto badval;
+			rc->notify = (unsigned)n;
 		} else if (strcasecmp(kw, "ORCPT") == 0 && (flags & SMTP_PARSE_DSN)) {
 			bit = 2;
 			if (val == NULL || parse_orcpt(val) == -1)

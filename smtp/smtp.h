@@ -1,6 +1,6 @@
 /*
  * smtp/: ESMTP server and client state machines on libevent bufferevents,
- * and the small codecs both sides share (xtext of RFC 3461). No policy
+ * and the small codecs both sides share (RFC 3461 xtext and NOTIFY). No policy
  * lives here: the server asks its owner (gateway/) through callbacks, the
  * client is told what to send by its owner.
  */
@@ -27,6 +27,25 @@ int smtp_xtext_encode(const char *in, size_t len, char *out, size_t size);
  * pair, an octet outside 33..126) or out is too small.
  */
 int smtp_xtext_decode(const char *in, char *out, size_t size);
+
+/* RFC 3461 4.1 NOTIFY, as bits: the one encoding of it in the gateway (the
+ * server's RCPT parameter, the client's, the dial-peer's `dsn`, the
+ * offramp's recipients, the spool records). 0 means none was given. */
+#define SMTP_NOTIFY_NEVER   0x01
+#define SMTP_NOTIFY_SUCCESS 0x02
+#define SMTP_NOTIFY_FAILURE 0x04
+#define SMTP_NOTIFY_DELAY   0x08
+#define SMTP_NOTIFY_TEXT_MAX 24     /* "SUCCESS,FAILURE,DELAY" and its NUL */
+/*
+ * Parses NOTIFY text: "NEVER", or a comma list of SUCCESS, FAILURE and
+ * DELAY, each at most once, in any case. Returns the bits, or -1 when the
+ * text is empty or malformed (NEVER combined, an unknown or repeated word,
+ * an empty item).
+ */
+int smtp_notify_parse(const char *s);
+/* The bits as NOTIFY text ("NEVER", "SUCCESS,DELAY"; "" for 0) in buf
+ * (SMTP_NOTIFY_TEXT_MAX is always enough). Returns buf. */
+const char *smtp_notify_format(unsigned bits, char *buf, size_t size);
 
 /* ---- server (smtp/server*.c) ------------------------------------------ */
 
@@ -123,10 +142,6 @@ struct smtp_server_reply *smtp_server_reply_set(struct smtp_server_reply *r,
 
 enum smtp_server_body { SMTP_BODY_NONE = 0, SMTP_BODY_7BIT, SMTP_BODY_8BITMIME };
 enum smtp_server_ret { SMTP_RET_NONE = 0, SMTP_RET_FULL, SMTP_RET_HDRS };
-#define SMTP_NOTIFY_NEVER   0x01
-#define SMTP_NOTIFY_SUCCESS 0x02
-#define SMTP_NOTIFY_FAILURE 0x04
-#define SMTP_NOTIFY_DELAY   0x08
 
 /* What the client said about the session, valid during each callback. */
 struct smtp_server_client {
@@ -243,19 +258,6 @@ void smtp_server_addr_key(const char *addr, char *key, size_t size);
  * they run under until their next request.
  */
 void smtp_server_set_limits(struct smtp_server *srv, const struct smtp_server_options *opt);
-/*
- * Parses a MAIL / RCPT argument ("FROM:<a@b> SIZE=10", "TO:<x@y> NOTIFY=NEVER")
- * as a session would (exported for tests and the fuzzer). flags are
- * SMTP_PARSE_*: which extensions are on. Strings in m / r point into buf
- * (bufsz >= strlen(arg) + 1). Returns 0, or -1 with the 5xx in reply.
- */
-#define SMTP_PARSE_DSN    0x01          /* RET ENVID NOTIFY ORCPT known */
-#define SMTP_PARSE_AUTH   0x02          /* AUTH= known */
-#define SMTP_PARSE_NO8BIT 0x04          /* BODY= unknown */
-int smtp_server_parse_mail(const char *arg, int flags, size_t max_size,
-    struct smtp_server_mail *m, char *buf, size_t bufsz, struct smtp_server_reply *reply);
-int smtp_server_parse_rcpt(const char *arg, int flags, struct smtp_server_rcpt *r,
-    char *buf, size_t bufsz, struct smtp_server_reply *reply);
 
 /* ---- client (smtp/client*.c) ------------------------------------------ */
 
@@ -326,7 +328,7 @@ struct smtp_client_msg {
 	const char *mail_from;          /* "" = the null reverse-path <> */
 	const char *rcpt;               /* required */
 	const char *envid;              /* DSN ENVID (raw, sent as xtext); NULL: none */
-	const char *notify;             /* DSN NOTIFY list, e.g. "SUCCESS,FAILURE"; NULL: none */
+	unsigned notify;                /* DSN NOTIFY: SMTP_NOTIFY_* bits; 0: none */
 	const char *orcpt;              /* DSN ORCPT address; NULL: rcpt */
 	bool ret_hdrs;                  /* DSN RET=HDRS (else RET=FULL when envid given) */
 	bool body_8bit;                 /* needs BODY=8BITMIME */

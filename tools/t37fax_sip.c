@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "fax/fax.h"
-#include "gateway/log.h"
+#include "util/log.h"
 #include "sip/sip.h"
 #include "tools/t37fax.h"
 
@@ -192,6 +192,7 @@ t37fax_send(int argc, char **argv)
 	const char *colon;
 	struct fax_tiff_info info;
 	struct sip_line *line;
+	struct chan *events = NULL;
 	struct sip_event *ev;
 	char tmp[] = "/tmp/t37fax-send-XXXXXX", tx[PATH_MAX], err[256], listen[SIP_ADDR_MAX] = "";
 	unsigned timeout = 60, waited = 0, calls = 1, finished = 0, ok = 0, i;
@@ -309,8 +310,8 @@ t37fax_send(int argc, char **argv)
 		snprintf(req.target, sizeof(req.target), "cli");
 		lo.ntrunks = 1;
 	}
-	line = sip_line_start(&lo, NULL);
-	if (line == NULL) {
+	if ((events = chan_new()) == NULL ||
+	    (line = sip_line_start(&lo, events)) == NULL) {
 		fprintf(stderr, "t37fax send: cannot start the SIP line on %s\n", listen);
 		goto out;
 	}
@@ -331,7 +332,7 @@ t37fax_send(int argc, char **argv)
 		}
 	}
 	while (finished < calls) {
-		ev = sip_line_wait_event(line, T37FAX_SIP_WAIT_MS);
+		ev = sip_event_wait(events, T37FAX_SIP_WAIT_MS);
 		if (ev == NULL) {
 			if (++waited > T37FAX_SEND_MAX_S)
 				break;
@@ -348,6 +349,7 @@ t37fax_send(int argc, char **argv)
 	rc = ok == calls ? 0 : 1;
 	sip_line_stop(line);
 out:
+	chan_free(events, NULL);
 	unlink(tx);
 	rmdir(tmp);
 	return rc;
@@ -401,6 +403,7 @@ t37fax_answer(int argc, char **argv)
 	static struct t37fax_answer_ctx ctx;     /* read by the line thread */
 	struct sip_line_options lo;
 	struct sip_line *line;
+	struct chan *events;
 	struct sip_event *ev;
 	unsigned count = 1, done = 0, ok = 0;
 	int c;
@@ -476,14 +479,15 @@ t37fax_answer(int argc, char **argv)
 	lo.route = t37fax_answer_route;
 	lo.route_arg = &ctx;
 	lo.max_calls = count;
-	line = sip_line_start(&lo, NULL);
-	if (line == NULL) {
+	if ((events = chan_new()) == NULL ||
+	    (line = sip_line_start(&lo, events)) == NULL) {
 		fprintf(stderr, "t37fax answer: cannot listen on %s\n", lo.listen_udp[0]);
+		chan_free(events, NULL);
 		return 1;
 	}
 	fprintf(stderr, "t37fax answer: listening on %s\n", lo.listen_udp[0]);
 	while (done < count) {
-		ev = sip_line_wait_event(line, T37FAX_SIP_WAIT_MS);
+		ev = sip_event_wait(events, T37FAX_SIP_WAIT_MS);
 		if (ev == NULL)
 			continue;
 		if (ev->type == SIP_EV_CALL_FINISHED) {
@@ -495,5 +499,6 @@ t37fax_answer(int argc, char **argv)
 		free(ev);
 	}
 	sip_line_stop(line);
+	chan_free(events, NULL);
 	return ok == count ? 0 : 1;
 }

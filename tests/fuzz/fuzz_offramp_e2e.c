@@ -3,7 +3,7 @@
  * The input is the bytes of an SMTP session. They go to the real intake
  * (SMTP server, RCPT policy against a config with aliases and dial-peers,
  * the committer thread writing the spool), every message it accepts is
- * prepared exactly as the document worker does it (gw_worker_prepare:
+ * prepared exactly as the document worker does it (offramp_worker_prepare:
  * MIME parse, pixel budget, text/HTML/TIFF rendering, cover page and
  * header line), its result goes through the worker's result record both
  * ways, and a job that fails gets its DSN built from the spooled envelope
@@ -29,11 +29,14 @@
 #include <glib.h>
 
 #include "config/config.h"
-#include "gateway/intake.h"
-#include "gateway/log.h"
-#include "gateway/offramp.h"
-#include "gateway/spool.h"
+#include "gateway/intake/intake.h"
+#include "gateway/intake/intake_test.h"
+#include "gateway/offramp/job.h"
+#include "gateway/offramp/retry.h"
+#include "gateway/offramp/worker.h"
+#include "gateway/spool/spool.h"
 #include "mime/mime.h"
+#include "util/log.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -64,7 +67,7 @@ struct fz {
 	struct config *cfg;
 	struct spool *sp;
 	struct event_base *base;
-	struct gw_intake *in;
+	struct intake *in;
 	char ids[FZ_JOBS_MAX][SPOOL_ID_LEN + 1];
 	int njobs;
 };
@@ -111,10 +114,10 @@ fz_init(void)
 		abort();
 	evthread_use_pthreads();
 	fz->base = event_base_new();
-	fz->in = gw_intake_new(fz->base, fz->cfg, fz->sp, err, sizeof(err));
-	if (fz->in == NULL || gw_intake_start(fz->in, err, sizeof(err)) != 0)
+	fz->in = intake_new(fz->base, fz->cfg, fz->sp, err, sizeof(err));
+	if (fz->in == NULL || intake_start(fz->in, err, sizeof(err)) != 0)
 		abort();
-	gw_intake_set_committed(fz->in, fz_committed, fz);
+	intake_set_committed(fz->in, fz_committed, fz);
 }
 
 /* One accepted message, prepared as the document worker would; flags
@@ -122,16 +125,16 @@ fz_init(void)
 static void
 fz_job(const char *id, unsigned flags)
 {
-	struct gw_worker_req req;
-	struct gw_worker_res res, back;
+	struct offramp_worker_req req;
+	struct offramp_worker_res res, back;
 	char err[256], *rec;
 	size_t len;
 
 	memset(&req, 0, sizeof(req));
 	g_strlcpy(req.id, id, sizeof(req.id));
-	spool_path(fz->sp, GW_INTAKE_QUEUE, id, "msg", req.msg_path, sizeof(req.msg_path));
-	spool_path(fz->sp, GW_INTAKE_QUEUE, id, NULL, req.dir, sizeof(req.dir));
-	spool_path(fz->sp, GW_INTAKE_QUEUE, id, "fax.tif", req.out, sizeof(req.out));
+	spool_path(fz->sp, SPOOL_Q_OFFRAMP, id, "msg", req.msg_path, sizeof(req.msg_path));
+	spool_path(fz->sp, SPOOL_Q_OFFRAMP, id, NULL, req.dir, sizeof(req.dir));
+	spool_path(fz->sp, SPOOL_Q_OFFRAMP, id, "fax.tif", req.out, sizeof(req.out));
 	g_strlcpy(req.gs_path, "/nonexistent/gs", sizeof(req.gs_path));
 	req.timeout = 10;
 	req.max_pages = fz->cfg->fax_send.max_pages;
@@ -142,56 +145,56 @@ fz_job(const char *id, unsigned flags)
 	g_strlcpy(req.number, "+19195551234", sizeof(req.number));
 	g_strlcpy(req.date, "2026-12-01", sizeof(req.date));
 	g_strlcpy(req.time, "12:00 UTC", sizeof(req.time));
-	gw_worker_prepare(&req, &res);
+	offramp_worker_prepare(&req, &res);
 	if (res.rc != 0 && (res.err.status[0] == '\0' || res.err.text[0] == '\0'))
 		abort();   /* a failure always says why */
 	if (res.rc == 0 && res.pages == 0)
 		abort();
 	/* Through the result record, as the daemon would read it. */
-	rec = gw_worker_res_encode(&res, res.facts, &len);
-	if (rec == NULL || gw_worker_res_decode(rec, len, &back, err, sizeof(err)) != 0)
+	rec = offramp_worker_res_encode(&res, res.facts, &len);
+	if (rec == NULL || offramp_worker_res_decode(rec, len, &back, err, sizeof(err)) != 0)
 		abort();
 	if (back.rc != res.rc || back.pages != res.pages)
 		abort();
 	if (res.rc != 0)
 		fz_report(id, &res.err);
 	g_free(rec);
-	gw_worker_res_clear(&back);
-	gw_worker_res_clear(&res);
+	offramp_worker_res_clear(&back);
+	offramp_worker_res_clear(&res);
 }
 
 /* The failed DSN the sender would get, from the spooled envelope. */
 static void
 fz_report(const char *id, const struct mime_error *why)
 {
-	struct gw_report_cfg rc = { .hostname = "gw.test", .postmaster = "postmaster@gw.test",
+	struct offramp_report_cfg rc = { .hostname = "gw.test", .postmaster = "postmaster@gw.test",
 	    .from_name = "Fax Daemon", .crlf = 1 };
-	struct gw_offramp_job *j = gw_offramp_job_new();
-	struct gw_retry_policy p;
+	struct offramp_job *j = offramp_job_new();
+	struct offramp_retry_policy p;
 	struct spool_rec *env;
 	struct mime_error err;
-	enum gw_report_kind kind;
+	enum offramp_report_kind kind;
 	char e[256], msgpath[4096], *rep;
 	size_t i, len;
 
-	env = spool_rec_load(fz->sp, GW_INTAKE_QUEUE, id, "env", e, sizeof(e));
+	env = spool_rec_load(fz->sp, SPOOL_Q_OFFRAMP, id, "env", e, sizeof(e));
 	if (env == NULL)
 		abort();   /* a committed job always has its envelope */
 	for (i = 0; i < spool_rec_count(env); i++)
-		if (gw_offramp_job_env(j, spool_rec_key(env, i), spool_rec_value(env, i, NULL),
+		if (offramp_job_env(j, spool_rec_key(env, i), spool_rec_value(env, i, NULL),
 		    e, sizeof(e)) != 0)
 			abort();   /* the intake wrote what the offramp cannot read */
 	spool_rec_free(env);
 	for (i = 0; i < j->nrcpts; i++)
-		gw_retry_fail_now(&j->rcpts[i].retry, why->status, why->text);
-	gw_retry_policy_default(&p);
-	spool_path(fz->sp, GW_INTAKE_QUEUE, id, "msg", msgpath, sizeof(msgpath));
-	rep = gw_offramp_job_next_report(j, &rc, &p, msgpath, j->received + 1, &kind, &len,
+		offramp_retry_fail_now(&j->rcpts[i].retry, why->status, why->text);
+	offramp_retry_policy_default(&p);
+	spool_path(fz->sp, SPOOL_Q_OFFRAMP, id, "msg", msgpath, sizeof(msgpath));
+	rep = offramp_job_next_report(j, &rc, &p, msgpath, j->received + 1, &kind, &len,
 	    &err);
 	if (rep != NULL && memchr(rep, '\0', len) != NULL)
 		abort();
 	g_free(rep);
-	gw_offramp_job_free(j);
+	offramp_job_free(j);
 }
 
 /* Runs the loop until no session and no commit is in flight, or a while. */
@@ -200,9 +203,9 @@ fz_settle(void)
 {
 	int i;
 
-	for (i = 0; i < 400 && gw_intake_inflight(fz->in) > 0; i++) {
+	for (i = 0; i < 400 && intake_inflight(fz->in) > 0; i++) {
 		event_base_loop(fz->base, EVLOOP_NONBLOCK);
-		if (gw_intake_inflight(fz->in) > 0)
+		if (intake_inflight(fz->in) > 0)
 			usleep(50);
 	}
 }
@@ -223,7 +226,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	bufferevent_setcb(pair[1], fz_drain, NULL, NULL, NULL);
 	bufferevent_enable(pair[1], EV_READ | EV_WRITE);
-	if (gw_intake_attach(fz->in, pair[0], "127.0.0.1") == 0)
+	if (intake_attach(fz->in, pair[0], "127.0.0.1") == 0)
 		abort();
 	/* Writes split at the first byte's rhythm, so framing sees partial lines. */
 	while (off < size) {
@@ -239,16 +242,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * session. Without QUIT the client hangs up (EOF) and it must end
 	 * all the same. */
 	fz_settle();
-	if (gw_intake_inflight(fz->in) > 0) {
+	if (intake_inflight(fz->in) > 0) {
 		bufferevent_flush(pair[1], EV_WRITE, BEV_FINISHED);
 		fz_settle();
 	}
-	if (gw_intake_inflight(fz->in) > 0)
+	if (intake_inflight(fz->in) > 0)
 		abort();   /* a session that never ends */
 	bufferevent_free(pair[1]);
 	for (i = 0; i < fz->njobs; i++) {
 		fz_job(fz->ids[i], data[0]);
-		if (spool_remove(fz->sp, GW_INTAKE_QUEUE, fz->ids[i]) != 0)
+		if (spool_remove(fz->sp, SPOOL_Q_OFFRAMP, fz->ids[i]) != 0)
 			abort();
 	}
 	return 0;

@@ -16,7 +16,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
-#include "gateway/log.h"
+#include "util/log.h"
 #include "smtp/smtp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -93,7 +93,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	m.mail_from = "a@example.com";
 	m.rcpt = "FAX=+1919@example.com";
 	m.envid = "job 1";
-	m.notify = "SUCCESS,FAILURE";
+	m.notify = SMTP_NOTIFY_SUCCESS | SMTP_NOTIFY_FAILURE;
 	m.ret_hdrs = 1;
 	m.fd = fd;
 	if (smtp_client_start(f.base, pair[0], &o, &m, fz_done, &f) == NULL)

@@ -15,7 +15,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
-#include "gateway/log.h"
+#include "util/log.h"
 #include "smtp/smtp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -11,7 +11,7 @@
 
 #include <glib.h>
 
-#include "gateway/offramp.h"
+#include "gateway/offramp/worker.h"
 #include "mime/mime.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -19,19 +19,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct gw_worker_res res, again;
-	struct gw_worker_req req, req2;
+	struct offramp_worker_res res, again;
+	struct offramp_worker_req req, req2;
 	char err[256], *text;
 	size_t len;
 
-	if (gw_worker_res_decode((const char *)data, size, &res, err, sizeof(err)) == 0) {
+	if (offramp_worker_res_decode((const char *)data, size, &res, err, sizeof(err)) == 0) {
 		if (res.rc != 0 && (res.err.status[0] == '\0' || res.err.text[0] == '\0'))
 			abort();
 		if (!g_utf8_validate(res.err.text, -1, NULL) ||
 		    !g_utf8_validate(res.parts, -1, NULL))
 			abort();
-		text = gw_worker_res_encode(&res, res.facts, &len);
-		if (text == NULL || gw_worker_res_decode(text, len, &again, err,
+		text = offramp_worker_res_encode(&res, res.facts, &len);
+		if (text == NULL || offramp_worker_res_decode(text, len, &again, err,
 		    sizeof(err)) != 0)
 			abort();
 		if (again.rc != res.rc || again.pages != res.pages ||
@@ -39,14 +39,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    (again.facts == NULL) != (res.facts == NULL))
 			abort();
 		g_free(text);
-		gw_worker_res_clear(&again);
-		gw_worker_res_clear(&res);
+		offramp_worker_res_clear(&again);
+		offramp_worker_res_clear(&res);
 	} else if (res.facts != NULL) {
 		abort();   /* a refused record leaves nothing behind */
 	}
-	if (gw_worker_req_decode((const char *)data, size, &req, err, sizeof(err)) == 0) {
-		text = gw_worker_req_encode(&req, &len);
-		if (text == NULL || gw_worker_req_decode(text, len, &req2, err,
+	if (offramp_worker_req_decode((const char *)data, size, &req, err, sizeof(err)) == 0) {
+		text = offramp_worker_req_encode(&req, &len);
+		if (text == NULL || offramp_worker_req_decode(text, len, &req2, err,
 		    sizeof(err)) != 0 || memcmp(&req, &req2, sizeof(req)) != 0)
 			abort();
 		g_free(text);

@@ -55,3 +55,9 @@ wait_for() {
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "$*"; exit 77; }
+# Jobs in one spool queue: the number of entries of DIR/QUEUE; a missing
+# queue directory fails the test (an empty answer would prove nothing).
+spool_jobs() {
+    [ -d "$1/$2" ] || fail "spool queue $1/$2 does not exist"
+    ls "$1/$2" | wc -l
+}

@@ -1,9 +1,10 @@
 /*
- * onramp_driver: drives the onramp queue the way the daemon's mail thread
+ * onramp_driver: drives the mail queue the way the daemon's mail thread
  * does, for the integration tests: loads a config, opens its spool,
  * resumes every queued job, optionally hands over received faxes through
- * gw_onramp_fax_received() (the call the line side makes), and runs the
- * event loop until the queue is empty or the time limit passes.
+ * onramp_mail() (what the onramp does off the loop for each fax received)
+ * and mailq_add(), and runs the event loop until the queue is empty or the
+ * time limit passes.
  *
  *   onramp_driver -c CONF [-w SECONDS] [-t CLIENT_TIMEOUT_MS]
  *                 [-m TIFF_OUT] (make a 2-page Profile S fax and exit)
@@ -23,14 +24,16 @@
 
 #include "config/config.h"
 #include "fax/fax.h"
-#include "gateway/log.h"
-#include "gateway/queue.h"
-#include "gateway/spool.h"
+#include "gateway/mailq/mailq.h"
+#include "gateway/mailq/mailq_test.h"
+#include "gateway/onramp/onramp.h"
+#include "gateway/spool/spool.h"
 #include "smtp/smtp.h"
+#include "util/log.h"
 
 struct drv {
 	struct event_base *base;
-	struct queue *q;
+	struct mailq *q;
 	int drained;
 };
 
@@ -41,7 +44,7 @@ drv_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (queue_jobs(d->q) == 0) {
+	if (mailq_jobs(d->q) == 0) {
 		d->drained = 1;
 		event_base_loopexit(d->base, NULL);
 	}
@@ -110,7 +113,7 @@ main(int argc, char **argv)
 	struct event *tick;
 	struct timeval tv = { 0, 50 * 1000 }, limit;
 	char err[512], id[SPOOL_ID_LEN + 1], callid[32];
-	int c;
+	int c, rc;
 
 	while ((c = getopt(argc, argv, "c:w:t:m:f:a:d:C:p:P:n:")) != -1) {
 		switch (c) {
@@ -144,21 +147,21 @@ main(int argc, char **argv)
 	}
 	memset(&d, 0, sizeof(d));
 	d.base = event_base_new();
-	if ((d.q = queue_new(d.base, sp, err, sizeof(err))) == NULL) {
+	if ((d.q = mailq_new(d.base, sp, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	queue_set_config(d.q, cfg);
+	mailq_set_config(d.q, cfg);
 	if (tmo) {
 		struct smtp_client_timeouts t = { tmo, tmo, tmo, tmo, tmo, tmo, tmo, tmo };
-		queue_set_timeouts(d.q, &t);
+		mailq_set_timeouts(d.q, &t);
 	}
-	if (queue_start(d.q, err, sizeof(err)) != 0) {
+	if (mailq_start(d.q, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
 	for (i = 0; tiff != NULL && i < count; i++) {
-		struct gw_fax_received fr;
+		struct onramp_fax fr;
 
 		memset(&fr, 0, sizeof(fr));
 		snprintf(callid, sizeof(callid), "drv%u-%d", i, (int)getpid());
@@ -173,7 +176,8 @@ main(int argc, char **argv)
 		fr.duration = 48;
 		fr.partial = partial != NULL;
 		fr.reason = partial;
-		if (gw_onramp_fax_received(d.q, &fr, id) < 0)
+		rc = onramp_mail(cfg, sp, &fr, id);
+		if (rc < 0 || (rc == 0 && mailq_add(d.q, id) != 0))
 			return 1;
 	}
 	tick = event_new(d.base, -1, EV_PERSIST, drv_tick, &d);
@@ -183,7 +187,7 @@ main(int argc, char **argv)
 	event_base_loopexit(d.base, &limit);
 	event_base_dispatch(d.base);
 	event_free(tick);
-	queue_free(d.q);
+	mailq_free(d.q);
 	event_base_free(d.base);
 	spool_free(sp);
 	config_free(cfg);

@@ -2,7 +2,7 @@
 #
 # The driver (tests/integration/onramp_driver.c) is the queue as the
 # daemon's mail thread runs it: config, spool, resume, faxes handed over
-# through gw_onramp_fax_received(), event loop until the queue is empty.
+# through onramp_mail() and mailq_add(), event loop until the queue is empty.
 
 ONRAMP_PKGS="spandsp libtiff-4 libevent libevent_openssl libevent_pthreads gmime-3.0 libre openssl"
 # fax/ renders text (Pango) and images (Leptonica); giflib has no .pc file.

@@ -91,7 +91,7 @@ write_conf ""
 pid=$!
 t37_bg "$pid"
 wait_for 10 grep -q 'event=start result=ok' "$T/gw.log" || { cat "$T/gw.log"; fail "daemon did not start"; }
-for d in tmp incoming onramp offramp notify failed; do
+for d in tmp incoming mail offramp failed; do
     [ -d "$T/spool/$d" ] || fail "spool/$d not created"
 done
 echo "ok: started, spool tree created"

@@ -20,7 +20,7 @@ cat "$T/a.log"
 grep -q 'status=bounced dsn=5.1.1 (550 5.1.1' "$T/a.log" || fail "no bounced line"
 grep -q 'to=<postmaster@example.com> .*notice=postmaster status=sent' "$T/a.log" \
     || fail "postmaster notice not sent"
-[ -z "$(ls "$T/spool/onramp")" ] || fail "job left in the spool"
+[ "$(spool_jobs "$T/spool" mail)" -eq 0 ] || fail "job left in the spool"
 [ -f "$T/srv/1.env" ] || fail "no postmaster message at the server"
 grep -qx 'MAIL FROM:<> SIZE=[0-9]*' "$T/srv/1.env" || { cat "$T/srv/1.env"; fail "bounce not from <> (or with DSN)"; }
 grep -qx 'RCPT TO:<postmaster@example.com>' "$T/srv/1.env" || fail "bounce not to the postmaster"

@@ -38,7 +38,7 @@ wait_for 120 pages_in || { cat "$T/gw.log" "$T/send.out"; fail "no page arrived"
 kill -9 "$gw"
 wait "$gw" 2>/dev/null || true
 kill "$snd" 2>/dev/null || true
-[ -n "$(ls "$T/spool/incoming")" ] || fail "the incoming job is gone before the restart"
+[ "$(spool_jobs "$T/spool" incoming)" -gt 0 ] || fail "the incoming job is gone before the restart"
 [ "$(count_files "$T/sink")" -eq 0 ] || fail "mail sent before the restart"
 
 "$BUILD/t37gw" -c "$T/gw.conf" 2> "$T/gw2.log" &
@@ -46,7 +46,7 @@ gw=$!; t37_bg $gw
 wait_for 30 grep -q 'status=sent dsn=2.0.0' "$T/gw2.log" || { cat "$T/gw2.log"; fail "partial fax not mailed"; }
 cat "$T/gw2.log"
 grep -q 'event=rx-recovered pages=[1-9].*result=queued' "$T/gw2.log" || fail "no recovery line"
-[ -z "$(ls "$T/spool/incoming")" ] || fail "incoming job left behind"
+[ "$(spool_jobs "$T/spool" incoming)" -eq 0 ] || fail "incoming job left behind"
 sleep 1
 [ "$(count_files "$T/sink")" -eq 1 ] || fail "want exactly one message at the sink"
 python3 - "$(find "$T/sink" -type f)" <<'PY' || fail "message check"

@@ -87,5 +87,5 @@ onramp_conf "$T/bad.conf" "mta send server 127.0.0.1 port $port" \
     "mta send tls required verify ca $T/other.pem"
 "$T/onramp_driver" -c "$T/bad.conf" -w 5 -f "$T/fax.tif" 2> "$T/bad.log" && fail "sent despite a bad certificate"
 grep -q 'status=deferred dsn=4.7.5 (TLS handshake failed' "$T/bad.log" || { cat "$T/bad.log"; fail "no TLS failure logged"; }
-[ "$(ls "$T/spool/onramp" | wc -l)" -eq 1 ] || fail "job not kept"
+[ "$(spool_jobs "$T/spool" mail)" -eq 1 ] || fail "job not kept"
 echo "onramp to Postfix with STARTTLS: ok"

@@ -36,13 +36,13 @@ onramp_conf "$T/b.conf" "mta send server 127.0.0.1 port $port" "mta send retry 1
 drv=$!; t37_bg $drv
 wait_for 15 grep -q 'status=deferred attempt=1' "$T/b1.log" || fail "no deferral before the kill"
 kill -9 "$drv"; wait "$drv" 2>/dev/null || true
-[ "$(ls "$T/spool/onramp" | wc -l)" -eq 1 ] || fail "the job is not in the spool after kill -9"
+[ "$(spool_jobs "$T/spool" mail)" -eq 1 ] || fail "the job is not in the spool after kill -9"
 smtp_sink "$port" "$T/sinkB"
 "$T/onramp_driver" -c "$T/b.conf" -w 40 2> "$T/b2.log" || { cat "$T/b2.log"; fail "not resumed"; }
 cat "$T/b2.log"
 grep -q 'event=resume jobs=1' "$T/b2.log" || fail "no resume line"
 [ "$(count_files "$T/sinkB")" -eq 1 ] || fail "want exactly 1 message after restart"
-[ -z "$(ls "$T/spool/onramp")" ] || fail "job left after delivery"
+[ "$(spool_jobs "$T/spool" mail)" -eq 0 ] || fail "job left after delivery"
 kill "$SINK_PID"; sleep 0.2
 
 # 3. failover in configured order.

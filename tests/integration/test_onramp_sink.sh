@@ -1,6 +1,6 @@
 #!/bin/sh
 # Onramp to Postfix's smtp-sink: a received 2-page fax handed over through
-# gw_onramp_fax_received() is queued durably, submitted with PIPELINING,
+# onramp_mail() is queued durably, submitted with PIPELINING,
 # SIZE and DSN, and the message checked with Python's email module (headers,
 # multipart/mixed, Profile S TIFF, DSN envelope parameters). A second run
 # against a sink without DSN must send no DSN parameters.
@@ -21,7 +21,7 @@ grep -q "relay=127.0.0.1\[127.0.0.1\]:$port .*status=sent dsn=2.0.0" "$T/drv.log
 [ "$(count_files "$T/sink")" -eq 1 ] || fail "want 1 message at the sink"
 python3 tests/integration/onramp_check.py "$(find "$T/sink" -type f)" 2 --sink --dsn \
     || fail "message check"
-[ -z "$(ls "$T/spool/onramp")" ] || fail "job left in the spool after 250"
+[ "$(spool_jobs "$T/spool" mail)" -eq 0 ] || fail "job left in the spool after 250"
 
 # No DSN in EHLO: no DSN parameters at all.
 kill "$SINK_PID"; sleep 0.2

@@ -11,7 +11,7 @@
 #   and 1 of 8 0.4%: the optimized build asserts 2, the sanitized one 1.
 #   A broken fill-in or jitter buffer completes none.
 #   T.38 with redundancy 3 at 10% loss each way: all but one complete
-#   (measured here: 20/20).
+#   (measured here: 20/20; spandsp's own T.38 tests: 6/6).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sip_lib.sh"
 

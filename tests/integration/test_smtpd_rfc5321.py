@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""The offramp SMTP listener against rfc-checklist.md section 6 (the lines
-that apply to a server), over real sockets to the running daemon. Each
-check is named after the checklist line it covers."""
+"""The offramp SMTP listener against the server requirements of RFC 5321
+(and of the extensions it offers), over real sockets to the running
+daemon. Each check is named after the requirement it covers."""
 import os
 import sys
 import time

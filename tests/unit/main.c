@@ -4,7 +4,7 @@
  * runner adds them all to one SRunner, so the run ends with one Check
  * summary line. `T37_SUITE=NAME` in the environment runs one suite only
  * (CK_RUN_SUITE works as well); CK_FORK=no helps under gdb. Started
- * with GW_WORKER_ARG it is the offramp's document worker instead.
+ * with OFFRAMP_WORKER_ARG it is the offramp's document worker instead.
  */
 #include <check.h>
 #include <errno.h>
@@ -15,7 +15,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "gateway/offramp.h"
+#include "gateway/offramp/offramp.h"
+#include "gateway/offramp/worker.h"
 
 #define T37_SUITE(n) Suite *suite_##n(void);
 #include "unit_suites.h"
@@ -62,14 +63,14 @@ static int
 worker_with_hooks(int argc, char **argv)
 {
 	const char *hooks = getenv("T37_TEST_WORKER");
-	struct gw_worker_req req;
+	struct offramp_worker_req req;
 	char want[128];
 	const char *p;
 	int rc;
 
 	/* The hooks act after the worker's own setup: bound to its parent,
 	 * limits set, as a misbehaving document would find it. */
-	if ((rc = gw_worker_setup(argc, argv, &req)) != 0)
+	if ((rc = offramp_worker_setup(argc, argv, &req)) != 0)
 		return rc;
 	if (hooks != NULL) {
 		snprintf(want, sizeof(want), "%s:", argv[2]);
@@ -135,7 +136,7 @@ worker_with_hooks(int argc, char **argv)
 				write_limits(getenv("T37_TEST_KIDPID"));
 		}
 	}
-	return gw_worker_run(&req);
+	return offramp_worker_run(&req);
 }
 
 int
@@ -145,7 +146,7 @@ main(int argc, char **argv)
 	SRunner *sr = NULL;
 	int failed;
 
-	if (argc > 1 && strcmp(argv[1], GW_WORKER_ARG) == 0)
+	if (argc > 1 && strcmp(argv[1], OFFRAMP_WORKER_ARG) == 0)
 		return worker_with_hooks(argc, argv);
 
 #define T37_SUITE(n)                                                      \

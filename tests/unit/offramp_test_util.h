@@ -1,6 +1,6 @@
 /*
- * Shared code for the offramp runner suites (gw_offramp_run,
- * gw_offramp_prep): a real spool and event loop in a temporary directory,
+ * Shared code for the offramp runner suites (offramp_run,
+ * offramp_prep): a real spool and event loop in a temporary directory,
  * jobs written the way the intake writes them, a fake line that records
  * the calls, call results fed back by hand, and the reports read back
  * from the mail queue. The document workers are real processes: this test
@@ -19,10 +19,10 @@
 #include <glib.h>
 
 #include "config/config.h"
-#include "gateway/intake.h"
-#include "gateway/offramp.h"
-#include "gateway/queue.h"
-#include "gateway/spool.h"
+#include "gateway/intake/intake.h"
+#include "gateway/offramp/offramp.h"
+#include "gateway/mailq/mailq.h"
+#include "gateway/spool/spool.h"
 #include "mime/mime.h"
 #include "sip/sip.h"
 
@@ -82,7 +82,7 @@ static OT_UNUSED void
 intake_job(const char *msg, const char *const *numbers, const char *notify,
     char id[SPOOL_ID_LEN + 1])
 {
-	struct spool_job *job = spool_job_new(sp, GW_INTAKE_QUEUE, id);
+	struct spool_job *job = spool_job_new(sp, SPOOL_Q_OFFRAMP, id);
 	struct spool_rec *env = spool_rec_new();
 	const char *data;
 	size_t len, i;
@@ -111,7 +111,7 @@ intake_job(const char *msg, const char *const *numbers, const char *notify,
 
 /* Runs the loop until cond() holds (at most secs seconds). */
 static OT_UNUSED int
-loop_until_secs(int (*cond)(struct gw_offramp *), struct gw_offramp *o, int secs)
+loop_until_secs(int (*cond)(struct offramp *), struct offramp *o, int secs)
 {
 	int i;
 
@@ -125,7 +125,7 @@ loop_until_secs(int (*cond)(struct gw_offramp *), struct gw_offramp *o, int secs
 }
 
 static OT_UNUSED int
-loop_until(int (*cond)(struct gw_offramp *), struct gw_offramp *o)
+loop_until(int (*cond)(struct offramp *), struct offramp *o)
 {
 	return loop_until_secs(cond, o, 20);
 }
@@ -142,8 +142,8 @@ loop_for(int ms)
 	}
 }
 
-static OT_UNUSED int dials_reached(struct gw_offramp *o) { (void)o; return dialed->len >= want_dials; }
-static OT_UNUSED int no_jobs(struct gw_offramp *o) { return gw_offramp_jobs(o) == 0; }
+static OT_UNUSED int dials_reached(struct offramp *o) { (void)o; return dialed->len >= want_dials; }
+static OT_UNUSED int no_jobs(struct offramp *o) { return offramp_jobs(o) == 0; }
 
 static OT_UNUSED const struct sip_dial_request *
 last_dial(void)
@@ -152,7 +152,7 @@ last_dial(void)
 }
 
 static OT_UNUSED void
-finish(struct gw_offramp *o, const struct sip_dial_request *req, enum sip_result res,
+finish(struct offramp *o, const struct sip_dial_request *req, enum sip_result res,
     int sip_status, unsigned pages, unsigned total)
 {
 	struct sip_event ev;
@@ -169,7 +169,7 @@ finish(struct gw_offramp *o, const struct sip_dial_request *req, enum sip_result
 	g_strlcpy(ev.remote_ident, "+1 555 1234", sizeof(ev.remote_ident));
 	g_strlcpy(ev.reason, res == SIP_RESULT_BUSY ? "Busy Here" : "Not Found",
 	    sizeof(ev.reason));
-	gw_offramp_call_finished(o, &ev);
+	offramp_call_finished(o, &ev);
 }
 
 static OT_UNUSED int
@@ -179,8 +179,8 @@ ot_collect_one(const char *id, void *arg)
 	char *buf = NULL, *env = NULL;
 	size_t len;
 
-	ck_assert_int_eq(spool_read(sp, QUEUE_NAME, id, "message", &buf, &len), 0);
-	ck_assert_int_eq(spool_read(sp, QUEUE_NAME, id, "envelope", &env, &len), 0);
+	ck_assert_int_eq(spool_read(sp, SPOOL_Q_MAIL, id, "message", &buf, &len), 0);
+	ck_assert_int_eq(spool_read(sp, SPOOL_Q_MAIL, id, "envelope", &env, &len), 0);
 	g_string_append_printf(s, "=== envelope\n%s=== message\n%s", env, buf);
 	free(buf);
 	free(env);
@@ -194,7 +194,7 @@ mail_queue(unsigned *n)
 	GString *s = g_string_new(NULL);
 	const char *p;
 
-	spool_scan(sp, QUEUE_NAME, ot_collect_one, s);
+	spool_scan(sp, SPOOL_Q_MAIL, ot_collect_one, s);
 	*n = 0;
 	for (p = s->str; (p = strstr(p, "=== envelope")) != NULL; p++)
 		(*n)++;

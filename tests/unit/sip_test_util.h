@@ -1,8 +1,9 @@
 /*
  * Shared code for the sip/ session suites (test_sip_line.c,
  * test_sip_watch.c), whose peers are hand-written SIP messages over UDP on
- * loopback: a free port, a header copied out of a message, and a response
- * built from the request it answers.
+ * loopback: a free port, a header copied out of a message, a response
+ * built from the request it answers, and the events channel of the lines
+ * a test starts.
  */
 #ifndef SIP_TEST_UTIL_H
 #define SIP_TEST_UTIL_H
@@ -15,7 +16,34 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <stdlib.h>
+
+#include "sip/sip.h"
+#include "util/chan.h"
+
 #define ST_UNUSED __attribute__((unused))
+
+/* The events of every line a test starts (one test per process). */
+static struct chan *st_events;
+
+static ST_UNUSED struct sip_line *
+st_line_start(const struct sip_line_options *o)
+{
+	if (st_events == NULL)
+		ck_assert_ptr_nonnull(st_events = chan_new());
+	return sip_line_start(o, st_events);
+}
+
+/* Stops the line and drops the events nobody took. */
+static ST_UNUSED void
+st_line_stop(struct sip_line *line)
+{
+	struct sip_event *ev;
+
+	sip_line_stop(line);
+	while (st_events != NULL && (ev = sip_event_next(st_events)) != NULL)
+		free(ev);
+}
 
 /* A UDP port free right now on 127.0.0.1. */
 static ST_UNUSED int

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "smtp/smtp.h"
 
 #define S(a, b) (strcmp((a), (b)) == 0)
 #define CHECK(fn, expr) \
@@ -207,7 +208,7 @@ CHECK(peer_mmoip,
     !c->peers[0].has_incoming && c->peers[0].information_fax &&
     c->peers[0].session_protocol_smtp && c->peers[0].target_kind == CONFIG_TARGET_MAILTO &&
     S(c->peers[0].target, "$d$@example.com") && c->peers[0].trunk == -1 &&
-    c->peers[0].dsn == (CONFIG_DSN_SUCCESS | CONFIG_DSN_DELAY) && c->peers[0].mdn &&
+    c->peers[0].dsn == (SMTP_NOTIFY_SUCCESS | SMTP_NOTIFY_DELAY) && c->peers[0].mdn &&
     c->peers[0].preference == 3 && c->peers[0].max_conn == 4 &&
     c->peers[0].encoding == CONFIG_ENC_MMR && c->peers[0].resolution == CONFIG_RES_FINE &&
     S(c->peers[0].description, "Sales fax") && c->peers[0].shutdown &&

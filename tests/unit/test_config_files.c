@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "smtp/smtp.h"
 
 /* ---- Tokenizer ---- */
 
@@ -248,7 +249,7 @@ START_TEST(test_cisco_config_migrated)
 	ck_assert_ptr_nonnull(d);
 	ck_assert_uint_eq(d->tag, 200);
 	ck_assert_int_eq(d->encoding, CONFIG_ENC_MH);
-	ck_assert_uint_eq(d->dsn, CONFIG_DSN_SUCCESS | CONFIG_DSN_FAILURE);
+	ck_assert_uint_eq(d->dsn, SMTP_NOTIFY_SUCCESS | SMTP_NOTIFY_FAILURE);
 	d = config_match_peer(cfg, CONFIG_PEER_VOIP, CONFIG_MATCH_DESTINATION, "19194724118");
 	ck_assert_ptr_nonnull(d);
 	ck_assert_str_eq(d->target, "sip:$d$@10.1.1.40");

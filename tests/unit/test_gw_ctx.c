@@ -1,9 +1,10 @@
 /*
- * Unit tests for gateway/gw: config references across reloads, the
- * subsystem life cycle (open, start, reload, stop, drain, free), the
- * shutdown deadline, start-up failures, and the privilege drop. gw_run()
- * runs in a forked child (it may drop privileges); the child reports
- * what happened through a pipe.
+ * Unit tests for gateway/gw: config holds across reloads, the phases of
+ * the life cycle driven as gw_run() drives them with a fake part (open
+ * before the privilege drop, start after it, reload, stop, drain, free),
+ * the shutdown deadline, start-up failures, and the privilege drop. The
+ * daemon runs in a forked child (it may drop privileges); the child
+ * reports what happened through a pipe.
  */
 #include <check.h>
 #include <errno.h>
@@ -21,7 +22,7 @@
 
 #include "config/config.h"
 #include "gateway/gw.h"
-#include "gateway/spool.h"
+#include "gateway/spool/spool.h"
 
 static char base[128];
 static char conf[256];
@@ -88,7 +89,7 @@ START_TEST(test_gw_reload_keeps_held_config)
 
 	write_conf("old.example.com", NULL, NULL);
 	gw = new_gw(5);
-	ck_assert_uint_eq(gw_config_live(gw), 1);
+	ck_assert_uint_eq(config_live(), 1);
 	a = gw_config_hold(gw);                 /* a session in flight */
 	ck_assert_str_eq(a->hostname, "old.example.com");
 	write_conf("new.example.com", NULL, NULL);
@@ -97,11 +98,11 @@ START_TEST(test_gw_reload_keeps_held_config)
 	ck_assert_ptr_ne(a, b);
 	ck_assert_str_eq(b->hostname, "new.example.com");
 	ck_assert_str_eq(a->hostname, "old.example.com");   /* still valid */
-	ck_assert_uint_eq(gw_config_live(gw), 2);
+	ck_assert_uint_eq(config_live(), 2);
 	gw_config_release(gw, a);               /* the old session ends */
-	ck_assert_uint_eq(gw_config_live(gw), 1);
+	ck_assert_uint_eq(config_live(), 1);
 	gw_config_release(gw, b);
-	ck_assert_uint_eq(gw_config_live(gw), 1);   /* current stays */
+	ck_assert_uint_eq(config_live(), 1);   /* current stays */
 	/* a broken file keeps the current config */
 	write_conf("broken.example.com", NULL, "no-such-command here\n");
 	ck_assert_int_eq(gw_reload(gw), -1);
@@ -112,7 +113,7 @@ START_TEST(test_gw_reload_keeps_held_config)
 	/* a reload with no holders frees the old object at once */
 	write_conf("third.example.com", NULL, NULL);
 	ck_assert_int_eq(gw_reload(gw), 0);
-	ck_assert_uint_eq(gw_config_live(gw), 1);
+	ck_assert_uint_eq(config_live(), 1);
 	gw_free(gw);
 	gw_free(NULL);
 }
@@ -120,13 +121,14 @@ END_TEST
 
 /* ---- the life cycle, in a child ---- */
 
-/* A fake subsystem: records its callbacks, holds work in flight. */
+/* A fake part: records its phases, holds work in flight. */
 struct fake {
 	struct gw *gw;
 	char trace[512];        /* "open,start,..." */
 	unsigned inflight;      /* work items still running */
 	int drains;             /* 1: one item finishes per tick after stop */
 	int fail_open;
+	int opened;
 	struct event *tick;
 	const struct config *held;      /* a session's config */
 	int reloads;
@@ -153,39 +155,33 @@ fake_tick(evutil_socket_t fd, short what, void *arg)
 }
 
 static int
-fake_open(struct gw *gw, void *arg, char *err, size_t errlen)
+fake_open(struct fake *f)
 {
-	struct fake *f = arg;
-
 	fake_note(f, geteuid() == 0 ? "open-root" : "open");
-	if (f->fail_open) {
-		snprintf(err, errlen, "port busy");
+	if (f->fail_open)
 		return -1;
-	}
-	ck_assert_ptr_nonnull(gw_spool(gw));    /* the spool comes first */
+	ck_assert_ptr_nonnull(gw_spool(f->gw));         /* the spool comes first */
+	f->opened = 1;
 	return 0;
 }
 
 static int
-fake_start(struct gw *gw, void *arg, char *err, size_t errlen)
+fake_start(struct fake *f)
 {
 	const struct timeval iv = { 0, 50000 };
-	struct fake *f = arg;
 
-	(void)err;
-	(void)errlen;
 	fake_note(f, geteuid() == 0 ? "start-root" : "start");  /* after any drop */
-	f->held = gw_config_hold(gw);
-	f->tick = event_new(gw_base(gw), -1, EV_PERSIST, fake_tick, f);
+	f->held = gw_config_hold(f->gw);
+	f->tick = event_new(gw_base(f->gw), -1, EV_PERSIST, fake_tick, f);
 	event_add(f->tick, &iv);
 	return 0;
 }
 
 static void
-fake_reload(struct gw *gw, void *arg, const struct config *cfg)
+fake_reload(void *arg, const struct config *cfg)
 {
 	struct fake *f = arg;
-	const struct config *now = gw_config_hold(gw);
+	const struct config *now = gw_config_hold(f->gw);
 
 	fake_note(f, "reload");
 	ck_assert_ptr_eq(now, cfg);
@@ -193,50 +189,50 @@ fake_reload(struct gw *gw, void *arg, const struct config *cfg)
 	/* the session started before keeps its config */
 	ck_assert_str_eq(f->held->hostname, "one.example.com");
 	ck_assert_str_eq(cfg->hostname, "two.example.com");
-	gw_config_release(gw, now);
+	gw_config_release(f->gw, now);
 	f->reloads++;
 }
 
 static void
-fake_stop(struct gw *gw, void *arg)
+fake_stop(void *arg)
 {
 	struct fake *f = arg;
 
 	fake_note(f, "stop");
-	ck_assert(gw_stopping(gw));
+	ck_assert(gw_stopping(f->gw));
 }
 
 static unsigned
-fake_inflight(struct gw *gw, void *arg)
+fake_inflight(void *arg)
 {
-	(void)gw;
 	return ((struct fake *)arg)->inflight;
 }
 
+/* What was opened is freed; what never was, is not. */
 static void
-fake_free(struct gw *gw, void *arg)
+fake_free(struct fake *f)
 {
-	struct fake *f = arg;
-
-	fake_note(f, "free");
-	gw_config_release(gw, f->held);
+	fake_note(f, f->opened ? "free" : "discard");
+	gw_config_release(f->gw, f->held);
 	f->held = NULL;
 	if (f->tick != NULL)
 		event_free(f->tick);
 	f->tick = NULL;
 }
 
-static void
-fake_discard(struct gw *gw, void *arg)
+/* gw_run()'s sequence, with the fake as the one part. */
+static int
+fake_run(struct gw *gw, struct fake *f)
 {
-	(void)gw;
-	fake_note(arg, "discard");
-}
+	struct gw_hooks h = { fake_reload, fake_stop, fake_inflight, f };
+	int rc = 1;
 
-static const struct gw_subsys fake_ops = {
-	"fake", fake_open, fake_start, fake_reload, fake_stop, fake_inflight, fake_free,
-	fake_discard,
-};
+	if (gw_open(gw) == 0 && fake_open(f) == 0 && gw_drop_privileges(gw) == 0 &&
+	    fake_start(f) == 0)
+		rc = gw_loop(gw, &h, "fake");
+	fake_free(f);
+	return rc;
+}
 
 struct script {
 	int hup_at_ms;          /* send SIGHUP then (0: never) */
@@ -287,7 +283,6 @@ run_child(struct fake *f, struct script *s, unsigned deadline, struct result *re
 		gw = new_gw(deadline);
 		f->gw = gw;
 		cur_script = s;
-		ck_assert_int_eq(gw_register(gw, &fake_ops, f), 0);
 		if (s->hup_at_ms > 0) {
 			ev1 = evtimer_new(gw_base(gw), script_cb, (void *)(long)SIGHUP);
 			tv.tv_sec = s->hup_at_ms / 1000;
@@ -307,13 +302,13 @@ run_child(struct fake *f, struct script *s, unsigned deadline, struct result *re
 			evtimer_add(ev3, &tv);
 		}
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		res->rc = gw_run(gw);
+		res->rc = fake_run(gw, f);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		res->secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9
 		    - s->term_at_ms / 1000.0;
 		memcpy(res->trace, f->trace, sizeof(res->trace));
 		res->reloads = f->reloads;
-		res->live_after = gw_config_live(gw);
+		res->live_after = config_live();
 		if (ev1 != NULL)
 			event_free(ev1);
 		if (ev2 != NULL)

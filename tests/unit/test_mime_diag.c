@@ -13,7 +13,9 @@
 
 #include <glib.h>
 
-#include "gateway/offramp.h"
+#include "gateway/offramp/job.h"
+#include "gateway/offramp/retry.h"
+#include "gateway/spool/spool.h"
 #include "mime/mime.h"
 
 #define DOCX "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -146,15 +148,16 @@ unfold(const char *s)
 START_TEST(test_docx_to_dsn)
 {
 	char dir[] = "/tmp/t37diagXXXXXX";
-	char *msgpath, *msg, *state, *rep, *flat, errbuf[128], *cmd;
+	struct spool_rec *state;
+	char *msgpath, *msg, *rep, *flat, errbuf[128], *cmd;
 	const char *name = "Quarterly figures for the board, final version 3 (reviewed).docx";
 	struct mime_offramp_opts mo = { 0 };
 	struct mime_error err;
-	struct gw_offramp_job *j, *k;
-	struct gw_report_cfg rc = { .hostname = "gw1.example.com",
+	struct offramp_job *j, *k;
+	struct offramp_report_cfg rc = { .hostname = "gw1.example.com",
 	    .postmaster = "postmaster@gw1.example.com", .from_name = "Fax Daemon" };
-	struct gw_retry_policy p;
-	enum gw_report_kind kind;
+	struct offramp_retry_policy p;
+	enum offramp_report_kind kind;
 	size_t len;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -172,44 +175,44 @@ START_TEST(test_docx_to_dsn)
 	ck_assert_msg(strstr(err.text, "(reviewed).docx") != NULL, "parser: %s", err.text);
 
 	/* The ladder keeps it, the state file carries it. */
-	j = gw_offramp_job_new();
-	ck_assert_int_eq(gw_offramp_job_env(j, "from", "alice@example.com", errbuf,
+	j = offramp_job_new();
+	ck_assert_int_eq(offramp_job_env(j, "from", "alice@example.com", errbuf,
 	    sizeof(errbuf)), 0);
-	ck_assert_int_eq(gw_offramp_job_env(j, "received", "1795442700", errbuf,
+	ck_assert_int_eq(offramp_job_env(j, "received", "1795442700", errbuf,
 	    sizeof(errbuf)), 0);
-	ck_assert_int_eq(gw_offramp_job_env(j, "rcpt", "FAX=+19195551234@fax.example.com",
+	ck_assert_int_eq(offramp_job_env(j, "rcpt", "FAX=+19195551234@fax.example.com",
 	    errbuf, sizeof(errbuf)), 0);
-	ck_assert_int_eq(gw_offramp_job_env(j, "rcpt.number", "+19195551234", errbuf,
+	ck_assert_int_eq(offramp_job_env(j, "rcpt.number", "+19195551234", errbuf,
 	    sizeof(errbuf)), 0);
-	gw_retry_fail_now(&j->rcpts[0].retry, err.status, err.text);
+	offramp_retry_fail_now(&j->rcpts[0].retry, err.status, err.text);
 	ck_assert_str_eq(j->rcpts[0].retry.diag, err.text);
-	state = gw_offramp_job_state(j);
-	k = gw_offramp_job_new();
-	ck_assert_int_eq(gw_offramp_job_env(k, "from", "alice@example.com", errbuf,
+	state = offramp_job_state(j);
+	k = offramp_job_new();
+	ck_assert_int_eq(offramp_job_env(k, "from", "alice@example.com", errbuf,
 	    sizeof(errbuf)), 0);
-	ck_assert_int_eq(gw_offramp_job_env(k, "rcpt", "FAX=+19195551234@fax.example.com",
+	ck_assert_int_eq(offramp_job_env(k, "rcpt", "FAX=+19195551234@fax.example.com",
 	    errbuf, sizeof(errbuf)), 0);
-	ck_assert_int_eq(gw_offramp_job_env(k, "rcpt.number", "+19195551234", errbuf,
+	ck_assert_int_eq(offramp_job_env(k, "rcpt.number", "+19195551234", errbuf,
 	    sizeof(errbuf)), 0);
-	ck_assert_int_eq(gw_offramp_job_state_load(k, state), 0);
+	ck_assert_int_eq(offramp_job_state_load(k, state, errbuf, sizeof(errbuf)), 0);
 	ck_assert_str_eq(k->rcpts[0].retry.diag, err.text);
 	k->received = j->received;
 
 	/* And the DSN says it whole, in words and in the status part. */
-	gw_retry_policy_default(&p);
-	rep = gw_offramp_job_next_report(k, &rc, &p, msgpath, 1795442800, &kind, &len,
+	offramp_retry_policy_default(&p);
+	rep = offramp_job_next_report(k, &rc, &p, msgpath, 1795442800, &kind, &len,
 	    &err);
 	ck_assert_ptr_nonnull(rep);
-	ck_assert_int_eq(kind, GW_REPORT_DSN_FINAL);
+	ck_assert_int_eq(kind, OFFRAMP_REPORT_DSN_FINAL);
 	flat = unfold(rep);
 	ck_assert_msg(strstr(flat, DOCX) != NULL, "DSN lacks the type:\n%s", rep);
 	ck_assert_msg(strstr(flat, "(reviewed).docx") != NULL, "DSN lacks the name:\n%s", rep);
 	ck_assert_ptr_null(strstr(flat, "wordprocessing)"));
 	g_free(flat);
 	g_free(rep);
-	g_free(state);
-	gw_offramp_job_free(j);
-	gw_offramp_job_free(k);
+	spool_rec_free(state);
+	offramp_job_free(j);
+	offramp_job_free(k);
 	g_free(msg);
 	g_free(msgpath);
 	cmd = g_strdup_printf("rm -rf '%s'", dir);
@@ -221,23 +224,29 @@ END_TEST
 /* A diagnostic longer than every buffer still ends on a word. */
 START_TEST(test_long_diag_in_state)
 {
-	struct gw_rcpt_retry r, back;
+	struct offramp_rcpt_retry r, back;
 	GString *g = g_string_new(NULL);
-	char line[GW_RETRY_ENC_MAX];
-	size_t n;
+	struct spool_rec *rec = spool_rec_new();
+	size_t n, i, len;
+	const char *v;
 
-	while (g->len < 3 * GW_RETRY_DIAG_MAX)
+	while (g->len < 3 * OFFRAMP_RETRY_DIAG_MAX)
 		g_string_append(g, "word " DOCX " ");
-	gw_retry_init(&r, GW_NOTIFY_FAILURE, 1795442700);
-	gw_retry_fail_now(&r, "5.6.1", g->str);
+	offramp_retry_init(&r, SMTP_NOTIFY_FAILURE, 1795442700);
+	offramp_retry_fail_now(&r, "5.6.1", g->str);
 	n = strlen(r.diag);
-	ck_assert_uint_lt(n, GW_RETRY_DIAG_MAX);
+	ck_assert_uint_lt(n, OFFRAMP_RETRY_DIAG_MAX);
 	ck_assert_str_eq(r.diag + n - 3, "...");
 	ck_assert_msg(strcmp(r.diag + n - 3 - strlen(DOCX), DOCX "...") == 0 ||
 	    strcmp(r.diag + n - 7, "word...") == 0, "%s", r.diag + n - 80);
-	ck_assert_int_gt(gw_retry_encode(&r, line, sizeof(line)), 0);
-	ck_assert_int_eq(gw_retry_decode(line, &back), 0);
+	ck_assert_int_eq(offramp_retry_store(&r, rec), 0);
+	offramp_retry_init(&back, SMTP_NOTIFY_FAILURE, 1795442700);
+	for (i = 0; i < spool_rec_count(rec); i++) {
+		v = spool_rec_value(rec, i, &len);
+		ck_assert_int_eq(offramp_retry_load_key(&back, spool_rec_key(rec, i), v, len), 0);
+	}
 	ck_assert_str_eq(back.diag, r.diag);
+	spool_rec_free(rec);
 	g_string_free(g, TRUE);
 }
 END_TEST

@@ -288,6 +288,7 @@ START_TEST(test_dsn_delivered)
 	ck_field(status, 1, "Remote-MTA", NULL);
 	ck_field(status, 1, "Will-Retry-Until", NULL);
 	ck_field(status, 1, "Last-Attempt-Date", "Mon, 23 Nov 2026 14:05:00 +0000");
+	ck_field(status, 1, "X-Fax-Number", "+19195551234");
 	ck_field(status, 1, "X-Fax-Pages", "3 of 3");
 	ck_field(status, 1, "X-Fax-CSI", "+1 919 555 1234");
 	ck_field(status, 1, "X-Fax-Attempts", "1");
@@ -384,6 +385,7 @@ START_TEST(test_dsn_failed_busy_full)
 	ck_field(status, 1, "Action", "failed");
 	ck_field(status, 1, "Status", "4.4.1");
 	ck_field(status, 1, "Diagnostic-Code", "X-FAX; busy (SIP 486 Busy Here)");
+	ck_field(status, 1, "X-Fax-Number", "+19195551234");
 	ck_field(status, 1, "X-Fax-Pages", "0");
 	ck_field(status, 1, "X-Fax-Attempts", "5");
 	ck_field(status, 1, "Will-Retry-Until", NULL);
@@ -584,6 +586,12 @@ static const struct {
 	{ "+442071234567", "+442071234567" },
 	{ "9913170", "9913170" },
 	{ "+1919555123", "+1919555123" },
+	{ "19194724118", "+1 919 472 4118" },
+	{ "9194724118", "+1 919 472 4118" },
+	{ "+10194724118", "+10194724118" },     /* no area code starts with 0 */
+	{ "1194724118", "1194724118" },         /* ... or with 1 */
+	{ "919472411x", "919472411x" },
+	{ "", "" },
 };
 
 START_TEST(test_number_pretty)

@@ -17,6 +17,7 @@
 
 #include <re.h>
 
+#include "sip_test_util.h"
 #include "sip/admit.h"
 #include "sip/sip.h"
 
@@ -380,7 +381,7 @@ admit_line(int port, unsigned rate, unsigned per_source, bool auth, const char *
 		snprintf(o.trunks[0].inbound_password, sizeof(o.trunks[0].inbound_password),
 		    "s3cret");
 	}
-	line = sip_line_start(&o, NULL);
+	line = st_line_start(&o);
 	ck_assert_ptr_nonnull(line);
 	return line;
 }
@@ -404,7 +405,7 @@ START_TEST(test_admit_source)
 	ck_assert_int_eq(request(&trunk, "OPTIONS", "x", "t1", "", 200, NULL, 0), 200);
 	ck_assert_int_eq(request(&trunk, "INVITE", "9913170", "t2", "", 200, NULL, 0), 404);
 	ck_assert_int_eq(routed_count(), before + 1);
-	sip_line_stop(line);
+	st_line_stop(line);
 	close(stranger.fd);
 	close(trunk.fd);
 }
@@ -427,7 +428,7 @@ START_TEST(test_admit_trunk_name)
 	o.ntrunks = 1;
 	snprintf(o.trunks[0].name, sizeof(o.trunks[0].name), "byname");
 	snprintf(o.trunks[0].domain, sizeof(o.trunks[0].domain), "localhost:5099");
-	line = sip_line_start(&o, NULL);
+	line = st_line_start(&o);
 	ck_assert_ptr_nonnull(line);
 	client_open(&trunk, "127.0.0.1", port);
 	for (i = 0; i < 30 && st != 404; i++) {
@@ -440,7 +441,7 @@ START_TEST(test_admit_trunk_name)
 			usleep(100 * 1000);
 	}
 	ck_assert_int_eq(st, 404);
-	sip_line_stop(line);
+	st_line_stop(line);
 	close(trunk.fd);
 }
 END_TEST
@@ -496,7 +497,7 @@ START_TEST(test_admit_digest)
 	digest(resp, "carrier", "s3cret", "sip:9913170@127.0.0.1", auth, sizeof(auth));
 	ck_assert_int_eq(request(&trunk, "INVITE", "9913170", "d4", auth, 200, NULL, 0), 404);
 	ck_assert_int_eq(routed_count(), before + 1);
-	sip_line_stop(line);
+	st_line_stop(line);
 	close(trunk.fd);
 }
 END_TEST
@@ -522,7 +523,7 @@ START_TEST(test_admit_rate)
 	/* a second later the bucket has refilled */
 	usleep(1100 * 1000);
 	ck_assert_int_eq(request(&trunk, "INVITE", "9913170", "r9", "", 200, NULL, 0), 404);
-	sip_line_stop(line);
+	st_line_stop(line);
 	close(trunk.fd);
 }
 END_TEST
@@ -542,7 +543,7 @@ START_TEST(test_admit_per_source)
 	ck_assert_int_eq(request(&pbx, "INVITE", "ring", "p2", "", 200, NULL, 0), 486);
 	ck_assert_int_eq(request(&trunk, "INVITE", "ring", "q1", "", 180, NULL, 0), 180);
 	ck_assert_uint_eq(sip_line_active_calls(line), 2);
-	sip_line_stop(line);
+	st_line_stop(line);
 	while (recv(pbx.fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
 		;
 	close(trunk.fd);
@@ -572,7 +573,7 @@ dial_capture(enum sip_asserted_id aid, const char *from, const char *name, bool 
 	snprintf(o.trunks[0].name, sizeof(o.trunks[0].name), "t1");
 	snprintf(o.trunks[0].domain, sizeof(o.trunks[0].domain), "127.0.0.1:%d", peer.port);
 	o.trunks[0].asserted_id = aid;
-	line = sip_line_start(&o, NULL);
+	line = st_line_start(&o);
 	ck_assert_ptr_nonnull(line);
 	memset(&req, 0, sizeof(req));
 	snprintf(req.target, sizeof(req.target), "t1");
@@ -587,7 +588,7 @@ dial_capture(enum sip_asserted_id aid, const char *from, const char *name, bool 
 	n = recv(peer.fd, invite, size - 1, 0);
 	ck_assert_int_gt(n, 0);
 	invite[n] = '\0';
-	sip_line_stop(line);
+	st_line_stop(line);
 	close(peer.fd);
 }
 

@@ -1,7 +1,7 @@
 /* Session tests for sip/line and sip/call: a real line thread on
  * loopback, driven with hand-written SIP requests over UDP. Covers the
  * route callback and number extraction, 404 / 486 / 488, OPTIONS, the call
- * limit, the events and sip_line_stop() ending a ringing call. What ends
+ * limit, the events and st_line_stop() ending a ringing call. What ends
  * an answered call (dead-call probe, refused re-INVITEs) is in
  * test_sip_watch.c. */
 #include <check.h>
@@ -113,13 +113,13 @@ client_request(struct client *c, const char *method, const char *ruri, const cha
 }
 
 static struct sip_event *
-wait_finished(struct sip_line *line)
+wait_finished(void)
 {
 	struct sip_event *ev;
 	int i;
 
 	for (i = 0; i < 50; i++) {
-		ev = sip_line_wait_event(line, 100);
+		ev = sip_event_wait(st_events, 100);
 		if (ev != NULL && ev->type == SIP_EV_CALL_FINISHED)
 			return ev;
 		free(ev);
@@ -141,7 +141,7 @@ START_TEST(test_sip_line_answer_side)
 	o.nlisten_udp = 1;
 	o.max_calls = 1;
 	o.route = route;
-	line = sip_line_start(&o, NULL);
+	line = st_line_start(&o);
 	ck_assert_ptr_nonnull(line);
 	client_open(&c, port);
 
@@ -162,7 +162,7 @@ START_TEST(test_sip_line_answer_side)
 	ck_assert_str_eq(seen_rdnis, "8005551212");
 	ck_assert_int_eq(seen_t38, 1);
 	pthread_mutex_unlock(&seen_lock);
-	ev = wait_finished(line);
+	ev = wait_finished();
 	ck_assert_ptr_nonnull(ev);
 	ck_assert_int_eq(ev->result, SIP_RESULT_REJECTED);
 	ck_assert_int_eq(ev->sip_status, 404);
@@ -177,7 +177,7 @@ START_TEST(test_sip_line_answer_side)
 	ck_assert_str_eq(seen_ani, "5551000");
 	ck_assert_str_eq(seen_rdnis, "");
 	pthread_mutex_unlock(&seen_lock);
-	ev = wait_finished(line);
+	ev = wait_finished();
 	ck_assert_ptr_nonnull(ev);
 	ck_assert_int_eq(ev->result, SIP_RESULT_BUSY);
 	free(ev);
@@ -202,7 +202,7 @@ START_TEST(test_sip_line_answer_side)
 	    sdp_audio_t38, 200, NULL, 0), 486);
 
 	/* stopping the line ends the ringing call (final response to it) */
-	sip_line_stop(line);
+	st_line_stop(line);
 	{
 		char r2[4096];
 		ssize_t n = recv(c.fd, r2, sizeof(r2) - 1, 0);
@@ -235,7 +235,7 @@ START_TEST(test_sip_line_dial_limits)
 	snprintf(o.trunks[0].name, sizeof(o.trunks[0].name), "t1");
 	snprintf(o.trunks[0].domain, sizeof(o.trunks[0].domain), "127.0.0.1:%d", peer.port);
 	o.trunks[0].max_calls = 1;
-	line = sip_line_start(&o, NULL);
+	line = st_line_start(&o);
 	ck_assert_ptr_nonnull(line);
 	memset(&req, 0, sizeof(req));
 	snprintf(req.target, sizeof(req.target), "t1");
@@ -249,19 +249,19 @@ START_TEST(test_sip_line_dial_limits)
 	/* the INVITE of job 7 reaches the trunk with the number */
 	ck_assert_int_gt(recv(peer.fd, buf, sizeof(buf) - 1, 0), 0);
 	ck_assert_int_eq(strncmp(buf, "INVITE sip:19195551234@127.0.0.1:", 33), 0);
-	ev = wait_finished(line);
+	ev = wait_finished();
 	ck_assert_ptr_nonnull(ev);
 	ck_assert_uint_eq(ev->job_id, 8);
 	ck_assert_int_eq(ev->result, SIP_RESULT_BUSY);
 	ck_assert_str_eq(ev->reason, "trunk call limit reached");
 	free(ev);
-	ev = wait_finished(line);
+	ev = wait_finished();
 	ck_assert_ptr_nonnull(ev);
 	ck_assert_uint_eq(ev->job_id, 7);
 	ck_assert_int_eq(ev->result, SIP_RESULT_NOANSWER);
 	ck_assert_str_eq(ev->dnis, "19195551234");
 	free(ev);
-	sip_line_stop(line);
+	st_line_stop(line);
 	close(peer.fd);
 }
 END_TEST
@@ -299,7 +299,7 @@ START_TEST(test_sip_line_register)
 	snprintf(o.trunks[0].password, sizeof(o.trunks[0].password), "pw");
 	o.trunks[0].do_register = true;
 	o.trunks[0].register_expiry = 600;
-	line = sip_line_start(&o, NULL);
+	line = st_line_start(&o);
 	ck_assert_ptr_nonnull(line);
 	r = recv(reg.fd, req, sizeof(req) - 1, 0);
 	ck_assert_int_gt(r, 0);
@@ -316,7 +316,7 @@ START_TEST(test_sip_line_register)
 	ck_assert_ptr_nonnull(strstr(req, "Authorization: Digest username=\"fax\""));
 	ck_assert_ptr_nonnull(strstr(req, "nonce=\"abc123\""));
 	reply_to(&reg, req, "200 OK", "Expires: 600\r\n");
-	sip_line_stop(line);
+	st_line_stop(line);
 	close(reg.fd);
 }
 END_TEST
@@ -328,9 +328,9 @@ START_TEST(test_sip_line_bad_listen)
 	sip_line_options_init(&o);
 	snprintf(o.listen_udp[0], sizeof(o.listen_udp[0]), "not-an-address");
 	o.nlisten_udp = 1;
-	ck_assert_ptr_null(sip_line_start(&o, NULL));
+	ck_assert_ptr_null(st_line_start(&o));
 	sip_line_options_init(&o);
-	ck_assert_ptr_null(sip_line_start(&o, NULL));      /* nothing to listen on */
+	ck_assert_ptr_null(st_line_start(&o));      /* nothing to listen on */
 }
 END_TEST
 

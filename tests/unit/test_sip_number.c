@@ -2,7 +2,7 @@
 #include <check.h>
 #include <string.h>
 
-#include "sip/sip.h"
+#include "sip/internal.h"
 
 static const struct {
 	const char *in;

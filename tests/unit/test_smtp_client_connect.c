@@ -22,7 +22,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
-#include "gateway/log.h"
+#include "util/log.h"
 #include "smtp/smtp.h"
 
 struct cc {

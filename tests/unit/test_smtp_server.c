@@ -16,7 +16,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
-#include "gateway/log.h"
+#include "util/log.h"
 #include "smtp/smtp.h"
 #include "tests/unit/smtp_server_harness.h"
 

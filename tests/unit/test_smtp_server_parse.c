@@ -2,6 +2,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "smtp/server_int.h"
 #include "smtp/smtp.h"
 
 #define F_ALL (SMTP_PARSE_DSN | SMTP_PARSE_AUTH)

@@ -18,7 +18,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include "gateway/log.h"
+#include "util/log.h"
 #include "smtp/smtp.h"
 #include "tests/unit/smtp_server_harness.h"
 

@@ -42,6 +42,55 @@ START_TEST(test_xtext_rejects)
 }
 END_TEST
 
+/* NOTIFY (RFC 3461 4.1): the one parser of the gateway, strict. */
+static const struct {
+	const char *in;
+	int bits;
+} notify_cases[] = {
+	{ NULL, -1 },
+	{ "NEVER", SMTP_NOTIFY_NEVER },
+	{ "never", SMTP_NOTIFY_NEVER },
+	{ "SUCCESS", SMTP_NOTIFY_SUCCESS },
+	{ "SUCCESS,FAILURE,DELAY", SMTP_NOTIFY_SUCCESS | SMTP_NOTIFY_FAILURE | SMTP_NOTIFY_DELAY },
+	{ "delay,Failure", SMTP_NOTIFY_FAILURE | SMTP_NOTIFY_DELAY },
+	{ "NEVER,SUCCESS", -1 },
+	{ "SUCCESS,NEVER", -1 },
+	{ "SUCCESS,SUCCESS", -1 },
+	{ "SUCCESS,", -1 },
+	{ ",SUCCESS", -1 },
+	{ "SUCCESS,,DELAY", -1 },
+	{ "", -1 },
+	{ "SUCCES", -1 },
+	{ "SUCCESSFUL", -1 },
+	{ "SUCCESS FAILURE", -1 },
+};
+
+START_TEST(test_notify_parse)
+{
+	ck_assert_int_eq(smtp_notify_parse(notify_cases[_i].in), notify_cases[_i].bits);
+}
+END_TEST
+
+/* Every valid set formats to text that parses back to it. */
+START_TEST(test_notify_format)
+{
+	char buf[SMTP_NOTIFY_TEXT_MAX], small[8];
+	unsigned bits;
+
+	ck_assert_str_eq(smtp_notify_format(0, buf, sizeof(buf)), "");
+	ck_assert_str_eq(smtp_notify_format(SMTP_NOTIFY_NEVER, buf, sizeof(buf)), "NEVER");
+	ck_assert_str_eq(smtp_notify_format(SMTP_NOTIFY_SUCCESS | SMTP_NOTIFY_FAILURE |
+	    SMTP_NOTIFY_DELAY, buf, sizeof(buf)), "SUCCESS,FAILURE,DELAY");
+	for (bits = SMTP_NOTIFY_SUCCESS; bits <= 0x0e; bits += 2) {
+		smtp_notify_format(bits, buf, sizeof(buf));
+		ck_assert_int_eq(smtp_notify_parse(buf), (int)bits);
+	}
+	/* a short buffer holds whole words only */
+	ck_assert_str_eq(smtp_notify_format(SMTP_NOTIFY_SUCCESS | SMTP_NOTIFY_DELAY, small,
+	    sizeof(small)), "SUCCESS");
+}
+END_TEST
+
 Suite *
 suite_smtp_xtext(void)
 {
@@ -50,6 +99,8 @@ suite_smtp_xtext(void)
 
 	tcase_add_loop_test(tc, test_xtext_roundtrip, 0, sizeof(xtext_cases) / sizeof(xtext_cases[0]));
 	tcase_add_test(tc, test_xtext_rejects);
+	tcase_add_loop_test(tc, test_notify_parse, 0, sizeof(notify_cases) / sizeof(notify_cases[0]));
+	tcase_add_test(tc, test_notify_format);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,503 @@
+/*
+ * gateway/onramp/calls: the onramp's calls (see onramp.h): routing an
+ * INVITE on its line thread, the incoming job its pages go into, the line's
+ * events for it on the mail thread, and the mail built from the pages on a
+ * pool thread. The calls in progress are kept for max-conn and for finding
+ * a call's incoming job; they and the current config are shared with the
+ * line threads under o->lock (held only to read or change them, never
+ * across I/O).
+ *
+ * An incoming job ("incoming" queue) holds the call record (a spool_rec:
+ * call, ani, dnis, rdnis, started) and the pages as fax.tif. It goes once
+ * the mail job holding its pages is durable, or at the end of a call that
+ * left no page. Not here: the mail itself (onramp.c).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "fax/fax.h"
+#include "gateway/mailq/mailq.h"
+#include "gateway/onramp/onramp.h"
+#include "gateway/spool/spool.h"
+#include "sip/sip.h"
+#include "util/log.h"
+#include "util/offload.h"
+
+#define ONRAMP_RX_FILE    "fax.tif"             /* the pages, in the incoming job */
+#define ONRAMP_RX_CALL    "call"                /* the call record (spool_rec) */
+#define ONRAMP_RECOVERED  "fax.recovered.tif"   /* the pages, rewritten, after a crash */
+#define ONRAMP_RECOVERED_WHY "the gateway stopped during the call"
+
+/* One accepted call, for max-conn and for finding its incoming job. */
+struct onramp_call {
+	struct onramp_call *next;
+	char call_id[SIP_CALL_ID_MAX];
+	unsigned peer_tag;              /* the mmoip dial-peer that took it */
+	char job[SPOOL_ID_LEN + 1];     /* its job in SPOOL_Q_INCOMING */
+	int mailed;                     /* FAX_RECEIVED handled */
+};
+
+struct onramp {
+	struct event_base *base;        /* borrowed */
+	struct spool *sp;               /* borrowed */
+	struct mailq *q;                /* borrowed; may be NULL (tests) */
+	struct offload *builders;       /* owned: mail built off the loop */
+	pthread_mutex_t lock;           /* cfg, calls, stopping: line threads too */
+	const struct config *cfg;       /* held */
+	struct onramp_call *calls;      /* owned list */
+	int stopping;                   /* new calls get 486 */
+};
+
+/* A mail to build off the loop; owns copies of what the event said. */
+struct onramp_build {
+	struct onramp *o;               /* outlives it: onramp_free() drains */
+	const struct config *cfg;       /* held for the work */
+	char incoming[SPOOL_ID_LEN + 1];        /* the incoming job it comes from */
+	int recovery;                   /* a call the gateway did not see end */
+	struct onramp_fax fr;           /* strings point into the fields below */
+	char call_id[SIP_CALL_ID_MAX + 8];
+	char tiff[PATH_MAX];
+	char ani[SIP_NUMBER_MAX], dnis[SIP_NUMBER_MAX], rdnis[SIP_NUMBER_MAX];
+	char csi[SIP_IDENT_MAX];
+	char reason[SIP_REASON_MAX];
+	int rc;                         /* out: onramp_mail()'s */
+	char id[SPOOL_ID_LEN + 1];      /* out: the mail job */
+};
+
+static const struct config *onramp_cfg_hold(struct onramp *o);
+static int onramp_rx_job(struct onramp *o, const struct sip_call_info *info,
+    char job[SPOOL_ID_LEN + 1], char *path, size_t pathsz);
+static struct onramp_call *onramp_call_find(struct onramp *o, const char *call_id);
+static void onramp_call_forget(struct onramp *o, const char *call_id);
+static int onramp_recover_cb(const char *id, void *arg);
+static void onramp_build_start(struct onramp *o, struct onramp_build *b);
+static void onramp_build_work(void *arg);
+static void onramp_build_done(void *arg);
+static int onramp_build_recovered(struct onramp_build *b);
+
+struct onramp *
+onramp_new(struct event_base *base, struct spool *sp, struct mailq *q,
+    const struct config *cfg, char *err, size_t errlen)
+{
+	struct onramp *o = calloc(1, sizeof(*o));
+
+	if (o == NULL) {
+		snprintf(err, errlen, "onramp: out of memory");
+		return NULL;
+	}
+	o->base = base;
+	o->sp = sp;
+	o->q = q;
+	o->cfg = config_hold(cfg);
+	pthread_mutex_init(&o->lock, NULL);
+	if ((o->builders = offload_new(base, "onramp", ONRAMP_BUILDERS, err, errlen)) == NULL) {
+		onramp_free(o);
+		return NULL;
+	}
+	return o;
+}
+
+void
+onramp_free(struct onramp *o)
+{
+	struct onramp_call *c;
+
+	if (o == NULL)
+		return;
+	offload_free(o->builders);      /* the mail being built is finished */
+	while ((c = o->calls) != NULL) {
+		o->calls = c->next;
+		free(c);
+	}
+	config_free(o->cfg);
+	pthread_mutex_destroy(&o->lock);
+	free(o);
+}
+
+void
+onramp_set_config(struct onramp *o, const struct config *cfg)
+{
+	const struct config *old;
+
+	/* A route in progress took its own hold: the old one may go now. */
+	pthread_mutex_lock(&o->lock);
+	old = o->cfg;
+	o->cfg = config_hold(cfg);
+	pthread_mutex_unlock(&o->lock);
+	config_free(old);
+}
+
+void
+onramp_stop(struct onramp *o)
+{
+	pthread_mutex_lock(&o->lock);
+	o->stopping = 1;        /* calls in progress finish; new ones get 486 */
+	pthread_mutex_unlock(&o->lock);
+}
+
+unsigned
+onramp_inflight(const struct onramp *o)
+{
+	return offload_pending(o->builders);
+}
+
+/* The current config with a hold of the caller's. Any thread. */
+static const struct config *
+onramp_cfg_hold(struct onramp *o)
+{
+	const struct config *cfg;
+
+	pthread_mutex_lock(&o->lock);
+	cfg = config_hold(o->cfg);
+	pthread_mutex_unlock(&o->lock);
+	return cfg;
+}
+
+/* ---- routing (line threads) -------------------------------------------- */
+
+void
+onramp_route(const struct sip_call_info *info, struct sip_route_decision *d, void *arg)
+{
+	struct onramp *o = arg;
+	const struct config *cfg = onramp_cfg_hold(o);
+	const struct config_dial_peer *peer = NULL;
+	struct onramp_call *c, *nc = NULL;
+	char ani[LOG_ESC_BUFSZ], dnis[LOG_ESC_BUFSZ], src[LOG_ESC_BUFSZ], desc[LOG_ESC_BUFSZ];
+	const char *why = NULL, *csi;
+	unsigned active = 0;
+	size_t i;
+	int voip_in = 0;
+
+	d->action = SIP_ROUTE_REJECT_NOT_FOUND;
+	for (i = 0; i < cfg->n_peers; i++)
+		if (cfg->peers[i].type == CONFIG_PEER_VOIP && cfg->peers[i].has_incoming &&
+		    !cfg->peers[i].shutdown)
+			voip_in = 1;
+	if (voip_in && config_match_peer(cfg, CONFIG_PEER_VOIP, CONFIG_MATCH_INCOMING,
+	    info->dnis) == NULL)
+		why = "no voip dial-peer with a matching incoming called-number";
+	else if ((peer = config_match_peer(cfg, CONFIG_PEER_MMOIP, CONFIG_MATCH_DESTINATION,
+	    info->dnis)) == NULL || peer->target_kind != CONFIG_TARGET_MAILTO)
+		why = "no mmoip dial-peer with a matching destination-pattern";
+
+	pthread_mutex_lock(&o->lock);
+	if (why == NULL && o->stopping) {
+		d->action = SIP_ROUTE_REJECT_BUSY;
+		why = "the gateway is shutting down";
+	}
+	if (why == NULL && peer->max_conn > 0) {
+		for (c = o->calls; c != NULL; c = c->next)
+			active += c->peer_tag == peer->tag;
+		if (active >= peer->max_conn) {
+			d->action = SIP_ROUTE_REJECT_BUSY;
+			why = "the dial-peer's max-conn is reached";
+		}
+	}
+	if (why == NULL && (nc = calloc(1, sizeof(*nc))) != NULL) {
+		snprintf(nc->call_id, sizeof(nc->call_id), "%s", info->call_id);
+		nc->peer_tag = peer->tag;
+		nc->next = o->calls;
+		o->calls = nc;
+	} else if (why == NULL) {
+		d->action = SIP_ROUTE_REJECT_BUSY;
+		why = "out of memory";
+	}
+	pthread_mutex_unlock(&o->lock);
+
+	/* The job is made before the call is answered: its pages have a
+	 * durable home from the first one on. nc->job is this thread's
+	 * until the call's first event, which comes after we return. */
+	if (why == NULL && onramp_rx_job(o, info, nc->job, d->rx_path,
+	    sizeof(d->rx_path)) == -1) {
+		onramp_call_forget(o, info->call_id);
+		d->action = SIP_ROUTE_REJECT_BUSY;
+		why = "the spool cannot take the fax";
+	}
+	if (why != NULL) {
+		log_info("call=%s dir=onramp ani=%s dnis=%s result=refused sip=%d reason=\"%s\"",
+		    info->call_id, log_str(ani, sizeof(ani), info->ani),
+		    log_str(dnis, sizeof(dnis), info->dnis),
+		    d->action == SIP_ROUTE_REJECT_BUSY ? 486 : 404, why);
+		config_free(cfg);
+		return;
+	}
+	d->action = SIP_ROUTE_ACCEPT;
+	/* The CSI: T.30 allows 20 characters; a longer one is cut. */
+	csi = cfg->fax_receive.called_subscriber_dnis ||
+	    cfg->fax_receive.called_subscriber[0] == '\0' ? info->dnis :
+	    cfg->fax_receive.called_subscriber;
+	snprintf(d->fax.ident, sizeof(d->fax.ident), "%.*s", SIP_IDENT_MAX - 1, csi);
+	d->fax.ecm = true;
+	d->fax.max_rate = 0;
+	d->fax.passthrough = peer->encoding == CONFIG_ENC_PASSTHROUGH;
+	log_info("call=%s dir=onramp ani=%s dnis=%s src=%s peer=%u desc=%s job=%s event=routed",
+	    info->call_id, log_str(ani, sizeof(ani), info->ani),
+	    log_str(dnis, sizeof(dnis), info->dnis), log_str(src, sizeof(src), info->peer),
+	    peer->tag, log_str(desc, sizeof(desc), peer->description), nc->job);
+	config_free(cfg);
+}
+
+/* A job in "incoming" holding the call record; the pages go beside it. */
+static int
+onramp_rx_job(struct onramp *o, const struct sip_call_info *info,
+    char job[SPOOL_ID_LEN + 1], char *path, size_t pathsz)
+{
+	struct spool_job *j;
+	struct spool_rec *rec;
+	const char *data;
+	size_t len;
+	int rc = -1;
+
+	if ((rec = spool_rec_new()) == NULL)
+		return -1;
+	if (spool_rec_add(rec, "call", info->call_id) == 0 &&
+	    spool_rec_add(rec, "ani", info->ani) == 0 &&
+	    spool_rec_add(rec, "dnis", info->dnis) == 0 &&
+	    spool_rec_add(rec, "rdnis", info->rdnis) == 0 &&
+	    spool_rec_add_u64(rec, "started", (uint64_t)time(NULL)) == 0 &&
+	    (j = spool_job_new(o->sp, SPOOL_Q_INCOMING, job)) != NULL) {
+		data = spool_rec_data(rec, &len);
+		if (spool_job_write(j, ONRAMP_RX_CALL, data, len) == 0) {
+			if (spool_job_commit(j) == 0)
+				rc = spool_path(o->sp, SPOOL_Q_INCOMING, job, ONRAMP_RX_FILE,
+				    path, pathsz);
+		} else {
+			spool_job_abort(j);
+		}
+	}
+	if (rc == -1)
+		log_warn("call=%s event=rx-job", info->call_id);
+	spool_rec_free(rec);
+	return rc;
+}
+
+/* Caller holds o->lock. */
+static struct onramp_call *
+onramp_call_find(struct onramp *o, const char *call_id)
+{
+	struct onramp_call *c;
+
+	for (c = o->calls; c != NULL; c = c->next)
+		if (strcmp(c->call_id, call_id) == 0)
+			return c;
+	return NULL;
+}
+
+static void
+onramp_call_forget(struct onramp *o, const char *call_id)
+{
+	struct onramp_call **pp, *c;
+
+	pthread_mutex_lock(&o->lock);
+	for (pp = &o->calls; (c = *pp) != NULL; pp = &c->next) {
+		if (strcmp(c->call_id, call_id) == 0) {
+			*pp = c->next;
+			free(c);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&o->lock);
+}
+
+/* ---- the line's events (mail thread) ------------------------------------ */
+
+void
+onramp_fax_received(struct onramp *o, const struct sip_event *ev)
+{
+	struct onramp_build *b;
+	struct onramp_call *c;
+	char job[SPOOL_ID_LEN + 1];
+
+	pthread_mutex_lock(&o->lock);
+	c = onramp_call_find(o, ev->call_id);
+	if (c != NULL) {
+		snprintf(job, sizeof(job), "%s", c->job);
+		c->mailed = 1;
+	}
+	pthread_mutex_unlock(&o->lock);
+	if (c == NULL) {
+		log_warnx("call=%s event=fax-received result=dropped reason=\"unknown call\"",
+		    ev->call_id);
+		return;
+	}
+	if ((b = calloc(1, sizeof(*b))) == NULL) {
+		/* The pages stay in "incoming": the next start mails them. */
+		log_warnx("call=%s event=fax-received result=deferred reason=\"out of "
+		    "memory\"", ev->call_id);
+		return;
+	}
+	snprintf(b->incoming, sizeof(b->incoming), "%s", job);
+	snprintf(b->call_id, sizeof(b->call_id), "%s", ev->call_id);
+	snprintf(b->tiff, sizeof(b->tiff), "%s", ev->rx_path);
+	snprintf(b->ani, sizeof(b->ani), "%s", ev->ani);
+	snprintf(b->dnis, sizeof(b->dnis), "%s", ev->dnis);
+	snprintf(b->rdnis, sizeof(b->rdnis), "%s", ev->rdnis);
+	snprintf(b->csi, sizeof(b->csi), "%s", ev->remote_ident);
+	snprintf(b->reason, sizeof(b->reason), "%s", ev->reason);
+	b->fr.remove_tiff = true;
+	b->fr.pages = ev->pages;
+	b->fr.rate = ev->rate;
+	b->fr.duration = ev->secs;
+	b->fr.ecm = ev->ecm;
+	b->fr.partial = ev->result != SIP_RESULT_OK;
+	onramp_build_start(o, b);
+}
+
+void
+onramp_call_finished(struct onramp *o, const struct sip_event *ev)
+{
+	struct onramp_call *c;
+	char job[SPOOL_ID_LEN + 1] = "";
+	int mailed = 1;
+
+	pthread_mutex_lock(&o->lock);
+	if ((c = onramp_call_find(o, ev->call_id)) != NULL) {
+		snprintf(job, sizeof(job), "%s", c->job);
+		mailed = c->mailed;
+	}
+	pthread_mutex_unlock(&o->lock);
+	onramp_call_forget(o, ev->call_id);
+	if (c == NULL || mailed)
+		return;
+	/* No pages arrived: nothing to mail, the call is logged. */
+	log_info("call=%s dir=onramp result=nofax reason=\"%s\" mailed=0", ev->call_id,
+	    ev->reason[0] != '\0' ? ev->reason : sip_result_name(ev->result));
+	if (spool_remove(o->sp, SPOOL_Q_INCOMING, job) == -1 && errno != ENOENT)
+		log_warn("call=%s job=%s event=rx-cleanup", ev->call_id, job);
+}
+
+/* ---- recovery (start-up) ------------------------------------------------ */
+
+int
+onramp_recover(struct onramp *o, char *err, size_t errlen)
+{
+	if (spool_scan(o->sp, SPOOL_Q_INCOMING, onramp_recover_cb, o) == -1) {
+		snprintf(err, errlen, "spool queue %s: cannot scan: %s", SPOOL_Q_INCOMING,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* An incoming job whose call never ended in this process. */
+static int
+onramp_recover_cb(const char *id, void *arg)
+{
+	struct onramp *o = arg;
+	struct onramp_build *b = calloc(1, sizeof(*b));
+
+	if (b == NULL) {
+		log_warnx("job=%s event=rx-recovered result=deferred reason=\"out of "
+		    "memory\"", id);
+		return 0;
+	}
+	snprintf(b->incoming, sizeof(b->incoming), "%s", id);
+	b->recovery = 1;
+	onramp_build_start(o, b);
+	return 0;
+}
+
+/* ---- building the mail (pool threads) ----------------------------------- */
+
+/* Points b->fr at b's copies and queues the work; b is the work's. */
+static void
+onramp_build_start(struct onramp *o, struct onramp_build *b)
+{
+	b->o = o;
+	b->cfg = onramp_cfg_hold(o);
+	b->fr.call_id = b->call_id;
+	b->fr.tiff_path = b->tiff;
+	b->fr.ani = b->ani;
+	b->fr.dnis = b->dnis;
+	b->fr.rdnis = b->rdnis;
+	b->fr.remote_csi = b->csi;
+	b->fr.reason = b->reason;
+	if (offload_run(o->builders, onramp_build_work, onramp_build_done, b) == -1) {
+		/* The pages stay in "incoming": the next start mails them. */
+		log_warnx("call=%s job=%s event=mail result=deferred reason=\"out of "
+		    "memory\"", b->call_id, b->incoming);
+		config_free(b->cfg);
+		free(b);
+	}
+}
+
+/*
+ * A recovered call: its record and its pages (if spandsp closed the file
+ * readably), rewritten to Profile S. 0 when there is something to mail.
+ */
+static int
+onramp_build_recovered(struct onramp_build *b)
+{
+	struct spool *sp = b->o->sp;
+	struct fax_tiff_info info;
+	struct spool_rec *rec;
+	char in[PATH_MAX], err[256];
+	const char *v;
+
+	rec = spool_rec_load(sp, SPOOL_Q_INCOMING, b->incoming, ONRAMP_RX_CALL, err,
+	    sizeof(err));
+	snprintf(b->call_id, sizeof(b->call_id), "%s",
+	    rec && (v = spool_rec_get(rec, "call")) ? v : b->incoming);
+	snprintf(b->ani, sizeof(b->ani), "%s", rec && (v = spool_rec_get(rec, "ani")) ? v : "");
+	snprintf(b->dnis, sizeof(b->dnis), "%s",
+	    rec && (v = spool_rec_get(rec, "dnis")) ? v : "");
+	snprintf(b->rdnis, sizeof(b->rdnis), "%s",
+	    rec && (v = spool_rec_get(rec, "rdnis")) ? v : "");
+	spool_rec_free(rec);
+	snprintf(b->reason, sizeof(b->reason), "%s", ONRAMP_RECOVERED_WHY);
+	b->fr.partial = true;
+	b->fr.remove_tiff = true;
+	if (spool_path(sp, SPOOL_Q_INCOMING, b->incoming, ONRAMP_RX_FILE, in, sizeof(in)) == -1 ||
+	    spool_path(sp, SPOOL_Q_INCOMING, b->incoming, ONRAMP_RECOVERED, b->tiff,
+	    sizeof(b->tiff)) == -1)
+		return -1;
+	memset(&info, 0, sizeof(info));
+	if (access(in, F_OK) != 0 ||
+	    fax_tiff_profile_s(in, b->tiff, &info, err, sizeof(err)) != 0 || info.pages <= 0) {
+		log_info("job=%s event=rx-recovered pages=0 result=discarded reason=\"%s\"",
+		    b->incoming, access(in, F_OK) == 0 ? err : "no pages were received");
+		return 1;
+	}
+	b->fr.pages = (unsigned)info.pages;
+	return 0;
+}
+
+static void
+onramp_build_work(void *arg)
+{
+	struct onramp_build *b = arg;
+	int r = 0;
+
+	if (b->recovery && (r = onramp_build_recovered(b)) != 0) {
+		b->rc = r < 0 ? -1 : 1;         /* a damaged job stays for the operator */
+	} else {
+		b->rc = onramp_mail(b->cfg, b->o->sp, &b->fr, b->id);
+		if (b->recovery)
+			log_info("job=%s event=rx-recovered pages=%u result=%s", b->incoming,
+			    b->fr.pages, b->rc == 0 ? "queued" : b->rc == 1 ? "not-mailed" :
+			    "error");
+	}
+	/* Mailed (0) or not mailed by policy (1): the call's job is done. On
+	 * an error the pages stay in "incoming" and the next start mails them. */
+	if (b->rc >= 0 && spool_remove(b->o->sp, SPOOL_Q_INCOMING, b->incoming) == -1 &&
+	    errno != ENOENT)
+		log_warn("call=%s job=%s event=rx-cleanup", b->call_id, b->incoming);
+}
+
+static void
+onramp_build_done(void *arg)
+{
+	struct onramp_build *b = arg;
+
+	if (b->rc == 0 && b->o->q != NULL)
+		mailq_add(b->o->q, b->id);
+	config_free(b->cfg);
+	free(b);
+}
