@@ -88,7 +88,8 @@ struct sip_line {
 	struct sip_capacity cap;                /* for the current options */
 	unsigned ports_held;                    /* media ports our calls hold */
 	uint16_t port_cursor;                   /* next port to try */
-	unsigned long ports_skipped;            /* found taken by another program */
+	unsigned ports_skipped;                 /* the last scan found taken by
+	                                           another program */
 	unsigned limit_refused[SIP_LIMIT_N];    /* refusals not yet logged */
 	bool limit_logged[SIP_LIMIT_N];         /* one logged this interval */
 	int sip_fd[SIP_MAX_LISTEN];             /* the UDP listeners' sockets */

@@ -157,8 +157,8 @@ sip_limit_hit(struct sip_line *line, enum sip_limit l, const char *call_id,
 		    "LimitNOFILE\"", line->cap.nofile, line->cap.fd_calls);
 		break;
 	default:
-		snprintf(what, sizeof(what), "rtp-ports=%u-%u held=%u skipped=%lu reason=\"the "
-		    "range is full (held= by calls here, the rest by other programs)\"",
+		snprintf(what, sizeof(what), "rtp-ports=%u-%u held=%u taken-by-others=%u "
+		    "reason=\"every port of the range is in use\"",
 		    line->opts.rtp_port_min, line->opts.rtp_port_max, line->ports_held,
 		    line->ports_skipped);
 		break;

@@ -12,7 +12,8 @@
  * says so; so does an error that no other port would cure.
  *
  * It does not decide what a refusal means for the call (call.c) nor log
- * it (limits.c); it counts what it holds and what it skipped.
+ * it (limits.c); it counts the ports calls hold, and those the last scan
+ * found taken by another program.
  */
 #include <errno.h>
 #include <string.h>
@@ -74,6 +75,7 @@ sip_ports_open(struct sip_line *line, bool pair, udp_recv_h *recv, udp_recv_h *r
 	enum sip_port_status st;
 	int err;
 
+	line->ports_skipped = 0;
 	*us = NULL;
 	if (us2 != NULL)
 		*us2 = NULL;
