@@ -185,14 +185,14 @@ sip_call_incoming(struct sip_line *line, const struct sip_msg *msg)
 		return;
 	}
 	if (ncalls >= line->opts.max_calls) {
-		sip_limit_hit(line, SIP_LIMIT_MAX_CALLS, "", "");
+		sip_limit_hit(line, SIP_LIMIT_MAX_CALLS, "", " sip=486");
 		sip_treply(NULL, line->sip, msg, 486, "Busy Here");
 		return;
 	}
 	if (ncalls >= line->cap.fd_calls) {
 		/* Refused before it starts: a call that ran out of descriptors
 		 * later would lose its pages (the TIFF is opened at phase C). */
-		sip_limit_hit(line, SIP_LIMIT_DESCRIPTORS, "", "");
+		sip_limit_hit(line, SIP_LIMIT_DESCRIPTORS, "", " sip=503");
 		sip_treply(NULL, line->sip, msg, 503, "Service Unavailable");
 		return;
 	}
@@ -337,7 +337,7 @@ sip_call_refuse_media(struct sip_call *call, const struct sip_msg *msg,
 		sip_call_fail_early(call, SIP_CAUSE_LOCAL, sip_port_status_name(st));
 		return;
 	}
-	sip_limit_hit(line, l, call->id, "");
+	sip_limit_hit(line, l, call->id, " sip=503");
 	call->sip_status = 503;
 	sip_treply(NULL, line->sip, msg, 503, "Service Unavailable");
 	snprintf(why, sizeof(why), "%s (limit=%s)", sip_port_status_name(st), sip_limit_name(l));
