@@ -305,42 +305,31 @@ static int
 sip_call_udptl_or_stay(struct sip_call *call)
 {
 	enum sip_port_status st = sip_media_open_udptl(call);
+	char why[SIP_REASON_MAX];
 
 	if (st == SIP_PORT_OK)
 		return 0;
-	if (st != SIP_PORT_FAILED)
-		sip_limit_hit(call->line, st == SIP_PORT_NOFILE ? SIP_LIMIT_DESCRIPTORS :
-		    SIP_LIMIT_PORTS, call->id, " action=stay-on-g711");
-	else
-		log_warnx("call=%s udptl: %s: staying on g711", call->id,
-		    sip_port_status_name(st));
+	if (!sip_limit_port_refusal(call->line, call->id, st, " action=stay-on-g711", why,
+	    sizeof(why)))
+		log_warnx("call=%s udptl: %s: staying on g711", call->id, why);
 	return -1;
 }
 
 /*
  * An incoming call without media ports: 503 when a limit was hit (ports,
  * descriptors: a proxy tries another gateway, RFC 3261 21.5.4), 500 on
- * another error. The limit is logged (rate-limited) and named in the
- * call's reason.
+ * another error.
  */
 static void
 sip_call_refuse_media(struct sip_call *call, const struct sip_msg *msg,
     enum sip_port_status st)
 {
-	struct sip_line *line = call->line;
 	char why[SIP_REASON_MAX];
-	enum sip_limit l = st == SIP_PORT_NOFILE ? SIP_LIMIT_DESCRIPTORS : SIP_LIMIT_PORTS;
 
-	if (st == SIP_PORT_FAILED) {
-		call->sip_status = 500;
-		sip_treply(NULL, line->sip, msg, 500, "Server Internal Error");
-		sip_call_fail_early(call, SIP_CAUSE_LOCAL, sip_port_status_name(st));
-		return;
-	}
-	sip_limit_hit(line, l, call->id, " sip=503");
-	call->sip_status = 503;
-	sip_treply(NULL, line->sip, msg, 503, "Service Unavailable");
-	snprintf(why, sizeof(why), "%s (limit=%s)", sip_port_status_name(st), sip_limit_name(l));
+	call->sip_status = sip_limit_port_refusal(call->line, call->id, st, " sip=503", why,
+	    sizeof(why)) ? 503 : 500;
+	sip_treply(NULL, call->line->sip, msg, (uint16_t)call->sip_status,
+	    call->sip_status == 503 ? "Service Unavailable" : "Server Internal Error");
 	sip_call_fail_early(call, SIP_CAUSE_LOCAL, why);
 }
 
@@ -450,15 +439,8 @@ sip_call_dial(struct sip_line *line, struct sip_dial_request *req)
 		st = sip_media_open_udptl(call);
 	if (st != SIP_PORT_OK) {
 		char why[SIP_REASON_MAX];
-		enum sip_limit l = st == SIP_PORT_NOFILE ? SIP_LIMIT_DESCRIPTORS :
-		    SIP_LIMIT_PORTS;
 
-		if (st != SIP_PORT_FAILED)
-			sip_limit_hit(line, l, call->id, "");
-		snprintf(why, sizeof(why), "no media port: %s%s%s%s", sip_port_status_name(st),
-		    st != SIP_PORT_FAILED ? " (limit=" : "",
-		    st != SIP_PORT_FAILED ? sip_limit_name(l) : "",
-		    st != SIP_PORT_FAILED ? ")" : "");
+		sip_limit_port_refusal(line, call->id, st, "", why, sizeof(why));
 		sip_call_fail_early(call, SIP_CAUSE_LOCAL, why);
 		return;
 	}

@@ -237,6 +237,11 @@ void sip_limits_stop(struct sip_line *line);
 void sip_limit_hit(struct sip_line *line, enum sip_limit l, const char *call_id,
     const char *detail);
 const char *sip_limit_name(enum sip_limit l);
+/* A call got no media port (status st): a limit (ports, descriptors) is
+ * logged as sip_limit_hit does and why gets "ports exhausted
+ * (limit=ports)"; 1 then, 0 for another error (why says which). */
+int sip_limit_port_refusal(struct sip_line *line, const char *call_id,
+    enum sip_port_status st, const char *detail, char *why, size_t whylen);
 
 /* ports.c: media sockets on free ports of the rtp-ports range */
 /* Opens one socket (UDPTL) on a free port, or with pair an even port and

@@ -168,6 +168,21 @@ sip_limit_hit(struct sip_line *line, enum sip_limit l, const char *call_id,
 	    list_count(&line->calls), what, detail);
 }
 
+int
+sip_limit_port_refusal(struct sip_line *line, const char *call_id, enum sip_port_status st,
+    const char *detail, char *why, size_t whylen)
+{
+	enum sip_limit l = st == SIP_PORT_NOFILE ? SIP_LIMIT_DESCRIPTORS : SIP_LIMIT_PORTS;
+
+	if (st == SIP_PORT_FAILED) {
+		snprintf(why, whylen, "%s", sip_port_status_name(st));
+		return 0;
+	}
+	sip_limit_hit(line, l, call_id, detail);
+	snprintf(why, whylen, "%s (limit=%s)", sip_port_status_name(st), sip_limit_name(l));
+	return 1;
+}
+
 static void
 sip_limits_summary(struct sip_line *line)
 {
