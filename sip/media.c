@@ -56,6 +56,10 @@ sip_media_open_audio(struct sip_call *call)
 	    &call->rtcp, &call->rtp_port);
 	if (st != SIP_PORT_OK)
 		return st;
+	/* libre reads every datagram into a fresh 8 KB buffer unless told:
+	 * 50 packets a second a call, of 172 bytes */
+	udp_rxsz_set(call->rtp, SIP_DATAGRAM_MAX);
+	udp_rxsz_set(call->rtcp, SIP_DATAGRAM_MAX);
 	if (sip_jb_init(&call->jb, (o->jitter_ms + SIP_FRAME_MS - 1) / SIP_FRAME_MS,
 	    SIP_FRAME_SAMPLES) == -1) {
 		log_warnx("call=%s rtp: out of memory for the jitter buffer", call->id);
@@ -408,8 +412,11 @@ sip_media_send_audio(struct sip_call *call, const int16_t *pcm, int n)
 {
 	struct rtp_header hdr;
 	struct mbuf *mb;
+	uint8_t law[SIP_FRAME_SAMPLES];
 	int pt = call->local.audio_pt, i;
 
+	if (n > SIP_FRAME_SAMPLES)
+		n = SIP_FRAME_SAMPLES;
 	if (call->rtp == NULL || !sa_isset(&call->rtp_dst, SA_ALL))
 		return;
 	mb = mbuf_alloc(RTP_HEADER_SIZE + (size_t)n);
@@ -417,8 +424,8 @@ sip_media_send_audio(struct sip_call *call, const int16_t *pcm, int n)
 		return;
 	mb->pos = RTP_HEADER_SIZE;      /* libre quirk 8: header room */
 	for (i = 0; i < n; i++)
-		mbuf_write_u8(mb, pt == SIP_SDP_PT_PCMA ? linear_to_alaw(pcm[i]) :
-		    linear_to_ulaw(pcm[i]));
+		law[i] = pt == SIP_SDP_PT_PCMA ? linear_to_alaw(pcm[i]) : linear_to_ulaw(pcm[i]);
+	mbuf_write_mem(mb, law, (size_t)n);
 	mb->pos = 0;
 	/* Encode the header now so the sequence number is fixed even if the
 	 * datagram is delayed (impairment) and sent out of order. */
