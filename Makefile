@@ -191,6 +191,9 @@ install: all
 	  if [ ! -e $(DESTDIR)$(SYSCONFDIR)/t37gw/t37gw.conf ]; then \
 	    install -m 0640 contrib/t37gw.conf.example $(DESTDIR)$(SYSCONFDIR)/t37gw/t37gw.conf; \
 	  fi; fi
+	install -d $(DESTDIR)$(PREFIX)/share/doc/t37gw/kamailio
+	install -m 0644 contrib/kamailio/t37gw-dispatch.cfg contrib/kamailio/t37gw-gateways.list \
+	  $(DESTDIR)$(PREFIX)/share/doc/t37gw/kamailio/
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' contrib/t37gw.service \
 	  > $(DESTDIR)$(PREFIX)/lib/systemd/system/t37gw.service
 	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/t37gw.service

@@ -5,8 +5,9 @@
  *
  * Scenarios (a fixed pseudo-random sequence, so every run is the same):
  *   steady   10 minutes, network jitter up to 40 ms, 0.5 % loss
- *   pause    5 s, 2 s of silence suppressed by the sender (no packets,
- *            the timestamp runs on), 5 s
+ *   pause    5 s, 200 ms and then 2 s of silence suppressed by the
+ *            sender (no packets, the timestamp runs on, the marker bit
+ *            on the next packet), 5 s
  *   restart  5 s, then a new stream (new SSRC, sequence and timestamp, as
  *            after a re-INVITE to another media gateway), 10 s
  *   wrap     the RTP timestamp crosses 2^31 after 2 s, 20 s in all
@@ -35,6 +36,7 @@
 struct pkt {
 	uint32_t ssrc, ts;
 	uint16_t seq;
+	int marker;                     /* first packet of a talkspurt */
 	int64_t arrive_us;
 };
 
@@ -72,6 +74,7 @@ stream(struct pkt *p, size_t n, unsigned from, unsigned count, uint32_t ssrc,
 		p[n].ssrc = ssrc;
 		p[n].seq = (uint16_t)(seq0 + k);
 		p[n].ts = ts0 + k * FRAME_SAMPLES;
+		p[n].marker = 0;
 		p[n].arrive_us = (int64_t)(from + k) * 20000 + 30000 +
 		    (jitter_ms ? (int64_t)(rnd() % (jitter_ms * 1000)) : 0);
 		n++;
@@ -103,7 +106,7 @@ run(const struct pkt *p, size_t n, unsigned ticks, struct tally *ours, struct ta
 		for (; i < n && p[i].arrive_us <= now; i++) {
 			uint8_t *copy = malloc(FRAME_SAMPLES);
 
-			sip_jb_put(&jb, p[i].ssrc, p[i].seq, p[i].ts, payload, sizeof(payload));
+			sip_jb_put(&jb, p[i].ssrc, p[i].seq, p[i].ts, p[i].marker, payload, sizeof(payload));
 			memcpy(copy, payload, FRAME_SAMPLES);
 			playout_put(po, copy, PLAYOUT_TYPE_SPEECH, FRAME_SAMPLES,
 			    (timestamp_t)p[i].ts, (timestamp_t)(now / 125));
@@ -171,11 +174,18 @@ main(void)
 	run(p, n, 30010, &a, &b);
 	report("steady", 30000, &a, &b);
 
+	/* a first, short pause (200 ms) shows that the peer suppresses
+	 * silence (its next packet is marked); then the 2 s one */
 	n = stream(p, 0, 0, 250, 1, 100, 5000, 10, 0);
-	n = stream(p, n, 350, 250, 1, 350, 5000 + 350 * FRAME_SAMPLES, 10, 0);
+	i = n;
+	n = stream(p, n, 260, 90, 1, 350, 5000 + 260 * FRAME_SAMPLES, 10, 0);
+	p[i].marker = 1;
+	i = n;
+	n = stream(p, n, 450, 250, 1, 440, 5000 + 450 * FRAME_SAMPLES, 10, 0);
+	p[i].marker = 1;
 	qsort(p, n, sizeof(p[0]), by_arrival);
-	run(p, n, 610, &a, &b);
-	report("pause", 500, &a, &b);
+	run(p, n, 710, &a, &b);
+	report("pause", 590, &a, &b);
 
 	n = stream(p, 0, 0, 250, 1, 100, 5000, 10, 0);
 	n = stream(p, n, 250, 500, 2, 40000, 3000000000u, 10, 0);
@@ -219,7 +229,7 @@ main(void)
 			int64_t now = p[0].arrive_us + (int64_t)tk * 20000;
 
 			for (; k < n && p[k].arrive_us <= now; k++)
-				sip_jb_put(&jb, p[k].ssrc, p[k].seq, p[k].ts, payload, sizeof(payload));
+				sip_jb_put(&jb, p[k].ssrc, p[k].seq, p[k].ts, 0, payload, sizeof(payload));
 			(void)sip_jb_get(&jb, out, sizeof(out), &len);
 		}
 		sip_jb_free(&jb);

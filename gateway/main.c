@@ -6,7 +6,6 @@
  * Run as "t37gw --render-worker ..." by the daemon itself, it is the
  * offramp's document worker instead.
  */
-#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,13 +15,14 @@
 #include "gateway/gw.h"
 #include "gateway/offramp/offramp.h"
 #include "util/log.h"
+#include "sip/sip.h"
 
 #define GW_EXIT_OK 0
 #define GW_EXIT_FAIL 1
 #define GW_EXIT_USAGE 2
 
 static void usage(FILE *f);
-static void raise_nofile(void);
+static void raise_nofile(const struct config *cfg);
 static struct config *load_config(const char *path, int check);
 static int check_config(const char *path);
 
@@ -38,31 +38,38 @@ usage(FILE *f)
 }
 
 /*
- * Every SMTP session holds a socket: the soft descriptor limit (often
- * 1024) goes up to the hard one (systemd's LimitNOFILE) before anything
- * is opened. The SMTP listener sizes its session cap from the result.
+ * Every SMTP session and every call holds descriptors: the soft limit
+ * (often 1024) goes up to the hard one (systemd's LimitNOFILE) before
+ * anything is opened. The SMTP listener sizes its session cap from the
+ * result; the line refuses calls beyond what it leaves, and the log line
+ * says how many calls that is and which limit binds (sip/limits.c).
  */
 static void
-raise_nofile(void)
+raise_nofile(const struct config *cfg)
 {
-	struct rlimit rl;
-	rlim_t was;
+	struct sip_line_options o;
+	struct sip_capacity cap;
+	unsigned long long was, now;
+	char calls[256];
+	int rc;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+	rc = sip_nofile_raise(&was, &now);
+	if (rc != 0 && now == 0) {
 		log_warn("event=limits nofile=unknown");
 		return;
 	}
-	was = rl.rlim_cur;
-	if (rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
-			log_warn("event=limits nofile=%llu hard=%llu raise=failed",
-			    (unsigned long long)was, (unsigned long long)rl.rlim_max);
-			return;
-		}
-	}
-	log_info("event=limits nofile=%llu was=%llu", (unsigned long long)rl.rlim_cur,
-	    (unsigned long long)was);
+	sip_line_options_init(&o);
+	o.rtp_port_min = (uint16_t)cfg->sip.rtp_min;
+	o.rtp_port_max = (uint16_t)cfg->sip.rtp_max;
+	if (cfg->sip.max_calls > 0)
+		o.max_calls = cfg->sip.max_calls;
+	o.t38 = cfg->sip.t38 == CONFIG_T38_OFF ? SIP_T38_OFF : SIP_T38_ON;
+	sip_capacity_get(&o, now, &cap);
+	sip_capacity_format(&cap, &o, calls, sizeof(calls));
+	if (rc != 0)
+		log_warn("event=limits nofile=%llu raise=failed%s", now, calls);
+	else
+		log_info("event=limits nofile=%llu was=%llu%s", now, was, calls);
 }
 
 /*
@@ -172,7 +179,7 @@ main(int argc, char **argv)
 	log_init("t37gw", opts.use_syslog, opts.debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	if ((cfg = load_config(path, 0)) == NULL)
 		return GW_EXIT_FAIL;
-	raise_nofile();
+	raise_nofile(cfg);
 	if ((gw = gw_new(path, cfg, &opts, err, sizeof(err))) == NULL) {
 		config_free(cfg);
 		log_err("event=start result=failed error=\"%s\"", err);

@@ -42,6 +42,9 @@ static void sip_call_free_cb(void *arg);
 static void sip_call_end(struct sip_call *call, const char *reason);
 static void sip_call_fail_early(struct sip_call *call, enum sip_cause cause,
     const char *reason);
+static void sip_call_refuse_media(struct sip_call *call, const struct sip_msg *msg,
+    enum sip_port_status st);
+static int sip_call_udptl_or_stay(struct sip_call *call);
 static void sip_call_report(struct sip_call *call, enum sip_result res);
 static void sip_call_numbers(struct sip_call *call, const struct sip_msg *msg);
 static unsigned sip_call_count_trunk(struct sip_line *line, const char *name);
@@ -171,6 +174,8 @@ sip_call_incoming(struct sip_line *line, const struct sip_msg *msg)
 	struct sip_sdp offer;
 	struct mbuf *desc;
 	char peer[SIP_ADDR_MAX], sdp[SIP_SDP_MAX], err[128];
+	enum sip_port_status st;
+	unsigned ncalls = list_count(&line->calls);
 	int audio, image, n;
 	bool use_t38;
 
@@ -178,9 +183,16 @@ sip_call_incoming(struct sip_line *line, const struct sip_msg *msg)
 		sip_treply(NULL, line->sip, msg, 503, "Service Unavailable");
 		return;
 	}
-	if (list_count(&line->calls) >= line->opts.max_calls) {
-		log_info("sip: call limit %u reached: 486", line->opts.max_calls);
+	if (ncalls >= line->opts.max_calls) {
+		sip_limit_hit(line, SIP_LIMIT_MAX_CALLS, "", " sip=486");
 		sip_treply(NULL, line->sip, msg, 486, "Busy Here");
+		return;
+	}
+	if (ncalls >= line->cap.fd_calls) {
+		/* Refused before it starts: a call that ran out of descriptors
+		 * later would lose its pages (the TIFF is opened at phase C). */
+		sip_limit_hit(line, SIP_LIMIT_DESCRIPTORS, "", " sip=503");
+		sip_treply(NULL, line->sip, msg, 503, "Service Unavailable");
 		return;
 	}
 	if (sip_call_parse_body(msg, &offer) < 0) {
@@ -198,6 +210,21 @@ sip_call_incoming(struct sip_line *line, const struct sip_msg *msg)
 	audio = sip_sdp_find(&offer, SIP_SDP_AUDIO);
 	image = sip_sdp_find(&offer, SIP_SDP_IMAGE);
 	use_t38 = image >= 0 && call->t38_policy != SIP_T38_OFF;
+	if (!use_t38 && audio < 0) {
+		call->sip_status = 488;
+		call->cause = SIP_CAUSE_MEDIA_REFUSED;
+		sip_treply(NULL, line->sip, msg, 488, "Not Acceptable Here");
+		sip_call_end(call, "no acceptable media offered");
+		return;
+	}
+	/* The media ports before the route: a call the line cannot carry
+	 * leaves nothing behind in the gateway (no spool job). */
+	sip_call_local_init(call);
+	st = use_t38 ? sip_media_open_udptl(call) : sip_media_open_audio(call);
+	if (st != SIP_PORT_OK) {
+		sip_call_refuse_media(call, msg, st);
+		return;
+	}
 
 	re_snprintf(peer, sizeof(peer), "%J", &msg->src);
 	memset(&info, 0, sizeof(info));
@@ -220,26 +247,14 @@ sip_call_incoming(struct sip_line *line, const struct sip_msg *msg)
 		sip_call_end(call, call->sip_status == 486 ? "busy" : "no route");
 		return;
 	}
-	if (!use_t38 && audio < 0) {
-		call->sip_status = 488;
-		call->cause = SIP_CAUSE_MEDIA_REFUSED;
-		sip_treply(NULL, line->sip, msg, 488, "Not Acceptable Here");
-		sip_call_end(call, "no acceptable media offered");
-		return;
-	}
 	snprintf(call->rx_path, sizeof(call->rx_path), "%s", dec.rx_path);
 	call->fax_opts = dec.fax;
 	call->ring_only = dec.action == SIP_ROUTE_RING_ONLY;
-	sip_call_local_init(call);
 	if (use_t38) {
-		if (sip_media_open_udptl(call) < 0)
-			goto fail;
 		sip_media_set_udptl_peer(call, &offer.m[image]);
 		sip_t38_negotiate(&call->local.t38, &offer.m[image].t38p, &call->local.t38);
 		call->local.audio_port = 0;
 	} else {
-		if (sip_media_open_audio(call) < 0)
-			goto fail;
 		call->audio_pt = sip_sdp_pick_pt(&offer.m[audio], call->audio_pt);
 		call->local.audio_pt = call->audio_pt;
 		sip_media_set_audio_peer(call, &offer.m[audio]);
@@ -282,6 +297,40 @@ fail:
 	sip_call_fail_early(call, SIP_CAUSE_LOCAL, "cannot set up the call");
 }
 
+/* The UDPTL port for a switch to T.38 of a call on G.711; when a limit
+ * keeps it, the call goes on in G.711 (and the limit is logged). */
+static int
+sip_call_udptl_or_stay(struct sip_call *call)
+{
+	enum sip_port_status st = sip_media_open_udptl(call);
+	char why[SIP_REASON_MAX];
+
+	if (st == SIP_PORT_OK)
+		return 0;
+	if (!sip_limit_port_refusal(call->line, call->id, st, " action=stay-on-g711", why,
+	    sizeof(why)))
+		log_warnx("call=%s udptl: %s: staying on g711", call->id, why);
+	return -1;
+}
+
+/*
+ * An incoming call without media ports: 503 when a limit was hit (ports,
+ * descriptors: a proxy tries another gateway, RFC 3261 21.5.4), 500 on
+ * another error.
+ */
+static void
+sip_call_refuse_media(struct sip_call *call, const struct sip_msg *msg,
+    enum sip_port_status st)
+{
+	char why[SIP_REASON_MAX];
+
+	call->sip_status = sip_limit_port_refusal(call->line, call->id, st, " sip=503", why,
+	    sizeof(why)) ? 503 : 500;
+	sip_treply(NULL, call->line->sip, msg, (uint16_t)call->sip_status,
+	    call->sip_status == 503 ? "Service Unavailable" : "Server Internal Error");
+	sip_call_fail_early(call, SIP_CAUSE_LOCAL, why);
+}
+
 /* Calls in progress through the trunk called name. */
 static unsigned
 sip_call_count_trunk(struct sip_line *line, const char *name)
@@ -307,6 +356,7 @@ sip_call_dial(struct sip_line *line, struct sip_dial_request *req)
 	uint32_t routec = 0;
 	char uri[SIP_URI_MAX + SIP_NUMBER_MAX + 8], from_uri[SIP_URI_MAX], sdp[SIP_SDP_MAX];
 	char hdrs[SIP_URI_MAX];
+	enum sip_port_status st;
 	unsigned i, ring;
 	int n, err;
 
@@ -352,12 +402,24 @@ sip_call_dial(struct sip_line *line, struct sip_dial_request *req)
 		sip_call_fail_early(call, SIP_CAUSE_LOCAL, "cannot read the file to send");
 		return;
 	}
+	if (list_count(&line->calls) > line->cap.fd_calls) {
+		/* local congestion, like the trunk's limit: the job retries */
+		sip_limit_hit(line, SIP_LIMIT_DESCRIPTORS, call->id, "");
+		call->sip_status = 503;
+		sip_call_fail_early(call, SIP_CAUSE_BUSY, "out of descriptors (limit=descriptors)");
+		return;
+	}
 	sip_call_local_init(call);
 	call->local.audio_pt2 = call->audio_pt == SIP_SDP_PT_PCMU ? SIP_SDP_PT_PCMA :
 	    SIP_SDP_PT_PCMU;
-	if (sip_media_open_audio(call) < 0 ||
-	    (call->t38_policy == SIP_T38_IMMEDIATE && sip_media_open_udptl(call) < 0)) {
-		sip_call_fail_early(call, SIP_CAUSE_LOCAL, "no media port");
+	st = sip_media_open_audio(call);
+	if (st == SIP_PORT_OK && call->t38_policy == SIP_T38_IMMEDIATE)
+		st = sip_media_open_udptl(call);
+	if (st != SIP_PORT_OK) {
+		char why[SIP_REASON_MAX];
+
+		sip_limit_port_refusal(line, call->id, st, "", why, sizeof(why));
+		sip_call_fail_early(call, SIP_CAUSE_LOCAL, why);
 		return;
 	}
 	n = sip_sdp_write_offer(sdp, sizeof(sdp), &call->local);
@@ -445,8 +507,8 @@ sip_call_offer_h(struct mbuf **descp, const struct sip_msg *msg, void *arg)
 	image = sip_sdp_find(&offer, SIP_SDP_IMAGE);
 	l = call->local;
 	if (image >= 0 && call->t38_policy != SIP_T38_OFF && !call->fax_done) {
-		if (sip_media_open_udptl(call) < 0)
-			return ENOMEM;
+		if (sip_call_udptl_or_stay(call) < 0)
+			return ENOMEM;  /* libre answers 488: the call stays on G.711 */
 		sip_media_set_udptl_peer(call, &offer.m[image]);
 		sip_t38_params_local(&l.t38);
 		if (call->line->opts.udptl_redundancy == 0)
@@ -572,7 +634,7 @@ sip_call_want_t38(struct sip_call *call)
 	    call->state != SIP_CALL_ACTIVE || call->fax_done ||
 	    (call->t38_policy != SIP_T38_ON && call->t38_policy != SIP_T38_IMMEDIATE))
 		return;
-	if (sip_media_open_udptl(call) < 0) {
+	if (sip_call_udptl_or_stay(call) < 0) {
 		call->t38_refused = true;
 		return;
 	}

@@ -43,6 +43,22 @@ int sip_number_from_addr(const char *value, size_t len, char *out, size_t outsz)
  * retransmissions at 0.5, 1, 2 and 4 s (RFC 3261 17.1.2.2). */
 #define SIP_PROBE_WAIT_DEFAULT_MS 8000
 
+/* The resource limits a call can be refused for (limits.c). */
+enum sip_limit {
+	SIP_LIMIT_MAX_CALLS = 0,        /* sip max-calls (486) */
+	SIP_LIMIT_DESCRIPTORS,          /* RLIMIT_NOFILE or the poll table (503) */
+	SIP_LIMIT_PORTS,                /* no free port in rtp-ports (503) */
+	SIP_LIMIT_N,
+};
+
+/* How opening a media socket ended (ports.c). */
+enum sip_port_status {
+	SIP_PORT_OK = 0,
+	SIP_PORT_EXHAUSTED,             /* every port of the range is taken */
+	SIP_PORT_NOFILE,                /* out of descriptors */
+	SIP_PORT_FAILED,                /* another error: the address, memory */
+};
+
 /* A command on the line's inbox (caller -> line); the line frees it. */
 enum sip_cmd_type {
 	SIP_CMD_DIAL = 1,       /* u.dial */
@@ -82,6 +98,18 @@ struct sip_line {
 	struct list calls;                      /* struct sip_call */
 	struct tmr stop_tmr;
 	int quitting;
+	/* limits (limits.c) and media ports (ports.c) */
+	struct sip_capacity cap;                /* for the current options */
+	unsigned ports_held;                    /* media ports our calls hold */
+	uint16_t port_cursor;                   /* next port to try */
+	unsigned ports_skipped;                 /* the last scan found taken by
+	                                           another program */
+	unsigned limit_refused[SIP_LIMIT_N];    /* refusals not yet logged */
+	bool limit_logged[SIP_LIMIT_N];         /* one logged this interval */
+	int sip_fd[SIP_MAX_LISTEN];             /* the UDP listeners' sockets */
+	uint32_t sip_drops[SIP_MAX_LISTEN];     /* their overflow drops so far */
+	unsigned nsip_fd;
+	struct tmr limit_tmr;                   /* summaries, overflow checks */
 };
 
 enum sip_call_state {
@@ -126,8 +154,13 @@ struct sip_call {
 	int audio_pt;
 	struct sip_t38_params t38_peer;         /* the peer's T.38 limits */
 
-	/* RTP (audio) */
-	struct rtp_sock *rtp;                   /* owned */
+	/* RTP (audio): an even port, RTCP on the odd one above (RFC 3550
+	 * 11), held so that no other call gets it; RTCP is not used */
+	struct udp_sock *rtp;                   /* owned */
+	struct udp_sock *rtcp;                  /* owned */
+	uint16_t rtp_port;
+	uint16_t rtp_seq;
+	uint32_t rtp_ssrc;
 	struct sa rtp_dst;
 	bool rtp_latched;
 	uint32_t rtp_ts;
@@ -177,6 +210,8 @@ struct sip_call {
 /* line.c */
 /* Sends ev to the caller (ownership moves with it). */
 void sip_line_post(struct sip_line *line, struct sip_event *ev);
+/* "ADDR:PORT", "[V6]:PORT" or "ADDR" (port 5060) into sa: 0 or -1. */
+int sip_line_addr(const char *s, struct sa *sa);
 void sip_line_call_gone(struct sip_line *line);
 
 /* call.c: SIP signalling of a call */
@@ -204,9 +239,40 @@ void sip_watch_trace(bool tx, enum sip_transp tp, const struct sa *src,
     const struct sa *dst, const uint8_t *pkt, size_t len, void *arg);
 bool sip_watch_refuse_t38(const struct sip_msg *msg, void *arg);
 
+/* limits.c: the limits of the line, and refusals for them */
+/* Computes line->cap for the current options (at start and reload). */
+void sip_limits_update(struct sip_line *line);
+/* The SIP sockets' receive buffers, and the timer that checks them for
+ * overflow and logs refusal summaries. Line thread, after the transports. */
+void sip_limits_start(struct sip_line *line);
+void sip_limits_stop(struct sip_line *line);
+/* A call was refused (call_id, "" before one exists) for limit l; detail
+ * is appended to the log line. Logged at once the first time in an
+ * interval, then summarized. */
+void sip_limit_hit(struct sip_line *line, enum sip_limit l, const char *call_id,
+    const char *detail);
+const char *sip_limit_name(enum sip_limit l);
+/* A call got no media port (status st): a limit (ports, descriptors) is
+ * logged as sip_limit_hit does and why gets "ports exhausted
+ * (limit=ports)"; 1 then, 0 for another error (why says which). */
+int sip_limit_port_refusal(struct sip_line *line, const char *call_id,
+    enum sip_port_status st, const char *detail, char *why, size_t whylen);
+
+/* ports.c: media sockets on free ports of the rtp-ports range */
+/* Opens one socket (UDPTL) on a free port, or with pair an even port and
+ * the odd one above it (RTP, RTCP; recv2 gets RTCP). Ports another
+ * program holds are skipped; the range is tried once, from where the
+ * last call's ports were taken. */
+enum sip_port_status sip_ports_open(struct sip_line *line, bool pair, udp_recv_h *recv,
+    udp_recv_h *recv2, void *arg, struct udp_sock **us, struct udp_sock **us2,
+    uint16_t *port);
+/* Closes a socket sip_ports_open gave (NULL is fine); *us becomes NULL. */
+void sip_ports_close(struct sip_line *line, struct udp_sock **us);
+const char *sip_port_status_name(enum sip_port_status st);
+
 /* media.c: RTP, UDPTL, the 20 ms clock, the fax session */
-int sip_media_open_audio(struct sip_call *call);
-int sip_media_open_udptl(struct sip_call *call);
+enum sip_port_status sip_media_open_audio(struct sip_call *call);
+enum sip_port_status sip_media_open_udptl(struct sip_call *call);
 void sip_media_set_audio_peer(struct sip_call *call, const struct sip_sdp_media *m);
 void sip_media_set_udptl_peer(struct sip_call *call, const struct sip_sdp_media *m);
 int sip_media_start_fax(struct sip_call *call, enum sip_media media, char *err, size_t errlen);

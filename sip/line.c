@@ -30,7 +30,6 @@
 static void *sip_line_main(void *arg);
 static int sip_line_setup(struct sip_line *line);
 static void sip_line_teardown(struct sip_line *line);
-static int sip_line_addr(const char *s, struct sa *sa);
 static void sip_line_inbox(int flags, void *arg);
 static void sip_line_cmd(struct sip_line *line, struct sip_cmd *cmd);
 static int sip_line_send(struct sip_line *line, struct sip_cmd *cmd);
@@ -238,6 +237,14 @@ sip_line_main(void *arg)
 	}
 	list_init(&line->calls);
 	tmr_init(&line->stop_tmr);
+	tmr_init(&line->limit_tmr);
+	/* libre polls descriptors below a table size set once per thread,
+	 * FD_SETSIZE (1024) by default: sized from RLIMIT_NOFILE before
+	 * anything is opened here, or calls fail past ~500 sockets. */
+	sip_limits_update(line);
+	if ((err = fd_setsize((int)line->cap.max_fds)) != 0)
+		log_warnx("sip: cannot size the poll table to %u descriptors: %s",
+		    line->cap.max_fds, strerror(err));
 	err = sip_line_setup(line);
 	pthread_mutex_lock(&line->lock);
 	line->ready = err != 0 ? -1 : 1;
@@ -250,8 +257,7 @@ sip_line_main(void *arg)
 	return NULL;
 }
 
-/* "ADDR:PORT", "[V6]:PORT" or "ADDR" (port 5060). */
-static int
+int
 sip_line_addr(const char *s, struct sa *sa)
 {
 	if (sa_decode(sa, s, strlen(s)) == 0)
@@ -326,6 +332,7 @@ sip_line_setup(struct sip_line *line)
 	}
 	/* Final responses to our re-INVITEs, which libre does not report. */
 	sip_set_trace_handler(line->sip, sip_watch_trace);
+	sip_limits_start(line);
 	sip_line_register(line);
 	return 0;
 }
@@ -337,6 +344,7 @@ sip_line_teardown(struct sip_line *line)
 	unsigned i;
 
 	tmr_cancel(&line->stop_tmr);
+	sip_limits_stop(line);
 	while ((le = list_head(&line->calls)) != NULL)
 		sip_call_free(le->data);
 	for (i = 0; i < SIP_MAX_TRUNKS; i++)
@@ -411,6 +419,8 @@ sip_line_cmd(struct sip_line *line, struct sip_cmd *cmd)
 		line->opts.route = o->route;
 		line->opts.route_arg = o->route_arg;
 		line->opts.admit = o->admit;
+		sip_limits_update(line);
+		sip_limits_update(line);
 		sip_admit_reconfigure(line);
 		break;
 	}

@@ -25,8 +25,7 @@ struct sip_delayed {
 };
 
 /* Table of contents. */
-static void sip_media_rtp_recv(const struct sa *src, const struct rtp_header *hdr,
-    struct mbuf *mb, void *arg);
+static void sip_media_rtp_recv(const struct sa *src, struct mbuf *mb, void *arg);
 static void sip_media_udptl_recv(const struct sa *src, struct mbuf *mb, void *arg);
 static void sip_media_ifp_deliver(const uint8_t *ifp, size_t len, uint16_t seq, void *arg);
 static void sip_media_tick(void *arg);
@@ -45,43 +44,44 @@ static void sip_media_sent(struct sip_call *call);
 static void sip_media_t38_opts(const struct sip_call *call, struct fax_t38_options *o);
 static int sip_media_peer(struct sa *dst, const struct sip_sdp_media *m);
 
-int
+enum sip_port_status
 sip_media_open_audio(struct sip_call *call)
 {
 	const struct sip_line_options *o = &call->line->opts;
-	int err;
+	enum sip_port_status st;
 
 	if (call->rtp != NULL)
-		return 0;
-	err = rtp_listen(&call->rtp, IPPROTO_UDP, &call->line->media_ip,
-	    o->rtp_port_min, o->rtp_port_max, false, sip_media_rtp_recv, NULL, call);
-	if (err != 0) {
-		log_warnx("call=%s rtp: no port in %u-%u: %s", call->id, o->rtp_port_min,
-		    o->rtp_port_max, strerror(err));
-		return -1;
-	}
+		return SIP_PORT_OK;
+	st = sip_ports_open(call->line, true, sip_media_rtp_recv, NULL, call, &call->rtp,
+	    &call->rtcp, &call->rtp_port);
+	if (st != SIP_PORT_OK)
+		return st;
+	/* libre reads every datagram into a fresh 8 KB buffer unless told:
+	 * 50 packets a second a call, of 172 bytes */
+	udp_rxsz_set(call->rtp, SIP_DATAGRAM_MAX);
+	udp_rxsz_set(call->rtcp, SIP_DATAGRAM_MAX);
 	if (sip_jb_init(&call->jb, (o->jitter_ms + SIP_FRAME_MS - 1) / SIP_FRAME_MS,
 	    SIP_FRAME_SAMPLES) == -1) {
 		log_warnx("call=%s rtp: out of memory for the jitter buffer", call->id);
-		call->rtp = mem_deref(call->rtp);
-		return -1;
+		sip_ports_close(call->line, &call->rtp);
+		sip_ports_close(call->line, &call->rtcp);
+		return SIP_PORT_FAILED;
 	}
 	call->rtp_ts = rand_u32();
-	call->local.audio_port = sa_port(rtp_local(call->rtp));
-	return 0;
+	call->rtp_ssrc = rand_u32();
+	call->rtp_seq = rand_u16() & 0x7fff;    /* RFC 3550 5.1: random start */
+	call->local.audio_port = call->rtp_port;
+	return SIP_PORT_OK;
 }
 
-int
+enum sip_port_status
 sip_media_open_udptl(struct sip_call *call)
 {
 	const struct sip_line_options *o = &call->line->opts;
-	unsigned span = o->rtp_port_max > o->rtp_port_min ?
-	    (unsigned)(o->rtp_port_max - o->rtp_port_min) + 1 : 1;
-	unsigned start = rand_u32() % span, i;
-	struct sa laddr;
+	enum sip_port_status st;
 
 	if (call->udptl != NULL)
-		return 0;
+		return SIP_PORT_OK;
 	/* Only T.38 calls pay for the UDPTL history (~70 KB). */
 	call->urx = calloc(1, sizeof(*call->urx));
 	call->utx = calloc(1, sizeof(*call->utx));
@@ -90,28 +90,22 @@ sip_media_open_udptl(struct sip_call *call)
 		free(call->utx);
 		call->urx = NULL;
 		call->utx = NULL;
-		return -1;
+		return SIP_PORT_FAILED;
 	}
 	sip_udptl_tx_init(call->utx, o->udptl_redundancy, 0);
-	/* Try every port of the range once, from a random start. */
-	for (i = 0; i < span; i++) {
-		uint16_t port = (uint16_t)(o->rtp_port_min + (start + i) % span);
-		sa_cpy(&laddr, &call->line->media_ip);
-		sa_set_port(&laddr, port);
-		if (udp_listen(&call->udptl, &laddr, sip_media_udptl_recv, call) == 0)
-			break;
-	}
-	if (call->udptl == NULL) {
-		log_warnx("call=%s udptl: no port in %u-%u", call->id, o->rtp_port_min,
-		    o->rtp_port_max);
-		return -1;
+	st = sip_ports_open(call->line, false, sip_media_udptl_recv, NULL, call, &call->udptl,
+	    NULL, &call->udptl_port);
+	if (st != SIP_PORT_OK) {
+		free(call->urx);
+		free(call->utx);
+		call->urx = NULL;
+		call->utx = NULL;
+		return st;
 	}
 	udp_rxsz_set(call->udptl, SIP_DATAGRAM_MAX);
-	udp_local_get(call->udptl, &laddr);
-	call->udptl_port = sa_port(&laddr);
 	call->local.image_port = call->udptl_port;
 	sip_udptl_rx_init(call->urx);
-	return 0;
+	return SIP_PORT_OK;
 }
 
 static int
@@ -241,9 +235,10 @@ sip_media_close(struct sip_call *call)
 		    "dup=%lu malformed=%lu", call->id, call->urx->received, call->urx->delivered,
 		    call->urx->recovered, call->urx->lost, call->urx->duplicates,
 		    call->urx->malformed);
-	call->rtp = mem_deref(call->rtp);
+	sip_ports_close(call->line, &call->rtp);
+	sip_ports_close(call->line, &call->rtcp);
 	sip_jb_free(&call->jb);
-	call->udptl = mem_deref(call->udptl);
+	sip_ports_close(call->line, &call->udptl);
 	free(call->urx);
 	free(call->utx);
 	call->urx = NULL;
@@ -253,10 +248,14 @@ sip_media_close(struct sip_call *call)
 /* --- receive ---------------------------------------------------------- */
 
 static void
-sip_media_rtp_recv(const struct sa *src, const struct rtp_header *hdr,
-    struct mbuf *mb, void *arg)
+sip_media_rtp_recv(const struct sa *src, struct mbuf *mb, void *arg)
 {
 	struct sip_call *call = arg;
+	struct rtp_header h, *hdr = &h;
+
+	memset(&h, 0, sizeof(h));
+	if (rtp_hdr_decode(&h, mb) != 0 || h.ver != RTP_VERSION)
+		return;
 
 	/* Symmetric RTP: latch to the first source, ignore others after. */
 	if (!call->rtp_latched) {
@@ -411,9 +410,13 @@ sip_media_sent(struct sip_call *call)
 static void
 sip_media_send_audio(struct sip_call *call, const int16_t *pcm, int n)
 {
+	struct rtp_header hdr;
 	struct mbuf *mb;
+	uint8_t law[SIP_FRAME_SAMPLES];
 	int pt = call->local.audio_pt, i;
 
+	if (n > SIP_FRAME_SAMPLES)
+		n = SIP_FRAME_SAMPLES;
 	if (call->rtp == NULL || !sa_isset(&call->rtp_dst, SA_ALL))
 		return;
 	mb = mbuf_alloc(RTP_HEADER_SIZE + (size_t)n);
@@ -421,15 +424,23 @@ sip_media_send_audio(struct sip_call *call, const int16_t *pcm, int n)
 		return;
 	mb->pos = RTP_HEADER_SIZE;      /* libre quirk 8: header room */
 	for (i = 0; i < n; i++)
-		mbuf_write_u8(mb, pt == SIP_SDP_PT_PCMA ? linear_to_alaw(pcm[i]) :
-		    linear_to_ulaw(pcm[i]));
+		law[i] = pt == SIP_SDP_PT_PCMA ? linear_to_alaw(pcm[i]) : linear_to_ulaw(pcm[i]);
+	mbuf_write_mem(mb, law, (size_t)n);
 	mb->pos = 0;
 	/* Encode the header now so the sequence number is fixed even if the
 	 * datagram is delayed (impairment) and sent out of order. */
-	if (rtp_encode(call->rtp, false, call->rtp_marker, (uint8_t)pt, call->rtp_ts, mb) == 0) {
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.ver = RTP_VERSION;
+	hdr.m = call->rtp_marker ? 1 : 0;
+	hdr.pt = (uint8_t)pt;
+	hdr.seq = call->rtp_seq;
+	hdr.ts = call->rtp_ts;
+	hdr.ssrc = call->rtp_ssrc;
+	if (rtp_hdr_encode(mb, &hdr) == 0) {
+		call->rtp_seq++;
 		call->rtp_marker = false;
 		mb->pos = 0;
-		sip_media_output(call, rtp_sock(call->rtp), &call->rtp_dst, mb);
+		sip_media_output(call, call->rtp, &call->rtp_dst, mb);
 	}
 	call->rtp_ts += (uint32_t)n;
 	mem_deref(mb);

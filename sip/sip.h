@@ -38,6 +38,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util/chan.h"
@@ -316,5 +317,42 @@ struct sip_event *sip_event_next(struct chan *events);
 /* Like sip_event_next(), waiting up to timeout_ms for one. */
 struct sip_event *sip_event_wait(struct chan *events, int timeout_ms);
 
+/*
+ * What a line can carry (sip/limits.c). Each call holds descriptors (an
+ * RTP/RTCP socket pair, a UDPTL socket once on T.38, the TIFF being
+ * written) and ports of the rtp-ports range (the pair, and the UDPTL
+ * port); the line's poll loop takes descriptors below max_fds only. The
+ * line refuses a call beyond calls, saying which limit: max-calls (486),
+ * descriptors or ports (503, so that a proxy tries another gateway).
+ */
+#define SIP_FDS_PER_CALL 4
+#define SIP_FD_RESERVE 64            /* SIP sockets, logs, spool files */
+#define SIP_LINE_MAX_FDS 65536       /* the poll loop's table (24 B each) */
+
+struct sip_capacity {
+	unsigned long long nofile;       /* RLIMIT_NOFILE (soft) */
+	unsigned max_fds;                /* descriptors the line can poll */
+	unsigned fd_calls;               /* calls those leave room for */
+	unsigned ports;                  /* in the rtp-ports range */
+	unsigned ports_per_call;         /* 2 (G.711 only) or 3 (with T.38) */
+	unsigned port_calls;             /* calls the range holds */
+	unsigned max_calls;              /* configured */
+	unsigned calls;                  /* the least of the three */
+	const char *limit;               /* "max-calls", "descriptors", "ports" */
+};
+
+/* Raises the soft RLIMIT_NOFILE to the hard one (every call holds
+ * descriptors, so does every SMTP session). *was gets the limit before,
+ * *now after. 0, or -1 (errno) when the limit cannot be read or raised
+ * (*now is then the limit in force). */
+int sip_nofile_raise(unsigned long long *was, unsigned long long *now);
+/* The capacity of a line with options o under the descriptor limit
+ * nofile (0: the current RLIMIT_NOFILE). */
+void sip_capacity_get(const struct sip_line_options *o, unsigned long long nofile,
+    struct sip_capacity *c);
+/* " calls=N limit=L max-calls=N fds-per-call=N fd-capacity=N
+ * rtp-ports=MIN-MAX ports-per-call=N port-capacity=N" for a log line. */
+void sip_capacity_format(const struct sip_capacity *c, const struct sip_line_options *o,
+    char *buf, size_t size);
 
 #endif

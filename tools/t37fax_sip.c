@@ -46,6 +46,7 @@ static void t37fax_print_result(const struct sip_event *ev);
 static void t37fax_local_listen(const char *uri, char *out, size_t outsz);
 static void t37fax_answer_route(const struct sip_call_info *info,
     struct sip_route_decision *d, void *arg);
+static void t37fax_limits(const struct sip_line_options *lo);
 static int t37fax_send_usage(void);
 static int t37fax_answer_usage(void);
 
@@ -157,6 +158,24 @@ t37fax_local_listen(const char *uri, char *out, size_t outsz)
 		snprintf(out, outsz, "[::1]:0");
 	else
 		snprintf(out, outsz, "0.0.0.0:0");
+}
+
+/* Many calls (--calls, --count) need many descriptors: the soft limit goes
+ * up to the hard one, and the capacity that leaves is logged. */
+static void
+t37fax_limits(const struct sip_line_options *lo)
+{
+	struct sip_capacity cap;
+	unsigned long long was, now;
+	char calls[256];
+	int rc = sip_nofile_raise(&was, &now);
+
+	sip_capacity_get(lo, now, &cap);
+	sip_capacity_format(&cap, lo, calls, sizeof(calls));
+	if (rc != 0)
+		log_warn("event=limits nofile=%llu raise=failed%s", now, calls);
+	else
+		log_info("event=limits nofile=%llu was=%llu%s", now, was, calls);
 }
 
 static int
@@ -310,6 +329,8 @@ t37fax_send(int argc, char **argv)
 		snprintf(req.target, sizeof(req.target), "cli");
 		lo.ntrunks = 1;
 	}
+	lo.max_calls = calls;
+	t37fax_limits(&lo);
 	if ((events = chan_new()) == NULL ||
 	    (line = sip_line_start(&lo, events)) == NULL) {
 		fprintf(stderr, "t37fax send: cannot start the SIP line on %s\n", listen);
@@ -479,6 +500,7 @@ t37fax_answer(int argc, char **argv)
 	lo.route = t37fax_answer_route;
 	lo.route_arg = &ctx;
 	lo.max_calls = count;
+	t37fax_limits(&lo);
 	if ((events = chan_new()) == NULL ||
 	    (line = sip_line_start(&lo, events)) == NULL) {
 		fprintf(stderr, "t37fax answer: cannot listen on %s\n", lo.listen_udp[0]);

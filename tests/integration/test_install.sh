@@ -1,7 +1,8 @@
 #!/bin/sh
 # `make install DESTDIR=... PREFIX=...` puts every file where it belongs:
 # binaries, each man page present in docs/, the example config (docs and
-# /etc copy), and the systemd unit with its paths substituted.
+# /etc copy), the Kamailio example, and the systemd unit with its paths
+# substituted.
 . "$(dirname "$0")/lib.sh"
 command -v make > /dev/null || skip "make not installed"
 
@@ -19,6 +20,10 @@ check_tree() {   # check_tree DESTDIR PREFIX
         [ -f "$d$p/share/doc/t37gw/t37gw.conf.example" ] || fail "example not in doc dir"
         [ -f "$d/etc/t37gw/t37gw.conf" ] || fail "no /etc/t37gw/t37gw.conf"
     fi
+    for k in t37gw-dispatch.cfg t37gw-gateways.list; do
+        cmp -s "$SRCDIR/contrib/kamailio/$k" "$d$p/share/doc/t37gw/kamailio/$k" ||
+            fail "contrib/kamailio/$k not in the doc dir"
+    done
     u="$d$p/lib/systemd/system/t37gw.service"
     [ -f "$u" ] || fail "unit not installed"
     grep -q '@' "$u" && grep -n '@[A-Z]*@' "$u" && fail "unsubstituted @VAR@ in the unit"

@@ -267,7 +267,7 @@ routed_count(void)
 	return n;
 }
 
-struct client {
+struct admit_peer {
 	int fd;
 	int port;
 	char addr[32];
@@ -276,7 +276,7 @@ struct client {
 
 /* A UDP socket on addr (127.0.0.1 or 127.0.0.2), talking to port. */
 static void
-client_open(struct client *c, const char *addr, int port)
+admit_peer_open(struct admit_peer *c, const char *addr, int port)
 {
 	struct sockaddr_in a;
 	socklen_t len = sizeof(a);
@@ -301,10 +301,10 @@ client_open(struct client *c, const char *addr, int port)
 static int
 free_port(void)
 {
-	struct client c;
+	struct admit_peer c;
 	int port;
 
-	client_open(&c, "127.0.0.1", 1);
+	admit_peer_open(&c, "127.0.0.1", 1);
 	port = c.port;
 	close(c.fd);
 	return port;
@@ -317,7 +317,7 @@ static const char sdp_audio[] =
 /* Sends a request; the status of the first response >= min_status (the
  * response text into full when given), or -1 when none came. */
 static int
-request(struct client *c, const char *method, const char *user, const char *callid,
+request(struct admit_peer *c, const char *method, const char *user, const char *callid,
     const char *extra, int min_status, char *full, size_t fullsz)
 {
 	char msg[4096], resp[4096];
@@ -392,11 +392,11 @@ START_TEST(test_admit_source)
 {
 	int port = free_port();
 	struct sip_line *line = admit_line(port, 0, 0, false, NULL);
-	struct client stranger, trunk;
+	struct admit_peer stranger, trunk;
 	int before = routed_count();
 
-	client_open(&stranger, "127.0.0.2", port);
-	client_open(&trunk, "127.0.0.1", port);
+	admit_peer_open(&stranger, "127.0.0.2", port);
+	admit_peer_open(&trunk, "127.0.0.1", port);
 	ck_assert_int_eq(request(&stranger, "INVITE", "9913170", "s1", "", 200, NULL, 0), 403);
 	ck_assert_int_eq(request(&stranger, "OPTIONS", "x", "s2", "", 200, NULL, 0), 403);
 	ck_assert_int_eq(request(&stranger, "REGISTER", "x", "s3", "", 200, NULL, 0), 403);
@@ -417,7 +417,7 @@ START_TEST(test_admit_trunk_name)
 {
 	struct sip_line_options o;
 	struct sip_line *line;
-	struct client trunk;
+	struct admit_peer trunk;
 	int port = free_port(), i, st = -1;
 
 	sip_line_options_init(&o);
@@ -430,7 +430,7 @@ START_TEST(test_admit_trunk_name)
 	snprintf(o.trunks[0].domain, sizeof(o.trunks[0].domain), "localhost:5099");
 	line = st_line_start(&o);
 	ck_assert_ptr_nonnull(line);
-	client_open(&trunk, "127.0.0.1", port);
+	admit_peer_open(&trunk, "127.0.0.1", port);
 	for (i = 0; i < 30 && st != 404; i++) {
 		char id[16];
 
@@ -480,11 +480,11 @@ START_TEST(test_admit_digest)
 {
 	int port = free_port();
 	struct sip_line *line = admit_line(port, 0, 0, true, NULL);
-	struct client trunk;
+	struct admit_peer trunk;
 	char resp[4096], auth[1024];
 	int before = routed_count();
 
-	client_open(&trunk, "127.0.0.1", port);
+	admit_peer_open(&trunk, "127.0.0.1", port);
 	ck_assert_int_eq(request(&trunk, "INVITE", "9913170", "d1", "", 200, resp,
 	    sizeof(resp)), 401);
 	ck_assert_ptr_nonnull(strstr(resp, "WWW-Authenticate: Digest realm=\"gw.test\""));
@@ -507,11 +507,11 @@ START_TEST(test_admit_rate)
 {
 	int port = free_port();
 	struct sip_line *line = admit_line(port, 2, 0, false, NULL);
-	struct client trunk;
+	struct admit_peer trunk;
 	char id[16];
 	int i, got404 = 0, got486 = 0, st;
 
-	client_open(&trunk, "127.0.0.1", port);
+	admit_peer_open(&trunk, "127.0.0.1", port);
 	for (i = 0; i < 6; i++) {
 		snprintf(id, sizeof(id), "r%d", i);
 		st = request(&trunk, "INVITE", "9913170", id, "", 200, NULL, 0);
@@ -534,11 +534,11 @@ START_TEST(test_admit_per_source)
 {
 	int port = free_port();
 	struct sip_line *line = admit_line(port, 0, 1, false, "127.0.0.2/32");
-	struct client trunk, pbx;
+	struct admit_peer trunk, pbx;
 	char buf[4096];
 
-	client_open(&trunk, "127.0.0.1", port);
-	client_open(&pbx, "127.0.0.2", port);
+	admit_peer_open(&trunk, "127.0.0.1", port);
+	admit_peer_open(&pbx, "127.0.0.2", port);
 	ck_assert_int_eq(request(&pbx, "INVITE", "ring", "p1", "", 180, NULL, 0), 180);
 	ck_assert_int_eq(request(&pbx, "INVITE", "ring", "p2", "", 200, NULL, 0), 486);
 	ck_assert_int_eq(request(&trunk, "INVITE", "ring", "q1", "", 180, NULL, 0), 180);
@@ -561,11 +561,11 @@ dial_capture(enum sip_asserted_id aid, const char *from, const char *name, bool 
 	struct sip_line_options o;
 	struct sip_dial_request req;
 	struct sip_line *line;
-	struct client peer;
+	struct admit_peer peer;
 	ssize_t n;
 	int port = free_port();
 
-	client_open(&peer, "127.0.0.1", 1);
+	admit_peer_open(&peer, "127.0.0.1", 1);
 	sip_line_options_init(&o);
 	snprintf(o.listen_udp[0], sizeof(o.listen_udp[0]), "127.0.0.1:%d", port);
 	o.nlisten_udp = 1;

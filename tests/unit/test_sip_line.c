@@ -46,86 +46,9 @@ route(const struct sip_call_info *info, struct sip_route_decision *d, void *arg)
 	}
 }
 
-struct client {
-	int fd;
-	int port;                       /* ours */
-	struct sockaddr_in to;
-};
-
-static void
-client_open(struct client *c, int line_port)
-{
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
-	struct timeval tv = { 3, 0 };
-
-	c->fd = socket(AF_INET, SOCK_DGRAM, 0);
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(c->fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	getsockname(c->fd, (struct sockaddr *)&a, &len);
-	c->port = ntohs(a.sin_port);
-	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	c->to = a;
-	c->to.sin_port = htons((uint16_t)line_port);
-}
-
 static const char sdp_audio_t38[] =
     "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
     "m=audio 40000 RTP/AVP 0\r\nm=image 40002 udptl t38\r\na=T38FaxVersion:0\r\n";
-
-/* Sends a request; returns the status of the first response with a status
- * >= min_status (provisional ones below it are skipped), or -1. When
- * full is given, the response text is copied there. */
-static int
-client_request(struct client *c, const char *method, const char *ruri, const char *callid,
-    const char *extra, const char *body, int min_status, char *full, size_t fullsz)
-{
-	char msg[4096], resp[4096];
-	int n, status;
-
-	n = snprintf(msg, sizeof(msg),
-	    "%s %s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK%s%s\r\n"
-	    "Max-Forwards: 70\r\nFrom: \"Caller\" <sip:5551000@127.0.0.1>;tag=t%s\r\n"
-	    "To: <%s>\r\nCall-ID: %s@test\r\nCSeq: 1 %s\r\n"
-	    "Contact: <sip:test@127.0.0.1:%d>\r\n%s%s%s"
-	    "Content-Length: %zu\r\n\r\n%s",
-	    method, ruri, c->port, callid, method, callid, ruri, callid, method, c->port, extra,
-	    body != NULL ? "Content-Type: application/sdp\r\n" : "", "",
-	    body != NULL ? strlen(body) : (size_t)0, body != NULL ? body : "");
-	ck_assert_int_lt(n, (int)sizeof(msg));
-	ck_assert_int_eq(sendto(c->fd, msg, (size_t)n, 0, (struct sockaddr *)&c->to,
-	    sizeof(c->to)), n);
-	for (;;) {
-		ssize_t r = recv(c->fd, resp, sizeof(resp) - 1, 0);
-		if (r <= 0)
-			return -1;
-		resp[r] = '\0';
-		if (sscanf(resp, "SIP/2.0 %d", &status) != 1)
-			continue;
-		if (status >= min_status) {
-			if (full != NULL)
-				snprintf(full, fullsz, "%s", resp);
-			return status;
-		}
-	}
-}
-
-static struct sip_event *
-wait_finished(void)
-{
-	struct sip_event *ev;
-	int i;
-
-	for (i = 0; i < 50; i++) {
-		ev = sip_event_wait(st_events, 100);
-		if (ev != NULL && ev->type == SIP_EV_CALL_FINISHED)
-			return ev;
-		free(ev);
-	}
-	return NULL;
-}
 
 START_TEST(test_sip_line_answer_side)
 {

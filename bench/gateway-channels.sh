@@ -1,0 +1,34 @@
+#!/bin/sh
+# bench/gateway-channels: N simultaneous fax calls into t37gw itself, G.711
+# and T.38, each fax received, spooled and mailed into a Maildir; the
+# sender (`t37fax send --calls N`, calls 50 ms apart) runs on the same
+# machine. Prints per media: calls OK (sender, gateway) and mailed, t37gw
+# CPU per call as a ratio to raw spandsp (`t37fax loopback`, the same page,
+# measured in the same run), RSS per active call, and the count of "frames
+# skipped" lines (bench/gateway_channels.py says how each is measured).
+#
+#   CALLS=N         calls per media (default 50; the target is 500)
+#   MEDIA="g711 t38"   which media to run (default both)
+#   BUSY_LOOPS=N    N CPU-bound busy loops run beside the calls
+#
+# Targets on a 2-core machine with the sender on it: 500 G.711 and 500 T.38
+# calls, all OK and mailed; CPU per call <= 1.2x raw spandsp; <= 160 KB RSS
+# per active call; no "frames skipped" line.
+set -eu
+SRCDIR=${SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+BUILD=${BUILD:-$SRCDIR/build}
+command -v gs >/dev/null 2>&1 || { echo "gateway-channels: skipped (no ghostscript)"; exit 0; }
+[ -x "$BUILD/t37gw" ] && [ -x "$BUILD/t37fax" ] ||
+    { echo "gateway-channels: skipped ($BUILD/t37gw and t37fax not built)"; exit 0; }
+T=$(mktemp -d "${TMPDIR:-/tmp}/t37bench.XXXXXX")
+trap '[ -n "${T37_KEEP:-}" ] || rm -rf "$T"' EXIT
+
+# the page of bench/channels: one fine A4 page of text
+cat > "$T/page.ps" <<'PS'
+%!PS
+/Helvetica findfont 22 scalefont setfont
+0 1 30 { /i exch def 72 740 i 20 mul sub moveto (Channel benchmark row ) show i 10 string cvs show } for
+showpage
+PS
+gs -q -dNOPAUSE -dBATCH -sDEVICE=tiffg3 -r204x196 -sPAPERSIZE=a4 -sOutputFile="$T/p.tif" "$T/page.ps"
+python3 "$SRCDIR/bench/gateway_channels.py" "$SRCDIR" "$BUILD" "$T"
