@@ -573,6 +573,15 @@ int fax_html_render(const char *html, size_t len,
     struct fax_tiff_info *info, struct fax_html_report *rep, char *err,
     size_t errlen);
 
+/*
+ * What a rendering left out, in plain words for the sender ("2 images on
+ * the Internet (the gateway never fetches remote content); 1 image that
+ * could not be read"), into buf; "" when nothing was left out. Returns
+ * the number of kinds of things left out (0: nothing).
+ */
+int fax_html_report_words(const struct fax_html_report *rep, char *buf,
+    size_t size);
+
 /* ------------------------------------------------------ office documents */
 
 #define FAX_OFFICE_CONVERTER_DEFAULT	"/usr/bin/soffice"

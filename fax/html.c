@@ -18,6 +18,7 @@
 static pthread_once_t html_once = PTHREAD_ONCE_INIT;
 
 static void	 html_init(void);
+static void	 words_add(GString *, unsigned, const char *, const char *);
 static void	 html_quiet(void *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 
@@ -76,4 +77,39 @@ fax_html_render(const char *html, size_t len, const struct fax_html_options *o,
 	html_doc_clear(&d);
 	html_images_free(d.images);
 	return rc;
+}
+
+/* "; N thing(s) what" when n > 0. */
+static void
+words_add(GString *s, unsigned n, const char *thing, const char *what)
+{
+	if (n == 0)
+		return;
+	g_string_append_printf(s, "%s%u %s%s %s", s->len ? "; " : "", n, thing,
+	    n == 1 ? "" : "s", what);
+}
+
+int
+fax_html_report_words(const struct fax_html_report *rep, char *buf, size_t size)
+{
+	GString *s = g_string_new(NULL);
+	int kinds = (rep->images_remote > 0) + (rep->images_data_big > 0) +
+	    (rep->images_missing > 0) + (rep->images_bad > 0) +
+	    (rep->images_over > 0);
+
+	words_add(s, rep->images_remote, "image", "on the Internet (the gateway "
+	    "never fetches remote content)");
+	words_add(s, rep->images_data_big, "embedded image", "larger than the "
+	    "gateway takes");
+	words_add(s, rep->images_missing, "image", "the message does not contain");
+	words_add(s, rep->images_bad, "image", "that could not be read or was too "
+	    "large");
+	if (rep->images_over > 0)
+		g_string_append_printf(s, "%s%u image%s beyond the first %u",
+		    s->len ? "; " : "", rep->images_over,
+		    rep->images_over == 1 ? "" : "s", FAX_HTML_MAX_IMAGES);
+	if (size > 0)
+		g_strlcpy(buf, s->str, size);
+	g_string_free(s, TRUE);
+	return kinds;
 }

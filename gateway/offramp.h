@@ -312,6 +312,10 @@ struct gw_offramp_job {
 	size_t nrcpts;
 	char *note;          /* remark on the rendered document for the DSN
 	                      * text (owned), NULL none; set by the runner */
+	struct mime_part_outcome *outcomes;   /* what became of each part of
+	                      * the message (owned), NULL none; set by the
+	                      * runner; delivered with parts left out is 2.6.4 */
+	size_t noutcomes;
 };
 
 /* Who speaks in reports, from the config. Strings borrowed. */
@@ -391,7 +395,13 @@ struct fax_header;
 struct gw_render_notes {
 	unsigned missing_glyphs;          /* characters of the text no installed
 	                                   * font has: printed as boxes */
+	struct mime_part_outcome *outcomes;   /* each part of the message and
+	                                   * the pages it became, or why it was
+	                                   * not faxed (owned; g_free), or NULL */
+	size_t noutcomes;                 /* at most MIME_OUTCOMES_MAX */
 };
+/* Frees what notes own; accepts NULL. */
+void gw_render_notes_clear(struct gw_render_notes *n);
 
 struct gw_render_opts {
 	unsigned max_pages;               /* whole fax, cover included; 0: 100 */
@@ -405,20 +415,28 @@ struct gw_render_opts {
 	struct gw_pdf_opts pdf;           /* gs path; its limits are set here */
 	unsigned long long max_image_pixels;  /* one image page, as declared;
 	                                   * 0: FAX_IMAGE_MAX_PIXELS_DEFAULT */
+	const char *office;               /* LibreOffice's soffice; NULL: the
+	                                   * default; "" none installed */
+	unsigned office_timeout;          /* s, within max_seconds; 0: default */
+	unsigned office_memory;           /* MiB; 0: default */
 	struct gw_render_notes *notes;    /* out: filled on success, or NULL */
 };
 
 /*
  * Turns the parsed message into one normalized multi-page TIFF at out,
- * ready for T.30: text parts rendered (fax_text_render), TIFF and image
- * parts (PNG, JPEG, GIF, BMP) through fax_image_to_pages, PDF parts through
- * Ghostscript, all in message order; an optional cover page first (from,
- * to, subject, date, page count, the comment, and the first text part,
- * which then is not repeated); the header line stamped on every page.
- * Scratch files go to workdir and are removed. Returns 0 with the page
- * count (and o->notes filled), or -1 with err: 5.3.4 too many pages, an
- * image over the pixel limit or over the time limit, 5.6.5 a part that
- * could not be converted (named), 4.3.0 local trouble.
+ * ready for T.30: text parts rendered (fax_text_render), HTML laid out
+ * with the images of the message it shows (fax_html_render; images it
+ * did not show follow as pages of their own), TIFF and image parts (PNG,
+ * JPEG, GIF, BMP) through fax_image_to_pages, PDF parts through
+ * Ghostscript, office documents through LibreOffice and then Ghostscript,
+ * all in message order; an optional cover page first (from, to, subject,
+ * date, page count, the comment, and the first text part, which then is
+ * not repeated); the header line stamped on every page. Scratch files go
+ * to workdir and are removed. Returns 0 with the page count (and
+ * o->notes filled: glyphs, and the outcome of every part), or -1 with
+ * err: 5.3.4 too many pages, an image over the pixel limit or over the
+ * time limit, 5.6.1 an office document without LibreOffice, 5.6.5 a part
+ * that could not be converted (named), 4.3.0 local trouble.
  */
 int gw_offramp_render(const struct mime_offramp *m, const struct gw_render_opts *o,
     const char *workdir, const char *out, unsigned *pages, struct mime_error *err);
@@ -553,6 +571,10 @@ struct gw_worker_req {
 	unsigned max_mpixels;                 /* image pixels, millions */
 	int coverpage;                        /* this job's choice (/cover=) */
 	int cover_detail;                     /* coverpage show-detail */
+	int prefer_text;                      /* alternatives: text/plain first */
+	char office[PATH_MAX];                /* soffice; "" none */
+	unsigned office_timeout;              /* s */
+	unsigned office_memory;               /* MiB */
 	char cover_comment[GW_WORKER_TEXT_MAX];
 	char number[GW_WORKER_TEXT_MAX];      /* first fax recipient */
 	char sender[GW_WORKER_TEXT_MAX];      /* envelope sender */
