@@ -32,6 +32,8 @@ PKGS    := spandsp libtiff-4 libevent libevent_openssl libevent_pthreads \
 # Text pages through Pango, Cairo and fontconfig; images through Leptonica,
 # libpng, libjpeg and giflib (which has no pkg-config file).
 PKGS    += pangocairo pangoft2 fontconfig cairo lept libpng libjpeg
+# HTML mail through libxml2's HTML parser.
+PKGS    += libxml-2.0
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ltiff -lm -lpthread
 PKG_LIBS   += -lgif

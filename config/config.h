@@ -117,6 +117,11 @@
 #define CONFIG_RENDER_MEMORY_MAX        65536
 #define CONFIG_MAX_PIXELS_DEFAULT       1000      /* million image pixels */
 #define CONFIG_MAX_PIXELS_MAX           100000
+/* Office documents (fax send office-converter, office-timeout,
+ * office-memory): LibreOffice, an optional runtime dependency. */
+#define CONFIG_OFFICE_CONVERTER_DEFAULT "/usr/bin/soffice"
+#define CONFIG_OFFICE_TIMEOUT_DEFAULT   60        /* s, within render-timeout */
+#define CONFIG_OFFICE_MEMORY_DEFAULT    1024      /* MiB of address space */
 
 /* ---- Diagnostics ---- */
 
@@ -440,6 +445,10 @@ struct config {
 		unsigned render_workers;                  /* documents at once */
 		unsigned render_memory;                   /* MiB per worker */
 		unsigned max_pixels;                      /* million, images per document */
+		char office_converter[CONFIG_PATH_MAX];   /* soffice; "" = none */
+		unsigned office_timeout;                  /* s per office document */
+		unsigned office_memory;                   /* MiB for LibreOffice */
+		bool prefer_text;                         /* alternatives: text/plain */
 	} fax_send;
 	struct config_pattern deny[CONFIG_MAX_DENY];  /* fax deny-pattern */
 	size_t n_deny;

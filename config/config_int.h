@@ -153,6 +153,8 @@ cfg_handler cfg_fax_called_subscriber, cfg_fax_tsi, cfg_fax_max_speed,
     cfg_fax_max_pages, cfg_fax_hold, cfg_fax_deny_pattern, cfg_fax_numbering;
 /* fax_render.c: the document worker's limits. */
 cfg_handler cfg_fax_render;
+/* fax_render.c: office documents and multipart/alternative. */
+cfg_handler cfg_fax_office_converter, cfg_fax_alternative;
 
 /* The tables (commands.c, dialpeer.c). */
 extern const struct cfg_cmd cfg_top_commands[];

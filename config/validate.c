@@ -117,6 +117,10 @@ cfg_defaults(struct config *cfg)
 	cfg->fax_send.render_workers = CONFIG_RENDER_WORKERS_DEFAULT;
 	cfg->fax_send.render_memory = CONFIG_RENDER_MEMORY_DEFAULT;
 	cfg->fax_send.max_pixels = CONFIG_MAX_PIXELS_DEFAULT;
+	snprintf(cfg->fax_send.office_converter, sizeof(cfg->fax_send.office_converter),
+	    "%s", CONFIG_OFFICE_CONVERTER_DEFAULT);
+	cfg->fax_send.office_timeout = CONFIG_OFFICE_TIMEOUT_DEFAULT;
+	cfg->fax_send.office_memory = CONFIG_OFFICE_MEMORY_DEFAULT;
 }
 
 static void

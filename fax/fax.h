@@ -495,6 +495,133 @@ int fax_text_render(const char *utf8, size_t len,
     const struct fax_text_options *o, const char *out_path,
     struct fax_tiff_info *info, char *err, size_t errlen);
 
+/* ------------------------------------------------------------ HTML pages */
+
+/* Limits of the HTML layout engine (hostile mail stays bounded). */
+#define FAX_HTML_MAX_DEPTH		64	/* elements nested; deeper ones
+					 * keep their text, not their form */
+#define FAX_HTML_MAX_BLOCKS		50000	/* paragraphs, cells, rules */
+#define FAX_HTML_MAX_CELLS		20000	/* table cells in all tables */
+#define FAX_HTML_MAX_COLS		32	/* columns of one table; a wider
+					 * table is printed row by row */
+#define FAX_HTML_MAX_ROWSPAN		64
+#define FAX_HTML_MAX_TABLE_DEPTH	8	/* tables in tables; deeper ones
+					 * are printed row by row */
+#define FAX_HTML_MAX_IMAGES		100	/* images shown in one document */
+#define FAX_HTML_MAX_IMAGE_PIXELS	(200ull * 1000 * 1000)	/* decoded,
+					 * all images of a document together */
+#define FAX_HTML_DATA_URI_MAX		(1u << 20)	/* bytes of a data: image */
+
+/* An image the HTML may show: a part of the message (RFC 2387
+ * multipart/related), found by its Content-ID (RFC 2392 "cid:") or its
+ * Content-Location (RFC 2557). Strings borrowed. */
+struct fax_html_image {
+	const char *cid;		/* without the angle brackets, or NULL */
+	const char *location;		/* or NULL */
+	const char *path;		/* the image file (PNG, JPEG, GIF, BMP,
+					 * TIFF) */
+};
+
+/* Zero fields take the defaults. */
+struct fax_html_options {
+	unsigned max_pages;		/* more is an error */
+	enum fax_tiff_resolution resolution;	/* AUTO, FINE: 204 x 196 */
+	unsigned long long max_image_pixels;	/* one image, as declared;
+					 * 0: FAX_IMAGE_MAX_PIXELS_DEFAULT */
+	const struct fax_html_image *images;
+	size_t nimages;
+	const char *preface;		/* UTF-8 lines printed above the
+					 * document (a forwarded message's
+					 * headers), or NULL */
+};
+
+/* What a rendering left out or changed, for the sender. */
+struct fax_html_report {
+	unsigned images_shown;		/* placements */
+	unsigned images_remote;		/* on the Internet (http:, https:,
+					 * ftp:, //host): never fetched */
+	unsigned images_data_big;	/* data: URIs over FAX_HTML_DATA_URI_MAX */
+	unsigned images_missing;	/* cid: or a name no part of the
+					 * message has; file: and the like */
+	unsigned images_bad;		/* unreadable, or over the pixel caps */
+	unsigned images_over;		/* beyond FAX_HTML_MAX_IMAGES */
+	unsigned tables_flattened;	/* printed row by row */
+	unsigned deep_flattened;	/* elements beyond FAX_HTML_MAX_DEPTH */
+	unsigned missing_glyphs;	/* drawn as boxes */
+	unsigned char *image_used;	/* caller's array of nimages flags
+					 * (1: shown at least once), or NULL */
+};
+
+/*
+ * Renders an HTML document (UTF-8; its own charset hints are ignored)
+ * onto pages like fax_text_render's, with libxml2's HTML parser (never
+ * any network access) and Pango: paragraphs, headings set larger and
+ * bold, bold, italic, underlined and struck text, lists with their
+ * bullets or numbers, block quotes with a bar, preformatted text in the
+ * monospace font, rules, tables as aligned columns (colspan, rowspan,
+ * borders, cell alignment), and images from o->images (or small data:
+ * URIs) placed where they stand, fitted to the column, binarized like
+ * image attachments. Content that is hidden (display:none, <script>,
+ * <style>, <head>) is not printed; an image that is not shown prints
+ * its alt text in brackets. Scripts, remote images, frames and objects
+ * are never loaded; rep counts what was left out. Returns 0, or -1 with
+ * err ("HTML longer than N pages", "the HTML has more than N table
+ * cells", ...) and no file at out_path. rep may be NULL.
+ */
+int fax_html_render(const char *html, size_t len,
+    const struct fax_html_options *o, const char *out_path,
+    struct fax_tiff_info *info, struct fax_html_report *rep, char *err,
+    size_t errlen);
+
+/*
+ * What a rendering left out, in plain words for the sender ("2 images on
+ * the Internet (the gateway never fetches remote content); 1 image that
+ * could not be read"), into buf; "" when nothing was left out. Returns
+ * the number of kinds of things left out (0: nothing).
+ */
+int fax_html_report_words(const struct fax_html_report *rep, char *buf,
+    size_t size);
+
+/* ------------------------------------------------------ office documents */
+
+#define FAX_OFFICE_CONVERTER_DEFAULT	"/usr/bin/soffice"
+#define FAX_OFFICE_TIMEOUT_DEFAULT	60	/* seconds */
+#define FAX_OFFICE_MEMORY_DEFAULT	1024	/* MiB of address space */
+/* LibreOffice exits with this when it made its profile and must be
+ * started again. */
+#define FAX_OFFICE_EXIT_RESTART		81
+
+enum fax_office_result {
+	FAX_OFFICE_OK = 0,
+	FAX_OFFICE_MISSING,		/* no converter installed */
+	FAX_OFFICE_TIMEOUT,		/* killed at the time limit */
+	FAX_OFFICE_FAILED,		/* it could not convert the document */
+	FAX_OFFICE_LOCAL,		/* trouble here: disk, fork */
+};
+
+struct fax_office_options {
+	const char *converter;		/* soffice; NULL: the default */
+	unsigned timeout;		/* seconds; 0: the default */
+	unsigned memory_mb;		/* 0: the default */
+};
+
+/*
+ * Converts a word-processor, spreadsheet or presentation file (.doc,
+ * .docx, .odt, .rtf, .xls, .xlsx, .ods, .ppt, .pptx; ext names its
+ * format, without the dot) to PDF at pdf_out with LibreOffice headless,
+ * sandboxed: a private directory under workdir as its HOME, profile and
+ * temporary directory (removed afterwards), macros and links to other
+ * documents or the network off in that profile, a network namespace of
+ * its own when the kernel allows one (no network at all), an address
+ * space limit, its own process group killed at the time limit and when
+ * the calling process dies, stdin from /dev/null, nothing of the
+ * environment. Blocks for the conversion. Returns FAX_OFFICE_OK, or
+ * another result with err.
+ */
+enum fax_office_result fax_office_to_pdf(const char *in, const char *ext,
+    const char *workdir, const char *pdf_out,
+    const struct fax_office_options *o, char *err, size_t errlen);
+
 /* ----------------------------------------------------------- page header */
 
 /* Values for the Cisco `fax send {left|center|right}-header` variables. */

@@ -49,6 +49,14 @@ PIX *fax_image_src_decode(struct fax_image_src *s, unsigned i,
     size_t errlen);
 void fax_image_src_close(struct fax_image_src *s);	/* accepts NULL */
 
+/*
+ * A greyscale Pix already at its final pixel size to 1 bpp (1 = black),
+ * judged like a page of an image attachment (image_page.c): text-like
+ * pictures binarized adaptively, documents after background
+ * normalization, photos dithered. NULL with err when out of memory.
+ */
+PIX *fax_image_binarize(PIX *grey, char *err, size_t errlen);
+
 /* Pix (1 bpp, 1 = black) to a new fax bitmap of width x height with the
  * image's top left at (x, y); NULL when out of memory. */
 struct fax_bitmap *fax_image_to_bitmap(PIX *pix, unsigned width,

@@ -285,6 +285,14 @@ page_make(PIX *grey, float fxdpi, float fydpi, int yres, int *turned,
 	return b;
 }
 
+PIX *
+fax_image_binarize(PIX *grey, char *err, size_t errlen)
+{
+	enum image_kind kind;
+
+	return binarize(grey, &kind, err, errlen);
+}
+
 struct fax_bitmap *
 fax_image_to_bitmap(PIX *pix, unsigned width, unsigned height, unsigned x,
     unsigned y)

@@ -179,25 +179,63 @@ char *mime_part_name(const char *type, const char *filename);
 #define MIME_OFFRAMP_MAX_LEAVES 256        /* leaves looked at, skipped ones included */
 #define MIME_OFFRAMP_MAX_TEXT (4u << 20)   /* bytes of UTF-8 text, all parts together */
 #define MIME_OFFRAMP_MAX_HEADERS (64u << 10) /* bytes of the kept header block */
+#define MIME_OFFRAMP_MAX_FORWARDS 8        /* forwarded messages in forwarded messages */
+#define MIME_OFFRAMP_MAX_SKIPPED 32        /* parts not faxed that are listed */
+#define MIME_OFFRAMP_MAX_RESOURCES 64      /* images one HTML part may show */
+/* A forwarded message's header shown on the fax is cut after this. */
+#define MIME_OFFRAMP_FORWARD_FIELD_MAX 512
 
 /* What a content part is, for rendering. */
 enum mime_part_kind {
-	MIME_PART_TEXT = 1,   /* UTF-8 text (text/plain, or text/html reduced) */
+	MIME_PART_TEXT = 1,   /* UTF-8 text (text/plain and its kin) */
 	MIME_PART_TIFF,       /* TIFF bytes in a file */
 	MIME_PART_PDF,        /* PDF bytes in a file */
 	MIME_PART_IMAGE,      /* PNG, JPEG, GIF or BMP bytes in a file */
+	MIME_PART_HTML,       /* UTF-8 HTML and the images it may show */
+	MIME_PART_OFFICE,     /* a word-processor, spreadsheet or presentation
+	                       * file (.doc .docx .odt .rtf .xls .xlsx .ods
+	                       * .ppt .pptx), for LibreOffice */
+	MIME_PART_SKIPPED,    /* a part that is not faxed, and why (reason):
+	                       * a signature, a resource no page shows */
 };
 
-/* One content part, in message order. Strings are owned by the message. */
+/* An image an HTML part may show: a resource of its RFC 2387
+ * multipart/related, found by Content-ID (RFC 2392) or Content-Location
+ * (RFC 2557). Strings owned by the message. */
+struct mime_resource {
+	const char *cid;       /* without the angle brackets, or NULL */
+	const char *location;  /* or NULL */
+	const char *path;      /* the image file written (PNG, JPEG, GIF, BMP) */
+	const char *type;      /* "image/png" */
+	const char *label;     /* how a DSN names it (never NULL) */
+	size_t size;           /* bytes of the file */
+};
+
+/* One part, in message order. Strings are owned by the message. */
 struct mime_part {
 	enum mime_part_kind kind;
 	const char *type;      /* "text/plain", "image/tiff", ... (lower case) */
 	const char *filename;  /* decoded file name, or NULL */
-	const char *text;      /* MIME_PART_TEXT: valid UTF-8, LF line ends, no NUL,
-	                        * not empty, ends with LF */
+	const char *label;     /* how a DSN names it: "the text", "the
+	                        * attachment \"a.pdf\" (application/pdf)",
+	                        * after "the forwarded message \"S\": " inside
+	                        * a forwarded message; valid UTF-8, never NULL */
+	const char *text;      /* TEXT and HTML: valid UTF-8, LF line ends, no
+	                        * NUL, not empty, ends with LF; a TEXT part
+	                        * starts with the preface of a forwarded
+	                        * message it begins */
 	size_t text_len;
-	const char *path;      /* MIME_PART_TIFF / _PDF / _IMAGE: the file written */
+	const char *preface;   /* HTML: a forwarded message's headers to print
+	                        * above it, or NULL */
+	const char *path;      /* TIFF, PDF, IMAGE, OFFICE: the file written */
+	const char *ext;       /* OFFICE: its format ("docx", "xls", ...) */
 	size_t size;           /* bytes of text or of the file */
+	const struct mime_resource *res;   /* HTML: images it may show */
+	size_t nres;
+	const char *reason;    /* SKIPPED: why it is not faxed (plain words) */
+	int lossy;             /* SKIPPED: the reader would miss it (an image
+	                        * no page shows), not only a style sheet or a
+	                        * signature */
 };
 
 struct mime_offramp_opts {
@@ -205,22 +243,38 @@ struct mime_offramp_opts {
 	size_t max_part_bytes;   /* decoded bytes of one part; 0 = 64 MiB */
 	size_t max_total_bytes;  /* decoded bytes of all parts; 0 = 256 MiB */
 	int allow_empty;         /* 0: a message with nothing to fax fails (5.6.1) */
+	int prefer_text;         /* of a multipart/alternative, the text/plain
+	                          * one (else the richest: HTML) */
 };
 
 struct mime_offramp;  /* a parsed offramp message (opaque) */
 
 /*
  * Parses the message in the file at path (RFC 5322 + MIME, as spooled) and
- * prepares its content for rendering: multipart/mixed and every unknown
- * multipart (fax-message, related, ...) are walked as mixed; of a
- * multipart/alternative the text/plain alternative is taken, else the last
- * one that can be faxed; of a multipart/signed only the signed content.
- * Transfer encodings are decoded (a corrupt base64 part fails the message),
- * text is converted from its charset to UTF-8, HTML reduced to its text.
- * TIFF (image/tiff, or any type with a .tif/.tiff name) and PDF parts are
+ * prepares its content for rendering:
+ *   - multipart/mixed and every unknown multipart (fax-message, report,
+ *     ...) are walked as mixed;
+ *   - of a multipart/alternative the richest alternative that can be faxed
+ *     is taken (RFC 2046 5.1.4: the last; with opts->prefer_text the
+ *     text/plain one), an earlier one when it holds nothing;
+ *   - of a multipart/related (RFC 2387) the root is the content; its image
+ *     resources go with the first HTML part the root gives (it shows
+ *     them where its <img> tags stand), or become pages of their own
+ *     when the root has no HTML; TIFF and PDF resources are pages; other
+ *     resources are listed as not faxed;
+ *   - of a multipart/signed only the signed content (the signature is
+ *     listed as not faxed);
+ *   - a forwarded message (message/rfc822) is faxed as its headers (From,
+ *     To, Cc, Date, Subject) above its body and attachments, walked the
+ *     same way, at most MIME_OFFRAMP_MAX_FORWARDS deep.
+ * Transfer encodings are decoded (a corrupt base64 part fails the
+ * message), text is converted from its charset to UTF-8 (HTML too; its
+ * <meta> charset counts when the part names none). TIFF and PDF parts are
  * written to opts->out_dir as part-N.tif / part-N.pdf; PNG, JPEG, GIF and
  * BMP images (by type or file name; the content must carry one of these
- * formats' magic numbers) as part-N.png / .jpg / .gif / .bmp.
+ * formats' magic numbers) as part-N.png / .jpg / .gif / .bmp, HTML
+ * resources as res-N.*; office documents (by type or name; the content
+ * must be an OLE2 or ZIP container or RTF) as part-N.docx and so on.
  *
  * Per RFC 3965 2.2.4 any part that cannot be faxed fails the whole message:
  * returns NULL and fills err (5.6.1 unsupported type or undecodable, 5.3.4
@@ -231,8 +285,9 @@ struct mime_offramp *mime_offramp_parse_file(const char *path,
     const struct mime_offramp_opts *opts, struct mime_error *err);
 void mime_offramp_free(struct mime_offramp *m);
 
+/* Parts, content and not faxed (MIME_PART_SKIPPED), in message order. */
 size_t mime_offramp_nparts(const struct mime_offramp *m);
-/* The i-th content part (i < nparts), owned by m. */
+/* The i-th part (i < nparts), owned by m. */
 const struct mime_part *mime_offramp_part(const struct mime_offramp *m, size_t i);
 
 /*
@@ -281,15 +336,6 @@ void mime_offramp_get_facts(const struct mime_offramp *m, struct mime_offramp_fa
 struct mime_offramp *mime_offramp_from_facts(const struct mime_offramp_facts *f);
 
 /*
- * Reduces HTML to plain text: tags removed, <script>/<style> contents and
- * comments dropped, entities decoded, block elements (p, div, br, li, tr,
- * h1-h6, ...) become line breaks, runs of white space collapse outside
- * <pre>. in is UTF-8; the result is UTF-8, caller frees (g_free), or NULL
- * when memory runs out.
- */
-char *mime_html_to_text(const char *in, size_t len, size_t *out_len);
-
-/*
  * Converts len bytes in charset (NULL or unknown: UTF-8 when valid, else
  * windows-1252) to valid UTF-8 with LF line ends and no NUL; undecodable
  * sequences become U+FFFD. Caller frees (g_free).
@@ -336,6 +382,32 @@ struct mime_dsn_rcpt {
 	time_t retry_until;       /* MIME_DSN_DELAYED: the gateway gives up then */
 };
 
+/*
+ * What became of one part of the message, for the DSN's list of parts
+ * (gateway/ fills these in from the rendering; RFC 3464 has no field for
+ * it, so it goes into the human-readable part).
+ */
+enum mime_outcome_kind {
+	MIME_OUTCOME_FAXED = 1,     /* pages first..last */
+	MIME_OUTCOME_PARTLY,        /* pages first..last; detail: what was left out */
+	MIME_OUTCOME_NOT_FAXED,     /* detail: why */
+};
+#define MIME_OUTCOME_TEXT_MAX 512
+#define MIME_OUTCOMES_MAX 96        /* parts listed in one DSN */
+struct mime_part_outcome {
+	enum mime_outcome_kind kind;
+	unsigned first, last;               /* pages of the fax, 1-based */
+	char label[MIME_OUTCOME_TEXT_MAX];  /* "the attachment \"a.pdf\"
+	                                     * (application/pdf)" */
+	char detail[MIME_OUTCOME_TEXT_MAX]; /* PARTLY and NOT_FAXED, else "" */
+	int lossy;                          /* NOT_FAXED: something the reader
+	                                     * would miss (not a signature) */
+};
+/* Was anything the reader would see left out (an outcome PARTLY, or
+ * NOT_FAXED and lossy)? Then "delivered" becomes RFC 3463 2.6.4,
+ * conversion with loss. */
+int mime_outcomes_lossy(const struct mime_part_outcome *o, size_t n);
+
 struct mime_dsn {
 	const char *reporting_mta;  /* FQDN of the gateway */
 	const char *from_addr;      /* "postmaster@gw1.example.com" */
@@ -352,11 +424,19 @@ struct mime_dsn {
 	const char *note;           /* a remark on the document for the text
 	                             * part ("3 characters ... printed as
 	                             * boxes"), plain words; NULL none */
+	const struct mime_part_outcome *parts;   /* what became of each part
+	                             * of the message, listed in the text part;
+	                             * NULL none */
+	size_t nparts;
 };
 
 /*
  * Builds a DSN (RFC 3464 in an RFC 6522 multipart/report): a plain-words
- * text/plain part, message/delivery-status (7bit), and the original's
+ * text/plain part (each recipient's outcome, then the parts of the
+ * message and the pages each became, or why one was not faxed; a
+ * delivered recipient with status 2.6.4 is said to have been sent with
+ * parts left out, in the subject too), message/delivery-status (7bit),
+ * and the original's
  * header block (text/rfc822-headers), or with RET=FULL in a DSN reporting
  * a failure the whole original as message/rfc822 (headers only when it is
  * larger than MIME_DSN_RETURN_MAX or not 7-bit clean, said in the text).

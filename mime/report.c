@@ -44,6 +44,8 @@ static char *dsn_subject(const struct mime_dsn *d);
 static char *dsn_text(const struct mime_dsn *d, const struct dsn_orig *o);
 static void dsn_text_rcpt(GString *s, const struct mime_dsn *d,
     const struct mime_dsn_rcpt *r);
+static void dsn_text_parts(GString *s, const struct mime_dsn *d);
+static int rcpt_lossy(const struct mime_dsn_rcpt *r);
 static char *dsn_status(const struct mime_dsn *d);
 static const char *dsn_reason(const struct mime_dsn_rcpt *r);
 static void text_wrap(GString *s);
@@ -243,13 +245,18 @@ dsn_subject(const struct mime_dsn *d)
 	size_t i;
 	char num[64];
 
-	for (i = 0; i < d->nrcpts; i++)
+	unsigned lossy = 0;
+
+	for (i = 0; i < d->nrcpts; i++) {
 		n[d->rcpts[i].action]++;
+		lossy += rcpt_lossy(&d->rcpts[i]);
+	}
 	if (d->nrcpts == 1) {
 		const struct mime_dsn_rcpt *r = &d->rcpts[0];
 		char *who = text_clip(r->number ? r->number : r->final_rcpt);
-		char *s = g_strdup_printf("Fax to %s: %s",
-		    mime_number_pretty(who, num, sizeof(num)), word[r->action]);
+		char *s = g_strdup_printf("Fax to %s: %s%s",
+		    mime_number_pretty(who, num, sizeof(num)), word[r->action],
+		    lossy ? " with parts left out" : "");
 
 		g_free(who);
 		return s;
@@ -262,6 +269,8 @@ dsn_subject(const struct mime_dsn *d)
 			if (n[i] == 0)
 				continue;
 			g_string_append_printf(s, "%s%u %s", sep, n[i], word[i]);
+			if (i == MIME_DSN_DELIVERED && lossy)
+				g_string_append(s, " with parts left out");
 			sep = ", ";
 		}
 		return g_string_free(s, FALSE);
@@ -289,6 +298,7 @@ dsn_text(const struct mime_dsn *d, const struct dsn_orig *o)
 		g_string_append_c(s, '\n');
 		dsn_text_rcpt(s, d, &d->rcpts[i]);
 	}
+	dsn_text_parts(s, d);
 	if (d->note != NULL && *d->note != '\0') {
 		char *note = text_clip(d->note);
 
@@ -333,7 +343,11 @@ dsn_text_rcpt(GString *s, const struct mime_dsn *d, const struct mime_dsn_rcpt *
 		}
 		if (r->attempts > 1)
 			g_string_append_printf(s, " (attempt %u)", r->attempts);
-		g_string_append(s, ".\n");
+		g_string_append(s, ".");
+		if (rcpt_lossy(r))
+			g_string_append(s, " Not everything in your message could be "
+			    "faxed: the parts it left out are listed below.");
+		g_string_append_c(s, '\n');
 		break;
 	case MIME_DSN_FAILED:
 		g_string_append_printf(s, "was not sent: %s", reason);
@@ -383,6 +397,66 @@ dsn_text_rcpt(GString *s, const struct mime_dsn *d, const struct mime_dsn_rcpt *
 	g_free(who);
 	g_free(csi);
 	g_free(reason);
+}
+
+/* Delivered, but with parts left out (RFC 3463 2.6.4)? */
+static int
+rcpt_lossy(const struct mime_dsn_rcpt *r)
+{
+	return r->action == MIME_DSN_DELIVERED && strcmp(r->status, "2.6.4") == 0;
+}
+
+/*
+ * The parts of the message and what became of each: the pages of the fax
+ * it became, what was left out of it, or why it was not faxed.
+ */
+static void
+dsn_text_parts(GString *s, const struct mime_dsn *d)
+{
+	int delivered = 0;
+	size_t i;
+
+	if (d->parts == NULL || d->nparts == 0)
+		return;
+	for (i = 0; i < d->nrcpts; i++)
+		delivered |= d->rcpts[i].action == MIME_DSN_DELIVERED;
+	g_string_append(s, delivered ? "\nYour message was faxed as follows:\n" :
+	    "\nYour message was prepared for faxing as follows:\n");
+	for (i = 0; i < d->nparts && i < MIME_OUTCOMES_MAX; i++) {
+		const struct mime_part_outcome *o = &d->parts[i];
+		char *label = text_clip(o->label), *detail = text_clip(o->detail);
+
+		switch (o->kind) {
+		case MIME_OUTCOME_FAXED:
+		case MIME_OUTCOME_PARTLY:
+			if (o->first == o->last)
+				g_string_append_printf(s, "  - page %u: %s", o->first, label);
+			else
+				g_string_append_printf(s, "  - pages %u-%u: %s", o->first,
+				    o->last, label);
+			if (o->kind == MIME_OUTCOME_PARTLY)
+				g_string_append_printf(s, "; left out: %s", detail);
+			g_string_append(s, "\n");
+			break;
+		case MIME_OUTCOME_NOT_FAXED:
+			g_string_append_printf(s, "  - not faxed: %s: %s\n", label, detail);
+			break;
+		}
+		g_free(label);
+		g_free(detail);
+	}
+}
+
+int
+mime_outcomes_lossy(const struct mime_part_outcome *o, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (o[i].kind == MIME_OUTCOME_PARTLY ||
+		    (o[i].kind == MIME_OUTCOME_NOT_FAXED && o[i].lossy))
+			return 1;
+	return 0;
 }
 
 /* The message/delivery-status body (RFC 3464 2.1). */

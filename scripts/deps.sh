@@ -13,6 +13,11 @@ gnutls-bin"
 PKGS="$PKGS libpango1.0-dev libcairo2-dev libfontconfig-dev fonts-dejavu-core \
 fonts-noto-cjk fontconfig libleptonica-dev libpng-dev libjpeg-dev libgif-dev \
 poppler-utils"
+# HTML mail (libxml2's HTML parser); office documents through LibreOffice
+# (an optional runtime dependency of the gateway, installed here so that
+# its tests run), and pango-view for reference renderings in the tests.
+PKGS="$PKGS libxml2-dev libreoffice-writer-nogui libreoffice-calc-nogui \
+libreoffice-impress-nogui pango1.0-tools"
 missing=""
 for p in $PKGS; do
     st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

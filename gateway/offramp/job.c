@@ -60,6 +60,7 @@ offramp_job_free(struct offramp_job *j)
 	g_free(j->from);
 	g_free(j->envid);
 	g_free(j->note);
+	g_free(j->outcomes);
 	g_free(j);
 }
 
@@ -301,8 +302,9 @@ job_report(struct offramp_job *j, const struct offramp_report_cfg *cfg,
 		.from_name = cfg->from_name, .to = j->from, .envid = j->envid,
 		.arrival = j->received, .now = now, .ret = (enum mime_ret)j->ret,
 		.orig_path = msg_path, .rcpts = dr, .nrcpts = n, .crlf = cfg->crlf,
-		.note = j->note,
+		.note = j->note, .parts = j->outcomes, .nparts = j->noutcomes,
 	};
+	int lossy = mime_outcomes_lossy(j->outcomes, j->noutcomes);
 	size_t i;
 	char *out;
 
@@ -310,6 +312,10 @@ job_report(struct offramp_job *j, const struct offramp_report_cfg *cfg,
 		const struct offramp_rcpt *r = &j->rcpts[idx[i]];
 
 		offramp_retry_dsn_rcpt(&r->retry, p, j->received, &dr[i]);
+		/* RFC 3463 2.6.4: delivered, but not all of the message could
+		 * be faxed - never "delivered" alone then. */
+		if (lossy && dr[i].action == MIME_DSN_DELIVERED)
+			dr[i].status = "2.6.4";
 		dr[i].final_rcpt = r->addr;
 		dr[i].number = r->number;
 		dr[i].orcpt_type = r->orcpt_type;

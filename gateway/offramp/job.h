@@ -37,6 +37,10 @@ struct offramp_job {
 	size_t nrcpts;
 	char *note;          /* remark on the rendered document for the DSN
 	                      * text (owned), NULL none; set by the runner */
+	struct mime_part_outcome *outcomes;   /* what became of each part of
+	                      * the message (owned), NULL none; set by the
+	                      * runner; delivered with parts left out is 2.6.4 */
+	size_t noutcomes;
 };
 
 /* Who speaks in reports, from the config. Strings borrowed. */

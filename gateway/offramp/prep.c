@@ -35,7 +35,7 @@ static int prep_store(struct ojob *j, unsigned starts);
 static void prep_build(const struct ojob *j, struct offramp_worker_req *req);
 static void prep_done(void *arg, struct offramp_worker *w, const char *id,
     struct offramp_worker_res *res);
-static void prep_note(struct ojob *j, const struct offramp_render_notes *n);
+static void prep_note(struct ojob *j, struct offramp_render_notes *n);
 static void prep_log_end(const struct ojob *j, long pid,
     const struct offramp_worker_res *res);
 static unsigned prep_workers_max(const struct offramp *o);
@@ -193,6 +193,10 @@ prep_build(const struct ojob *j, struct offramp_worker_req *req)
 	req->max_mpixels = cfg->fax_send.max_pixels;
 	req->coverpage = offramp_job_cover(j->job, cfg->fax_send.coverpage);
 	req->cover_detail = cfg->fax_send.coverpage_show_detail;
+	req->prefer_text = cfg->fax_send.prefer_text;
+	g_strlcpy(req->office, cfg->fax_send.office_converter, sizeof(req->office));
+	req->office_timeout = cfg->fax_send.office_timeout;
+	req->office_memory = cfg->fax_send.office_memory;
 	g_strlcpy(req->cover_comment, cfg->fax_send.coverpage_comment,
 	    sizeof(req->cover_comment));
 	/* The header shows the first fax recipient; one document serves all. */
@@ -246,6 +250,7 @@ prep_done(void *arg, struct offramp_worker *w, const char *id, struct offramp_wo
 	} else {
 		offramp_run_fail_all(j, &res->err);   /* may end the job */
 	}
+	offramp_worker_res_clear(res);	/* what the job did not take */
 	/* The preparation is over and the daemon lived: no death to count. */
 	if ((j = g_hash_table_lookup(o->jobs, keep)) != NULL && j->prep_starts > 0) {
 		j->prep_starts = 0;
@@ -255,10 +260,15 @@ prep_done(void *arg, struct offramp_worker *w, const char *id, struct offramp_wo
 }
 
 /* What the sender should know about the rendered document goes into the
- * job's DSN text. */
+ * job's DSN text: the parts and their pages (taken from n), the glyphs. */
 static void
-prep_note(struct ojob *j, const struct offramp_render_notes *n)
+prep_note(struct ojob *j, struct offramp_render_notes *n)
 {
+	g_free(j->job->outcomes);
+	j->job->outcomes = n->outcomes;
+	j->job->noutcomes = n->noutcomes;
+	n->outcomes = NULL;
+	n->noutcomes = 0;
 	g_free(j->job->note);
 	j->job->note = NULL;
 	if (n->missing_glyphs == 0)

@@ -1,9 +1,11 @@
 /*
  * gateway/offramp/render: from a parsed offramp message (mime/) to the one
  * normalized TIFF the fax call sends (fax/), within the page and time
- * limits (every limit named and checked before use). Text is rendered, TIFF and images converted,
- * PDF run through Ghostscript; a cover page may go first; the header line
- * is stamped on every page.
+ * limits (house style 7). Text and HTML are rendered, TIFF and images
+ * converted, PDF run through Ghostscript, office documents through
+ * LibreOffice first; a cover page may go first; the header line is
+ * stamped on every page. What became of each part (its pages, what was
+ * left out, or why it was not faxed) is listed for the DSN.
  *
  * Every failure names the part and carries the RFC 3463 status the DSN
  * will report: 5.3.4 for limits, 5.6.5 for content that could not be
@@ -43,11 +45,22 @@ struct render {
 	GPtrArray *names;      /* part names for diagnostics (owned strings) */
 	size_t skip_part;      /* part shown on the cover, or (size_t)-1 */
 	unsigned missing_glyphs;   /* over every text rendered */
+	GArray *outcomes;      /* struct mime_part_outcome, message order */
+	GArray *counts;        /* pages of each outcome (unsigned); 0 none */
 };
 
 static int render_part(struct render *r, size_t i);
-static int render_image(struct render *r, const struct mime_part *p, const char *name,
+static int render_image(struct render *r, const char *path, const char *name,
     const char *dst, struct fax_tiff_info *info);
+static int render_pdf(struct render *r, const char *pdf, const char *name,
+    const char *dst, size_t i, struct fax_tiff_info *info);
+static int render_html(struct render *r, const struct mime_part *p, size_t i,
+    const char *dst);
+static int render_office(struct render *r, const struct mime_part *p,
+    const char *name, const char *dst, size_t i, struct fax_tiff_info *info);
+static void outcome_add(struct render *r, enum mime_outcome_kind kind,
+    const char *label, unsigned pages, const char *detail, int lossy);
+static void outcomes_number(struct render *r, unsigned cover_pages);
 static int render_cover(struct render *r, unsigned body_pages, const char *path,
     unsigned *cover_pages);
 static char *cover_text(const struct render *r, unsigned total);
@@ -71,6 +84,8 @@ offramp_render(const struct mime_offramp *m, const struct offramp_render_opts *o
 		.scratch = g_ptr_array_new_with_free_func(g_free),
 		.names = g_ptr_array_new_with_free_func(g_free),
 		.skip_part = (size_t)-1,
+		.outcomes = g_array_new(FALSE, TRUE, sizeof(struct mime_part_outcome)),
+		.counts = g_array_new(FALSE, TRUE, sizeof(unsigned)),
 	};
 	struct fax_tiff_limits lim = { .max_pages = r.max_pages };
 	struct fax_tiff_info info;
@@ -85,9 +100,16 @@ offramp_render(const struct mime_offramp *m, const struct offramp_render_opts *o
 	if (o->coverpage && mime_offramp_nparts(m) > 0 &&
 	    mime_offramp_part(m, 0)->kind == MIME_PART_TEXT)
 		r.skip_part = 0;
-	for (i = 0; i < mime_offramp_nparts(m); i++)
-		if (i != r.skip_part && render_part(&r, i) != 0)
+	for (i = 0; i < mime_offramp_nparts(m); i++) {
+		if (i == r.skip_part) {
+			/* on the cover page (0 pages of its own) */
+			outcome_add(&r, MIME_OUTCOME_FAXED, mime_offramp_part(m, i)->label,
+			    0, NULL, 0);
+			continue;
+		}
+		if (render_part(&r, i) != 0)
 			goto out;
+	}
 
 	if (r.inputs->len > 0) {
 		body = scratch_path(&r, "body.tif");
@@ -135,8 +157,14 @@ offramp_render(const struct mime_offramp *m, const struct offramp_render_opts *o
 		goto out;
 	}
 	*pages = info.pages;
-	if (o->notes != NULL)
+	if (o->notes != NULL) {
 		o->notes->missing_glyphs = r.missing_glyphs;
+		outcomes_number(&r, cover_pages);
+		o->notes->noutcomes = r.outcomes->len;
+		o->notes->outcomes = (struct mime_part_outcome *)g_array_free(r.outcomes,
+		    FALSE);
+		r.outcomes = NULL;
+	}
 	rc = 0;
 out:
 	for (i = 0; i < r.scratch->len; i++)
@@ -144,7 +172,103 @@ out:
 	g_ptr_array_free(r.inputs, TRUE);
 	g_ptr_array_free(r.scratch, TRUE);
 	g_ptr_array_free(r.names, TRUE);
+	if (r.outcomes != NULL)
+		g_array_free(r.outcomes, TRUE);
+	g_array_free(r.counts, TRUE);
 	return rc;
+}
+
+void
+offramp_render_notes_clear(struct offramp_render_notes *n)
+{
+	if (n == NULL)
+		return;
+	g_free(n->outcomes);
+	n->outcomes = NULL;
+	n->noutcomes = 0;
+}
+
+/* One entry of the list of parts; pages are numbered at the end. */
+static void
+outcome_add(struct render *r, enum mime_outcome_kind kind, const char *label,
+    unsigned pages, const char *detail, int lossy)
+{
+	struct mime_part_outcome o;
+
+	memset(&o, 0, sizeof(o));
+	o.kind = kind;
+	o.lossy = lossy;
+	mime_text_fit(o.label, sizeof(o.label), label);
+	mime_text_fit(o.detail, sizeof(o.detail), detail ? detail : "");
+	g_array_append_val(r->outcomes, o);
+	g_array_append_val(r->counts, pages);
+}
+
+/*
+ * Page numbers in the fax: the cover first (the part it shows is on it),
+ * then each part's pages in order. At most MIME_OUTCOMES_MAX entries: the
+ * last of them then stands for the rest.
+ */
+static void
+outcomes_number(struct render *r, unsigned cover_pages)
+{
+	unsigned next = cover_pages + 1;
+	guint i;
+
+	for (i = 0; i < r->outcomes->len; i++) {
+		struct mime_part_outcome *o = &g_array_index(r->outcomes,
+		    struct mime_part_outcome, i);
+		unsigned n = g_array_index(r->counts, unsigned, i);
+
+		if (o->kind == MIME_OUTCOME_NOT_FAXED)
+			continue;
+		if (n == 0) {		/* on the cover page */
+			o->first = 1;
+			o->last = cover_pages;
+			continue;
+		}
+		o->first = next;
+		o->last = next + n - 1;
+		next += n;
+	}
+	if (cover_pages > 0) {
+		struct mime_part_outcome c;
+
+		memset(&c, 0, sizeof(c));
+		c.kind = MIME_OUTCOME_FAXED;
+		c.first = 1;
+		c.last = cover_pages;
+		g_strlcpy(c.label, "the cover page", sizeof(c.label));
+		g_array_prepend_val(r->outcomes, c);
+	}
+	if (r->outcomes->len > MIME_OUTCOMES_MAX) {
+		struct mime_part_outcome *last = &g_array_index(r->outcomes,
+		    struct mime_part_outcome, MIME_OUTCOMES_MAX - 1);
+		unsigned first = 0, end = 0, more = r->outcomes->len -
+		    MIME_OUTCOMES_MAX + 1, lossy;
+
+		lossy = mime_outcomes_lossy(last, more);
+		for (i = MIME_OUTCOMES_MAX - 1; i < r->outcomes->len; i++) {
+			const struct mime_part_outcome *o = &g_array_index(r->outcomes,
+			    struct mime_part_outcome, i);
+
+			if (o->kind != MIME_OUTCOME_NOT_FAXED && first == 0)
+				first = o->first;
+			if (o->kind != MIME_OUTCOME_NOT_FAXED)
+				end = o->last;
+		}
+		memset(last, 0, sizeof(*last));
+		last->kind = first == 0 ? MIME_OUTCOME_NOT_FAXED : lossy ?
+		    MIME_OUTCOME_PARTLY : MIME_OUTCOME_FAXED;
+		last->lossy = lossy;
+		last->first = first;
+		last->last = end;
+		g_snprintf(last->label, sizeof(last->label), "the other %u parts", more);
+		if (lossy)
+			g_strlcpy(last->detail, "some of them, or parts of them, could "
+			    "not be faxed", sizeof(last->detail));
+		g_array_set_size(r->outcomes, MIME_OUTCOMES_MAX);
+	}
 }
 
 /* One content part to a normalized file appended to r->inputs. */
@@ -156,7 +280,6 @@ render_part(struct render *r, size_t i)
 	 * the DSN. Owned by r. */
 	const char *name = scratch_name(r, p);
 	struct fax_text_options to = { .max_pages = r->max_pages };
-	struct fax_tiff_limits lim = { .max_pages = r->max_pages };
 	struct fax_tiff_info info;
 	char ferr[RENDER_ERR_MAX];
 	char *dst = scratch_path(r, "render-%zu.tif", i);
@@ -171,42 +294,161 @@ render_part(struct render *r, size_t i)
 			    "the text of the message could not be rendered: %s", ferr);
 		r->missing_glyphs += info.missing_glyphs;
 		break;
+	case MIME_PART_HTML:
+		return render_html(r, p, i, dst);
 	case MIME_PART_TIFF:
 	case MIME_PART_IMAGE:
-		if (render_image(r, p, name, dst, &info) != 0)
+		if (render_image(r, p->path, name, dst, &info) != 0)
 			return -1;
 		break;
-	case MIME_PART_PDF: {
-		struct offramp_pdf_opts po = r->o->pdf;
-		struct mime_error perr;
-		unsigned n;
-		char *raw = scratch_path(r, "render-%zu-gs.tif", i);
-		const char *in[1] = { raw };
-		time_t left = r->deadline - time(NULL);
-
-		po.max_pages = r->max_pages;
-		/* The document's own limit, or less when the rest of the
-		 * message left less: never more than either. */
-		if (po.timeout == 0)
-			po.timeout = OFFRAMP_PDF_TIMEOUT_DEFAULT;
-		if (left < (time_t)po.timeout)
-			po.timeout = left > 0 ? (unsigned)left : 1;
-		if (offramp_pdf_render(p->path, raw, &po, &n, &perr) != 0)
-			return rerr(r->err, perr.status, "%s: %s", name, perr.text);
-		if (fax_tiff_normalize(in, 1, dst, &lim, &info, ferr, sizeof(ferr)) != 0)
-			return rerr(r->err, "5.6.5", "%s could not be converted: %s",
-			    name, ferr);
+	case MIME_PART_PDF:
+		if (render_pdf(r, p->path, name, dst, i, &info) != 0)
+			return -1;
 		break;
+	case MIME_PART_OFFICE:
+		if (render_office(r, p, name, dst, i, &info) != 0)
+			return -1;
+		break;
+	case MIME_PART_SKIPPED:
+		outcome_add(r, MIME_OUTCOME_NOT_FAXED, p->label, 0, p->reason, p->lossy);
+		return 0;
 	}
-	}
+	outcome_add(r, MIME_OUTCOME_FAXED, p->label, info.pages, NULL, 0);
 	g_ptr_array_add(r->inputs, g_strdup(dst));
 	return over_time(r);
+}
+
+/* A PDF (an attachment, or an office document converted) through
+ * Ghostscript to normalized pages. */
+static int
+render_pdf(struct render *r, const char *pdf, const char *name, const char *dst,
+    size_t i, struct fax_tiff_info *info)
+{
+	struct fax_tiff_limits lim = { .max_pages = r->max_pages };
+	struct offramp_pdf_opts po = r->o->pdf;
+	struct mime_error perr;
+	char ferr[RENDER_ERR_MAX];
+	unsigned n;
+	char *raw = scratch_path(r, "render-%zu-gs.tif", i);
+	const char *in[1] = { raw };
+	time_t left = r->deadline - time(NULL);
+
+	po.max_pages = r->max_pages;
+	/* The document's own limit, or less when the rest of the message
+	 * left less: never more than either. */
+	if (po.timeout == 0)
+		po.timeout = OFFRAMP_PDF_TIMEOUT_DEFAULT;
+	if (left < (time_t)po.timeout)
+		po.timeout = left > 0 ? (unsigned)left : 1;
+	if (offramp_pdf_render(pdf, raw, &po, &n, &perr) != 0)
+		return rerr(r->err, perr.status, "%s: %s", name, perr.text);
+	if (fax_tiff_normalize(in, 1, dst, &lim, info, ferr, sizeof(ferr)) != 0)
+		return rerr(r->err, "5.6.5", "%s could not be converted: %s", name, ferr);
+	return 0;
+}
+
+/*
+ * HTML laid out with the images of the message it shows; the images it
+ * did not show (a related part's resources it never named) follow as
+ * pages of their own, so that nothing the sender attached is lost.
+ */
+static int
+render_html(struct render *r, const struct mime_part *p, size_t i, const char *dst)
+{
+	struct fax_html_image *im = g_new0(struct fax_html_image, p->nres + 1);
+	unsigned char *used = g_malloc0(p->nres + 1);
+	struct fax_html_report rep = { .image_used = used };
+	struct fax_html_options ho = {
+		.max_pages = r->max_pages, .max_image_pixels = r->o->max_image_pixels,
+		.images = im, .nimages = p->nres, .preface = p->preface,
+	};
+	struct fax_tiff_info info;
+	char ferr[RENDER_ERR_MAX], words[MIME_OUTCOME_TEXT_MAX];
+	size_t k;
+	int rc = -1;
+
+	for (k = 0; k < p->nres; k++) {
+		im[k].cid = p->res[k].cid;
+		im[k].location = p->res[k].location;
+		im[k].path = p->res[k].path;
+	}
+	if (fax_html_render(p->text, p->text_len, &ho, dst, &info, &rep, ferr,
+	    sizeof(ferr)) != 0) {
+		rerr(r->err, strstr(ferr, "pages") || strstr(ferr, "more than") ?
+		    "5.3.4" : "5.6.5", "the HTML text of the message could not be "
+		    "rendered: %s", ferr);
+		goto out;
+	}
+	r->missing_glyphs += info.missing_glyphs;
+	g_ptr_array_add(r->inputs, g_strdup(dst));
+	if (fax_html_report_words(&rep, words, sizeof(words)) > 0)
+		outcome_add(r, MIME_OUTCOME_PARTLY, p->label, info.pages, words, 1);
+	else
+		outcome_add(r, MIME_OUTCOME_FAXED, p->label, info.pages, NULL, 0);
+	for (k = 0; k < p->nres; k++) {
+		char *page, *label;
+
+		if (used[k])
+			continue;
+		page = scratch_path(r, "render-%zu-res-%zu.tif", i, k);
+		if (render_image(r, p->res[k].path, p->res[k].label, page, &info) != 0)
+			goto out;
+		label = g_strdup_printf("%s, which the HTML text did not show",
+		    p->res[k].label);
+		outcome_add(r, MIME_OUTCOME_FAXED, label, info.pages, NULL, 0);
+		g_free(label);
+		g_ptr_array_add(r->inputs, g_strdup(page));
+	}
+	rc = over_time(r);
+out:
+	g_free(im);
+	g_free(used);
+	return rc;
+}
+
+/* An office document: LibreOffice makes a PDF of it, Ghostscript pages;
+ * without LibreOffice the sender hears what the gateway can fax. */
+static int
+render_office(struct render *r, const struct mime_part *p, const char *name,
+    const char *dst, size_t i, struct fax_tiff_info *info)
+{
+	struct fax_office_options fo = {
+		.converter = r->o->office, .timeout = r->o->office_timeout,
+		.memory_mb = r->o->office_memory,
+	};
+	char ferr[RENDER_ERR_MAX], *pdf = scratch_path(r, "render-%zu.pdf", i);
+	time_t left = r->deadline - time(NULL);
+
+	if (fo.timeout == 0)
+		fo.timeout = FAX_OFFICE_TIMEOUT_DEFAULT;
+	if (left < (time_t)fo.timeout)
+		fo.timeout = left > 0 ? (unsigned)left : 1;
+	if (r->o->office != NULL && *r->o->office == '\0')
+		return rerr(r->err, "5.6.1", "%s cannot be faxed: this gateway does "
+		    "not convert office documents; it can fax text, HTML, PDF and "
+		    "images (TIFF, PNG, JPEG, GIF, BMP)", name);
+	switch (fax_office_to_pdf(p->path, p->ext, r->workdir, pdf, &fo, ferr,
+	    sizeof(ferr))) {
+	case FAX_OFFICE_OK:
+		break;
+	case FAX_OFFICE_MISSING:
+		return rerr(r->err, "5.6.1", "%s cannot be faxed: %s; the gateway can "
+		    "fax text, HTML, PDF and images (TIFF, PNG, JPEG, GIF, BMP)",
+		    name, ferr);
+	case FAX_OFFICE_TIMEOUT:
+		return rerr(r->err, "5.3.4", "%s: %s", name, ferr);
+	case FAX_OFFICE_FAILED:
+		return rerr(r->err, "5.6.5", "%s could not be converted: %s", name, ferr);
+	case FAX_OFFICE_LOCAL:
+		return rerr(r->err, "4.3.0", "%s: %s", name, ferr);
+	}
+	return render_pdf(r, pdf, name, dst, i, info);
 }
 
 /* A TIFF or image file to fax pages (fax/ tells bilevel fax TIFF from
  * pictures); the file is mapped, not copied. */
 static int
-render_image(struct render *r, const struct mime_part *p, const char *name,
+render_image(struct render *r, const char *path, const char *name,
     const char *dst, struct fax_tiff_info *info)
 {
 	struct fax_image_limits lim = {
@@ -214,7 +456,7 @@ render_image(struct render *r, const struct mime_part *p, const char *name,
 	};
 	char ferr[RENDER_ERR_MAX];
 	GError *gerr = NULL;
-	GMappedFile *mf = g_mapped_file_new(p->path, FALSE, &gerr);
+	GMappedFile *mf = g_mapped_file_new(path, FALSE, &gerr);
 	int rc;
 
 	if (mf == NULL) {

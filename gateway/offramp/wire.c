@@ -47,6 +47,7 @@ static const struct req_field req_fields[] = {
 	REQ_FIELD("sender", sender), REQ_FIELD("left", left),
 	REQ_FIELD("center", center), REQ_FIELD("right", right),
 	REQ_FIELD("date", date), REQ_FIELD("time", time),
+	REQ_FIELD("office", office),
 };
 
 /* The header facts of a result, by key. */
@@ -72,6 +73,15 @@ static int get_num(const struct spool_rec *rec, const char *key, uint64_t max,
     uint64_t *v, char *err, size_t errlen);
 static int get_str(const struct spool_rec *rec, const char *key, char *dst,
     size_t size, char *err, size_t errlen);
+static int outcomes_encode(struct spool_rec *rec, const struct offramp_render_notes *n);
+static int outcomes_decode(const struct spool_rec *rec, struct offramp_render_notes *n,
+    char *err, size_t errlen);
+
+/* The words for an outcome's kind on the wire. */
+static const char *const outcome_words[] = {
+	[MIME_OUTCOME_FAXED] = "faxed", [MIME_OUTCOME_PARTLY] = "partly",
+	[MIME_OUTCOME_NOT_FAXED] = "not-faxed",
+};
 
 char *
 offramp_worker_req_encode(const struct offramp_worker_req *r, size_t *len)
@@ -92,6 +102,9 @@ offramp_worker_req_encode(const struct offramp_worker_req *r, size_t *len)
 	e |= spool_rec_add_u64(rec, "mpixels", r->max_mpixels);
 	e |= spool_rec_add_u64(rec, "coverpage", r->coverpage ? 1 : 0);
 	e |= spool_rec_add_u64(rec, "detail", r->cover_detail ? 1 : 0);
+	e |= spool_rec_add_u64(rec, "prefer-text", r->prefer_text ? 1 : 0);
+	e |= spool_rec_add_u64(rec, "office-timeout", r->office_timeout);
+	e |= spool_rec_add_u64(rec, "office-memory", r->office_memory);
 	return wire_text(rec, e, OFFRAMP_WORKER_REQ_MAX, len);
 }
 
@@ -100,7 +113,7 @@ offramp_worker_req_decode(const char *buf, size_t len, struct offramp_worker_req
     char *err, size_t errlen)
 {
 	struct spool_rec *rec;
-	uint64_t v[7];
+	uint64_t v[10];
 	char perr[128];
 	size_t i;
 	int rc = -1;
@@ -125,8 +138,17 @@ offramp_worker_req_decode(const char *buf, size_t len, struct offramp_worker_req
 	    get_num(rec, "pages", WIRE_PAGES_MAX, &v[3], err, errlen) != 0 ||
 	    get_num(rec, "mpixels", CONFIG_MAX_PIXELS_MAX, &v[4], err, errlen) != 0 ||
 	    get_num(rec, "coverpage", 1, &v[5], err, errlen) != 0 ||
-	    get_num(rec, "detail", 1, &v[6], err, errlen) != 0)
+	    get_num(rec, "detail", 1, &v[6], err, errlen) != 0 ||
+	    get_num(rec, "prefer-text", 1, &v[7], err, errlen) != 0 ||
+	    get_num(rec, "office-timeout", CONFIG_RENDER_TIMEOUT_MAX, &v[8], err,
+	    errlen) != 0 ||
+	    get_num(rec, "office-memory", CONFIG_RENDER_MEMORY_MAX, &v[9], err,
+	    errlen) != 0)
 		goto out;
+	if (r->office[0] != '\0' && r->office[0] != '/') {
+		wire_err(err, errlen, "request office converter path must be absolute");
+		goto out;
+	}
 	if (r->msg_path[0] != '/' || r->dir[0] != '/' || r->out[0] != '/') {
 		wire_err(err, errlen, "request paths must be absolute");
 		goto out;
@@ -141,6 +163,9 @@ offramp_worker_req_decode(const char *buf, size_t len, struct offramp_worker_req
 	r->max_mpixels = (unsigned)v[4];
 	r->coverpage = (int)v[5];
 	r->cover_detail = (int)v[6];
+	r->prefer_text = (int)v[7];
+	r->office_timeout = (unsigned)v[8];
+	r->office_memory = (unsigned)v[9];
 	rc = 0;
 out:
 	spool_rec_free(rec);
@@ -167,6 +192,8 @@ offramp_worker_res_encode(const struct offramp_worker_res *res, const struct mim
 	e |= spool_rec_add_u64(rec, "pages", res->pages);
 	e |= spool_rec_add_u64(rec, "missing_glyphs", res->notes.missing_glyphs);
 	e |= spool_rec_add(rec, "parts", res->parts);
+	if (res->rc == 0)
+		e |= outcomes_encode(rec, &res->notes);
 	if (m != NULL) {
 		mime_offramp_get_facts(m, &f);
 		for (i = 0; i < G_N_ELEMENTS(fact_fields); i++) {
@@ -251,6 +278,8 @@ offramp_worker_res_decode(const char *buf, size_t len, struct offramp_worker_res
 		wire_err(err, errlen, "result of no pages");
 		goto out;
 	}
+	if (outcomes_decode(rec, &res->notes, err, errlen) != 0)
+		goto out;
 	if ((v = spool_rec_get(rec, "parts")) != NULL) {
 		char *valid = g_utf8_make_valid(v, -1);
 
@@ -286,8 +315,91 @@ out:
 	if (rc != 0) {
 		res->rc = -1;
 		memset(&res->err, 0, sizeof(res->err));
+		offramp_render_notes_clear(&res->notes);
 	}
 	return rc;
+}
+
+/* Each outcome as "outcome KIND FIRST LAST LOSSY", then its label and its
+ * detail ("outcome.label", "outcome.detail"). */
+static int
+outcomes_encode(struct spool_rec *rec, const struct offramp_render_notes *n)
+{
+	size_t i;
+	int e = 0;
+
+	for (i = 0; i < n->noutcomes && i < MIME_OUTCOMES_MAX; i++) {
+		const struct mime_part_outcome *o = &n->outcomes[i];
+
+		e |= spool_rec_addf(rec, "outcome", "%s %u %u %d", outcome_words[o->kind],
+		    o->first, o->last, o->lossy ? 1 : 0);
+		e |= spool_rec_add(rec, "outcome.label", o->label);
+		e |= spool_rec_add(rec, "outcome.detail", o->detail);
+	}
+	return e;
+}
+
+/*
+ * The outcomes of a result, strictly: at most MIME_OUTCOMES_MAX, each a
+ * known kind with pages in order (faxed ones from page 1), a label, and
+ * text made valid UTF-8 and fitted.
+ */
+static int
+outcomes_decode(const struct spool_rec *rec, struct offramp_render_notes *n,
+    char *err, size_t errlen)
+{
+	struct mime_part_outcome *cur = NULL;
+	size_t i, k;
+
+	for (i = 0; i < spool_rec_count(rec); i++) {
+		const char *key = spool_rec_key(rec, i);
+		size_t len;
+		const char *v = spool_rec_value(rec, i, &len);
+
+		if (strcmp(key, "outcome") == 0) {
+			char word[16];
+			unsigned first, last;
+			int lossy, used = 0;
+
+			if (n->noutcomes >= MIME_OUTCOMES_MAX)
+				return wire_err(err, errlen, "result with too many outcomes");
+			if (len != strlen(v) || sscanf(v, "%15s %u %u %d%n", word, &first,
+			    &last, &lossy, &used) != 4 || (size_t)used != len ||
+			    first > WIRE_PAGES_MAX || last > WIRE_PAGES_MAX ||
+			    first > last || (lossy != 0 && lossy != 1))
+				return wire_err(err, errlen, "result with a bad outcome");
+			n->outcomes = g_renew(struct mime_part_outcome, n->outcomes,
+			    n->noutcomes + 1);
+			cur = &n->outcomes[n->noutcomes++];
+			memset(cur, 0, sizeof(*cur));
+			for (k = 1; k < G_N_ELEMENTS(outcome_words); k++)
+				if (strcmp(word, outcome_words[k]) == 0)
+					cur->kind = (enum mime_outcome_kind)k;
+			if (cur->kind == 0 || (cur->kind != MIME_OUTCOME_NOT_FAXED &&
+			    first == 0))
+				return wire_err(err, errlen, "result with a bad outcome");
+			cur->first = first;
+			cur->last = last;
+			cur->lossy = lossy;
+		} else if (strcmp(key, "outcome.label") == 0 ||
+		    strcmp(key, "outcome.detail") == 0) {
+			char *valid;
+
+			if (cur == NULL)
+				return wire_err(err, errlen, "result with %s before its outcome",
+				    key);
+			valid = g_utf8_make_valid(v, (gssize)len);
+			if (key[8] == 'l')
+				mime_text_fit(cur->label, sizeof(cur->label), valid);
+			else
+				mime_text_fit(cur->detail, sizeof(cur->detail), valid);
+			g_free(valid);
+		}
+	}
+	for (i = 0; i < n->noutcomes; i++)
+		if (n->outcomes[i].label[0] == '\0')
+			return wire_err(err, errlen, "result with an outcome without a label");
+	return 0;
 }
 
 void
@@ -297,6 +409,7 @@ offramp_worker_res_clear(struct offramp_worker_res *res)
 		return;
 	mime_offramp_free(res->facts);
 	res->facts = NULL;
+	offramp_render_notes_clear(&res->notes);
 }
 
 /* The record's text (caller frees) when it was built whole (e == 0) and

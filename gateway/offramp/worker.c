@@ -64,7 +64,7 @@ int
 offramp_worker_prepare(const struct offramp_worker_req *req, struct offramp_worker_res *res)
 {
 	struct mime_offramp_opts mo = { .out_dir = req->dir,
-	    .allow_empty = req->coverpage };
+	    .allow_empty = req->coverpage, .prefer_text = req->prefer_text };
 	struct offramp_render_opts ro;
 	struct fax_header hdr;
 	struct mime_offramp *m;
@@ -104,6 +104,9 @@ offramp_worker_prepare(const struct offramp_worker_req *req, struct offramp_work
 		hdr.vars.sender = req->sender;
 		ro.header = &hdr;
 	}
+	ro.office = req->office;	/* "": none; LibreOffice runs as a child */
+	ro.office_timeout = req->office_timeout;
+	ro.office_memory = req->office_memory;
 	ro.pdf.gs_path = req->gs_path[0] ? req->gs_path : NULL;
 	ro.pdf.timeout = req->timeout;
 	ro.pdf.max_pages = req->max_pages;
@@ -278,7 +281,10 @@ worker_limits(const struct offramp_worker_req *req)
 	}
 	if (!WORKER_ASAN && req->memory_mb > 0) {
 		rlim_t bytes = (rlim_t)req->memory_mb << 20;
-		struct rlimit as = { bytes, bytes };
+		/* LibreOffice, a child, sets its own limit up to the hard one. */
+		rlim_t hard = req->office_memory > req->memory_mb ?
+		    (rlim_t)req->office_memory << 20 : bytes;
+		struct rlimit as = { bytes, hard };
 
 		if (setrlimit(RLIMIT_AS, &as) != 0) {
 			fprintf(stderr, "t37gw: worker %s: RLIMIT_AS: %s\n", req->id,

@@ -53,6 +53,10 @@ struct offramp_worker_req {
 	unsigned max_mpixels;                 /* image pixels, millions */
 	int coverpage;                        /* this job's choice (/cover=) */
 	int cover_detail;                     /* coverpage show-detail */
+	int prefer_text;                      /* alternatives: text/plain first */
+	char office[PATH_MAX];                /* soffice; "" none */
+	unsigned office_timeout;              /* s */
+	unsigned office_memory;               /* MiB */
 	char cover_comment[OFFRAMP_WORKER_TEXT_MAX];
 	char number[OFFRAMP_WORKER_TEXT_MAX];      /* first fax recipient */
 	char sender[OFFRAMP_WORKER_TEXT_MAX];      /* envelope sender */

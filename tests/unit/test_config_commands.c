@@ -72,6 +72,9 @@ CHECK(defaults,
     c->fax_send.max_pages == 100 && !c->fax_send.hold && c->n_deny == 0 && c->n_peers == 0 &&
     c->fax_send.render_timeout == 60 && c->fax_send.render_workers == 4 &&
     c->fax_send.render_memory == 1024 && c->fax_send.max_pixels == 1000 &&
+    S(c->fax_send.office_converter, "/usr/bin/soffice") &&
+    c->fax_send.office_timeout == 60 && c->fax_send.office_memory == 1024 &&
+    !c->fax_send.prefer_text &&
     c->sip.n_allow == 0 && c->sip.max_call_rate == 10 && c->sip.max_calls_per_source == 0 &&
     c->numbering.country_code[0] == '\0' && c->numbering.national_prefix[0] == '\0' &&
     c->numbering.international_prefix[0] == '\0')
@@ -201,6 +204,10 @@ CHECK(max_pages, c->fax_send.max_pages == 5)
 CHECK(hold, c->fax_send.hold)
 CHECK(render, c->fax_send.render_timeout == 1 && c->fax_send.render_workers == 32 &&
     c->fax_send.render_memory == 64 && c->fax_send.max_pixels == 100000)
+CHECK(office, S(c->fax_send.office_converter, "/opt/lo/program/soffice") &&
+    c->fax_send.office_timeout == 600 && c->fax_send.office_memory == 4096 &&
+    c->fax_send.prefer_text)
+CHECK(office_none, c->fax_send.office_converter[0] == '\0' && !c->fax_send.prefer_text)
 CHECK(deny, c->n_deny == 2 && S(c->deny[0].text, "1900.......") && S(c->deny[1].text, "011T"))
 CHECK(peer_mmoip,
     c->n_peers == 1 && c->peers[0].tag == 200 && c->peers[0].type == CONFIG_PEER_MMOIP &&
@@ -346,6 +353,9 @@ static const struct {
 	{ "fax send hold", hold },
 	{ "fax send render-timeout 1\nfax send render-workers 32\n"
 	  "FAX SEND RENDER-MEMORY 64\nfax send max-pixels 100000", render },
+	{ "fax send office-converter /opt/lo/program/soffice\nfax send office-timeout 600\n"
+	  "fax send office-memory 4096\nfax send alternative text", office },
+	{ "fax send office-converter none\nfax send alternative html", office_none },
 	{ "fax deny-pattern 1900.......\nfax deny-pattern 011T", deny },
 	{ MD "dial-peer voice 200 mmoip\n destination-pattern 99131..\n information-type fax\n"
 	  " session protocol smtp\n session target mailto:$d$@example.com\n dsn success\n"

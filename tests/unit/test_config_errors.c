@@ -269,6 +269,14 @@ static const struct {
 	  "render-timeout' (usage: fax send render-timeout SECONDS)" } },
 	{ "fax send render-workers", { "t:1: 'fax send render-workers' is incomplete "
 	  "(usage: fax send render-workers N)" } },
+	{ "fax send office-converter soffice", { "t:1: fax send office-converter: "
+	  "'soffice' is not an absolute path (or none)" } },
+	{ "fax send office-timeout 0",
+	  { "t:1: fax send office-timeout 0 is out of range (1-600)" } },
+	{ "fax send office-memory 70000",
+	  { "t:1: fax send office-memory 70000 is out of range (64-65536)" } },
+	{ "fax send alternative rich", { "t:1: bad value 'rich' for fax send alternative "
+	  "(expected html|text)" } },
 	{ "fax deny-pattern 1900x", { "t:1: bad deny-pattern '1900x': bad character 'x'" } },
 	/* dial-peer */
 	{ "dial-peer voice 0 voip", { "t:1: dial-peer tag 0 is out of range (1-2147483647)" } },
@@ -485,6 +493,9 @@ static const struct {
 	{ "sip\n listen udp 192.0.2.10 5060\n listen udp 127.0.0.1 5060",
 	  { "t:3: warning: SIP listens on 192.0.2.10 but there is no trunk and no 'allow' "
 	    "under sip: only loopback may call" } },
+	{ "fax send office-converter /nonexistent/soffice", { "t:1: warning: fax send "
+	  "office-converter: /nonexistent/soffice is not installed: office documents will "
+	  "be refused" } },
 	{ "no service pad\nno ip domain lookup", { "t:1: warning: 'no service pad' ignored: not "
 	  "a t37gw command", "t:2: warning: 'no ip domain lookup' ignored: not a t37gw command" } },
 	{ "Building configuration...\n\nCurrent configuration : 4711 bytes\n!\nend",

@@ -144,7 +144,8 @@ unfold(const char *s)
 	return g_string_free(o, FALSE);
 }
 
-/* The docx attachment from the parser to the DSN, through the job state. */
+/* A docx attachment that is no document (not a ZIP container), from the
+ * parser to the DSN, through the job state. */
 START_TEST(test_docx_to_dsn)
 {
 	char dir[] = "/tmp/t37diagXXXXXX";
@@ -167,7 +168,7 @@ START_TEST(test_docx_to_dsn)
 	    "Subject: figures\nContent-Type: multipart/mixed; boundary=m\n\n"
 	    "--m\nContent-Type: text/plain\n\nsee attached\n"
 	    "--m\nContent-Type: " DOCX "; name=\"%s\"\n"
-	    "Content-Transfer-Encoding: base64\n\nUEsDBA==\n--m--\n", name);
+	    "Content-Transfer-Encoding: base64\n\naGVsbG8=\n--m--\n", name);
 	ck_assert(g_file_set_contents(msgpath, msg, -1, NULL));
 	ck_assert_ptr_null(mime_offramp_parse_file(msgpath, &mo, &err));
 	ck_assert_str_eq(err.status, "5.6.1");

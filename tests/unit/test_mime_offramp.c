@@ -26,8 +26,10 @@ struct offramp_case {
 	const char *status;     /* NULL: must parse */
 	const char *errword;    /* a word the error text must contain */
 	const char *kinds;      /* one letter per part: T text, I tiff, P pdf,
-	                         * G image (PNG, JPEG, GIF, BMP) */
-	const char *text0;      /* the first text part must equal this */
+	                         * G image (PNG, JPEG, GIF, BMP), H html,
+	                         * O office document, S not faxed (listed) */
+	const char *text0;      /* the first text part must equal this (an
+	                         * HTML part must contain it) */
 	const char *filename0;  /* the first file part's decoded name */
 };
 
@@ -82,18 +84,25 @@ static const struct offramp_case offramp_cases[] = {
 	  "--yradnuoB\nContent-Type: image/tiff\n"
 	  "Content-Transfer-Encoding: base64\n\n" TIFF_B64 "\n--yradnuoB--\n",
 	  NULL, NULL, "II", NULL, NULL },
-	{ "alternative prefers text/plain",
+	{ "alternative: the richest one, HTML",
 	  "From: a@example.com\nMIME-Version: 1.0\n"
 	  "Content-Type: multipart/alternative; boundary=alt\n\n"
 	  "--alt\nContent-Type: text/plain\n\nPlain version\n"
 	  "--alt\nContent-Type: text/html\n\n<p>HTML version</p>\n--alt--\n",
+	  NULL, NULL, "H", "<p>HTML version</p>", NULL },
+	{ "alternative: an empty HTML one gives way to the text",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: multipart/alternative; boundary=alt\n\n"
+	  "--alt\nContent-Type: text/plain\n\nPlain version\n"
+	  "--alt\nContent-Type: text/html\n\n<html><head><title>t</title></head>"
+	  "<body> <!-- x --> </body></html>\n--alt--\n",
 	  NULL, NULL, "T", "Plain version\n", NULL },
 	{ "alternative without text/plain takes the last faxable",
 	  "From: a@example.com\nMIME-Version: 1.0\n"
 	  "Content-Type: multipart/alternative; boundary=alt\n\n"
 	  "--alt\nContent-Type: text/html\n\n<p>HTML &amp; more</p>\n"
 	  "--alt\nContent-Type: text/calendar\n\nBEGIN:VCALENDAR\n--alt--\n",
-	  NULL, NULL, "T", "HTML & more\n", NULL },
+	  NULL, NULL, "H", "HTML &amp; more", NULL },
 	{ "nested mixed/alternative/related and pdf",
 	  "From: a@example.com\nMIME-Version: 1.0\n"
 	  "Content-Type: multipart/mixed; boundary=m\n\n"
@@ -105,7 +114,7 @@ static const struct offramp_case offramp_cases[] = {
 	  "--a--\n"
 	  "--m\nContent-Type: application/pdf; name=doc.pdf\n"
 	  "Content-Transfer-Encoding: base64\n\n" PDF_B64 "\n--m--\n",
-	  NULL, NULL, "TP", "See the PDF.\n", "doc.pdf" },
+	  NULL, NULL, "HSP", "<img src=cid:x>", "doc.pdf" },
 	/* RFC 2387: a related's other parts serve its root. */
 	{ "outlook: a signature logo beside the alternative",
 	  "From: a@example.com\nMIME-Version: 1.0\n"
@@ -115,19 +124,19 @@ static const struct offramp_case offramp_cases[] = {
 	  "--a\nContent-Type: text/html\n\n<p>Regards, John<img src=cid:logo></p>\n--a--\n"
 	  "--r\nContent-Type: image/png; name=image001.png\nContent-ID: <logo>\n"
 	  "Content-Transfer-Encoding: base64\n\niVBORw0KGgo=\n--r--\n",
-	  NULL, NULL, "T", "Regards, John\n", NULL },
+	  NULL, NULL, "H", "Regards, John<img src=cid:logo>", NULL },
 	{ "gmail: html root with an inline image",
 	  "From: a@example.com\nMIME-Version: 1.0\n"
 	  "Content-Type: multipart/related; boundary=r\n\n"
 	  "--r\nContent-Type: text/html\n\n<p>See <img src=cid:x> here</p>\n"
 	  "--r\nContent-Type: image/jpeg\nContent-ID: <x>\n\nJPEG\n--r--\n",
-	  NULL, NULL, "T", "See here\n", NULL },
+	  NULL, NULL, "HS", "See <img src=cid:x> here", NULL },
 	{ "related: the start parameter names the root",
 	  "From: a@example.com\nMIME-Version: 1.0\n"
 	  "Content-Type: multipart/related; boundary=r; start=\"<root@x>\"\n\n"
 	  "--r\nContent-Type: image/gif\nContent-ID: <img@x>\n\nGIF89a\n"
 	  "--r\nContent-Type: text/plain\nContent-ID: <root@x>\n\nThe root\n--r--\n",
-	  NULL, NULL, "T", "The root\n", NULL },
+	  NULL, NULL, "TG", "The root\n", NULL },
 	{ "related: a TIFF among the resources is a page",
 	  "From: a@example.com\nMIME-Version: 1.0\n"
 	  "Content-Type: multipart/related; boundary=r\n\n"
@@ -160,7 +169,7 @@ static const struct offramp_case offramp_cases[] = {
 	  "--s\nContent-Type: text/plain\n\nSigned text\n"
 	  "--s\nContent-Type: application/pkcs7-signature; name=smime.p7s\n"
 	  "Content-Transfer-Encoding: base64\n\nAAAA\n--s--\n",
-	  NULL, NULL, "T", "Signed text\n", NULL },
+	  NULL, NULL, "TS", "Signed text\n", NULL },
 	{ "white-space text part is skipped",
 	  "From: a@example.com\nMIME-Version: 1.0\n"
 	  "Content-Type: multipart/mixed; boundary=m\n\n"
@@ -182,6 +191,18 @@ static const struct offramp_case offramp_cases[] = {
 	  TIFF_B64 "\n"
 	  "--m\nContent-Type: application/msword; name=\"letter.doc\"\n\nxx\n--m--\n",
 	  "5.6.1", "application/msword", NULL, NULL, NULL },
+	{ "office documents by type, by name, RTF",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: multipart/mixed; boundary=m\n\n"
+	  "--m\nContent-Type: application/octet-stream; name=\"Q3.XLSX\"\n"
+	  "Content-Transfer-Encoding: base64\n\nUEsDBAoAAAAAAA==\n"
+	  "--m\nContent-Type: application/vnd.openxmlformats-officedocument."
+	  "wordprocessingml.document\nContent-Transfer-Encoding: base64\n\n"
+	  "UEsDBAoAAAAAAA==\n"
+	  "--m\nContent-Type: application/rtf\n\n{\\rtf1 x}\n"
+	  "--m\nContent-Type: application/vnd.ms-excel; name=old.xls\n"
+	  "Content-Transfer-Encoding: base64\n\n0M8R4KGxGuEAAAAA\n--m--\n",
+	  NULL, NULL, "OOOO", NULL, "Q3.XLSX" },
 	{ "missing boundary parameter",
 	  "From: a@example.com\nMIME-Version: 1.0\n"
 	  "Content-Type: multipart/mixed\n\n"
@@ -215,20 +236,33 @@ static const struct offramp_case offramp_cases[] = {
 	  "From: a@example.com\nMIME-Version: 1.0\n"
 	  "Content-Type: text/plain\nContent-Transfer-Encoding: x-rot13\n\nuryyb\n",
 	  "5.6.1", "x-rot13", NULL, NULL, NULL },
-	{ "forwarded message/rfc822",
+	{ "forwarded message/rfc822: its headers above its text",
 	  "From: a@example.com\nMIME-Version: 1.0\n"
 	  "Content-Type: multipart/mixed; boundary=m\n\n"
-	  "--m\nContent-Type: message/rfc822\n\nFrom: b@example.com\n\nold\n--m--\n",
-	  "5.6.1", "message/rfc822", NULL, NULL, NULL },
+	  "--m\nContent-Type: message/rfc822\n\nFrom: b@example.com\n"
+	  "Subject: old one\n\nold\n--m--\n",
+	  NULL, NULL, "T", "---------- Forwarded message ----------\n"
+	  "From: b@example.com\nSubject: old one\n\nold\n", NULL },
+	{ "forwarded message with only a PDF: headers, then the PDF",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: message/rfc822\n\nFrom: b@example.com\n"
+	  "MIME-Version: 1.0\nContent-Type: application/pdf\n"
+	  "Content-Transfer-Encoding: base64\n\n" PDF_B64 "\n",
+	  NULL, NULL, "TP", "---------- Forwarded message ----------\n"
+	  "From: b@example.com\n\n", NULL },
+	{ "message/partial cannot be faxed",
+	  "From: a@example.com\nMIME-Version: 1.0\n"
+	  "Content-Type: message/partial; id=\"x\"; number=1; total=2\n\nxx\n",
+	  "5.6.1", "message/partial", NULL, NULL, NULL },
 	{ "html charset from meta",
 	  "From: a@example.com\nMIME-Version: 1.0\nContent-Type: text/html\n\n"
 	  "<html><head><meta http-equiv=\"Content-Type\" "
 	  "content=\"text/html; charset=ISO-8859-5\"></head><body>\xd0</body></html>\n",
-	  NULL, NULL, "T", "\xd0\xb0\n", NULL },   /* not windows-1252's U+00D0 */
+	  NULL, NULL, "H", "<body>\xd0\xb0</body>", NULL },   /* not windows-1252's U+00D0 */
 	{ "html5 meta charset",
 	  "From: a@example.com\nMIME-Version: 1.0\nContent-Type: text/html\n\n"
 	  "<meta charset='iso-8859-7'><p>\xe1\xe2</p>\n",
-	  NULL, NULL, "T", "\xce\xb1\xce\xb2\n", NULL },   /* Greek alpha beta */
+	  NULL, NULL, "H", "<p>\xce\xb1\xce\xb2</p>", NULL },   /* Greek alpha beta */
 	{ "png image",
 	  "From: a@example.com\nMIME-Version: 1.0\n"
 	  "Content-Type: multipart/mixed; boundary=m\n\n"
@@ -340,15 +374,27 @@ START_TEST(test_offramp_cases)
 		const struct mime_part *p = mime_offramp_part(m, i);
 		int want = c->kinds[i] == 'T' ? MIME_PART_TEXT :
 		    c->kinds[i] == 'I' ? MIME_PART_TIFF :
-		    c->kinds[i] == 'G' ? MIME_PART_IMAGE : MIME_PART_PDF;
+		    c->kinds[i] == 'G' ? MIME_PART_IMAGE :
+		    c->kinds[i] == 'H' ? MIME_PART_HTML :
+		    c->kinds[i] == 'O' ? MIME_PART_OFFICE :
+		    c->kinds[i] == 'S' ? MIME_PART_SKIPPED : MIME_PART_PDF;
 
-		ck_assert_int_eq(p->kind, want);
-		if (p->kind == MIME_PART_TEXT) {
+		ck_assert_msg((int)p->kind == want, "%s: part %zu is kind %d, not %c",
+		    c->name, i, p->kind, c->kinds[i]);
+		ck_assert_ptr_nonnull(p->label);
+		ck_assert(g_utf8_validate(p->label, -1, NULL));
+		if (p->kind == MIME_PART_TEXT || p->kind == MIME_PART_HTML) {
 			ck_assert_ptr_nonnull(p->text);
 			ck_assert_uint_eq(strlen(p->text), p->text_len);
 			ck_assert(g_utf8_validate(p->text, -1, NULL));
-			if (i == 0 && c->text0 != NULL)
+			if (i == 0 && c->text0 != NULL && p->kind == MIME_PART_TEXT)
 				ck_assert_str_eq(p->text, c->text0);
+			if (i == 0 && c->text0 != NULL && p->kind == MIME_PART_HTML)
+				ck_assert_msg(strstr(p->text, c->text0) != NULL, "%s: %s",
+				    c->name, p->text);
+		} else if (p->kind == MIME_PART_SKIPPED) {
+			ck_assert_ptr_nonnull(p->reason);
+			ck_assert_ptr_null(p->path);
 		} else {
 			char *data = NULL;
 			gsize len = 0;
@@ -358,6 +404,8 @@ START_TEST(test_offramp_cases)
 			ck_assert_uint_eq(len, p->size);
 			if (p->kind == MIME_PART_TIFF)
 				ck_assert(len == 8 && memcmp(data, "II*\0\x08\0\0\0", 8) == 0);
+			else if (p->kind == MIME_PART_OFFICE)
+				ck_assert(p->ext != NULL && g_str_has_suffix(p->path, p->ext));
 			else if (p->kind == MIME_PART_IMAGE)
 				/* named by what the content is */
 				ck_assert((memcmp(data, "\x89PNG", 4) == 0 &&
@@ -549,42 +597,140 @@ START_TEST(test_offramp_empty_html_part)
 }
 END_TEST
 
-/* ---- HTML and charsets ---- */
-
-static const struct {
-	const char *html;
-	const char *text;
-} html_cases[] = {
-	{ "<p>Hello&nbsp;<b>World</b></p><p>Second</p>", "Hello World\n\nSecond\n" },
-	{ "<script>alert('<p>x</p>')</script>Text", "Text\n" },
-	{ "A<br>B<BR/>C", "A\nB\nC\n" },
-	{ "<ul><li>one</li><li>two</li></ul>", "* one\n* two\n" },
-	{ "&lt;tag&gt; &amp; &#233;&#x263A; &bogus; & x", "<tag> & \xc3\xa9\xe2\x98\xba &bogus; & x\n" },
-	{ "<pre>a  b\n c</pre>after", "a  b\n c\nafter\n" },
-	{ "<!-- comment <p> -->x", "x\n" },
-	{ "<html><head><style>p{}</style><title>T</title></head>"
-	  "<body><div>one</div><div>two</div></body></html>", "one\ntwo\n" },
-	{ "<a href=\"x>y\">link</a> text", "link text\n" },
-	{ "&#0;&#xD800;&#99999999;", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\n" },
-	{ "<div", "" },
-	{ "<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr></table>", "a b\nc\n" },
-	{ "  lots   of\n\n  space  ", "lots of space\n" },
-	{ "<h1>Title</h1>para<hr>end", "Title\n\npara\n----------------------------------------\nend\n" },
-	{ "<SCRIPT>never closed", "" },
-	{ "<p><p><p>x</p></p></p>", "x\n" },
-};
-
-START_TEST(test_html_to_text)
+/* A forward as Thunderbird and Outlook send it: the note, then the
+ * forwarded message's headers above its HTML and its attachment, each
+ * named in the DSN as being in it. */
+START_TEST(test_offramp_forward)
 {
-	size_t len = 0;
-	char *t = mime_html_to_text(html_cases[_i].html, strlen(html_cases[_i].html), &len);
+	static const char msg[] =
+	    "From: a@example.com\nMIME-Version: 1.0\nSubject: Fwd: Order\n"
+	    "Content-Type: multipart/mixed; boundary=m\n\n"
+	    "--m\nContent-Type: text/plain\n\nSee below.\n"
+	    "--m\nContent-Type: message/rfc822\nContent-Disposition: attachment; "
+	    "filename=\"Order.eml\"\n\n"
+	    "From: =?UTF-8?Q?J=C3=BCrgen?= <j@example.com>\nTo: sales@example.com\n"
+	    "Cc: boss@example.com\nDate: Mon, 30 Nov 2026 10:00:00 +0000\n"
+	    "Subject: Order 42\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/mixed; boundary=i\n\n"
+	    "--i\nContent-Type: text/html; charset=utf-8\n\n<p>One box</p>\n"
+	    "--i\nContent-Type: application/pdf; name=order.pdf\n"
+	    "Content-Transfer-Encoding: base64\n\n" PDF_B64 "\n--i--\n--m--\n";
+	struct mime_offramp_opts opts = { .out_dir = tmpdir };
+	struct mime_error err;
+	struct mime_offramp *m = mime_offramp_parse_file(write_msg(msg, strlen(msg)),
+	    &opts, &err);
+	const struct mime_part *p;
 
-	ck_assert_ptr_nonnull(t);
-	ck_assert_str_eq(t, html_cases[_i].text);
-	ck_assert_uint_eq(len, strlen(t));
-	g_free(t);
+	ck_assert_msg(m != NULL, "%s", err.text);
+	ck_assert_uint_eq(mime_offramp_nparts(m), 3);
+	p = mime_offramp_part(m, 0);
+	ck_assert_str_eq(p->label, "the text");
+	p = mime_offramp_part(m, 1);
+	ck_assert_int_eq(p->kind, MIME_PART_HTML);
+	ck_assert_str_eq(p->label, "the forwarded message \"Order 42\": the HTML text");
+	ck_assert_str_eq(p->preface, "---------- Forwarded message ----------\n"
+	    "From: J\xc3\xbcrgen <j@example.com>\nTo: sales@example.com\n"
+	    "Cc: boss@example.com\nDate: Mon, 30 Nov 2026 10:00:00 +0000\n"
+	    "Subject: Order 42\n\n");
+	p = mime_offramp_part(m, 2);
+	ck_assert_int_eq(p->kind, MIME_PART_PDF);
+	ck_assert_str_eq(p->label, "the forwarded message \"Order 42\": the "
+	    "attachment \"order.pdf\" (application/pdf)");
+	/* the outer message's facts are its own */
+	ck_assert_str_eq(mime_offramp_subject(m), "Fwd: Order");
+	mime_offramp_free(m);
 }
 END_TEST
+
+/* Forwards in forwards: each one's headers, up to the limit. */
+START_TEST(test_offramp_forward_nested)
+{
+	struct mime_offramp_opts opts = { .out_dir = tmpdir };
+	struct mime_error err;
+	struct mime_offramp *m;
+	GString *msg = g_string_new("From: a@example.com\nMIME-Version: 1.0\n");
+	int i;
+
+	for (i = 0; i < 2; i++)
+		g_string_append_printf(msg, "Content-Type: message/rfc822\n\n"
+		    "From: f%d@example.com\nSubject: level %d\nMIME-Version: 1.0\n", i, i);
+	g_string_append(msg, "Content-Type: text/plain\n\ninnermost\n");
+	m = mime_offramp_parse_file(write_msg(msg->str, msg->len), &opts, &err);
+	ck_assert_msg(m != NULL, "%s", err.text);
+	ck_assert_uint_eq(mime_offramp_nparts(m), 1);
+	ck_assert_str_eq(mime_offramp_part(m, 0)->text,
+	    "---------- Forwarded message ----------\nFrom: f0@example.com\n"
+	    "Subject: level 0\n\n---------- Forwarded message ----------\n"
+	    "From: f1@example.com\nSubject: level 1\n\ninnermost\n");
+	ck_assert_str_eq(mime_offramp_part(m, 0)->label,
+	    "the forwarded message \"level 1\": the text");
+	mime_offramp_free(m);
+
+	g_string_assign(msg, "From: a@example.com\nMIME-Version: 1.0\n");
+	for (i = 0; i < MIME_OFFRAMP_MAX_FORWARDS + 1; i++)
+		g_string_append(msg, "Content-Type: message/rfc822\n\n"
+		    "From: f@example.com\nMIME-Version: 1.0\n");
+	g_string_append(msg, "Content-Type: text/plain\n\ninnermost\n");
+	ck_assert_ptr_null(mime_offramp_parse_file(write_msg(msg->str, msg->len),
+	    &opts, &err));
+	ck_assert_str_eq(err.status, "5.3.4");
+	ck_assert_ptr_nonnull(strstr(err.text, "forwarded messages are nested"));
+	g_string_free(msg, TRUE);
+}
+END_TEST
+
+/* Outlook's related(alternative(plain, html), logo, style sheet): the
+ * HTML takes the logo (Content-ID and Content-Location kept), the style
+ * sheet is listed, the text alternative is not used. */
+START_TEST(test_offramp_related_resources)
+{
+	static const char msg[] =
+	    "From: a@example.com\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/related; boundary=r; type=\"multipart/alternative\"\n\n"
+	    "--r\nContent-Type: multipart/alternative; boundary=a\n\n"
+	    "--a\nContent-Type: text/plain\n\nRegards\n"
+	    "--a\nContent-Type: text/html\n\n<p>Regards<img src=\"cid:image001.png@01DB\"></p>\n"
+	    "--a--\n"
+	    "--r\nContent-Type: image/png; name=image001.png\n"
+	    "Content-ID: <image001.png@01DB>\nContent-Location: image001.png\n"
+	    "Content-Transfer-Encoding: base64\n\n" PNG_B64 "\n"
+	    "--r\nContent-Type: text/css\n\np { }\n--r--\n";
+	struct mime_offramp_opts opts = { .out_dir = tmpdir };
+	struct mime_error err;
+	struct mime_offramp *m = mime_offramp_parse_file(write_msg(msg, strlen(msg)),
+	    &opts, &err);
+	const struct mime_part *p;
+
+	ck_assert_msg(m != NULL, "%s", err.text);
+	ck_assert_uint_eq(mime_offramp_nparts(m), 2);
+	p = mime_offramp_part(m, 0);
+	ck_assert_int_eq(p->kind, MIME_PART_HTML);
+	ck_assert_uint_eq(p->nres, 1);
+	ck_assert_str_eq(p->res[0].cid, "image001.png@01DB");
+	ck_assert_str_eq(p->res[0].location, "image001.png");
+	ck_assert_str_eq(p->res[0].type, "image/png");
+	ck_assert_str_eq(p->res[0].label, "the attachment \"image001.png\" (image/png)");
+	ck_assert_int_eq(access(p->res[0].path, R_OK), 0);
+	p = mime_offramp_part(m, 1);
+	ck_assert_int_eq(p->kind, MIME_PART_SKIPPED);
+	ck_assert_int_eq(p->lossy, 0);
+	ck_assert_str_eq(p->type, "text/css");
+	mime_offramp_free(m);
+
+	/* `fax send alternative text`: the plain one; the logo then is a
+	 * page of its own, after it */
+	opts.prefer_text = 1;
+	m = mime_offramp_parse_file(write_msg(msg, strlen(msg)), &opts, &err);
+	ck_assert_msg(m != NULL, "%s", err.text);
+	ck_assert_uint_eq(mime_offramp_nparts(m), 3);
+	ck_assert_int_eq(mime_offramp_part(m, 0)->kind, MIME_PART_TEXT);
+	ck_assert_int_eq(mime_offramp_part(m, 1)->kind, MIME_PART_IMAGE);
+	ck_assert_uint_gt(mime_offramp_part(m, 1)->size, 0);
+	mime_offramp_free(m);
+}
+END_TEST
+
+/* ---- charsets ---- */
 
 static const struct {
 	const char *in;
@@ -631,8 +777,10 @@ suite_mime_offramp(void)
 	tcase_add_test(tc, test_offramp_allow_empty);
 	tcase_add_test(tc, test_offramp_long_header);
 	tcase_add_test(tc, test_offramp_empty_html_part);
+	tcase_add_test(tc, test_offramp_forward);
+	tcase_add_test(tc, test_offramp_forward_nested);
+	tcase_add_test(tc, test_offramp_related_resources);
 	suite_add_tcase(s, tc);
-	tcase_add_loop_test(tt, test_html_to_text, 0, G_N_ELEMENTS(html_cases));
 	tcase_add_loop_test(tt, test_text_to_utf8, 0, G_N_ELEMENTS(charset_cases));
 	suite_add_tcase(s, tt);
 	return s;

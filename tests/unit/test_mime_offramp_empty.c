@@ -14,13 +14,15 @@
 #include <glib.h>
 
 #include "mime/mime.h"
+#include "mime/offramp_private.h"
 
 struct empty_case {
 	const char *name;
 	const char *msg;
 	const char *status;     /* NULL: must parse */
 	const char *errword;    /* a word the error text must contain */
-	const char *kinds;      /* parsed: one letter per part, T text, I tiff, P pdf */
+	const char *kinds;      /* parsed: one letter per part, T text, H html,
+	                         * I tiff, P pdf */
 };
 
 #define MV "From: a@example.com\nMIME-Version: 1.0\n"
@@ -39,13 +41,13 @@ static const struct empty_case empty_cases[] = {
 	{ "html whose only content is an open meta", MV "Content-Type: text/html\n\n"
 	  "<meta charset=", "5.6.1", NOTHING, NULL },
 	{ "html meta charset with an empty value", MV "Content-Type: text/html\n\n"
-	  "<meta charset=\"\"><p>x</p>\n", NULL, NULL, "T" },
+	  "<meta charset=\"\"><p>x</p>\n", NULL, NULL, "H" },
 	{ "empty charset parameter", MV "Content-Type: text/plain; charset=\n\nx\n",
 	  NULL, NULL, "T" },
 	{ "quoted empty charset", MV "Content-Type: text/html; charset=\"\"\n\n<b>x</b>\n",
-	  NULL, NULL, "T" },
+	  NULL, NULL, "H" },
 	{ "charset parameter without '='", MV "Content-Type: text/html; charset\n\nx\n",
-	  NULL, NULL, "T" },
+	  NULL, NULL, "H" },
 	{ "empty content type", MV "Content-Type:\n\nplain\n", NULL, NULL, "T" },
 	{ "content type without subtype", MV "Content-Type: text\n\nplain\n",
 	  NULL, NULL, "T" },
@@ -92,7 +94,10 @@ static const struct empty_case empty_cases[] = {
 	  "--r\nContent-Type: text/html\n\n--r\nContent-Type: image/tiff\n\n--r--\n",
 	  "5.6.1", "is empty", NULL },
 	{ "empty message/rfc822", MV "Content-Type: message/rfc822\n\n",
-	  "5.6.1", "message/rfc822", NULL },
+	  "5.6.1", NOTHING, NULL },
+	{ "html of tags and nothing between them", MV "Content-Type: text/html\n\n"
+	  "<html><head><style>p{}</style></head><body><p> </p></body></html>\n",
+	  "5.6.1", NOTHING, NULL },
 	{ "empty multipart/report", MV
 	  "Content-Type: multipart/report; report-type=delivery-status; boundary=r\n\n"
 	  "--r\n\n--r--\n", "5.6.1", NOTHING, NULL },
@@ -181,11 +186,9 @@ START_TEST(test_empty_html_helpers)
 	size_t n = 99;
 	char *t;
 
-	t = mime_html_to_text(NULL, 0, &n);
-	ck_assert_ptr_nonnull(t);
-	ck_assert_uint_eq(n, 0);
-	g_free(t);
-	n = 99;
+	char meta[MIME_META_CHARSET_MAX];
+
+	ck_assert_int_eq(mime_html_meta_charset(NULL, 0, meta, sizeof(meta)), -1);
 	t = mime_text_to_utf8(NULL, 0, "iso-8859-1", &n);
 	ck_assert_ptr_nonnull(t);
 	ck_assert_uint_eq(n, 0);

@@ -348,6 +348,97 @@ START_TEST(test_dsn_note)
 }
 END_TEST
 
+/* The parts of the message and what became of each: pages, what was left
+ * out of a part, a part not faxed. Anything the reader would miss makes a
+ * delivery 2.6.4 (gateway/ sets it), said in the subject and the text;
+ * without a delivery the list says what was prepared. */
+START_TEST(test_dsn_parts)
+{
+	struct mime_part_outcome parts[4];
+	struct mime_dsn_rcpt r = {
+		.final_rcpt = "FAX=+19195551234@fax.example.com",
+		.number = "+19195551234", .action = MIME_DSN_DELIVERED,
+		.status = "2.6.4", .pages_sent = 4, .pages_total = 4,
+		.attempts = 1, .attempts_same = 1, .last_attempt = T0,
+	};
+	struct mime_dsn d = dsn_base();
+	struct mime_error err;
+	GMimeMessage *m;
+	GMimeMultipart *mp;
+	char *buf, *text, *status;
+	size_t len;
+
+	memset(parts, 0, sizeof(parts));
+	parts[0].kind = MIME_OUTCOME_FAXED;
+	parts[0].first = parts[0].last = 1;
+	g_strlcpy(parts[0].label, "the cover page", sizeof(parts[0].label));
+	parts[1].kind = MIME_OUTCOME_PARTLY;
+	parts[1].first = 2;
+	parts[1].last = 3;
+	g_strlcpy(parts[1].label, "the HTML text", sizeof(parts[1].label));
+	g_strlcpy(parts[1].detail, "2 images on the Internet (the gateway never "
+	    "fetches remote content)", sizeof(parts[1].detail));
+	parts[2].kind = MIME_OUTCOME_FAXED;
+	parts[2].first = parts[2].last = 4;
+	g_strlcpy(parts[2].label, "the attachment \"photo.jpg\" (image/jpeg)",
+	    sizeof(parts[2].label));
+	parts[3].kind = MIME_OUTCOME_NOT_FAXED;
+	g_strlcpy(parts[3].label, "the attachment \"smime.p7s\" "
+	    "(application/pkcs7-signature)", sizeof(parts[3].label));
+	g_strlcpy(parts[3].detail, "a digital signature is not part of the document",
+	    sizeof(parts[3].detail));
+	ck_assert_int_eq(mime_outcomes_lossy(parts, 4), 1);
+	ck_assert_int_eq(mime_outcomes_lossy(parts + 2, 2), 0);
+
+	d.rcpts = &r;
+	d.nrcpts = 1;
+	d.parts = parts;
+	d.nparts = 4;
+	buf = mime_dsn_build(&d, &len, &err);
+	ck_assert_msg(buf != NULL, "%s", err.text);
+	save_sample("dsn_parts", buf, len);
+	m = parse(buf, len);
+	mp = check_report(m, "delivery-status", 3);
+	ck_assert_str_eq(g_mime_message_get_subject(m),
+	    "Fax to +1 919 555 1234: delivered with parts left out");
+	text = text_unwrapped(g_mime_multipart_get_part(mp, 0));
+	ck_assert_msg(strstr(text, "Not everything in your message could be faxed: "
+	    "the parts it left out are listed below.") != NULL, "%s", text);
+	ck_assert_msg(strstr(text, "Your message was faxed as follows:\n"
+	    "  - page 1: the cover page\n"
+	    "  - pages 2-3: the HTML text; left out: 2 images on the Internet (the "
+	    "gateway never fetches remote content)\n"
+	    "  - page 4: the attachment \"photo.jpg\" (image/jpeg)\n"
+	    "  - not faxed: the attachment \"smime.p7s\" (application/pkcs7-signature): "
+	    "a digital signature is not part of the document\n") != NULL, "%s", text);
+	g_free(text);
+	status = part_content(g_mime_multipart_get_part(mp, 1));
+	ck_field(status, 1, "Action", "delivered");
+	ck_field(status, 1, "Status", "2.6.4");
+	g_free(status);
+	g_object_unref(m);
+	g_free(buf);
+
+	/* Not delivered: the same list, as what was prepared. */
+	r.action = MIME_DSN_FAILED;
+	r.status = "4.4.1";
+	r.pages_sent = 0;
+	buf = mime_dsn_build(&d, &len, &err);
+	ck_assert_msg(buf != NULL, "%s", err.text);
+	m = parse(buf, len);
+	mp = check_report(m, "delivery-status", 3);
+	ck_assert_str_eq(g_mime_message_get_subject(m),
+	    "Fax to +1 919 555 1234: not delivered");
+	text = text_unwrapped(g_mime_multipart_get_part(mp, 0));
+	ck_assert_ptr_nonnull(strstr(text, "Your message was prepared for faxing as "
+	    "follows:\n  - page 1: the cover page\n"));
+	ck_assert_ptr_null(strstr(text, "Not everything"));
+	g_free(text);
+	g_object_unref(m);
+	g_free(buf);
+}
+END_TEST
+
 START_TEST(test_dsn_failed_busy_full)
 {
 	struct mime_dsn_rcpt r = {
@@ -731,6 +822,7 @@ suite_mime_report(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_dsn_delivered);
 	tcase_add_test(tc, test_dsn_note);
+	tcase_add_test(tc, test_dsn_parts);
 	tcase_add_test(tc, test_dsn_failed_busy_full);
 	tcase_add_test(tc, test_dsn_two_outcomes_and_delay);
 	tcase_add_test(tc, test_dsn_no_call_and_hostile);

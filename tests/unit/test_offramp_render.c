@@ -354,7 +354,7 @@ START_TEST(test_render_images)
 	    "Content-Transfer-Encoding: base64\n\n%s\n--m--\n",
 	    png, jpg, gif, bmp, tif);
 	struct mime_offramp *m = parse_msg(msg);
-	struct offramp_render_notes notes = { 7 };
+	struct offramp_render_notes notes = { .missing_glyphs = 7 };
 	struct offramp_render_opts o = { .notes = &notes };
 	char *out = g_strdup_printf("%s/fax.tif", tmpdir);
 	struct mime_error err;
