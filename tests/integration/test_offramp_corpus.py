@@ -30,6 +30,7 @@ CORPUS = os.path.join(SRCDIR, "tests", "data", "mail")
 T37FAX = os.path.join(BUILD, "t37fax")
 DELIVERED = {"thunderbird-alternative-pdf.eml", "scanner-tiff-odd-base64.eml"}
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+SOFFICE = "/usr/bin/soffice"
 
 
 def manifest():
@@ -106,6 +107,9 @@ def main():
                       (name, r["X-Fax-Attempts"]))
             print("ok %-36s faxed (%s pages)" % (name, m.group(1)))
             continue
+        if expect == "5.6.5" and name == "outlook-docx.eml" and \
+                not os.access(SOFFICE, os.X_OK):
+            expect = "5.6.1"    # refused: no LibreOffice to convert it
         check(r["Action"] == "failed" and r["Status"] == expect,
               "%s: want %s, got %s %s: %s" % (name, expect, r["Action"], r["Status"], text))
         check(r["X-Fax-Attempts"] == "0", "%s: a call was placed" % name)
