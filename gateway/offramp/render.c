@@ -1,10 +1,10 @@
 /*
  * gateway/offramp/render: from a parsed offramp message (mime/) to the one
  * normalized TIFF the fax call sends (fax/), within the page and time
- * limits (house style 7). Text and HTML are rendered, TIFF and images
- * converted, PDF run through Ghostscript, office documents through
- * LibreOffice first; a cover page may go first; the header line is
- * stamped on every page. What became of each part (its pages, what was
+ * limits (every limit named and checked before use). Text and HTML are
+ * rendered, TIFF and images converted, PDF run through Ghostscript,
+ * office documents through LibreOffice first; a cover page may go first;
+ * the header line is stamped on every page. What became of each part (its pages, what was
  * left out, or why it was not faxed) is listed for the DSN.
  *
  * Every failure names the part and carries the RFC 3463 status the DSN
