@@ -53,8 +53,10 @@ fax_html_render(const char *html, size_t len, const struct fax_html_options *o,
 		memset(&def, 0, sizeof(def));
 		o = &def;
 	}
-	if (rep == NULL)
+	if (rep == NULL) {
+		memset(&scratch, 0, sizeof(scratch));   /* no caller's flags */
 		rep = &scratch;
+	}
 	used = rep->image_used;
 	memset(rep, 0, sizeof(*rep));
 	rep->image_used = used;
