@@ -255,6 +255,14 @@ START_TEST(test_fax_html_inline_image)
 	ck_assert_uint_lt(b[2].y1 - b[2].y0, 50);
 	ft_page_free(p);
 
+	/* no report asked for: the same page, nothing written through the
+	 * caller's (absent) flags */
+	p = render("<p>Before the logo</p><p><img alt=Logo "
+	    "src=\"cid:logo%40example.com\"></p><p>After the logo</p>", &o,
+	    "img2.tif", NULL, NULL);
+	ck_assert_int_eq(bands(p, b, 8, 4), 3);
+	ft_page_free(p);
+
 	/* width="50%" of the column, the height in proportion */
 	p = render("<img src=cid:LOGO@EXAMPLE.COM width=\"50%\">", &o, "pct.tif",
 	    NULL, &rep);
