@@ -351,6 +351,10 @@ sip_line_teardown(struct sip_line *line)
 		line->reg[i] = mem_deref(line->reg[i]);
 	sip_admit_stop(line);
 	line->lsnr = mem_deref(line->lsnr);
+	/* Sessions libre keeps after we let them go (a 200 still waiting
+	 * for its ACK keeps itself for 64*T1 on a timer that no longer
+	 * runs once the loop ended): freed with their socket. */
+	sipsess_close_all(line->sock);
 	line->sock = mem_deref(line->sock);
 	line->refuse_lsnr = mem_deref(line->refuse_lsnr);
 	if (line->sip != NULL)

@@ -40,7 +40,9 @@ struct offramp_render_opts {
 	                                   * default; "" none installed */
 	unsigned office_timeout;          /* s, within max_seconds; 0: default */
 	unsigned office_memory;           /* MiB; 0: default */
-	struct offramp_render_notes *notes;    /* out: filled on success, or NULL */
+	struct offramp_render_notes *notes;    /* out: filled on success, or NULL;
+	                                   * it owns the outcomes then: the caller
+	                                   * clears it before it goes or is reused */
 };
 
 /*

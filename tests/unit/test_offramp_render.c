@@ -368,6 +368,7 @@ START_TEST(test_render_images)
 	ck_assert_uint_eq(pages, 6);
 	ck_assert_uint_eq(count_pages(out), 6);
 	ck_assert_uint_eq(notes.missing_glyphs, 0);
+	offramp_render_notes_clear(&notes);
 	mime_offramp_free(m);
 	g_free(out);
 	g_free(msg);
@@ -426,12 +427,14 @@ START_TEST(test_render_missing_glyphs)
 	ck_assert_msg(offramp_render(m, &o, tmpdir, out, &pages, &err) == 0, "%s",
 	    err.text);
 	ck_assert_uint_eq(notes.missing_glyphs, 2);
+	offramp_render_notes_clear(&notes);
 	notes.missing_glyphs = 0;
 	o.coverpage = 1;
 	ck_assert_msg(offramp_render(m, &o, tmpdir, out, &pages, &err) == 0, "%s",
 	    err.text);
 	ck_assert_uint_eq(pages, 1);
 	ck_assert_uint_eq(notes.missing_glyphs, 2);
+	offramp_render_notes_clear(&notes);
 	mime_offramp_free(m);
 	g_free(out);
 }

@@ -202,7 +202,7 @@ START_TEST(test_sip_ports_skip_taken)
 	ck_assert_msg(strstr(ev->reason, "ports exhausted (limit=ports)") != NULL,
 	    "reason: %s", ev->reason);
 	free(ev);
-	sip_line_stop(line);
+	st_line_stop(line);      /* and the events nobody took */
 	for (i = 0; i < LIM_PAIRS; i++)
 		if (held[i] >= 0)
 			close(held[i]);
@@ -234,7 +234,7 @@ START_TEST(test_sip_descriptor_limit)
 	}
 	ck_assert_int_eq(lim_invite(port, "fdmore", resp, sizeof(resp)), 503);
 	ck_assert_uint_eq(sip_line_active_calls(line), calls);
-	sip_line_stop(line);
+	st_line_stop(line);      /* and the events nobody took */
 }
 END_TEST
 
