@@ -446,7 +446,9 @@ dec_text(const char *v, size_t len, char *out, size_t size)
 		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
 			return -1;
 	memcpy(out, v, len);
-	out[len] = '\0';
+	/* the rest zeroed: a field loaded twice holds nothing of the
+	 * longer text before, so equal states compare equal */
+	memset(out + len, 0, size - len);
 	return 0;
 }
 
