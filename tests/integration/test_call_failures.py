@@ -182,6 +182,14 @@ def main():
         name = name[0]
         _, status, diags, words, cause = CASES[name]
         diag = " ".join(str(st["Diagnostic-Code"]).split())
+        if name == "t30" and "dead call" in diag:
+            # The frozen receiver sends nothing at all: T.30 gives up after
+            # its post-page retries (about 12-16 s), the dead-call check
+            # after MEDIA_TIMEOUT quiet seconds and an unanswered OPTIONS
+            # (13 s). Either may end the call first on a busy machine; the
+            # DSN must then still count the pages and name its layer.
+            _, status, diags, words, cause = CASES["dead"]
+            diags = diags + ["1 of 2 pages confirmed", "T.38 refused (488), G.711 used"]
         print("%-8s %s %s | %s" % (name, st["Status"], diag, words))
         check(st["Action"] == "failed", "%s: Action %s" % (name, st["Action"]))
         check(st["Status"] == status, "%s: Status %s, expected %s" % (name, st["Status"], status))
