@@ -118,6 +118,31 @@ ft_rect(struct ft_page *p, uint32_t x0, uint32_t y0, uint32_t x1, uint32_t y1)
 }
 
 /* A page with a 4-pixel border and text-like blocks from a seed. */
+/* 1 when any pixel of the rectangle [x0,x1) x [y0,y1) is black. */
+static FT_UNUSED int
+ft_black_in(const struct ft_page *p, uint32_t x0, uint32_t y0, uint32_t x1,
+    uint32_t y1)
+{
+	for (uint32_t y = y0; y < y1 && y < p->h; y++)
+		for (uint32_t x = x0; x < x1 && x < p->w; x++)
+			if (ft_get(p, x, y))
+				return 1;
+	return 0;
+}
+
+/* The black pixels in the rectangle [x0,x1) x [y0,y1). */
+static FT_UNUSED unsigned long
+ft_ink(const struct ft_page *p, uint32_t x0, uint32_t y0, uint32_t x1,
+    uint32_t y1)
+{
+	unsigned long n = 0;
+
+	for (uint32_t y = y0; y < y1 && y < p->h; y++)
+		for (uint32_t x = x0; x < x1 && x < p->w; x++)
+			n += ft_get(p, x, y);
+	return n;
+}
+
 static FT_UNUSED struct ft_page *
 ft_pattern(uint32_t w, uint32_t h, unsigned seed)
 {

@@ -23,29 +23,6 @@ struct band {
 	uint32_t y0, y1, x0, x1;
 };
 
-static int
-black_in(const struct ft_page *p, uint32_t x0, uint32_t y0, uint32_t x1,
-    uint32_t y1)
-{
-	for (uint32_t y = y0; y < y1 && y < p->h; y++)
-		for (uint32_t x = x0; x < x1 && x < p->w; x++)
-			if (ft_get(p, x, y))
-				return 1;
-	return 0;
-}
-
-static unsigned long
-ink(const struct ft_page *p, uint32_t x0, uint32_t y0, uint32_t x1,
-    uint32_t y1)
-{
-	unsigned long n = 0;
-
-	for (uint32_t y = y0; y < y1 && y < p->h; y++)
-		for (uint32_t x = x0; x < x1 && x < p->w; x++)
-			n += ft_get(p, x, y);
-	return n;
-}
-
 /* Bands of rows with ink, separated by at least gap blank rows. */
 static int
 bands(const struct ft_page *p, struct band *b, int max, uint32_t gap)
@@ -55,7 +32,7 @@ bands(const struct ft_page *p, struct band *b, int max, uint32_t gap)
 	int in = 0;
 
 	for (y = 0; y < p->h; y++) {
-		int any = black_in(p, 0, y, p->w, y + 1);
+		int any = ft_black_in(p, 0, y, p->w, y + 1);
 
 		if (any) {
 			if (!in) {
@@ -87,7 +64,7 @@ static uint32_t
 first_ink_from(const struct ft_page *p, uint32_t x, uint32_t y0, uint32_t y1)
 {
 	for (; x < p->w; x++)
-		if (black_in(p, x, y0, x + 1, y1))
+		if (ft_black_in(p, x, y0, x + 1, y1))
 			return x;
 	return UINT32_MAX;
 }
@@ -130,7 +107,7 @@ START_TEST(test_fax_html_empty)
 
 	ck_assert_uint_eq(info.pages, 1);
 	ck_assert_uint_eq(info.width, FAX_PAGE_WIDTH);
-	ck_assert_int_eq(black_in(p, 0, 0, p->w, p->h), 0);
+	ck_assert_int_eq(ft_black_in(p, 0, 0, p->w, p->h), 0);
 	ft_page_free(p);
 	/* Only what a reader does not see: still a blank page. */
 	p = render("<html><head><title>T</title><style>p{}</style>"
@@ -139,7 +116,7 @@ START_TEST(test_fax_html_empty)
 	    "<p hidden>hidden</p><span style='visibility:hidden'>x</span>"
 	    "<div style=\"font-size:0px;max-height:0\">y</div>"
 	    "<!-- a comment --></body></html>", NULL, "h.tif", &info, NULL);
-	ck_assert_int_eq(black_in(p, 0, 0, p->w, p->h), 0);
+	ck_assert_int_eq(ft_black_in(p, 0, 0, p->w, p->h), 0);
 	ft_page_free(p);
 }
 END_TEST
@@ -177,7 +154,7 @@ START_TEST(test_fax_html_table_columns)
 	 * lines across nearly the whole table. */
 	ck_assert_int_eq(n, 1);
 	for (y = b[0].y0; y < b[0].y1; y++) {
-		uint32_t k = (uint32_t)ink(p, b[0].x0, y, b[0].x1, y + 1);
+		uint32_t k = (uint32_t)ft_ink(p, b[0].x0, y, b[0].x1, y + 1);
 
 		if (k > best)
 			best = k;
@@ -200,7 +177,7 @@ START_TEST(test_fax_html_table_columns)
 		/* the second column starts after the widest first cell: find
 		 * the first ink after a gap of 20 blank columns */
 		for (x = b[i].x0; x < b[i].x1; x++) {
-			if (black_in(p, x, b[i].y0, x + 1, b[i].y1)) {
+			if (ft_black_in(p, x, b[i].y0, x + 1, b[i].y1)) {
 				if (gap >= 12 && col == 1) {
 					start2[i] = x;
 					col = 2;
@@ -247,8 +224,8 @@ START_TEST(test_fax_html_inline_image)
 	ck_assert_uint_le(abs((int)(b[1].x1 - b[1].x0) - 340), 3);
 	ck_assert_uint_le(abs((int)b[1].x0 - COL_LEFT), 2);
 	/* the frame is black and the inside white around the bar */
-	ck_assert_uint_gt(ink(p, b[1].x0, b[1].y0, b[1].x1, b[1].y0 + 8), 2000);
-	ck_assert_int_eq(black_in(p, b[1].x0 + 30, b[1].y0 + 20, b[1].x0 + 60,
+	ck_assert_uint_gt(ft_ink(p, b[1].x0, b[1].y0, b[1].x1, b[1].y0 + 8), 2000);
+	ck_assert_int_eq(ft_black_in(p, b[1].x0 + 30, b[1].y0 + 20, b[1].x0 + 60,
 	    b[1].y0 + 40), 0);
 	/* the text bands are text height, not image height */
 	ck_assert_uint_lt(b[0].y1 - b[0].y0, 50);
@@ -298,7 +275,7 @@ START_TEST(test_fax_html_images_left_out)
 	ck_assert_uint_eq(rep.images_missing, 3);
 	/* the Content-Location's last segment names the part */
 	ck_assert_uint_eq(rep.images_shown, 1);
-	ck_assert_int_eq(black_in(p, 0, 0, p->w, p->h), 1);
+	ck_assert_int_eq(ft_black_in(p, 0, 0, p->w, p->h), 1);
 	ft_page_free(p);
 
 	pixSetAll(pix);
@@ -349,7 +326,7 @@ START_TEST(test_fax_html_image_bad)
 	    &o, "bad.tif", NULL, &rep);
 	ck_assert_uint_eq(rep.images_bad, 2);
 	ck_assert_uint_eq(rep.images_shown, 0);
-	ck_assert_int_eq(black_in(p, 0, 0, p->w, p->h), 1);
+	ck_assert_int_eq(ft_black_in(p, 0, 0, p->w, p->h), 1);
 	ft_page_free(p);
 }
 END_TEST
@@ -373,7 +350,7 @@ START_TEST(test_fax_html_blocks)
 		uint32_t m = b[i].x0, t = first_ink_from(p, m + 1, b[i].y0, b[i].y1);
 
 		ck_assert_uint_gt(m, COL_LEFT + 10);
-		while (t < p->w && black_in(p, t, b[i].y0, t + 1, b[i].y1))
+		while (t < p->w && ft_black_in(p, t, b[i].y0, t + 1, b[i].y1))
 			t++;
 		t = first_ink_from(p, t, b[i].y0, b[i].y1);
 		ck_assert_uint_gt(t, m + 8);
@@ -384,7 +361,7 @@ START_TEST(test_fax_html_blocks)
 	n = bands(p, b, 16, 3);
 	ck_assert_int_eq(n, 1);
 	/* the bar: a solid column of ink at the left of the band */
-	ck_assert_uint_ge(ink(p, b[0].x0, b[0].y0, b[0].x0 + 3, b[0].y1),
+	ck_assert_uint_ge(ft_ink(p, b[0].x0, b[0].y0, b[0].x0 + 3, b[0].y1),
 	    2 * (b[0].y1 - b[0].y0));
 	ck_assert_uint_gt(first_ink_from(p, b[0].x0 + 4, b[0].y0, b[0].y1),
 	    b[0].x0 + 20);
@@ -393,7 +370,7 @@ START_TEST(test_fax_html_blocks)
 	p = render("<p>caf&eacute;&nbsp;&amp;&#x4e2d;&#25991;&mdash;&hellip;</p>",
 	    NULL, "ent.tif", NULL, &rep);
 	ck_assert_uint_eq(rep.missing_glyphs, 0);
-	ck_assert_int_eq(black_in(p, 0, 0, p->w, p->h), 1);
+	ck_assert_int_eq(ft_black_in(p, 0, 0, p->w, p->h), 1);
 	ft_page_free(p);
 }
 END_TEST

@@ -51,29 +51,6 @@ render(const char *text, size_t len, const char *name, unsigned *pages)
 	return p;
 }
 
-static int
-black_in(const struct ft_page *p, uint32_t x0, uint32_t y0, uint32_t x1,
-    uint32_t y1)
-{
-	for (uint32_t y = y0; y < y1 && y < p->h; y++)
-		for (uint32_t x = x0; x < x1 && x < p->w; x++)
-			if (ft_get(p, x, y))
-				return 1;
-	return 0;
-}
-
-static unsigned long
-ink(const struct ft_page *p, uint32_t x0, uint32_t y0, uint32_t x1,
-    uint32_t y1)
-{
-	unsigned long n = 0;
-
-	for (uint32_t y = y0; y < y1 && y < p->h; y++)
-		for (uint32_t x = x0; x < x1 && x < p->w; x++)
-			n += ft_get(p, x, y);
-	return n;
-}
-
 /* Splits the page into bands of rows with ink separated by blank rows. */
 static int
 bands(const struct ft_page *p, struct band *b, int max)
@@ -81,7 +58,7 @@ bands(const struct ft_page *p, struct band *b, int max)
 	int n = 0, in = 0;
 
 	for (uint32_t y = 0; y < p->h; y++) {
-		int any = black_in(p, 0, y, p->w, y + 1);
+		int any = ft_black_in(p, 0, y, p->w, y + 1);
 
 		if (any && !in) {
 			ck_assert_int_lt(n, max);
@@ -183,7 +160,7 @@ START_TEST(test_fax_text_scripts)
 	ck_assert_int_eq(n, NSCRIPTS);
 	for (i = 0; i < n; i++) {
 		/* each line has real ink, not a stroke or two */
-		ck_assert_uint_gt(ink(p, 0, b[i].y0, p->w, b[i].y1), 500);
+		ck_assert_uint_gt(ft_ink(p, 0, b[i].y0, p->w, b[i].y1), 500);
 		ck_assert_uint_le(b[i].x1, RIGHT + SLACK);
 		if (scripts[i].rtl) {
 			ck_assert_msg(b[i].x1 + 2 * COL >= RIGHT, "line %d ends "
@@ -214,7 +191,7 @@ START_TEST(test_fax_text_cjk_is_not_question_marks)
 	ck_assert_uint_gt(ft_diff_rows(q, c), 10);
 	/* ideographs are wider than two Latin columns would be */
 	ck_assert_uint_gt(cx1 - cx0, qx1 - qx0);
-	ck_assert_uint_gt(ink(c, 0, 0, c->w, c->h), 2 * ink(q, 0, 0, q->w, q->h));
+	ck_assert_uint_gt(ft_ink(c, 0, 0, c->w, c->h), 2 * ft_ink(q, 0, 0, q->w, q->h));
 	ft_page_free(q);
 	ft_page_free(c);
 }
@@ -247,7 +224,7 @@ START_TEST(test_fax_text_missing_glyphs)
 	}
 	/* the box still shows where the character was */
 	p = render("\xf4\x8f\xbf\xbd", 4, "box.tif", NULL);
-	ck_assert_uint_gt(ink(p, 0, 0, p->w, p->h), 50);
+	ck_assert_uint_gt(ft_ink(p, 0, 0, p->w, p->h), 50);
 	ft_page_free(p);
 }
 END_TEST
@@ -327,7 +304,7 @@ START_TEST(test_fax_text_wrap)
 	/* line 1 holds 8 words (79 columns): column 80 is empty */
 	ck_assert_msg(b[0].x1 < LEFTF + 79 * COL, "x1 %u", b[0].x1);
 	ck_assert_msg(b[0].x1 > LEFTF + 78 * COL, "x1 %u", b[0].x1);
-	ck_assert(!black_in(p, RIGHT + SLACK, 0, 1728, 2156));
+	ck_assert(!ft_black_in(p, RIGHT + SLACK, 0, 1728, 2156));
 	ft_page_free(p);
 	/* One 200-letter word is cut hard at 80 columns: 80 + 80 + 40. */
 	memset(text, 'x', 200);
@@ -516,12 +493,12 @@ START_TEST(test_fax_header_stamp)
 		ck_assert_uint_eq(got->h, pg[i]->h);
 		ck_assert_float_eq(got->yres, pg[i]->yres);
 		/* text at the left, centre and right of the band */
-		ck_assert(black_in(got, 32, 0, 300, band[i]));
-		ck_assert(black_in(got, 700, 0, 1028, band[i]));
-		ck_assert(black_in(got, 1500, 0, 1696, band[i]));
+		ck_assert(ft_black_in(got, 32, 0, 300, band[i]));
+		ck_assert(ft_black_in(got, 700, 0, 1028, band[i]));
+		ck_assert(ft_black_in(got, 1500, 0, 1696, band[i]));
 		/* the border under the band is gone, the rest intact */
-		ck_assert(!black_in(got, 0, 0, 32, band[i]));
-		ck_assert(!black_in(got, 1697, 0, 1728, band[i]));
+		ck_assert(!ft_black_in(got, 0, 0, 32, band[i]));
+		ck_assert(!ft_black_in(got, 1697, 0, 1728, band[i]));
 		bad = 0;
 		for (uint32_t y = band[i]; y < got->h; y++)
 			for (uint32_t x = 0; x < 1728; x++)
@@ -578,18 +555,18 @@ START_TEST(test_fax_header_long_parts)
 	ck_assert_msg(fax_header_stamp(ft_path("in.tif"), ft_path("out.tif"), &h,
 	    err, sizeof(err)) == 0, "%s", err);
 	got = ft_read(ft_path("out.tif"), 0);
-	ck_assert(black_in(got, 32, 0, 32 + third, 64));
-	ck_assert(black_in(got, 32 + third, 0, 32 + 2 * third, 64));
-	ck_assert(black_in(got, 32 + 2 * third, 0, 1696, 64));
-	ck_assert(!black_in(got, 1697, 0, 1728, 64));
-	ck_assert(!black_in(got, 0, 0, 31, 64));
+	ck_assert(ft_black_in(got, 32, 0, 32 + third, 64));
+	ck_assert(ft_black_in(got, 32 + third, 0, 32 + 2 * third, 64));
+	ck_assert(ft_black_in(got, 32 + 2 * third, 0, 1696, 64));
+	ck_assert(!ft_black_in(got, 1697, 0, 1728, 64));
+	ck_assert(!ft_black_in(got, 0, 0, 31, 64));
 	/* gaps between the parts */
 	for (int k = 1; k < 3; k++) {
 		uint32_t gx = 32 + k * third;
 
-		ck_assert(!black_in(got, gx - 4, 0, gx + 4, 64));
+		ck_assert(!ft_black_in(got, gx - 4, 0, gx + 4, 64));
 	}
-	ck_assert(!black_in(got, 0, 64, 1728, 300));
+	ck_assert(!ft_black_in(got, 0, 64, 1728, 300));
 	ft_page_free(got);
 	ft_page_free(pg);
 }
