@@ -110,6 +110,57 @@ def same_pages(sent, got, what):
     check(not diff, "%s: pages differ from what was sent: %s" % (what, diff[:3]))
 
 
+def media_impaired(f):
+    """The lost, late and restarted RTP packet counts the receiver f logged
+    (its jitter buffer's line at the end of the call) and any frames its
+    clock skipped: what a G.711 call without ECM cannot correct."""
+    n = 0
+    for m in re.finditer(r"rtp stored=\d+ played=\d+ lost=(\d+) silent=\d+ late=(\d+) "
+                         r"dup=\d+ restarts=(\d+)", f.text(err=True)):
+        n += sum(int(x) for x in m.groups())
+    for m in re.finditer(r"clock: (\d+) frames skipped", f.text(err=True)):
+        n += int(m.group(1))
+    return n
+
+
+def _split_pages(path, prefix):
+    subprocess.run(["tiffsplit", path, prefix], check=True)
+    return sorted(glob.glob(prefix + "*.tif"))
+
+
+def same_pages_but_damaged(sent, f, what):
+    """For a G.711 call without ECM whose receiver saw packets lost or late
+    (media_impaired): T.4 has no error correction, so a lost packet garbles
+    the rows it carried and the receiver drops them (its "bad_rows"). Every
+    page the receiver reported clean must still be identical; a damaged page
+    may differ only by at most the rows it reported bad."""
+    got = received(f)
+    a, b = tiff_pages(sent), tiff_pages(got)
+    check(a == b, "%s: %d pages received, %d sent" % (what, b, a))
+    bad = {int(p): (int(r), int(br)) for p, r, br in re.findall(
+        r"page=(\d+) rate=\d+ rows=(\d+) bad_rows=(\d+)", f.text(err=True))}
+    tmp = got + ".pages"
+    os.makedirs(tmp, exist_ok=True)
+    sp = _split_pages(sent, os.path.join(tmp, "s"))
+    gp = _split_pages(got, os.path.join(tmp, "g"))
+    for i, (s, g) in enumerate(zip(sp, gp), 1):
+        rows, bad_rows = bad.get(i, (None, 0))
+        if bad_rows == 0:
+            out = subprocess.run(["tiffcmp", "-t", s, g], stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT).stdout.decode("utf-8", "replace")
+            diff = [l for l in out.splitlines()
+                    if l.startswith(("Scanline", "Different", "ImageLength"))]
+            check(not diff, "%s: page %d, reported clean, differs: %s" % (what, i, diff[:3]))
+        else:
+            sent_rows = int(re.search(r"Image Length: (\d+)", subprocess.run(
+                ["tiffinfo", s], stdout=subprocess.PIPE).stdout.decode()).group(1))
+            check(rows is not None and abs(sent_rows - rows) <= bad_rows,
+                  "%s: page %d has %s rows for %d sent, %d reported bad" % (
+                      what, i, rows, sent_rows, bad_rows))
+            print("%s: page %d lost %d of %d rows to packets lost or late on a loaded "
+                  "machine (no ECM)" % (what, i, bad_rows, sent_rows))
+
+
 class Fax:
     """One t37fax process; its stdout and stderr go to files in dir."""
 

@@ -12,7 +12,13 @@ block alone takes 55 s) goes through in every combination at once:
 Every call must end ok with the rate and ECM asked for, and every received
 page must equal the page sent, row for row. A receiver that is silent for
 longer than the old 30 s media timeout used to get the call cut ("media
-timeout") after 1 to 3 pages."""
+timeout") after 1 to 3 pages.
+
+One exception, because T.4 without ECM has no error correction: on a G.711
+call without ECM whose receiver logged RTP packets lost or late (16 calls
+at once on a small machine can hold a sender up past the 60 ms playout
+delay), a page may lose the rows its receiver reported bad, and only
+those; every page it reported clean must still be identical."""
 import os
 import re
 import smtplib
@@ -25,7 +31,7 @@ import email.policy
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from smtpd_lib import Gateway, check, fail  # noqa: E402
 from call_lib import (answer, free_port, expect, have_tools, make_chart, maildir_messages,  # noqa: E402
-                      received, same_pages, send, tiff_attachment, wait_listening)
+                      media_impaired, received, same_pages_but_damaged, same_pages, send, tiff_attachment, wait_listening)
 
 # The longest call (4 pages at 9,600 bit/s without ECM) takes about 300 s.
 CALL_MAX_S = 540
@@ -115,7 +121,11 @@ def main():
 
     for f in answers + sends:
         expect(f, result="ok", pages=4, **f.want)
-        if hasattr(f, "rx"):
+        if not hasattr(f, "rx"):
+            continue
+        if f.want["t38"] == 0 and f.want["ecm"] == 0 and media_impaired(f):
+            same_pages_but_damaged(doc, f, f.name)
+        else:
             same_pages(doc, received(f), f.name)
     # onramp: each fax mailed, pages identical
     deadline = time.time() + 60
@@ -152,7 +162,7 @@ def main():
         status = d.get_payload()[1].get_payload()[1]
         check(status["Action"] == "delivered" and status["X-Fax-Pages"] == "4 of 4",
               "DSN: %s %s" % (status["Action"], status["X-Fax-Pages"]))
-    print("dense pages: 16 calls of 4 pages, every page identical")
+    print("dense pages: 16 calls of 4 pages, every page identical or its damage reported")
     gw.stop()
     for f in answers + sends:
         f.stop()
