@@ -25,7 +25,7 @@ static cfg_handler cmd_ignore, cmd_hostname, cmd_spool, cmd_log, cmd_user, cmd_s
 static cfg_handler cmd_sip, cmd_sip_listen, cmd_sip_t38, cmd_sip_codec,
     cmd_sip_rtp_ports, cmd_sip_max_calls, cmd_sip_allow, cmd_sip_call_rate,
     cmd_sip_calls_per_source;
-static cfg_handler cmd_sip_media_timeout;
+static cfg_handler cmd_sip_media_timeout, cmd_sip_rt_priority;
 static cfg_handler cmd_trunk, cmd_trunk_proxy, cmd_trunk_auth, cmd_trunk_register,
     cmd_trunk_max_calls, cmd_trunk_t38, cmd_trunk_calling_number, cmd_trunk_calling_name,
     cmd_trunk_asserted_id, cmd_trunk_inbound_auth;
@@ -52,6 +52,7 @@ const struct cfg_cmd cfg_top_commands[] = {
 	{ "max-call-rate", SIP, 0, 1, 1, cmd_sip_call_rate, "max-call-rate N" },
 	{ "max-calls-per-source", SIP, 0, 1, 1, cmd_sip_calls_per_source,
 	  "max-calls-per-source N" },
+	{ "realtime-priority", SIP, 0, 1, 1, cmd_sip_rt_priority, "realtime-priority N" },
 	{ "trunk", TOP, 0, 1, 1, cmd_trunk, "trunk NAME" },
 	{ "proxy", TRK, 0, 1, 1, cmd_trunk_proxy, "proxy sip:URI" },
 	{ "auth", TRK, 0, 2, 2, cmd_trunk_auth, "auth USER PASSWORD" },
@@ -712,6 +713,18 @@ cmd_sip_calls_per_source(struct cfg_parser *p, int argc, char **argv)
 	(void)argc;
 	if (cfg_uint(p, "max-calls-per-source", argv[0], 0, CONFIG_CALLS_MAX, &v) == 0)
 		p->cfg->sip.max_calls_per_source = (unsigned)v;
+}
+
+/* The line thread's real-time (SCHED_RR) priority; 0 leaves it at normal
+ * scheduling. Applied when the line starts: a reload does not change it. */
+static void
+cmd_sip_rt_priority(struct cfg_parser *p, int argc, char **argv)
+{
+	unsigned long v;
+
+	(void)argc;
+	if (cfg_uint(p, "realtime-priority", argv[0], 0, CONFIG_RT_PRIORITY_MAX, &v) == 0)
+		p->cfg->sip.rt_priority = (unsigned)v;
 }
 
 /* The dead-call check: seconds with no packet either way before an OPTIONS

@@ -75,6 +75,7 @@
 #define CONFIG_SESSION_DEADLINE_MAX 86400
 #define CONFIG_RATE_MAX          (10UL * 1024 * 1024)  /* mta receive minimum-rate */
 #define CONFIG_CALL_RATE_MAX     1000          /* sip max-call-rate per second */
+#define CONFIG_RT_PRIORITY_MAX   49            /* sip realtime-priority (SCHED_RR) */
 #define CONFIG_PREFIX_MAX        4             /* fax numbering national/international prefix */
 #define CONFIG_COUNTRY_CODE_MAX  3             /* fax numbering country-code digits */
 
@@ -354,6 +355,7 @@ struct config {
 		size_t n_allow;
 		unsigned max_call_rate;              /* new calls/s per source address */
 		unsigned max_calls_per_source;       /* 0: only max-calls */
+		unsigned rt_priority;                /* line thread SCHED_RR; 0: off */
 	} sip;
 
 	struct config_trunk trunks[CONFIG_MAX_TRUNKS];

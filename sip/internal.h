@@ -242,6 +242,10 @@ bool sip_watch_refuse_t38(const struct sip_msg *msg, void *arg);
 /* limits.c: the limits of the line, and refusals for them */
 /* Computes line->cap for the current options (at start and reload). */
 void sip_limits_update(struct sip_line *line);
+/* Asks for SCHED_RR at o->rt_priority for the calling (line) thread and
+ * logs what it got; normal scheduling when it is not permitted. Priority 0
+ * is normal scheduling: nothing to do at start, a change back on reload. */
+void sip_limits_realtime(const struct sip_line_options *o, int reload);
 /* The SIP sockets' receive buffers, and the timer that checks them for
  * overflow and logs refusal summaries. Line thread, after the transports. */
 void sip_limits_start(struct sip_line *line);

@@ -19,10 +19,18 @@
  * the same timer checks them for datagrams the kernel dropped because the
  * buffer was full (SO_MEMINFO) and logs any.
  *
+ * A line thread that carries calls clocks their media every 20 ms: with
+ * `sip realtime-priority` it asks for SCHED_RR so that busy programs at
+ * normal priority beside it cannot hold it past a frame
+ * (sip_limits_realtime); where that is not permitted it says so and goes
+ * on at normal priority.
+ *
  * It does not refuse calls itself (call.c asks) nor take ports (ports.c).
  */
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +58,35 @@ static void sip_limits_overflow(struct sip_line *line);
 static int sip_limits_find_udp(const struct sa *laddr, const int *skip, unsigned nskip);
 static void sip_limits_rcvbuf(struct sip_line *line, unsigned i, int fd);
 static int sip_limits_drops(int fd, uint32_t *drops, uint32_t *rcvbuf);
+
+void
+sip_limits_realtime(const struct sip_line_options *o, int reload)
+{
+	struct sched_param sp;
+	struct rlimit rl;
+	int err;
+
+	memset(&sp, 0, sizeof(sp));
+	if (o->rt_priority == 0) {
+		if (reload && (err = pthread_setschedparam(pthread_self(), SCHED_OTHER, &sp)) == 0)
+			log_info("sip: event=realtime policy=other result=ok");
+		else if (reload)
+			log_warnx("sip: event=realtime policy=other result=failed reason=\"%s\"",
+			    strerror(err));
+		return;
+	}
+	sp.sched_priority = (int)(o->rt_priority < SIP_RT_PRIORITY_MAX ? o->rt_priority :
+	    SIP_RT_PRIORITY_MAX);
+	if ((err = pthread_setschedparam(pthread_self(), SCHED_RR, &sp)) == 0) {
+		log_info("sip: event=realtime policy=rr priority=%d result=ok", sp.sched_priority);
+		return;
+	}
+	if (getrlimit(RLIMIT_RTPRIO, &rl) != 0)
+		rl.rlim_cur = 0;
+	log_warnx("sip: event=realtime policy=rr priority=%d result=refused rtprio-limit=%llu "
+	    "reason=\"%s\" (normal scheduling: allow it with LimitRTPRIO=%d, or run as root)",
+	    sp.sched_priority, (unsigned long long)rl.rlim_cur, strerror(err), sp.sched_priority);
+}
 
 const char *
 sip_limit_name(enum sip_limit l)

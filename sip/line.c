@@ -225,6 +225,7 @@ sip_line_main(void *arg)
 	/* Signals belong to the main thread. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	sip_limits_realtime(&line->opts, 0);
 	pthread_once(&sip_line_once, sip_line_libre_init);
 	err = re_thread_init();
 	if (err != 0 && err != EALREADY) {
@@ -423,7 +424,10 @@ sip_line_cmd(struct sip_line *line, struct sip_cmd *cmd)
 		line->opts.route = o->route;
 		line->opts.route_arg = o->route_arg;
 		line->opts.admit = o->admit;
-		sip_limits_update(line);
+		if (o->rt_priority != line->opts.rt_priority) {
+			line->opts.rt_priority = o->rt_priority;
+			sip_limits_realtime(&line->opts, 1);
+		}
 		sip_limits_update(line);
 		sip_admit_reconfigure(line);
 		break;

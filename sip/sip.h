@@ -181,6 +181,9 @@ struct sip_line_options {
 	struct sip_admit_options admit;  /* incoming: who may call */
 	unsigned reinvite_timeout_ms;    /* no answer to our T.38 re-INVITE ->
 	                                    stay on G.711 (default 5000) */
+	unsigned rt_priority;            /* the line thread's SCHED_RR priority,
+	                                    1..SIP_RT_PRIORITY_MAX; 0 = normal
+	                                    scheduling (the default) */
 	char user_agent[SIP_NAME_MAX];
 	sip_route_fn *route;             /* incoming calls; NULL = 404 all */
 	void *route_arg;
@@ -196,6 +199,11 @@ struct sip_line_options {
 };
 
 #define SIP_T38_REFUSE_SILENT (-1)
+
+/* Highest real-time priority a line asks for (SCHED_RR allows 1..99; the
+ * kernel's own threads that matter to the line, such as the network's
+ * softirq threads, run at 50 when they are real-time at all). */
+#define SIP_RT_PRIORITY_MAX 49
 
 /* Fills the defaults named above; listen list empty. */
 void sip_line_options_init(struct sip_line_options *o);

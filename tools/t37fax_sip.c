@@ -203,6 +203,7 @@ t37fax_send(int argc, char **argv)
 		{ "auth", required_argument, NULL, 'A' },
 		{ "calls", required_argument, NULL, 'C' },
 		{ "max-rate", required_argument, NULL, 'R' },
+		{ "realtime-priority", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sip_line_options lo;
@@ -252,6 +253,13 @@ t37fax_send(int argc, char **argv)
 		case 't':
 			if (t37fax_parse_uint(optarg, 3600, &timeout) < 0 || timeout == 0) {
 				fprintf(stderr, "t37fax send: --timeout wants 1..3600 s\n");
+				return 2;
+			}
+			break;
+		case 'r':
+			if (t37fax_parse_uint(optarg, SIP_RT_PRIORITY_MAX, &lo.rt_priority) < 0) {
+				fprintf(stderr, "t37fax %s: --realtime-priority wants 0..%d\n",
+				    "send", SIP_RT_PRIORITY_MAX);
 				return 2;
 			}
 			break;
@@ -419,6 +427,7 @@ t37fax_answer(int argc, char **argv)
 		{ "max-rate", required_argument, NULL, 'R' },
 		{ "silent-rx", no_argument, NULL, 'S' },
 		{ "t38-refuse", required_argument, NULL, 'F' },
+		{ "realtime-priority", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct t37fax_answer_ctx ctx;     /* read by the line thread */
@@ -436,6 +445,13 @@ t37fax_answer(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'r':
+			if (t37fax_parse_uint(optarg, SIP_RT_PRIORITY_MAX, &lo.rt_priority) < 0) {
+				fprintf(stderr, "t37fax %s: --realtime-priority wants 0..%d\n",
+				    "answer", SIP_RT_PRIORITY_MAX);
+				return 2;
+			}
+			break;
 		case 'L':
 			snprintf(lo.listen_udp[0], sizeof(lo.listen_udp[0]), "%s", optarg);
 			lo.nlisten_udp = 1;

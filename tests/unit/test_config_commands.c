@@ -245,6 +245,8 @@ CHECK(ios_frame, S(c->hostname, "fax-2811"))
 CHECK(sip_admission, c->sip.n_allow == 2 && S(c->sip.allow[0].text, "192.0.2.0/24") &&
     c->sip.allow[0].prefix == 24 && c->sip.allow[1].family == AF_INET6 &&
     c->sip.max_call_rate == 50 && c->sip.max_calls_per_source == 3)
+CHECK(sip_realtime, c->sip.rt_priority == 49)
+CHECK(sip_realtime_default, c->sip.rt_priority == 0)
 CHECK(trunk_identity, S(c->trunks[0].calling_number, "+19195550100") &&
     S(c->trunks[0].calling_name, "ACME Fax Desk") &&
     c->trunks[0].asserted_id == CONFIG_ASSERTED_PAI && S(c->trunks[0].inbound_user, "carrier") &&
@@ -383,6 +385,8 @@ static const struct {
 	{ "version 12.4\nhostname fax-2811\nend", ios_frame },
 	{ "sip\n allow 192.0.2.0/24\n allow 2001:db8::/32\n max-call-rate 50\n"
 	  " max-calls-per-source 3", sip_admission },
+	{ "sip\n realtime-priority 49", sip_realtime },
+	{ "sip\n max-calls 5", sip_realtime_default },
 	{ "trunk a\n proxy sip:a\n calling-number +19195550100\n calling-name ACME Fax Desk\n"
 	  " asserted-id pai\n inbound-auth carrier \"s3 cret\"\ntrunk b\n proxy sip:b\n"
 	  " asserted-id ppi", trunk_identity },

@@ -388,6 +388,9 @@ static const struct {
 	/* caller identity and admission */
 	{ "sip\n allow 10.0.0.1/8", { "t:2: bad CIDR '10.0.0.1/8': host bits set after /8" } },
 	{ "sip\n max-call-rate 0", { "t:2: max-call-rate 0 is out of range (1-1000)" } },
+	{ "sip\n realtime-priority 50", { "t:2: realtime-priority 50 is out of range (0-49)" } },
+	{ "sip\n realtime-priority", { "t:2: 'realtime-priority' is incomplete "
+	  "(usage: realtime-priority N)" } },
 	{ "sip\n max-calls-per-source x", { "t:2: 'x' is not a number (max-calls-per-source)" } },
 	{ "trunk a\n proxy sip:a\n calling-number 919-555", { "t:3: bad calling-number '919-555' "
 	  "(digits, with '+' first for E.164; at most 32 digits)" } },
