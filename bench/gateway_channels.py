@@ -31,6 +31,7 @@ SRC, BUILD, TMP = sys.argv[1], sys.argv[2], sys.argv[3]
 CALLS = int(os.environ.get("CALLS", "50"))
 MEDIA = os.environ.get("MEDIA", "g711 t38").split()
 BUSY_LOOPS = int(os.environ.get("BUSY_LOOPS", "0"))
+RT_PRIORITY = int(os.environ.get("RT_PRIORITY", "0"))
 # a fax that is received is mailed within this after the last call ends
 MAIL_WAIT_S = 120
 # the daemon's own start
@@ -98,13 +99,14 @@ sip
  allow 127.0.0.0/8
  max-call-rate 1000
  max-calls-per-source 0
+ realtime-priority {rt}
 mta send maildir maildir
 dial-peer voice 200 mmoip
  destination-pattern 99131..
  information-type fax
  session target mailto:fax-$d$@example.com
 """.format(spool=spool, sport=sport, t38="on" if media == "t38" else "off",
-           calls=max(CALLS, 30)))
+           calls=max(CALLS, 30), rt=RT_PRIORITY))
 
 
 class GatewayLog:
@@ -184,7 +186,8 @@ def run_media(media, page):
     try:
         snd = subprocess.Popen(
             [T37FAX, "send", "--t38" if t38 else "--g711", "--calls", str(CALLS),
-             "--timeout", "60", "sip:9913170@127.0.0.1:%d" % sport, page],
+             "--timeout", "60", "--realtime-priority", str(RT_PRIORITY),
+             "sip:9913170@127.0.0.1:%d" % sport, page],
             stdout=open(os.path.join(d, "send.out"), "w"),
             stderr=open(os.path.join(d, "send.err"), "w"))
         peak_kb = idle_kb
@@ -226,7 +229,8 @@ def run_media(media, page):
     name = "gateway-channels %s:" % media
     print("%s %d calls, sender ok %d, gateway ok %d, mailed %d, %.0f s wall%s"
           % (name, CALLS, sent_ok, log.ok, n_mailed, wall,
-             ", %d busy loops beside" % BUSY_LOOPS if BUSY_LOOPS else ""))
+             (", %d busy loops beside" % BUSY_LOOPS if BUSY_LOOPS else "") +
+             (", realtime priority %d" % RT_PRIORITY if RT_PRIORITY else "")))
     print("%s t37gw cpu %.2f s = %.4f s/call; raw spandsp %.4f s/call; ratio %.2f "
           "(target <= 1.2)" % (name, cpu, per_call, ref,
                                per_call / ref if ref > 0 else float("inf")))
