@@ -46,6 +46,7 @@
 #define T37_GW_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 struct config;
@@ -144,5 +145,13 @@ int gw_priv_lookup(const char *name, uid_t *uid, gid_t *gid, char *err, size_t e
 /* setgroups({gid}), setgid, setuid, then checks that real and effective
  * ids are the user's and that getting root back fails. 0 or -1 + err. */
 int gw_priv_drop(uid_t uid, gid_t gid, char *err, size_t errlen);
+
+/*
+ * Where ARG goes, explained to out step by step from cfg alone (t37gw -t
+ * -x ARG, gateway/route.c): a recipient address as the listener and then
+ * the offramp take it; a bare number both as mail to FAX=NUMBER and as a
+ * call to it. 0 when it would be faxed or answered, else -1.
+ */
+int gw_route_explain(const struct config *cfg, const char *arg, FILE *out);
 
 #endif

@@ -25,6 +25,7 @@ static void usage(FILE *f);
 static void raise_nofile(const struct config *cfg);
 static struct config *load_config(const char *path, int check);
 static int check_config(const char *path);
+static int explain_route(const char *path, const char *arg);
 
 static void
 usage(FILE *f)
@@ -32,6 +33,8 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: t37gw [-ds] -c FILE     run the gateway in the foreground\n"
 	    "       t37gw -t -c FILE        check FILE; print every error as file:line: message\n"
+	    "       t37gw -t -c FILE -x NUMBER|ADDRESS\n"
+	    "                               explain where a fax number or a recipient address goes\n"
 	    "       t37gw -V                print the version\n"
 	    "       t37gw -h                print this help\n"
 	    "  -d  log at debug level    -s  log to syslog (default: as the config says)\n");
@@ -119,11 +122,26 @@ check_config(const char *path)
 	return GW_EXIT_OK;
 }
 
+/* -t -x ARG: where ARG goes with this config; exit 0 when it is faxed or
+ * answered, 1 when refused (or the config has errors). */
+static int
+explain_route(const char *path, const char *arg)
+{
+	struct config *cfg = load_config(path, 1);
+	int rc;
+
+	if (cfg == NULL)
+		return GW_EXIT_FAIL;
+	rc = gw_route_explain(cfg, arg, stdout);
+	config_free(cfg);
+	return rc == 0 ? GW_EXIT_OK : GW_EXIT_FAIL;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct gw_opts opts = { 0 };
-	const char *path = NULL;
+	const char *path = NULL, *route = NULL;
 	char err[GW_ERR_MAX];
 	struct config *cfg;
 	struct gw *gw;
@@ -134,7 +152,7 @@ main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], OFFRAMP_WORKER_ARG) == 0)
 		return offramp_worker_main(argc, argv);
 	opterr = 0;
-	while ((c = getopt(argc, argv, "c:dhstV")) != -1) {
+	while ((c = getopt(argc, argv, "c:dhstVx:")) != -1) {
 		switch (c) {
 		case 'c':
 			path = optarg;
@@ -148,6 +166,9 @@ main(int argc, char **argv)
 		case 't':
 			check = 1;
 			break;
+		case 'x':
+			route = optarg;
+			break;
 		case 'V':
 			printf("t37gw %s\n", T37GW_VERSION);
 			return GW_EXIT_OK;
@@ -157,6 +178,8 @@ main(int argc, char **argv)
 		default:
 			if (optopt == 'c')
 				fprintf(stderr, "t37gw: -c needs a FILE\n");
+			else if (optopt == 'x')
+				fprintf(stderr, "t37gw: -x needs a NUMBER or an ADDRESS\n");
 			else
 				fprintf(stderr, "t37gw: unknown option -%c\n", optopt);
 			usage(stderr);
@@ -173,6 +196,13 @@ main(int argc, char **argv)
 		usage(stderr);
 		return GW_EXIT_USAGE;
 	}
+	if (route != NULL && !check) {
+		fprintf(stderr, "t37gw: -x goes with -t (it explains, offline)\n");
+		usage(stderr);
+		return GW_EXIT_USAGE;
+	}
+	if (route != NULL)
+		return explain_route(path, route);
 	if (check)
 		return check_config(path);
 

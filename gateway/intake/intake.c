@@ -93,7 +93,6 @@ static void intake_data_abort(void *arg, void *udata);
 static void intake_end(void *arg, void *udata, const struct smtp_server_client *c);
 static void intake_finish(void *arg, struct intake_commit *c);
 static int intake_net_allowed(const struct config *cfg, const char *addr);
-static void intake_aliases(struct intake *in);
 static int intake_write(struct intake_sess *s, const char *buf, size_t len);
 static int intake_received(struct intake_sess *s, const struct smtp_server_client *c,
     char *buf, size_t size);
@@ -125,7 +124,6 @@ intake_new(struct event_base *base, const struct config *cfg, struct spool *spoo
 	in->base = base;
 	in->cfg = config_hold(cfg);
 	in->spool = spool;
-	intake_aliases(in);
 	if (intake_auth_users_load(cfg, &in->users, &in->nusers, err, errlen) == -1)
 		goto fail;
 	if (mr->tls_cert[0] != '\0') {
@@ -248,7 +246,6 @@ intake_set_config(struct intake *in, const struct config *cfg, char *err, size_t
 	in->nusers = n;
 	config_free(in->cfg);
 	in->cfg = config_hold(cfg);
-	intake_aliases(in);
 	memset(&opt, 0, sizeof(opt));
 	intake_limits(cfg, &opt, 1);
 	smtp_server_set_limits(in->srv, &opt);
@@ -280,15 +277,6 @@ intake_free(struct intake *in)
 	intake_auth_users_free(in->users, in->nusers);
 	intake_throttle_free(in->throttle);
 	free(in);
-}
-
-static void
-intake_aliases(struct intake *in)
-{
-	size_t i;
-
-	for (i = 0; i < in->cfg->mta_receive.n_aliases && i < CONFIG_MAX_ALIASES; i++)
-		in->aliases[i] = in->cfg->mta_receive.aliases[i];
 }
 
 
@@ -411,74 +399,32 @@ intake_rcpt(void *arg, void *udata, const struct smtp_server_client *c,
 	struct intake *in = arg;
 	struct intake_sess *s = udata;
 	const struct config *cfg = in->cfg;
-	const struct config_dial_peer *mmoip, *voip;
+	const struct config_dial_peer *voip;
 	struct intake_rcpt *t;
-	const struct config_pattern *deny;
+	struct intake_verdict v;
 	struct intake_faxaddr fa;
-	bool invalid;
 	size_t i;
 	int cover;
 
 	(void)c;
-	if (s->nrcpt >= cfg->mta_receive.maximum_recipients) {
-		if (cfg->mta_receive.maximum_recipients == 0)
-			smtp_server_reply_set(r, 452, "4.5.3", "Too many recipients: "
-			    "mta receive maximum-recipients is 0, this gateway accepts no mail");
-		else
-			smtp_server_reply_set(r, 452, "4.5.3",
-			    "Too many recipients (mta receive maximum-recipients %u)",
-			    cfg->mta_receive.maximum_recipients);
+	if (cfg->mta_receive.maximum_recipients > 0 &&
+	    s->nrcpt >= cfg->mta_receive.maximum_recipients) {
+		smtp_server_reply_set(r, 452, "4.5.3",
+		    "Too many recipients (mta receive maximum-recipients %u)",
+		    cfg->mta_receive.maximum_recipients);
 		return;
 	}
-	switch (intake_faxaddr_parse(rc->to, in->aliases, cfg->mta_receive.n_aliases, &fa)) {
-	case INTAKE_FAXADDR_RELAY:
-		smtp_server_reply_set(r, 550, "5.7.1", "<%.256s>: relaying denied", rc->to);
+	if (intake_rcpt_judge(cfg, rc->to, &v) != 0) {
+		smtp_server_reply_set(r, v.code, v.status, "%s", v.text);
 		return;
-	case INTAKE_FAXADDR_BADNUMBER:
-		smtp_server_reply_set(r, 553, "5.1.3",
-		    "<%.256s>: malformed fax number (use FAX=+number@domain)", rc->to);
-		return;
-	case INTAKE_FAXADDR_UNKNOWN:
-		smtp_server_reply_set(r, 550, "5.1.1",
-		    "<%.256s>: no such mailbox here (use FAX=+number@domain)", rc->to);
-		return;
-	case INTAKE_FAXADDR_OK:
-		break;
 	}
+	fa = v.fa;
+	voip = v.voip;
 	if (!fa.postmaster) {
-		/* toll fraud first: the deny rules name what they stop, in
-		 * every form of the number (config/number.c) */
-		if ((deny = config_number_deny(cfg, fa.dial, &invalid)) != NULL) {
-			smtp_server_reply_set(r, 550, "5.7.1",
-			    "Fax to %s not allowed: matches fax deny-pattern %s",
-			    fa.dial, deny->text);
-			return;
-		}
-		if (invalid) {
-			smtp_server_reply_set(r, 550, "5.7.1", "Fax to %s not allowed", fa.dial);
-			return;
-		}
-		mmoip = config_match_peer(cfg, CONFIG_PEER_MMOIP, CONFIG_MATCH_INCOMING, fa.dial);
-		if (mmoip == NULL) {
-			smtp_server_reply_set(r, 550, "5.7.1", "Fax to %s not allowed: no mmoip "
-			    "dial-peer incoming called-number matches", fa.dial);
-			return;
-		}
-		voip = config_match_peer(cfg, CONFIG_PEER_VOIP, CONFIG_MATCH_DESTINATION, fa.dial);
-		if (voip == NULL) {
-			smtp_server_reply_set(r, 550, "5.7.1", "Fax to %s not allowed: no voip "
-			    "dial-peer destination-pattern matches", fa.dial);
-			return;
-		}
-		/* /cover=: Cisco's e-mail-controllable cover page. One document
-		 * serves every recipient of a message, so a recipient that wants
-		 * another choice than those before it is sent in a new
-		 * transaction (452 4.5.3: the client retries it at once). */
-		if (fa.cover >= 0 && !cfg->fax_send.coverpage_email_controllable) {
-			smtp_server_reply_set(r, 550, "5.7.1", "<%.256s>: /cover= is not allowed here "
-			    "(no fax send coverpage e-mail-controllable)", rc->to);
-			return;
-		}
+		/* One document serves every recipient of a message, so a
+		 * recipient that wants another cover page choice than those
+		 * before it is sent in a new transaction (452 4.5.3: the client
+		 * retries it at once). */
 		cover = fa.cover >= 0 ? fa.cover : cfg->fax_send.coverpage;
 		for (i = 0; i < s->nrcpt; i++)
 			if (!s->rcpts[i].fa.postmaster && (s->rcpts[i].fa.cover >= 0 ?
@@ -488,8 +434,6 @@ intake_rcpt(void *arg, void *udata, const struct smtp_server_client *c,
 				    rc->to);
 				return;
 			}
-	} else {
-		voip = NULL;
 	}
 	if (s->nrcpt == s->cap) {
 		size_t ncap = s->cap ? s->cap * 2 : 4;

@@ -35,6 +35,7 @@
 #define T37_INTAKE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 struct event_base;
 struct config;
@@ -72,5 +73,15 @@ typedef void (intake_committed_fn)(void *arg, const char *id);
 void intake_set_committed(struct intake *in, intake_committed_fn *fn, void *arg);
 /* Stops listening, closes sessions, waits for the committer. Accepts NULL. */
 void intake_free(struct intake *in);
+
+/*
+ * Writes to out, step by step, what the listener would answer to the
+ * recipient address `to` with the configuration cfg (offline: no session,
+ * no call): the address's meaning, deny-patterns, the dial-peers that let
+ * it through, and the RCPT TO reply. 0 when the reply is 250, else -1.
+ * dial gets the fax number to call ("" for the postmaster or a refusal).
+ */
+int intake_route_explain(const struct config *cfg, const char *to, char *dial,
+    size_t dialsz, FILE *out);
 
 #endif

@@ -104,7 +104,6 @@ struct intake {
 	SSL_CTX *tls;                   /* owned; NULL without a certificate */
 	struct intake_user *users;      /* owned: config users + auth file */
 	size_t nusers;
-	const char *aliases[CONFIG_MAX_ALIASES];  /* point into cfg */
 	struct intake_committer cm;
 	struct intake_throttle *throttle;    /* owned; made at the first AUTH failure */
 	intake_committed_fn *committed;   /* told of each durable job, or NULL */
@@ -131,5 +130,20 @@ void intake_committer_push(struct intake_committer *cm, struct intake_commit *c)
 unsigned intake_committer_busy(struct intake_committer *cm);
 /* Commits and finishes everything handed over, then frees the committer. */
 void intake_committer_stop(struct intake_committer *cm);
+
+/* route.c: the listener's answer to a recipient address, from the config
+ * alone (not the session's recipient count or earlier cover choices). */
+struct intake_verdict {
+	enum intake_faxaddr_result addr;
+	struct intake_faxaddr fa;
+	const struct config_pattern *deny;       /* points into the config */
+	const struct config_dial_peer *mmoip;    /* incoming called-number */
+	const struct config_dial_peer *voip;     /* destination-pattern */
+	int code;                                /* 250, 550, 553 */
+	char status[8];                          /* RFC 3463 */
+	char text[640];
+};
+/* 0 when accepted (250), else -1; v says why either way. */
+int intake_rcpt_judge(const struct config *cfg, const char *to, struct intake_verdict *v);
 
 #endif

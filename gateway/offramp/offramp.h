@@ -29,6 +29,7 @@
 #define T37_OFFRAMP_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 struct config;
 struct event_base;
@@ -86,5 +87,10 @@ unsigned offramp_calls(const struct offramp *o);
 /* Stops scheduling; kills the document workers still running (their jobs
  * are prepared again at the next start); frees. Jobs stay in the spool. */
 void offramp_free(struct offramp *o);
+
+/* Writes to out how the offramp would call number with cfg (offline): the
+ * voip dial-peer, the target and number as dialed, caller identity, TSI,
+ * T.38/ECM/speed, retries. 0 when a call would be made, else -1. */
+int offramp_route_explain(const struct config *cfg, const char *number, FILE *out);
 
 #endif

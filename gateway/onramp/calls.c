@@ -167,25 +167,14 @@ onramp_route(const struct sip_call_info *info, struct sip_route_decision *d, voi
 {
 	struct onramp *o = arg;
 	const struct config *cfg = onramp_cfg_hold(o);
-	const struct config_dial_peer *peer = NULL;
+	const struct config_dial_peer *peer, *voip;
 	struct onramp_call *c, *nc = NULL;
 	char ani[LOG_ESC_BUFSZ], dnis[LOG_ESC_BUFSZ], src[LOG_ESC_BUFSZ], desc[LOG_ESC_BUFSZ];
-	const char *why = NULL, *csi;
+	const char *why, *csi;
 	unsigned active = 0;
-	size_t i;
-	int voip_in = 0;
 
 	d->action = SIP_ROUTE_REJECT_NOT_FOUND;
-	for (i = 0; i < cfg->n_peers; i++)
-		if (cfg->peers[i].type == CONFIG_PEER_VOIP && cfg->peers[i].has_incoming &&
-		    !cfg->peers[i].shutdown)
-			voip_in = 1;
-	if (voip_in && config_match_peer(cfg, CONFIG_PEER_VOIP, CONFIG_MATCH_INCOMING,
-	    info->dnis) == NULL)
-		why = "no voip dial-peer with a matching incoming called-number";
-	else if ((peer = config_match_peer(cfg, CONFIG_PEER_MMOIP, CONFIG_MATCH_DESTINATION,
-	    info->dnis)) == NULL || peer->target_kind != CONFIG_TARGET_MAILTO)
-		why = "no mmoip dial-peer with a matching destination-pattern";
+	peer = onramp_route_peer(cfg, info->dnis, &voip, &why);
 
 	pthread_mutex_lock(&o->lock);
 	if (why == NULL && o->stopping) {

@@ -20,6 +20,7 @@
 #ifndef T37_ONRAMP_H
 #define T37_ONRAMP_H
 
+#include <stdio.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
@@ -61,6 +62,18 @@ int onramp_recover(struct onramp *o, char *err, size_t errlen);
  */
 void onramp_route(const struct sip_call_info *info, struct sip_route_decision *d,
     void *arg);
+/*
+ * The config alone on a call to dnis: the mmoip dial-peer whose mailto
+ * target gets its pages, else NULL with *why (the 404's reason). *voip is
+ * the voip dial-peer whose incoming called-number admitted it, or NULL
+ * when no voip dial-peer has one (every number goes to the mmoip peers).
+ * Points into cfg. Any thread.
+ */
+const struct config_dial_peer *onramp_route_peer(const struct config *cfg, const char *dnis,
+    const struct config_dial_peer **voip, const char **why);
+/* Writes to out, step by step, how a call to dnis would be routed with cfg
+ * (offline). 0 when it would be answered, else -1. */
+int onramp_route_explain(const struct config *cfg, const char *dnis, FILE *out);
 /* The line's SIP_EV_FAX_RECEIVED of an onramp call: the mail is built. */
 void onramp_fax_received(struct onramp *o, const struct sip_event *ev);
 /* The line's SIP_EV_CALL_FINISHED of an onramp call: a call that left no
