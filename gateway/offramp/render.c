@@ -39,6 +39,7 @@ struct render {
 	const char *workdir;
 	struct mime_error *err;
 	unsigned max_pages;
+	unsigned used;         /* pages of the parts rendered so far */
 	time_t deadline;
 	GPtrArray *inputs;     /* normalized files, in order (owned strings) */
 	GPtrArray *scratch;    /* files to remove at the end (owned strings) */
@@ -68,6 +69,9 @@ static char *scratch_path(struct render *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static const char *scratch_name(struct render *r, const struct mime_part *p);
 static int over_time(struct render *r);
+static unsigned pages_left(const struct render *r);
+static int page_limit(struct render *r, const char *name);
+static int over_pages(struct render *r, const char *name);
 static int rerr(struct mime_error *err, const char *status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -202,6 +206,7 @@ outcome_add(struct render *r, enum mime_outcome_kind kind, const char *label,
 	mime_text_fit(o.detail, sizeof(o.detail), detail ? detail : "");
 	g_array_append_val(r->outcomes, o);
 	g_array_append_val(r->counts, pages);
+	r->used += pages;
 }
 
 /*
@@ -279,7 +284,7 @@ render_part(struct render *r, size_t i)
 	/* Named whole (never cut inside the name or the type): it goes into
 	 * the DSN. Owned by r. */
 	const char *name = scratch_name(r, p);
-	struct fax_text_options to = { .max_pages = r->max_pages };
+	struct fax_text_options to = { .max_pages = pages_left(r) };
 	struct fax_tiff_info info;
 	char ferr[RENDER_ERR_MAX];
 	char *dst = scratch_path(r, "render-%zu.tif", i);
@@ -289,13 +294,18 @@ render_part(struct render *r, size_t i)
 	switch (p->kind) {
 	case MIME_PART_TEXT:
 		if (fax_text_render(p->text, p->text_len, &to, dst, &info, ferr,
-		    sizeof(ferr)) != 0)
+		    sizeof(ferr)) != 0) {
+			if (strstr(ferr, "pages") && r->used > 0)
+				return page_limit(r, name);
 			return rerr(r->err, strstr(ferr, "pages") ? "5.3.4" : "5.6.5",
 			    "the text of the message could not be rendered: %s", ferr);
+		}
 		r->missing_glyphs += info.missing_glyphs;
 		break;
 	case MIME_PART_HTML:
-		return render_html(r, p, i, dst);
+		if (render_html(r, p, i, dst) != 0)
+			return -1;
+		return over_pages(r, name) != 0 ? -1 : over_time(r);
 	case MIME_PART_TIFF:
 	case MIME_PART_IMAGE:
 		if (render_image(r, p->path, name, dst, &info) != 0)
@@ -315,7 +325,7 @@ render_part(struct render *r, size_t i)
 	}
 	outcome_add(r, MIME_OUTCOME_FAXED, p->label, info.pages, NULL, 0);
 	g_ptr_array_add(r->inputs, g_strdup(dst));
-	return over_time(r);
+	return over_pages(r, name) != 0 ? -1 : over_time(r);
 }
 
 /* A PDF (an attachment, or an office document converted) through
@@ -324,7 +334,7 @@ static int
 render_pdf(struct render *r, const char *pdf, const char *name, const char *dst,
     size_t i, struct fax_tiff_info *info)
 {
-	struct fax_tiff_limits lim = { .max_pages = r->max_pages };
+	struct fax_tiff_limits lim = { .max_pages = pages_left(r) };
 	struct offramp_pdf_opts po = r->o->pdf;
 	struct mime_error perr;
 	char ferr[RENDER_ERR_MAX];
@@ -333,15 +343,19 @@ render_pdf(struct render *r, const char *pdf, const char *name, const char *dst,
 	const char *in[1] = { raw };
 	time_t left = r->deadline - time(NULL);
 
-	po.max_pages = r->max_pages;
+	po.max_pages = pages_left(r);
 	/* The document's own limit, or less when the rest of the message
 	 * left less: never more than either. */
 	if (po.timeout == 0)
 		po.timeout = OFFRAMP_PDF_TIMEOUT_DEFAULT;
 	if (left < (time_t)po.timeout)
 		po.timeout = left > 0 ? (unsigned)left : 1;
-	if (offramp_pdf_render(pdf, raw, &po, &n, &perr) != 0)
+	if (offramp_pdf_render(pdf, raw, &po, &n, &perr) != 0) {
+		if (strcmp(perr.status, "5.3.4") == 0 && strstr(perr.text, "pages") &&
+		    r->used > 0)
+			return page_limit(r, name);
 		return rerr(r->err, perr.status, "%s: %s", name, perr.text);
+	}
 	if (fax_tiff_normalize(in, 1, dst, &lim, info, ferr, sizeof(ferr)) != 0)
 		return rerr(r->err, "5.6.5", "%s could not be converted: %s", name, ferr);
 	return 0;
@@ -359,7 +373,7 @@ render_html(struct render *r, const struct mime_part *p, size_t i, const char *d
 	unsigned char *used = g_malloc0(p->nres + 1);
 	struct fax_html_report rep = { .image_used = used };
 	struct fax_html_options ho = {
-		.max_pages = r->max_pages, .max_image_pixels = r->o->max_image_pixels,
+		.max_pages = pages_left(r), .max_image_pixels = r->o->max_image_pixels,
 		.images = im, .nimages = p->nres, .preface = p->preface,
 	};
 	struct fax_tiff_info info;
@@ -374,9 +388,13 @@ render_html(struct render *r, const struct mime_part *p, size_t i, const char *d
 	}
 	if (fax_html_render(p->text, p->text_len, &ho, dst, &info, &rep, ferr,
 	    sizeof(ferr)) != 0) {
-		rerr(r->err, strstr(ferr, "pages") || strstr(ferr, "more than") ?
-		    "5.3.4" : "5.6.5", "the HTML text of the message could not be "
-		    "rendered: %s", ferr);
+		if (strstr(ferr, "pages") && r->used > 0)
+			page_limit(r, p->label);
+		else
+			rerr(r->err, strstr(ferr, "pages") ||
+			    strstr(ferr, "more than") ? "5.3.4" : "5.6.5",
+			    "the HTML text of the message could not be "
+			    "rendered: %s", ferr);
 		goto out;
 	}
 	r->missing_glyphs += info.missing_glyphs;
@@ -452,7 +470,7 @@ render_image(struct render *r, const char *path, const char *name,
     const char *dst, struct fax_tiff_info *info)
 {
 	struct fax_image_limits lim = {
-		.max_pages = r->max_pages, .max_pixels = r->o->max_image_pixels,
+		.max_pages = pages_left(r), .max_pixels = r->o->max_image_pixels,
 	};
 	char ferr[RENDER_ERR_MAX];
 	GError *gerr = NULL;
@@ -468,6 +486,8 @@ render_image(struct render *r, const char *path, const char *name,
 	rc = fax_image_to_pages(g_mapped_file_get_contents(mf),
 	    g_mapped_file_get_length(mf), dst, &lim, info, ferr, sizeof(ferr));
 	g_mapped_file_unref(mf);
+	if (rc != 0 && strstr(ferr, "too many pages") && r->used > 0)
+		return page_limit(r, name);
 	if (rc != 0)
 		return rerr(r->err, strstr(ferr, "too many pages") ||
 		    strstr(ferr, "the limit is") ? "5.3.4" : "5.6.5",
@@ -595,4 +615,41 @@ rerr(struct mime_error *err, const char *status, const char *fmt, ...)
 	mime_error_vset(err, status, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+/*
+ * Each part may make only the pages the parts before it left of the
+ * limit, so a message of many long parts stops at the part that crosses
+ * it instead of rendering every part first. A part always gets at least
+ * one page: a message that already has its limit fails at the next part
+ * that makes any (over_pages()).
+ */
+static unsigned
+pages_left(const struct render *r)
+{
+	return r->used < r->max_pages ? r->max_pages - r->used : 1;
+}
+
+/* The part named would take the fax past the page limit (its renderer
+ * stopped at the pages left). */
+static int
+page_limit(struct render *r, const char *name)
+{
+	if (r->used >= r->max_pages)
+		return rerr(r->err, "5.3.4", "the fax would have more than %u "
+		    "pages: %s starts on page %u; the limit is %u", r->max_pages,
+		    name, r->used + 1, r->max_pages);
+	return rerr(r->err, "5.3.4", "the fax would have more than %u pages: %s "
+	    "starts on page %u and does not end by page %u; the limit is %u",
+	    r->max_pages, name, r->used + 1, r->max_pages, r->max_pages);
+}
+
+static int
+over_pages(struct render *r, const char *name)
+{
+	if (r->used <= r->max_pages)
+		return 0;
+	return rerr(r->err, "5.3.4", "the fax would have more than %u pages: "
+	    "%s ends on page %u; the limit is %u", r->max_pages, name, r->used,
+	    r->max_pages);
 }

@@ -282,6 +282,66 @@ START_TEST(test_render_parts_wire)
 }
 END_TEST
 
+/*
+ * The page limit holds for the whole message: each part may make only the
+ * pages the parts before it left, and the one that crosses the limit is
+ * named (rendering stops there instead of drawing every part first).
+ */
+static int
+render_limited(const char *parts, unsigned max_pages, struct mime_error *err,
+    unsigned *pages)
+{
+	char *msg = g_strdup_printf("From: a@example.com\nSubject: Pages\n"
+	    "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=m\n\n"
+	    "%s--m--\n", parts);
+	struct mime_offramp *m = parse_msg(msg);
+	struct offramp_render_opts o = { .max_pages = max_pages };
+	char *out = g_strdup_printf("%s/fax.tif", tmpdir);
+	int rc = offramp_render(m, &o, tmpdir, out, pages, err);
+
+	mime_offramp_free(m);
+	g_free(msg);
+	g_free(out);
+	return rc;
+}
+
+#define PART3 "--m\nContent-Type: text/plain\n\none\ftwo\fthree\n"
+#define PART_ATT(name, text) "--m\nContent-Type: text/plain\n" \
+	"Content-Disposition: attachment; filename=" name "\n\n" text "\n"
+
+START_TEST(test_render_parts_page_limit)
+{
+	struct mime_error err;
+	unsigned pages = 0;
+
+	/* 3 + 3 pages, the limit 5: the second part is named */
+	ck_assert_int_eq(render_limited(PART3 PART_ATT("b.txt", "1\f2\f3"), 5,
+	    &err, &pages), -1);
+	ck_assert_str_eq(err.status, "5.3.4");
+	ck_assert_str_eq(err.text, "the fax would have more than 5 pages: the "
+	    "attachment \"b.txt\" (text/plain) starts on page 4 and does not end "
+	    "by page 5; the limit is 5");
+	/* 3 + 2: the limit exactly */
+	ck_assert_int_eq(render_limited(PART3 PART_ATT("b.txt", "1\f2"), 5, &err,
+	    &pages), 0);
+	ck_assert_uint_eq(pages, 5);
+	/* 3 + 2, then one more page */
+	ck_assert_int_eq(render_limited(PART3 PART_ATT("b.txt", "1\f2")
+	    PART_ATT("c.txt", "1"), 5, &err, &pages), -1);
+	ck_assert_str_eq(err.text, "the fax would have more than 5 pages: the "
+	    "attachment \"c.txt\" (text/plain) ends on page 6; the limit is 5");
+	/* 3 + 2, then three more */
+	ck_assert_int_eq(render_limited(PART3 PART_ATT("b.txt", "1\f2")
+	    PART_ATT("c.txt", "1\f2\f3"), 5, &err, &pages), -1);
+	ck_assert_str_eq(err.text, "the fax would have more than 5 pages: the "
+	    "attachment \"c.txt\" (text/plain) starts on page 6; the limit is 5");
+	/* one part over it alone keeps the renderer's words */
+	ck_assert_int_eq(render_limited(PART3, 2, &err, &pages), -1);
+	ck_assert_str_eq(err.status, "5.3.4");
+	ck_assert_ptr_nonnull(strstr(err.text, "text longer than 2 pages"));
+}
+END_TEST
+
 Suite *
 suite_offramp_render_parts(void)
 {
@@ -294,6 +354,7 @@ suite_offramp_render_parts(void)
 	tcase_add_test(tc, test_render_parts_forward);
 	tcase_add_test(tc, test_render_parts_office);
 	tcase_add_test(tc, test_render_parts_wire);
+	tcase_add_test(tc, test_render_parts_page_limit);
 	suite_add_tcase(s, tc);
 	return s;
 }
