@@ -335,6 +335,29 @@ START_TEST(test_render_parts_page_limit)
 	    PART_ATT("c.txt", "1\f2\f3"), 5, &err, &pages), -1);
 	ck_assert_str_eq(err.text, "the fax would have more than 5 pages: the "
 	    "attachment \"c.txt\" (text/plain) starts on page 6; the limit is 5");
+	/* HTML and images count the same way */
+	{
+		GString *parts = g_string_new(PART3 "--m\nContent-Type: text/html\n\n");
+		char *png = png_b64();
+		unsigned k;
+
+		for (k = 0; k < 400; k++)
+			g_string_append_printf(parts, "<p>Paragraph %u.</p>", k);
+		g_string_append(parts, "\n");
+		ck_assert_int_eq(render_limited(parts->str, 5, &err, &pages), -1);
+		ck_assert_str_eq(err.status, "5.3.4");
+		ck_assert_str_eq(err.text, "the fax would have more than 5 pages: the "
+		    "HTML text starts on page 4 and does not end by page 5; the "
+		    "limit is 5");
+		g_string_assign(parts, PART3 PART_ATT("b.txt", "1\f2"));
+		g_string_append_printf(parts, "--m\nContent-Type: image/png; "
+		    "name=p.png\nContent-Transfer-Encoding: base64\n\n%s\n", png);
+		ck_assert_int_eq(render_limited(parts->str, 5, &err, &pages), -1);
+		ck_assert_str_eq(err.text, "the fax would have more than 5 pages: the "
+		    "attachment \"p.png\" (image/png) ends on page 6; the limit is 5");
+		g_string_free(parts, TRUE);
+		g_free(png);
+	}
 	/* one part over it alone keeps the renderer's words */
 	ck_assert_int_eq(render_limited(PART3, 2, &err, &pages), -1);
 	ck_assert_str_eq(err.status, "5.3.4");
