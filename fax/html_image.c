@@ -299,7 +299,7 @@ html_images_used(struct html_images *s, int entry)
 }
 
 PIX *
-html_images_bitmap(struct html_images *s, int entry, unsigned w, unsigned h)
+html_images_bitmap(struct html_images *s, int entry, unsigned w, unsigned h, int yres)
 {
 	struct html_entry *e;
 	PIX *scaled, *bin;
@@ -313,7 +313,7 @@ html_images_bitmap(struct html_images *s, int entry, unsigned w, unsigned h)
 	scaled = pixScaleToSize(e->grey, (l_int32)w, (l_int32)h);
 	if (scaled == NULL)
 		return NULL;
-	bin = fax_image_binarize(scaled, err, sizeof(err));
+	bin = fax_image_binarize(scaled, yres, err, sizeof(err));
 	pixDestroy(&scaled);
 	return bin;
 }

@@ -122,7 +122,7 @@ void html_images_used(struct html_images *s, int entry);
 /* The image scaled to w x h page pixels and binarized like image
  * attachments (1 = black); NULL when out of memory. Caller destroys. */
 PIX *html_images_bitmap(struct html_images *s, int entry, unsigned w,
-    unsigned h);
+    unsigned h, int yres);
 
 /* html_layout.c */
 /* Lays d out and writes its pages to out_path (normalized, like

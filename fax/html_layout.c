@@ -838,7 +838,7 @@ draw_image(struct lay *L, struct fax_bitmap *b, const struct item *it,
 	unsigned h = (unsigned)fmax(1.0, floor(it->h * sy + 0.5));
 	long x0 = lround(it->x), y0 = lround(oy * sy);
 	long r0 = lround(clip0 * sy), r1 = lround(clip1 * sy);
-	PIX *pix = html_images_bitmap(L->d->images, im->entry, w, h);
+	PIX *pix = html_images_bitmap(L->d->images, im->entry, w, h, yres);
 	l_uint32 *data;
 	l_int32 wpl, pw, ph, r, c;
 

@@ -55,7 +55,7 @@ void fax_image_src_close(struct fax_image_src *s);	/* accepts NULL */
  * pictures binarized adaptively, documents after background
  * normalization, photos dithered. NULL with err when out of memory.
  */
-PIX *fax_image_binarize(PIX *grey, char *err, size_t errlen);
+PIX *fax_image_binarize(PIX *grey, int yres, char *err, size_t errlen);
 
 /* Pix (1 bpp, 1 = black) to a new fax bitmap of width x height with the
  * image's top left at (x, y); NULL when out of memory. */

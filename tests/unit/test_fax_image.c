@@ -10,6 +10,7 @@
 #include "tests/unit/fax_test_util.h"
 
 #include <math.h>
+#include <sys/stat.h>
 
 #include <gif_lib.h>
 #include <glib.h>
@@ -151,6 +152,39 @@ ink(const struct ft_page *p, uint32_t x0, uint32_t y0, uint32_t x1,
 		}
 	return all ? (double)n / (double)all : 0;
 }
+
+/* A photo costs little line time: dithered on cells, not single dots, its
+ * page codes (T.6 in the TIFF) at about a bit per photo pixel, not the 3
+ * bits of single-pixel error diffusion; and still shows its grey levels:
+ * the flat mid-grey patch is half ink at standard resolution too. */
+START_TEST(test_fax_image_photo_line_cost)
+{
+	PIX *pix = mk_photo();
+	GByteArray *a = encode(pix, IFF_PNG);
+	struct fax_image_limits lim = { 0 };
+	struct fax_tiff_info info;
+	struct ft_page *p;
+	struct stat st;
+	double bits, r;
+
+	p = to_pages(a, NULL, &info);
+	ck_assert_uint_eq(info.photo_pages, 1);
+	ck_assert_int_eq(stat(ft_path("o.tif"), &st), 0);
+	/* the photo's area on the page: its width by its height as placed */
+	bits = 8.0 * (double)st.st_size / (817.0 * (double)(OX(SW) - OX(0)));
+	ck_assert_msg(bits < 1.6, "%.2f bits a photo pixel", bits);
+	ft_page_free(p);
+	lim.resolution = FAX_TIFF_RES_STANDARD;
+	p = to_pages(a, &lim, &info);
+	ck_assert_float_eq(p->yres, 98);
+	r = ink(p, OX(SW * 4 / 10), 44 + 817 / 2 * 45 / 100, OX(SW * 6 / 10),
+	    44 + 817 / 2 * 55 / 100);
+	ck_assert_msg(r > 0.35 && r < 0.65, "standard: mid-grey ink ratio %.3f", r);
+	ft_page_free(p);
+	g_byte_array_free(a, TRUE);
+	pixDestroy(&pix);
+}
+END_TEST
 
 /* A photo is dithered: its flat mid-grey patch is half ink, not a black
  * or white block. */
@@ -785,6 +819,7 @@ suite_fax_image(void)
 	tcase_add_checked_fixture(tc, ft_setup, ft_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_fax_image_jpeg_photo_dithered);
+	tcase_add_test(tc, test_fax_image_photo_line_cost);
 	tcase_add_test(tc, test_fax_image_png_screenshot);
 	tcase_add_test(tc, test_fax_image_gif_first_frame);
 	tcase_add_test(tc, test_fax_image_bmp);
