@@ -34,6 +34,8 @@ PKGS    := spandsp libtiff-4 libevent libevent_openssl libevent_pthreads \
 PKGS    += pangocairo pangoft2 fontconfig cairo lept libpng libjpeg
 # HTML mail through libxml2's HTML parser.
 PKGS    += libxml-2.0
+# Call and job records as JSON lines.
+PKGS    += json-c
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ltiff -lm -lpthread
 PKG_LIBS   += -lgif
@@ -63,6 +65,7 @@ ALL_LDFLAGS := $(SAN_FLAGS) $(HARDEN_LD) $(LDFLAGS)
 MODULES  := config gateway fax mime smtp sip
 # gateway/ holds the daemon core; each room under it is a module of its own.
 MODULES  += util gateway/spool gateway/mailq gateway/intake gateway/onramp gateway/offramp
+MODULES  += gateway/cdr
 LIB_SRC  := $(filter-out gateway/main.c,$(wildcard $(addsuffix /*.c,$(MODULES))))
 TOOL_SRC := $(filter-out tools/t37fax.c,$(wildcard tools/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)

@@ -18,6 +18,8 @@ poppler-utils"
 # its tests run), and pango-view for reference renderings in the tests.
 PKGS="$PKGS libxml2-dev libreoffice-writer-nogui libreoffice-calc-nogui \
 libreoffice-impress-nogui pango1.0-tools"
+# Call and job records (JSON lines through json-c).
+PKGS="$PKGS libjson-c-dev"
 missing=""
 for p in $PKGS; do
     st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

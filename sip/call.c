@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/log.h"
@@ -40,6 +41,7 @@ static void sip_call_reinvite_timeout(void *arg);
 static void sip_call_hangup_now(void *arg);
 static void sip_call_free_cb(void *arg);
 static void sip_call_end(struct sip_call *call, const char *reason);
+static void sip_call_times(const struct sip_call *call, struct sip_event *ev);
 static void sip_call_fail_early(struct sip_call *call, enum sip_cause cause,
     const char *reason);
 static void sip_call_refuse_media(struct sip_call *call, const struct sip_msg *msg,
@@ -911,6 +913,7 @@ sip_call_report(struct sip_call *call, enum sip_result res)
 	ev->pages = pages;
 	ev->t38 = call->media == SIP_MEDIA_T38;
 	ev->secs = secs;
+	sip_call_times(call, ev);
 	if (call->t38_refused)
 		ev->t38_refused = call->t38_status;
 	if (ran) {
@@ -932,6 +935,21 @@ sip_call_report(struct sip_call *call, enum sip_result res)
 	}
 	ev->type = SIP_EV_CALL_FINISHED;
 	sip_line_post(call->line, ev);
+}
+
+/* The call's monotonic marks as wall-clock times: the clock may be
+ * stepped during a call, so the end is read once and the rest counted
+ * back from it. */
+static void
+sip_call_times(const struct sip_call *call, struct sip_event *ev)
+{
+	uint64_t now = tmr_jiffies();
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ev->end_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	ev->start_ms = ev->end_ms - (int64_t)(now - call->start_ms);
+	ev->answer_ms = call->answer_ms != 0 ? ev->end_ms - (int64_t)(now - call->answer_ms) : 0;
 }
 
 static void

@@ -300,6 +300,9 @@ struct sip_event {
 	bool ecm;
 	bool t38;                        /* media at the end was T.38 */
 	unsigned secs;                   /* call duration */
+	/* Wall-clock times of the call (Unix epoch, milliseconds), for call
+	 * records: the INVITE, the answer (0: never answered), the end. */
+	int64_t start_ms, answer_ms, end_ms;
 };
 
 /*
