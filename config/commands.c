@@ -26,6 +26,7 @@ static cfg_handler cmd_sip, cmd_sip_listen, cmd_sip_t38, cmd_sip_codec,
     cmd_sip_rtp_ports, cmd_sip_max_calls, cmd_sip_allow, cmd_sip_call_rate,
     cmd_sip_calls_per_source;
 static cfg_handler cmd_sip_media_timeout, cmd_sip_rt_priority;
+static cfg_handler cmd_cdr;
 static cfg_handler cmd_trunk, cmd_trunk_proxy, cmd_trunk_auth, cmd_trunk_register,
     cmd_trunk_max_calls, cmd_trunk_t38, cmd_trunk_calling_number, cmd_trunk_calling_name,
     cmd_trunk_asserted_id, cmd_trunk_inbound_auth;
@@ -41,6 +42,7 @@ const struct cfg_cmd cfg_top_commands[] = {
 	{ "log", TOP, 0, 1, 3, cmd_log, "log {stderr|syslog} [level err|warn|info|debug]" },
 	{ "user", TOP, 0, 1, 1, cmd_user, "user NAME" },
 	{ "shutdown-deadline", TOP, 0, 1, 1, cmd_shutdown_deadline, "shutdown-deadline SECONDS" },
+	{ "cdr", TOP, 0, 1, 1, cmd_cdr, "cdr FILE" },
 	{ "sip", TOP, 0, 0, 0, cmd_sip, "sip" },
 	{ "listen", SIP, 0, 3, 3, cmd_sip_listen, "listen {udp|tcp} ADDRESS PORT" },
 	{ "t38", SIP, 0, 1, 1, cmd_sip_t38, "t38 {on|off|immediate}" },
@@ -531,6 +533,25 @@ cmd_spool(struct cfg_parser *p, int argc, char **argv)
 {
 	(void)argc;
 	cfg_copy(p, "spool", argv[0], p->cfg->spool, sizeof(p->cfg->spool));
+}
+
+/* The call and job records file: an absolute path (the daemon may be
+ * started from anywhere), not a directory name. */
+static void
+cmd_cdr(struct cfg_parser *p, int argc, char **argv)
+{
+	size_t len = strlen(argv[0]);
+
+	(void)argc;
+	if (argv[0][0] != '/') {
+		cfg_err(p, "cdr '%s' is not an absolute path", argv[0]);
+		return;
+	}
+	if (argv[0][len - 1] == '/') {
+		cfg_err(p, "cdr '%s' names a directory, not a file", argv[0]);
+		return;
+	}
+	cfg_copy(p, "cdr", argv[0], p->cfg->cdr, sizeof(p->cfg->cdr));
 }
 
 static void

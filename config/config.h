@@ -338,6 +338,7 @@ struct config {
 	enum log_level log_level;            /* default LOG_LVL_INFO */
 	char user[CONFIG_STR_MAX];           /* privilege drop; "" = none */
 	unsigned shutdown_deadline;          /* seconds for in-flight work on SIGTERM */
+	char cdr[CONFIG_PATH_MAX];           /* call and job records file; "" = none */
 
 	/* sip */
 	struct {

@@ -39,7 +39,7 @@ struct gw {
 	const struct config *cfg;       /* held: the current config */
 	const struct gw_hooks *hooks;   /* borrowed while the loop runs */
 	enum gw_state state;
-	struct event *sigev[3];         /* owned: TERM, INT, HUP */
+	struct event *sigev[4];         /* owned: TERM, INT, HUP, USR1 */
 	struct event *drain_ev;         /* owned: drain poll timer */
 	struct timespec deadline;       /* CLOCK_MONOTONIC, while draining */
 	struct timespec drain_start;
@@ -304,6 +304,10 @@ gw_signal_cb(evutil_socket_t sig, short what, void *arg)
 	if (sig == SIGHUP) {
 		log_info("event=signal signal=HUP");
 		gw_reload(gw);
+	} else if (sig == SIGUSR1) {
+		log_info("event=signal signal=USR1");
+		if (gw->hooks != NULL && gw->hooks->reopen != NULL)
+			gw->hooks->reopen(gw->hooks->arg);
 	} else {
 		log_info("event=signal signal=%s", sig == SIGTERM ? "TERM" : "INT");
 		gw_shutdown(gw);
@@ -364,7 +368,7 @@ gw_drop_privileges(struct gw *gw)
 int
 gw_loop(struct gw *gw, const struct gw_hooks *hooks, const char *parts)
 {
-	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
 	const struct config *cfg;
 	char buf[LOG_ESC_BUFSZ];
 	size_t i;

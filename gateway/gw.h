@@ -16,7 +16,8 @@
  *   parts: start          resume the mail and offramp jobs, mail the faxes
  *                         of calls the gateway did not see end
  *   gw_loop()             the event loop; SIGHUP -> gw_reload() -> parts:
- *                         reload(cfg); SIGTERM/SIGINT -> gw_shutdown() ->
+ *                         reload(cfg); SIGUSR1 -> parts: reopen (the files
+ *                         they append to); SIGTERM/SIGINT -> gw_shutdown() ->
  *                         parts: stop, then the loop ends when parts:
  *                         inflight is 0 or at the config's shutdown deadline
  *   parts: free           in the reverse order of open
@@ -69,6 +70,9 @@ struct gw_hooks {
 	/* Units of work still in flight; 0 when drained. */
 	unsigned (*inflight)(void *arg);
 	void *arg;
+	/* SIGUSR1 (logrotate moved the files away): open the files the parts
+	 * append to again. May be NULL. */
+	void (*reopen)(void *arg);
 };
 
 /* Command-line choices that override the config file. */

@@ -14,6 +14,10 @@
  *   smtpd    the offramp's SMTP listener (gateway/intake): each message
  *            made durable is handed to the offramp at once; absent without
  *            `mta receive listen`
+ *   cdr      the call and job records (gateway/cdr) the onramp, the offramp
+ *            and the mail queue write; opened at start by the run user
+ *            (after the drop, as every reopen is), reopened on SIGUSR1,
+ *            freed last; absent without `cdr FILE`
  *
  * Every part is opened before the privilege drop (the line and the
  * listener bind their sockets then) and started after it. Each holds the
@@ -30,6 +34,7 @@
 #include <event2/event.h>
 
 #include "config/config.h"
+#include "gateway/cdr/cdr.h"
 #include "gateway/gw.h"
 #include "gateway/intake/intake.h"
 #include "gateway/mailq/mailq.h"
@@ -50,6 +55,8 @@ struct gw_parts {
 	struct chan *line_events;       /* owned: events of the line, to us */
 	struct event *line_ev;          /* owned: watches line_events */
 	struct intake *intake;       /* owned; NULL without a listener */
+	struct cdr *cdr;                /* owned; NULL without `cdr FILE` */
+	char cdr_path[CONFIG_PATH_MAX]; /* fixed until a restart */
 	char names[PARTS_NAMES_MAX];    /* "mailq,offramp,...", for the start line */
 };
 
@@ -57,6 +64,8 @@ static int parts_open(struct gw_parts *p);
 static int parts_start(struct gw_parts *p);
 static void parts_reload(void *arg, const struct config *cfg);
 static void parts_stop(void *arg);
+static void parts_reopen(void *arg);
+static int parts_cdr_open(struct gw_parts *p, char *err, size_t errlen);
 static unsigned parts_inflight(void *arg);
 static void parts_free(struct gw_parts *p);
 static int parts_failed(const char *part, const char *err);
@@ -74,7 +83,8 @@ static void offramp_committed(void *arg, const char *id);
 int
 gw_run(struct gw *gw)
 {
-	const struct gw_hooks hooks = { parts_reload, parts_stop, parts_inflight, NULL };
+	const struct gw_hooks hooks = { parts_reload, parts_stop, parts_inflight, NULL,
+	    parts_reopen };
 	struct gw_hooks h = hooks;
 	struct gw_parts p;
 	int rc = 1;
@@ -141,6 +151,9 @@ parts_start(struct gw_parts *p)
 {
 	char err[GW_ERR_MAX];
 
+	/* Before the queues resume: the jobs they end have records too. */
+	if (parts_cdr_open(p, err, sizeof(err)) == -1)
+		return parts_failed("cdr", err);
 	if (mailq_start(p->mailq, err, sizeof(err)) == -1)
 		return parts_failed("mailq", err);
 	if (offramp_start(p->offramp, err, sizeof(err)) == -1)
@@ -162,6 +175,9 @@ parts_reload(void *arg, const struct config *cfg)
 	mailq_set_config(p->mailq, cfg);
 	offramp_set_config(p->offramp, cfg);
 	onramp_set_config(p->onramp, cfg);
+	if (strcmp(cfg->cdr, p->cdr_path) != 0)
+		log_warnx("event=reload cdr=%s result=ignored reason=restart-needed",
+		    cfg->cdr[0] != '\0' ? cfg->cdr : "none");
 	if (line_options(p, cfg, &o, err, sizeof(err)) == -1 ||
 	    sip_line_reconfigure(p->line, &o) == -1)
 		log_warnx("event=reload part=line result=failed error=\"%s\"",
@@ -208,7 +224,41 @@ parts_free(struct gw_parts *p)
 	onramp_free(p->onramp);
 	offramp_free(p->offramp);
 	mailq_free(p->mailq);
+	cdr_free(p->cdr);               /* last: the parts' last records written */
 	memset(p, 0, sizeof(*p));
+}
+
+/* ---- call and job records ------------------------------------------------ */
+
+/* `cdr FILE`: opened as the run user, so that a reopen after logrotate
+ * (as that user too) finds the same permissions. A file that cannot be
+ * opened stops the start. */
+static int
+parts_cdr_open(struct gw_parts *p, char *err, size_t errlen)
+{
+	const struct config *cfg = gw_config_hold(p->gw);
+	int rc = 0;
+
+	snprintf(p->cdr_path, sizeof(p->cdr_path), "%s", cfg->cdr);
+	gw_config_release(p->gw, cfg);
+	if (p->cdr_path[0] == '\0')
+		return 0;
+	if ((p->cdr = cdr_open(gw_base(p->gw), p->cdr_path, err, errlen)) == NULL)
+		rc = -1;
+	mailq_set_cdr(p->mailq, p->cdr);
+	offramp_set_cdr(p->offramp, p->cdr);
+	onramp_set_cdr(p->onramp, p->cdr);
+	if (rc == 0)
+		log_info("event=cdr result=ok path=%s", p->cdr_path);
+	return rc;
+}
+
+static void
+parts_reopen(void *arg)
+{
+	struct gw_parts *p = arg;
+
+	cdr_reopen(p->cdr);
 }
 
 /* ---- the line ------------------------------------------------------------ */

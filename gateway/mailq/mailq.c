@@ -56,6 +56,8 @@ struct qjob {
 	char call[64];
 	bool ret_hdrs, dsn;
 	char reason[MAILQ_REASON_MAX];  /* the last failure */
+	char last_dsn[16];              /* the last attempt's status, for the record */
+	char last_reply[LOG_ESC_MAX + 8];       /* and its reply, cleaned */
 };
 
 /* What slow work gets back to us: the job by id, never by pointer (it may
@@ -97,6 +99,7 @@ struct mailq {
 	/* Removals of delivered jobs and Maildir copies: their fsyncs would
 	 * stall every session on the loop. */
 	struct offload *off;            /* owned */
+	struct cdr *cdr;                /* borrowed: job records; NULL none */
 };
 
 static struct qjob *qjob_find(struct mailq *q, const char *id);
@@ -128,6 +131,7 @@ static void mailq_remove_later(struct mailq *q, const char *id);
 static void qjob_maildir(struct qjob *j);
 static void qjob_maildir_work(void *arg);
 static void qjob_maildir_done(void *arg);
+static void qjob_record(struct qjob *j, const char *result);
 
 /* ---- life cycle -------------------------------------------------------- */
 
@@ -740,8 +744,37 @@ qjob_delivered(struct qjob *j)
 	struct mailq *q = j->q;
 
 	qjob_end_attempt(j);
+	qjob_record(j, j->phase == QP_BOUNCE ? "bounced" : "sent");
 	mailq_remove_later(q, j->id);
 	qjob_forget(j);
+}
+
+/* The job ended: its record (the postmaster has a bounced one). */
+static void
+qjob_record(struct qjob *j, const char *result)
+{
+	struct mailq_ended e;
+	bool sent = strcmp(result, "sent") == 0;
+
+	memset(&e, 0, sizeof(e));
+	e.id = j->id;
+	e.from = j->from;
+	e.rcpt = j->rcpt;
+	e.ref = j->call;
+	e.created = j->created;
+	e.attempts = j->attempts;
+	e.result = result;
+	e.action = !sent ? "failed" : j->q->cfg->mta_send.maildir[0] != '\0' ? "delivered" :
+	    "relayed";
+	e.status = sent ? j->last_dsn : NULL;
+	e.diag = sent ? j->last_reply : j->reason;
+	mailq_record(j->q->cdr, &e);
+}
+
+void
+mailq_set_cdr(struct mailq *q, struct cdr *c)
+{
+	q->cdr = c;
 }
 
 /* Every server failed temporarily: retry later, or give up. */
@@ -835,6 +868,9 @@ qjob_to_failed(struct qjob *j, const char *reason)
 	log_err("job=%s to=<%s> status=failed postmaster unreachable (%s); "
 	    "kept in %s/%s/%s", j->id, j->rcpt, reason, spool_root(q->sp),
 	    SPOOL_Q_FAILED, j->id);
+	if (reason != j->reason)
+		snprintf(j->reason, sizeof(j->reason), "%s", reason);
+	qjob_record(j, "failed");
 	if (spool_move(q->sp, SPOOL_Q_MAIL, j->id, SPOOL_Q_FAILED) != 0)
 		log_warn("job=%s cannot move to %s; it stays queued", j->id,
 		    SPOOL_Q_FAILED);
@@ -884,6 +920,8 @@ mailq_log_attempt(struct qjob *j, const char *relay, const char *ip,
 		snprintf(where, sizeof(where), "%s", relay);
 	if (layer != NULL)
 		snprintf(failed, sizeof(failed), " failed=%s", layer);
+	snprintf(j->last_dsn, sizeof(j->last_dsn), "%s", dsn && *dsn ? dsn : "4.0.0");
+	snprintf(j->last_reply, sizeof(j->last_reply), "%s", clean);
 	log_info("job=%s to=<%s> relay=%s%s delay=%lld attempt=%u%s status=%s dsn=%s (%s)",
 	    j->id, to, where, failed, (long long)(time(NULL) - j->created), j->attempts,
 	    j->phase == QP_BOUNCE ? " notice=postmaster" : "", status,

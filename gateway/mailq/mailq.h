@@ -44,6 +44,7 @@
 
 #include "gateway/spool/spool.h"
 
+struct cdr;
 struct config;
 struct event_base;
 
@@ -66,6 +67,8 @@ void mailq_free(struct mailq *q);
 /* The config for the next attempts (a hold is taken, the old one given
  * up). Must be called before start. */
 void mailq_set_config(struct mailq *q, const struct config *cfg);
+/* Where the records of the jobs that end go (borrowed; NULL: none). */
+void mailq_set_cdr(struct mailq *q, struct cdr *c);
 /* Scans the spool and schedules every job found. 0, or -1 with err. */
 int mailq_start(struct mailq *q, char *err, size_t errlen);
 /* Schedules a job just committed to SPOOL_Q_MAIL for delivery now.

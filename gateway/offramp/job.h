@@ -11,6 +11,7 @@
 
 #include "gateway/offramp/retry.h"
 #include "mime/mime.h"
+#include "sip/sip.h"
 
 struct mime_offramp;
 
@@ -26,6 +27,8 @@ struct offramp_rcpt {
 	int postmaster;      /* not dialed; forwarded by the intake */
 	int cover;           /* /cover=yes 1, /cover=no 0, not asked -1 */
 	struct offramp_rcpt_retry retry;
+	char last_call[SIP_CALL_ID_MAX];   /* the last call's id, for the job
+	                      * record; "" none (not kept in the spool) */
 };
 
 struct offramp_job {

@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+struct cdr;
 struct config;
 struct event_base;
 struct mailq;
@@ -74,6 +75,8 @@ struct offramp *offramp_new(struct event_base *base, struct spool *sp,
     void *dial_arg, char *err, size_t errlen);
 /* A reloaded config for the next decisions (a hold is taken). */
 void offramp_set_config(struct offramp *o, const struct config *cfg);
+/* Where call and job records go (borrowed; NULL: none). */
+void offramp_set_cdr(struct offramp *o, struct cdr *c);
 /* Scans the spool: resumes every job (calls that were in progress at a
  * crash are placed again: at-least-once). 0, or -1 with err. */
 int offramp_start(struct offramp *o, char *err, size_t errlen);

@@ -242,10 +242,11 @@ scan_one(const char *id, void *arg)
 		return 0;
 	if ((j = ojob_load(o, id)) == NULL) {
 		/* Unreadable: set aside for the operator, never dropped. */
-		if (spool_move(o->sp, SPOOL_Q_OFFRAMP, id, SPOOL_Q_FAILED) == 0)
+		if (spool_move(o->sp, SPOOL_Q_OFFRAMP, id, SPOOL_Q_FAILED) == 0) {
 			log_warnx("job=%s moved to the %s queue for the operator", id,
 			    SPOOL_Q_FAILED);
-		else
+			offramp_record_unreadable(o, id);
+		} else
 			log_warn("job=%s cannot be moved to the %s queue", id,
 			    SPOOL_Q_FAILED);
 		return 0;
@@ -621,20 +622,24 @@ offramp_call_finished(struct offramp *o, const struct sip_event *ev)
 	struct offramp_rcpt *r;
 	enum offramp_retry_event e;
 	char diag[OFFRAMP_RETRY_DIAG_MAX], esc[LOG_ESC_BUFSZ], id[SPOOL_ID_LEN + 1];
+	unsigned peer;
 	size_t ri;
 
 	if (c == NULL) {
 		log_info("call=%llu offramp result for no known call; dropped",
 		    (unsigned long long)ev->job_id);
+		offramp_record_call(o, ev, NULL, 0, 0);
 		return;
 	}
 	offramp_calls_release(o->admit, c->number, c->trunk, c->peer);
 	g_strlcpy(id, c->id, sizeof(id));
 	ri = c->rcpt;
+	peer = c->peer;
 	g_hash_table_remove(o->calls, &key);   /* frees c */
 	j = g_hash_table_lookup(o->jobs, id);
 	if (j == NULL || ri >= j->job->nrcpts) {
 		log_info("job=%s call result for a job no longer here; dropped", id);
+		offramp_record_call(o, ev, NULL, 0, peer);
 		return;
 	}
 	r = &j->job->rcpts[ri];
@@ -649,6 +654,8 @@ offramp_call_finished(struct offramp *o, const struct sip_event *ev)
 	    e == OFFRAMP_RETRY_AGAIN ? "retry" : e == OFFRAMP_RETRY_DELIVERED ? "done" : "failed",
 	    sip_cause_name(ev->cause),
 	    log_str(esc, sizeof(esc), diag));
+	g_strlcpy(r->last_call, ev->call_id, sizeof(r->last_call));
+	offramp_record_call(o, ev, j, ri, peer);
 	offramp_run_persist(j);
 	if (e == OFFRAMP_RETRY_DELIVERED && j->msg != NULL) {
 		struct offramp_report_cfg rc;
@@ -730,8 +737,10 @@ offramp_run_changed(struct ojob *j)
 		 * set it aside for the operator instead. */
 		log_err("job=%s report not built: %s; moved to the %s queue", j->id,
 		    err.text, SPOOL_Q_FAILED);
-		if (spool_move(o->sp, SPOOL_Q_OFFRAMP, j->id, SPOOL_Q_FAILED) == 0)
+		if (spool_move(o->sp, SPOOL_Q_OFFRAMP, j->id, SPOOL_Q_FAILED) == 0) {
+			offramp_record_job(j, "failed");
 			g_hash_table_remove(o->jobs, j->id);   /* frees j */
+		}
 		return;
 	}
 	for (i = 0; i < j->job->nrcpts; i++)
@@ -748,6 +757,7 @@ offramp_run_changed(struct ojob *j)
 		}
 		log_err("job=%s dir=offramp event=quarantined queue=%s", j->id,
 		    SPOOL_Q_FAILED);
+		offramp_record_job(j, "quarantined");
 		g_hash_table_remove(o->jobs, j->id);   /* frees j */
 		return;
 	}
@@ -756,6 +766,7 @@ offramp_run_changed(struct ojob *j)
 		return;
 	}
 	log_info("job=%s dir=offramp event=done", j->id);
+	offramp_record_job(j, "done");
 	g_hash_table_remove(o->jobs, j->id);   /* frees j */
 }
 

@@ -20,6 +20,7 @@
 #include "gateway/offramp/worker.h"
 #include "gateway/spool/spool.h"
 
+struct cdr;
 struct event;
 struct config;
 
@@ -71,6 +72,7 @@ struct offramp {
 	unsigned nworkers;                   /* workers running */
 	char exe[PATH_MAX];                  /* the binary run as the worker */
 	int stopping;
+	struct cdr *cdr;                     /* borrowed: records; NULL none */
 };
 
 /* run.c */
@@ -80,6 +82,15 @@ void offramp_run_fail_all(struct ojob *j, const struct mime_error *err);
 void offramp_run_schedule(struct ojob *j, time_t when);
 int offramp_run_persist(struct ojob *j);
 void offramp_run_changed(struct ojob *j);
+
+/* record.c */
+/* The job's record as it ends; result "done", "quarantined", "failed". */
+void offramp_record_job(struct ojob *j, const char *result);
+/* The record of a call the line reported; j NULL when its job is gone. */
+void offramp_record_call(struct offramp *o, const struct sip_event *ev, struct ojob *j,
+    size_t rcpt, unsigned peer);
+/* A job that could not be loaded, set aside in the failed queue. */
+void offramp_record_unreadable(struct offramp *o, const char *id);
 
 /* prep.c */
 /* The daemon's own binary as the worker is started (OFFRAMP_WORKER_EXE), once

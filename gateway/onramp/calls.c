@@ -23,6 +23,7 @@
 
 #include "config/config.h"
 #include "fax/fax.h"
+#include "gateway/cdr/cdr.h"
 #include "gateway/mailq/mailq.h"
 #include "gateway/onramp/onramp.h"
 #include "gateway/spool/spool.h"
@@ -53,6 +54,7 @@ struct onramp {
 	const struct config *cfg;       /* held */
 	struct onramp_call *calls;      /* owned list */
 	int stopping;                   /* new calls get 486 */
+	struct cdr *cdr;                /* borrowed: call records (mail thread); NULL none */
 };
 
 /* A mail to build off the loop; owns copies of what the event said. */
@@ -69,6 +71,9 @@ struct onramp_build {
 	char reason[SIP_REASON_MAX];
 	int rc;                         /* out: onramp_mail()'s */
 	char id[SPOOL_ID_LEN + 1];      /* out: the mail job */
+	struct sip_event *ev;           /* owned: the call's end, for its record
+	                                   (NULL in a recovery) */
+	unsigned peer;                  /* the mmoip dial-peer of the call */
 };
 
 static const struct config *onramp_cfg_hold(struct onramp *o);
@@ -81,6 +86,7 @@ static void onramp_build_start(struct onramp *o, struct onramp_build *b);
 static void onramp_build_work(void *arg);
 static void onramp_build_done(void *arg);
 static int onramp_build_recovered(struct onramp_build *b);
+static void onramp_build_record(struct onramp_build *b);
 
 struct onramp *
 onramp_new(struct event_base *base, struct spool *sp, struct mailq *q,
@@ -132,6 +138,12 @@ onramp_set_config(struct onramp *o, const struct config *cfg)
 	o->cfg = config_hold(cfg);
 	pthread_mutex_unlock(&o->lock);
 	config_free(old);
+}
+
+void
+onramp_set_cdr(struct onramp *o, struct cdr *c)
+{
+	o->cdr = c;
 }
 
 void
@@ -303,11 +315,13 @@ onramp_fax_received(struct onramp *o, const struct sip_event *ev)
 	struct onramp_build *b;
 	struct onramp_call *c;
 	char job[SPOOL_ID_LEN + 1];
+	unsigned peer = 0;
 
 	pthread_mutex_lock(&o->lock);
 	c = onramp_call_find(o, ev->call_id);
 	if (c != NULL) {
 		snprintf(job, sizeof(job), "%s", c->job);
+		peer = c->peer_tag;
 		c->mailed = 1;
 	}
 	pthread_mutex_unlock(&o->lock);
@@ -323,6 +337,11 @@ onramp_fax_received(struct onramp *o, const struct sip_event *ev)
 		return;
 	}
 	snprintf(b->incoming, sizeof(b->incoming), "%s", job);
+	/* The record waits for the mail job's id (a call without the copy
+	 * still gets its mail, only no record). */
+	if ((b->ev = malloc(sizeof(*b->ev))) != NULL)
+		*b->ev = *ev;
+	b->peer = peer;
 	snprintf(b->call_id, sizeof(b->call_id), "%s", ev->call_id);
 	snprintf(b->tiff, sizeof(b->tiff), "%s", ev->rx_path);
 	snprintf(b->ani, sizeof(b->ani), "%s", ev->ani);
@@ -342,6 +361,7 @@ onramp_fax_received(struct onramp *o, const struct sip_event *ev)
 void
 onramp_call_finished(struct onramp *o, const struct sip_event *ev)
 {
+	struct cdr_call_link link = { .rcpt = -1 };
 	struct onramp_call *c;
 	char job[SPOOL_ID_LEN + 1] = "";
 	int mailed = 1;
@@ -350,11 +370,20 @@ onramp_call_finished(struct onramp *o, const struct sip_event *ev)
 	if ((c = onramp_call_find(o, ev->call_id)) != NULL) {
 		snprintf(job, sizeof(job), "%s", c->job);
 		mailed = c->mailed;
+		link.peer = c->peer_tag;
 	}
 	pthread_mutex_unlock(&o->lock);
 	onramp_call_forget(o, ev->call_id);
-	if (c == NULL || mailed)
+	/* A call with pages has its record once its mail job exists
+	 * (onramp_build_done); a refused one, and one that left none, now. */
+	if (c == NULL) {
+		cdr_call(o->cdr, ev, &link);
 		return;
+	}
+	if (mailed)
+		return;
+	link.mail = "nofax";
+	cdr_call(o->cdr, ev, &link);
 	/* No pages arrived: nothing to mail, the call is logged. */
 	log_info("call=%s dir=onramp result=nofax reason=\"%s\" mailed=0", ev->call_id,
 	    ev->reason[0] != '\0' ? ev->reason : sip_result_name(ev->result));
@@ -413,6 +442,7 @@ onramp_build_start(struct onramp *o, struct onramp_build *b)
 		log_warnx("call=%s job=%s event=mail result=deferred reason=\"out of "
 		    "memory\"", b->call_id, b->incoming);
 		config_free(b->cfg);
+		free(b->ev);
 		free(b);
 	}
 }
@@ -487,6 +517,38 @@ onramp_build_done(void *arg)
 
 	if (b->rc == 0 && b->o->q != NULL)
 		mailq_add(b->o->q, b->id);
+	onramp_build_record(b);
 	config_free(b->cfg);
+	free(b->ev);
 	free(b);
+}
+
+/* The call's record, linked to its mail job. A recovered call has no
+ * event from the line: what its incoming job kept stands in for it. */
+static void
+onramp_build_record(struct onramp_build *b)
+{
+	struct cdr_call_link link = { .rcpt = -1 };
+	struct sip_event *ev = b->ev;
+
+	if (ev == NULL && b->recovery && (ev = calloc(1, sizeof(*ev))) != NULL) {
+		snprintf(ev->call_id, sizeof(ev->call_id), "%.*s", (int)sizeof(ev->call_id) - 1,
+		    b->call_id);
+		ev->dir = SIP_DIR_ONRAMP;
+		snprintf(ev->ani, sizeof(ev->ani), "%s", b->ani);
+		snprintf(ev->dnis, sizeof(ev->dnis), "%s", b->dnis);
+		snprintf(ev->rdnis, sizeof(ev->rdnis), "%s", b->rdnis);
+		snprintf(ev->reason, sizeof(ev->reason), "%s", b->reason);
+		ev->result = b->fr.pages > 0 ? SIP_RESULT_PARTIAL : SIP_RESULT_FAILED;
+		ev->cause = SIP_CAUSE_LOCAL;
+		ev->pages = b->fr.pages;
+		link.recovered = true;
+		b->ev = ev;             /* freed with b */
+	}
+	if (ev == NULL)
+		return;
+	link.peer = b->peer;
+	link.job = b->rc == 0 ? b->id : NULL;
+	link.mail = b->rc == 0 ? "queued" : b->rc == 1 ? "not-mailed" : "error";
+	cdr_call(b->o->cdr, ev, &link);
 }

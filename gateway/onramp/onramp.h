@@ -27,6 +27,7 @@
 
 #include "gateway/spool/spool.h"
 
+struct cdr;
 struct config;
 struct event_base;
 struct mailq;
@@ -48,6 +49,8 @@ struct onramp *onramp_new(struct event_base *base, struct spool *sp, struct mail
 /* A reloaded config for the next calls (a hold is taken; the old one is
  * given up once no call still routes with it). */
 void onramp_set_config(struct onramp *o, const struct config *cfg);
+/* Where call records go (borrowed; NULL: none). Mail thread. */
+void onramp_set_cdr(struct onramp *o, struct cdr *c);
 /* Start-up: mails the pages of the calls found in "incoming" (as partial
  * faxes). 0, or -1 with err when the queue cannot be read. */
 int onramp_recover(struct onramp *o, char *err, size_t errlen);

@@ -87,6 +87,8 @@ CHECK(log_stderr, c->log_dest == CONFIG_LOG_STDERR && c->log_level == LOG_LVL_WA
 CHECK(user, S(c->user, "t37gw"))
 CHECK(deadline, c->shutdown_deadline == 5)
 CHECK(deadline0, c->shutdown_deadline == 0)
+CHECK(cdr_off, c->cdr[0] == '\0')
+CHECK(cdr_file, S(c->cdr, "/var/log/t37gw/cdr.json"))
 CHECK(sip_listen, c->sip.n_listen == 2 &&
     listen_is(&c->sip.listen[0], CONFIG_TRANSPORT_UDP, "127.0.0.1", 5070) &&
     listen_is(&c->sip.listen[1], CONFIG_TRANSPORT_TCP, "::1", 5071))
@@ -270,6 +272,8 @@ static const struct {
 	{ "user t37gw", user },
 	{ "shutdown-deadline 5", deadline },
 	{ "shutdown-deadline 0", deadline0 },
+	{ "", cdr_off },
+	{ "cdr /var/log/t37gw/cdr.json", cdr_file },
 	{ "sip\n listen udp 127.0.0.1 5070\n listen tcp ::1 5071", sip_listen },
 	{ "sip\n t38 immediate", sip_t38 },
 	{ "sip\n t38 off", sip_t38_off },

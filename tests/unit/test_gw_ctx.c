@@ -202,6 +202,12 @@ fake_stop(void *arg)
 	ck_assert(gw_stopping(f->gw));
 }
 
+static void
+fake_reopen(void *arg)
+{
+	fake_note(arg, "reopen");
+}
+
 static unsigned
 fake_inflight(void *arg)
 {
@@ -224,7 +230,7 @@ fake_free(struct fake *f)
 static int
 fake_run(struct gw *gw, struct fake *f)
 {
-	struct gw_hooks h = { fake_reload, fake_stop, fake_inflight, f };
+	struct gw_hooks h = { fake_reload, fake_stop, fake_inflight, f, fake_reopen };
 	int rc = 1;
 
 	if (gw_open(gw) == 0 && fake_open(f) == 0 && gw_drop_privileges(gw) == 0 &&
@@ -238,6 +244,7 @@ struct script {
 	int hup_at_ms;          /* send SIGHUP then (0: never) */
 	int term_at_ms;         /* send SIGTERM then */
 	int term2_at_ms;        /* a second SIGTERM then (0: never) */
+	int usr1_at_ms;         /* send SIGUSR1 then (0: never) */
 	const char *rewrite;    /* hostname written before the HUP */
 };
 
@@ -269,7 +276,7 @@ run_child(struct fake *f, struct script *s, unsigned deadline, struct result *re
 {
 	struct timespec t0, t1;
 	struct timeval tv;
-	struct event *ev1 = NULL, *ev2 = NULL, *ev3 = NULL;
+	struct event *ev1 = NULL, *ev2 = NULL, *ev3 = NULL, *ev4 = NULL;
 	int pfd[2], status;
 	struct gw *gw;
 	pid_t pid;
@@ -301,6 +308,12 @@ run_child(struct fake *f, struct script *s, unsigned deadline, struct result *re
 			tv.tv_usec = (s->term2_at_ms % 1000) * 1000;
 			evtimer_add(ev3, &tv);
 		}
+		if (s->usr1_at_ms > 0) {
+			ev4 = evtimer_new(gw_base(gw), script_cb, (void *)(long)SIGUSR1);
+			tv.tv_sec = s->usr1_at_ms / 1000;
+			tv.tv_usec = (s->usr1_at_ms % 1000) * 1000;
+			evtimer_add(ev4, &tv);
+		}
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		res->rc = fake_run(gw, f);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -315,6 +328,8 @@ run_child(struct fake *f, struct script *s, unsigned deadline, struct result *re
 			event_free(ev2);
 		if (ev3 != NULL)
 			event_free(ev3);
+		if (ev4 != NULL)
+			event_free(ev4);
 		gw_free(gw);
 		if (write(pfd[1], res, sizeof(*res)) != (ssize_t)sizeof(*res))
 			_exit(9);
@@ -357,6 +372,22 @@ START_TEST(test_gw_lifecycle_drains)
 	ck_assert_int_eq(stat(path, &st), 0);
 	if (geteuid() == 0)
 		ck_assert_uint_eq(st.st_uid, 65534);
+}
+END_TEST
+
+/* SIGUSR1 (logrotate) reopens the parts' files; it does not end the
+ * daemon, as its default action would. */
+START_TEST(test_gw_usr1_reopens)
+{
+	struct fake f = { .inflight = 0, .drains = 1 };
+	struct script s = { .usr1_at_ms = 100, .term_at_ms = 300 };
+	struct result r;
+
+	write_conf("one.example.com", test_user(), NULL);
+	run_child(&f, &s, 5, &r);
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_str_eq(r.trace, geteuid() == 0 ? "open-root,start,reopen,stop,free,"
+	    : "open,start,reopen,stop,free,");
 }
 END_TEST
 
@@ -490,6 +521,7 @@ suite_gw_ctx(void)
 	tcase_add_test(tc, test_gw_reload_keeps_held_config);
 	tcase_add_test(tc, test_gw_lifecycle_drains);
 	tcase_add_test(tc, test_gw_lifecycle_deadline);
+	tcase_add_test(tc, test_gw_usr1_reopens);
 	tcase_add_test(tc, test_gw_lifecycle_forced);
 	tcase_add_test(tc, test_gw_open_failure);
 	tcase_add_test(tc, test_gw_root_rules);
