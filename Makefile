@@ -199,6 +199,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/share/doc/t37gw/kamailio
 	install -m 0644 contrib/kamailio/t37gw-dispatch.cfg contrib/kamailio/t37gw-gateways.list \
 	  $(DESTDIR)$(PREFIX)/share/doc/t37gw/kamailio/
+	install -d $(DESTDIR)$(PREFIX)/share/doc/t37gw/logrotate.d
+	install -m 0644 contrib/logrotate.d/t37gw $(DESTDIR)$(PREFIX)/share/doc/t37gw/logrotate.d/
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' contrib/t37gw.service \
 	  > $(DESTDIR)$(PREFIX)/lib/systemd/system/t37gw.service
 	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/t37gw.service
