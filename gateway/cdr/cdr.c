@@ -48,10 +48,14 @@ static void cdr_write_work(void *arg);
 static void cdr_reopen_work(void *arg);
 static void cdr_item_done(void *arg);
 
+/* Non-blocking: a FIFO nobody reads is refused (ENXIO) instead of
+ * stopping the start, and a full pipe fails a write instead of holding
+ * the writer; a regular file is not affected. */
 static int
 cdr_file_open(const char *path, char *err, size_t errlen)
 {
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, CDR_FILE_MODE);
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+	    CDR_FILE_MODE);
 
 	if (fd == -1)
 		snprintf(err, errlen, "cdr %s: %s", path, strerror(errno));

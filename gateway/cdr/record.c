@@ -202,6 +202,7 @@ char *
 cdr_job_line(const struct cdr_job *j, size_t *len)
 {
 	struct json_object *o = json_object_new_object(), *a;
+	char secs[32];
 	size_t i;
 
 	if (o == NULL)
@@ -214,9 +215,15 @@ cdr_job_line(const struct cdr_job *j, size_t *len)
 	rec_str_set(o, "about", j->about);
 	rec_time(o, "created", j->created_ms);
 	rec_time(o, "end", j->end_ms);
-	if (j->created_ms > 0 && j->end_ms >= j->created_ms)
-		json_object_object_add(o, "secs",
-		    json_object_new_double((double)(j->end_ms - j->created_ms) / 1000.0));
+	if (j->created_ms > 0 && j->end_ms >= j->created_ms) {
+		/* Milliseconds, written as such (not as the nearest double's
+		 * 17 digits). */
+		snprintf(secs, sizeof(secs), "%lld.%03lld",
+		    (long long)((j->end_ms - j->created_ms) / 1000),
+		    (long long)((j->end_ms - j->created_ms) % 1000));
+		json_object_object_add(o, "secs", json_object_new_double_s(
+		    (double)(j->end_ms - j->created_ms) / 1000.0, secs));
+	}
 	rec_str_set(o, "message_id", j->message_id);
 	rec_str(o, "sender", j->sender);
 	rec_str(o, "result", j->result);

@@ -291,6 +291,7 @@ START_TEST(job_every_field)
 	ck_assert_str_eq(get_str(o, "end"), "2026-12-01T12:01:01.500Z");
 	ck_assert(json_object_object_get_ex(o, "secs", &v));
 	ck_assert(json_object_get_double(v) > 61.49 && json_object_get_double(v) < 61.51);
+	ck_assert_ptr_nonnull(strstr(line, "\"secs\":61.500,"));
 	ck_assert_int_eq(get_int(o, "pages"), 3);
 	ck_assert(!has(o, "call"));
 	ck_assert(!has(o, "kind"));
@@ -495,6 +496,11 @@ START_TEST(writer_open_errors_name_the_path)
 	ck_assert_ptr_nonnull(strstr(err, dir));
 	ck_assert_ptr_null(cdr_open(base, "relative.json", err, sizeof(err)));
 	ck_assert_ptr_nonnull(strstr(err, "absolute"));
+	/* A FIFO nobody reads: refused at once, not waited on. */
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	ck_assert_ptr_null(cdr_open(base, path, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, path));
 	event_base_free(base);
 }
 END_TEST
