@@ -17,12 +17,14 @@ Python's json against the daemon's own log lines:
   start    a `cdr` file that cannot be opened stops the start, naming it
 
 Every line must be one JSON object of valid UTF-8."""
+import atexit
 import email.message
 import email.policy
 import json
 import os
 import pwd
 import re
+import shutil
 import signal
 import smtplib
 import stat
@@ -113,6 +115,8 @@ def onramp_call(work, name, sip_port, tif, gw, path):
 def main():
     have_tools()
     work = tempfile.mkdtemp(prefix="t37cdr.")
+    if not os.environ.get("T37_KEEP"):
+        atexit.register(shutil.rmtree, work, True)
     two = os.path.join(work, "two.tif")
     make_chart(two, "0 12 0 5 chart 0 16 0 6 chart\n")
     gw = Gateway(max_size=2000000, extra=(
