@@ -77,9 +77,11 @@ def log_search(gw, pattern, what):
     return m
 
 
-def onramp_call(work, name, sip_port, tif, gw, path):
-    """One onramp call; its record, checked against the log and t37fax."""
-    tx = send(work, name, "sip:9913170@127.0.0.1:%d" % sip_port, [tif], "--from", "9194724118")
+def onramp_call(work, name, sip_port, tif, gw, path, ident="+1 555 0199"):
+    """One onramp call whose fax machine sends the TSI ident; its record,
+    checked against the log and t37fax."""
+    tx = send(work, name, "sip:9913170@127.0.0.1:%d" % sip_port, [tif], "--from", "9194724118",
+              "--ident", ident)
     check(tx.wait(120) == 0, "%s: the onramp fax failed:\n%s" % (name, tx.text(err=True)[-2000:]))
     res = expect(tx, result="ok", pages=2)
     end = time.time() + 30
@@ -99,11 +101,17 @@ def onramp_call(work, name, sip_port, tif, gw, path):
     for k, v in (("dir", "onramp"), ("ani", "9194724118"), ("dnis", "9913170"),
                  ("media", media), ("pages", 2), ("rate", int(rate)), ("ecm", ecm == "1"),
                  ("result", "ok"), ("cause", "none"), ("sip_status", 200), ("job", job),
-                 ("mail", "queued"), ("peer", 210), ("remote_ident", "+1 555 0199")):
+                 ("mail", "queued"), ("peer", 210)):
         check(rec.get(k) == v, "%s: call record %s=%r, the log says %r:\n%s" % (
             name, k, rec.get(k), v, json.dumps(rec)))
     check(str(rec["rate"]) == res.get("rate"), "%s: rate %s, t37fax says %s" % (
         name, rec["rate"], res.get("rate")))
+    # A TSI is peer data: whatever bytes it holds, the line is valid JSON
+    # (records() parsed it) and the text is the TSI's, each byte that is
+    # not UTF-8 replaced by U+FFFD.
+    want = os.fsencode(ident).decode("utf-8", "replace").strip()
+    check(rec.get("remote_ident", "").strip() == want, "%s: remote_ident %r, sent %r" % (
+        name, rec.get("remote_ident"), want))
     for k in ("start", "answer", "end"):
         check(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", rec.get(k, "")),
               "%s: %s=%r is not an RFC 3339 UTC time" % (name, k, rec.get(k)))
@@ -213,7 +221,9 @@ def main():
             time.sleep(0.1)
         check("event=cdr-reopen result=ok" in gw.logtext(tail=0), "no reopen:\n%s" % gw.logtext())
         check(gw.proc.poll() is None, "SIGUSR1 ended the daemon")
-        call2, job2 = onramp_call(work, "onramp2", sip_port, two, gw, path)
+        # this fax machine's TSI: a quote, a backslash, bytes that are not UTF-8
+        call2, job2 = onramp_call(work, "onramp2", sip_port, two, gw, path,
+                                  ident='+1 "\udcff\\ \udcc3(9')
         check(call2 != call1, "the same call id twice")
         check(not [r for r in records(rotated) if r.get("call") == call2],
               "the call after the rotation went to the old file")
@@ -222,6 +232,20 @@ def main():
         check(stat.S_IMODE(st.st_mode) & 0o027 == 0, "new file mode %o" % st.st_mode)
         if runuser is not None:
             check(st.st_uid == runuser.pw_uid, "the new file belongs to uid %d" % st.st_uid)
+
+        # a call refused (no dial-peer for the number) has its record too
+        tx = send(work, "refused", "sip:5550000@127.0.0.1:%d" % sip_port, [two])
+        tx.wait(60)
+        ref = log_search(gw, r"call=(\w+) dir=onramp ani=\S+ dnis=5550000 result=refused sip=404",
+                         "refused call").group(1)
+        rrec = wait_for(path, lambda r: r["type"] == "call" and r.get("call") == ref,
+                        "refused call %s" % ref, gw)
+        for k, v in (("dir", "onramp"), ("dnis", "5550000"), ("result", "rejected"),
+                     ("sip_status", 404), ("pages", 0)):
+            check(rrec.get(k) == v, "refused call record %s=%r, expected %r: %s" % (
+                k, rrec.get(k), v, json.dumps(rrec)))
+        check("job" not in rrec and "answer" not in rrec and "rate" not in rrec,
+              "refused call record: %s" % json.dumps(rrec))
     finally:
         rx.stop()
         gw.stop()
