@@ -26,10 +26,10 @@ static cfg_handler cmd_sip, cmd_sip_listen, cmd_sip_t38, cmd_sip_codec,
     cmd_sip_rtp_ports, cmd_sip_max_calls, cmd_sip_allow, cmd_sip_call_rate,
     cmd_sip_calls_per_source;
 static cfg_handler cmd_sip_media_timeout, cmd_sip_rt_priority;
-static cfg_handler cmd_cdr;
 static cfg_handler cmd_trunk, cmd_trunk_proxy, cmd_trunk_auth, cmd_trunk_register,
     cmd_trunk_max_calls, cmd_trunk_t38, cmd_trunk_calling_number, cmd_trunk_calling_name,
     cmd_trunk_asserted_id, cmd_trunk_inbound_auth;
+static cfg_handler cmd_cdr;
 #define TOP CFG_MODE_TOP
 #define SIP CFG_MODE_SIP
 #define TRK CFG_MODE_TRUNK
