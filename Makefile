@@ -66,6 +66,7 @@ MODULES  := config gateway fax mime smtp sip
 # gateway/ holds the daemon core; each room under it is a module of its own.
 MODULES  += util gateway/spool gateway/mailq gateway/intake gateway/onramp gateway/offramp
 MODULES  += gateway/cdr
+MODULES  += gateway/metrics
 LIB_SRC  := $(filter-out gateway/main.c,$(wildcard $(addsuffix /*.c,$(MODULES))))
 TOOL_SRC := $(filter-out tools/t37fax.c,$(wildcard tools/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
