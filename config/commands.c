@@ -26,6 +26,7 @@ static cfg_handler cmd_sip, cmd_sip_listen, cmd_sip_t38, cmd_sip_codec,
     cmd_sip_rtp_ports, cmd_sip_max_calls, cmd_sip_allow, cmd_sip_call_rate,
     cmd_sip_calls_per_source;
 static cfg_handler cmd_sip_media_timeout, cmd_sip_rt_priority;
+static cfg_handler cmd_metrics_listen;
 static cfg_handler cmd_trunk, cmd_trunk_proxy, cmd_trunk_auth, cmd_trunk_register,
     cmd_trunk_max_calls, cmd_trunk_t38, cmd_trunk_calling_number, cmd_trunk_calling_name,
     cmd_trunk_asserted_id, cmd_trunk_inbound_auth;
@@ -114,6 +115,7 @@ const struct cfg_cmd cfg_top_commands[] = {
 	  "mta receive session-deadline SECONDS" },
 	{ "mta receive minimum-rate", TOP, 0, 1, 1, cfg_recv_min_rate,
 	  "mta receive minimum-rate BYTES-PER-SECOND" },
+	{ "metrics listen", TOP, 0, 2, 2, cmd_metrics_listen, "metrics listen ADDRESS PORT" },
 	{ "fax receive called-subscriber", TOP, 0, 1, -1, cfg_fax_called_subscriber,
 	  "fax receive called-subscriber {$d$|NUMBER}" },
 	{ "fax send transmitting-subscriber", TOP, 0, 1, -1, cfg_fax_tsi,
@@ -940,4 +942,21 @@ cmd_trunk_inbound_auth(struct cfg_parser *p, int argc, char **argv)
 	    cfg_copy(p, "inbound-auth password", argv[1], t->inbound_password,
 	    sizeof(t->inbound_password)) < 0)
 		t->inbound_user[0] = t->inbound_password[0] = '\0';
+}
+
+/* metrics listen ADDRESS PORT: the HTTP listener of /metrics and /healthz. */
+static void
+cmd_metrics_listen(struct cfg_parser *p, int argc, char **argv)
+{
+	struct config_listen l;
+
+	(void)argc;
+	if (cfg_listen(p, "metrics listen", CONFIG_TRANSPORT_TCP, argv[0], argv[1], &l) < 0)
+		return;
+	if (p->cfg->metrics.n_listen == CONFIG_MAX_METRICS_LISTEN) {
+		cfg_err(p, "too many 'metrics listen' lines (at most %d)",
+		    CONFIG_MAX_METRICS_LISTEN);
+		return;
+	}
+	p->cfg->metrics.listen[p->cfg->metrics.n_listen++] = l;
 }

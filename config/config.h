@@ -36,6 +36,7 @@
 #define CONFIG_PATTERN_MAX       64     /* elements in a dial-peer pattern */
 #define CONFIG_PATTERN_TEXT_MAX  96     /* characters of a pattern as written */
 #define CONFIG_MAX_LISTEN        8      /* sip listen / mta receive listen lines */
+#define CONFIG_MAX_METRICS_LISTEN 2     /* metrics listen lines */
 #define CONFIG_MAX_CODECS        2      /* pcmu, pcma */
 #define CONFIG_MAX_TRUNKS        32
 #define CONFIG_MAX_SERVERS       10     /* mta send server (Cisco: 10) */
@@ -461,6 +462,12 @@ struct config {
 		char national_prefix[CONFIG_PREFIX_MAX + 1];            /* "1", "0" */
 		char international_prefix[CONFIG_PREFIX_MAX + 1];       /* "011", "00" */
 	} numbering;
+
+	/* metrics: the Prometheus /metrics and /healthz listener */
+	struct {
+		struct config_listen listen[CONFIG_MAX_METRICS_LISTEN];  /* none by default */
+		size_t n_listen;                     /* 0: no metrics listener */
+	} metrics;
 
 	const struct config_dial_peer *peers;   /* owned; in file order */
 	size_t n_peers;

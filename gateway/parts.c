@@ -18,6 +18,8 @@
  *            and the mail queue write; opened at start by the run user
  *            (after the drop, as every reopen is), reopened on SIGUSR1,
  *            freed last; absent without `cdr FILE`
+ *   metrics  the /metrics and /healthz listener (gateway/metrics); absent
+ *            without `metrics listen`
  *
  * Every part is opened before the privilege drop (the line and the
  * listener bind their sockets then) and started after it. Each holds the
@@ -38,6 +40,7 @@
 #include "gateway/gw.h"
 #include "gateway/intake/intake.h"
 #include "gateway/mailq/mailq.h"
+#include "gateway/metrics/metrics.h"
 #include "gateway/offramp/offramp.h"
 #include "gateway/onramp/onramp.h"
 #include "sip/sip.h"
@@ -57,6 +60,8 @@ struct gw_parts {
 	struct intake *intake;       /* owned; NULL without a listener */
 	struct cdr *cdr;                /* owned; NULL without `cdr FILE` */
 	char cdr_path[CONFIG_PATH_MAX]; /* fixed until a restart */
+	struct metrics_http *metrics[CONFIG_MAX_METRICS_LISTEN];  /* owned; NULL unless
+	                                   configured */
 	char names[PARTS_NAMES_MAX];    /* "mailq,offramp,...", for the start line */
 };
 
@@ -79,6 +84,9 @@ static int intake_open(struct gw_parts *p, const struct config *cfg, char *err,
     size_t errlen);
 static int offramp_dial(void *arg, const struct sip_dial_request *req);
 static void offramp_committed(void *arg, const char *id);
+static int metrics_open(struct gw_parts *p, const struct config *cfg, char *err,
+    size_t errlen);
+static void metrics_queues(void *arg, struct metrics_queues *q);
 
 int
 gw_run(struct gw *gw)
@@ -137,11 +145,13 @@ parts_open(struct gw_parts *p)
 		failed = "line";
 	if (failed == NULL && intake_open(p, cfg, err, sizeof(err)) == -1)
 		failed = "smtpd";
+	if (failed == NULL && metrics_open(p, cfg, err, sizeof(err)) == -1)
+		failed = "metrics";
 	gw_config_release(p->gw, cfg);
 	if (failed != NULL)
 		return parts_failed(failed, err);
-	snprintf(p->names, sizeof(p->names), "mailq,offramp,onramp,line%s",
-	    p->intake != NULL ? ",smtpd" : "");
+	snprintf(p->names, sizeof(p->names), "mailq,offramp,onramp,line%s%s",
+	    p->intake != NULL ? ",smtpd" : "", p->metrics[0] != NULL ? ",metrics" : "");
 	return 0;
 }
 
@@ -193,7 +203,10 @@ static void
 parts_stop(void *arg)
 {
 	struct gw_parts *p = arg;
+	size_t i;
 
+	for (i = 0; i < CONFIG_MAX_METRICS_LISTEN; i++)
+		metrics_http_draining(p->metrics[i]);   /* load balancers look away */
 	if (p->intake != NULL)
 		intake_shutdown(p->intake);
 	onramp_stop(p->onramp);
@@ -216,6 +229,10 @@ parts_inflight(void *arg)
 static void
 parts_free(struct gw_parts *p)
 {
+	size_t i;
+
+	for (i = 0; i < CONFIG_MAX_METRICS_LISTEN; i++)
+		metrics_http_free(p->metrics[i]);
 	intake_free(p->intake);
 	sip_line_stop(p->line);         /* joins the thread */
 	if (p->line_ev != NULL)
@@ -425,6 +442,7 @@ line_event_cb(evutil_socket_t fd, short what, void *arg)
 				onramp_fax_received(p->onramp, ev);
 			break;
 		case SIP_EV_CALL_FINISHED:
+			metrics_call_ended(ev);
 			if (ev->dir == SIP_DIR_OFFRAMP)
 				offramp_call_finished(p->offramp, ev);
 			else
@@ -478,4 +496,34 @@ intake_open(struct gw_parts *p, const struct config *cfg, char *err, size_t errl
 	intake_set_committed(p->intake, offramp_committed, p);
 	/* Binds the listeners now, before privileges are dropped. */
 	return intake_start(p->intake, err, errlen);
+}
+
+/* ---- the metrics listener ------------------------------------------------ */
+
+/* Binds every `metrics listen` now, before privileges are dropped. Like the
+ * other listeners, these are not changed by a reload. */
+static int
+metrics_open(struct gw_parts *p, const struct config *cfg, char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->metrics.n_listen && i < CONFIG_MAX_METRICS_LISTEN; i++) {
+		p->metrics[i] = metrics_http_new(gw_base(p->gw), cfg->metrics.listen[i].addr,
+		    cfg->metrics.listen[i].port, metrics_queues, p, err, errlen);
+		if (p->metrics[i] == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+/* At each scrape: what the queues hold in memory, no spool scan. */
+static void
+metrics_queues(void *arg, struct metrics_queues *q)
+{
+	struct gw_parts *p = arg;
+
+	q->jobs[METRICS_QUEUE_MAIL] = mailq_jobs(p->mailq);
+	q->oldest[METRICS_QUEUE_MAIL] = mailq_oldest(p->mailq);
+	q->jobs[METRICS_QUEUE_OFFRAMP] = offramp_jobs(p->offramp);
+	q->oldest[METRICS_QUEUE_OFFRAMP] = offramp_oldest(p->offramp);
 }

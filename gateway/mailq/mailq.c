@@ -306,6 +306,18 @@ mailq_jobs(const struct mailq *q)
 	return q->n_jobs;
 }
 
+time_t
+mailq_oldest(const struct mailq *q)
+{
+	const struct qjob *j;
+	time_t oldest = 0;
+
+	TAILQ_FOREACH(j, &q->jobs, all)
+		if (j->created > 0 && (oldest == 0 || j->created < oldest))
+			oldest = j->created;
+	return oldest;
+}
+
 unsigned
 mailq_backoff(unsigned retry, unsigned attempts)
 {

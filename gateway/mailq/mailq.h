@@ -41,6 +41,7 @@
 #define T37_MAILQ_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "gateway/spool/spool.h"
 
@@ -80,6 +81,9 @@ void mailq_stop(struct mailq *q);
 unsigned mailq_inflight(const struct mailq *q);
 /* Jobs known to the queue (waiting, ready or in flight). */
 unsigned mailq_jobs(const struct mailq *q);
+/* When the oldest of them was created (0 when there is none): one pass
+ * over the jobs in memory, for the metrics. */
+time_t mailq_oldest(const struct mailq *q);
 /* The retry delay after `attempts` failed attempts with base delay retry
  * (seconds): retry * 2^(attempts-1), capped at max(retry, MAILQ_RETRY_CAP). */
 unsigned mailq_backoff(unsigned retry, unsigned attempts);

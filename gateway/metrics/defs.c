@@ -65,8 +65,8 @@ static const struct metrics_family f_pages = {
 	METRICS_COUNTER, 1, { LABEL("direction", dir_v) }, NULL, 0, pages_s, NELEM(pages_s)
 };
 static const struct metrics_family f_rate = {
-	"t37gw_fax_bit_rate_bits_per_second",
-	"Signalling rate of the image transfer of each call that reached one.",
+	"t37gw_fax_bit_rate",
+	"Signalling rate in bit/s of the image transfer, for each call that reached one.",
 	METRICS_HISTOGRAM, 1, { LABEL("direction", dir_v) }, rate_b, NELEM(rate_b),
 	rate_s, NELEM(rate_s)
 };

@@ -30,6 +30,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <time.h>
 
 struct cdr;
 struct config;
@@ -87,6 +88,9 @@ void offramp_call_finished(struct offramp *o, const struct sip_event *ev);
 /* Jobs in memory, calls in progress (status, tests). */
 unsigned offramp_jobs(const struct offramp *o);
 unsigned offramp_calls(const struct offramp *o);
+/* Arrival of the oldest job in memory (0 when there is none): one pass
+ * over the jobs, for the metrics. */
+time_t offramp_oldest(const struct offramp *o);
 /* Stops scheduling; kills the document workers still running (their jobs
  * are prepared again at the next start); frees. Jobs stay in the spool. */
 void offramp_free(struct offramp *o);

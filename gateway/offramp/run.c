@@ -192,6 +192,24 @@ offramp_add(struct offramp *o, const char *id)
 unsigned offramp_jobs(const struct offramp *o) { return g_hash_table_size(o->jobs); }
 unsigned offramp_calls(const struct offramp *o) { return g_hash_table_size(o->calls); }
 
+time_t
+offramp_oldest(const struct offramp *o)
+{
+	GHashTableIter it;
+	gpointer v;
+	time_t oldest = 0;
+
+	g_hash_table_iter_init(&it, o->jobs);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		const struct ojob *j = v;
+
+		if (j->job != NULL && j->job->received > 0 &&
+		    (oldest == 0 || j->job->received < oldest))
+			oldest = j->job->received;
+	}
+	return oldest;
+}
+
 void
 offramp_free(struct offramp *o)
 {

@@ -259,9 +259,9 @@ START_TEST(gateway_families)
 	ck_assert_ptr_nonnull(strstr(s, "t37gw_calls_total{direction=\"onramp\",media=\"t38\","
 	    "result=\"partial\"} 0\n"));
 	ck_assert_ptr_nonnull(strstr(s, "t37gw_fax_pages_total{direction=\"offramp\"} 2\n"));
-	ck_assert_ptr_nonnull(strstr(s, "t37gw_fax_bit_rate_bits_per_second_bucket{"
+	ck_assert_ptr_nonnull(strstr(s, "t37gw_fax_bit_rate_bucket{"
 	    "direction=\"offramp\",le=\"7200\"} 0\n"));
-	ck_assert_ptr_nonnull(strstr(s, "t37gw_fax_bit_rate_bits_per_second_bucket{"
+	ck_assert_ptr_nonnull(strstr(s, "t37gw_fax_bit_rate_bucket{"
 	    "direction=\"offramp\",le=\"9600\"} 1\n"));
 	ck_assert_ptr_nonnull(strstr(s, "t37gw_call_duration_seconds_sum{direction=\"offramp\"}"
 	    " 45\n"));
