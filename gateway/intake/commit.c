@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "gateway/intake/intake_int.h"
+#include "gateway/metrics/metrics.h"
 #include "util/log.h"
 #include "util/offload.h"
 
@@ -117,6 +118,7 @@ committer_work(void *arg)
 	struct stat st;
 	size_t i;
 	int failed, err;
+	double t0 = metrics_now();
 
 	for (i = 0; i < b->n; i++) {
 		b->v[i]->ok = 1;
@@ -129,6 +131,7 @@ committer_work(void *arg)
 	}
 	failed = spool_job_commit_many(jobs, b->n);
 	err = errno;
+	metrics_spool_commit(metrics_now() - t0);
 	for (i = 0; i < b->n; i++) {
 		if (failed == 0 || !b->v[i]->ok)
 			continue;

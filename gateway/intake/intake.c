@@ -39,6 +39,7 @@
 #include "config/config.h"
 #include "gateway/intake/intake_int.h"
 #include "gateway/intake/intake_test.h"
+#include "gateway/metrics/metrics.h"
 #include "smtp/smtp.h"
 #include "util/log.h"
 
@@ -82,6 +83,8 @@ static void intake_connect(void *arg, const struct smtp_server_client *c, void *
     struct smtp_server_reply *r);
 static void intake_mail(void *arg, void *udata, const struct smtp_server_client *c,
     const struct smtp_server_mail *m, struct smtp_server_reply *r);
+static void intake_rcpt_judged(void *arg, void *udata, const struct smtp_server_client *c,
+    const struct smtp_server_rcpt *rc, struct smtp_server_reply *r);
 static void intake_rcpt(void *arg, void *udata, const struct smtp_server_client *c,
     const struct smtp_server_rcpt *rc, struct smtp_server_reply *r);
 static void intake_data_start(void *arg, void *udata, const struct smtp_server_client *c,
@@ -392,8 +395,17 @@ intake_mail(void *arg, void *udata, const struct smtp_server_client *c,
 	s->body = m->body;
 }
 
+/* Every RCPT TO reply is counted by its code. */
 static void
 intake_rcpt(void *arg, void *udata, const struct smtp_server_client *c,
+    const struct smtp_server_rcpt *rc, struct smtp_server_reply *r)
+{
+	intake_rcpt_judged(arg, udata, c, rc, r);
+	metrics_smtp_rcpt(r->code);
+}
+
+static void
+intake_rcpt_judged(void *arg, void *udata, const struct smtp_server_client *c,
     const struct smtp_server_rcpt *rc, struct smtp_server_reply *r)
 {
 	struct intake *in = arg;
@@ -674,6 +686,7 @@ intake_data_end(void *arg, void *udata, const struct smtp_server_client *c, size
 		free(cm);
 		intake_msg_drop(s);
 		smtp_server_reply_set(r, 451, "4.3.0", "Error writing the message to the spool");
+		metrics_smtp_message(r->code);
 		return 0;
 	}
 	cm->sess = c->id;
@@ -731,6 +744,7 @@ intake_finish(void *arg, struct intake_commit *c)
 		log_warnx("smtp=%llx %s result=tempfail error=\"%s\"", c->sess, c->summary,
 		    strerror(c->err ? c->err : EIO));
 	}
+	metrics_smtp_message(r.code);
 	if (in->srv != NULL && smtp_server_reply_data(in->srv, c->sess, &r) == -1 && c->ok)
 		/* durable but never confirmed: the client will likely send it again */
 		log_info("smtp=%llx job=%s result=accepted-unconfirmed reason=\"client gone\"",
@@ -759,6 +773,8 @@ intake_end(void *arg, void *udata, const struct smtp_server_client *c)
 		log_info("smtp=%llx client=%s helo=%s tls=%d auth=%s messages=%u result=closed",
 		    c->id, c->addr, log_str(helo, sizeof(helo), c->helo), c->tls,
 		    c->auth_user ? log_str(user, sizeof(user), c->auth_user) : "-", s->messages);
+	metrics_smtp_session(c->shed ? METRICS_SMTP_SHED : !s->net_ok && s->in->nusers == 0 ?
+	    METRICS_SMTP_REFUSED : METRICS_SMTP_CLOSED);
 	intake_msg_drop(s);
 	free(s->rcpts);
 	free(s);

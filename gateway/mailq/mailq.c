@@ -28,6 +28,7 @@
 #include "gateway/mailq/mailq.h"
 #include "gateway/mailq/mailq_int.h"
 #include "gateway/mailq/mailq_test.h"
+#include "gateway/metrics/metrics.h"
 #include "mime/mime.h"
 #include "smtp/smtp.h"
 #include "util/log.h"
@@ -877,6 +878,7 @@ qjob_to_failed(struct qjob *j, const char *reason)
 	struct mailq *q = j->q;
 
 	qjob_end_attempt(j);
+	metrics_delivery("failed");
 	log_err("job=%s to=<%s> status=failed postmaster unreachable (%s); "
 	    "kept in %s/%s/%s", j->id, j->rcpt, reason, spool_root(q->sp),
 	    SPOOL_Q_FAILED, j->id);
@@ -934,6 +936,7 @@ mailq_log_attempt(struct qjob *j, const char *relay, const char *ip,
 		snprintf(failed, sizeof(failed), " failed=%s", layer);
 	snprintf(j->last_dsn, sizeof(j->last_dsn), "%s", dsn && *dsn ? dsn : "4.0.0");
 	snprintf(j->last_reply, sizeof(j->last_reply), "%s", clean);
+	metrics_delivery(status);
 	log_info("job=%s to=<%s> relay=%s%s delay=%lld attempt=%u%s status=%s dsn=%s (%s)",
 	    j->id, to, where, failed, (long long)(time(NULL) - j->created), j->attempts,
 	    j->phase == QP_BOUNCE ? " notice=postmaster" : "", status,

@@ -26,6 +26,7 @@
 #include "config/config.h"
 #include "gateway/intake/intake.h"
 #include "gateway/mailq/mailq.h"
+#include "gateway/metrics/metrics.h"
 #include "gateway/offramp/run_int.h"
 #include "gateway/spool/spool.h"
 #include "mime/mime.h"
@@ -285,6 +286,7 @@ prep_log_end(const struct ojob *j, long pid, const struct offramp_worker_res *re
 {
 	char esc[LOG_ESC_BUFSZ], parts[LOG_ESC_BUFSZ];
 
+	metrics_render(res->end == OFFRAMP_WORKER_RESULT && res->rc == 0, res->secs);
 	switch (res->end) {
 	case OFFRAMP_WORKER_RESULT:
 		if (res->rc == 0 && res->notes.missing_glyphs > 0)
