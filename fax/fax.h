@@ -149,6 +149,8 @@ struct fax_result {
 	int switched_to_t38;		/* the call started in audio */
 	int profile_s_error;		/* receive: the Profile S rewrite failed
 					 * (the spandsp file was kept) */
+	int ecm_retries;		/* ECM: partial pages sent or asked
+					 * again (T.30 PPR), for the metrics */
 };
 
 /* Phase B: the far end identified itself and the DCS was exchanged. */

@@ -784,6 +784,7 @@ finish(struct fax_session *s, int code)
 		if (st.bit_rate > 0)
 			r->bit_rate = st.bit_rate;
 		r->ecm = st.error_correcting_mode;
+		r->ecm_retries = st.error_correcting_mode_retries;
 	}
 	/* spandsp's statistics start at 14400 before anything is trained:
 	 * without a DCS no image rate was ever chosen. */

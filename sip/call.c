@@ -914,6 +914,13 @@ sip_call_report(struct sip_call *call, enum sip_result res)
 	ev->t38 = call->media == SIP_MEDIA_T38;
 	ev->secs = secs;
 	sip_call_times(call, ev);
+	ev->answered = call->answer_ms != 0;
+	ev->setup_ms = call->answer_ms > call->start_ms ?
+	    (unsigned)(call->answer_ms - call->start_ms) : 0;
+	ev->rtp_lost = call->rtp_lost;
+	ev->rtp_late = call->rtp_late;
+	ev->udptl_lost = call->udptl_lost;
+	ev->udptl_recovered = call->udptl_recovered;
 	if (call->t38_refused)
 		ev->t38_refused = call->t38_status;
 	if (ran) {
@@ -924,6 +931,7 @@ sip_call_report(struct sip_call *call, enum sip_result res)
 		ev->pages_total = r->pages_in_file > 0 ? (unsigned)r->pages_in_file : 0;
 		ev->rate = (unsigned)r->bit_rate;
 		ev->ecm = r->ecm != 0;
+		ev->ecm_retries = r->ecm_retries > 0 ? (unsigned)r->ecm_retries : 0;
 	}
 	if (call->dir == SIP_DIR_ONRAMP && pages > 0) {
 		struct sip_event *rx = malloc(sizeof(*rx));

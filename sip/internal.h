@@ -193,6 +193,8 @@ struct sip_call {
 	bool fax_done;
 	bool fax_ended_first;                   /* T.30 ended before the call did */
 	struct fax_result result;               /* copy at done */
+	/* media counters kept when the media closes, for the end event */
+	unsigned long rtp_lost, rtp_late, udptl_lost, udptl_recovered;
 
 	/* time */
 	struct tmr tick_tmr;

@@ -226,6 +226,14 @@ void
 sip_media_close(struct sip_call *call)
 {
 	tmr_cancel(&call->tick_tmr);
+	if (call->rtp != NULL && call->jb.started) {
+		call->rtp_lost = call->jb.lost;
+		call->rtp_late = call->jb.late;
+	}
+	if (call->urx != NULL && call->urx->started) {
+		call->udptl_lost = call->urx->lost;
+		call->udptl_recovered = call->urx->recovered;
+	}
 	if (call->rtp != NULL && call->jb.started)
 		log_info("call=%s rtp stored=%lu played=%lu lost=%lu silent=%lu late=%lu dup=%lu "
 		    "restarts=%lu", call->id, call->jb.stored, call->jb.played, call->jb.lost,

@@ -303,6 +303,12 @@ struct sip_event {
 	/* Wall-clock times of the call (Unix epoch, milliseconds), for call
 	 * records: the INVITE, the answer (0: never answered), the end. */
 	int64_t start_ms, answer_ms, end_ms;
+	/* For the metrics: */
+	bool answered;                   /* the call was answered (200 OK) */
+	unsigned setup_ms;               /* INVITE to answer, when answered */
+	unsigned ecm_retries;            /* ECM: partial pages again (PPR) */
+	unsigned long rtp_lost, rtp_late;            /* G.711 jitter buffer */
+	unsigned long udptl_lost, udptl_recovered;   /* T.38 packets (redundancy) */
 };
 
 /*

@@ -35,6 +35,7 @@ static const char *const ok_v[] = { "ok", "failed" };
 
 static const double rate_b[] = { 2400, 4800, 7200, 9600, 12000, 14400 };
 static const double call_secs_b[] = { 5, 10, 20, 30, 60, 120, 300, 600, 1200, 1800 };
+static const double setup_b[] = { 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60 };
 static const double render_b[] = { 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60 };
 static const double commit_b[] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
     0.5, 1 };
@@ -45,6 +46,12 @@ static _Atomic uint64_t calls_s[NELEM(dir_v) * NELEM(media_v) * NELEM(result_v)]
 static _Atomic uint64_t pages_s[NELEM(dir_v)];
 static _Atomic uint64_t rate_s[NELEM(dir_v) * (NELEM(rate_b) + 2)];
 static _Atomic uint64_t call_secs_s[NELEM(dir_v) * (NELEM(call_secs_b) + 2)];
+static _Atomic uint64_t setup_s[NELEM(dir_v) * (NELEM(setup_b) + 2)];
+static _Atomic uint64_t ecm_s[NELEM(dir_v)];
+static _Atomic uint64_t rtp_lost_s[NELEM(dir_v)];
+static _Atomic uint64_t rtp_late_s[NELEM(dir_v)];
+static _Atomic uint64_t udptl_lost_s[NELEM(dir_v)];
+static _Atomic uint64_t udptl_rec_s[NELEM(dir_v)];
 static _Atomic uint64_t sessions_s[NELEM(session_v)];
 static _Atomic uint64_t messages_s[NELEM(smtp_result_v) * NELEM(code_v)];
 static _Atomic uint64_t rcpts_s[NELEM(smtp_result_v) * NELEM(code_v)];
@@ -74,6 +81,41 @@ static const struct metrics_family f_call_secs = {
 	"t37gw_call_duration_seconds", "Duration of fax calls, by direction.",
 	METRICS_HISTOGRAM, 1, { LABEL("direction", dir_v) }, call_secs_b, NELEM(call_secs_b),
 	call_secs_s, NELEM(call_secs_s)
+};
+static const struct metrics_family f_setup = {
+	"t37gw_call_setup_seconds",
+	"Time from the INVITE to the answer, for each call that was answered.",
+	METRICS_HISTOGRAM, 1, { LABEL("direction", dir_v) }, setup_b, NELEM(setup_b),
+	setup_s, NELEM(setup_s)
+};
+static const struct metrics_family f_ecm = {
+	"t37gw_fax_ecm_retransmissions_total",
+	"ECM partial pages sent or asked for again (T.30 PPR), by direction.",
+	METRICS_COUNTER, 1, { LABEL("direction", dir_v) }, NULL, 0, ecm_s, NELEM(ecm_s)
+};
+static const struct metrics_family f_rtp_lost = {
+	"t37gw_rtp_packets_lost_total",
+	"G.711 frames the jitter buffer never got (played as lost), by direction of the call.",
+	METRICS_COUNTER, 1, { LABEL("direction", dir_v) }, NULL, 0, rtp_lost_s,
+	NELEM(rtp_lost_s)
+};
+static const struct metrics_family f_rtp_late = {
+	"t37gw_rtp_packets_late_total",
+	"RTP packets that came after their playout time and were dropped.",
+	METRICS_COUNTER, 1, { LABEL("direction", dir_v) }, NULL, 0, rtp_late_s,
+	NELEM(rtp_late_s)
+};
+static const struct metrics_family f_udptl_lost = {
+	"t37gw_udptl_packets_lost_total",
+	"T.38 UDPTL packets lost and not recovered from redundancy.",
+	METRICS_COUNTER, 1, { LABEL("direction", dir_v) }, NULL, 0, udptl_lost_s,
+	NELEM(udptl_lost_s)
+};
+static const struct metrics_family f_udptl_rec = {
+	"t37gw_udptl_packets_recovered_total",
+	"T.38 UDPTL packets lost and recovered from the redundancy of later ones.",
+	METRICS_COUNTER, 1, { LABEL("direction", dir_v) }, NULL, 0, udptl_rec_s,
+	NELEM(udptl_rec_s)
 };
 static const struct metrics_family f_sessions = {
 	"t37gw_smtp_sessions_total", "SMTP sessions of the listener ended, by how.",
@@ -120,7 +162,8 @@ static const struct metrics_family f_commit = {
 };
 
 const struct metrics_family *const metrics_families[] = {
-	&f_calls, &f_pages, &f_rate, &f_call_secs, &f_sessions, &f_messages, &f_rcpts,
+	&f_calls, &f_pages, &f_rate, &f_call_secs, &f_setup, &f_ecm, &f_rtp_lost,
+	&f_rtp_late, &f_udptl_lost, &f_udptl_rec, &f_sessions, &f_messages, &f_rcpts,
 	&f_deliveries, &f_queue_jobs, &f_queue_age, &f_render, &f_commit,
 };
 const size_t metrics_nfamilies = NELEM(metrics_families);
@@ -138,6 +181,13 @@ metrics_call_ended(const struct sip_event *ev)
 	if (ev->fax_ran && ev->rate > 0)
 		metrics_family_observe(&f_rate, lv, ev->rate);
 	metrics_family_observe(&f_call_secs, lv, ev->secs);
+	if (ev->answered)
+		metrics_family_observe(&f_setup, lv, ev->setup_ms / 1000.0);
+	metrics_family_add(&f_ecm, lv, ev->ecm_retries);
+	metrics_family_add(&f_rtp_lost, lv, ev->rtp_lost);
+	metrics_family_add(&f_rtp_late, lv, ev->rtp_late);
+	metrics_family_add(&f_udptl_lost, lv, ev->udptl_lost);
+	metrics_family_add(&f_udptl_rec, lv, ev->udptl_recovered);
 }
 
 void

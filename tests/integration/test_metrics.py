@@ -7,7 +7,9 @@ what happened: one call of each direction with its pages, media and
 result, one accepted message and recipient (250), one refused recipient,
 two mails delivered (the fax and the DSN), a render and a spool commit;
 queue gauges show the offramp job while its call runs. Every scrape passes
-`promtool check metrics`. /healthz answers 200, and 503 once SIGTERM began
+`promtool check metrics`. Calls whose sender drops 5% of its datagrams
+move the RTP (G.711) and UDPTL (T.38) loss counters. A busy metrics port
+stops the start with a clear error. /healthz answers 200, and 503 once SIGTERM began
 a drain with a call still in flight. Unknown paths get 404, other methods
 501, garbage 400, a silent client does not hold up a scrape, and the
 daemon keeps serving after all of them."""
@@ -26,7 +28,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from smtpd_lib import Gateway, check, fail, free_port  # noqa: E402
+from smtpd_lib import BUILD, Gateway, check, fail, free_port  # noqa: E402
 from call_lib import answer, expect, have_tools, send, wait_listening  # noqa: E402
 
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$')
@@ -98,7 +100,8 @@ def val(s, name, labels=""):
 
 
 def want_moves(before, after, exact, ignore=("_sum", "_bucket", "t37gw_queue_",
-                                            "t37gw_render", "t37gw_spool_commit")):
+                                            "t37gw_render", "t37gw_spool_commit",
+                                            "t37gw_rtp_", "t37gw_udptl_", "_ecm_")):
     """The counters moved by exactly `exact`; nothing else moved except
     what `ignore` names (sums, buckets, gauges, timings checked apart)."""
     d = moved(before, after)
@@ -144,6 +147,21 @@ def main():
         print("promtool is not installed (package prometheus)")
         sys.exit(77)
     work = tempfile.mkdtemp(prefix="t37metrics.")
+
+    # A port that cannot be bound stops the start with a clear error.
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
+    bad = Gateway(extra="metrics listen 127.0.0.1 %d\n" % busy.getsockname()[1])
+    r = subprocess.run([os.path.join(BUILD, "t37gw"), "-c", bad.conf], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=30)
+    out = r.stdout.decode("utf-8", "replace")
+    check(r.returncode == 1 and "event=start subsystem=metrics result=failed" in out and
+          "Address already in use" in out, "busy metrics port: rc=%d\n%s" % (r.returncode, out))
+    busy.close()
+    bad.cleanup()
+    print("ok a busy metrics port stops the start")
+
     mport = free_port()
     gw = Gateway(extra="metrics listen 127.0.0.1 %d\n"
                        "fax send retry busy 1 10\nfax send retry no-answer 1 10\n"
@@ -184,6 +202,7 @@ def main():
         ("t37gw_fax_pages_total", '{direction="onramp"}'): 2,
         ("t37gw_fax_bit_rate_count", '{direction="onramp"}'): 1,
         ("t37gw_call_duration_seconds_count", '{direction="onramp"}'): 1,
+        ("t37gw_call_setup_seconds_count", '{direction="onramp"}'): 1,
         ("t37gw_mail_deliveries_total", '{status="sent"}'): 1,
     })
     rate = int(r["rate"])
@@ -243,6 +262,7 @@ def main():
         ("t37gw_fax_pages_total", '{direction="offramp"}'): 2,
         ("t37gw_fax_bit_rate_count", '{direction="offramp"}'): 1,
         ("t37gw_call_duration_seconds_count", '{direction="offramp"}'): 1,
+        ("t37gw_call_setup_seconds_count", '{direction="offramp"}'): 1,
         ("t37gw_mail_deliveries_total", '{status="sent"}'): 1,
         ("t37gw_render_duration_seconds_count", '{result="ok"}'): 1,
     })
@@ -250,6 +270,27 @@ def main():
           "age of an empty queue")
     print("ok offramp mail and call: queue gauge during the call, counters moved by one "
           "message, one call of 2 pages, one render, one DSN")
+
+    # Impaired media: the sender drops 5% of its datagrams; the gateway's
+    # receive side counts them (G.711: frames lost; T.38: lost or recovered
+    # from redundancy), whatever the calls' results.
+    for media, names in (("--g711", ("t37gw_rtp_packets_lost_total",)),
+                         ("--t38", ("t37gw_udptl_packets_lost_total",
+                                    "t37gw_udptl_packets_recovered_total"))):
+        before = scrape(mport)
+        f = send(work, "loss" + media, "sip:9913171@127.0.0.1:%d" % sip_port, [tif], media,
+                 "--loss", "5", "--from", "9195551234")
+        f.wait(120)
+        wait_for("the impaired call's end", lambda: sum(
+            v for k, v in scrape(mport).items() if k[0] == "t37gw_calls_total") >
+            sum(v for k, v in before.items() if k[0] == "t37gw_calls_total"), 30, gw)
+        after = scrape(mport)
+        got = sum(val(after, n, '{direction="onramp"}') - val(before, n, '{direction="onramp"}')
+                  for n in names)
+        check(got > 0, "%s with 5%% loss: %s did not move" % (media, names))
+        print("ok %s call with 5%% loss: %s moved by %d" % (media, "+".join(names), got))
+    wait_for("the impaired calls' mail", lambda: not [
+        1 for k, v in scrape(mport).items() if k[0] == "t37gw_queue_jobs" and v > 0], 60, gw)
 
     # Bad requests: clean errors, and the daemon serves on.
     check(get(mport, "/nope")[0] == 404, "unknown path")

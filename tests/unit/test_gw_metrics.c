@@ -237,6 +237,11 @@ START_TEST(gateway_families)
 	ev.fax_ran = true;
 	ev.rate = 9600;
 	ev.secs = 45;
+	ev.answered = true;
+	ev.setup_ms = 1500;
+	ev.ecm_retries = 3;
+	ev.udptl_lost = 1;
+	ev.udptl_recovered = 7;
 	metrics_call_ended(&ev);
 	metrics_smtp_session(METRICS_SMTP_SHED);
 	metrics_smtp_message(451);
@@ -265,6 +270,16 @@ START_TEST(gateway_families)
 	    "direction=\"offramp\",le=\"9600\"} 1\n"));
 	ck_assert_ptr_nonnull(strstr(s, "t37gw_call_duration_seconds_sum{direction=\"offramp\"}"
 	    " 45\n"));
+	ck_assert_ptr_nonnull(strstr(s, "t37gw_call_setup_seconds_bucket{direction=\"offramp\","
+	    "le=\"1\"} 0\n"));
+	ck_assert_ptr_nonnull(strstr(s, "t37gw_call_setup_seconds_bucket{direction=\"offramp\","
+	    "le=\"2\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(s, "t37gw_fax_ecm_retransmissions_total{"
+	    "direction=\"offramp\"} 3\n"));
+	ck_assert_ptr_nonnull(strstr(s, "t37gw_udptl_packets_lost_total{direction=\"offramp\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(s, "t37gw_udptl_packets_recovered_total{"
+	    "direction=\"offramp\"} 7\n"));
+	ck_assert_ptr_nonnull(strstr(s, "t37gw_rtp_packets_lost_total{direction=\"offramp\"} 0\n"));
 	ck_assert_ptr_nonnull(strstr(s, "t37gw_smtp_sessions_total{result=\"shed\"} 1\n"));
 	ck_assert_ptr_nonnull(strstr(s, "t37gw_smtp_messages_total{result=\"tempfail\","
 	    "code=\"451\"} 1\n"));
