@@ -123,7 +123,7 @@ static const struct metrics_family f_sessions = {
 	NELEM(sessions_s)
 };
 static const struct metrics_family f_messages = {
-	"t37gw_smtp_messages_total", "Messages answered after DATA, by result and reply code.",
+	"t37gw_smtp_messages_total", "Messages the gateway answered after DATA, by result and reply code.",
 	METRICS_COUNTER, 2, { LABEL("result", smtp_result_v), LABEL("code", code_v) },
 	NULL, 0, messages_s, NELEM(messages_s)
 };

@@ -90,8 +90,9 @@ metrics_http_free(struct metrics_http *h)
 	free(h);
 }
 
-/* The methods evhttp lets through are GET and HEAD; it answers others
- * 405 itself. A query string is ignored. */
+/* evhttp lets only GET and HEAD through (it answers others 501 itself);
+ * this guards the handlers should that setting ever change. A query
+ * string is ignored. */
 static int
 http_method_ok(struct evhttp_request *req)
 {
