@@ -7,6 +7,8 @@
 ONRAMP_PKGS="spandsp libtiff-4 libevent libevent_openssl libevent_pthreads gmime-3.0 libre openssl"
 # fax/ renders text (Pango) and images (Leptonica); giflib has no .pc file.
 ONRAMP_PKGS="$ONRAMP_PKGS pangocairo pangoft2 fontconfig cairo lept libpng libjpeg"
+# The Makefile's other libraries: HTML (libxml2), call and job records (json-c).
+ONRAMP_PKGS="$ONRAMP_PKGS libxml-2.0 json-c"
 ONRAMP_LIBS="-lgif"
 
 # Compiles the driver into $T/onramp_driver (against $BUILD/libt37.a).
