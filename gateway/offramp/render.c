@@ -70,6 +70,7 @@ static char *scratch_path(struct render *r, const char *fmt, ...)
 static const char *scratch_name(struct render *r, const struct mime_part *p);
 static int over_time(struct render *r);
 static unsigned pages_left(const struct render *r);
+static int over_limit(struct render *r, const char *name);
 static int page_limit(struct render *r, const char *name);
 static int over_pages(struct render *r, const char *name);
 static int rerr(struct mime_error *err, const char *status, const char *fmt, ...)
@@ -342,18 +343,24 @@ render_pdf(struct render *r, const char *pdf, const char *name, const char *dst,
 	char *raw = scratch_path(r, "render-%zu-gs.tif", i);
 	const char *in[1] = { raw };
 	time_t left = r->deadline - time(NULL);
+	unsigned own;
 
 	po.max_pages = pages_left(r);
 	/* The document's own limit, or less when the rest of the message
 	 * left less: never more than either. */
 	if (po.timeout == 0)
 		po.timeout = OFFRAMP_PDF_TIMEOUT_DEFAULT;
+	own = po.timeout;
 	if (left < (time_t)po.timeout)
 		po.timeout = left > 0 ? (unsigned)left : 1;
 	if (offramp_pdf_render(pdf, raw, &po, &n, &perr) != 0) {
 		if (strcmp(perr.status, "5.3.4") == 0 && strstr(perr.text, "pages") &&
 		    r->used > 0)
 			return page_limit(r, name);
+		/* Stopped by what the message had left, not the PDF's own
+		 * limit: say the limit the sender's message ran into. */
+		if (strcmp(perr.status, "5.3.4") == 0 && left < (time_t)own)
+			return over_limit(r, name);
 		return rerr(r->err, perr.status, "%s: %s", name, perr.text);
 	}
 	if (fax_tiff_normalize(in, 1, dst, &lim, info, ferr, sizeof(ferr)) != 0)
@@ -436,9 +443,11 @@ render_office(struct render *r, const struct mime_part *p, const char *name,
 	};
 	char ferr[RENDER_ERR_MAX], *pdf = scratch_path(r, "render-%zu.pdf", i);
 	time_t left = r->deadline - time(NULL);
+	unsigned own;
 
 	if (fo.timeout == 0)
 		fo.timeout = FAX_OFFICE_TIMEOUT_DEFAULT;
+	own = fo.timeout;
 	if (left < (time_t)fo.timeout)
 		fo.timeout = left > 0 ? (unsigned)left : 1;
 	if (r->o->office != NULL && *r->o->office == '\0')
@@ -454,6 +463,8 @@ render_office(struct render *r, const struct mime_part *p, const char *name,
 		    "fax text, HTML, PDF and images (TIFF, PNG, JPEG, GIF, BMP)",
 		    name, ferr);
 	case FAX_OFFICE_TIMEOUT:
+		if (left < (time_t)own)
+			return over_limit(r, name);
 		return rerr(r->err, "5.3.4", "%s: %s", name, ferr);
 	case FAX_OFFICE_FAILED:
 		return rerr(r->err, "5.6.5", "%s could not be converted: %s", name, ferr);
@@ -593,6 +604,14 @@ scratch_name(struct render *r, const struct mime_part *p)
 
 	g_ptr_array_add(r->names, name);
 	return name;
+}
+
+/* A part stopped because the whole message's time ran out. */
+static int
+over_limit(struct render *r, const char *name)
+{
+	return rerr(r->err, "5.3.4", "%s: preparing the fax took longer than %u seconds",
+	    name, r->o->max_seconds ? r->o->max_seconds : OFFRAMP_RENDER_SECONDS_DEFAULT);
 }
 
 static int
