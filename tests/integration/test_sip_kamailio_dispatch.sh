@@ -55,13 +55,15 @@ send() {
 aport=$(free_port); bport=$(free_port); kport=$(free_port)
 gw a "$aport"
 printf '1 sip:127.0.0.1:%s\n1 sip:127.0.0.1:%s\n' "$aport" "$bport" > "$T/gateways.list"
-# kam ARGS...: kamailio on the shipped config, on loopback
+# kam ARGS...: kamailio on the shipped config, on loopback, in place of the
+# (sub)shell that calls it: run in the background, $! is kamailio itself,
+# so the cleanup's kill reaches it (and it stops its children)
 kam() {
-    "$KAMAILIO" -f "$SRCDIR/contrib/kamailio/t37gw-dispatch.cfg" \
+    exec "$KAMAILIO" -f "$SRCDIR/contrib/kamailio/t37gw-dispatch.cfg" \
         -A "LISTEN=udp:127.0.0.1:$kport" -A "DS_LIST=\"$T/gateways.list\"" \
         -A PING_INTERVAL=1 -A FR_TIMER=2000 -A "MPATH=\"$MODS/\"" "$@"
 }
-kam -c > "$T/kam.check" 2>&1 || { cat "$T/kam.check"; fail "kamailio rejects the shipped config"; }
+(kam -c) > "$T/kam.check" 2>&1 || { cat "$T/kam.check"; fail "kamailio rejects the shipped config"; }
 kam -DD -E -m 32 -M 8 -P "$T/kam.pid" -Y "$T" > "$T/kam.log" 2>&1 &
 t37_bg $!
 sleep 1
