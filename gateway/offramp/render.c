@@ -606,12 +606,13 @@ scratch_name(struct render *r, const struct mime_part *p)
 	return name;
 }
 
-/* A part stopped because the whole message's time ran out. */
+/* The whole message's time ran out (name: the part it stopped, or NULL). */
 static int
 over_limit(struct render *r, const char *name)
 {
-	return rerr(r->err, "5.3.4", "%s: preparing the fax took longer than %u seconds",
-	    name, r->o->max_seconds ? r->o->max_seconds : OFFRAMP_RENDER_SECONDS_DEFAULT);
+	return rerr(r->err, "5.3.4", "%s%spreparing the fax took longer than %u seconds",
+	    name != NULL ? name : "", name != NULL ? ": " : "",
+	    r->o->max_seconds ? r->o->max_seconds : OFFRAMP_RENDER_SECONDS_DEFAULT);
 }
 
 static int
@@ -619,8 +620,7 @@ over_time(struct render *r)
 {
 	if (time(NULL) <= r->deadline)
 		return 0;
-	return rerr(r->err, "5.3.4", "preparing the fax took longer than %u seconds",
-	    r->o->max_seconds ? r->o->max_seconds : OFFRAMP_RENDER_SECONDS_DEFAULT);
+	return over_limit(r, NULL);
 }
 
 static int

@@ -75,6 +75,16 @@ def make_chart(path, pages=DENSE_DOC):
     check(r.returncode == 0, "gs: %s" % r.stdout)
 
 
+def make_tiff(path, pages):
+    """A fax-like multi-page TIFF, drawn by Ghostscript."""
+    ps = "".join("/Helvetica findfont 60 scalefont setfont 72 600 moveto (Page %d) show "
+                 "showpage\n" % (i + 1) for i in range(pages))
+    r = subprocess.run(["gs", "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=tiffg4",
+                        "-r204x196", "-g1728x2200", "-sOutputFile=" + path, "-"],
+                       input=ps.encode(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    check(r.returncode == 0, "gs: %s" % r.stdout)
+
+
 def free_port():
     """A port free for both UDP and TCP on 127.0.0.1 right now (SIP uses
     UDP; other tests' daemons and fax processes come and go)."""

@@ -29,18 +29,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from smtpd_lib import BUILD, Gateway, check, fail, free_port  # noqa: E402
-from call_lib import answer, expect, have_tools, send, wait_listening  # noqa: E402
+from call_lib import answer, expect, have_tools, make_tiff, send, wait_listening  # noqa: E402
 
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$')
-
-
-def make_tiff(path, pages):
-    ps = "".join("/Helvetica findfont 60 scalefont setfont 72 600 moveto (Page %d) show "
-                 "showpage\n" % (i + 1) for i in range(pages))
-    r = subprocess.run(["gs", "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=tiffg4",
-                        "-r204x196", "-g1728x2200", "-sOutputFile=" + path, "-"],
-                       input=ps.encode(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    check(r.returncode == 0, "gs: %s" % r.stdout)
 
 
 def get(port, path, method="GET"):

@@ -21,18 +21,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from smtpd_lib import BUILD, Gateway, check, fail  # noqa: E402
+from call_lib import make_tiff  # noqa: E402
 
 T37FAX = os.path.join(BUILD, "t37fax")
-
-
-def make_tiff(path, pages):
-    """A fax-like multi-page TIFF, drawn by Ghostscript."""
-    ps = "".join("/Helvetica findfont 60 scalefont setfont 72 600 moveto (Page %d) show "
-                 "showpage\n" % (i + 1) for i in range(pages))
-    r = subprocess.run(["gs", "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=tiffg4",
-                        "-r204x196", "-g1728x2200", "-sOutputFile=" + path, "-"],
-                       input=ps.encode(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    check(r.returncode == 0, "gs: %s" % r.stdout)
 
 
 def make_pdf(path):
