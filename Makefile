@@ -1,6 +1,6 @@
 # t37gw - T.37 store-and-forward fax gateway.
 #
-#   make            build build/t37gw and build/t37fax
+#   make            build build/t37gw, build/t37fax and build/t37gwctl
 #   make test       install missing packages, build, run every test
 #   make demo       install missing packages, build, run the loopback demo
 #   make asan       the test suite built with ASan + UBSan (in build-asan/)
@@ -67,8 +67,9 @@ MODULES  := config gateway fax mime smtp sip
 MODULES  += util gateway/spool gateway/mailq gateway/intake gateway/onramp gateway/offramp
 MODULES  += gateway/cdr
 MODULES  += gateway/metrics
+MODULES  += gateway/ctl
 LIB_SRC  := $(filter-out gateway/main.c,$(wildcard $(addsuffix /*.c,$(MODULES))))
-TOOL_SRC := $(filter-out tools/t37fax.c,$(wildcard tools/*.c))
+TOOL_SRC := $(filter-out tools/t37fax.c tools/t37gwctl.c,$(wildcard tools/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 # `make fuzz FUZZ_TARGETS="fuzz_a fuzz_b"` runs some of them only.
@@ -83,7 +84,7 @@ UNIT_NAMES := $(patsubst tests/unit/test_%.c,%,$(UNIT_SRC))
 
 .PHONY: all deps test unit asan fuzz bench demo install clean check-config
 
-all: $(BUILD)/t37gw $(BUILD)/t37fax
+all: $(BUILD)/t37gw $(BUILD)/t37fax $(BUILD)/t37gwctl
 
 deps:
 	@sh scripts/deps.sh
@@ -112,6 +113,9 @@ $(BUILD)/t37gw: $(BUILD)/obj/gateway/main.o $(LIB)
 
 $(BUILD)/t37fax: $(BUILD)/obj/tools/t37fax.o $(TOOL_OBJ) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TOOL_OBJ) $(LIB) $(PKG_LIBS)
+
+$(BUILD)/t37gwctl: $(BUILD)/obj/tools/t37gwctl.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
 
 # The Check runner: one binary, one summary line, every suite.
 $(BUILD)/gen/unit_suites.h: $(UNIT_SRC) Makefile
@@ -189,6 +193,7 @@ install: all
 	  $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(SYSCONFDIR)/t37gw
 	install -m 0755 $(BUILD)/t37gw $(DESTDIR)$(PREFIX)/sbin/t37gw
 	install -m 0755 $(BUILD)/t37fax $(DESTDIR)$(PREFIX)/bin/t37fax
+	install -m 0755 $(BUILD)/t37gwctl $(DESTDIR)$(PREFIX)/sbin/t37gwctl
 	@set -e; for m in $(MAN_PAGES); do \
 	  s=$${m##*.}; echo "install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/"; \
 	  install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done

@@ -30,7 +30,7 @@ static cfg_handler cmd_metrics_listen;
 static cfg_handler cmd_trunk, cmd_trunk_proxy, cmd_trunk_auth, cmd_trunk_register,
     cmd_trunk_max_calls, cmd_trunk_t38, cmd_trunk_calling_number, cmd_trunk_calling_name,
     cmd_trunk_asserted_id, cmd_trunk_inbound_auth;
-static cfg_handler cmd_cdr;
+static cfg_handler cmd_cdr, cmd_control_socket;
 #define TOP CFG_MODE_TOP
 #define SIP CFG_MODE_SIP
 #define TRK CFG_MODE_TRUNK
@@ -44,6 +44,7 @@ const struct cfg_cmd cfg_top_commands[] = {
 	{ "user", TOP, 0, 1, 1, cmd_user, "user NAME" },
 	{ "shutdown-deadline", TOP, 0, 1, 1, cmd_shutdown_deadline, "shutdown-deadline SECONDS" },
 	{ "cdr", TOP, 0, 1, 1, cmd_cdr, "cdr FILE" },
+	{ "control socket", TOP, 0, 1, 1, cmd_control_socket, "control socket PATH" },
 	{ "sip", TOP, 0, 0, 0, cmd_sip, "sip" },
 	{ "listen", SIP, 0, 3, 3, cmd_sip_listen, "listen {udp|tcp} ADDRESS PORT" },
 	{ "t38", SIP, 0, 1, 1, cmd_sip_t38, "t38 {on|off|immediate}" },
@@ -554,6 +555,48 @@ cmd_cdr(struct cfg_parser *p, int argc, char **argv)
 		return;
 	}
 	cfg_copy(p, "cdr", argv[0], p->cfg->cdr, sizeof(p->cfg->cdr));
+}
+
+/* The operator's control socket (t37gwctl): an absolute path short enough
+ * for a Unix socket address (sun_path holds CONFIG_SOCKET_PATH_MAX bytes
+ * and a NUL). */
+static void
+cmd_control_socket(struct cfg_parser *p, int argc, char **argv)
+{
+	size_t len = strlen(argv[0]);
+
+	(void)argc;
+	if (argv[0][0] != '/') {
+		cfg_err(p, "control socket '%s' is not an absolute path", argv[0]);
+		return;
+	}
+	if (argv[0][len - 1] == '/') {
+		cfg_err(p, "control socket '%s' names a directory, not a socket", argv[0]);
+		return;
+	}
+	if (len > CONFIG_SOCKET_PATH_MAX) {
+		cfg_err(p, "control socket '%s' is longer than %d bytes (the limit of a "
+		    "Unix socket's name)", argv[0], CONFIG_SOCKET_PATH_MAX);
+		return;
+	}
+	cfg_copy(p, "control socket", argv[0], p->cfg->control_socket,
+	    sizeof(p->cfg->control_socket));
+}
+
+int
+config_control_socket(const struct config *cfg, char *out, size_t size)
+{
+	int n;
+
+	if (cfg->control_socket[0] != '\0')
+		n = snprintf(out, size, "%s", cfg->control_socket);
+	else
+		n = snprintf(out, size, "%s/%s", cfg->spool, CONFIG_CONTROL_NAME);
+	if (n < 0 || (size_t)n >= size || n > CONFIG_SOCKET_PATH_MAX) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
 }
 
 static void

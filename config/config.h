@@ -37,6 +37,7 @@
 #define CONFIG_PATTERN_TEXT_MAX  96     /* characters of a pattern as written */
 #define CONFIG_MAX_LISTEN        8      /* sip listen / mta receive listen lines */
 #define CONFIG_MAX_METRICS_LISTEN 2     /* metrics listen lines */
+#define CONFIG_SOCKET_PATH_MAX 107      /* a Unix socket's name (sun_path less its NUL) */
 #define CONFIG_MAX_CODECS        2      /* pcmu, pcma */
 #define CONFIG_MAX_TRUNKS        32
 #define CONFIG_MAX_SERVERS       10     /* mta send server (Cisco: 10) */
@@ -340,6 +341,7 @@ struct config {
 	char user[CONFIG_STR_MAX];           /* privilege drop; "" = none */
 	unsigned shutdown_deadline;          /* seconds for in-flight work on SIGTERM */
 	char cdr[CONFIG_PATH_MAX];           /* call and job records file; "" = none */
+	char control_socket[CONFIG_PATH_MAX];    /* t37gwctl's socket; "" = SPOOL/control */
 
 	/* sip */
 	struct {
@@ -569,6 +571,11 @@ const struct config_pattern *config_number_deny(const struct config *cfg,
     const char *number, bool *invalid);
 
 /* The trunk named name, or NULL. Points into cfg. */
+/* Where the control socket is: `control socket PATH`, else SPOOL/control.
+ * 0, or -1 with errno ENAMETOOLONG when that is too long for a Unix
+ * socket's name (CONFIG_SOCKET_PATH_MAX). */
+#define CONFIG_CONTROL_NAME "control"
+int config_control_socket(const struct config *cfg, char *out, size_t size);
 const struct config_trunk *config_find_trunk(const struct config *cfg,
     const char *name);
 

@@ -48,6 +48,8 @@ struct gw {
 	int drop;                       /* root with `user`: drop after open */
 	uid_t uid;                      /* the run user, when drop */
 	gid_t gid;
+	time_t started;                 /* gw_new() */
+	time_t loaded;                  /* the current config was loaded */
 };
 
 static void gw_log_apply(const struct gw *gw, const struct config *cfg);
@@ -73,6 +75,7 @@ gw_new(const char *path, struct config *cfg, const struct gw_opts *opts,
 	}
 	pthread_mutex_init(&gw->cfglock, NULL);
 	gw->cfg = cfg;                  /* the loader's hold is ours now */
+	gw->started = gw->loaded = time(NULL);
 	if (opts != NULL)
 		gw->opts = *opts;
 	snprintf(gw->run_spool, sizeof(gw->run_spool), "%s", cfg->spool);
@@ -120,6 +123,10 @@ gw_spool(const struct gw *gw)
 {
 	return gw->spool;
 }
+
+time_t gw_started(const struct gw *gw) { return gw->started; }
+time_t gw_loaded(const struct gw *gw) { return gw->loaded; }
+const char *gw_config_path(const struct gw *gw) { return gw->path; }
 
 int
 gw_stopping(const struct gw *gw)
@@ -206,6 +213,7 @@ gw_reload(struct gw *gw)
 	pthread_mutex_lock(&gw->cfglock);
 	old = gw->cfg;
 	gw->cfg = cfg;                  /* the loader's hold is ours */
+	gw->loaded = time(NULL);
 	pthread_mutex_unlock(&gw->cfglock);
 	config_free(old);               /* others may still hold it */
 	gw_log_apply(gw, cfg);

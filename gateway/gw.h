@@ -49,6 +49,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include <time.h>
 
 struct config;
 struct event_base;
@@ -141,6 +142,11 @@ void gw_shutdown(struct gw *gw);
 void gw_drain_check(struct gw *gw);
 /* 1 once gw_shutdown() began. */
 int gw_stopping(const struct gw *gw);
+/* When the daemon started, and when its current config was loaded. */
+time_t gw_started(const struct gw *gw);
+time_t gw_loaded(const struct gw *gw);
+/* The config file's path as given (owned by gw). */
+const char *gw_config_path(const struct gw *gw);
 
 /* ---- privileges (gateway/priv.c) ---- */
 

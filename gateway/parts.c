@@ -37,33 +37,17 @@
 
 #include "config/config.h"
 #include "gateway/cdr/cdr.h"
+#include "gateway/ctl/ctl.h"
 #include "gateway/gw.h"
 #include "gateway/intake/intake.h"
 #include "gateway/mailq/mailq.h"
 #include "gateway/metrics/metrics.h"
 #include "gateway/offramp/offramp.h"
 #include "gateway/onramp/onramp.h"
+#include "gateway/parts_int.h"
 #include "sip/sip.h"
 #include "util/chan.h"
 #include "util/log.h"
-
-#define PARTS_NAMES_MAX 64
-
-struct gw_parts {
-	struct gw *gw;                  /* borrowed */
-	struct mailq *mailq;            /* owned */
-	struct offramp *offramp;     /* owned */
-	struct onramp *onramp;          /* owned */
-	struct sip_line *line;          /* owned */
-	struct chan *line_events;       /* owned: events of the line, to us */
-	struct event *line_ev;          /* owned: watches line_events */
-	struct intake *intake;       /* owned; NULL without a listener */
-	struct cdr *cdr;                /* owned; NULL without `cdr FILE` */
-	char cdr_path[CONFIG_PATH_MAX]; /* fixed until a restart */
-	struct metrics_http *metrics[CONFIG_MAX_METRICS_LISTEN];  /* owned; NULL unless
-	                                   configured */
-	char names[PARTS_NAMES_MAX];    /* "mailq,offramp,...", for the start line */
-};
 
 static int parts_open(struct gw_parts *p);
 static int parts_start(struct gw_parts *p);
@@ -71,6 +55,7 @@ static void parts_reload(void *arg, const struct config *cfg);
 static void parts_stop(void *arg);
 static void parts_reopen(void *arg);
 static int parts_cdr_open(struct gw_parts *p, char *err, size_t errlen);
+static int parts_ctl_open(struct gw_parts *p, char *err, size_t errlen);
 static unsigned parts_inflight(void *arg);
 static void parts_free(struct gw_parts *p);
 static int parts_failed(const char *part, const char *err);
@@ -147,6 +132,7 @@ parts_open(struct gw_parts *p)
 		failed = "smtpd";
 	if (failed == NULL && metrics_open(p, cfg, err, sizeof(err)) == -1)
 		failed = "metrics";
+	p->start_cfg = config_hold(cfg);
 	gw_config_release(p->gw, cfg);
 	if (failed != NULL)
 		return parts_failed(failed, err);
@@ -171,7 +157,26 @@ parts_start(struct gw_parts *p)
 	/* Faxes whose calls the gateway did not see end are mailed now. */
 	if (onramp_recover(p->onramp, err, sizeof(err)) == -1)
 		return parts_failed("onramp", err);
+	if (parts_ctl_open(p, err, sizeof(err)) == -1)
+		return parts_failed("ctl", err);
 	return 0;
+}
+
+/* The control socket, made by the run user (after the drop) so that it is
+ * the service user's, in the spool (or where `control socket` says). */
+static int
+parts_ctl_open(struct gw_parts *p, char *err, size_t errlen)
+{
+	char path[CONFIG_PATH_MAX];
+
+	if (config_control_socket(p->start_cfg, path, sizeof(path)) == -1) {
+		snprintf(err, errlen, "control socket %.200s/%s: name longer than %d bytes "
+		    "(set 'control socket PATH')", p->start_cfg->spool, CONFIG_CONTROL_NAME,
+		    CONFIG_SOCKET_PATH_MAX);
+		return -1;
+	}
+	p->ctl = ctl_new(gw_base(p->gw), path, gw_control_handle, p, err, errlen);
+	return p->ctl != NULL ? 0 : -1;
 }
 
 /* Every part gets the new config; work in flight keeps its own. */
@@ -231,6 +236,7 @@ parts_free(struct gw_parts *p)
 {
 	size_t i;
 
+	ctl_free(p->ctl);
 	for (i = 0; i < CONFIG_MAX_METRICS_LISTEN; i++)
 		metrics_http_free(p->metrics[i]);
 	intake_free(p->intake);
@@ -242,6 +248,8 @@ parts_free(struct gw_parts *p)
 	offramp_free(p->offramp);
 	mailq_free(p->mailq);
 	cdr_free(p->cdr);               /* last: the parts' last records written */
+	if (p->start_cfg != NULL)
+		config_free(p->start_cfg);
 	memset(p, 0, sizeof(*p));
 }
 
