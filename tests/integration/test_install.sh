@@ -10,6 +10,7 @@ check_tree() {   # check_tree DESTDIR PREFIX
     d=$1 p=$2
     [ -x "$d$p/sbin/t37gw" ] || fail "$p/sbin/t37gw missing"
     [ -x "$d$p/bin/t37fax" ] || fail "$p/bin/t37fax missing"
+    [ -x "$d$p/sbin/t37gwctl" ] || fail "$p/sbin/t37gwctl missing"
     "$d$p/sbin/t37gw" -V | grep -q '^t37gw ' || fail "installed t37gw -V"
     for m in "$SRCDIR"/docs/*.[158]; do
         [ -f "$m" ] || continue
