@@ -13,7 +13,8 @@
  *                 created, call (what it is about, for logs)
  *     fax.tif     the received fax (onramp jobs only; kept until the mail
  *                 server took it)
- *     state       spool_rec: phase, attempts, delay, next, since, reason
+ *     state       spool_rec: phase, attempts, delay, next, since, reason,
+ *                 held (the operator's hold), hist_* (the last attempts)
  *     bounce      the postmaster wrapper (only in the bounce phase)
  *
  * Delivery: to `mta send maildir DIR` when set, else by SMTP to the
@@ -54,6 +55,7 @@ struct event_base;
 #define MAILQ_ADDR_MAX      256         /* longest from / rcpt address */
 #define MAILQ_FILE_MESSAGE  "message"
 #define MAILQ_FILE_ENVELOPE "envelope"
+#define MAILQ_HISTORY_MAX   16          /* attempts kept in a job's state */
 
 struct mailq;                   /* opaque */
 
