@@ -403,8 +403,9 @@ START_TEST(history_persisted_and_bounded)
 }
 END_TEST
 
-/* A state file with more entries than the bound keeps the newest; one
- * written before holds and history existed still loads. */
+/* A state file with more entries than the bound keeps the newest, and its
+ * hold stops the start from scheduling it; one written before holds and
+ * history existed still loads. */
 START_TEST(history_bound_on_load_and_old_state)
 {
 	struct ofx f;
@@ -426,7 +427,7 @@ START_TEST(history_bound_on_load_and_old_state)
 	}
 	spool_rec_add(rec, "phase", "deliver");
 	spool_rec_add(rec, "attempts", "40");
-	spool_rec_add(rec, "next", "4000000000");
+	spool_rec_add(rec, "next", "1");        /* due long ago, but held */
 	spool_rec_add(rec, "held", "1");
 	for (i = 0; i < 40; i++) {
 		spool_rec_add_u64(rec, "hist_at", 1000 + (uint64_t)i);
@@ -444,6 +445,8 @@ START_TEST(history_bound_on_load_and_old_state)
 	ck_assert_int_eq(spool_replace(f.sp, SPOOL_Q_MAIL, b, "state", data, len), 0);
 	ofx_queue(&f);
 	ck_assert_uint_eq(mailq_jobs(f.q), 2);
+	run_for(&f, 200000);                    /* the start did not schedule it */
+	ck_assert_int_eq(attempts(&f, a, NULL), 40);
 
 	o = show(&f, a);
 	ck_assert_str_eq(jstr(o, "state"), "held");
