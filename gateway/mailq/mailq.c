@@ -34,39 +34,7 @@
 #include "util/log.h"
 #include "util/offload.h"
 
-#define MAILQ_REASON_MAX (SMTP_CLIENT_REPLY_MAX + 64)  /* reason kept in the state file */
 #define MAILQ_BOUNCE_MAX (64u * 1024 * 1024)
-
-enum qjob_phase { QP_DELIVER = 0, QP_BOUNCE };
-
-struct qjob {
-	TAILQ_ENTRY(qjob) all;          /* q->jobs */
-	TAILQ_ENTRY(qjob) ready;        /* q->ready, when on it */
-	struct mailq *q;
-	char id[SPOOL_ID_LEN + 1];
-	struct event *timer;            /* owned: the next attempt */
-	bool on_ready, active;
-	enum qjob_phase phase;
-	unsigned attempts, delay;
-	time_t created, since, next;
-	size_t server;                  /* index tried in the current attempt */
-	struct smtp_client *client;     /* owned while active */
-	struct qjob_token *token;       /* owned while active */
-	char from[MAILQ_ADDR_MAX], rcpt[MAILQ_ADDR_MAX];
-	unsigned notify;                /* SMTP_NOTIFY_* bits to ask for */
-	char call[64];
-	bool ret_hdrs, dsn;
-	char reason[MAILQ_REASON_MAX];  /* the last failure */
-	char last_dsn[16];              /* the last attempt's status, for the record */
-	char last_reply[LOG_ESC_MAX + 8];       /* and its reply, cleaned */
-};
-
-/* What slow work gets back to us: the job by id, never by pointer (it may
- * be gone when the answer comes). */
-struct qjob_token {
-	struct mailq *q;
-	char id[SPOOL_ID_LEN + 1];
-};
 
 /* A delivered job's removal from the spool, off the loop. */
 struct qrm {
@@ -85,30 +53,7 @@ struct qmaildir {
 	char err[256];                  /* out */
 };
 
-struct mailq {
-	struct event_base *base;        /* borrowed */
-	struct spool *sp;               /* borrowed */
-	struct evdns_base *dns;         /* owned */
-	const struct config *cfg;       /* held */
-	SSL_CTX *tls_ctx;               /* owned; built for cfg */
-	bool have_timeouts, stopping, started;
-	struct smtp_client_timeouts timeouts;
-	TAILQ_HEAD(, qjob) jobs;
-	TAILQ_HEAD(, qjob) ready;
-	unsigned n_jobs, active;
-	struct event *pump_ev;          /* owned: starts ready jobs from the loop */
-	/* Removals of delivered jobs and Maildir copies: their fsyncs would
-	 * stall every session on the loop. */
-	struct offload *off;            /* owned */
-	struct cdr *cdr;                /* borrowed: job records; NULL none */
-};
-
-static struct qjob *qjob_find(struct mailq *q, const char *id);
 static struct qjob *qjob_load(struct mailq *q, const char *id);
-static void qjob_free(struct qjob *j);
-static void qjob_forget(struct qjob *j);
-static int qjob_save_state(struct qjob *j);
-static void qjob_schedule(struct qjob *j, time_t when);
 static void qjob_timer_cb(evutil_socket_t fd, short what, void *arg);
 static void mailq_pump_cb(evutil_socket_t fd, short what, void *arg);
 static void mailq_pump(struct mailq *q);
@@ -132,7 +77,6 @@ static void mailq_remove_later(struct mailq *q, const char *id);
 static void qjob_maildir(struct qjob *j);
 static void qjob_maildir_work(void *arg);
 static void qjob_maildir_done(void *arg);
-static void qjob_record(struct qjob *j, const char *result);
 
 /* ---- life cycle -------------------------------------------------------- */
 
@@ -211,7 +155,7 @@ mailq_free(struct mailq *q)
 	/* Completions find their jobs by id: they run before the jobs go. */
 	offload_free(q->off);
 	while ((j = TAILQ_FIRST(&q->jobs)) != NULL)
-		qjob_forget(j);
+		mailq_job_forget(j);
 	if (q->pump_ev)
 		event_free(q->pump_ev);
 	if (q->dns)
@@ -334,8 +278,8 @@ mailq_backoff(unsigned retry, unsigned attempts)
 
 /* ---- jobs -------------------------------------------------------------- */
 
-static struct qjob *
-qjob_find(struct mailq *q, const char *id)
+struct qjob *
+mailq_job_find(struct mailq *q, const char *id)
 {
 	struct qjob *j;
 
@@ -345,91 +289,27 @@ qjob_find(struct mailq *q, const char *id)
 	return NULL;
 }
 
-static void
-qjob_copy(char *dst, size_t size, const struct spool_rec *rec, const char *key)
-{
-	const char *v = spool_rec_get(rec, key);
-
-	snprintf(dst, size, "%s", v ? v : "");
-}
-
 /* Reads envelope and state of a committed job. */
 static struct qjob *
 qjob_load(struct mailq *q, const char *id)
 {
-	struct spool_rec *env, *st;
 	struct qjob *j;
-	char err[128];
-	uint64_t v;
-	const char *phase;
-	int n;
+	char err[256];
 
-	env = spool_rec_load(q->sp, SPOOL_Q_MAIL, id, MAILQ_FILE_ENVELOPE, err, sizeof(err));
-	if (env == NULL) {
-		log_warnx("job=%s queue=%s envelope unreadable: %s", id, SPOOL_Q_MAIL, err);
+	if ((j = mailq_job_read(q, SPOOL_Q_MAIL, id, err, sizeof(err))) == NULL) {
+		log_warnx("job=%s queue=%s %s", id, SPOOL_Q_MAIL, err);
 		return NULL;
 	}
-	if ((j = calloc(1, sizeof(*j))) == NULL) {
-		spool_rec_free(env);
-		return NULL;
-	}
-	j->q = q;
-	snprintf(j->id, sizeof(j->id), "%s", id);
-	qjob_copy(j->from, sizeof(j->from), env, "from");
-	qjob_copy(j->rcpt, sizeof(j->rcpt), env, "rcpt");
-	n = smtp_notify_parse(spool_rec_get(env, "notify"));   /* "" or none: -1 */
-	j->notify = n > 0 ? (unsigned)n : 0;
-	qjob_copy(j->call, sizeof(j->call), env, "call");
-	j->dsn = spool_rec_get(env, "dsn") && strcmp(spool_rec_get(env, "dsn"), "1") == 0;
-	j->ret_hdrs = j->dsn;
-	j->created = spool_rec_get_u64(env, "created", &v) == 0 ? (time_t)v : time(NULL);
-	j->since = j->created;
-	spool_rec_free(env);
-	if (j->rcpt[0] == '\0') {
-		log_warnx("job=%s queue=%s envelope has no recipient", id, SPOOL_Q_MAIL);
-		free(j);
-		return NULL;
-	}
-
-	st = spool_rec_load(q->sp, SPOOL_Q_MAIL, id, "state", err, sizeof(err));
-	if (st != NULL) {
-		phase = spool_rec_get(st, "phase");
-		j->phase = phase && strcmp(phase, "bounce") == 0 ? QP_BOUNCE : QP_DELIVER;
-		if (spool_rec_get_u64(st, "attempts", &v) == 0)
-			j->attempts = (unsigned)v;
-		if (spool_rec_get_u64(st, "delay", &v) == 0)
-			j->delay = (unsigned)v;
-		if (spool_rec_get_u64(st, "next", &v) == 0)
-			j->next = (time_t)v;
-		if (spool_rec_get_u64(st, "since", &v) == 0)
-			j->since = (time_t)v;
-		qjob_copy(j->reason, sizeof(j->reason), st, "reason");
-		spool_rec_free(st);
-	}
-	j->timer = evtimer_new(q->base, qjob_timer_cb, j);
-	if (j->timer == NULL) {
-		free(j);
+	if ((j->timer = evtimer_new(q->base, qjob_timer_cb, j)) == NULL) {
+		mailq_job_free(j);
 		return NULL;
 	}
 	return j;
 }
 
-static void
-qjob_free(struct qjob *j)
-{
-	if (j == NULL)
-		return;
-	if (j->client)
-		smtp_client_cancel(j->client);
-	free(j->token);
-	if (j->timer)
-		event_free(j->timer);
-	free(j);
-}
-
 /* Drops the in-memory job (the spool is handled by the caller). */
-static void
-qjob_forget(struct qjob *j)
+void
+mailq_job_forget(struct qjob *j)
 {
 	struct mailq *q = j->q;
 
@@ -439,7 +319,7 @@ qjob_forget(struct qjob *j)
 		q->active--;
 	TAILQ_REMOVE(&q->jobs, j, all);
 	q->n_jobs--;
-	qjob_free(j);
+	mailq_job_free(j);
 }
 
 int
@@ -447,43 +327,24 @@ mailq_add(struct mailq *q, const char *id)
 {
 	struct qjob *j;
 
-	if (qjob_find(q, id) != NULL)
+	if (mailq_job_find(q, id) != NULL)
 		return 0;
 	if ((j = qjob_load(q, id)) == NULL)
 		return -1;
 	TAILQ_INSERT_TAIL(&q->jobs, j, all);
 	q->n_jobs++;
-	qjob_schedule(j, j->next);
+	mailq_job_schedule(j, j->next);
 	return 0;
 }
 
-static int
-qjob_save_state(struct qjob *j)
-{
-	struct spool_rec *rec = spool_rec_new();
-	int rc = -1;
-
-	if (rec == NULL)
-		return -1;
-	if (spool_rec_add(rec, "phase", j->phase == QP_BOUNCE ? "bounce" : "deliver") == 0 &&
-	    spool_rec_add_u64(rec, "attempts", j->attempts) == 0 &&
-	    spool_rec_add_u64(rec, "delay", j->delay) == 0 &&
-	    spool_rec_add_u64(rec, "next", (uint64_t)j->next) == 0 &&
-	    spool_rec_add_u64(rec, "since", (uint64_t)j->since) == 0 &&
-	    spool_rec_add(rec, "reason", j->reason) == 0)
-		rc = spool_rec_store(j->q->sp, SPOOL_Q_MAIL, j->id, "state", rec);
-	spool_rec_free(rec);
-	if (rc != 0)
-		log_warn("job=%s cannot save its state", j->id);
-	return rc;
-}
-
-static void
-qjob_schedule(struct qjob *j, time_t when)
+void
+mailq_job_schedule(struct qjob *j, time_t when)
 {
 	time_t now = time(NULL);
 	struct timeval tv;
 
+	if (j->held)            /* the operator's release schedules it */
+		return;
 	if (when <= now) {
 		if (!j->on_ready) {
 			TAILQ_INSERT_TAIL(&j->q->ready, j, ready);
@@ -504,7 +365,7 @@ qjob_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	qjob_schedule(j, 0);
+	mailq_job_schedule(j, 0);
 }
 
 static void
@@ -599,7 +460,7 @@ static void
 qjob_maildir_done(void *arg)
 {
 	struct qmaildir *m = arg;
-	struct qjob *j = qjob_find(m->tok.q, m->tok.id);
+	struct qjob *j = mailq_job_find(m->tok.q, m->tok.id);
 	char relay[sizeof(m->dir) + 16];
 
 	if (j == NULL) {
@@ -694,7 +555,7 @@ qjob_smtp_done(const struct smtp_client_result *res, void *arg)
 {
 	struct qjob_token *tok = arg;
 	struct mailq *q = tok->q;
-	struct qjob *j = qjob_find(q, tok->id);
+	struct qjob *j = mailq_job_find(q, tok->id);
 	const struct config *cfg = q->cfg;
 	const char *host;
 	unsigned port;
@@ -757,14 +618,14 @@ qjob_delivered(struct qjob *j)
 	struct mailq *q = j->q;
 
 	qjob_end_attempt(j);
-	qjob_record(j, j->phase == QP_BOUNCE ? "bounced" : "sent");
+	mailq_job_record(j, j->phase == QP_BOUNCE ? "bounced" : "sent");
 	mailq_remove_later(q, j->id);
-	qjob_forget(j);
+	mailq_job_forget(j);
 }
 
 /* The job ended: its record (the postmaster has a bounced one). */
-static void
-qjob_record(struct qjob *j, const char *result)
+void
+mailq_job_record(struct qjob *j, const char *result)
 {
 	struct mailq_ended e;
 	bool sent = strcmp(result, "sent") == 0;
@@ -810,12 +671,12 @@ qjob_defer(struct qjob *j)
 	}
 	j->delay = mailq_backoff(cfg->mta_send.retry, j->attempts);
 	j->next = now + j->delay;
-	qjob_save_state(j);
+	mailq_job_store(j, SPOOL_Q_MAIL);
 	log_info("job=%s to=<%s> status=deferred attempt=%u next_try=+%us (%s)",
 	    j->id, j->phase == QP_BOUNCE ? cfg->mta_send.postmaster : j->rcpt,
 	    j->attempts, j->delay, j->reason);
 	if (!j->q->stopping)
-		qjob_schedule(j, j->next);
+		mailq_job_schedule(j, j->next);
 }
 
 /* 5xx or give-up: the fax goes to the postmaster, wrapped with the reason. */
@@ -866,9 +727,9 @@ qjob_to_bounce(struct qjob *j, const char *reason)
 	j->since = time(NULL);
 	j->next = 0;
 	snprintf(j->reason, sizeof(j->reason), "%s", reason);
-	qjob_save_state(j);
+	mailq_job_store(j, SPOOL_Q_MAIL);
 	if (!q->stopping)
-		qjob_schedule(j, 0);
+		mailq_job_schedule(j, 0);
 }
 
 /* Even the postmaster cannot be reached: keep the job for the operator. */
@@ -884,11 +745,13 @@ qjob_to_failed(struct qjob *j, const char *reason)
 	    SPOOL_Q_FAILED, j->id);
 	if (reason != j->reason)
 		snprintf(j->reason, sizeof(j->reason), "%s", reason);
-	qjob_record(j, "failed");
+	mailq_job_record(j, "failed");
+	j->next = 0;
+	mailq_job_store(j, SPOOL_Q_MAIL);       /* the last error and history, for show */
 	if (spool_move(q->sp, SPOOL_Q_MAIL, j->id, SPOOL_Q_FAILED) != 0)
 		log_warn("job=%s cannot move to %s; it stays queued", j->id,
 		    SPOOL_Q_FAILED);
-	qjob_forget(j);
+	mailq_job_forget(j);
 }
 
 /* ---- logging ----------------------------------------------------------- */
@@ -936,6 +799,7 @@ mailq_log_attempt(struct qjob *j, const char *relay, const char *ip,
 		snprintf(failed, sizeof(failed), " failed=%s", layer);
 	snprintf(j->last_dsn, sizeof(j->last_dsn), "%s", dsn && *dsn ? dsn : "4.0.0");
 	snprintf(j->last_reply, sizeof(j->last_reply), "%s", clean);
+	mailq_job_history_add(j, time(NULL), where, status, j->last_dsn, clean);
 	metrics_delivery(status);
 	log_info("job=%s to=<%s> relay=%s%s delay=%lld attempt=%u%s status=%s dsn=%s (%s)",
 	    j->id, to, where, failed, (long long)(time(NULL) - j->created), j->attempts,
@@ -949,52 +813,4 @@ mailq_log_attempt_local(struct qjob *j, const char *relay, const char *status,
     const char *dsn, const char *text)
 {
 	mailq_log_attempt(j, relay, NULL, 0, status, dsn, text, NULL);
-}
-
-/* ---- building jobs ----------------------------------------------------- */
-
-int
-mailq_envelope_write(struct spool_job *job, const struct mailq_envelope *env)
-{
-	char notify[SMTP_NOTIFY_TEXT_MAX];
-	struct spool_rec *rec;
-	const char *data;
-	size_t len;
-	int e = 0, rc = -1;
-
-	if (env->rcpt == NULL || *env->rcpt == '\0' || strlen(env->rcpt) >= MAILQ_ADDR_MAX ||
-	    env->from == NULL || strlen(env->from) >= MAILQ_ADDR_MAX) {
-		errno = EINVAL;
-		return -1;
-	}
-	if ((rec = spool_rec_new()) == NULL)
-		return -1;
-	e |= spool_rec_add(rec, "from", env->from);
-	e |= spool_rec_add(rec, "rcpt", env->rcpt);
-	e |= spool_rec_add(rec, "dsn", env->dsn ? "1" : "0");
-	if (env->dsn && env->notify != 0)
-		e |= spool_rec_add(rec, "notify", smtp_notify_format(env->notify, notify,
-		    sizeof(notify)));
-	e |= spool_rec_add_u64(rec, "created", (uint64_t)time(NULL));
-	e |= spool_rec_add(rec, "call", env->ref != NULL ? env->ref : "");
-	if (e == 0 && (data = spool_rec_data(rec, &len)) != NULL)
-		rc = spool_job_write(job, MAILQ_FILE_ENVELOPE, data, len);
-	spool_rec_free(rec);
-	return rc;
-}
-
-int
-mailq_job_commit(struct spool *sp, const struct mailq_envelope *env, const char *msg,
-    size_t len, char id[SPOOL_ID_LEN + 1])
-{
-	struct spool_job *job;
-
-	if ((job = spool_job_new(sp, SPOOL_Q_MAIL, id)) == NULL)
-		return -1;
-	if (spool_job_write(job, MAILQ_FILE_MESSAGE, msg, len) != 0 ||
-	    mailq_envelope_write(job, env) != 0) {
-		spool_job_abort(job);
-		return -1;
-	}
-	return spool_job_commit(job);
 }

@@ -13,7 +13,8 @@
  *                 created, call (what it is about, for logs)
  *     fax.tif     the received fax (onramp jobs only; kept until the mail
  *                 server took it)
- *     state       spool_rec: phase, attempts, delay, next, since, reason
+ *     state       spool_rec: phase, attempts, delay, next, since, reason,
+ *                 held (the operator's hold), hist_* (the last attempts)
  *     bounce      the postmaster wrapper (only in the bounce phase)
  *
  * Delivery: to `mta send maildir DIR` when set, else by SMTP to the
@@ -54,6 +55,7 @@ struct event_base;
 #define MAILQ_ADDR_MAX      256         /* longest from / rcpt address */
 #define MAILQ_FILE_MESSAGE  "message"
 #define MAILQ_FILE_ENVELOPE "envelope"
+#define MAILQ_HISTORY_MAX   16          /* attempts kept in a job's state */
 
 struct mailq;                   /* opaque */
 
@@ -110,5 +112,48 @@ int mailq_envelope_write(struct spool_job *job, const struct mailq_envelope *env
  */
 int mailq_job_commit(struct spool *sp, const struct mailq_envelope *env, const char *msg,
     size_t len, char id[SPOOL_ID_LEN + 1]);
+
+/*
+ * The operator's view and operations (ops.c), on the mail thread. Jobs are
+ * described as json-c objects the caller owns (json_object_put): a summary
+ * has id, queue ("mail" or "failed"), kind ("fax-mail": a received fax;
+ * "report": a DSN or MDN of the offramp; "postmaster": a forward to the
+ * postmaster), from, to (one address), created, attempts, next (0: none
+ * scheduled), state (waiting, in-flight, held, bounce, failed), held and
+ * error (the last failure, "" none). A job in full adds envelope (from,
+ * rcpt, notify, dsn, ref), size (bytes of the message), give_up (when the
+ * queue gives up; held or not, it counts from arrival) and history (the
+ * last MAILQ_HISTORY_MAX attempts: at, relay, status, dsn, text).
+ * The operations return 0, or -1 with a complete message in err; each
+ * logs one line "mailq event=OP job=ID result=ok|error".
+ */
+struct json_object;
+
+/* The jobs of the mail queue as an array of summaries, in id order. NULL
+ * without memory. */
+struct json_object *mailq_ctl_list(struct mailq *q);
+/* One job in full: a job of the mail queue, or a mail job in failed/.
+ * NULL with err (malformed id, no such job, not a mail job). */
+struct json_object *mailq_ctl_show(struct mailq *q, const char *id, char *err,
+    size_t errlen);
+/* A job of failed/ as a summary when it is a mail job (its "message" and
+ * "envelope"), else NULL (another room's, or unreadable). */
+struct json_object *mailq_ctl_failed(struct mailq *q, const char *id);
+/* Tries the job id (NULL: every job) waiting for its retry timer now;
+ * held jobs and deliveries in flight are not. *count (may be NULL) gets
+ * the number of jobs that will be tried. */
+int mailq_retry(struct mailq *q, const char *id, unsigned *count, char *err,
+    size_t errlen);
+/* hold 1: no new attempts for the job (one in flight finishes), persisted
+ * in its state; 0 (release): scheduled at once. Either is 0 when the job
+ * already is so. */
+int mailq_hold(struct mailq *q, const char *id, int hold, char *err, size_t errlen);
+/* Removes a queued job (refused while a delivery is in flight; its job
+ * record says "deleted"), or a mail job of failed/. Nobody is told: a
+ * received fax's mail or a report owes no DSN. */
+int mailq_delete(struct mailq *q, const char *id, char *err, size_t errlen);
+/* A mail job of failed/ back into the queue with a fresh start (to its
+ * recipient, attempts 0, give-up counted from now), scheduled at once. */
+int mailq_requeue(struct mailq *q, const char *id, char *err, size_t errlen);
 
 #endif
