@@ -253,6 +253,8 @@ offramp_job_state(const struct offramp_job *j)
 		e |= spool_rec_add(rec, "held", "1");
 	if (j->requeued > 0)
 		e |= spool_rec_add_u64(rec, "requeued", (uint64_t)j->requeued);
+	if (j->deleted)
+		e |= spool_rec_add(rec, "deleted", "1");
 	for (i = 0; i < j->nrcpts && e == 0; i++) {
 		e |= spool_rec_add_u64(rec, "rcpt", i);
 		e |= offramp_retry_store(&j->rcpts[i].retry, rec);
@@ -346,7 +348,7 @@ offramp_job_state_load(struct offramp_job *j, const struct spool_rec *rec, char 
 	const char *key, *v;
 	size_t i, len;
 	uint64_t idx;
-	int rc = -1, held = 0, h;
+	int rc = -1, held = 0, deleted = 0, h;
 	time_t requeued = 0;
 
 	if (spool_rec_count(rec) == 0 || strcmp(spool_rec_key(rec, 0), "version") != 0 ||
@@ -373,6 +375,8 @@ offramp_job_state_load(struct offramp_job *j, const struct spool_rec *rec, char 
 		} else if (cur == NULL && strcmp(key, "held") == 0 &&
 		    (strcmp(v, "1") == 0 || strcmp(v, "0") == 0)) {
 			held = v[0] == '1';
+		} else if (cur == NULL && strcmp(key, "deleted") == 0 && strcmp(v, "1") == 0) {
+			deleted = 1;
 		} else if (cur == NULL && strcmp(key, "requeued") == 0 &&
 		    spool_rec_value_u64(rec, i, &idx) == 0 && idx < (1ULL << 40)) {
 			requeued = (time_t)idx;
@@ -398,6 +402,7 @@ offramp_job_state_load(struct offramp_job *j, const struct spool_rec *rec, char 
 	}
 	j->held = held;
 	j->requeued = requeued;
+	j->deleted = deleted;
 	rc = 0;
 out:
 	for (i = 0; i < j->nrcpts; i++)

@@ -66,6 +66,8 @@ struct offramp_job {
 	int held;            /* the operator's hold: no new call (state "held") */
 	time_t requeued;     /* taken back from the failed queue at this time, 0
 	                      * never: give-up counts from it (state "requeued") */
+	int deleted;         /* the operator deleted it: it ends as such, its
+	                      * report still owed (state "deleted") */
 };
 
 /* Who speaks in reports, from the config. Strings borrowed. */
@@ -101,7 +103,7 @@ time_t offramp_job_since(const struct offramp_job *j);
 /*
  * The job's progress as a spool record for its "state" file: "version 3",
  * "held 1" when held, "requeued TIME" when taken back from the failed
- * queue, then per recipient "rcpt INDEX" and that recipient's keys
+ * queue, "deleted 1" when the operator deleted it, then per recipient "rcpt INDEX" and that recipient's keys
  * (offramp_retry_store()), then, per recipient with calls, "rcpt INDEX"
  * again and one "rcpt.call AT SECS SENT/TOTAL RESULT STATUS" (STATUS "-"
  * for none) per call of its history, each followed by its "rcpt.call-csi"

@@ -378,7 +378,7 @@ offramp_delete(struct offramp *o, const char *id, char *err, size_t errlen)
 	ndsn = offramp_retry_final_dsn(rs, j->job->nrcpts, &rc.dsn, j->job->from, idx);
 	g_free(rs);
 	g_free(idx);
-	j->deleted = 1;
+	j->job->deleted = 1;
 	offramp_run_persist(j);
 	log_info("offramp event=delete job=%s rcpts=%zu dsn=%s result=ok", id, n,
 	    ndsn > 0 ? "queued" : "none");
@@ -412,6 +412,7 @@ offramp_requeue(struct offramp *o, const char *id, char *err, size_t errlen)
 		n++;
 	}
 	job->held = 0;
+	job->deleted = 0;
 	job->requeued = now;
 	state = offramp_job_state(job);
 	offramp_job_free(job);

@@ -788,8 +788,9 @@ offramp_run_changed(struct ojob *j)
 		log_warn("job=%s done but cannot be removed from the spool", j->id);
 		return;
 	}
-	log_info("job=%s dir=offramp event=%s", j->id, j->deleted ? "deleted" : "done");
-	offramp_record_job(j, j->deleted ? "deleted" : "done");
+	log_info("job=%s dir=offramp event=%s", j->id, j->job->deleted ? "deleted" :
+	    "done");
+	offramp_record_job(j, j->job->deleted ? "deleted" : "done");
 	g_hash_table_remove(o->jobs, j->id);   /* frees j */
 }
 

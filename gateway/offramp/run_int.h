@@ -53,7 +53,6 @@ struct ojob {
 	struct offramp_worker *worker;            /* owned while it runs */
 	unsigned prep_starts;                /* preparations begun, not finished */
 	int quarantine;                      /* goes to the failed queue when told */
-	int deleted;                         /* the operator deleted it: ends as such */
 };
 
 struct offramp {

@@ -390,6 +390,7 @@ START_TEST(test_ops_history_bounded)
 	ck_assert_ptr_null(strchr(a->rcpts[0].hist[0].error, '\n'));
 	a->held = 1;
 	a->requeued = 5000;
+	a->deleted = 1;
 	rec = offramp_job_state(a);
 	ck_assert_ptr_nonnull(rec);
 	data = spool_rec_data(rec, &len);
@@ -409,6 +410,7 @@ START_TEST(test_ops_history_bounded)
 	ck_assert_str_eq(b->rcpts[0].hist[3].error, a->rcpts[0].hist[3].error);
 	ck_assert_int_eq(b->held, 1);
 	ck_assert_int_eq(b->requeued, 5000);
+	ck_assert_int_eq(b->deleted, 1);
 	ck_assert_int_eq(offramp_job_since(b), 5000);
 	offramp_job_free(b);
 
