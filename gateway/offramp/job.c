@@ -10,6 +10,7 @@
  *
  * Not here: the spool I/O, dialing, rendering, and sending the reports.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,6 +32,12 @@ static char *job_report(struct offramp_job *j, const struct offramp_report_cfg *
     const size_t *idx, size_t n, size_t *len, struct mime_error *err);
 static int set_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+static void hist_text(char *dst, size_t size, const char *src);
+static void hist_push(struct offramp_call_hist **hs, size_t *n,
+    const struct offramp_call_hist *h);
+static int hist_store(const struct offramp_job *j, struct spool_rec *rec);
+static int hist_load_key(struct offramp_call_hist **hs, size_t *n, const char *key,
+    const char *v, size_t len);
 
 struct offramp_job *
 offramp_job_new(void)
@@ -55,6 +62,7 @@ offramp_job_free(struct offramp_job *j)
 		g_free(j->rcpts[i].peer);
 		g_free(j->rcpts[i].orcpt_type);
 		g_free(j->rcpts[i].orcpt);
+		g_free(j->rcpts[i].hist);
 	}
 	g_free(j->rcpts);
 	g_free(j->from);
@@ -176,6 +184,61 @@ env_orcpt(struct offramp_rcpt *r, const char *value)
 	return 0;
 }
 
+/* Fitted at a word, control bytes as spaces: what a record loads back. */
+static void
+hist_text(char *dst, size_t size, const char *src)
+{
+	size_t i;
+
+	mime_text_fit(dst, size, src != NULL ? src : "");
+	for (i = 0; dst[i] != '\0'; i++)
+		if ((unsigned char)dst[i] < 0x20 || dst[i] == 0x7f)
+			dst[i] = ' ';
+}
+
+/* Appends h to the array (*hs owned, *n entries), oldest dropped at the cap. */
+static void
+hist_push(struct offramp_call_hist **hs, size_t *n, const struct offramp_call_hist *h)
+{
+	if (*hs == NULL)
+		*hs = g_new0(struct offramp_call_hist, OFFRAMP_HISTORY_MAX);
+	if (*n == OFFRAMP_HISTORY_MAX) {
+		memmove(&(*hs)[0], &(*hs)[1], (OFFRAMP_HISTORY_MAX - 1) * sizeof(**hs));
+		(*n)--;
+	}
+	(*hs)[(*n)++] = *h;
+}
+
+void
+offramp_job_history_add(struct offramp_job *j, size_t i, const struct offramp_call_hist *h,
+    const char *error)
+{
+	struct offramp_call_hist c;
+
+	if (i >= j->nrcpts)
+		return;
+	memset(&c, 0, sizeof(c));
+	c.at = h->at;
+	c.secs = h->secs;
+	c.pages_sent = h->pages_sent;
+	c.pages_total = h->pages_total;
+	hist_text(c.result, sizeof(c.result), h->result);
+	for (char *p = c.result; *p != '\0'; p++)
+		if (*p == ' ')
+			*p = '-';        /* one word in the record */
+	if (offramp_retry_status_valid(h->status))
+		g_strlcpy(c.status, h->status, sizeof(c.status));
+	hist_text(c.error, sizeof(c.error), error != NULL ? error : h->error);
+	hist_text(c.csi, sizeof(c.csi), h->csi);
+	hist_push(&j->rcpts[i].hist, &j->rcpts[i].nhist, &c);
+}
+
+time_t
+offramp_job_since(const struct offramp_job *j)
+{
+	return j->requeued > j->received ? j->requeued : j->received;
+}
+
 struct spool_rec *
 offramp_job_state(const struct offramp_job *j)
 {
@@ -186,15 +249,93 @@ offramp_job_state(const struct offramp_job *j)
 	if (rec == NULL)
 		return NULL;
 	e |= spool_rec_add(rec, "version", OFFRAMP_JOB_STATE_VERSION);
+	if (j->held)
+		e |= spool_rec_add(rec, "held", "1");
+	if (j->requeued > 0)
+		e |= spool_rec_add_u64(rec, "requeued", (uint64_t)j->requeued);
+	if (j->deleted)
+		e |= spool_rec_add(rec, "deleted", "1");
 	for (i = 0; i < j->nrcpts && e == 0; i++) {
 		e |= spool_rec_add_u64(rec, "rcpt", i);
 		e |= offramp_retry_store(&j->rcpts[i].retry, rec);
 	}
-	if (e != 0) {
+	if (e != 0 || hist_store(j, rec) != 0) {
 		spool_rec_free(rec);
 		return NULL;
 	}
 	return rec;
+}
+
+/* The histories after the progress: what does not fit is left out (it is
+ * for the operator's eyes; the progress must be written). -1 on ENOMEM. */
+static int
+hist_store(const struct offramp_job *j, struct spool_rec *rec)
+{
+	size_t i, k;
+	int e = 0;
+
+	for (i = 0; i < j->nrcpts && e == 0; i++) {
+		const struct offramp_rcpt *r = &j->rcpts[i];
+
+		if (r->nhist == 0)
+			continue;
+		e |= spool_rec_add_u64(rec, "rcpt", i);
+		for (k = 0; k < r->nhist && e == 0; k++) {
+			const struct offramp_call_hist *h = &r->hist[k];
+
+			e |= spool_rec_addf(rec, "rcpt.call", "%lld %u %u/%u %s %s",
+			    (long long)h->at, h->secs, h->pages_sent, h->pages_total,
+			    h->result[0] ? h->result : "-", h->status[0] ? h->status : "-");
+			if (e == 0 && h->csi[0] != '\0')
+				e |= spool_rec_add(rec, "rcpt.call-csi", h->csi);
+			if (e == 0 && h->error[0] != '\0')
+				e |= spool_rec_add(rec, "rcpt.call-error", h->error);
+		}
+	}
+	return e != 0 && errno != E2BIG ? -1 : 0;
+}
+
+/* One history key for the recipient being loaded: 0, 1 when key is not
+ * one, -1 when malformed. */
+static int
+hist_load_key(struct offramp_call_hist **hs, size_t *n, const char *key, const char *v,
+    size_t len)
+{
+	struct offramp_call_hist h;
+	long long at;
+	char result[OFFRAMP_HISTORY_RESULT_MAX], status[OFFRAMP_RETRY_STATUS_MAX];
+	int end = -1;
+
+	if (strlen(v) != len)
+		return -1;
+	if (strcmp(key, "rcpt.call") == 0) {
+		memset(&h, 0, sizeof(h));
+		if (sscanf(v, "%lld %u %u/%u %15s %11s%n", &at, &h.secs, &h.pages_sent,
+		    &h.pages_total, result, status, &end) != 6 || end < 0 ||
+		    v[end] != '\0' || at < 0 || h.pages_sent > h.pages_total)
+			return -1;
+		if (strcmp(status, "-") != 0 && !offramp_retry_status_valid(status))
+			return -1;
+		h.at = (time_t)at;
+		if (strcmp(result, "-") != 0)
+			g_strlcpy(h.result, result, sizeof(h.result));
+		if (strcmp(status, "-") != 0)
+			g_strlcpy(h.status, status, sizeof(h.status));
+		hist_push(hs, n, &h);
+		return 0;
+	}
+	if (strcmp(key, "rcpt.call-csi") == 0 || strcmp(key, "rcpt.call-error") == 0) {
+		struct offramp_call_hist *last = *n > 0 ? &(*hs)[*n - 1] : NULL;
+
+		if (last == NULL)
+			return -1;
+		if (key[10] == 'c')
+			hist_text(last->csi, sizeof(last->csi), v);
+		else
+			hist_text(last->error, sizeof(last->error), v);
+		return 0;
+	}
+	return 1;
 }
 
 int
@@ -202,10 +343,13 @@ offramp_job_state_load(struct offramp_job *j, const struct spool_rec *rec, char 
     size_t errlen)
 {
 	struct offramp_rcpt_retry *rs = NULL, *cur = NULL;
+	struct offramp_call_hist **hs;
+	size_t *nh, ci = 0;
 	const char *key, *v;
 	size_t i, len;
 	uint64_t idx;
-	int rc = -1;
+	int rc = -1, held = 0, deleted = 0, h;
+	time_t requeued = 0;
 
 	if (spool_rec_count(rec) == 0 || strcmp(spool_rec_key(rec, 0), "version") != 0 ||
 	    strcmp(spool_rec_value(rec, 0, NULL), OFFRAMP_JOB_STATE_VERSION) != 0) {
@@ -214,6 +358,8 @@ offramp_job_state_load(struct offramp_job *j, const struct spool_rec *rec, char 
 	}
 	/* Applied to a copy: a damaged record changes nothing. */
 	rs = g_new(struct offramp_rcpt_retry, j->nrcpts ? j->nrcpts : 1);
+	hs = g_new0(struct offramp_call_hist *, j->nrcpts ? j->nrcpts : 1);
+	nh = g_new0(size_t, j->nrcpts ? j->nrcpts : 1);
 	for (i = 0; i < j->nrcpts; i++)
 		rs[i] = j->rcpts[i].retry;
 	for (i = 1; i < spool_rec_count(rec); i++) {
@@ -225,6 +371,20 @@ offramp_job_state_load(struct offramp_job *j, const struct spool_rec *rec, char 
 				goto out;
 			}
 			cur = &rs[idx];
+			ci = (size_t)idx;
+		} else if (cur == NULL && strcmp(key, "held") == 0 &&
+		    (strcmp(v, "1") == 0 || strcmp(v, "0") == 0)) {
+			held = v[0] == '1';
+		} else if (cur == NULL && strcmp(key, "deleted") == 0 && strcmp(v, "1") == 0) {
+			deleted = 1;
+		} else if (cur == NULL && strcmp(key, "requeued") == 0 &&
+		    spool_rec_value_u64(rec, i, &idx) == 0 && idx < (1ULL << 40)) {
+			requeued = (time_t)idx;
+		} else if (cur != NULL && (h = hist_load_key(&hs[ci], &nh[ci], key, v, len)) <= 0) {
+			if (h < 0) {
+				set_err(err, errlen, "line %zu: bad %s", i + 1, key);
+				goto out;
+			}
 		} else if (cur == NULL || offramp_retry_load_key(cur, key, v, len) != 0) {
 			set_err(err, errlen, "line %zu: bad %s", i + 1, key);
 			goto out;
@@ -235,9 +395,20 @@ offramp_job_state_load(struct offramp_job *j, const struct spool_rec *rec, char 
 
 		j->rcpts[i].retry = rs[i];
 		j->rcpts[i].retry.notify = notify;
+		g_free(j->rcpts[i].hist);
+		j->rcpts[i].hist = hs[i];
+		j->rcpts[i].nhist = nh[i];
+		hs[i] = NULL;
 	}
+	j->held = held;
+	j->requeued = requeued;
+	j->deleted = deleted;
 	rc = 0;
 out:
+	for (i = 0; i < j->nrcpts; i++)
+		g_free(hs[i]);
+	g_free(hs);
+	g_free(nh);
 	g_free(rs);
 	return rc;
 }
@@ -311,7 +482,7 @@ job_report(struct offramp_job *j, const struct offramp_report_cfg *cfg,
 	for (i = 0; i < n; i++) {
 		const struct offramp_rcpt *r = &j->rcpts[idx[i]];
 
-		offramp_retry_dsn_rcpt(&r->retry, p, j->received, &dr[i]);
+		offramp_retry_dsn_rcpt(&r->retry, p, offramp_job_since(j), &dr[i]);
 		/* RFC 3463 2.6.4: delivered, but not all of the message could
 		 * be faxed - never "delivered" alone then. */
 		if (lossy && dr[i].action == MIME_DSN_DELIVERED)

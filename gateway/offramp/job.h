@@ -18,6 +18,22 @@ struct mime_offramp;
 /* Longest list of recipients in one job (intake caps it lower). */
 #define OFFRAMP_RCPT_MAX 1024
 
+/* The calls kept per recipient for the operator (`show`), oldest first. */
+#define OFFRAMP_HISTORY_MAX 16
+#define OFFRAMP_HISTORY_ERROR_MAX 128    /* the cause, fitted at a word */
+#define OFFRAMP_HISTORY_RESULT_MAX 16
+
+/* One call of a recipient as it ended. Plain data. */
+struct offramp_call_hist {
+	time_t at;                           /* start of the call */
+	unsigned secs;                       /* its duration */
+	char result[OFFRAMP_HISTORY_RESULT_MAX];    /* "ok", "busy", ... */
+	char status[OFFRAMP_RETRY_STATUS_MAX];      /* RFC 3463, "" none */
+	char error[OFFRAMP_HISTORY_ERROR_MAX];      /* the cause by layer, "" none */
+	unsigned pages_sent, pages_total;
+	char csi[OFFRAMP_RETRY_CSI_MAX];
+};
+
 struct offramp_rcpt {
 	char *addr;          /* the RCPT address as given (owned) */
 	char *number;        /* number to dial, "+19195551234" (owned) */
@@ -29,6 +45,9 @@ struct offramp_rcpt {
 	struct offramp_rcpt_retry retry;
 	char last_call[SIP_CALL_ID_MAX];   /* the last call's id, for the job
 	                      * record; "" none (not kept in the spool) */
+	struct offramp_call_hist *hist;    /* owned: the last nhist calls, oldest
+	                      * first, at most OFFRAMP_HISTORY_MAX; NULL none */
+	size_t nhist;
 };
 
 struct offramp_job {
@@ -44,6 +63,11 @@ struct offramp_job {
 	                      * the message (owned), NULL none; set by the
 	                      * runner; delivered with parts left out is 2.6.4 */
 	size_t noutcomes;
+	int held;            /* the operator's hold: no new call (state "held") */
+	time_t requeued;     /* taken back from the failed queue at this time, 0
+	                      * never: give-up counts from it (state "requeued") */
+	int deleted;         /* the operator deleted it: it ends as such, its
+	                      * report still owed (state "deleted") */
 };
 
 /* Who speaks in reports, from the config. Strings borrowed. */
@@ -68,10 +92,24 @@ void offramp_job_free(struct offramp_job *j);
 int offramp_job_env(struct offramp_job *j, const char *key,
     const char *value, char *err, size_t errlen);
 
+/* Appends a call to recipient i's history, dropping the oldest beyond
+ * OFFRAMP_HISTORY_MAX; error (NULL: h->error) is its cause. Texts are
+ * fitted at a word and cleaned of control bytes. */
+void offramp_job_history_add(struct offramp_job *j, size_t i,
+    const struct offramp_call_hist *h, const char *error);
+/* When the job's give-up time counts from: its arrival, or its requeue. */
+time_t offramp_job_since(const struct offramp_job *j);
+
 /*
  * The job's progress as a spool record for its "state" file: "version 3",
- * then per recipient "rcpt INDEX" and that recipient's keys
- * (offramp_retry_store()). NULL without memory; caller frees.
+ * "held 1" when held, "requeued TIME" when taken back from the failed
+ * queue, "deleted 1" when the operator deleted it, then per recipient "rcpt INDEX" and that recipient's keys
+ * (offramp_retry_store()), then, per recipient with calls, "rcpt INDEX"
+ * again and one "rcpt.call AT SECS SENT/TOTAL RESULT STATUS" (STATUS "-"
+ * for none) per call of its history, each followed by its "rcpt.call-csi"
+ * and "rcpt.call-error" when not empty. The history is left out, from
+ * where it would not fit any more, rather than fail the record (records
+ * without these keys load as before). NULL without memory; caller frees.
  * _state_load() applies such a record to a job loaded from its envelope:
  * 0, or -1 with err when it is not version 3 (a state of an earlier
  * version), names a recipient the job does not have, or holds a key or

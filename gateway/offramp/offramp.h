@@ -23,6 +23,7 @@
  *                       it and the daemon say to each other, its daemon side
  *   run.c prep.c  run_int.h  the runner on the mail thread, and the
  *                       preparation of documents (poison jobs, quarantine)
+ *   ops.c               the operator's view of the jobs and operations
  * Only this header is for the rest of the gateway.
  */
 #ifndef T37_OFFRAMP_H
@@ -34,6 +35,7 @@
 
 struct cdr;
 struct config;
+struct json_object;
 struct event_base;
 struct mailq;
 struct sip_dial_request;
@@ -94,6 +96,39 @@ time_t offramp_oldest(const struct offramp *o);
 /* Stops scheduling; kills the document workers still running (their jobs
  * are prepared again at the next start); frees. Jobs stay in the spool. */
 void offramp_free(struct offramp *o);
+
+/*
+ * The operator's view and operations (ops.c), on the mail thread. JSON
+ * objects returned are the caller's (json_object_put). Jobs are those in
+ * memory ("offramp") and, where said, the offramp's jobs of the failed
+ * queue (their "msg" and "env" files tell them from mail jobs).
+ */
+/* The jobs in memory as an array of summaries, in id order. */
+struct json_object *offramp_ctl_list(struct offramp *o);
+/* One job in full (envelope, pages, recipients and their last calls): a job
+ * in memory or one of the failed queue. NULL with err ("no such job ID"). */
+struct json_object *offramp_ctl_show(struct offramp *o, const char *id, char *err,
+    size_t errlen);
+/* A job of the failed queue as a summary when it is an offramp job, else NULL. */
+struct json_object *offramp_ctl_failed(struct offramp *o, const char *id);
+/* Recipients waiting for their retry timer are due now, and jobs waiting
+ * after local trouble are prepared now; held jobs are not (an id that is
+ * held is an error). *count gets the jobs that will be tried. 0 or -1 + err. */
+int offramp_retry(struct offramp *o, const char *id /* NULL: all */, unsigned *count,
+    char *err, size_t errlen);
+/* hold 1: no new call for the job (one in progress finishes), persisted in
+ * its state; hold 0: released and tried at once. Give-up still counts from
+ * arrival. 0 or -1 + err. */
+int offramp_hold(struct offramp *o, const char *id, int hold, char *err, size_t errlen);
+/* Every recipient not final fails with 5.0.0 "deleted by the gateway's
+ * operator" (a DSN as NOTIFY asks), then the job ends (job record result
+ * "deleted"). Refused while a call of the job is in progress. A job of the
+ * failed queue is removed without a DSN. 0 or -1 + err. */
+int offramp_delete(struct offramp *o, const char *id, char *err, size_t errlen);
+/* A job of the failed queue back into the offramp with a fresh start:
+ * recipients not delivered get attempts 0 and give-up counted from now,
+ * the count of interrupted preparations is cleared. 0 or -1 + err. */
+int offramp_requeue(struct offramp *o, const char *id, char *err, size_t errlen);
 
 /* Writes to out how the offramp would call number with cfg (offline): the
  * voip dial-peer, the target and number as dialed, caller identity, TSI,

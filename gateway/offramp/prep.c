@@ -245,7 +245,7 @@ prep_done(void *arg, struct offramp_worker *w, const char *id, struct offramp_wo
 		j->phase = OJ_CALLING;
 		offramp_run_job(j);   /* may end the job */
 	} else if (res->err.status[0] == '4' &&
-	    time(NULL) < j->job->received + (time_t)OFFRAMP_RETRY_MAX_AGE) {
+	    time(NULL) < offramp_job_since(j->job) + (time_t)OFFRAMP_RETRY_MAX_AGE) {
 		j->phase = OJ_WAITING;
 		offramp_run_schedule(j, time(NULL) + OFFRAMP_LOCAL_RETRY);
 	} else {

@@ -71,6 +71,8 @@ static void ojob_timer_cb(evutil_socket_t fd, short what, void *arg);
 static void scan_cb(evutil_socket_t fd, short what, void *arg);
 static int scan_one(const char *id, void *arg);
 static uint64_t *u64_key(uint64_t v);
+static void history_add(struct ojob *j, size_t i, const struct sip_event *ev,
+    const char *diag);
 
 struct offramp *
 offramp_new(struct event_base *base, struct spool *sp, struct mailq *q,
@@ -332,7 +334,7 @@ ojob_load(struct offramp *o, const char *id)
 		log_info("job=%s rcpt=%zu number=%s event=recover (a call was in progress "
 		    "at the restart; it is placed again)", id, i,
 		    j->job->rcpts[i].number ? j->job->rcpts[i].number : "");
-		offramp_retry_recover(r, &p, j->job->received, now);
+		offramp_retry_recover(r, &p, offramp_job_since(j->job), now);
 		recovered = 1;
 	}
 	j->timer = evtimer_new(o->base, ojob_timer_cb, j);
@@ -514,7 +516,8 @@ offramp_run_job(struct ojob *j)
 	size_t i;
 	int blocked = 0, changed = 0;
 
-	if (j->phase != OJ_CALLING || j->o->stopping || offramp_run_held(j->o))
+	if (j->phase != OJ_CALLING || j->o->stopping || offramp_run_held(j->o) ||
+	    j->job->held)
 		return;         /* a release runs it again */
 	for (i = 0; i < j->job->nrcpts; i++) {
 		struct offramp_rcpt *r = &j->job->rcpts[i];
@@ -524,7 +527,7 @@ offramp_run_job(struct ojob *j)
 			continue;
 		if (r->number != NULL && !offramp_order_first(j->o->order, r->number, j->id))
 			continue;   /* an earlier job to this number goes first */
-		if (now > j->job->received + (time_t)OFFRAMP_RETRY_MAX_AGE) {
+		if (now > offramp_job_since(j->job) + (time_t)OFFRAMP_RETRY_MAX_AGE) {
 			/* RFC 3463 4.4.7: the job outlived its delivery time. */
 			offramp_retry_fail_now(&r->retry, "4.4.7", "the call could not be "
 			    "placed before the message expired");
@@ -665,7 +668,8 @@ offramp_call_finished(struct offramp *o, const struct sip_event *ev)
 	offramp_call_result_from_event(ev, &res, diag, sizeof(diag));
 	offramp_policy_from_config(o->cfg, &p);
 	offramp_base_params(o->cfg, &base);
-	e = offramp_retry_result(&r->retry, &p, &base, &res, j->job->received, time(NULL));
+	e = offramp_retry_result(&r->retry, &p, &base, &res, offramp_job_since(j->job),
+	    time(NULL));
 	log_info("job=%s rcpt=%zu number=%s result=%s status=%s pages=%u/%u next=%s cause=%s "
 	    "diag=%s", id, ri, r->number, sip_result_name(ev->result),
 	    r->retry.status, ev->pages, ev->pages_total,
@@ -673,6 +677,7 @@ offramp_call_finished(struct offramp *o, const struct sip_event *ev)
 	    sip_cause_name(ev->cause),
 	    log_str(esc, sizeof(esc), diag));
 	g_strlcpy(r->last_call, ev->call_id, sizeof(r->last_call));
+	history_add(j, ri, ev, e == OFFRAMP_RETRY_DELIVERED ? "" : diag);
 	offramp_record_call(o, ev, j, ri, peer);
 	offramp_run_persist(j);
 	if (e == OFFRAMP_RETRY_DELIVERED && j->msg != NULL) {
@@ -783,8 +788,9 @@ offramp_run_changed(struct ojob *j)
 		log_warn("job=%s done but cannot be removed from the spool", j->id);
 		return;
 	}
-	log_info("job=%s dir=offramp event=done", j->id);
-	offramp_record_job(j, "done");
+	log_info("job=%s dir=offramp event=%s", j->id, j->job->deleted ? "deleted" :
+	    "done");
+	offramp_record_job(j, j->job->deleted ? "deleted" : "done");
 	g_hash_table_remove(o->jobs, j->id);   /* frees j */
 }
 
@@ -843,4 +849,23 @@ u64_key(uint64_t v)
 
 	*k = v;
 	return k;
+}
+
+/* The call as it ended, into the recipient's history (persisted with the
+ * state that follows). */
+static void
+history_add(struct ojob *j, size_t i, const struct sip_event *ev, const char *diag)
+{
+	const struct offramp_rcpt_retry *r = &j->job->rcpts[i].retry;
+	struct offramp_call_hist h;
+
+	memset(&h, 0, sizeof(h));
+	h.at = r->last_attempt;
+	h.secs = ev->secs;
+	h.pages_sent = ev->pages;
+	h.pages_total = ev->pages_total;
+	g_strlcpy(h.result, sip_result_name(ev->result), sizeof(h.result));
+	g_strlcpy(h.status, r->status, sizeof(h.status));
+	g_strlcpy(h.csi, ev->remote_ident, sizeof(h.csi));
+	offramp_job_history_add(j->job, i, &h, diag);
 }
