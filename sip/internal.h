@@ -91,7 +91,6 @@ struct sip_status_rec {
 	char trunk[SIP_NAME_MAX];               /* for the trunks' call counts */
 	bool listed;                            /* in line->status_calls */
 	int seen_state;                         /* enum sip_call_state published */
-	int seen_phase;                         /* enum fax_phase published */
 };
 
 struct sip_line {

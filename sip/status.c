@@ -104,16 +104,16 @@ sip_status_fill(const struct sip_call *call, struct sip_status_rec *rec,
 	}
 	s->pages = confirmed;
 	s->state = sip_status_state(call, phase);
-	/* A page starts with phase C and stays the page being transferred
-	 * through its post-message exchange (phase D: a receiver counts it
-	 * before its MCF, a sender after); ECM blocks of one page (PPS) do
-	 * not move it. */
+	/* In phase C the page on the line is the one after those confirmed;
+	 * it stays the page being transferred through its post-message
+	 * exchange (phase D), where a receiver counts it before its MCF and
+	 * a sender after. */
 	if (strcmp(s->state, "sending") != 0 && strcmp(s->state, "receiving") != 0)
 		s->page = 0;
-	else if (phase == FAX_PHASE_C && (int)phase != rec->seen_phase)
+	else if (phase == FAX_PHASE_C || s->page == 0)
 		s->page = confirmed + 1;
-	else if (s->page == 0)
-		s->page = confirmed + 1;
+	else if (s->page < confirmed)
+		s->page = confirmed;
 }
 
 void
@@ -130,7 +130,6 @@ sip_status_call(struct sip_call *call)
 	}
 	sip_status_fill(call, rec, &s);
 	rec->seen_state = (int)call->state;
-	rec->seen_phase = call->fax != NULL ? (int)fax_session_phase(call->fax) : FAX_PHASE_A;
 	if (rec->listed && memcmp(&s, &rec->pub, sizeof(s)) == 0)
 		return;
 	pthread_mutex_lock(&line->lock);
