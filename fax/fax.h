@@ -254,6 +254,9 @@ int fax_session_is_done(const struct fax_session *s);
 enum fax_media fax_session_media(const struct fax_session *s);
 /* The result; status FAX_STATUS_RUNNING until done. Owned by the session. */
 const struct fax_result *fax_session_result(const struct fax_session *s);
+/* The T.30 phase now, from the frames exchanged so far (the result's
+ * phase is where it ended). */
+enum fax_phase fax_session_phase(const struct fax_session *s);
 /* Frees everything, closes files. Accepts NULL. A session freed before it
  * was done is terminated first (the done callback does not run). */
 void fax_session_free(struct fax_session *s);

@@ -568,6 +568,12 @@ fax_session_result(const struct fax_session *s)
 	return &s->result;
 }
 
+enum fax_phase
+fax_session_phase(const struct fax_session *s)
+{
+	return s->phase;
+}
+
 /* ------------------------------------------------------ spandsp events */
 
 static int

@@ -96,6 +96,7 @@ sip_call_enter_state(struct sip_call *call, enum sip_call_state st)
 	log_debug("call=%s state %s -> %s", call->id, sip_call_state_name(call->state),
 	    sip_call_state_name(st));
 	call->state = st;
+	sip_status_call(call);
 }
 
 static void
@@ -599,6 +600,7 @@ sip_call_progr_h(const struct sip_msg *msg, void *arg)
 	struct sip_call *call = arg;
 
 	log_debug("call=%s progress %u", call->id, msg->scode);
+	call->src = msg->src;
 }
 
 static void
@@ -606,11 +608,11 @@ sip_call_estab_h(const struct sip_msg *msg, void *arg)
 {
 	struct sip_call *call = arg;
 
-	(void)msg;
 	if (call->dir == SIP_DIR_OFFRAMP) {
 		tmr_cancel(&call->ring_tmr);
 		call->sip_status = 200;
 		call->answer_ms = tmr_jiffies();
+		call->src = msg->src;
 		sip_call_enter_state(call, SIP_CALL_ACTIVE);
 		if (call->fax == NULL) {
 			sip_call_hangup(call, SIP_CAUSE_MEDIA_REFUSED, "no usable media in the answer");
@@ -977,6 +979,7 @@ sip_call_free(struct sip_call *call)
 	tmr_cancel(&call->hangup_tmr);
 	tmr_cancel(&call->free_tmr);
 	sip_watch_stop(call);
+	sip_status_call_gone(call);
 	call->sess = mem_deref(call->sess);
 	sip_media_close(call);
 	fax_session_free(call->fax);

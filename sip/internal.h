@@ -75,12 +75,33 @@ struct sip_cmd {
 	} u;
 };
 
+/* A trunk's registration, as its libre handlers know it: the trunk is
+ * line->opts.trunks[i], and status goes to line->trunk_status[i]. */
+struct sip_reg_ref {
+	struct sip_line *line;
+	unsigned i;
+};
+
+/* What a call shows in sip_line_calls() (status.c). The record lives in
+ * its call; le and pub change only under line->lock, and only the line
+ * thread changes them (so it reads them without the lock). */
+struct sip_status_rec {
+	struct le le;                           /* in line->status_calls */
+	struct sip_call_status pub;             /* as published */
+	char trunk[SIP_NAME_MAX];               /* for the trunks' call counts */
+	bool listed;                            /* in line->status_calls */
+	int seen_state;                         /* enum sip_call_state published */
+};
+
 struct sip_line {
 	/* --- shared, under lock --- */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	unsigned active;                        /* calls in progress */
 	int ready;                              /* thread started (1) or failed (-1) */
+	struct list status_calls;               /* struct sip_status_rec (status.c) */
+	struct sip_trunk_status trunk_status[SIP_MAX_TRUNKS];
+	unsigned ntrunk_status;
 	/* --- thread-safe by themselves --- */
 	struct chan *inbox;                     /* owned: commands to this line */
 	struct chan *events;                    /* the caller's: events it sends */
@@ -94,6 +115,7 @@ struct sip_line {
 	struct sip_lsnr *refuse_lsnr;           /* t38_refuse test peers only */
 	struct sip_admit *admit;                /* owned: who may call (admit.c) */
 	struct sipreg *reg[SIP_MAX_TRUNKS];
+	struct sip_reg_ref reg_ref[SIP_MAX_TRUNKS]; /* their handlers' argument */
 	struct sa media_ip;                     /* RTP/UDPTL bind address */
 	struct list calls;                      /* struct sip_call */
 	struct tmr stop_tmr;
@@ -134,7 +156,8 @@ struct sip_call {
 	enum sip_dir dir;
 	enum sip_call_state state;
 	uint64_t job_id;
-	struct sa src;                          /* incoming: where the INVITE came from */
+	struct sa src;                          /* where the INVITE (incoming) or the
+	                                           answer (outgoing) came from */
 	char ani[SIP_NUMBER_MAX], dnis[SIP_NUMBER_MAX], rdnis[SIP_NUMBER_MAX];
 	char rx_path[PATH_MAX], tx_path[PATH_MAX];
 	struct sip_fax_options fax_opts;
@@ -207,6 +230,7 @@ struct sip_call {
 	struct tmr hangup_tmr;                  /* BYE after phase E */
 	struct tmr free_tmr;                    /* free at the top level */
 	bool freeing;
+	struct sip_status_rec status;           /* what sip_line_calls() shows */
 };
 
 /* line.c */
@@ -226,6 +250,23 @@ void sip_call_want_t38(struct sip_call *call);
 /* A final response >= 300 to an INVITE of this call's dialog with CSeq
  * cseq: when it answers our T.38 re-INVITE, the call stays on G.711 now. */
 void sip_call_t38_response(struct sip_call *call, const struct sip_msg *msg);
+
+/* status.c: what sip_line_calls() and sip_line_trunks() show */
+/* Publishes what changed in the call: listed from its first ring, gone
+ * once it is closing. Cheap when nothing changed (no lock): the media
+ * clock calls it every frame. */
+void sip_status_call(struct sip_call *call);
+/* Unlists the call (it is being freed). */
+void sip_status_call_gone(struct sip_call *call);
+/* The trunks' names after a start or a reload; a trunk keeps its
+ * registration state while its name stays at the same place. */
+void sip_status_trunks_set(struct sip_line *line);
+/* Registration of trunk i was started (err 0) or could not start. */
+void sip_status_reg_started(struct sip_line *line, unsigned i, int err);
+/* libre's response handler of trunk i's registration: err or msg as it
+ * gave them; expires_s is what the registrar granted. */
+void sip_status_reg_response(struct sip_line *line, unsigned i, int err,
+    const struct sip_msg *msg, uint32_t expires_s);
 
 /* outcome.c: what a call delivered and why it ended */
 enum sip_result sip_call_result(const struct sip_call *call);

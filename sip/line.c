@@ -334,6 +334,7 @@ sip_line_setup(struct sip_line *line)
 	/* Final responses to our re-INVITEs, which libre does not report. */
 	sip_set_trace_handler(line->sip, sip_watch_trace);
 	sip_limits_start(line);
+	sip_status_trunks_set(line);
 	sip_line_register(line);
 	return 0;
 }
@@ -430,6 +431,7 @@ sip_line_cmd(struct sip_line *line, struct sip_cmd *cmd)
 		}
 		sip_limits_update(line);
 		sip_admit_reconfigure(line);
+		sip_status_trunks_set(line);
 		break;
 	}
 	case SIP_CMD_QUIT:
@@ -491,21 +493,26 @@ sip_line_register(struct sip_line *line)
 
 		if (!t->do_register)
 			continue;
+		line->reg_ref[i].line = line;
+		line->reg_ref[i].i = i;
 		snprintf(reg_uri, sizeof(reg_uri), "sip:%s", t->domain);
 		snprintf(aor, sizeof(aor), "sip:%s@%s", t->user, t->domain);
 		err = sipreg_register(&line->reg[i], line->sip, reg_uri, aor, NULL, aor,
 		    t->register_expiry > 0 ? t->register_expiry : 3600, t->user,
 		    t->proxy[0] != '\0' ? routev : NULL, t->proxy[0] != '\0' ? 1 : 0, 0,
-		    sip_line_reg_auth, t, false, sip_line_reg_resp, t, NULL, NULL);
+		    sip_line_reg_auth, &line->reg_ref[i], false, sip_line_reg_resp,
+		    &line->reg_ref[i], NULL, NULL);
 		if (err != 0)
 			log_warnx("sip: trunk %s: cannot register: %s", t->name, strerror(err));
+		sip_status_reg_started(line, i, err);
 	}
 }
 
 static int
 sip_line_reg_auth(char **user, char **pass, const char *realm, void *arg)
 {
-	const struct sip_trunk *t = arg;
+	const struct sip_reg_ref *ref = arg;
+	const struct sip_trunk *t = &ref->line->opts.trunks[ref->i];
 
 	(void)realm;
 	if (str_dup(user, t->user) != 0 || str_dup(pass, t->password) != 0)
@@ -516,8 +523,11 @@ sip_line_reg_auth(char **user, char **pass, const char *realm, void *arg)
 static void
 sip_line_reg_resp(int err, const struct sip_msg *msg, void *arg)
 {
-	const struct sip_trunk *t = arg;
+	const struct sip_reg_ref *ref = arg;
+	struct sip_line *line = ref->line;
+	const struct sip_trunk *t = &line->opts.trunks[ref->i];
 
+	sip_status_reg_response(line, ref->i, err, msg, sipreg_proxy_expires(line->reg[ref->i]));
 	if (err != 0)
 		log_warnx("sip: trunk %s: register: %s", t->name, strerror(err));
 	else if (msg->scode >= 300)

@@ -337,6 +337,7 @@ sip_media_tick(void *arg)
 		call->rtp_ts += (uint32_t)(skipped * SIP_FRAME_SAMPLES);
 		call->next_tick += skipped * SIP_FRAME_MS;
 	}
+	sip_status_call(call);
 	if (call->fax_done) {
 		sip_call_fax_finished(call);
 		return;

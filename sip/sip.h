@@ -329,6 +329,60 @@ unsigned sip_line_active_calls(struct sip_line *line);
  * event it had is on the events chan then. Accepts NULL. */
 void sip_line_stop(struct sip_line *line);
 
+/*
+ * What a line is doing, for the operator (sip/status.c): a snapshot of the
+ * calls in progress and of the trunks' registrations, readable from any
+ * thread. The line thread publishes a record when something an operator
+ * would see changes (answer, training, each page, the media, the far
+ * end's ident, the end); a snapshot copies those records under the line's
+ * lock and never waits for the calls themselves. Strings are NUL-terminated
+ * peer data as received (not escaped).
+ */
+struct sip_call_status {
+	char call_id[SIP_CALL_ID_MAX];
+	enum sip_dir dir;
+	uint64_t job_id;                 /* offramp: the request's job id */
+	char ani[SIP_NUMBER_MAX], dnis[SIP_NUMBER_MAX];
+	char peer[SIP_ADDR_MAX];         /* remote signalling address ("" while an
+	                                    outgoing call has no answer yet) */
+	char remote_ident[SIP_IDENT_MAX];    /* far TSI/CSI once known */
+	const char *state;               /* static: "ringing", "answered",
+	                                    "training", "sending", "receiving",
+	                                    "ending" */
+	bool t38;                        /* media now */
+	unsigned rate;                   /* bit/s once a DCS was exchanged, else 0 */
+	bool ecm;
+	unsigned page;                   /* the page being transferred (1-based),
+	                                    0 none */
+	unsigned pages;                  /* pages confirmed so far */
+	int64_t start_ms, answer_ms;     /* Unix epoch ms; answer 0 while ringing */
+};
+
+/* Copies the calls in progress on line into out (at most max, oldest
+ * first); returns how many there are (may be more than max). A call is
+ * listed from its first ring to its end. Any thread. */
+size_t sip_line_calls(struct sip_line *line, struct sip_call_status *out, size_t max);
+
+struct sip_trunk_status {
+	char name[SIP_NAME_MAX];
+	bool do_register;
+	const char *state;               /* static: "off" (no registration),
+	                                    "registering" (no final answer yet),
+	                                    "registered", "failed" (the last
+	                                    attempt failed: reason says why; libre
+	                                    tries again later) */
+	int last_status;                 /* last final response to REGISTER, 0 none */
+	int64_t registered_ms, expires_ms;   /* Unix epoch ms of the last 2xx and
+	                                    of the end of the time it granted; 0 none */
+	char reason[SIP_REASON_MAX];     /* why failed ("403 Forbidden", "Connection
+	                                    timed out"); "" otherwise */
+	unsigned calls;                  /* outgoing calls in progress through it */
+};
+
+/* Copies the line's trunks (in configuration order) into out (at most
+ * max); returns how many there are. Any thread. */
+size_t sip_line_trunks(struct sip_line *line, struct sip_trunk_status *out, size_t max);
+
 /* The next event on events (caller frees), or NULL. */
 struct sip_event *sip_event_next(struct chan *events);
 /* Like sip_event_next(), waiting up to timeout_ms for one. */
