@@ -26,11 +26,9 @@ static cfg_handler cmd_sip, cmd_sip_listen, cmd_sip_t38, cmd_sip_codec,
     cmd_sip_rtp_ports, cmd_sip_max_calls, cmd_sip_allow, cmd_sip_call_rate,
     cmd_sip_calls_per_source;
 static cfg_handler cmd_sip_media_timeout, cmd_sip_rt_priority;
-static cfg_handler cmd_metrics_listen;
 static cfg_handler cmd_trunk, cmd_trunk_proxy, cmd_trunk_auth, cmd_trunk_register,
     cmd_trunk_max_calls, cmd_trunk_t38, cmd_trunk_calling_number, cmd_trunk_calling_name,
     cmd_trunk_asserted_id, cmd_trunk_inbound_auth;
-static cfg_handler cmd_cdr, cmd_control_socket;
 #define TOP CFG_MODE_TOP
 #define SIP CFG_MODE_SIP
 #define TRK CFG_MODE_TRUNK
@@ -43,8 +41,8 @@ const struct cfg_cmd cfg_top_commands[] = {
 	{ "log", TOP, 0, 1, 3, cmd_log, "log {stderr|syslog} [level err|warn|info|debug]" },
 	{ "user", TOP, 0, 1, 1, cmd_user, "user NAME" },
 	{ "shutdown-deadline", TOP, 0, 1, 1, cmd_shutdown_deadline, "shutdown-deadline SECONDS" },
-	{ "cdr", TOP, 0, 1, 1, cmd_cdr, "cdr FILE" },
-	{ "control socket", TOP, 0, 1, 1, cmd_control_socket, "control socket PATH" },
+	{ "cdr", TOP, 0, 1, 1, cfg_cdr, "cdr FILE" },
+	{ "control socket", TOP, 0, 1, 1, cfg_control_socket, "control socket PATH" },
 	{ "sip", TOP, 0, 0, 0, cmd_sip, "sip" },
 	{ "listen", SIP, 0, 3, 3, cmd_sip_listen, "listen {udp|tcp} ADDRESS PORT" },
 	{ "t38", SIP, 0, 1, 1, cmd_sip_t38, "t38 {on|off|immediate}" },
@@ -116,7 +114,7 @@ const struct cfg_cmd cfg_top_commands[] = {
 	  "mta receive session-deadline SECONDS" },
 	{ "mta receive minimum-rate", TOP, 0, 1, 1, cfg_recv_min_rate,
 	  "mta receive minimum-rate BYTES-PER-SECOND" },
-	{ "metrics listen", TOP, 0, 2, 2, cmd_metrics_listen, "metrics listen ADDRESS PORT" },
+	{ "metrics listen", TOP, 0, 2, 2, cfg_metrics_listen, "metrics listen ADDRESS PORT" },
 	{ "fax receive called-subscriber", TOP, 0, 1, -1, cfg_fax_called_subscriber,
 	  "fax receive called-subscriber {$d$|NUMBER}" },
 	{ "fax send transmitting-subscriber", TOP, 0, 1, -1, cfg_fax_tsi,
@@ -538,67 +536,6 @@ cmd_spool(struct cfg_parser *p, int argc, char **argv)
 	cfg_copy(p, "spool", argv[0], p->cfg->spool, sizeof(p->cfg->spool));
 }
 
-/* The call and job records file: an absolute path (the daemon may be
- * started from anywhere), not a directory name. */
-static void
-cmd_cdr(struct cfg_parser *p, int argc, char **argv)
-{
-	size_t len = strlen(argv[0]);
-
-	(void)argc;
-	if (argv[0][0] != '/') {
-		cfg_err(p, "cdr '%s' is not an absolute path", argv[0]);
-		return;
-	}
-	if (argv[0][len - 1] == '/') {
-		cfg_err(p, "cdr '%s' names a directory, not a file", argv[0]);
-		return;
-	}
-	cfg_copy(p, "cdr", argv[0], p->cfg->cdr, sizeof(p->cfg->cdr));
-}
-
-/* The operator's control socket (t37gwctl): an absolute path short enough
- * for a Unix socket address (sun_path holds CONFIG_SOCKET_PATH_MAX bytes
- * and a NUL). */
-static void
-cmd_control_socket(struct cfg_parser *p, int argc, char **argv)
-{
-	size_t len = strlen(argv[0]);
-
-	(void)argc;
-	if (argv[0][0] != '/') {
-		cfg_err(p, "control socket '%s' is not an absolute path", argv[0]);
-		return;
-	}
-	if (argv[0][len - 1] == '/') {
-		cfg_err(p, "control socket '%s' names a directory, not a socket", argv[0]);
-		return;
-	}
-	if (len > CONFIG_SOCKET_PATH_MAX) {
-		cfg_err(p, "control socket '%s' is longer than %d bytes (the limit of a "
-		    "Unix socket's name)", argv[0], CONFIG_SOCKET_PATH_MAX);
-		return;
-	}
-	cfg_copy(p, "control socket", argv[0], p->cfg->control_socket,
-	    sizeof(p->cfg->control_socket));
-}
-
-int
-config_control_socket(const struct config *cfg, char *out, size_t size)
-{
-	int n;
-
-	if (cfg->control_socket[0] != '\0')
-		n = snprintf(out, size, "%s", cfg->control_socket);
-	else
-		n = snprintf(out, size, "%s/%s", cfg->spool, CONFIG_CONTROL_NAME);
-	if (n < 0 || (size_t)n >= size || n > CONFIG_SOCKET_PATH_MAX) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return 0;
-}
-
 static void
 cmd_log(struct cfg_parser *p, int argc, char **argv)
 {
@@ -985,21 +922,4 @@ cmd_trunk_inbound_auth(struct cfg_parser *p, int argc, char **argv)
 	    cfg_copy(p, "inbound-auth password", argv[1], t->inbound_password,
 	    sizeof(t->inbound_password)) < 0)
 		t->inbound_user[0] = t->inbound_password[0] = '\0';
-}
-
-/* metrics listen ADDRESS PORT: the HTTP listener of /metrics and /healthz. */
-static void
-cmd_metrics_listen(struct cfg_parser *p, int argc, char **argv)
-{
-	struct config_listen l;
-
-	(void)argc;
-	if (cfg_listen(p, "metrics listen", CONFIG_TRANSPORT_TCP, argv[0], argv[1], &l) < 0)
-		return;
-	if (p->cfg->metrics.n_listen == CONFIG_MAX_METRICS_LISTEN) {
-		cfg_err(p, "too many 'metrics listen' lines (at most %d)",
-		    CONFIG_MAX_METRICS_LISTEN);
-		return;
-	}
-	p->cfg->metrics.listen[p->cfg->metrics.n_listen++] = l;
 }

@@ -137,6 +137,9 @@ int cfg_calling_number(struct cfg_parser *p, const char *what, const char *word,
     char *dst, size_t size);
 
 /* mta.c: the mta send, mta receive and fax families. */
+/* operator.c */
+cfg_handler cfg_cdr, cfg_control_socket, cfg_metrics_listen;
+/* mta.c */
 cfg_handler cfg_send_server, cfg_send_maildir, cfg_send_mail_from,
     cfg_send_postmaster, cfg_send_subject, cfg_send_with_subject,
     cfg_send_return_receipt_to, cfg_send_origin_prefix, cfg_send_filename,

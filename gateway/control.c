@@ -25,6 +25,7 @@
 
 #include "config/config.h"
 #include "gateway/ctl/ctl.h"
+#include "util/ctlwire.h"
 #include "gateway/gw.h"
 #include "gateway/mailq/mailq.h"
 #include "gateway/offramp/offramp.h"
@@ -45,12 +46,12 @@ enum control_owner {
 };
 
 typedef struct json_object *(control_cmd_fn)(struct gw_parts *p,
-    const struct ctl_request *req, char *err, size_t errlen);
+    const struct ctlwire_request *req, char *err, size_t errlen);
 
 static control_cmd_fn cmd_status, cmd_calls, cmd_queue, cmd_show, cmd_retry, cmd_hold,
     cmd_release, cmd_delete, cmd_requeue, cmd_route;
 static enum control_owner control_owner(struct gw_parts *p, const char *id);
-static int control_id(const struct ctl_request *req, char *err, size_t errlen);
+static int control_id(const struct ctlwire_request *req, char *err, size_t errlen);
 static int control_exists(struct gw_parts *p, const char *queue, const char *id,
     const char *file);
 static struct json_object *control_done(const char *id, const char *what);
@@ -81,7 +82,7 @@ static const struct {
 };
 
 struct json_object *
-gw_control_handle(void *arg, const struct ctl_request *req, const struct ctl_peer *peer,
+gw_control_handle(void *arg, const struct ctlwire_request *req, const struct ctl_peer *peer,
     char *err, size_t errlen)
 {
 	struct gw_parts *p = arg;
@@ -105,7 +106,7 @@ gw_control_handle(void *arg, const struct ctl_request *req, const struct ctl_pee
 /* ---- what runs ------------------------------------------------------------ */
 
 static struct json_object *
-cmd_status(struct gw_parts *p, const struct ctl_request *req, char *err, size_t errlen)
+cmd_status(struct gw_parts *p, const struct ctlwire_request *req, char *err, size_t errlen)
 {
 	const struct config *cfg = gw_config_hold(p->gw);
 	struct json_object *o = json_object_new_object(), *q, *qq;
@@ -206,7 +207,7 @@ control_trunks(struct gw_parts *p)
 }
 
 static struct json_object *
-cmd_calls(struct gw_parts *p, const struct ctl_request *req, char *err, size_t errlen)
+cmd_calls(struct gw_parts *p, const struct ctlwire_request *req, char *err, size_t errlen)
 {
 	struct sip_call_status *cs;
 	struct json_object *a, *c;
@@ -308,7 +309,7 @@ control_append(struct json_object *to, struct json_object *from)
 }
 
 static struct json_object *
-cmd_queue(struct gw_parts *p, const struct ctl_request *req, char *err, size_t errlen)
+cmd_queue(struct gw_parts *p, const struct ctlwire_request *req, char *err, size_t errlen)
 {
 	const char *which = req->nargs > 0 ? req->args[0] : "all";
 	int all = strcmp(which, "all") == 0;
@@ -335,7 +336,7 @@ cmd_queue(struct gw_parts *p, const struct ctl_request *req, char *err, size_t e
 /* ---- one job ----------------------------------------------------------- */
 
 static int
-control_id(const struct ctl_request *req, char *err, size_t errlen)
+control_id(const struct ctlwire_request *req, char *err, size_t errlen)
 {
 	if (!spool_id_valid(req->args[0])) {
 		snprintf(err, errlen, "'%s' is not a job id (%d lower-case hex digits, as "
@@ -379,7 +380,7 @@ control_done(const char *id, const char *what)
 }
 
 static struct json_object *
-cmd_show(struct gw_parts *p, const struct ctl_request *req, char *err, size_t errlen)
+cmd_show(struct gw_parts *p, const struct ctlwire_request *req, char *err, size_t errlen)
 {
 	const char *id = req->args[0];
 
@@ -400,7 +401,7 @@ cmd_show(struct gw_parts *p, const struct ctl_request *req, char *err, size_t er
 }
 
 static struct json_object *
-cmd_retry(struct gw_parts *p, const struct ctl_request *req, char *err, size_t errlen)
+cmd_retry(struct gw_parts *p, const struct ctlwire_request *req, char *err, size_t errlen)
 {
 	const char *id = req->args[0];
 	unsigned a = 0, b = 0;
@@ -456,7 +457,7 @@ control_hold(struct gw_parts *p, const char *id, int hold, char *err, size_t err
 }
 
 static struct json_object *
-cmd_hold(struct gw_parts *p, const struct ctl_request *req, char *err, size_t errlen)
+cmd_hold(struct gw_parts *p, const struct ctlwire_request *req, char *err, size_t errlen)
 {
 	if (control_id(req, err, errlen) == -1 ||
 	    control_hold(p, req->args[0], 1, err, errlen) == -1)
@@ -465,7 +466,7 @@ cmd_hold(struct gw_parts *p, const struct ctl_request *req, char *err, size_t er
 }
 
 static struct json_object *
-cmd_release(struct gw_parts *p, const struct ctl_request *req, char *err, size_t errlen)
+cmd_release(struct gw_parts *p, const struct ctlwire_request *req, char *err, size_t errlen)
 {
 	if (control_id(req, err, errlen) == -1 ||
 	    control_hold(p, req->args[0], 0, err, errlen) == -1)
@@ -474,7 +475,7 @@ cmd_release(struct gw_parts *p, const struct ctl_request *req, char *err, size_t
 }
 
 static struct json_object *
-cmd_delete(struct gw_parts *p, const struct ctl_request *req, char *err, size_t errlen)
+cmd_delete(struct gw_parts *p, const struct ctlwire_request *req, char *err, size_t errlen)
 {
 	const char *id = req->args[0];
 	int rc;
@@ -498,7 +499,7 @@ cmd_delete(struct gw_parts *p, const struct ctl_request *req, char *err, size_t 
 }
 
 static struct json_object *
-cmd_requeue(struct gw_parts *p, const struct ctl_request *req, char *err, size_t errlen)
+cmd_requeue(struct gw_parts *p, const struct ctlwire_request *req, char *err, size_t errlen)
 {
 	const char *id = req->args[0];
 	int rc;
@@ -526,7 +527,7 @@ cmd_requeue(struct gw_parts *p, const struct ctl_request *req, char *err, size_t
 /* ---- the dial plan ---------------------------------------------------- */
 
 static struct json_object *
-cmd_route(struct gw_parts *p, const struct ctl_request *req, char *err, size_t errlen)
+cmd_route(struct gw_parts *p, const struct ctlwire_request *req, char *err, size_t errlen)
 {
 	const struct config *cfg = gw_config_hold(p->gw);
 	struct json_object *o = NULL;

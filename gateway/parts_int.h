@@ -14,7 +14,7 @@ struct cdr;
 struct chan;
 struct ctl;
 struct ctl_peer;
-struct ctl_request;
+struct ctlwire_request;
 struct event;
 struct gw;
 struct intake;
@@ -48,7 +48,7 @@ struct gw_parts {
 
 
 /* control.c: the control socket's handler (ctl_handler_fn; arg the parts). */
-struct json_object *gw_control_handle(void *arg, const struct ctl_request *req,
+struct json_object *gw_control_handle(void *arg, const struct ctlwire_request *req,
     const struct ctl_peer *peer, char *err, size_t errlen);
 
 #endif

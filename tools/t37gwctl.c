@@ -1,7 +1,7 @@
 /*
  * t37gwctl: the operator's client of a running t37gw. It finds the
  * control socket from the gateway's config (-c, `control socket` or
- * SPOOL/control) or takes it from -s, sends one request (gateway/ctl/ctl.h
+ * SPOOL/control) or takes it from -s, sends one request (util/ctlwire.h
  * says how), and prints the answer as a table or text, or as the JSON the
  * gateway sent (--json). Exit status: 0 done, 1 the gateway refused or
  * could not be reached (the reason on stderr), 2 bad usage; `route` exits
@@ -19,14 +19,14 @@
 #include <json-c/json.h>
 
 #include "config/config.h"
-#include "gateway/ctl/ctl.h"
+#include "util/ctlwire.h"
 
-#define CTL_EXIT_OK 0
-#define CTL_EXIT_FAIL 1
-#define CTL_EXIT_USAGE 2
-#define CTL_DEFAULT_CONF "/etc/t37gw/t37gw.conf"
-#define CTL_WAIT_S 60                   /* longest wait for an answer */
-#define CTL_CHUNK 65536
+#define GWCTL_EXIT_OK 0
+#define GWCTL_EXIT_FAIL 1
+#define GWCTL_EXIT_USAGE 2
+#define GWCTL_DEFAULT_CONF "/etc/t37gw/t37gw.conf"
+#define GWCTL_WAIT_S 60                   /* longest wait for an answer */
+#define GWCTL_CHUNK 65536
 
 static void usage(FILE *f);
 static int socket_path(const char *conf, char *out, size_t size);
@@ -56,7 +56,7 @@ usage(FILE *f)
 	    "  delete ID                   remove a job (its sender gets a DSN where one is due)\n"
 	    "  requeue ID                  put a job of the failed queue back into its queue\n"
 	    "  route NUMBER|ADDRESS        which dial-peers, patterns and targets apply\n"
-	    "  -c FILE    the gateway's config (default " CTL_DEFAULT_CONF "), to find its socket\n"
+	    "  -c FILE    the gateway's config (default " GWCTL_DEFAULT_CONF "), to find its socket\n"
 	    "  -s SOCKET  the control socket itself\n"
 	    "  --json     print the gateway's answer as JSON\n");
 }
@@ -89,18 +89,18 @@ socket_path(const char *conf, char *out, size_t size)
 	return rc;
 }
 
-/* Sends line, reads the answer to EOF (at most CTL_RESPONSE_MAX, within
- * CTL_WAIT_S). The answer malloc'd, or NULL after printing why. */
+/* Sends line, reads the answer to EOF (at most CTLWIRE_RESPONSE_MAX, within
+ * GWCTL_WAIT_S). The answer malloc'd, or NULL after printing why. */
 static char *
 exchange(const char *path, const char *line, size_t *len)
 {
-	char err[CTL_ERR_MAX], *buf = NULL, *nb;
+	char err[CTLWIRE_ERR_MAX], *buf = NULL, *nb;
 	size_t have = 0, cap = 0, off = 0, n = strlen(line);
 	struct pollfd pfd;
 	ssize_t r;
 	int fd;
 
-	if ((fd = ctl_connect(path, err, sizeof(err))) == -1) {
+	if ((fd = ctlwire_connect(path, err, sizeof(err))) == -1) {
 		fprintf(stderr, "t37gwctl: %s\n", err);
 		return NULL;
 	}
@@ -117,11 +117,11 @@ exchange(const char *path, const char *line, size_t *len)
 	pfd.fd = fd;
 	pfd.events = POLLIN;
 	for (;;) {
-		int pr = poll(&pfd, 1, CTL_WAIT_S * 1000);
+		int pr = poll(&pfd, 1, GWCTL_WAIT_S * 1000);
 
 		if (pr == 0) {
 			fprintf(stderr, "t37gwctl: no answer from the gateway in %d s\n",
-			    CTL_WAIT_S);
+			    GWCTL_WAIT_S);
 			goto fail;
 		}
 		if (pr < 0) {
@@ -129,13 +129,13 @@ exchange(const char *path, const char *line, size_t *len)
 				continue;
 			goto fail;
 		}
-		if (have + CTL_CHUNK + 1 > cap) {
-			if (cap >= CTL_RESPONSE_MAX) {
+		if (have + GWCTL_CHUNK + 1 > cap) {
+			if (cap >= CTLWIRE_RESPONSE_MAX) {
 				fprintf(stderr, "t37gwctl: the answer is longer than %u bytes\n",
-				    CTL_RESPONSE_MAX);
+				    CTLWIRE_RESPONSE_MAX);
 				goto fail;
 			}
-			cap = cap == 0 ? CTL_CHUNK * 2 : cap * 2;
+			cap = cap == 0 ? GWCTL_CHUNK * 2 : cap * 2;
 			if ((nb = realloc(buf, cap)) == NULL)
 				goto fail;
 			buf = nb;
@@ -409,7 +409,7 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *conf = CTL_DEFAULT_CONF, *sock = NULL, *cmd;
+	const char *conf = GWCTL_DEFAULT_CONF, *sock = NULL, *cmd;
 	char path[CONFIG_PATH_MAX], *line, *answer;
 	struct json_object *resp, *ok, *result;
 	size_t len = 0;
@@ -420,44 +420,44 @@ main(int argc, char **argv)
 		case 'c': conf = optarg; break;
 		case 's': sock = optarg; break;
 		case 'j': json = 1; break;
-		case 'h': usage(stdout); return CTL_EXIT_OK;
-		default: usage(stderr); return CTL_EXIT_USAGE;
+		case 'h': usage(stdout); return GWCTL_EXIT_OK;
+		default: usage(stderr); return GWCTL_EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {
 		usage(stderr);
-		return CTL_EXIT_USAGE;
+		return GWCTL_EXIT_USAGE;
 	}
 	cmd = argv[optind];
-	if ((line = ctl_request_format(cmd, (const char *const *)argv + optind + 1,
+	if ((line = ctlwire_request_format(cmd, (const char *const *)argv + optind + 1,
 	    (unsigned)(argc - optind - 1))) == NULL) {
 		fprintf(stderr, "t37gwctl: %s\n", errno == EINVAL ? "bad command or argument "
 		    "(too many, too long, or a control character)" : strerror(errno));
-		return CTL_EXIT_USAGE;
+		return GWCTL_EXIT_USAGE;
 	}
 	if (sock != NULL)
 		snprintf(path, sizeof(path), "%s", sock);
 	else if (socket_path(conf, path, sizeof(path)) == -1) {
 		free(line);
-		return CTL_EXIT_FAIL;
+		return GWCTL_EXIT_FAIL;
 	}
 	answer = exchange(path, line, &len);
 	free(line);
 	if (answer == NULL)
-		return CTL_EXIT_FAIL;
+		return GWCTL_EXIT_FAIL;
 	resp = json_tokener_parse(answer);
 	if (resp == NULL || !json_object_object_get_ex(resp, "ok", &ok)) {
 		fprintf(stderr, "t37gwctl: the gateway's answer is not what it should be\n");
 		free(answer);
 		json_object_put(resp);
-		return CTL_EXIT_FAIL;
+		return GWCTL_EXIT_FAIL;
 	}
 	if (!json_object_get_boolean(ok)) {
 		fprintf(stderr, "t37gwctl: %s\n", str(resp, "error"));
-		rc = CTL_EXIT_FAIL;
+		rc = GWCTL_EXIT_FAIL;
 	} else {
 		json_object_object_get_ex(resp, "result", &result);
-		rc = CTL_EXIT_OK;
+		rc = GWCTL_EXIT_OK;
 		if (json)
 			printf("%s\n", json_object_to_json_string_ext(result,
 			    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -475,7 +475,7 @@ main(int argc, char **argv)
 			print_value(result, NULL, 0);
 		if (strcmp(cmd, "route") == 0 && !json_object_get_boolean(
 		    json_object_object_get(result, "routed")))
-			rc = CTL_EXIT_FAIL;
+			rc = GWCTL_EXIT_FAIL;
 	}
 	json_object_put(resp);
 	free(answer);

@@ -4,9 +4,6 @@
  * it through the core's handler, write the answer, close. It owns the
  * socket file: made at start (mode 0660), removed at the end. It does not
  * know what the commands mean.
- *
- * The client side's connect is here too, so that both ends agree on how a
- * path becomes an address.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +22,7 @@
 #include <json-c/json.h>
 
 #include "gateway/ctl/ctl.h"
+#include "util/ctlwire.h"
 #include "util/log.h"
 
 #define CTL_SOCKET_MODE 0660
@@ -51,7 +49,6 @@ struct ctl_session {
 	struct ctl_session *next, **prevp;
 };
 
-static int ctl_addr(const char *path, struct sockaddr_un *sa, char *err, size_t errlen);
 static int ctl_clear_stale(const char *path, char *err, size_t errlen);
 static void ctl_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg);
@@ -62,22 +59,8 @@ static void ctl_event_cb(struct bufferevent *bev, short what, void *arg);
 static void ctl_answer(struct ctl_session *s, const char *line, size_t len);
 static void ctl_send(struct ctl_session *s, struct json_object *result, const char *err);
 static void ctl_session_free(struct ctl_session *s);
-static void ctl_log(const struct ctl_session *s, const struct ctl_request *r,
+static void ctl_log(const struct ctl_session *s, const struct ctlwire_request *r,
     const char *err);
-
-static int
-ctl_addr(const char *path, struct sockaddr_un *sa, char *err, size_t errlen)
-{
-	memset(sa, 0, sizeof(*sa));
-	sa->sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sa->sun_path)) {
-		snprintf(err, errlen, "control socket %s: name longer than %zu bytes", path,
-		    sizeof(sa->sun_path) - 1);
-		return -1;
-	}
-	memcpy(sa->sun_path, path, strlen(path));
-	return 0;
-}
 
 /* A socket left by a gateway that is gone (kill -9, power loss) is
  * removed; one that answers belongs to a running process. */
@@ -95,7 +78,7 @@ ctl_clear_stale(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "control socket %s: exists and is not a socket", path);
 		return -1;
 	}
-	if (ctl_addr(path, &sa, err, errlen) == -1)
+	if (ctlwire_addr(path, &sa, err, errlen) == -1)
 		return -1;
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
 		snprintf(err, errlen, "control socket: %s", strerror(errno));
@@ -124,7 +107,7 @@ ctl_new(struct event_base *base, const char *path, ctl_handler_fn *fn, void *arg
 	struct ctl *c;
 	int fd;
 
-	if (ctl_addr(path, &sa, err, errlen) == -1 || ctl_clear_stale(path, err, errlen) == -1)
+	if (ctlwire_addr(path, &sa, err, errlen) == -1 || ctl_clear_stale(path, err, errlen) == -1)
 		return NULL;
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		snprintf(err, errlen, "control socket: out of memory");
@@ -179,7 +162,7 @@ static void
 ctl_busy(evutil_socket_t fd)
 {
 	size_t len;
-	char *line = ctl_response_format(NULL, "busy: too many control connections at once; "
+	char *line = ctlwire_response_format(NULL, "busy: too many control connections at once; "
 	    "try again", &len);
 
 	if (line != NULL && write(fd, line, len) < 0)
@@ -232,7 +215,7 @@ ctl_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	bufferevent_setcb(s->bev, ctl_read_cb, ctl_write_cb, ctl_event_cb, s);
 	bufferevent_set_timeouts(s->bev, &tv, &tv);
 	/* Never buffer more than a request: the rest is refused anyway. */
-	bufferevent_setwatermark(s->bev, EV_READ, 0, CTL_REQUEST_MAX + 1);
+	bufferevent_setwatermark(s->bev, EV_READ, 0, CTLWIRE_REQUEST_MAX + 1);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 }
 
@@ -251,12 +234,12 @@ ctl_read_cb(struct bufferevent *bev, void *arg)
 	}
 	eol = evbuffer_search_eol(in, NULL, NULL, EVBUFFER_EOL_LF);
 	if (eol.pos < 0) {
-		if (evbuffer_get_length(in) >= CTL_REQUEST_MAX) {
+		if (evbuffer_get_length(in) >= CTLWIRE_REQUEST_MAX) {
 			ctl_log(s, NULL, "request too long");
-			char err[CTL_ERR_MAX];
+			char err[CTLWIRE_ERR_MAX];
 
 			snprintf(err, sizeof(err), "request longer than %u bytes",
-			    CTL_REQUEST_MAX);
+			    CTLWIRE_REQUEST_MAX);
 			ctl_send(s, NULL, err);
 		}
 		return;
@@ -275,15 +258,15 @@ ctl_read_cb(struct bufferevent *bev, void *arg)
 static void
 ctl_answer(struct ctl_session *s, const char *line, size_t len)
 {
-	struct ctl_request *r = malloc(sizeof(*r));
+	struct ctlwire_request *r = malloc(sizeof(*r));
 	struct json_object *result = NULL;
-	char err[CTL_ERR_MAX] = "";
+	char err[CTLWIRE_ERR_MAX] = "";
 
 	if (r == NULL) {
 		ctl_send(s, NULL, "out of memory");
 		return;
 	}
-	if (ctl_request_parse(line, len, r, err, sizeof(err)) == 0) {
+	if (ctlwire_request_parse(line, len, r, err, sizeof(err)) == 0) {
 		result = s->c->fn(s->c->arg, r, &s->peer, err, sizeof(err));
 		ctl_log(s, r, result != NULL ? NULL : err);
 	} else {
@@ -297,7 +280,7 @@ static void
 ctl_send(struct ctl_session *s, struct json_object *result, const char *err)
 {
 	size_t len = 0;
-	char *out = ctl_response_format(result, err, &len);
+	char *out = ctlwire_response_format(result, err, &len);
 
 	s->answered = 1;
 	if (out == NULL || bufferevent_write(s->bev, out, len) == -1) {
@@ -326,7 +309,7 @@ ctl_event_cb(struct bufferevent *bev, short what, void *arg)
 	char *line;
 
 	/* A client may end its request with EOF instead of a LF (socat, nc -U). */
-	if ((what & BEV_EVENT_EOF) && !s->answered && n > 0 && n < CTL_REQUEST_MAX &&
+	if ((what & BEV_EVENT_EOF) && !s->answered && n > 0 && n < CTLWIRE_REQUEST_MAX &&
 	    (line = malloc(n)) != NULL) {
 		evbuffer_remove(in, line, n);
 		bufferevent_disable(bev, EV_READ);
@@ -357,9 +340,9 @@ ctl_session_free(struct ctl_session *s)
 }
 
 static void
-ctl_log(const struct ctl_session *s, const struct ctl_request *r, const char *err)
+ctl_log(const struct ctl_session *s, const struct ctlwire_request *r, const char *err)
 {
-	char args[LOG_ESC_BUFSZ], ebuf[LOG_ESC_BUFSZ], joined[CTL_ARGS_MAX * 24];
+	char args[LOG_ESC_BUFSZ], ebuf[LOG_ESC_BUFSZ], joined[CTLWIRE_ARGS_MAX * 24];
 	size_t off = 0;
 	unsigned i;
 
@@ -376,29 +359,4 @@ ctl_log(const struct ctl_session *s, const struct ctl_request *r, const char *er
 		    r != NULL ? r->cmd : "-", log_str(args, sizeof(args), joined),
 		    (long)(int)s->peer.uid, (long)s->peer.pid,
 		    log_str(ebuf, sizeof(ebuf), err));
-}
-
-int
-ctl_connect(const char *path, char *err, size_t errlen)
-{
-	struct sockaddr_un sa;
-	int fd;
-
-	if (ctl_addr(path, &sa, err, errlen) == -1)
-		return -1;
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
-		return -1;
-	}
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
-		int e = errno;
-
-		snprintf(err, errlen, "cannot connect to %s: %s%s", path, strerror(e),
-		    e == ENOENT || e == ECONNREFUSED ? " (is t37gw running with this "
-		    "configuration?)" : e == EACCES || e == EPERM ? " (only the gateway's user "
-		    "and group may use it)" : "");
-		close(fd);
-		return -1;
-	}
-	return fd;
 }

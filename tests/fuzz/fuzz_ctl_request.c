@@ -8,38 +8,38 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/ctl/ctl.h"
+#include "util/ctlwire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct ctl_request r, again;
-	const char *args[CTL_ARGS_MAX];
-	char err[CTL_ERR_MAX], *line;
+	static struct ctlwire_request r, again;
+	const char *args[CTLWIRE_ARGS_MAX];
+	char err[CTLWIRE_ERR_MAX], *line;
 	size_t len;
 	unsigned i;
 
-	if (ctl_request_parse((const char *)data, size, &r, err, sizeof(err)) != 0) {
+	if (ctlwire_request_parse((const char *)data, size, &r, err, sizeof(err)) != 0) {
 		if (err[0] == '\0')
 			abort();
 		return 0;
 	}
-	if (r.cmd[0] == '\0' || strlen(r.cmd) >= CTL_CMD_MAX || r.nargs > CTL_ARGS_MAX)
+	if (r.cmd[0] == '\0' || strlen(r.cmd) >= CTLWIRE_CMD_MAX || r.nargs > CTLWIRE_ARGS_MAX)
 		abort();
 	for (i = 0; i < r.nargs; i++)
 		args[i] = r.args[i];
-	if ((line = ctl_request_format(r.cmd, args, r.nargs)) == NULL)
+	if ((line = ctlwire_request_format(r.cmd, args, r.nargs)) == NULL)
 		return 0;       /* a request near the size limit may not fit once re-escaped */
-	if (ctl_request_parse(line, strlen(line), &again, err, sizeof(err)) != 0 ||
+	if (ctlwire_request_parse(line, strlen(line), &again, err, sizeof(err)) != 0 ||
 	    strcmp(again.cmd, r.cmd) != 0 || again.nargs != r.nargs)
 		abort();
 	for (i = 0; i < r.nargs; i++)
 		if (strcmp(again.args[i], r.args[i]) != 0)
 			abort();
 	free(line);
-	line = ctl_response_format(NULL, (const char *)r.args[0], &len);
+	line = ctlwire_response_format(NULL, (const char *)r.args[0], &len);
 	if (line == NULL || line[len - 1] != '\n')
 		abort();
 	free(line);

@@ -17,15 +17,16 @@
 #include <json-c/json.h>
 
 #include "gateway/ctl/ctl.h"
+#include "util/ctlwire.h"
 
-static struct ctl_request req;
-static char err[CTL_ERR_MAX];
+static struct ctlwire_request req;
+static char err[CTLWIRE_ERR_MAX];
 
 static int
 parse(const char *s)
 {
 	err[0] = '\0';
-	return ctl_request_parse(s, strlen(s), &req, err, sizeof(err));
+	return ctlwire_request_parse(s, strlen(s), &req, err, sizeof(err));
 }
 
 START_TEST(request_valid)
@@ -82,33 +83,33 @@ END_TEST
 
 START_TEST(request_limits)
 {
-	char *big = malloc(CTL_REQUEST_MAX + 64), arg[CTL_ARG_MAX + 1];
+	char *big = malloc(CTLWIRE_REQUEST_MAX + 64), arg[CTLWIRE_ARG_MAX + 1];
 	const char *args[1] = { arg };
 	char *line;
 
-	/* An argument of CTL_ARG_MAX-1 bytes fits; one more does not. */
-	memset(arg, 'a', CTL_ARG_MAX - 1);
-	arg[CTL_ARG_MAX - 1] = '\0';
-	ck_assert_ptr_nonnull(line = ctl_request_format("show", args, 1));
+	/* An argument of CTLWIRE_ARG_MAX-1 bytes fits; one more does not. */
+	memset(arg, 'a', CTLWIRE_ARG_MAX - 1);
+	arg[CTLWIRE_ARG_MAX - 1] = '\0';
+	ck_assert_ptr_nonnull(line = ctlwire_request_format("show", args, 1));
 	ck_assert_int_eq(parse(line), 0);
-	ck_assert_uint_eq(strlen(req.args[0]), CTL_ARG_MAX - 1);
+	ck_assert_uint_eq(strlen(req.args[0]), CTLWIRE_ARG_MAX - 1);
 	free(line);
-	arg[CTL_ARG_MAX - 1] = 'a';
-	arg[CTL_ARG_MAX] = '\0';
+	arg[CTLWIRE_ARG_MAX - 1] = 'a';
+	arg[CTLWIRE_ARG_MAX] = '\0';
 	errno = 0;
-	ck_assert_ptr_null(ctl_request_format("show", args, 1));
+	ck_assert_ptr_null(ctlwire_request_format("show", args, 1));
 	ck_assert_int_eq(errno, EINVAL);
-	snprintf(big, CTL_REQUEST_MAX + 64, "{\"cmd\":\"show\",\"args\":[\"%s\"]}", arg);
+	snprintf(big, CTLWIRE_REQUEST_MAX + 64, "{\"cmd\":\"show\",\"args\":[\"%s\"]}", arg);
 	ck_assert_int_eq(parse(big), -1);
 	ck_assert_ptr_nonnull(strstr(err, "longer than"));
-	/* A whole request over CTL_REQUEST_MAX, whatever it holds. */
-	memset(big, ' ', CTL_REQUEST_MAX + 8);
+	/* A whole request over CTLWIRE_REQUEST_MAX, whatever it holds. */
+	memset(big, ' ', CTLWIRE_REQUEST_MAX + 8);
 	memcpy(big, "{\"cmd\":\"status\"", 15);
-	memcpy(big + CTL_REQUEST_MAX + 6, "}", 2);
+	memcpy(big + CTLWIRE_REQUEST_MAX + 6, "}", 2);
 	ck_assert_int_eq(parse(big), -1);
 	ck_assert_ptr_nonnull(strstr(err, "longer than 4096"));
-	ck_assert_ptr_null(ctl_request_format("Bad", NULL, 0));
-	ck_assert_ptr_null(ctl_request_format("", NULL, 0));
+	ck_assert_ptr_null(ctlwire_request_format("Bad", NULL, 0));
+	ck_assert_ptr_null(ctlwire_request_format("", NULL, 0));
 	free(big);
 }
 END_TEST
@@ -116,7 +117,7 @@ END_TEST
 START_TEST(request_round_trip)
 {
 	const char *args[] = { "FAX=\"+1 (919) 555\"@x", "\xc3\xa9t\xc3\xa9", "\\" };
-	char *line = ctl_request_format("route", args, 3);
+	char *line = ctlwire_request_format("route", args, 3);
 
 	ck_assert_ptr_nonnull(line);
 	ck_assert_int_eq(line[strlen(line) - 1], '\n');
@@ -138,7 +139,7 @@ START_TEST(response_lines)
 	char *line;
 
 	json_object_object_add(o, "n", json_object_new_int(3));
-	line = ctl_response_format(o, NULL, &len);
+	line = ctlwire_response_format(o, NULL, &len);
 	ck_assert_ptr_nonnull(line);
 	ck_assert_uint_eq(len, strlen(line));
 	ck_assert_int_eq(line[len - 1], '\n');
@@ -149,7 +150,7 @@ START_TEST(response_lines)
 	json_object_put(back);
 	free(line);
 	/* An error quoting invalid UTF-8 still gives valid JSON text. */
-	line = ctl_response_format(NULL, "no such job \xff\xfe", &len);
+	line = ctlwire_response_format(NULL, "no such job \xff\xfe", &len);
 	ck_assert_ptr_nonnull(line);
 	back = json_tokener_parse(line);
 	ck_assert_ptr_nonnull(back);
@@ -162,7 +163,7 @@ START_TEST(response_lines)
 END_TEST
 
 static struct json_object *
-answer(void *arg, const struct ctl_request *r, const struct ctl_peer *peer, char *e,
+answer(void *arg, const struct ctlwire_request *r, const struct ctl_peer *peer, char *e,
     size_t elen)
 {
 	(void)arg, (void)r, (void)peer, (void)e, (void)elen;
@@ -171,7 +172,7 @@ answer(void *arg, const struct ctl_request *r, const struct ctl_peer *peer, char
 
 START_TEST(socket_file)
 {
-	char dir[] = "/tmp/t37ctl-XXXXXX", path[128], e2[CTL_ERR_MAX];
+	char dir[] = "/tmp/t37ctl-XXXXXX", path[128], e2[CTLWIRE_ERR_MAX];
 	struct event_base *base = event_base_new();
 	struct ctl *c, *c2;
 	struct stat st;
@@ -188,7 +189,7 @@ START_TEST(socket_file)
 	ck_assert_ptr_null(c2 = ctl_new(base, path, answer, NULL, e2, sizeof(e2)));
 	ck_assert_ptr_nonnull(strstr(e2, "in use"));
 	ck_assert_int_eq(stat(path, &st), 0);
-	ck_assert_int_ge(fd = ctl_connect(path, e2, sizeof(e2)), 0);
+	ck_assert_int_ge(fd = ctlwire_connect(path, e2, sizeof(e2)), 0);
 	close(fd);
 	ctl_free(c);
 	ck_assert_int_eq(stat(path, &st), -1);
@@ -214,7 +215,7 @@ START_TEST(socket_file)
 	ck_assert_int_eq(stat(path, &st), 0);
 	unlink(path);
 	/* Nobody there: the client says so, naming the path. */
-	ck_assert_int_eq(ctl_connect(path, err, sizeof(err)), -1);
+	ck_assert_int_eq(ctlwire_connect(path, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, path));
 	ck_assert_ptr_nonnull(strstr(err, "is t37gw running"));
 	rmdir(dir);

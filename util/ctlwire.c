@@ -1,11 +1,11 @@
 /*
- * gateway/ctl/wire: what t37gwctl and the gateway say on the control
- * socket (ctl.h): the request line, parsed and built, and the answer line.
- * JSON through json-c (parsing and escaping are its own); the checks here
- * are the protocol's: the shape of the object, the names and the sizes.
- * No I/O.
+ * util/ctlwire: what t37gwctl and the gateway say on the control socket
+ * (ctlwire.h): the request line, parsed and built, the answer line, and
+ * the socket's address and the client's connect.
  */
 #include <errno.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,18 +13,18 @@
 #include <glib.h>
 #include <json-c/json.h>
 
-#include "gateway/ctl/ctl.h"
+#include "util/ctlwire.h"
 
 static int cmd_valid(const char *s, size_t len);
 static int arg_valid(const char *s, size_t len);
 
-/* A command name: 1..CTL_CMD_MAX-1 of [a-z-]. */
+/* A command name: 1..CTLWIRE_CMD_MAX-1 of [a-z-]. */
 static int
 cmd_valid(const char *s, size_t len)
 {
 	size_t i;
 
-	if (len == 0 || len >= CTL_CMD_MAX)
+	if (len == 0 || len >= CTLWIRE_CMD_MAX)
 		return 0;
 	for (i = 0; i < len; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') || s[i] == '-'))
@@ -32,7 +32,7 @@ cmd_valid(const char *s, size_t len)
 	return 1;
 }
 
-/* An argument: under CTL_ARG_MAX bytes, no NUL or other control byte (an
+/* An argument: under CTLWIRE_ARG_MAX bytes, no NUL or other control byte (an
  * argument is a job id, a queue name, a number or an address; none holds
  * one, and the log line quotes them). */
 static int
@@ -40,7 +40,7 @@ arg_valid(const char *s, size_t len)
 {
 	size_t i;
 
-	if (len >= CTL_ARG_MAX)
+	if (len >= CTLWIRE_ARG_MAX)
 		return 0;
 	for (i = 0; i < len; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
@@ -49,7 +49,7 @@ arg_valid(const char *s, size_t len)
 }
 
 int
-ctl_request_parse(const char *buf, size_t len, struct ctl_request *r, char *err,
+ctlwire_request_parse(const char *buf, size_t len, struct ctlwire_request *r, char *err,
     size_t errlen)
 {
 	struct json_tokener *tok;
@@ -62,8 +62,8 @@ ctl_request_parse(const char *buf, size_t len, struct ctl_request *r, char *err,
 	memset(r, 0, sizeof(*r));
 	if (len > 0 && buf[len - 1] == '\n')
 		len--;
-	if (len + 1 > CTL_REQUEST_MAX) {
-		snprintf(err, errlen, "request longer than %u bytes", CTL_REQUEST_MAX);
+	if (len + 1 > CTLWIRE_REQUEST_MAX) {
+		snprintf(err, errlen, "request longer than %u bytes", CTLWIRE_REQUEST_MAX);
 		return -1;
 	}
 	if (memchr(buf, '\n', len) != NULL || memchr(buf, '\0', len) != NULL) {
@@ -108,7 +108,7 @@ ctl_request_parse(const char *buf, size_t len, struct ctl_request *r, char *err,
 	n = (size_t)json_object_get_string_len(v);
 	if (!cmd_valid(s, n)) {
 		snprintf(err, errlen, "\"cmd\" is not a command name (1 to %d of a-z and -)",
-		    CTL_CMD_MAX - 1);
+		    CTLWIRE_CMD_MAX - 1);
 		goto out;
 	}
 	memcpy(r->cmd, s, n);
@@ -117,8 +117,8 @@ ctl_request_parse(const char *buf, size_t len, struct ctl_request *r, char *err,
 			snprintf(err, errlen, "\"args\" is not an array");
 			goto out;
 		}
-		if (json_object_array_length(v) > CTL_ARGS_MAX) {
-			snprintf(err, errlen, "too many arguments (at most %d)", CTL_ARGS_MAX);
+		if (json_object_array_length(v) > CTLWIRE_ARGS_MAX) {
+			snprintf(err, errlen, "too many arguments (at most %d)", CTLWIRE_ARGS_MAX);
 			goto out;
 		}
 		for (i = 0; i < json_object_array_length(v); i++) {
@@ -132,7 +132,7 @@ ctl_request_parse(const char *buf, size_t len, struct ctl_request *r, char *err,
 			n = (size_t)json_object_get_string_len(a);
 			if (!arg_valid(s, n)) {
 				snprintf(err, errlen, "argument %zu is longer than %d bytes or "
-				    "holds a control character", i + 1, CTL_ARG_MAX - 1);
+				    "holds a control character", i + 1, CTLWIRE_ARG_MAX - 1);
 				goto out;
 			}
 			memcpy(r->args[i], s, n);
@@ -149,7 +149,7 @@ out:
 }
 
 char *
-ctl_request_format(const char *cmd, const char *const *args, unsigned nargs)
+ctlwire_request_format(const char *cmd, const char *const *args, unsigned nargs)
 {
 	struct json_object *obj, *arr;
 	const char *s;
@@ -157,7 +157,7 @@ ctl_request_format(const char *cmd, const char *const *args, unsigned nargs)
 	size_t n;
 	unsigned i;
 
-	if (!cmd_valid(cmd, strlen(cmd)) || nargs > CTL_ARGS_MAX) {
+	if (!cmd_valid(cmd, strlen(cmd)) || nargs > CTLWIRE_ARGS_MAX) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -178,7 +178,7 @@ ctl_request_format(const char *cmd, const char *const *args, unsigned nargs)
 	s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE);
 	n = s != NULL ? strlen(s) : 0;
-	if (s != NULL && n + 1 < CTL_REQUEST_MAX && (line = malloc(n + 2)) != NULL) {
+	if (s != NULL && n + 1 < CTLWIRE_REQUEST_MAX && (line = malloc(n + 2)) != NULL) {
 		memcpy(line, s, n);
 		line[n] = '\n';
 		line[n + 1] = '\0';
@@ -190,7 +190,7 @@ ctl_request_format(const char *cmd, const char *const *args, unsigned nargs)
 }
 
 char *
-ctl_response_format(struct json_object *result, const char *err, size_t *len)
+ctlwire_response_format(struct json_object *result, const char *err, size_t *len)
 {
 	struct json_object *obj = json_object_new_object();
 	const char *s;
@@ -223,4 +223,43 @@ ctl_response_format(struct json_object *result, const char *err, size_t *len)
 	}
 	json_object_put(obj);
 	return line;
+}
+
+int
+ctlwire_addr(const char *path, struct sockaddr_un *sa, char *err, size_t errlen)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa->sun_path)) {
+		snprintf(err, errlen, "control socket %s: name longer than %zu bytes", path,
+		    sizeof(sa->sun_path) - 1);
+		return -1;
+	}
+	memcpy(sa->sun_path, path, strlen(path));
+	return 0;
+}
+
+int
+ctlwire_connect(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sa;
+	int fd;
+
+	if (ctlwire_addr(path, &sa, err, errlen) == -1)
+		return -1;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
+		int e = errno;
+
+		snprintf(err, errlen, "cannot connect to %s: %s%s", path, strerror(e),
+		    e == ENOENT || e == ECONNREFUSED ? " (is t37gw running with this "
+		    "configuration?)" : e == EACCES || e == EPERM ? " (only the gateway's user "
+		    "and group may use it)" : "");
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
