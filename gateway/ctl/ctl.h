@@ -8,8 +8,8 @@
  * The wire is util/ctlwire.h: one JSON line each way, one request per
  * connection. A request that is not the protocol's gets {"ok":false,
  * "error":...} naming what is wrong; a client silent for CTL_TIMEOUT_S is
- * closed; at most CTL_SESSIONS_MAX connections are served at once (one
- * more is told "busy").
+ * closed; at most CTL_SESSIONS_MAX connections are served at once (more
+ * wait in connect() until one ends).
  *
  * Each request is logged with the peer's credentials (SO_PEERCRED):
  *   ctl cmd=retry args="0123..." uid=0 pid=4242 result=ok|error [error=...]

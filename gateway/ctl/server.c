@@ -45,14 +45,14 @@ struct ctl_session {
 	struct ctl *c;                          /* borrowed */
 	struct bufferevent *bev;                /* owned (closes the fd) */
 	struct ctl_peer peer;
-	int answered;                           /* the answer is queued: close when sent */
+	int answered;                           /* the answer is queued */
+	int eof;                                /* the client closed its half */
 	struct ctl_session *next, **prevp;
 };
 
 static int ctl_clear_stale(const char *path, char *err, size_t errlen);
 static void ctl_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg);
-static void ctl_busy(evutil_socket_t fd);
 static void ctl_read_cb(struct bufferevent *bev, void *arg);
 static void ctl_write_cb(struct bufferevent *bev, void *arg);
 static void ctl_event_cb(struct bufferevent *bev, short what, void *arg);
@@ -157,20 +157,6 @@ ctl_free(struct ctl *c)
 	free(c);
 }
 
-/* A connection beyond CTL_SESSIONS_MAX is told so and closed at once. */
-static void
-ctl_busy(evutil_socket_t fd)
-{
-	size_t len;
-	char *line = ctlwire_response_format(NULL, "busy: too many control connections at once; "
-	    "try again", &len);
-
-	if (line != NULL && write(fd, line, len) < 0)
-		(void)0;        /* the client is gone: nothing to tell */
-	free(line);
-	close(fd);
-}
-
 static void
 ctl_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
@@ -182,11 +168,6 @@ ctl_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	struct timeval tv = { CTL_TIMEOUT_S, 0 };
 
 	(void)l, (void)sa, (void)salen;
-	if (c->nsessions >= CTL_SESSIONS_MAX) {
-		log_warnx("ctl event=busy sessions=%u limit=%d", c->nsessions, CTL_SESSIONS_MAX);
-		ctl_busy(fd);
-		return;
-	}
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		close(fd);
 		return;
@@ -211,7 +192,12 @@ ctl_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		s->next->prevp = &s->next;
 	s->prevp = &c->sessions;
 	c->sessions = s;
-	c->nsessions++;
+	/* At the cap, further clients wait in the listen backlog (and then in
+	 * connect()) until a session ends: silent ones end at CTL_TIMEOUT_S. */
+	if (++c->nsessions == CTL_SESSIONS_MAX) {
+		log_warnx("ctl event=full sessions=%u (more clients wait)", c->nsessions);
+		evconnlistener_disable(c->listener);
+	}
 	bufferevent_setcb(s->bev, ctl_read_cb, ctl_write_cb, ctl_event_cb, s);
 	bufferevent_set_timeouts(s->bev, &tv, &tv);
 	/* Never buffer more than a request: the rest is refused anyway. */
@@ -291,13 +277,26 @@ ctl_send(struct ctl_session *s, struct json_object *result, const char *err)
 	free(out);
 }
 
+/*
+ * The answer is out: the session ends once the client closed its half.
+ * Until then what it still sends is read and dropped: closing a Unix
+ * socket with unread input resets the connection, and the client would
+ * lose the answer (an overlong request leaves such input).
+ */
 static void
 ctl_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct ctl_session *s = arg;
 
-	if (s->answered && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+	if (!s->answered || evbuffer_get_length(bufferevent_get_output(bev)) > 0)
+		return;
+	if (s->eof) {
 		ctl_session_free(s);
+		return;
+	}
+	(void)shutdown(bufferevent_getfd(bev), SHUT_WR);
+	bufferevent_setwatermark(bev, EV_READ, 0, 0);
+	bufferevent_enable(bev, EV_READ);
 }
 
 static void
@@ -312,6 +311,7 @@ ctl_event_cb(struct bufferevent *bev, short what, void *arg)
 	if ((what & BEV_EVENT_EOF) && !s->answered && n > 0 && n < CTLWIRE_REQUEST_MAX &&
 	    (line = malloc(n)) != NULL) {
 		evbuffer_remove(in, line, n);
+		s->eof = 1;
 		bufferevent_disable(bev, EV_READ);
 		ctl_answer(s, line, n);
 		free(line);
@@ -320,6 +320,7 @@ ctl_event_cb(struct bufferevent *bev, short what, void *arg)
 	/* The client closed its half after the request: the answer still goes. */
 	if ((what & BEV_EVENT_EOF) && s->answered &&
 	    evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
+		s->eof = 1;
 		bufferevent_disable(bev, EV_READ);
 		return;
 	}
@@ -334,7 +335,8 @@ ctl_session_free(struct ctl_session *s)
 	*s->prevp = s->next;
 	if (s->next != NULL)
 		s->next->prevp = s->prevp;
-	s->c->nsessions--;
+	if (s->c->nsessions-- == CTL_SESSIONS_MAX && s->c->listener != NULL)
+		evconnlistener_enable(s->c->listener);
 	bufferevent_free(s->bev);
 	free(s);
 }

@@ -22,6 +22,7 @@ DSNs):
 """
 import email
 import email.policy
+import glob
 import json
 import os
 import pwd
@@ -57,6 +58,7 @@ mta send postmaster fax-admin@example.com
 mta send retry 600
 mta receive listen 127.0.0.1 {smtp_in}
 mta receive aliases fax.test
+mta receive maximum-recipients 10
 fax deny-pattern 1900.......
 fax send retry busy 3 600
 dial-peer voice 210 mmoip
@@ -69,6 +71,7 @@ dial-peer voice 300 mmoip
 dial-peer voice 400 voip
  destination-pattern 1919.......
  session target sip:$d$@127.0.0.1:{fax_port}
+ clid network-number 9195550100
 """
 
 
@@ -115,8 +118,11 @@ class Rig:
 
     def sink_start(self, reject=None):
         self.sink_stop()
+        # Each run of the sink numbers its files from 1: a directory of its own.
+        self.runs = getattr(self, "runs", 0) + 1
+        out = os.path.join(self.mail, str(self.runs))
         args = [sys.executable, os.path.join(HERE, "onramp_smtpd.py"), str(self.smtp_out),
-                self.mail] + (["--reject", reject] if reject else [])
+                out] + (["--reject", reject] if reject else [])
         self.sink = subprocess.Popen(args)
         end = time.time() + 10
         while time.time() < end:
@@ -134,10 +140,9 @@ class Rig:
         self.sink = None
 
     def mails(self):
-        if not os.path.isdir(self.mail):
-            return []
-        return sorted((os.path.join(self.mail, n) for n in os.listdir(self.mail)
-                       if n.endswith(".eml")), key=lambda p: int(os.path.basename(p)[:-4]))
+        return sorted(glob.glob(os.path.join(self.mail, "*", "*.eml")),
+                      key=lambda p: (int(os.path.basename(os.path.dirname(p))),
+                                     int(os.path.basename(p)[:-4])))
 
     def logtext(self, tail=6000):
         with open(self.log, "rb") as f:
@@ -189,8 +194,13 @@ def raw(rig, data, secs=5):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.connect(rig.sock)
     s.settimeout(secs)
-    if data:
-        s.sendall(data)
+    try:
+        if data:
+            s.sendall(data)
+            if not data.endswith(b"\n"):
+                s.shutdown(socket.SHUT_WR)      # the request ends at EOF
+    except OSError:
+        pass            # refused at once (busy): its answer is still there to read
     out = b""
     try:
         while True:
@@ -212,7 +222,7 @@ def part_status_and_overview(rig):
     j = ctl("status", rig=rig, json_out=True).json
     check(j["pid"] == rig.proc.pid and j["state"] == "running" and
           j["listeners"]["control"] == rig.sock, "status: %s" % j)
-    r = ctl("route", "19195551234", rig=rig)
+    r = ctl("route", "+19195551234", rig=rig)
     check("400" in r.out and "127.0.0.1:%d" % rig.fax_port in r.out,
           "route of a routed number:\n%s" % r.out)
     r = ctl("route", "+19005551234", rig=rig, ok=False)
@@ -262,7 +272,8 @@ def part_onramp(rig, work):
     check(ctl("hold", job["id"], rig=rig).out.strip() == "%s: held" % job["id"], "hold")
     check(jobs(rig, "onramp")[0]["held"] is True, "the job is not held")
     rig.sink_start()
-    ctl("retry", job["id"], rig=rig)
+    r = ctl("retry", job["id"], rig=rig, ok=False)
+    check(r.returncode == 1 and "held" in r.err, "retry of a held job: %s" % r.err)
     time.sleep(3)
     check(rig.mails() == [] and jobs(rig, "onramp") != [],
           "a held job was delivered:\n%s" % rig.logtext())
@@ -397,23 +408,47 @@ def part_hostile(rig):
                       (b'{"cmd":"status"', "not JSON"),
                       (b"\xff\xfe\x00\n", "")):
         out = raw(rig, data)
-        j = json.loads(out.decode("utf-8"))
+        try:
+            j = json.loads(out.decode("utf-8"))
+        except ValueError:
+            fail("%r -> %r is not a JSON answer" % (data, out))
         check(j["ok"] is False and why in j["error"], "%r -> %r" % (data, out))
-    out = raw(rig, b"{" + b" " * 5000)
+    out = raw(rig, b"{" + b" " * 5000 + b"\n")
     check(b"longer than 4096" in out, "an overlong request: %r" % out[:200])
-    # More silent clients than the limit: the extra one is told, then a
-    # request still gets its answer.
+    # More clients than the limit: the extra one waits for a free session
+    # (it is not refused), and silent ones are closed after 10 s.
     silent = []
     for _ in range(16):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.connect(rig.sock)
         silent.append(s)
     time.sleep(0.3)
-    out = raw(rig, b'{"cmd":"status"}\n')
-    check(b"busy" in out, "the 17th connection: %r" % out[:200])
-    for s in silent:
+    late = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    late.connect(rig.sock)          # into the backlog
+    late.sendall(b'{"cmd":"status"}\n')
+    late.settimeout(1)
+    try:
+        early = late.recv(100)
+    except socket.timeout:
+        early = b""
+    check(early == b"", "a 17th client was served beside 16: %r" % early)
+    for s in silent[:4]:
         s.close()
-    time.sleep(0.3)
+    late.settimeout(5)
+    got = b""
+    while not got.endswith(b"\n"):
+        c = late.recv(65536)
+        if not c:
+            break
+        got += c
+    late.close()
+    check(json.loads(got.decode())["ok"] is True, "the waiting client: %r" % got[:200])
+    t0 = time.time()
+    for s in silent[4:]:
+        s.settimeout(15)
+        check(s.recv(10) == b"", "a silent client got data")
+        s.close()
+    check(time.time() - t0 < 14, "silent clients held for %.1f s" % (time.time() - t0))
     ctl("status", rig=rig)
     check(rig.proc.poll() is None, "the daemon died")
 

@@ -52,7 +52,7 @@ START_TEST(request_refused_with_reason)
 		{ "", "not JSON" },
 		{ "status", "not JSON" },
 		{ "{\"cmd\":\"status\"", "not JSON" },
-		{ "{\"cmd\":\"status\"} {}", "text after" },
+		{ "{\"cmd\":\"status\"} {}", "not JSON" },
 		{ "[\"status\"]", "JSON object" },
 		{ "{\"cmd\":\"status\",\"x\":1}", "unknown member" },
 		{ "{\"args\":[]}", "no \"cmd\"" },
