@@ -83,8 +83,9 @@ struct cdr_job {
 	const char *message_id;
 	const char *sender;             /* the reverse path ("" for <>) */
 	const char *result;             /* offramp: "done", "quarantined",
-	                                   "failed"; mail: "sent", "bounced"
-	                                   (the postmaster has it), "failed" */
+	                                   "failed", "deleted"; mail: "sent",
+	                                   "bounced" (the postmaster has it),
+	                                   "failed", "deleted" (t37gwctl) */
 	int64_t created_ms, end_ms;     /* Unix ms; 0 unknown */
 	unsigned attempts;              /* mail: delivery attempts */
 	unsigned pages;                 /* offramp: pages of the document */
