@@ -345,7 +345,8 @@ static int
 is_time_key(const char *key)
 {
 	static const char *const keys[] = { "created", "next", "at", "started", "received",
-	    "registered", "expires", "since", "requeued", "last_attempt" };
+	    "registered", "expires", "since", "requeued", "last_attempt", "give_up",
+	    "config_loaded" };
 	size_t i;
 
 	for (i = 0; key != NULL && i < sizeof(keys) / sizeof(keys[0]); i++)
