@@ -106,6 +106,12 @@ cat "$D/answer.log"
 sleep 1
 grep 'dir=offramp\|event=report' "$D/gw.log" || true
 
+echo "== t37gwctl: what the operator sees"
+if [ -x "$BUILD/t37gwctl" ]; then
+    "$BUILD/t37gwctl" -c "$CONF" status || true
+    "$BUILD/t37gwctl" -c "$CONF" queue || true
+fi
+
 echo "== SIGHUP: reload"
 lines=$(wc -l < "$D/gw.log")
 kill -HUP "$GWPID"
