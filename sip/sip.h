@@ -133,8 +133,11 @@ struct sip_fax_options {
 	char ident[SIP_IDENT_MAX];       /* our TSI/CSI */
 	bool ecm;
 	unsigned max_rate;               /* 0 = best (14400) */
-	bool passthrough;                /* receive: keep spandsp's file instead
-	                                    of rewriting it to Profile S */
+	bool passthrough;                /* receive: spandsp's own encoding;
+	                                    else MH. The line never rewrites
+	                                    the file: the route's owner makes
+	                                    it Profile S (fax_tiff_profile_s())
+	                                    off the line thread */
 };
 
 struct sip_route_decision {
