@@ -91,6 +91,10 @@ struct fax_session_options {
 					 * disk I/O with fsync in the caller's
 					 * thread); 0 keeps what spandsp wrote,
 					 * fax_tiff_profile_s() can run later */
+	int rx_mh;			/* receive: spandsp writes MH (T.4 1-D),
+					 * which fax_tiff_profile_s() then
+					 * rewrites cheaply elsewhere; implied
+					 * by profile_s */
 	unsigned idle_timeout_ms;	/* watchdog: no progress; 0 = default */
 	unsigned max_duration_ms;	/* watchdog: whole call; 0 = default */
 	struct fax_t38_options t38;	/* used in T.38 mode */

@@ -318,7 +318,7 @@ configure_t30(struct fax_session *s)
 		t30_set_tx_file(t, s->tx_tiff, -1, -1);
 	if (s->rx_tiff != NULL) {
 		t30_set_rx_file(t, s->rx_tiff, -1);
-		if (s->opts.profile_s)	/* MH already: the rewrite is cheap */
+		if (s->opts.profile_s || s->opts.rx_mh) /* MH: the rewrite is cheap */
 			t30_set_rx_encoding(t, T4_COMPRESSION_ITU_T4_1D);
 	}
 	t30_set_phase_b_handler(t, phase_b_handler, s);

@@ -17,6 +17,7 @@
 
 #include "fax/fax.h"
 #include "fax/fax_int.h"
+#include "util/thread_role.h"
 
 #define FAX_TIFF_MAX_TILE_BYTES		(16 * 1024 * 1024)
 #define FAX_RES_MIN_DPI			10.0
@@ -723,6 +724,7 @@ fax_tiff_profile_s(const char *in_path, const char *out_path,
 	double sy;
 	char perr[200];
 
+	thread_role_no_line_io("fax_tiff_profile_s");
 	if (info != NULL) {
 		memset(info, 0, sizeof(*info));
 		info->width = FAX_PAGE_WIDTH;

@@ -21,6 +21,7 @@
 #include "sip/internal.h"
 #include "util/chan.h"
 #include "util/log.h"
+#include "util/thread_role.h"
 
 #define SIP_ALLOW_HDR "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS\r\n"
 #define SIP_HASH_SIZE 32
@@ -225,6 +226,8 @@ sip_line_main(void *arg)
 	/* Signals belong to the main thread. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	/* Real time from here on: the spool and TIFF writers refuse to run. */
+	thread_role_set_line(true);
 	sip_limits_realtime(&line->opts, 0);
 	pthread_once(&sip_line_once, sip_line_libre_init);
 	err = re_thread_init();

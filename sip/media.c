@@ -175,7 +175,10 @@ sip_media_start_fax(struct sip_call *call, enum sip_media media, char *err, size
 	fo.max_speed = (int)call->fax_opts.max_rate;
 	fo.tx_tiff = call->dir == SIP_DIR_OFFRAMP ? call->tx_path : NULL;
 	fo.rx_tiff = call->dir == SIP_DIR_ONRAMP ? call->rx_path : NULL;
-	fo.profile_s = !call->fax_opts.passthrough;
+	/* The Profile S rewrite fsyncs: the route's owner does it off this
+	 * thread; spandsp writes MH so that it is cheap. */
+	fo.profile_s = 0;
+	fo.rx_mh = !call->fax_opts.passthrough;
 	fo.max_duration_ms = o->max_call_s * 1000u;
 	if (media == SIP_MEDIA_T38)
 		sip_media_t38_opts(call, &fo.t38);

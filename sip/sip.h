@@ -22,9 +22,12 @@
  * The route callback is the one call into the caller's code on a line
  * thread: it runs there for each incoming INVITE, before any answer, and
  * may run on several line threads at once. It must be thread-safe (what
- * it shares with the mail thread is under its own locks) and should be
- * short: every call on that line thread waits for it (see
- * gateway/onramp/onramp.h for what the gateway's does, spool I/O included).
+ * it shares with the mail thread is under its own locks) and must not
+ * block: every call on that line thread waits for it, so no disk I/O
+ * (the spool's writers log event=blocking-io on a line thread, see
+ * util/thread_role.h; gateway/onramp/onramp.h says how the gateway's
+ * routes without any). A received file is left as spandsp wrote it: the
+ * route's owner rewrites it to Profile S on its own thread.
  *
  * Every call gets an id (12 hex digits) and one log line at its end:
  *   call=<id> dir=onramp|offramp ani= dnis= media=g711|t38 sip=<status>
@@ -133,8 +136,11 @@ struct sip_fax_options {
 	char ident[SIP_IDENT_MAX];       /* our TSI/CSI */
 	bool ecm;
 	unsigned max_rate;               /* 0 = best (14400) */
-	bool passthrough;                /* receive: keep spandsp's file instead
-	                                    of rewriting it to Profile S */
+	bool passthrough;                /* receive: spandsp's own encoding;
+	                                    else MH. The line never rewrites
+	                                    the file: the route's owner makes
+	                                    it Profile S (fax_tiff_profile_s())
+	                                    off the line thread */
 };
 
 struct sip_route_decision {

@@ -43,6 +43,7 @@ static int t37fax_parse_rate(const char *s, unsigned *out);
 static int t37fax_parse_refuse(const char *s, int *out);
 static const char *t37fax_result_word(enum sip_result r);
 static void t37fax_print_result(const struct sip_event *ev);
+static void t37fax_answer_profile_s(const struct sip_event *ev);
 static void t37fax_local_listen(const char *uri, char *out, size_t outsz);
 static void t37fax_answer_route(const struct sip_call_info *info,
     struct sip_route_decision *d, void *arg);
@@ -143,6 +144,20 @@ t37fax_print_result(const struct sip_event *ev)
 	printf(" remote=%s reason=%s\n", log_str(csi, sizeof(csi), ev->remote_ident),
 	    log_str(reason, sizeof(reason), ev->reason));
 	fflush(stdout);
+}
+
+/* The line leaves spandsp's MH file as it is: the received fax is
+ * rewritten to Profile S here, on the main thread, before it is reported. */
+static void
+t37fax_answer_profile_s(const struct sip_event *ev)
+{
+	char err[256];
+
+	if (ev->dir != SIP_DIR_ONRAMP || ev->pages == 0 || ev->rx_path[0] == '\0')
+		return;
+	if (fax_tiff_profile_s(ev->rx_path, ev->rx_path, NULL, err, sizeof(err)) != 0)
+		fprintf(stderr, "t37fax answer: %s: Profile S: %s (kept as received)\n",
+		    ev->rx_path, err);
 }
 
 /* A loopback target gets a loopback listener; anything else the wildcard. */
@@ -529,6 +544,7 @@ t37fax_answer(int argc, char **argv)
 		if (ev == NULL)
 			continue;
 		if (ev->type == SIP_EV_CALL_FINISHED) {
+			t37fax_answer_profile_s(ev);
 			t37fax_print_result(ev);
 			done++;
 			if (ev->result == SIP_RESULT_OK)

@@ -8,9 +8,16 @@
  * across I/O).
  *
  * An incoming job ("incoming" queue) holds the call record (a spool_rec:
- * call, ani, dnis, rdnis, started) and the pages as fax.tif. It goes once
- * the mail job holding its pages is durable, or at the end of a call that
- * left no page. Not here: the mail itself (onramp.c).
+ * call, ani, dnis, rdnis, started) and the pages as fax.tif. A line thread
+ * must not wait on the disk, so it never makes one: the keeper (one pool
+ * thread, util/offload) keeps ONRAMP_SPARE_JOBS committed spare jobs ready
+ * (empty but for the "spare" marker), onramp_route() takes one under
+ * o->lock, and the call record it posts (o->posts) is written into that
+ * job by the keeper while the call proceeds. The keeper also removes the
+ * jobs that are done, in the order it was given the work, so a job's
+ * record is never written after its removal. A job goes once the mail
+ * job holding its pages is durable, or at the end of a call that left no
+ * page. Not here: the mail itself (onramp.c).
  */
 #include <errno.h>
 #include <limits.h>
@@ -28,13 +35,19 @@
 #include "gateway/onramp/onramp.h"
 #include "gateway/spool/spool.h"
 #include "sip/sip.h"
+#include "util/chan.h"
 #include "util/log.h"
 #include "util/offload.h"
+
+#include <event2/event.h>
 
 #define ONRAMP_RX_FILE    "fax.tif"             /* the pages, in the incoming job */
 #define ONRAMP_RX_CALL    "call"                /* the call record (spool_rec) */
 #define ONRAMP_RECOVERED  "fax.recovered.tif"   /* the pages, rewritten, after a crash */
 #define ONRAMP_RECOVERED_WHY "the gateway stopped during the call"
+#define ONRAMP_RX_SPARE   "spare"               /* marks a job made ahead of a call */
+#define ONRAMP_NOREC_WHY  "the gateway stopped during the call, before its " \
+	"numbers were recorded"
 
 /* One accepted call, for max-conn and for finding its incoming job. */
 struct onramp_call {
@@ -43,6 +56,33 @@ struct onramp_call {
 	unsigned peer_tag;              /* the mmoip dial-peer that took it */
 	char job[SPOOL_ID_LEN + 1];     /* its job in SPOOL_Q_INCOMING */
 	int mailed;                     /* FAX_RECEIVED handled */
+	bool passthrough;               /* the pages are mailed as spandsp wrote
+	                                   them (else rewritten to Profile S) */
+};
+
+/* From a line thread to the mail thread: the record of a call that took
+ * a spare job, or (job "") only a request to refill the spare jobs. */
+struct onramp_post {
+	struct chan_msg msg;            /* first: the chan's link */
+	struct onramp *o;               /* set by the mail thread */
+	char job[SPOOL_ID_LEN + 1];
+	char call_id[SIP_CALL_ID_MAX];
+	char ani[SIP_NUMBER_MAX], dnis[SIP_NUMBER_MAX], rdnis[SIP_NUMBER_MAX];
+	time_t started;
+};
+
+/* Spare jobs being made by the keeper. */
+struct onramp_refill {
+	struct onramp *o;
+	unsigned want, made;
+	char ids[ONRAMP_SPARE_JOBS][SPOOL_ID_LEN + 1];
+};
+
+/* A job the keeper removes. */
+struct onramp_drop {
+	struct onramp *o;
+	char call_id[SIP_CALL_ID_MAX + 8];
+	char job[SPOOL_ID_LEN + 1];
 };
 
 struct onramp {
@@ -50,7 +90,14 @@ struct onramp {
 	struct spool *sp;               /* borrowed */
 	struct mailq *q;                /* borrowed; may be NULL (tests) */
 	struct offload *builders;       /* owned: mail built off the loop */
-	pthread_mutex_t lock;           /* cfg, calls, stopping: line threads too */
+	struct offload *keeper;         /* owned: one thread, spare jobs, call
+	                                   records and removals in order */
+	struct chan *posts;             /* owned: struct onramp_post from the lines */
+	struct event *posts_ev;         /* owned: reads posts on the mail loop */
+	int refilling;                  /* mail thread: a refill is queued */
+	pthread_mutex_t lock;           /* cfg, calls, stopping, spare: line threads too */
+	char spare[ONRAMP_SPARE_JOBS][SPOOL_ID_LEN + 1];        /* ready jobs */
+	unsigned n_spare;
 	const struct config *cfg;       /* held */
 	struct onramp_call *calls;      /* owned list */
 	int stopping;                   /* new calls get 486 */
@@ -63,6 +110,7 @@ struct onramp_build {
 	const struct config *cfg;       /* held for the work */
 	char incoming[SPOOL_ID_LEN + 1];        /* the incoming job it comes from */
 	int recovery;                   /* a call the gateway did not see end */
+	bool profile_s;                 /* rewrite the pages to Profile S first */
 	struct onramp_fax fr;           /* strings point into the fields below */
 	char call_id[SIP_CALL_ID_MAX + 8];
 	char tiff[PATH_MAX];
@@ -77,8 +125,18 @@ struct onramp_build {
 };
 
 static const struct config *onramp_cfg_hold(struct onramp *o);
-static int onramp_rx_job(struct onramp *o, const struct sip_call_info *info,
-    char job[SPOOL_ID_LEN + 1], char *path, size_t pathsz);
+static int onramp_spare_take(struct onramp *o, char job[SPOOL_ID_LEN + 1]);
+static void onramp_post(struct onramp *o, const struct sip_call_info *info,
+    const char *job);
+static void onramp_posts_cb(evutil_socket_t fd, short what, void *arg);
+static void onramp_posts_drain(struct onramp *o);
+static void onramp_record_work(void *arg);
+static void onramp_refill(struct onramp *o);
+static void onramp_refill_work(void *arg);
+static void onramp_refill_done(void *arg);
+static void onramp_drop(struct onramp *o, const char *call_id, const char *job);
+static void onramp_drop_work(void *arg);
+static int onramp_job_has(struct onramp *o, const char *id, const char *name);
 static struct onramp_call *onramp_call_find(struct onramp *o, const char *call_id);
 static void onramp_call_forget(struct onramp *o, const char *call_id);
 static int onramp_recover_cb(const char *id, void *arg);
@@ -103,7 +161,16 @@ onramp_new(struct event_base *base, struct spool *sp, struct mailq *q,
 	o->q = q;
 	o->cfg = config_hold(cfg);
 	pthread_mutex_init(&o->lock, NULL);
-	if ((o->builders = offload_new(base, "onramp", ONRAMP_BUILDERS, err, errlen)) == NULL) {
+	if ((o->builders = offload_new(base, "onramp", ONRAMP_BUILDERS, err, errlen)) == NULL ||
+	    (o->keeper = offload_new(base, "onramp-jobs", 1, err, errlen)) == NULL) {
+		onramp_free(o);
+		return NULL;
+	}
+	if ((o->posts = chan_new()) == NULL ||
+	    (o->posts_ev = event_new(base, chan_fd(o->posts), EV_READ | EV_PERSIST,
+	    onramp_posts_cb, o)) == NULL || event_add(o->posts_ev, NULL) == -1) {
+		snprintf(err, errlen, "onramp: cannot watch the line's call records: %s",
+		    strerror(errno));
 		onramp_free(o);
 		return NULL;
 	}
@@ -117,7 +184,14 @@ onramp_free(struct onramp *o)
 
 	if (o == NULL)
 		return;
+	o->stopping = 1;        /* no refill from here on */
+	if (o->posts_ev != NULL)
+		event_free(o->posts_ev);
+	if (o->keeper != NULL)
+		onramp_posts_drain(o);  /* the records of the last calls */
 	offload_free(o->builders);      /* the mail being built is finished */
+	offload_free(o->keeper);        /* after the builders: they hand it removals */
+	chan_free(o->posts, NULL);
 	while ((c = o->calls) != NULL) {
 		o->calls = c->next;
 		free(c);
@@ -157,7 +231,7 @@ onramp_stop(struct onramp *o)
 unsigned
 onramp_inflight(const struct onramp *o)
 {
-	return offload_pending(o->builders);
+	return offload_pending(o->builders) + offload_pending(o->keeper);
 }
 
 /* The current config with a hold of the caller's. Any thread. */
@@ -184,6 +258,7 @@ onramp_route(const struct sip_call_info *info, struct sip_route_decision *d, voi
 	char ani[LOG_ESC_BUFSZ], dnis[LOG_ESC_BUFSZ], src[LOG_ESC_BUFSZ], desc[LOG_ESC_BUFSZ];
 	const char *why, *csi;
 	unsigned active = 0;
+	int refill = 0;
 
 	d->action = SIP_ROUTE_REJECT_NOT_FOUND;
 	peer = onramp_route_peer(cfg, info->dnis, &voip, &why);
@@ -201,25 +276,39 @@ onramp_route(const struct sip_call_info *info, struct sip_route_decision *d, voi
 			why = "the dial-peer's max-conn is reached";
 		}
 	}
-	if (why == NULL && (nc = calloc(1, sizeof(*nc))) != NULL) {
-		snprintf(nc->call_id, sizeof(nc->call_id), "%s", info->call_id);
-		nc->peer_tag = peer->tag;
-		nc->next = o->calls;
-		o->calls = nc;
-	} else if (why == NULL) {
+	if (why == NULL && (nc = calloc(1, sizeof(*nc))) == NULL) {
 		d->action = SIP_ROUTE_REJECT_BUSY;
 		why = "out of memory";
 	}
+	/* The job was made and committed ahead of the call, off this thread:
+	 * its pages have a durable home from the first one on. */
+	if (why == NULL && onramp_spare_take(o, nc->job) == -1) {
+		d->action = SIP_ROUTE_REJECT_BUSY;
+		why = "no spare incoming job is ready (the spool is behind)";
+		refill = 1;
+		free(nc);
+		nc = NULL;
+	}
+	if (why == NULL) {
+		snprintf(nc->call_id, sizeof(nc->call_id), "%s", info->call_id);
+		nc->peer_tag = peer->tag;
+		nc->passthrough = peer->encoding == CONFIG_ENC_PASSTHROUGH;
+		nc->next = o->calls;
+		o->calls = nc;
+	}
 	pthread_mutex_unlock(&o->lock);
 
-	/* The job is made before the call is answered: its pages have a
-	 * durable home from the first one on. nc->job is this thread's
-	 * until the call's first event, which comes after we return. */
-	if (why == NULL && onramp_rx_job(o, info, nc->job, d->rx_path,
-	    sizeof(d->rx_path)) == -1) {
+	if (why == NULL && spool_path(o->sp, SPOOL_Q_INCOMING, nc->job, ONRAMP_RX_FILE,
+	    d->rx_path, sizeof(d->rx_path)) == -1) {
+		/* Not with a valid id; the unused job is taken back at the next
+		 * start. */
 		onramp_call_forget(o, info->call_id);
 		d->action = SIP_ROUTE_REJECT_BUSY;
-		why = "the spool cannot take the fax";
+		why = "the spool path is too long";
+	} else if (why == NULL) {
+		onramp_post(o, info, nc->job);
+	} else if (refill) {
+		onramp_post(o, NULL, "");
 	}
 	if (why != NULL) {
 		log_info("call=%s dir=onramp ani=%s dnis=%s result=refused sip=%d reason=\"%s\"",
@@ -245,38 +334,195 @@ onramp_route(const struct sip_call_info *info, struct sip_route_decision *d, voi
 	config_free(cfg);
 }
 
-/* A job in "incoming" holding the call record; the pages go beside it. */
+/* A spare job into job, or -1 when none is ready. Caller holds o->lock. */
 static int
-onramp_rx_job(struct onramp *o, const struct sip_call_info *info,
-    char job[SPOOL_ID_LEN + 1], char *path, size_t pathsz)
+onramp_spare_take(struct onramp *o, char job[SPOOL_ID_LEN + 1])
 {
-	struct spool_job *j;
+	if (o->n_spare == 0)
+		return -1;
+	o->n_spare--;
+	memcpy(job, o->spare[o->n_spare], SPOOL_ID_LEN + 1);
+	return 0;
+}
+
+/*
+ * To the mail thread: the record of the call that took job (info NULL:
+ * only "refill the spare jobs"). Line thread; no I/O. Without memory the
+ * call goes on unrecorded: its mail is built from the line's events, and
+ * a crash would mail its pages with unknown numbers.
+ */
+static void
+onramp_post(struct onramp *o, const struct sip_call_info *info, const char *job)
+{
+	struct onramp_post *p = calloc(1, sizeof(*p));
+
+	if (p == NULL) {
+		log_warnx("call=%s job=%s event=rx-record result=failed reason=\"out of "
+		    "memory\"", info != NULL ? info->call_id : "-", job[0] ? job : "-");
+		return;
+	}
+	snprintf(p->job, sizeof(p->job), "%s", job);
+	if (info != NULL) {
+		snprintf(p->call_id, sizeof(p->call_id), "%s", info->call_id);
+		snprintf(p->ani, sizeof(p->ani), "%s", info->ani);
+		snprintf(p->dnis, sizeof(p->dnis), "%s", info->dnis);
+		snprintf(p->rdnis, sizeof(p->rdnis), "%s", info->rdnis);
+		p->started = time(NULL);
+	}
+	chan_push(o->posts, &p->msg);
+}
+
+static void
+onramp_posts_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	onramp_posts_drain(arg);
+}
+
+/* The posts of the line threads: each record goes to the keeper (before
+ * any removal of its job, which comes later), then the spare jobs are
+ * refilled. Mail thread. */
+static void
+onramp_posts_drain(struct onramp *o)
+{
+	struct chan_msg *m;
+	struct onramp_post *p;
+
+	while ((m = chan_pop(o->posts)) != NULL) {
+		p = (struct onramp_post *)m;
+		p->o = o;
+		if (p->job[0] == '\0' ||
+		    offload_run(o->keeper, onramp_record_work, free, p) == -1)
+			free(p);
+	}
+	onramp_refill(o);
+}
+
+/* The call record into its spare job (keeper thread). */
+static void
+onramp_record_work(void *arg)
+{
+	struct onramp_post *p = arg;
 	struct spool_rec *rec;
 	const char *data;
 	size_t len;
 	int rc = -1;
 
-	if ((rec = spool_rec_new()) == NULL)
-		return -1;
-	if (spool_rec_add(rec, "call", info->call_id) == 0 &&
-	    spool_rec_add(rec, "ani", info->ani) == 0 &&
-	    spool_rec_add(rec, "dnis", info->dnis) == 0 &&
-	    spool_rec_add(rec, "rdnis", info->rdnis) == 0 &&
-	    spool_rec_add_u64(rec, "started", (uint64_t)time(NULL)) == 0 &&
-	    (j = spool_job_new(o->sp, SPOOL_Q_INCOMING, job)) != NULL) {
+	if ((rec = spool_rec_new()) != NULL &&
+	    spool_rec_add(rec, "call", p->call_id) == 0 &&
+	    spool_rec_add(rec, "ani", p->ani) == 0 &&
+	    spool_rec_add(rec, "dnis", p->dnis) == 0 &&
+	    spool_rec_add(rec, "rdnis", p->rdnis) == 0 &&
+	    spool_rec_add_u64(rec, "started", (uint64_t)p->started) == 0) {
 		data = spool_rec_data(rec, &len);
-		if (spool_job_write(j, ONRAMP_RX_CALL, data, len) == 0) {
-			if (spool_job_commit(j) == 0)
-				rc = spool_path(o->sp, SPOOL_Q_INCOMING, job, ONRAMP_RX_FILE,
-				    path, pathsz);
-		} else {
-			spool_job_abort(j);
-		}
+		rc = spool_replace(p->o->sp, SPOOL_Q_INCOMING, p->job, ONRAMP_RX_CALL, data, len);
 	}
 	if (rc == -1)
-		log_warn("call=%s event=rx-job", info->call_id);
+		log_warn("call=%s job=%s event=rx-record", p->call_id, p->job);
 	spool_rec_free(rec);
-	return rc;
+}
+
+/* Queues the making of the spare jobs missing, unless some are being
+ * made already or the gateway is stopping. Mail thread. */
+static void
+onramp_refill(struct onramp *o)
+{
+	struct onramp_refill *r;
+	unsigned want;
+
+	pthread_mutex_lock(&o->lock);
+	want = o->stopping ? 0 : ONRAMP_SPARE_JOBS - o->n_spare;
+	pthread_mutex_unlock(&o->lock);
+	if (want == 0 || o->refilling || (r = calloc(1, sizeof(*r))) == NULL)
+		return;
+	r->o = o;
+	r->want = want;
+	if (offload_run(o->keeper, onramp_refill_work, onramp_refill_done, r) == -1) {
+		free(r);
+		return;
+	}
+	o->refilling = 1;
+}
+
+/* Makes r->want spare jobs, committed as one group (keeper thread). */
+static void
+onramp_refill_work(void *arg)
+{
+	static const char marker[] = "spare 1\n";
+	struct onramp_refill *r = arg;
+	struct spool_job *jobs[ONRAMP_SPARE_JOBS];
+	unsigned i, n = 0;
+
+	for (i = 0; i < r->want; i++) {
+		if ((jobs[n] = spool_job_new(r->o->sp, SPOOL_Q_INCOMING, r->ids[n])) == NULL)
+			break;
+		if (spool_job_write(jobs[n], ONRAMP_RX_SPARE, marker, sizeof(marker) - 1) != 0) {
+			spool_job_abort(jobs[n]);
+			break;
+		}
+		n++;
+	}
+	if (n > 0 && spool_job_commit_many(jobs, n) != 0)
+		n = 0;          /* which ones failed is not said: none is used */
+	if (n < r->want)
+		log_warn("event=rx-spare made=%u wanted=%u", n, r->want);
+	r->made = n;
+}
+
+static void
+onramp_refill_done(void *arg)
+{
+	struct onramp_refill *r = arg;
+	struct onramp *o = r->o;
+	unsigned i;
+
+	pthread_mutex_lock(&o->lock);
+	for (i = 0; i < r->made && o->n_spare < ONRAMP_SPARE_JOBS; i++)
+		memcpy(o->spare[o->n_spare++], r->ids[i], SPOOL_ID_LEN + 1);
+	pthread_mutex_unlock(&o->lock);
+	o->refilling = 0;
+	/* Calls took some meanwhile: go on, unless the spool refuses. */
+	if (r->made == r->want)
+		onramp_refill(o);
+	free(r);
+}
+
+/* Removes an incoming job on the keeper, after the work given it before. */
+static void
+onramp_drop(struct onramp *o, const char *call_id, const char *job)
+{
+	struct onramp_drop *d = calloc(1, sizeof(*d));
+
+	if (d == NULL) {
+		log_warnx("call=%s job=%s event=rx-cleanup result=deferred reason=\"out of "
+		    "memory\"", call_id, job);
+		return;
+	}
+	d->o = o;
+	snprintf(d->call_id, sizeof(d->call_id), "%s", call_id);
+	snprintf(d->job, sizeof(d->job), "%s", job);
+	if (offload_run(o->keeper, onramp_drop_work, free, d) == -1)
+		free(d);
+}
+
+static void
+onramp_drop_work(void *arg)
+{
+	struct onramp_drop *d = arg;
+
+	if (spool_remove(d->o->sp, SPOOL_Q_INCOMING, d->job) == -1 && errno != ENOENT)
+		log_warn("call=%s job=%s event=rx-cleanup", d->call_id, d->job);
+}
+
+/* 1 when file name exists in incoming job id. Mail thread, at start-up. */
+static int
+onramp_job_has(struct onramp *o, const char *id, const char *name)
+{
+	char path[PATH_MAX];
+
+	return spool_path(o->sp, SPOOL_Q_INCOMING, id, name, path, sizeof(path)) == 0 &&
+	    access(path, F_OK) == 0;
 }
 
 /* Caller holds o->lock. */
@@ -316,12 +562,15 @@ onramp_fax_received(struct onramp *o, const struct sip_event *ev)
 	struct onramp_call *c;
 	char job[SPOOL_ID_LEN + 1];
 	unsigned peer = 0;
+	bool passthrough = false;
 
+	onramp_posts_drain(o);          /* its record is written before its job goes */
 	pthread_mutex_lock(&o->lock);
 	c = onramp_call_find(o, ev->call_id);
 	if (c != NULL) {
 		snprintf(job, sizeof(job), "%s", c->job);
 		peer = c->peer_tag;
+		passthrough = c->passthrough;
 		c->mailed = 1;
 	}
 	pthread_mutex_unlock(&o->lock);
@@ -342,6 +591,7 @@ onramp_fax_received(struct onramp *o, const struct sip_event *ev)
 	if ((b->ev = malloc(sizeof(*b->ev))) != NULL)
 		*b->ev = *ev;
 	b->peer = peer;
+	b->profile_s = !passthrough;
 	snprintf(b->call_id, sizeof(b->call_id), "%s", ev->call_id);
 	snprintf(b->tiff, sizeof(b->tiff), "%s", ev->rx_path);
 	snprintf(b->ani, sizeof(b->ani), "%s", ev->ani);
@@ -366,6 +616,7 @@ onramp_call_finished(struct onramp *o, const struct sip_event *ev)
 	char job[SPOOL_ID_LEN + 1] = "";
 	int mailed = 1;
 
+	onramp_posts_drain(o);          /* its record is written before its job goes */
 	pthread_mutex_lock(&o->lock);
 	if ((c = onramp_call_find(o, ev->call_id)) != NULL) {
 		snprintf(job, sizeof(job), "%s", c->job);
@@ -387,8 +638,7 @@ onramp_call_finished(struct onramp *o, const struct sip_event *ev)
 	/* No pages arrived: nothing to mail, the call is logged. */
 	log_info("call=%s dir=onramp result=nofax reason=\"%s\" mailed=0", ev->call_id,
 	    ev->reason[0] != '\0' ? ev->reason : sip_result_name(ev->result));
-	if (spool_remove(o->sp, SPOOL_Q_INCOMING, job) == -1 && errno != ENOENT)
-		log_warn("call=%s job=%s event=rx-cleanup", ev->call_id, job);
+	onramp_drop(o, ev->call_id, job);
 }
 
 /* ---- recovery (start-up) ------------------------------------------------ */
@@ -401,17 +651,34 @@ onramp_recover(struct onramp *o, char *err, size_t errlen)
 		    strerror(errno));
 		return -1;
 	}
+	onramp_refill(o);       /* the calls need their spare jobs from now on */
 	return 0;
 }
 
-/* An incoming job whose call never ended in this process. */
+/*
+ * An incoming job whose call never ended in this process. A spare job no
+ * call took (no record, no pages) is one again, or goes when there are
+ * enough; one with pages but no record (the gateway stopped before the
+ * keeper wrote it) is mailed with unknown numbers, like any other.
+ */
 static int
 onramp_recover_cb(const char *id, void *arg)
 {
 	struct onramp *o = arg;
-	struct onramp_build *b = calloc(1, sizeof(*b));
+	struct onramp_build *b;
 
-	if (b == NULL) {
+	if (!onramp_job_has(o, id, ONRAMP_RX_CALL) && !onramp_job_has(o, id, ONRAMP_RX_FILE)) {
+		pthread_mutex_lock(&o->lock);
+		if (o->n_spare < ONRAMP_SPARE_JOBS) {
+			memcpy(o->spare[o->n_spare++], id, SPOOL_ID_LEN + 1);
+			id = NULL;
+		}
+		pthread_mutex_unlock(&o->lock);
+		if (id != NULL)
+			onramp_drop(o, id, id);
+		return 0;
+	}
+	if ((b = calloc(1, sizeof(*b))) == NULL) {
 		log_warnx("job=%s event=rx-recovered result=deferred reason=\"out of "
 		    "memory\"", id);
 		return 0;
@@ -469,8 +736,9 @@ onramp_build_recovered(struct onramp_build *b)
 	    rec && (v = spool_rec_get(rec, "dnis")) ? v : "");
 	snprintf(b->rdnis, sizeof(b->rdnis), "%s",
 	    rec && (v = spool_rec_get(rec, "rdnis")) ? v : "");
+	snprintf(b->reason, sizeof(b->reason), "%s",
+	    rec != NULL ? ONRAMP_RECOVERED_WHY : ONRAMP_NOREC_WHY);
 	spool_rec_free(rec);
-	snprintf(b->reason, sizeof(b->reason), "%s", ONRAMP_RECOVERED_WHY);
 	b->fr.partial = true;
 	b->fr.remove_tiff = true;
 	if (spool_path(sp, SPOOL_Q_INCOMING, b->incoming, ONRAMP_RX_FILE, in, sizeof(in)) == -1 ||
@@ -492,8 +760,15 @@ static void
 onramp_build_work(void *arg)
 {
 	struct onramp_build *b = arg;
+	char err[256], e1[LOG_ESC_BUFSZ], e2[LOG_ESC_BUFSZ];
 	int r = 0;
 
+	/* spandsp wrote MH; the line left the rewrite to us. When it fails
+	 * the pages are mailed as spandsp wrote them. */
+	if (!b->recovery && b->profile_s && b->fr.pages > 0 &&
+	    fax_tiff_profile_s(b->tiff, b->tiff, NULL, err, sizeof(err)) != 0)
+		log_warnx("call=%s fax profile-s=failed file=%s error=%s", b->call_id,
+		    log_str(e1, sizeof(e1), b->tiff), log_str(e2, sizeof(e2), err));
 	if (b->recovery && (r = onramp_build_recovered(b)) != 0) {
 		b->rc = r < 0 ? -1 : 1;         /* a damaged job stays for the operator */
 	} else {
@@ -503,11 +778,6 @@ onramp_build_work(void *arg)
 			    b->fr.pages, b->rc == 0 ? "queued" : b->rc == 1 ? "not-mailed" :
 			    "error");
 	}
-	/* Mailed (0) or not mailed by policy (1): the call's job is done. On
-	 * an error the pages stay in "incoming" and the next start mails them. */
-	if (b->rc >= 0 && spool_remove(b->o->sp, SPOOL_Q_INCOMING, b->incoming) == -1 &&
-	    errno != ENOENT)
-		log_warn("call=%s job=%s event=rx-cleanup", b->call_id, b->incoming);
 }
 
 static void
@@ -517,6 +787,10 @@ onramp_build_done(void *arg)
 
 	if (b->rc == 0 && b->o->q != NULL)
 		mailq_add(b->o->q, b->id);
+	/* Mailed (0) or not mailed by policy (1): the call's job is done. On
+	 * an error the pages stay in "incoming" and the next start mails them. */
+	if (b->rc >= 0)
+		onramp_drop(b->o, b->call_id, b->incoming);
 	onramp_build_record(b);
 	config_free(b->cfg);
 	free(b->ev);

@@ -1,19 +1,23 @@
 /*
  * gateway/onramp: fax calls into mail. For each incoming INVITE the line
  * thread asks onramp_route() whether to answer (the dial-peers, max-conn,
- * shutdown) and where the pages go: a job in the spool queue "incoming"
- * holding the call record, beside which spandsp writes the TIFF. When the
+ * shutdown) and where the pages go: a job in the spool queue "incoming",
+ * made and committed ahead of the call (a spare job), into which the call
+ * record is written while the call proceeds and beside which spandsp
+ * writes the TIFF. When the
  * line reports the fax received, the pages become a mail job of the
  * outbound mail queue (gateway/mailq) off the mail loop: the called
- * number's mmoip dial-peer, its session target, the message built by
+ * number's mmoip dial-peer, the pages rewritten to Profile S (unless the
+ * peer mails them as received), its session target, the message built by
  * mime/onramp from `mta send` (TIFF, PDF or both, a preview of page 1,
  * `image resolution`), committed durably; then the incoming job goes. A
  * job still in "incoming" at start-up is a call the gateway did not see
  * end: its pages are mailed as a partial fax with that reason.
  *
  * Threads: onramp_route() runs on the line thread that received the
- * INVITE (any of them; it is reentrant); everything else on the mail
- * thread, the mail building on pool threads (util/offload).
+ * INVITE (any of them; it is reentrant) and does no I/O; everything else
+ * on the mail thread, the mail building, the spare jobs, the call records
+ * and the removals on pool threads (util/offload).
  * Not here: SIP and T.30 (sip/, fax/), delivery (gateway/mailq), MIME
  * (mime/).
  */
@@ -39,6 +43,10 @@ struct onramp;                  /* opaque */
 /* Mail jobs built at once (each rewrites and converts TIFF pages). */
 #define ONRAMP_BUILDERS 2
 #define ONRAMP_FILE_FAX "fax.tif"       /* the fax, in its mail job */
+/* Incoming jobs kept made ahead of the calls (refilled as calls take
+ * them): a burst of more new calls than this, faster than the spool
+ * makes jobs, gets 486 for the calls beyond. */
+#define ONRAMP_SPARE_JOBS 16
 
 /*
  * The onramp over sp, queueing into q (both borrowed), with cfg (a hold is
@@ -52,16 +60,20 @@ void onramp_set_config(struct onramp *o, const struct config *cfg);
 /* Where call records go (borrowed; NULL: none). Mail thread. */
 void onramp_set_cdr(struct onramp *o, struct cdr *c);
 /* Start-up: mails the pages of the calls found in "incoming" (as partial
- * faxes). 0, or -1 with err when the queue cannot be read. */
+ * faxes; with unknown numbers when the call record was never written),
+ * takes back the spare jobs no call used, and makes the missing ones. 0,
+ * or -1 with err when the queue cannot be read. */
 int onramp_recover(struct onramp *o, char *err, size_t errlen);
 /*
  * The route callback of the SIP line (sip_route_fn, arg the onramp): may
  * this call be answered, and where do its pages go? Accepts when a voip
  * dial-peer's `incoming called-number` (if any is set) and an mmoip
  * dial-peer's destination-pattern with a mailto target match the called
- * number, its max-conn has room, the gateway is not stopping and the
- * incoming job could be made; else 404 (no route) or 486. Runs on a line
- * thread and blocks it while it creates the incoming job (one fsync).
+ * number, its max-conn has room, the gateway is not stopping and a spare
+ * incoming job is ready; else 404 (no route) or 486 (with no spare job,
+ * the refill is asked for). Runs on a line thread and never blocks it: it
+ * takes a spare job under a lock and posts the call record to the mail
+ * thread, which has it written into the job.
  */
 void onramp_route(const struct sip_call_info *info, struct sip_route_decision *d,
     void *arg);
@@ -92,7 +104,8 @@ void onramp_free(struct onramp *o);
 /* A fax received: plain data from the line thread (or a recovery). */
 struct onramp_fax {
 	const char *call_id;            /* required */
-	const char *tiff_path;          /* required: the received (Profile S) TIFF */
+	const char *tiff_path;          /* required: the received TIFF (Profile
+	                                   S unless the peer is passthrough) */
 	bool remove_tiff;               /* unlink tiff_path once the job is durable */
 	const char *ani, *dnis, *rdnis; /* numbers from the call */
 	const char *remote_csi;         /* the sender's TSI */

@@ -22,6 +22,7 @@
 #include "gateway/spool/spool_int.h"
 #include "gateway/spool/spool_test.h"
 #include "util/log.h"
+#include "util/thread_role.h"
 
 /* The queues, in the order their fds are kept (SPOOL_NQUEUES). */
 static const char *const spool_queues[SPOOL_NQUEUES] = {
@@ -569,6 +570,7 @@ spool_replace(struct spool *sp, const char *queue, const char *id,
 	char tmp[sizeof(SPOOL_REPLACE_PREFIX) + SPOOL_NAME_MAX];
 	int dfd, fd = -1, saved;
 
+	thread_role_no_line_io("spool_replace");
 	if (!spool_name_valid(name)) {
 		errno = EINVAL;
 		return -1;
@@ -656,6 +658,7 @@ spool_move(struct spool *sp, const char *from_queue, const char *id, const char 
 {
 	int from = spool_queue_index(from_queue), to = spool_queue_index(to_queue);
 
+	thread_role_no_line_io("spool_move");
 	if (from < 0 || to < 0 || !spool_id_valid(id)) {
 		errno = EINVAL;
 		return -1;
@@ -676,6 +679,7 @@ spool_remove(struct spool *sp, const char *queue, const char *id)
 	char rm[SPOOL_ID_LEN + sizeof(SPOOL_RM_SUFFIX)];
 	int q = spool_queue_index(queue);
 
+	thread_role_no_line_io("spool_remove");
 	if (q < 0 || !spool_id_valid(id)) {
 		errno = EINVAL;
 		return -1;

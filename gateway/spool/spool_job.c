@@ -17,6 +17,7 @@
 
 #include "gateway/spool/spool.h"
 #include "gateway/spool/spool_int.h"
+#include "util/thread_role.h"
 
 struct spool_file {
 	char name[SPOOL_NAME_MAX + 1];
@@ -64,6 +65,7 @@ spool_job_new(struct spool *sp, const char *queue, char id[SPOOL_ID_LEN + 1])
 	struct stat st;
 	int q, tries;
 
+	thread_role_no_line_io("spool_job_new");
 	if ((q = spool_queue_index(queue)) < 0) {
 		errno = EINVAL;
 		return NULL;
@@ -249,6 +251,7 @@ spool_job_release(struct spool_job *job, int remove_tmp)
 int
 spool_job_commit(struct spool_job *job)
 {
+	thread_role_no_line_io("spool_job_commit");
 	return spool_commit(&job, 1, 0) == 0 ? 0 : -1;
 }
 
@@ -257,6 +260,7 @@ spool_job_commit(struct spool_job *job)
 int
 spool_job_commit_many(struct spool_job **jobs, size_t n)
 {
+	thread_role_no_line_io("spool_job_commit_many");
 	return spool_commit(jobs, n, 1);
 }
 

@@ -1,0 +1,72 @@
+#!/bin/sh
+# The incoming jobs made ahead of the calls (spare jobs): after start-up
+# "incoming" holds them, committed, with the spare marker alone. At the
+# next start a spare job no call used is taken back silently, and a job
+# holding pages but no call record (the gateway stopped before the record
+# was written) is mailed as a partial fax with unknown numbers that says
+# so, to the postmaster (no called number: no dial-peer).
+. tests/integration/lib.sh
+. tests/integration/onramp_lib.sh
+. tests/integration/sip_lib.sh
+command -v smtp-sink >/dev/null || skip "smtp-sink not installed"
+
+SPARE=16        # ONRAMP_SPARE_JOBS
+make_page "$T/p1.tif" "Spare job page"
+mport=$(free_port)
+smtp_sink "$mport" "$T/sink"
+onramp_conf "$T/gw.conf" "mta send server 127.0.0.1 port $mport"
+if [ "$(id -u)" = 0 ]; then
+    echo "user nobody" >> "$T/gw.conf"; chmod 711 "$T"; chmod 644 "$T/gw.conf"
+    mkdir -p "$T/spool"; chown nobody "$T/spool"
+fi
+
+spares() {
+    n=0
+    for j in "$T/spool/incoming"/*; do
+        [ -d "$j" ] || continue
+        [ "$(ls "$j")" = spare ] && n=$((n + 1))
+    done
+    echo $n
+}
+full() { [ "$(spares)" -eq $SPARE ]; }
+
+"$BUILD/t37gw" -c "$T/gw.conf" 2> "$T/gw.log" &
+gw=$!; t37_bg $gw
+wait_for 10 grep -q 'event=start result=ok' "$T/gw.log" || { cat "$T/gw.log"; fail "t37gw did not start"; }
+wait_for 20 full || { ls -R "$T/spool/incoming"; fail "want $SPARE spare jobs, have $(spares)"; }
+[ "$(spool_jobs "$T/spool" incoming)" -eq $SPARE ] || fail "more than the spare jobs in incoming"
+kill -9 "$gw"; wait "$gw" 2>/dev/null || true
+
+# One spare job gets pages and no record, as if the gateway had died
+# before the record of the call that took it was written.
+used=$(ls "$T/spool/incoming" | head -n 1)
+cp "$T/p1.tif" "$T/spool/incoming/$used/fax.tif"
+[ "$(id -u)" = 0 ] && chown -R nobody "$T/spool/incoming/$used"
+
+"$BUILD/t37gw" -c "$T/gw.conf" 2> "$T/gw2.log" &
+gw=$!; t37_bg $gw
+wait_for 30 grep -q 'status=sent dsn=2.0.0' "$T/gw2.log" || { cat "$T/gw2.log"; fail "the pages were not mailed"; }
+grep -q "job=$used event=rx-recovered pages=1 result=queued" "$T/gw2.log" ||
+    { cat "$T/gw2.log"; fail "no recovery line for the job with pages"; }
+[ "$(grep -c 'event=rx-recovered' "$T/gw2.log")" -eq 1 ] ||
+    { cat "$T/gw2.log"; fail "the unused spare jobs were treated as calls"; }
+wait_for 20 full || fail "the spare jobs were not refilled to $SPARE (have $(spares))"
+[ ! -e "$T/spool/incoming/$used" ] || fail "the recovered job is still in incoming"
+[ "$(spool_jobs "$T/spool" incoming)" -eq $SPARE ] || fail "more than the spare jobs in incoming"
+sleep 1
+[ "$(count_files "$T/sink")" -eq 1 ] || fail "want exactly one message at the sink"
+python3 - "$(find "$T/sink" -type f)" <<'PY' || fail "message check"
+import email, email.policy, sys
+raw = open(sys.argv[1], "rb").read()
+lines = raw.split(b"\n")
+k = 0
+while k < len(lines) and lines[k].startswith((b"X-Client", b"X-Helo", b"X-Mail", b"X-Rcpt")):
+    k += 1
+msg = email.message_from_bytes(b"\n".join(lines[k:]), policy=email.policy.default)
+assert msg["To"].addresses[0].addr_spec == "postmaster@example.com", msg["To"]
+assert msg["X-Fax-Result"] != "ok", msg["X-Fax-Result"]
+assert int(msg["X-Fax-Pages"]) == 1, msg["X-Fax-Pages"]
+text = next(msg.iter_parts()).get_content()
+assert "before its numbers were recorded" in text, text
+print("pages without a call record: mailed to the postmaster, partial")
+PY
