@@ -21,7 +21,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <glib.h>
 #include <json-c/json.h>
 
 #include "config/config.h"
@@ -63,18 +62,6 @@ static void control_failed(struct gw_parts *p, struct json_object *jobs);
 static int control_failed_one(const char *id, void *arg);
 static int control_hold(struct gw_parts *p, const char *id, int hold, char *err,
     size_t errlen);
-
-/* Peer data (numbers from SIP headers, a remote fax's ident, a
- * registrar's reason) as a JSON string: valid UTF-8 whatever it held. */
-static struct json_object *
-control_peer_str(const char *s)
-{
-	char *v = g_utf8_make_valid(s, -1);
-	struct json_object *o = json_object_new_string(v);
-
-	g_free(v);
-	return o;
-}
 
 static const struct {
 	const char *name;
@@ -204,7 +191,7 @@ control_trunks(struct gw_parts *p)
 
 	for (i = 0; i < n && i < SIP_MAX_TRUNKS; i++) {
 		t = json_object_new_object();
-		json_object_object_add(t, "name", control_peer_str(st[i].name));
+		ctlwire_add_str(t, "name", st[i].name);
 		json_object_object_add(t, "register", json_object_new_boolean(st[i].do_register));
 		json_object_object_add(t, "state", json_object_new_string(st[i].state));
 		json_object_object_add(t, "last_status", json_object_new_int(st[i].last_status));
@@ -212,7 +199,7 @@ control_trunks(struct gw_parts *p)
 		    st[i].registered_ms / 1000));
 		json_object_object_add(t, "expires", json_object_new_int64(
 		    st[i].expires_ms / 1000));
-		json_object_object_add(t, "reason", control_peer_str(st[i].reason));
+		ctlwire_add_str(t, "reason", st[i].reason);
 		json_object_object_add(t, "calls", json_object_new_int64(st[i].calls));
 		json_object_array_add(a, t);
 	}
@@ -245,8 +232,8 @@ cmd_calls(struct gw_parts *p, const struct ctlwire_request *req, char *err, size
 			snprintf(job, sizeof(job), "%016llx", (unsigned long long)cs[i].job_id);
 			json_object_object_add(c, "job", json_object_new_string(job));
 		}
-		json_object_object_add(c, "ani", control_peer_str(cs[i].ani));
-		json_object_object_add(c, "dnis", control_peer_str(cs[i].dnis));
+		ctlwire_add_str(c, "ani", cs[i].ani);
+		ctlwire_add_str(c, "dnis", cs[i].dnis);
 		json_object_object_add(c, "peer", json_object_new_string(cs[i].peer));
 		json_object_object_add(c, "state", json_object_new_string(cs[i].state));
 		json_object_object_add(c, "media", json_object_new_string(cs[i].t38 ?
@@ -259,7 +246,7 @@ cmd_calls(struct gw_parts *p, const struct ctlwire_request *req, char *err, size
 		    cs[i].start_ms / 1000));
 		json_object_object_add(c, "elapsed", json_object_new_int64(
 		    cs[i].start_ms > 0 && now > cs[i].start_ms ? (now - cs[i].start_ms) / 1000 : 0));
-		json_object_object_add(c, "remote_ident", control_peer_str(cs[i].remote_ident));
+		ctlwire_add_str(c, "remote_ident", cs[i].remote_ident);
 		json_object_array_add(a, c);
 	}
 	free(cs);

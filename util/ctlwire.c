@@ -225,6 +225,15 @@ ctlwire_response_format(struct json_object *result, const char *err, size_t *len
 	return line;
 }
 
+void
+ctlwire_add_str(struct json_object *o, const char *key, const char *s)
+{
+	char *valid = g_utf8_make_valid(s != NULL ? s : "", -1);
+
+	json_object_object_add(o, key, json_object_new_string(valid));
+	g_free(valid);
+}
+
 int
 ctlwire_addr(const char *path, struct sockaddr_un *sa, char *err, size_t errlen)
 {

@@ -28,13 +28,13 @@
 #include "gateway/mailq/mailq.h"
 #include "gateway/mailq/mailq_int.h"
 #include "smtp/smtp.h"
+#include "util/ctlwire.h"
 #include "util/log.h"
 
 #define OPS_REF_REPORT  "offramp-"      /* the offramp's references (record.c) */
 #define OPS_ID_SHOWN    40              /* bytes of a malformed id quoted back */
 #define OPS_DELETED     "deleted by the gateway's operator"
 
-static void ops_str(struct json_object *o, const char *key, const char *s);
 static void ops_int(struct json_object *o, const char *key, int64_t v);
 static const char *ops_kind(const struct qjob *j);
 static const char *ops_state(const struct qjob *j, bool failed);
@@ -48,16 +48,6 @@ static void ops_unschedule(struct qjob *j);
 static int ops_log(const char *event, const char *id, int rc, const char *err);
 
 /* ---- describing jobs --------------------------------------------------- */
-
-/* Strings from peers may be any bytes: json-c wants UTF-8. */
-static void
-ops_str(struct json_object *o, const char *key, const char *s)
-{
-	gchar *valid = g_utf8_make_valid(s != NULL ? s : "", -1);
-
-	json_object_object_add(o, key, json_object_new_string(valid));
-	g_free(valid);
-}
 
 static void
 ops_int(struct json_object *o, const char *key, int64_t v)
@@ -101,10 +91,10 @@ ops_summary(const struct qjob *j, bool failed)
 		else if (j->timer != NULL && event_pending(j->timer, EV_TIMEOUT, NULL))
 			next = j->next;
 	}
-	ops_str(o, "id", j->id);
-	ops_str(o, "queue", failed ? SPOOL_Q_FAILED : SPOOL_Q_MAIL);
-	ops_str(o, "kind", ops_kind(j));
-	ops_str(o, "from", j->from);
+	ctlwire_add_str(o, "id", j->id);
+	ctlwire_add_str(o, "queue", failed ? SPOOL_Q_FAILED : SPOOL_Q_MAIL);
+	ctlwire_add_str(o, "kind", ops_kind(j));
+	ctlwire_add_str(o, "from", j->from);
 	if ((to = json_object_new_array()) != NULL) {
 		gchar *valid = g_utf8_make_valid(j->rcpt, -1);
 
@@ -115,9 +105,9 @@ ops_summary(const struct qjob *j, bool failed)
 	ops_int(o, "created", j->created);
 	ops_int(o, "attempts", j->attempts);
 	ops_int(o, "next", next);
-	ops_str(o, "state", ops_state(j, failed));
+	ctlwire_add_str(o, "state", ops_state(j, failed));
 	json_object_object_add(o, "held", json_object_new_boolean(j->held));
-	ops_str(o, "error", j->reason);
+	ctlwire_add_str(o, "error", j->reason);
 	return o;
 }
 
@@ -132,12 +122,12 @@ ops_full(struct mailq *q, const struct qjob *j, bool failed)
 	if (o == NULL)
 		return NULL;
 	if ((env = json_object_new_object()) != NULL) {
-		ops_str(env, "from", j->from);
-		ops_str(env, "rcpt", j->rcpt);
-		ops_str(env, "notify", j->notify ? smtp_notify_format(j->notify, notify,
+		ctlwire_add_str(env, "from", j->from);
+		ctlwire_add_str(env, "rcpt", j->rcpt);
+		ctlwire_add_str(env, "notify", j->notify ? smtp_notify_format(j->notify, notify,
 		    sizeof(notify)) : "");
 		json_object_object_add(env, "dsn", json_object_new_boolean(j->dsn));
-		ops_str(env, "ref", j->call);
+		ctlwire_add_str(env, "ref", j->call);
 		json_object_object_add(o, "envelope", env);
 	}
 	ops_int(o, "size", spool_path(q->sp, failed ? SPOOL_Q_FAILED : SPOOL_Q_MAIL, j->id,
@@ -152,10 +142,10 @@ ops_full(struct mailq *q, const struct qjob *j, bool failed)
 			if ((h = json_object_new_object()) == NULL)
 				break;
 			ops_int(h, "at", j->hist[i].at);
-			ops_str(h, "relay", j->hist[i].relay);
-			ops_str(h, "status", j->hist[i].status);
-			ops_str(h, "dsn", j->hist[i].dsn);
-			ops_str(h, "text", j->hist[i].text);
+			ctlwire_add_str(h, "relay", j->hist[i].relay);
+			ctlwire_add_str(h, "status", j->hist[i].status);
+			ctlwire_add_str(h, "dsn", j->hist[i].dsn);
+			ctlwire_add_str(h, "text", j->hist[i].text);
 			json_object_array_add(hist, h);
 		}
 		json_object_object_add(o, "history", hist);

@@ -21,6 +21,7 @@
 
 #include "gateway/offramp/run_int.h"
 #include "gateway/spool/spool.h"
+#include "util/ctlwire.h"
 #include "util/log.h"
 
 #define OPS_DELETED_STATUS "5.0.0"
@@ -36,7 +37,6 @@ static void job_full(struct json_object *out, struct offramp *o, const char *que
     const char *id, const struct offramp_job *job, const struct ojob *j);
 static const char *job_state(const struct offramp_job *job, const struct ojob *j);
 static const char *rcpt_state(const struct offramp_rcpt *r, int held);
-static void j_str(struct json_object *o, const char *key, const char *s);
 static void j_int(struct json_object *o, const char *key, int64_t v);
 static int ops_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -100,17 +100,17 @@ offramp_ctl_failed(struct offramp *o, const char *id)
 	if ((job = failed_load(o, id, err, sizeof(err))) == NULL) {
 		/* Unreadable: still the operator's to see, requeue or delete. */
 		out = json_object_new_object();
-		j_str(out, "id", id);
-		j_str(out, "queue", SPOOL_Q_FAILED);
-		j_str(out, "kind", "offramp");
-		j_str(out, "from", "");
+		ctlwire_add_str(out, "id", id);
+		ctlwire_add_str(out, "queue", SPOOL_Q_FAILED);
+		ctlwire_add_str(out, "kind", "offramp");
+		ctlwire_add_str(out, "from", "");
 		json_object_object_add(out, "to", json_object_new_array());
 		j_int(out, "created", 0);
 		j_int(out, "attempts", 0);
 		j_int(out, "next", 0);
-		j_str(out, "state", "failed");
+		ctlwire_add_str(out, "state", "failed");
 		json_object_object_add(out, "held", json_object_new_boolean(0));
-		j_str(out, "error", err);
+		ctlwire_add_str(out, "error", err);
 		return out;
 	}
 	out = job_summary(job, id, NULL);
@@ -145,18 +145,18 @@ job_summary(const struct offramp_job *job, const char *id, const struct ojob *j)
 			error = r->retry.diag;
 		}
 	}
-	j_str(out, "id", id);
-	j_str(out, "queue", j != NULL ? SPOOL_Q_OFFRAMP : SPOOL_Q_FAILED);
-	j_str(out, "kind", "offramp");
-	j_str(out, "from", job->from);
+	ctlwire_add_str(out, "id", id);
+	ctlwire_add_str(out, "queue", j != NULL ? SPOOL_Q_OFFRAMP : SPOOL_Q_FAILED);
+	ctlwire_add_str(out, "kind", "offramp");
+	ctlwire_add_str(out, "from", job->from);
 	json_object_object_add(out, "to", to);
 	j_int(out, "created", job->received);
 	j_int(out, "attempts", attempts);
 	j_int(out, "next", next);
-	j_str(out, "state", job_state(job, j));
+	ctlwire_add_str(out, "state", job_state(job, j));
 	json_object_object_add(out, "held", json_object_new_boolean(j != NULL ?
 	    job->held : 0));
-	j_str(out, "error", error);
+	ctlwire_add_str(out, "error", error);
 	return out;
 }
 
@@ -209,13 +209,13 @@ job_full(struct json_object *out, struct offramp *o, const char *queue, const ch
 	int held = j != NULL && (job->held || offramp_run_held(o));
 
 	rec = spool_rec_load(o->sp, queue, id, "env", err, sizeof(err));
-	j_str(env, "from", job->from);
-	j_str(env, "envid", job->envid != NULL ? job->envid : "");
-	j_str(env, "ret", job->ret == MIME_RET_FULL ? "FULL" : job->ret == MIME_RET_HDRS ?
+	ctlwire_add_str(env, "from", job->from);
+	ctlwire_add_str(env, "envid", job->envid != NULL ? job->envid : "");
+	ctlwire_add_str(env, "ret", job->ret == MIME_RET_FULL ? "FULL" : job->ret == MIME_RET_HDRS ?
 	    "HDRS" : "");
-	j_str(env, "client", rec != NULL ? spool_rec_get(rec, "client") : "");
-	j_str(env, "helo", rec != NULL ? spool_rec_get(rec, "helo") : "");
-	j_str(env, "auth", rec != NULL ? spool_rec_get(rec, "auth") : "");
+	ctlwire_add_str(env, "client", rec != NULL ? spool_rec_get(rec, "client") : "");
+	ctlwire_add_str(env, "helo", rec != NULL ? spool_rec_get(rec, "helo") : "");
+	ctlwire_add_str(env, "auth", rec != NULL ? spool_rec_get(rec, "auth") : "");
 	if (rec != NULL)
 		spool_rec_get_u64(rec, "size", &size);
 	j_int(env, "size", (int64_t)size);
@@ -226,15 +226,15 @@ job_full(struct json_object *out, struct offramp *o, const char *queue, const ch
 		const struct offramp_rcpt *r = &job->rcpts[i];
 		struct json_object *x = json_object_new_object(), *h = json_object_new_array();
 
-		j_str(x, "address", r->addr);
-		j_str(x, "number", r->number != NULL ? r->number : "");
-		j_str(x, "state", r->postmaster ? "forwarded" : rcpt_state(r, held));
+		ctlwire_add_str(x, "address", r->addr);
+		ctlwire_add_str(x, "number", r->number != NULL ? r->number : "");
+		ctlwire_add_str(x, "state", r->postmaster ? "forwarded" : rcpt_state(r, held));
 		j_int(x, "attempts", r->retry.attempts);
 		j_int(x, "next", r->retry.phase == OFFRAMP_RCPT_READY && !held &&
 		    j != NULL ? r->retry.next_at : 0);
-		j_str(x, "status", r->retry.status);
-		j_str(x, "error", r->retry.phase == OFFRAMP_RCPT_DELIVERED ? "" : r->retry.diag);
-		j_str(x, "csi", r->retry.csi);
+		ctlwire_add_str(x, "status", r->retry.status);
+		ctlwire_add_str(x, "error", r->retry.phase == OFFRAMP_RCPT_DELIVERED ? "" : r->retry.diag);
+		ctlwire_add_str(x, "csi", r->retry.csi);
 		j_int(x, "pages_sent", r->retry.pages_sent);
 		j_int(x, "pages_total", r->retry.pages_total);
 		for (k = 0; k < r->nhist; k++) {
@@ -243,12 +243,12 @@ job_full(struct json_object *out, struct offramp *o, const char *queue, const ch
 
 			j_int(e, "at", c->at);
 			j_int(e, "secs", c->secs);
-			j_str(e, "result", c->result);
-			j_str(e, "status", c->status);
-			j_str(e, "error", c->error);
+			ctlwire_add_str(e, "result", c->result);
+			ctlwire_add_str(e, "status", c->status);
+			ctlwire_add_str(e, "error", c->error);
 			j_int(e, "pages_sent", c->pages_sent);
 			j_int(e, "pages_total", c->pages_total);
-			j_str(e, "csi", c->csi);
+			ctlwire_add_str(e, "csi", c->csi);
 			json_object_array_add(h, e);
 		}
 		json_object_object_add(x, "history", h);
@@ -503,16 +503,6 @@ failed_load(struct offramp *o, const char *id, char *err, size_t errlen)
 		offramp_job_state_load(job, state, why, sizeof(why));
 	spool_rec_free(state);
 	return job;
-}
-
-/* A string as valid UTF-8 (peers' bytes are not always). */
-static void
-j_str(struct json_object *o, const char *key, const char *s)
-{
-	gchar *valid = g_utf8_make_valid(s != NULL ? s : "", -1);
-
-	json_object_object_add(o, key, json_object_new_string(valid));
-	g_free(valid);
 }
 
 static void
