@@ -26,6 +26,8 @@ SYSCONFDIR ?= /etc
 DESTDIR ?=
 VERSION := 0.1.0
 FUZZ_SECONDS ?= 30
+# Compiler jobs for the builds that test, asan, fuzz, bench and demo start.
+JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 
 PKGS    := spandsp libtiff-4 libevent libevent_openssl libevent_pthreads \
            gmime-3.0 libre openssl
@@ -137,11 +139,11 @@ unit: $(BUILD)/tests/unit
 	$(BUILD)/tests/unit
 
 test: deps
-	$(MAKE) all $(BUILD)/tests/unit
+	$(MAKE) -j$(JOBS) all $(BUILD)/tests/unit
 	BUILD=$(BUILD) sh tests/run.sh
 
 asan: deps
-	$(MAKE) BUILD=build-asan OPT=-O1 \
+	$(MAKE) -j$(JOBS) BUILD=build-asan OPT=-O1 \
 	  SAN_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  all build-asan/tests/unit
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
@@ -151,7 +153,7 @@ asan: deps
 # Fuzz targets: the library rebuilt with clang and the fuzzer instrumentation.
 FUZZ_BUILD := build-fuzz
 fuzz: deps
-	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang-14 OPT=-O1 WERROR= \
+	$(MAKE) -j$(JOBS) BUILD=$(FUZZ_BUILD) CC=clang-14 OPT=-O1 WERROR= \
 	  SAN_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer" \
 	  $(FUZZ_BUILD)/libt37.a $(TOOL_OBJ:$(BUILD)/%=$(FUZZ_BUILD)/%)
 	@fail=; for n in $(FUZZ_TARGETS); do \
@@ -174,11 +176,11 @@ fuzz: deps
 	if [ -n "$$fail" ]; then echo "fuzz: failed:$$fail"; exit 1; fi
 
 bench: deps
-	$(MAKE) all $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+	$(MAKE) -j$(JOBS) all $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 	BUILD=$(BUILD) sh bench/run.sh
 
 demo: deps
-	$(MAKE) all
+	$(MAKE) -j$(JOBS) all
 	BUILD=$(BUILD) sh scripts/demo.sh
 
 check-config: all

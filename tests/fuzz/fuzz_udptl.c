@@ -17,6 +17,8 @@ fuzz_deliver(const uint8_t *ifp, size_t len, uint16_t seq, void *arg)
 		*sum += ifp[0] + ifp[len - 1];
 }
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

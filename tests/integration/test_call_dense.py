@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# t37-test: exclusive (loads the machine or measures timing; runs alone)
 """Dense pages: a 4-page test chart document whose dense pages take 65-100 s
 of line time each (more than two full ECM blocks; at 9,600 bit/s an ECM
 block alone takes 55 s) goes through in every combination at once:

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# t37-test: long
 """Every way a call fails names its layer, in the gateway's call line and
 attempt line and, in words a sender understands, in the offramp DSN. All at
 once, through the real daemon (offramp mail -> t37gw -> SIP peer):

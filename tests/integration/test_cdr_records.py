@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# t37-test: long
 """Call and job records (`cdr FILE`) from the real daemon, checked with
 Python's json against the daemon's own log lines:
 

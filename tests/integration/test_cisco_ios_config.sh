@@ -1,4 +1,5 @@
 #!/bin/sh
+# t37-test: long
 # A whole Cisco IOS running-config (tests/data/cisco-ios-full.conf: the
 # 'show running-config' header, interfaces, routing, AAA, crypto, voice
 # ports, POTS and voice dial-peers, a banner, console lines, and the T.37

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# t37-test: long
 """t37gwctl against the real daemon, its peers real too (t37fax on both
 sides, a small SMTP server that can refuse, Python's email package on the
 DSNs):

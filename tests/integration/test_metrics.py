@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# t37-test: long
 """Prometheus metrics of the real daemon (`metrics listen`): /metrics is
 scraped before, during and after an onramp call (t37fax send -> t37gw, T.38
 -> mail in the maildir) and an offramp mail and call (SMTP -> t37gw -> t37fax

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# t37-test: long
 """Offramp end to end with the real daemon: mail in over SMTP (smtplib, with
 DSN parameters), fax out over SIP to `t37fax answer` on loopback, and the
 DSN back through the mail queue into the maildir, checked with Python's

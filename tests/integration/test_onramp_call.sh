@@ -1,4 +1,5 @@
 #!/bin/sh
+# t37-test: long
 # The whole onramp: `t37fax send` calls t37gw over SIP on loopback with a
 # two-page fax, the gateway receives it, matches the mmoip dial-peer,
 # mails it to Postfix's smtp-sink with DSN, and the message is checked

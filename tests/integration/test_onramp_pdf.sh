@@ -1,4 +1,5 @@
 #!/bin/sh
+# t37-test: long
 # The fax as PDF through the whole onramp: `t37fax send` calls t37gw over
 # SIP on loopback; with `mta send attachment both` and `mta send preview`
 # the mail carries the summary with an HTML preview of page 1, the TIFF and

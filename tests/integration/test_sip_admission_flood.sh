@@ -1,4 +1,5 @@
 #!/bin/sh
+# t37-test: exclusive (loads the machine or measures timing; runs alone)
 # SIP admission under an INVITE flood, on loopback. The trunk is
 # 127.0.0.1; a flooder at 127.0.0.2 sends 500 INVITEs a second (each a new
 # Call-ID, a valid audio offer, never an ACK) while the trunk places a real

@@ -1,4 +1,5 @@
 #!/bin/sh
+# t37-test: exclusive (loads the machine or measures timing; runs alone)
 # The daemon at its resource limits, with real calls from t37fax:
 #  1. descriptors: t37gw started with 80 of them says at start that they
 #     leave room for (80 - 64) / 4 = 4 calls (event=limits ...

@@ -1,4 +1,5 @@
 #!/bin/sh
+# t37-test: long
 # A two-page fax over G.711 between t37fax send and t37fax answer on
 # loopback: both sides report ok without T.38, the received pages are
 # pixel-identical to the sent ones.

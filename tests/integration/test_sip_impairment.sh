@@ -1,4 +1,5 @@
 #!/bin/sh
+# t37-test: exclusive (loads the machine or measures timing; runs alone)
 # Calls under impairment of both directions (t37fax --loss/--jitter),
 # run in parallel. Statistical: it prints the measured success rates and
 # asserts what the line reaches reliably:

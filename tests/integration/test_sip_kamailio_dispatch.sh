@@ -1,4 +1,5 @@
 #!/bin/sh
+# t37-test: long
 # Two gateways behind Kamailio with the shipped configuration
 # (contrib/kamailio/t37gw-dispatch.cfg): gateway B starts after the proxy,
 # whose OPTIONS probes first find it down, then up (it admits the proxy

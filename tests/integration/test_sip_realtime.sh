@@ -1,4 +1,5 @@
 #!/bin/sh
+# t37-test: exclusive (loads the machine or measures timing; runs alone)
 # sip realtime-priority: the line thread, and only it, runs under SCHED_RR
 # at the priority configured; a fax comes in through it (t37fax sending
 # with --realtime-priority too) and is mailed; a reload to 0 puts it back

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# t37-test: exclusive (loads the machine or measures timing; runs alone)
 """SMTP AUTH guessing on the offramp listener, against the running daemon:
 
 1. 2,000 wrong passwords from one address (127.0.0.2) as fast as it can

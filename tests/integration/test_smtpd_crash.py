@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# t37-test: exclusive (loads the machine or measures timing; runs alone)
 """Crash safety of the offramp intake: kill -9 during a flood of
 submissions from parallel clients, restart, and check the spool: every
 message that got its 250 is there, byte for byte; every job there is a

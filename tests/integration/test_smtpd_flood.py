@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# t37-test: exclusive (loads the machine or measures timing; runs alone)
 """No host can lock the offramp listener: 2,000 idle connections from 40
 loopback addresses (127.0.0.2-127.0.0.41, 50 each) are opened and held,
 then a legitimate client on 127.0.0.1 must complete a whole transaction

@@ -3,7 +3,9 @@
  * `Suite *suite_NAME(void)`; the build lists them in unit_suites.h and this
  * runner adds them all to one SRunner, so the run ends with one Check
  * summary line. `T37_SUITE=NAME` in the environment runs one suite only
- * (CK_RUN_SUITE works as well); CK_FORK=no helps under gdb. Started
+ * (CK_RUN_SUITE works as well); `T37_SHARD=I/N` runs every Nth suite
+ * starting with the Ith, so that N runners side by side run them all
+ * once; CK_FORK=no helps under gdb. Started
  * with OFFRAMP_WORKER_ARG it is the offramp's document worker instead.
  */
 #include <check.h>
@@ -143,14 +145,22 @@ int
 main(int argc, char **argv)
 {
 	const char *only = getenv("T37_SUITE");
+	const char *shard = getenv("T37_SHARD");
+	unsigned shard_i = 1, shard_n = 1, k = 0;
 	SRunner *sr = NULL;
 	int failed;
 
 	if (argc > 1 && strcmp(argv[1], OFFRAMP_WORKER_ARG) == 0)
 		return worker_with_hooks(argc, argv);
+	if (shard != NULL && (sscanf(shard, "%u/%u", &shard_i, &shard_n) != 2 ||
+	    shard_n == 0 || shard_i == 0 || shard_i > shard_n)) {
+		fprintf(stderr, "T37_SHARD=%s: expected I/N with 1 <= I <= N\n", shard);
+		return 2;
+	}
 
 #define T37_SUITE(n)                                                      \
-	if (only == NULL || strcmp(only, #n) == 0) {                      \
+	if ((only == NULL || strcmp(only, #n) == 0) &&                    \
+	    k++ % shard_n == shard_i - 1) {                               \
 		if (sr == NULL)                                           \
 			sr = srunner_create(suite_##n());                 \
 		else                                                      \
