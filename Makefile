@@ -156,24 +156,17 @@ fuzz: deps
 	$(MAKE) -j$(JOBS) BUILD=$(FUZZ_BUILD) CC=clang-14 OPT=-O1 WERROR= \
 	  SAN_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer" \
 	  $(FUZZ_BUILD)/libt37.a $(TOOL_OBJ:$(BUILD)/%=$(FUZZ_BUILD)/%)
-	@fail=; for n in $(FUZZ_TARGETS); do \
+	@for n in $(FUZZ_TARGETS); do \
 	  clang-14 $(filter-out -Werror -O2 $(GCC_WARN),$(ALL_CFLAGS)) -O1 -g \
 	    -fsanitize=fuzzer,address,undefined -o $(FUZZ_BUILD)/$$n tests/fuzz/$$n.c \
 	    $(TOOL_OBJ:$(BUILD)/%=$(FUZZ_BUILD)/%) $(FUZZ_BUILD)/libt37.a $(PKG_LIBS) || exit 1; \
-	  mkdir -p $(FUZZ_BUILD)/corpus/$$n; \
-	  seeds=; [ -d tests/fuzz/corpus/$$n ] && seeds=tests/fuzz/corpus/$$n; \
-	  case $$n in fuzz_mime_offramp) seeds="$$seeds tests/data/mail";; esac; \
-	  echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
-	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
-	  $(FUZZ_BUILD)/$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	    -artifact_prefix=$(FUZZ_BUILD)/$$n- $(FUZZ_BUILD)/corpus/$$n $$seeds \
-	    > $(FUZZ_BUILD)/$$n.log 2>&1; rc=$$?; \
-	  awk -v n=$$n '/^Done [0-9]+ runs in/ { printf "fuzz: %s: %d runs in %d s (%d runs/s)\n", \
-	    n, $$2, $$5, $$2 / ($$5 > 0 ? $$5 : 1) }' $(FUZZ_BUILD)/$$n.log; \
-	  if [ $$rc -ne 0 ]; then tail -n 40 $(FUZZ_BUILD)/$$n.log; \
-	    echo "fuzz: $$n FAILED (exit $$rc); log $(FUZZ_BUILD)/$$n.log"; fail="$$fail $$n"; fi; \
-	done; \
-	if [ -n "$$fail" ]; then echo "fuzz: failed:$$fail"; exit 1; fi
+	done
+	@echo "fuzz: $(words $(FUZZ_TARGETS)) targets for $(FUZZ_SECONDS) s each, $(JOBS) at a time"
+	@rm -f $(FUZZ_BUILD)/failed; \
+	for n in $(FUZZ_TARGETS); do echo $$n; done | \
+	  xargs -P $(JOBS) -I NAME sh -c 'sh scripts/fuzz_run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) NAME || \
+	    echo NAME >> $(FUZZ_BUILD)/failed'; \
+	if [ -s $(FUZZ_BUILD)/failed ]; then echo "fuzz: failed:" $$(cat $(FUZZ_BUILD)/failed); exit 1; fi
 
 bench: deps
 	$(MAKE) -j$(JOBS) all $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)

@@ -10,8 +10,9 @@
  * An incoming job ("incoming" queue) holds the call record (a spool_rec:
  * call, ani, dnis, rdnis, started) and the pages as fax.tif. A line thread
  * must not wait on the disk, so it never makes one: the keeper (one pool
- * thread, util/offload) keeps ONRAMP_SPARE_JOBS committed spare jobs ready
- * (empty but for the "spare" marker), onramp_route() takes one under
+ * thread, util/offload) keeps committed spare jobs ready (empty but for
+ * the "spare" marker; ONRAMP_SPARE_JOBS, twice as many after each burst
+ * that found none, up to ONRAMP_SPARE_JOBS_MAX), onramp_route() takes one under
  * o->lock, and the call record it posts (o->posts) is written into that
  * job by the keeper while the call proceeds. The keeper also removes the
  * jobs that are done, in the order it was given the work, so a job's
@@ -75,7 +76,7 @@ struct onramp_post {
 struct onramp_refill {
 	struct onramp *o;
 	unsigned want, made;
-	char ids[ONRAMP_SPARE_JOBS][SPOOL_ID_LEN + 1];
+	char ids[ONRAMP_SPARE_JOBS_MAX][SPOOL_ID_LEN + 1];
 };
 
 /* A job the keeper removes. */
@@ -96,8 +97,11 @@ struct onramp {
 	struct event *posts_ev;         /* owned: reads posts on the mail loop */
 	int refilling;                  /* mail thread: a refill is queued */
 	pthread_mutex_t lock;           /* cfg, calls, stopping, spare: line threads too */
-	char spare[ONRAMP_SPARE_JOBS][SPOOL_ID_LEN + 1];        /* ready jobs */
+	char spare[ONRAMP_SPARE_JOBS_MAX][SPOOL_ID_LEN + 1];    /* ready jobs */
 	unsigned n_spare;
+	unsigned spare_target;          /* spare jobs kept; grows on bursts */
+	int spare_grew;                 /* grown since the last refill ended */
+	unsigned spare_logged;          /* mail thread: the target last logged */
 	const struct config *cfg;       /* held */
 	struct onramp_call *calls;      /* owned list */
 	int stopping;                   /* new calls get 486 */
@@ -161,6 +165,7 @@ onramp_new(struct event_base *base, struct spool *sp, struct mailq *q,
 	o->q = q;
 	o->cfg = config_hold(cfg);
 	pthread_mutex_init(&o->lock, NULL);
+	o->spare_target = ONRAMP_SPARE_JOBS;
 	if ((o->builders = offload_new(base, "onramp", ONRAMP_BUILDERS, err, errlen)) == NULL ||
 	    (o->keeper = offload_new(base, "onramp-jobs", 1, err, errlen)) == NULL) {
 		onramp_free(o);
@@ -338,8 +343,16 @@ onramp_route(const struct sip_call_info *info, struct sip_route_decision *d, voi
 static int
 onramp_spare_take(struct onramp *o, char job[SPOOL_ID_LEN + 1])
 {
-	if (o->n_spare == 0)
+	if (o->n_spare == 0) {
+		/* A burst outran the pool: keep more for the next one (once
+		 * per refill, not once per call refused meanwhile). */
+		if (!o->spare_grew && o->spare_target < ONRAMP_SPARE_JOBS_MAX) {
+			o->spare_grew = 1;
+			o->spare_target = o->spare_target * 2 < ONRAMP_SPARE_JOBS_MAX ?
+			    o->spare_target * 2 : ONRAMP_SPARE_JOBS_MAX;
+		}
 		return -1;
+	}
 	o->n_spare--;
 	memcpy(job, o->spare[o->n_spare], SPOOL_ID_LEN + 1);
 	return 0;
@@ -429,11 +442,17 @@ static void
 onramp_refill(struct onramp *o)
 {
 	struct onramp_refill *r;
-	unsigned want;
+	unsigned want, target;
 
 	pthread_mutex_lock(&o->lock);
-	want = o->stopping ? 0 : ONRAMP_SPARE_JOBS - o->n_spare;
+	target = o->spare_target;
+	want = o->stopping || o->n_spare >= target ? 0 : target - o->n_spare;
 	pthread_mutex_unlock(&o->lock);
+	if (target != o->spare_logged) {
+		log_info("event=rx-spare target=%u reason=\"%s\"", target,
+		    o->spare_logged == 0 ? "start" : "a burst of calls found no spare job");
+		o->spare_logged = target;
+	}
 	if (want == 0 || o->refilling || (r = calloc(1, sizeof(*r))) == NULL)
 		return;
 	r->o = o;
@@ -451,7 +470,7 @@ onramp_refill_work(void *arg)
 {
 	static const char marker[] = "spare 1\n";
 	struct onramp_refill *r = arg;
-	struct spool_job *jobs[ONRAMP_SPARE_JOBS];
+	struct spool_job *jobs[ONRAMP_SPARE_JOBS_MAX];
 	unsigned i, n = 0;
 
 	for (i = 0; i < r->want; i++) {
@@ -478,8 +497,9 @@ onramp_refill_done(void *arg)
 	unsigned i;
 
 	pthread_mutex_lock(&o->lock);
-	for (i = 0; i < r->made && o->n_spare < ONRAMP_SPARE_JOBS; i++)
+	for (i = 0; i < r->made && o->n_spare < ONRAMP_SPARE_JOBS_MAX; i++)
 		memcpy(o->spare[o->n_spare++], r->ids[i], SPOOL_ID_LEN + 1);
+	o->spare_grew = 0;
 	pthread_mutex_unlock(&o->lock);
 	o->refilling = 0;
 	/* Calls took some meanwhile: go on, unless the spool refuses. */
@@ -669,7 +689,7 @@ onramp_recover_cb(const char *id, void *arg)
 
 	if (!onramp_job_has(o, id, ONRAMP_RX_CALL) && !onramp_job_has(o, id, ONRAMP_RX_FILE)) {
 		pthread_mutex_lock(&o->lock);
-		if (o->n_spare < ONRAMP_SPARE_JOBS) {
+		if (o->n_spare < o->spare_target) {
 			memcpy(o->spare[o->n_spare++], id, SPOOL_ID_LEN + 1);
 			id = NULL;
 		}

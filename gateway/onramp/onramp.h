@@ -44,9 +44,11 @@ struct onramp;                  /* opaque */
 #define ONRAMP_BUILDERS 2
 #define ONRAMP_FILE_FAX "fax.tif"       /* the fax, in its mail job */
 /* Incoming jobs kept made ahead of the calls (refilled as calls take
- * them): a burst of more new calls than this, faster than the spool
- * makes jobs, gets 486 for the calls beyond. */
+ * them): ONRAMP_SPARE_JOBS at start. A burst of new calls that finds none
+ * left gets 486 for the calls beyond and doubles the number kept, up to
+ * ONRAMP_SPARE_JOBS_MAX, for the rest of the run (logged). */
 #define ONRAMP_SPARE_JOBS 16
+#define ONRAMP_SPARE_JOBS_MAX 256
 
 /*
  * The onramp over sp, queueing into q (both borrowed), with cfg (a hold is

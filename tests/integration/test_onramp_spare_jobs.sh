@@ -70,3 +70,33 @@ text = next(msg.iter_parts()).get_content()
 assert "before its numbers were recorded" in text, text
 print("pages without a call record: mailed to the postmaster, partial")
 PY
+
+# A burst of calls faster than the spare jobs are made: the calls beyond
+# the spare jobs get 486, and the gateway keeps twice as many from then on.
+kill "$gw"; wait "$gw" 2>/dev/null || true
+sport=$(free_port)
+onramp_conf "$T/gw3.conf" "mta send server 127.0.0.1 port $mport" \
+    "sip" " listen udp 127.0.0.1 $sport" " max-call-rate 1000"
+if [ "$(id -u)" = 0 ]; then
+    echo "user nobody" >> "$T/gw3.conf"; chmod 644 "$T/gw3.conf"
+fi
+"$BUILD/t37gw" -c "$T/gw3.conf" 2> "$T/gw3.log" &
+gw=$!; t37_bg $gw
+wait_for 10 grep -q 'event=start result=ok' "$T/gw3.log" || { cat "$T/gw3.log"; fail "t37gw did not start"; }
+wait_for 20 full || fail "want $SPARE spare jobs at start, have $(spares)"
+grep -q "event=rx-spare target=$SPARE reason=\"start\"" "$T/gw3.log" ||
+    { cat "$T/gw3.log"; fail "no start line for the spare jobs"; }
+# about 200 INVITEs within 40 ms from the trunk's address; never ACKed
+python3 tests/integration/sip_flood.py 127.0.0.1 "$sport" 5000 0.04 "$T/nostop" > "$T/burst.out"
+echo "burst: $(cat "$T/burst.out")"
+wait_for 10 grep -q 'reason="no spare incoming job is ready' "$T/gw3.log" ||
+    { tail -n 20 "$T/gw3.log"; fail "the burst did not outrun the spare jobs"; }
+wait_for 10 grep -q "event=rx-spare target=$((SPARE * 2)) reason=\"a burst of calls found no spare job\"" \
+    "$T/gw3.log" || { tail -n 20 "$T/gw3.log"; fail "the pool did not grow"; }
+wait_for 30 test "$(spares)" -ge $((SPARE * 2)) ||
+    fail "want $((SPARE * 2)) spare jobs after the burst, have $(spares)"
+grep -q 'event=rx-spare target=[0-9]* reason="a burst' "$T/gw3.log"
+[ "$(grep -c 'event=rx-spare target=' "$T/gw3.log")" -le 6 ] ||
+    fail "the pool grew once per refused call, not once per burst"
+grep -qE 'event=rx-spare target=(512|[0-9]{4,})' "$T/gw3.log" && fail "the pool grew past its limit"
+echo "burst: pool of $SPARE grew to $(grep -o 'event=rx-spare target=[0-9]*' "$T/gw3.log" | tail -n 1 | cut -d= -f3)"
