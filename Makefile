@@ -164,8 +164,7 @@ fuzz: deps
 	@echo "fuzz: $(words $(FUZZ_TARGETS)) targets for $(FUZZ_SECONDS) s each, $(JOBS) at a time"
 	@rm -f $(FUZZ_BUILD)/failed; \
 	for n in $(FUZZ_TARGETS); do echo $$n; done | \
-	  xargs -P $(JOBS) -I NAME sh -c 'sh scripts/fuzz_run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) NAME || \
-	    echo NAME >> $(FUZZ_BUILD)/failed'; \
+	  xargs -P $(JOBS) -n 1 sh scripts/fuzz_run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS); \
 	if [ -s $(FUZZ_BUILD)/failed ]; then echo "fuzz: failed:" $$(cat $(FUZZ_BUILD)/failed); exit 1; fi
 
 bench: deps

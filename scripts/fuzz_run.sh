@@ -3,7 +3,8 @@
 # `make fuzz`) for SECONDS on its corpus in DIR/corpus/NAME, seeded from
 # tests/fuzz/corpus/NAME (and the mail corpus for fuzz_mime_offramp).
 # Prints one line of runs; on a crash the tail of its log and the input's
-# place, and exits 1. `make fuzz` runs several of these at a time.
+# place, adds NAME to DIR/failed and exits 1. `make fuzz` runs several of
+# these at a time.
 set -u
 dir=$1 secs=$2 n=$3
 mkdir -p "$dir/corpus/$n"
@@ -19,6 +20,7 @@ awk -v n="$n" '/^Done [0-9]+ runs in/ { printf "fuzz: %s: %d runs in %d s (%d ru
 if [ $rc -ne 0 ]; then
     tail -n 40 "$dir/$n.log"
     echo "fuzz: $n FAILED (exit $rc); log $dir/$n.log"
+    echo "$n" >> "$dir/failed"
     exit 1
 fi
 exit 0

@@ -225,13 +225,20 @@ ctlwire_response_format(struct json_object *result, const char *err, size_t *len
 	return line;
 }
 
+struct json_object *
+ctlwire_str(const char *s)
+{
+	char *valid = g_utf8_make_valid(s != NULL ? s : "", -1);
+	struct json_object *v = json_object_new_string(valid);
+
+	g_free(valid);
+	return v;
+}
+
 void
 ctlwire_add_str(struct json_object *o, const char *key, const char *s)
 {
-	char *valid = g_utf8_make_valid(s != NULL ? s : "", -1);
-
-	json_object_object_add(o, key, json_object_new_string(valid));
-	g_free(valid);
+	json_object_object_add(o, key, ctlwire_str(s));
 }
 
 int

@@ -50,9 +50,11 @@ char *ctlwire_request_format(const char *cmd, const char *const *args, unsigned 
  * malloc'd, LF at the end; *len its length. NULL on ENOMEM. */
 char *ctlwire_response_format(struct json_object *result, const char *err, size_t *len);
 
-/* Adds key: s to o as a JSON string made valid UTF-8 (s is often peer
- * data: numbers from SIP, a remote fax's ident, a server's reply); NULL
- * is "". For the answers' builders on both sides of the rooms. */
+/* s as a new JSON string made valid UTF-8 (s is often peer data: numbers
+ * from SIP, a remote fax's ident, a server's reply); NULL is "". The
+ * caller owns it. For the answers' builders on both sides of the rooms. */
+struct json_object *ctlwire_str(const char *s);
+/* Adds key: ctlwire_str(s) to o. */
 void ctlwire_add_str(struct json_object *o, const char *key, const char *s);
 
 /* path as a Unix socket address. 0, or -1 with "control socket PATH: name

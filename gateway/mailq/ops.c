@@ -21,7 +21,6 @@
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <glib.h>
 #include <json-c/json.h>
 
 #include "config/config.h"
@@ -96,10 +95,7 @@ ops_summary(const struct qjob *j, bool failed)
 	ctlwire_add_str(o, "kind", ops_kind(j));
 	ctlwire_add_str(o, "from", j->from);
 	if ((to = json_object_new_array()) != NULL) {
-		gchar *valid = g_utf8_make_valid(j->rcpt, -1);
-
-		json_object_array_add(to, json_object_new_string(valid));
-		g_free(valid);
+		json_object_array_add(to, ctlwire_str(j->rcpt));
 		json_object_object_add(o, "to", to);
 	}
 	ops_int(o, "created", j->created);
