@@ -86,6 +86,11 @@ struct fax_session_options {
 	int widths;			/* FAX_WIDTH_*; 0 = A4|B4|A3 */
 	const char *tx_tiff;		/* send this normalized file, or NULL */
 	const char *rx_tiff;		/* receive into this path, or NULL */
+	int rx_memory;			/* receive into an anonymous memory file
+					 * instead (rx_tiff NULL, profile_s 0):
+					 * spandsp's writes then never wait on a
+					 * disk; fax_session_rx_fd() gives it, for
+					 * the caller to copy elsewhere */
 	int profile_s;			/* receive: rewrite rx_tiff to Profile S
 					 * at the end (before the done callback;
 					 * disk I/O with fsync in the caller's
@@ -264,6 +269,9 @@ enum fax_phase fax_session_phase(const struct fax_session *s);
 /* Frees everything, closes files. Accepts NULL. A session freed before it
  * was done is terminated first (the done callback does not run). */
 void fax_session_free(struct fax_session *s);
+/* The memory file a session with rx_memory receives into (owned by the
+ * session, closed by fax_session_free(): dup() it to keep it), or -1. */
+int fax_session_rx_fd(const struct fax_session *s);
 
 /* "ok", "partial", "failed", "timeout", "running". */
 const char *fax_status_str(enum fax_status st);

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <libgen.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -45,6 +46,7 @@ struct fax_session {
 	char *page_header;
 	char *tx_tiff;
 	char *rx_tiff;
+	int rx_fd;			/* owned: the memory file (rx_memory) */
 	struct fax_session_callbacks cb;
 	void *arg;
 
@@ -93,6 +95,7 @@ static int	 ppm_to_dpi(int);
 static void	 quote(const char *, char *, size_t);
 static char	*dup_opt(const char *, int *);
 static int	 rx_dir_writable(const char *, char *, size_t);
+static int	 rx_memory_open(struct fax_session *, char *, size_t);
 
 /* ---------------------------------------------------------- options */
 
@@ -157,8 +160,14 @@ fax_session_new(const struct fax_session_options *opts,
 	char perr[160];
 	int fail = 0;
 
-	if ((opts->tx_tiff == NULL) == (opts->rx_tiff == NULL)) {
+	if ((opts->tx_tiff == NULL) == (opts->rx_tiff == NULL && !opts->rx_memory) ||
+	    (opts->rx_memory && opts->rx_tiff != NULL)) {
 		snprintf(err, errlen, "a session sends a file or receives one");
+		return NULL;
+	}
+	if (opts->rx_memory && opts->profile_s) {
+		snprintf(err, errlen, "a session receiving into memory leaves Profile S "
+		    "to its caller");
 		return NULL;
 	}
 	if (opts->ident != NULL && strlen(opts->ident) > FAX_IDENT_MAX) {
@@ -198,11 +207,17 @@ fax_session_new(const struct fax_session_options *opts,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	s->rx_fd = -1;
 	s->opts = *opts;
+	if (opts->rx_memory && rx_memory_open(s, err, errlen) < 0) {
+		free(s);
+		return NULL;
+	}
 	s->ident = dup_opt(opts->ident, &fail);
 	s->page_header = dup_opt(opts->page_header, &fail);
 	s->tx_tiff = dup_opt(opts->tx_tiff, &fail);
-	s->rx_tiff = dup_opt(opts->rx_tiff, &fail);
+	if (!opts->rx_memory)
+		s->rx_tiff = dup_opt(opts->rx_tiff, &fail);
 	s->opts.ident = s->ident;
 	s->opts.page_header = s->page_header;
 	s->opts.tx_tiff = s->tx_tiff;
@@ -386,7 +401,45 @@ fax_session_free(struct fax_session *s)
 	free(s->page_header);
 	free(s->tx_tiff);
 	free(s->rx_tiff);
+	if (s->rx_fd >= 0)
+		close(s->rx_fd);
 	free(s);
+}
+
+int
+fax_session_rx_fd(const struct fax_session *s)
+{
+	return s->rx_fd;
+}
+
+/*
+ * The memory file to receive into. spandsp 0.0.6 takes only a file name
+ * (it calls TIFFOpen itself), so the file is named through /proc: opening
+ * /proc/self/fd/N opens the memory file again, and spandsp's page writes
+ * then land in memory, never waiting on a disk or its journal.
+ */
+static int
+rx_memory_open(struct fax_session *s, char *err, size_t errlen)
+{
+	char path[64];
+
+	if ((s->rx_fd = memfd_create("t37-fax-rx", MFD_CLOEXEC)) < 0) {
+		snprintf(err, errlen, "file to receive: no memory file: %s", strerror(errno));
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", s->rx_fd);
+	if (access(path, R_OK | W_OK) < 0) {
+		snprintf(err, errlen, "file to receive: %s cannot be opened (is /proc "
+		    "mounted?): %s", path, strerror(errno));
+		close(s->rx_fd);
+		return -1;
+	}
+	if ((s->rx_tiff = strdup(path)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		close(s->rx_fd);
+		return -1;
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------ state machine */

@@ -20,8 +20,10 @@ PKGS="$PKGS libxml2-dev libreoffice-writer-nogui libreoffice-calc-nogui \
 libreoffice-impress-nogui pango1.0-tools"
 # Call and job records (JSON lines through json-c).
 PKGS="$PKGS libjson-c-dev"
-# promtool (package prometheus) checks the /metrics exposition in the tests.
-PKGS="$PKGS prometheus"
+# promtool (package prometheus) checks the /metrics exposition in the tests;
+# strace shows which thread makes which system call (no disk I/O on a line
+# thread).
+PKGS="$PKGS prometheus strace"
 missing=""
 for p in $PKGS; do
     st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

@@ -937,6 +937,8 @@ sip_call_report(struct sip_call *call, enum sip_result res)
 	}
 	if (call->dir == SIP_DIR_ONRAMP && pages > 0) {
 		struct sip_event *rx = malloc(sizeof(*rx));
+		/* The final copy: the event below follows it. */
+		sip_media_copy_pages(call, true);
 		if (rx != NULL) {
 			*rx = *ev;
 			rx->type = SIP_EV_FAX_RECEIVED;

@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <re.h>
 
@@ -105,6 +106,7 @@ struct sip_line {
 	/* --- thread-safe by themselves --- */
 	struct chan *inbox;                     /* owned: commands to this line */
 	struct chan *events;                    /* the caller's: events it sends */
+	struct sip_rxcopy *rxcopy;              /* owned: page copies, then events */
 	struct sip_cmd quit_cmd;                /* sip_line_stop()'s message */
 	/* --- set before the thread starts, then line thread only --- */
 	pthread_t thread;
@@ -317,6 +319,24 @@ enum sip_port_status sip_ports_open(struct sip_line *line, bool pair, udp_recv_h
 void sip_ports_close(struct sip_line *line, struct udp_sock **us);
 const char *sip_port_status_name(enum sip_port_status st);
 
+/* rxcopy.c: received pages from memory to the call's file, and the
+ * line's events after them, on a thread of their own */
+struct sip_rxcopy;
+/* A copier forwarding events to events. NULL with err. */
+struct sip_rxcopy *sip_rxcopy_new(struct chan *events, char *err, size_t errlen);
+/* Copies and forwards everything queued, then frees. Accepts NULL. */
+void sip_rxcopy_free(struct sip_rxcopy *w);
+/* Queues a copy of the memory file fd (dup'ed; the caller keeps fd) over
+ * dest. Any thread. 0, or -1 with errno (nothing queued). */
+int sip_rxcopy_page(struct sip_rxcopy *w, const char *call_id, int fd, const char *dest,
+    bool last);
+/* Queues ev for the owner's events, after the copies queued before it. */
+void sip_rxcopy_post(struct sip_rxcopy *w, struct sip_event *ev);
+/* Copies all of src over dest (created 0640 if need be, cut to size, not
+ * synced); *size is what was copied. 0, or -1 with err. Copier thread,
+ * or a test. */
+int sip_rxcopy_file(int src, const char *dest, off_t *size, char *err, size_t errlen);
+
 /* media.c: RTP, UDPTL, the 20 ms clock, the fax session */
 enum sip_port_status sip_media_open_audio(struct sip_call *call);
 enum sip_port_status sip_media_open_udptl(struct sip_call *call);
@@ -326,5 +346,7 @@ int sip_media_start_fax(struct sip_call *call, enum sip_media media, char *err, 
 int sip_media_switch_t38(struct sip_call *call);
 void sip_media_start_clock(struct sip_call *call);
 void sip_media_close(struct sip_call *call);
+/* Queues a copy of the pages received so far to rx_path (onramp). */
+void sip_media_copy_pages(struct sip_call *call, bool last);
 
 #endif

@@ -85,6 +85,7 @@ struct sip_line *
 sip_line_start(const struct sip_line_options *opts, struct chan *events)
 {
 	struct sip_line *line = calloc(1, sizeof(*line));
+	char cerr[128];
 	int err, ready;
 
 	if (line == NULL)
@@ -95,11 +96,18 @@ sip_line_start(const struct sip_line_options *opts, struct chan *events)
 	}
 	line->opts = *opts;
 	line->events = events;
+	if ((line->rxcopy = sip_rxcopy_new(events, cerr, sizeof(cerr))) == NULL) {
+		log_warnx("sip: %s", cerr);
+		chan_free(line->inbox, NULL);
+		free(line);
+		return NULL;
+	}
 	pthread_mutex_init(&line->lock, NULL);
 	pthread_cond_init(&line->cond, NULL);
 	if ((err = pthread_create(&line->thread, NULL, sip_line_main, line)) != 0) {
 		pthread_mutex_destroy(&line->lock);
 		pthread_cond_destroy(&line->cond);
+		sip_rxcopy_free(line->rxcopy);
 		chan_free(line->inbox, NULL);
 		free(line);
 		errno = err;
@@ -112,6 +120,7 @@ sip_line_start(const struct sip_line_options *opts, struct chan *events)
 	pthread_mutex_unlock(&line->lock);
 	if (ready < 0) {
 		pthread_join(line->thread, NULL);
+		sip_rxcopy_free(line->rxcopy);
 		pthread_mutex_destroy(&line->lock);
 		pthread_cond_destroy(&line->cond);
 		chan_free(line->inbox, NULL);
@@ -186,6 +195,7 @@ sip_line_stop(struct sip_line *line)
 	line->quit_cmd.type = SIP_CMD_QUIT;
 	sip_line_send(line, &line->quit_cmd);
 	pthread_join(line->thread, NULL);
+	sip_rxcopy_free(line->rxcopy);  /* the last copies and events */
 	chan_free(line->inbox, NULL);
 	pthread_mutex_destroy(&line->lock);
 	pthread_cond_destroy(&line->cond);
@@ -194,10 +204,11 @@ sip_line_stop(struct sip_line *line)
 
 /* --- line thread -------------------------------------------------------- */
 
+/* Through the page copier: a call's events follow its pages' copies. */
 void
 sip_line_post(struct sip_line *line, struct sip_event *ev)
 {
-	chan_push(line->events, &ev->msg);
+	sip_rxcopy_post(line->rxcopy, ev);
 }
 
 void
@@ -226,6 +237,7 @@ sip_line_main(void *arg)
 	/* Signals belong to the main thread. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	pthread_setname_np(pthread_self(), "t37-line");
 	/* Real time from here on: the spool and TIFF writers refuse to run. */
 	thread_role_set_line(true);
 	sip_limits_realtime(&line->opts, 0);

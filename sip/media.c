@@ -174,9 +174,11 @@ sip_media_start_fax(struct sip_call *call, enum sip_media media, char *err, size
 	fo.ecm = call->fax_opts.ecm;
 	fo.max_speed = (int)call->fax_opts.max_rate;
 	fo.tx_tiff = call->dir == SIP_DIR_OFFRAMP ? call->tx_path : NULL;
-	fo.rx_tiff = call->dir == SIP_DIR_ONRAMP ? call->rx_path : NULL;
-	/* The Profile S rewrite fsyncs: the route's owner does it off this
+	/* Received pages go into memory, and the copier writes them to
+	 * rx_path after each page: no file is created or written here. The
+	 * Profile S rewrite fsyncs: the route's owner does it off this
 	 * thread; spandsp writes MH so that it is cheap. */
+	fo.rx_memory = call->dir == SIP_DIR_ONRAMP;
 	fo.profile_s = 0;
 	fo.rx_mh = !call->fax_opts.passthrough;
 	fo.max_duration_ms = o->max_call_s * 1000u;
@@ -558,6 +560,19 @@ sip_media_cb_page(void *arg, const struct fax_page_info *info)
 
 	log_info("call=%s page=%d rate=%d rows=%d bad_rows=%d ecm=%d", call->id, info->page,
 	    info->bit_rate, info->rows, info->bad_rows, info->ecm);
+	if (call->dir == SIP_DIR_ONRAMP)
+		sip_media_copy_pages(call, false);
+}
+
+void
+sip_media_copy_pages(struct sip_call *call, bool last)
+{
+	int fd = call->fax != NULL ? fax_session_rx_fd(call->fax) : -1;
+
+	if (fd >= 0 && sip_rxcopy_page(call->line->rxcopy, call->id, fd, call->rx_path,
+	    last) == -1)
+		log_warn("call=%s event=rx-copy result=failed last=%d reason=\"cannot queue "
+		    "the copy\"", call->id, last);
 }
 
 static void

@@ -396,13 +396,14 @@ struct sip_event *sip_event_wait(struct chan *events, int timeout_ms);
 
 /*
  * What a line can carry (sip/limits.c). Each call holds descriptors (an
- * RTP/RTCP socket pair, a UDPTL socket once on T.38, the TIFF being
- * written) and ports of the rtp-ports range (the pair, and the UDPTL
+ * RTP/RTCP socket pair, a UDPTL socket once on T.38, the memory file an
+ * incoming fax is received into and spandsp's own descriptor of it) and
+ * ports of the rtp-ports range (the pair, and the UDPTL
  * port); the line's poll loop takes descriptors below max_fds only. The
  * line refuses a call beyond calls, saying which limit: max-calls (486),
  * descriptors or ports (503, so that a proxy tries another gateway).
  */
-#define SIP_FDS_PER_CALL 4
+#define SIP_FDS_PER_CALL 5
 #define SIP_FD_RESERVE 64            /* SIP sockets, logs, spool files */
 #define SIP_LINE_MAX_FDS 65536       /* the poll loop's table (24 B each) */
 

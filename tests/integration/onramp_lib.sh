@@ -27,8 +27,9 @@ onramp_build_driver() {
     "$T/onramp_driver" -m "$T/fax.tif" >/dev/null || fail "cannot make a test fax"
 }
 
-# onramp_conf FILE "mta send ... lines": a config with a spool in $T/spool
-# and the 99131.. mmoip dial-peer (DSN success+failure, MDN).
+# onramp_conf FILE "mta send ... lines": a config with a spool in $T/spool,
+# the 99131.. mmoip dial-peer (DSN success+failure, MDN), and the SMTP and
+# SIP listeners on free loopback ports.
 onramp_conf() {
     _f=$1; shift
     {
@@ -49,6 +50,12 @@ onramp_conf() {
         echo " dsn success"
         echo " dsn failure"
         echo " mdn"
+        # nor the default SIP port 5060, which tests running side by
+        # side would contend for, unless the test chose its own
+        case "$*" in
+        *"listen udp"*|*"listen tcp"*) ;;
+        *) echo "sip"; echo " listen udp 127.0.0.1 $(free_port)" ;;
+        esac
     } > "$_f"
 }
 

@@ -1,8 +1,8 @@
 #!/bin/sh
 # t37-test: exclusive (loads the machine or measures timing; runs alone)
 # The daemon at its resource limits, with real calls from t37fax:
-#  1. descriptors: t37gw started with 80 of them says at start that they
-#     leave room for (80 - 64) / 4 = 4 calls (event=limits ...
+#  1. descriptors: t37gw started with 84 of them says at start that they
+#     leave room for (84 - 64) / 5 = 4 calls (event=limits ...
 #     limit=descriptors); of 5 simultaneous calls 4 are received and
 #     mailed, the fifth gets 503 and the log names the limit;
 #  2. ports: the first RTP pair of a two-pair range is held by another
@@ -76,8 +76,8 @@ count_files() { find "$1" -type f 2>/dev/null | wc -l; }
 # --- 1. descriptors ---------------------------------------------------------
 sport=$(free_port)
 gw_conf fd "$sport" 16384 32767 20
-gw_start fd 80
-grep -q 'event=limits nofile=80 .*calls=4 limit=descriptors .*fd-capacity=4 ' "$T/fd/gw.log" ||
+gw_start fd 84
+grep -q 'event=limits nofile=84 .*calls=4 limit=descriptors .*fd-capacity=4 ' "$T/fd/gw.log" ||
     { cat "$T/fd/gw.log"; fail "no capacity in the event=limits line"; }
 rc=0
 timeout 200 "$BUILD/t37fax" send --g711 --calls 5 "sip:9913170@127.0.0.1:$sport" "$T/p.tif" \
@@ -85,7 +85,7 @@ timeout 200 "$BUILD/t37fax" send --g711 --calls 5 "sip:9913170@127.0.0.1:$sport"
 cat "$T/fd.out"
 [ "$(grep -c ' result=ok ' "$T/fd.out")" = 4 ] || { cat "$T/fd/gw.log"; fail "want 4 calls ok"; }
 grep -q ' sip=503 ' "$T/fd.out" || fail "the fifth call did not get 503"
-grep -q 'event=call-limit limit=descriptors calls=4 nofile=80 fd-capacity=4 ' "$T/fd/gw.log" ||
+grep -q 'event=call-limit limit=descriptors calls=4 nofile=84 fd-capacity=4 ' "$T/fd/gw.log" ||
     { cat "$T/fd/gw.log"; fail "the refusal does not name the limit"; }
 wait_for 30 test "$(mailed fd)" -ge 4 || fail "$(mailed fd) of 4 faxes mailed"
 kill "$GW_fd"; wait "$GW_fd" 2>/dev/null || true

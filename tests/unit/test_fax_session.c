@@ -5,6 +5,9 @@
  * what was sent; the success rules; the watchdog; the switch-over to T.38;
  * tone detection; bad options.
  */
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "tests/unit/fax_test_util.h"
 
 #include "fax/fax.h"
@@ -207,6 +210,10 @@ pair_open(struct pair *p, const char *txf, const char *rxf, int t38, int ecm,
 	o.ident = "+1 555 0199";
 	o.tx_tiff = NULL;
 	o.rx_tiff = rxf;
+	if (rxf == NULL) {              /* into a memory file */
+		o.rx_memory = 1;
+		o.profile_s = 0;
+	}
 	cb.t38_tx = rx_ifp;
 	cb.done = rx_done;
 	cb.page = rx_page;
@@ -455,6 +462,36 @@ START_TEST(test_fax_switch_to_t38)
 	assert_same_doc(doc, 2, ft_path("r.tif"));
 	pair_close(&p);
 	free_doc(doc, 2);
+}
+END_TEST
+
+/* Received into memory (as a line thread does): no file is named, the
+ * pages are whole in the memory file, also across the switch to T.38
+ * (the T.30 engine is made again and opens the file again). */
+START_TEST(test_fax_memory_receive)
+{
+	struct pair p;
+	struct ft_page **doc = make_doc(ft_path("s.tif"), 3, 23);
+	const struct fax_result *rr;
+	char path[64];
+	int fd;
+
+	pair_open(&p, ft_path("s.tif"), NULL, 0, 1, FAX_MODEM_ALL, 0);
+	fd = fax_session_rx_fd(p.rx);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fax_session_rx_fd(p.tx), -1);
+	run_pair(&p, 0, 50, 600);
+	rr = fax_session_result(p.rx);
+	ck_assert_str_eq(fax_status_str(rr->status), "ok");
+	ck_assert_int_eq(rr->switched_to_t38, 1);
+	ck_assert_int_eq(rr->pages_rx, 3);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	assert_same_doc(doc, 3, path);
+	/* nothing was written beside the file sent */
+	ck_assert_int_eq(access(ft_path("r.tif"), F_OK), -1);
+	pair_close(&p);
+	ck_assert_int_eq(fcntl(fd, F_GETFD), -1);       /* closed with the session */
+	free_doc(doc, 3);
 }
 END_TEST
 
@@ -741,6 +778,13 @@ START_TEST(test_fax_bad_options)
 	o.media = FAX_MEDIA_T38;
 	ck_assert_ptr_null(fax_session_new(&o, NULL, NULL, err, sizeof(err)));
 	ck_assert_str_eq(err, "T.38 mode needs a packet callback");
+	o.media = FAX_MEDIA_AUDIO;
+	o.rx_memory = 1;                /* a file name, or memory: not both */
+	ck_assert_ptr_null(fax_session_new(&o, NULL, NULL, err, sizeof(err)));
+	ck_assert_str_eq(err, "a session sends a file or receives one");
+	o.rx_tiff = NULL;               /* Profile S needs a file to rewrite */
+	ck_assert_ptr_null(fax_session_new(&o, NULL, NULL, err, sizeof(err)));
+	ck_assert_str_eq(err, "a session receiving into memory leaves Profile S to its caller");
 	fax_session_free(NULL);
 }
 END_TEST
@@ -798,6 +842,7 @@ suite_fax_session(void)
 	tcase_add_test(tc, test_fax_no_pages_is_failure);
 	tcase_add_test(tc, test_fax_unsendable_file_not_ok);
 	tcase_add_test(tc, test_fax_switch_to_t38);
+	tcase_add_test(tc, test_fax_memory_receive);
 	tcase_add_test(tc, test_fax_switch_after_page);
 	tcase_add_test(tc, test_fax_tones);
 	tcase_add_test(tc, test_fax_lost_blocks);

@@ -107,18 +107,18 @@ START_TEST(test_sip_capacity)
 	o.rtp_port_min = 16384;
 	o.rtp_port_max = 32767;
 	o.max_calls = 500;
-	/* 1024 descriptors: (1024 - 64) / 4 calls */
+	/* 1024 descriptors: (1024 - 64) / 5 calls */
 	sip_capacity_get(&o, 1024, &c);
 	ck_assert_uint_eq(c.max_fds, 1024);
 	ck_assert_uint_eq(c.fd_calls, (1024 - SIP_FD_RESERVE) / SIP_FDS_PER_CALL);
 	ck_assert_uint_eq(c.ports, 16384);
 	ck_assert_uint_eq(c.ports_per_call, 3);         /* t38 on: pair + UDPTL */
 	ck_assert_uint_eq(c.port_calls, 16384 / 3);
-	ck_assert_uint_eq(c.calls, 240);
+	ck_assert_uint_eq(c.calls, 192);
 	ck_assert_str_eq(c.limit, "descriptors");
 	sip_capacity_format(&c, &o, buf, sizeof(buf));
-	ck_assert_str_eq(buf, " calls=240 limit=descriptors max-calls=500 fds-per-call=4 "
-	    "fd-capacity=240 rtp-ports=16384-32767 ports-per-call=3 port-capacity=5461");
+	ck_assert_str_eq(buf, " calls=192 limit=descriptors max-calls=500 fds-per-call=5 "
+	    "fd-capacity=192 rtp-ports=16384-32767 ports-per-call=3 port-capacity=5461");
 	/* a huge limit: the poll table is capped, max-calls binds */
 	sip_capacity_get(&o, 1048576, &c);
 	ck_assert_uint_eq(c.max_fds, SIP_LINE_MAX_FDS);
