@@ -147,6 +147,7 @@ def main():
 
     # The unit suites run in as many shards as tests run at once.
     tests = []
+    unrunnable = []
     if not ONLY or "unit" in ONLY:
         n = jobs()
         for i in range(1, n + 1):
@@ -155,9 +156,14 @@ def main():
     idir = os.path.join(SRCDIR, "tests", "integration")
     for name in sorted(os.listdir(idir)):
         path = os.path.join(idir, name)
-        if not name.startswith("test_") or not os.access(path, os.X_OK):
+        if not name.startswith("test_") or not os.path.isfile(path):
             continue
         if ONLY and name not in ONLY:
+            continue
+        if not os.access(path, os.X_OK):
+            # a test that would silently never run
+            print("FAIL: %s is not executable (chmod +x)" % name, flush=True)
+            unrunnable.append(name)
             continue
         tests.append(Test(name, [path], markers(path)))
 
@@ -168,8 +174,9 @@ def main():
     queue = exclusive + shared
     width = jobs()
 
-    passed = failed = skipped = 0
-    failures = []
+    passed = skipped = 0
+    failed = len(unrunnable)
+    failures = list(unrunnable)
     running = []
     while queue or running:
         while queue and len(running) < width:
