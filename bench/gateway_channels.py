@@ -12,7 +12,9 @@ Both on this machine. For each media (G.711, T.38) it prints:
     process, no clock, no network) for the same page, measured in the
     same run;
   - RSS per active call: the daemon's peak VmRSS minus its idle VmRSS,
-    over the most calls that were active at once;
+    over the most calls that were active at once; beside it, the memory
+    files the received pages are in until each call ends (not mapped, so
+    not in VmRSS): their peak total over the same number of calls;
   - how many "frames skipped" lines (the media clock fell behind real
     time) and which refusals (the limit named) the daemon logged.
 
@@ -68,6 +70,24 @@ def proc_rss_kb(pid):
     except OSError:
         pass
     return 0
+
+
+def proc_memfd_kb(pid):
+    """The total size of the memory files pid holds open (received pages)."""
+    total = 0
+    fddir = "/proc/%d/fd" % pid
+    try:
+        names = os.listdir(fddir)
+    except OSError:
+        return 0
+    for n in names:
+        p = os.path.join(fddir, n)
+        try:
+            if os.readlink(p).startswith("/memfd:"):
+                total += os.stat(p).st_size
+        except OSError:
+            pass
+    return total // 1024
 
 
 def reference_cpu(page, t38):
@@ -191,8 +211,10 @@ def run_media(media, page):
             stdout=open(os.path.join(d, "send.out"), "w"),
             stderr=open(os.path.join(d, "send.err"), "w"))
         peak_kb = idle_kb
+        memfd_kb = 0
         while snd.poll() is None:
             peak_kb = max(peak_kb, proc_rss_kb(gw.pid))
+            memfd_kb = max(memfd_kb, proc_memfd_kb(gw.pid))
             log.poll()
             time.sleep(SAMPLE_S)
         log.poll()
@@ -235,8 +257,9 @@ def run_media(media, page):
           "(target <= 1.2)" % (name, cpu, per_call, ref,
                                per_call / ref if ref > 0 else float("inf")))
     print("%s rss idle %d KB, peak %d KB, %d calls active at most: %.0f KB per active "
-          "call (target <= 160)" % (name, idle_kb, peak_kb, log.peak_active,
-                                    (peak_kb - idle_kb) / active))
+          "call (target <= 160); received pages in memory files %d KB at most, %.0f KB "
+          "per active call" % (name, idle_kb, peak_kb, log.peak_active,
+                               (peak_kb - idle_kb) / active, memfd_kb, memfd_kb / active))
     print("%s frames skipped lines %d (target 0); refused %s; limits hit %s"
           % (name, log.skipped,
              " ".join("sip=%s:%d" % kv for kv in sorted(log.refused.items())) or "none",

@@ -111,25 +111,39 @@ sip_udptl_rx_init(struct sip_udptl_rx *rx)
 	memset(rx, 0, sizeof(*rx));
 }
 
+/* The packet seq when it is kept and its bytes are not yet written over. */
 static struct sip_udptl_rx_slot *
 sip_udptl_rx_slot(struct sip_udptl_rx *rx, uint16_t seq)
 {
 	struct sip_udptl_rx_slot *s = &rx->hist[seq % SIP_UDPTL_RX_HISTORY];
 
-	return s->valid && s->seq == seq ? s : NULL;
+	return s->valid && s->seq == seq && rx->pos - s->start <= SIP_UDPTL_RX_RING ? s : NULL;
 }
 
+static const uint8_t *
+sip_udptl_rx_data(const struct sip_udptl_rx *rx, const struct sip_udptl_rx_slot *s)
+{
+	return rx->ring + s->start % SIP_UDPTL_RX_RING;
+}
+
+/* Keeps a packet; its bytes go on in the ring, whole (a packet that would
+ * straddle the ring's end starts at its beginning instead). */
 static void
 sip_udptl_rx_store(struct sip_udptl_rx *rx, uint16_t seq, const uint8_t *data, size_t len)
 {
 	struct sip_udptl_rx_slot *s = &rx->hist[seq % SIP_UDPTL_RX_HISTORY];
+	size_t off = (size_t)(rx->pos % SIP_UDPTL_RX_RING);
 
 	if (len > SIP_UDPTL_IFP_MAX)
 		return;
+	if (off + len > SIP_UDPTL_RX_RING)
+		rx->pos += SIP_UDPTL_RX_RING - off;
 	s->valid = 1;
 	s->seq = seq;
 	s->len = (uint16_t)len;
-	memcpy(s->data, data, len);
+	s->start = rx->pos;
+	memcpy(rx->ring + rx->pos % SIP_UDPTL_RX_RING, data, len);
+	rx->pos += len;
 }
 
 /*
@@ -173,7 +187,7 @@ sip_udptl_rx_fec(struct sip_udptl_rx *rx, const struct sip_udptl_packet *pkt)
 				continue;
 			n = o->len < len ? o->len : len;
 			for (i = 0; i < n; i++)
-				buf[i] ^= o->data[i];
+				buf[i] ^= sip_udptl_rx_data(rx, o)[i];
 		}
 		while (len > 1 && buf[len - 1] == 0)
 			len--;
@@ -208,7 +222,7 @@ sip_udptl_rx_datagram(struct sip_udptl_rx *rx, const uint8_t *buf, size_t len,
 		return 0;
 	}
 	if (d > SIP_UDPTL_MAX_GAP) {            /* the sender restarted: resynchronize */
-		memset(rx->hist, 0, sizeof(rx->hist));
+		memset(rx->hist, 0, sizeof(rx->hist));    /* the ring's bytes may stay */
 		rx->next = seq;
 		d = 0;
 	}
@@ -230,7 +244,7 @@ sip_udptl_rx_datagram(struct sip_udptl_rx *rx, const uint8_t *buf, size_t len,
 		uint16_t cur = rx->next;
 
 		if (s != NULL) {
-			fn(s->data, s->len, cur, arg);
+			fn(sip_udptl_rx_data(rx, s), s->len, cur, arg);
 			rx->delivered++;
 			delivered++;
 		} else {
@@ -312,14 +326,17 @@ sip_udptl_tx_encode(struct sip_udptl_tx *tx, const uint8_t *ifp, size_t len,
 		memcpy(out + pos, tx->hist[i].data, tx->hist[i].len);
 		pos += tx->hist[i].len;
 	}
-	/* Remember this packet as the most recent. */
-	if (SIP_UDPTL_MAX_REDUNDANCY > 1)
-		memmove(&tx->hist[1], &tx->hist[0],
-		    sizeof(tx->hist[0]) * (SIP_UDPTL_MAX_REDUNDANCY - 1));
-	tx->hist[0].len = (uint16_t)len;
-	memcpy(tx->hist[0].data, ifp, len);
-	if (tx->nhist < SIP_UDPTL_MAX_REDUNDANCY)
-		tx->nhist++;
+	/* Remember this packet as the most recent: only as many as the
+	 * depth sends (moving all of them cost 8 KB a packet). */
+	if (tx->depth > 0) {
+		if (tx->depth > 1)
+			memmove(&tx->hist[1], &tx->hist[0],
+			    sizeof(tx->hist[0]) * (tx->depth - 1));
+		tx->hist[0].len = (uint16_t)len;
+		memcpy(tx->hist[0].data, ifp, len);
+		if (tx->nhist < tx->depth)
+			tx->nhist++;
+	}
 	tx->seq++;
 	return (int)pos;
 }

@@ -34,6 +34,11 @@
 #define SIP_UDPTL_MAX_REDUNDANCY 8
 /* Received packets kept for FEC recovery (power of two). */
 #define SIP_UDPTL_RX_HISTORY 64
+/* The bytes of those packets, in a ring: a packet whose bytes have been
+ * written over counts as not received. Several datagrams' worth (one is
+ * at most SIP_DATAGRAM_MAX, 1500) and 64 packets of 250 bytes, instead of
+ * 64 of the largest (66 KB a T.38 call). */
+#define SIP_UDPTL_RX_RING 16384
 /* A jump forward by more than this is taken as a restart of the sender. */
 #define SIP_UDPTL_MAX_GAP 1000
 
@@ -67,10 +72,10 @@ int sip_udptl_decode(const uint8_t *buf, size_t len, struct sip_udptl_packet *pk
 typedef void (sip_udptl_deliver_fn)(const uint8_t *ifp, size_t len, uint16_t seq, void *arg);
 
 struct sip_udptl_rx_slot {
-	int valid;
+	uint8_t valid;
 	uint16_t seq;
 	uint16_t len;
-	uint8_t data[SIP_UDPTL_IFP_MAX];
+	uint64_t start;              /* its bytes: ring[start % SIP_UDPTL_RX_RING] */
 };
 
 /* Receiver state. Zero it with sip_udptl_rx_init(); no allocation. */
@@ -78,6 +83,8 @@ struct sip_udptl_rx {
 	int started;
 	uint16_t next;               /* next sequence number to deliver */
 	struct sip_udptl_rx_slot hist[SIP_UDPTL_RX_HISTORY];   /* by seq % size */
+	uint64_t pos;                /* ring bytes used so far (never wraps) */
+	uint8_t ring[SIP_UDPTL_RX_RING];
 	/* statistics */
 	unsigned long received, delivered, recovered, duplicates, lost, malformed;
 };
