@@ -65,6 +65,7 @@ struct sip_rxcopy {
 static void *sip_rxcopy_main(void *arg);
 static void sip_rxcopy_run(struct sip_rxcopy *w, struct sip_rxjob *job);
 static int sip_rxcopy_pass(int src, int out, off_t *size);
+static int sip_rxcopy_range(int src, int out, off_t from, off_t *end);
 
 struct sip_rxcopy *
 sip_rxcopy_new(struct chan *events, char *err, size_t errlen)
@@ -209,29 +210,53 @@ sip_rxcopy_file(int src, const char *dest, off_t *size, char *err, size_t errlen
 	return rc;
 }
 
-/* One copy of the whole of src over out, which is cut to its size. */
+/*
+ * One copy of the whole of src over out, which is cut to its size. A TIFF
+ * grows by appending a page and its directory, then pointing the previous
+ * directory (or the header) at it: the appended part is copied first and
+ * the old part, with those pointers, last, so that a copy cut short by a
+ * crash leaves the pages copied before it readable.
+ */
 static int
 sip_rxcopy_pass(int src, int out, off_t *size)
 {
-	struct stat st;
-	off_t off = 0;
-	ssize_t n;
+	struct stat st, dst;
+	off_t had, old;
 
-	if (fstat(src, &st) != 0 || lseek(out, 0, SEEK_SET) != 0)
+	if (fstat(src, &st) != 0 || fstat(out, &dst) != 0)
 		return -1;
 	*size = st.st_size;
-	while (off < *size) {
-		size_t want = (size_t)(*size - off) < SIP_RXCOPY_CHUNK ?
-		    (size_t)(*size - off) : SIP_RXCOPY_CHUNK;
+	had = old = dst.st_size < *size ? dst.st_size : *size;
+	if (sip_rxcopy_range(src, out, had, size) == -1 ||
+	    sip_rxcopy_range(src, out, 0, &had) == -1)
+		return -1;
+	if (had < old)                  /* src shrank meanwhile */
+		*size = had;
+	return ftruncate(out, *size);
+}
+
+/* Copies src's bytes [from, *end) to the same place in out; *end becomes
+ * where src ended, if sooner. */
+static int
+sip_rxcopy_range(int src, int out, off_t from, off_t *end)
+{
+	off_t off = from;
+	ssize_t n;
+
+	if (lseek(out, from, SEEK_SET) != from)
+		return -1;
+	while (off < *end) {
+		size_t want = (size_t)(*end - off) < SIP_RXCOPY_CHUNK ?
+		    (size_t)(*end - off) : SIP_RXCOPY_CHUNK;
 		if ((n = sendfile(out, src, &off, want)) < 0) {
 			if (errno == EINTR)
 				continue;
 			return -1;
 		}
-		if (n == 0) {           /* shorter than it was: copy again */
-			*size = off;
+		if (n == 0) {           /* shorter than it was: copied again */
+			*end = off;
 			break;
 		}
 	}
-	return ftruncate(out, *size);
+	return 0;
 }
