@@ -225,6 +225,7 @@ parts_inflight(void *arg)
 
 	return mailq_inflight(p->mailq) + offramp_calls(p->offramp) +
 	    onramp_inflight(p->onramp) + sip_line_active_calls(p->line) +
+	    sip_line_pending(p->line) + chan_count(p->line_events) +
 	    (p->intake != NULL ? intake_inflight(p->intake) : 0);
 }
 

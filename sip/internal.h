@@ -330,6 +330,8 @@ void sip_rxcopy_free(struct sip_rxcopy *w);
  * dest. Any thread. 0, or -1 with errno (nothing queued). */
 int sip_rxcopy_page(struct sip_rxcopy *w, const char *call_id, int fd, const char *dest,
     bool last);
+/* Copies and events queued, not yet done or forwarded (a snapshot). */
+unsigned sip_rxcopy_pending(struct sip_rxcopy *w);
 /* Queues ev for the owner's events, after the copies queued before it. */
 void sip_rxcopy_post(struct sip_rxcopy *w, struct sip_event *ev);
 /* Copies all of src over dest (created 0640 if need be, cut to size, not

@@ -186,6 +186,12 @@ sip_line_active_calls(struct sip_line *line)
 	return n;
 }
 
+unsigned
+sip_line_pending(struct sip_line *line)
+{
+	return line != NULL ? sip_rxcopy_pending(line->rxcopy) : 0;
+}
+
 void
 sip_line_stop(struct sip_line *line)
 {

@@ -58,6 +58,7 @@ struct sip_rxcopy {
 	struct chan *queue;             /* owned: struct sip_rxjob */
 	struct chan *events;            /* the line owner's */
 	pthread_t thread;
+	unsigned pending;               /* jobs queued, not yet done (atomic) */
 	struct sip_rxjob quit;          /* sip_rxcopy_free()'s message */
 };
 
@@ -117,8 +118,15 @@ sip_rxcopy_page(struct sip_rxcopy *w, const char *call_id, int fd, const char *d
 	job->last = last;
 	snprintf(job->call_id, sizeof(job->call_id), "%s", call_id);
 	memcpy(job->dest, dest, dlen + 1);
+	__atomic_add_fetch(&w->pending, 1, __ATOMIC_ACQ_REL);
 	chan_push(w->queue, &job->msg);
 	return 0;
+}
+
+unsigned
+sip_rxcopy_pending(struct sip_rxcopy *w)
+{
+	return __atomic_load_n(&w->pending, __ATOMIC_ACQUIRE);
 }
 
 void
@@ -134,6 +142,7 @@ sip_rxcopy_post(struct sip_rxcopy *w, struct sip_event *ev)
 	}
 	job->kind = SIP_RXJOB_EVENT;
 	job->ev = ev;
+	__atomic_add_fetch(&w->pending, 1, __ATOMIC_ACQ_REL);
 	chan_push(w->queue, &job->msg);
 }
 
@@ -156,6 +165,7 @@ sip_rxcopy_main(void *arg)
 			break;
 		sip_rxcopy_run(w, job);
 		free(job);
+		__atomic_sub_fetch(&w->pending, 1, __ATOMIC_ACQ_REL);
 	}
 	return NULL;
 }

@@ -331,6 +331,9 @@ int sip_line_dial(struct sip_line *line, const struct sip_dial_request *req);
 int sip_line_reconfigure(struct sip_line *line, const struct sip_line_options *opts);
 /* Number of calls in progress (approximate, for status). */
 unsigned sip_line_active_calls(struct sip_line *line);
+/* Page copies and events of ended calls not yet handed to the caller's
+ * events chan (a snapshot): work still in flight at shutdown. */
+unsigned sip_line_pending(struct sip_line *line);
 /* Ends every call (BYE/CANCEL), stops the thread and joins it: every
  * event it had is on the events chan then. Accepts NULL. */
 void sip_line_stop(struct sip_line *line);

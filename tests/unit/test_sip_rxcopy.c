@@ -145,6 +145,7 @@ START_TEST(test_rxcopy_order)
 	w = sip_rxcopy_new(events, err, sizeof(err));
 	ck_assert_msg(w != NULL, "%s", err);
 	snprintf(path, sizeof(path), "%s/fax.tif", rx_dir);
+	ck_assert_uint_eq(sip_rxcopy_pending(w), 0);
 	for (i = 0; i < RX_EVENTS; i++) {
 		fd = rx_memfile(4096u * (unsigned)(i + 1), (unsigned)i);
 		ck_assert_int_eq(sip_rxcopy_page(w, "c1", fd, path, i == RX_EVENTS - 1), 0);
@@ -166,6 +167,10 @@ START_TEST(test_rxcopy_order)
 			ck_assert_int_eq(st.st_size, 4096 * RX_EVENTS);
 		}
 	}
+	/* nothing left in flight once the last job is done (bounded wait) */
+	for (i = 0; i < 1000 && sip_rxcopy_pending(w) != 0; i++)
+		usleep(1000);
+	ck_assert_uint_eq(sip_rxcopy_pending(w), 0);
 	/* freeing forwards what is still queued */
 	ev = calloc(1, sizeof(*ev));
 	ev->pages = 99;
