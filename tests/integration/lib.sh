@@ -44,6 +44,8 @@ PY
 }
 
 # wait_for SECONDS COMMAND...: until COMMAND succeeds (polled every 0.1 s).
+# The caller's shell expands the arguments once: a count that must be taken
+# again at each try goes in a function or in eval '...'.
 wait_for() {
     _limit=$(( $1 * 10 )); shift
     while [ "$_limit" -gt 0 ]; do

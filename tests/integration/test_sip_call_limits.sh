@@ -87,7 +87,7 @@ cat "$T/fd.out"
 grep -q ' sip=503 ' "$T/fd.out" || fail "the fifth call did not get 503"
 grep -q 'event=call-limit limit=descriptors calls=4 nofile=84 fd-capacity=4 ' "$T/fd/gw.log" ||
     { cat "$T/fd/gw.log"; fail "the refusal does not name the limit"; }
-wait_for 30 test "$(mailed fd)" -ge 4 || fail "$(mailed fd) of 4 faxes mailed"
+wait_for 30 eval 'test "$(mailed fd)" -ge 4' || fail "$(mailed fd) of 4 faxes mailed"
 kill "$GW_fd"; wait "$GW_fd" 2>/dev/null || true
 
 # --- 2. ports and max-calls -------------------------------------------------
@@ -113,7 +113,7 @@ cat "$T/pt.out"
 grep -q ' result=busy .*sip=486 ' "$T/pt.out" || fail "the second call did not get 486"
 grep -q 'event=call-limit limit=max-calls calls=1 max-calls=1' "$T/pt/gw.log" ||
     { cat "$T/pt/gw.log"; fail "max-calls refusal not logged"; }
-wait_for 30 test "$(mailed pt)" -ge 1 || fail "the call on the free pair was not mailed"
+wait_for 30 eval 'test "$(mailed pt)" -ge 1' || fail "the call on the free pair was not mailed"
 # both pairs held: the range is full
 kill "$HOLDER"; wait "$HOLDER" 2>/dev/null || true
 hold "$rmin" $((rmin + 2))

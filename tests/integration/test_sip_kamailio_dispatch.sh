@@ -78,7 +78,7 @@ wait_for 20 grep -q "t37gw-dispatch: gateway sip:127.0.0.1:$bport up" "$T/kam.lo
 grep -q 'event=sip-refused' "$T/a/gw.log" "$T/b/gw.log" && fail "a gateway refused the proxy"
 
 send one 4
-wait_for 30 test "$(( $(mailed a) + $(mailed b) ))" -ge 4 || fail "not every fax mailed"
+wait_for 30 eval 'test "$(( $(mailed a) + $(mailed b) ))" -ge 4' || fail "not every fax mailed"
 echo "round 1: a=$(mailed a) b=$(mailed b)"
 [ "$(mailed a)" -ge 1 ] && [ "$(mailed b)" -ge 1 ] || fail "calls not spread: a=$(mailed a) b=$(mailed b)"
 grep -q 't37gw-dispatch: in-dialog INVITE .* via record-route' "$T/kam.log" ||
@@ -90,7 +90,7 @@ grep -q 't37gw-dispatch: in-dialog BYE .* via record-route' "$T/kam.log" ||
 a_before=$(mailed a); b_before=$(mailed b)
 kill "$GW_a"; wait "$GW_a" 2>/dev/null || true
 send two 4
-wait_for 30 test "$(mailed b)" -ge $((b_before + 4)) || fail "B did not mail the 4 faxes"
+wait_for 30 eval 'test "$(mailed b)" -ge $((b_before + 4))' || fail "B did not mail the 4 faxes"
 [ "$(mailed a)" = "$a_before" ] || fail "stopped gateway A mailed something"
 grep -E 't37gw-dispatch: (gateway .* does not answer|call .* failover)' "$T/kam.log" || true
 echo "kamailio dispatch: ok"
