@@ -81,6 +81,13 @@ struct fax_bitmap *fax_tiff_read_bilevel(struct fax_tiff_in *in,
     unsigned max_width, unsigned max_height, int *xres, int *yres,
     char *err, size_t errlen);
 
+/* fax/rxfile.c: where a received fax goes. A file: its directory must be
+ * writable (0, or -1 with err). Or memory: a memory file, whose name for
+ * spandsp is put in *path (caller frees); its descriptor (caller closes),
+ * or -1 with err. */
+int fax_rx_dir_writable(const char *path, char *err, size_t errlen);
+int fax_rx_memory_open(char **path, char *err, size_t errlen);
+
 /* fax/rxpage.c: frees spandsp's buffer of a received page once the page is
  * written (the receiving side's phase D); returns the bytes freed. */
 struct t30_state_s;

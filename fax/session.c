@@ -10,9 +10,7 @@
  * silent peer would hang the call; the watchdog here ends it regardless.
  */
 #include <errno.h>
-#include <libgen.h>
 #include <stdio.h>
-#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -94,8 +92,6 @@ static void	 stop_engine(struct fax_session *);
 static int	 ppm_to_dpi(int);
 static void	 quote(const char *, char *, size_t);
 static char	*dup_opt(const char *, int *);
-static int	 rx_dir_writable(const char *, char *, size_t);
-static int	 rx_memory_open(struct fax_session *, char *, size_t);
 
 /* ---------------------------------------------------------- options */
 
@@ -127,26 +123,6 @@ dup_opt(const char *s, int *fail)
 	if ((d = strdup(s)) == NULL)
 		*fail = 1;
 	return d;
-}
-
-/* spandsp only finds out at phase B that it cannot create the file. */
-static int
-rx_dir_writable(const char *path, char *err, size_t errlen)
-{
-	char *copy, *dir;
-	int rc = 0;
-
-	if ((copy = strdup(path)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	dir = dirname(copy);
-	if (access(dir, W_OK | X_OK) < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		rc = -1;
-	}
-	free(copy);
-	return rc;
 }
 
 /* --------------------------------------------------------- life cycle */
@@ -198,7 +174,7 @@ fax_session_new(const struct fax_session_options *opts,
 		snprintf(err, errlen, "file to send: %s", perr);
 		return NULL;
 	}
-	if (opts->rx_tiff != NULL && rx_dir_writable(opts->rx_tiff, perr,
+	if (opts->rx_tiff != NULL && fax_rx_dir_writable(opts->rx_tiff, perr,
 	    sizeof(perr)) < 0) {
 		snprintf(err, errlen, "file to receive: %s", perr);
 		return NULL;
@@ -209,7 +185,8 @@ fax_session_new(const struct fax_session_options *opts,
 	}
 	s->rx_fd = -1;
 	s->opts = *opts;
-	if (opts->rx_memory && rx_memory_open(s, err, errlen) < 0) {
+	if (opts->rx_memory && (s->rx_fd = fax_rx_memory_open(&s->rx_tiff, err,
+	    errlen)) < 0) {
 		free(s);
 		return NULL;
 	}
@@ -410,36 +387,6 @@ int
 fax_session_rx_fd(const struct fax_session *s)
 {
 	return s->rx_fd;
-}
-
-/*
- * The memory file to receive into. spandsp 0.0.6 takes only a file name
- * (it calls TIFFOpen itself), so the file is named through /proc: opening
- * /proc/self/fd/N opens the memory file again, and spandsp's page writes
- * then land in memory, never waiting on a disk or its journal.
- */
-static int
-rx_memory_open(struct fax_session *s, char *err, size_t errlen)
-{
-	char path[64];
-
-	if ((s->rx_fd = memfd_create("t37-fax-rx", MFD_CLOEXEC)) < 0) {
-		snprintf(err, errlen, "file to receive: no memory file: %s", strerror(errno));
-		return -1;
-	}
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", s->rx_fd);
-	if (access(path, R_OK | W_OK) < 0) {
-		snprintf(err, errlen, "file to receive: %s cannot be opened (is /proc "
-		    "mounted?): %s", path, strerror(errno));
-		close(s->rx_fd);
-		return -1;
-	}
-	if ((s->rx_tiff = strdup(path)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		close(s->rx_fd);
-		return -1;
-	}
-	return 0;
 }
 
 /* ------------------------------------------------------ state machine */
