@@ -183,11 +183,13 @@ sip_udptl_rx_fec(struct sip_udptl_rx *rx, const struct sip_udptl_packet *pkt)
 		for (k = 0; k < span; k++) {
 			uint16_t s = (uint16_t)(first + k * entries);
 			const struct sip_udptl_rx_slot *o = sip_udptl_rx_slot(rx, s);
+			const uint8_t *od;
 			if (o == NULL)
 				continue;
+			od = sip_udptl_rx_data(rx, o);
 			n = o->len < len ? o->len : len;
 			for (i = 0; i < n; i++)
-				buf[i] ^= sip_udptl_rx_data(rx, o)[i];
+				buf[i] ^= od[i];
 		}
 		while (len > 1 && buf[len - 1] == 0)
 			len--;
