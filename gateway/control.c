@@ -29,6 +29,7 @@
 #include "gateway/gw.h"
 #include "gateway/mailq/mailq.h"
 #include "gateway/offramp/offramp.h"
+#include "gateway/onramp/onramp.h"
 #include "gateway/parts_int.h"
 #include "gateway/spool/spool.h"
 #include "sip/sip.h"
@@ -111,7 +112,7 @@ cmd_status(struct gw_parts *p, const struct ctlwire_request *req, char *err, siz
 	const struct config *cfg = gw_config_hold(p->gw);
 	struct json_object *o = json_object_new_object(), *q, *qq;
 	time_t now = time(NULL);
-	unsigned failed = 0;
+	unsigned failed = 0, spare_target = 0;
 
 	(void)req, (void)err, (void)errlen;
 	json_object_object_add(o, "version", json_object_new_string(T37GW_VERSION));
@@ -142,6 +143,13 @@ cmd_status(struct gw_parts *p, const struct ctlwire_request *req, char *err, siz
 	json_object_object_add(qq, "calls", json_object_new_int64(
 	    offramp_calls(p->offramp)));
 	json_object_object_add(q, "offramp", qq);
+	if (p->onramp != NULL) {
+		qq = json_object_new_object();
+		json_object_object_add(qq, "spare", json_object_new_int64(
+		    onramp_spare(p->onramp, &spare_target)));
+		json_object_object_add(qq, "spare_target", json_object_new_int64(spare_target));
+		json_object_object_add(q, "onramp", qq);
+	}
 	qq = json_object_new_object();
 	(void)spool_scan(gw_spool(p->gw), SPOOL_Q_FAILED, control_failed_one, &failed);
 	json_object_object_add(qq, "jobs", json_object_new_int64(failed));

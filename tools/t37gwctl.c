@@ -276,6 +276,11 @@ print_status(struct json_object *r)
 		if (num(b, "oldest") > 0)
 			printf(" (oldest %s)", ago(now - num(b, "oldest"), t1, sizeof(t1)));
 		printf(", failed %lld\n", num(c, "jobs"));
+		/* Incoming jobs made ahead of the calls: none ready means the
+		 * next call is refused with 486 (the spool is behind). */
+		if (json_object_object_get_ex(q, "onramp", &a))
+			printf("%-10s %lld of %lld incoming jobs ready for calls\n", "spare",
+			    num(a, "spare"), num(a, "spare_target"));
 	}
 }
 

@@ -239,6 +239,18 @@ onramp_inflight(const struct onramp *o)
 	return offload_pending(o->builders) + offload_pending(o->keeper);
 }
 
+unsigned
+onramp_spare(struct onramp *o, unsigned *target)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&o->lock);
+	n = o->n_spare;
+	*target = o->spare_target;
+	pthread_mutex_unlock(&o->lock);
+	return n;
+}
+
 /* The current config with a hold of the caller's. Any thread. */
 static const struct config *
 onramp_cfg_hold(struct onramp *o)
@@ -499,7 +511,10 @@ onramp_refill_done(void *arg)
 	pthread_mutex_lock(&o->lock);
 	for (i = 0; i < r->made && o->n_spare < ONRAMP_SPARE_JOBS_MAX; i++)
 		memcpy(o->spare[o->n_spare++], r->ids[i], SPOOL_ID_LEN + 1);
-	o->spare_grew = 0;
+	/* Grown once per refill that made jobs: while the spool refuses
+	 * them, each refused call would double the pool again. */
+	if (r->made > 0)
+		o->spare_grew = 0;
 	pthread_mutex_unlock(&o->lock);
 	o->refilling = 0;
 	/* Calls took some meanwhile: go on, unless the spool refuses. */

@@ -100,6 +100,9 @@ void onramp_call_finished(struct onramp *o, const struct sip_event *ev);
 void onramp_stop(struct onramp *o);
 /* Mail jobs being built. */
 unsigned onramp_inflight(const struct onramp *o);
+/* The spare incoming jobs ready for calls now, and into *target how many
+ * are kept (it doubles after a burst outran them). Any thread. */
+unsigned onramp_spare(struct onramp *o, unsigned *target);
 /* Waits for the mail being built, then frees. Accepts NULL. */
 void onramp_free(struct onramp *o);
 

@@ -218,11 +218,14 @@ def raw(rig, data, secs=5):
 def part_status_and_overview(rig):
     r = ctl("status", rig=rig)
     for want in ("t37gw 0.1.0", rig.sock, "udp 127.0.0.1:%d" % rig.sip_port,
-                 "smtp 127.0.0.1:%d" % rig.smtp_in, "queues", "calls"):
+                 "smtp 127.0.0.1:%d" % rig.smtp_in, "queues", "calls",
+                 "incoming jobs ready for calls"):
         check(want in r.out, "status lacks %r:\n%s" % (want, r.out))
     j = ctl("status", rig=rig, json_out=True).json
     check(j["pid"] == rig.proc.pid and j["state"] == "running" and
           j["listeners"]["control"] == rig.sock, "status: %s" % j)
+    spare = j["queues"]["onramp"]
+    check(spare["spare_target"] == 16 and 0 <= spare["spare"] <= 16, "status: %s" % spare)
     r = ctl("route", "+19195551234", rig=rig)
     check("400" in r.out and "127.0.0.1:%d" % rig.fax_port in r.out,
           "route of a routed number:\n%s" % r.out)
