@@ -25,7 +25,7 @@ static cfg_handler cmd_ignore, cmd_hostname, cmd_spool, cmd_log, cmd_user, cmd_s
 static cfg_handler cmd_sip, cmd_sip_listen, cmd_sip_t38, cmd_sip_codec,
     cmd_sip_rtp_ports, cmd_sip_max_calls, cmd_sip_allow, cmd_sip_call_rate,
     cmd_sip_calls_per_source;
-static cfg_handler cmd_sip_media_timeout, cmd_sip_rt_priority;
+static cfg_handler cmd_sip_media_timeout, cmd_sip_rt_priority, cmd_sip_threads;
 static cfg_handler cmd_trunk, cmd_trunk_proxy, cmd_trunk_auth, cmd_trunk_register,
     cmd_trunk_max_calls, cmd_trunk_t38, cmd_trunk_calling_number, cmd_trunk_calling_name,
     cmd_trunk_asserted_id, cmd_trunk_inbound_auth;
@@ -55,6 +55,7 @@ const struct cfg_cmd cfg_top_commands[] = {
 	{ "max-calls-per-source", SIP, 0, 1, 1, cmd_sip_calls_per_source,
 	  "max-calls-per-source N" },
 	{ "realtime-priority", SIP, 0, 1, 1, cmd_sip_rt_priority, "realtime-priority N" },
+	{ "threads", SIP, 0, 1, 1, cmd_sip_threads, "threads N" },
 	{ "trunk", TOP, 0, 1, 1, cmd_trunk, "trunk NAME" },
 	{ "proxy", TRK, 0, 1, 1, cmd_trunk_proxy, "proxy sip:URI" },
 	{ "auth", TRK, 0, 2, 2, cmd_trunk_auth, "auth USER PASSWORD" },
@@ -718,8 +719,20 @@ cmd_sip_calls_per_source(struct cfg_parser *p, int argc, char **argv)
 		p->cfg->sip.max_calls_per_source = (unsigned)v;
 }
 
-/* The line thread's real-time (SCHED_RR) priority; 0 leaves it at normal
- * scheduling. Applied when the line starts: a reload does not change it. */
+/* The threads that run the calls' media, the line thread among them;
+ * 0 is one per core. */
+static void
+cmd_sip_threads(struct cfg_parser *p, int argc, char **argv)
+{
+	unsigned long v;
+
+	(void)argc;
+	if (cfg_uint(p, "threads", argv[0], 0, CONFIG_SIP_THREADS_MAX, &v) == 0)
+		p->cfg->sip.threads = (unsigned)v;
+}
+
+/* The line's and the media threads' real-time (SCHED_RR) priority; 0
+ * leaves them at normal scheduling. A reload applies a change. */
 static void
 cmd_sip_rt_priority(struct cfg_parser *p, int argc, char **argv)
 {

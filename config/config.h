@@ -78,6 +78,7 @@
 #define CONFIG_RATE_MAX          (10UL * 1024 * 1024)  /* mta receive minimum-rate */
 #define CONFIG_CALL_RATE_MAX     1000          /* sip max-call-rate per second */
 #define CONFIG_RT_PRIORITY_MAX   49            /* sip realtime-priority (SCHED_RR) */
+#define CONFIG_SIP_THREADS_MAX   64            /* sip threads (0: one per core) */
 #define CONFIG_PREFIX_MAX        4             /* fax numbering national/international prefix */
 #define CONFIG_COUNTRY_CODE_MAX  3             /* fax numbering country-code digits */
 
@@ -360,6 +361,7 @@ struct config {
 		unsigned max_call_rate;              /* new calls/s per source address */
 		unsigned max_calls_per_source;       /* 0: only max-calls */
 		unsigned rt_priority;                /* line thread SCHED_RR; 0: off */
+		unsigned threads;                    /* media threads; 0: one per core */
 	} sip;
 
 	struct config_trunk trunks[CONFIG_MAX_TRUNKS];

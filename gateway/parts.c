@@ -346,6 +346,8 @@ line_options(struct gw_parts *p, const struct config *cfg, struct sip_line_optio
 	if (cfg->sip.media_timeout > 0)
 		o->media_timeout_s = cfg->sip.media_timeout;
 	o->rt_priority = cfg->sip.rt_priority;
+	_Static_assert(CONFIG_SIP_THREADS_MAX <= SIP_THREADS_MAX, "sip threads range");
+	o->threads = cfg->sip.threads;
 	snprintf(o->user_agent, sizeof(o->user_agent), "t37gw/%s", T37GW_VERSION);
 	for (i = 0; i < cfg->n_trunks; i++) {
 		if (o->ntrunks >= SIP_MAX_TRUNKS) {

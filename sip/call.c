@@ -67,7 +67,6 @@ sip_call_new(struct sip_line *line, enum sip_dir dir)
 	call->audio_pt = line->opts.codec == SIP_CODEC_PCMA ? SIP_SDP_PT_PCMA : SIP_SDP_PT_PCMU;
 	snprintf(call->id, sizeof(call->id), "%012llx",
 	    (unsigned long long)(rand_u64() & 0xffffffffffffULL));
-	tmr_init(&call->tick_tmr);
 	tmr_init(&call->ring_tmr);
 	tmr_init(&call->reinvite_tmr);
 	tmr_init(&call->probe_tmr);
@@ -291,7 +290,7 @@ sip_call_incoming(struct sip_line *line, const struct sip_msg *msg)
 	call->sip_status = 200;
 	call->answer_ms = tmr_jiffies();
 	sip_call_enter_state(call, SIP_CALL_ACTIVE);
-	sip_media_start_clock(call);
+	sip_clock_start(call);
 	return;
 fail:
 	call->sip_status = 500;
@@ -618,7 +617,7 @@ sip_call_estab_h(const struct sip_msg *msg, void *arg)
 			sip_call_hangup(call, SIP_CAUSE_MEDIA_REFUSED, "no usable media in the answer");
 			return;
 		}
-		sip_media_start_clock(call);
+		sip_clock_start(call);
 	}
 	if (call->t38_policy == SIP_T38_IMMEDIATE)
 		sip_call_want_t38(call);
@@ -800,7 +799,7 @@ sip_call_hangup_now(void *arg)
 void
 sip_call_fax_finished(struct sip_call *call)
 {
-	tmr_cancel(&call->tick_tmr);
+	sip_clock_stop(call);
 	if (call->state >= SIP_CALL_CLOSING || tmr_isrunning(&call->hangup_tmr))
 		return;
 	snprintf(call->reason, sizeof(call->reason), "%s", "fax done");
@@ -975,7 +974,7 @@ sip_call_free(struct sip_call *call)
 {
 	if (call == NULL)
 		return;
-	tmr_cancel(&call->tick_tmr);
+	sip_clock_stop(call);
 	tmr_cancel(&call->ring_tmr);
 	tmr_cancel(&call->reinvite_tmr);
 	tmr_cancel(&call->hangup_tmr);

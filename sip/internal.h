@@ -134,6 +134,13 @@ struct sip_line {
 	uint32_t sip_drops[SIP_MAX_LISTEN];     /* their overflow drops so far */
 	unsigned nsip_fd;
 	struct tmr limit_tmr;                   /* summaries, overflow checks */
+	/* the media clock (clock.c) */
+	struct sip_lanes *lanes;                /* owned: the media threads */
+	struct list clocked;                    /* struct sip_call, by clock_le */
+	struct tmr clock_tmr;
+	uint64_t next_tick;                     /* absolute tmr_jiffies() deadline */
+	void **tick_calls;                      /* owned: this tick's calls */
+	unsigned tick_cap;                      /* room in tick_calls */
 };
 
 enum sip_call_state {
@@ -222,8 +229,9 @@ struct sip_call {
 	unsigned long rtp_lost, rtp_late, udptl_lost, udptl_recovered;
 
 	/* time */
-	struct tmr tick_tmr;
-	uint64_t next_tick;                     /* absolute tmr_jiffies() deadline */
+	struct le clock_le;                     /* in line->clocked */
+	bool clocked;                           /* answered, frames running */
+	bool tone_t38;                          /* a frame heard a fax tone */
 	uint64_t start_ms, answer_ms;
 	uint64_t last_rx_ms;                    /* a packet from the peer */
 	uint64_t last_tx_ms;                    /* a datagram or a signal from us */
@@ -339,6 +347,17 @@ void sip_rxcopy_post(struct sip_rxcopy *w, struct sip_event *ev);
  * or a test. */
 int sip_rxcopy_file(int src, const char *dest, off_t *size, char *err, size_t errlen);
 
+/* clock.c: the line's 20 ms clock, the calls' frames on the media
+ * threads */
+/* The media threads for line->opts (at the line's start). 0, or -1. */
+int sip_clock_init(struct sip_line *line);
+/* `sip threads` or `sip realtime-priority` changed (reload). */
+void sip_clock_reconfigure(struct sip_line *line, unsigned threads, unsigned rt_priority);
+void sip_clock_close(struct sip_line *line);
+/* The call's frames run from the next tick on; stop: no more. */
+void sip_clock_start(struct sip_call *call);
+void sip_clock_stop(struct sip_call *call);
+
 /* media.c: RTP, UDPTL, the 20 ms clock, the fax session */
 enum sip_port_status sip_media_open_audio(struct sip_call *call);
 enum sip_port_status sip_media_open_udptl(struct sip_call *call);
@@ -346,7 +365,9 @@ void sip_media_set_audio_peer(struct sip_call *call, const struct sip_sdp_media 
 void sip_media_set_udptl_peer(struct sip_call *call, const struct sip_sdp_media *m);
 int sip_media_start_fax(struct sip_call *call, enum sip_media media, char *err, size_t errlen);
 int sip_media_switch_t38(struct sip_call *call);
-void sip_media_start_clock(struct sip_call *call);
+/* One 20 ms frame of the call (arg). A media thread, while the line
+ * thread waits (clock.c). */
+void sip_media_frame(void *arg);
 void sip_media_close(struct sip_call *call);
 /* Queues a copy of the pages received so far to rx_path (onramp). */
 void sip_media_copy_pages(struct sip_call *call, bool last);

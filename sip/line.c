@@ -267,7 +267,9 @@ sip_line_main(void *arg)
 	if ((err = fd_setsize((int)line->cap.max_fds)) != 0)
 		log_warnx("sip: cannot size the poll table to %u descriptors: %s",
 		    line->cap.max_fds, strerror(err));
-	err = sip_line_setup(line);
+	err = sip_clock_init(line);
+	if (err == 0)
+		err = sip_line_setup(line);
 	pthread_mutex_lock(&line->lock);
 	line->ready = err != 0 ? -1 : 1;
 	pthread_cond_broadcast(&line->cond);
@@ -370,6 +372,7 @@ sip_line_teardown(struct sip_line *line)
 	sip_limits_stop(line);
 	while ((le = list_head(&line->calls)) != NULL)
 		sip_call_free(le->data);
+	sip_clock_close(line);
 	for (i = 0; i < SIP_MAX_TRUNKS; i++)
 		line->reg[i] = mem_deref(line->reg[i]);
 	sip_admit_stop(line);
@@ -446,6 +449,7 @@ sip_line_cmd(struct sip_line *line, struct sip_cmd *cmd)
 		line->opts.route = o->route;
 		line->opts.route_arg = o->route_arg;
 		line->opts.admit = o->admit;
+		sip_clock_reconfigure(line, o->threads, o->rt_priority);
 		if (o->rt_priority != line->opts.rt_priority) {
 			line->opts.rt_priority = o->rt_priority;
 			sip_limits_realtime(&line->opts, 1);

@@ -2,13 +2,21 @@
  * sip/media: the media of one call on the line thread. G.711 RTP (20 ms
  * frames, source address latching, the fixed jitter buffer, lost frames
  * to the fax session's fill-in), T.38 over UDPTL (redundancy out, recovery
- * in), the absolute 20 ms clock that drives the fax session, the time of
- * the last packet each way for the dead-call check (watch.c), the call
- * duration limit, and what test peers do to their own outgoing packets
- * (loss, jitter, no RTP during silence).
+ * in), one 20 ms frame of the fax session, the time of the last packet
+ * each way for the dead-call check (watch.c), and what test peers do to
+ * their own outgoing packets (loss, jitter, no RTP during silence).
  *
- * It does not do SIP: call.c decides media and calls in here.
+ * A frame (sip_media_frame, and the fax session's callbacks inside it)
+ * runs on a media thread (lanes.c) while the line thread waits: it sends
+ * with sendto() on the socket's descriptor and leaves SIP, libre timers
+ * and libre memory to the line thread (a fax tone only sets a flag that
+ * clock.c acts on).
+ *
+ * It does not do SIP (call.c decides media and calls in here) nor keep
+ * time (clock.c).
  */
+#include <sys/socket.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <spandsp.h>
@@ -28,11 +36,9 @@ struct sip_delayed {
 static void sip_media_rtp_recv(const struct sa *src, struct mbuf *mb, void *arg);
 static void sip_media_udptl_recv(const struct sa *src, struct mbuf *mb, void *arg);
 static void sip_media_ifp_deliver(const uint8_t *ifp, size_t len, uint16_t seq, void *arg);
-static void sip_media_tick(void *arg);
-static void sip_media_frame(struct sip_call *call);
 static void sip_media_send_audio(struct sip_call *call, const int16_t *pcm, int n);
 static void sip_media_output(struct sip_call *call, struct udp_sock *us,
-    const struct sa *dst, struct mbuf *mb);
+    const struct sa *dst, const uint8_t *buf, size_t len);
 static void sip_media_delayed_send(void *arg);
 static void sip_media_delayed_destructor(void *arg);
 static void sip_media_cb_done(void *arg, const struct fax_result *r);
@@ -217,20 +223,9 @@ sip_media_switch_t38(struct sip_call *call)
 }
 
 void
-sip_media_start_clock(struct sip_call *call)
-{
-	if (tmr_isrunning(&call->tick_tmr))
-		return;
-	call->next_tick = tmr_jiffies() + SIP_FRAME_MS;
-	call->last_rx_ms = tmr_jiffies();
-	call->last_tx_ms = call->last_rx_ms;
-	tmr_start(&call->tick_tmr, SIP_FRAME_MS, sip_media_tick, call);
-}
-
-void
 sip_media_close(struct sip_call *call)
 {
-	tmr_cancel(&call->tick_tmr);
+	sip_clock_stop(call);
 	if (call->rtp != NULL && call->jb.started) {
 		call->rtp_lost = call->jb.lost;
 		call->rtp_late = call->jb.late;
@@ -314,53 +309,12 @@ sip_media_udptl_recv(const struct sa *src, struct mbuf *mb, void *arg)
 	    sip_media_ifp_deliver, call);
 }
 
-/* --- the 20 ms clock -------------------------------------------------- */
+/* --- a frame --------------------------------------------------------- */
 
-/* Deadlines are absolute (libre quirk 10): a late wake-up does not move
- * the next deadline. One frame per callback: when behind, the next one
- * runs from a zero timer, after libre has polled the sockets again, so
- * catching up after a stall plays the packets that queued meanwhile
- * instead of declaring them lost. Beyond SIP_TICK_MAX_BEHIND the clock
- * skips ahead. */
-static void
-sip_media_tick(void *arg)
+void
+sip_media_frame(void *arg)
 {
 	struct sip_call *call = arg;
-	const struct sip_line_options *o = &call->line->opts;
-	uint64_t now = tmr_jiffies();
-
-	if (call->next_tick <= now) {
-		sip_media_frame(call);
-		call->next_tick += SIP_FRAME_MS;
-	}
-	if (call->next_tick + SIP_FRAME_MS * SIP_TICK_MAX_BEHIND < now) {
-		/* Stalled: skip ahead. The RTP timestamp jumps by the time
-		 * skipped (RFC 3550 5.1) so the peer sees the gap. */
-		uint64_t skipped = (now - call->next_tick) / SIP_FRAME_MS + 1;
-		log_info("call=%s clock: %llu frames skipped", call->id,
-		    (unsigned long long)skipped);
-		call->rtp_ts += (uint32_t)(skipped * SIP_FRAME_SAMPLES);
-		call->next_tick += skipped * SIP_FRAME_MS;
-	}
-	sip_status_call(call);
-	if (call->fax_done) {
-		sip_call_fax_finished(call);
-		return;
-	}
-	/* No "media timeout" on the peer's silence alone: see watch.c. */
-	sip_watch_media(call, now);
-	if (o->max_call_s > 0 &&
-	    now - call->answer_ms > (uint64_t)o->max_call_s * 1000u) {
-		sip_call_hangup(call, SIP_CAUSE_LOCAL, "maximum call duration");
-		return;
-	}
-	tmr_start(&call->tick_tmr, call->next_tick > now ? call->next_tick - now : 0,
-	    sip_media_tick, call);
-}
-
-static void
-sip_media_frame(struct sip_call *call)
-{
 	int16_t pcm[SIP_FRAME_SAMPLES];
 	uint8_t frame[SIP_JB_FRAME_MAX];
 	size_t len = 0, i;
@@ -424,40 +378,30 @@ sip_media_sent(struct sip_call *call)
 static void
 sip_media_send_audio(struct sip_call *call, const int16_t *pcm, int n)
 {
-	struct rtp_header hdr;
-	struct mbuf *mb;
-	uint8_t law[SIP_FRAME_SAMPLES];
+	uint8_t pkt[RTP_HEADER_SIZE + SIP_FRAME_SAMPLES], *p = pkt;
 	int pt = call->local.audio_pt, i;
 
 	if (n > SIP_FRAME_SAMPLES)
 		n = SIP_FRAME_SAMPLES;
 	if (call->rtp == NULL || !sa_isset(&call->rtp_dst, SA_ALL))
 		return;
-	mb = mbuf_alloc(RTP_HEADER_SIZE + (size_t)n);
-	if (mb == NULL)
-		return;
-	mb->pos = RTP_HEADER_SIZE;      /* libre quirk 8: header room */
-	for (i = 0; i < n; i++)
-		law[i] = pt == SIP_SDP_PT_PCMA ? linear_to_alaw(pcm[i]) : linear_to_ulaw(pcm[i]);
-	mbuf_write_mem(mb, law, (size_t)n);
-	mb->pos = 0;
-	/* Encode the header now so the sequence number is fixed even if the
+	/* RFC 3550 5.1, fixed part only: V=2, no padding, extension or CSRC.
+	 * Encoded now so that the sequence number is fixed even if the
 	 * datagram is delayed (impairment) and sent out of order. */
-	memset(&hdr, 0, sizeof(hdr));
-	hdr.ver = RTP_VERSION;
-	hdr.m = call->rtp_marker ? 1 : 0;
-	hdr.pt = (uint8_t)pt;
-	hdr.seq = call->rtp_seq;
-	hdr.ts = call->rtp_ts;
-	hdr.ssrc = call->rtp_ssrc;
-	if (rtp_hdr_encode(mb, &hdr) == 0) {
-		call->rtp_seq++;
-		call->rtp_marker = false;
-		mb->pos = 0;
-		sip_media_output(call, call->rtp, &call->rtp_dst, mb);
-	}
+	*p++ = 0x80;
+	*p++ = (uint8_t)((call->rtp_marker ? 0x80 : 0) | (pt & 0x7f));
+	*p++ = (uint8_t)(call->rtp_seq >> 8);
+	*p++ = (uint8_t)call->rtp_seq;
+	for (i = 24; i >= 0; i -= 8)
+		*p++ = (uint8_t)(call->rtp_ts >> i);
+	for (i = 24; i >= 0; i -= 8)
+		*p++ = (uint8_t)(call->rtp_ssrc >> i);
+	for (i = 0; i < n; i++)
+		*p++ = pt == SIP_SDP_PT_PCMA ? linear_to_alaw(pcm[i]) : linear_to_ulaw(pcm[i]);
+	call->rtp_seq++;
+	call->rtp_marker = false;
+	sip_media_output(call, call->rtp, &call->rtp_dst, pkt, (size_t)(p - pkt));
 	call->rtp_ts += (uint32_t)n;
-	mem_deref(mb);
 }
 
 static void
@@ -465,7 +409,6 @@ sip_media_cb_t38_tx(void *arg, const uint8_t *buf, int len, int count)
 {
 	struct sip_call *call = arg;
 	uint8_t out[SIP_DATAGRAM_MAX];
-	struct mbuf *mb;
 	int n, i;
 
 	if (call->udptl == NULL || !sa_isset(&call->udptl_dst, SA_ALL) || len < 0)
@@ -478,21 +421,17 @@ sip_media_cb_t38_tx(void *arg, const uint8_t *buf, int len, int count)
 	}
 	sip_media_sent(call);
 	/* One datagram, one sequence number, sent count times (T.38 9.1). */
-	for (i = 0; i < (count > 0 ? count : 1); i++) {
-		mb = mbuf_alloc((size_t)n);
-		if (mb == NULL)
-			return;
-		mbuf_write_mem(mb, out, (size_t)n);
-		mb->pos = 0;
-		sip_media_output(call, call->udptl, &call->udptl_dst, mb);
-		mem_deref(mb);
-	}
+	for (i = 0; i < (count > 0 ? count : 1); i++)
+		sip_media_output(call, call->udptl, &call->udptl_dst, out, (size_t)n);
 }
 
-/* Sends mb to dst, or drops/delays it when impairment is configured. */
+/* Sends buf to dst, or drops/delays it when impairment is configured.
+ * Any media thread; a delay only on the line thread (clock.c runs the
+ * frames there when --jitter is set). A datagram the kernel refuses is
+ * as lost as one the network drops: the peer's recovery handles both. */
 static void
 sip_media_output(struct sip_call *call, struct udp_sock *us, const struct sa *dst,
-    struct mbuf *mb)
+    const uint8_t *buf, size_t len)
 {
 	const struct sip_line_options *o = &call->line->opts;
 	struct sip_delayed *d;
@@ -501,16 +440,23 @@ sip_media_output(struct sip_call *call, struct udp_sock *us, const struct sa *ds
 	    (double)(rand_u32() % 1000000u) < o->tx_loss_pct * 10000.0)
 		return;
 	if (o->tx_jitter_ms == 0) {
-		udp_send(us, dst, mb);
+		(void)sendto(udp_sock_fd(us, sa_af(dst)), buf, len, MSG_DONTWAIT, &dst->u.sa,
+		    dst->len);
 		return;
 	}
 	d = mem_zalloc(sizeof(*d), sip_media_delayed_destructor);
 	if (d == NULL)
 		return;
+	tmr_init(&d->tmr);
+	d->mb = mbuf_alloc(len);
+	if (d->mb == NULL) {
+		mem_deref(d);
+		return;
+	}
+	mbuf_write_mem(d->mb, buf, len);
+	d->mb->pos = 0;
 	d->us = mem_ref(us);
 	d->dst = *dst;
-	d->mb = mem_ref(mb);
-	tmr_init(&d->tmr);
 	tmr_start(&d->tmr, rand_u32() % (o->tx_jitter_ms + 1), sip_media_delayed_send, d);
 }
 
@@ -550,7 +496,9 @@ sip_media_cb_tone(void *arg, enum fax_tone tone)
 	struct sip_call *call = arg;
 
 	log_debug("call=%s tone=%s", call->id, fax_tone_str(tone));
-	sip_call_want_t38(call);
+	/* SIP is the line thread's: clock.c sends the re-INVITE after the
+	 * frame. */
+	call->tone_t38 = true;
 }
 
 static void

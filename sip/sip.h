@@ -190,6 +190,9 @@ struct sip_line_options {
 	unsigned rt_priority;            /* the line thread's SCHED_RR priority,
 	                                    1..SIP_RT_PRIORITY_MAX; 0 = normal
 	                                    scheduling (the default) */
+	unsigned threads;                /* threads that run the calls' media,
+	                                    the line thread among them; 0 = one
+	                                    per core (the default) */
 	char user_agent[SIP_NAME_MAX];
 	sip_route_fn *route;             /* incoming calls; NULL = 404 all */
 	void *route_arg;
@@ -210,6 +213,9 @@ struct sip_line_options {
  * kernel's own threads that matter to the line, such as the network's
  * softirq threads, run at 50 when they are real-time at all). */
 #define SIP_RT_PRIORITY_MAX 49
+
+/* Most threads a line runs its calls' media on (threads). */
+#define SIP_THREADS_MAX 64
 
 /* Fills the defaults named above; listen list empty. */
 void sip_line_options_init(struct sip_line_options *o);

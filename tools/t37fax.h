@@ -39,12 +39,12 @@ int t37fax_loopback_ok(const struct fax_result *txr,
 #define T37FAX_SEND_USAGE \
 	"send [--from NUMBER] [--ident TSI] [--t38|--t38-offer|--g711] [--no-ecm] " \
 	"[--loss PCT] [--jitter MS] [--timeout SEC] [--listen ADDR:PORT] [--proxy SIP-URI] " \
-	"[--auth USER:PASSWORD] [--calls N] [--max-rate BPS] [--realtime-priority N] " \
+	"[--auth USER:PASSWORD] [--calls N] [--max-rate BPS] [--realtime-priority N] [--threads N] " \
 	"SIP-URI FILE.tif..."
 #define T37FAX_ANSWER_USAGE \
 	"answer --listen ADDR:PORT --out DIR [--count N] [--ident CSI] [--t38|--g711] " \
 	"[--busy] [--no-answer] [--no-ecm] [--loss PCT] [--jitter MS] [--max-rate BPS] " \
-	"[--silent-rx] [--t38-refuse STATUS|none] [--realtime-priority N]"
+	"[--silent-rx] [--t38-refuse STATUS|none] [--realtime-priority N] [--threads N]"
 int t37fax_send(int argc, char **argv);
 int t37fax_answer(int argc, char **argv);
 

@@ -219,6 +219,7 @@ t37fax_send(int argc, char **argv)
 		{ "calls", required_argument, NULL, 'C' },
 		{ "max-rate", required_argument, NULL, 'R' },
 		{ "realtime-priority", required_argument, NULL, 'r' },
+		{ "threads", required_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sip_line_options lo;
@@ -275,6 +276,13 @@ t37fax_send(int argc, char **argv)
 			if (t37fax_parse_uint(optarg, SIP_RT_PRIORITY_MAX, &lo.rt_priority) < 0) {
 				fprintf(stderr, "t37fax %s: --realtime-priority wants 0..%d\n",
 				    "send", SIP_RT_PRIORITY_MAX);
+				return 2;
+			}
+			break;
+		case 'H':
+			if (t37fax_parse_uint(optarg, SIP_THREADS_MAX, &lo.threads) < 0) {
+				fprintf(stderr, "t37fax %s: --threads wants 0..%d\n", "send",
+				    SIP_THREADS_MAX);
 				return 2;
 			}
 			break;
@@ -443,6 +451,7 @@ t37fax_answer(int argc, char **argv)
 		{ "silent-rx", no_argument, NULL, 'S' },
 		{ "t38-refuse", required_argument, NULL, 'F' },
 		{ "realtime-priority", required_argument, NULL, 'r' },
+		{ "threads", required_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct t37fax_answer_ctx ctx;     /* read by the line thread */
@@ -464,6 +473,13 @@ t37fax_answer(int argc, char **argv)
 			if (t37fax_parse_uint(optarg, SIP_RT_PRIORITY_MAX, &lo.rt_priority) < 0) {
 				fprintf(stderr, "t37fax %s: --realtime-priority wants 0..%d\n",
 				    "answer", SIP_RT_PRIORITY_MAX);
+				return 2;
+			}
+			break;
+		case 'H':
+			if (t37fax_parse_uint(optarg, SIP_THREADS_MAX, &lo.threads) < 0) {
+				fprintf(stderr, "t37fax %s: --threads wants 0..%d\n", "answer",
+				    SIP_THREADS_MAX);
 				return 2;
 			}
 			break;

@@ -1,7 +1,8 @@
 #!/bin/sh
 # t37-test: exclusive (loads the machine or measures timing; runs alone)
-# sip realtime-priority: the line thread, and only it, runs under SCHED_RR
-# at the priority configured; a fax comes in through it (t37fax sending
+# sip realtime-priority: the line thread and the media thread beside it
+# (sip threads 2), and only they, run under SCHED_RR at the priority
+# configured; a fax comes in through it (t37fax sending
 # with --realtime-priority too) and is mailed; a reload to 0 puts it back
 # to normal scheduling. Where the kernel refuses (no CAP_SYS_NICE, real-time
 # limit 0), t37gw and t37fax say so and work at normal priority.
@@ -30,6 +31,7 @@ spool $T/spool.$2
 sip
  listen udp 127.0.0.1 $2
  realtime-priority $4
+ threads 2
 mta send maildir $T/maildir.$2
 mta receive listen 127.0.0.1 $3
 dial-peer voice 200 mmoip
@@ -39,7 +41,8 @@ dial-peer voice 200 mmoip
 CONF
 }
 
-# 1. Granted (root): one SCHED_RR thread at priority 7, the line.
+# 1. Granted (root): two SCHED_RR threads at priority 7, the line and its
+# media thread.
 sport=$(free_port); mport=$(free_port)
 gw_conf "$T/gw.conf" "$sport" "$mport" 7
 "$BUILD/t37gw" -t -c "$T/gw.conf" || fail "config rejected"
@@ -49,8 +52,10 @@ wait_port "$mport" 10 || { cat "$T/gw.log"; fail "t37gw does not listen"; }
 grep -q 'sip: event=realtime policy=rr priority=7 result=ok' "$T/gw.log" \
     || { cat "$T/gw.log"; fail "no event=realtime result=ok line"; }
 rr=$(rr_threads $gw)
-[ "$(echo "$rr" | grep -c .)" = 1 ] || fail "want one SCHED_RR thread, got: '$rr'"
-[ "${rr#*:}" = 7 ] || fail "SCHED_RR thread at priority ${rr#*:}, want 7"
+[ "$(echo "$rr" | grep -c .)" = 2 ] || fail "want two SCHED_RR threads, got: '$rr'"
+[ "$(echo "$rr" | grep -c ':7$')" = 2 ] || fail "SCHED_RR threads not at priority 7: $rr"
+names=$(for t in $(echo "$rr" | cut -d: -f1); do cat "/proc/$gw/task/$t/comm"; done | sort | tr '\n' ' ')
+[ "$names" = "t37-line t37-media1 " ] || fail "SCHED_RR threads are '$names', want the line and t37-media1"
 
 # A fax through the real-time line, from a real-time sender, is mailed.
 make_page "$T/p.tif" "Real-time line"

@@ -248,7 +248,8 @@ CHECK(sip_admission, c->sip.n_allow == 2 && S(c->sip.allow[0].text, "192.0.2.0/2
     c->sip.allow[0].prefix == 24 && c->sip.allow[1].family == AF_INET6 &&
     c->sip.max_call_rate == 50 && c->sip.max_calls_per_source == 3)
 CHECK(sip_realtime, c->sip.rt_priority == 49)
-CHECK(sip_realtime_default, c->sip.rt_priority == 0)
+CHECK(sip_realtime_default, c->sip.rt_priority == 0 && c->sip.threads == 0)
+CHECK(sip_threads, c->sip.threads == 4)
 CHECK(trunk_identity, S(c->trunks[0].calling_number, "+19195550100") &&
     S(c->trunks[0].calling_name, "ACME Fax Desk") &&
     c->trunks[0].asserted_id == CONFIG_ASSERTED_PAI && S(c->trunks[0].inbound_user, "carrier") &&
@@ -391,6 +392,7 @@ static const struct {
 	  " max-calls-per-source 3", sip_admission },
 	{ "sip\n realtime-priority 49", sip_realtime },
 	{ "sip\n max-calls 5", sip_realtime_default },
+	{ "sip\n threads 4", sip_threads },
 	{ "trunk a\n proxy sip:a\n calling-number +19195550100\n calling-name ACME Fax Desk\n"
 	  " asserted-id pai\n inbound-auth carrier \"s3 cret\"\ntrunk b\n proxy sip:b\n"
 	  " asserted-id ppi", trunk_identity },

@@ -394,6 +394,8 @@ static const struct {
 	{ "sip\n allow 10.0.0.1/8", { "t:2: bad CIDR '10.0.0.1/8': host bits set after /8" } },
 	{ "sip\n max-call-rate 0", { "t:2: max-call-rate 0 is out of range (1-1000)" } },
 	{ "sip\n realtime-priority 50", { "t:2: realtime-priority 50 is out of range (0-49)" } },
+	{ "sip\n threads 65", { "t:2: threads 65 is out of range (0-64)" } },
+	{ "sip\n threads two", { "t:2: 'two' is not a number (threads)" } },
 	{ "sip\n realtime-priority", { "t:2: 'realtime-priority' is incomplete "
 	  "(usage: realtime-priority N)" } },
 	{ "sip\n max-calls-per-source x", { "t:2: 'x' is not a number (max-calls-per-source)" } },
