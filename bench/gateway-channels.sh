@@ -12,6 +12,7 @@
 #   BUSY_LOOPS=N    N CPU-bound busy loops run beside the calls
 #   RT_PRIORITY=N   t37gw's `sip realtime-priority` and t37fax's
 #                   --realtime-priority (default 0: normal scheduling)
+#   THREADS=N       t37gw's `sip threads` (default 0: one per core)
 #
 # Targets on a 2-core machine with the sender on it: 500 G.711 and 500 T.38
 # calls, all OK and mailed; CPU per call <= 1.2x raw spandsp; <= 160 KB RSS

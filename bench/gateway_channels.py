@@ -34,6 +34,8 @@ CALLS = int(os.environ.get("CALLS", "50"))
 MEDIA = os.environ.get("MEDIA", "g711 t38").split()
 BUSY_LOOPS = int(os.environ.get("BUSY_LOOPS", "0"))
 RT_PRIORITY = int(os.environ.get("RT_PRIORITY", "0"))
+# t37gw's `sip threads` (0: one per core)
+THREADS = int(os.environ.get("THREADS", "0"))
 # a fax that is received is mailed within this after the last call ends
 MAIL_WAIT_S = 120
 # the daemon's own start
@@ -120,13 +122,14 @@ sip
  max-call-rate 1000
  max-calls-per-source 0
  realtime-priority {rt}
+ threads {threads}
 mta send maildir maildir
 dial-peer voice 200 mmoip
  destination-pattern 99131..
  information-type fax
  session target mailto:fax-$d$@example.com
 """.format(spool=spool, sport=sport, t38="on" if media == "t38" else "off",
-           calls=max(CALLS, 30), rt=RT_PRIORITY))
+           calls=max(CALLS, 30), rt=RT_PRIORITY, threads=THREADS))
 
 
 class GatewayLog:
@@ -244,7 +247,12 @@ def run_media(media, page):
     with open(os.path.join(d, "send.out")) as f:
         sent_ok = sum(1 for line in f if " result=ok " in line)
     with open(gwlog, errors="replace") as f:
-        limits_line = next((line.strip() for line in f if "event=limits" in line), "")
+        text = f.read()
+    limits_line = next((line for line in text.splitlines() if "event=limits" in line), "")
+    # how many call frames each media thread ran (logged as the line stops)
+    m = re.search(r"event=media-threads-done threads=(\d+) frames=(\S+)", text)
+    threads_line = ("%s media threads, frames per thread %s" % (m.group(1), m.group(2))
+                    if m else "media threads: no line")
 
     per_call = cpu / max(log.ok, 1)
     active = max(log.peak_active, 1)
@@ -266,6 +274,7 @@ def run_media(media, page):
              " ".join("%s:%d" % kv for kv in sorted(log.limits.items())) or "none"))
     if limits_line:
         print("%s %s" % (name, limits_line[limits_line.find("event=limits"):]))
+    print("%s %s" % (name, threads_line))
     return sent_ok == CALLS and log.ok == CALLS and n_mailed == CALLS
 
 

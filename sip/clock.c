@@ -235,6 +235,8 @@ sip_clock_after(struct sip_call *call, uint64_t now)
 	if (call->tone_t38) {
 		call->tone_t38 = false;
 		sip_call_want_t38(call);
+		if (!call->clocked)
+			return;         /* the offer could not go out: hung up */
 	}
 	/* No "media timeout" on the peer's silence alone: see watch.c. */
 	sip_watch_media(call, now);

@@ -1,5 +1,5 @@
 /*
- * sip/media: the media of one call on the line thread. G.711 RTP (20 ms
+ * sip/media: the media of one call. G.711 RTP (20 ms
  * frames, source address latching, the fixed jitter buffer, lost frames
  * to the fax session's fill-in), T.38 over UDPTL (redundancy out, recovery
  * in), one 20 ms frame of the fax session, the time of the last packet
