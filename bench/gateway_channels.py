@@ -251,7 +251,7 @@ def run_media(media, page):
     limits_line = next((line for line in text.splitlines() if "event=limits" in line), "")
     # how many call frames each media thread ran (logged as the line stops)
     m = re.search(r"event=media-threads-done threads=(\d+) frames=(\S+)", text)
-    threads_line = ("%s media threads, frames per thread %s" % (m.group(1), m.group(2))
+    threads_line = ("media threads %s, frames per thread %s" % (m.group(1), m.group(2))
                     if m else "media threads: no line")
 
     per_call = cpu / max(log.ok, 1)
