@@ -26,24 +26,25 @@ static void sip_clock_tick(void *arg);
 static void sip_clock_after(struct sip_call *call, uint64_t now);
 static unsigned sip_clock_due(struct sip_line *line);
 static void sip_clock_skip(struct sip_line *line, uint64_t now);
-static unsigned sip_clock_threads(const struct sip_line_options *o);
+static unsigned sip_clock_threads(const struct sip_line *line,
+    const struct sip_line_options *o);
 static void sip_clock_log_frames(struct sip_line *line);
 
 static unsigned
-sip_clock_threads(const struct sip_line_options *o)
+sip_clock_threads(const struct sip_line *line, const struct sip_line_options *o)
 {
 	/* A delayed datagram (test peers' --jitter) waits on a libre timer,
 	 * which only the line thread may start. */
 	if (o->tx_jitter_ms > 0)
 		return 1;
-	return o->threads > 0 ? o->threads : sip_lanes_default();
+	return o->threads > 0 ? o->threads : line->cores;
 }
 
 int
 sip_clock_init(struct sip_line *line)
 {
 	char err[128];
-	unsigned n = sip_clock_threads(&line->opts);
+	unsigned n = sip_clock_threads(line, &line->opts);
 
 	list_init(&line->clocked);
 	tmr_init(&line->clock_tmr);
@@ -67,14 +68,14 @@ sip_clock_reconfigure(struct sip_line *line, unsigned threads, unsigned rt_prior
 
 	o.threads = threads;
 	o.rt_priority = rt_priority;
-	if (sip_clock_threads(&o) == sip_lanes_count(line->lanes)) {
+	if (sip_clock_threads(line, &o) == sip_lanes_count(line->lanes)) {
 		if (rt_priority != line->opts.rt_priority)
 			sip_lanes_realtime(line->lanes, rt_priority);
 		line->opts.threads = threads;
 		return;
 	}
 	/* Between ticks the lanes hold nothing: a new set takes over. */
-	l = sip_lanes_new(sip_clock_threads(&o), rt_priority, err, sizeof(err));
+	l = sip_lanes_new(sip_clock_threads(line, &o), rt_priority, err, sizeof(err));
 	if (l == NULL) {
 		log_warnx("sip: %s; the media threads stay as they were", err);
 		return;

@@ -135,6 +135,8 @@ struct sip_line {
 	unsigned nsip_fd;
 	struct tmr limit_tmr;                   /* summaries, overflow checks */
 	/* the media clock (clock.c) */
+	unsigned cores;                         /* online cores at the start
+	                                           (threads 0: one each) */
 	struct sip_lanes *lanes;                /* owned: the media threads */
 	struct list clocked;                    /* struct sip_call, by clock_le */
 	struct tmr clock_tmr;

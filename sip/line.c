@@ -19,6 +19,7 @@
 
 #include "sip/admit.h"
 #include "sip/internal.h"
+#include "sip/lanes.h"
 #include "util/chan.h"
 #include "util/log.h"
 #include "util/thread_role.h"
@@ -96,6 +97,9 @@ sip_line_start(const struct sip_line_options *opts, struct chan *events)
 	}
 	line->opts = *opts;
 	line->events = events;
+	/* Counted here: sysconf reads /sys, a file the line thread must not
+	 * open (it stays off every file system). */
+	line->cores = sip_lanes_default();
 	if ((line->rxcopy = sip_rxcopy_new(events, cerr, sizeof(cerr))) == NULL) {
 		log_warnx("sip: %s", cerr);
 		chan_free(line->inbox, NULL);

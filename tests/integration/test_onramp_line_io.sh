@@ -1,9 +1,10 @@
 #!/bin/sh
 # No disk I/O on the line thread: t37gw runs under strace while it
 # receives a two-page fax over G.711 and mails it. The thread that clocks
-# the media (named t37-line) must not open, create, sync, cut, rename or
-# remove a file (opening something under /proc, which no disk holds, is
-# allowed): spandsp writes the pages into a memory file (opened as
+# the media (named t37-line), and the media threads that run the calls'
+# frames beside it (t37-media1 and up), must not open, create, sync, cut,
+# rename or remove a file (opening something under /proc, which no disk
+# holds, is allowed): spandsp writes the pages into a memory file (opened as
 # /proc/self/fd/N), and the page copier (t37-rxcopy)
 # writes them to the spool job. The trace must show the copier doing it
 # (else the trace saw nothing and proves nothing), and the fax must arrive
@@ -30,10 +31,11 @@ wait_for 20 grep -q 'event=start result=ok' "$T/gw.log" || { cat "$T/gw.log"; fa
 gw=$(pgrep -P "$st" | head -n 1)
 [ -n "$gw" ] || fail "no t37gw under strace"
 # The daemon's threads by name (the line thread names itself at its start).
-line="" copier=""
+line="" copier="" media=""
 for d in /proc/"$gw"/task/*; do
     case "$(cat "$d/comm" 2>/dev/null)" in
     t37-line) line="$line ${d##*/}" ;;
+    t37-media*) media="$media ${d##*/}" ;;
     t37-rxcopy) copier="$copier ${d##*/}" ;;
     esac
 done
@@ -51,19 +53,21 @@ python3 tests/integration/onramp_check.py "$(find "$T/sink" -type f | head -n 1)
     || fail "the mailed fax"
 
 bad=0
-for tid in $line; do
+for tid in $line $media; do
     # strace -f: "TID name(args) = result"
     if grep -E "^$tid +[a-z_0-9]+\(" "$T/trace" | grep -vE '^[0-9]+ +open(at)?\((AT_FDCWD, )?"/proc/' \
         > "$T/line.calls"; then
-        echo "the line thread $tid:"; cat "$T/line.calls"; bad=1
+        echo "the line or media thread $tid:"; cat "$T/line.calls"; bad=1
     fi
+done
+for tid in $line; do
     grep -qE "^$tid +open(at)?\(.*\"/proc/self/fd/[0-9]+\"" "$T/trace" ||
         fail "the line thread $tid never opened its memory file (the trace is blind?)"
 done
-[ "$bad" -eq 0 ] || fail "the line thread made file system calls"
+[ "$bad" -eq 0 ] || fail "the line thread or a media thread made file system calls"
 seen=0
 for tid in $copier; do
     grep -qE "^$tid +openat\(.*/incoming/.*fax\.tif\"" "$T/trace" && seen=1
 done
 [ "$seen" -eq 1 ] || { grep fax.tif "$T/trace"; fail "the copier did not write the pages to the spool"; }
-echo "line thread: no file system calls; pages copied by t37-rxcopy: ok"
+echo "line thread and media threads ($(echo $media | wc -w)): no file system calls; pages copied by t37-rxcopy: ok"
