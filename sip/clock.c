@@ -154,17 +154,15 @@ sip_clock_tick(void *arg)
 {
 	struct sip_line *line = arg;
 	uint64_t now = tmr_jiffies();
-	unsigned n = 0, i;
+	unsigned n, i;
 
 	if (list_isempty(&line->clocked))
 		return;         /* the last call left: start again with the next */
+	/* Woken early, no frame runs, but the checks below still do. */
+	n = sip_clock_due(line);
 	if (line->next_tick <= now) {
-		n = sip_clock_due(line);
 		sip_lanes_run(line->lanes, line->tick_calls, n, sip_media_frame);
 		line->next_tick += SIP_FRAME_MS;
-	} else {
-		/* woken early: nothing ran, but the checks below still do */
-		n = sip_clock_due(line);
 	}
 	if (line->next_tick + SIP_FRAME_MS * SIP_TICK_MAX_BEHIND < now)
 		sip_clock_skip(line, now);

@@ -132,7 +132,7 @@ START_TEST(test_sip_lanes_limits)
 	l = sip_lanes_new(SIP_LANES_MAX + 10, 0, err, sizeof(err));
 	ck_assert_msg(l != NULL, "%s", err);
 	ck_assert_uint_eq(sip_lanes_count(l), SIP_LANES_MAX);
-	/* a priority the test may not be granted: logged, never fatal */
+	/* back to normal scheduling on a running set: never fatal */
 	sip_lanes_realtime(l, 0);
 	sip_lanes_free(l);
 }
