@@ -8,8 +8,9 @@
  *
  * Deadlines are absolute (a late wake-up does not move the next one).
  * One frame per tick: when behind, the next tick runs from a zero timer,
- * after libre has polled the sockets again, so catching up after a stall
- * plays the packets that queued meanwhile instead of declaring them lost.
+ * after libre has polled the SIP sockets again. The first frame after a
+ * stall reads the packets that queued meanwhile (media.c), and the frames
+ * that catch up play them instead of declaring them lost.
  * Beyond SIP_TICK_MAX_BEHIND frames the clock skips ahead.
  *
  * It does not touch the media itself: media.c does.

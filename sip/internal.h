@@ -40,6 +40,13 @@ int sip_number_from_addr(const char *value, size_t len, char *out, size_t outsz)
 #define SIP_STOP_GRACE_MS 2000
 #define SIP_SDP_MAX 4096
 #define SIP_DATAGRAM_MAX 1500
+/* A frame reads a media socket this many datagrams a system call, and at
+ * most SIP_MEDIA_RX_MAX in all: 50 a second is the normal rate, and a
+ * flood of up to 12,800 a second on a call's port is read and dropped
+ * (the rest of a larger one waits in the kernel's buffer, which drops
+ * beyond its size) without taking more of a media thread than that. */
+#define SIP_MEDIA_RX_BATCH 16
+#define SIP_MEDIA_RX_MAX 256
 /* How long the dead-call OPTIONS may go unanswered: covers its UDP
  * retransmissions at 0.5, 1, 2 and 4 s (RFC 3261 17.1.2.2). */
 #define SIP_PROBE_WAIT_DEFAULT_MS 8000
@@ -195,7 +202,8 @@ struct sip_call {
 	uint16_t rtp_port;
 	uint16_t rtp_seq;
 	uint32_t rtp_ssrc;
-	struct sa rtp_dst;
+	struct sa rtp_dst;                      /* where we send: latched */
+	struct sa rtp_sdp;                      /* the peer's SDP address */
 	bool rtp_latched;
 	uint32_t rtp_ts;
 	bool rtp_marker;                        /* next packet starts a talkspurt */
@@ -205,6 +213,7 @@ struct sip_call {
 	struct udp_sock *udptl;                 /* owned */
 	uint16_t udptl_port;
 	struct sa udptl_dst;
+	struct sa udptl_sdp;
 	bool udptl_latched;
 	struct sip_udptl_tx *utx;               /* owned; with udptl only */
 	struct sip_udptl_rx *urx;               /* owned; with udptl only */
@@ -229,6 +238,9 @@ struct sip_call {
 	struct fax_result result;               /* copy at done */
 	/* media counters kept when the media closes, for the end event */
 	unsigned long rtp_lost, rtp_late, udptl_lost, udptl_recovered;
+	/* Datagrams from a source other than the latched one, dropped (a
+	 * flood, or another party's packets: RTP bleed). */
+	unsigned long rtp_foreign, udptl_foreign;
 
 	/* time */
 	struct le clock_le;                     /* in line->clocked */

@@ -1,14 +1,15 @@
 /*
- * sip/lanes: the threads that run the calls' 20 ms frames (fax DSP, RTP
- * and UDPTL sends) beside the line thread. Private to sip/.
+ * sip/lanes: the threads that run the calls' 20 ms frames (RTP and UDPTL
+ * receive, fax DSP, sends) beside the line thread. Private to sip/.
  *
  * Fork and join: at each tick the line thread hands the calls due to
  * sip_lanes_run(), works through them together with the lanes, and goes
  * on once every call is done. While they run, the line thread does
  * nothing else, so a call's state still has one owner at a time and
- * needs no lock: the lanes touch no libre object (no timer, no mbuf, no
- * libre socket call; a datagram goes out by sendto() on the socket's
- * descriptor) and nothing of the line but its read-only options.
+ * needs no lock: the lanes touch no libre object (no timer, no allocated
+ * mbuf, no libre socket call; datagrams come in by recvmmsg() and go out
+ * by sendto() on the socket's descriptor) and nothing of the line but its
+ * read-only options.
  *
  * It does not decide what a frame does (media.c) nor when (clock.c).
  */

@@ -7,10 +7,14 @@
  * their own outgoing packets (loss, jitter, no RTP during silence).
  *
  * A frame (sip_media_frame, and the fax session's callbacks inside it)
- * runs on a media thread (lanes.c) while the line thread waits: it sends
- * with sendto() on the socket's descriptor and leaves SIP, libre timers
- * and libre memory to the line thread (a fax tone only sets a flag that
- * clock.c acts on).
+ * runs on a media thread (lanes.c) while the line thread waits: it reads
+ * the call's RTP and UDPTL sockets itself, with recvmmsg() on their
+ * descriptors (libre's poll loop does not watch them), sends with
+ * sendto(), and leaves SIP, libre timers and libre memory to the line
+ * thread (a fax tone only sets a flag that clock.c acts on). So the line
+ * thread wakes for SIP and RTCP only, not for 50 datagrams a second a
+ * call, and T.38's IFPs (T.30 and the page's image data) are decoded on
+ * the media threads too.
  *
  * It does not do SIP (call.c decides media and calls in here) nor keep
  * time (clock.c).
@@ -32,9 +36,18 @@ struct sip_delayed {
 	struct mbuf *mb;                        /* owned */
 };
 
+/* What a frame does with one datagram read from a media socket. */
+typedef void sip_media_rx_fn(struct sip_call *call, const struct sa *src, uint8_t *buf,
+    size_t len, uint64_t now);
+
 /* Table of contents. */
-static void sip_media_rtp_recv(const struct sa *src, struct mbuf *mb, void *arg);
-static void sip_media_udptl_recv(const struct sa *src, struct mbuf *mb, void *arg);
+static void sip_media_drain(struct sip_call *call, struct udp_sock *us, sip_media_rx_fn *rx);
+static void sip_media_rtp_rx(struct sip_call *call, const struct sa *src, uint8_t *buf,
+    size_t len, uint64_t now);
+static void sip_media_udptl_rx(struct sip_call *call, const struct sa *src, uint8_t *buf,
+    size_t len, uint64_t now);
+static bool sip_media_latch(struct sa *dst, bool *latched, const struct sa *sdp,
+    const struct sa *src);
 static void sip_media_ifp_deliver(const uint8_t *ifp, size_t len, uint16_t seq, void *arg);
 static void sip_media_send_audio(struct sip_call *call, const int16_t *pcm, int n);
 static void sip_media_output(struct sip_call *call, struct udp_sock *us,
@@ -58,13 +71,13 @@ sip_media_open_audio(struct sip_call *call)
 
 	if (call->rtp != NULL)
 		return SIP_PORT_OK;
-	st = sip_ports_open(call->line, true, sip_media_rtp_recv, NULL, call, &call->rtp,
-	    &call->rtcp, &call->rtp_port);
+	st = sip_ports_open(call->line, true, NULL, NULL, call, &call->rtp, &call->rtcp,
+	    &call->rtp_port);
 	if (st != SIP_PORT_OK)
 		return st;
-	/* libre reads every datagram into a fresh 8 KB buffer unless told:
-	 * 50 packets a second a call, of 172 bytes */
-	udp_rxsz_set(call->rtp, SIP_DATAGRAM_MAX);
+	/* The frames read RTP (sip_media_drain). libre reads and drops RTCP,
+	 * into a fresh 8 KB buffer unless told. */
+	udp_thread_detach(call->rtp);
 	udp_rxsz_set(call->rtcp, SIP_DATAGRAM_MAX);
 	if (sip_jb_init(&call->jb, (o->jitter_ms + SIP_FRAME_MS - 1) / SIP_FRAME_MS,
 	    SIP_FRAME_SAMPLES) == -1) {
@@ -99,8 +112,8 @@ sip_media_open_udptl(struct sip_call *call)
 		return SIP_PORT_FAILED;
 	}
 	sip_udptl_tx_init(call->utx, o->udptl_redundancy, 0);
-	st = sip_ports_open(call->line, false, sip_media_udptl_recv, NULL, call, &call->udptl,
-	    NULL, &call->udptl_port);
+	st = sip_ports_open(call->line, false, NULL, NULL, call, &call->udptl, NULL,
+	    &call->udptl_port);
 	if (st != SIP_PORT_OK) {
 		free(call->urx);
 		free(call->utx);
@@ -108,7 +121,7 @@ sip_media_open_udptl(struct sip_call *call)
 		call->utx = NULL;
 		return st;
 	}
-	udp_rxsz_set(call->udptl, SIP_DATAGRAM_MAX);
+	udp_thread_detach(call->udptl);         /* the frames read it */
 	call->local.image_port = call->udptl_port;
 	sip_udptl_rx_init(call->urx);
 	return SIP_PORT_OK;
@@ -128,7 +141,8 @@ sip_media_set_audio_peer(struct sip_call *call, const struct sip_sdp_media *m)
 	if (sip_media_peer(&dst, m) != 0)
 		return;
 	/* A new address from SDP starts a new latch. */
-	if (!sa_cmp(&dst, &call->rtp_dst, SA_ALL)) {
+	if (!sa_cmp(&dst, &call->rtp_sdp, SA_ALL)) {
+		call->rtp_sdp = dst;
 		call->rtp_dst = dst;
 		call->rtp_latched = false;
 	}
@@ -141,7 +155,8 @@ sip_media_set_udptl_peer(struct sip_call *call, const struct sip_sdp_media *m)
 
 	if (call->utx == NULL || sip_media_peer(&dst, m) != 0)
 		return;
-	if (!sa_cmp(&dst, &call->udptl_dst, SA_ALL)) {
+	if (!sa_cmp(&dst, &call->udptl_sdp, SA_ALL)) {
+		call->udptl_sdp = dst;
 		call->udptl_dst = dst;
 		call->udptl_latched = false;
 	}
@@ -236,13 +251,14 @@ sip_media_close(struct sip_call *call)
 	}
 	if (call->rtp != NULL && call->jb.started)
 		log_info("call=%s rtp stored=%lu played=%lu lost=%lu silent=%lu late=%lu dup=%lu "
-		    "restarts=%lu", call->id, call->jb.stored, call->jb.played, call->jb.lost,
-		    call->jb.silent, call->jb.late, call->jb.duplicates, call->jb.restarts);
+		    "restarts=%lu foreign=%lu", call->id, call->jb.stored, call->jb.played,
+		    call->jb.lost, call->jb.silent, call->jb.late, call->jb.duplicates,
+		    call->jb.restarts, call->rtp_foreign);
 	if (call->urx != NULL && call->urx->started)
 		log_info("call=%s udptl received=%lu delivered=%lu recovered=%lu lost=%lu "
-		    "dup=%lu malformed=%lu", call->id, call->urx->received, call->urx->delivered,
-		    call->urx->recovered, call->urx->lost, call->urx->duplicates,
-		    call->urx->malformed);
+		    "dup=%lu malformed=%lu foreign=%lu", call->id, call->urx->received,
+		    call->urx->delivered, call->urx->recovered, call->urx->lost,
+		    call->urx->duplicates, call->urx->malformed, call->udptl_foreign);
 	sip_ports_close(call->line, &call->rtp);
 	sip_ports_close(call->line, &call->rtcp);
 	sip_jb_free(&call->jb);
@@ -253,33 +269,102 @@ sip_media_close(struct sip_call *call)
 	call->utx = NULL;
 }
 
-/* --- receive ---------------------------------------------------------- */
+/* --- receive (in the frame) ------------------------------------------ */
+
+/*
+ * Reads what waits on the call's socket, SIP_MEDIA_RX_BATCH datagrams a
+ * system call, SIP_MEDIA_RX_MAX in a frame at most: a peer that floods a
+ * port fills the kernel's buffer (which then drops) instead of taking the
+ * media threads' time from the other calls. At the normal 50 packets a
+ * second one call reads one datagram. A truncated datagram (larger than
+ * SIP_DATAGRAM_MAX) is not media of ours and is dropped; an error (the
+ * socket holds nothing: EAGAIN) ends the reading until the next frame.
+ */
+static void
+sip_media_drain(struct sip_call *call, struct udp_sock *us, sip_media_rx_fn *rx)
+{
+	uint8_t buf[SIP_MEDIA_RX_BATCH][SIP_DATAGRAM_MAX];
+	struct mmsghdr msg[SIP_MEDIA_RX_BATCH];
+	struct iovec iov[SIP_MEDIA_RX_BATCH];
+	struct sa src[SIP_MEDIA_RX_BATCH];
+	int fd = udp_sock_fd(us, sa_af(&call->line->media_ip));
+	unsigned total = 0;
+	uint64_t now;
+	int n, i;
+
+	while (total < SIP_MEDIA_RX_MAX) {
+		memset(msg, 0, sizeof(msg));
+		for (i = 0; i < SIP_MEDIA_RX_BATCH; i++) {
+			iov[i].iov_base = buf[i];
+			iov[i].iov_len = sizeof(buf[i]);
+			msg[i].msg_hdr.msg_iov = &iov[i];
+			msg[i].msg_hdr.msg_iovlen = 1;
+			msg[i].msg_hdr.msg_name = &src[i].u;
+			msg[i].msg_hdr.msg_namelen = sizeof(src[i].u);
+		}
+		n = recvmmsg(fd, msg, SIP_MEDIA_RX_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			return;
+		now = tmr_jiffies();
+		for (i = 0; i < n; i++) {
+			if (msg[i].msg_hdr.msg_flags & MSG_TRUNC)
+				continue;
+			src[i].len = msg[i].msg_hdr.msg_namelen;
+			rx(call, &src[i], buf[i], msg[i].msg_len, now);
+		}
+		total += (unsigned)n;
+		if (n < SIP_MEDIA_RX_BATCH)
+			return;
+	}
+}
+
+/*
+ * Symmetric RTP (RFC 4961): the first source takes the latch, since a
+ * peer behind NAT sends from another address than its SDP gives, and
+ * others are dropped after. But the SDP's own address takes the latch back
+ * from any other: packets that reached the port before the peer's (a
+ * flood, or another party's stream: "RTP bleed") do not keep the call once
+ * the peer sends from where it said it would. true: src is the peer.
+ */
+static bool
+sip_media_latch(struct sa *dst, bool *latched, const struct sa *sdp, const struct sa *src)
+{
+	if (*latched && sa_cmp(src, dst, SA_ALL))
+		return true;
+	if (*latched && !sa_cmp(src, sdp, SA_ALL))
+		return false;
+	*dst = *src;
+	*latched = true;
+	return true;
+}
 
 static void
-sip_media_rtp_recv(const struct sa *src, struct mbuf *mb, void *arg)
+sip_media_rtp_rx(struct sip_call *call, const struct sa *src, uint8_t *buf, size_t len,
+    uint64_t now)
 {
-	struct sip_call *call = arg;
-	struct rtp_header h, *hdr = &h;
+	struct rtp_header hdr;
+	struct mbuf mb;
 
-	memset(&h, 0, sizeof(h));
-	if (rtp_hdr_decode(&h, mb) != 0 || h.ver != RTP_VERSION)
+	/* A view of buf for the decoder: nothing is allocated or freed. */
+	mbuf_init(&mb);
+	mb.buf = buf;
+	mb.size = mb.end = len;
+	memset(&hdr, 0, sizeof(hdr));
+	if (rtp_hdr_decode(&hdr, &mb) != 0 || hdr.ver != RTP_VERSION)
 		return;
 
-	/* Symmetric RTP: latch to the first source, ignore others after. */
-	if (!call->rtp_latched) {
-		call->rtp_dst = *src;
-		call->rtp_latched = true;
-	} else if (!sa_cmp(src, &call->rtp_dst, SA_ALL)) {
+	if (!sip_media_latch(&call->rtp_dst, &call->rtp_latched, &call->rtp_sdp, src)) {
+		call->rtp_foreign++;
 		return;
 	}
-	call->last_rx_ms = tmr_jiffies();       /* comfort noise too: the peer lives */
-	if (hdr->pt != SIP_SDP_PT_PCMU && hdr->pt != SIP_SDP_PT_PCMA)
+	call->last_rx_ms = now;                 /* comfort noise too: the peer lives */
+	if (hdr.pt != SIP_SDP_PT_PCMU && hdr.pt != SIP_SDP_PT_PCMA)
 		return;                 /* telephone-event, CN: not fax */
 	if (call->media != SIP_MEDIA_AUDIO)
 		return;
-	/* payload type in the top bit of ssrc? no: keep the law per call */
-	call->audio_pt = hdr->pt;
-	sip_jb_put(&call->jb, hdr->ssrc, hdr->seq, hdr->ts, hdr->m, mbuf_buf(mb), mbuf_get_left(mb));
+	call->audio_pt = hdr.pt;                /* the law, per call */
+	sip_jb_put(&call->jb, hdr.ssrc, hdr.seq, hdr.ts, hdr.m, mbuf_buf(&mb),
+	    mbuf_get_left(&mb));
 }
 
 static void
@@ -292,21 +377,17 @@ sip_media_ifp_deliver(const uint8_t *ifp, size_t len, uint16_t seq, void *arg)
 }
 
 static void
-sip_media_udptl_recv(const struct sa *src, struct mbuf *mb, void *arg)
+sip_media_udptl_rx(struct sip_call *call, const struct sa *src, uint8_t *buf, size_t len,
+    uint64_t now)
 {
-	struct sip_call *call = arg;
-
-	if (!call->udptl_latched) {
-		call->udptl_dst = *src;
-		call->udptl_latched = true;
-	} else if (!sa_cmp(src, &call->udptl_dst, SA_ALL)) {
+	if (!sip_media_latch(&call->udptl_dst, &call->udptl_latched, &call->udptl_sdp, src)) {
+		call->udptl_foreign++;
 		return;
 	}
-	call->last_rx_ms = tmr_jiffies();
+	call->last_rx_ms = now;
 	if (call->media != SIP_MEDIA_T38 || call->fax == NULL)
 		return;
-	sip_udptl_rx_datagram(call->urx, mbuf_buf(mb), mbuf_get_left(mb),
-	    sip_media_ifp_deliver, call);
+	sip_udptl_rx_datagram(call->urx, buf, len, sip_media_ifp_deliver, call);
 }
 
 /* --- a frame --------------------------------------------------------- */
@@ -322,6 +403,13 @@ sip_media_frame(void *arg)
 
 	if (call->fax == NULL || call->fax_done)
 		return;
+	/* What came since the last frame, before the frame plays it. */
+	if (call->rtp != NULL)
+		sip_media_drain(call, call->rtp, sip_media_rtp_rx);
+	if (call->udptl != NULL)
+		sip_media_drain(call, call->udptl, sip_media_udptl_rx);
+	if (call->fax_done)
+		return;         /* the last IFPs ended the fax */
 	if (call->media == SIP_MEDIA_AUDIO) {
 		switch (sip_jb_get(&call->jb, frame, sizeof(frame), &len)) {
 		case SIP_JB_FRAME:

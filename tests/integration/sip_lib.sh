@@ -78,6 +78,25 @@ same_pages() {
     [ -z "$_d" ] || fail "$2 differs from $1: $_d"
 }
 
+# mailed_tiffs MAILDIR OUT: the one TIFF attachment of each mail in
+# MAILDIR (Maildir files: X- lines first, then the message) into OUT.
+mailed_tiffs() {
+    python3 - "$1" "$2" <<'PY' || fail "cannot take the pages out of the mail"
+import email, email.policy, os, sys
+src, out = sys.argv[1], sys.argv[2]
+os.makedirs(out, exist_ok=True)
+for n in sorted(os.listdir(src)):
+    lines = open(os.path.join(src, n), "rb").read().split(b"\n")
+    k = 0
+    while k < len(lines) and lines[k].startswith(b"X-"):
+        k += 1
+    msg = email.message_from_bytes(b"\n".join(lines[k:]), policy=email.policy.default)
+    tif = [p for p in msg.walk() if p.get_content_type() == "image/tiff"]
+    assert len(tif) == 1, "%s: %d TIFF parts" % (n, len(tif))
+    open(os.path.join(out, n + ".tif"), "wb").write(tif[0].get_content())
+PY
+}
+
 # received NAME: the one file the answer side wrote.
 received() {
     ls "$T/$1.d"/*.tif 2>/dev/null | head -n 1

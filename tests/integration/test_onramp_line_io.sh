@@ -8,7 +8,10 @@
 # /proc/self/fd/N), and the page copier (t37-rxcopy)
 # writes them to the spool job. The trace must show the copier doing it
 # (else the trace saw nothing and proves nothing), and the fax must arrive
-# whole.
+# whole. The calls' RTP is read by the frames (recvmmsg on the media
+# threads or the line thread as one of them), not by libre's poll loop:
+# the line thread's own reads (recvfrom) are SIP and RTCP, a few dozen,
+# while the call brings well over a thousand RTP packets.
 . tests/integration/lib.sh
 . tests/integration/onramp_lib.sh
 . tests/integration/sip_lib.sh
@@ -24,6 +27,7 @@ onramp_conf "$T/gw.conf" "mta send server 127.0.0.1 port $mport" \
     "sip" " listen udp 127.0.0.1 $sport" " t38 off"
 calls="openat,open,creat,fsync,fdatasync,syncfs,sync_file_range,ftruncate,truncate"
 calls="$calls,rename,renameat,renameat2,unlink,unlinkat,mkdir,mkdirat,link,linkat"
+calls="$calls,recvfrom,recvmmsg"
 strace -f -qq --seccomp-bpf -e trace="$calls" -o "$T/trace" \
     "$BUILD/t37gw" -c "$T/gw.conf" 2> "$T/gw.log" &
 st=$!; t37_bg $st
@@ -56,7 +60,7 @@ bad=0
 for tid in $line $media; do
     # strace -f: "TID name(args) = result"
     if grep -E "^$tid +[a-z_0-9]+\(" "$T/trace" | grep -vE '^[0-9]+ +open(at)?\((AT_FDCWD, )?"/proc/' \
-        > "$T/line.calls"; then
+        | grep -vE '^[0-9]+ +recv(from|mmsg)\(' > "$T/line.calls"; then
         echo "the line or media thread $tid:"; cat "$T/line.calls"; bad=1
     fi
 done
@@ -65,6 +69,21 @@ for tid in $line; do
         fail "the line thread $tid never opened its memory file (the trace is blind?)"
 done
 [ "$bad" -eq 0 ] || fail "the line thread or a media thread made file system calls"
+stored=$(sed -n 's/.* rtp stored=\([0-9]*\) .*/\1/p' "$T/gw.log" | head -n 1)
+[ "${stored:-0}" -ge 1000 ] || { grep 'rtp stored' "$T/gw.log"; fail "the call's RTP was not stored"; }
+frames=0 polled=0
+for tid in $line $media; do
+    n=$(grep -cE "^$tid +recvmmsg\(" "$T/trace" || true)
+    frames=$((frames + n))
+done
+for tid in $line; do
+    n=$(grep -cE "^$tid +recvfrom\(" "$T/trace" || true)
+    polled=$((polled + n))
+done
+# About one read a frame; a frame after a stall reads several packets.
+[ "$frames" -ge $((stored / 2)) ] || fail "the frames read RTP $frames times for $stored packets"
+[ "$polled" -lt 100 ] || fail "the line thread's poll loop read $polled datagrams ($stored RTP packets)"
+echo "RTP: $stored packets read by the frames ($frames recvmmsg); the line's poll loop read $polled datagrams"
 seen=0
 for tid in $copier; do
     grep -qE "^$tid +openat\(.*/incoming/.*fax\.tif\"" "$T/trace" && seen=1

@@ -50,20 +50,7 @@ wait $g || true
 wait_for 60 mailed 12 || { tail -n 30 "$T/gw.log"; fail "want 12 mails, have $(count_mail)"; }
 
 # Every mailed page is the page sent, row for row.
-python3 - "$T/maildir/new" "$T/rx" <<'PY' || fail "cannot take the pages out of the mail"
-import email, email.policy, os, sys
-src, out = sys.argv[1], sys.argv[2]
-os.makedirs(out, exist_ok=True)
-for n in sorted(os.listdir(src)):
-    lines = open(os.path.join(src, n), "rb").read().split(b"\n")
-    k = 0
-    while k < len(lines) and lines[k].startswith(b"X-"):
-        k += 1
-    msg = email.message_from_bytes(b"\n".join(lines[k:]), policy=email.policy.default)
-    tif = [p for p in msg.walk() if p.get_content_type() == "image/tiff"]
-    assert len(tif) == 1, "%s: %d TIFF parts" % (n, len(tif))
-    open(os.path.join(out, n + ".tif"), "wb").write(tif[0].get_content())
-PY
+mailed_tiffs "$T/maildir/new" "$T/rx"
 for f in "$T"/rx/*.tif; do same_pages "$T/p.tif" "$f"; done
 
 # 2. A reload to one thread while calls are up.
