@@ -12,10 +12,17 @@
 . tests/integration/sip_lib.sh
 
 # Ten free ports from an even one: the range the gateway takes them from.
+# Above the kernel's ephemeral ports (32768-60999 by default), where
+# free_port finds the SIP ports of the tests running beside this one, so
+# that the flood reaches no other test.
 base=$(python3 - <<'PY'
 import random, socket, sys
+lo, hi = (int(x) for x in open("/proc/sys/net/ipv4/ip_local_port_range").read().split())
+first = max(hi + 1, 61000) // 10 * 10 + 10
+if first >= 65520:
+    sys.exit(2)         # no room above the ephemeral ports
 for _ in range(200):
-    b = random.randrange(42000, 48000, 10)
+    b = random.randrange(first, 65520, 10)
     held = []
     try:
         for p in range(b, b + 10):
@@ -31,7 +38,7 @@ for _ in range(200):
     sys.exit(0)
 sys.exit(1)
 PY
-) || fail "no ten free UDP ports"
+) || { [ $? -eq 2 ] && skip "no ports above the ephemeral range"; fail "no ten free UDP ports"; }
 sport=$(free_port); mport=$(free_port)
 cat > "$T/gw.conf" <<CONF
 hostname gw.test
