@@ -276,9 +276,10 @@ sip_media_close(struct sip_call *call)
  * system call, SIP_MEDIA_RX_MAX in a frame at most: a peer that floods a
  * port fills the kernel's buffer (which then drops) instead of taking the
  * media threads' time from the other calls. At the normal 50 packets a
- * second one call reads one datagram. A truncated datagram (larger than
- * SIP_DATAGRAM_MAX) is not media of ours and is dropped; an error (the
- * socket holds nothing: EAGAIN) ends the reading until the next frame.
+ * second each system call reads one datagram. A truncated datagram
+ * (larger than SIP_DATAGRAM_MAX) is not media of ours and is dropped; an
+ * error (the socket holds nothing: EAGAIN) ends the reading until the
+ * next frame.
  */
 static void
 sip_media_drain(struct sip_call *call, struct udp_sock *us, sip_media_rx_fn *rx)
