@@ -331,12 +331,12 @@ int sip_limit_port_refusal(struct sip_line *line, const char *call_id,
 
 /* ports.c: media sockets on free ports of the rtp-ports range */
 /* Opens one socket (UDPTL) on a free port, or with pair an even port and
- * the odd one above it (RTP, RTCP; recv2 gets RTCP). Ports another
- * program holds are skipped; the range is tried once, from where the
- * last call's ports were taken. */
-enum sip_port_status sip_ports_open(struct sip_line *line, bool pair, udp_recv_h *recv,
-    udp_recv_h *recv2, void *arg, struct udp_sock **us, struct udp_sock **us2,
-    uint16_t *port);
+ * the odd one above it (RTP, RTCP). The call's frames read *us by its
+ * descriptor (libre's poll loop does not watch it); libre reads and drops
+ * what comes to *us2. Ports another program holds are skipped; the range
+ * is tried once, from where the last call's ports were taken. */
+enum sip_port_status sip_ports_open(struct sip_line *line, bool pair, struct udp_sock **us,
+    struct udp_sock **us2, uint16_t *port);
 /* Closes a socket sip_ports_open gave (NULL is fine); *us becomes NULL. */
 void sip_ports_close(struct sip_line *line, struct udp_sock **us);
 const char *sip_port_status_name(enum sip_port_status st);

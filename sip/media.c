@@ -71,14 +71,9 @@ sip_media_open_audio(struct sip_call *call)
 
 	if (call->rtp != NULL)
 		return SIP_PORT_OK;
-	st = sip_ports_open(call->line, true, NULL, NULL, call, &call->rtp, &call->rtcp,
-	    &call->rtp_port);
+	st = sip_ports_open(call->line, true, &call->rtp, &call->rtcp, &call->rtp_port);
 	if (st != SIP_PORT_OK)
 		return st;
-	/* The frames read RTP (sip_media_drain). libre reads and drops RTCP,
-	 * into a fresh 8 KB buffer unless told. */
-	udp_thread_detach(call->rtp);
-	udp_rxsz_set(call->rtcp, SIP_DATAGRAM_MAX);
 	if (sip_jb_init(&call->jb, (o->jitter_ms + SIP_FRAME_MS - 1) / SIP_FRAME_MS,
 	    SIP_FRAME_SAMPLES) == -1) {
 		log_warnx("call=%s rtp: out of memory for the jitter buffer", call->id);
@@ -112,8 +107,7 @@ sip_media_open_udptl(struct sip_call *call)
 		return SIP_PORT_FAILED;
 	}
 	sip_udptl_tx_init(call->utx, o->udptl_redundancy, 0);
-	st = sip_ports_open(call->line, false, NULL, NULL, call, &call->udptl, NULL,
-	    &call->udptl_port);
+	st = sip_ports_open(call->line, false, &call->udptl, NULL, &call->udptl_port);
 	if (st != SIP_PORT_OK) {
 		free(call->urx);
 		free(call->utx);
@@ -121,7 +115,6 @@ sip_media_open_udptl(struct sip_call *call)
 		call->utx = NULL;
 		return st;
 	}
-	udp_thread_detach(call->udptl);         /* the frames read it */
 	call->local.image_port = call->udptl_port;
 	sip_udptl_rx_init(call->urx);
 	return SIP_PORT_OK;

@@ -22,8 +22,7 @@
 #include "sip/internal.h"
 
 /* Table of contents. */
-static int sip_ports_bind(struct sip_line *line, uint16_t port, udp_recv_h *recv, void *arg,
-    struct udp_sock **us);
+static int sip_ports_bind(struct sip_line *line, uint16_t port, struct udp_sock **us);
 static enum sip_port_status sip_ports_status(int err);
 
 const char *
@@ -39,14 +38,13 @@ sip_port_status_name(enum sip_port_status st)
 }
 
 static int
-sip_ports_bind(struct sip_line *line, uint16_t port, udp_recv_h *recv, void *arg,
-    struct udp_sock **us)
+sip_ports_bind(struct sip_line *line, uint16_t port, struct udp_sock **us)
 {
 	struct sa laddr;
 
 	sa_cpy(&laddr, &line->media_ip);
 	sa_set_port(&laddr, port);
-	return udp_listen(us, &laddr, recv, arg);
+	return udp_listen(us, &laddr, NULL, NULL);
 }
 
 /* What an error of udp_listen means for the rest of the range: 0 (try
@@ -67,8 +65,8 @@ sip_ports_status(int err)
 }
 
 enum sip_port_status
-sip_ports_open(struct sip_line *line, bool pair, udp_recv_h *recv, udp_recv_h *recv2,
-    void *arg, struct udp_sock **us, struct udp_sock **us2, uint16_t *port)
+sip_ports_open(struct sip_line *line, bool pair, struct udp_sock **us, struct udp_sock **us2,
+    uint16_t *port)
 {
 	unsigned min = line->opts.rtp_port_min, max = line->opts.rtp_port_max;
 	unsigned first, n, start, i, step = pair ? 2 : 1;
@@ -88,13 +86,16 @@ sip_ports_open(struct sip_line *line, bool pair, udp_recv_h *recv, udp_recv_h *r
 	for (i = 0; i < n; i++) {
 		uint16_t p = (uint16_t)(first + (start + i) % n * step);
 
-		err = sip_ports_bind(line, p, recv, arg, us);
+		err = sip_ports_bind(line, p, us);
 		if (err == 0 && pair) {
-			err = sip_ports_bind(line, (uint16_t)(p + 1), recv2, arg, us2);
+			err = sip_ports_bind(line, (uint16_t)(p + 1), us2);
 			if (err != 0)
 				*us = mem_deref(*us);
 		}
 		if (err == 0) {
+			udp_thread_detach(*us);         /* the frames read it */
+			if (pair)       /* into a fresh 8 KB buffer unless told */
+				udp_rxsz_set(*us2, SIP_DATAGRAM_MAX);
 			line->ports_held += step;
 			line->port_cursor = (uint16_t)(p + step);
 			*port = p;
