@@ -14,6 +14,8 @@ import signal
 import subprocess
 import time
 
+import ports
+
 from smtpd_lib import BUILD, check, fail  # noqa: F401
 
 T37FAX = os.path.join(BUILD, "t37fax")
@@ -86,22 +88,9 @@ def make_tiff(path, pages):
 
 
 def free_port():
-    """A port free for both UDP and TCP on 127.0.0.1 right now (SIP uses
-    UDP; other tests' daemons and fax processes come and go)."""
-    import socket
-    while True:
-        t = socket.socket()
-        t.bind(("127.0.0.1", 0))
-        port = t.getsockname()[1]
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            u.bind(("127.0.0.1", port))
-            return port
-        except OSError:
-            continue
-        finally:
-            t.close()
-            u.close()
+    """A port free for TCP and UDP on 127.0.0.1 that no other test is
+    given at the same time (ports.py)."""
+    return ports.free_port()
 
 
 def tiff_pages(path):

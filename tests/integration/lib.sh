@@ -18,14 +18,10 @@ trap t37_cleanup EXIT
 # Remember a background process so it is stopped at exit.
 t37_bg() { T37_PIDS="$T37_PIDS $1"; }
 
-# A TCP/UDP port on 127.0.0.1 that nothing listens on right now.
+# A TCP/UDP port on 127.0.0.1 that nothing listens on right now and that
+# no test running beside this one is given (ports.py).
 free_port() {
-    python3 -c 'import socket,sys
-s=socket.socket(); s.bind(("127.0.0.1",0)); p=s.getsockname()[1]
-u=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)
-try: u.bind(("127.0.0.1",p))
-except OSError: sys.exit(1)
-print(p)' || free_port
+    python3 tests/integration/ports.py
 }
 
 # wait_port PORT [SECONDS]: until something accepts TCP on 127.0.0.1:PORT.

@@ -17,26 +17,16 @@ import sys
 import tempfile
 import time
 
+import ports
+
 BUILD = os.environ.get("BUILD", os.path.join(os.path.dirname(__file__), "../../build"))
 SKIP = 77
 
 
 def free_port():
-    """A port free for TCP and UDP on 127.0.0.1 right now (SIP listens on
-    UDP with the same number)."""
-    while True:
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        p = s.getsockname()[1]
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            u.bind(("127.0.0.1", p))
-            return p
-        except OSError:
-            continue
-        finally:
-            u.close()
-            s.close()
+    """A port free for TCP and UDP on 127.0.0.1 that no other test is
+    given at the same time (ports.py)."""
+    return ports.free_port()
 
 
 def fail(msg):

@@ -12,9 +12,9 @@
 . tests/integration/sip_lib.sh
 
 # Ten free ports from an even one: the range the gateway takes them from.
-# Above the kernel's ephemeral ports (32768-60999 by default), where
-# free_port finds the SIP ports of the tests running beside this one, so
-# that the flood reaches no other test.
+# Above the kernel's ephemeral ports (32768-60999 by default): the ports
+# it hands out and the ones the tests running beside this one listen on
+# (ports.py) lie below, so the flood reaches no other test.
 base=$(python3 - <<'PY'
 import random, socket, sys
 lo, hi = (int(x) for x in open("/proc/sys/net/ipv4/ip_local_port_range").read().split())
