@@ -94,7 +94,9 @@ sip_ports_open(struct sip_line *line, bool pair, struct udp_sock **us, struct ud
 		}
 		if (err == 0) {
 			udp_thread_detach(*us);         /* the frames read it */
-			if (pair)       /* into a fresh 8 KB buffer unless told */
+			/* libre reads RTCP and drops it: a datagram's
+			 * size per read, not its 8 KB default. */
+			if (pair)
 				udp_rxsz_set(*us2, SIP_DATAGRAM_MAX);
 			line->ports_held += step;
 			line->port_cursor = (uint16_t)(p + step);

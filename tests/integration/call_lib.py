@@ -14,7 +14,7 @@ import signal
 import subprocess
 import time
 
-import ports
+from ports import free_port  # noqa: F401  (the tests take it from here)
 
 from smtpd_lib import BUILD, check, fail  # noqa: F401
 
@@ -85,12 +85,6 @@ def make_tiff(path, pages):
                         "-r204x196", "-g1728x2200", "-sOutputFile=" + path, "-"],
                        input=ps.encode(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     check(r.returncode == 0, "gs: %s" % r.stdout)
-
-
-def free_port():
-    """A port free for TCP and UDP on 127.0.0.1 that no other test is
-    given at the same time (ports.py)."""
-    return ports.free_port()
 
 
 def tiff_pages(path):

@@ -17,16 +17,10 @@ import sys
 import tempfile
 import time
 
-import ports
+from ports import free_port
 
 BUILD = os.environ.get("BUILD", os.path.join(os.path.dirname(__file__), "../../build"))
 SKIP = 77
-
-
-def free_port():
-    """A port free for TCP and UDP on 127.0.0.1 that no other test is
-    given at the same time (ports.py)."""
-    return ports.free_port()
 
 
 def fail(msg):

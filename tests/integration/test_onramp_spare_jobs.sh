@@ -112,11 +112,10 @@ echo "burst: $(cat "$T/burst.out")"
 # must stand still until the last of them is answered, or the calls still
 # queued meet a refilled pool and grow it again.
 burst_sent=$(sed -n 's/^sent=\([0-9]*\).*/\1/p' "$T/burst.out")
-answered() {
-    [ "$(grep -c -e 'event=routed' -e 'result=refused' "$T/gw3.log")" -ge "$burst_sent" ]
-}
+answers() { grep -c -e 'event=routed' -e 'result=refused' "$T/gw3.log"; }
+answered() { [ "$(answers)" -ge "$burst_sent" ]; }
 wait_for 30 answered || { chmod 755 "$T/spool/incoming"
-    fail "the gateway answered $(grep -c -e 'event=routed' -e 'result=refused' "$T/gw3.log") of $burst_sent INVITEs"; }
+    fail "the gateway answered $(answers) of $burst_sent INVITEs"; }
 wait_for 10 grep -q 'reason="no spare incoming job is ready' "$T/gw3.log" ||
     { tail -n 20 "$T/gw3.log"; chmod 755 "$T/spool/incoming"; fail "the burst did not outrun the spare jobs"; }
 wait_for 10 grep -q "event=rx-spare target=$((SPARE * 2)) reason=\"a burst of calls found no spare job\"" \
